@@ -1,0 +1,336 @@
+"""The domain objects that plugins, the engine, the store and the front ends exchange.
+
+They are frozen dataclasses holding plain JSON-compatible values, so that a finding can be
+written to SQLite, rendered as JSON or shown in the TUI without knowing which plugin made it,
+and so that a plugin cannot mutate what the engine has already recorded.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+#: A value read from or written to a tenant: anything ``json.dumps`` accepts.
+JSONValue = Any
+
+
+class Status(str, enum.Enum):
+    """The verdict on one setting.
+
+    ``unknown`` and ``error`` exist so that nothing is ever invented: a value that could not be
+    read is never reported as ``fail``.
+    """
+
+    PASS = "pass"
+    FAIL = "fail"
+    MANUAL = "manual"  # no API: a person must act, then attest
+    UNKNOWN = "unknown"  # could not be read (missing permission, no portal sign-in, throttled)
+    NOT_APPLICABLE = "not_applicable"
+    ERROR = "error"  # the plugin or the tenant failed unexpectedly
+
+    @property
+    def symbol(self) -> str:
+        """A glyph that keeps the status readable without colour."""
+        return _SYMBOLS[self]
+
+
+_SYMBOLS = {
+    Status.PASS: "✔",
+    Status.FAIL: "✘",
+    Status.MANUAL: "✋",
+    Status.UNKNOWN: "?",
+    Status.NOT_APPLICABLE: "–",
+    Status.ERROR: "!",
+}
+
+
+class RemediationKind(str, enum.Enum):
+    """How a setting is brought to its desired value."""
+
+    AUTOMATED = "automated"  # an API writes it
+    GUIDED = "guided"  # a person follows steps, then records an attestation
+    NONE = "none"  # informational: nothing to change
+
+
+class Outcome(str, enum.Enum):
+    """What happened to one attempted write."""
+
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configurable aspect of a control, with what it costs to read and write it.
+
+    The permissions are the least-privileged Microsoft Graph application permissions (or
+    ``"portal: delegated sign-in"`` style notes for the portal API) that ``scorekeeper
+    permissions`` prints and the simulator enforces.
+    """
+
+    id: str
+    title: str
+    remediation: RemediationKind
+    read_api: str = ""
+    write_api: str = ""
+    read_permissions: tuple[str, ...] = ()
+    write_permissions: tuple[str, ...] = ()
+    directory_roles: tuple[str, ...] = ()
+    apis: tuple[str, ...] = ("graph",)
+    licence: str = ""
+    hybrid_only: bool = False
+    depends_on: tuple[str, ...] = ()
+    docs_url: str = ""
+    unverified: str = ""  # what about this setting's API is not confirmed by Microsoft's docs
+
+
+@dataclass(frozen=True)
+class Control:
+    """A Secure Score control as a plugin declares it.
+
+    ``config_model`` is a pydantic model class validating ``[controls.<id>]``; its defaults are
+    the desired values. ``plugin`` is filled in by the plugin manager, never by the plugin.
+    """
+
+    id: str
+    title: str
+    settings: tuple[Setting, ...]
+    min_licence: str = ""
+    apis: tuple[str, ...] = ("graph",)
+    auth_flows: tuple[str, ...] = ("app-only",)
+    config_model: type | None = None
+    hookspec_version: int = 1
+    plugin: str = ""
+
+    def setting(self, setting_id: str) -> Setting:
+        """The setting with this id; ``KeyError`` names the control when there is none."""
+        for candidate in self.settings:
+            if candidate.id == setting_id:
+                return candidate
+        raise KeyError(f"control {self.id} has no setting {setting_id!r}")
+
+    @property
+    def setting_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.settings)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The assessed state of one setting.
+
+    ``steps`` carries guided remediation (numbered instructions, commands, file content) so the
+    CLI, the TUI and reports can show them without plugin-specific code; ``evidence`` holds the
+    raw values the verdict was drawn from.
+    """
+
+    control: str
+    setting: str
+    status: Status
+    current: JSONValue = None
+    desired: JSONValue = None
+    reason: str = ""
+    title: str = ""
+    remediation: RemediationKind = RemediationKind.AUTOMATED
+    steps: tuple[str, ...] = ()
+    evidence: dict[str, JSONValue] = field(default_factory=dict)
+    missing_permissions: tuple[str, ...] = ()
+    excepted: str = ""  # set by the engine when an accepted-risk exception covers this finding
+
+    def with_status(self, status: Status, reason: str) -> Finding:
+        return replace(self, status=status, reason=reason)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "setting": self.setting,
+            "title": self.title,
+            "status": self.status.value,
+            "current": self.current,
+            "desired": self.desired,
+            "remediation": self.remediation.value,
+            "reason": self.reason,
+            "steps": list(self.steps),
+            "missing_permissions": list(self.missing_permissions),
+            "excepted": self.excepted,
+        }
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One intended change: the setting moves from ``current`` to ``desired`` through ``api``.
+
+    A rollback plan carries ``undo``: the recorded change it reverses, whose ``before`` is the
+    value to restore and whose ``resource`` says what to delete when remediation created it.
+    """
+
+    setting: str
+    current: JSONValue
+    desired: JSONValue
+    kind: RemediationKind
+    api: str = ""
+    title: str = ""
+    steps: tuple[str, ...] = ()
+    undo: Change | None = None
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "setting": self.setting,
+            "title": self.title,
+            "current": self.current,
+            "desired": self.desired,
+            "kind": self.kind.value,
+            "api": self.api,
+            "steps": list(self.steps),
+            "undo_of": self.undo.id if self.undo else None,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What remediation would do for one control in one tenant; shown before anything is written."""
+
+    tenant: str
+    control: str
+    items: tuple[PlanItem, ...]
+
+    @property
+    def automated(self) -> tuple[PlanItem, ...]:
+        return tuple(i for i in self.items if i.kind is RemediationKind.AUTOMATED)
+
+    @property
+    def guided(self) -> tuple[PlanItem, ...]:
+        return tuple(i for i in self.items if i.kind is RemediationKind.GUIDED)
+
+    def only(self, setting_ids: set[str]) -> Plan:
+        return replace(self, items=tuple(i for i in self.items if i.setting in setting_ids))
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {"tenant": self.tenant, "control": self.control, "items": [i.to_dict() for i in self.items]}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One write a plugin made (or tried to make) to a tenant.
+
+    ``before`` is the value read immediately before the write; the engine stores it before the
+    plugin's write is awaited. ``resource`` identifies what was written (``{"type": ..., "id":
+    ...}``) and ``created`` marks objects remediation created, which rollback deletes.
+    """
+
+    setting: str
+    before: JSONValue
+    after: JSONValue
+    outcome: Outcome
+    resource: dict[str, JSONValue] = field(default_factory=dict)
+    created: bool = False
+    error: str = ""
+    id: int | None = None  # assigned by the history store
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "id": self.id,
+            "setting": self.setting,
+            "before": self.before,
+            "after": self.after,
+            "outcome": self.outcome.value,
+            "resource": self.resource,
+            "created": self.created,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class SecureScore:
+    """A control's Secure Score as the tenant reports it (never computed by scorekeeper)."""
+
+    control: str
+    score: float | None
+    max_score: float | None
+    taken_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A person's statement that a guided setting has been done, kept in history."""
+
+    tenant: str
+    control: str
+    setting: str
+    by: str
+    note: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ControlResult:
+    """Everything one run learned about one control in one tenant."""
+
+    control: str
+    title: str
+    findings: tuple[Finding, ...] = ()
+    changes: tuple[Change, ...] = ()
+    score: SecureScore | None = None
+    error: str = ""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "control": self.control,
+            "title": self.title,
+            "score": self.score.score if self.score else None,
+            "max_score": self.score.max_score if self.score else None,
+            "error": self.error,
+            "findings": [f.to_dict() for f in self.findings],
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one engine operation on one tenant, as recorded in history."""
+
+    run_id: int
+    tenant: str
+    kind: str  # assess | remediate | verify | rollback
+    controls: tuple[ControlResult, ...]
+    started_at: datetime
+    finished_at: datetime
+    status: str = "completed"  # completed | failed | interrupted
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for c in self.controls for f in c.findings)
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return tuple(ch for c in self.controls for ch in c.changes)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.status is Status.FAIL and not f.excepted for f in self.findings)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "run_id": self.run_id,
+            "tenant": self.tenant,
+            "kind": self.kind,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "controls": [c.to_dict() for c in self.controls],
+        }
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of work, for the CLI's progress bar, the TUI and the scheduler's log alike."""
+
+    tenant: str
+    control: str
+    phase: str  # assess | plan | remediate | verify | rollback
+    setting: str = ""
+    status: str = ""  # a Status value, "started", "done" or an Outcome value
+    message: str = ""
+    completed: int = 0
+    total: int = 0
