@@ -73,7 +73,9 @@ def remediate(control: Control, tenant: TenantContext, plan: Plan) -> Awaitable[
 
 
 @hookspec(firstresult=True)
-def verify(control: Control, tenant: TenantContext, changes: list[Change]) -> Awaitable[list[Finding]] | list[Finding] | None:
+def verify(
+    control: Control, tenant: TenantContext, changes: list[Change]
+) -> Awaitable[list[Finding]] | list[Finding] | None:
     """Read back every setting that ``changes`` touched and return a finding for each.
 
     A write that did not stick is ``Status.FAIL`` with the before and observed values in its

@@ -16,7 +16,7 @@ from typing import Any
 JSONValue = Any
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """The verdict on one setting.
 
     ``unknown`` and ``error`` exist so that nothing is ever invented: a value that could not be
@@ -46,7 +46,7 @@ _SYMBOLS = {
 }
 
 
-class RemediationKind(str, enum.Enum):
+class RemediationKind(enum.StrEnum):
     """How a setting is brought to its desired value."""
 
     AUTOMATED = "automated"  # an API writes it
@@ -54,7 +54,7 @@ class RemediationKind(str, enum.Enum):
     NONE = "none"  # informational: nothing to change
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """What happened to one attempted write."""
 
     APPLIED = "applied"
@@ -227,6 +227,7 @@ class Change:
     created: bool = False
     error: str = ""
     id: int | None = None  # assigned by the history store
+    rolled_back_by: int | None = None  # the rollback run that restored it, once one has
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -238,6 +239,7 @@ class Change:
             "resource": self.resource,
             "created": self.created,
             "error": self.error,
+            "rolled_back_by": self.rolled_back_by,
         }
 
 

@@ -50,7 +50,9 @@ class ChangeRecorder:
     re-raised so the plugin can decide whether to go on.
     """
 
-    def __init__(self, sink: ChangeSink, setting: str, before: JSONValue, resource: dict[str, Any], created: bool) -> None:
+    def __init__(
+        self, sink: ChangeSink, setting: str, before: JSONValue, resource: dict[str, Any], created: bool
+    ) -> None:
         self.setting = setting
         self.before = before
         self.after: JSONValue = None
@@ -141,6 +143,12 @@ class TenantContext:
         from scorekeeper.graph.batch import send_batch
 
         return await send_batch(self.graph, requests)
+
+    async def graph_request(self, method: str, path: str, body: Any = None, *, version: str = "v1.0") -> Any:
+        """One raw JSON call through the same SDK pipeline (for ``/beta`` rows); see ``graph_request``."""
+        from scorekeeper.graph.client import graph_request
+
+        return await graph_request(self.graph, method, path, body, version=version)
 
     def progress(self, setting: str, status: str, message: str = "", *, completed: int = 0, total: int = 0) -> None:
         """Tell the front end what this plugin is doing (one call per setting is plenty)."""

@@ -1,0 +1,658 @@
+"""The ``scorekeeper`` command: parse, call the engine, print. Nothing else lives here.
+
+Exit codes: 0 success and nothing fails; 3 at least one setting fails; 2 usage or config
+error; 1 anything else. Errors are one line on stderr; ``--debug`` shows the traceback.
+Heavy modules (msgraph, textual, the plugins) are imported inside commands so that
+``scorekeeper --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from rich.console import Console
+
+    from scorekeeper.engine import Engine
+    from scorekeeper.model import Plan, RunResult
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAIL = 0, 1, 2, 3
+
+EPILOG = "Exit codes: 0 success, 3 a setting fails, 2 usage or config error, 1 anything else."
+
+
+class Failure(Exception):
+    """A one-line error with its exit code, raised by commands and printed by :func:`main`."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class State:
+    """Options of the top-level group, and what is built from them on first use."""
+
+    def __init__(self, config_path: str | None, db: str | None, debug: bool) -> None:
+        self.config_path = config_path
+        self.db = db
+        self.debug = debug
+        self._config: Any = None
+        self._plugins: Any = None
+        self._store: Any = None
+
+    @property
+    def config(self) -> Any:
+        if self._config is None:
+            from scorekeeper.config import load_config
+
+            self._config = load_config(self.config_path, data_dir=self.data_dir)
+        return self._config
+
+    @property
+    def data_dir(self) -> Path:
+        from scorekeeper.config import default_data_dir
+
+        return default_data_dir()
+
+    @property
+    def plugins(self) -> Any:
+        if self._plugins is None:
+            from scorekeeper.plugins import load_plugins
+
+            self._plugins = load_plugins()
+            for problem in self._plugins.problems:
+                click.echo(f"warning: {problem}", err=True)
+        return self._plugins
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from scorekeeper.store import HistoryStore
+
+            url = self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
+            self._store = HistoryStore.open(url)
+        return self._store
+
+    def engine(self, on_progress: Callable[..., None] | None = None) -> Engine:
+        from scorekeeper.engine import Engine
+
+        engine = Engine(self.config, self.plugins, self.store, self.data_dir)
+        if on_progress is not None:
+            engine.on_progress = on_progress
+        return engine
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def console(err: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=err, highlight=False)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def exit_code_for(runs: list[RunResult]) -> int:
+    return EXIT_FAIL if any(r.failed for r in runs) else EXIT_OK
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Callable[..., None] | None]:
+    """A rich progress display on stderr fed by the engine's progress events."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    tasks: dict[tuple[str, str, str], Any] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console(err=True),
+        transient=True,
+    ) as bar:
+
+        def on_event(event: Any) -> None:
+            key = (event.tenant, event.control, event.phase)
+            if key not in tasks:
+                tasks[key] = bar.add_task(
+                    f"{event.phase} {event.tenant}/{event.control}", total=event.total or None, last=""
+                )
+            task = tasks[key]
+            if event.status == "done":
+                bar.update(task, completed=event.total or 1, total=event.total or 1, last="done")
+            elif event.setting:
+                bar.advance(task)
+                bar.update(task, last=f"{event.setting}: {event.status}")
+
+        yield on_event
+
+
+def run_async(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def confirm_or_abort(what: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise Failure(f"refusing to {what} without confirmation: run in a terminal or pass --yes", EXIT_USAGE)
+    if not click.confirm(f"{what}?", default=False):
+        raise Failure("aborted: nothing was written", EXIT_OK)
+
+
+class LazyGroup(click.Group):
+    """A group whose heavy sub-groups (simulator, TUI, scheduler) are imported only when run.
+
+    ``--help`` lists them from the short help kept here, so listing never imports them.
+    """
+
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            import importlib
+
+            module_name, attribute = self.lazy[cmd_name][0].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy:
+                rows.append((name, self.lazy[name][1]))
+            else:
+                command = super().get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit=formatter.width - 6 - 14)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+LazyGroup.lazy = {
+    "simulator": ("scorekeeper.simulator.cli:simulator", "Run and control the tenant simulator."),
+}
+
+
+@click.group(cls=LazyGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="FILE",
+    help="Config file (else $SCOREKEEPER_CONFIG, ./scorekeeper.toml, user config dir).",
+)
+@click.option("--db", metavar="PATH_OR_URL", help="History database (else $SCOREKEEPER_DB, else the user data dir).")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.version_option(package_name="scorekeeper")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, db: str | None, debug: bool) -> None:
+    """Raise Microsoft Secure Score: assess, remediate and verify controls in your tenants."""
+    ctx.obj = State(config_path, db, debug)
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+
+# --------------------------------------------------------------------------- inventory
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def plugins(state: State, as_json: bool) -> None:
+    """List installed plugins: name, version, hooks and controls."""
+    rows = state.plugins.info()
+    if as_json:
+        emit_json(
+            {
+                "plugins": [r.__dict__ for r in rows],
+                "problems": [p.__dict__ for p in state.plugins.problems],
+            }
+        )
+        return
+    from rich.table import Table
+
+    table = Table("plugin", "distribution", "version", "hooks", "controls")
+    for row in rows:
+        table.add_row(row.name, row.distribution, row.version, ", ".join(row.hooks), ", ".join(row.controls))
+    console().print(table)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def controls(state: State, as_json: bool) -> None:
+    """List the Secure Score controls the installed plugins provide, with their settings."""
+    found = list(state.plugins.controls.values())
+    if as_json:
+        emit_json(
+            [
+                {
+                    "control": c.id,
+                    "title": c.title,
+                    "plugin": c.plugin,
+                    "min_licence": c.min_licence,
+                    "apis": list(c.apis),
+                    "auth_flows": list(c.auth_flows),
+                    "settings": [
+                        {"id": s.id, "title": s.title, "remediation": s.remediation.value} for s in c.settings
+                    ],
+                }
+                for c in found
+            ]
+        )
+        return
+    from rich.table import Table
+
+    for control in found:
+        table = Table(
+            "setting",
+            "title",
+            "remediation",
+            "APIs",
+            title=f"{control.id}: {control.title} "
+            f"(plugin {control.plugin}, needs {control.min_licence or 'no licence'})",
+            title_justify="left",
+        )
+        for s in control.settings:
+            table.add_row(s.id, s.title, s.remediation.value, ", ".join(s.apis))
+        console().print(table)
+
+
+@cli.command()
+@click.option("--control", "control_id", metavar="ID", help="Only this control.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def permissions(state: State, control_id: str | None, as_json: bool) -> None:
+    """Least-privilege permissions and roles needed to assess and to remediate."""
+    from scorekeeper.permissions import permission_report
+
+    engine = state.engine()
+    report = permission_report(engine.select([control_id] if control_id else None))
+    if as_json:
+        emit_json(report)
+        return
+    from rich.table import Table
+
+    for control in report["controls"]:
+        out = console()
+        out.print(f"[bold]{control['control']}[/]")
+        out.print(f"  assess needs:    {', '.join(control['assess']['graph']) or '—'}")
+        out.print(f"  remediate needs: {', '.join(control['remediate']['graph']) or '—'}")
+        if control["assess"]["delegated"] or control["remediate"]["delegated"]:
+            delegated = sorted(set(control["assess"]["delegated"] + control["remediate"]["delegated"]))
+            out.print(f"  portal API:      {', '.join(delegated)}")
+        table = Table("setting", "read", "write", "directory roles")
+        for s in control["settings"]:
+            table.add_row(
+                s["id"],
+                ", ".join(s["read"]) or "—",
+                ", ".join(s["write"]) or "—",
+                ", ".join(s["directory_roles"]) or "—",
+            )
+        out.print(table)
+
+
+# --------------------------------------------------------------------------- operations
+def _tenants(state: State, names: tuple[str, ...], all_tenants: bool) -> list[str]:
+    if all_tenants:
+        return sorted(state.config.tenants)
+    if not names:
+        raise Failure("name a tenant with --tenant NAME (or --all-tenants); try --tenant demo", EXIT_USAGE)
+    for name in names:
+        state.config.tenant(name)
+    return list(names)
+
+
+@cli.command()
+@click.option("--tenant", "tenant_names", multiple=True, metavar="NAME", help="Tenant from the config (repeatable).")
+@click.option("--all-tenants", is_flag=True, help="Every configured tenant.")
+@click.option("--control", "control_ids", multiple=True, metavar="ID", help="Only these controls.")
+@click.option("--details", is_flag=True, help="Also print guided steps.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def assess(
+    state: State,
+    tenant_names: tuple[str, ...],
+    all_tenants: bool,
+    control_ids: tuple[str, ...],
+    details: bool,
+    as_json: bool,
+) -> None:
+    """Read the tenant and report every setting; never writes."""
+    names = _tenants(state, tenant_names, all_tenants)
+    with progress_bar(not as_json) as on_progress:
+        runs = run_async(state.engine(on_progress).assess(names, control_ids))
+    if as_json:
+        emit_json(runs[0].to_dict() if len(runs) == 1 else [r.to_dict() for r in runs])
+    else:
+        from scorekeeper.render import print_run
+
+        for run in runs:
+            print_run(console(), run, details=details)
+    sys.exit(exit_code_for(runs))
+
+
+def _plan(
+    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], on_progress: Any
+) -> tuple[RunResult, list[Plan]]:
+    state.config.tenant(tenant)
+    return run_async(state.engine(on_progress).plan(tenant, control_ids, set(settings) or None))
+
+
+@cli.command()
+@click.option("--tenant", required=True, metavar="NAME")
+@click.option("--control", "control_ids", multiple=True, metavar="ID")
+@click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def plan(state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], as_json: bool) -> None:
+    """Show what remediation would change (current → desired) and the guided steps."""
+    with progress_bar(not as_json) as on_progress:
+        run, plans = _plan(state, tenant, control_ids, settings, on_progress)
+    if as_json:
+        emit_json({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
+        return
+    from scorekeeper.render import print_plans
+
+    if not plans:
+        console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
+        return
+    print_plans(console(), plans)
+
+
+@cli.command()
+@click.option("--tenant", required=True, metavar="NAME")
+@click.option("--control", "control_ids", multiple=True, metavar="ID")
+@click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def remediate(
+    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
+) -> None:
+    """Show the plan, ask, then write the automated changes and verify them."""
+    from scorekeeper.render import print_plans, print_run
+
+    out = console(err=as_json)
+    with progress_bar(not as_json) as on_progress:
+        run, plans = _plan(state, tenant, control_ids, settings, on_progress)
+    automated = sum(len(p.automated) for p in plans)
+    if plans:
+        print_plans(out, plans)
+    if not automated:
+        out.print(f"No automated change to make in {tenant}.")
+        if as_json:
+            emit_json({"plan_run_id": run.run_id, "changes": [], "verification": []})
+        return
+    confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
+    with progress_bar(not as_json) as on_progress:
+        result = run_async(state.engine(on_progress).remediate(tenant, plans, parent_run_id=run.run_id))
+    if as_json:
+        emit_json(
+            {
+                "run_id": result.run_id,
+                "tenant": tenant,
+                "status": result.status,
+                "changes": [dict(c.to_dict(), control=r.control) for r in result.controls for c in r.changes],
+                "verification": [dict(f.to_dict(), control=r.control) for r in result.controls for f in r.findings],
+            }
+        )
+    else:
+        print_run(out, result)
+        out.print(f"Undo with: scorekeeper rollback {result.run_id}")
+    sys.exit(EXIT_ERROR if result.status == "failed" else exit_code_for([result]))
+
+
+@cli.command()
+@click.argument("run_id", type=int, required=False)
+@click.option("--tenant", metavar="NAME", help="Verify the latest remediation of this tenant.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def verify(state: State, run_id: int | None, tenant: str | None, as_json: bool) -> None:
+    """Read back every setting a remediation (or rollback) changed."""
+    if run_id is None:
+        if not tenant:
+            raise Failure("give a RUN_ID or --tenant NAME", EXIT_USAGE)
+        latest = state.store.latest_run(tenant, "remediate")
+        if latest is None:
+            raise Failure(f"tenant {tenant} has no remediation in history", EXIT_USAGE)
+        run_id = latest.id
+    from scorekeeper.engine import EngineError
+
+    try:
+        with progress_bar(not as_json) as on_progress:
+            result = run_async(state.engine(on_progress).verify(run_id))
+    except EngineError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        from scorekeeper.render import print_run
+
+        print_run(console(), result)
+    sys.exit(exit_code_for([result]))
+
+
+@cli.command()
+@click.argument("run_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
+    """Restore the before-values of every change a remediation run made."""
+    from scorekeeper.engine import EngineError
+    from scorekeeper.render import print_plans, print_run
+
+    engine = state.engine()
+    try:
+        tenant, plans = engine.rollback_plans(run_id)
+    except EngineError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
+    out = console(err=as_json)
+    print_plans(out, plans)
+    confirm_or_abort(f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes)
+    with progress_bar(not as_json) as on_progress:
+        if on_progress:
+            engine.on_progress = on_progress
+        result = run_async(engine.rollback(run_id, plans))
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        print_run(out, result)
+    sys.exit(EXIT_ERROR if result.status == "failed" else EXIT_OK)
+
+
+@cli.command()
+@click.argument("run_id", type=int, required=False)
+@click.option("--tenant", metavar="NAME")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def history(state: State, run_id: int | None, tenant: str | None, limit: int, as_json: bool) -> None:
+    """List past runs, or show one run's findings and changes."""
+    if run_id is not None:
+        run = state.store.get_run(run_id)
+        if run is None:
+            raise Failure(f"no run {run_id} in history", EXIT_USAGE)
+        if as_json:
+            emit_json(run.to_dict())
+        else:
+            from scorekeeper.render import print_run
+
+            print_run(console(), run, details=True)
+        return
+    runs = state.store.runs(tenant, limit=limit)
+    if as_json:
+        emit_json([_summary_dict(r) for r in runs])
+        return
+    from rich.table import Table
+
+    table = Table("run", "tenant", "kind", "status", "started", "pass", "fail", "unknown", "manual", "parent")
+    for r in runs:
+        c = r.counts
+        table.add_row(
+            str(r.id),
+            r.tenant,
+            r.kind + (" (scheduled)" if r.scheduled else ""),
+            r.status,
+            f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+            str(c.get("pass", 0)),
+            str(c.get("fail", 0)),
+            str(c.get("unknown", 0)),
+            str(c.get("manual", 0)),
+            str(r.parent_run_id or ""),
+        )
+    console().print(table)
+
+
+def _summary_dict(summary: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(summary)
+
+
+@cli.command()
+@click.option("--tenant", required=True, metavar="NAME")
+@click.option("--control", "control_id", required=True, metavar="ID")
+@click.option("--setting", required=True, metavar="ID")
+@click.option("--by", required=True, help="Who did the work (name or UPN).")
+@click.option("--note", required=True, help="What was done, ticket number, evidence.")
+@pass_state
+def attest(state: State, tenant: str, control_id: str, setting: str, by: str, note: str) -> None:
+    """Record that a person carried out a guided setting (kept in history)."""
+    from datetime import UTC, datetime
+
+    from scorekeeper.model import Attestation
+
+    state.config.tenant(tenant)
+    control = state.engine().select([control_id])[0]
+    if setting not in control.setting_ids:
+        raise Failure(
+            f"control {control_id} has no setting {setting!r} (known: {', '.join(control.setting_ids)})", EXIT_USAGE
+        )
+    attestation_id = state.store.record_attestation(
+        Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))
+    )
+    click.echo(f"attestation {attestation_id} recorded: {tenant}/{control_id}/{setting} by {by}")
+
+
+@cli.command()
+@click.option("--tenant", required=True, metavar="NAME")
+@pass_state
+def login(state: State, tenant: str) -> None:
+    """Sign in to the Azure portal API once, so later (scheduled) runs can read portal settings."""
+    from scorekeeper.auth import portal_login
+
+    click.echo(portal_login(state.config.tenant(tenant), state.data_dir))
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Inspect the configuration."""
+
+
+@config_group.command("check")
+@pass_state
+def config_check(state: State) -> None:
+    """Validate the config and every control's settings; list all problems at once."""
+    problems = state.engine().check()
+    source = state.config.source or "no config file (built-in demo tenant only)"
+    if problems:
+        for problem in problems:
+            click.echo(f"{source}: {problem}", err=True)
+        raise Failure(f"{len(problems)} problem(s) in the configuration", EXIT_USAGE)
+    click.echo(f"{source}: OK — {len(state.config.tenants)} tenant(s), {len(state.plugins.controls)} control(s)")
+
+
+@cli.command()
+@click.option("--keep", is_flag=True, help="Keep the demo tenant's current state instead of starting weak.")
+@pass_state
+def demo(state: State, keep: bool) -> None:
+    """Run the whole flow against the simulated `demo` tenant: assess, remediate, verify, re-assess."""
+    from scorekeeper.config import DEMO_TENANT
+    from scorekeeper.render import print_plans, print_run
+
+    tenant = state.config.tenant(DEMO_TENANT)
+    out = console()
+    if not keep and tenant.state and tenant.state.exists():
+        tenant.state.unlink()
+    out.rule("1. Assess the simulated tenant (no account needed)")
+    engine = state.engine()
+    [before] = run_async(engine.assess([DEMO_TENANT]))
+    print_run(out, before)
+    out.rule("2. Plan: what would change")
+    plan_run, plans = run_async(engine.plan(DEMO_TENANT))
+    print_plans(out, plans)
+    out.rule("3. Remediate the automated settings and verify them")
+    result = run_async(engine.remediate(DEMO_TENANT, plans, parent_run_id=plan_run.run_id))
+    print_run(out, result)
+    out.rule("4. Assess again")
+    [after] = run_async(engine.assess([DEMO_TENANT]))
+    print_run(out, after)
+    fails = lambda run: sum(f.status.value == "fail" for f in run.findings)  # noqa: E731
+    out.print(
+        f"\nFailing settings: {fails(before)} before → {fails(after)} after. "
+        f"Roll back with: scorekeeper rollback {result.run_id} --yes"
+    )
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: run the CLI, turning every expected error into one line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="scorekeeper", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted", EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        _fail(*_classify(exc))
+    sys.exit(EXIT_OK)
+
+
+def _classify(exc: Exception) -> tuple[str, int]:
+    from scorekeeper.config import ConfigError
+
+    if isinstance(exc, Failure):
+        return str(exc), exc.code
+    if isinstance(exc, ConfigError):
+        where = f"{exc.source}: " if exc.source else ""
+        return where + "; ".join(exc.problems), EXIT_USAGE
+    name = type(exc).__name__
+    if name in ("StoreError", "EngineError", "AuthError", "PlanViolation"):
+        return str(exc), EXIT_ERROR
+    return f"unexpected {name}: {exc} (run with --debug for the traceback)", EXIT_ERROR
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    if code == EXIT_OK:
+        click.echo(message, err=True)
+    else:
+        click.echo(f"error: {message}", err=True)
+    sys.exit(code)

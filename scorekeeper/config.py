@@ -1,0 +1,319 @@
+"""The TOML configuration: tenants, desired values per control and accepted-risk exceptions.
+
+Everything is validated before anything talks to a tenant, and every problem is collected so
+``scorekeeper config check`` can list them all at once. Secrets are never stored here: a
+tenant names the environment variable or file that holds them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
+from scorekeeper.graph.portal import DEFAULT_PORTAL_URL, PORTAL_CLIENT_ID
+
+AuthKind = Literal[
+    "client-secret",
+    "certificate",
+    "managed-identity",
+    "workload-identity",
+    "device-code",
+    "interactive",
+    "azure-cli",
+    "default",
+    "static",
+]
+PortalAuthKind = Literal["none", "device-code", "interactive", "static"]
+DEMO_TENANT = "demo"
+
+#: Keys that would put a secret in the file; each maps to the way it should be given instead.
+_SECRET_KEYS = {
+    "client_secret": "client_secret_env or client_secret_file",
+    "certificate_password": "certificate_password_env",
+    "password": "an environment variable",
+}
+
+
+class ConfigError(Exception):
+    """Every problem found in a configuration, one line each."""
+
+    def __init__(self, problems: list[str], source: Path | None = None) -> None:
+        self.problems = problems
+        self.source = source
+        where = f"{source}: " if source else ""
+        super().__init__(where + "; ".join(problems))
+
+
+class TenantConfig(BaseModel):
+    """One ``[tenants.NAME]`` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    tenant_id: str = ""
+    auth: AuthKind = "default"
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    client_secret_file: Path | None = None
+    certificate_path: Path | None = None
+    certificate_password_env: str | None = None
+    token_file_path: Path | None = None  # workload identity federation
+    token: str | None = None  # auth = "static" only, loopback only
+    token_env: str | None = None
+    graph_url: str = DEFAULT_GRAPH_URL
+    portal_url: str = DEFAULT_PORTAL_URL
+    portal_auth: PortalAuthKind = "none"
+    portal_client_id: str = PORTAL_CLIENT_ID
+    portal_token: str | None = None
+    portal_token_env: str | None = None
+    allow_unencrypted_token_cache: bool = False
+    simulator: bool = False
+    profile: str = "weak-cloud"
+    state: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, instead in _SECRET_KEYS.items():
+                if key in data:
+                    raise ValueError(f"{key} must not be written in the config file: use {instead}")
+        return data
+
+    @field_validator("graph_url", "portal_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        if value.startswith("http://") and not is_loopback(value):
+            raise ValueError("plain http is allowed only on loopback (127.0.0.1, localhost, ::1)")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _auth_fields(self) -> TenantConfig:
+        needs: dict[str, tuple[str, ...]] = {
+            "client-secret": ("tenant_id", "client_id"),
+            "certificate": ("tenant_id", "client_id", "certificate_path"),
+            "workload-identity": ("tenant_id", "client_id"),
+            "device-code": ("tenant_id",),
+            "interactive": ("tenant_id",),
+        }
+        if self.simulator:
+            return self
+        missing = [f for f in needs.get(self.auth, ()) if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"auth = {self.auth!r} needs {', '.join(missing)}")
+        if self.auth == "client-secret" and not (self.client_secret_env or self.client_secret_file):
+            raise ValueError("auth = 'client-secret' needs client_secret_env or client_secret_file")
+        if self.auth == "static":
+            if not (self.token or self.token_env):
+                raise ValueError("auth = 'static' needs token or token_env")
+            if not (is_loopback(self.graph_url) and is_loopback(self.portal_url)):
+                raise ValueError("auth = 'static' is refused unless graph_url and portal_url are both loopback")
+        if self.portal_auth == "static":
+            if not (self.portal_token or self.portal_token_env):
+                raise ValueError("portal_auth = 'static' needs portal_token or portal_token_env")
+            if not is_loopback(self.portal_url):
+                raise ValueError("portal_auth = 'static' is refused unless portal_url is loopback")
+        return self
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulator
+
+
+class ExceptionRule(BaseModel):
+    """An accepted risk: a setting that may fail until ``expires``, for a stated reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    control: str
+    setting: str
+    reason: str = Field(min_length=3)
+    expires: date
+    tenant: str | None = None  # every tenant when absent
+
+    def covers(self, tenant: str, control: str, setting: str) -> bool:
+        return self.control == control and self.setting == setting and self.tenant in (None, tenant)
+
+    def expired(self, today: date) -> bool:
+        return self.expires < today
+
+
+class Settings(BaseModel):
+    """``[scorekeeper]``: engine-wide options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concurrency: int = Field(default=4, ge=1, le=64)
+    db: str | None = None
+
+
+@dataclass
+class Config:
+    """A validated configuration. ``controls`` stays raw until plugins are loaded to validate it."""
+
+    tenants: dict[str, TenantConfig]
+    controls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exceptions: list[ExceptionRule] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
+    source: Path | None = None
+
+    def tenant(self, name: str) -> TenantConfig:
+        try:
+            return self.tenants[name]
+        except KeyError:
+            known = ", ".join(sorted(self.tenants)) or "none"
+            raise ConfigError([f"unknown tenant {name!r} (configured: {known})"], self.source) from None
+
+
+def demo_tenant(data_dir: Path) -> TenantConfig:
+    """The built-in tenant that needs no account: the simulator, with its state kept on disk."""
+    return TenantConfig(
+        name=DEMO_TENANT,
+        simulator=True,
+        profile="weak-cloud",
+        state=data_dir / "simulator" / "demo.json",
+        auth="static",
+        portal_auth="static",
+    )
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(os.environ.get("SCOREKEEPER_DATA_DIR") or user_data_dir("scorekeeper", appauthor=False))
+
+
+def find_config_file(explicit: str | Path | None) -> Path | None:
+    """``--config``, else ``$SCOREKEEPER_CONFIG``, else ``./scorekeeper.toml``, else the user config dir."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("SCOREKEEPER_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("scorekeeper.toml")
+    if local.is_file():
+        return local
+    from platformdirs import user_config_dir
+
+    user = Path(user_config_dir("scorekeeper", appauthor=False)) / "scorekeeper.toml"
+    return user if user.is_file() else None
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("__root__",))
+
+
+def format_validation_error(prefix: str, error: ValidationError) -> list[str]:
+    """One line per pydantic problem, with the config path of the offending key."""
+    lines = []
+    for problem in error.errors():
+        where = ".".join(p for p in (prefix, _location(problem["loc"])) if p)
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling)"
+        lines.append(f"{where}: {message}")
+    return lines
+
+
+def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: Path | None = None) -> Config:
+    """Validate a parsed TOML document; raise :class:`ConfigError` listing every problem."""
+    problems: list[str] = []
+    known_sections = {"tenants", "controls", "exceptions", "scorekeeper"}
+    problems += [
+        f"{key}: unknown section (expected one of {', '.join(sorted(known_sections))})"
+        for key in data
+        if key not in known_sections
+    ]
+
+    tenants: dict[str, TenantConfig] = {}
+    raw_tenants = data.get("tenants", {})
+    if not isinstance(raw_tenants, dict):
+        problems.append("tenants: must be a table of [tenants.NAME] tables")
+        raw_tenants = {}
+    for name, table in raw_tenants.items():
+        if not isinstance(table, dict):
+            problems.append(f"tenants.{name}: must be a table")
+            continue
+        try:
+            tenants[name] = TenantConfig(name=name, **table)
+        except ValidationError as exc:
+            problems += format_validation_error(f"tenants.{name}", exc)
+        except TypeError as exc:
+            problems.append(f"tenants.{name}: {exc}")
+    if DEMO_TENANT not in tenants and DEMO_TENANT not in raw_tenants:
+        tenants[DEMO_TENANT] = demo_tenant(data_dir or default_data_dir())
+
+    controls = data.get("controls", {})
+    if not isinstance(controls, dict) or not all(isinstance(v, dict) for v in controls.values()):
+        problems.append("controls: must be [controls.<ControlId>] tables")
+        controls = {}
+
+    exceptions: list[ExceptionRule] = []
+    raw_exceptions = data.get("exceptions", [])
+    if not isinstance(raw_exceptions, list):
+        problems.append("exceptions: must be an array of [[exceptions]] tables")
+        raw_exceptions = []
+    for index, table in enumerate(raw_exceptions):
+        try:
+            rule = ExceptionRule(**table) if isinstance(table, dict) else None
+        except ValidationError as exc:
+            problems += format_validation_error(f"exceptions[{index}]", exc)
+            continue
+        if rule is None:
+            problems.append(f"exceptions[{index}]: must be a table")
+        elif rule.tenant and rule.tenant not in tenants and rule.tenant not in raw_tenants:
+            problems.append(f"exceptions[{index}].tenant: unknown tenant {rule.tenant!r}")
+        else:
+            exceptions.append(rule)
+
+    try:
+        settings = Settings(**data.get("scorekeeper", {}))
+    except (ValidationError, TypeError) as exc:
+        settings = Settings()
+        problems += (
+            format_validation_error("scorekeeper", exc) if isinstance(exc, ValidationError) else [f"scorekeeper: {exc}"]
+        )
+
+    if problems:
+        raise ConfigError(problems, source)
+    return Config(tenants=tenants, controls=controls, exceptions=exceptions, settings=settings, source=source)
+
+
+def load_config(explicit: str | Path | None = None, *, data_dir: Path | None = None) -> Config:
+    """Find, read and validate the configuration; no file at all means only the demo tenant."""
+    path = find_config_file(explicit)
+    if path is None:
+        return parse_config({}, None, data_dir=data_dir)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"config file not found: {path}"], None) from None
+    except OSError as exc:
+        raise ConfigError([f"cannot read config file {path}: {exc.strerror}"], None) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], path) from None
+    return parse_config(data, path, data_dir=data_dir)
+
+
+def validate_control_config(
+    control_id: str, model: type[BaseModel] | None, values: dict[str, Any]
+) -> tuple[Any, list[str]]:
+    """Validate ``[controls.<id>]`` with the plugin's model; return (instance, problems)."""
+    if model is None:
+        extra = [f"controls.{control_id}.{key}: this control takes no settings" for key in values]
+        return None, extra
+    try:
+        return model(**values), []
+    except ValidationError as exc:
+        return None, format_validation_error(f"controls.{control_id}", exc)

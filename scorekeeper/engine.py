@@ -1,0 +1,489 @@
+"""The engine: assess, plan, remediate, verify and roll back controls across tenants.
+
+It asks plugins through their hooks, applies what only it knows (accepted-risk exceptions,
+attestations, which plugin owns which control), records everything in history, and reports
+progress as events that the CLI, TUI and scheduler render in their own way. It never prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from scorekeeper.config import Config, ConfigError, ExceptionRule, validate_control_config
+from scorekeeper.model import (
+    Change,
+    Control,
+    ControlResult,
+    Finding,
+    Outcome,
+    Plan,
+    PlanItem,
+    ProgressEvent,
+    RemediationKind,
+    RunResult,
+    SecureScore,
+    Status,
+)
+from scorekeeper.plugins import Plugins
+from scorekeeper.session import TenantSession, open_session
+from scorekeeper.tenant import Assessment, TenantContext
+
+log = logging.getLogger("scorekeeper.engine")
+
+
+class EngineError(Exception):
+    """A request the engine cannot carry out (unknown run, nothing to roll back...)."""
+
+
+class PlanViolation(Exception):
+    """A plugin tried to write a setting that the confirmed plan does not list."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _StoreSink:
+    """Persists each change before its write, and refuses writes outside the plan."""
+
+    store: Any
+    run_id: int
+    control: str
+    allowed: frozenset[str]
+    changes: list[Change] = field(default_factory=list)
+
+    def started(self, change: Change) -> int:
+        if change.setting not in self.allowed:
+            raise PlanViolation(f"setting {change.setting!r} is not in the confirmed plan; nothing was written")
+        change_id = self.store.change_started(self.run_id, self.control, change)
+        self.changes.append(replace(change, id=change_id))
+        return change_id
+
+    def finished(self, change: Change) -> None:
+        self.store.change_finished(change)
+        self.changes = [change if c.id == change.id else c for c in self.changes]
+
+
+def order_by_dependencies(items: Iterable[PlanItem], control: Control) -> list[PlanItem]:
+    """Put each item after the settings it depends on (methods before methods-required...)."""
+    items = list(items)
+    by_id = {i.setting: i for i in items}
+    ordered: list[PlanItem] = []
+    visiting: set[str] = set()
+
+    def visit(setting_id: str) -> None:
+        if setting_id not in by_id or by_id[setting_id] in ordered or setting_id in visiting:
+            return
+        visiting.add(setting_id)
+        try:
+            deps = control.setting(setting_id).depends_on
+        except KeyError:
+            deps = ()
+        for dep in deps:
+            visit(dep)
+        ordered.append(by_id[setting_id])
+
+    for item in items:
+        visit(item.setting)
+    return ordered
+
+
+def plan_for(tenant: str, control: Control, findings: Iterable[Finding], settings: set[str] | None = None) -> Plan:
+    """The plan that would bring every failing, non-excepted setting to its desired value."""
+    items = []
+    for finding in findings:
+        if settings is not None and finding.setting not in settings:
+            continue
+        if finding.excepted or finding.status not in (Status.FAIL, Status.MANUAL):
+            continue
+        if finding.remediation is RemediationKind.NONE:
+            continue
+        try:
+            setting = control.setting(finding.setting)
+            api, title = setting.write_api, setting.title
+        except KeyError:
+            api, title = "", finding.title
+        items.append(
+            PlanItem(
+                setting=finding.setting,
+                current=finding.current,
+                desired=finding.desired,
+                kind=finding.remediation,
+                api=api,
+                title=title or finding.title,
+                steps=finding.steps,
+            )
+        )
+    return Plan(tenant=tenant, control=control.id, items=tuple(order_by_dependencies(items, control)))
+
+
+@dataclass
+class Engine:
+    """Runs operations for the front ends; one instance per command, TUI session or daemon."""
+
+    config: Config
+    plugins: Plugins
+    store: Any  # scorekeeper.store.HistoryStore
+    data_dir: Path
+    on_progress: Callable[[ProgressEvent], None] = lambda event: None
+    today: Callable[[], date] = date.today
+    _desired: dict[str, Any] = field(default_factory=dict)
+
+    # ----------------------------------------------------------------- configuration
+    def check(self) -> list[str]:
+        """Every problem with plugins and control settings, as lines; empty when all is well."""
+        problems = [str(p) for p in self.plugins.problems]
+        for control_id, values in self.config.controls.items():
+            if control_id not in self.plugins.controls:
+                problems.append(f"controls.{control_id}: no installed plugin provides this control")
+                continue
+            _, found = validate_control_config(control_id, self.plugins.controls[control_id].config_model, values)
+            problems += found
+        for index, rule in enumerate(self.config.exceptions):
+            control = self.plugins.controls.get(rule.control)
+            if control is None:
+                problems.append(f"exceptions[{index}].control: unknown control {rule.control!r}")
+            elif rule.setting not in control.setting_ids:
+                problems.append(f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}")
+        return problems
+
+    def desired(self, control: Control) -> Any:
+        """The validated desired values of ``control``; raises :class:`ConfigError` if invalid."""
+        if control.id not in self._desired:
+            value, problems = validate_control_config(
+                control.id, control.config_model, self.config.controls.get(control.id, {})
+            )
+            if problems:
+                raise ConfigError(problems, self.config.source)
+            self._desired[control.id] = value
+        return self._desired[control.id]
+
+    def select(self, control_ids: Iterable[str] | None = None) -> list[Control]:
+        ids = list(control_ids or [])
+        if not ids:
+            return [self.plugins.controls[c] for c in sorted(self.plugins.controls)]
+        try:
+            return [self.plugins.control(c) for c in ids]
+        except KeyError as exc:
+            raise ConfigError([str(exc.args[0])], self.config.source) from None
+
+    # ----------------------------------------------------------------- helpers
+    def _emit(self, tenant: str, control: str, phase: str, status: str, message: str = "", **kw: Any) -> None:
+        try:
+            self.on_progress(
+                ProgressEvent(tenant=tenant, control=control, phase=phase, status=status, message=message, **kw)
+            )
+        except Exception:  # a front end's rendering bug must not break a run
+            log.exception("progress listener failed")
+
+    def _context(self, session: TenantSession, control: Control, phase: str, sink: Any = None) -> TenantContext:
+        extra = {"change_sink": sink} if sink is not None else {}
+        return TenantContext(
+            name=session.config.name,
+            tenant_id=session.tenant_id,
+            control=control.id,
+            desired=self.desired(control),
+            graph_factory=session.graph_factory,
+            portal=session.portal,
+            portal_unavailable=session.portal_unavailable,
+            on_progress=self.on_progress,
+            logger=logging.getLogger(f"scorekeeper.plugin.{control.plugin}"),
+            phase=phase,
+            **extra,
+        )
+
+    def _failed_control(
+        self, control: Control, phase: str, exc: BaseException, status: Status = Status.ERROR
+    ) -> ControlResult:
+        reason = f"plugin {control.plugin} failed in {phase}: {type(exc).__name__}: {exc}"
+        log.error("%s", reason, exc_info=exc)
+        findings = tuple(
+            Finding(
+                control=control.id, setting=s.id, title=s.title, status=status, reason=reason, remediation=s.remediation
+            )
+            for s in control.settings
+        )
+        return ControlResult(control=control.id, title=control.title, findings=findings, error=reason)
+
+    def _apply_policy(self, tenant: str, control: Control, findings: list[Finding]) -> tuple[Finding, ...]:
+        """Fill titles, apply exceptions and attestations: the parts only the engine knows."""
+        today = self.today()
+        attested = {a.setting: a for a in self.store.attestations(tenant, control.id)}
+        out = []
+        for finding in findings:
+            if not finding.title:
+                with contextlib.suppress(KeyError):
+                    finding = replace(finding, title=control.setting(finding.setting).title)
+            if finding.status is Status.MANUAL and finding.setting in attested:
+                att = attested[finding.setting]
+                finding = finding.with_status(Status.PASS, f"attested by {att.by} on {att.at:%Y-%m-%d}: {att.note}")
+            rule = self._exception_for(tenant, control.id, finding.setting)
+            if rule is not None and finding.status is Status.FAIL:
+                if rule.expired(today):
+                    finding = replace(
+                        finding, reason=f"{finding.reason} (accepted-risk exception expired {rule.expires})"
+                    )
+                else:
+                    finding = replace(finding, excepted=f"accepted risk until {rule.expires}: {rule.reason}")
+            out.append(finding)
+        return tuple(out)
+
+    def _exception_for(self, tenant: str, control: str, setting: str) -> ExceptionRule | None:
+        return next((r for r in self.config.exceptions if r.covers(tenant, control, setting)), None)
+
+    async def _assess_control(self, session: TenantSession, control: Control, phase: str = "assess") -> ControlResult:
+        name = session.config.name
+        self._emit(name, control.id, phase, "started", total=len(control.settings))
+        try:
+            answer = await self.plugins.call("assess", control, tenant=self._context(session, control, phase))
+            if answer is None:
+                raise EngineError("the plugin returned nothing from assess")
+            assessment = answer if isinstance(answer, Assessment) else Assessment(findings=list(answer))
+            findings = self._apply_policy(name, control, assessment.findings)
+            result = ControlResult(control=control.id, title=control.title, findings=findings, score=assessment.score)
+        except Exception as exc:
+            result = self._failed_control(control, phase, exc)
+        self._emit(name, control.id, phase, "done", completed=len(result.findings), total=len(control.settings))
+        return result
+
+    async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any]) -> Any:
+        session = open_session(self.config.tenant(tenant), self.data_dir)
+        try:
+            return await work(session)
+        finally:
+            await session.close()
+
+    def _finish(
+        self,
+        run_id: int,
+        tenant: str,
+        kind: str,
+        started: datetime,
+        results: list[ControlResult],
+        status: str = "completed",
+        error: str = "",
+    ) -> RunResult:
+        for result in results:
+            score = result.score
+            if score is not None and score.taken_at is None:
+                result = replace(result, score=replace(score, taken_at=_now()))
+            self.store.record_control_result(run_id, result)
+        self.store.finish_run(run_id, status, error)
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status)
+
+    # ----------------------------------------------------------------- operations
+    async def assess_tenant(
+        self, tenant: str, controls: list[Control], *, kind: str = "assess", scheduled: bool = False
+    ) -> RunResult:
+        """Assess ``controls`` in one tenant as one recorded run."""
+        for control in controls:
+            self.desired(control)  # bad config stops before anything is read
+        started = _now()
+        run_id = self.store.start_run(tenant, kind, controls=[c.id for c in controls], scheduled=scheduled)
+        try:
+            results = await self._with_session(
+                tenant, lambda session: asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))
+            )
+        except asyncio.CancelledError:
+            self.store.finish_run(run_id, "interrupted", "cancelled before it finished")
+            raise
+        except Exception as exc:  # credentials unusable: nothing could be read
+            reason = f"could not open tenant {tenant}: {exc}"
+            results = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
+            results = [replace(r, error=reason) for r in results]
+            return self._finish(run_id, tenant, kind, started, results, "failed", reason)
+        return self._finish(run_id, tenant, kind, started, list(results))
+
+    async def assess(
+        self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False
+    ) -> list[RunResult]:
+        """Assess many tenants concurrently, at most ``[scorekeeper] concurrency`` at a time."""
+        controls = self.select(control_ids)
+        names = list(tenants)
+        for name in names:
+            self.config.tenant(name)
+        limit = asyncio.Semaphore(self.config.settings.concurrency)
+
+        async def one(name: str) -> RunResult:
+            async with limit:
+                return await self.assess_tenant(name, controls, scheduled=scheduled)
+
+        return list(await asyncio.gather(*(one(n) for n in names)))
+
+    async def plan(
+        self, tenant: str, control_ids: Iterable[str] | None = None, settings: set[str] | None = None
+    ) -> tuple[RunResult, list[Plan]]:
+        """Assess afresh (recorded as a ``plan`` run) and derive what remediation would do."""
+        controls = self.select(control_ids)
+        if settings:
+            known = {s for c in controls for s in c.setting_ids}
+            unknown = sorted(settings - known)
+            if unknown:
+                raise ConfigError([f"unknown setting {s!r} (known: {', '.join(sorted(known))})" for s in unknown])
+        run = await self.assess_tenant(tenant, controls, kind="plan")
+        plans = [plan_for(tenant, self.plugins.controls[r.control], r.findings, settings) for r in run.controls]
+        return run, [p for p in plans if p.items]
+
+    async def remediate(
+        self,
+        tenant: str,
+        plans: list[Plan],
+        *,
+        parent_run_id: int | None = None,
+        scheduled: bool = False,
+        kind: str = "remediate",
+    ) -> RunResult:
+        """Carry out the automated items of confirmed ``plans``, then verify them by reading back."""
+        plans = [p for p in plans if p.automated]
+        controls = [self.plugins.control(p.control) for p in plans]
+        for control in controls:
+            self.desired(control)
+        started = _now()
+        run_id = self.store.start_run(
+            tenant, kind, controls=[c.id for c in controls], scheduled=scheduled, parent_run_id=parent_run_id
+        )
+
+        async def work(session: TenantSession) -> list[ControlResult]:
+            results = []
+            for control, plan in zip(controls, plans, strict=True):  # one control at a time: writes stay ordered
+                results.append(
+                    await self._remediate_control(session, control, replace(plan, items=plan.automated), run_id, kind)
+                )
+            return results
+
+        try:
+            results = await self._with_session(tenant, work)
+        except asyncio.CancelledError:
+            self.store.finish_run(run_id, "interrupted", "cancelled; recorded changes can be rolled back")
+            raise
+        except Exception as exc:
+            return self._finish(run_id, tenant, kind, started, [], "failed", f"could not open tenant {tenant}: {exc}")
+        failed = any(c.outcome is Outcome.FAILED for r in results for c in r.changes) or any(r.error for r in results)
+        return self._finish(run_id, tenant, kind, started, results, "failed" if failed else "completed")
+
+    async def _remediate_control(
+        self, session: TenantSession, control: Control, plan: Plan, run_id: int, phase: str
+    ) -> ControlResult:
+        name = session.config.name
+        sink = _StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items))
+        self._emit(name, control.id, phase, "started", total=len(plan.items))
+        error = ""
+        try:
+            await self.plugins.call(
+                "remediate", control, tenant=self._context(session, control, phase, sink), plan=plan
+            )
+        except Exception as exc:  # changes already recorded stay recorded, and can be rolled back
+            error = f"plugin {control.plugin} failed in {phase}: {type(exc).__name__}: {exc}"
+            log.error("%s", error, exc_info=exc)
+        changes = list(sink.changes)
+        findings = await self._verify_control(session, control, changes) if changes else []
+        self._emit(name, control.id, phase, "done", completed=len(changes), total=len(plan.items))
+        return ControlResult(
+            control=control.id, title=control.title, findings=tuple(findings), changes=tuple(changes), error=error
+        )
+
+    async def _verify_control(
+        self, session: TenantSession, control: Control, changes: list[Change]
+    ) -> tuple[Finding, ...]:
+        name = session.config.name
+        self._emit(name, control.id, "verify", "started", total=len(changes))
+        context = self._context(session, control, "verify")
+        try:
+            findings = await self.plugins.call("verify", control, tenant=context, changes=changes)
+            if findings is None:  # the plugin relies on the default: re-assess the changed settings
+                findings = await self._default_verify(control, context, changes)
+            result = self._apply_policy(name, control, list(findings))
+        except Exception as exc:
+            result = self._failed_control(control, "verify", exc).findings
+            touched = {c.setting for c in changes}
+            result = tuple(f for f in result if f.setting in touched)
+        self._emit(name, control.id, "verify", "done", completed=len(result), total=len(changes))
+        return result
+
+    async def _default_verify(self, control: Control, context: TenantContext, changes: list[Change]) -> list[Finding]:
+        answer = await self.plugins.call("assess", control, tenant=context)
+        findings = answer.findings if isinstance(answer, Assessment) else list(answer or [])
+        touched = {c.setting for c in changes}
+        return [f for f in findings if f.setting in touched]
+
+    async def verify(self, run_id: int) -> RunResult:
+        """Re-read every setting a past remediation or rollback changed, as a new ``verify`` run."""
+        run = self.store.get_run(run_id)
+        if run is None:
+            raise EngineError(f"no run {run_id} in history")
+        by_control: dict[str, list[Change]] = {}
+        for control_id, change in self.store.changes_for_run(run_id):
+            if change.outcome is Outcome.APPLIED:
+                by_control.setdefault(control_id, []).append(change)
+        if not by_control:
+            raise EngineError(f"run {run_id} ({run.kind}) made no changes to verify")
+        controls = [self.plugins.control(c) for c in by_control]
+        started = _now()
+        new_id = self.store.start_run(run.tenant, "verify", controls=list(by_control), parent_run_id=run_id)
+
+        async def work(session: TenantSession) -> list[ControlResult]:
+            return [
+                ControlResult(
+                    control=c.id, title=c.title, findings=await self._verify_control(session, c, by_control[c.id])
+                )
+                for c in controls
+            ]
+
+        results = await self._with_session(run.tenant, work)
+        return self._finish(new_id, run.tenant, "verify", started, results)
+
+    def rollback_plans(self, run_id: int) -> tuple[str, list[Plan]]:
+        """Plans that restore every applied, not yet rolled-back change of ``run_id``, newest first."""
+        run = self.store.get_run(run_id)
+        if run is None:
+            raise EngineError(f"no run {run_id} in history")
+        items: dict[str, list[PlanItem]] = {}
+        for control_id, change in reversed(self.store.changes_for_run(run_id)):
+            if change.outcome is not Outcome.APPLIED or change.rolled_back_by is not None:
+                continue
+            items.setdefault(control_id, []).append(
+                PlanItem(
+                    setting=change.setting,
+                    current=change.after,
+                    desired=change.before,
+                    kind=RemediationKind.AUTOMATED,
+                    api=f"restore {change.resource.get('type', change.setting)}"
+                    + (" (delete)" if change.created else ""),
+                    title=change.setting,
+                    undo=change,
+                )
+            )
+        plans = [Plan(tenant=run.tenant, control=c, items=tuple(i)) for c, i in items.items()]
+        if not plans:
+            raise EngineError(f"run {run_id} has no applied changes left to roll back")
+        return run.tenant, plans
+
+    async def rollback(self, run_id: int, plans: list[Plan]) -> RunResult:
+        """Restore the before-values of a run's changes (plans from :meth:`rollback_plans`)."""
+        tenant = plans[0].tenant
+        result = await self.remediate(tenant, plans, parent_run_id=run_id, kind="rollback")
+        restored = [
+            item.undo.id
+            for plan in plans
+            for item in plan.items
+            if item.undo is not None and item.undo.id is not None and self._restored(result, item)
+        ]
+        if restored:
+            self.store.mark_rolled_back(restored, result.run_id)
+        return result
+
+    @staticmethod
+    def _restored(result: RunResult, item: PlanItem) -> bool:
+        return any(c.setting == item.setting and c.outcome is Outcome.APPLIED for c in result.changes)
+
+    # ----------------------------------------------------------------- scores
+    def latest_scores(self, tenant: str) -> list[SecureScore]:
+        return [s for c in self.plugins.controls for s in self.store.score_history(tenant, c, limit=1)]

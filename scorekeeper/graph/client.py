@@ -1,0 +1,102 @@
+"""Builds the msgraph-sdk client for one tenant, keeping the SDK's middleware (retry, headers).
+
+A custom ``transport`` lets the same production pipeline talk to the in-process simulator:
+only the bottom of the stack changes, so tests exercise the real retry handler and
+serialisation rather than a mock.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scorekeeper.graph.errors import GraphCallError, describe_error
+
+if TYPE_CHECKING:
+    import httpx
+    from azure.core.credentials import TokenCredential
+    from msgraph import GraphServiceClient
+
+DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def is_loopback(url: str) -> bool:
+    """True for URLs on this machine only: the one case where plain http and static tokens are allowed."""
+    host = urlsplit(url).hostname or ""
+    return host in LOOPBACK_HOSTS
+
+
+def build_graph_client(
+    credential: TokenCredential,
+    graph_url: str = DEFAULT_GRAPH_URL,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    timeout: float = 60.0,
+) -> GraphServiceClient:
+    """A ``GraphServiceClient`` for ``graph_url`` (``/v1.0`` is appended) with default middleware."""
+    import httpx
+    from kiota_authentication_azure.azure_identity_authentication_provider import (
+        AzureIdentityAuthenticationProvider,
+    )
+    from msgraph import GraphServiceClient
+    from msgraph.graph_request_adapter import GraphRequestAdapter
+    from msgraph_core import GraphClientFactory
+
+    root = graph_url.rstrip("/")
+    base_url = f"{root}/v1.0"
+    host = urlsplit(root).hostname or ""
+    http = httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout),
+        **({"transport": transport} if transport is not None else {}),
+    )
+    http = GraphClientFactory.create_with_default_middleware(client=http)
+    auth = AzureIdentityAuthenticationProvider(credential, scopes=[f"{root}/.default"], allowed_hosts=[host])
+    adapter = GraphRequestAdapter(auth, client=http)
+    adapter.base_url = base_url
+    return GraphServiceClient(request_adapter=adapter)
+
+
+def graph_root(client: GraphServiceClient) -> str:
+    """The service root (``https://graph.microsoft.com``) the client was built for."""
+    base = client.request_adapter.base_url.rstrip("/")
+    return base.rsplit("/", 1)[0]
+
+
+async def graph_request(
+    client: GraphServiceClient,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    version: str = "v1.0",
+) -> Any:
+    """Send one raw JSON request through the client's own adapter and middleware.
+
+    For endpoints the fluent API does not reach (``/beta`` rows) or where a plain JSON body is
+    clearer. Returns the parsed JSON, or ``None`` for an empty (204) answer; raises
+    :class:`GraphCallError` otherwise.
+    """
+    from kiota_abstractions.method import Method
+    from kiota_abstractions.request_information import RequestInformation
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+    info = RequestInformation()
+    info.http_method = Method[method.upper()]
+    info.url = f"{graph_root(client)}/{version}/{path.lstrip('/')}"
+    info.headers.try_add("Accept", "application/json")
+    if body is not None:
+        info.headers.try_add("Content-Type", "application/json")
+        info.content = json.dumps(body).encode()
+    try:
+        raw = await client.request_adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+    except Exception as exc:  # every failure becomes one documented type
+        raise describe_error(exc) from exc
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise GraphCallError(0, "MalformedResponse", f"{method} {path}: body is not JSON") from exc

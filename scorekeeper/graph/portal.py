@@ -1,0 +1,111 @@
+"""Client for the Azure portal's SSPR API (``main.iam.ad.ext.azure.com/api``).
+
+The API is undocumented and takes only a delegated user token for the portal's own resource,
+so it gets a client of its own rather than being squeezed through msgraph-sdk. It keeps the
+behaviour the Graph pipeline has: the headers the portal sends, retries of 429/503/504 that
+honour ``Retry-After``, and one error type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from scorekeeper.graph.batch import MAX_RETRY_AFTER_SECONDS, RETRYABLE, _retry_after_seconds
+from scorekeeper.graph.errors import PortalError, describe_error
+
+if TYPE_CHECKING:
+    import httpx
+    from azure.core.credentials import TokenCredential
+
+DEFAULT_PORTAL_URL = "https://main.iam.ad.ext.azure.com/api"
+#: The resource (application id) the portal API's tokens are issued for.
+PORTAL_RESOURCE = "74658136-14ec-4630-ad9b-26e160ff0fc6"
+PORTAL_SCOPE = f"{PORTAL_RESOURCE}/.default"
+#: Azure PowerShell's first-party public client, which may ask for portal tokens.
+PORTAL_CLIENT_ID = "1950a258-227b-4e31-a9cf-717495945fc2"
+
+
+class PortalClient:
+    """Reads and writes the portal's password-reset policies with a delegated token."""
+
+    def __init__(
+        self,
+        credential: TokenCredential,
+        portal_url: str = DEFAULT_PORTAL_URL,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+    ) -> None:
+        import httpx
+
+        self._credential = credential
+        self._max_retries = max_retries
+        self._http = httpx.AsyncClient(
+            base_url=portal_url.rstrip("/") + "/",
+            timeout=httpx.Timeout(timeout),
+            **({"transport": transport} if transport is not None else {}),
+        )
+
+    async def _token(self) -> str:
+        result = self._credential.get_token(PORTAL_SCOPE)
+        if inspect.isawaitable(result):
+            result = await result
+        return result.token
+
+    async def request(self, method: str, path: str, body: Any = None) -> Any:
+        """One call; returns parsed JSON or ``None``; raises :class:`PortalError` on failure."""
+        for attempt in range(self._max_retries + 1):
+            try:
+                headers = {
+                    "Authorization": f"Bearer {await self._token()}",
+                    "X-Requested-With": "XMLHttpRequest",
+                    "x-ms-client-request-id": str(uuid.uuid4()),
+                    "Accept": "application/json",
+                }
+                response = await self._http.request(method, path.lstrip("/"), json=body, headers=headers)
+            except Exception as exc:
+                error = describe_error(exc)
+                raise PortalError(error.status, error.code, error.message) from exc
+            if response.status_code in RETRYABLE and attempt < self._max_retries:
+                wait = _retry_after_seconds(response.headers)
+                if wait < MAX_RETRY_AFTER_SECONDS:
+                    await asyncio.sleep(wait)
+                    continue
+            if response.status_code >= 400:
+                raise _portal_error(response)
+            if not response.content:
+                return None
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise PortalError(
+                    response.status_code, "MalformedResponse", f"{method} {path}: body is not JSON"
+                ) from exc
+        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    async def get(self, path: str) -> Any:
+        return await self.request("GET", path)
+
+    async def put(self, path: str, body: Any) -> Any:
+        return await self.request("PUT", path, body)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def _portal_error(response: httpx.Response) -> PortalError:
+    """The portal's error bodies are undocumented; take a message from the usual places."""
+    code, message = "PortalError", response.reason_phrase or "request failed"
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        inner = data.get("error") if isinstance(data.get("error"), dict) else data
+        code = str(inner.get("code") or inner.get("errorCode") or code)
+        message = str(inner.get("message") or inner.get("Message") or message)
+    return PortalError(response.status_code, code, message)

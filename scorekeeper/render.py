@@ -1,0 +1,122 @@
+"""Rich renderings of domain objects for people at a terminal (the CLI's output, not its logic)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from scorekeeper.model import Outcome, Plan, RunResult, Status
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.MANUAL: "yellow",
+    Status.UNKNOWN: "magenta",
+    Status.NOT_APPLICABLE: "dim",
+    Status.ERROR: "bold red reverse",
+}
+OUTCOME_STYLE = {Outcome.APPLIED: "green", Outcome.FAILED: "bold red", Outcome.SKIPPED: "yellow"}
+
+
+def short(value: Any, width: int = 48) -> str:
+    """A compact one-line form of a JSON value for a table cell."""
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def status_text(status: Status) -> Any:
+    from rich.text import Text
+
+    return Text(f"{status.symbol} {status.value}", style=STATUS_STYLE[status])
+
+
+def counts(results: Iterable[RunResult]) -> dict[Status, int]:
+    tally = dict.fromkeys(Status, 0)
+    for run in results:
+        for finding in run.findings:
+            tally[finding.status] += 1
+    return tally
+
+
+def print_run(console: Console, run: RunResult, *, details: bool = False) -> None:
+    """A run as a table per control, with the Secure Score the tenant reported."""
+    from rich.table import Table
+
+    console.print(f"[bold]{run.kind.capitalize()} run {run.run_id}[/] — tenant [cyan]{run.tenant}[/] — {run.status}")
+    for control in run.controls:
+        score = control.score
+        score_text = (
+            f"Secure Score {score.score:g} / {score.max_score:g}"
+            if score and score.score is not None and score.max_score is not None
+            else "Secure Score not read"
+        )
+        table = Table(title=f"{control.control}: {control.title} ({score_text})", title_justify="left", expand=False)
+        table.add_column("setting", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("current")
+        table.add_column("desired")
+        table.add_column("reason", ratio=1)
+        for finding in control.findings:
+            reason = finding.reason + (f" [accepted risk: {finding.excepted}]" if finding.excepted else "")
+            table.add_row(
+                finding.setting, status_text(finding.status), short(finding.current), short(finding.desired), reason
+            )
+        console.print(table)
+        if control.changes:
+            print_changes(console, control.changes)
+        if control.error:
+            console.print(f"[red]{control.error}[/]")
+        if details:
+            for finding in control.findings:
+                if finding.steps and finding.status is not Status.PASS:
+                    console.print(f"\n[bold]{finding.setting}[/] — steps:")
+                    for step in finding.steps:
+                        console.print(f"  {step}", markup=False, highlight=False)
+
+
+def print_changes(console: Console, changes: Iterable[Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Changes", title_justify="left")
+    for column in ("id", "setting", "before", "after", "outcome"):
+        table.add_column(column)
+    for change in changes:
+        outcome = Text(
+            change.outcome.value + (f": {change.error}" if change.error else ""), style=OUTCOME_STYLE[change.outcome]
+        )
+        table.add_row(str(change.id or ""), change.setting, short(change.before), short(change.after), outcome)
+    console.print(table)
+
+
+def print_plans(console: Console, plans: list[Plan]) -> None:
+    """The plan as a diff of current → desired, automated first, then the guided steps."""
+    from rich.table import Table
+
+    for plan in plans:
+        if plan.automated:
+            table = Table(title=f"{plan.tenant} / {plan.control}: automated changes", title_justify="left")
+            for column in ("#", "setting", "current", "→ desired", "API call"):
+                table.add_column(column)
+            for number, item in enumerate(plan.automated, 1):
+                table.add_row(
+                    str(number),
+                    item.setting,
+                    f"[red]{short(item.current)}[/]",
+                    f"[green]{short(item.desired)}[/]",
+                    item.api,
+                )
+            console.print(table)
+        for item in plan.guided:
+            console.print(
+                f"\n[yellow]guided[/] [bold]{item.setting}[/] ({item.title}): "
+                "a person must do this, then `scorekeeper attest`"
+            )
+            for step in item.steps:
+                console.print(f"  {step}", markup=False, highlight=False)

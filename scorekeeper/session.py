@@ -1,0 +1,116 @@
+"""Opens one tenant for one engine operation: credentials, Graph client, portal client.
+
+A simulated tenant (``simulator = true``, such as the built-in ``demo``) is served in-process:
+the same msgraph-sdk pipeline runs over an ASGI transport instead of the network, and the
+simulator's state is loaded from and saved to its state file so that separate commands see the
+tenant change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scorekeeper.auth import AuthError, graph_credential, portal_credential
+from scorekeeper.config import TenantConfig
+
+if TYPE_CHECKING:
+    from msgraph import GraphServiceClient
+
+    from scorekeeper.graph.portal import PortalClient
+
+log = logging.getLogger("scorekeeper.session")
+
+NO_PORTAL_REASON = (
+    "the portal API needs a delegated admin sign-in and none is configured for this tenant "
+    "(set portal_auth = 'device-code' and run `scorekeeper login --tenant {name}`)"
+)
+
+
+@dataclass
+class TenantSession:
+    """What the engine needs to build a ``TenantContext`` for each control of one tenant."""
+
+    config: TenantConfig
+    tenant_id: str
+    graph_factory: Callable[[], GraphServiceClient]
+    portal: PortalClient | None
+    portal_unavailable: str
+    simulator: Any = None  # scorekeeper.simulator.Simulator for simulated tenants
+    _writes_at_open: int = 0
+    _clients: list[Any] = field(default_factory=list)
+
+    async def close(self) -> None:
+        """Release HTTP clients and persist a simulated tenant that was written to."""
+        if self.portal is not None:
+            await self.portal.aclose()
+        for client in self._clients:
+            await client.request_adapter._http_client.aclose()
+        if self.simulator is not None and self.config.state and len(self.simulator.writes()) > self._writes_at_open:
+            self.config.state.parent.mkdir(parents=True, exist_ok=True)
+            self.simulator.save(self.config.state)
+
+
+def load_simulator(config: TenantConfig) -> Any:
+    """The simulator for a simulated tenant: from its state file when present, else its profile."""
+    from scorekeeper.simulator import Simulator
+
+    if config.state and Path(config.state).is_file():
+        return Simulator.load(config.state)
+    return Simulator.from_profiles(config.profile)
+
+
+def open_session(config: TenantConfig, data_dir: Path, *, interactive: bool = False) -> TenantSession:
+    """Build the clients for ``config``; raises :class:`AuthError` for an unusable credential."""
+    from scorekeeper.graph.client import build_graph_client
+    from scorekeeper.graph.portal import PortalClient
+
+    transport = None
+    simulator = None
+    graph_cred: Any
+    portal_cred: Any
+    tenant_id = config.tenant_id
+    graph_url, portal_url = config.graph_url, config.portal_url
+    if config.simulator:
+        import httpx
+
+        from scorekeeper.auth import StaticTokenCredential
+
+        simulator = load_simulator(config)
+        tenant_id = tenant_id or simulator.tenant_id
+        transport = httpx.ASGITransport(app=simulator.app)
+        graph_url, portal_url = "http://127.0.0.1", "http://127.0.0.1/api"
+        graph_cred = StaticTokenCredential(simulator.issue_token(tenant_id))
+        portal_cred = StaticTokenCredential(simulator.issue_delegated_token(tenant_id))
+    else:
+        graph_cred = graph_credential(config)
+        try:
+            portal_cred = portal_credential(config, data_dir, interactive=interactive)
+        except Exception as exc:  # a broken token cache must not stop the Graph rows
+            log.warning("portal sign-in unavailable for %s: %s", config.name, exc)
+            portal_cred = None
+
+    session = TenantSession(
+        config=config,
+        tenant_id=tenant_id,
+        graph_factory=lambda: None,  # replaced below; needs the session to track clients
+        portal=PortalClient(portal_cred, portal_url, transport=transport) if portal_cred is not None else None,
+        portal_unavailable="" if portal_cred is not None else NO_PORTAL_REASON.format(name=config.name),
+        simulator=simulator,
+        _writes_at_open=len(simulator.writes()) if simulator is not None else 0,
+    )
+
+    def factory() -> GraphServiceClient:
+        """One Graph client per session, built on first use and shared by every control."""
+        if not session._clients:
+            session._clients.append(build_graph_client(graph_cred, graph_url, transport=transport))
+        return session._clients[0]
+
+    session.graph_factory = factory
+    return session
+
+
+__all__ = ["AuthError", "TenantSession", "open_session"]
