@@ -164,6 +164,7 @@ class Config:
     controls: dict[str, dict[str, Any]] = field(default_factory=dict)
     exceptions: list[ExceptionRule] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
+    notifications: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
 
     def tenant(self, name: str) -> TenantConfig:
@@ -227,7 +228,7 @@ def format_validation_error(prefix: str, error: ValidationError) -> list[str]:
 def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: Path | None = None) -> Config:
     """Validate a parsed TOML document; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
-    known_sections = {"tenants", "controls", "exceptions", "scorekeeper"}
+    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications"}
     problems += [
         f"{key}: unknown section (expected one of {', '.join(sorted(known_sections))})"
         for key in data
@@ -283,9 +284,21 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
             format_validation_error("scorekeeper", exc) if isinstance(exc, ValidationError) else [f"scorekeeper: {exc}"]
         )
 
+    notifications = data.get("notifications", {})
+    if not isinstance(notifications, dict) or not all(isinstance(v, dict) for v in notifications.values()):
+        problems.append("notifications: must be [notifications.<channel>] tables")
+        notifications = {}
+
     if problems:
         raise ConfigError(problems, source)
-    return Config(tenants=tenants, controls=controls, exceptions=exceptions, settings=settings, source=source)
+    return Config(
+        tenants=tenants,
+        controls=controls,
+        exceptions=exceptions,
+        settings=settings,
+        notifications=notifications,
+        source=source,
+    )
 
 
 def load_config(explicit: str | Path | None = None, *, data_dir: Path | None = None) -> Config:

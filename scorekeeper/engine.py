@@ -46,6 +46,16 @@ class PlanViolation(Exception):
     """A plugin tried to write a setting that the confirmed plan does not list."""
 
 
+#: A key of every ``[controls.<id>]`` table that the engine reads and the plugin never sees:
+#: whether scheduled jobs may remediate this control unattended.
+AUTO_REMEDIATE = "auto_remediate"
+
+
+def plugin_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A control's config table without the keys the engine reserves for itself."""
+    return {k: v for k, v in values.items() if k != AUTO_REMEDIATE}
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -135,6 +145,7 @@ class Engine:
     data_dir: Path
     on_progress: Callable[[ProgressEvent], None] = lambda event: None
     today: Callable[[], date] = date.today
+    simulators: dict[str, Any] = field(default_factory=dict)  # tenant name → in-memory simulator
     _desired: dict[str, Any] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- configuration
@@ -145,8 +156,12 @@ class Engine:
             if control_id not in self.plugins.controls:
                 problems.append(f"controls.{control_id}: no installed plugin provides this control")
                 continue
-            _, found = validate_control_config(control_id, self.plugins.controls[control_id].config_model, values)
+            _, found = validate_control_config(
+                control_id, self.plugins.controls[control_id].config_model, plugin_values(values)
+            )
             problems += found
+            if not isinstance(values.get(AUTO_REMEDIATE, False), bool):
+                problems.append(f"controls.{control_id}.{AUTO_REMEDIATE}: must be true or false")
         for index, rule in enumerate(self.config.exceptions):
             control = self.plugins.controls.get(rule.control)
             if control is None:
@@ -158,13 +173,16 @@ class Engine:
     def desired(self, control: Control) -> Any:
         """The validated desired values of ``control``; raises :class:`ConfigError` if invalid."""
         if control.id not in self._desired:
-            value, problems = validate_control_config(
-                control.id, control.config_model, self.config.controls.get(control.id, {})
-            )
+            values = plugin_values(self.config.controls.get(control.id, {}))
+            value, problems = validate_control_config(control.id, control.config_model, values)
             if problems:
                 raise ConfigError(problems, self.config.source)
             self._desired[control.id] = value
         return self._desired[control.id]
+
+    def auto_remediate_allowed(self, control_id: str) -> bool:
+        """True when ``[controls.<id>] auto_remediate = true``: scheduled jobs may then write."""
+        return self.config.controls.get(control_id, {}).get(AUTO_REMEDIATE) is True
 
     def select(self, control_ids: Iterable[str] | None = None) -> list[Control]:
         ids = list(control_ids or [])
@@ -255,7 +273,7 @@ class Engine:
         return result
 
     async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any]) -> Any:
-        session = open_session(self.config.tenant(tenant), self.data_dir)
+        session = open_session(self.config.tenant(tenant), self.data_dir, simulator=self.simulators.get(tenant))
         try:
             return await work(session)
         finally:

@@ -85,10 +85,11 @@ def verify(
 
 
 @hookspec
-def scorekeeper_notify(event: dict[str, Any]) -> Awaitable[None] | None:
-    """Deliver a notification (drift, a failed scheduled run, remediation done).
+def scorekeeper_notify(event: dict[str, Any], config: dict[str, Any]) -> Awaitable[None] | None:
+    """Deliver a notification (drift, a failed scheduled run, remediation done, an expired exception).
 
-    Called on every plugin that implements it; ``event`` is a JSON-compatible dict with at least
-    ``kind``, ``tenant``, ``summary`` and ``at``. A channel that raises is logged and isolated
-    from the others.
+    Called on every plugin that implements it. ``event`` is a JSON-compatible dict with at least
+    ``kind``, ``tenant``, ``summary`` and ``at``. ``config`` is the ``[notifications.<plugin
+    name>]`` table of the config file (empty when absent): a channel that is not configured
+    simply returns. A channel that raises is logged and isolated from the others.
     """

@@ -85,12 +85,15 @@ class Plugins:
         caller = self.pm.subset_hook_caller(hook, remove_plugins=others)
         return await await_me_maybe(caller(control=control, **kwargs))
 
-    async def notify(self, event: dict[str, Any]) -> list[PluginProblem]:
-        """Give ``event`` to every notification channel; a failing channel does not stop the rest."""
+    async def notify(self, event: dict[str, Any], channels: dict[str, dict[str, Any]]) -> list[PluginProblem]:
+        """Give ``event`` to every notification channel; a failing channel does not stop the rest.
+
+        ``channels`` maps a plugin name to its ``[notifications.<name>]`` table.
+        """
         problems = []
         for impl in self.pm.hook.scorekeeper_notify.get_hookimpls():
             try:
-                await await_me_maybe(impl.function(event=event))
+                await await_me_maybe(impl.function(event=event, config=channels.get(impl.plugin_name, {})))
             except Exception as exc:  # isolate third-party channels from each other
                 problems.append(PluginProblem(impl.plugin_name, f"notify raised {type(exc).__name__}: {exc}"))
         return problems

@@ -63,8 +63,14 @@ def load_simulator(config: TenantConfig) -> Any:
     return Simulator.from_profiles(config.profile)
 
 
-def open_session(config: TenantConfig, data_dir: Path, *, interactive: bool = False) -> TenantSession:
-    """Build the clients for ``config``; raises :class:`AuthError` for an unusable credential."""
+def open_session(
+    config: TenantConfig, data_dir: Path, *, interactive: bool = False, simulator: Any = None
+) -> TenantSession:
+    """Build the clients for ``config``; raises :class:`AuthError` for an unusable credential.
+
+    ``simulator`` serves a simulated tenant from an existing simulator object (tests, the TUI's
+    demo) instead of loading one from the tenant's state file.
+    """
     from scorekeeper.graph.client import build_graph_client
     from scorekeeper.graph.portal import PortalClient
 
@@ -79,7 +85,7 @@ def open_session(config: TenantConfig, data_dir: Path, *, interactive: bool = Fa
 
         from scorekeeper.auth import StaticTokenCredential
 
-        simulator = load_simulator(config)
+        simulator = simulator if simulator is not None else load_simulator(config)
         tenant_id = tenant_id or simulator.tenant_id
         transport = httpx.ASGITransport(app=simulator.app)
         graph_url, portal_url = "http://127.0.0.1", "http://127.0.0.1/api"

@@ -1,0 +1,87 @@
+"""Config validation: every invalid value gets a precise message, all at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scorekeeper.config import ConfigError, load_config, parse_config
+
+
+def problems(data: dict, tmp_path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, None, data_dir=tmp_path)
+    return caught.value.problems
+
+
+def test_no_config_gives_the_demo_tenant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SCOREKEEPER_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    config = load_config(None, data_dir=tmp_path)
+    assert list(config.tenants) == ["demo"]
+    demo = config.tenants["demo"]
+    assert demo.simulator and demo.state == tmp_path / "simulator" / "demo.json"
+
+
+def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
+    data = {
+        "tenants": {
+            "a": {"auth": "client-secret", "tenant_id": "t"},
+            "b": {"auth": "magic"},
+            "c": {"auth": "static", "token": "x"},
+            "d": {"auth": "client-secret", "tenant_id": "t", "client_id": "c", "client_secret": "hunter2"},
+            "e": {"auth": "default", "graph_url": "http://graph.example.com"},
+            "f": {"auth": "default", "colour": "red"},
+        },
+        "exceptions": [{"control": "X", "setting": "y", "reason": "ok", "expires": "soon"}],
+        "scorekeeper": {"concurrency": 0},
+        "surprise": {},
+    }
+    found = problems(data, tmp_path)
+    expected = [
+        "surprise: unknown section (expected one of controls, exceptions, notifications, scorekeeper, tenants)",
+        "tenants.a: auth = 'client-secret' needs client_id",
+        "tenants.b.auth: Input should be 'client-secret', 'certificate', 'managed-identity', 'workload-identity', "
+        "'device-code', 'interactive', 'azure-cli', 'default' or 'static'",
+        "tenants.c: auth = 'static' is refused unless graph_url and portal_url are both loopback",
+        "tenants.d: client_secret must not be written in the config file: use client_secret_env or client_secret_file",
+        "tenants.e.graph_url: plain http is allowed only on loopback (127.0.0.1, localhost, ::1)",
+        "tenants.f.colour: unknown key (check the spelling)",
+        "exceptions[0].reason: String should have at least 3 characters",
+        "exceptions[0].expires: Input should be a valid date or datetime, input is too short",
+        "scorekeeper.concurrency: Input should be greater than or equal to 1",
+    ]
+    assert found == expected
+
+
+def test_static_auth_on_loopback_is_accepted(tmp_path: Path) -> None:
+    tenant = {
+        "auth": "static",
+        "token": "x",
+        "graph_url": "http://127.0.0.1:8765",
+        "portal_url": "http://127.0.0.1:8765/api",
+    }
+    config = parse_config({"tenants": {"lab": tenant}}, None, data_dir=tmp_path)
+    assert config.tenants["lab"].graph_url == "http://127.0.0.1:8765"
+
+
+def test_exception_for_unknown_tenant_is_reported(tmp_path: Path) -> None:
+    rule = {"tenant": "nope", "control": "X", "setting": "y", "reason": "because", "expires": "2030-01-01"}
+    assert problems({"exceptions": [rule]}, tmp_path) == ["exceptions[0].tenant: unknown tenant 'nope'"]
+
+
+def test_unreadable_or_invalid_files_are_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "missing.toml", data_dir=tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[tenants.a\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad, data_dir=tmp_path)
+
+
+def test_unknown_tenant_names_the_configured_ones(tmp_path: Path) -> None:
+    config = parse_config({}, None, data_dir=tmp_path)
+    with pytest.raises(ConfigError, match=r"unknown tenant 'x' \(configured: demo\)"):
+        config.tenant("x")
