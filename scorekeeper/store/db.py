@@ -1,0 +1,201 @@
+"""Opening the history database: where it lives, how SQLite is tuned, and migrating on open.
+
+Alembic migrations are the only way the schema is made or changed. :func:`open_engine` upgrades
+the database to the newest revision this code ships and refuses one that was migrated by a newer
+scorekeeper, because writing through an older schema would silently drop what the newer one
+records.
+
+SQLite is set up for several processes at once (the scheduler daemon, the CLI and the TUI may all
+write the same file): WAL so readers never block the writer, a generous ``busy_timeout`` so a
+writer waits for another instead of failing with ``database is locked``, and write transactions
+that start with ``BEGIN IMMEDIATE`` so the write lock is taken up front — a deferred transaction
+that reads first and then tries to write can fail at once under WAL, without waiting.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import StaticPool
+
+from scorekeeper.store.records import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+#: Seconds a connection waits for another process's write lock before giving up.
+BUSY_TIMEOUT_SECONDS = 30
+#: Execution option that makes a transaction start with ``BEGIN IMMEDIATE`` on SQLite.
+WRITE_OPTION = "scorekeeper_write"
+DEFAULT_FILENAME = "history.db"
+
+
+def default_path() -> Path:
+    """``history.db`` in the per-user data directory (``~/.local/share/scorekeeper`` on Linux)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("scorekeeper")) / DEFAULT_FILENAME
+
+
+def resolve_url(url_or_path: str | Path | None, *, create_parent: bool = True) -> str:
+    """Turn ``None``, a filesystem path or an SQLAlchemy URL into an SQLAlchemy URL.
+
+    Anything containing ``://`` is taken as a URL (``sqlite:///...``, ``postgresql+psycopg://...``);
+    everything else is a path, with ``~`` expanded. The parent directory of a SQLite file is
+    created so that a first run on a fresh machine just works.
+    """
+    if url_or_path is not None and "://" in str(url_or_path):
+        url = make_url(str(url_or_path))
+        database = url.database if url.get_backend_name() == "sqlite" else None
+        if create_parent and database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return url.render_as_string(hide_password=False)
+    path = default_path() if url_or_path is None or str(url_or_path) == "" else Path(url_or_path).expanduser()
+    if create_parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.resolve() if create_parent else path}"
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable database URL>"
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine with scorekeeper's connection settings; the schema is not touched."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    memory = parsed.database in (None, "", ":memory:")
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        # One in-memory database is one connection; a file gets a small pool per process.
+        poolclass=StaticPool if memory else None,
+    )
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, connection_record: Any) -> None:
+    """Per-connection pragmas; the driver is put in autocommit so that we emit BEGIN ourselves."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    """Start writes with the write lock held (see the module docstring); reads stay deferred."""
+    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def script_location() -> Path:
+    """Where the migration scripts are: inside an installed wheel, else the repository's ``alembic/``."""
+    package_dir = Path(__file__).resolve().parent.parent
+    packaged = package_dir / "_migrations"
+    if packaged.is_dir():
+        return packaged
+    return package_dir.parent / "alembic"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic configuration built in code, independent of the working directory and ``alembic.ini``."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(script_location()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside one transaction that holds the database's write lock, for migrating.
+
+    On SQLite, foreign keys are switched off for the duration (a batch migration rebuilds tables
+    by drop-and-rename, which would otherwise cascade deletes) and checked before committing. A
+    second process opening the same file waits here until the first has migrated.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction: the pragma is a no-op inside one
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise StoreError(f"migration left rows that break foreign keys: {problems[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+
+
+def migrate(engine: Engine) -> str:
+    """Upgrade the database to this code's head revision and return that revision.
+
+    Raises :class:`StoreError` when the database carries a revision our scripts do not know — it
+    was migrated by a newer scorekeeper — naming both revisions.
+    """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    heads = set(script.get_heads())
+    known = {rev.revision for rev in script.walk_revisions()}
+    try:
+        with migration_connection(engine) as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+            unknown = sorted(current - known)
+            if unknown:
+                raise StoreError(
+                    f"the history database is at schema revision {', '.join(unknown)}, newer than this "
+                    f"scorekeeper knows (its newest is {', '.join(sorted(heads))}); upgrade scorekeeper, "
+                    "or point --db at another database"
+                )
+            if current != heads:
+                command.upgrade(alembic_config(connection), "heads")
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"could not migrate the history database {safe_url(engine.url)}: {exc}") from exc
+    return ", ".join(sorted(heads))
+
+
+def open_engine(url_or_path: str | Path | None = None) -> Engine:
+    """Resolve, connect and migrate: the only way the application opens the database."""
+    try:
+        url = resolve_url(url_or_path)
+    except OSError as exc:
+        raise StoreError(f"cannot create the directory for the history database: {exc}") from exc
+    try:
+        engine = create_store_engine(url)
+    except Exception as exc:
+        raise StoreError(f"cannot open the history database {safe_url(url)}: {exc}") from exc
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine

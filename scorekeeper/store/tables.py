@@ -1,0 +1,243 @@
+"""The history schema as SQLModel tables: the single source Alembic migrations are checked against.
+
+These classes are storage rows, not domain objects: ``history.py`` converts them to and from
+``scorekeeper.model`` so that nothing outside the store ever sees a row. The schema is created and
+changed only by the migrations in ``alembic/versions``; a test upgrades an empty database and
+compares it with this metadata, so a column added here without a migration fails the suite.
+
+Design notes:
+
+* Timestamps go through :class:`UTCDateTime`, which refuses naive datetimes, stores UTC and hands
+  back aware UTC datetimes on every backend (SQLite keeps no zone of its own).
+* Values read from or written to a tenant are ``JSON`` (``json`` on PostgreSQL, text on SQLite):
+  they are whatever a plugin reported, so they keep their shape.
+* Tenants are referenced by name (unique), because every query the front ends make filters by
+  the name the admin typed; the ``tenants`` table keeps the directory id beside it.
+* Constraint names follow :data:`NAMING_CONVENTION` so that later batch migrations on SQLite can
+  drop or alter them by name.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION: dict[str, str] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+# SQLModel keeps one MetaData for every table class; ours are the only tables scorekeeper defines.
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+RUN_KINDS: tuple[str, ...] = ("assess", "plan", "remediate", "verify", "rollback")
+RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "interrupted")
+DRIFT_KINDS: tuple[str, ...] = ("setting_regressed", "score_dropped")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp that is always UTC on the way in and on the way out.
+
+    Naive datetimes are refused rather than guessed at: a local time silently taken for UTC would
+    shift history by hours and nobody would notice.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given to the history store; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TenantRow(SQLModel, table=True):
+    """A tenant that has appeared in history, by the name used in the configuration."""
+
+    __tablename__ = "tenants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String, unique=True, nullable=False)
+    tenant_id: str = Field(default="", sa_type=String, nullable=False)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class RunRow(SQLModel, table=True):
+    """One engine operation on one tenant.
+
+    ``pid`` and ``host`` identify the process that started the run, so that
+    ``interrupt_stale_runs`` can tell a run whose process died from one still going elsewhere.
+    """
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index("ix_runs_tenant_started_at", "tenant", "started_at"),
+        Index("ix_runs_tenant_kind", "tenant", "kind"),
+        Index("ix_runs_status", "status"),
+        Index("ix_runs_parent_run_id", "parent_run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
+    kind: str = Field(sa_type=String, nullable=False)
+    status: str = Field(default="running", sa_type=String, nullable=False)
+    scheduled: bool = Field(default=False, nullable=False)
+    parent_run_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    )
+    controls: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    error: str = Field(default="", sa_type=Text, nullable=False)
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    pid: int | None = Field(default=None, nullable=True)
+    host: str = Field(default="", sa_type=String, nullable=False)
+
+
+class ControlResultRow(SQLModel, table=True):
+    """That a run produced a result for one control, with the control's title and any error.
+
+    Findings alone cannot say this: a control whose plugin failed before reporting anything still
+    has a result (with its error), and the overview finds each control's latest run here.
+    """
+
+    __tablename__ = "control_results"
+    __table_args__ = (UniqueConstraint("run_id", "control"), Index("ix_control_results_control", "control"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
+    control: str = Field(sa_type=String, nullable=False)
+    title: str = Field(default="", sa_type=String, nullable=False)
+    error: str = Field(default="", sa_type=Text, nullable=False)
+
+
+class FindingRow(SQLModel, table=True):
+    """One :class:`scorekeeper.model.Finding` of one run."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_run_id_control", "run_id", "control"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
+    control: str = Field(sa_type=String, nullable=False)
+    setting: str = Field(sa_type=String, nullable=False)
+    title: str = Field(default="", sa_type=String, nullable=False)
+    status: str = Field(sa_type=String, nullable=False)
+    current: Any = Field(default=None, sa_type=JSON, nullable=True)
+    desired: Any = Field(default=None, sa_type=JSON, nullable=True)
+    remediation: str = Field(sa_type=String, nullable=False)
+    reason: str = Field(default="", sa_type=Text, nullable=False)
+    steps: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    missing_permissions: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    excepted: str = Field(default="", sa_type=Text, nullable=False)
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+class ChangeRow(SQLModel, table=True):
+    """One write to a tenant; inserted before the write starts, completed when it returns.
+
+    ``finished_at`` stays NULL while the outcome is unknown, which is how a write cut short by a
+    killed process shows in history.
+    """
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        Index("ix_changes_run_id", "run_id"),
+        Index("ix_changes_rolled_back_by_run_id", "rolled_back_by_run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
+    control: str = Field(sa_type=String, nullable=False)
+    setting: str = Field(sa_type=String, nullable=False)
+    before: Any = Field(default=None, sa_type=JSON, nullable=True)
+    after: Any = Field(default=None, sa_type=JSON, nullable=True)
+    outcome: str = Field(sa_type=String, nullable=False)
+    resource: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    created: bool = Field(default=False, nullable=False)
+    error: str = Field(default="", sa_type=Text, nullable=False)
+    started_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    rolled_back_by_run_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    )
+
+
+class ScoreSnapshotRow(SQLModel, table=True):
+    """A control's Secure Score as the tenant reported it during a run."""
+
+    __tablename__ = "score_snapshots"
+    __table_args__ = (
+        Index("ix_score_snapshots_tenant_control_taken_at", "tenant", "control", "taken_at"),
+        Index("ix_score_snapshots_run_id", "run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
+    tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
+    control: str = Field(sa_type=String, nullable=False)
+    score: float | None = Field(default=None, nullable=True)
+    max_score: float | None = Field(default=None, nullable=True)
+    taken_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class AttestationRow(SQLModel, table=True):
+    """A person's statement that a guided setting has been done."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (Index("ix_attestations_tenant_control", "tenant", "control"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
+    control: str = Field(sa_type=String, nullable=False)
+    setting: str = Field(sa_type=String, nullable=False)
+    by: str = Field(sa_type=String, nullable=False)
+    note: str = Field(default="", sa_type=Text, nullable=False)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class DriftEventRow(SQLModel, table=True):
+    """A regression noticed between two runs: a setting that stopped passing, or a score that fell."""
+
+    __tablename__ = "drift_events"
+    __table_args__ = (
+        Index("ix_drift_events_tenant_at", "tenant", "at"),
+        Index("ix_drift_events_run_id", "run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
+    control: str = Field(sa_type=String, nullable=False)
+    setting: str | None = Field(default=None, sa_type=String, nullable=True)
+    kind: str = Field(sa_type=String, nullable=False)
+    previous_run_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    )
+    run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+ALL_TABLES: tuple[type[SQLModel], ...] = (
+    TenantRow,
+    RunRow,
+    ControlResultRow,
+    FindingRow,
+    ChangeRow,
+    ScoreSnapshotRow,
+    AttestationRow,
+    DriftEventRow,
+)
