@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import os
 
-from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import scorekeeper.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from alembic import context
 
 config = context.config
 target_metadata = SQLModel.metadata

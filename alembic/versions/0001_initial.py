@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision: str = "0001"
@@ -139,9 +140,7 @@ def upgrade() -> None:
         _run_fk("run_id", "score_snapshots", "CASCADE"),
         _tenant_fk("score_snapshots"),
     )
-    op.create_index(
-        "ix_score_snapshots_tenant_control_taken_at", "score_snapshots", ["tenant", "control", "taken_at"]
-    )
+    op.create_index("ix_score_snapshots_tenant_control_taken_at", "score_snapshots", ["tenant", "control", "taken_at"])
     op.create_index("ix_score_snapshots_run_id", "score_snapshots", ["run_id"])
 
     op.create_table(

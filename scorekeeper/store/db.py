@@ -157,9 +157,10 @@ def migrate(engine: Engine) -> str:
     Raises :class:`StoreError` when the database carries a revision our scripts do not know — it
     was migrated by a newer scorekeeper — naming both revisions.
     """
-    from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
+
+    from alembic import command
 
     script = ScriptDirectory.from_config(alembic_config())
     heads = set(script.get_heads())
