@@ -503,7 +503,7 @@ def history(state: State, run_id: int | None, tenant: str | None, limit: int, as
         return
     runs = state.store.runs(tenant, limit=limit)
     if as_json:
-        emit_json([_summary_dict(r) for r in runs])
+        emit_json([r.to_dict() for r in runs])
         return
     from rich.table import Table
 
@@ -523,12 +523,6 @@ def history(state: State, run_id: int | None, tenant: str | None, limit: int, as
             str(r.parent_run_id or ""),
         )
     console().print(table)
-
-
-def _summary_dict(summary: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return asdict(summary)
 
 
 @cli.command()
