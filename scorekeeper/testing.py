@@ -95,6 +95,118 @@ def make_engine(
     return Engine(config, load_plugins(extra_plugins), store, data_dir, simulators=dict(sims))
 
 
+class ControlContract:
+    """The contract every control plugin should pass; subclass it in one line to run it.
+
+    ```python
+    from scorekeeper.testing import ControlContract
+
+    class TestMyControl(ControlContract):
+        control_id = "MyControl"
+    ```
+
+    ``weak_profile`` is a simulator profile on which the control fails and can be remediated;
+    ``profiles`` are assessed for the no-write check. The plugin must be installed (entry point
+    ``scorekeeper``), exactly as users will get it.
+    """
+
+    control_id: str = ""
+    weak_profile: str = "weak-cloud"
+    profiles: tuple[str, ...] = ("weak-cloud", "hardened")
+    config: dict[str, Any] = {}  # noqa: RUF012 - a class-level default that subclasses replace
+
+    # ------------------------------------------------------------------ helpers
+    def _engine(self, sim: Any, store: Any, tmp_path: Path) -> Engine:
+        engine = make_engine({"contract": sim}, store, tmp_path, controls={self.control_id: dict(self.config)})
+        assert not engine.plugins.problems, [str(p) for p in engine.plugins.problems]
+        return engine
+
+    def _control(self, engine: Engine) -> Control:
+        return engine.plugins.control(self.control_id)
+
+    # ------------------------------------------------------------------ the contract
+    def test_hooks_conform(self, sk_store: Any, tmp_path: Path) -> None:
+        from scorekeeper.hookspecs import HOOKSPEC_VERSION
+        from scorekeeper.simulator import Simulator
+
+        engine = self._engine(Simulator.from_profiles(self.weak_profile), sk_store, tmp_path)
+        control = self._control(engine)
+        assert control.hookspec_version == HOOKSPEC_VERSION
+        assert control.settings, "a control declares at least one setting"
+        assert len(set(control.setting_ids)) == len(control.setting_ids), "setting ids are unique"
+        for setting in control.settings:
+            assert setting.title, f"setting {setting.id} has a title"
+            if setting.write_api:
+                assert setting.remediation.value == "automated", f"{setting.id} has a write API but is not automated"
+        info = {i.name: i for i in engine.plugins.info()}[control.plugin]
+        assert "assess" in info.hooks
+
+    async def test_assess_makes_no_writes_and_every_finding_is_valid(self, sk_store: Any, tmp_path: Path) -> None:
+        from scorekeeper.simulator import Simulator
+
+        for profile in self.profiles:
+            sim = Simulator.from_profiles(profile)
+            engine = self._engine(sim, sk_store, tmp_path)
+            [run] = await engine.assess(["contract"], [self.control_id])
+            assert sim.writes() == [], f"assessing {profile} wrote to the tenant"
+            [result] = run.controls
+            assert not result.error, result.error
+            assert sorted(f.setting for f in result.findings) == sorted(self._control(engine).setting_ids)
+            for finding in result.findings:
+                assert finding.reason, f"{profile}/{finding.setting} has no reason"
+
+    async def test_remediate_then_verify_passes_on_weak_tenant(self, sk_store: Any, tmp_path: Path) -> None:
+        from scorekeeper.model import Outcome, Status
+        from scorekeeper.simulator import Simulator
+
+        engine = self._engine(Simulator.from_profiles(self.weak_profile), sk_store, tmp_path)
+        _, plans = await engine.plan("contract", [self.control_id])
+        assert any(p.automated for p in plans), f"{self.weak_profile} gives nothing to remediate"
+        result = await engine.remediate("contract", plans)
+        assert result.status == "completed", [c.error for c in result.controls]
+        assert all(c.outcome is Outcome.APPLIED for c in result.changes)
+        failing = [f for f in result.findings if f.status is not Status.PASS]
+        assert not failing, [(f.setting, f.status.value, f.reason) for f in failing]
+
+    async def test_rollback_restores_the_tenant_exactly(self, sk_store: Any, tmp_path: Path) -> None:
+        from scorekeeper.simulator import Simulator
+
+        sim = Simulator.from_profiles(self.weak_profile)
+        engine = self._engine(sim, sk_store, tmp_path)
+        sim.mark()
+        _, plans = await engine.plan("contract", [self.control_id])
+        result = await engine.remediate("contract", plans)
+        assert sim.state_diff(), "remediation changed nothing"
+        _, undo = engine.rollback_plans(result.run_id)
+        await engine.rollback(result.run_id, undo)
+        assert sim.state_diff() == []
+
+    async def test_declared_permissions_are_enough_and_necessary(self) -> None:
+        from scorekeeper.permissions import assess_permissions
+        from scorekeeper.plugins import load_plugins
+        from scorekeeper.simulator import Simulator
+
+        control = load_plugins().control(self.control_id)
+        needed = assess_permissions(control)
+        sim = Simulator.from_profiles(self.weak_profile)
+
+        async def assess(roles: list[str]) -> list[Any]:
+            from scorekeeper.plugins import await_me_maybe
+            from scorekeeper.tenant import Assessment
+
+            plugins = load_plugins()
+            context = simulated_tenant(sim, control, roles=roles, desired=dict(self.config))
+            answer = await await_me_maybe(plugins.call("assess", control, tenant=context))
+            return answer.findings if isinstance(answer, Assessment) else list(answer)
+
+        enough = await assess(needed)
+        assert not [f for f in enough if f.missing_permissions], "the declared permissions were not enough"
+        for permission in needed:
+            findings = await assess([p for p in needed if p != permission])
+            named = [f.setting for f in findings if permission in f.missing_permissions]
+            assert named, f"{permission} is declared but nothing needed it"
+
+
 @pytest.fixture
 def sk_simulator() -> Callable[..., Any]:
     """Factory: ``sk_simulator("weak-cloud", "hardened")`` → a fresh in-memory simulator."""
