@@ -1,0 +1,102 @@
+"""Rows to domain objects and back: the one place that knows both shapes.
+
+Everything outside ``scorekeeper.store`` sees only ``scorekeeper.model`` objects; keeping the
+mapping here means a column rename touches one function, not every query.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scorekeeper.model import Attestation, Change, Finding, Outcome, RemediationKind, SecureScore, Status
+from scorekeeper.store.records import DriftEvent
+from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingRow, ScoreSnapshotRow
+
+
+def finding_values(run_id: int, finding: Finding) -> dict[str, Any]:
+    """Column values for one finding (for a bulk ``INSERT``)."""
+    return {
+        "run_id": run_id,
+        "control": finding.control,
+        "setting": finding.setting,
+        "title": finding.title,
+        "status": Status(finding.status).value,
+        "current": finding.current,
+        "desired": finding.desired,
+        "remediation": RemediationKind(finding.remediation).value,
+        "reason": finding.reason,
+        "steps": list(finding.steps),
+        "missing_permissions": list(finding.missing_permissions),
+        "excepted": finding.excepted,
+        "evidence": dict(finding.evidence),
+    }
+
+
+def finding_from_row(row: FindingRow) -> Finding:
+    return Finding(
+        control=row.control,
+        setting=row.setting,
+        status=Status(row.status),
+        current=row.current,
+        desired=row.desired,
+        reason=row.reason,
+        title=row.title,
+        remediation=RemediationKind(row.remediation),
+        steps=tuple(row.steps or ()),
+        evidence=dict(row.evidence or {}),
+        missing_permissions=tuple(row.missing_permissions or ()),
+        excepted=row.excepted,
+    )
+
+
+def change_row(run_id: int, control: str, change: Change, started_at: datetime) -> ChangeRow:
+    return ChangeRow(
+        run_id=run_id,
+        control=control,
+        setting=change.setting,
+        before=change.before,
+        after=change.after,
+        outcome=Outcome(change.outcome).value,
+        resource=dict(change.resource),
+        created=change.created,
+        error=change.error,
+        started_at=started_at,
+        rolled_back_by_run_id=change.rolled_back_by,
+    )
+
+
+def change_from_row(row: ChangeRow) -> Change:
+    return Change(
+        setting=row.setting,
+        before=row.before,
+        after=row.after,
+        outcome=Outcome(row.outcome),
+        resource=dict(row.resource or {}),
+        created=row.created,
+        error=row.error,
+        id=row.id,
+        rolled_back_by=row.rolled_back_by_run_id,
+    )
+
+
+def score_from_row(row: ScoreSnapshotRow) -> SecureScore:
+    return SecureScore(control=row.control, score=row.score, max_score=row.max_score, taken_at=row.taken_at)
+
+
+def attestation_from_row(row: AttestationRow) -> Attestation:
+    return Attestation(tenant=row.tenant, control=row.control, setting=row.setting, by=row.by, note=row.note, at=row.at)
+
+
+def drift_from_row(row: DriftEventRow) -> DriftEvent:
+    return DriftEvent(
+        id=row.id,
+        tenant=row.tenant,
+        control=row.control,
+        setting=row.setting,
+        kind=row.kind,
+        previous_run_id=row.previous_run_id,
+        run_id=row.run_id,
+        detail=dict(row.detail or {}),
+        at=row.at,
+    )

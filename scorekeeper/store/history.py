@@ -1,0 +1,569 @@
+"""``HistoryStore``: the reads and writes the engine, CLI, TUI and scheduler make against history.
+
+Every public method is one short transaction, so that several processes can share one SQLite
+file: writes take the write lock up front (``BEGIN IMMEDIATE``, see ``db.py``) and release it on
+return; nothing holds a transaction open across an ``await`` or a network call. The one rule the
+engine relies on most: :meth:`HistoryStore.change_started` has committed the before-value by the
+time it returns, before the plugin writes to the tenant.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from scorekeeper.model import Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
+from scorekeeper.store import convert, db
+from scorekeeper.store.drift import dropped_scores, regressed_settings
+from scorekeeper.store.overview import ASSESSING_KINDS, build_overview
+from scorekeeper.store.records import DriftEvent, RunSummary, StoreError, TenantOverview, empty_counts
+from scorekeeper.store.tables import (
+    DRIFT_KINDS,
+    RUN_KINDS,
+    RUN_STATUSES,
+    AttestationRow,
+    ChangeRow,
+    ControlResultRow,
+    DriftEventRow,
+    FindingRow,
+    RunRow,
+    ScoreSnapshotRow,
+    TenantRow,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class HistoryStore:
+    """The history database. Open with :meth:`open`; safe to share between threads of one process."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Wrap an engine whose schema is already at head; use :meth:`open` unless you migrated yourself."""
+        self._engine = engine
+        self._write_engine = engine.execution_options(**{db.WRITE_OPTION: True})
+        self._host = socket.gethostname()
+
+    @classmethod
+    def open(cls, url_or_path: str | Path | None = None) -> HistoryStore:
+        """Open (and migrate) the database at ``url_or_path``: ``None`` for the default file, a path or a URL.
+
+        Raises :class:`StoreError` when the database cannot be opened or was migrated by a newer
+        scorekeeper.
+        """
+        return cls(db.open_engine(url_or_path))
+
+    @property
+    def url(self) -> str:
+        """Where this store is, with any password masked."""
+        return db.safe_url(self._engine.url)
+
+    def close(self) -> None:
+        """Release every pooled connection (SQLite checkpoints the WAL when the last one closes)."""
+        self._engine.dispose()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ transactions
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One write transaction holding the write lock from its first statement to commit."""
+        try:
+            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"history database write failed: {_reason(exc)}") from exc
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """One read transaction: a consistent snapshot that never blocks writers (WAL)."""
+        try:
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"history database read failed: {_reason(exc)}") from exc
+
+    # ------------------------------------------------------------------ runs
+    def start_run(
+        self,
+        tenant: str,
+        kind: str,
+        *,
+        controls: list[str],
+        scheduled: bool = False,
+        parent_run_id: int | None = None,
+        tenant_id: str = "",
+    ) -> int:
+        """Record that a run began (status ``running``) and return its id.
+
+        ``parent_run_id`` is the run a ``verify`` or ``rollback`` refers to. The process id and
+        host are kept so :meth:`interrupt_stale_runs` can tell a dead run from a live one.
+        """
+        if kind not in RUN_KINDS:
+            raise StoreError(f"unknown run kind {kind!r}; expected one of {', '.join(RUN_KINDS)}")
+        with self._write() as session:
+            self._ensure_tenant(session, tenant, tenant_id)
+            if parent_run_id is not None and session.get(RunRow, parent_run_id) is None:
+                raise StoreError(f"parent run {parent_run_id} is not in history")
+            row = RunRow(
+                tenant=tenant,
+                kind=kind,
+                status="running",
+                scheduled=scheduled,
+                parent_run_id=parent_run_id,
+                controls=list(controls),
+                started_at=_now(),
+                pid=os.getpid(),
+                host=self._host,
+            )
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            return row.id
+
+    def finish_run(self, run_id: int, status: str = "completed", error: str = "") -> None:
+        """Close a run with its final status (``completed``, ``failed`` or ``interrupted``)."""
+        if status not in RUN_STATUSES or status == "running":
+            raise StoreError(f"a run cannot finish as {status!r}; expected completed, failed or interrupted")
+        with self._write() as session:
+            done = session.execute(
+                update(RunRow).where(RunRow.id == run_id).values(status=status, error=error, finished_at=_now())
+            )
+            if done.rowcount != 1:
+                raise StoreError(f"no run {run_id} in history")
+
+    def record_control_result(self, run_id: int, result: ControlResult) -> None:
+        """Store one control's findings and Secure Score snapshot for a run.
+
+        Changes that carry an id were stored by :meth:`change_started` and are left alone; any
+        without one (a caller that did not record them as they happened) are stored now, so that
+        nothing a run reports is lost.
+        """
+        with self._write() as session:
+            run = session.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id} in history")
+            session.add(ControlResultRow(run_id=run_id, control=result.control, title=result.title, error=result.error))
+            findings = [convert.finding_values(run_id, f) for f in result.findings]
+            if findings:
+                session.execute(insert(FindingRow), findings)
+            if result.score is not None:
+                session.add(
+                    ScoreSnapshotRow(
+                        run_id=run_id,
+                        tenant=run.tenant,
+                        control=result.control,
+                        score=result.score.score,
+                        max_score=result.score.max_score,
+                        taken_at=result.score.taken_at or _now(),
+                    )
+                )
+            now = _now()
+            for change in result.changes:
+                if change.id is None:
+                    row = convert.change_row(run_id, result.control, change, now)
+                    row.finished_at = now
+                    session.add(row)
+
+    def get_run(self, run_id: int) -> RunResult | None:
+        """One run with its findings, changes and scores grouped by control; ``None`` if unknown.
+
+        A run still going (or cut short) has no finish time; ``finished_at`` then repeats
+        ``started_at`` and ``status`` says ``running`` or ``interrupted``.
+        """
+        with self._read() as session:
+            run = session.get(RunRow, run_id)
+            if run is None:
+                return None
+            results = list(
+                session.execute(
+                    select(ControlResultRow).where(ControlResultRow.run_id == run_id).order_by(ControlResultRow.id)
+                ).scalars()
+            )
+            findings = list(
+                session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id)).scalars()
+            )
+            changes = list(
+                session.execute(select(ChangeRow).where(ChangeRow.run_id == run_id).order_by(ChangeRow.id)).scalars()
+            )
+            scores = list(
+                session.execute(
+                    select(ScoreSnapshotRow).where(ScoreSnapshotRow.run_id == run_id).order_by(ScoreSnapshotRow.id)
+                ).scalars()
+            )
+        titles: dict[str, tuple[str, str]] = {r.control: (r.title, r.error) for r in results}
+        by_control: dict[str, list[Finding]] = defaultdict(list)
+        for row in findings:
+            by_control[row.control].append(convert.finding_from_row(row))
+        changes_by: dict[str, list[Change]] = defaultdict(list)
+        for row in changes:
+            changes_by[row.control].append(convert.change_from_row(row))
+        score_by: dict[str, SecureScore] = {row.control: convert.score_from_row(row) for row in scores}
+
+        order = [c for c in run.controls if c in titles or c in by_control or c in changes_by]
+        order += [c for c in [*titles, *by_control, *changes_by] if c not in order]
+        controls = tuple(
+            ControlResult(
+                control=c,
+                title=titles.get(c, ("", ""))[0],
+                findings=tuple(by_control.get(c, ())),
+                changes=tuple(changes_by.get(c, ())),
+                score=score_by.get(c),
+                error=titles.get(c, ("", ""))[1],
+            )
+            for c in dict.fromkeys(order)
+        )
+        return RunResult(
+            run_id=run_id,
+            tenant=run.tenant,
+            kind=run.kind,
+            controls=controls,
+            started_at=run.started_at,
+            finished_at=run.finished_at or run.started_at,
+            status=run.status,
+        )
+
+    def runs(
+        self, tenant: str | None = None, *, kind: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[RunSummary]:
+        """Runs newest first, optionally of one tenant and one kind, with their finding counts."""
+        query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit).offset(offset)
+        if tenant is not None:
+            query = query.where(RunRow.tenant == tenant)
+        if kind is not None:
+            query = query.where(RunRow.kind == kind)
+        with self._read() as session:
+            rows = list(session.execute(query).scalars())
+            counts = self._counts(session, [r.id for r in rows if r.id is not None])
+        return [_summary(r, counts.get(r.id)) for r in rows]
+
+    def latest_run(
+        self, tenant: str, kind: str = "assess", before_run_id: int | None = None, *, status: str | None = None
+    ) -> RunSummary | None:
+        """The newest run of ``kind`` for ``tenant`` (older than ``before_run_id`` when given)."""
+        query = select(RunRow).where(RunRow.tenant == tenant, RunRow.kind == kind).order_by(RunRow.id.desc()).limit(1)
+        if before_run_id is not None:
+            query = query.where(RunRow.id < before_run_id)
+        if status is not None:
+            query = query.where(RunRow.status == status)
+        with self._read() as session:
+            row = session.execute(query).scalars().first()
+            if row is None:
+                return None
+            assert row.id is not None
+            return _summary(row, self._counts(session, [row.id]).get(row.id))
+
+    @staticmethod
+    def _counts(session: Session, run_ids: list[int]) -> dict[int, dict[str, int]]:
+        """Finding counts per status for many runs in one grouped query."""
+        counts: dict[int, dict[str, int]] = defaultdict(empty_counts)
+        if run_ids:
+            for run_id, status, n in session.execute(
+                select(FindingRow.run_id, FindingRow.status, func.count())
+                .where(FindingRow.run_id.in_(run_ids))
+                .group_by(FindingRow.run_id, FindingRow.status)
+            ):
+                counts[run_id][status] = n
+        return counts
+
+    def findings_for_run(self, run_id: int) -> list[Finding]:
+        """A run's findings in the order they were recorded."""
+        with self._read() as session:
+            rows = session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id))
+            return [convert.finding_from_row(r) for r in rows.scalars()]
+
+    def interrupt_stale_runs(self, *, older_than: timedelta | None = None) -> int:
+        """Mark ``interrupted`` the runs left ``running`` by a process that no longer exists; return how many.
+
+        A run started on this host is stale when its process is gone. A run from another host (a
+        shared PostgreSQL database) cannot be checked that way and is only interrupted when it
+        started more than ``older_than`` ago and ``older_than`` is given. Writes whose outcome was
+        never recorded keep ``finished_at`` NULL, which is how history shows them as uncertain.
+        """
+        with self._read() as session:
+            running = list(session.execute(select(RunRow).where(RunRow.status == "running")).scalars())
+        cutoff = _now() - older_than if older_than is not None else None
+        stale: dict[int, str] = {}
+        for run in running:
+            assert run.id is not None
+            if run.host == self._host and run.pid is not None:
+                if not _pid_alive(run.pid):
+                    stale[run.id] = f"interrupted: its process (pid {run.pid}) ended before the run finished"
+            elif cutoff is not None and run.started_at < cutoff:
+                where = f"pid {run.pid} on {run.host}" if run.host else "an unknown process"
+                stale[run.id] = f"interrupted: no finish recorded by {where} since {run.started_at:%Y-%m-%d %H:%M} UTC"
+        if not stale:
+            return 0
+        with self._write() as session:
+            now = _now()
+            for run_id, reason in stale.items():
+                session.execute(
+                    update(RunRow)
+                    .where(RunRow.id == run_id, RunRow.status == "running")
+                    .values(status="interrupted", error=reason, finished_at=now)
+                )
+        return len(stale)
+
+    # ------------------------------------------------------------------ changes
+    def change_started(self, run_id: int, control: str, change: Change) -> int:
+        """Persist a write's before-value and commit it before the write happens; return the change id."""
+        with self._write() as session:
+            if session.get(RunRow, run_id) is None:
+                raise StoreError(f"no run {run_id} in history")
+            row = convert.change_row(run_id, control, change, _now())
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            return row.id
+
+    def change_finished(self, change: Change) -> None:
+        """Record a write's outcome (``after``, ``outcome``, ``resource``, ``error``) by ``change.id``."""
+        if change.id is None:
+            raise StoreError(f"change of {change.setting!r} has no id; record it with change_started first")
+        with self._write() as session:
+            done = session.execute(
+                update(ChangeRow)
+                .where(ChangeRow.id == change.id)
+                .values(
+                    after=change.after,
+                    outcome=Outcome(change.outcome).value,
+                    resource=dict(change.resource),
+                    created=change.created,
+                    error=change.error,
+                    finished_at=_now(),
+                )
+            )
+            if done.rowcount != 1:
+                raise StoreError(f"no change {change.id} in history")
+
+    def changes_for_run(self, run_id: int) -> list[tuple[str, Change]]:
+        """``(control, change)`` pairs of a run, in the order the writes were started."""
+        with self._read() as session:
+            rows = session.execute(select(ChangeRow).where(ChangeRow.run_id == run_id).order_by(ChangeRow.id))
+            return [(r.control, convert.change_from_row(r)) for r in rows.scalars()]
+
+    def mark_rolled_back(self, change_ids: list[int], rollback_run_id: int) -> None:
+        """Note that ``rollback_run_id`` restored these changes, so they are not rolled back twice."""
+        ids = sorted(set(change_ids))
+        if not ids:
+            return
+        with self._write() as session:
+            if session.get(RunRow, rollback_run_id) is None:
+                raise StoreError(f"no run {rollback_run_id} in history")
+            done = session.execute(
+                update(ChangeRow).where(ChangeRow.id.in_(ids)).values(rolled_back_by_run_id=rollback_run_id)
+            )
+            if done.rowcount != len(ids):
+                raise StoreError(f"only {done.rowcount} of changes {ids} are in history; none were marked")
+
+    # ------------------------------------------------------------------ scores and overview
+    def score_history(self, tenant: str, control: str, limit: int = 200) -> list[SecureScore]:
+        """The latest ``limit`` score snapshots of a control in a tenant, oldest first (``[-1]`` is newest)."""
+        with self._read() as session:
+            rows = session.execute(
+                select(ScoreSnapshotRow)
+                .where(ScoreSnapshotRow.tenant == tenant, ScoreSnapshotRow.control == control)
+                .order_by(ScoreSnapshotRow.taken_at.desc(), ScoreSnapshotRow.id.desc())
+                .limit(limit)
+            )
+            return [convert.score_from_row(r) for r in reversed(list(rows.scalars()))]
+
+    def overview(self) -> list[TenantOverview]:
+        """One cell per tenant × control with its latest counts, score, trend and drift (see ``overview.py``)."""
+        with self._read() as session:
+            return build_overview(session)
+
+    # ------------------------------------------------------------------ attestations
+    def record_attestation(self, att: Attestation) -> int:
+        """Keep a person's statement that a guided setting is done; returns its id."""
+        with self._write() as session:
+            self._ensure_tenant(session, att.tenant)
+            row = AttestationRow(
+                tenant=att.tenant, control=att.control, setting=att.setting, by=att.by, note=att.note, at=att.at
+            )
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            return row.id
+
+    def attestations(self, tenant: str, control: str | None = None) -> list[Attestation]:
+        """A tenant's attestations, oldest first (so a dict built from them keeps the newest per setting)."""
+        query = select(AttestationRow).where(AttestationRow.tenant == tenant)
+        if control is not None:
+            query = query.where(AttestationRow.control == control)
+        with self._read() as session:
+            rows = session.execute(query.order_by(AttestationRow.at, AttestationRow.id))
+            return [convert.attestation_from_row(r) for r in rows.scalars()]
+
+    # ------------------------------------------------------------------ drift
+    def record_drift(self, event: DriftEvent) -> int:
+        """Store one drift event (``at`` defaults to now); returns its id."""
+        if event.kind not in DRIFT_KINDS:
+            raise StoreError(f"unknown drift kind {event.kind!r}; expected one of {', '.join(DRIFT_KINDS)}")
+        with self._write() as session:
+            self._ensure_tenant(session, event.tenant)
+            row = _drift_row(event)
+            session.add(row)
+            session.flush()
+            assert row.id is not None
+            return row.id
+
+    def drift_events(self, tenant: str | None = None, limit: int = 100) -> list[DriftEvent]:
+        """Drift events newest first, optionally of one tenant."""
+        query = select(DriftEventRow).order_by(DriftEventRow.at.desc(), DriftEventRow.id.desc()).limit(limit)
+        if tenant is not None:
+            query = query.where(DriftEventRow.tenant == tenant)
+        with self._read() as session:
+            return [convert.drift_from_row(r) for r in session.execute(query).scalars()]
+
+    def detect_drift(self, run_id: int) -> list[DriftEvent]:
+        """Compare an assessment with the tenant's previous completed one; record and return the drift.
+
+        Idempotent: when drift was already recorded for ``run_id`` those events are returned and
+        nothing new is written. Returns ``[]`` for a run with no earlier assessment to compare with.
+        """
+        with self._write() as session:
+            run = session.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"no run {run_id} in history")
+            existing = list(session.execute(select(DriftEventRow).where(DriftEventRow.run_id == run_id)).scalars())
+            if existing:
+                return [convert.drift_from_row(r) for r in existing]
+            previous = (
+                session.execute(
+                    select(RunRow)
+                    .where(
+                        RunRow.tenant == run.tenant,
+                        RunRow.kind.in_(ASSESSING_KINDS),
+                        RunRow.status == "completed",
+                        RunRow.id < run_id,
+                    )
+                    .order_by(RunRow.id.desc())
+                    .limit(1)
+                )
+                .scalars()
+                .first()
+            )
+            if previous is None or previous.id is None:
+                return []
+            events = regressed_settings(
+                run.tenant,
+                _findings(session, previous.id),
+                _findings(session, run_id),
+                run_id=run_id,
+                previous_run_id=previous.id,
+            ) + dropped_scores(
+                run.tenant,
+                _scores(session, previous.id),
+                _scores(session, run_id),
+                run_id=run_id,
+                previous_run_id=previous.id,
+            )
+            now = _now()
+            rows = [_drift_row(e, now) for e in events]
+            session.add_all(rows)
+            session.flush()
+            return [convert.drift_from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------ helpers
+    @staticmethod
+    def _ensure_tenant(session: Session, name: str, tenant_id: str = "") -> None:
+        """Create the tenant row on first sight; fill in its directory id once it is known."""
+        if not name:
+            raise StoreError("a tenant name is required")
+        row = session.execute(select(TenantRow).where(TenantRow.name == name)).scalars().first()
+        if row is None:
+            session.add(TenantRow(name=name, tenant_id=tenant_id, created_at=_now()))
+            session.flush()
+        elif tenant_id and row.tenant_id != tenant_id:
+            row.tenant_id = tenant_id
+
+
+def _findings(session: Session, run_id: int) -> list[Finding]:
+    rows = session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id))
+    return [convert.finding_from_row(r) for r in rows.scalars()]
+
+
+def _scores(session: Session, run_id: int) -> dict[str, SecureScore]:
+    rows = session.execute(
+        select(ScoreSnapshotRow).where(ScoreSnapshotRow.run_id == run_id).order_by(ScoreSnapshotRow.id)
+    )
+    return {r.control: convert.score_from_row(r) for r in rows.scalars()}
+
+
+def _drift_row(event: DriftEvent, at: datetime | None = None) -> DriftEventRow:
+    return DriftEventRow(
+        tenant=event.tenant,
+        control=event.control,
+        setting=event.setting,
+        kind=event.kind,
+        previous_run_id=event.previous_run_id,
+        run_id=event.run_id,
+        detail=dict(event.detail),
+        at=event.at or at or _now(),
+    )
+
+
+def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:
+    assert row.id is not None
+    return RunSummary(
+        id=row.id,
+        tenant=row.tenant,
+        kind=row.kind,
+        status=row.status,
+        scheduled=row.scheduled,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        counts={**empty_counts(), **(counts or {})},
+        parent_run_id=row.parent_run_id,
+        controls=tuple(row.controls or ()),
+        error=row.error,
+    )
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's own message (``database is locked``, a constraint name), without the SQL or parameters."""
+    orig: Any = getattr(exc, "orig", None)
+    return str(orig) if orig is not None else type(exc).__name__
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (without signalling it)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+__all__ = ["HistoryStore"]
