@@ -1,0 +1,23 @@
+"""The ``assess`` hook's work: read everything once, evaluate, report progress. Never writes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scorekeeper import Assessment
+from scorekeeper_sspr.evaluate import evaluate
+from scorekeeper_sspr.reads import read_tenant
+
+if TYPE_CHECKING:
+    from scorekeeper import TenantContext
+    from scorekeeper_sspr.config import SsprConfig
+
+
+async def assess(tenant: TenantContext) -> Assessment:
+    desired: SsprConfig = tenant.desired
+    snapshot = await read_tenant(tenant, desired)
+    findings, score = evaluate(snapshot, desired)
+    total = len(findings)
+    for done, finding in enumerate(findings, start=1):
+        tenant.progress(finding.setting, finding.status.value, finding.reason, completed=done, total=total)
+    return Assessment(findings=findings, score=score)

@@ -1,0 +1,281 @@
+"""The catalogue: every setting of the ``SelfServicePasswordReset`` control, as data.
+
+One :class:`~scorekeeper.Setting` per row of the SSPR settings table, with where it is read and
+written and the least-privileged permission for each. ``scorekeeper permissions`` prints these,
+the simulator enforces them and the docs describe them, so they must stay exact.
+"""
+
+from __future__ import annotations
+
+from scorekeeper import Control, RemediationKind, Setting
+
+CONTROL_ID = "SelfServicePasswordReset"
+P1 = "Microsoft Entra ID P1"
+INTUNE = "Microsoft Intune"
+PORTAL = "https://main.iam.ad.ext.azure.com/api/"
+PORTAL_POLICY = "PasswordReset/PasswordResetPolicies"
+ONPREM_POLICY = "PasswordReset/OnPremisesPasswordResetPolicies"
+#: The role Microsoft's SSPR tutorial names for the admin who configures password reset.
+PORTAL_ROLES = ("Authentication Policy Administrator",)
+PORTAL_NOTE = (
+    "The portal API (main.iam.ad.ext.azure.com) is undocumented; its field names come from public scripts, "
+    "and the least role that it accepts is assumed to be the one the portal blade needs."
+)
+LEARN = "https://learn.microsoft.com"
+
+_AUTOMATED = RemediationKind.AUTOMATED
+_GUIDED = RemediationKind.GUIDED
+_NONE = RemediationKind.NONE
+
+
+def _portal(setting_id: str, title: str, fields: str, docs: str, **extra: object) -> Setting:
+    """A setting that only the portal's password-reset policy holds."""
+    return Setting(
+        id=setting_id,
+        title=title,
+        remediation=_AUTOMATED,
+        read_api=f"portal GET {PORTAL_POLICY} ({fields})",
+        write_api=f"portal PUT {PORTAL_POLICY} (whole object, read-modify-write)",
+        directory_roles=PORTAL_ROLES,
+        apis=("portal",),
+        docs_url=docs,
+        unverified=str(extra.pop("unverified", PORTAL_NOTE)),
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+HOWITWORKS = f"{LEARN}/entra/identity/authentication/concept-sspr-howitworks"
+TUTORIAL = f"{LEARN}/entra/identity/authentication/tutorial-enable-sspr"
+WRITEBACK = f"{LEARN}/entra/identity/authentication/tutorial-enable-sspr-writeback"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        id="license",
+        title="Licence that includes self-service password reset",
+        remediation=_GUIDED,
+        read_api="Graph GET /subscribedSkus (servicePlans AAD_PREMIUM / AAD_PREMIUM_P2, capabilityStatus Enabled)",
+        read_permissions=("Organization.Read.All",),
+        docs_url=f"{LEARN}/entra/identity/authentication/concept-sspr-licensing",
+    ),
+    Setting(
+        id="hybrid",
+        title="Directory synchronisation (decides whether on-premises rows apply)",
+        remediation=_NONE,
+        read_api="Graph GET /organization?$select=onPremisesSyncEnabled,onPremisesLastSyncDateTime",
+        read_permissions=("Organization.Read.All",),
+        docs_url=f"{LEARN}/graph/api/resources/organization",
+    ),
+    _portal(
+        "enablement",
+        "Self-service password reset enabled (None / Selected / All)",
+        "enablementType, passwordResetEnabledGroupIds, passwordResetEnabledGroupName",
+        TUTORIAL,
+        write_permissions=("GroupMember.Read.All",),  # only to resolve a configured group name to its id
+        licence=P1,
+    ),
+    _portal(
+        "methods_available",
+        "Methods available to users",
+        "*OptionEnabled and *OptionAllowed",
+        f"{LEARN}/entra/identity/authentication/concept-sspr-howitworks#authentication-methods",
+        unverified=PORTAL_NOTE + " That the *OptionAllowed flags may be written is assumed.",
+    ),
+    _portal(
+        "methods_required",
+        "Number of methods required to reset",
+        "numberOfAuthenticationMethodsRequired",
+        f"{LEARN}/entra/identity/authentication/concept-sspr-howitworks#authentication-methods",
+        depends_on=("methods_available",),
+    ),
+    _portal(
+        "security_questions",
+        "Security questions to register and to reset",
+        "numberOfQuestionsToRegister, numberOfQuestionsToReset",
+        f"{LEARN}/entra/identity/authentication/concept-authentication-security-questions",
+        depends_on=("methods_available",),
+    ),
+    Setting(
+        id="method_configurations",
+        title="Authentication methods policy: the methods SSPR offers are enabled",
+        remediation=_AUTOMATED,
+        read_api="Graph GET /policies/authenticationMethodsPolicy (authenticationMethodConfigurations)",
+        write_api="Graph PATCH /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/{id}",
+        read_permissions=("Policy.Read.AuthenticationMethod",),
+        write_permissions=("Policy.ReadWrite.AuthenticationMethod",),
+        depends_on=("methods_available",),
+        docs_url=f"{LEARN}/graph/api/resources/authenticationmethodspolicies-overview",
+    ),
+    Setting(
+        id="methods_policy_migration",
+        title="Authentication methods are managed by the Authentication methods policy",
+        remediation=_AUTOMATED,
+        read_api="Graph GET /policies/authenticationMethodsPolicy (policyMigrationState)",
+        write_api="Graph beta PATCH /policies/authenticationMethodsPolicy (policyMigrationState)",
+        read_permissions=("Policy.Read.AuthenticationMethod",),
+        write_permissions=("Policy.ReadWrite.AuthenticationMethod",),
+        depends_on=("method_configurations",),
+        docs_url=f"{LEARN}/entra/identity/authentication/how-to-authentication-methods-manage",
+        unverified="Writing policyMigrationState through Graph beta is not documented by Microsoft.",
+    ),
+    Setting(
+        id="combined_registration",
+        title="Combined security information registration (MFA and SSPR)",
+        remediation=_NONE,
+        read_api="none: Microsoft enabled it for every tenant in October 2022",
+        docs_url=f"{LEARN}/entra/identity/authentication/concept-registration-mfa-sspr-combined",
+    ),
+    _portal(
+        "registration_required",
+        "Require users to register when signing in",
+        "registrationRequiredOnSignIn, skipRegistrationAllowed, skipRegistrationMaxAllowedDays",
+        f"{HOWITWORKS}#registration",
+        depends_on=("enablement",),
+    ),
+    _portal(
+        "reconfirm_days",
+        "Days before users are asked to re-confirm their authentication information",
+        "registrationReconfirmIntevalInDays",
+        f"{HOWITWORKS}#number-of-days-before-users-are-asked-to-reconfirm-their-authentication-information",
+        unverified=PORTAL_NOTE
+        + " Graph's undocumented authenticationMethodsPolicy.reconfirmationInDays may be the same value.",
+    ),
+    _portal(
+        "notify_users", "Notify users on password resets", "notifyUsersOnPasswordReset", f"{HOWITWORKS}#notifications"
+    ),
+    _portal(
+        "notify_admins",
+        "Notify all admins when other admins reset their password",
+        "notifyOnAdminPasswordReset",
+        f"{HOWITWORKS}#notifications",
+    ),
+    _portal(
+        "helpdesk_link",
+        "Customise the helpdesk link",
+        "customizeHelpdeskLink, customHelpdeskEmailOrUrl",
+        f"{HOWITWORKS}#customize-helpdesk-link",
+    ),
+    Setting(
+        id="password_writeback",
+        title="Write back passwords to the on-premises directory",
+        remediation=_AUTOMATED,
+        read_api=f"portal GET {ONPREM_POLICY} (passwordWritebackSupported)",
+        write_api=f"portal PUT {ONPREM_POLICY} {{passwordWriteBackSupported}}, plus the Entra Connect wizard",
+        directory_roles=PORTAL_ROLES,
+        apis=("portal",),
+        licence=P1,
+        hybrid_only=True,
+        docs_url=WRITEBACK,
+        unverified=PORTAL_NOTE + " The body's capital B (passwordWriteBackSupported) comes from working scripts.",
+    ),
+    Setting(
+        id="account_unlock",
+        title="Allow users to unlock accounts without resetting their password",
+        remediation=_AUTOMATED,
+        read_api=f"portal GET {ONPREM_POLICY} (accountUnlockEnabled)",
+        write_api=f"portal PUT {ONPREM_POLICY} {{accountUnlockEnabled}}",
+        directory_roles=PORTAL_ROLES,
+        apis=("portal",),
+        licence=P1,
+        hybrid_only=True,
+        depends_on=("password_writeback",),
+        docs_url=WRITEBACK,
+        unverified=PORTAL_NOTE,
+    ),
+    Setting(
+        id="connect_account_permissions",
+        title="Entra Connect AD DS account may reset and unlock passwords",
+        remediation=_GUIDED,
+        read_api="none: rights on the on-premises domain root (dsacls)",
+        hybrid_only=True,
+        depends_on=("password_writeback",),
+        docs_url=f"{WRITEBACK}#configure-account-permissions-for-microsoft-entra-connect",
+    ),
+    Setting(
+        id="admin_sspr",
+        title="Self-service password reset for administrators",
+        remediation=_AUTOMATED,
+        read_api="Graph GET /policies/authorizationPolicy (allowedToUseSSPR)",
+        write_api="Graph PATCH /policies/authorizationPolicy",
+        read_permissions=("Policy.Read.All",),
+        write_permissions=("Policy.ReadWrite.Authorization",),
+        docs_url=f"{LEARN}/entra/identity/authentication/concept-sspr-policy#administrator-reset-policy-differences",
+    ),
+    Setting(
+        id="windows_sign_in_reset",
+        title="Reset password from the Windows sign-in screen",
+        remediation=_AUTOMATED,
+        read_api="Graph GET /deviceManagement/deviceConfigurations?$expand=assignments "
+        "(windows10CustomConfiguration with AllowAadPasswordReset = 1)",
+        write_api="Graph POST /deviceManagement/deviceConfigurations, then POST …/{id}/assign",
+        read_permissions=("DeviceManagementConfiguration.Read.All",),
+        write_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
+        licence=INTUNE,
+        docs_url=f"{LEARN}/entra/identity/authentication/howto-sspr-windows",
+        unverified="Reading assignments with $expand=assignments on the list is assumed (Intune's docs show "
+        "GET …/{id}/assignments per configuration).",
+    ),
+    Setting(
+        id="registration_ca_policy",
+        title="Conditional Access protects security information registration",
+        remediation=_AUTOMATED,
+        read_api="Graph GET /identity/conditionalAccess/policies (includeUserActions urn:user:registersecurityinfo)",
+        write_api="Graph POST /identity/conditionalAccess/policies (PATCH state when it exists)",
+        read_permissions=("Policy.Read.All",),
+        write_permissions=("Policy.ReadWrite.ConditionalAccess", "User.Read.All"),
+        licence=P1,
+        docs_url=f"{LEARN}/entra/identity/conditional-access/policy-all-users-security-info-registration",
+    ),
+    Setting(
+        id="mfa_registration_campaign",
+        title="Registration campaign (nudge) for Microsoft Authenticator",
+        remediation=_AUTOMATED,
+        read_api="Graph GET /policies/authenticationMethodsPolicy (registrationEnforcement)",
+        write_api="Graph PATCH /policies/authenticationMethodsPolicy (registrationEnforcement)",
+        read_permissions=("Policy.Read.AuthenticationMethod",),
+        write_permissions=("Policy.ReadWrite.AuthenticationMethod",),
+        depends_on=("method_configurations",),
+        docs_url=f"{LEARN}/entra/identity/authentication/how-to-mfa-registration-campaign",
+    ),
+    Setting(
+        id="password_protection",
+        title="Password protection: custom banned passwords",
+        remediation=_AUTOMATED,
+        read_api="Graph GET /groupSettings (template 5cf42378-d67d-4f36-ba46-e8b86229381d)",
+        write_api="Graph POST /groupSettings when none exists, else PATCH /groupSettings/{id}",
+        read_permissions=("Directory.Read.All",),
+        write_permissions=("Directory.ReadWrite.All",),
+        licence=P1,
+        docs_url=f"{LEARN}/entra/identity/authentication/concept-password-ban-bad",
+        unverified="The spelling of the BannedPasswordCheckOnPremisesMode values (Audit, Enforce) is unverified.",
+    ),
+    Setting(
+        id="secure_score",
+        title="Secure Score of the control",
+        remediation=_NONE,
+        read_api="Graph GET /security/secureScores?$top=1 and /security/secureScoreControlProfiles/"
+        "SelfServicePasswordReset",
+        read_permissions=("SecurityEvents.Read.All",),
+        docs_url=f"{LEARN}/graph/api/resources/securescores",
+    ),
+)
+
+SETTINGS_BY_ID = {s.id: s for s in SETTINGS}
+
+#: Settings held in the portal's PasswordResetPolicies object (one PUT can write them all).
+PORTAL_POLICY_SETTINGS = frozenset(
+    s.id for s in SETTINGS if s.apis == ("portal",) and PORTAL_POLICY in s.read_api and ONPREM_POLICY not in s.read_api
+)
+ONPREM_SETTINGS = frozenset({"password_writeback", "account_unlock"})
+
+
+def build_control(config_model: type) -> Control:
+    """The control as the plugin declares it."""
+    return Control(
+        id=CONTROL_ID,
+        title="Enable self-service password reset",
+        settings=SETTINGS,
+        min_licence=P1,
+        apis=("graph", "portal"),
+        auth_flows=("app-only", "delegated (portal)"),
+        config_model=config_model,
+    )
