@@ -1,4 +1,4 @@
-"""Initial history schema: tenants, runs, control results, findings, changes, scores, attestations, drift.
+"""Initial history schema: tenants, runs, control and latest results, findings, changes, scores, attestations, drift.
 
 Revision ID: 0001
 Revises:
@@ -66,6 +66,7 @@ def upgrade() -> None:
         _tenant_fk("runs"),
         _run_fk("parent_run_id", "runs", "SET NULL"),
     )
+    op.create_index("ix_runs_started_at", "runs", ["started_at"])
     op.create_index("ix_runs_tenant_started_at", "runs", ["tenant", "started_at"])
     op.create_index("ix_runs_tenant_kind", "runs", ["tenant", "kind"])
     op.create_index("ix_runs_status", "runs", ["status"])
@@ -83,6 +84,18 @@ def upgrade() -> None:
         _run_fk("run_id", "control_results", "CASCADE"),
     )
     op.create_index("ix_control_results_control", "control_results", ["control"])
+
+    op.create_table(
+        "latest_results",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant", sa.String(), nullable=False),
+        sa.Column("control", sa.String(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_latest_results"),
+        sa.UniqueConstraint("tenant", "control", name="uq_latest_results_tenant_control"),
+        _tenant_fk("latest_results"),
+        _run_fk("run_id", "latest_results", "CASCADE"),
+    )
 
     op.create_table(
         "findings",
@@ -184,6 +197,7 @@ def downgrade() -> None:
         "score_snapshots",
         "changes",
         "findings",
+        "latest_results",
         "control_results",
         "runs",
         "tenants",

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from scorekeeper.store.tables import (
     ControlResultRow,
     DriftEventRow,
     FindingRow,
+    LatestResultRow,
     RunRow,
     ScoreSnapshotRow,
     TenantRow,
@@ -173,6 +174,8 @@ class HistoryStore:
                         taken_at=result.score.taken_at or _now(),
                     )
                 )
+            if run.kind in ASSESSING_KINDS:
+                _point_latest(session, run.tenant, result.control, run_id)
             now = _now()
             for change in result.changes:
                 if change.id is None:
@@ -388,6 +391,22 @@ class HistoryStore:
         with self._read() as session:
             return build_overview(session)
 
+    def rebuild_latest_results(self) -> int:
+        """Recompute every ``latest_results`` pointer from ``control_results`` (after pruning runs by hand).
+
+        Returns how many tenant × control pairs there are.
+        """
+        newest = (
+            select(RunRow.tenant, ControlResultRow.control, func.max(RunRow.id))
+            .join(RunRow, RunRow.id == ControlResultRow.run_id)
+            .where(RunRow.kind.in_(ASSESSING_KINDS))
+            .group_by(RunRow.tenant, ControlResultRow.control)
+        )
+        with self._write() as session:
+            session.execute(delete(LatestResultRow))
+            session.execute(insert(LatestResultRow).from_select(["tenant", "control", "run_id"], newest))
+            return session.execute(select(func.count()).select_from(LatestResultRow)).scalar_one()
+
     # ------------------------------------------------------------------ attestations
     def record_attestation(self, att: Attestation) -> int:
         """Keep a person's statement that a guided setting is done; returns its id."""
@@ -492,6 +511,33 @@ class HistoryStore:
             session.flush()
         elif tenant_id and row.tenant_id != tenant_id:
             row.tenant_id = tenant_id
+
+
+def _point_latest(session: Session, tenant: str, control: str, run_id: int) -> None:
+    """Move the tenant × control's latest-assessment pointer to ``run_id`` unless a newer run holds it."""
+    table = LatestResultRow.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        statement = upsert(table).values(tenant=tenant, control=control, run_id=run_id)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["tenant", "control"],
+                set_={"run_id": statement.excluded.run_id},
+                where=table.c.run_id < statement.excluded.run_id,
+            )
+        )
+        return
+    current = session.execute(
+        select(LatestResultRow).where(LatestResultRow.tenant == tenant, LatestResultRow.control == control)
+    ).scalar_one_or_none()
+    if current is None:
+        session.add(LatestResultRow(tenant=tenant, control=control, run_id=run_id))
+    elif current.run_id < run_id:
+        current.run_id = run_id
 
 
 def _findings(session: Session, run_id: int) -> list[Finding]:

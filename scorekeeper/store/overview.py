@@ -1,13 +1,16 @@
-"""The dashboard query: every tenant × control in a handful of grouped queries.
+"""The dashboard query: every tenant × control in four statements whose cost follows the number of
+tenant × control pairs, not the number of runs kept.
 
-The TUI's first screen and ``scorekeeper status`` show this for every tenant, so it must not grow
-with the number of runs kept: each step below is one statement over indexed columns, whatever the
-number of tenants, controls or runs (no query per tenant or per control).
+The TUI's first screen and ``scorekeeper status`` show this for every tenant, so it must stay
+fast as history grows. ``latest_results`` (kept up to date by ``record_control_result``) points
+at each pair's newest assessment, and every statement below starts from those few rows and seeks
+through indexes from there — no scan of all runs or all snapshots, no query per tenant or control:
 
-1. each tenant × control's latest assessment (``assess``/``plan`` run with a result for it);
-2. the status counts of those runs' findings;
-3. the last :data:`TREND_POINTS` score snapshots of each tenant × control (a window function);
-4. the drift events recorded against those latest runs.
+1. the latest assessment of each pair, with its run's times;
+2. the status counts of those runs' findings (``findings.run_id IN (...)``, grouped);
+3. the last :data:`TREND_POINTS` score snapshots of each pair (per pair, a correlated seek finds
+   the oldest snapshot to keep; the join then reads only those);
+4. the drift events recorded against those runs (grouped).
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from scorekeeper.store.records import TREND_POINTS, TenantOverview, empty_counts
-from scorekeeper.store.tables import ControlResultRow, DriftEventRow, FindingRow, RunRow, ScoreSnapshotRow
+from scorekeeper.store.tables import DriftEventRow, FindingRow, LatestResultRow, RunRow, ScoreSnapshotRow
 
 #: Run kinds whose findings describe a control's whole state (verify runs only re-read what changed).
 ASSESSING_KINDS = ("assess", "plan")
@@ -28,83 +31,84 @@ Key = tuple[str, str]
 
 
 def build_overview(session: Session) -> list[TenantOverview]:
-    latest = (
-        select(RunRow.tenant, ControlResultRow.control, func.max(RunRow.id).label("run_id"))
-        .join(RunRow, RunRow.id == ControlResultRow.run_id)
-        .where(RunRow.kind.in_(ASSESSING_KINDS))
-        .group_by(RunRow.tenant, ControlResultRow.control)
-        .subquery("latest")
-    )
-    last_runs: dict[Key, tuple[int, datetime]] = {
-        (tenant, control): (run_id, finished or started)
-        for tenant, control, run_id, started, finished in session.execute(
-            select(latest.c.tenant, latest.c.control, latest.c.run_id, RunRow.started_at, RunRow.finished_at).join(
-                RunRow, RunRow.id == latest.c.run_id
-            )
-        )
-    }
+    latest: dict[Key, tuple[int, datetime]] = {}
+    key_of: dict[tuple[int, str], Key] = {}
+    for tenant, control, run_id, started, finished in session.execute(
+        select(LatestResultRow.tenant, LatestResultRow.control, RunRow.id, RunRow.started_at, RunRow.finished_at)
+        .join(RunRow, RunRow.id == LatestResultRow.run_id)
+        .order_by(LatestResultRow.tenant, LatestResultRow.control)
+    ):
+        latest[(tenant, control)] = (run_id, finished or started)
+        key_of[(run_id, control)] = (tenant, control)
+    if not latest:
+        return []
+    run_ids = sorted({run_id for run_id, _ in latest.values()})
 
     counts: dict[Key, dict[str, int]] = defaultdict(empty_counts)
-    for tenant, control, status, n in session.execute(
-        select(latest.c.tenant, latest.c.control, FindingRow.status, func.count())
-        .join(FindingRow, and_(FindingRow.run_id == latest.c.run_id, FindingRow.control == latest.c.control))
-        .group_by(latest.c.tenant, latest.c.control, FindingRow.status)
+    for run_id, control, status, n in session.execute(
+        select(FindingRow.run_id, FindingRow.control, FindingRow.status, func.count())
+        .where(FindingRow.run_id.in_(run_ids))
+        .group_by(FindingRow.run_id, FindingRow.control, FindingRow.status)
     ):
-        counts[(tenant, control)][status] = n
+        if (run_id, control) in key_of:
+            counts[key_of[(run_id, control)]][status] = n
 
-    ranked = select(
-        ScoreSnapshotRow.tenant,
-        ScoreSnapshotRow.control,
-        ScoreSnapshotRow.score,
-        ScoreSnapshotRow.max_score,
-        func.row_number()
-        .over(
-            partition_by=(ScoreSnapshotRow.tenant, ScoreSnapshotRow.control),
-            order_by=(ScoreSnapshotRow.taken_at.desc(), ScoreSnapshotRow.id.desc()),
+    drift: dict[Key, int] = {}
+    for run_id, control, n in session.execute(
+        select(DriftEventRow.run_id, DriftEventRow.control, func.count())
+        .where(DriftEventRow.run_id.in_(run_ids))
+        .group_by(DriftEventRow.run_id, DriftEventRow.control)
+    ):
+        if (run_id, control) in key_of:
+            drift[key_of[(run_id, control)]] = n
+
+    trends, newest = _trends(session)
+
+    return [
+        TenantOverview(
+            tenant=key[0],
+            control=key[1],
+            score=newest.get(key, (None, None))[0],
+            max_score=newest.get(key, (None, None))[1],
+            counts=dict(counts[key]) if key in counts else empty_counts(),
+            last_run_id=run_id,
+            last_run_at=at,
+            trend=trends.get(key, []),
+            drift=drift.get(key, 0),
         )
-        .label("rank"),
-    ).subquery("ranked")
-    trends: dict[Key, list[float]] = defaultdict(list)
+        for key, (run_id, at) in latest.items()
+    ]
+
+
+def _trends(session: Session) -> tuple[dict[Key, list[float]], dict[Key, tuple[float | None, float | None]]]:
+    """The last :data:`TREND_POINTS` scores per pair (oldest first) and each pair's newest snapshot."""
+    pair = (ScoreSnapshotRow.tenant == LatestResultRow.tenant, ScoreSnapshotRow.control == LatestResultRow.control)
+    kept, oldest = aliased(ScoreSnapshotRow), aliased(ScoreSnapshotRow)
+    nth_newest = (
+        select(kept.taken_at)
+        .where(kept.tenant == LatestResultRow.tenant, kept.control == LatestResultRow.control)
+        .order_by(kept.taken_at.desc())
+        .limit(1)
+        .offset(TREND_POINTS - 1)
+        .scalar_subquery()
+    )
+    first = (
+        select(func.min(oldest.taken_at))
+        .where(oldest.tenant == LatestResultRow.tenant, oldest.control == LatestResultRow.control)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(LatestResultRow.tenant, LatestResultRow.control, ScoreSnapshotRow.score, ScoreSnapshotRow.max_score)
+        .join(ScoreSnapshotRow, and_(*pair, ScoreSnapshotRow.taken_at >= func.coalesce(nth_newest, first)))
+        .order_by(LatestResultRow.tenant, LatestResultRow.control, ScoreSnapshotRow.taken_at, ScoreSnapshotRow.id)
+    )
+    series: dict[Key, list[tuple[float | None, float | None]]] = defaultdict(list)
+    for tenant, control, score, max_score in rows:
+        series[(tenant, control)].append((score, max_score))
+    trends: dict[Key, list[float]] = {}
     newest: dict[Key, tuple[float | None, float | None]] = {}
-    for tenant, control, score, max_score, rank in session.execute(
-        select(ranked).where(ranked.c.rank <= TREND_POINTS).order_by(ranked.c.rank.desc())
-    ):
-        if score is not None:
-            trends[(tenant, control)].append(score)
-        if rank == 1:
-            newest[(tenant, control)] = (score, max_score)
-
-    drift: dict[Key, int] = {
-        (tenant, control): n
-        for tenant, control, n in session.execute(
-            select(latest.c.tenant, latest.c.control, func.count(DriftEventRow.id))
-            .join(
-                DriftEventRow,
-                and_(
-                    DriftEventRow.run_id == latest.c.run_id,
-                    DriftEventRow.control == latest.c.control,
-                    DriftEventRow.tenant == latest.c.tenant,
-                ),
-            )
-            .group_by(latest.c.tenant, latest.c.control)
-        )
-    }
-
-    cells = []
-    for key in sorted(set(last_runs) | set(newest)):
-        run_id, at = last_runs.get(key, (None, None))
-        score, max_score = newest.get(key, (None, None))
-        cells.append(
-            TenantOverview(
-                tenant=key[0],
-                control=key[1],
-                score=score,
-                max_score=max_score,
-                counts=dict(counts[key]) if key in counts else empty_counts(),
-                last_run_id=run_id,
-                last_run_at=at,
-                trend=trends.get(key, []),
-                drift=drift.get(key, 0),
-            )
-        )
-    return cells
+    for key, points in series.items():
+        points = points[-TREND_POINTS:]  # ties at the cut-off time can add a few
+        trends[key] = [score for score, _ in points if score is not None]
+        newest[key] = points[-1]
+    return trends, newest

@@ -85,6 +85,7 @@ class RunRow(SQLModel, table=True):
 
     __tablename__ = "runs"
     __table_args__ = (
+        Index("ix_runs_started_at", "started_at"),
         Index("ix_runs_tenant_started_at", "tenant", "started_at"),
         Index("ix_runs_tenant_kind", "tenant", "kind"),
         Index("ix_runs_status", "status"),
@@ -122,6 +123,24 @@ class ControlResultRow(SQLModel, table=True):
     control: str = Field(sa_type=String, nullable=False)
     title: str = Field(default="", sa_type=String, nullable=False)
     error: str = Field(default="", sa_type=Text, nullable=False)
+
+
+class LatestResultRow(SQLModel, table=True):
+    """Which run holds the newest assessment of each tenant × control: a pointer kept up to date.
+
+    Derived data, written in the same transaction as the control result it points to, so the
+    dashboard reads one small row per tenant × control instead of searching all history; it is
+    what keeps ``overview()`` independent of how many runs are kept. It can always be rebuilt
+    from ``control_results`` and ``runs`` (see ``HistoryStore.rebuild_latest_results``).
+    """
+
+    __tablename__ = "latest_results"
+    __table_args__ = (UniqueConstraint("tenant", "control"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
+    control: str = Field(sa_type=String, nullable=False)
+    run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
 
 
 class FindingRow(SQLModel, table=True):
@@ -235,6 +254,7 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     TenantRow,
     RunRow,
     ControlResultRow,
+    LatestResultRow,
     FindingRow,
     ChangeRow,
     ScoreSnapshotRow,

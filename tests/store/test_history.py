@@ -367,3 +367,30 @@ def test_record_control_result_twice_for_one_control_is_refused(store: HistorySt
     assert store.findings_for_run(run_id) == [_finding("a", Status.PASS)]  # the failed call left nothing behind
     with pytest.raises(StoreError, match="no run 404"):
         store.record_control_result(404, ControlResult(SSPR, "SSPR"))
+
+
+def test_overview_keeps_the_newest_assessment_when_an_older_run_reports_late(store: HistoryStore) -> None:
+    older = store.start_run("contoso", "assess", controls=[SSPR])
+    newer = store.start_run("contoso", "assess", controls=[SSPR])
+    store.record_control_result(newer, ControlResult(SSPR, "SSPR", (_finding("a", Status.PASS),)))
+    store.record_control_result(older, ControlResult(SSPR, "SSPR", (_finding("a", Status.FAIL),)))
+
+    (cell,) = store.overview()
+
+    assert cell.last_run_id == newer and cell.counts["pass"] == 1 and cell.counts["fail"] == 0
+
+
+def test_overview_trend_is_bounded_and_rebuild_gives_the_same_answer(store: HistoryStore) -> None:
+    from scorekeeper.store.records import TREND_POINTS
+
+    scores = [n / 100 for n in range(TREND_POINTS + 5)]
+    for n, score in enumerate(scores):
+        _assess(store, "contoso", {"a": Status.PASS}, score, at=T0 + timedelta(hours=n))
+    _assess(store, "fabrikam", {"a": Status.FAIL}, 0.0)
+    before = store.overview()
+
+    assert store.rebuild_latest_results() == 2
+    assert store.overview() == before
+    contoso = next(c for c in before if c.tenant == "contoso")
+    assert contoso.trend == scores[-TREND_POINTS:]
+    assert contoso.score == scores[-1]
