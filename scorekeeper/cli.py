@@ -191,6 +191,11 @@ class LazyGroup(click.Group):
 
 LazyGroup.lazy = {
     "simulator": ("scorekeeper.simulator.cli:simulator", "Run and control the tenant simulator."),
+    "tui": ("scorekeeper.tui.cli:tui", "Open the dashboard (Textual)."),
+    "schedule": ("scorekeeper.scheduler.cli:schedule", "Add, list, pause, resume and remove scheduled assessments."),
+    "scheduler": ("scorekeeper.scheduler.cli:scheduler", "Run scheduled assessments in the foreground (daemon)."),
+    "drift": ("scorekeeper.scheduler.cli:drift", "Show drift: settings that stopped passing, scores that dropped."),
+    "plugin": ("scorekeeper.kit.cli:plugin", "Tools for plugin authors (scaffold a new plugin)."),
 }
 
 
