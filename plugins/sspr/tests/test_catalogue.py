@@ -1,0 +1,99 @@
+"""The catalogue covers every row of the SSPR settings table with its documented APIs and permissions."""
+
+from __future__ import annotations
+
+from scorekeeper import RemediationKind
+from scorekeeper.permissions import permission_report
+from scorekeeper_sspr.plugin import CONTROL, scorekeeper_controls
+from scorekeeper_sspr.settings import PORTAL_POLICY_SETTINGS
+
+TABLE_ROWS = (
+    "license", "hybrid", "enablement", "methods_required", "methods_available", "security_questions",
+    "methods_policy_migration", "method_configurations", "combined_registration", "registration_required",
+    "reconfirm_days", "notify_users", "notify_admins", "helpdesk_link", "password_writeback", "account_unlock",
+    "connect_account_permissions", "admin_sspr", "windows_sign_in_reset", "registration_ca_policy",
+    "mfa_registration_campaign", "password_protection", "secure_score",
+)  # fmt: skip
+
+
+def test_every_row_of_the_table_is_a_setting() -> None:
+    assert sorted(CONTROL.setting_ids) == sorted(TABLE_ROWS)
+    assert scorekeeper_controls() == [CONTROL]
+    assert CONTROL.id == "SelfServicePasswordReset"
+    assert CONTROL.min_licence == "Microsoft Entra ID P1"
+
+
+def test_graph_rows_carry_the_least_privileged_permissions() -> None:
+    expected = {
+        "license": (("Organization.Read.All",), ()),
+        "hybrid": (("Organization.Read.All",), ()),
+        "methods_policy_migration": (("Policy.Read.AuthenticationMethod",), ("Policy.ReadWrite.AuthenticationMethod",)),
+        "method_configurations": (("Policy.Read.AuthenticationMethod",), ("Policy.ReadWrite.AuthenticationMethod",)),
+        "mfa_registration_campaign": (
+            ("Policy.Read.AuthenticationMethod",),
+            ("Policy.ReadWrite.AuthenticationMethod",),
+        ),
+        "admin_sspr": (("Policy.Read.All",), ("Policy.ReadWrite.Authorization",)),
+        "windows_sign_in_reset": (
+            ("DeviceManagementConfiguration.Read.All",),
+            ("DeviceManagementConfiguration.ReadWrite.All",),
+        ),
+        "registration_ca_policy": (("Policy.Read.All",), ("Policy.ReadWrite.ConditionalAccess", "User.Read.All")),
+        "password_protection": (("Directory.Read.All",), ("Directory.ReadWrite.All",)),
+        "secure_score": (("SecurityEvents.Read.All",), ()),
+    }
+    for setting_id, (read, write) in expected.items():
+        setting = CONTROL.setting(setting_id)
+        assert (setting.read_permissions, setting.write_permissions) == (read, write), setting_id
+        assert setting.apis == ("graph",)
+
+
+def test_portal_rows_need_a_delegated_sign_in_and_no_graph_permission() -> None:
+    for setting_id in [*PORTAL_POLICY_SETTINGS, "password_writeback", "account_unlock"]:
+        setting = CONTROL.setting(setting_id)
+        assert setting.apis == ("portal",)
+        assert setting.read_permissions == ()
+        assert setting.directory_roles == ("Authentication Policy Administrator",)
+        assert setting.unverified, setting_id
+    report = permission_report([CONTROL])["controls"][0]
+    assert "delegated portal sign-in (Authentication Policy Administrator)" in report["assess"]["delegated"]
+    assert report["assess"]["graph"] == [
+        "DeviceManagementConfiguration.Read.All",
+        "Directory.Read.All",
+        "Organization.Read.All",
+        "Policy.Read.All",
+        "Policy.Read.AuthenticationMethod",
+        "SecurityEvents.Read.All",
+    ]
+
+
+def test_guided_and_informational_rows_are_never_written() -> None:
+    for setting_id in ("license", "connect_account_permissions"):
+        assert CONTROL.setting(setting_id).remediation is RemediationKind.GUIDED
+        assert CONTROL.setting(setting_id).write_api == ""
+    for setting_id in ("hybrid", "combined_registration", "secure_score"):
+        assert CONTROL.setting(setting_id).remediation is RemediationKind.NONE
+        assert CONTROL.setting(setting_id).write_api == ""
+
+
+def test_dependencies_point_at_real_settings_and_order_writes() -> None:
+    from scorekeeper.engine import order_by_dependencies
+    from scorekeeper.model import PlanItem
+
+    for setting in CONTROL.settings:
+        assert set(setting.depends_on) <= set(CONTROL.setting_ids), setting.id
+    items = [
+        PlanItem(s, None, None, RemediationKind.AUTOMATED)
+        for s in ("methods_policy_migration", "methods_required", "method_configurations", "methods_available")
+    ]
+    order = [i.setting for i in order_by_dependencies(items, CONTROL)]
+    assert order.index("methods_available") < order.index("methods_required")
+    assert order.index("method_configurations") < order.index("methods_policy_migration")
+
+
+def test_hybrid_only_rows() -> None:
+    assert {s.id for s in CONTROL.settings if s.hybrid_only} == {
+        "password_writeback",
+        "account_unlock",
+        "connect_account_permissions",
+    }
