@@ -588,7 +588,7 @@ class Evaluator:
             now = ENABLEMENT_WORDS.get(current.get("enablementType"), "not set")
             want = "All" if self.cfg.enablement == "all" else f"Selected ({self.cfg.enablement_group})"
             reason = (
-                f"SSPR is enabled for {now}{f' ({group})' if group and now == 'Selected' else ''}; should be {want}."
+                f"SSPR is enabled for {now}{f' ({group})' if group and now == 'Selected' else ''}; should be {want}"
             )
         else:
             reason = differences(current, desired)
