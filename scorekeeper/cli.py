@@ -361,7 +361,11 @@ def _plan(
     state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], on_progress: Any
 ) -> tuple[RunResult, list[Plan]]:
     state.config.tenant(tenant)
-    return run_async(state.engine(on_progress).plan(tenant, control_ids, set(settings) or None))
+    run, plans = run_async(state.engine(on_progress).plan(tenant, control_ids, set(settings) or None))
+    broken = [f"{r.control}: {r.error}" for r in run.controls if r.error]
+    if broken:  # a plan built on a failed assessment would silently leave those controls out
+        raise Failure(f"could not assess {tenant} ({'; '.join(broken)}); nothing was planned or written", EXIT_ERROR)
+    return run, plans
 
 
 @cli.command()
@@ -603,8 +607,15 @@ def config_group() -> None:
 @pass_state
 def config_check(state: State) -> None:
     """Validate the config and every control's settings; list all problems at once."""
-    problems = state.engine().check()
-    source = state.config.source or "no config file (built-in demo tenant only)"
+    from scorekeeper.config import ConfigError
+    from scorekeeper.engine import control_problems
+
+    try:
+        problems = state.engine().check()
+        source = str(state.config.source or "no config file (built-in demo tenant only)")
+    except ConfigError as exc:  # the file itself is wrong: still check the control tables it has
+        problems = [*exc.problems, *control_problems(state.plugins, exc.controls)]
+        source = str(exc.source or state.config_path or "config")
     if problems:
         for problem in problems:
             click.echo(f"{source}: {problem}", err=True)

@@ -44,9 +44,13 @@ _SECRET_KEYS = {
 class ConfigError(Exception):
     """Every problem found in a configuration, one line each."""
 
-    def __init__(self, problems: list[str], source: Path | None = None) -> None:
+    def __init__(
+        self, problems: list[str], source: Path | None = None, controls: dict[str, dict[str, Any]] | None = None
+    ) -> None:
         self.problems = problems
         self.source = source
+        #: The ``[controls.*]`` tables as read, so ``config check`` can validate them as well.
+        self.controls = controls or {}
         where = f"{source}: " if source else ""
         super().__init__(where + "; ".join(problems))
 
@@ -290,7 +294,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         notifications = {}
 
     if problems:
-        raise ConfigError(problems, source)
+        raise ConfigError(problems, source, controls)
     return Config(
         tenants=tenants,
         controls=controls,

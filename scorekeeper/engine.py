@@ -135,6 +135,23 @@ def plan_for(tenant: str, control: Control, findings: Iterable[Finding], setting
     return Plan(tenant=tenant, control=control.id, items=tuple(order_by_dependencies(items, control)))
 
 
+def control_problems(plugins: Plugins, controls: dict[str, dict[str, Any]]) -> list[str]:
+    """Problems in the ``[controls.*]`` tables, checked against the installed plugins' models."""
+    problems: list[str] = []
+    for control_id, values in controls.items():
+        if not isinstance(values, dict):
+            problems.append(f"controls.{control_id}: must be a table")
+            continue
+        if control_id not in plugins.controls:
+            problems.append(f"controls.{control_id}: no installed plugin provides this control")
+            continue
+        _, found = validate_control_config(control_id, plugins.controls[control_id].config_model, plugin_values(values))
+        problems += found
+        if not isinstance(values.get(AUTO_REMEDIATE, False), bool):
+            problems.append(f"controls.{control_id}.{AUTO_REMEDIATE}: must be true or false")
+    return problems
+
+
 @dataclass
 class Engine:
     """Runs operations for the front ends; one instance per command, TUI session or daemon."""
@@ -152,16 +169,7 @@ class Engine:
     def check(self) -> list[str]:
         """Every problem with plugins and control settings, as lines; empty when all is well."""
         problems = [str(p) for p in self.plugins.problems]
-        for control_id, values in self.config.controls.items():
-            if control_id not in self.plugins.controls:
-                problems.append(f"controls.{control_id}: no installed plugin provides this control")
-                continue
-            _, found = validate_control_config(
-                control_id, self.plugins.controls[control_id].config_model, plugin_values(values)
-            )
-            problems += found
-            if not isinstance(values.get(AUTO_REMEDIATE, False), bool):
-                problems.append(f"controls.{control_id}.{AUTO_REMEDIATE}: must be true or false")
+        problems += control_problems(self.plugins, self.config.controls)
         for index, rule in enumerate(self.config.exceptions):
             control = self.plugins.controls.get(rule.control)
             if control is None:

@@ -1,0 +1,116 @@
+"""Bad input: one clear line on stderr, a non-zero exit, no traceback, nothing lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scorekeeper.store import HistoryStore
+
+
+def one_line_error(result) -> str:
+    assert "Traceback" not in result.err + result.out
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, f"expected one line, got: {result.err!r}"
+    return lines[0]
+
+
+def test_config_check_lists_every_problem_at_once(run: Callable, home: Path) -> None:
+    bad = home / "bad.toml"
+    bad.write_text(
+        '[tenants.a]\nauth = "client-secret"\nclient_secret = "hunter2"\n'
+        '[tenants.b]\nauth = "nope"\n'
+        '[controls.SelfServicePasswordReset]\nmethods_required = 7\nhelpdesk = "call bob"\n',
+        encoding="utf-8",
+    )
+    result = run("--config", str(bad), "config", "check")
+    assert result.code == 2
+    assert "Traceback" not in result.err
+    lines = result.err.splitlines()
+    for expected in ("tenants.a: client_secret", "tenants.b", "methods_required", "helpdesk"):
+        assert sum(expected in line for line in lines) == 1, f"{expected} not reported once: {lines}"
+    assert lines[-1] == "error: 4 problem(s) in the configuration"
+    assert "hunter2" not in result.err, "a secret must never be echoed"
+
+
+def test_unparseable_toml_is_one_line(run: Callable, home: Path) -> None:
+    bad = home / "broken.toml"
+    bad.write_text("[tenants.a\n", encoding="utf-8")
+    result = run("--config", str(bad), "assess", "--tenant", "a")
+    assert result.code == 2
+    assert "broken.toml" in one_line_error(result)
+
+
+def test_missing_config_file_named_explicitly(run: Callable, home: Path) -> None:
+    result = run("--config", str(home / "nowhere.toml"), "assess", "--tenant", "demo")
+    assert result.code == 2
+    assert "nowhere.toml" in one_line_error(result)
+
+
+def test_unknown_tenant(run: Callable) -> None:
+    result = run("assess", "--tenant", "fabrikam")
+    assert result.code == 2
+    assert "fabrikam" in one_line_error(result)
+
+
+def test_unknown_control(run: Callable) -> None:
+    result = run("plan", "--tenant", "demo", "--control", "NoSuchControl")
+    assert result.code == 2
+    assert "NoSuchControl" in one_line_error(result)
+
+
+def test_rollback_of_a_run_that_does_not_exist(run: Callable, home: Path) -> None:
+    result = run("--db", str(home / "h.db"), "rollback", "999", "--yes")
+    assert result.code == 2
+    assert "999" in one_line_error(result)
+
+
+def test_remediate_without_a_terminal_or_yes_refuses_and_writes_nothing(run: Callable, home: Path) -> None:
+    result = run("--db", str(home / "h.db"), "remediate", "--tenant", "demo")
+    assert result.code == 2
+    assert "--yes" in one_line_error(result)
+    with HistoryStore.open(home / "h.db") as store:
+        assert all(r.kind != "remediate" for r in store.runs())
+
+
+def test_attest_an_unknown_setting(run: Callable) -> None:
+    result = run(
+        "attest",
+        "--tenant",
+        "demo",
+        "--control",
+        "SelfServicePasswordReset",
+        "--setting",
+        "nope",
+        "--by",
+        "a",
+        "--note",
+        "b",
+    )
+    assert result.code == 2
+    assert "nope" in one_line_error(result)
+
+
+def test_database_newer_than_the_app_is_refused_and_left_untouched(run: Callable, home: Path) -> None:
+    db = home / "future.db"
+    with HistoryStore.open(db):
+        pass
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    before = db.read_bytes()
+    result = run("--db", str(db), "history")
+    assert result.code != 0
+    assert "newer" in one_line_error(result)
+    assert sqlite3.connect(db).execute("SELECT version_num FROM alembic_version").fetchone() == ("9999_future",)
+    assert len(db.read_bytes()) == len(before)
+
+
+@pytest.mark.parametrize("args", [("history", "--limit", "0"), ("report", "--format", "pdf")])
+def test_click_usage_errors_exit_2(run: Callable, args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.code == 2
+    assert "Traceback" not in result.err
