@@ -82,6 +82,7 @@ class State:
 
             url = self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
             self._store = HistoryStore.open(url)
+            self._store.interrupt_stale_runs()  # runs left "running" by a process that died
         return self._store
 
     def engine(self, on_progress: Callable[..., None] | None = None) -> Engine:

@@ -37,10 +37,13 @@ DEFAULT_FILENAME = "history.db"
 
 
 def default_path() -> Path:
-    """``history.db`` in the per-user data directory (``~/.local/share/scorekeeper`` on Linux)."""
-    from platformdirs import user_data_dir
+    """``history.db`` in the data directory: ``$SCOREKEEPER_DATA_DIR``, else the per-user one.
 
-    return Path(user_data_dir("scorekeeper")) / DEFAULT_FILENAME
+    The same directory the config module uses for the demo tenant's state and token caches.
+    """
+    from scorekeeper.config import default_data_dir
+
+    return default_data_dir() / DEFAULT_FILENAME
 
 
 def resolve_url(url_or_path: str | Path | None, *, create_parent: bool = True) -> str:
