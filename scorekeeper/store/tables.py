@@ -261,3 +261,57 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     AttestationRow,
     DriftEventRow,
 )
+
+
+# --------------------------------------------------------------------------- scheduler (migration 0002)
+class ScheduleRow(SQLModel, table=True):
+    """A scheduled assessment: which tenant (and control) to assess, when, and whether to remediate.
+
+    The daemon builds its in-memory APScheduler jobs from these rows and re-reads them, so the
+    CLI's adds, pauses and removals reach a running daemon without a restart. Exactly one of
+    ``cron`` (a crontab line, in ``timezone``) and ``interval_seconds`` is set. The ``last_*``
+    columns are written by the daemon after every fire; ``last_problem`` is what the last run
+    could not do, kept so a failure is notified once when it starts and once when it clears,
+    not at every fire. ``next_run_at`` is the daemon's plan, for ``schedule list``.
+    """
+
+    __tablename__ = "schedules"
+    __table_args__ = (Index("ix_schedules_tenant", "tenant"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_type=String, nullable=False)
+    control: str | None = Field(default=None, sa_type=String, nullable=True)  # every control when NULL
+    cron: str | None = Field(default=None, sa_type=String, nullable=True)
+    interval_seconds: float | None = Field(default=None, nullable=True)
+    timezone: str = Field(default="UTC", sa_type=String, nullable=False)
+    remediate: bool = Field(default=False, nullable=False)
+    paused: bool = Field(default=False, nullable=False)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    last_run_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    )
+    last_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    last_status: str = Field(default="", sa_type=String, nullable=False)
+    last_problem: str = Field(default="", sa_type=Text, nullable=False)
+    next_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+class ExceptionNoticeRow(SQLModel, table=True):
+    """That the expiry of an accepted-risk exception was notified for a tenant, so it is notified once.
+
+    ``expires`` is the rule's ISO date: renewing an exception with a new date makes a new notice.
+    """
+
+    __tablename__ = "exception_notices"
+    __table_args__ = (UniqueConstraint("tenant", "control", "setting", "expires"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_type=String, nullable=False)
+    control: str = Field(sa_type=String, nullable=False)
+    setting: str = Field(sa_type=String, nullable=False)
+    expires: str = Field(sa_type=String, nullable=False)
+    notified_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+ALL_TABLES += (ScheduleRow, ExceptionNoticeRow)
