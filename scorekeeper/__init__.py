@@ -4,6 +4,7 @@ This module is the public API that plugins may import: the hook markers, the dom
 the tenant context. Everything else in the package is internal and may change between releases.
 """
 
+from scorekeeper.graph import BatchItem, GraphCallError, PortalClient, PortalError
 from scorekeeper.hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec
 from scorekeeper.model import (
     Attestation,
@@ -30,15 +31,19 @@ __all__ = [
     "HOOKSPEC_VERSION",
     "Assessment",
     "Attestation",
+    "BatchItem",
     "Change",
     "ChangeRecorder",
     "Control",
     "ControlResult",
     "Finding",
+    "GraphCallError",
     "JSONValue",
     "Outcome",
     "Plan",
     "PlanItem",
+    "PortalClient",
+    "PortalError",
     "ProgressEvent",
     "RemediationKind",
     "RunResult",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from scorekeeper_sspr.settings import ONPREM_POLICY, PORTAL_POLICY
 
 if TYPE_CHECKING:
-    from scorekeeper.graph import PortalClient
+    from scorekeeper import PortalClient
 
 #: config method name → (the portal's "offered" flag, its "allowed" flag).
 METHOD_FIELDS: dict[str, tuple[str, str]] = {

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scorekeeper.graph import GraphCallError
+from scorekeeper import GraphCallError
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 from scorekeeper_sspr.portal import read_onprem, read_policy
 from scorekeeper_sspr.settings import CONTROL_ID
@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 
     from kiota_abstractions.request_information import RequestInformation
 
-    from scorekeeper import TenantContext
-    from scorekeeper.graph import BatchItem
+    from scorekeeper import BatchItem, TenantContext
 
 #: Lists that Graph may page; their next pages are followed so that nothing is missed.
 PAGED = ("device_configurations", "ca_policies", "group_settings")

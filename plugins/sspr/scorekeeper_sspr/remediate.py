@@ -17,8 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper import Change, PlanItem, RemediationKind
-from scorekeeper.graph import GraphCallError
+from scorekeeper import Change, GraphCallError, PlanItem, RemediationKind
 from scorekeeper_sspr import graph_rules as rules
 from scorekeeper_sspr.config import SsprConfig
 from scorekeeper_sspr.portal import (

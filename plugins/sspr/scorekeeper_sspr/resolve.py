@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from scorekeeper.graph import GraphCallError
+from scorekeeper import GraphCallError
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 
 if TYPE_CHECKING:

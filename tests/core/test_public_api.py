@@ -1,0 +1,33 @@
+"""Shipped plugins are written as a third party would: they import only ``scorekeeper`` itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
+
+
+def internal_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return [n for n in names if n.startswith("scorekeeper.")]
+
+
+def test_plugin_packages_import_only_the_public_api() -> None:
+    sources = [p for p in PLUGINS.glob("*/scorekeeper_*/**/*.py")]
+    assert sources, "no plugin sources found"
+    offenders = {str(p.relative_to(PLUGINS)): found for p in sources if (found := internal_imports(p))}
+    assert offenders == {}, f"plugins reach into scorekeeper internals: {offenders}"
+
+
+def test_public_api_names_resolve() -> None:
+    import scorekeeper
+
+    missing = [name for name in scorekeeper.__all__ if not hasattr(scorekeeper, name)]
+    assert missing == []
