@@ -1,0 +1,268 @@
+"""The Textual application: owns the engine, runs its operations as jobs, and hosts the screens.
+
+The app is the one place that starts engine operations (assess, plan, remediate, verify,
+rollback), so screens, key bindings and the command palette all share the same flow: a plan is
+shown before anything is written, one job runs at a time, and every job reports progress
+through :class:`~scorekeeper.tui.widgets.activity.Activity`. Data shown on screen is read from
+the history store after each job; the app keeps no domain state of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from scorekeeper.model import Plan, RunResult, Status
+from scorekeeper.tui.commands import ScorekeeperCommands
+from scorekeeper.tui.format import theme_palette
+from scorekeeper.tui.jobs import Job, JobFinished, JobHandle, JobProgress, JobStarted, one_line
+from scorekeeper.tui.screens.confirm import ConfirmScreen
+from scorekeeper.tui.screens.help import HelpScreen
+from scorekeeper.tui.screens.history import HistoryScreen
+from scorekeeper.tui.screens.overview import OverviewScreen
+from scorekeeper.tui.widgets.activity import Activity
+
+if TYPE_CHECKING:
+    from scorekeeper.engine import Engine
+    from scorekeeper.model import ProgressEvent
+
+
+class ScorekeeperApp(App[None]):
+    """``scorekeeper tui``: every tenant × control at a glance, and the work happening live."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "scorekeeper"
+    COMMANDS: ClassVar = App.COMMANDS | {ScorekeeperCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("h", "history", "History"),
+        Binding("x", "cancel_job", "Cancel"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, engine: Engine, tenants: Iterable[str]) -> None:
+        super().__init__()
+        self.engine = engine
+        self.tenants: list[str] = list(tenants)
+        self.job: JobHandle | None = None
+        self.last_result: Any = None
+        engine.on_progress = self._forward_progress
+        self.sub_title = f"{len(self.tenants)} tenant(s) · {len(engine.plugins.controls)} control(s)"
+
+    @property
+    def store(self) -> Any:
+        return self.engine.store
+
+    @property
+    def palette(self) -> dict[str, str]:
+        """The active theme's colours, for Rich text built in Python (tables, detail panes)."""
+        return theme_palette(self.get_css_variables())
+
+    def on_mount(self) -> None:
+        # Runs left "running" by a process that died are shown as interrupted, not as live work.
+        self.store.interrupt_stale_runs()
+        self.push_screen(OverviewScreen())
+
+    # ------------------------------------------------------------------ navigation
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_history(self) -> None:
+        if not isinstance(self.screen, HistoryScreen):
+            self.push_screen(HistoryScreen())
+
+    # ------------------------------------------------------------------ jobs
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_job":
+            return self.job is not None
+        return True
+
+    def start_job(self, job: Job) -> bool:
+        """Run ``job`` in a worker unless another one is running (one tenant write path at a time)."""
+        if self.job is not None:
+            self.notify(f"Busy with {self.job.job.label}; wait for it or press x to cancel.", severity="warning")
+            return False
+        self.job = JobHandle(job)
+        self.post_message(JobStarted(job))
+        self._run_job(self.job)
+        self.refresh_bindings()
+        return True
+
+    @work(thread=True, group="job", exit_on_error=False)
+    def _run_job(self, handle: JobHandle) -> None:
+        import asyncio
+
+        try:
+            result = handle.run(self.engine)
+        except asyncio.CancelledError:
+            self.post_message(JobFinished(handle.job, cancelled=True))
+        except Exception as exc:  # shown as one line; the engine already logged details
+            self.post_message(JobFinished(handle.job, error=one_line(exc)))
+        else:
+            self.post_message(JobFinished(handle.job, result=result))
+
+    def _forward_progress(self, event: ProgressEvent) -> None:
+        """The engine's ``on_progress``: called in the worker thread, so hand the event over as a message."""
+        self.post_message(JobProgress(event))
+
+    def action_cancel_job(self) -> None:
+        if self.job is None:
+            return
+        if self.job.cancel():
+            self.notify(f"Cancelling {self.job.job.label}…")
+        else:
+            self.notify(
+                f"{self.job.job.label} cannot be cancelled safely; it will finish on its own.", severity="warning"
+            )
+
+    def _activities(self) -> list[Activity]:
+        return [a for screen in self.screen_stack for a in screen.query(Activity)]
+
+    def on_job_started(self, message: JobStarted) -> None:
+        for activity in self._activities():
+            activity.start(message.job.label, message.job.cancellable)
+
+    def on_job_progress(self, message: JobProgress) -> None:
+        for activity in self._activities():
+            activity.progress(message.event)
+
+    def on_job_finished(self, message: JobFinished) -> None:
+        job = message.job
+        self.job = None
+        self.refresh_bindings()
+        if message.cancelled:
+            summary = Text(f"■ {job.label} cancelled; the run is recorded as interrupted.")
+            self.notify(summary.plain, severity="warning")
+        elif message.error:
+            summary = Text(f"✘ {job.label} failed: {message.error}")
+            self.notify(summary.plain, severity="error", timeout=10)
+        else:
+            self.last_result = message.result
+            summary = self._summary(job, message.result)
+        for activity in self._activities():
+            activity.finish(summary)
+        self.reload_screens()
+        if not message.cancelled and not message.error and job.on_done is not None:
+            job.on_done(message.result)
+
+    def _summary(self, job: Job, result: Any) -> Text:
+        runs = [r for r in (result if isinstance(result, list) else [result]) if isinstance(r, RunResult)]
+        if isinstance(result, tuple) and result and isinstance(result[0], RunResult):
+            runs = [result[0]]
+        text = Text(f"✔ {job.label} done")
+        for run in runs:
+            tally = {s: sum(f.status is s for f in run.findings) for s in (Status.PASS, Status.FAIL)}
+            text.append(f" · run {run.run_id} {run.status}")
+            text.append(f" {Status.PASS.symbol}{tally[Status.PASS]} {Status.FAIL.symbol}{tally[Status.FAIL]}")
+            if run.changes:
+                text.append(f" · {len(run.changes)} change(s)")
+        return text
+
+    def reload_screens(self) -> None:
+        """Re-read history on every open screen after a job changed it."""
+        for screen in self.screen_stack:
+            reload = getattr(screen, "reload", None)
+            if callable(reload):
+                reload()
+
+    # ------------------------------------------------------------------ operations
+    def assess(self, tenants: list[str], controls: list[str] | None = None) -> bool:
+        """Assess ``tenants`` (all controls unless given): reads only, so no confirmation."""
+        store = self.store
+
+        async def work(engine: Engine) -> list[RunResult]:
+            runs = await engine.assess(tenants, controls)
+            for run in runs:
+                if run.status == "completed":
+                    store.detect_drift(run.run_id)
+            return runs
+
+        what = "/".join(controls) if controls else "all controls"
+        return self.start_job(Job("assess", f"assess {', '.join(tenants)} ({what})", work))
+
+    def plan(self, tenant: str, controls: list[str] | None = None, *, then_apply: bool = False) -> bool:
+        """Assess afresh and show what remediation would change; with ``then_apply``, offer to apply it."""
+
+        async def work(engine: Engine) -> tuple[RunResult, list[Plan]]:
+            return await engine.plan(tenant, controls)
+
+        def show(result: tuple[RunResult, list[Plan]]) -> None:
+            run, plans = result
+            if not plans:
+                self.notify(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
+                return
+            automated = sum(len(p.automated) for p in plans)
+            if not then_apply or not automated:
+                if then_apply:
+                    self.notify(f"No automated change to make in {tenant}; the plan lists guided steps only.")
+                self.push_screen(ConfirmScreen(plans, title=f"Plan for {tenant} (run {run.run_id})", apply_label=None))
+                return
+            self.push_screen(
+                ConfirmScreen(plans, title=f"Apply {automated} change(s) to {tenant}?", apply_label="Apply"),
+                lambda confirmed: self._remediate(tenant, plans, run.run_id) if confirmed else self._declined(),
+            )
+
+        label = "plan" if not then_apply else "plan before remediating"
+        return self.start_job(Job("plan", f"{label} {tenant}", work, on_done=show))
+
+    def remediate(self, tenant: str, controls: list[str] | None = None) -> bool:
+        """Plan, show the diff, and write only after the admin confirms it."""
+        return self.plan(tenant, controls, then_apply=True)
+
+    def _declined(self) -> None:
+        self.notify("Nothing was written.")
+
+    def _remediate(self, tenant: str, plans: list[Plan], plan_run_id: int) -> None:
+        async def work(engine: Engine) -> RunResult:
+            return await engine.remediate(tenant, plans, parent_run_id=plan_run_id)
+
+        def done(run: RunResult) -> None:
+            self.notify(f"Remediation run {run.run_id} {run.status}; roll it back from History (h, then u).")
+
+        self.start_job(Job("remediate", f"remediate {tenant}", work, cancellable=False, on_done=done))
+
+    def rollback(self, run_id: int) -> bool:
+        """Show what rolling back ``run_id`` would restore; roll back only after confirmation."""
+        from scorekeeper.engine import EngineError
+
+        try:
+            tenant, plans = self.engine.rollback_plans(run_id)
+        except EngineError as exc:
+            self.notify(str(exc), severity="warning")
+            return False
+        count = sum(len(p.items) for p in plans)
+
+        async def work(engine: Engine) -> RunResult:
+            return await engine.rollback(run_id, plans)
+
+        def confirmed(answer: bool | None) -> None:
+            if answer:
+                self.start_job(Job("rollback", f"roll back run {run_id}", work, cancellable=False))
+            else:
+                self._declined()
+
+        self.push_screen(
+            ConfirmScreen(
+                plans, title=f"Roll back {count} change(s) of run {run_id} in {tenant}?", apply_label="Roll back"
+            ),
+            confirmed,
+        )
+        return True
+
+    def verify(self, run_id: int) -> bool:
+        """Read back every setting a remediation or rollback changed, as a new verify run."""
+        run = self.store.get_run(run_id)
+        if run is None or not any(c.outcome.value == "applied" for c in run.changes):
+            self.notify(f"Run {run_id} made no changes to verify.", severity="warning")
+            return False
+
+        async def work(engine: Engine) -> RunResult:
+            return await engine.verify(run_id)
+
+        return self.start_job(Job("verify", f"verify run {run_id}", work, cancellable=False))

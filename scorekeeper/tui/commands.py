@@ -1,0 +1,47 @@
+"""The command palette (ctrl+p): every action the keys offer, by name, for every tenant shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from scorekeeper.tui.app import ScorekeeperApp
+
+Command = tuple[str, Callable[[], object], str]
+
+
+class ScorekeeperCommands(Provider):
+    """Assess, plan and remediate per tenant, plus history, help and cancel."""
+
+    def _commands(self) -> list[Command]:
+        app: ScorekeeperApp = self.app  # type: ignore[assignment]
+        commands: list[Command] = [
+            ("Assess all tenants", partial(app.assess, list(app.tenants)), "Read every tenant shown; writes nothing"),
+        ]
+        for tenant in app.tenants:
+            commands += [
+                (f"Assess {tenant}", partial(app.assess, [tenant]), "Read every control; writes nothing"),
+                (f"Plan {tenant}", partial(app.plan, tenant), "Show what remediation would change"),
+                (f"Remediate {tenant}", partial(app.remediate, tenant), "Plan, confirm the diff, then write"),
+            ]
+        commands += [
+            ("Show history", app.action_history, "Runs, findings, changes; roll back or verify"),
+            ("Cancel the running job", app.action_cancel_job, "Assessments and plans stop as 'interrupted'"),
+            ("Keys and help", app.action_help, "Every key binding"),
+        ]
+        return commands
+
+    async def discover(self) -> Hits:
+        for name, command, help_text in self._commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, command, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, text=name, help=help_text)

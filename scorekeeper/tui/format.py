@@ -1,0 +1,127 @@
+"""Turning domain values into short, colour-optional text for table cells and detail panes.
+
+Every status is shown as symbol *and* word so the dashboard reads the same without colour; the
+colours come from the active Textual theme so light and dark themes both stay legible.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+
+from scorekeeper.model import Outcome, Status
+
+#: Theme variable that colours each status (see ``App.get_css_variables``).
+STATUS_VARIABLE = {
+    Status.PASS: "success",
+    Status.FAIL: "error",
+    Status.MANUAL: "warning",
+    Status.UNKNOWN: "secondary",
+    Status.NOT_APPLICABLE: "foreground-muted",
+    Status.ERROR: "error",
+}
+OUTCOME_VARIABLE = {Outcome.APPLIED: "success", Outcome.FAILED: "error", Outcome.SKIPPED: "warning"}
+RUN_STATUS_VARIABLE = {"completed": "success", "failed": "error", "interrupted": "warning", "running": "accent"}
+
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def theme_palette(variables: Mapping[str, str]) -> dict[str, str]:
+    """Theme variables as opaque ``#rrggbb`` colours that Rich accepts.
+
+    Textual themes give some colours (``foreground-muted``...) an alpha channel; Rich cannot
+    draw those, so each is blended onto the theme's background as Textual itself would.
+    """
+    from textual.color import Color, ColorParseError
+
+    try:
+        background = Color.parse(variables.get("background", "#000000"))
+    except ColorParseError:
+        background = Color(0, 0, 0)
+    palette = {}
+    for name, value in variables.items():
+        try:
+            parsed = Color.parse(value)
+        except ColorParseError:
+            continue
+        palette[name] = (background + parsed).hex if parsed.a < 1 else parsed.hex6
+    return palette
+
+
+def colour(palette: Mapping[str, str], variable: str) -> str:
+    """The theme's colour for ``variable``, or no style when the theme lacks it."""
+    return palette.get(variable, "")
+
+
+def status_text(status: Status | str, palette: Mapping[str, str], *, bold_fail: bool = True) -> Text:
+    """``✘ fail`` in the theme's error colour; readable as plain text too."""
+    status = Status(status)
+    style = colour(palette, STATUS_VARIABLE[status])
+    if bold_fail and status in (Status.FAIL, Status.ERROR):
+        style = f"bold {style}".strip()
+    return Text(f"{status.symbol} {status.value.replace('_', ' ')}", style=style)
+
+
+def run_status_text(status: str, palette: Mapping[str, str]) -> Text:
+    return Text(status, style=colour(palette, RUN_STATUS_VARIABLE.get(status, "foreground")))
+
+
+def short(value: Any, width: int = 24) -> str:
+    """One line for a table cell: strings as they are, other JSON compact, ``—`` for nothing."""
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def pretty(value: Any) -> str:
+    """A JSON value for a detail pane: indented when it is a structure."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, default=str, sort_keys=True)
+
+
+def when(moment: datetime | None, *, full: bool = False) -> str:
+    """A timestamp from history (UTC); never computed from the current time, so screens are reproducible."""
+    if moment is None:
+        return "never"
+    return moment.strftime("%Y-%m-%d %H:%M UTC" if full else "%m-%d %H:%M")
+
+
+def score_text(score: float | None, max_score: float | None) -> str:
+    if score is None:
+        return "—"
+    return f"{score:g}/{max_score:g}" if max_score is not None else f"{score:g}"
+
+
+def sparkline(values: Sequence[float], ceiling: float | None = None, width: int = 8) -> str:
+    """The last ``width`` scores as block characters scaled to ``ceiling`` (the control's max score).
+
+    Scaling to the maximum rather than to the series' own range keeps a steady full score at the
+    top and a steady zero at the bottom, which is what an admin scanning the column needs.
+    """
+    points = list(values)[-width:]
+    if not points:
+        return ""
+    top = ceiling if ceiling else max(points) or 1.0
+    last = len(SPARK_BLOCKS) - 1
+    return "".join(SPARK_BLOCKS[max(0, min(last, round(p / top * last)))] for p in points)
+
+
+def counts_text(counts: Mapping[str, int], palette: Mapping[str, str]) -> Text:
+    """``✔3 ✘1 ?0 ✋1``: pass, fail, unknown and manual counts, each in its status colour."""
+    text = Text()
+    for status in (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.MANUAL):
+        if text:
+            text.append(" ")
+        number = counts.get(status.value, 0)
+        style = colour(palette, STATUS_VARIABLE[status]) if number else colour(palette, "foreground-muted")
+        text.append(f"{status.symbol}{number}", style=style)
+    return text

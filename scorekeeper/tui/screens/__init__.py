@@ -1,0 +1,1 @@
+"""One screen or modal per module, as harlequin and posting lay theirs out."""

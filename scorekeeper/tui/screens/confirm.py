@@ -1,0 +1,98 @@
+"""The gate before any write: the plan as a diff of current → desired, and an explicit yes.
+
+Remediation and rollback both pass through here; nothing is written unless the admin presses
+the apply button (or ``y``). Escape, ``n`` and the default-focused Cancel button all decline.
+With ``apply_label=None`` it is a read-only view of a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from scorekeeper.model import Plan, PlanItem
+from scorekeeper.tui.format import pretty, theme_palette
+
+
+def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
+    """Every plan item as ``- current`` / ``+ desired`` lines; guided items as steps for a person."""
+    removed, added = palette.get("error", ""), palette.get("success", "")
+    muted = palette.get("foreground-muted", "")
+    text = Text()
+    for plan in plans:
+        if text:
+            text.append("\n")
+        text.append(f"{plan.tenant} › {plan.control}", style="bold")
+        for item in plan.automated:
+            text.append(f"\n  {item.setting}", style="bold")
+            if item.title and item.title != item.setting:
+                text.append(f" — {item.title}")
+            if item.api:
+                text.append(f"  ({item.api})", style=muted)
+            _diff_lines(text, item, removed, added)
+        if plan.guided:
+            text.append("\n  Guided (not written; a person follows the steps):", style=muted)
+            for item in plan.guided:
+                text.append(f"\n  ✋ {item.setting}")
+                for step in item.steps:
+                    text.append(f"\n      {step}", style=muted)
+    return text
+
+
+def _diff_lines(text: Text, item: PlanItem, removed: str, added: str) -> None:
+    for sign, value, style in (("-", item.current, removed), ("+", item.desired, added)):
+        for line in pretty(value).splitlines() or [""]:
+            text.append(f"\n    {sign} {line}", style=style)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Returns True only when the admin chose to apply."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "decline", "Cancel"),
+        Binding("y", "apply", "Apply", show=False),
+    ]
+
+    def __init__(self, plans: list[Plan], *, title: str, apply_label: str | None = "Apply") -> None:
+        super().__init__()
+        self.plans = plans
+        self.title_text = title
+        self.apply_label = apply_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog"):
+            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            with VerticalScroll(id="confirm-body"):
+                yield Static(id="confirm-diff")
+            with Horizontal(id="confirm-buttons"):
+                if self.apply_label is None:
+                    yield Button("Close", id="decline", variant="primary")
+                else:
+                    yield Button("Cancel (n)", id="decline", variant="default")
+                    yield Button(f"{self.apply_label} (y)", id="apply", variant="error")
+
+    def on_mount(self) -> None:
+        palette = theme_palette(self.app.get_css_variables())
+        self.query_one("#confirm-diff", Static).update(plan_diff(self.plans, palette))
+        self.query_one("#decline", Button).focus()
+
+    @property
+    def diff_text(self) -> str:
+        return str(self.query_one("#confirm-diff", Static).content)
+
+    @on(Button.Pressed, "#apply")
+    def action_apply(self) -> None:
+        if self.apply_label is not None:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#decline")
+    def action_decline(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,222 @@
+"""One control in one tenant: its settings as the latest assessment found them, and why.
+
+The table shows status (symbol and word), current and desired values and how each setting is
+remediated; the pane below it shows the highlighted setting's reason, evidence, guided steps
+and the permissions it needs — all from the recorded finding and the plugin's declared
+:class:`~scorekeeper.model.Setting`, nothing computed here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from scorekeeper.model import Finding, Setting, Status
+from scorekeeper.tui.format import pretty, score_text, short, status_text, when
+from scorekeeper.tui.widgets.activity import Activity
+
+if TYPE_CHECKING:
+    from scorekeeper.model import Control, ControlResult
+    from scorekeeper.tui.app import ScorekeeperApp
+
+#: What "failing only" keeps: settings that need someone's attention to pass.
+FAILING = (Status.FAIL, Status.ERROR)
+
+
+class ControlScreen(Screen[None]):
+    """Settings table plus detail pane; f filters to failing settings."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("f", "toggle_failing", "Failing only"),
+        Binding("a", "assess", "Assess"),
+        Binding("p", "plan", "Plan"),
+        Binding("r", "remediate", "Remediate"),
+    ]
+
+    failing_only: reactive[bool] = reactive(False)
+
+    def __init__(self, tenant: str, control_id: str) -> None:
+        super().__init__()
+        self.tenant = tenant
+        self.control_id = control_id
+        self.result: ControlResult | None = None
+        self.run_label = ""
+        self.shown: list[tuple[Setting | None, Finding | None, str]] = []
+        self.loaded = False
+
+    @property
+    def sk(self) -> ScorekeeperApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def control(self) -> Control:
+        return self.sk.engine.plugins.controls[self.control_id]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="control-title")
+        table: DataTable[Any] = DataTable(id="settings", cursor_type="row", cell_padding=0, zebra_stripes=True)
+        yield table
+        with VerticalScroll(id="setting-detail"):
+            yield Static(id="setting-text")
+        yield Activity()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.tenant} › {self.control_id}"
+        table = self.query_one("#settings", DataTable)
+        for label, width in (("status", 11), ("setting", 24), ("current", 15), ("desired", 15), ("how", 10)):
+            table.add_column(label, width=width, key=label)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
+        self.reload()
+
+    # ------------------------------------------------------------------ data
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="control")
+    def _load(self) -> None:
+        store = self.sk.store
+        cell = next((c for c in store.overview() if (c.tenant, c.control) == (self.tenant, self.control_id)), None)
+        result, label = None, "never assessed: press a to assess (reads only)"
+        if cell is not None and cell.last_run_id is not None:
+            run = store.get_run(cell.last_run_id)
+            if run is not None:
+                result = next((c for c in run.controls if c.control == self.control_id), None)
+                score = score_text(cell.score, cell.max_score)
+                label = f"{run.kind} run {run.run_id}, {when(run.started_at, full=True)} · Secure Score {score}"
+        self.app.call_from_thread(self._loaded, result, label)
+
+    def _loaded(self, result: ControlResult | None, label: str) -> None:
+        self.result = result
+        self.run_label = label
+        self._fill()
+        self.loaded = True
+
+    def watch_failing_only(self) -> None:
+        if self.is_mounted:
+            self._fill()
+
+    def _rows(self) -> list[tuple[Setting | None, Finding | None, str]]:
+        """(declared setting, finding, id) per row, in the plugin's order, then any extra findings."""
+        findings = {f.setting: f for f in (self.result.findings if self.result else ())}
+        rows: list[tuple[Setting | None, Finding | None, str]] = [
+            (s, findings.get(s.id), s.id) for s in self.control.settings
+        ]
+        known = set(self.control.setting_ids)
+        rows += [(None, f, f.setting) for f in findings.values() if f.setting not in known]
+        if self.failing_only:
+            rows = [r for r in rows if r[1] is not None and r[1].status in FAILING and not r[1].excepted]
+        return rows
+
+    def _fill(self) -> None:
+        palette = self.sk.palette
+        title = Text()
+        title.append(f"{self.control_id}", style="bold")
+        title.append(f" — {self.control.title}\n{self.run_label}")
+        if self.failing_only:
+            title.append(" · showing failing settings only (f shows all)", style=palette.get("warning", ""))
+        if self.result is not None and self.result.error:
+            title.append(f"\n{self.result.error}", style=palette.get("error", ""))
+        self.query_one("#control-title", Static).update(title)
+
+        table = self.query_one("#settings", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.shown = self._rows()
+        for setting, finding, setting_id in self.shown:
+            how = (finding.remediation if finding else setting.remediation if setting else None) or ""
+            if finding is None:
+                status: Any = Text("· not read", style=palette.get("foreground-muted", ""))
+                current = desired = "—"
+            else:
+                status = status_text(finding.status, palette)
+                if finding.excepted:
+                    status.append(" ⚑")
+                current, desired = short(finding.current, 14), short(finding.desired, 14)
+            table.add_row(status, setting_id, current, desired, str(how), key=setting_id)
+        if self.shown:
+            table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
+            self._show_detail(*self.shown[table.cursor_row])
+        else:
+            empty = "No failing setting. Press f to show all." if self.failing_only else "This control has no settings."
+            self.query_one("#setting-text", Static).update(empty)
+
+    # ------------------------------------------------------------------ detail
+    @on(DataTable.RowHighlighted, "#settings")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.shown):
+            self._show_detail(*self.shown[event.cursor_row])
+
+    def _show_detail(self, setting: Setting | None, finding: Finding | None, setting_id: str) -> None:
+        palette = self.sk.palette
+        text = Text()
+        title = (setting.title if setting else "") or (finding.title if finding else "")
+        text.append(setting_id, style="bold")
+        if title:
+            text.append(f" — {title}")
+        if finding is None:
+            text.append("\nNot read yet: assess the tenant (a) to see this setting.")
+        else:
+            text.append("  ")
+            text.append_text(status_text(finding.status, palette))
+            _field(text, "current", pretty(finding.current))
+            _field(text, "desired", pretty(finding.desired))
+            _field(text, "reason", finding.reason or "—")
+            if finding.excepted:
+                _field(text, "excepted", finding.excepted)
+            if finding.missing_permissions:
+                _field(text, "missing", ", ".join(finding.missing_permissions))
+        how = finding.remediation if finding else setting.remediation if setting else None
+        if how is not None:
+            api = f" via {setting.write_api}" if setting and setting.write_api else ""
+            _field(text, "remediated", f"{how.value}{api}")
+        if finding is not None and finding.steps:
+            text.append("\nGuided steps", style="bold")
+            for step in finding.steps:
+                text.append(f"\n  {step}")
+        if setting is not None:
+            text.append("\nPermissions", style="bold")
+            _field(text, "  read", ", ".join(setting.read_permissions) or "—")
+            _field(text, "  write", ", ".join(setting.write_permissions) or "—")
+            if setting.directory_roles:
+                _field(text, "  roles", ", ".join(setting.directory_roles))
+            if setting.licence:
+                _field(text, "licence", setting.licence)
+            if setting.depends_on:
+                _field(text, "after", ", ".join(setting.depends_on))
+            if setting.docs_url:
+                _field(text, "docs", setting.docs_url)
+            if setting.unverified:
+                _field(text, "unverified", setting.unverified)
+        if finding is not None and finding.evidence:
+            text.append("\nEvidence", style="bold")
+            text.append("\n" + pretty(finding.evidence))
+        self.query_one("#setting-text", Static).update(text)
+
+    # ------------------------------------------------------------------ actions
+    def action_toggle_failing(self) -> None:
+        self.failing_only = not self.failing_only
+
+    def action_assess(self) -> None:
+        self.sk.assess([self.tenant], [self.control_id])
+
+    def action_plan(self) -> None:
+        self.sk.plan(self.tenant, [self.control_id])
+
+    def action_remediate(self) -> None:
+        self.sk.remediate(self.tenant, [self.control_id])
+
+
+def _field(text: Text, label: str, value: str) -> None:
+    text.append(f"\n{label:<10} ", style="bold")
+    text.append(value)

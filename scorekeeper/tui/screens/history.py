@@ -1,0 +1,206 @@
+"""Past runs, newest first: what each found and changed, and the Secure Score over time.
+
+Rollback (``u``) and verify (``v``) act on the highlighted run through the app, which shows the
+same confirmation screen as remediation before anything is written.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+
+from scorekeeper.model import Outcome
+from scorekeeper.tui.format import OUTCOME_VARIABLE, counts_text, run_status_text, score_text, short, status_text, when
+from scorekeeper.tui.widgets.activity import Activity
+
+if TYPE_CHECKING:
+    from scorekeeper.model import RunResult, SecureScore
+    from scorekeeper.store.records import RunSummary
+    from scorekeeper.tui.app import ScorekeeperApp
+
+#: How many runs the list holds; older ones are a ``scorekeeper history --limit`` away.
+PAGE = 200
+
+
+class HistoryScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("u", "rollback", "Roll back"),
+        Binding("v", "verify", "Verify"),
+        Binding("g", "reload", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[RunSummary] = []
+        self.loaded = False
+        self.selected: RunResult | None = None
+
+    @property
+    def sk(self) -> ScorekeeperApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        table: DataTable[Any] = DataTable(id="runs", cursor_type="row", cell_padding=0, zebra_stripes=True)
+        yield table
+        yield Static(id="score-label")
+        yield Sparkline([], id="score-trend")
+        with VerticalScroll(id="run-detail"):
+            yield Static(id="run-text")
+        yield Activity()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "history"
+        table = self.query_one("#runs", DataTable)
+        for label, width in (
+            ("run", 6),
+            ("tenant", 10),
+            ("kind", 10),
+            ("status", 12),
+            ("started", 12),
+            ("findings", 16),
+            ("of", 5),
+        ):
+            table.add_column(label, width=width, key=label)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
+        self.reload()
+
+    # ------------------------------------------------------------------ data
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="history")
+    def _load(self) -> None:
+        tenants = set(self.sk.tenants)
+        runs = [r for r in self.sk.store.runs(limit=PAGE) if r.tenant in tenants]
+        self.app.call_from_thread(self._loaded, runs)
+
+    def _loaded(self, runs: list[RunSummary]) -> None:
+        self.runs = runs
+        self._fill()
+        self.loaded = True
+
+    def _fill(self) -> None:
+        palette = self.sk.palette
+        table = self.query_one("#runs", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for run in self.runs:
+            kind = run.kind + ("*" if run.scheduled else "")
+            table.add_row(
+                str(run.id),
+                run.tenant,
+                kind,
+                run_status_text(run.status, palette),
+                when(run.started_at),
+                counts_text(run.counts, palette) if run.total else Text("—"),
+                str(run.parent_run_id or ""),
+                key=str(run.id),
+            )
+        if self.runs:
+            table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
+            self._select(self.runs[table.cursor_row].id)
+        else:
+            self.query_one("#run-text", Static).update("No runs yet. Go back (escape) and assess a tenant (a).")
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.runs):
+            self._select(self.runs[event.cursor_row].id)
+
+    def _select(self, run_id: int) -> None:
+        self._load_run(run_id)
+
+    @work(thread=True, exclusive=True, group="history-run")
+    def _load_run(self, run_id: int) -> None:
+        store = self.sk.store
+        run = store.get_run(run_id)
+        scores: list[SecureScore] = []
+        control = ""
+        if run is not None and run.controls:
+            control = run.controls[0].control
+            scores = store.score_history(run.tenant, control, limit=60)
+        self.app.call_from_thread(self._show_run, run, control, scores)
+
+    def _show_run(self, run: RunResult | None, control: str, scores: list[SecureScore]) -> None:
+        self.selected = run
+        if run is None:
+            return
+        points = [s.score for s in scores if s.score is not None]
+        label = Text(f"Secure Score over time · {run.tenant}/{control} · ", style="bold")
+        if points:
+            newest = scores[-1]
+            label.append(
+                f"{len(points)} snapshot(s), {when(scores[0].taken_at)} → {when(newest.taken_at)}, "
+                f"now {score_text(newest.score, newest.max_score)}"
+            )
+        else:
+            label.append("no score recorded yet")
+        self.query_one("#score-label", Static).update(label)
+        self.query_one("#score-trend", Sparkline).data = points
+        self.query_one("#run-text", Static).update(self._run_text(run))
+
+    def _run_text(self, run: RunResult) -> Text:
+        palette = self.sk.palette
+        text = Text()
+        text.append(f"Run {run.run_id} · {run.kind} · ", style="bold")
+        text.append_text(run_status_text(run.status, palette))
+        text.append(f" · {run.tenant} · started {when(run.started_at, full=True)}")
+        summary = next((r for r in self.runs if r.id == run.run_id), None)
+        if summary is not None and summary.parent_run_id:
+            text.append(f" · for run {summary.parent_run_id}")
+        if summary is not None and summary.error:
+            text.append(f"\n{summary.error}", style=palette.get("warning", ""))
+        for control in run.controls:
+            text.append(f"\n{control.control}", style="bold")
+            if control.score is not None:
+                text.append(f"  Secure Score {score_text(control.score.score, control.score.max_score)}")
+            if control.error:
+                text.append(f"\n  {control.error}", style=palette.get("error", ""))
+            for change in control.changes:
+                style = palette.get(OUTCOME_VARIABLE[Outcome(change.outcome)], "")
+                text.append("\n  ")
+                text.append(f"{change.outcome.value:<8}", style=style)
+                text.append(f" {change.setting}: {short(change.before, 18)} → {short(change.after, 18)}")
+                if change.rolled_back_by is not None:
+                    text.append(f"  (rolled back by run {change.rolled_back_by})")
+                if change.error:
+                    text.append(f"  {change.error}", style=palette.get("error", ""))
+            for finding in control.findings:
+                text.append("\n  ")
+                text.append_text(status_text(finding.status, palette))
+                text.append(f" {finding.setting}: {short(finding.current, 18)}")
+                if finding.reason:
+                    text.append(f" — {short(finding.reason, 40)}")
+        if run.kind in ("remediate", "rollback") and run.changes:
+            text.append("\n\nu rolls these changes back · v reads them back (verify)")
+        return text
+
+    # ------------------------------------------------------------------ actions
+    def current_run_id(self) -> int | None:
+        table = self.query_one("#runs", DataTable)
+        if not self.runs or not 0 <= table.cursor_row < len(self.runs):
+            return None
+        return self.runs[table.cursor_row].id
+
+    def action_rollback(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is not None:
+            self.sk.rollback(run_id)
+
+    def action_verify(self) -> None:
+        run_id = self.current_run_id()
+        if run_id is not None:
+            self.sk.verify(run_id)
+
+    def action_reload(self) -> None:
+        self.reload()

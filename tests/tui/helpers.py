@@ -1,0 +1,19 @@
+"""Waiting for the app without sleeping: workers finish, then their messages are handled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until every worker (jobs and data loads) is done and the messages they posted are handled."""
+    for _ in range(20):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers) and pilot.app.job is None:  # type: ignore[attr-defined]
+            await pilot.pause()
+            if not any(w.is_running for w in pilot.app.workers):
+                return
+    raise AssertionError("the app did not settle")
