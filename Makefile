@@ -8,10 +8,10 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install demo test lint clean
 
-$(BIN)/.installed: pyproject.toml plugins/sspr/pyproject.toml constraints.txt
+$(BIN)/.installed: pyproject.toml plugins/sspr/pyproject.toml plugins/pwage/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scorekeeper needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/sspr
+	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/sspr -e plugins/pwage
 	@touch $@
 
 install: $(BIN)/.installed

@@ -1,0 +1,73 @@
+"""Evaluation of ``GET /domains`` answers shaped as the Graph reference documents them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scorekeeper import Status
+from scorekeeper_pwage.control import NEVER_EXPIRE, PasswordAgeConfig
+from scorekeeper_pwage.evaluate import password_expiry, secure_score
+from scorekeeper_pwage.reads import Read
+
+
+def domain(name: str, days: int | None, *, verified: bool = True, kind: str = "Managed") -> dict[str, Any]:
+    return {"id": name, "isVerified": verified, "authenticationType": kind, "passwordValidityPeriodInDays": days}
+
+
+def domains(*items: dict[str, Any]) -> Read:
+    return Read({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#domains", "value": list(items)})
+
+
+CONFIG = PasswordAgeConfig()
+
+
+def test_unset_validity_means_the_90_day_default_and_fails() -> None:
+    finding = password_expiry(domains(domain("contoso.com", None)), CONFIG)
+    assert finding.status is Status.FAIL
+    assert "90 days" in finding.reason
+    assert finding.current == {"contoso.com": None}
+    assert finding.desired == {"contoso.com": NEVER_EXPIRE}
+
+
+def test_all_never_expire_passes() -> None:
+    read = domains(domain("contoso.com", NEVER_EXPIRE), domain("contoso.onmicrosoft.com", NEVER_EXPIRE))
+    assert password_expiry(read, CONFIG).status is Status.PASS
+
+
+def test_federated_unverified_and_excluded_domains_are_out_of_scope() -> None:
+    read = domains(
+        domain("fed.contoso.com", 90, kind="Federated"),
+        domain("new.contoso.com", 90, verified=False),
+        domain("legal.contoso.com", 60),
+        domain("contoso.com", NEVER_EXPIRE),
+    )
+    finding = password_expiry(read, PasswordAgeConfig(exclude_domains=("LEGAL.contoso.com",)))
+    assert finding.status is Status.PASS
+    assert finding.current == {"contoso.com": NEVER_EXPIRE}
+
+
+def test_only_out_of_scope_domains_is_not_applicable() -> None:
+    finding = password_expiry(domains(domain("fed.contoso.com", 90, kind="Federated")), CONFIG)
+    assert finding.status is Status.NOT_APPLICABLE
+
+
+def test_a_refused_read_is_unknown_and_names_the_permission() -> None:
+    finding = password_expiry(Read(None, 403, "HTTP 403 Authorization_RequestDenied: Insufficient privileges"), CONFIG)
+    assert finding.status is Status.UNKNOWN
+    assert finding.missing_permissions == ("Domain.Read.All",)
+
+
+def test_secure_score_is_read_from_the_tenant() -> None:
+    scores = Read(
+        {
+            "value": [
+                {
+                    "createdDateTime": "2026-11-24T00:00:00Z",
+                    "controlScores": [{"controlName": "PWAgePolicyNew", "score": 0.0}],
+                }
+            ]
+        }
+    )
+    finding, score = secure_score(scores, Read({"id": "PWAgePolicyNew", "maxScore": 8.0}))
+    assert finding.status is Status.FAIL
+    assert score is not None and (score.score, score.max_score) == (0.0, 8.0)
