@@ -4,7 +4,8 @@ This module is the public API that plugins may import: the hook markers, the dom
 the tenant context. Everything else in the package is internal and may change between releases.
 """
 
-from scorekeeper.graph import BatchItem, GraphCallError, PortalClient, PortalError
+from typing import TYPE_CHECKING, Any
+
 from scorekeeper.hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec
 from scorekeeper.model import (
     Attestation,
@@ -25,7 +26,22 @@ from scorekeeper.model import (
 )
 from scorekeeper.tenant import Assessment, ChangeRecorder, TenantContext
 
+if TYPE_CHECKING:
+    from scorekeeper.graph import BatchItem, GraphCallError, PortalClient, PortalError
+
 __version__ = "0.1.0"
+
+#: Names served lazily: importing the Graph helpers pulls in asyncio, which ``--help`` can do without.
+_LAZY = {name: "scorekeeper.graph" for name in ("BatchItem", "GraphCallError", "PortalClient", "PortalError")}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'scorekeeper' has no attribute {name!r}")
+
 
 __all__ = [
     "HOOKSPEC_VERSION",
