@@ -1,0 +1,296 @@
+"""The ``schedule`` group, the ``scheduler`` daemon command and ``drift``: parse, call, print.
+
+Loaded lazily by ``scorekeeper.cli.LazyGroup``; nothing here runs for ``scorekeeper --help``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from scorekeeper.cli import EXIT_USAGE, Failure, State, console, emit_json, pass_state
+from scorekeeper.scheduler.spec import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
+
+if TYPE_CHECKING:
+    from scorekeeper.scheduler.spec import Schedule
+    from scorekeeper.scheduler.store import ScheduleStore
+
+
+def _schedules(state: State) -> ScheduleStore:
+    from scorekeeper.scheduler.store import ScheduleStore
+
+    return ScheduleStore(state.store)
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC" if value else "—"
+
+
+# --------------------------------------------------------------------------- schedule ...
+@click.group()
+def schedule() -> None:
+    """Add, list, pause, resume and remove scheduled assessments (run by `scorekeeper scheduler`)."""
+
+
+@schedule.command("add")
+@click.option("--tenant", required=True, metavar="NAME", help="Tenant from the config.")
+@click.option("--control", "control_id", metavar="ID", help="Only this control (default: every control).")
+@click.option("--cron", metavar="EXPR", help='Crontab line, e.g. "0 6 * * 1-5" (0 and 7 are Sunday).')
+@click.option(
+    "--interval",
+    type=click.IntRange(MIN_INTERVAL_SECONDS, MAX_INTERVAL_SECONDS),
+    metavar="SECONDS",
+    help="Run every SECONDS seconds instead.",
+)
+@click.option("--timezone", "tz", default="UTC", show_default=True, metavar="ZONE", help="Time zone of --cron.")
+@click.option(
+    "--remediate", is_flag=True, help="Also fix failing settings, where [controls.<id>] auto_remediate = true."
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def schedule_add(
+    state: State,
+    tenant: str,
+    control_id: str | None,
+    cron: str | None,
+    interval: int | None,
+    tz: str,
+    remediate: bool,
+    as_json: bool,
+) -> None:
+    """Schedule an assessment of a tenant (and optionally unattended remediation)."""
+    from scorekeeper.scheduler.spec import ScheduleError, build_trigger
+
+    if (cron is None) == (interval is None):
+        raise Failure("give exactly one of --cron EXPR and --interval SECONDS", EXIT_USAGE)
+    try:
+        build_trigger(cron, interval, tz)
+    except ScheduleError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
+    state.config.tenant(tenant)  # ConfigError: one line naming the configured tenants
+    engine = state.engine()
+    controls = engine.select([control_id] if control_id else None)
+    if not controls:
+        raise Failure("no control is installed to assess (see `scorekeeper controls`)", EXIT_USAGE)
+    added = _schedules(state).add(
+        tenant, control=control_id, cron=cron, interval_seconds=interval, timezone=tz, remediate=remediate
+    )
+    first = added.first_fire_after(added.created_at)
+    if as_json:
+        emit_json(dict(added.to_dict(), next_run_at=first.isoformat()))
+    else:
+        click.echo(f"schedule {added.id} added: {added.describe()}; first run {_when(first)}")
+    if remediate:
+        blocked = [c.id for c in controls if not engine.auto_remediate_allowed(c.id)]
+        if blocked:
+            click.echo(
+                f"note: {', '.join(blocked)} will only be assessed until [controls.<id>] auto_remediate = true "
+                "is set in the config",
+                err=True,
+            )
+    if not as_json:
+        click.echo("Runs happen while `scorekeeper scheduler` is running.", err=True)
+
+
+@schedule.command("list")
+@click.option("--tenant", metavar="NAME", help="Only this tenant's schedules.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def schedule_list(state: State, tenant: str | None, as_json: bool) -> None:
+    """List schedules with their last and next run."""
+    rows = _schedules(state).list(tenant)
+    if as_json:
+        emit_json([s.to_dict() for s in rows])
+        return
+    if not rows:
+        click.echo("No schedules. Add one with: scorekeeper schedule add --tenant NAME --cron '0 6 * * *'")
+        return
+    from rich.table import Table
+
+    table = Table("id", "tenant", "control", "when", "remediate", "state", "last run", "next run")
+    for s in rows:
+        last = f"{s.last_run_id or '—'} {s.last_status} {_when(s.last_run_at)}" if s.last_run_at else "—"
+        table.add_row(
+            str(s.id),
+            s.tenant,
+            s.control or "all",
+            s.when,
+            "yes" if s.remediate else "no",
+            "paused" if s.paused else "active",
+            last,
+            "—" if s.paused else _when(s.next_run_at or s.first_fire_after(s.last_run_at or s.created_at)),
+        )
+    console().print(table)
+
+
+def _change(state: State, action: Any) -> Schedule:
+    from scorekeeper.store import StoreError
+
+    try:
+        return action(_schedules(state))
+    except StoreError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
+
+
+@schedule.command("remove")
+@click.argument("schedule_id", type=int, metavar="ID")
+@pass_state
+def schedule_remove(state: State, schedule_id: int) -> None:
+    """Delete a schedule (its past runs stay in history)."""
+    removed = _change(state, lambda s: s.remove(schedule_id))
+    click.echo(f"schedule {schedule_id} removed: {removed.describe()}")
+
+
+@schedule.command("pause")
+@click.argument("schedule_id", type=int, metavar="ID")
+@pass_state
+def schedule_pause(state: State, schedule_id: int) -> None:
+    """Stop a schedule from running until it is resumed."""
+    changed = _change(state, lambda s: s.set_paused(schedule_id, True))
+    click.echo(f"schedule {schedule_id} paused: {changed.describe()}")
+
+
+@schedule.command("resume")
+@click.argument("schedule_id", type=int, metavar="ID")
+@pass_state
+def schedule_resume(state: State, schedule_id: int) -> None:
+    """Let a paused schedule run again (a run missed while paused runs once if within the misfire grace)."""
+    changed = _change(state, lambda s: s.set_paused(schedule_id, False))
+    click.echo(f"schedule {schedule_id} resumed: {changed.describe()}")
+
+
+# --------------------------------------------------------------------------- scheduler
+def _configure_logging(debug: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    # httpx logs every request URL at INFO/DEBUG, and a webhook URL is a secret: keep it quiet always.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if not debug:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _preflight(state: State) -> None:
+    """Refuse to start unattended work on a configuration that cannot work: every problem, then one line."""
+    from scorekeeper.scheduler.notify import check_channels, ensure_builtin_channels
+
+    ensure_builtin_channels(state.plugins)
+    problems = state.engine().check() + check_channels(state.plugins, state.config.notifications)
+    if problems:
+        source = state.config.source or "configuration"
+        for problem in problems:
+            click.echo(f"{source}: {problem}", err=True)
+        raise Failure(f"{len(problems)} problem(s) in the configuration; the scheduler did not start", EXIT_USAGE)
+
+
+@click.command()
+@click.option(
+    "--reload",
+    "reload_seconds",
+    type=click.FloatRange(min=0.1),
+    default=15.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Re-read the schedules this often (picks up `schedule add/pause/...`).",
+)
+@click.option(
+    "--grace",
+    "grace_seconds",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="On SIGTERM/SIGINT, let running assessments finish this long.",
+)
+@click.option(
+    "--misfire-grace",
+    "misfire_seconds",
+    type=click.IntRange(min=1),
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
+    help="Run a missed fire at start if it is at most this late.",
+)
+@pass_state
+def scheduler(state: State, reload_seconds: float, grace_seconds: float, misfire_seconds: int) -> None:
+    """Run scheduled assessments in the foreground until SIGTERM or Ctrl-C (for systemd or a container)."""
+    from scorekeeper.scheduler.daemon import Daemon, DaemonOptions
+    from scorekeeper.scheduler.notify import Notifier
+    from scorekeeper.scheduler.runner import Runner
+
+    _configure_logging(state.debug)
+    _preflight(state)
+    log = logging.getLogger("scorekeeper.scheduler")
+    if not state.config.notifications:
+        log.warning("no [notifications.<channel>] table in the config: events are only written to this log")
+    progress = logging.getLogger("scorekeeper.progress")
+    engine = state.engine(lambda e: progress.debug("%s %s/%s %s %s", e.phase, e.tenant, e.control, e.setting, e.status))
+    runner = Runner(engine, _schedules(state), Notifier(state.plugins, state.config.notifications))
+    daemon = Daemon(runner, runner.schedules, DaemonOptions(reload_seconds, grace_seconds, misfire_seconds))
+
+    def ready(message: str) -> None:
+        click.echo(f"{message}; history {state.store.url}; stop with SIGTERM or Ctrl-C")
+        sys.stdout.flush()
+
+    async def serve() -> None:
+        stop, force = asyncio.Event(), asyncio.Event()
+
+        def on_signal(name: str) -> None:
+            if stop.is_set():
+                log.warning("%s again: cancelling running assessments now", name)
+                force.set()
+            else:
+                log.info("%s received: stopping", name)
+                stop.set()
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal, sig.name)
+        report = await daemon.run(stop, force=force, ready=ready)
+        click.echo(
+            f"scheduler stopped: {report.finished} run(s) finished during shutdown, {report.interrupted} interrupted"
+        )
+
+    asyncio.run(serve())
+
+
+# --------------------------------------------------------------------------- drift
+@click.command()
+@click.option("--tenant", metavar="NAME", help="Only this tenant.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_state
+def drift(state: State, tenant: str | None, limit: int, as_json: bool) -> None:
+    """Show drift: settings that stopped passing and Secure Scores that dropped, newest first."""
+    from scorekeeper.scheduler.events import drift_line
+
+    found = state.store.drift_events(tenant, limit=limit)
+    if as_json:
+        emit_json([dict(e.to_dict(), line=drift_line(e)) for e in found])
+        return
+    if not found:
+        where = f" for tenant {tenant}" if tenant else ""
+        click.echo(f"No drift recorded{where}. Scheduled runs compare each assessment with the previous one.")
+        return
+    from rich.table import Table
+
+    table = Table("when", "tenant", "kind", "what changed", "runs")
+    for event in found:
+        table.add_row(
+            _when(event.at),
+            event.tenant,
+            event.kind.replace("_", " "),
+            drift_line(event),
+            f"{event.previous_run_id or '?'} → {event.run_id}",
+        )
+    console().print(table)

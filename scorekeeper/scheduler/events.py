@@ -1,0 +1,208 @@
+"""The notification events the scheduler sends, built from what a run recorded.
+
+Every event is a JSON-compatible dict with the keys the ``scorekeeper_notify`` hook promises
+(``kind``, ``tenant``, ``summary``, ``at``) plus ``severity`` (``info``, ``warning`` or
+``error``), ``schedule_id``, ``run_id`` and ``items`` — one dict per thing that happened — so a
+channel can print the summary alone or render the detail. Pure functions: easy to test, and the
+same shapes whatever channel delivers them.
+
+Kinds: ``drift``, ``run_failed``, ``run_recovered``, ``remediation``, ``exception_expired``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from scorekeeper.config import ExceptionRule
+from scorekeeper.model import ControlResult, RunResult, Status
+from scorekeeper.store.records import DriftEvent
+
+EVENT_KINDS: tuple[str, ...] = ("drift", "run_failed", "run_recovered", "remediation", "exception_expired")
+SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
+
+
+def _event(
+    kind: str,
+    severity: str,
+    tenant: str,
+    summary: str,
+    *,
+    schedule_id: int | None,
+    run_id: int | None,
+    items: list[dict[str, Any]],
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "severity": severity,
+        "tenant": tenant,
+        "summary": summary,
+        "at": (at or datetime.now(UTC)).isoformat(),
+        "schedule_id": schedule_id,
+        "run_id": run_id,
+        "items": items,
+    }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def drift_line(event: DriftEvent) -> str:
+    """One line for a drift event: what regressed, from what to what."""
+    d = event.detail
+    if event.kind == "score_dropped":
+        out_of = f" of {d.get('max_score'):g}" if isinstance(d.get("max_score"), int | float) else ""
+        return f"{event.control}: Secure Score {d.get('previous_score')} → {d.get('score')}{out_of}"
+    value = ""
+    if "previous_value" in d or "value" in d:
+        value = f" (value {d.get('previous_value')!r} → {d.get('value')!r}, desired {d.get('desired')!r})"
+    return f"{event.control}/{event.setting}: {d.get('previous_status', 'pass')} → {d.get('status', 'fail')}{value}"
+
+
+def drift_event(tenant: str, drift: list[DriftEvent], *, schedule_id: int | None, run_id: int) -> dict[str, Any]:
+    """One notification for every regression one run found."""
+    settings = sum(1 for d in drift if d.kind == "setting_regressed")
+    scores = sum(1 for d in drift if d.kind == "score_dropped")
+    parts = [_plural(settings, "setting") + " stopped passing"] if settings else []
+    parts += [_plural(scores, "Secure Score") + " dropped"] if scores else []
+    previous = drift[0].previous_run_id if drift else None
+    since = f" since run {previous}" if previous else ""
+    items = [dict(d.to_dict(), line=drift_line(d)) for d in drift]
+    return _event(
+        "drift",
+        "warning",
+        tenant,
+        f"Drift in {tenant}: {' and '.join(parts)}{since}",
+        schedule_id=schedule_id,
+        run_id=run_id,
+        items=items,
+    )
+
+
+def run_problems(run: RunResult) -> list[dict[str, Any]]:
+    """What a run could not do: a run that failed, a control that errored, a value left unknown.
+
+    An ``unknown`` finding counts: it is how a missing permission or an expired portal sign-in
+    shows, and a scheduled run that silently reads nothing is exactly what an admin must hear of.
+    """
+    problems: list[dict[str, Any]] = []
+    if run.status == "failed" and not any(c.error for c in run.controls):
+        problems.append({"control": None, "setting": None, "status": "failed", "reason": "the run failed"})
+    for result in run.controls:
+        problems += _control_problems(result)
+    return problems
+
+
+def _control_problems(result: ControlResult) -> list[dict[str, Any]]:
+    if result.error:
+        return [{"control": result.control, "setting": None, "status": "error", "reason": result.error}]
+    return [
+        {
+            "control": result.control,
+            "setting": f.setting,
+            "status": f.status.value,
+            "reason": f.reason,
+            "missing_permissions": list(f.missing_permissions),
+        }
+        for f in result.findings
+        if f.status in (Status.UNKNOWN, Status.ERROR)
+    ]
+
+
+def problem_signature(problems: list[dict[str, Any]]) -> str:
+    """A stable text for a set of problems: a failure is notified again only when this changes."""
+    lines = set()
+    for p in problems:
+        where = "/".join(x for x in (p.get("control"), p.get("setting")) if x) or "run"
+        missing = p.get("missing_permissions") or []
+        cause = f"missing {', '.join(missing)}" if missing else p.get("reason", "")
+        lines.add(f"{where}: {p['status']}: {cause}")
+    return "\n".join(sorted(lines))
+
+
+def run_failed_event(
+    tenant: str, problems: list[dict[str, Any]], *, schedule_id: int | None, run_id: int | None, error: str = ""
+) -> dict[str, Any]:
+    unknown = sum(1 for p in problems if p["status"] == Status.UNKNOWN.value)
+    errors = len(problems) - unknown
+    parts = [_plural(unknown, "setting") + " could not be read"] if unknown else []
+    parts += [_plural(errors, "error")] if errors else []
+    missing = sorted({perm for p in problems for perm in p.get("missing_permissions") or []})
+    hint = f"; missing permission(s): {', '.join(missing)}" if missing else ""
+    summary = f"Scheduled run for {tenant} incomplete: {', '.join(parts) or error}{hint}"
+    return _event(
+        "run_failed",
+        "error",
+        tenant,
+        summary,
+        schedule_id=schedule_id,
+        run_id=run_id,
+        items=problems or [{"control": None, "setting": None, "status": "error", "reason": error}],
+    )
+
+
+def run_recovered_event(tenant: str, *, schedule_id: int | None, run_id: int) -> dict[str, Any]:
+    return _event(
+        "run_recovered",
+        "info",
+        tenant,
+        f"Scheduled run for {tenant} reads every setting again (run {run_id})",
+        schedule_id=schedule_id,
+        run_id=run_id,
+        items=[],
+    )
+
+
+def remediation_event(run: RunResult, *, schedule_id: int | None) -> dict[str, Any]:
+    """What an unattended remediation wrote and whether read-back confirmed it."""
+    items = [dict(change.to_dict(), control=result.control) for result in run.controls for change in result.changes]
+    applied = sum(1 for i in items if i["outcome"] == "applied")
+    failed = sum(1 for i in items if i["outcome"] == "failed")
+    not_confirmed = [f for f in run.findings if f.status is not Status.PASS]
+    summary = f"Remediated {run.tenant}: {_plural(applied, 'change')} applied"
+    if failed:
+        summary += f", {failed} failed"
+    if not_confirmed:
+        summary += f", {len(not_confirmed)} not confirmed by read-back"
+    summary += f" (run {run.run_id}; undo with `scorekeeper rollback {run.run_id}`)"
+    severity = "error" if failed or run.status == "failed" else ("warning" if not_confirmed else "info")
+    return _event("remediation", severity, run.tenant, summary, schedule_id=schedule_id, run_id=run.run_id, items=items)
+
+
+def expired_exceptions(
+    rules: Iterable[ExceptionRule], tenant: str, controls: Iterable[str], today: date
+) -> list[ExceptionRule]:
+    """The accepted-risk exceptions for ``tenant`` and ``controls`` whose expiry date has passed."""
+    wanted = set(controls)
+    return [r for r in rules if r.tenant in (None, tenant) and r.control in wanted and r.expired(today)]
+
+
+def exception_expired_event(
+    tenant: str, rules: list[ExceptionRule], run: RunResult | None, *, schedule_id: int | None
+) -> dict[str, Any]:
+    """Accepted risks that are no longer accepted, with how each setting assessed now."""
+    status = {(f.control, f.setting): f.status.value for f in run.findings} if run else {}
+    items = [
+        {
+            "control": r.control,
+            "setting": r.setting,
+            "reason": r.reason,
+            "expires": r.expires.isoformat(),
+            "status": status.get((r.control, r.setting)),
+        }
+        for r in rules
+    ]
+    still_failing = sum(1 for i in items if i["status"] == Status.FAIL.value)
+    tail = f"; {still_failing} of them now count as failing" if still_failing else ""
+    return _event(
+        "exception_expired",
+        "warning",
+        tenant,
+        f"{_plural(len(rules), 'accepted-risk exception')} expired in {tenant}{tail}",
+        schedule_id=schedule_id,
+        run_id=run.run_id if run else None,
+        items=items,
+    )

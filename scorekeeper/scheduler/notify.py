@@ -1,0 +1,72 @@
+"""Delivering scheduler events through the ``scorekeeper_notify`` hook, and checking channel config.
+
+The built-in channels (``scorekeeper.channels.log`` and ``.webhook``) are plugins like any other
+and reach the daemon through the ``scorekeeper`` entry points. Until those entry points are
+declared in ``pyproject.toml``, :func:`ensure_builtin_channels` registers them itself — only when
+no entry point of that name exists at all, so it never overrides ``SCOREKEEPER_LOAD_PLUGINS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scorekeeper.plugins import Plugins
+
+log = logging.getLogger("scorekeeper.scheduler.notify")
+
+#: Entry-point name → module of the channels scorekeeper ships.
+BUILTIN_CHANNELS: dict[str, str] = {"log": "scorekeeper.channels.log", "webhook": "scorekeeper.channels.webhook"}
+
+
+def ensure_builtin_channels(plugins: Plugins) -> list[str]:
+    """Register the built-in channels that have no entry point yet; return the names registered."""
+    declared = {ep.name for ep in metadata.entry_points(group="scorekeeper")}
+    added = []
+    for name, module_name in BUILTIN_CHANNELS.items():
+        if name in declared or plugins.pm.has_plugin(name):
+            continue
+        plugins.pm.register(importlib.import_module(module_name), name=name)
+        added.append(name)
+    return added
+
+
+def channel_plugins(plugins: Plugins) -> dict[str, Any]:
+    """Plugin name → plugin object, for every plugin implementing ``scorekeeper_notify``."""
+    return {impl.plugin_name: impl.plugin for impl in plugins.pm.hook.scorekeeper_notify.get_hookimpls()}
+
+
+def check_channels(plugins: Plugins, channels: dict[str, dict[str, Any]]) -> list[str]:
+    """Problems with the ``[notifications.<name>]`` tables, one line each, found before the daemon starts.
+
+    A table must name a plugin that implements ``scorekeeper_notify``; a plugin that offers a
+    ``check_config(table) -> list[str]`` function (the built-in channels do) validates its own.
+    """
+    known = channel_plugins(plugins)
+    problems = []
+    for name, table in channels.items():
+        plugin = known.get(name)
+        if plugin is None:
+            names = ", ".join(sorted(known)) or "none installed"
+            problems.append(f"notifications.{name}: no notification channel named {name!r} (available: {names})")
+            continue
+        check = getattr(plugin, "check_config", None)
+        if callable(check):
+            problems += [f"notifications.{name}.{p}" for p in check(table)]
+    return problems
+
+
+class Notifier:
+    """Sends each event to every channel; a failing channel is logged and never stops the scheduler."""
+
+    def __init__(self, plugins: Plugins, channels: dict[str, dict[str, Any]]) -> None:
+        self.plugins = plugins
+        self.channels = channels
+
+    async def __call__(self, event: dict[str, Any]) -> None:
+        log.info("event %s: %s", event["kind"], event["summary"])
+        for problem in await self.plugins.notify(event, self.channels):
+            log.warning("notification not delivered: %s", problem)
