@@ -42,7 +42,7 @@ class ScorekeeperApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("h", "history", "History"),
         Binding("x", "cancel_job", "Cancel"),
-        Binding("q", "quit", "Quit"),
+        Binding("q", "quit", "Quit", show=False),
     ]
 
     def __init__(self, engine: Engine, tenants: Iterable[str]) -> None:
@@ -208,8 +208,7 @@ class ScorekeeperApp(App[None]):
                 lambda confirmed: self._remediate(tenant, plans, run.run_id) if confirmed else self._declined(),
             )
 
-        label = "plan" if not then_apply else "plan before remediating"
-        return self.start_job(Job("plan", f"{label} {tenant}", work, on_done=show))
+        return self.start_job(Job("plan", f"plan {tenant}", work, on_done=show))
 
     def remediate(self, tenant: str, controls: list[str] | None = None) -> bool:
         """Plan, show the diff, and write only after the admin confirms it."""
@@ -223,7 +222,9 @@ class ScorekeeperApp(App[None]):
             return await engine.remediate(tenant, plans, parent_run_id=plan_run_id)
 
         def done(run: RunResult) -> None:
-            self.notify(f"Remediation run {run.run_id} {run.status}; roll it back from History (h, then u).")
+            self.notify(
+                f"Remediation run {run.run_id} {run.status}. Press a to re-assess; roll back from History (h, u)."
+            )
 
         self.start_job(Job("remediate", f"remediate {tenant}", work, cancellable=False, on_done=done))
 

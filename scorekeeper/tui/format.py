@@ -125,3 +125,15 @@ def counts_text(counts: Mapping[str, int], palette: Mapping[str, str]) -> Text:
         style = colour(palette, STATUS_VARIABLE[status]) if number else colour(palette, "foreground-muted")
         text.append(f"{status.symbol}{number}", style=style)
     return text
+
+
+def trend_text(values: Sequence[float], ceiling: float | None, palette: Mapping[str, str], width: int = 40) -> Text:
+    """``Trend ▁▃▅█  last 4 scores, scale 0–2``: the sparkline with what it is drawn against."""
+    points = list(values)[-width:]
+    text = Text("Trend ", style="bold")
+    if not points:
+        return text.append("no score recorded yet")
+    text.append(sparkline(points, ceiling, width), style=colour(palette, "accent"))
+    top = ceiling if ceiling else max(points)
+    text.append(f"  last {len(points)} score(s), scale 0–{top:g}")
+    return text

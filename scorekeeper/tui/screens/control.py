@@ -36,7 +36,7 @@ class ControlScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("f", "toggle_failing", "Failing only"),
+        Binding("f", "toggle_failing", "Failing"),
         Binding("a", "assess", "Assess"),
         Binding("p", "plan", "Plan"),
         Binding("r", "remediate", "Remediate"),
@@ -69,7 +69,7 @@ class ControlScreen(Screen[None]):
         with VerticalScroll(id="setting-detail"):
             yield Static(id="setting-text")
         yield Activity()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.tenant} › {self.control_id}"

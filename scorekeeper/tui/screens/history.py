@@ -14,10 +14,19 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.model import Outcome
-from scorekeeper.tui.format import OUTCOME_VARIABLE, counts_text, run_status_text, score_text, short, status_text, when
+from scorekeeper.tui.format import (
+    OUTCOME_VARIABLE,
+    counts_text,
+    run_status_text,
+    score_text,
+    short,
+    status_text,
+    trend_text,
+    when,
+)
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -52,11 +61,10 @@ class HistoryScreen(Screen[None]):
         table: DataTable[Any] = DataTable(id="runs", cursor_type="row", cell_padding=0, zebra_stripes=True)
         yield table
         yield Static(id="score-label")
-        yield Sparkline([], id="score-trend")
         with VerticalScroll(id="run-detail"):
             yield Static(id="run-text")
         yield Activity()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "history"
@@ -68,7 +76,7 @@ class HistoryScreen(Screen[None]):
             ("status", 12),
             ("started", 12),
             ("findings", 16),
-            ("of", 5),
+            ("parent", 7),
         ):
             table.add_column(label, width=width, key=label)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
@@ -136,17 +144,16 @@ class HistoryScreen(Screen[None]):
         if run is None:
             return
         points = [s.score for s in scores if s.score is not None]
-        label = Text(f"Secure Score over time · {run.tenant}/{control} · ", style="bold")
+        label = Text(f"Secure Score over time · {run.tenant}/{control}", style="bold")
         if points:
             newest = scores[-1]
             label.append(
-                f"{len(points)} snapshot(s), {when(scores[0].taken_at)} → {when(newest.taken_at)}, "
-                f"now {score_text(newest.score, newest.max_score)}"
+                f" · {when(scores[0].taken_at)} → {when(newest.taken_at)}, now "
+                f"{score_text(newest.score, newest.max_score)}"
             )
-        else:
-            label.append("no score recorded yet")
+        label.append("\n")
+        label.append_text(trend_text(points, scores[-1].max_score if scores else None, self.sk.palette, width=60))
         self.query_one("#score-label", Static).update(label)
-        self.query_one("#score-trend", Sparkline).data = points
         self.query_one("#run-text", Static).update(self._run_text(run))
 
     def _run_text(self, run: RunResult) -> Text:

@@ -16,9 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
-from scorekeeper.tui.format import counts_text, score_text, sparkline, when
+from scorekeeper.tui.format import counts_text, score_text, sparkline, trend_text, when
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -54,12 +54,13 @@ class OverviewScreen(Screen[None]):
     """Tenants × controls; enter opens a control, a/p/r act on the highlighted tenant."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open"),
+        Binding("enter", "open", "Open", priority=True),
         Binding("a", "assess", "Assess"),
         Binding("A", "assess_all", "Assess all", show=False),
         Binding("p", "plan", "Plan"),
         Binding("r", "remediate", "Remediate"),
         Binding("g", "reload", "Refresh", show=False),
+        Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self) -> None:
@@ -79,10 +80,9 @@ class OverviewScreen(Screen[None]):
             yield table
             with VerticalScroll(id="cell-detail"):
                 yield Static(id="cell-summary")
-                yield Sparkline([], id="cell-trend")
                 yield Static(id="cell-drift")
         yield Activity()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#overview", DataTable)
@@ -157,16 +157,13 @@ class OverviewScreen(Screen[None]):
         summary = Text()
         summary.append(f"{row.tenant} · {row.control}", style="bold")
         summary.append(f" — {row.title}\n")
-        trend = self.query_one("#cell-trend", Sparkline)
         if cell is None:
             summary.append("Never assessed. Press a to assess this tenant (reads only, writes nothing).")
-            trend.data = []
             self.query_one("#cell-drift", Static).update("")
         else:
             summary.append(f"Secure Score {score_text(cell.score, cell.max_score)}")
-            summary.append(f" · last assessment run {cell.last_run_id} at {when(cell.last_run_at, full=True)}")
-            summary.append(f" · score trend over {len(cell.trend)} run(s):")
-            trend.data = list(cell.trend)
+            summary.append(f" · last assessment: run {cell.last_run_id}, {when(cell.last_run_at, full=True)}\n")
+            summary.append_text(trend_text(cell.trend, cell.max_score, self.sk.palette))
             self.query_one("#cell-drift", Static).update(self._drift_text(row))
         self.query_one("#cell-summary", Static).update(summary)
 

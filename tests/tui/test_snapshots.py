@@ -1,0 +1,88 @@
+"""The main screens at 80×24, as SVG snapshots (pytest-textual-snapshot).
+
+History is seeded through the engine before the app starts, with the test clock from
+``conftest.py``, so every timestamp, run id and count on screen is the same on every run.
+Update after an intended change with ``pytest tests/tui --snapshot-update`` and review the SVGs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual.pilot import Pilot
+
+from scorekeeper.engine import Engine
+from scorekeeper.tui.app import ScorekeeperApp
+from tests.core import toy_plugins
+from tests.tui.helpers import settle
+
+SIZE = (80, 24)
+
+
+def seed_drift(engine: Engine) -> None:
+    """t1 passes its colour, then regresses: two assessments and the drift between them."""
+    toy_plugins.TENANTS["t1"] = {"colour": "green", "size": 1}
+    [first] = asyncio.run(engine.assess(["t1"]))
+    toy_plugins.TENANTS["t1"]["colour"] = "red"
+    [second] = asyncio.run(engine.assess(["t1"]))
+    assert engine.store.detect_drift(second.run_id), "the seed must produce drift"
+    assert first.run_id < second.run_id
+
+
+def seed_remediation(engine: Engine) -> None:
+    plan_run, plans = asyncio.run(engine.plan("t1"))
+    asyncio.run(engine.remediate("t1", plans, parent_run_id=plan_run.run_id))
+
+
+def app_with(make_engine: Any, *seeds: Any) -> ScorekeeperApp:
+    engine = make_engine()
+    for seed in seeds:
+        seed(engine)
+    return ScorekeeperApp(engine, ["t1", "t2"])
+
+
+def keys(*pressed: str) -> Any:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in pressed:
+            await pilot.press(key)
+            await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    return run_before
+
+
+def test_overview(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine, seed_drift), terminal_size=SIZE, run_before=keys())
+
+
+def test_overview_light_theme(snap_compare: Any, make_engine: Any) -> None:
+    app = app_with(make_engine, seed_drift)
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys())
+
+
+def test_control_view(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine, seed_drift), terminal_size=SIZE, run_before=keys("enter"))
+
+
+def test_control_view_failing_only(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine, seed_drift), terminal_size=SIZE, run_before=keys("enter", "f"))
+
+
+def test_confirm_remediation(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine, seed_drift), terminal_size=SIZE, run_before=keys("r"))
+
+
+def test_history(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine, seed_remediation), terminal_size=SIZE, run_before=keys("h"))
+
+
+def test_confirm_rollback(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine, seed_remediation), terminal_size=SIZE, run_before=keys("h", "u"))
+
+
+def test_help(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine), terminal_size=SIZE, run_before=keys("question_mark"))
