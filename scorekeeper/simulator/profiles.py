@@ -1,0 +1,135 @@
+"""Simulated tenants' starting states, read from the package's ``profiles/*.json`` data files.
+
+A profile file holds a ``description`` and either a whole ``tenant`` state or ``extends`` (another
+profile) plus ``set`` (dotted paths → new values; ``a.b[id=X].c`` reaches into a list by id)
+and ``generate`` (counts of users, groups, CA policies and device configurations to add, for
+benchmarks). Strings may hold ``$TENANT_ID``, ``$DOMAIN``, ``$TODAY`` and ``$YESTERDAY``,
+filled in when a tenant is built, so each simulated tenant has its own ids and current dates.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+NAMESPACE = uuid.UUID("0f3e8d52-6a4b-4c8e-9d1f-2a3b4c5d6e7f")
+
+
+class ProfileError(Exception):
+    """An unknown profile name or a malformed profile file."""
+
+
+@cache
+def _files() -> dict[str, dict[str, Any]]:
+    folder = resources.files("scorekeeper.simulator") / "profiles"
+    found: dict[str, dict[str, Any]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            found[entry.name[: -len(".json")]] = json.loads(entry.read_text(encoding="utf-8"))
+    return found
+
+
+def profile_names() -> list[str]:
+    return list(_files())
+
+
+def descriptions() -> dict[str, str]:
+    """Profile name → its one-line description."""
+    return {name: str(data.get("description", "")) for name, data in _files().items()}
+
+
+def _check(name: str) -> dict[str, Any]:
+    files = _files()
+    if name not in files:
+        raise ProfileError(f"unknown simulator profile {name!r} (known: {', '.join(files)})")
+    return files[name]
+
+
+_STEP = re.compile(r"^(?P<key>[^\[\]]+)(?:\[id=(?P<id>[^\]]+)\])?$")
+
+
+def set_path(state: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``value`` at ``dotted`` (``portal.passwordResetPolicies.enablementType``, ``x[id=Voice].state``)."""
+    steps = dotted.split(".")
+    node: Any = state
+    for i, step in enumerate(steps):
+        match = _STEP.match(step)
+        if not match:
+            raise ProfileError(f"bad path step {step!r} in {dotted!r}")
+        key, item_id = match.group("key"), match.group("id")
+        last = i == len(steps) - 1
+        if item_id is None:
+            if last:
+                node[key] = copy.deepcopy(value)
+                return
+            node = node.setdefault(key, {})
+        else:
+            items = node.get(key) or []
+            found = next((x for x in items if x.get("id") == item_id), None)
+            if found is None:
+                raise ProfileError(f"no item with id {item_id!r} under {key!r} in {dotted!r}")
+            if last:
+                items[items.index(found)] = copy.deepcopy(value)
+                return
+            node = found
+
+
+def _raw_state(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+    if name in seen:
+        raise ProfileError(f"profile {name!r} extends itself through {' → '.join(seen)}")
+    data = _check(name)
+    if "extends" in data:
+        state = _raw_state(str(data["extends"]), (*seen, name))
+    else:
+        state = copy.deepcopy(data.get("tenant") or {})
+    for dotted, value in (data.get("set") or {}).items():
+        set_path(state, dotted, value)
+    if data.get("generate"):
+        from scorekeeper.simulator.generate import generate
+
+        generate(state, dict(data["generate"]), seed=name)
+    return state
+
+
+@cache
+def _cached_state(name: str) -> str:
+    return json.dumps(_raw_state(name))
+
+
+def _fill(value: Any, replacements: dict[str, str]) -> Any:
+    if isinstance(value, str) and "$" in value:
+        for placeholder, text in replacements.items():
+            value = value.replace(placeholder, text)
+        return value
+    if isinstance(value, dict):
+        return {k: _fill(v, replacements) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, replacements) for v in value]
+    return value
+
+
+def tenant_id_for(name: str, index: int) -> str:
+    """Stable ids: the ``demo`` tenant keeps its id from one run to the next."""
+    return str(uuid.uuid5(NAMESPACE, f"{name}#{index}"))
+
+
+def build_state(name: str, tenant_id: str, index: int = 0) -> dict[str, Any]:
+    """A fresh state for one tenant of profile ``name``."""
+    today = datetime.now(UTC).date()
+    replacements = {
+        "$TENANT_ID": tenant_id,
+        "$DOMAIN": f"contoso{index or ''}.onmicrosoft.com",
+        "$YESTERDAY": (today - timedelta(days=1)).isoformat(),
+        "$TODAY": today.isoformat(),
+    }
+    return _fill(json.loads(_cached_state(name)), replacements)
+
+
+#: Profile name → its one-line description (``scorekeeper simulator profiles`` prints these).
+PROFILES: dict[str, str] = descriptions()

@@ -1,0 +1,93 @@
+"""Directory reads: subscribedSkus, organization, users and groups (Microsoft Graph v1.0/beta)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from scorekeeper.simulator.errors import Area
+from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+
+table = RouteTable(Area.DIRECTORY)
+LEARN = "https://learn.microsoft.com/graph/api"
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+SKUS_READ = (
+    "LicenseAssignment.Read.All",
+    "Organization.Read.All",
+    "Organization.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
+ORG_READ = ("Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
+GROUP_READ = (
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
+USER_READ = (
+    "User.ReadBasic.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
+
+
+@table.get("/subscribedSkus", permissions=SKUS_READ, doc=f"{LEARN}/subscribedsku-list")
+def list_skus(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(ctx.state["subscribedSkus"], "subscribedSkus", type_name="subscribedSku", top=False)
+
+
+@table.get("/organization", permissions=ORG_READ, doc=f"{LEARN}/organization-list")
+def list_organization(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection([ctx.state["organization"]], "organization", type_name="organization", top=False)
+
+
+@table.get("/organization/{id}", permissions=ORG_READ, doc=f"{LEARN}/organization-get")
+def get_organization(ctx: RequestContext) -> dict[str, Any]:
+    org = ctx.state["organization"]
+    if org["id"].lower() != ctx.params["id"].lower():
+        raise ctx.not_found(ctx.params["id"])
+    return ctx.entity(org, "organization/$entity")
+
+
+def _object(ctx: RequestContext, items: list[dict[str, Any]], key: str, *alternate: str) -> dict[str, Any]:
+    found = find(items, key) or next((i for a in alternate if (i := find(items, key, a))), None)
+    if found is None:
+        if not alternate and not GUID.match(key):
+            raise ctx.bad_request(f"Invalid object identifier '{key}'.")
+        raise ctx.not_found(key)
+    return found
+
+
+GROUP_FILTERS = ("id", "displayName", "mailNickname", "securityEnabled", "mailEnabled", "groupTypes")
+
+
+@table.get("/groups", permissions=GROUP_READ, doc=f"{LEARN}/group-list")
+def list_groups(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(ctx.state["groups"], "groups", type_name="group", filterable=GROUP_FILTERS)
+
+
+@table.get("/groups/{id}", permissions=GROUP_READ, doc=f"{LEARN}/group-get")
+def get_group(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.entity(_object(ctx, ctx.state["groups"], ctx.params["id"]), "groups/$entity")
+
+
+USER_FILTERS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled", "userType", "givenName", "surname")
+
+
+@table.get("/users", permissions=USER_READ, doc=f"{LEARN}/user-list")
+def list_users(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(ctx.state["users"], "users", type_name="user", filterable=USER_FILTERS)
+
+
+@table.get("/users/{id}", permissions=USER_READ, doc=f"{LEARN}/user-get")
+def get_user(ctx: RequestContext) -> dict[str, Any]:
+    """By object id or userPrincipalName, as Graph allows."""
+    from urllib.parse import unquote
+
+    key = unquote(ctx.params["id"])
+    return ctx.entity(_object(ctx, ctx.state["users"], key, "userPrincipalName"), "users/$entity")

@@ -1,0 +1,298 @@
+"""Routes and the context a handler gets: how core areas and plugin extensions declare endpoints.
+
+A route names its method, its path under ``/v1.0``/``/beta`` (or under ``/api`` for the portal),
+the permissions that grant it (any one is enough, as in Microsoft's permission tables) and the
+Microsoft doc page it follows. Handlers receive a :class:`RequestContext` with the tenant's
+state and helpers for Graph's response shapes, so an endpoint is a few lines.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from scorekeeper.simulator import odata
+from scorekeeper.simulator.errors import Area, GraphError, bad_request, not_found
+from scorekeeper.simulator.models import check, model
+
+if TYPE_CHECKING:
+    from scorekeeper.simulator.core import Simulator, Tenant
+    from scorekeeper.simulator.tokens import Principal
+
+GRAPH_VERSIONS = ("v1.0", "beta")
+Handler = Callable[["RequestContext"], Any]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler's answer when 200-with-a-JSON-body is not the right one (201, 204, headers)."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: ``method`` + ``pattern`` (``{name}`` captures a segment) on one API."""
+
+    method: str
+    pattern: str
+    handler: Handler
+    permissions: frozenset[str]
+    area: Area = Area.GRAPH
+    versions: tuple[str, ...] = GRAPH_VERSIONS
+    api: str = "graph"  # "graph" or "portal"
+    doc: str = ""
+    namespace: str | None = None  # the extension that owns the route's state; None for the core
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        parts = re.split(r"(\{\w+\})", self.pattern.rstrip("/"))
+        body = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
+        return re.compile(f"^{body}/?$", re.IGNORECASE)
+
+    @property
+    def writes(self) -> bool:
+        return self.method in ("POST", "PATCH", "PUT", "DELETE")
+
+
+class RouteTable:
+    """A list of routes filled by decorators: ``@table.get("/things/{id}", permissions=[...])``."""
+
+    area: Area = Area.GRAPH
+    namespace: str | None = None
+
+    def __init__(self, area: Area = Area.GRAPH, namespace: str | None = None) -> None:
+        self.area = area
+        self.namespace = namespace
+        self.routes: list[Route] = []
+
+    def route(
+        self,
+        method: str,
+        pattern: str,
+        *,
+        permissions: Iterable[str],
+        versions: tuple[str, ...] = GRAPH_VERSIONS,
+        api: str = "graph",
+        area: Area | None = None,
+        doc: str = "",
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(
+                Route(
+                    method.upper(),
+                    pattern,
+                    handler,
+                    frozenset(permissions),
+                    area or self.area,
+                    tuple(versions),
+                    api,
+                    doc,
+                    self.namespace,
+                )
+            )
+            return handler
+
+        return register
+
+    def get(self, pattern: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", pattern, **kw)
+
+    def post(self, pattern: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", pattern, **kw)
+
+    def patch(self, pattern: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PATCH", pattern, **kw)
+
+    def put(self, pattern: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("PUT", pattern, **kw)
+
+    def delete(self, pattern: str, **kw: Any) -> Callable[[Handler], Handler]:
+        return self.route("DELETE", pattern, **kw)
+
+
+class Router:
+    """Finds the route for a request, or the error Graph gives for an unknown path or method."""
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        self.routes = list(routes)
+        self._compiled = [(r, r.regex) for r in self.routes]
+
+    def match(self, api: str, version: str, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        allowed = False
+        for route, regex in self._compiled:
+            if route.api != api or (api == "graph" and version not in route.versions):
+                continue
+            found = regex.match(path)
+            if not found:
+                continue
+            if route.method == method:
+                return route, found.groupdict()
+            allowed = True
+        if allowed:
+            raise GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+        segment = next((s for s in path.strip("/").split("/") if s), "")
+        if api == "portal":
+            raise GraphError(404, "NotFound", f"No HTTP resource was found that matches the request URI '{path}'.")
+        raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class RequestContext:
+    """Everything a handler needs: the tenant, the request, and Graph's response shapes."""
+
+    sim: Simulator
+    tenant: Tenant
+    route: Route
+    method: str
+    version: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    body: Any
+    principal: Principal
+    base_url: str
+    batched: bool = False
+
+    # ----------------------------------------------------------------- state
+    @property
+    def state(self) -> dict[str, Any]:
+        """The state this route owns: the tenant's core state, or its extension's own dict."""
+        if self.route.namespace is None:
+            return self.tenant.state
+        return self.tenant.state.setdefault("extensions", {}).setdefault(self.route.namespace, {})
+
+    @property
+    def area(self) -> Area:
+        return self.route.area
+
+    # ----------------------------------------------------------------- errors
+    def not_found(self, resource_id: str) -> GraphError:
+        return not_found(self.area, resource_id)
+
+    def bad_request(self, message: str) -> GraphError:
+        return bad_request(self.area, message)
+
+    # ----------------------------------------------------------------- bodies
+    def json_body(self) -> dict[str, Any]:
+        if not isinstance(self.body, dict):
+            raise self.bad_request("Empty Payload. JSON content expected.")
+        return self.body
+
+    def validate(
+        self,
+        type_name: str,
+        body: dict[str, Any] | None = None,
+        *,
+        writable: Iterable[str] | None = None,
+        required: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """Refuse ``body`` as Graph would: unknown property, wrong type, invalid enum, read-only, missing.
+
+        ``type_name`` is the OData type (``authorizationPolicy``); ``writable`` limits the
+        top-level properties a PATCH may set (None: any property of the type but ``id``).
+        """
+        data = self.json_body() if body is None else body
+        _, problems = check(model(type_name), data)
+        for problem in problems:
+            if problem.kind in ("unknown", "type"):
+                raise self.bad_request(problem.message())
+        top = {k for k in data if "@" not in k}
+        limit = set(writable) if writable is not None else None
+        for key in sorted(top):
+            if key == "id" or (limit is not None and key not in limit):
+                raise self.bad_request(f"Property '{key}' is read-only and cannot be set.")
+        for key in required:
+            if data.get(key) is None:
+                raise self.bad_request(f"The property '{key}' is required and must be specified.")
+        return data
+
+    # ----------------------------------------------------------------- responses
+    def context_url(self, fragment: str) -> str:
+        return f"{odata.GRAPH_ROOT}/{self.version}/$metadata#{fragment}"
+
+    def select_fields(self, known: Iterable[str] | None = None, type_name: str = "entity") -> list[str] | None:
+        fields = odata.parse_select(self.query.get("$select"))
+        if known is not None:
+            odata.check_select(fields, known, self.area, type_name)
+        return fields
+
+    def entity(self, item: dict[str, Any], fragment: str, *, select: bool = True) -> dict[str, Any]:
+        """One object with its ``@odata.context`` (``fragment`` like ``policies/authorizationPolicy/$entity``)."""
+        fields = self.select_fields() if select else None
+        body = odata.apply_select(item, fields)
+        if fields:
+            base, _, tail = fragment.partition("/$entity")
+            fragment = f"{base}({','.join(fields)})/$entity" if tail == "" and "/$entity" in fragment else fragment
+        return {"@odata.context": self.context_url(fragment), **body}
+
+    def collection(
+        self,
+        items: list[dict[str, Any]],
+        fragment: str,
+        *,
+        type_name: str = "entity",
+        filterable: Iterable[str] = (),
+        page_size: int = 100,
+        max_top: int = 999,
+        top: bool = True,
+    ) -> dict[str, Any]:
+        """A page of ``items`` with $filter, $select, $top and ``@odata.nextLink`` as Graph gives them."""
+        if "$filter" in self.query and not filterable:
+            raise self.bad_request("Filter is not supported on this resource.")
+        rows = odata.apply_filter(items, self.query.get("$filter"), filterable, self.area, type_name)
+        fields = self.select_fields()
+        size = (odata.parse_top(self.query.get("$top"), self.area, max_top) if top else None) or page_size
+        offset = 0
+        if "$skiptoken" in self.query:
+            offset, _ = odata.decode_skiptoken(self.query["$skiptoken"], self.area)
+        page = rows[offset : offset + size]
+        context = f"{fragment}({','.join(fields)})" if fields else fragment
+        body: dict[str, Any] = {"@odata.context": self.context_url(context)}
+        if offset + size < len(rows):
+            query = {k: v for k, v in self.query.items() if k != "$skiptoken"}
+            query["$skiptoken"] = odata.encode_skiptoken(offset + size, {})
+            body["@odata.nextLink"] = f"{self.base_url}/{self.version}{self.path}?{urlencode(query, safe='$,')}"
+        body["value"] = [odata.apply_select(item, fields) for item in page]
+        return body
+
+    def created(self, item: dict[str, Any], fragment: str) -> Reply:
+        return Reply(201, {"@odata.context": self.context_url(fragment), **item})
+
+    @staticmethod
+    def no_content() -> Reply:
+        return Reply(204)
+
+    @staticmethod
+    def new_id() -> str:
+        return str(uuid.uuid4())
+
+    @staticmethod
+    def now() -> str:
+        return now_iso()
+
+
+def find(items: list[dict[str, Any]], item_id: str, key: str = "id") -> dict[str, Any] | None:
+    """The item whose ``key`` equals ``item_id`` (case-insensitive, as Graph matches ids)."""
+    wanted = item_id.lower()
+    return next((i for i in items if str(i.get(key, "")).lower() == wanted), None)
+
+
+def merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
+    """PATCH semantics: complex values merge property by property, collections are replaced."""
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict) and "@odata.type" not in value:
+            merge(target[key], value)
+        else:
+            target[key] = value
