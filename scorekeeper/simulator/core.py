@@ -14,7 +14,7 @@ from typing import Any
 
 from scorekeeper.simulator.extension import SimulatorExtension, installed_extensions
 from scorekeeper.simulator.faults import Faults
-from scorekeeper.simulator.observe import LoggedRequest, StateChange, diff
+from scorekeeper.simulator.observe import SERVER_MAINTAINED, LoggedRequest, StateChange, diff
 from scorekeeper.simulator.profiles import ProfileError, build_state, tenant_id_for
 from scorekeeper.simulator.routing import Router
 from scorekeeper.simulator.tokens import GRAPH_AUDIENCE, PORTAL_AUDIENCE, issue
@@ -168,12 +168,18 @@ class Simulator:
         with self.lock:
             self._mark = self._snapshot()
 
-    def state_diff(self) -> list[StateChange]:
-        """Differences since :meth:`mark` (or since creation/load); ``[]`` when nothing changed."""
+    def state_diff(self, *, include_server_maintained: bool = False) -> list[StateChange]:
+        """Differences since :meth:`mark` (or since creation/load); ``[]`` when nothing changed.
+
+        Timestamps and counters the service keeps itself (``lastModifiedDateTime``,
+        ``modifiedDateTime``, ``version``) are left out unless asked for: a rollback restores
+        settings, not the time they were last touched.
+        """
+        ignore = frozenset() if include_server_maintained else SERVER_MAINTAINED
         with self.lock:
             changes: list[StateChange] = []
             for tid, tenant in self.tenants.items():
-                changes += diff(tid, self._mark.get(tid, {}), tenant.state)
+                changes += diff(tid, self._mark.get(tid, {}), tenant.state, ignore=ignore)
             return changes
 
     # ------------------------------------------------------------------ Secure Score

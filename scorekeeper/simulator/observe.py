@@ -40,6 +40,9 @@ class StateChange:
 
 
 _MISSING = object()
+#: Timestamps and counters the service maintains itself: a rollback cannot restore them, and they
+#: are not settings, so :func:`diff` leaves them out unless asked.
+SERVER_MAINTAINED = frozenset({"lastModifiedDateTime", "modifiedDateTime", "version"})
 
 
 def _keyed(items: list[Any]) -> dict[str, Any] | None:
@@ -49,11 +52,15 @@ def _keyed(items: list[Any]) -> dict[str, Any] | None:
     return keyed if len(keyed) == len(items) else None
 
 
-def diff(tenant_id: str, before: Any, after: Any, path: str = "") -> list[StateChange]:
-    """Every leaf-level difference between two JSON values."""
+def diff(
+    tenant_id: str, before: Any, after: Any, path: str = "", *, ignore: frozenset[str] = SERVER_MAINTAINED
+) -> list[StateChange]:
+    """Every leaf-level difference between two JSON values (keys in ``ignore`` skipped)."""
     if isinstance(before, dict) and isinstance(after, dict):
         changes: list[StateChange] = []
         for key in sorted(set(before) | set(after), key=str):
+            if key in ignore:
+                continue
             sub = f"{path}.{key}" if path else str(key)
             old, new = before.get(key, _MISSING), after.get(key, _MISSING)
             if old is _MISSING:
@@ -61,7 +68,7 @@ def diff(tenant_id: str, before: Any, after: Any, path: str = "") -> list[StateC
             elif new is _MISSING:
                 changes.append(StateChange(tenant_id, sub, old, None))
             else:
-                changes += diff(tenant_id, old, new, sub)
+                changes += diff(tenant_id, old, new, sub, ignore=ignore)
         return changes
     if isinstance(before, list) and isinstance(after, list) and before != after:
         old_keyed, new_keyed = _keyed(before), _keyed(after)
@@ -75,7 +82,7 @@ def diff(tenant_id: str, before: Any, after: Any, path: str = "") -> list[StateC
                 elif key not in old_keyed:
                     changes.append(StateChange(tenant_id, sub, None, new_keyed[key]))
                 else:
-                    changes += diff(tenant_id, old_keyed[key], new_keyed[key], sub)
+                    changes += diff(tenant_id, old_keyed[key], new_keyed[key], sub, ignore=ignore)
             return changes
     if before != after:
         return [StateChange(tenant_id, path, before, after)]

@@ -93,12 +93,6 @@ def put_policy(ctx: RequestContext) -> dict[str, Any]:
     for key, value in ctx.body.items():
         if key not in READ_ONLY_FIELDS:
             current[key] = copy.deepcopy(value)
-    if current["enablementType"] == 1:
-        group = next(g for g in ctx.tenant.state["groups"] if g["id"] == current["passwordResetEnabledGroupIds"][0])
-        current["passwordResetEnabledGroupName"] = group.get("displayName")
-    else:
-        current["passwordResetEnabledGroupIds"] = []
-        current["passwordResetEnabledGroupName"] = None
     return copy.deepcopy(current)
 
 
