@@ -37,12 +37,12 @@ class LogChannelConfig(BaseModel):
     _kinds = field_validator("kinds")(check_kinds)
 
 
-def check_config(table: dict[str, Any]) -> list[str]:
-    """Problems with a ``[notifications.log]`` table, one line each (keys relative to the table)."""
+def check_config(table: dict[str, Any], where: str = "") -> list[str]:
+    """Problems with a ``[notifications.log]`` table, one line each, keys prefixed with ``where``."""
     try:
         LogChannelConfig(**table)
     except ValidationError as exc:
-        return format_validation_error("", exc)
+        return format_validation_error(where, exc)
     return []
 
 

@@ -100,14 +100,14 @@ def receiver(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
-def check_config(table: dict[str, Any]) -> list[str]:
-    """Problems with a ``[notifications.webhook]`` table, including a URL source that yields nothing."""
+def check_config(table: dict[str, Any], where: str = "") -> list[str]:
+    """Problems with a ``[notifications.webhook]`` table (keys after ``where``), and a URL source yielding nothing."""
     try:
         WebhookConfig(**table).url()
     except ValidationError as exc:
-        return format_validation_error("", exc)
+        return format_validation_error(where, exc)
     except WebhookError as exc:
-        return [f"url: {exc}"]
+        return [f"{where + '.' if where else ''}url: {exc}"]
     return []
 
 

@@ -177,7 +177,8 @@ def _configure_logging(debug: bool) -> None:
     for name in ("httpx", "httpcore"):
         logging.getLogger(name).setLevel(logging.WARNING)
     if not debug:
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        for name in ("apscheduler", "alembic"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _preflight(state: State) -> None:
@@ -228,8 +229,8 @@ def scheduler(state: State, reload_seconds: float, grace_seconds: float, misfire
     from scorekeeper.scheduler.notify import Notifier
     from scorekeeper.scheduler.runner import Runner
 
-    _configure_logging(state.debug)
     _preflight(state)
+    _configure_logging(state.debug)
     log = logging.getLogger("scorekeeper.scheduler")
     if not state.config.notifications:
         log.warning("no [notifications.<channel>] table in the config: events are only written to this log")

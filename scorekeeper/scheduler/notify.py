@@ -43,7 +43,8 @@ def check_channels(plugins: Plugins, channels: dict[str, dict[str, Any]]) -> lis
     """Problems with the ``[notifications.<name>]`` tables, one line each, found before the daemon starts.
 
     A table must name a plugin that implements ``scorekeeper_notify``; a plugin that offers a
-    ``check_config(table) -> list[str]`` function (the built-in channels do) validates its own.
+    ``check_config(table, where) -> list[str]`` function (the built-in channels do) validates its
+    own, naming keys after ``where`` (``notifications.<name>``).
     """
     known = channel_plugins(plugins)
     problems = []
@@ -55,7 +56,7 @@ def check_channels(plugins: Plugins, channels: dict[str, dict[str, Any]]) -> lis
             continue
         check = getattr(plugin, "check_config", None)
         if callable(check):
-            problems += [f"notifications.{name}.{p}" for p in check(table)]
+            problems += check(table, f"notifications.{name}")
     return problems
 
 
