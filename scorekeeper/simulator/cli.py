@@ -1,0 +1,160 @@
+"""``scorekeeper simulator``: serve, issue tokens, reset the demo tenant, list profiles.
+
+The demo tenant's state file is ``<data dir>/simulator/demo.json`` (``scorekeeper.config.demo_tenant``);
+every command that takes ``--state`` defaults to it, so ``token`` and ``serve`` agree on the
+signing secret without further setup.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _fail(message: str) -> None:
+    from scorekeeper.cli import EXIT_USAGE, Failure
+
+    raise Failure(message, EXIT_USAGE)
+
+
+def _demo_state() -> Path:
+    from scorekeeper.config import default_data_dir, demo_tenant
+
+    state = demo_tenant(default_data_dir()).state
+    assert state is not None
+    return state
+
+
+def _load_or_create(state: Path, profile: str | None) -> Any:
+    """The simulator saved in ``state``, or a new one of ``profile`` saved there."""
+    from scorekeeper.simulator import ProfileError, Simulator, SimulatorStateError
+
+    if state.is_file():
+        try:
+            sim = Simulator.load(state)
+        except SimulatorStateError as exc:
+            _fail(str(exc))
+        if profile and sim.tenant(sim.tenant_id).profile != profile:
+            _fail(
+                f"{state} holds a {sim.tenant(sim.tenant_id).profile!r} tenant; run `scorekeeper simulator reset` "
+                f"or pass another --state for {profile!r}"
+            )
+        return sim
+    try:
+        sim = Simulator.from_profiles(profile or "weak-cloud")
+    except ProfileError as exc:
+        _fail(str(exc))
+    sim.save(state)
+    return sim
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@click.group()
+def simulator() -> None:
+    """Run and control the tenant simulator (Microsoft Graph + the portal's SSPR API)."""
+
+
+@simulator.command()
+def profiles() -> None:
+    """List the simulator's tenant profiles."""
+    from scorekeeper.simulator import PROFILES
+
+    width = max(len(name) for name in PROFILES)
+    for name, description in PROFILES.items():
+        click.echo(f"{name:<{width}}  {description}")
+
+
+@simulator.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--profile", default=None, help="Profile of a new tenant (when the state file does not exist yet).")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="State file (default: the demo tenant's). Writes are saved to it.",
+)
+def serve(host: str, port: int, profile: str | None, state_path: Path | None) -> None:
+    """Serve Graph at http://HOST:PORT/v1.0 and the portal API at http://HOST:PORT/api (loopback only)."""
+    if not is_loopback_host(host):
+        _fail(f"refusing to serve on {host}: the simulator listens on loopback only (127.0.0.1, ::1, localhost)")
+    import uvicorn
+
+    state = state_path or _demo_state()
+    sim = _load_or_create(state, profile)
+    sim.app.on_write = lambda: sim.save(state)
+    click.echo(f"simulated tenant {sim.tenant_id} ({sim.tenant(sim.tenant_id).profile}), state {state}", err=True)
+    click.echo(f"Graph: http://{host}:{port}/v1.0   portal: http://{host}:{port}/api", err=True)
+    click.echo(f"token: scorekeeper simulator token --state {state}", err=True)
+    uvicorn.run(sim.app, host=host, port=port, log_level="warning", lifespan="on")
+
+
+@simulator.command()
+@click.option("--roles", default=None, help="Comma-separated app roles (default: every permission).")
+@click.option("--delegated", is_flag=True, help="A delegated token for the portal API instead of an app-only one.")
+@click.option("--tenant", "tenant_id", default=None, help="Tenant id (default: the first tenant).")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="State file (default: the demo tenant's; created when missing).",
+)
+def token(roles: str | None, delegated: bool, tenant_id: str | None, state_path: Path | None) -> None:
+    """Print an access token the simulator accepts (the last line of the output)."""
+    sim = _load_or_create(state_path or _demo_state(), None)
+    tid = tenant_id or sim.tenant_id
+    if tid not in sim.tenant_ids:
+        _fail(f"no tenant {tid} in this simulator (tenants: {', '.join(sim.tenant_ids)})")
+    if delegated:
+        if roles:
+            _fail("--roles applies to app-only tokens; a delegated portal token carries scp user_impersonation")
+        value = sim.issue_delegated_token(tid)
+    else:
+        chosen = [r.strip() for r in roles.split(",") if r.strip()] if roles else None
+        unknown = sorted(set(chosen or []) - set(sim.known_permissions()))
+        if unknown:
+            _fail(
+                f"unknown permission(s) {', '.join(unknown)}; the simulator knows {', '.join(sim.known_permissions())}"
+            )
+        value = sim.issue_token(tid, roles=chosen)
+    click.echo(f"# tenant {tid}, {'delegated (portal)' if delegated else 'app-only (Graph)'}, valid 1 hour", err=True)
+    click.echo(value)
+
+
+@simulator.command()
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="State file (default: the demo tenant's).",
+)
+@click.option("--profile", default=None, help="Start over from this profile instead of the file's own.")
+def reset(state_path: Path | None, profile: str | None) -> None:
+    """Restore a simulated tenant (by default the demo tenant) to its profile's state."""
+    from scorekeeper.simulator import ProfileError, Simulator, SimulatorStateError
+
+    state = state_path or _demo_state()
+    try:
+        if profile or not state.is_file():
+            sim = Simulator.from_profiles(profile or "weak-cloud")
+        else:
+            sim = Simulator.load(state)
+            sim.reset()
+    except (ProfileError, SimulatorStateError) as exc:
+        _fail(str(exc))
+    sim.save(state)
+    click.echo(f"{state}: reset to profile {sim.tenant(sim.tenant_id).profile}")
