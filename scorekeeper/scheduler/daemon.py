@@ -101,9 +101,10 @@ class Daemon:
         active = self.sync()
         total = len(self.schedules.list())
         message = f"scheduler ready: {active} active schedule(s) of {total}"
-        log.info("%s", message)
         if ready is not None:
             ready(message)
+        else:
+            log.info("%s", message)
         reload_task = asyncio.create_task(self._reload_loop(stop))
         try:
             await stop.wait()
@@ -187,7 +188,7 @@ class Daemon:
         )
         self._jobs[schedule.id] = schedule.definition
         late = (datetime.now(UTC) - due).total_seconds()
-        if late > 0:
+        if late > 1:  # not for the few milliseconds between creating a schedule and starting the daemon
             verdict = "runs now" if late <= self.options.misfire_grace_seconds else "skipped (past the misfire grace)"
             log.info("%s: missed %s while stopped; %s", schedule.describe(), f"{due:%Y-%m-%d %H:%M:%S} UTC", verdict)
         else:
