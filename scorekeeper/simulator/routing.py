@@ -289,10 +289,15 @@ def find(items: list[dict[str, Any]], item_id: str, key: str = "id") -> dict[str
     return next((i for i in items if str(i.get(key, "")).lower() == wanted), None)
 
 
-def merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
-    """PATCH semantics: complex values merge property by property, collections are replaced."""
+def merge(target: dict[str, Any], patch: dict[str, Any], *, top: bool = True) -> None:
+    """PATCH semantics: complex values merge property by property, collections are replaced.
+
+    The entity's own annotations (``@odata.type`` that the SDK sends) are not stored.
+    """
     for key, value in patch.items():
+        if top and key.startswith("@"):
+            continue
         if isinstance(value, dict) and isinstance(target.get(key), dict) and "@odata.type" not in value:
-            merge(target[key], value)
+            merge(target[key], value, top=False)
         else:
             target[key] = value
