@@ -6,7 +6,8 @@ Every event is a JSON-compatible dict with the keys the ``scorekeeper_notify`` h
 channel can print the summary alone or render the detail. Pure functions: easy to test, and the
 same shapes whatever channel delivers them.
 
-Kinds: ``drift``, ``run_failed``, ``run_recovered``, ``remediation``, ``exception_expired``.
+Kinds and severities are listed in :mod:`scorekeeper.channels` (``EVENT_KINDS``, ``SEVERITIES``),
+beside the channels that read them.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ from typing import Any
 from scorekeeper.config import ExceptionRule
 from scorekeeper.model import ControlResult, RunResult, Status
 from scorekeeper.store.records import DriftEvent
-
-EVENT_KINDS: tuple[str, ...] = ("drift", "run_failed", "run_recovered", "remediation", "exception_expired")
-SEVERITIES: tuple[str, ...] = ("info", "warning", "error")
 
 
 def _event(
