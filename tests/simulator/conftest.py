@@ -44,7 +44,9 @@ def graph_client(sim: Simulator, roles: list[str] | None = None, tenant_id: str 
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=sim.app), timeout=httpx.Timeout(5.0))
     http = GraphClientFactory.create_with_default_middleware(client=http)
     credential = StaticTokenCredential(sim.issue_token(tenant_id or sim.tenant_id, roles=roles))
-    auth = AzureIdentityAuthenticationProvider(credential, scopes=["http://127.0.0.1/.default"], allowed_hosts=["127.0.0.1"])
+    auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=["http://127.0.0.1/.default"], allowed_hosts=["127.0.0.1"]
+    )
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = "http://127.0.0.1/v1.0"
     return GraphServiceClient(request_adapter=adapter)

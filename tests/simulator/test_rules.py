@@ -93,12 +93,16 @@ async def test_bad_patch_bodies_are_refused(http: Any, sim: Simulator, url: str,
 
 
 async def test_malformed_json_body(http: Any) -> None:
-    response = await http("PATCH", "/v1.0/policies/authorizationPolicy", content=b"{nope", headers={"Content-Type": "application/json"})
+    response = await http(
+        "PATCH", "/v1.0/policies/authorizationPolicy", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400 and "Unable to read JSON" in error(response)["message"]
 
 
 async def test_beta_patch_sets_the_migration_state_and_v1_answers_204(http: Any, sim: Simulator) -> None:
-    response = await http("PATCH", "/beta/policies/authenticationMethodsPolicy", json={"policyMigrationState": "migrationComplete"})
+    response = await http(
+        "PATCH", "/beta/policies/authenticationMethodsPolicy", json={"policyMigrationState": "migrationComplete"}
+    )
     assert response.status_code == 204 and response.content == b""
     assert (await http("GET", METHODS)).json()["policyMigrationState"] == "migrationComplete"
     authz = await http("GET", "/beta/policies/authorizationPolicy")
@@ -130,11 +134,19 @@ async def test_created_resources_answer_201(http: Any, sim: Simulator) -> None:
     )
     assert assign.status_code == 200 and len(assign.json()["value"]) == 1
     template = "5cf42378-d67d-4f36-ba46-e8b86229381d"
-    setting = await http("POST", "/v1.0/groupSettings", json={"templateId": template, "values": [{"name": "EnableBannedPasswordCheck", "value": "True"}]})
+    setting = await http(
+        "POST",
+        "/v1.0/groupSettings",
+        json={"templateId": template, "values": [{"name": "EnableBannedPasswordCheck", "value": "True"}]},
+    )
     assert setting.status_code == 201 and len(setting.json()["values"]) == 6  # template defaults filled in
     again = await http("POST", "/v1.0/groupSettings", json={"templateId": template, "values": []})
     assert again.status_code == 400 and "conflicting object" in error(again)["message"]
-    bad_value = await http("PATCH", f"/v1.0/groupSettings/{setting.json()['id']}", json={"values": [{"name": "LockoutThreshold", "value": "ten"}]})
+    bad_value = await http(
+        "PATCH",
+        f"/v1.0/groupSettings/{setting.json()['id']}",
+        json={"values": [{"name": "LockoutThreshold", "value": "ten"}]},
+    )
     assert bad_value.status_code == 400
 
 
@@ -142,7 +154,10 @@ async def test_ca_policy_must_name_existing_users(http: Any) -> None:
     body = {
         "displayName": "x",
         "state": "enabled",
-        "conditions": {"applications": {"includeApplications": ["All"]}, "users": {"includeUsers": ["All"], "excludeUsers": ["00000000-0000-0000-0000-00000000dead"]}},
+        "conditions": {
+            "applications": {"includeApplications": ["All"]},
+            "users": {"includeUsers": ["All"], "excludeUsers": ["00000000-0000-0000-0000-00000000dead"]},
+        },
         "grantControls": {"operator": "OR", "builtInControls": ["mfa"]},
     }
     assert (await http("POST", "/v1.0/identity/conditionalAccess/policies", json=body)).status_code == 400
@@ -151,8 +166,22 @@ async def test_ca_policy_must_name_existing_users(http: Any) -> None:
 async def test_secure_score_profile_update_needs_vendor_information(http: Any, sim: Simulator) -> None:
     url = "/v1.0/security/secureScoreControlProfiles/SelfServicePasswordReset"
     assert (await http("PATCH", url, json={"state": "Reviewed"})).status_code == 400
-    assert (await http("PATCH", url, json={"state": "Bogus", "vendorInformation": {"provider": "SecureScore", "vendor": "Microsoft"}})).status_code == 400
-    ok = await http("PATCH", url, json={"state": "Reviewed", "comment": "done", "vendorInformation": {"provider": "SecureScore", "vendor": "Microsoft"}})
+    assert (
+        await http(
+            "PATCH",
+            url,
+            json={"state": "Bogus", "vendorInformation": {"provider": "SecureScore", "vendor": "Microsoft"}},
+        )
+    ).status_code == 400
+    ok = await http(
+        "PATCH",
+        url,
+        json={
+            "state": "Reviewed",
+            "comment": "done",
+            "vendorInformation": {"provider": "SecureScore", "vendor": "Microsoft"},
+        },
+    )
     assert ok.status_code == 200 and ok.json()["controlStateUpdates"][-1]["state"] == "Reviewed"
 
 
