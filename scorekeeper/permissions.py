@@ -15,6 +15,27 @@ from scorekeeper.model import Control, Setting
 
 _GRAPH_PERMISSION = re.compile(r"^[A-Z][A-Za-z]+(\.[A-Za-z]+)+$")
 
+#: Application permissions that Microsoft's permission tables list as *also accepted* ("higher
+#: privileged") wherever the narrower one on the left is the least-privileged choice. Settings
+#: declare the least-privileged permission for their own read; an app registration needs only the
+#: smallest set, so a narrower permission is dropped from the set to grant when a broader one that
+#: covers it is granted anyway (the reads of ``organization``/``subscribedSkus``, the
+#: authentication methods and Conditional Access policies, group members and users).
+COVERED_BY: dict[str, frozenset[str]] = {
+    "Organization.Read.All": frozenset({"Directory.Read.All", "Directory.ReadWrite.All", "Organization.ReadWrite.All"}),
+    "Policy.Read.AuthenticationMethod": frozenset({"Policy.Read.All", "Policy.ReadWrite.AuthenticationMethod"}),
+    "Policy.Read.ConditionalAccess": frozenset({"Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"}),
+    "GroupMember.Read.All": frozenset({"Directory.Read.All", "Directory.ReadWrite.All", "Group.Read.All"}),
+    "User.Read.All": frozenset({"Directory.Read.All", "Directory.ReadWrite.All", "User.ReadWrite.All"}),
+    "Domain.Read.All": frozenset({"Directory.Read.All", "Directory.ReadWrite.All", "Domain.ReadWrite.All"}),
+}
+
+
+def smallest_grant(permissions: Iterable[str]) -> list[str]:
+    """``permissions`` without those another of them already covers (see :data:`COVERED_BY`), sorted."""
+    wanted = set(permissions)
+    return sorted(p for p in wanted if not (COVERED_BY.get(p, frozenset()) & wanted))
+
 
 def split_permissions(names: Iterable[str]) -> tuple[list[str], list[str]]:
     """(Graph application permissions, other requirements), each sorted and de-duplicated."""
@@ -35,7 +56,7 @@ def _delegated(settings: Iterable[Setting], write: bool) -> list[str]:
 
 def assess_permissions(control: Control) -> list[str]:
     """The Graph application permissions that assessing ``control`` needs, least-privileged."""
-    return split_permissions(p for s in control.settings for p in s.read_permissions)[0]
+    return smallest_grant(split_permissions(p for s in control.settings for p in s.read_permissions)[0])
 
 
 def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
@@ -50,11 +71,11 @@ def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
             {
                 "control": control.id,
                 "assess": {
-                    "graph": read_graph,
+                    "graph": smallest_grant(read_graph),
                     "delegated": sorted({*read_other, *_delegated(control.settings, False)}),
                 },
                 "remediate": {
-                    "graph": write_graph,
+                    "graph": smallest_grant(write_graph),
                     "delegated": sorted({*write_other, *_delegated(control.settings, True)}),
                 },
                 "settings": [

@@ -19,6 +19,7 @@ STATUS_STYLE = {
     Status.NOT_APPLICABLE: "dim",
     Status.ERROR: "bold red reverse",
 }
+WIDE_TABLE_COLUMNS = 140
 OUTCOME_STYLE = {Outcome.APPLIED: "green", Outcome.FAILED: "bold red", Outcome.SKIPPED: "yellow"}
 
 
@@ -45,8 +46,14 @@ def counts(results: Iterable[RunResult]) -> dict[Status, int]:
 
 
 def print_run(console: Console, run: RunResult, *, details: bool = False) -> None:
-    """A run as a table per control, with the Secure Score the tenant reported."""
+    """A run as a table per control, with the Secure Score the tenant reported.
+
+    The reason already says current vs desired in words; the raw values get their own columns
+    only where they fit beside it (or with ``details``), so an 80-column terminal stays readable.
+    """
     from rich.table import Table
+
+    wide = details or console.width >= WIDE_TABLE_COLUMNS
 
     console.print(f"[bold]{run.kind.capitalize()} run {run.run_id}[/] — tenant [cyan]{run.tenant}[/] — {run.status}")
     for control in run.controls:
@@ -59,14 +66,14 @@ def print_run(console: Console, run: RunResult, *, details: bool = False) -> Non
         table = Table(title=f"{control.control}: {control.title} ({score_text})", title_justify="left", expand=False)
         table.add_column("setting", no_wrap=True)
         table.add_column("status", no_wrap=True)
-        table.add_column("current")
-        table.add_column("desired")
+        if wide:
+            table.add_column("current", max_width=28)
+            table.add_column("desired", max_width=28)
         table.add_column("reason", ratio=1)
         for finding in control.findings:
             reason = finding.reason + (f" [accepted risk: {finding.excepted}]" if finding.excepted else "")
-            table.add_row(
-                finding.setting, status_text(finding.status), short(finding.current), short(finding.desired), reason
-            )
+            values = [short(finding.current, 28), short(finding.desired, 28)] if wide else []
+            table.add_row(finding.setting, status_text(finding.status), *values, reason)
         console.print(table)
         if control.changes:
             print_changes(console, control.changes)

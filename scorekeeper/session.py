@@ -75,7 +75,6 @@ def open_session(
     from scorekeeper.graph.portal import PortalClient
 
     transport = None
-    simulator = None
     graph_cred: Any
     portal_cred: Any
     tenant_id = config.tenant_id

@@ -145,6 +145,9 @@ async def send_batch(
     roots = {"v1.0": f"{root}/v1.0", "beta": f"{root}/beta"}
     pending: dict[str, tuple[str, dict[str, Any]]] = {}
     for request_id, info in requests.items():
+        # Fluent builders leave ``{+baseurl}`` for the adapter to fill at send time; a batch
+        # never sends them one by one, so fill it from the client's own root here.
+        info.path_parameters.setdefault("baseurl", client.request_adapter.base_url)
         version, url = _relative_url(info, roots)
         pending[request_id] = (version, _entry(request_id, info, url))
 

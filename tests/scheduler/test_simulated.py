@@ -45,7 +45,7 @@ async def test_scheduled_sspr_runs_persist_and_detect_drift_to_a_webhook(
     sim = simulator.Simulator.from_profiles("weak-cloud")
     engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls=CONTROLS, extra_plugins=CHANNELS)
     engine.config.notifications = {"webhook": {"url_env": "SK_TEST_WEBHOOK", "backoff": 0}}
-    _, plans = await engine.plan("contoso", [SSPR])
+    weak, plans = await engine.plan("contoso", [SSPR])
     fixed = await engine.remediate("contoso", plans)
     assert fixed.status == "completed"
     harness.schedules.add("contoso", control=SSPR, interval_seconds=0.05)
@@ -61,7 +61,10 @@ async def test_scheduled_sspr_runs_persist_and_detect_drift_to_a_webhook(
     second, _ = await harness.run_until(harness.daemon(restarted), lambda o: len(o) >= 1)
 
     regressed = {d.setting for d in second[0].drift if d.kind == "setting_regressed"}
-    assert regressed and regressed <= {c.setting for c in fixed.changes}
+    # What rollback brought back fails again: the changed settings and those derived from them
+    # (security_questions follows methods_available), never a setting that passed all along.
+    assert regressed & {c.setting for c in fixed.changes}
+    assert regressed <= {f.setting for f in weak.findings if f.status.value == "fail"}
     scheduled = [r for r in sk_store.runs("contoso", kind="assess") if r.scheduled]
     assert [r.id for r in scheduled] == [second[0].run_id, first[0].run_id]
     body = receiver.next()
