@@ -9,7 +9,8 @@ from scorekeeper import Control, RemediationKind, Setting
 CONTROL_ID = "PWAgePolicyNew"
 #: The value Microsoft documents for "passwords never expire" on a domain.
 NEVER_EXPIRE = 2147483647
-#: What Entra applies when ``passwordValidityPeriodInDays`` is not set on a domain.
+#: What the Graph ``domain`` reference says applies when ``passwordValidityPeriodInDays`` is not set.
+#: (Entra's password policy page adds that tenants created since 2021 do not expire by default.)
 DEFAULT_VALIDITY_DAYS = 90
 DOCS = "https://learn.microsoft.com/microsoft-365/admin/manage/set-password-expiration-policy"
 
@@ -27,13 +28,22 @@ class PasswordAgeConfig(BaseModel):
 SETTINGS = (
     Setting(
         id="password_expiry",
-        title="Passwords of every verified, managed domain never expire",
+        title="Passwords of every verified, managed root domain never expire",
         remediation=RemediationKind.AUTOMATED,
-        read_api="Graph GET /domains (isVerified, authenticationType, passwordValidityPeriodInDays)",
+        read_api="Graph GET /domains (isVerified, isRoot, authenticationType, passwordValidityPeriodInDays)",
         write_api=f"Graph PATCH /domains/{{id}} passwordValidityPeriodInDays = {NEVER_EXPIRE}",
         read_permissions=("Domain.Read.All",),
         write_permissions=("Domain.ReadWrite.All",),
+        directory_roles=(
+            "Domain Name Administrator",
+            "Security Administrator",
+            "External Identity Provider Administrator",
+        ),
         docs_url=DOCS,
+        unverified=(
+            "Rolling back a domain that had no value PATCHes passwordValidityPeriodInDays to null; Microsoft does "
+            "not document that Graph accepts null there."
+        ),
     ),
     Setting(
         id="secure_score",

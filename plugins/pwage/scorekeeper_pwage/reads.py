@@ -12,7 +12,8 @@ from scorekeeper_pwage.control import CONTROL_ID
 if TYPE_CHECKING:
     from scorekeeper import TenantContext
 
-DOMAIN_FIELDS = ["id", "isVerified", "authenticationType", "passwordValidityPeriodInDays"]
+#: Only what the verdict needs: which domains carry their own policy (verified, managed, root) and its value.
+DOMAIN_FIELDS = ["id", "isVerified", "isRoot", "authenticationType", "passwordValidityPeriodInDays"]
 
 
 @dataclass(frozen=True)

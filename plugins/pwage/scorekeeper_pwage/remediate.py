@@ -36,8 +36,9 @@ async def write_domain(tenant: TenantContext, domain: str, before: int | None, v
     )
     try:
         async with recorder:
-            await tenant.graph_request("PATCH", f"domains/{quote(domain)}", {FIELD: value})
+            # Set before the write so that a failed change still shows what was attempted.
             recorder.after = {"id": domain, FIELD: value}
+            await tenant.graph_request("PATCH", f"domains/{quote(domain)}", {FIELD: value})
     except GraphCallError as exc:
         tenant.progress("password_expiry", "failed", f"{domain}: {exc}")
     else:
@@ -60,7 +61,9 @@ async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
             continue
         for domain, value in targets(item).items():
             if domain not in known or (item.undo is None and domain not in in_scope):
-                tenant.progress("password_expiry", "skipped", f"{domain} is not a verified, managed domain in scope")
+                tenant.progress(
+                    "password_expiry", "skipped", f"{domain} is not a verified, managed root domain in scope"
+                )
                 continue
             before = validity(known[domain])
             if before == value:

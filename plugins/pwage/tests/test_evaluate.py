@@ -10,8 +10,16 @@ from scorekeeper_pwage.evaluate import password_expiry, secure_score
 from scorekeeper_pwage.reads import Read
 
 
-def domain(name: str, days: int | None, *, verified: bool = True, kind: str = "Managed") -> dict[str, Any]:
-    return {"id": name, "isVerified": verified, "authenticationType": kind, "passwordValidityPeriodInDays": days}
+def domain(
+    name: str, days: int | None, *, verified: bool = True, kind: str = "Managed", root: bool = True
+) -> dict[str, Any]:
+    return {
+        "id": name,
+        "isVerified": verified,
+        "isRoot": root and verified,
+        "authenticationType": kind,
+        "passwordValidityPeriodInDays": days,
+    }
 
 
 def domains(*items: dict[str, Any]) -> Read:
@@ -34,16 +42,33 @@ def test_all_never_expire_passes() -> None:
     assert password_expiry(read, CONFIG).status is Status.PASS
 
 
-def test_federated_unverified_and_excluded_domains_are_out_of_scope() -> None:
+def test_federated_unverified_subdomain_and_excluded_domains_are_out_of_scope() -> None:
     read = domains(
-        domain("fed.contoso.com", 90, kind="Federated"),
-        domain("new.contoso.com", 90, verified=False),
-        domain("legal.contoso.com", 60),
+        domain("fabrikam.com", 90, kind="Federated"),
+        domain("new.example", 90, verified=False),
+        domain("legal.example", 60),
+        domain("eu.contoso.com", None, root=False),
         domain("contoso.com", NEVER_EXPIRE),
     )
-    finding = password_expiry(read, PasswordAgeConfig(exclude_domains=("LEGAL.contoso.com",)))
+    finding = password_expiry(read, PasswordAgeConfig(exclude_domains=("LEGAL.example",)))
     assert finding.status is Status.PASS
     assert finding.current == {"contoso.com": NEVER_EXPIRE}
+    assert set(finding.evidence["left_alone"]) == {"fabrikam.com", "new.example", "legal.example", "eu.contoso.com"}
+    assert "inherits" in finding.evidence["left_alone"]["eu.contoso.com"]
+
+
+def test_a_subdomain_without_a_value_does_not_fail_when_its_root_never_expires() -> None:
+    """Graph shows null on subdomains (they inherit) and refuses to write them: judging them would never pass."""
+    read = domains(domain("contoso.com", NEVER_EXPIRE), domain("eu.contoso.com", None, root=False))
+    assert password_expiry(read, CONFIG).status is Status.PASS
+
+
+def test_many_expiring_domains_are_summarised() -> None:
+    read = domains(*(domain(f"brand{n}.com", 90) for n in range(25)))
+    finding = password_expiry(read, CONFIG)
+    assert finding.status is Status.FAIL
+    assert "and 15 more" in finding.reason
+    assert len(finding.current) == 25
 
 
 def test_only_out_of_scope_domains_is_not_applicable() -> None:
