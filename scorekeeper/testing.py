@@ -4,9 +4,19 @@ Everything here drives the real thing in-process: the simulator serves Microsoft
 ASGI transport and the real msgraph-sdk pipeline talks to it, so a plugin's tests exercise the
 same code paths as a run against a production tenant, without a network or an account.
 
-Fixtures: ``sk_simulator`` (a factory: ``sk_simulator("weak-cloud")``), ``sk_store`` (a fresh
-history database in ``tmp_path``) and ``sk_engine`` (a factory building an engine over a
-simulator). Functions: :func:`simulated_tenant`, :func:`make_engine`.
+Fixtures:
+
+- ``sk_simulator``: a factory for simulated tenants. ``sk_simulator("weak-cloud", "hardened")``
+  gives one tenant per shipped profile; ``sk_simulator(profile_data={"extends": "weak-cloud",
+  "set": {...}})`` (or a ``pathlib.Path`` to such a JSON file) builds one from the plugin's own
+  fixture data; ``extensions=[my_extension]`` chooses the simulator extensions served (default:
+  every installed one).
+- ``sk_store``: a fresh, migrated history database in ``tmp_path``.
+- ``sk_engine``: a factory building an engine whose tenants are served by given simulators.
+
+Functions: :func:`simulator_for` (what ``sk_simulator`` returns), :func:`simulated_tenant` (a
+``TenantContext`` to call a hook directly), :func:`make_engine`. Class: :class:`ControlContract`,
+the contract suite every control plugin runs by subclassing it in one line.
 """
 
 from __future__ import annotations
@@ -22,6 +32,26 @@ from scorekeeper.tenant import TenantContext
 
 if TYPE_CHECKING:
     from scorekeeper.engine import Engine
+    from scorekeeper.kit.fixtures import ProfileSpec
+    from scorekeeper.simulator import Simulator, SimulatorExtension
+
+
+def simulator_for(
+    *profiles: ProfileSpec,
+    profile_data: Any = None,
+    extensions: Iterable[SimulatorExtension] | None = None,
+    seed: int = 0,
+) -> Simulator:
+    """A fresh in-memory simulator: one tenant per shipped profile name or fixture (see module doc).
+
+    Fixture data has the shape of the simulator's profile files: ``{"extends": "hardened",
+    "set": {"dotted.path": value}}`` or ``{"tenant": {...whole state...}}``; ``set`` may reach a
+    simulator extension's state under ``extensions.<extension name>``. ``extensions=None`` serves
+    every installed extension, a list serves exactly those.
+    """
+    from scorekeeper.kit.fixtures import simulator_for as build
+
+    return build(*profiles, profile_data=profile_data, extensions=extensions, seed=seed)
 
 
 def simulated_tenant(
@@ -95,6 +125,14 @@ def make_engine(
     return Engine(config, load_plugins(extra_plugins), store, data_dir, simulators=dict(sims))
 
 
+def _describe_writes(sim: Any) -> str:
+    return "; ".join(f"{w.method} {w.path}" for w in sim.writes()) or "none"
+
+
+def _describe_findings(findings: Iterable[Any]) -> str:
+    return "\n".join(f"  {f.setting}: {f.status.value} — {f.reason or '(no reason)'}" for f in findings)
+
+
 class ControlContract:
     """The contract every control plugin should pass; subclass it in one line to run it.
 
@@ -105,114 +143,174 @@ class ControlContract:
         control_id = "MyControl"
     ```
 
-    ``weak_profile`` is a simulator profile on which the control fails and can be remediated;
-    ``profiles`` are assessed for the no-write check. The plugin must be installed (entry point
-    ``scorekeeper``), exactly as users will get it.
+    Class attributes a subclass may set:
+
+    - ``control_id`` (required): the Secure Score control id the plugin declares.
+    - ``weak_profile``: a tenant on which the control fails and can be remediated: a shipped
+      profile name or fixture data (see :func:`simulator_for`). Default ``weak-cloud``.
+    - ``profiles``: tenants assessed for the no-write and every-setting-has-a-finding checks.
+    - ``config``: the ``[controls.<id>]`` table to run with (desired values).
+    - ``extensions``: the simulator extensions to serve (``None``: every installed one).
+
+    Override :meth:`simulator` to build the tenants some other way. The plugin must be installed
+    (entry point group ``scorekeeper``), exactly as users will get it. The async tests need
+    pytest-asyncio (they carry its ``asyncio`` mark).
     """
 
     control_id: str = ""
-    weak_profile: str = "weak-cloud"
-    profiles: tuple[str, ...] = ("weak-cloud", "hardened")
+    weak_profile: Any = "weak-cloud"
+    profiles: tuple[Any, ...] = ("weak-cloud", "hardened")
     config: dict[str, Any] = {}  # noqa: RUF012 - a class-level default that subclasses replace
+    extensions: tuple[Any, ...] | None = None
+
+    # ------------------------------------------------------------------ hooks for subclasses
+    def simulator(self, profile: Any) -> Simulator:
+        """The simulated tenant for ``profile`` (a name or fixture data); override to customise."""
+        return simulator_for(profile, extensions=self.extensions)
 
     # ------------------------------------------------------------------ helpers
     def _engine(self, sim: Any, store: Any, tmp_path: Path) -> Engine:
+        if not self.control_id:
+            pytest.fail(f"{type(self).__name__} must set control_id to the control the plugin declares")
         engine = make_engine({"contract": sim}, store, tmp_path, controls={self.control_id: dict(self.config)})
-        assert not engine.plugins.problems, [str(p) for p in engine.plugins.problems]
+        problems = [str(p) for p in engine.plugins.problems]
+        assert not problems, "plugins failed to load:\n  " + "\n  ".join(problems)
+        self._control(engine)
         return engine
 
     def _control(self, engine: Engine) -> Control:
-        return engine.plugins.control(self.control_id)
+        try:
+            return engine.plugins.control(self.control_id)
+        except KeyError as exc:
+            pytest.fail(
+                f"{exc.args[0]}. Is the plugin installed (pip install -e .) with an entry point in the "
+                "'scorekeeper' group, and does scorekeeper_controls() return this control?"
+            )
+
+    @staticmethod
+    def _name(profile: Any) -> str:
+        return profile if isinstance(profile, str) else f"fixture {profile!r}"[:80]
 
     # ------------------------------------------------------------------ the contract
     def test_hooks_conform(self, sk_store: Any, tmp_path: Path) -> None:
         from scorekeeper.hookspecs import HOOKSPEC_VERSION
-        from scorekeeper.simulator import Simulator
 
-        engine = self._engine(Simulator.from_profiles(self.weak_profile), sk_store, tmp_path)
+        engine = self._engine(self.simulator(self.weak_profile), sk_store, tmp_path)
         control = self._control(engine)
-        assert control.hookspec_version == HOOKSPEC_VERSION
-        assert control.settings, "a control declares at least one setting"
-        assert len(set(control.setting_ids)) == len(control.setting_ids), "setting ids are unique"
+        assert control.hookspec_version == HOOKSPEC_VERSION, (
+            f"{control.id} targets hook contract v{control.hookspec_version}; this scorekeeper provides "
+            f"v{HOOKSPEC_VERSION}"
+        )
+        assert control.settings, f"{control.id} declares no setting; a control declares at least one"
+        duplicates = sorted({s for s in control.setting_ids if control.setting_ids.count(s) > 1})
+        assert not duplicates, f"setting ids must be unique; repeated: {', '.join(duplicates)}"
         for setting in control.settings:
-            assert setting.title, f"setting {setting.id} has a title"
+            assert setting.title, f"setting {setting.id} has no title"
             if setting.write_api:
-                assert setting.remediation.value == "automated", f"{setting.id} has a write API but is not automated"
+                assert setting.remediation.value == "automated", (
+                    f"setting {setting.id} declares write_api {setting.write_api!r} but its remediation is "
+                    f"{setting.remediation.value!r}; a setting an API writes is RemediationKind.AUTOMATED"
+                )
         info = {i.name: i for i in engine.plugins.info()}[control.plugin]
-        assert "assess" in info.hooks
+        assert "assess" in info.hooks, f"plugin {control.plugin} does not implement assess (it has: {info.hooks})"
 
+    @pytest.mark.asyncio
     async def test_assess_makes_no_writes_and_every_finding_is_valid(self, sk_store: Any, tmp_path: Path) -> None:
-        from scorekeeper.simulator import Simulator
-
         for profile in self.profiles:
-            sim = Simulator.from_profiles(profile)
+            sim = self.simulator(profile)
             engine = self._engine(sim, sk_store, tmp_path)
             [run] = await engine.assess(["contract"], [self.control_id])
-            assert sim.writes() == [], f"assessing {profile} wrote to the tenant"
+            name = self._name(profile)
+            assert sim.writes() == [], f"assessing {name} wrote to the tenant: {_describe_writes(sim)}"
             [result] = run.controls
-            assert not result.error, result.error
-            assert sorted(f.setting for f in result.findings) == sorted(self._control(engine).setting_ids)
-            for finding in result.findings:
-                assert finding.reason, f"{profile}/{finding.setting} has no reason"
+            assert not result.error, f"assessing {name} failed: {result.error}"
+            expected = sorted(self._control(engine).setting_ids)
+            got = sorted(f.setting for f in result.findings)
+            assert got == expected, (
+                f"assessing {name} must give one finding per declared setting: expected {expected}, got {got}"
+            )
+            unexplained = [f.setting for f in result.findings if not f.reason]
+            assert not unexplained, f"{name}: findings without a reason: {', '.join(unexplained)}"
 
+    @pytest.mark.asyncio
     async def test_remediate_then_verify_passes_on_weak_tenant(self, sk_store: Any, tmp_path: Path) -> None:
         from scorekeeper.model import Outcome, Status
-        from scorekeeper.simulator import Simulator
 
-        engine = self._engine(Simulator.from_profiles(self.weak_profile), sk_store, tmp_path)
-        _, plans = await engine.plan("contract", [self.control_id])
-        assert any(p.automated for p in plans), f"{self.weak_profile} gives nothing to remediate"
+        engine = self._engine(self.simulator(self.weak_profile), sk_store, tmp_path)
+        run, plans = await engine.plan("contract", [self.control_id])
+        name = self._name(self.weak_profile)
+        assert any(p.automated for p in plans), (
+            f"{name} gives nothing to remediate automatically; the assessment was:\n" + _describe_findings(run.findings)
+        )
         result = await engine.remediate("contract", plans)
-        assert result.status == "completed", [c.error for c in result.controls]
-        assert all(c.outcome is Outcome.APPLIED for c in result.changes)
+        errors = [c.error for c in result.controls if c.error]
+        assert result.status == "completed" and not errors, f"remediation {result.status}: {errors}"
+        failed = [c for c in result.changes if c.outcome is not Outcome.APPLIED]
+        assert not failed, "writes that did not apply:\n" + "\n".join(
+            f"  {c.setting}: {c.outcome.value} {c.error}" for c in failed
+        )
+        assert result.changes, "remediation returned no change: every write goes through tenant.record_change"
         failing = [f for f in result.findings if f.status is not Status.PASS]
-        assert not failing, [(f.setting, f.status.value, f.reason) for f in failing]
+        assert not failing, "verification after remediation did not pass:\n" + _describe_findings(failing)
 
+    @pytest.mark.asyncio
     async def test_rollback_restores_the_tenant_exactly(self, sk_store: Any, tmp_path: Path) -> None:
-        from scorekeeper.simulator import Simulator
-
-        sim = Simulator.from_profiles(self.weak_profile)
+        sim = self.simulator(self.weak_profile)
         engine = self._engine(sim, sk_store, tmp_path)
         sim.mark()
         _, plans = await engine.plan("contract", [self.control_id])
         result = await engine.remediate("contract", plans)
-        assert sim.state_diff(), "remediation changed nothing"
+        assert sim.state_diff(), "remediation changed nothing in the simulated tenant"
         _, undo = engine.rollback_plans(result.run_id)
         await engine.rollback(result.run_id, undo)
-        assert sim.state_diff() == []
+        left = sim.state_diff()
+        assert left == [], "rollback did not restore the tenant; still different:\n" + "\n".join(
+            f"  {change}" for change in left
+        )
 
+    @pytest.mark.asyncio
     async def test_declared_permissions_are_enough_and_necessary(self) -> None:
         from scorekeeper.permissions import assess_permissions
-        from scorekeeper.plugins import load_plugins
-        from scorekeeper.simulator import Simulator
+        from scorekeeper.plugins import await_me_maybe, load_plugins
+        from scorekeeper.tenant import Assessment
 
-        control = load_plugins().control(self.control_id)
+        plugins = load_plugins()
+        try:
+            control = plugins.control(self.control_id)
+        except KeyError as exc:
+            pytest.fail(f"{exc.args[0]}; is the plugin installed (pip install -e .)?")
         needed = assess_permissions(control)
-        sim = Simulator.from_profiles(self.weak_profile)
+        sim = self.simulator(self.weak_profile)
 
         async def assess(roles: list[str]) -> list[Any]:
-            from scorekeeper.plugins import await_me_maybe
-            from scorekeeper.tenant import Assessment
-
-            plugins = load_plugins()
             context = simulated_tenant(sim, control, roles=roles, desired=dict(self.config))
             answer = await await_me_maybe(plugins.call("assess", control, tenant=context))
             return answer.findings if isinstance(answer, Assessment) else list(answer)
 
         enough = await assess(needed)
-        assert not [f for f in enough if f.missing_permissions], "the declared permissions were not enough"
+        short = [f for f in enough if f.missing_permissions]
+        assert not short, (
+            f"with exactly the declared read permissions ({', '.join(needed) or 'none'}) these settings still "
+            "miss some; declare them in Setting.read_permissions:\n"
+            + "\n".join(f"  {f.setting}: {', '.join(f.missing_permissions)}" for f in short)
+        )
         for permission in needed:
             findings = await assess([p for p in needed if p != permission])
             named = [f.setting for f in findings if permission in f.missing_permissions]
-            assert named, f"{permission} is declared but nothing needed it"
+            assert named, (
+                f"{permission} is declared but no finding named it missing when it was withheld; drop it, or "
+                "report Graph's 403 as Status.UNKNOWN with missing_permissions"
+            )
 
 
 @pytest.fixture
-def sk_simulator() -> Callable[..., Any]:
-    """Factory: ``sk_simulator("weak-cloud", "hardened")`` → a fresh in-memory simulator."""
-    from scorekeeper.simulator import Simulator
+def sk_simulator() -> Callable[..., Simulator]:
+    """Factory for fresh in-memory simulators; see :func:`simulator_for`.
 
-    return Simulator.from_profiles
+    ``sk_simulator("weak-cloud", "hardened")``, ``sk_simulator(profile_data={"extends":
+    "weak-cloud", "set": {...}})``, ``sk_simulator("hardened", extensions=[my_extension])``.
+    """
+    return simulator_for
 
 
 @pytest.fixture
