@@ -1,0 +1,158 @@
+"""The plugin against simulated tenants, through the engine and the real msgraph-sdk pipeline.
+
+Expectations come from each profile's domains (``scorekeeper_pwage/simulated_state.py``): which
+domains exist, which are federated, unverified or subdomains, and what each holds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scorekeeper import Outcome, Status
+from scorekeeper.simulator import Simulator
+from scorekeeper.testing import make_engine
+from scorekeeper_pwage.simulated import extension
+from scorekeeper_pwage.simulated_state import LARGE_EXTRA_DOMAINS
+
+PW = "PWAgePolicyNew"
+NEVER = 2147483647
+INITIAL = "contoso.onmicrosoft.com"
+
+
+def simulator(profile: str) -> Simulator:
+    return Simulator.from_profiles(profile, extensions=[extension])
+
+
+def engine(sim: Simulator, store: Any, tmp_path: Path, **config: Any) -> Any:
+    return make_engine({"t": sim}, store, tmp_path, controls={PW: config})
+
+
+def days(sim: Simulator) -> dict[str, int | None]:
+    """Every domain's stored passwordValidityPeriodInDays: what the tenant really holds."""
+    domains = sim.tenant(sim.tenant_id).state["extensions"]["pwage-domains"]["domains"]
+    return {d["id"]: d["passwordValidityPeriodInDays"] for d in domains}
+
+
+def written(sim: Simulator) -> list[str]:
+    return [f"{w.method} {w.path}" for w in sim.writes()]
+
+
+async def assess(eng: Any) -> dict[str, Any]:
+    [run] = await eng.assess(["t"], [PW])
+    return {f.setting: f for f in run.findings}
+
+
+async def remediate(eng: Any) -> Any:
+    _, plans = await eng.plan("t", [PW])
+    return await eng.remediate("t", plans)
+
+
+async def test_weak_cloud_is_judged_on_its_managed_verified_root_domains(sk_store: Any, tmp_path: Path) -> None:
+    finding = (await assess(engine(simulator("weak-cloud"), sk_store, tmp_path)))["password_expiry"]
+    assert finding.status is Status.FAIL
+    assert finding.current == {INITIAL: None, "contoso.com": 90}
+    assert finding.desired == {INITIAL: NEVER, "contoso.com": NEVER}
+    assert set(finding.evidence["left_alone"]) == {"eu.contoso.com", "fabrikam.com"}
+
+
+async def test_remediation_leaves_subdomains_and_unverified_domains_untouched(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("weak-cloud")
+    eng = engine(sim, sk_store, tmp_path)
+    result = await remediate(eng)
+    assert result.status == "completed"
+    assert sorted(written(sim)) == ["PATCH /v1.0/domains/contoso.com", f"PATCH /v1.0/domains/{INITIAL}"]
+    assert days(sim) == {INITIAL: NEVER, "contoso.com": NEVER, "eu.contoso.com": None, "fabrikam.com": None}
+    assert [f.status for f in result.findings] == [Status.PASS]
+    assert (await assess(eng))["password_expiry"].status is Status.PASS
+
+
+async def test_a_federated_domain_is_left_alone(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("hybrid-writeback-off")
+    eng = engine(sim, sk_store, tmp_path)
+    finding = (await assess(eng))["password_expiry"]
+    assert finding.current == {INITIAL: None}
+    assert "Federated" in finding.evidence["left_alone"]["contoso.com"]
+    await remediate(eng)
+    assert written(sim) == [f"PATCH /v1.0/domains/{INITIAL}"]
+    assert days(sim) == {INITIAL: NEVER, "contoso.com": None}
+
+
+async def test_hardened_passes_and_plans_nothing(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("hardened")
+    eng = engine(sim, sk_store, tmp_path)
+    finding = (await assess(eng))["password_expiry"]
+    assert finding.status is Status.PASS
+    _, plans = await eng.plan("t", [PW])
+    assert plans == []
+
+
+async def test_an_excluded_domain_keeps_its_policy(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("weak-cloud")
+    await remediate(engine(sim, sk_store, tmp_path, exclude_domains=["CONTOSO.com"]))
+    assert written(sim) == [f"PATCH /v1.0/domains/{INITIAL}"]
+    assert days(sim)["contoso.com"] == 90
+
+
+async def test_a_domain_set_back_to_90_days_between_runs_is_found_again(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("weak-cloud")
+    eng = engine(sim, sk_store, tmp_path)
+    await remediate(eng)
+    # Someone else (an admin in the portal, another script) sets the custom domain back to 90 days.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim.app), base_url="http://127.0.0.1") as client:
+        answer = await client.patch(
+            "/v1.0/domains/contoso.com",
+            json={"passwordValidityPeriodInDays": 90},
+            headers={"Authorization": f"Bearer {sim.issue_token(roles=['Domain.ReadWrite.All'])}"},
+        )
+    assert answer.status_code == 204
+    finding = (await assess(eng))["password_expiry"]
+    assert finding.status is Status.FAIL
+    assert finding.current == {INITIAL: NEVER, "contoso.com": 90}
+    assert finding.reason.startswith("contoso.com: expire after 90 days.")
+    again = await remediate(eng)
+    assert [(c.resource["id"], c.before["passwordValidityPeriodInDays"]) for c in again.changes] == [
+        ("contoso.com", 90)
+    ]
+
+
+async def test_a_failed_patch_fails_that_domain_only(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("weak-cloud")
+    eng = engine(sim, sk_store, tmp_path)
+    sim.mark()
+    fault = sim.faults.add(status=500, path="/v1.0/domains/contoso.com", method="PATCH")
+    result = await remediate(eng)
+    assert fault.hits == 1
+    assert result.status == "failed"
+    outcomes = {c.resource["id"]: c.outcome for c in result.changes}
+    assert outcomes == {INITIAL: Outcome.APPLIED, "contoso.com": Outcome.FAILED}
+    failed = next(c for c in result.changes if c.outcome is Outcome.FAILED)
+    assert "500" in failed.error
+    assert failed.after == {"id": "contoso.com", "passwordValidityPeriodInDays": NEVER}  # what was attempted
+    assert days(sim)[INITIAL] == NEVER and days(sim)["contoso.com"] == 90
+    [verdict] = result.findings
+    assert verdict.status is Status.FAIL
+    assert "contoso.com: the write failed" in verdict.reason and INITIAL not in verdict.reason
+    # Rolling back restores the one write that happened, and nothing else.
+    sim.faults.clear()
+    _, undo = eng.rollback_plans(result.run_id)
+    assert [i.undo.resource["id"] for p in undo for i in p.items] == [INITIAL]
+    await eng.rollback(result.run_id, undo)
+    assert sim.state_diff() == []
+
+
+async def test_a_large_tenant_is_read_across_pages_and_remediated_whole(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("large")
+    eng = engine(sim, sk_store, tmp_path)
+    finding = (await assess(eng))["password_expiry"]
+    expiring = {name for name, value in finding.current.items() if value != NEVER}
+    assert len(finding.current) == 2 + LARGE_EXTRA_DOMAINS
+    assert len(expiring) == 2 + LARGE_EXTRA_DOMAINS // 3
+    pages = [r for r in sim.request_log if r.method == "GET" and r.path == "/v1.0/domains" and not r.batched]
+    assert len(pages) == 3  # the first page came in the $batch, three more followed @odata.nextLink
+    result = await remediate(eng)
+    assert result.status == "completed"
+    assert {c.resource["id"] for c in result.changes} == expiring
+    assert (await assess(eng))["password_expiry"].status is Status.PASS
