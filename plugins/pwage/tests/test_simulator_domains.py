@@ -253,3 +253,18 @@ async def test_state_is_kept_per_tenant_and_reset_with_the_rest() -> None:
     ]
     sim.reset()
     assert days(first) == 90
+
+
+async def test_every_domain_deserializes_into_the_sdk_model_without_leftovers() -> None:
+    """msgraph-sdk's Domain model is generated from Graph's metadata: nothing may land in additional_data."""
+    from scorekeeper.testing import simulated_tenant
+    from scorekeeper_pwage.control import CONTROL
+
+    sim = simulator("weak-cloud")
+    graph = simulated_tenant(sim, CONTROL).graph
+    listed = await graph.domains.get()
+    assert [d.id for d in listed.value] == ["contoso.onmicrosoft.com", "contoso.com", "eu.contoso.com", "fabrikam.com"]
+    assert all(d.additional_data == {} for d in listed.value)
+    one = await graph.domains.by_domain_id("contoso.com").get()
+    assert (one.password_validity_period_in_days, one.is_root, one.authentication_type) == (90, True, "Managed")
+    assert set(one.additional_data) <= {"@odata.context"}
