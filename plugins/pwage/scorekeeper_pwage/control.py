@@ -7,7 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from scorekeeper import Control, RemediationKind, Setting
 
 CONTROL_ID = "PWAgePolicyNew"
-#: The value Microsoft documents for "passwords never expire" on a domain.
+#: "Passwords never expire" on a domain: Int32 max. Microsoft's reference pages do not name the number; it is
+#: what ``Update-MgDomain -PasswordValidityPeriodInDays`` is given for "never" in the CIS Microsoft 365
+#: benchmark and in the public assessment tools (Maester, ScubaGear), and what tenants set that way read back.
 NEVER_EXPIRE = 2147483647
 #: What the Graph ``domain`` reference says applies when ``passwordValidityPeriodInDays`` is not set.
 #: (Entra's password policy page adds that tenants created since 2021 do not expire by default.)
