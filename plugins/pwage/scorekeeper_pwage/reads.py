@@ -75,13 +75,19 @@ async def _rest_of_list(tenant: TenantContext, read: Read) -> Read:
     return Read({"value": values})
 
 
-async def read_tenant(tenant: TenantContext) -> dict[str, Read]:
-    """Everything the control needs, in about one round trip."""
-    requests = _requests(tenant)
+async def read_tenant(tenant: TenantContext, only: tuple[str, ...] = ()) -> dict[str, Read]:
+    """Everything the control needs (or just the reads named in ``only``), in about one round trip."""
+    requests = {key: request for key, request in _requests(tenant).items() if not only or key in only}
     try:
         items = await tenant.batch(requests)
     except GraphCallError as exc:
         return {key: Read(None, exc.status, str(exc)) for key in requests}
     reads = {key: Read.of(item) for key, item in items.items()}
-    reads["domains"] = await _rest_of_list(tenant, reads["domains"])
+    if "domains" in reads:
+        reads["domains"] = await _rest_of_list(tenant, reads["domains"])
     return reads
+
+
+async def read_domains(tenant: TenantContext) -> Read:
+    """Just the domains: what remediation and verification need (no Secure Score permission)."""
+    return (await read_tenant(tenant, only=("domains",)))["domains"]

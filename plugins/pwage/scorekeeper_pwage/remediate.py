@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from scorekeeper import GraphCallError, RemediationKind
 from scorekeeper_pwage.evaluate import governed_domains, validity
-from scorekeeper_pwage.reads import read_tenant
+from scorekeeper_pwage.reads import read_domains
 
 if TYPE_CHECKING:
     from scorekeeper import Change, Plan, PlanItem, TenantContext
@@ -48,8 +48,7 @@ async def write_domain(tenant: TenantContext, domain: str, before: int | None, v
 
 async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
     config: PasswordAgeConfig = tenant.desired
-    reads = await read_tenant(tenant)  # fresh before-values, not the plan's possibly stale ones
-    domains = reads["domains"]
+    domains = await read_domains(tenant)  # fresh before-values, not the plan's possibly stale ones
     if not domains.ok:
         raise GraphCallError(domains.status, "ReadFailed", f"cannot read the domains before writing: {domains.error}")
     all_domains = list(domains.value.get("value") or [])

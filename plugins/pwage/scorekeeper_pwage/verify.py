@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from scorekeeper import Finding, Outcome, Status
 from scorekeeper_pwage.control import CONTROL_ID
 from scorekeeper_pwage.evaluate import TITLES, validity
-from scorekeeper_pwage.reads import read_tenant
+from scorekeeper_pwage.reads import read_domains
 from scorekeeper_pwage.remediate import FIELD
 
 if TYPE_CHECKING:
@@ -15,8 +15,7 @@ if TYPE_CHECKING:
 
 
 async def verify(tenant: TenantContext, changes: list[Change]) -> list[Finding]:
-    reads = await read_tenant(tenant)
-    domains = reads["domains"]
+    domains = await read_domains(tenant)
     base = {"control": CONTROL_ID, "setting": "password_expiry", "title": TITLES["password_expiry"]}
     if not domains.ok:
         return [Finding(**base, status=Status.UNKNOWN, reason=f"could not read the domains back: {domains.error}")]

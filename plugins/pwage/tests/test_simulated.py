@@ -179,3 +179,25 @@ async def test_a_domain_whose_rollback_failed_can_be_rolled_back_again(sk_store:
     _, again = eng.rollback_plans(result.run_id)  # raises today: "no applied changes left to roll back"
     await eng.rollback(result.run_id, again)
     assert sim.state_diff() == []
+
+
+async def test_remediation_and_verification_need_only_the_declared_write_permission() -> None:
+    from scorekeeper import Plan, PlanItem, RemediationKind
+    from scorekeeper.testing import simulated_tenant
+    from scorekeeper_pwage.control import CONTROL
+    from scorekeeper_pwage.remediate import remediate as write
+    from scorekeeper_pwage.verify import verify
+
+    sim = simulator("weak-cloud")
+    item = PlanItem("password_expiry", None, {INITIAL: NEVER, "contoso.com": NEVER}, RemediationKind.AUTOMATED)
+    plan = Plan("simulated", PW, (item,))
+    read_only = simulated_tenant(sim, CONTROL, roles=["Domain.Read.All"], phase="remediate")
+    refused = await write(read_only, plan)
+    assert [c.outcome for c in refused] == [Outcome.FAILED, Outcome.FAILED]
+    assert all("403" in c.error for c in refused)
+    declared = [p for s in CONTROL.settings for p in s.write_permissions]
+    tenant = simulated_tenant(sim, CONTROL, roles=declared, phase="remediate")
+    changes = await write(tenant, plan)
+    assert [c.outcome for c in changes] == [Outcome.APPLIED, Outcome.APPLIED]
+    [finding] = await verify(tenant, changes)
+    assert finding.status is Status.PASS
