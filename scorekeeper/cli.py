@@ -500,38 +500,53 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
 @pass_state
 def history(state: State, run_id: int | None, tenant: str | None, limit: int, as_json: bool) -> None:
     """List past runs, or show one run's findings and changes."""
+    from scorekeeper.scheduler.events import drift_line
+
     if run_id is not None:
         run = state.store.get_run(run_id)
         if run is None:
             raise Failure(f"no run {run_id} in history", EXIT_USAGE)
+        drift = state.store.drift_of_runs([run_id]).get(run_id, [])
         if as_json:
-            emit_json(run.to_dict())
+            emit_json({**run.to_dict(), "drift": [d.to_dict() for d in drift]})
         else:
             from scorekeeper.render import print_run
 
-            print_run(console(), run, details=True)
+            out = console()
+            print_run(out, run, details=True)
+            if drift:
+                out.print(f"\n[bold yellow]Drift since run {drift[0].previous_run_id}[/]")
+                for event in drift:
+                    out.print(f"  ⚠ {drift_line(event)}", markup=False, highlight=False)
         return
     runs = state.store.runs(tenant, limit=limit)
+    drift_by_run = state.store.drift_of_runs(r.id for r in runs)
     if as_json:
-        emit_json([r.to_dict() for r in runs])
+        emit_json([{**r.to_dict(), "drift": len(drift_by_run.get(r.id, []))} for r in runs])
         return
     from rich.table import Table
 
-    table = Table("run", "tenant", "kind", "status", "started", "pass", "fail", "unknown", "manual", "parent")
+    from scorekeeper.model import Status
+
+    table = Table("run", "tenant", "kind", "status", "started", "findings", "drift")
+    for column in table.columns:
+        column.no_wrap = column.header != "tenant"
+    tallied = (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.ERROR)
     for r in runs:
-        c = r.counts
+        counts = " ".join(f"{s.symbol}{r.counts[s.value]}" for s in tallied if r.counts.get(s.value))
+        drifted = len(drift_by_run.get(r.id, []))
+        kind = r.kind + (" ⏲" if r.scheduled else "") + (f" ↩{r.parent_run_id}" if r.parent_run_id else "")
         table.add_row(
             str(r.id),
             r.tenant,
-            r.kind + (" (scheduled)" if r.scheduled else ""),
+            kind,
             r.status,
-            f"{r.started_at:%Y-%m-%d %H:%M:%S}",
-            str(c.get("pass", 0)),
-            str(c.get("fail", 0)),
-            str(c.get("unknown", 0)),
-            str(c.get("manual", 0)),
-            str(r.parent_run_id or ""),
+            f"{r.started_at:%m-%d %H:%M}",
+            counts,
+            f"[yellow]⚠ {drifted}[/]" if drifted else "",
         )
+    console().print(table)
+    console().print("[dim]⏲ scheduled  ↩N acts on run N  ⚠ drift: settings that stopped passing[/]")
     console().print(table)
 
 

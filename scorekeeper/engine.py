@@ -326,7 +326,11 @@ class Engine:
             results = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
             results = [replace(r, error=reason) for r in results]
             return self._finish(run_id, tenant, kind, started, results, "failed", reason)
-        return self._finish(run_id, tenant, kind, started, list(results))
+        run = self._finish(run_id, tenant, kind, started, list(results))
+        # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
+        # scheduled one does (idempotent, so the scheduler's own call returns the same events).
+        self.store.detect_drift(run_id)
+        return run
 
     async def assess(
         self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False

@@ -1,7 +1,7 @@
 """The plugin contract: every hook a scorekeeper plugin may implement.
 
-The docstrings here are the reference documentation (``docs/writing-plugins.md`` is generated
-from them by ``scripts/gen_hook_docs.py``), so they say when a hook is called, what it receives
+The docstrings here are the reference documentation (``docs/hooks.md`` is generated from them
+by ``python -m scorekeeper.kit.hookdoc``), so they say when a hook is called, what it receives
 and what it must return.
 
 Implementations may be plain functions or ``async def``; the engine awaits whatever is

@@ -103,27 +103,41 @@ def print_changes(console: Console, changes: Iterable[Any]) -> None:
 
 
 def print_plans(console: Console, plans: list[Plan]) -> None:
-    """The plan as a diff of current → desired, automated first, then the guided steps."""
-    from rich.table import Table
+    """The plan as a diff of current → desired (only the fields that move), then the guided steps."""
+    from rich.text import Text
+
+    from scorekeeper.diff import MISSING, field_changes
+
+    def shown(value: Any) -> str:
+        return "(absent)" if value is MISSING else short(value, 60)
 
     for plan in plans:
         if plan.automated:
-            table = Table(title=f"{plan.tenant} / {plan.control}: automated changes", title_justify="left")
-            for column in ("#", "setting", "current", "→ desired", "API call"):
-                table.add_column(column)
+            console.print(Text(f"{plan.tenant} / {plan.control}: automated changes", style="bold"))
             for number, item in enumerate(plan.automated, 1):
-                table.add_row(
-                    str(number),
-                    item.setting,
-                    f"[red]{short(item.current)}[/]",
-                    f"[green]{short(item.desired)}[/]",
-                    item.api,
-                )
-            console.print(table)
+                head = Text(f"{number:>3}. ")
+                head.append(item.setting, style="bold")
+                if item.api:
+                    head.append(f"  {item.api}", style="dim")
+                console.print(head)
+                for change in field_changes(item.current, item.desired) or [None]:
+                    line = Text("       ")
+                    if change is None:
+                        line.append("(no field differs; written to make sure)", style="dim")
+                    else:
+                        if change.path:
+                            line.append(f"{change.path}: ")
+                        line.append(shown(change.before), style="red")
+                        line.append(" → ")
+                        line.append(shown(change.after), style="green")
+                    console.print(line)
         for item in plan.guided:
             console.print(
-                f"\n[yellow]guided[/] [bold]{item.setting}[/] ({item.title}): "
-                "a person must do this, then `scorekeeper attest`"
+                Text.assemble(
+                    ("\nguided ", "yellow"),
+                    (item.setting, "bold"),
+                    f" ({item.title}): a person must do this, then `scorekeeper attest`",
+                )
             )
             for step in item.steps:
                 console.print(f"  {step}", markup=False, highlight=False)

@@ -107,6 +107,11 @@ class Faults:
                     continue
                 if batched and rule.kind is not None:
                     continue
+                if batched and rule.path is None and rule.status is None:
+                    # Latency on every route is the network's: one per HTTP exchange, so a
+                    # ``$batch`` pays it once, not once per item. A rule naming a path slows
+                    # that backend, batched or not.
+                    continue
                 if rule.probability < 1.0 and self._random.random() >= rule.probability:
                     continue
                 rule.hits += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -449,6 +449,18 @@ class HistoryStore:
             query = query.where(DriftEventRow.tenant == tenant)
         with self._read() as session:
             return [convert.drift_from_row(r) for r in session.execute(query).scalars()]
+
+    def drift_of_runs(self, run_ids: Iterable[int]) -> dict[int, list[DriftEvent]]:
+        """The drift each of ``run_ids`` found (runs without drift are left out)."""
+        ids = list(run_ids)
+        if not ids:
+            return {}
+        query = select(DriftEventRow).where(DriftEventRow.run_id.in_(ids)).order_by(DriftEventRow.id)
+        found: dict[int, list[DriftEvent]] = {}
+        with self._read() as session:
+            for row in session.execute(query).scalars():
+                found.setdefault(row.run_id, []).append(convert.drift_from_row(row))
+        return found
 
     def detect_drift(self, run_id: int) -> list[DriftEvent]:
         """Compare an assessment with the tenant's previous completed one; record and return the drift.

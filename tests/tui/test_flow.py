@@ -83,7 +83,7 @@ async def test_remediation_writes_nothing_until_confirmed(make_app, store) -> No
         confirm = app.screen
         assert isinstance(confirm, ConfirmScreen)
         diff = confirm.diff_text
-        assert "colour" in diff and "- red" in diff and "+ green" in diff and "- 1" in diff and "+ 3" in diff
+        assert "colour" in diff and "red → green" in diff and "1 → 3" in diff
         assert "paperwork" in diff  # guided: listed, not written
         await pilot.press("n")  # decline
         await settle(pilot)
@@ -118,7 +118,7 @@ async def test_rollback_from_history_restores_the_tenant_after_confirmation(make
         await pilot.press("u")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert "- green" in app.screen.diff_text and "+ red" in app.screen.diff_text
+        assert "green → red" in app.screen.diff_text and "3 → 1" in app.screen.diff_text
         await pilot.press("y")
         await settle(pilot)
         assert toy_plugins.TENANTS["t1"] == {"colour": "red", "size": 1}

@@ -57,14 +57,15 @@ def test_portal_rows_need_a_delegated_sign_in_and_no_graph_permission() -> None:
         assert setting.unverified, setting_id
     report = permission_report([CONTROL])["controls"][0]
     assert "delegated portal sign-in (Authentication Policy Administrator)" in report["assess"]["delegated"]
+    # The smallest grant: Directory.Read.All covers Organization.Read.All's reads, Policy.Read.All
+    # covers Policy.Read.AuthenticationMethod's; the rows still name their least-privileged one.
     assert report["assess"]["graph"] == [
         "DeviceManagementConfiguration.Read.All",
         "Directory.Read.All",
-        "Organization.Read.All",
         "Policy.Read.All",
-        "Policy.Read.AuthenticationMethod",
         "SecurityEvents.Read.All",
     ]
+    assert CONTROL.setting("license").read_permissions == ("Organization.Read.All",)
 
 
 def test_guided_and_informational_rows_are_never_written() -> None:

@@ -18,8 +18,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from scorekeeper.diff import MISSING, field_changes
 from scorekeeper.model import Plan, PlanItem
-from scorekeeper.tui.format import pretty, theme_palette
+from scorekeeper.tui.format import short, theme_palette
 
 
 def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
@@ -48,9 +49,16 @@ def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
 
 
 def _diff_lines(text: Text, item: PlanItem, removed: str, added: str) -> None:
-    for sign, value, style in (("-", item.current, removed), ("+", item.desired, added)):
-        for line in pretty(value).splitlines() or [""]:
-            text.append(f"\n    {sign} {line}", style=style)
+    """Only the fields that move, as ``path: before → after`` (the arrow reads without colour)."""
+    for change in field_changes(item.current, item.desired):
+        text.append(f"\n    {change.path}: " if change.path else "\n    ")
+        text.append(_shown(change.before), style=removed)
+        text.append(" → ")
+        text.append(_shown(change.after), style=added)
+
+
+def _shown(value: object) -> str:
+    return "(absent)" if value is MISSING else short(value, 56)
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -1,0 +1,193 @@
+"""The SSPR plugin against each simulator profile, through the real msgraph-sdk pipeline.
+
+The expectations are written by hand from what each profile's fixture data holds (see
+``scorekeeper/simulator/profiles``), not from the plugin's output, so a change in either the plugin's
+logic or the simulator's data that alters a verdict shows up here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scorekeeper import Assessment, Finding, Status
+from scorekeeper.testing import make_engine, simulated_tenant
+
+SSPR = "SelfServicePasswordReset"
+CONFIG = {"helpdesk": "https://help.contoso.com/password"}
+
+P, F, M, U, NA = Status.PASS, Status.FAIL, Status.MANUAL, Status.UNKNOWN, Status.NOT_APPLICABLE
+ON_PREMISES = ("password_writeback", "account_unlock", "connect_account_permissions")
+
+#: A cloud-only tenant with SSPR for a pilot group, one method, no notifications, no helpdesk link,
+#: legacy method management, admins allowed to reset, no Intune setting, no CA policy, default
+#: registration campaign, no banned-password list. Licensed (SPE_E3).
+WEAK_CLOUD: dict[str, Status] = {
+    "license": P,
+    "hybrid": P,
+    "enablement": F,
+    "methods_available": F,
+    "methods_required": F,
+    "security_questions": F,
+    "method_configurations": F,
+    "methods_policy_migration": F,
+    "combined_registration": P,
+    "registration_required": F,
+    "reconfirm_days": F,
+    "notify_users": F,
+    "notify_admins": F,
+    "helpdesk_link": F,
+    **dict.fromkeys(ON_PREMISES, NA),
+    "admin_sspr": F,
+    "windows_sign_in_reset": F,
+    "registration_ca_policy": F,
+    "mfa_registration_campaign": F,
+    "password_protection": F,
+    "secure_score": F,
+}
+#: The same policies on a synchronised tenant whose writeback and unlock are off; the connector
+#: account's AD rights cannot be read by any API.
+HYBRID_WRITEBACK_OFF = {
+    **WEAK_CLOUD,
+    "password_writeback": F,
+    "account_unlock": F,
+    "connect_account_permissions": M,
+}
+#: Everything hardened, except that its helpdesk link points at another URL than the config asks.
+HARDENED = {
+    **{setting: P for setting in WEAK_CLOUD},
+    **dict.fromkeys(ON_PREMISES, NA),
+    "helpdesk_link": F,
+}
+#: Office 365 licences only: the licence row fails; the policies are as weak as in weak-cloud.
+O365_ONLY = {**WEAK_CLOUD, "license": F}
+
+EXPECTED = {
+    "weak-cloud": WEAK_CLOUD,
+    "hybrid-writeback-off": HYBRID_WRITEBACK_OFF,
+    "hardened": HARDENED,
+    "o365-only": O365_ONLY,
+}
+PORTAL_SETTINGS = (
+    "enablement",
+    "methods_available",
+    "methods_required",
+    "security_questions",
+    "registration_required",
+    "reconfirm_days",
+    "notify_users",
+    "notify_admins",
+    "helpdesk_link",
+)
+
+
+async def _assess(sim: Any, **kwargs: Any) -> dict[str, Finding]:
+    from scorekeeper.plugins import await_me_maybe, load_plugins
+
+    plugins = load_plugins()
+    control = plugins.control(SSPR)
+    context = simulated_tenant(sim, control, desired=dict(CONFIG), **kwargs)
+    answer = await await_me_maybe(plugins.call("assess", control, tenant=context))
+    findings = answer.findings if isinstance(answer, Assessment) else list(answer)
+    return {f.setting: f for f in findings}
+
+
+@pytest.mark.parametrize("profile", sorted(EXPECTED))
+async def test_assessment_matches_the_profile_and_writes_nothing(sk_simulator: Any, profile: str) -> None:
+    sim = sk_simulator(profile)
+    findings = await _assess(sim)
+
+    assert {s: f.status for s, f in findings.items()} == EXPECTED[profile]
+    assert sim.writes() == []
+    # One $batch for every Graph read, beside the two portal reads: about one round trip.
+    sent = [r for r in sim.request_log if not r.batched]
+    assert sorted(r.path for r in sent) == [
+        "/api/PasswordReset/OnPremisesPasswordResetPolicies",
+        "/api/PasswordReset/PasswordResetPolicies",
+        "/v1.0/$batch",
+    ]
+
+
+async def test_missing_licence_is_explained_on_the_rows_that_need_p1(sk_simulator: Any) -> None:
+    findings = await _assess(sk_simulator("o365-only"))
+
+    assert "P1" in findings["license"].reason
+    assert "Entra ID P1" in findings["registration_ca_policy"].reason
+    assert findings["secure_score"].status is F
+
+
+async def test_without_a_portal_sign_in_the_portal_rows_are_unknown_with_steps(sk_simulator: Any) -> None:
+    findings = await _assess(sk_simulator("weak-cloud"), portal=False)
+
+    for setting in PORTAL_SETTINGS:
+        assert findings[setting].status is U, setting
+        assert "portal" in findings[setting].reason.lower(), setting
+        assert findings[setting].steps, f"{setting} tells the admin how to check it by hand"
+    assert findings["admin_sspr"].status is F  # the Graph rows are still assessed
+
+
+async def test_one_permission_less_turns_exactly_its_rows_unknown_naming_it(sk_simulator: Any) -> None:
+    from scorekeeper.permissions import assess_permissions
+    from scorekeeper.plugins import load_plugins
+
+    granted = assess_permissions(load_plugins().control(SSPR))
+    assert granted == [
+        "DeviceManagementConfiguration.Read.All",
+        "Directory.Read.All",
+        "Policy.Read.All",
+        "SecurityEvents.Read.All",
+    ]
+    findings = await _assess(sk_simulator("weak-cloud"), roles=[p for p in granted if p != "Policy.Read.All"])
+
+    unknown = {s for s, f in findings.items() if f.status is U}
+    assert unknown == {
+        "admin_sspr",
+        "registration_ca_policy",
+        "method_configurations",
+        "methods_policy_migration",
+        "mfa_registration_campaign",
+    }
+    assert "Policy.Read.All" in findings["admin_sspr"].missing_permissions
+    assert "Policy.Read.All" in findings["admin_sspr"].reason
+    # the rows read with another permission are untouched
+    assert findings["password_protection"].status is F and findings["license"].status is P
+
+
+async def test_a_read_that_stays_throttled_is_unknown_never_fail(sk_simulator: Any) -> None:
+    sim = sk_simulator("weak-cloud")
+    sim.faults.add(status=503, retry_after=1, path="/v1.0/groupSettings")
+
+    findings = await _assess(sim)
+
+    assert findings["password_protection"].status is U
+    assert "503" in findings["password_protection"].reason
+    assert findings["admin_sspr"].status is F  # the rest of the batch answered
+
+
+async def test_remediation_creates_report_only_ca_policy_and_intune_profile_then_rollback_deletes_them(
+    sk_simulator: Any, sk_store: Any, tmp_path: Any
+) -> None:
+    sim = sk_simulator("weak-cloud")
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    sim.mark()
+    _, plans = await engine.plan("contoso", [SSPR])
+    result = await engine.remediate("contoso", plans)
+
+    writes = [(r.method, r.path) for r in sim.writes()]
+    assert ("POST", "/v1.0/identity/conditionalAccess/policies") in writes
+    assert ("POST", "/v1.0/deviceManagement/deviceConfigurations") in writes
+    assert any(m == "POST" and p.endswith("/assign") for m, p in writes)
+    # The portal policy is written whole, once; the methods policy follows it, enabling exactly
+    # the methods SSPR now offers (method_configurations depends on methods_available).
+    portal_puts = [
+        i for i, (m, p) in enumerate(writes) if m == "PUT" and p == "/api/PasswordReset/PasswordResetPolicies"
+    ]
+    methods_patch = [i for i, (m, p) in enumerate(writes) if p.startswith("/v1.0/policies/authenticationMethodsPolicy")]
+    assert len(portal_puts) == 1 and methods_patch and portal_puts[0] < min(methods_patch)
+    [created] = [c for c in result.changes if c.setting == "registration_ca_policy"]
+    assert created.after and created.after.get("state") == "enabledForReportingButNotEnforced"
+
+    _, undo = engine.rollback_plans(result.run_id)
+    await engine.rollback(result.run_id, undo)
+    assert sim.state_diff() == []

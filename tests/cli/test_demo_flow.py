@@ -1,0 +1,47 @@
+"""The main flow as a new user runs it, one command at a time, against the stateful demo tenant."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+SSPR = "SelfServicePasswordReset"
+
+
+def _statuses(output: str) -> dict[str, str]:
+    run = json.loads(output)
+    return {f["setting"]: f["status"] for c in run["controls"] for f in c["findings"]}
+
+
+def test_assess_remediate_verify_rollback_across_separate_commands(run: Callable) -> None:
+    first = run("assess", "--tenant", "demo", "--control", SSPR, "--json")
+    assert first.code == 3, first.err  # settings fail on the weak demo tenant
+    before = _statuses(first.out)
+    assert before["enablement"] == "fail"
+
+    fixed = run("remediate", "--tenant", "demo", "--control", SSPR, "--yes", "--json")
+    assert fixed.code in (0, 3), fixed.err  # 3: guided rows still wait for a person
+    remediation = json.loads(fixed.out)
+    assert remediation["changes"] and all(c["outcome"] == "applied" for c in remediation["changes"])
+
+    verified = run("verify", "--tenant", "demo", "--json")
+    assert verified.code in (0, 3), verified.err
+    changed = {c["setting"] for c in remediation["changes"]}
+    after_fix = _statuses(run("assess", "--tenant", "demo", "--control", SSPR, "--json").out)
+    assert all(after_fix[s] == "pass" for s in changed), {s: after_fix[s] for s in changed}
+
+    rolled = run("rollback", str(remediation["run_id"]), "--yes", "--json")
+    assert rolled.code == 0, rolled.err
+    reassessed = run("assess", "--tenant", "demo", "--control", SSPR, "--json")
+    assert _statuses(reassessed.out) == before
+
+    # The manual assessment after the rollback noticed what stopped passing: drift, in history.
+    last_run = json.loads(reassessed.out)["run_id"]
+    runs = {r["id"]: r for r in json.loads(run("history", "--tenant", "demo", "--json").out)}
+    assert {"assess", "remediate", "rollback"} <= {r["kind"] for r in runs.values()}
+    assert runs[last_run]["drift"] > 0 and runs[json.loads(first.out)["run_id"]]["drift"] == 0
+    regressed = {d["setting"] for d in json.loads(run("history", str(last_run), "--json").out)["drift"]}
+    assert "enablement" in regressed
+    assert regressed <= changed | {"security_questions"}  # it follows methods_available
+    shown = run("history", str(last_run))
+    assert "Drift since run" in shown.out and "enablement: pass → fail" in shown.out
