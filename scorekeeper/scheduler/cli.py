@@ -281,7 +281,7 @@ def drift(state: State, tenant: str | None, limit: int, as_json: bool) -> None:
         return
     if not found:
         where = f" for tenant {tenant}" if tenant else ""
-        click.echo(f"No drift recorded{where}. Every assessment, manual or scheduled, is compared with the previous one.")
+        click.echo(f"No drift recorded{where}. Every assessment is compared with the previous one.")
         return
     from rich.table import Table
 
