@@ -512,7 +512,16 @@ class Engine:
 
     @staticmethod
     def _restored(result: RunResult, item: PlanItem) -> bool:
-        return any(c.setting == item.setting and c.outcome is Outcome.APPLIED for c in result.changes)
+        """Whether the rollback run wrote ``item.undo`` back.
+
+        One setting may span several resources (a policy per domain), so the rollback's own change
+        for the same resource decides when there is one; a change recorded without the resource
+        falls back to the setting.
+        """
+        undo = item.undo
+        same_setting = [c for c in result.changes if c.setting == item.setting]
+        same_resource = [c for c in same_setting if undo is not None and undo.resource and c.resource == undo.resource]
+        return any(c.outcome is Outcome.APPLIED for c in (same_resource or same_setting))
 
     # ----------------------------------------------------------------- scores
     def latest_scores(self, tenant: str) -> list[SecureScore]:

@@ -27,7 +27,7 @@ COVERED_BY: dict[str, frozenset[str]] = {
     "Policy.Read.ConditionalAccess": frozenset({"Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"}),
     "GroupMember.Read.All": frozenset({"Directory.Read.All", "Directory.ReadWrite.All", "Group.Read.All"}),
     "User.Read.All": frozenset({"Directory.Read.All", "Directory.ReadWrite.All", "User.ReadWrite.All"}),
-    "Domain.Read.All": frozenset({"Directory.Read.All", "Directory.ReadWrite.All", "Domain.ReadWrite.All"}),
+    "Domain.Read.All": frozenset({"Directory.Read.All", "Domain.ReadWrite.All"}),
 }
 
 

@@ -79,6 +79,11 @@ def short(value: Any, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def fit(text: str, width: int) -> str:
+    """``text`` cut to leave one blank column before the next (tables here have no cell padding)."""
+    return text if len(text) < width else text[: max(width - 2, 0)] + "…"
+
+
 def pretty(value: Any) -> str:
     """A JSON value for a detail pane: indented when it is a structure."""
     if value is None:

@@ -39,6 +39,13 @@ def test_scripts_are_found_in_the_repository() -> None:
     assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD]
 
 
+def test_the_fast_path_knows_the_newest_migration() -> None:
+    """Opening a database at head skips Alembic; that shortcut must name the real head."""
+    from scorekeeper.store.db import SCHEMA_HEAD
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [SCHEMA_HEAD]
+
+
 def test_empty_database_upgrades_to_head_matching_the_models(db_path: Path) -> None:
     HistoryStore.open(str(db_path)).close()
 

@@ -16,16 +16,10 @@ docs/controls/PWAgePolicyNew.md under "Simulator".
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from scorekeeper.simulator import Area, GraphError, SimulatorExtension
 from scorekeeper_pwage.simulated_state import initial_state
-
-# The extension API is documented for plugin authors in docs/simulator.md ("Extensions for plugin
-# authors") but is not re-exported from ``scorekeeper``, and tests/core/test_public_api.py refuses
-# any ``scorekeeper.*`` import in a plugin package. Loading the module by name keeps both true
-# until the core exports it (see the plugin's README, "Known gaps").
-_sim = importlib.import_module("scorekeeper.simulator")
 
 LEARN = "https://learn.microsoft.com/graph/api"
 #: Least-privileged first, then the higher-privileged ones the permission tables also accept.
@@ -60,7 +54,7 @@ WRITABLE = (*PASSWORD_POLICY, "isDefault", "supportedServices")
 SETTABLE_SERVICES = ("Email", "OfficeCommunicationsOnline", "Yammer")
 INT32_MAX = 2**31 - 1
 
-extension = _sim.SimulatorExtension("pwage-domains", state=initial_state, area=_sim.Area.DIRECTORY)
+extension = SimulatorExtension("pwage-domains", state=initial_state, area=Area.DIRECTORY)
 
 
 def _find(ctx: Any) -> dict[str, Any]:
@@ -92,7 +86,7 @@ def _check_caller(ctx: Any) -> None:
     if principal.app_only:
         return
     if not set(principal.claims.get("wids") or []) & WRITE_ROLES.keys():
-        raise _sim.GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
 
 
 def _check_values(ctx: Any, body: dict[str, Any], target: dict[str, Any]) -> None:

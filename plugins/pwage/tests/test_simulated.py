@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from scorekeeper import Outcome, Status
-from scorekeeper.engine import EngineError
 from scorekeeper.simulator import Simulator
 from scorekeeper.testing import make_engine
 from scorekeeper_pwage.simulated import extension
@@ -160,12 +158,6 @@ async def test_a_large_tenant_is_read_across_pages_and_remediated_whole(sk_store
     assert (await assess(eng))["password_expiry"].status is Status.PASS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=EngineError,
-    reason="core gap: Engine.rollback marks every change of a setting restored when any one of them applied "
-    "(Engine._restored matches on the setting, not on change.resource)",
-)
 async def test_a_domain_whose_rollback_failed_can_be_rolled_back_again(sk_store: Any, tmp_path: Path) -> None:
     sim = simulator("weak-cloud")
     eng = engine(sim, sk_store, tmp_path)
@@ -176,7 +168,8 @@ async def test_a_domain_whose_rollback_failed_can_be_rolled_back_again(sk_store:
     await eng.rollback(result.run_id, undo)
     assert fault.hits == 1 and days(sim)["contoso.com"] == NEVER
     sim.faults.clear()
-    _, again = eng.rollback_plans(result.run_id)  # raises today: "no applied changes left to roll back"
+    _, again = eng.rollback_plans(result.run_id)  # only the domain whose restore failed is left
+    assert [i.undo.resource.get("id") for p in again for i in p.items if i.undo] == ["contoso.com"]
     await eng.rollback(result.run_id, again)
     assert sim.state_diff() == []
 

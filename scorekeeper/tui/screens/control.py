@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.model import Finding, Setting, Status
-from scorekeeper.tui.format import pretty, score_text, short, status_text, when
+from scorekeeper.tui.format import fit, pretty, score_text, short, status_text, when
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 #: What "failing only" keeps: settings that need someone's attention to pass.
 FAILING = (Status.FAIL, Status.ERROR)
+
+
+#: Column widths: they add up to fit 80 columns beside the scrollbar.
+COLUMNS = {"status": 11, "setting": 24, "current": 15, "desired": 15, "how": 10}
 
 
 class ControlScreen(Screen[None]):
@@ -74,7 +78,7 @@ class ControlScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"{self.tenant} › {self.control_id}"
         table = self.query_one("#settings", DataTable)
-        for label, width in (("status", 11), ("setting", 24), ("current", 15), ("desired", 15), ("how", 10)):
+        for label, width in COLUMNS.items():
             table.add_column(label, width=width, key=label)
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
         self.reload()
@@ -143,7 +147,7 @@ class ControlScreen(Screen[None]):
                 if finding.excepted:
                     status.append(" ⚑")
                 current, desired = short(finding.current, 14), short(finding.desired, 14)
-            table.add_row(status, setting_id, current, desired, str(how), key=setting_id)
+            table.add_row(status, fit(setting_id, COLUMNS["setting"]), current, desired, str(how), key=setting_id)
         if self.shown:
             table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
             self._show_detail(*self.shown[table.cursor_row])

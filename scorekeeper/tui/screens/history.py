@@ -16,6 +16,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from scorekeeper.diff import MISSING, field_changes
 from scorekeeper.model import Outcome
 from scorekeeper.tui.format import (
     OUTCOME_VARIABLE,
@@ -36,6 +37,14 @@ if TYPE_CHECKING:
 
 #: How many runs the list holds; older ones are a ``scorekeeper history --limit`` away.
 PAGE = 200
+
+
+#: Fields listed per change in the run detail; the CLI's ``history RUN_ID --json`` has them all.
+MAX_FIELDS_SHOWN = 4
+
+
+def shown(value: object) -> str:
+    return "(absent)" if value is MISSING else short(value, 24)
 
 
 class HistoryScreen(Screen[None]):
@@ -177,7 +186,10 @@ class HistoryScreen(Screen[None]):
                 style = palette.get(OUTCOME_VARIABLE[Outcome(change.outcome)], "")
                 text.append("\n  ")
                 text.append(f"{change.outcome.value:<8}", style=style)
-                text.append(f" {change.setting}: {short(change.before, 18)} → {short(change.after, 18)}")
+                text.append(f" {change.setting}")
+                for moved in field_changes(change.before, change.after)[:MAX_FIELDS_SHOWN]:
+                    where = f"{moved.path}: " if moved.path else ""
+                    text.append(f"\n             {where}{shown(moved.before)} → {shown(moved.after)}")
                 if change.rolled_back_by is not None:
                     text.append(f"  (rolled back by run {change.rolled_back_by})")
                 if change.error:

@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from scorekeeper.tui.format import counts_text, score_text, sparkline, trend_text, when
+from scorekeeper.tui.format import counts_text, fit, score_text, sparkline, trend_text, when
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ COLUMNS = (
     ("last run", 12),
     ("drift", 5),
 )
+WIDTH = dict(COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -134,11 +135,12 @@ class OverviewScreen(Screen[None]):
         cell = row.cell
         if cell is None:
             muted = palette.get("foreground-muted", "")
-            return [row.tenant, row.control, "—", "", Text("not assessed", style=muted), "never", "—"]
+            names = [fit(row.tenant, WIDTH["tenant"]), fit(row.control, WIDTH["control"])]
+            return [*names, "—", "", Text("not assessed", style=muted), "never", "—"]
         drift = Text(f"▼{cell.drift}", style=f"bold {palette.get('error', '')}") if cell.drift else Text("·")
         return [
-            row.tenant,
-            row.control,
+            fit(row.tenant, WIDTH["tenant"]),
+            fit(row.control, WIDTH["control"]),
             score_text(cell.score, cell.max_score),
             Text(sparkline(cell.trend, cell.max_score), style=palette.get("accent", "")),
             counts_text(cell.counts, palette),
