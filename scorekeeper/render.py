@@ -52,6 +52,7 @@ def print_run(console: Console, run: RunResult, *, details: bool = False) -> Non
     only where they fit beside it (or with ``details``), so an 80-column terminal stays readable.
     """
     from rich.table import Table
+    from rich.text import Text
 
     wide = details or console.width >= WIDE_TABLE_COLUMNS
 
@@ -72,13 +73,14 @@ def print_run(console: Console, run: RunResult, *, details: bool = False) -> Non
         table.add_column("reason", ratio=1)
         for finding in control.findings:
             reason = finding.reason + (f" [accepted risk: {finding.excepted}]" if finding.excepted else "")
-            values = [short(finding.current, 28), short(finding.desired, 28)] if wide else []
-            table.add_row(finding.setting, status_text(finding.status), *values, reason)
+            values = [Text(short(finding.current, 28)), Text(short(finding.desired, 28))] if wide else []
+            # Text, not markup: a reason may quote "[controls.X]" or a value with brackets.
+            table.add_row(finding.setting, status_text(finding.status), *values, Text(reason))
         console.print(table)
         if control.changes:
             print_changes(console, control.changes)
         if control.error:
-            console.print(f"[red]{control.error}[/]")
+            console.print(Text(control.error, style="red"))
         if details:
             for finding in control.findings:
                 if finding.steps and finding.status is not Status.PASS:
@@ -98,7 +100,9 @@ def print_changes(console: Console, changes: Iterable[Any]) -> None:
         outcome = Text(
             change.outcome.value + (f": {change.error}" if change.error else ""), style=OUTCOME_STYLE[change.outcome]
         )
-        table.add_row(str(change.id or ""), change.setting, short(change.before), short(change.after), outcome)
+        table.add_row(
+            str(change.id or ""), change.setting, Text(short(change.before)), Text(short(change.after)), outcome
+        )
     console.print(table)
 
 

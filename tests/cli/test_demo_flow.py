@@ -45,3 +45,4 @@ def test_assess_remediate_verify_rollback_across_separate_commands(run: Callable
     assert regressed <= changed | {"security_questions"}  # it follows methods_available
     shown = run("history", str(last_run))
     assert "Drift since run" in shown.out and "enablement: pass → fail" in shown.out
+
