@@ -191,3 +191,40 @@ async def test_remediation_creates_report_only_ca_policy_and_intune_profile_then
     _, undo = engine.rollback_plans(result.run_id)
     await engine.rollback(result.run_id, undo)
     assert sim.state_diff() == []
+
+
+async def test_a_group_named_in_config_that_does_not_exist_stops_remediation_before_any_write(
+    sk_simulator: Any, sk_store: Any, tmp_path: Any
+) -> None:
+    sim = sk_simulator("weak-cloud")
+    config = {**CONFIG, "enablement": "selected", "enablement_group": "No such group"}
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    _, plans = await engine.plan("contoso", [SSPR])
+    result = await engine.remediate("contoso", plans)
+
+    assert sim.writes() == []
+    [control] = result.controls
+    assert "No such group" in control.error
+    assert not [c for c in result.changes if c.outcome.value == "applied"]
+
+
+async def test_a_group_named_in_config_is_resolved_to_its_id(sk_simulator: Any, sk_store: Any, tmp_path: Any) -> None:
+    sim = sk_simulator("weak-cloud")
+    config = {**CONFIG, "enablement": "selected", "enablement_group": "Sales and Marketing"}
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    _, plans = await engine.plan("contoso", [SSPR])
+    await engine.remediate("contoso", plans)
+
+    [put] = [r for r in sim.writes() if r.path == "/api/PasswordReset/PasswordResetPolicies"]
+    assert put.body["enablementType"] == 1
+    assert put.body["passwordResetEnabledGroupIds"] == ["8a6d2b1c-7e3f-4a5b-9c0d-e1f2a3b4c5d6"]
+
+
+async def test_the_large_tenant_pages_through_its_policies_and_matches_weak_cloud(sk_simulator: Any) -> None:
+    sim = sk_simulator("large")
+    findings = await _assess(sim)
+
+    assert {s: f.status for s, f in findings.items()} == WEAK_CLOUD
+    assert sim.writes() == []
+    follow_ups = [r for r in sim.request_log if not r.batched and r.method == "GET" and not r.path.startswith("/api/")]
+    assert follow_ups, "the large profile's CA policies and device configurations span pages"
