@@ -39,7 +39,8 @@ async def test_schedules_survive_a_restart(harness, sk_store, tmp_path) -> None:
         assert [s.id for s in harness.schedules.list()] == [schedule.id]
         second, _ = await harness.run_until(harness.daemon(harness.engine()), lambda o: len(o) >= 1)
         assert second[0].run_id > first[0].run_id
-        assert harness.schedules.get(schedule.id).last_run_id == second[0].run_id
+        # the daemon may fire once more while it stops; the schedule points at its newest run
+        assert harness.schedules.get(schedule.id).last_run_id == max(r.id for r in reopened.runs("t1"))
         assert all(r.scheduled for r in reopened.runs("t1"))
 
 
