@@ -29,7 +29,10 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAIL = 0, 1, 2, 3
 
-EPILOG = "Exit codes: 0 success, 3 a setting fails, 2 usage or config error, 1 anything else."
+EPILOG = (
+    "Exit codes: 0 every setting assessed and none fails, 3 a setting fails, 1 a setting could not be"
+    " assessed (unknown/error) or another error, 2 usage or config error."
+)
 
 
 class Failure(Exception):
@@ -108,7 +111,23 @@ def emit_json(data: Any) -> None:
 
 
 def exit_code_for(runs: list[RunResult]) -> int:
-    return EXIT_FAIL if any(r.failed for r in runs) else EXIT_OK
+    """3 when a setting fails; else 1 when something could not be assessed; else 0.
+
+    An unreachable tenant, an expired portal sign-in or a missing permission leaves settings
+    ``unknown``: a script must not read that as a clean bill of health.
+    """
+    from scorekeeper.model import Status
+
+    if any(r.failed for r in runs):
+        return EXIT_FAIL
+    unassessed = sum(
+        1 for r in runs for f in r.findings if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
+    )
+    if unassessed or any(r.status != "completed" or any(c.error for c in r.controls) for r in runs):
+        what = f"{unassessed} setting(s) could not be assessed" if unassessed else "a run did not complete"
+        click.echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 @contextmanager

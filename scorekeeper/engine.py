@@ -252,7 +252,9 @@ class Engine:
                 att = attested[finding.setting]
                 finding = finding.with_status(Status.PASS, f"attested by {att.by} on {att.at:%Y-%m-%d}: {att.note}")
             rule = self._exception_for(tenant, control.id, finding.setting)
-            if rule is not None and finding.status is Status.FAIL:
+            # An accepted risk covers a failing setting, or one deliberately left unread (say, a
+            # tenant with no portal sign-in): either way it stops counting against the exit code.
+            if rule is not None and finding.status in (Status.FAIL, Status.UNKNOWN):
                 if rule.expired(today):
                     finding = replace(
                         finding, reason=f"{finding.reason} (accepted-risk exception expired {rule.expires})"
