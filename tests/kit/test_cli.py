@@ -7,43 +7,22 @@ import json
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from scorekeeper.cli import main
 from scorekeeper.kit.naming import names_for
 from scorekeeper.kit.scaffold import render
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    monkeypatch.setenv("SCOREKEEPER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args: str) -> Result:
-        capsys.readouterr()
-        try:
-            main(["plugin", *args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        else:
-            code = -1
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
+def run(run: Callable[..., Any]) -> Callable[..., Any]:
+    """The CLI as a new user runs it (tests/conftest.py), inside ``scorekeeper plugin``."""
+    return lambda *args: run("plugin", *args)
 
 
-def one_line_error(result: Result) -> str:
+def one_line_error(result: Any) -> str:
     assert result.code == 2, result
     assert "Traceback" not in result.out + result.err
     lines = [line for line in result.err.splitlines() if line.strip()]
@@ -51,7 +30,7 @@ def one_line_error(result: Result) -> str:
     return lines[0]
 
 
-def test_new_writes_an_installable_project_in_the_current_folder(run: Callable[..., Result], tmp_path: Path) -> None:
+def test_new_writes_an_installable_project_in_the_current_folder(run: Callable[..., Any], tmp_path: Path) -> None:
     result = run("new", "kit-demo", "--json")
     assert result.code == 0, result.err
     report = json.loads(result.out)
@@ -69,7 +48,7 @@ def test_new_writes_an_installable_project_in_the_current_folder(run: Callable[.
     assert not list(tmp_path.glob(".*partial")), "the staging folder was left behind"
 
 
-def test_control_and_dir_options(run: Callable[..., Result], tmp_path: Path) -> None:
+def test_control_and_dir_options(run: Callable[..., Any], tmp_path: Path) -> None:
     target = tmp_path / "deep" / "here"
     result = run("new", "mfa-admins", "--control", "AdminMFAV2", "--dir", str(target))
     assert result.code == 0, result.err
@@ -79,13 +58,13 @@ def test_control_and_dir_options(run: Callable[..., Result], tmp_path: Path) -> 
     assert "class TestAdminMFAV2Contract(ControlContract)" in (target / "tests" / "test_contract.py").read_text()
 
 
-def test_an_existing_empty_folder_is_used(run: Callable[..., Result], tmp_path: Path) -> None:
+def test_an_existing_empty_folder_is_used(run: Callable[..., Any], tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     assert run("new", "kit", "--dir", "empty").code == 0
     assert (tmp_path / "empty" / "pyproject.toml").is_file()
 
 
-def test_refuses_to_overwrite_a_folder_with_files(run: Callable[..., Result], tmp_path: Path) -> None:
+def test_refuses_to_overwrite_a_folder_with_files(run: Callable[..., Any], tmp_path: Path) -> None:
     target = tmp_path / "scorekeeper-kit"
     target.mkdir()
     (target / "keep.txt").write_text("mine", encoding="utf-8")
@@ -95,7 +74,7 @@ def test_refuses_to_overwrite_a_folder_with_files(run: Callable[..., Result], tm
     assert (target / "keep.txt").read_text(encoding="utf-8") == "mine"
 
 
-def test_a_file_in_the_way_is_refused(run: Callable[..., Result], tmp_path: Path) -> None:
+def test_a_file_in_the_way_is_refused(run: Callable[..., Any], tmp_path: Path) -> None:
     (tmp_path / "scorekeeper-kit").write_text("a file", encoding="utf-8")
     assert "already exists" in one_line_error(run("new", "kit"))
 
@@ -110,14 +89,14 @@ def test_a_file_in_the_way_is_refused(run: Callable[..., Result], tmp_path: Path
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
-    run: Callable[..., Result], tmp_path: Path, args: tuple[str, ...], words: str
+    run: Callable[..., Any], tmp_path: Path, args: tuple[str, ...], words: str
 ) -> None:
     before = sorted(p.name for p in tmp_path.iterdir())
     assert words in one_line_error(run(*args))
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-def test_plugin_help_lists_new(run: Callable[..., Result]) -> None:
+def test_plugin_help_lists_new(run: Callable[..., Any]) -> None:
     result = run("--help")
     assert result.code == 0 and "new" in result.out
 
