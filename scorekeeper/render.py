@@ -86,7 +86,7 @@ def print_run(console: Console, run: RunResult, *, details: bool = False) -> Non
                 if finding.steps and finding.status is not Status.PASS:
                     console.print(f"\n[bold]{finding.setting}[/] — steps:")
                     for step in finding.steps:
-                        console.print(f"  {step}", markup=False, highlight=False)
+                        console.print(f"  {step}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
 
 
 def print_changes(console: Console, changes: Iterable[Any]) -> None:
@@ -144,4 +144,4 @@ def print_plans(console: Console, plans: list[Plan]) -> None:
                 )
             )
             for step in item.steps:
-                console.print(f"  {step}", markup=False, highlight=False)
+                console.print(f"  {step}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
