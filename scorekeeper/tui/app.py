@@ -222,9 +222,10 @@ class ScorekeeperApp(App[None]):
             return await engine.remediate(tenant, plans, parent_run_id=plan_run_id)
 
         def done(run: RunResult) -> None:
-            self.notify(
-                f"Remediation run {run.run_id} {run.status}. Press a to re-assess; roll back from History (h, u)."
-            )
+            # The remediation verified what it wrote; a fresh assessment (reads only) brings the
+            # dashboard's view of every setting and the drift baseline up to date.
+            self.notify(f"Remediation run {run.run_id} {run.status}; re-assessing. Roll back from History (h, u).")
+            self.assess([tenant], [p.control for p in plans])
 
         self.start_job(Job("remediate", f"remediate {tenant}", work, cancellable=False, on_done=done))
 

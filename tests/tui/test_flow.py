@@ -114,7 +114,11 @@ async def test_rollback_from_history_restores_the_tenant_after_confirmation(make
         await settle(pilot)
         history = app.screen
         assert isinstance(history, HistoryScreen)
-        assert [r[2] for r in cells(history.query_one("#runs", DataTable))][:2] == ["remediate", "plan"]
+        # the remediation is followed by a fresh assessment, so the dashboard shows the result
+        assert [r[2] for r in cells(history.query_one("#runs", DataTable))][:3] == ["assess", "remediate", "plan"]
+        assert toy_plugins.TENANTS["t1"] == {"colour": "green", "size": 3}
+        await pilot.press("down")
+        await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -128,7 +132,7 @@ async def test_rollback_from_history_restores_the_tenant_after_confirmation(make
         assert all(c.rolled_back_by == rollback.id for _, c in store.changes_for_run(remediation.id))
         # the history list now leads with the rollback, and rolling back twice is refused
         assert cells(history.query_one("#runs", DataTable))[0][2] == "rollback"
-        await pilot.press("down")
+        await pilot.press("down", "down")  # the remediation, already rolled back
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
