@@ -46,3 +46,20 @@ async def test_each_hook_reaches_only_the_owner_of_the_control(toy_engine) -> No
     engine = toy_engine(("broken", toy_plugins.BrokenPlugin()), ("toy", toy_plugins.GoodPlugin()))
     [run] = await engine.assess(["t1"], ["ToyControl"])
     assert not run.controls[0].error
+
+
+def test_a_control_built_for_another_hook_contract_major_is_refused_clearly() -> None:
+    from dataclasses import replace
+
+    from scorekeeper import HOOKSPEC_VERSION, hookimpl
+
+    class FromTheFuture:
+        @hookimpl
+        def scorekeeper_controls(self) -> list:
+            return [replace(toy_plugins.TOY, id="FutureControl", hookspec_version=HOOKSPEC_VERSION + 1)]
+
+    plugins = load_plugins([("future", FromTheFuture()), ("toy", toy_plugins.GoodPlugin())])
+
+    assert "FutureControl" not in plugins.controls and "ToyControl" in plugins.controls
+    [problem] = [p for p in plugins.problems if p.plugin == "future"]
+    assert f"v{HOOKSPEC_VERSION + 1}" in problem.message and f"v{HOOKSPEC_VERSION}" in problem.message
