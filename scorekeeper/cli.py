@@ -539,6 +539,10 @@ def history(state: State, run_id: int | None, tenant: str | None, limit: int, as
                     out.print(f"  ⚠ {drift_line(event)}", markup=False, highlight=False)
         return
     runs = state.store.runs(tenant, limit=limit)
+    if not runs and not as_json:
+        where = f" for tenant {tenant}" if tenant else ""
+        click.echo(f"No runs in history{where} yet. Try: scorekeeper assess --tenant demo")
+        return
     drift_by_run = state.store.drift_of_runs(r.id for r in runs)
     if as_json:
         emit_json([{**r.to_dict(), "drift": len(drift_by_run.get(r.id, []))} for r in runs])
@@ -564,9 +568,9 @@ def history(state: State, run_id: int | None, tenant: str | None, limit: int, as
             counts,
             f"[yellow]⚠ {drifted}[/]" if drifted else "",
         )
-    console().print(table)
-    console().print("[dim]⏲ scheduled  ↩N acts on run N  ⚠ drift: settings that stopped passing[/]")
-    console().print(table)
+    out = console()
+    out.print(table)
+    out.print("[dim]⏲ scheduled  ↩N acts on run N  ⚠ drift: settings that stopped passing[/]")
 
 
 @cli.command()
