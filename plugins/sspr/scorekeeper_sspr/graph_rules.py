@@ -15,6 +15,10 @@ PREMIUM_PLANS = {AAD_PREMIUM: "AAD_PREMIUM", AAD_PREMIUM_P2: "AAD_PREMIUM_P2"}
 REGISTER_SECURITY_INFO = "urn:user:registersecurityinfo"
 PASSWORD_RULES_TEMPLATE = "5cf42378-d67d-4f36-ba46-e8b86229381d"
 OMA_URI = "./Device/Vendor/MSFT/Policy/Config/Authentication/AllowAadPasswordReset"
+#: Every spelling of the same device-scoped Policy CSP node. Microsoft's own SSPR-at-Windows-sign-in
+#: how-to tells admins to type ``./Vendor/MSFT/...`` (no ``/Device``), which the Policy CSP treats as
+#: the device scope, so a tenant that followed that page must be recognised too.
+OMA_URIS = frozenset({OMA_URI.lower(), "./vendor/msft/policy/config/authentication/allowaadpasswordreset"})
 WINDOWS_CUSTOM = "#microsoft.graph.windows10CustomConfiguration"
 OMA_INTEGER = "#microsoft.graph.omaSettingInteger"
 ALL_DEVICES = "#microsoft.graph.allDevicesAssignmentTarget"
@@ -157,7 +161,7 @@ def sspr_device_configurations(configs: Any) -> list[dict[str, Any]]:
         settings = config.get("omaSettings") or []
         if not any(
             s.get("@odata.type") == OMA_INTEGER
-            and str(s.get("omaUri", "")).lower() == OMA_URI.lower()
+            and str(s.get("omaUri", "")).strip().lower() in OMA_URIS
             and s.get("value") == 1
             for s in settings
         ):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from scorekeeper import Change, GraphCallError, PlanItem, RemediationKind
 from scorekeeper_sspr import graph_rules as rules
@@ -79,7 +79,10 @@ class Remediation:
         ok = True
         try:
             async with recorder:
-                await write(recorder)
+                try:
+                    await write(recorder)
+                except GraphCallError as exc:  # recorded with the permission or role it lacked
+                    _reraise_explained(setting, exc)
         except GraphCallError as exc:
             log.warning("%s: write failed: %s", setting, exc)
             ok = False
@@ -99,7 +102,13 @@ class Remediation:
         path = str(item.undo.resource.get("path", ""))
 
         async def write(rec: ChangeRecorder) -> None:
-            await self.tenant.graph_request("DELETE", path)
+            try:
+                await self.tenant.graph_request("DELETE", path)
+            except GraphCallError as exc:
+                if exc.status != 404:
+                    raise
+                # Someone deleted it already: what rollback wanted is true, so it is restored.
+                log.info("%s: %s was already deleted", item.setting, path)
             rec.after = None
 
         return await self.record(item.setting, item.undo.after, write, resource=dict(item.undo.resource))
@@ -133,7 +142,10 @@ class Remediation:
                         sid, before=policy_slice(policy, sid), resource={"type": "portal:PasswordResetPolicies"}
                     )
                     recorders.append(await stack.enter_async_context(recorder))
-                await write_policy(portal, body)
+                try:
+                    await write_policy(portal, body)
+                except GraphCallError as exc:
+                    _reraise_explained(next(iter(targets)), exc)
                 for rec in recorders:
                     rec.after = policy_slice(body, rec.setting)
         except GraphCallError as exc:  # each recorder has recorded the failure on the way out
@@ -271,11 +283,27 @@ class Remediation:
 
         async def create(rec: ChangeRecorder) -> None:
             made = await self.tenant.graph_request("POST", DEVICE_CONFIGS, _windows_configuration())
-            rec.resource.update({"id": made["id"], "path": f"{DEVICE_CONFIGS}/{made['id']}"})
-            await self._assign(made["id"], targets)
+            created_path = f"{DEVICE_CONFIGS}/{made['id']}"
+            rec.resource.update({"id": made["id"], "path": created_path})
+            try:
+                await self._assign(made["id"], targets)
+            except GraphCallError as exc:
+                # A failed change is never rolled back, so an unassigned configuration left here would
+                # stay in the tenant for good: take it away again before reporting the failure.
+                raise await self._undo_create(created_path, exc) from exc
             rec.after = {"id": made["id"], "targets": targets}
 
         return await self.record(item.setting, None, create, resource={"type": "deviceConfiguration"}, created=True)
+
+    async def _undo_create(self, path: str, cause: GraphCallError) -> GraphCallError:
+        """Delete what was just created after its next step failed; the error to record says how it went."""
+        try:
+            await self.tenant.graph_request("DELETE", path)
+        except GraphCallError as exc:
+            return GraphCallError(
+                cause.status, cause.code, f"{cause.message}; {path} was created and could not be deleted again ({exc})"
+            )
+        return GraphCallError(cause.status, cause.code, f"{cause.message}; {path} was created, then deleted again")
 
     async def _assign(self, config_id: str, targets: list[dict[str, Any]]) -> None:
         assignments = [
@@ -314,6 +342,29 @@ class Remediation:
             rec.after = {"id": made["id"], "values": values}
 
         return await self.record(item.setting, None, create, resource={"type": "groupSetting"}, created=True)
+
+
+def explain(setting: str, exc: GraphCallError) -> GraphCallError:
+    """The same error, naming what a refused write lacked: the app's Graph permission or the admin's role.
+
+    A 403 alone tells the admin nothing they can act on; the catalogue knows the least-privileged
+    permission of every write.
+    """
+    if exc.status not in (401, 403):
+        return exc
+    spec = SETTINGS_BY_ID[setting]
+    if "portal" in spec.apis:
+        need = f"the signed-in admin needs {' or '.join(spec.directory_roles)}"
+    else:
+        need = f"the app needs {', '.join(spec.write_permissions)}"
+    return type(exc)(exc.status, exc.code, f"{exc.message} ({need})")
+
+
+def _reraise_explained(setting: str, exc: GraphCallError) -> NoReturn:
+    better = explain(setting, exc)
+    if better is exc:
+        raise exc
+    raise better from exc
 
 
 def _windows_configuration() -> dict[str, Any]:
