@@ -67,8 +67,13 @@ def merged(policy: Mapping[str, Any], slices: Iterable[Mapping[str, Any]]) -> di
     return body
 
 
+#: Public scripts read the policy with this flag; it asks the portal to include the selected group
+#: (ids and name). The PUT sends the object back whole, so a read without the group could clear it.
+READ_WITH_GROUP = "getPasswordResetEnabledGroup=true"
+
+
 async def read_policy(portal: PortalClient) -> dict[str, Any]:
-    return await portal.get(PORTAL_POLICY)
+    return await portal.get(f"{PORTAL_POLICY}?{READ_WITH_GROUP}")
 
 
 async def read_onprem(portal: PortalClient) -> dict[str, Any]:

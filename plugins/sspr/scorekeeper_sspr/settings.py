@@ -246,7 +246,8 @@ SETTINGS: tuple[Setting, ...] = (
         write_permissions=("Directory.ReadWrite.All",),
         licence=P1,
         docs_url=f"{LEARN}/entra/identity/authentication/concept-password-ban-bad",
-        unverified="The spelling of the BannedPasswordCheckOnPremisesMode values (Audit, Enforce) is unverified.",
+        unverified="Microsoft's Graph pages do not list the BannedPasswordCheckOnPremisesMode values; Audit and "
+        "Enforce are the spellings community tools read from real tenants.",
     ),
     Setting(
         id="secure_score",

@@ -7,6 +7,7 @@ asserts on what the tenant ends up holding and what history records.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sspr_tenant_json as tenant
@@ -124,3 +125,22 @@ async def test_rollback_of_a_created_policy_that_someone_deleted_counts_as_resto
     assert all(
         c.rolled_back_by is not None for _, c in sk_store.changes_for_run(result.run_id) if c.outcome is Outcome.APPLIED
     )
+
+
+async def test_the_portal_policy_is_read_with_its_selected_group_before_it_is_put_back_whole(
+    sk_simulator: Any, sk_store: Any, tmp_path: Any
+) -> None:
+    sim = sk_simulator("weak-cloud")  # SSPR enabled for a pilot group
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: {**CONFIG, "notify_users": True}})
+    sim.mark()
+    _, plans = await engine.plan("contoso", [SSPR])
+    plans = [replace(p, items=tuple(i for i in p.items if i.setting == "notify_users")) for p in plans]
+
+    await engine.remediate("contoso", plans)
+
+    reads = [r for r in sim.request_log if r.method == "GET" and r.path == "/api/PasswordReset/PasswordResetPolicies"]
+    assert reads and all(r.query.get("getPasswordResetEnabledGroup") == "true" for r in reads)
+    [put] = [r for r in sim.writes() if r.path == "/api/PasswordReset/PasswordResetPolicies"]
+    assert put.body["enablementType"] == 1 and put.body["passwordResetEnabledGroupIds"]
+    # every other field, the selected group included, went back exactly as it was read
+    assert [str(c.path).rsplit(".", 1)[-1] for c in sim.state_diff()] == ["notifyUsersOnPasswordReset"]
