@@ -147,7 +147,9 @@ class SimulatorApp:
             answer = await self._batch(version, body, raw, principal, base_url, client_id)
             self._log(method, path, query, body, answer.status, False, principal.tenant_id)
             return answer, rules
-        answer = await self.dispatch(api, version, method, rest, query, body, raw, principal, base_url, client_id)
+        answer = await self.dispatch(
+            api, version, method, rest, query, body, raw, principal, base_url, client_id, headers=headers
+        )
         self._log(method, path, query, body, answer.status, False, principal.tenant_id)
         return answer, rules
 
@@ -186,6 +188,8 @@ class SimulatorApp:
         status = rule.status or 500
         if status == 429:
             error = errors.throttled(rule.retry_after if rule.retry_after is not None else 1)
+        elif status == 403:
+            error = errors.forbidden()  # Graph's 403 is a refusal, never "temporarily unavailable"
         else:
             codes = {503: "serviceNotAvailable", 504: "gatewayTimeout", 500: "generalException"}
             error = GraphError(status, codes.get(status, "generalException"), "The service is temporarily unavailable.")
@@ -233,6 +237,7 @@ class SimulatorApp:
         client_id: str | None,
         *,
         batched: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Answer:
         """Route one (possibly batched) request and turn the handler's result into an answer."""
         try:
@@ -248,7 +253,19 @@ class SimulatorApp:
                 )
             tenant = self.sim.tenant(principal.tenant_id)
             ctx = RequestContext(
-                self.sim, tenant, route, method, version, path, params, query, body, principal, base_url, batched
+                self.sim,
+                tenant,
+                route,
+                method,
+                version,
+                path,
+                params,
+                query,
+                body,
+                principal,
+                base_url,
+                batched,
+                {k.lower(): v for k, v in (headers or {}).items()},
             )
             with self.sim.lock:
                 result = route.handler(ctx)
@@ -279,7 +296,7 @@ class SimulatorApp:
                     403, "Forbidden", "The signed-in user lacks a directory role that manages password reset."
                 )
             return
-        if not route.permissions & principal.permissions:
+        if not route.grants(principal.permissions, app_only=principal.app_only):
             raise errors.forbidden(route.area)
 
     def _log(
@@ -380,7 +397,18 @@ class SimulatorApp:
                 answer = self._fault_answer(status_rule, "graph", client_id)
             else:
                 answer = await self.dispatch(
-                    "graph", version, method, parts.path, query, body, b"", principal, base_url, client_id, batched=True
+                    "graph",
+                    version,
+                    method,
+                    parts.path,
+                    query,
+                    body,
+                    b"",
+                    principal,
+                    base_url,
+                    client_id,
+                    batched=True,
+                    headers=headers,
                 )
         self._log(method, full_path, query, body, answer.status, True, principal.tenant_id)
         return answer

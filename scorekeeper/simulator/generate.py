@@ -1,4 +1,4 @@
-"""Bulk data for the ``large`` profile: many users, groups, CA policies and device configurations.
+"""Bulk data for the ``large`` profile: users, groups, CA policies, device configurations, verified domains.
 
 Deterministic (seeded by the profile name) so that benchmarks compare like with like.
 """
@@ -76,5 +76,17 @@ def generate(state: dict[str, Any], counts: dict[str, int], *, seed: str) -> Non
                 "version": 1,
                 "passwordRequired": bool(i % 2),
                 "assignments": [],
+            }
+        )
+    for n in range(1, int(counts.get("verifiedDomains", 0)) + 1):
+        # brand001.com…: the root domains a many-brand tenant has verified (and that the PWAgePolicyNew
+        # plugin's simulator extension serves from /domains for this profile), so the two views agree.
+        state["organization"]["verifiedDomains"].append(
+            {
+                "capabilities": "Email, OfficeCommunicationsOnline",
+                "isDefault": False,
+                "isInitial": False,
+                "name": f"brand{n:03d}.com",
+                "type": "Managed",
             }
         )

@@ -228,6 +228,15 @@ def parse_top(raw: str | None, area: Area, maximum: int) -> int | None:
     return top
 
 
+def parse_skip(raw: str | None, area: Area) -> int:
+    """``$skip=n``: how many items to leave out before the first page (0 when absent)."""
+    if raw is None:
+        return 0
+    if not raw.strip().isdigit():
+        raise bad_request(area, f"Invalid value '{raw}' for $skip query option found.")
+    return int(raw)
+
+
 def encode_skiptoken(offset: int, query: dict[str, str]) -> str:
     raw = json.dumps({"o": offset, "q": {k: v for k, v in query.items() if k != "$skiptoken"}}).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

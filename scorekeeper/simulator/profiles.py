@@ -2,8 +2,8 @@
 
 A profile file holds a ``description`` and either a whole ``tenant`` state or ``extends`` (another
 profile) plus ``set`` (dotted paths → new values; ``a.b[id=X].c`` reaches into a list by id)
-and ``generate`` (counts of users, groups, CA policies and device configurations to add, for
-benchmarks). Strings may hold ``$TENANT_ID``, ``$DOMAIN``, ``$TODAY`` and ``$YESTERDAY``,
+and ``generate`` (counts of users, groups, CA policies, device configurations and verified domains to
+add, for benchmarks). Strings may hold ``$TENANT_ID``, ``$DOMAIN``, ``$TODAY`` and ``$YESTERDAY``,
 filled in when a tenant is built, so each simulated tenant has its own ids and current dates.
 """
 

@@ -50,6 +50,14 @@ class Route:
     api: str = "graph"  # "graph" or "portal"
     doc: str = ""
     namespace: str | None = None  # the extension that owns the route's state; None for the core
+    #: Permissions the page lists for delegated access only (e.g. User.ReadBasic.All on /users):
+    #: an app-only token holding just these is refused, as Graph does.
+    delegated_only: frozenset[str] = frozenset()
+
+    def grants(self, permissions: frozenset[str], *, app_only: bool) -> bool:
+        """Whether a token with ``permissions`` (app roles or delegated scopes) may call this route."""
+        accepted = self.permissions - self.delegated_only if app_only else self.permissions
+        return bool(accepted & permissions)
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -83,6 +91,7 @@ class RouteTable:
         api: str = "graph",
         area: Area | None = None,
         doc: str = "",
+        delegated_only: Iterable[str] = (),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.routes.append(
@@ -96,6 +105,7 @@ class RouteTable:
                     api,
                     doc,
                     self.namespace,
+                    frozenset(delegated_only),
                 )
             )
             return handler
@@ -164,6 +174,11 @@ class RequestContext:
     principal: Principal
     base_url: str
     batched: bool = False
+    headers: dict[str, str] = field(default_factory=dict)  # the request's (or batch item's), names lower-cased
+
+    def prefers_representation(self) -> bool:
+        """``Prefer: return=representation``: the update pages that answer 204 then answer 200 with the object."""
+        return "return=representation" in self.headers.get("prefer", "").replace(" ", "").lower()
 
     # ----------------------------------------------------------------- state
     @property
@@ -247,21 +262,25 @@ class RequestContext:
         page_size: int = 100,
         max_top: int = 999,
         top: bool = True,
+        skip: bool = False,
     ) -> dict[str, Any]:
-        """A page of ``items`` with $filter, $select, $top and ``@odata.nextLink`` as Graph gives them."""
+        """A page of ``items`` with $filter, $select, $top and ``@odata.nextLink`` as Graph gives them.
+
+        ``skip=True`` for the lists whose page documents ``$skip``; elsewhere it is ignored, as before.
+        """
         if "$filter" in self.query and not filterable:
             raise self.bad_request("Filter is not supported on this resource.")
         rows = odata.apply_filter(items, self.query.get("$filter"), filterable, self.area, type_name)
         fields = self.select_fields()
         size = (odata.parse_top(self.query.get("$top"), self.area, max_top) if top else None) or page_size
-        offset = 0
+        offset = odata.parse_skip(self.query.get("$skip"), self.area) if skip else 0
         if "$skiptoken" in self.query:
             offset, _ = odata.decode_skiptoken(self.query["$skiptoken"], self.area)
         page = rows[offset : offset + size]
         context = f"{fragment}({','.join(fields)})" if fields else fragment
         body: dict[str, Any] = {"@odata.context": self.context_url(context)}
         if offset + size < len(rows):
-            query = {k: v for k, v in self.query.items() if k != "$skiptoken"}
+            query = {k: v for k, v in self.query.items() if k not in ("$skiptoken", "$skip")}
             query["$skiptoken"] = odata.encode_skiptoken(offset + size, {})
             body["@odata.nextLink"] = f"{self.base_url}/{self.version}{self.path}?{urlencode(query, safe='$,')}"
         body["value"] = [odata.apply_select(item, fields) for item in page]

@@ -182,7 +182,9 @@ async def test_secure_score_profile_update_needs_vendor_information(http: Any, s
             "vendorInformation": {"provider": "SecureScore", "vendor": "Microsoft"},
         },
     )
-    assert ok.status_code == 200 and ok.json()["controlStateUpdates"][-1]["state"] == "Reviewed"
+    assert ok.status_code == 204 and not ok.content  # securescorecontrolprofile-update: 204 without Prefer
+    state = sim.tenant(sim.tenant_id).state["secureScoreControlProfiles"][0]
+    assert state["controlStateUpdates"][-1]["state"] == "Reviewed"
 
 
 # ----------------------------------------------------------------------------- portal

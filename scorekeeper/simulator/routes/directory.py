@@ -34,6 +34,9 @@ USER_READ = (
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 )
+#: user-list / user-get list User.ReadBasic.All for delegated access only; their Application rows
+#: start at User.Read.All (an app-only token with just User.ReadBasic.All gets 403).
+USER_DELEGATED_ONLY = ("User.ReadBasic.All",)
 
 
 @table.get("/subscribedSkus", permissions=SKUS_READ, doc=f"{LEARN}/subscribedsku-list")
@@ -79,12 +82,12 @@ def get_group(ctx: RequestContext) -> dict[str, Any]:
 USER_FILTERS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled", "userType", "givenName", "surname")
 
 
-@table.get("/users", permissions=USER_READ, doc=f"{LEARN}/user-list")
+@table.get("/users", permissions=USER_READ, delegated_only=USER_DELEGATED_ONLY, doc=f"{LEARN}/user-list")
 def list_users(ctx: RequestContext) -> dict[str, Any]:
     return ctx.collection(ctx.state["users"], "users", type_name="user", filterable=USER_FILTERS)
 
 
-@table.get("/users/{id}", permissions=USER_READ, doc=f"{LEARN}/user-get")
+@table.get("/users/{id}", permissions=USER_READ, delegated_only=USER_DELEGATED_ONLY, doc=f"{LEARN}/user-get")
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """By object id or userPrincipalName, as Graph allows."""
     from urllib.parse import unquote

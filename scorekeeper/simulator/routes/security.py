@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from scorekeeper.simulator.errors import Area
-from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find
 
 table = RouteTable(Area.SECURITY)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -19,7 +19,9 @@ PROFILES = "/security/secureScoreControlProfiles"
 @table.get("/security/secureScores", permissions=READ, doc=f"{LEARN}/security-list-securescores")
 def list_scores(ctx: RequestContext) -> dict[str, Any]:
     """Newest first; ``$top=1`` gives today's score."""
-    return ctx.collection(ctx.state["secureScores"], "security/secureScores", type_name="secureScore", page_size=100)
+    return ctx.collection(
+        ctx.state["secureScores"], "security/secureScores", type_name="secureScore", page_size=100, skip=True
+    )
 
 
 @table.get("/security/secureScores/{id}", permissions=READ, doc=f"{LEARN}/securescore-get")
@@ -37,6 +39,7 @@ def list_profiles(ctx: RequestContext) -> dict[str, Any]:
         "security/secureScoreControlProfiles",
         type_name="secureScoreControlProfile",
         filterable=("id", "controlCategory", "service"),
+        skip=True,
     )
 
 
@@ -53,8 +56,12 @@ def get_profile(ctx: RequestContext) -> dict[str, Any]:
 
 
 @table.patch(f"{PROFILES}/{{id}}", permissions=WRITE, doc=f"{LEARN}/securescorecontrolprofile-update")
-def patch_profile(ctx: RequestContext) -> dict[str, Any]:
-    """Records a control state update; ``vendorInformation`` is required, as documented."""
+def patch_profile(ctx: RequestContext) -> dict[str, Any] | Reply:
+    """Records a control state update; ``vendorInformation`` is required, as documented.
+
+    The update page answers 204, or 200 with the profile when the request says
+    ``Prefer: return=representation``.
+    """
     profile = _profile(ctx)
     body = ctx.json_body()
     unknown = sorted(set(body) - {"assignedTo", "comment", "state", "vendorInformation"})
@@ -78,4 +85,6 @@ def patch_profile(ctx: RequestContext) -> dict[str, Any]:
     }
     profile.setdefault("controlStateUpdates", []).append(update)
     profile["lastModifiedDateTime"] = update["updatedDateTime"]
+    if not ctx.prefers_representation():
+        return ctx.no_content()
     return ctx.entity(copy.deepcopy(profile), "security/secureScoreControlProfiles/$entity", select=False)

@@ -10,8 +10,18 @@ from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, fin
 
 table = RouteTable(Area.DIRECTORY)
 LEARN = "https://learn.microsoft.com/graph/api"
-READ = ("Directory.Read.All", "Directory.ReadWrite.All")
-WRITE = ("Directory.ReadWrite.All",)
+#: Tenant-wide settings, per the permission tables of group-list-settings / groupsetting-get
+#: (read), group-post-settings (create) and groupsetting-update / groupsetting-delete (write).
+READ = (
+    "GroupSettings.Read.All",
+    "GroupSettings.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+)
+CREATE = ("GroupSettings.ReadWrite.All", "Directory.ReadWrite.All")
+WRITE = ("GroupSettings.ReadWrite.All", "Directory.ReadWrite.All", "Policy.ReadWrite.Authorization")
 PASSWORD_RULES = "5cf42378-d67d-4f36-ba46-e8b86229381d"
 
 
@@ -102,7 +112,7 @@ for _path, _versions in (("/groupSettings", ("v1.0", "beta")), ("/settings", ("b
     def list_settings(ctx: RequestContext) -> dict[str, Any]:
         return ctx.collection(ctx.state["groupSettings"], _fragment(ctx), type_name="groupSetting", top=False)
 
-    @table.post(_path, permissions=WRITE, versions=_versions, doc=f"{LEARN}/group-post-settings")
+    @table.post(_path, permissions=CREATE, versions=_versions, doc=f"{LEARN}/group-post-settings")
     def create_setting(ctx: RequestContext) -> Reply:
         body = ctx.validate("groupSetting", required=("templateId",))
         template = _template(ctx, body["templateId"])
@@ -142,16 +152,19 @@ for _path, _versions in (("/groupSettings", ("v1.0", "beta")), ("/settings", ("b
         return ctx.no_content()
 
 
-_TEMPLATE_READ = ("Directory.Read.All", "Directory.ReadWrite.All")
+#: groupsettingtemplate-list's table: GroupSettings.Read.All, then Directory.Read.All and .ReadWrite.All;
+#: groupsettingtemplate-get's table also lists GroupSettings.ReadWrite.All.
+_TEMPLATE_LIST = ("GroupSettings.Read.All", "Directory.Read.All", "Directory.ReadWrite.All")
+_TEMPLATE_GET = (*_TEMPLATE_LIST, "GroupSettings.ReadWrite.All")
 
 
-@table.get("/groupSettingTemplates", permissions=_TEMPLATE_READ, doc=f"{LEARN}/groupsettingtemplate-list")
+@table.get("/groupSettingTemplates", permissions=_TEMPLATE_LIST, doc=f"{LEARN}/groupsettingtemplate-list")
 def list_templates(ctx: RequestContext) -> dict[str, Any]:
     return ctx.collection(
         copy.deepcopy(TEMPLATES), "groupSettingTemplates", type_name="groupSettingTemplate", top=False
     )
 
 
-@table.get("/groupSettingTemplates/{id}", permissions=_TEMPLATE_READ, doc=f"{LEARN}/groupsettingtemplate-get")
+@table.get("/groupSettingTemplates/{id}", permissions=_TEMPLATE_GET, doc=f"{LEARN}/groupsettingtemplate-get")
 def get_template(ctx: RequestContext) -> dict[str, Any]:
     return ctx.entity(copy.deepcopy(_template(ctx, ctx.params["id"])), "groupSettingTemplates/$entity")
