@@ -182,3 +182,17 @@ async def test_secure_score_lists_take_skip_as_documented(http: Any, sim: Simula
     assert [p["id"] for p in rest["value"]] == [p["id"] for p in profiles[3:5]]
     bad = await http("GET", "/v1.0/security/secureScores?$skip=-1")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "BadRequest"
+
+
+@pytest.mark.parametrize("url", ["/v1.0/organization", "/beta/organization"])
+async def test_user_read_reads_only_the_organizations_basic_properties(http: Any, sim: Simulator, url: str) -> None:
+    """organization-list / -get: delegated User.Read reads id, displayName, verifiedDomains; the rest is null."""
+    basic = sim.issue_delegated_token(audience=GRAPH_AUDIENCE, scopes=["User.Read"])
+    org = (await http("GET", url, token=basic)).json()["value"][0]
+    assert org["displayName"] == "Contoso (simulated)" and org["verifiedDomains"][0]["isInitial"]
+    assert org["city"] is None and org["onPremisesSyncEnabled"] is None and org["technicalNotificationMails"] is None
+    one = (await http("GET", f"{url}/{org['id']}", token=basic)).json()
+    assert one["id"] == org["id"] and one["street"] is None
+    full = sim.issue_delegated_token(audience=GRAPH_AUDIENCE, scopes=["User.Read", "Organization.Read.All"])
+    assert (await http("GET", url, token=full)).json()["value"][0]["city"] == "Redmond"
+    assert (await http("GET", url, roles=["User.Read"])).status_code == 403  # no application row for User.Read

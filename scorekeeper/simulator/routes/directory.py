@@ -19,7 +19,12 @@ SKUS_READ = (
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 )
-ORG_READ = ("Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
+ORG_FULL = ("Organization.Read.All", "Organization.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All")
+#: organization-list / -get: delegated User.Read is enough to call them, but then "only the id,
+#: displayName, and verifiedDomains properties" are read and "all other properties return with null values".
+ORG_READ = ("User.Read", *ORG_FULL)
+ORG_DELEGATED_ONLY = ("User.Read",)
+ORG_BASIC = ("id", "displayName", "verifiedDomains")
 GROUP_READ = (
     "GroupMember.Read.All",
     "Group.Read.All",
@@ -44,17 +49,27 @@ def list_skus(ctx: RequestContext) -> dict[str, Any]:
     return ctx.collection(ctx.state["subscribedSkus"], "subscribedSkus", type_name="subscribedSku", top=False)
 
 
-@table.get("/organization", permissions=ORG_READ, doc=f"{LEARN}/organization-list")
+def _organization(ctx: RequestContext) -> dict[str, Any]:
+    """The organization as the caller may see it: a User.Read-only token gets the basic properties, the rest null."""
+    org = ctx.state["organization"]
+    if ctx.principal.app_only or ctx.principal.permissions & set(ORG_FULL):
+        return org
+    return {key: (value if key in ORG_BASIC else None) for key, value in org.items()}
+
+
+@table.get("/organization", permissions=ORG_READ, delegated_only=ORG_DELEGATED_ONLY, doc=f"{LEARN}/organization-list")
 def list_organization(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection([ctx.state["organization"]], "organization", type_name="organization", top=False)
+    return ctx.collection([_organization(ctx)], "organization", type_name="organization", top=False)
 
 
-@table.get("/organization/{id}", permissions=ORG_READ, doc=f"{LEARN}/organization-get")
+@table.get(
+    "/organization/{id}", permissions=ORG_READ, delegated_only=ORG_DELEGATED_ONLY, doc=f"{LEARN}/organization-get"
+)
 def get_organization(ctx: RequestContext) -> dict[str, Any]:
     org = ctx.state["organization"]
     if org["id"].lower() != ctx.params["id"].lower():
         raise ctx.not_found(ctx.params["id"])
-    return ctx.entity(org, "organization/$entity")
+    return ctx.entity(_organization(ctx), "organization/$entity")
 
 
 def _object(ctx: RequestContext, items: list[dict[str, Any]], key: str, *alternate: str) -> dict[str, Any]:
