@@ -53,9 +53,14 @@ class Route:
     #: Permissions the page lists for delegated access only (e.g. User.ReadBasic.All on /users):
     #: an app-only token holding just these is refused, as Graph does.
     delegated_only: frozenset[str] = frozenset()
+    #: Permission *combinations* a page requires ("Policy.Read.All and Policy.ReadWrite.ConditionalAccess"):
+    #: when set, a token must hold every permission of one of them; ``permissions`` is then their union.
+    all_of: tuple[frozenset[str], ...] = ()
 
     def grants(self, permissions: frozenset[str], *, app_only: bool) -> bool:
         """Whether a token with ``permissions`` (app roles or delegated scopes) may call this route."""
+        if self.all_of:
+            return any(combination <= permissions for combination in self.all_of)
         accepted = self.permissions - self.delegated_only if app_only else self.permissions
         return bool(accepted & permissions)
 
@@ -92,20 +97,25 @@ class RouteTable:
         area: Area | None = None,
         doc: str = "",
         delegated_only: Iterable[str] = (),
+        all_of: Iterable[Iterable[str]] = (),
     ) -> Callable[[Handler], Handler]:
+        combinations = tuple(frozenset(c) for c in all_of)
+        accepted = frozenset(permissions).union(*combinations)
+
         def register(handler: Handler) -> Handler:
             self.routes.append(
                 Route(
                     method.upper(),
                     pattern,
                     handler,
-                    frozenset(permissions),
+                    accepted,
                     area or self.area,
                     tuple(versions),
                     api,
                     doc,
                     self.namespace,
                     frozenset(delegated_only),
+                    combinations,
                 )
             )
             return handler

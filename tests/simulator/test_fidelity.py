@@ -196,3 +196,30 @@ async def test_user_read_reads_only_the_organizations_basic_properties(http: Any
     full = sim.issue_delegated_token(audience=GRAPH_AUDIENCE, scopes=["User.Read", "Organization.Read.All"])
     assert (await http("GET", url, token=full)).json()["value"][0]["city"] == "Redmond"
     assert (await http("GET", url, roles=["User.Read"])).status_code == 403  # no application row for User.Read
+
+
+CA = "/v1.0/identity/conditionalAccess/policies"
+CA_POLICY = {
+    "displayName": "Block registration from untrusted places",
+    "state": "enabledForReportingButNotEnforced",
+    "conditions": {
+        "applications": {"includeUserActions": ["urn:user:registersecurityinfo"]},
+        "users": {"includeUsers": ["All"]},
+    },
+    "grantControls": {"operator": "OR", "builtInControls": ["block"]},
+}
+
+
+async def test_conditional_access_writes_need_the_documented_permission_pairs(http: Any) -> None:
+    """conditionalaccesspolicy-update / -delete: Policy.ReadWrite.ConditionalAccess *and* Policy.Read.All
+    (update and create also take it with Application.Read.All); the write permission alone is refused."""
+    alone = ["Policy.ReadWrite.ConditionalAccess"]
+    assert (await http("POST", CA, roles=alone, json=CA_POLICY)).status_code == 403
+    created = await http("POST", CA, roles=[*alone, "Application.Read.All"], json=CA_POLICY)
+    assert created.status_code == 201
+    url = f"{CA}/{created.json()['id']}"
+    assert (await http("PATCH", url, roles=alone, json={"state": "disabled"})).status_code == 403
+    assert (await http("PATCH", url, roles=[*alone, "Policy.Read.All"], json={"state": "disabled"})).status_code == 204
+    assert (await http("DELETE", url, roles=[*alone, "Application.Read.All"])).status_code == 403
+    assert (await http("DELETE", url, roles=[*alone, "Policy.Read.All"])).status_code == 204
+    assert (await http("GET", CA, roles=["Policy.Read.ConditionalAccess"])).status_code == 200  # reads unchanged

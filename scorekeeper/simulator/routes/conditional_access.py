@@ -11,7 +11,14 @@ from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, fin
 table = RouteTable(Area.POLICY)
 LEARN = "https://learn.microsoft.com/graph/api"
 READ = ("Policy.Read.ConditionalAccess", "Policy.Read.All", "Policy.ReadWrite.ConditionalAccess")
-WRITE = ("Policy.ReadWrite.ConditionalAccess",)
+#: conditionalaccesspolicy-update: "Policy.Read.All and Policy.ReadWrite.ConditionalAccess" (least),
+#: "Application.Read.All and Policy.ReadWrite.ConditionalAccess" (higher); the create page's generated
+#: table lists the same pairs. conditionalaccesspolicy-delete: the first pair only.
+WRITE_ALL_OF = (
+    ("Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"),
+    ("Application.Read.All", "Policy.ReadWrite.ConditionalAccess"),
+)
+DELETE_ALL_OF = (("Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"),)
 POLICIES = "/identity/conditionalAccess/policies"
 FRAGMENT = "identity/conditionalAccess/policies"
 USER_KEYWORDS = {"All", "None", "GuestsOrExternalUsers"}
@@ -59,7 +66,7 @@ def get_policy(ctx: RequestContext) -> dict[str, Any]:
     return ctx.entity(_policy(ctx), f"{FRAGMENT}/$entity")
 
 
-@table.post(POLICIES, permissions=WRITE, doc=f"{LEARN}/conditionalaccessroot-post-policies")
+@table.post(POLICIES, permissions=(), all_of=WRITE_ALL_OF, doc=f"{LEARN}/conditionalaccessroot-post-policies")
 def create_policy(ctx: RequestContext) -> Reply:
     body = ctx.validate("conditionalAccessPolicy", required=("displayName", "state", "conditions"))
     _check_references(ctx, body)
@@ -78,7 +85,7 @@ def create_policy(ctx: RequestContext) -> Reply:
     return ctx.created(policy, f"{FRAGMENT}/$entity")
 
 
-@table.patch(f"{POLICIES}/{{id}}", permissions=WRITE, doc=f"{LEARN}/conditionalaccesspolicy-update")
+@table.patch(f"{POLICIES}/{{id}}", permissions=(), all_of=WRITE_ALL_OF, doc=f"{LEARN}/conditionalaccesspolicy-update")
 def patch_policy(ctx: RequestContext) -> Reply:
     policy = _policy(ctx)
     body = ctx.validate("conditionalAccessPolicy")
@@ -90,7 +97,7 @@ def patch_policy(ctx: RequestContext) -> Reply:
     return ctx.no_content()
 
 
-@table.delete(f"{POLICIES}/{{id}}", permissions=WRITE, doc=f"{LEARN}/conditionalaccesspolicy-delete")
+@table.delete(f"{POLICIES}/{{id}}", permissions=(), all_of=DELETE_ALL_OF, doc=f"{LEARN}/conditionalaccesspolicy-delete")
 def delete_policy(ctx: RequestContext) -> Reply:
     ctx.state["conditionalAccessPolicies"].remove(_policy(ctx))
     return ctx.no_content()
