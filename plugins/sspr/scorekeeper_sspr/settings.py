@@ -221,7 +221,8 @@ SETTINGS: tuple[Setting, ...] = (
         read_api="Graph GET /identity/conditionalAccess/policies (includeUserActions urn:user:registersecurityinfo)",
         write_api="Graph POST /identity/conditionalAccess/policies (PATCH state when it exists)",
         read_permissions=("Policy.Read.All",),
-        write_permissions=("Policy.ReadWrite.ConditionalAccess", "User.Read.All"),
+        # Microsoft requires Policy.Read.All beside Policy.ReadWrite.ConditionalAccess to write.
+        write_permissions=("Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "User.Read.All"),
         licence=P1,
         docs_url=f"{LEARN}/entra/identity/conditional-access/policy-all-users-security-info-registration",
     ),

@@ -38,7 +38,10 @@ def test_graph_rows_carry_the_least_privileged_permissions() -> None:
             ("DeviceManagementConfiguration.Read.All",),
             ("DeviceManagementConfiguration.ReadWrite.All",),
         ),
-        "registration_ca_policy": (("Policy.Read.All",), ("Policy.ReadWrite.ConditionalAccess", "User.Read.All")),
+        "registration_ca_policy": (
+            ("Policy.Read.All",),
+            ("Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "User.Read.All"),
+        ),
         "password_protection": (("Directory.Read.All",), ("Directory.ReadWrite.All",)),
         "secure_score": (("SecurityEvents.Read.All",), ()),
     }
