@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from scorekeeper.diff import MISSING
 from scorekeeper.model import Outcome, Plan, RunResult, Status
 
 if TYPE_CHECKING:
@@ -24,10 +25,16 @@ OUTCOME_STYLE = {Outcome.APPLIED: "green", Outcome.FAILED: "bold red", Outcome.S
 
 
 def short(value: Any, width: int = 48) -> str:
-    """A compact one-line form of a JSON value for a table cell."""
+    """A compact one-line form of a JSON value for a table cell or a diff line (CLI and TUI).
+
+    ``—`` for nothing, ``(absent)`` for a field a value does not have (:data:`scorekeeper.diff.MISSING`).
+    """
+    if value is MISSING:
+        return "(absent)"
     if value is None:
         return "—"
     text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
+    text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -110,10 +117,7 @@ def print_plans(console: Console, plans: list[Plan]) -> None:
     """The plan as a diff of current → desired (only the fields that move), then the guided steps."""
     from rich.text import Text
 
-    from scorekeeper.diff import MISSING, field_changes
-
-    def shown(value: Any) -> str:
-        return "(absent)" if value is MISSING else short(value, 60)
+    from scorekeeper.diff import field_changes
 
     for plan in plans:
         if plan.automated:
@@ -131,9 +135,9 @@ def print_plans(console: Console, plans: list[Plan]) -> None:
                     else:
                         if change.path:
                             line.append(f"{change.path}: ")
-                        line.append(shown(change.before), style="red")
+                        line.append(short(change.before, 60), style="red")
                         line.append(" → ")
-                        line.append(shown(change.after), style="green")
+                        line.append(short(change.after, 60), style="green")
                     console.print(line)
         for item in plan.guided:
             console.print(

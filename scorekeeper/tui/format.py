@@ -70,15 +70,6 @@ def run_status_text(status: str, palette: Mapping[str, str]) -> Text:
     return Text(status, style=colour(palette, RUN_STATUS_VARIABLE.get(status, "foreground")))
 
 
-def short(value: Any, width: int = 24) -> str:
-    """One line for a table cell: strings as they are, other JSON compact, ``—`` for nothing."""
-    if value is None:
-        return "—"
-    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def fit(text: str, width: int) -> str:
     """``text`` cut to leave one blank column before the next (tables here have no cell padding)."""
     return text if len(text) < width else text[: max(width - 2, 0)] + "…"

@@ -117,18 +117,29 @@ def test_click_usage_errors_exit_2(run: Callable, args: tuple[str, ...]) -> None
     assert "Traceback" not in result.err
 
 
+#: A tenant whose Graph and portal endpoints refuse every connection (loopback port 9).
+UNREACHABLE_TENANT = """
+[tenants.dead]
+auth = "static"
+token = "t"
+tenant_id = "00000000-0000-0000-0000-000000000001"
+graph_url = "http://127.0.0.1:9"
+portal_url = "http://127.0.0.1:9/api"
+"""
+
+
+def _findings(output: str) -> list[dict]:
+    return [f for c in json.loads(output)["controls"] for f in c["findings"]]
+
+
 def test_an_unreachable_tenant_is_not_a_clean_result(run: Callable, home: Path) -> None:
     """Nothing read must never look like nothing failing: exit 1, and the findings say why."""
-    (home / "scorekeeper.toml").write_text(
-        '[tenants.dead]\nauth = "static"\ntoken = "t"\ntenant_id = "00000000-0000-0000-0000-000000000001"\n'
-        'graph_url = "http://127.0.0.1:9"\nportal_url = "http://127.0.0.1:9/api"\n',
-        encoding="utf-8",
-    )
+    (home / "scorekeeper.toml").write_text(UNREACHABLE_TENANT, encoding="utf-8")
     result = run("assess", "--tenant", "dead", "--control", "PWAgePolicyNew", "--json")
 
     assert result.code == 1
     assert "could not be assessed" in result.err
-    findings = [f for c in json.loads(result.out)["controls"] for f in c["findings"]]
+    findings = _findings(result.out)
     assert findings and all(f["status"] == "unknown" and f["reason"] for f in findings)
 
 
@@ -138,13 +149,9 @@ def test_settings_left_unread_on_purpose_can_be_accepted_as_exceptions(run: Call
         f'reason = "lab tenant, unreachable on purpose"\nexpires = 2099-01-01\n'
         for setting in ("password_expiry", "secure_score")
     )
-    (home / "scorekeeper.toml").write_text(
-        '[tenants.dead]\nauth = "static"\ntoken = "t"\ntenant_id = "00000000-0000-0000-0000-000000000001"\n'
-        'graph_url = "http://127.0.0.1:9"\nportal_url = "http://127.0.0.1:9/api"\n' + exceptions,
-        encoding="utf-8",
-    )
+    (home / "scorekeeper.toml").write_text(UNREACHABLE_TENANT + exceptions, encoding="utf-8")
     result = run("assess", "--tenant", "dead", "--control", "PWAgePolicyNew", "--json")
 
     assert result.code == 0, result.err
-    findings = [f for c in json.loads(result.out)["controls"] for f in c["findings"]]
-    assert all(f["status"] == "unknown" and f["excepted"] for f in findings)
+    findings = _findings(result.out)
+    assert findings and all(f["status"] == "unknown" and f["excepted"] for f in findings)

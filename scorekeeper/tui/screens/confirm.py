@@ -18,9 +18,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from scorekeeper.diff import MISSING, field_changes
+from scorekeeper.diff import field_changes
 from scorekeeper.model import Plan, PlanItem
-from scorekeeper.tui.format import short, theme_palette
+from scorekeeper.render import short
+from scorekeeper.tui.format import theme_palette
 
 
 def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
@@ -52,13 +53,9 @@ def _diff_lines(text: Text, item: PlanItem, removed: str, added: str) -> None:
     """Only the fields that move, as ``path: before → after`` (the arrow reads without colour)."""
     for change in field_changes(item.current, item.desired):
         text.append(f"\n    {change.path}: " if change.path else "\n    ")
-        text.append(_shown(change.before), style=removed)
+        text.append(short(change.before, 56), style=removed)
         text.append(" → ")
-        text.append(_shown(change.after), style=added)
-
-
-def _shown(value: object) -> str:
-    return "(absent)" if value is MISSING else short(value, 56)
+        text.append(short(change.after, 56), style=added)
 
 
 class ConfirmScreen(ModalScreen[bool]):

@@ -20,7 +20,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.model import Finding, Setting, Status
-from scorekeeper.tui.format import fit, pretty, score_text, short, status_text, when
+from scorekeeper.render import short
+from scorekeeper.tui.format import fit, pretty, score_text, status_text, when
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:

@@ -16,14 +16,14 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from scorekeeper.diff import MISSING, field_changes
+from scorekeeper.diff import field_changes
 from scorekeeper.model import Outcome
+from scorekeeper.render import short
 from scorekeeper.tui.format import (
     OUTCOME_VARIABLE,
     counts_text,
     run_status_text,
     score_text,
-    short,
     status_text,
     trend_text,
     when,
@@ -41,10 +41,6 @@ PAGE = 200
 
 #: Fields listed per change in the run detail; the CLI's ``history RUN_ID --json`` has them all.
 MAX_FIELDS_SHOWN = 4
-
-
-def shown(value: object) -> str:
-    return "(absent)" if value is MISSING else short(value, 24)
 
 
 class HistoryScreen(Screen[None]):
@@ -189,7 +185,7 @@ class HistoryScreen(Screen[None]):
                 text.append(f" {change.setting}")
                 for moved in field_changes(change.before, change.after)[:MAX_FIELDS_SHOWN]:
                     where = f"{moved.path}: " if moved.path else ""
-                    text.append(f"\n             {where}{shown(moved.before)} → {shown(moved.after)}")
+                    text.append(f"\n             {where}{short(moved.before, 24)} → {short(moved.after, 24)}")
                 if change.rolled_back_by is not None:
                     text.append(f"  (rolled back by run {change.rolled_back_by})")
                 if change.error:
