@@ -7,7 +7,8 @@ is decided here:
 * **one run per tenant at a time** — a per-tenant lock, because two schedules for the same
   tenant (say, one per control) must not overlap, which APScheduler's ``max_instances`` (per job)
   cannot see;
-* **drift** — ``HistoryStore.detect_drift`` against the previous completed assessment;
+* **drift** — the engine records it for every completed assessment (``HistoryStore.detect_drift``
+  against the previous one); the scheduler notifies it;
 * **unattended remediation** — only when the schedule says ``--remediate`` *and* the control's
   ``auto_remediate = true``; the plan skips excepted settings, and the engine records it as any
   remediation (before-values first, verify by read-back, ``scorekeeper rollback`` works);
@@ -106,8 +107,8 @@ class Runner:
             self.schedules.record_fire(schedule.id, status="interrupted", problem=schedule.last_problem)
             raise
         outcome.run_id, outcome.status = run.run_id, run.status
-        # Straight after the run, with no await in between: a shutdown cannot separate the two.
-        outcome.drift = self.engine.store.detect_drift(run.run_id) if run.status == "completed" else []
+        # The engine recorded this run's drift before returning it; read it back to notify it.
+        outcome.drift = self.engine.store.drift_of_runs([run.run_id]).get(run.run_id, [])
         problems = events.run_problems(run)
         signature = events.problem_signature(problems)
         self.schedules.record_fire(schedule.id, status=run.status, run_id=run.run_id, problem=signature)

@@ -173,15 +173,13 @@ class ScorekeeperApp(App[None]):
 
     # ------------------------------------------------------------------ operations
     def assess(self, tenants: list[str], controls: list[str] | None = None) -> bool:
-        """Assess ``tenants`` (all controls unless given): reads only, so no confirmation."""
-        store = self.store
+        """Assess ``tenants`` (all controls unless given): reads only, so no confirmation.
+
+        The engine records drift for every completed assessment; the overview reads it back.
+        """
 
         async def work(engine: Engine) -> list[RunResult]:
-            runs = await engine.assess(tenants, controls)
-            for run in runs:
-                if run.status == "completed":
-                    store.detect_drift(run.run_id)
-            return runs
+            return await engine.assess(tenants, controls)
 
         what = "/".join(controls) if controls else "all controls"
         return self.start_job(Job("assess", f"assess {', '.join(tenants)} ({what})", work))
