@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from scorekeeper.engine import Engine
     from scorekeeper.model import Plan, RunResult
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAIL = 0, 1, 2, 3
+from scorekeeper.errors import EXIT_ERROR, EXIT_FAIL, EXIT_OK, EXIT_USAGE, ScorekeeperError, exit_code_of
 
 EPILOG = (
     "Exit codes: 0 every setting assessed and none fails, 3 a setting fails, 1 a setting could not be"
@@ -35,7 +35,7 @@ EPILOG = (
 )
 
 
-class Failure(Exception):
+class Failure(ScorekeeperError):
     """A one-line error with its exit code, raised by commands and printed by :func:`main`."""
 
     def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
@@ -466,13 +466,8 @@ def verify(state: State, run_id: int | None, tenant: str | None, as_json: bool) 
         if latest is None:
             raise Failure(f"tenant {tenant} has no remediation in history", EXIT_USAGE)
         run_id = latest.id
-    from scorekeeper.engine import EngineError
-
-    try:
-        with progress_bar(not as_json) as on_progress:
-            result = run_async(state.engine(on_progress).verify(run_id))
-    except EngineError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from None
+    with progress_bar(not as_json) as on_progress:
+        result = run_async(state.engine(on_progress).verify(run_id))
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -488,15 +483,16 @@ def verify(state: State, run_id: int | None, tenant: str | None, as_json: bool) 
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
-    """Restore the before-values of every change a remediation run made."""
-    from scorekeeper.engine import EngineError
-    from scorekeeper.render import print_plans, print_run
+    """Make every change a run made equal to its recorded before-value again.
+
+    Every change counts, also those that failed, had no answer or were cut short: each is
+    re-read and restored only when it differs. Exit 1 when any could not be restored; the
+    output says what is left and how to fix it by hand.
+    """
+    from scorekeeper.render import print_plans, print_restorations, print_run
 
     engine = state.engine()
-    try:
-        tenant, plans = engine.rollback_plans(run_id)
-    except EngineError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from None
+    tenant, plans = engine.rollback_plans(run_id)
     out = console(err=as_json)
     print_plans(out, plans)
     confirm_or_abort(f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes)
@@ -508,7 +504,8 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
         emit_json(result.to_dict())
     else:
         print_run(out, result)
-    sys.exit(EXIT_ERROR if result.status == "failed" else EXIT_OK)
+        print_restorations(out, result, run_id)
+    sys.exit(EXIT_ERROR if result.status != "completed" else EXIT_OK)
 
 
 @cli.command()
@@ -715,17 +712,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
 
 def _classify(exc: Exception) -> tuple[str, int]:
-    from scorekeeper.config import ConfigError
-
-    if isinstance(exc, Failure):
-        return str(exc), exc.code
-    if isinstance(exc, ConfigError):
-        where = f"{exc.source}: " if exc.source else ""
-        return where + "; ".join(exc.problems), EXIT_USAGE
-    name = type(exc).__name__
-    if name in ("StoreError", "EngineError", "AuthError", "PlanViolation"):
-        return str(exc), EXIT_ERROR
-    return f"unexpected {name}: {exc} (run with --debug for the traceback)", EXIT_ERROR
+    """One line and the exit code the error itself carries (see :mod:`scorekeeper.errors`)."""
+    if isinstance(exc, ScorekeeperError):
+        return str(exc), exit_code_of(exc)
+    return f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)", EXIT_ERROR
 
 
 def _fail(message: str, code: int) -> NoReturn:

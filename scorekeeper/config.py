@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scorekeeper.errors import ConfigError
 from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
 from scorekeeper.graph.portal import DEFAULT_PORTAL_URL, PORTAL_CLIENT_ID
 
@@ -39,20 +40,6 @@ _SECRET_KEYS = {
     "certificate_password": "certificate_password_env",
     "password": "an environment variable",
 }
-
-
-class ConfigError(Exception):
-    """Every problem found in a configuration, one line each."""
-
-    def __init__(
-        self, problems: list[str], source: Path | None = None, controls: dict[str, dict[str, Any]] | None = None
-    ) -> None:
-        self.problems = problems
-        self.source = source
-        #: The ``[controls.*]`` tables as read, so ``config check`` can validate them as well.
-        self.controls = controls or {}
-        where = f"{source}: " if source else ""
-        super().__init__(where + "; ".join(problems))
 
 
 class TenantConfig(BaseModel):

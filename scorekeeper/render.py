@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.diff import MISSING
-from scorekeeper.model import Outcome, Plan, RunResult, Status
+from scorekeeper.model import Outcome, Plan, RestoreStatus, RunResult, Status, Verification
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,7 +21,19 @@ STATUS_STYLE = {
     Status.ERROR: "bold red reverse",
 }
 WIDE_TABLE_COLUMNS = 140
-OUTCOME_STYLE = {Outcome.APPLIED: "green", Outcome.FAILED: "bold red", Outcome.SKIPPED: "yellow"}
+OUTCOME_STYLE = {
+    Outcome.APPLIED: "green",
+    Outcome.FAILED: "bold red",
+    Outcome.SKIPPED: "yellow",
+    Outcome.AMBIGUOUS: "bold yellow",
+}
+VERIFICATION_STYLE = {
+    Verification.STUCK: "green",
+    Verification.NOT_STUCK: "bold red",
+    Verification.NOT_APPLIED: "red",
+    Verification.UNREAD: "magenta",
+}
+RESTORE_STYLE = {RestoreStatus.RESTORED: "green", RestoreStatus.ALREADY: "dim", RestoreStatus.FAILED: "bold red"}
 
 
 def short(value: Any, width: int = 48) -> str:
@@ -82,7 +94,10 @@ def print_run(console: Console, run: RunResult, *, details: bool = False) -> Non
             reason = finding.reason + (f" [accepted risk: {finding.excepted}]" if finding.excepted else "")
             values = [Text(short(finding.current, 28)), Text(short(finding.desired, 28))] if wide else []
             # Text, not markup: a reason may quote "[controls.X]" or a value with brackets.
-            table.add_row(finding.setting, status_text(finding.status), *values, Text(reason))
+            status = status_text(finding.status)
+            if finding.verification is not None:  # whether the write stuck, beside whether it passes
+                status.append(f" · write {finding.verification.value}", VERIFICATION_STYLE[finding.verification])
+            table.add_row(finding.setting, status, *values, Text(reason))
         console.print(table)
         if control.changes:
             print_changes(console, control.changes)
@@ -111,6 +126,34 @@ def print_changes(console: Console, changes: Iterable[Any]) -> None:
             str(change.id or ""), change.setting, Text(short(change.before)), Text(short(change.after)), outcome
         )
     console.print(table)
+
+
+def print_restorations(console: Console, run: RunResult, undone_run: int) -> None:
+    """Each change's rollback result; then, if any could not be restored, what is left and what to do."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not run.restorations:
+        return
+    table = Table(title=f"Rollback of run {undone_run}", title_justify="left")
+    for column in ("change", "setting", "result", "detail"):
+        table.add_column(column)
+    for r in run.restorations:
+        table.add_row(
+            str(r.change.id or ""), r.change.setting, Text(r.status.value, RESTORE_STYLE[r.status]), Text(r.detail)
+        )
+    console.print(table)
+    left = [r for r in run.restorations if r.status is RestoreStatus.FAILED]
+    if left:
+        console.print(Text(f"{len(left)} change(s) could not be restored; the tenant still differs there:", "bold red"))
+        for r in left:
+            console.print(Text(f"  change {r.change.id} ({r.change.setting}): {r.detail}"))
+        console.print(
+            Text(
+                f"Fix them by hand as said, or fix the cause and run `scorekeeper rollback {undone_run}` again: "
+                "it retries exactly these."
+            )
+        )
 
 
 def print_plans(console: Console, plans: list[Plan]) -> None:

@@ -27,15 +27,18 @@ Generated from the docstrings of `scorekeeper/hookspecs.py` and of the public ty
 `python -m scorekeeper.kit.hookdoc > docs/hooks.md`; do not edit by hand. The tutorial is
 [writing-plugins.md](writing-plugins.md).
 
-Hook contract version: **{version}** (`scorekeeper.HOOKSPEC_VERSION`). A control declares the
-version it targets in `Control.hookspec_version`; the plugin manager refuses a control written
-for another major version, naming the plugin (`scorekeeper plugins` shows the problem), and
-loads the others. Import everything from the public API: `from scorekeeper import hookimpl,
-Control, Setting, Finding, ...`.
+Hook contract version: **{version}** (`scorekeeper.HOOKSPEC_VERSION`). A plugin implements
+`scorekeeper_register_controls(register)` and registers one `Controller` per control; the engine
+calls the controller's methods (below) directly. A control declares the version it targets in
+`Control.hookspec_version`; the plugin manager refuses a control written for another major
+version, and a plugin still implementing version 1's hooks, naming the plugin and what to change
+(`scorekeeper plugins` shows the problem), and loads the others. Import everything from the
+public API: `from scorekeeper import hookimpl, Controller, Control, Setting, Finding, ...`.
 """
 
 #: The public types plugins exchange with the engine, in the order a plugin author meets them.
 TYPES = (
+    "RegisterControl",
     "Control",
     "Setting",
     "RemediationKind",
@@ -44,12 +47,18 @@ TYPES = (
     "Assessment",
     "SecureScore",
     "TenantContext",
+    "Part",
+    "Request",
     "ChangeRecorder",
     "Plan",
     "PlanItem",
     "Change",
     "Outcome",
+    "Verification",
+    "Restoration",
+    "RestoreStatus",
     "ProgressEvent",
+    "Read",
     "GraphCallError",
     "BatchItem",
 )
@@ -110,6 +119,18 @@ def render_hook(name: str, function: Callable[..., Any], options: dict[str, Any]
         else "Called on every plugin that implements it."
     )
     return f"### `{name}{_signature(function)}`\n\n*{how}*\n\n{markdown(function.__doc__)}\n"
+
+
+def render_controller() -> str:
+    """The ``Controller`` section: what the engine calls on a registered control, method by method."""
+    from scorekeeper.controller import METHODS, Controller
+
+    parts = ["## `Controller`: what the engine calls\n", markdown(Controller.__doc__) + "\n"]
+    for name in METHODS:
+        method = getattr(Controller, name)
+        required = "required" if name == "assess" else "optional"
+        parts.append(f"### `Controller.{name}{_signature(method)}`\n\n*{required}*\n\n{markdown(method.__doc__)}\n")
+    return "\n".join(parts)
 
 
 def _comments(cls: type) -> dict[str, str]:
@@ -189,6 +210,7 @@ def render() -> str:
 
     sections = [HEADER.format(version=hookspecs.HOOKSPEC_VERSION), "## Hooks\n"]
     sections += [render_hook(*hook) for hook in hooks()]
+    sections.append(render_controller())
     sections.append("## Types\n\nEvery type below is importable from `scorekeeper`.\n")
     sections += [render_type(name, getattr(scorekeeper, name)) for name in TYPES]
     return "\n".join(sections).rstrip() + "\n"

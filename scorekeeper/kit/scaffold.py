@@ -47,6 +47,7 @@ def template_values(names: PluginNames) -> dict[str, str]:
         "package": names.package,
         "control_id": names.control_id,
         "camel": names.camel,
+        "class_name": names.camel[:1].upper() + names.camel[1:] + "Controller",
         "endpoint": names.endpoint,
         "entry_point": names.entry_point,
         "title": names.name.replace("-", " ").capitalize(),

@@ -9,9 +9,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scorekeeper.model import Attestation, Change, Finding, Outcome, RemediationKind, SecureScore, Status
+from scorekeeper.model import (
+    Attestation,
+    Change,
+    Finding,
+    Outcome,
+    RemediationKind,
+    SecureScore,
+    Status,
+    Verification,
+)
 from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingRow, ScoreSnapshotRow
+
+#: The evidence key under which a verification finding's :class:`Verification` is stored.
+VERIFICATION_KEY = "_verification"
 
 
 def finding_values(run_id: int, finding: Finding) -> dict[str, Any]:
@@ -29,11 +41,15 @@ def finding_values(run_id: int, finding: Finding) -> dict[str, Any]:
         "steps": list(finding.steps),
         "missing_permissions": list(finding.missing_permissions),
         "excepted": finding.excepted,
-        "evidence": dict(finding.evidence),
+        # Whether a verified write stuck travels with the evidence: no column of its own needed.
+        "evidence": dict(finding.evidence)
+        | ({VERIFICATION_KEY: finding.verification.value} if finding.verification else {}),
     }
 
 
 def finding_from_row(row: FindingRow) -> Finding:
+    evidence = dict(row.evidence or {})
+    verification = evidence.pop(VERIFICATION_KEY, None)
     return Finding(
         control=row.control,
         setting=row.setting,
@@ -44,9 +60,10 @@ def finding_from_row(row: FindingRow) -> Finding:
         title=row.title,
         remediation=RemediationKind(row.remediation),
         steps=tuple(row.steps or ()),
-        evidence=dict(row.evidence or {}),
+        evidence=evidence,
         missing_permissions=tuple(row.missing_permissions or ()),
         excepted=row.excepted,
+        verification=Verification(verification) if verification else None,
     )
 
 
