@@ -40,11 +40,12 @@ def config_problems(config: Config, plugins: Any, *, with_plugins: bool = True) 
     ``with_plugins`` adds the plugins' own load problems; a run leaves them out (they are printed
     as warnings, and a broken third-party plugin must not stop the others' controls).
     """
-    from scorekeeper.engine import control_problems, exception_problems
+    from scorekeeper.engine import control_problems, exception_problems, override_problems
 
     return [
         *((str(p) for p in plugins.problems) if with_plugins else ()),
         *control_problems(plugins, config.controls),
+        *override_problems(plugins, config.controls, config.overrides),
         *exception_problems(plugins, config.exceptions),
     ]
 
