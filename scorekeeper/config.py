@@ -63,8 +63,8 @@ class ConfigError(Exception):
         problems: list[str],
         source: Path | None = None,
         controls: dict[str, dict[str, Any]] | None = None,
-        partial: Config | None = None,
         overrides: dict[str, dict[str, dict[str, Any]]] | None = None,
+        partial: Config | None = None,
     ) -> None:
         self.problems = problems
         self.source = source
