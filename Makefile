@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint dist clean
 
 $(BIN)/.installed: pyproject.toml plugins/sspr/pyproject.toml plugins/pwage/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scorekeeper needs Python 3.11+"'
@@ -25,5 +25,13 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
+# Wheels and sdists of the core (distribution scorekeeper-m365) and every shipped plugin, built
+# offline with the pinned hatchling; tests/kit/test_dist.py installs them into a fresh venv.
+DIST ?= dist
+PROJECTS := . $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+dist: install
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	for p in $(PROJECTS); do (cd $$p && $(abspath $(BIN))/hatchling build -t wheel -t sdist -d $(abspath $(DIST))) || exit 1; done
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache dist
