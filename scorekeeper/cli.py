@@ -247,7 +247,7 @@ LazyGroup.lazy = {
 )
 @click.option("--db", metavar="PATH_OR_URL", help="History database (else $SCOREKEEPER_DB, else the user data dir).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.version_option(package_name="scorekeeper")
+@click.version_option(package_name="scorekeeper-m365", message="%(prog)s %(version)s (distribution %(package)s)")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, db: str | None, debug: bool) -> None:
     """Raise Microsoft Secure Score: assess, remediate and verify controls in your tenants."""
