@@ -30,7 +30,10 @@ read); 2 usage or config error; 3 a setting fails; 130/143 interrupted by SIGINT
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from scorekeeper.config import Config
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -56,12 +59,22 @@ class ConfigError(UsageError):
     """Every problem found in a configuration, one line each, with the file they were found in."""
 
     def __init__(
-        self, problems: list[str], source: Path | None = None, controls: dict[str, dict[str, Any]] | None = None
+        self,
+        problems: list[str],
+        source: Path | None = None,
+        controls: dict[str, dict[str, Any]] | None = None,
+        overrides: dict[str, dict[str, dict[str, Any]]] | None = None,
+        partial: Config | None = None,
     ) -> None:
         self.problems = problems
         self.source = source
         #: The ``[controls.*]`` tables as read, so ``config check`` can validate them as well.
         self.controls = controls or {}
+        #: What did validate (tenants, exceptions, notifications), so ``config check`` can go on
+        #: to check exception targets, credentials and channels in the same pass.
+        self.partial = partial
+        #: The ``[tenants.NAME.controls.*]`` tables as read (tenant → control → values), likewise.
+        self.overrides = overrides or {}
         where = f"{source}: " if source else ""
         super().__init__(where + "; ".join(problems))
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from scorekeeper.errors import StoreError
-from scorekeeper.model import Status
+from scorekeeper.model import Actor, Status
 
 __all__ = ["DriftEvent", "RunSummary", "StoreError", "TenantOverview", "empty_counts"]
 
@@ -36,6 +36,7 @@ class RunSummary:
     parent_run_id: int | None = None
     controls: tuple[str, ...] = ()
     error: str = ""
+    actor: Actor | None = None
 
     @property
     def total(self) -> int:
@@ -54,6 +55,7 @@ class RunSummary:
             "parent_run_id": self.parent_run_id,
             "controls": list(self.controls),
             "error": self.error,
+            "actor": self.actor.to_dict() if self.actor else None,
         }
 
 
