@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scorekeeper.config import Config, ConfigError, ExceptionRule, validate_control_config
-from scorekeeper.errors import EngineError, PlanViolation, WritesStopped
+from scorekeeper.errors import EngineError, NotFound, PlanViolation, WritesStopped
 from scorekeeper.model import (
     Change,
     Control,
@@ -575,7 +575,7 @@ class Engine:
         """Re-read every setting a past remediation or rollback changed, as a new ``verify`` run."""
         run = self.store.get_run(run_id)
         if run is None:
-            raise EngineError(f"no run {run_id} in history")
+            raise NotFound(f"no run {run_id} in history")
         by_control: dict[str, list[Change]] = {}
         for control_id, change in self.store.changes_for_run(run_id):
             if change.may_have_applied:
@@ -605,7 +605,7 @@ class Engine:
         """
         run = self.store.get_run(run_id)
         if run is None:
-            raise EngineError(f"no run {run_id} in history")
+            raise NotFound(f"no run {run_id} in history")
         items: dict[str, list[PlanItem]] = {}
         for control_id, change in reversed(self.store.changes_for_run(run_id)):
             if change.rolled_back_by is not None:

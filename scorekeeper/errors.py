@@ -11,6 +11,7 @@ whose exit code it shares::
     │   ├── NamingError                         a control id or package name is unusable
     │   └── ScheduleError                       a schedule expression is invalid
     ├── EngineError (exit 1)                    a request the engine cannot carry out
+    │   ├── NotFound (exit 2, also a UsageError) the run (or other thing) named does not exist
     │   ├── PlanViolation                       a plugin wrote a setting the plan does not list
     │   └── WritesStopped                       a write was refused because a stop was requested
     ├── StoreError (exit 1)                     the history database refused or lacks a record
@@ -85,6 +86,12 @@ class EngineError(ScorekeeperError):
 
 class PlanViolation(EngineError):
     """A plugin tried to write a setting that the confirmed plan does not list; nothing was written."""
+
+
+class NotFound(EngineError, UsageError):
+    """Something the person named does not exist (a run id, say): a usage error, exit 2, wherever it is met."""
+
+    exit_code: ClassVar[int] = EXIT_USAGE
 
 
 class WritesStopped(EngineError):

@@ -98,6 +98,7 @@ def simulated_tenant(
         portal=portal_client,
         portal_unavailable="" if portal else "no portal sign-in (simulated)",
         phase=phase,
+        declaration=control,
         **extra,
     )
 
@@ -300,6 +301,55 @@ class ControlContract:
             assert named, (
                 f"{permission} is declared but no finding named it missing when it was withheld; drop it, or "
                 "report Graph's 403 as Status.UNKNOWN with missing_permissions"
+            )
+
+    async def _remediate_with(self, plugins: Any, control: Control, roles: list[str]) -> list[Any]:
+        """Assess with every permission, then remediate the plan with exactly ``roles``; the changes."""
+        from scorekeeper.engine import plan_for
+        from scorekeeper.plugins import await_me_maybe
+        from scorekeeper.tenant import Assessment
+
+        sim = self.simulator(self.weak_profile)
+        reader = simulated_tenant(sim, control, desired=dict(self.config))
+        answer = await await_me_maybe(plugins.call("assess", control, tenant=reader))
+        findings = answer.findings if isinstance(answer, Assessment) else list(answer)
+        plan = plan_for("simulated", control, findings)
+        plan = type(plan)(plan.tenant, plan.control, plan.automated)
+        writer = simulated_tenant(sim, control, roles=roles, desired=dict(self.config), phase="remediate")
+        return list(await await_me_maybe(plugins.call("remediate", control, tenant=writer, plan=plan)))
+
+    @pytest.mark.asyncio
+    async def test_declared_write_permissions_are_enough_and_each_is_named_when_missing(self) -> None:
+        from scorekeeper.model import Outcome
+        from scorekeeper.permissions import assess_permissions, smallest_grant, split_permissions
+        from scorekeeper.plugins import load_plugins
+
+        plugins = load_plugins()
+        try:
+            control = plugins.control(self.control_id)
+        except KeyError as exc:
+            pytest.fail(f"{exc.args[0]}; is the plugin installed (pip install -e .)?")
+        reads = assess_permissions(control)
+        writes = smallest_grant(
+            split_permissions(p for s in control.settings if s.write_api for p in s.write_permissions)[0]
+        )
+        changes = await self._remediate_with(plugins, control, sorted({*reads, *writes}))
+        refused = [c for c in changes if c.outcome is not Outcome.APPLIED]
+        assert changes, "remediating the weak tenant wrote nothing"
+        assert not refused, (
+            f"with exactly the declared read ({', '.join(reads)}) and write ({', '.join(writes)}) permissions "
+            "these writes did not apply; declare what they need in Setting.write_permissions:\n"
+            + "\n".join(f"  {c.setting}: {c.outcome.value} {c.error}" for c in refused)
+        )
+        for permission in writes:
+            if permission in reads:
+                continue  # also needed to read: the read-permission check covers it
+            changes = await self._remediate_with(plugins, control, sorted({*reads, *writes} - {permission}))
+            named = [c for c in changes if c.outcome is Outcome.FAILED and permission in c.error]
+            assert named, (
+                f"{permission} is a declared write permission, but with it withheld no write was refused naming "
+                f"it (writes: {', '.join(f'{c.setting} {c.outcome.value}' for c in changes) or 'none'}); drop it, "
+                "or declare it on the setting whose write needs it"
             )
 
 
