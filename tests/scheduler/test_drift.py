@@ -46,7 +46,7 @@ async def test_a_change_between_two_runs_is_drift_and_is_delivered(harness, rece
     )
     lines = sorted(i["line"] for i in body["items"])
     assert lines == [
-        "ToyControl/colour: pass → fail (value 'green' → 'purple', desired 'green')",
+        "ToyControl/colour: pass → fail (green → purple)",
         "ToyControl: Secure Score 1.0 → 0.0 of 2",
     ]
 
