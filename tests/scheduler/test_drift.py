@@ -84,7 +84,7 @@ async def test_drift_command_lists_it(harness, tmp_path: Path, capsys: pytest.Ca
         before.run_id,
         after.run_id,
     )
-    assert event["line"] == "ToyControl/size: pass → fail (value 3 → 1, desired 3)"
+    assert event["line"] == "ToyControl/size: pass → fail (3 → 1)"
 
     with pytest.raises(SystemExit):
         main(["--db", db, "drift"])
