@@ -37,11 +37,9 @@ def turned_on(sim: Any) -> list[str]:
     for r in sim.request_log:
         body = r.body if isinstance(r.body, dict) else {}
         for config_id in RESTRICTED:
-            if r.method == "PATCH" and r.path.lower().endswith(
-                f"/authenticationmethodconfigurations/{config_id}".lower()
-            ):
-                if body.get("state") == "enabled":
-                    found.append(f"{r.method} {r.path}")
+            path = f"/authenticationmethodconfigurations/{config_id}".lower()
+            if r.method == "PATCH" and r.path.lower().endswith(path) and body.get("state") == "enabled":
+                found.append(f"{r.method} {r.path}")
         if r.path.endswith("/PasswordResetPolicies") and r.method == "PUT":
             for field in ("mobilePhoneOptionEnabled", "officePhoneOptionEnabled"):
                 if body.get(field):
