@@ -437,7 +437,7 @@ def assess(
 
         out = console()
         for run in runs:
-            print_run(out, run, details=details)
+            print_run(out, run, details=details, controls=state.plugins.controls)
         out.print()
         for run in runs:  # the last lines: one per tenant, with the exit code it alone would give
             out.print(summary_line(run, exit_code_of([run])), markup=False, highlight=False)
