@@ -289,6 +289,27 @@ class ControlResult:
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who acted in a run: the OS account and machine that ran it, and the identity its token names.
+
+    ``identity`` is what the tenant itself would log: an app registration's id for app-only
+    tokens (``app 1111…``) or the signed-in user's UPN for delegated ones; empty when no token
+    was issued (the run never reached the tenant).
+    """
+
+    os_user: str = ""
+    host: str = ""
+    identity: str = ""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {"os_user": self.os_user, "host": self.host, "identity": self.identity}
+
+    def __str__(self) -> str:
+        where = "@".join(p for p in (self.os_user, self.host) if p) or "unknown"
+        return f"{where} as {self.identity}" if self.identity else where
+
+
+@dataclass(frozen=True)
 class RunResult:
     """The outcome of one engine operation on one tenant, as recorded in history."""
 
@@ -299,6 +320,7 @@ class RunResult:
     started_at: datetime
     finished_at: datetime
     status: str = "completed"  # completed | failed | interrupted
+    actor: Actor | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -320,6 +342,7 @@ class RunResult:
             "status": self.status,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),
+            "actor": self.actor.to_dict() if self.actor else None,
             "controls": [c.to_dict() for c in self.controls],
         }
 
