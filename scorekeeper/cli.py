@@ -424,7 +424,7 @@ def assess(
         from scorekeeper.render import print_run
 
         for run in runs:
-            print_run(console(), run, details=details)
+            print_run(console(), run, details=details, controls=state.plugins.controls)
     sys.exit(exit_code_for(runs))
 
 

@@ -131,6 +131,7 @@ def plan_for(tenant: str, control: Control, findings: Iterable[Finding], setting
                 api=api,
                 title=title or finding.title,
                 steps=finding.steps,
+                consequence=str((finding.evidence or {}).get("consequence") or ""),
             )
         )
     return Plan(tenant=tenant, control=control.id, items=tuple(order_by_dependencies(items, control)))
