@@ -72,7 +72,7 @@ async def test_drift_command_lists_it(harness, tmp_path: Path, capsys: pytest.Ca
     toy_plugins.TENANTS["t1"]["size"] = 1
     [after] = await engine.assess(["t1"], scheduled=True)
     harness.store.detect_drift(after.run_id)
-    db = str(tmp_path / "history.db")
+    db = harness.store.url
 
     with pytest.raises(SystemExit) as ended:
         main(["--db", db, "drift", "--tenant", "t1", "--json"])
