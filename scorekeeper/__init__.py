@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from scorekeeper.controller import Controller, RegisterControl
 from scorekeeper.errors import RemediationBlocked, ScorekeeperError, WritesStopped
 from scorekeeper.hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec
+from scorekeeper.licensing import gate_by_licence
 from scorekeeper.model import (
     Attestation,
     Change,
@@ -33,6 +34,7 @@ from scorekeeper.model import (
     Status,
     Verification,
 )
+from scorekeeper.platform_changes import ChangeAhead, PlatformChange, changes_ahead
 from scorekeeper.reads import Read
 from scorekeeper.tenant import Assessment, ChangeRecorder, TenantContext
 from scorekeeper.writes import Part, Request
@@ -60,6 +62,7 @@ __all__ = [
     "Attestation",
     "BatchItem",
     "Change",
+    "ChangeAhead",
     "ChangeRecorder",
     "Control",
     "ControlResult",
@@ -71,6 +74,7 @@ __all__ = [
     "Part",
     "Plan",
     "PlanItem",
+    "PlatformChange",
     "PortalClient",
     "PortalError",
     "ProgressEvent",
@@ -90,6 +94,8 @@ __all__ = [
     "Verification",
     "WritesStopped",
     "__version__",
+    "changes_ahead",
+    "gate_by_licence",
     "hookimpl",
     "hookspec",
 ]

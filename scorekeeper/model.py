@@ -10,7 +10,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scorekeeper.platform_changes import PlatformChange
 
 #: A value read from or written to a tenant: anything ``json.dumps`` accepts.
 JSONValue = Any
@@ -29,6 +32,7 @@ class Status(enum.StrEnum):
     UNKNOWN = "unknown"  # could not be read (missing permission, no portal sign-in, throttled)
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"  # the plugin or the tenant failed unexpectedly
+    PENDING = "pending"  # the Secure Score has not caught up with settings that now pass (set by the engine)
 
     @property
     def symbol(self) -> str:
@@ -43,6 +47,7 @@ _SYMBOLS = {
     Status.UNKNOWN: "?",
     Status.NOT_APPLICABLE: "–",
     Status.ERROR: "!",
+    Status.PENDING: "⧗",
 }
 
 
@@ -118,6 +123,8 @@ class Control:
     config_model: type | None = None
     hookspec_version: int = 2  # scorekeeper.HOOKSPEC_VERSION when this was written
     plugin: str = ""
+    #: Dated changes Microsoft announced that can affect these settings (see scorekeeper.platform_changes).
+    platform_changes: tuple[PlatformChange, ...] = ()
 
     def setting(self, setting_id: str) -> Setting:
         """The setting with this id; ``KeyError`` names the control when there is none."""
@@ -189,6 +196,8 @@ class PlanItem:
     title: str = ""
     steps: tuple[str, ...] = ()
     undo: Change | None = None
+    #: What the write does to users beyond the fields it moves (from the finding's evidence "consequence").
+    consequence: str = ""
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -200,6 +209,7 @@ class PlanItem:
             "api": self.api,
             "steps": list(self.steps),
             "undo_of": self.undo.id if self.undo else None,
+            "consequence": self.consequence,
         }
 
 

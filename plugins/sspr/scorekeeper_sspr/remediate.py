@@ -159,22 +159,25 @@ class Remediation:
 
     async def method_configurations(self, item: PlanItem) -> bool:
         """One PATCH per method configuration, each recorded on its own: a refusal of the second
-        leaves the first recorded as applied, so rollback undoes exactly what was written."""
+        leaves the first recorded as applied, so rollback undoes exactly what was written.
+
+        Each body adds the wanted targets to the ones the configuration has (``config_patch``),
+        computed from the fresh read, so a group an admin enabled since the plan is kept."""
         target: dict[str, Any] = dict(item.desired or {})
-        policy = self.graph_value("methods_policy") or {}
+        policy = self.graph_value("methods_policy")
         current = rules.method_configurations(policy, list(target))
-        raw = {c.get("id"): c for c in policy.get("authenticationMethodConfigurations") or []}
         ok = True
         for config_id, wanted in target.items():
-            if wanted is None or rules.sticks(wanted, current.get(config_id)):
+            if wanted is None or rules.config_holds(wanted, current.get(config_id)):
                 continue
-            kind = rules.METHOD_CONFIG_TYPES[config_id]
-            before = {"@odata.type": kind, **{k: (raw.get(config_id) or {}).get(k) for k in wanted}}
+            raw = rules.config_of(policy, config_id) or {}
+            body, _ = rules.config_patch(config_id, wanted, raw)
+            before = {k: (v if k == "@odata.type" else raw.get(k)) for k, v in body.items()}
             change = await self.tenant.write(
                 item.setting,
                 "PATCH",
                 f"{METHODS_POLICY}/authenticationMethodConfigurations/{config_id}",
-                {"@odata.type": kind, **wanted},
+                body,
                 before=before,
                 resource={"type": "authenticationMethodConfiguration", "id": config_id},
             )
