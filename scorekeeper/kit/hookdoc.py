@@ -71,8 +71,15 @@ _COMMENT = re.compile(r"^\s+(\w+)\s*(?::[^=#]*)?(?:=[^#]*)?#\s*(.+)$")
 def markdown(text: str | None) -> str:
     """A reST docstring as Markdown: dedented, roles and double backticks turned into code spans."""
     cleaned = inspect.cleandoc(text or "")
-    cleaned = _ROLE.sub(lambda m: f"`{m.group(1)}`", cleaned)
-    return _LITERAL.sub(lambda m: f"`{m.group(1)}`", cleaned)
+    parts = re.split(r"(```.*?```)", cleaned, flags=re.DOTALL)  # fenced code stays as written
+    return "".join(
+        part if part.startswith("```") else _LITERAL.sub(lambda m: f"`{m.group(1)}`", _ROLE.sub(_code, part))
+        for part in parts
+    )
+
+
+def _code(match: re.Match[str]) -> str:
+    return f"`{match.group(1)}`"
 
 
 class _Annotation(str):
