@@ -8,7 +8,6 @@ Heavy modules (msgraph, textual, the plugins) are imported inside commands so th
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -116,18 +115,36 @@ def exit_code_for(runs: list[RunResult]) -> int:
     An unreachable tenant, an expired portal sign-in or a missing permission leaves settings
     ``unknown``: a script must not read that as a clean bill of health.
     """
-    from scorekeeper.model import Status
-
     if any(r.failed for r in runs):
         return EXIT_FAIL
-    unassessed = sum(
-        1 for r in runs for f in r.findings if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
-    )
-    if unassessed or any(r.status != "completed" or any(c.error for c in r.controls) for r in runs):
-        what = f"{unassessed} setting(s) could not be assessed" if unassessed else "a run did not complete"
-        click.echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
-        return EXIT_ERROR
-    return EXIT_OK
+    return EXIT_ERROR if not_assessed(runs) else EXIT_OK
+
+
+def not_assessed(runs: list[RunResult], *, detail: bool = False) -> bool:
+    """Whether something in ``runs`` could not be assessed; if so, says what on stderr.
+
+    The one judgement of "could not assess" the commands share: a setting left ``unknown`` or
+    ``error`` (and not excepted), a control whose plugin failed, a run that did not complete.
+    ``detail`` names each unread setting and why (``plan`` and ``remediate``, where the admin is
+    about to act on the result).
+    """
+    from scorekeeper.model import Status
+
+    unread = [
+        (r.tenant, c.control, f)
+        for r in runs
+        for c in r.controls
+        for f in c.findings
+        if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
+    ]
+    if not unread and all(r.status == "completed" and not any(c.error for c in r.controls) for r in runs):
+        return False
+    what = f"{len(unread)} setting(s) could not be assessed" if unread else "a run did not complete"
+    click.echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
+    if detail:
+        for tenant, control, finding in unread:
+            click.echo(f"  could not read {tenant}/{control}/{finding.setting}: {finding.reason}", err=True)
+    return True
 
 
 @contextmanager
@@ -164,7 +181,41 @@ def progress_bar(enabled: bool) -> Iterator[Callable[..., None] | None]:
 
 
 def run_async(coro: Any) -> Any:
-    return asyncio.run(coro)
+    """Run a read-only operation; SIGINT/SIGTERM stop it at once (exit 130/143, see ``signals.py``)."""
+    from scorekeeper.signals import stop_on_signals
+
+    with stop_on_signals() as stop:
+        return stop.run(coro)
+
+
+def run_writing(engine: Engine, tenant: str, kind: str, coro: Any) -> tuple[Any, int | None]:
+    """Run an operation that writes; a signal closes the engine's write gate instead of cancelling.
+
+    Returns the result and the exit code the signal asks for (``None`` when none came).
+    """
+    from scorekeeper.signals import Interrupted, stop_on_signals
+
+    with stop_on_signals(engine.write_gate) as stop:
+        try:
+            result = stop.run(coro)
+        except Interrupted as exc:  # the write in flight outlived the grace period, or a second signal
+            run = engine.store.latest_run(tenant, kind)
+            undo = f"; undo with: scorekeeper rollback {run.id}" if run is not None and kind == "remediate" else ""
+            raise Interrupted(exc.signum, f"{exc}: cancelled before the write in flight finished{undo}") from None
+    return result, stop.exit_code
+
+
+@contextmanager
+def writer_lease(state: State, tenant: str, purpose: str) -> Iterator[None]:
+    """Hold the tenant's writer lease (``scorekeeper/lease.py``); another writer is one line and exit 1."""
+    from scorekeeper.lease import LeaseHeld
+    from scorekeeper.lease import writer_lease as lease
+
+    try:
+        with lease(state.store, tenant, purpose):
+            yield
+    except LeaseHeld as exc:
+        raise Failure(str(exc), exc.exit_code) from None
 
 
 def confirm_or_abort(what: str, yes: bool) -> None:
@@ -400,13 +451,15 @@ def plan(state: State, tenant: str, control_ids: tuple[str, ...], settings: tupl
         run, plans = _plan(state, tenant, control_ids, settings, on_progress)
     if as_json:
         emit_json({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
-        return
+        sys.exit(EXIT_ERROR if not_assessed([run], detail=True) else EXIT_OK)
     from scorekeeper.render import print_plans
 
     if not plans:
         console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
-        return
-    print_plans(console(), plans)
+    else:
+        print_plans(console(), plans)
+    # A plan built on settings that could not be read is no all-clear, even when it is empty.
+    sys.exit(EXIT_ERROR if not_assessed([run], detail=True) else EXIT_OK)
 
 
 @cli.command()
@@ -423,19 +476,27 @@ def remediate(
     from scorekeeper.render import print_plans, print_run
 
     out = console(err=as_json)
-    with progress_bar(not as_json) as on_progress:
-        run, plans = _plan(state, tenant, control_ids, settings, on_progress)
-    automated = sum(len(p.automated) for p in plans)
-    if plans:
-        print_plans(out, plans)
-    if not automated:
-        out.print(f"No automated change to make in {tenant}.")
-        if as_json:
-            emit_json({"plan_run_id": run.run_id, "changes": [], "verification": []})
-        return
-    confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
-    with progress_bar(not as_json) as on_progress:
-        result = run_async(state.engine(on_progress).remediate(tenant, plans, parent_run_id=run.run_id))
+    state.config.tenant(tenant)
+    # The lease is taken before planning: a plan made while another process writes would be stale.
+    with writer_lease(state, tenant, "remediate"):
+        with progress_bar(not as_json) as on_progress:
+            run, plans = _plan(state, tenant, control_ids, settings, on_progress)
+        unread = not_assessed([run], detail=True)
+        automated = sum(len(p.automated) for p in plans)
+        if plans:
+            print_plans(out, plans)
+        if not automated:
+            out.print(f"No automated change to make in {tenant}.")
+            if as_json:
+                emit_json({"plan_run_id": run.run_id, "changes": [], "verification": []})
+            sys.exit(EXIT_ERROR if unread else EXIT_OK)
+        confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
+        with progress_bar(not as_json) as on_progress:
+            engine = state.engine(on_progress)
+            remediation = engine.remediate(tenant, plans, parent_run_id=run.run_id)
+            result, stopped = run_writing(engine, tenant, "remediate", remediation)
+    if stopped is not None:
+        _stopped(out, result, stopped)
     if as_json:
         emit_json(
             {
@@ -449,7 +510,22 @@ def remediate(
     else:
         print_run(out, result)
         out.print(f"Undo with: scorekeeper rollback {result.run_id}")
-    sys.exit(EXIT_ERROR if result.status == "failed" else exit_code_for([result]))
+    if result.status == "failed" or unread:
+        sys.exit(EXIT_ERROR)
+    sys.exit(exit_code_for([result]))
+
+
+def _stopped(out: Console, result: RunResult, code: int) -> NoReturn:
+    """A write operation stopped by a signal: what is recorded, how to undo it, exit 130/143."""
+    from scorekeeper.render import print_run
+
+    print_run(out, result)
+    click.echo(
+        f"interrupted: run {result.run_id} stopped before it finished ({len(result.changes)} change(s) recorded); "
+        f"undo with: scorekeeper rollback {result.run_id}",
+        err=True,
+    )
+    sys.exit(code)
 
 
 @cli.command()
@@ -493,17 +569,25 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
     from scorekeeper.render import print_plans, print_run
 
     engine = state.engine()
-    try:
-        tenant, plans = engine.rollback_plans(run_id)
-    except EngineError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from None
+    run = state.store.get_run(run_id)
+    if run is None:
+        raise Failure(f"no run {run_id} in history", EXIT_USAGE)
     out = console(err=as_json)
-    print_plans(out, plans)
-    confirm_or_abort(f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes)
-    with progress_bar(not as_json) as on_progress:
-        if on_progress:
-            engine.on_progress = on_progress
-        result = run_async(engine.rollback(run_id, plans))
+    with writer_lease(state, run.tenant, "rollback"):
+        try:
+            tenant, plans = engine.rollback_plans(run_id)
+        except EngineError as exc:
+            raise Failure(str(exc), EXIT_USAGE) from None
+        print_plans(out, plans)
+        confirm_or_abort(
+            f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes
+        )
+        with progress_bar(not as_json) as on_progress:
+            if on_progress:
+                engine.on_progress = on_progress
+            result, stopped = run_writing(engine, tenant, "rollback", engine.rollback(run_id, plans))
+    if stopped is not None:
+        _stopped(out, result, stopped)
     if as_json:
         emit_json(result.to_dict())
     else:
@@ -696,10 +780,17 @@ def demo(state: State, keep: bool) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI, turning every expected error into one line and an exit code."""
+    from scorekeeper.signals import Interrupted, raise_on_sigterm
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    raise_on_sigterm()
     try:
         cli.main(args=args, prog_name="scorekeeper", standalone_mode=False)
+    except Interrupted as exc:  # nothing was left half-done: the engine recorded the run as interrupted
+        _fail(f"{exc}; stopped (history records what was done)", exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted by SIGINT; stopped (history records what was done)", 130)
     except click.exceptions.Abort:
         _fail("aborted", EXIT_USAGE)
     except click.ClickException as exc:
@@ -723,7 +814,7 @@ def _classify(exc: Exception) -> tuple[str, int]:
         where = f"{exc.source}: " if exc.source else ""
         return where + "; ".join(exc.problems), EXIT_USAGE
     name = type(exc).__name__
-    if name in ("StoreError", "EngineError", "AuthError", "PlanViolation"):
+    if name in ("StoreError", "EngineError", "AuthError", "PlanViolation", "LeaseHeld", "WritesStopped"):
         return str(exc), EXIT_ERROR
     return f"unexpected {name}: {exc} (run with --debug for the traceback)", EXIT_ERROR
 

@@ -348,10 +348,31 @@ def test_interrupt_stale_runs_spares_live_processes(store: HistoryStore, db_path
     assert store.interrupt_stale_runs() == 0
 
 
-def test_interrupt_stale_runs_from_another_host_only_when_old(store: HistoryStore, db_path: Path) -> None:
+def test_a_run_from_another_host_is_interrupted_when_its_heartbeat_stops(store: HistoryStore, db_path: Path) -> None:
     run_id = store.start_run("contoso", "assess", controls=[SSPR])
     with sqlite3.connect(db_path) as raw:  # as if a scheduler on another machine had started it
-        raw.execute("UPDATE runs SET host = 'elsewhere', pid = 1 WHERE id = ?", (run_id,))
+        raw.execute(
+            "UPDATE runs SET host = 'elsewhere', pid = 1, process_key = 'other-boot/pid:[1]' WHERE id = ?", (run_id,)
+        )
+    store.heartbeat.remove_run(run_id)  # that machine's process beats, not ours
+
+    assert store.interrupt_stale_runs() == 0  # its heartbeat is fresh: alive, wherever it runs
+    with sqlite3.connect(db_path) as raw:  # ... and then that machine went silent for 5 intervals
+        raw.execute("UPDATE runs SET heartbeat_at = datetime(heartbeat_at, '-50 seconds') WHERE id = ?", (run_id,))
+    assert store.interrupt_stale_runs() == 1
+    [run] = store.runs()
+    assert run.status == "interrupted"
+    assert "no heartbeat for 5" in run.error and "pid 1 on elsewhere" in run.error
+
+
+def test_a_run_recorded_before_heartbeats_is_interrupted_only_when_old(store: HistoryStore, db_path: Path) -> None:
+    run_id = store.start_run("contoso", "assess", controls=[SSPR])
+    with sqlite3.connect(db_path) as raw:
+        raw.execute(
+            "UPDATE runs SET host = 'elsewhere', pid = 1, process_key = '', heartbeat_at = NULL,"
+            " heartbeat_seconds = NULL WHERE id = ?",
+            (run_id,),
+        )
 
     assert store.interrupt_stale_runs() == 0
     assert store.interrupt_stale_runs(older_than=timedelta(hours=1)) == 0
