@@ -9,6 +9,7 @@ Heavy modules (msgraph, textual, the plugins) are imported inside commands so th
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -34,6 +35,9 @@ EPILOG = (
     "Exit codes: 0 every setting assessed and none fails, 3 a setting fails, 1 a setting could not be"
     " assessed (unknown/error) or another error, 2 usage or config error."
 )
+
+
+NOTHING_CHANGED = "not confirmed: nothing was changed"
 
 
 class Failure(Exception):
@@ -85,9 +89,22 @@ class State:
             from scorekeeper.store import HistoryStore
 
             url = self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
+            if url and "://" not in url:  # a path: never create an empty database somewhere unexpected
+                folder = Path(url).expanduser().parent
+                if not folder.is_dir():
+                    raise Failure(
+                        f"history database {url}: folder {folder} does not exist (create it or fix the path)",
+                        EXIT_USAGE,
+                    )
             self._store = HistoryStore.open(url)
             self._store.interrupt_stale_runs()  # runs left "running" by a process that died
         return self._store
+
+    def preflight(self, tenants: list[str] | tuple[str, ...] = ()) -> None:
+        """What ``config check`` would refuse stops here: before a tenant is read or history is opened."""
+        from scorekeeper.configcheck import preflight
+
+        preflight(self.config, self.plugins, tenants)
 
     def engine(self, on_progress: Callable[..., None] | None = None) -> Engine:
         from scorekeeper.engine import Engine
@@ -226,7 +243,7 @@ def confirm_or_abort(what: str, yes: bool) -> None:
     if not sys.stdin.isatty():
         raise Failure(f"refusing to {what} without confirmation: run in a terminal or pass --yes", EXIT_USAGE)
     if not click.confirm(f"{what}?", default=False):
-        raise Failure("aborted: nothing was written", EXIT_OK)
+        raise Failure(NOTHING_CHANGED, EXIT_ERROR)
 
 
 class LazyGroup(click.Group):
@@ -287,9 +304,28 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None, debug: bool
     """Raise Microsoft Secure Score: assess, remediate and verify controls in your tenants."""
     ctx.obj = State(config_path, db, debug)
     if debug:
-        import logging
-
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("scorekeeper.engine").setLevel(logging.NOTSET)
+    else:
+        _quiet_logging()
+
+
+class _OneLineHandler(logging.Handler):
+    """``warning: message`` on the current stderr, without the traceback (that is what ``--debug`` is for)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0], err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _quiet_logging() -> None:
+    """Warnings as one line each; the engine's per-control errors stay out (the output shows them)."""
+    root = logging.getLogger()
+    if not any(isinstance(h, _OneLineHandler) for h in root.handlers):
+        root.addHandler(_OneLineHandler(logging.WARNING))
+    logging.getLogger("scorekeeper.engine").setLevel(logging.CRITICAL)
 
 
 # --------------------------------------------------------------------------- inventory
@@ -430,6 +466,7 @@ def assess(
 ) -> None:
     """Read the tenant and report every setting; never writes."""
     names = state.config.select_tenants(tenant_names, group_names, all_tenants)
+    state.preflight(names)
     with progress_bar(not as_json) as on_progress:
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
     if as_json:
@@ -438,7 +475,7 @@ def assess(
         from scorekeeper.render import print_run
 
         for run in runs:
-            print_run(console(), run, details=details)
+            print_run(console(), run, details=details, controls=state.plugins.controls)
     sys.exit(exit_code_for(runs))
 
 
@@ -446,6 +483,7 @@ def _plan(
     state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], on_progress: Any
 ) -> tuple[RunResult, list[Plan]]:
     state.config.tenant(tenant)
+    state.preflight([tenant])
     run, plans = run_async(state.engine(on_progress).plan(tenant, control_ids, set(settings) or None))
     broken = [f"{r.control}: {r.error}" for r in run.controls if r.error]
     if broken:  # a plan built on a failed assessment would silently leave those controls out
@@ -471,7 +509,9 @@ def plan(
     from scorekeeper.render import print_plans
 
     found, runs = [], []
-    for tenant in state.config.select_tenants(tenant_names, group_names):
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight(tenants)
+    for tenant in tenants:
         with progress_bar(not as_json) as on_progress:
             run, plans = _plan(state, tenant, control_ids, settings, on_progress)
         runs.append(run)
@@ -506,6 +546,7 @@ def remediate(
 ) -> None:
     """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
     tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight(tenants)  # every tenant's credentials before the first one is written to
     outputs, codes = [], []
     for tenant in tenants:
         output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
@@ -591,6 +632,7 @@ def verify(
     state: State, run_id: int | None, tenant_names: tuple[str, ...], group_names: tuple[str, ...], as_json: bool
 ) -> None:
     """Read back every setting a remediation (or rollback) changed."""
+    state.preflight()
     if run_id is not None:
         run_ids = [run_id]
     else:
@@ -779,6 +821,7 @@ def attest(
     from scorekeeper.model import Attestation
 
     tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight()
     control = state.engine().select([control_id])[0]
     if setting not in control.setting_ids:
         raise Failure(
@@ -810,25 +853,28 @@ def config_group() -> None:
 @config_group.command("check")
 @pass_state
 def config_check(state: State) -> None:
-    """Validate the config and every control's settings; list all problems at once."""
-    from scorekeeper.config import ConfigError
-    from scorekeeper.engine import control_problems, override_problems
+    """Validate everything in one pass: the file, control settings, exceptions, credentials, notifications.
 
-    try:
-        problems = state.engine().check()
-        source = str(state.config.source or "no config file (built-in demo tenant only)")
-    except ConfigError as exc:  # the file itself is wrong: still check the control tables it has
-        problems = [
-            *exc.problems,
-            *control_problems(state.plugins, exc.controls),
-            *override_problems(state.plugins, exc.controls, exc.overrides),
-        ]
-        source = str(exc.source or state.config_path or "config")
-    if problems:
-        for problem in problems:
+    Credential references are checked (a variable set, a file readable, a certificate that parses)
+    without printing any value and without contacting a tenant. Expired exceptions are warnings.
+    """
+    from datetime import date
+
+    from scorekeeper.configcheck import check_all
+
+    report = check_all(state.config_path, state.plugins, data_dir=state.data_dir, today=date.today())
+    source = str(report.source or state.config_path or "no config file (built-in demo tenant only)")
+    for warning in report.warnings:
+        click.echo(f"{source}: warning: {warning}", err=True)
+    if report.problems:
+        for problem in report.problems:
             click.echo(f"{source}: {problem}", err=True)
-        raise Failure(f"{len(problems)} problem(s) in the configuration", EXIT_USAGE)
-    click.echo(f"{source}: OK — {len(state.config.tenants)} tenant(s), {len(state.plugins.controls)} control(s)")
+        raise Failure(f"{len(report.problems)} problem(s) in the configuration", EXIT_USAGE)
+    assert report.config is not None
+    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    click.echo(
+        f"{source}: OK — {len(report.config.tenants)} tenant(s), {len(state.plugins.controls)} control(s){warned}"
+    )
 
 
 def _register_config_show() -> None:
@@ -876,8 +922,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI, turning every expected error into one line and an exit code."""
     from scorekeeper.signals import Interrupted, raise_on_sigterm
 
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    args = _debug_first(sys.argv[1:] if argv is None else argv)
+    debug = args[:1] == ["--debug"]
     raise_on_sigterm()
     try:
         cli.main(args=args, prog_name="scorekeeper", standalone_mode=False)
@@ -885,8 +931,8 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(f"{exc}; stopped (history records what was done)", exc.exit_code)
     except KeyboardInterrupt:
         _fail("interrupted by SIGINT; stopped (history records what was done)", 130)
-    except click.exceptions.Abort:
-        _fail("aborted", EXIT_USAGE)
+    except click.exceptions.Abort:  # Ctrl-C or end of input at a prompt, before anything ran
+        _fail(NOTHING_CHANGED.replace("not confirmed", "interrupted"), EXIT_ERROR)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
@@ -895,8 +941,23 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:
         if debug:
             raise
+        from scorekeeper.configcheck import CredentialError
+
+        if isinstance(exc, CredentialError):  # one line per tenant, not one per setting
+            for line in exc.lines:
+                click.echo(f"error: {line}", err=True)
+            sys.exit(EXIT_USAGE)
         _fail(*_classify(exc))
     sys.exit(EXIT_OK)
+
+
+def _debug_first(args: list[str]) -> list[str]:
+    """``--debug`` is accepted anywhere on the line (the error message says "run with --debug")."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return list(args)
+    rest = [a for i, a in enumerate(args) if not (a == "--debug" and i < end)]
+    return ["--debug", *rest]
 
 
 def _classify(exc: Exception) -> tuple[str, int]:

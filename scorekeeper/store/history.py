@@ -20,7 +20,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scorekeeper.model import Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
+from scorekeeper.actor import local_actor
+from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
 from scorekeeper.store import convert, db
 from scorekeeper.store.drift import dropped_scores, regressed_settings
 from scorekeeper.store.heartbeat import Heartbeat
@@ -55,6 +56,7 @@ class HistoryStore:
         """Wrap an engine whose schema is already at head; use :meth:`open` unless you migrated yourself."""
         self._engine = engine
         self._write_engine = engine.execution_options(**{db.WRITE_OPTION: True})
+        self._os_user = local_actor().os_user
         self.heartbeat = Heartbeat(self._write)
         self.leases = LeaseTable(self)
 
@@ -112,12 +114,15 @@ class HistoryStore:
         scheduled: bool = False,
         parent_run_id: int | None = None,
         tenant_id: str = "",
+        actor: Actor | None = None,
     ) -> int:
         """Record that a run began (status ``running``) and return its id.
 
         ``parent_run_id`` is the run a ``verify`` or ``rollback`` refers to. The process is
         recorded and the run's heartbeat kept fresh until :meth:`finish_run`, so that
         :meth:`interrupt_stale_runs` can tell a dead run from a live one.
+        ``actor`` says who acted (this process's OS user when not given); the token's identity
+        is usually known only later, see :meth:`record_identity`.
         """
         if kind not in RUN_KINDS:
             raise StoreError(f"unknown run kind {kind!r}; expected one of {', '.join(RUN_KINDS)}")
@@ -136,7 +141,9 @@ class HistoryStore:
                 controls=list(controls),
                 started_at=now,
                 pid=me.pid,
-                host=me.host,
+                host=(actor.host if actor and actor.host else me.host),
+                os_user=(actor.os_user if actor and actor.os_user else self._os_user),
+                identity=actor.identity if actor else "",
                 process_key=me.key,
                 heartbeat_at=now,
                 heartbeat_seconds=self.heartbeat.interval,
@@ -147,6 +154,19 @@ class HistoryStore:
             run_id = row.id
         self.heartbeat.add_run(run_id)
         return run_id
+
+    def record_identity(self, run_id: int, identity: str) -> None:
+        """Record the identity the tenant's token named for a run (``app <appid>`` or a UPN)."""
+        if not identity:
+            return
+        with self._write() as session:
+            session.execute(update(RunRow).where(RunRow.id == run_id).values(identity=identity))
+
+    def run_actor(self, run_id: int) -> Actor | None:
+        """Who acted in a run (OS user, host, token identity); ``None`` for an unknown run."""
+        with self._read() as session:
+            row = session.get(RunRow, run_id)
+            return _actor(row) if row is not None else None
 
     def finish_run(self, run_id: int, status: str = "completed", error: str = "") -> None:
         """Close a run with its final status (``completed``, ``failed`` or ``interrupted``)."""
@@ -251,6 +271,7 @@ class HistoryStore:
             started_at=run.started_at,
             finished_at=run.finished_at or run.started_at,
             status=run.status,
+            actor=_actor(run),
         )
 
     def runs(
@@ -598,6 +619,10 @@ def _drift_row(event: DriftEvent, at: datetime | None = None) -> DriftEventRow:
     )
 
 
+def _actor(row: RunRow) -> Actor:
+    return Actor(os_user=row.os_user or "", host=row.host or "", identity=row.identity or "")
+
+
 def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:
     assert row.id is not None
     return RunSummary(
@@ -612,6 +637,7 @@ def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:
         parent_run_id=row.parent_run_id,
         controls=tuple(row.controls or ()),
         error=row.error,
+        actor=_actor(row),
     )
 
 

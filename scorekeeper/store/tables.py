@@ -84,6 +84,7 @@ class RunRow(SQLModel, table=True):
     heartbeat is older than a few intervals is dead wherever it ran (another host, a container
     whose PID 1 never exits), and ``interrupt_stale_runs`` marks it ``interrupted`` — see
     ``scorekeeper/store/liveness.py``.
+    ``os_user``, ``host`` and ``identity`` together say who acted (:class:`scorekeeper.model.Actor`).
     """
 
     __tablename__ = "runs"
@@ -109,6 +110,11 @@ class RunRow(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     pid: int | None = Field(default=None, nullable=True)
     host: str = Field(default="", sa_type=String, nullable=False)
+    # Who acted (migration 0003): the OS account that ran the process on ``host``, and the
+    # identity the tenant's token named (``app <appid>`` or a UPN); "" when unknown.
+    os_user: str = Field(default="", sa_type=String, nullable=False)
+    identity: str = Field(default="", sa_type=String, nullable=False)
+    # Liveness (migration 0004): see liveness.py.
     process_key: str = Field(default="", sa_type=String, nullable=False)
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     heartbeat_seconds: float | None = Field(default=None, nullable=True)
@@ -323,7 +329,7 @@ class ExceptionNoticeRow(SQLModel, table=True):
 ALL_TABLES += (ScheduleRow, ExceptionNoticeRow)
 
 
-# --------------------------------------------------------------------------- writer leases (migration 0003)
+# --------------------------------------------------------------------------- writer leases (migration 0004)
 class TenantLeaseRow(SQLModel, table=True):
     """Who may write to a tenant right now: at most one row per tenant, across processes and hosts.
 
