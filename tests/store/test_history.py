@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from scorekeeper.model import (
     Attestation,
@@ -151,22 +151,40 @@ def test_changes_round_trip_in_write_order(store: HistoryStore) -> None:
     assert run is not None and [c.id for c in run.changes] == [first, second]
 
 
-def test_change_started_is_committed_before_the_write(store: HistoryStore, db_path: Path) -> None:
+def _other_connection(store: HistoryStore) -> Any:
+    """A second engine on the same database (SQLite file or PostgreSQL), as another process would have."""
+    from scorekeeper.store.db import create_store_engine
+
+    return create_store_engine(store.url)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read raw: text on SQLite, already decoded by psycopg on PostgreSQL."""
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_change_started_is_committed_before_the_write(store: HistoryStore) -> None:
     run_id = store.start_run("contoso", "remediate", controls=[SSPR])
     change_id = store.change_started(
         run_id, SSPR, Change("notify_users", False, None, Outcome.SKIPPED, error="pending")
     )
+    other = _other_connection(store)
+    query = text("SELECT setting, before, outcome, finished_at IS NOT NULL FROM changes WHERE id = :id")
+    try:
+        with other.connect() as connection:  # a second connection sees it before change_finished
+            row = connection.execute(query, {"id": change_id}).one()
+        assert (row[0], _json(row[1]), row[2], bool(row[3])) == ("notify_users", False, "skipped", False)
 
-    with sqlite3.connect(db_path) as other:  # a second connection sees it before change_finished
-        row = other.execute(
-            "SELECT setting, before, outcome, finished_at FROM changes WHERE id = ?", (change_id,)
-        ).fetchone()
-    assert row == ("notify_users", "false", "skipped", None)
-
-    store.change_finished(Change("notify_users", False, True, Outcome.APPLIED, id=change_id))
-    with sqlite3.connect(db_path) as other:
-        done = other.execute("SELECT after, outcome, finished_at IS NOT NULL FROM changes WHERE id = ?", (change_id,))
-        assert done.fetchone() == ("true", "applied", 1)
+        store.change_finished(Change("notify_users", False, True, Outcome.APPLIED, id=change_id))
+        with other.connect() as connection:
+            done = connection.execute(
+                text("SELECT after, outcome, finished_at IS NOT NULL FROM changes WHERE id = :id"), {"id": change_id}
+            ).one()
+        assert (_json(done[0]), done[1], bool(done[2])) == (True, "applied", True)
+    finally:
+        other.dispose()
 
 
 def test_change_finished_needs_a_known_id(store: HistoryStore) -> None:
@@ -207,7 +225,7 @@ def test_runs_listing_filters_pages_and_counts(store: HistoryStore) -> None:
     assert [r.id for r in store.runs("contoso", kind="assess")] == [a2, a1]
     assert [r.id for r in store.runs(limit=2, offset=1)] == [rem, f1]
     by_id = {r.id: r for r in store.runs()}
-    assert by_id[a1].counts == {"pass": 1, "fail": 2, "manual": 0, "unknown": 0, "not_applicable": 0, "error": 0}
+    assert by_id[a1].counts == {"pass": 1, "fail": 2, "manual": 0, "unknown": 0, "not_applicable": 0, "error": 0, "pending": 0}
     assert by_id[a1].total == 3
     assert by_id[rem].parent_run_id == a1 and by_id[rem].status == "running" and by_id[rem].finished_at is None
 
@@ -327,11 +345,11 @@ def test_overview_statement_count_does_not_grow_with_tenants(store: HistoryStore
     assert statements() == few
 
 
-def test_interrupt_stale_runs_spares_live_processes(store: HistoryStore, db_path: Path) -> None:
+def test_interrupt_stale_runs_spares_live_processes(store: HistoryStore) -> None:
     from .helpers import spawn
 
     mine = store.start_run("contoso", "assess", controls=[SSPR])
-    worker = spawn("abandon", str(db_path), "contoso")
+    worker = spawn("abandon", store.url, "contoso")
     out, err = worker.communicate(timeout=60)
     assert worker.returncode == 0, err
     import json
@@ -348,31 +366,34 @@ def test_interrupt_stale_runs_spares_live_processes(store: HistoryStore, db_path
     assert store.interrupt_stale_runs() == 0
 
 
-def test_a_run_from_another_host_is_interrupted_when_its_heartbeat_stops(store: HistoryStore, db_path: Path) -> None:
+def _set_run(store: HistoryStore, run_id: int, **values: Any) -> None:
+    """Change a run's row directly, as another process (or another machine) would have written it."""
+    from sqlalchemy import update
+
+    from scorekeeper.store.tables import RunRow
+
+    with store._write() as session:
+        session.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+
+
+def test_a_run_from_another_host_is_interrupted_when_its_heartbeat_stops(store: HistoryStore) -> None:
     run_id = store.start_run("contoso", "assess", controls=[SSPR])
-    with sqlite3.connect(db_path) as raw:  # as if a scheduler on another machine had started it
-        raw.execute(
-            "UPDATE runs SET host = 'elsewhere', pid = 1, process_key = 'other-boot/pid:[1]' WHERE id = ?", (run_id,)
-        )
     store.heartbeat.remove_run(run_id)  # that machine's process beats, not ours
+    _set_run(store, run_id, host="elsewhere", pid=1, process_key="other-boot/pid:[1]")
 
     assert store.interrupt_stale_runs() == 0  # its heartbeat is fresh: alive, wherever it runs
-    with sqlite3.connect(db_path) as raw:  # ... and then that machine went silent for 5 intervals
-        raw.execute("UPDATE runs SET heartbeat_at = datetime(heartbeat_at, '-50 seconds') WHERE id = ?", (run_id,))
+    # ... and then that machine went silent for 5 intervals
+    _set_run(store, run_id, heartbeat_at=datetime.now(UTC) - timedelta(seconds=50))
     assert store.interrupt_stale_runs() == 1
     [run] = store.runs()
     assert run.status == "interrupted"
-    assert "no heartbeat for 5" in run.error and "pid 1 on elsewhere" in run.error
+    assert "no heartbeat for 50 s" in run.error and "pid 1 on elsewhere" in run.error
 
 
-def test_a_run_recorded_before_heartbeats_is_interrupted_only_when_old(store: HistoryStore, db_path: Path) -> None:
+def test_a_run_recorded_before_heartbeats_is_interrupted_only_when_old(store: HistoryStore) -> None:
     run_id = store.start_run("contoso", "assess", controls=[SSPR])
-    with sqlite3.connect(db_path) as raw:
-        raw.execute(
-            "UPDATE runs SET host = 'elsewhere', pid = 1, process_key = '', heartbeat_at = NULL,"
-            " heartbeat_seconds = NULL WHERE id = ?",
-            (run_id,),
-        )
+    store.heartbeat.remove_run(run_id)
+    _set_run(store, run_id, host="elsewhere", pid=1, process_key="", heartbeat_at=None, heartbeat_seconds=None)
 
     assert store.interrupt_stale_runs() == 0
     assert store.interrupt_stale_runs(older_than=timedelta(hours=1)) == 0

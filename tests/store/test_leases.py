@@ -4,25 +4,36 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from scorekeeper.lease import LeaseHeld, held_lease, writer_lease
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.leases import LeaseHolder
 from scorekeeper.store.liveness import ProcessIdentity
+from scorekeeper.store.tables import RunRow, TenantLeaseRow
 
 from .helpers import release_all, spawn, wait_ready
 
 ELSEWHERE = ProcessIdentity("host-b", 4242, "other-boot/pid:[4026531836]")
 
 
-def _age(db_path: Path, seconds: int) -> None:
+def _set(store: HistoryStore, table: Any, **values: Any) -> None:
+    """Write rows directly, as another process would have (works on SQLite and PostgreSQL)."""
+    with store._write() as session:
+        session.execute(update(table).values(**values))
+
+
+def _ago(seconds: float) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=seconds)
+
+
+def _age(store: HistoryStore, seconds: float) -> None:
     """As if the holder had not beaten for ``seconds``."""
-    with sqlite3.connect(db_path) as raw:
-        raw.execute(f"UPDATE tenant_leases SET heartbeat_at = datetime(heartbeat_at, '-{seconds} seconds')")
+    _set(store, TenantLeaseRow, heartbeat_at=_ago(seconds))
 
 
 def test_a_second_writer_is_refused_with_the_holders_line(store: HistoryStore) -> None:
@@ -60,17 +71,16 @@ def test_a_lease_is_reentrant_in_one_process_and_per_tenant(store: HistoryStore)
     assert store.leases.all() == []
 
 
-def test_a_dead_holders_lease_is_taken_over_and_its_run_interrupted(store: HistoryStore, db_path: Path) -> None:
+def test_a_dead_holders_lease_is_taken_over_and_its_run_interrupted(store: HistoryStore) -> None:
     run_id = store.start_run("contoso", "remediate", controls=["X"])
     store.heartbeat.remove_run(run_id)
     assert store.leases.try_acquire("contoso", "tok-dead", "remediate", ELSEWHERE, 10.0).acquired
     assert store.leases.attach_run("contoso", "tok-dead", run_id)
-    with sqlite3.connect(db_path) as raw:
-        raw.execute("UPDATE runs SET process_key = 'other', heartbeat_at = datetime(heartbeat_at, '-60 seconds')")
+    _set(store, RunRow, process_key="other", heartbeat_at=_ago(60))
     with pytest.raises(LeaseHeld), writer_lease(store, "contoso", "rollback"):  # a fresh lease: alive
         pass
 
-    _age(db_path, 60)  # four intervals of 10 s without a beat: dead
+    _age(store, 60)  # four intervals of 10 s without a beat: dead
     with writer_lease(store, "contoso", "rollback") as lease:
         holder = store.leases.holder("contoso")
         assert holder is not None and holder.token == lease.token and holder.purpose == "rollback"
@@ -78,18 +88,15 @@ def test_a_dead_holders_lease_is_taken_over_and_its_run_interrupted(store: Histo
     assert run.status == "interrupted" and "no heartbeat" in run.error
 
 
-def test_take_over_is_a_compare_and_swap_on_what_was_read(
-    store: HistoryStore, db_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_take_over_is_a_compare_and_swap_on_what_was_read(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """A holder that beats between our read and our update keeps its lease."""
     assert store.leases.try_acquire("contoso", "tok-old", "remediate", ELSEWHERE, 10.0).acquired
-    _age(db_path, 60)
+    _age(store, 60)
     read = store.leases.holder
 
     def read_then_the_holder_beats(tenant: str) -> LeaseHolder | None:
         seen = read(tenant)
-        with sqlite3.connect(db_path) as raw:
-            raw.execute("UPDATE tenant_leases SET heartbeat_at = strftime('%Y-%m-%d %H:%M:%f000', 'now')")
+        _age(store, 0)
         return seen
 
     monkeypatch.setattr(store.leases, "holder", read_then_the_holder_beats)
@@ -103,36 +110,32 @@ def test_a_holder_whose_lease_was_taken_over_learns_it_at_its_next_heartbeat(sto
     lost: list[str] = []
     with writer_lease(store, "contoso", "remediate") as lease:
         lease.on_lost(lost.append)
-        with store._write() as session:  # another process judged us dead and took over
-            from sqlalchemy import update
-
-            from scorekeeper.store.tables import TenantLeaseRow
-
-            session.execute(update(TenantLeaseRow).values(token="someone-else"))
+        _set(store, TenantLeaseRow, token="someone-else")  # another process judged us dead and took over
         store.heartbeat.beat()
         assert lost == ["the writer lease on tenant contoso was taken over by another process"]
         assert lease.lost
     assert store.leases.holder("contoso").token == "someone-else"  # type: ignore[union-attr]  # not deleted
 
 
-def test_the_heartbeat_keeps_runs_and_leases_fresh(store: HistoryStore, db_path: Path) -> None:
+def test_the_heartbeat_keeps_runs_and_leases_fresh(store: HistoryStore) -> None:
+    from sqlalchemy import select
+
     run_id = store.start_run("contoso", "remediate", controls=["X"])
     with writer_lease(store, "contoso", "remediate"):
-        with sqlite3.connect(db_path) as raw:
-            raw.execute("UPDATE runs SET heartbeat_at = '2000-01-01 00:00:00.000000'")
-            raw.execute("UPDATE tenant_leases SET heartbeat_at = '2000-01-01 00:00:00.000000'")
+        long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+        _set(store, RunRow, heartbeat_at=long_ago)
+        _set(store, TenantLeaseRow, heartbeat_at=long_ago)
         store.heartbeat.beat()
-        with sqlite3.connect(db_path) as raw:
-            [(run_beat,)] = raw.execute("SELECT heartbeat_at FROM runs WHERE id = ?", (run_id,)).fetchall()
-            [(lease_beat,)] = raw.execute("SELECT heartbeat_at FROM tenant_leases").fetchall()
-        assert not run_beat.startswith("2000") and not lease_beat.startswith("2000")
+        with store._read() as session:
+            run_beat = session.execute(select(RunRow.heartbeat_at)).scalar_one()
+            lease_beat = session.execute(select(TenantLeaseRow.heartbeat_at)).scalar_one()
+        assert run_beat > long_ago and lease_beat > long_ago
     store.finish_run(run_id)
     assert store.interrupt_stale_runs() == 0
 
 
-def test_two_processes_racing_for_one_tenant_get_exactly_one_lease(db_path: Path) -> None:
-    HistoryStore.open(str(db_path)).close()
-    workers = [spawn("lease", str(db_path), "contoso") for _ in range(3)]
+def test_two_processes_racing_for_one_tenant_get_exactly_one_lease(history_url: str) -> None:
+    workers = [spawn("lease", history_url, "contoso") for _ in range(3)]
     for worker in workers:
         wait_ready(worker)
     release_all(workers)
@@ -150,5 +153,5 @@ def test_two_processes_racing_for_one_tenant_get_exactly_one_lease(db_path: Path
     for worker in workers:
         _, err = worker.communicate("", timeout=60)  # closing stdin releases the winner's lease
         assert worker.returncode == 0, err
-    with HistoryStore.open(str(db_path)) as store:
+    with HistoryStore.open(history_url) as store:
         assert store.leases.all() == []  # the winner released it
