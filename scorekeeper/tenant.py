@@ -129,7 +129,7 @@ class TenantContext:
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("scorekeeper.plugin"))
     phase: str = "assess"
     #: ``scorekeeper.graph.shared.SharedReads`` while assessing: the same read asked by two controls is sent once.
-    shared_reads: Any = None
+    _shared_reads: Any = None
 
     @cached_property
     def graph(self) -> GraphServiceClient:
@@ -142,8 +142,8 @@ class TenantContext:
         Build each request with a builder's ``to_get_request_information()``. Items answered
         429 are retried after their own ``Retry-After``; every other status is returned as is.
         """
-        if self.shared_reads is not None:
-            return dict(await self.shared_reads.batch(self.graph, requests))
+        if self._shared_reads is not None:
+            return dict(await self._shared_reads.batch(self.graph, requests))
         from scorekeeper.graph.batch import send_batch
 
         return await send_batch(self.graph, requests)

@@ -48,7 +48,7 @@ def test_record_run_stores_what_the_separate_calls_store(tmp_path: Path) -> None
             drift = [(e.kind, e.control, e.setting, e.run_id, e.previous_run_id) for e in store.drift_events()]
             overview = [(o.tenant, o.control, o.counts, o.last_run_id, o.score) for o in store.overview()]
             shape = [
-                [(c.control, c.title, c.error, c.findings, [ch.setting for ch in c.changes], c.score) for c in r.controls]
+                [(c.control, c.title, c.error, c.findings, [x.setting for x in c.changes], c.score) for c in r.controls]
                 for r in runs
                 if r is not None
             ]
@@ -61,7 +61,8 @@ def test_a_failed_run_records_no_drift(tmp_path: Path) -> None:
     with HistoryStore.open(str(tmp_path / "h.db")) as store:
         _in_one(store, _results({"a": Status.PASS}, 2.0))
         run_id = store.start_run("t", "assess", controls=["A", "B"])
-        assert store.record_run(run_id, _results({"a": Status.FAIL}, 0.0), "failed", "boom", detect_drift=True) == []
+        actor = store.record_run(run_id, _results({"a": Status.FAIL}, 0.0), "failed", "boom", detect_drift=True)
+        assert actor == store.run_actor(run_id)
         run = store.get_run(run_id)
         assert run is not None and run.status == "failed"
         assert store.drift_events() == []

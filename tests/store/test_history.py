@@ -394,3 +394,19 @@ def test_overview_trend_is_bounded_and_rebuild_gives_the_same_answer(store: Hist
     contoso = next(c for c in before if c.tenant == "contoso")
     assert contoso.trend == scores[-TREND_POINTS:]
     assert contoso.score == scores[-1]
+
+
+def test_a_run_records_who_acted(store: HistoryStore) -> None:
+    from scorekeeper.model import Actor
+
+    run_id = store.start_run("t", "assess", controls=[], actor=Actor(os_user="alice", host="jump1"))
+    store.record_identity(run_id, "app 11111111-1111-1111-1111-111111111111")
+    store.finish_run(run_id)
+    run = store.get_run(run_id)
+    assert run is not None and run.actor is not None
+    assert run.actor.to_dict() == {
+        "os_user": "alice",
+        "host": "jump1",
+        "identity": "app 11111111-1111-1111-1111-111111111111",
+    }
+    assert store.runs()[0].actor == run.actor
