@@ -31,6 +31,7 @@ from scorekeeper.model import (
     SecureScore,
     Status,
 )
+from scorekeeper.pending import with_pending_score
 from scorekeeper.plugins import Plugins
 from scorekeeper.session import TenantSession, open_session
 from scorekeeper.suggest import did_you_mean
@@ -346,7 +347,7 @@ class Engine:
             if answer is None:
                 raise EngineError("the plugin returned nothing from assess")
             assessment = answer if isinstance(answer, Assessment) else Assessment(findings=list(answer))
-            findings = self._apply_policy(name, control, assessment.findings)
+            findings = with_pending_score(self._apply_policy(name, control, assessment.findings), assessment.score)
             result = ControlResult(control=control.id, title=control.title, findings=findings, score=assessment.score)
         except Exception as exc:
             result = self._failed_control(control, phase, exc)

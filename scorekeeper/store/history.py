@@ -324,14 +324,23 @@ class HistoryStore:
         )
 
     def runs(
-        self, tenant: str | None = None, *, kind: str | None = None, limit: int = 50, offset: int = 0
+        self,
+        tenant: str | None = None,
+        *,
+        kind: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        exclude_kinds: Iterable[str] = (),
     ) -> list[RunSummary]:
-        """Runs newest first, optionally of one tenant and one kind, with their finding counts."""
+        """Runs newest first, optionally of one tenant and one kind (or not of ``exclude_kinds``), with counts."""
         query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit).offset(offset)
         if tenant is not None:
             query = query.where(RunRow.tenant == tenant)
         if kind is not None:
             query = query.where(RunRow.kind == kind)
+        excluded = list(exclude_kinds)
+        if excluded:
+            query = query.where(RunRow.kind.not_in(excluded))
         with self._read() as session:
             rows = list(session.execute(query).scalars())
             counts = self._counts(session, [r.id for r in rows if r.id is not None])
