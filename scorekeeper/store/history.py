@@ -274,7 +274,9 @@ class HistoryStore:
             session.flush()
             if detect_drift and status == "completed":
                 self._drift_in(session, run)
-            return _actor(run)
+            actor = _actor(run)
+        self.heartbeat.remove_run(run_id)  # finished: nothing left to keep alive
+        return actor
 
     def get_run(self, run_id: int) -> RunResult | None:
         """One run with its findings, changes and scores grouped by control; ``None`` if unknown.
