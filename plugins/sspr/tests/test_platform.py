@@ -323,3 +323,16 @@ async def test_replacing_a_microsoft_managed_campaign_is_opt_in(
     assert campaign["includeTargets"] == [
         {"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "fido2"}
     ]
+
+
+def test_security_questions_are_not_turned_on_before_the_tenant_defines_them() -> None:
+    weak = tenant.weak()
+    policy = {**weak.policy.value, "securityQuestionsOptionEnabled": False, "securityQuestions": []}
+    found = by_setting(type(weak)(weak.graph, Read(policy), weak.onprem))
+    assert "securityQuestionsOptionEnabled" not in found["methods_available"].desired
+    questions = found["security_questions"]
+    assert questions.status is F and questions.steps and "defines 0" in questions.reason
+    assert questions.remediation.value == "guided"
+    # nor are two gates required while the app would have only email beside it (concept-sspr-howitworks)
+    gates = found["methods_required"]
+    assert gates.status is F and gates.remediation.value == "guided" and "only email" in gates.reason
