@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
+
+from scorekeeper.commands.targets import tenant_options
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,6 +36,9 @@ EPILOG = (
     "Exit codes: 0 every setting assessed and none fails, 3 a setting fails, 1 a setting could not be"
     " assessed (unknown/error) or another error, 2 usage or config error."
 )
+
+
+NOTHING_CHANGED = "not confirmed: nothing was changed"
 
 
 class Failure(Exception):
@@ -84,9 +90,22 @@ class State:
             from scorekeeper.store import HistoryStore
 
             url = self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
+            if url and "://" not in url:  # a path: never create an empty database somewhere unexpected
+                folder = Path(url).expanduser().parent
+                if not folder.is_dir():
+                    raise Failure(
+                        f"history database {url}: folder {folder} does not exist (create it or fix the path)",
+                        EXIT_USAGE,
+                    )
             self._store = HistoryStore.open(url)
             self._store.interrupt_stale_runs()  # runs left "running" by a process that died
         return self._store
+
+    def preflight(self, tenants: list[str] | tuple[str, ...] = ()) -> None:
+        """What ``config check`` would refuse stops here: before a tenant is read or history is opened."""
+        from scorekeeper.configcheck import preflight
+
+        preflight(self.config, self.plugins, tenants)
 
     def engine(self, on_progress: Callable[..., None] | None = None) -> Engine:
         from scorekeeper.engine import Engine
@@ -173,7 +192,7 @@ def confirm_or_abort(what: str, yes: bool) -> None:
     if not sys.stdin.isatty():
         raise Failure(f"refusing to {what} without confirmation: run in a terminal or pass --yes", EXIT_USAGE)
     if not click.confirm(f"{what}?", default=False):
-        raise Failure("aborted: nothing was written", EXIT_OK)
+        raise Failure(NOTHING_CHANGED, EXIT_ERROR)
 
 
 class LazyGroup(click.Group):
@@ -229,15 +248,34 @@ LazyGroup.lazy = {
 )
 @click.option("--db", metavar="PATH_OR_URL", help="History database (else $SCOREKEEPER_DB, else the user data dir).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.version_option(package_name="scorekeeper")
+@click.version_option(package_name="scorekeeper-m365", message="%(prog)s %(version)s (distribution %(package)s)")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, db: str | None, debug: bool) -> None:
     """Raise Microsoft Secure Score: assess, remediate and verify controls in your tenants."""
     ctx.obj = State(config_path, db, debug)
     if debug:
-        import logging
-
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("scorekeeper.engine").setLevel(logging.NOTSET)
+    else:
+        _quiet_logging()
+
+
+class _OneLineHandler(logging.Handler):
+    """``warning: message`` on the current stderr, without the traceback (that is what ``--debug`` is for)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0], err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _quiet_logging() -> None:
+    """Warnings as one line each; the engine's per-control errors stay out (the output shows them)."""
+    root = logging.getLogger()
+    if not any(isinstance(h, _OneLineHandler) for h in root.handlers):
+        root.addHandler(_OneLineHandler(logging.WARNING))
+    logging.getLogger("scorekeeper.engine").setLevel(logging.CRITICAL)
 
 
 # --------------------------------------------------------------------------- inventory
@@ -339,19 +377,30 @@ def permissions(state: State, control_id: str | None, as_json: bool) -> None:
 
 
 # --------------------------------------------------------------------------- operations
-def _tenants(state: State, names: tuple[str, ...], all_tenants: bool) -> list[str]:
-    if all_tenants:
-        return sorted(state.config.tenants)
-    if not names:
-        raise Failure("name a tenant with --tenant NAME (or --all-tenants); try --tenant demo", EXIT_USAGE)
-    for name in names:
-        state.config.tenant(name)
-    return list(names)
+def selection_label(names: tuple[str, ...], groups: tuple[str, ...]) -> str:
+    """`` for tenant a, b and group g`` (empty when nothing was selected), for "nothing found" lines."""
+    parts = [f"{kind} {', '.join(given)}" for kind, given in (("tenant", names), ("group", groups)) if given]
+    return f" for {' and '.join(parts)}" if parts else ""
+
+
+def newest_first(
+    state: State, names: tuple[str, ...], groups: tuple[str, ...], query: Callable[[str | None], list[Any]], limit: int
+) -> list[Any]:
+    """``query`` for every tenant ``--tenant``/``--group`` name (or once for all), newest ``limit`` rows.
+
+    Rows carry ``started_at`` or ``at`` and an ``id``; history and drift listings share this.
+    A ``--tenant`` no longer in the config still lists its history.
+    """
+    if not names and not groups:
+        return query(None)
+    tenants = state.config.select_tenants(names, groups, configured_only=False)
+    rows = [row for tenant in tenants for row in query(tenant)]
+    rows.sort(key=lambda r: (getattr(r, "started_at", None) or getattr(r, "at", None), r.id), reverse=True)
+    return rows[:limit]
 
 
 @cli.command()
-@click.option("--tenant", "tenant_names", multiple=True, metavar="NAME", help="Tenant from the config (repeatable).")
-@click.option("--all-tenants", is_flag=True, help="Every configured tenant.")
+@tenant_options()
 @click.option("--control", "control_ids", multiple=True, metavar="ID", help="Only these controls.")
 @click.option("--details", is_flag=True, help="Also print guided steps.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -359,13 +408,15 @@ def _tenants(state: State, names: tuple[str, ...], all_tenants: bool) -> list[st
 def assess(
     state: State,
     tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
     all_tenants: bool,
     control_ids: tuple[str, ...],
     details: bool,
     as_json: bool,
 ) -> None:
     """Read the tenant and report every setting; never writes."""
-    names = _tenants(state, tenant_names, all_tenants)
+    names = state.config.select_tenants(tenant_names, group_names, all_tenants)
+    state.preflight(names)
     with progress_bar(not as_json) as on_progress:
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
     if as_json:
@@ -374,7 +425,7 @@ def assess(
         from scorekeeper.render import print_run
 
         for run in runs:
-            print_run(console(), run, details=details)
+            print_run(console(), run, details=details, controls=state.plugins.controls)
     sys.exit(exit_code_for(runs))
 
 
@@ -382,6 +433,7 @@ def _plan(
     state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], on_progress: Any
 ) -> tuple[RunResult, list[Plan]]:
     state.config.tenant(tenant)
+    state.preflight([tenant])
     run, plans = run_async(state.engine(on_progress).plan(tenant, control_ids, set(settings) or None))
     broken = [f"{r.control}: {r.error}" for r in run.controls if r.error]
     if broken:  # a plan built on a failed assessment would silently leave those controls out
@@ -390,37 +442,72 @@ def _plan(
 
 
 @cli.command()
-@click.option("--tenant", required=True, metavar="NAME")
+@tenant_options(all_flag=False)
 @click.option("--control", "control_ids", multiple=True, metavar="ID")
 @click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def plan(state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], as_json: bool) -> None:
+def plan(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Show what remediation would change (current → desired) and the guided steps."""
-    with progress_bar(not as_json) as on_progress:
-        run, plans = _plan(state, tenant, control_ids, settings, on_progress)
-    if as_json:
-        emit_json({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
-        return
     from scorekeeper.render import print_plans
 
-    if not plans:
-        console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
-        return
-    print_plans(console(), plans)
+    found = []
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight(tenants)
+    for tenant in tenants:
+        with progress_bar(not as_json) as on_progress:
+            run, plans = _plan(state, tenant, control_ids, settings, on_progress)
+        found.append({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
+        if as_json:
+            continue
+        if not plans:
+            console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
+        else:
+            print_plans(console(), plans)
+    if as_json:
+        emit_json(found[0] if len(found) == 1 else found)
 
 
 @cli.command()
-@click.option("--tenant", required=True, metavar="NAME")
+@tenant_options(all_flag=False)
 @click.option("--control", "control_ids", multiple=True, metavar="ID")
 @click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def remediate(
-    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    yes: bool,
+    as_json: bool,
 ) -> None:
-    """Show the plan, ask, then write the automated changes and verify them."""
+    """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight(tenants)  # every tenant's credentials before the first one is written to
+    outputs, codes = [], []
+    for tenant in tenants:
+        output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
+        outputs.append(output)
+        codes.append(code)
+    if as_json:
+        emit_json(outputs[0] if len(outputs) == 1 else outputs)
+    sys.exit(max(codes, key=lambda c: (c == EXIT_FAIL, c)))
+
+
+def _remediate_one(
+    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
+) -> tuple[dict[str, Any], int]:
+    """One tenant's plan, confirmation, writes and verification: (its JSON, its exit code)."""
     from scorekeeper.render import print_plans, print_run
 
     out = console(err=as_json)
@@ -431,56 +518,61 @@ def remediate(
         print_plans(out, plans)
     if not automated:
         out.print(f"No automated change to make in {tenant}.")
-        if as_json:
-            emit_json({"plan_run_id": run.run_id, "changes": [], "verification": []})
-        return
+        return {"plan_run_id": run.run_id, "changes": [], "verification": []}, EXIT_OK
     confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
     with progress_bar(not as_json) as on_progress:
         result = run_async(state.engine(on_progress).remediate(tenant, plans, parent_run_id=run.run_id))
-    if as_json:
-        emit_json(
-            {
-                "run_id": result.run_id,
-                "tenant": tenant,
-                "status": result.status,
-                "changes": [dict(c.to_dict(), control=r.control) for r in result.controls for c in r.changes],
-                "verification": [dict(f.to_dict(), control=r.control) for r in result.controls for f in r.findings],
-            }
-        )
-    else:
+    if not as_json:
         print_run(out, result)
         out.print(f"Undo with: scorekeeper rollback {result.run_id}")
-    sys.exit(EXIT_ERROR if result.status == "failed" else exit_code_for([result]))
+    output = {
+        "run_id": result.run_id,
+        "tenant": tenant,
+        "status": result.status,
+        "changes": [dict(c.to_dict(), control=r.control) for r in result.controls for c in r.changes],
+        "verification": [dict(f.to_dict(), control=r.control) for r in result.controls for f in r.findings],
+    }
+    return output, EXIT_ERROR if result.status == "failed" else exit_code_for([result])
 
 
 @cli.command()
 @click.argument("run_id", type=int, required=False)
-@click.option("--tenant", metavar="NAME", help="Verify the latest remediation of this tenant.")
+@tenant_options(all_flag=False, tenant_help="Verify the latest remediation of this tenant (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def verify(state: State, run_id: int | None, tenant: str | None, as_json: bool) -> None:
+def verify(
+    state: State, run_id: int | None, tenant_names: tuple[str, ...], group_names: tuple[str, ...], as_json: bool
+) -> None:
     """Read back every setting a remediation (or rollback) changed."""
-    if run_id is None:
-        if not tenant:
-            raise Failure("give a RUN_ID or --tenant NAME", EXIT_USAGE)
-        latest = state.store.latest_run(tenant, "remediate")
-        if latest is None:
-            raise Failure(f"tenant {tenant} has no remediation in history", EXIT_USAGE)
-        run_id = latest.id
+    state.preflight()
+    if run_id is not None:
+        run_ids = [run_id]
+    else:
+        if not tenant_names and not group_names:
+            raise Failure("give a RUN_ID or --tenant NAME (or --group NAME)", EXIT_USAGE)
+        run_ids = []
+        for tenant in state.config.select_tenants(tenant_names, group_names):
+            latest = state.store.latest_run(tenant, "remediate")
+            if latest is None:
+                raise Failure(f"tenant {tenant} has no remediation in history", EXIT_USAGE)
+            run_ids.append(latest.id)
     from scorekeeper.engine import EngineError
 
-    try:
-        with progress_bar(not as_json) as on_progress:
-            result = run_async(state.engine(on_progress).verify(run_id))
-    except EngineError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from None
+    results = []
+    for one in run_ids:
+        try:
+            with progress_bar(not as_json) as on_progress:
+                results.append(run_async(state.engine(on_progress).verify(one)))
+        except EngineError as exc:
+            raise Failure(str(exc), EXIT_USAGE) from None
     if as_json:
-        emit_json(result.to_dict())
+        emit_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
     else:
         from scorekeeper.render import print_run
 
-        print_run(console(), result)
-    sys.exit(exit_code_for([result]))
+        for result in results:
+            print_run(console(), result)
+    sys.exit(exit_code_for(results))
 
 
 @cli.command()
@@ -514,11 +606,18 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("run_id", type=int, required=False)
-@click.option("--tenant", metavar="NAME")
+@tenant_options(all_flag=False, tenant_help="Only this tenant's runs (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def history(state: State, run_id: int | None, tenant: str | None, limit: int, as_json: bool) -> None:
+def history(
+    state: State,
+    run_id: int | None,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+) -> None:
     """List past runs, or show one run's findings and changes."""
     from scorekeeper.scheduler.events import drift_line
 
@@ -539,9 +638,9 @@ def history(state: State, run_id: int | None, tenant: str | None, limit: int, as
                 for event in drift:
                     out.print(f"  ⚠ {drift_line(event)}", markup=False, highlight=False)
         return
-    runs = state.store.runs(tenant, limit=limit)
+    runs = newest_first(state, tenant_names, group_names, lambda t: state.store.runs(t, limit=limit), limit)
     if not runs and not as_json:
-        where = f" for tenant {tenant}" if tenant else ""
+        where = selection_label(tenant_names, group_names)
         click.echo(f"No runs in history{where} yet. Try: scorekeeper assess --tenant demo")
         return
     drift_by_run = state.store.drift_of_runs(r.id for r in runs)
@@ -575,38 +674,49 @@ def history(state: State, run_id: int | None, tenant: str | None, limit: int, as
 
 
 @cli.command()
-@click.option("--tenant", required=True, metavar="NAME")
+@tenant_options(all_flag=False)
 @click.option("--control", "control_id", required=True, metavar="ID")
 @click.option("--setting", required=True, metavar="ID")
 @click.option("--by", required=True, help="Who did the work (name or UPN).")
 @click.option("--note", required=True, help="What was done, ticket number, evidence.")
 @pass_state
-def attest(state: State, tenant: str, control_id: str, setting: str, by: str, note: str) -> None:
-    """Record that a person carried out a guided setting (kept in history)."""
+def attest(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_id: str,
+    setting: str,
+    by: str,
+    note: str,
+) -> None:
+    """Record that a person carried out a guided setting (kept in history), in each tenant named."""
     from datetime import UTC, datetime
 
     from scorekeeper.model import Attestation
 
-    state.config.tenant(tenant)
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight()
     control = state.engine().select([control_id])[0]
     if setting not in control.setting_ids:
         raise Failure(
             f"control {control_id} has no setting {setting!r} (known: {', '.join(control.setting_ids)})", EXIT_USAGE
         )
-    attestation_id = state.store.record_attestation(
-        Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))
-    )
-    click.echo(f"attestation {attestation_id} recorded: {tenant}/{control_id}/{setting} by {by}")
+    for tenant in tenants:
+        attestation_id = state.store.record_attestation(
+            Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))
+        )
+        click.echo(f"attestation {attestation_id} recorded: {tenant}/{control_id}/{setting} by {by}")
 
 
 @cli.command()
-@click.option("--tenant", required=True, metavar="NAME")
+@tenant_options(all_flag=False)
 @pass_state
-def login(state: State, tenant: str) -> None:
+def login(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, ...]) -> None:
     """Sign in to the Azure portal API once, so later (scheduled) runs can read portal settings."""
     from scorekeeper.auth import portal_login
 
-    click.echo(portal_login(state.config.tenant(tenant), state.data_dir))
+    for tenant in state.config.select_tenants(tenant_names, group_names):
+        click.echo(portal_login(state.config.tenant(tenant), state.data_dir))
 
 
 @cli.group("config")
@@ -617,21 +727,37 @@ def config_group() -> None:
 @config_group.command("check")
 @pass_state
 def config_check(state: State) -> None:
-    """Validate the config and every control's settings; list all problems at once."""
-    from scorekeeper.config import ConfigError
-    from scorekeeper.engine import control_problems
+    """Validate everything in one pass: the file, control settings, exceptions, credentials, notifications.
 
-    try:
-        problems = state.engine().check()
-        source = str(state.config.source or "no config file (built-in demo tenant only)")
-    except ConfigError as exc:  # the file itself is wrong: still check the control tables it has
-        problems = [*exc.problems, *control_problems(state.plugins, exc.controls)]
-        source = str(exc.source or state.config_path or "config")
-    if problems:
-        for problem in problems:
+    Credential references are checked (a variable set, a file readable, a certificate that parses)
+    without printing any value and without contacting a tenant. Expired exceptions are warnings.
+    """
+    from datetime import date
+
+    from scorekeeper.configcheck import check_all
+
+    report = check_all(state.config_path, state.plugins, data_dir=state.data_dir, today=date.today())
+    source = str(report.source or state.config_path or "no config file (built-in demo tenant only)")
+    for warning in report.warnings:
+        click.echo(f"{source}: warning: {warning}", err=True)
+    if report.problems:
+        for problem in report.problems:
             click.echo(f"{source}: {problem}", err=True)
-        raise Failure(f"{len(problems)} problem(s) in the configuration", EXIT_USAGE)
-    click.echo(f"{source}: OK — {len(state.config.tenants)} tenant(s), {len(state.plugins.controls)} control(s)")
+        raise Failure(f"{len(report.problems)} problem(s) in the configuration", EXIT_USAGE)
+    assert report.config is not None
+    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    click.echo(
+        f"{source}: OK — {len(report.config.tenants)} tenant(s), {len(state.plugins.controls)} control(s){warned}"
+    )
+
+
+def _register_config_show() -> None:
+    from scorekeeper.commands.config_show import config_show
+
+    config_group.add_command(config_show)
+
+
+_register_config_show()
 
 
 @cli.command()
@@ -668,12 +794,12 @@ def demo(state: State, keep: bool) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI, turning every expected error into one line and an exit code."""
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    args = _debug_first(sys.argv[1:] if argv is None else argv)
+    debug = args[:1] == ["--debug"]
     try:
         cli.main(args=args, prog_name="scorekeeper", standalone_mode=False)
-    except click.exceptions.Abort:
-        _fail("aborted", EXIT_USAGE)
+    except click.exceptions.Abort:  # Ctrl-C or end of input at a prompt, before anything ran
+        _fail(NOTHING_CHANGED.replace("not confirmed", "interrupted"), EXIT_ERROR)
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE)
@@ -682,8 +808,23 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:
         if debug:
             raise
+        from scorekeeper.configcheck import CredentialError
+
+        if isinstance(exc, CredentialError):  # one line per tenant, not one per setting
+            for line in exc.lines:
+                click.echo(f"error: {line}", err=True)
+            sys.exit(EXIT_USAGE)
         _fail(*_classify(exc))
     sys.exit(EXIT_OK)
+
+
+def _debug_first(args: list[str]) -> list[str]:
+    """``--debug`` is accepted anywhere on the line (the error message says "run with --debug")."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return list(args)
+    rest = [a for i, a in enumerate(args) if not (a == "--debug" and i < end)]
+    return ["--debug", *rest]
 
 
 def _classify(exc: Exception) -> tuple[str, int]:

@@ -8,16 +8,30 @@ tenant names the environment variable or file that holds them.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
 from scorekeeper.graph.portal import DEFAULT_PORTAL_URL, PORTAL_CLIENT_ID
+from scorekeeper.suggest import did_you_mean
+
+#: Microsoft Graph's service roots: the global service and the national clouds, as listed in
+#: Microsoft's "national cloud deployments" page (docs/configuration.md names them).
+GRAPH_HOSTS = frozenset(
+    {"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"}
+)
+#: The Azure portal's API host whose resource (74658136-…) the portal sign-in asks a token for.
+#: The US Government portal API has a host and resource of its own, which scorekeeper does not
+#: support yet; no other host may receive an admin's delegated portal token.
+PORTAL_HOSTS = frozenset({"main.iam.ad.ext.azure.com"})
 
 AuthKind = Literal[
     "client-secret",
@@ -45,12 +59,22 @@ class ConfigError(Exception):
     """Every problem found in a configuration, one line each."""
 
     def __init__(
-        self, problems: list[str], source: Path | None = None, controls: dict[str, dict[str, Any]] | None = None
+        self,
+        problems: list[str],
+        source: Path | None = None,
+        controls: dict[str, dict[str, Any]] | None = None,
+        overrides: dict[str, dict[str, dict[str, Any]]] | None = None,
+        partial: Config | None = None,
     ) -> None:
         self.problems = problems
         self.source = source
         #: The ``[controls.*]`` tables as read, so ``config check`` can validate them as well.
         self.controls = controls or {}
+        #: What did validate (tenants, exceptions, notifications), so ``config check`` can go on
+        #: to check exception targets, credentials and channels in the same pass.
+        self.partial = partial
+        #: The ``[tenants.NAME.controls.*]`` tables as read (tenant → control → values), likewise.
+        self.overrides = overrides or {}
         where = f"{source}: " if source else ""
         super().__init__(where + "; ".join(problems))
 
@@ -100,6 +124,28 @@ class TenantConfig(BaseModel):
             raise ValueError("plain http is allowed only on loopback (127.0.0.1, localhost, ::1)")
         return value.rstrip("/")
 
+    @field_validator("graph_url")
+    @classmethod
+    def _graph_host(cls, value: str) -> str:
+        host = urlsplit(value).hostname or ""
+        if not is_loopback(value) and host not in GRAPH_HOSTS:
+            raise ValueError(
+                f"{host!r} is not a Microsoft Graph endpoint: use one of {', '.join(sorted(GRAPH_HOSTS))} "
+                "(or a loopback simulator)"
+            )
+        return value
+
+    @field_validator("portal_url")
+    @classmethod
+    def _portal_host(cls, value: str) -> str:
+        host = urlsplit(value).hostname or ""
+        if not is_loopback(value) and host not in PORTAL_HOSTS:
+            raise ValueError(
+                f"{host!r} is not the Azure portal's API: an admin's portal token goes only to "
+                f"{', '.join(sorted(PORTAL_HOSTS))} (or a loopback simulator with static auth)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _auth_fields(self) -> TenantConfig:
         needs: dict[str, tuple[str, ...]] = {
@@ -121,6 +167,8 @@ class TenantConfig(BaseModel):
                 raise ValueError("auth = 'static' needs token or token_env")
             if not (is_loopback(self.graph_url) and is_loopback(self.portal_url)):
                 raise ValueError("auth = 'static' is refused unless graph_url and portal_url are both loopback")
+        if is_loopback(self.portal_url) and "static" not in (self.auth, self.portal_auth):
+            raise ValueError("a loopback portal_url is accepted only with auth or portal_auth = 'static'")
         if self.portal_auth == "static":
             if not (self.portal_token or self.portal_token_env):
                 raise ValueError("portal_auth = 'static' needs portal_token or portal_token_env")
@@ -170,13 +218,75 @@ class Config:
     settings: Settings = field(default_factory=Settings)
     notifications: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    #: ``[groups.NAME] tenants = [...]``: group name → its tenants, in the order written.
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``[tenants.NAME.controls.ID]``: tenant → control → the keys that tenant overrides.
+    overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def tenant(self, name: str) -> TenantConfig:
         try:
             return self.tenants[name]
         except KeyError:
             known = ", ".join(sorted(self.tenants)) or "none"
-            raise ConfigError([f"unknown tenant {name!r} (configured: {known})"], self.source) from None
+            hint = did_you_mean(name, self.tenants)
+            raise ConfigError([f"unknown tenant {name!r}{hint} (configured: {known})"], self.source) from None
+
+    def select_tenants(
+        self,
+        names: Iterable[str] = (),
+        groups: Iterable[str] = (),
+        all_tenants: bool = False,
+        *,
+        required: bool = True,
+        configured_only: bool = True,
+    ) -> list[str]:
+        """The tenants that ``--tenant NAME ...``, ``--group NAME ...`` and ``--all-tenants`` name.
+
+        The one place every command turns those options into tenant names: the tenants given
+        and the members of the groups given, in that order without repeats; every configured
+        tenant for ``all_tenants`` (or when nothing is given and ``required`` is false). Every
+        unknown name is reported in one :class:`ConfigError` line, with what is configured.
+        ``configured_only=False`` is for reading history: a tenant removed from the config
+        still has runs, so ``--tenant`` names are taken as written (groups still must exist).
+        """
+        names, groups = list(names), list(groups)
+        if all_tenants:
+            if names or groups:
+                raise ConfigError(["--all-tenants already names every tenant: drop --tenant/--group"], self.source)
+            return sorted(self.tenants)
+        if not names and not groups:
+            if required:
+                raise ConfigError(
+                    ["name a tenant with --tenant NAME, a group with --group NAME or --all-tenants; try --tenant demo"],
+                    self.source,
+                )
+            return sorted(self.tenants)
+        unknown = [f"unknown tenant {n!r}" for n in dict.fromkeys(names) if configured_only and n not in self.tenants]
+        unknown += [f"unknown group {g!r}" for g in dict.fromkeys(groups) if g not in self.groups]
+        if unknown:
+            known = f"configured: {', '.join(sorted(self.tenants)) or 'none'}"
+            if self.groups:
+                known += f"; groups: {', '.join(sorted(self.groups))}"
+            elif groups:
+                known += "; no [groups.NAME] table"
+            raise ConfigError([f"{', '.join(unknown)} ({known})"], self.source)
+        chosen = [*names, *(member for g in groups for member in self.groups[g])]
+        return list(dict.fromkeys(chosen))
+
+    def groups_of(self, tenant: str) -> list[str]:
+        """The groups ``tenant`` belongs to, by name."""
+        return sorted(name for name, members in self.groups.items() if tenant in members)
+
+    def control_values(self, control_id: str, tenant: str | None = None) -> dict[str, Any]:
+        """``[controls.ID]`` with ``[tenants.TENANT.controls.ID]`` laid over it key by key.
+
+        A key the tenant's table names replaces the shared key whole (lists are not merged);
+        every other key keeps the shared value, and the plugin's defaults fill the rest.
+        """
+        values = dict(self.controls.get(control_id, {}))
+        if tenant is not None:
+            values.update(self.overrides.get(tenant, {}).get(control_id, {}))
+        return values
 
 
 def demo_tenant(data_dir: Path) -> TenantConfig:
@@ -217,14 +327,23 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc if part not in ("__root__",))
 
 
-def format_validation_error(prefix: str, error: ValidationError) -> list[str]:
-    """One line per pydantic problem, with the config path of the offending key."""
+def format_validation_error(prefix: str, error: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
+    """One line per pydantic problem, with the config path of the offending key.
+
+    An unknown key names the closest known one of ``model`` and a wrong choice the closest
+    allowed value, so a typo is fixed in one round.
+    """
     lines = []
     for problem in error.errors():
         where = ".".join(p for p in (prefix, _location(problem["loc"])) if p)
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling)"
+            key = str(problem["loc"][-1]) if problem["loc"] else ""
+            known = list(model.model_fields) if model is not None else []
+            message = "unknown key" + (did_you_mean(key, known) or " (check the spelling)")
+        elif problem["type"] == "literal_error" and isinstance(problem.get("input"), str):
+            expected = re.findall(r"'([^']*)'", str(problem.get("ctx", {}).get("expected", "")))
+            message += did_you_mean(problem["input"], expected)
         lines.append(f"{where}: {message}")
     return lines
 
@@ -232,14 +351,16 @@ def format_validation_error(prefix: str, error: ValidationError) -> list[str]:
 def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: Path | None = None) -> Config:
     """Validate a parsed TOML document; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
-    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications"}
+    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications", "groups"}
     problems += [
-        f"{key}: unknown section (expected one of {', '.join(sorted(known_sections))})"
+        f"{key}: unknown section{did_you_mean(key, known_sections)} "
+        f"(expected one of {', '.join(sorted(known_sections))})"
         for key in data
         if key not in known_sections
     ]
 
     tenants: dict[str, TenantConfig] = {}
+    overrides: dict[str, dict[str, dict[str, Any]]] = {}
     raw_tenants = data.get("tenants", {})
     if not isinstance(raw_tenants, dict):
         problems.append("tenants: must be a table of [tenants.NAME] tables")
@@ -248,10 +369,21 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         if not isinstance(table, dict):
             problems.append(f"tenants.{name}: must be a table")
             continue
+        secrets = [key for key in _SECRET_KEYS if key in table]
+        problems += [
+            f"tenants.{name}: {key} must not be written in the config file: use {_SECRET_KEYS[key]}" for key in secrets
+        ]
+        table = {k: v for k, v in table.items() if k not in secrets}  # the rest is still checked
+        tenant_controls = table.pop("controls", {})
+        if isinstance(tenant_controls, dict) and all(isinstance(v, dict) for v in tenant_controls.values()):
+            if tenant_controls:
+                overrides[name] = tenant_controls
+        else:
+            problems.append(f"tenants.{name}.controls: must be [tenants.{name}.controls.<ControlId>] tables")
         try:
             tenants[name] = TenantConfig(name=name, **table)
         except ValidationError as exc:
-            problems += format_validation_error(f"tenants.{name}", exc)
+            problems += format_validation_error(f"tenants.{name}", exc, TenantConfig)
         except TypeError as exc:
             problems.append(f"tenants.{name}: {exc}")
     if DEMO_TENANT not in tenants and DEMO_TENANT not in raw_tenants:
@@ -271,12 +403,15 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         try:
             rule = ExceptionRule(**table) if isinstance(table, dict) else None
         except ValidationError as exc:
-            problems += format_validation_error(f"exceptions[{index}]", exc)
+            problems += format_validation_error(f"exceptions[{index}]", exc, ExceptionRule)
             continue
         if rule is None:
             problems.append(f"exceptions[{index}]: must be a table")
         elif rule.tenant and rule.tenant not in tenants and rule.tenant not in raw_tenants:
-            problems.append(f"exceptions[{index}].tenant: unknown tenant {rule.tenant!r}")
+            known = [*tenants, *raw_tenants]
+            problems.append(
+                f"exceptions[{index}].tenant: unknown tenant {rule.tenant!r}{did_you_mean(rule.tenant, known)}"
+            )
         else:
             exceptions.append(rule)
 
@@ -285,7 +420,9 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     except (ValidationError, TypeError) as exc:
         settings = Settings()
         problems += (
-            format_validation_error("scorekeeper", exc) if isinstance(exc, ValidationError) else [f"scorekeeper: {exc}"]
+            format_validation_error("scorekeeper", exc, Settings)
+            if isinstance(exc, ValidationError)
+            else [f"scorekeeper: {exc}"]
         )
 
     notifications = data.get("notifications", {})
@@ -293,16 +430,48 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         problems.append("notifications: must be [notifications.<channel>] tables")
         notifications = {}
 
-    if problems:
-        raise ConfigError(problems, source, controls)
-    return Config(
+    groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants), problems)
+
+    config = Config(
         tenants=tenants,
         controls=controls,
         exceptions=exceptions,
         settings=settings,
         notifications=notifications,
         source=source,
+        groups=groups,
+        overrides=overrides,
     )
+    if problems:
+        raise ConfigError(problems, source, controls, overrides, partial=config)
+    return config
+
+
+def _parse_groups(raw: Any, tenant_names: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """``[groups.NAME] tenants = [...]``; every problem (unknown tenant, empty group, bad type) is collected."""
+    if not isinstance(raw, dict):
+        problems.append("groups: must be [groups.NAME] tables")
+        return {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for name, table in raw.items():
+        if not isinstance(table, dict):
+            problems.append(f"groups.{name}: must be a table with tenants = [...]")
+            continue
+        problems += [f"groups.{name}.{key}: unknown key (check the spelling)" for key in table if key != "tenants"]
+        members = table.get("tenants")
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            problems.append(f"groups.{name}.tenants: must be a list of tenant names")
+            continue
+        if not members:
+            problems.append(f"groups.{name}.tenants: a group needs at least one tenant")
+            continue
+        for index, member in enumerate(members):
+            if member not in tenant_names:
+                problems.append(f"groups.{name}.tenants[{index}]: unknown tenant {member!r}")
+            elif members.index(member) != index:
+                problems.append(f"groups.{name}.tenants[{index}]: {member!r} is listed twice")
+        groups[name] = tuple(dict.fromkeys(members))
+    return groups
 
 
 def load_config(explicit: str | Path | None = None, *, data_dir: Path | None = None) -> Config:
@@ -311,16 +480,32 @@ def load_config(explicit: str | Path | None = None, *, data_dir: Path | None = N
     if path is None:
         return parse_config({}, None, data_dir=data_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError([f"config file not found: {path}"], None) from None
+    except IsADirectoryError:
+        raise ConfigError([f"config file {path} is a folder, not a file"], None) from None
     except OSError as exc:
         raise ConfigError([f"cannot read config file {path}: {exc.strerror}"], None) from None
+    return parse_config(parse_toml(raw, path), path, data_dir=data_dir)
+
+
+def parse_toml(raw: bytes, path: Path | None = None) -> dict[str, Any]:
+    """TOML bytes → a document; anything that is not UTF-8 TOML text is one :class:`ConfigError` line."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(["the file is UTF-16 text; TOML must be UTF-8 (re-save it as UTF-8)"], path)
+    if b"\x00" in raw:
+        raise ConfigError(["the file is binary (it contains NUL bytes), not TOML text"], path)
     try:
-        data = tomllib.loads(text)
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"not UTF-8 text (invalid byte at offset {exc.start}); TOML must be UTF-8"], path) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], path) from None
-    return parse_config(data, path, data_dir=data_dir)
+    except (RecursionError, MemoryError):
+        raise ConfigError(["not valid TOML: arrays or tables nested too deeply"], path) from None
 
 
 def validate_control_config(
@@ -333,4 +518,4 @@ def validate_control_config(
     try:
         return model(**values), []
     except ValidationError as exc:
-        return None, format_validation_error(f"controls.{control_id}", exc)
+        return None, format_validation_error(f"controls.{control_id}", exc, model)

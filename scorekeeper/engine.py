@@ -33,6 +33,7 @@ from scorekeeper.model import (
 )
 from scorekeeper.plugins import Plugins
 from scorekeeper.session import TenantSession, open_session
+from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
 
 log = logging.getLogger("scorekeeper.engine")
@@ -130,6 +131,7 @@ def plan_for(tenant: str, control: Control, findings: Iterable[Finding], setting
                 api=api,
                 title=title or finding.title,
                 steps=finding.steps,
+                consequence=str((finding.evidence or {}).get("consequence") or ""),
             )
         )
     return Plan(tenant=tenant, control=control.id, items=tuple(order_by_dependencies(items, control)))
@@ -143,12 +145,66 @@ def control_problems(plugins: Plugins, controls: dict[str, dict[str, Any]]) -> l
             problems.append(f"controls.{control_id}: must be a table")
             continue
         if control_id not in plugins.controls:
-            problems.append(f"controls.{control_id}: no installed plugin provides this control")
+            hint = did_you_mean(control_id, plugins.controls)
+            problems.append(f"controls.{control_id}: no installed plugin provides this control{hint}")
             continue
         _, found = validate_control_config(control_id, plugins.controls[control_id].config_model, plugin_values(values))
         problems += found
         if not isinstance(values.get(AUTO_REMEDIATE, False), bool):
             problems.append(f"controls.{control_id}.{AUTO_REMEDIATE}: must be true or false")
+    return problems
+
+
+def exception_problems(plugins: Plugins, exceptions: Iterable[ExceptionRule]) -> list[str]:
+    """``[[exceptions]]`` that name a control or setting no installed plugin has (with a did-you-mean)."""
+    problems: list[str] = []
+    for index, rule in enumerate(exceptions):
+        control = plugins.controls.get(rule.control)
+        if control is None:
+            hint = did_you_mean(rule.control, plugins.controls)
+            problems.append(f"exceptions[{index}].control: unknown control {rule.control!r}{hint}")
+        elif rule.setting not in control.setting_ids:
+            hint = did_you_mean(rule.setting, control.setting_ids)
+            problems.append(
+                f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}{hint}"
+            )
+    return problems
+
+
+def expired_exceptions(exceptions: Iterable[ExceptionRule], today: date) -> list[str]:
+    """Warnings for ``[[exceptions]]`` already past their date: they no longer excuse anything."""
+    return [
+        f"exceptions[{index}]: {rule.control}/{rule.setting}"
+        + (f" for {rule.tenant}" if rule.tenant else "")
+        + f" expired on {rule.expires}; the setting counts as failing again (renew or remove it)"
+        for index, rule in enumerate(exceptions)
+        if rule.expired(today)
+    ]
+
+
+def override_problems(
+    plugins: Plugins, controls: dict[str, dict[str, Any]], overrides: dict[str, dict[str, dict[str, Any]]]
+) -> list[str]:
+    """Problems in ``[tenants.X.controls.Y]``: each tenant's effective table is validated whole.
+
+    A problem caused by a key the tenant overrides is reported at that tenant's path; one the
+    shared ``[controls.Y]`` table already has is left to :func:`control_problems` (no repeats);
+    one that only the combination causes (a model-level rule) is reported at the tenant's table.
+    """
+    problems: list[str] = []
+    shared = set(control_problems(plugins, controls))
+    for tenant, tables in overrides.items():
+        for control_id, values in tables.items():
+            where = f"tenants.{tenant}.controls.{control_id}"
+            if control_id not in plugins.controls:
+                problems.append(f"{where}: no installed plugin provides this control")
+                continue
+            merged = {**controls.get(control_id, {}), **values}
+            for line in control_problems(plugins, {control_id: merged}):
+                path = line.split(":", 1)[0]
+                key = path.removeprefix(f"controls.{control_id}").lstrip(".").split(".", 1)[0]
+                if key in values or line not in shared:
+                    problems.append(f"tenants.{tenant}.{line}")
     return problems
 
 
@@ -170,27 +226,27 @@ class Engine:
         """Every problem with plugins and control settings, as lines; empty when all is well."""
         problems = [str(p) for p in self.plugins.problems]
         problems += control_problems(self.plugins, self.config.controls)
-        for index, rule in enumerate(self.config.exceptions):
-            control = self.plugins.controls.get(rule.control)
-            if control is None:
-                problems.append(f"exceptions[{index}].control: unknown control {rule.control!r}")
-            elif rule.setting not in control.setting_ids:
-                problems.append(f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}")
+        problems += override_problems(self.plugins, self.config.controls, self.config.overrides)
+        problems += exception_problems(self.plugins, self.config.exceptions)
         return problems
 
-    def desired(self, control: Control) -> Any:
-        """The validated desired values of ``control``; raises :class:`ConfigError` if invalid."""
-        if control.id not in self._desired:
-            values = plugin_values(self.config.controls.get(control.id, {}))
+    def desired(self, control: Control, tenant: str | None = None) -> Any:
+        """The validated desired values of ``control`` for ``tenant`` (its overrides laid over
+        ``[controls.<id>]``); raises :class:`ConfigError` if invalid."""
+        key = f"{tenant or ''}\0{control.id}"
+        if key not in self._desired:
+            values = plugin_values(self.config.control_values(control.id, tenant))
             value, problems = validate_control_config(control.id, control.config_model, values)
             if problems:
-                raise ConfigError(problems, self.config.source)
-            self._desired[control.id] = value
-        return self._desired[control.id]
+                where = f"tenants.{tenant}." if tenant and self.config.overrides.get(tenant, {}).get(control.id) else ""
+                raise ConfigError([where + p for p in problems], self.config.source)
+            self._desired[key] = value
+        return self._desired[key]
 
-    def auto_remediate_allowed(self, control_id: str) -> bool:
-        """True when ``[controls.<id>] auto_remediate = true``: scheduled jobs may then write."""
-        return self.config.controls.get(control_id, {}).get(AUTO_REMEDIATE) is True
+    def auto_remediate_allowed(self, control_id: str, tenant: str | None = None) -> bool:
+        """True when ``auto_remediate = true`` in ``[controls.<id>]`` (or the tenant's override of it):
+        scheduled jobs may then write."""
+        return self.config.control_values(control_id, tenant).get(AUTO_REMEDIATE) is True
 
     def select(self, control_ids: Iterable[str] | None = None) -> list[Control]:
         ids = list(control_ids or [])
@@ -216,7 +272,7 @@ class Engine:
             name=session.config.name,
             tenant_id=session.tenant_id,
             control=control.id,
-            desired=self.desired(control),
+            desired=self.desired(control, session.config.name),
             graph_factory=session.graph_factory,
             portal=session.portal,
             portal_unavailable=session.portal_unavailable,
@@ -282,11 +338,14 @@ class Engine:
         self._emit(name, control.id, phase, "done", completed=len(result.findings), total=len(control.settings))
         return result
 
-    async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any]) -> Any:
+    async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any], run_id: int | None = None) -> Any:
         session = open_session(self.config.tenant(tenant), self.data_dir, simulator=self.simulators.get(tenant))
         try:
             return await work(session)
         finally:
+            if run_id is not None:  # who the tenant saw act, beside the OS user start_run recorded
+                with contextlib.suppress(Exception):
+                    self.store.record_identity(run_id, session.identity)
             await session.close()
 
     def _finish(
@@ -305,7 +364,7 @@ class Engine:
                 result = replace(result, score=replace(score, taken_at=_now()))
             self.store.record_control_result(run_id, result)
         self.store.finish_run(run_id, status, error)
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status)
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, self.store.run_actor(run_id))
 
     # ----------------------------------------------------------------- operations
     async def assess_tenant(
@@ -313,12 +372,14 @@ class Engine:
     ) -> RunResult:
         """Assess ``controls`` in one tenant as one recorded run."""
         for control in controls:
-            self.desired(control)  # bad config stops before anything is read
+            self.desired(control, tenant)  # bad config stops before anything is read
         started = _now()
         run_id = self.store.start_run(tenant, kind, controls=[c.id for c in controls], scheduled=scheduled)
         try:
             results = await self._with_session(
-                tenant, lambda session: asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))
+                tenant,
+                lambda session: asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
+                run_id,
             )
         except asyncio.CancelledError:
             self.store.finish_run(run_id, "interrupted", "cancelled before it finished")
@@ -377,7 +438,7 @@ class Engine:
         plans = [p for p in plans if p.automated]
         controls = [self.plugins.control(p.control) for p in plans]
         for control in controls:
-            self.desired(control)
+            self.desired(control, tenant)
         started = _now()
         run_id = self.store.start_run(
             tenant, kind, controls=[c.id for c in controls], scheduled=scheduled, parent_run_id=parent_run_id
@@ -392,7 +453,7 @@ class Engine:
             return results
 
         try:
-            results = await self._with_session(tenant, work)
+            results = await self._with_session(tenant, work, run_id)
         except asyncio.CancelledError:
             self.store.finish_run(run_id, "interrupted", "cancelled; recorded changes can be rolled back")
             raise
@@ -469,7 +530,7 @@ class Engine:
                 for c in controls
             ]
 
-        results = await self._with_session(run.tenant, work)
+        results = await self._with_session(run.tenant, work, new_id)
         return self._finish(new_id, run.tenant, "verify", started, results)
 
     def rollback_plans(self, run_id: int) -> tuple[str, list[Plan]]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.diff import MISSING
-from scorekeeper.model import Outcome, Plan, RunResult, Status
+from scorekeeper.model import Control, Outcome, Plan, RunResult, Status
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -52,11 +52,14 @@ def counts(results: Iterable[RunResult]) -> dict[Status, int]:
     return tally
 
 
-def print_run(console: Console, run: RunResult, *, details: bool = False) -> None:
+def print_run(
+    console: Console, run: RunResult, *, details: bool = False, controls: Mapping[str, Control] | None = None
+) -> None:
     """A run as a table per control, with the Secure Score the tenant reported.
 
     The reason already says current vs desired in words; the raw values get their own columns
     only where they fit beside it (or with ``details``), so an 80-column terminal stays readable.
+    With the declared ``controls``, the "Microsoft changes ahead" lines follow each table.
     """
     from rich.table import Table
     from rich.text import Text
@@ -84,6 +87,9 @@ def print_run(console: Console, run: RunResult, *, details: bool = False) -> Non
             # Text, not markup: a reason may quote "[controls.X]" or a value with brackets.
             table.add_row(finding.setting, status_text(finding.status), *values, Text(reason))
         console.print(table)
+        declared = (controls or {}).get(control.control)
+        if declared is not None:
+            print_changes_ahead(console, declared, control.findings)
         if control.changes:
             print_changes(console, control.changes)
         if control.error:
@@ -94,6 +100,18 @@ def print_run(console: Console, run: RunResult, *, details: bool = False) -> Non
                     console.print(f"\n[bold]{finding.setting}[/] — steps:")
                     for step in finding.steps:
                         console.print(f"  {step}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
+
+
+def print_changes_ahead(console: Console, control: Control, findings: Iterable[Any]) -> None:
+    """One line per dated platform change that affects this tenant (``scorekeeper.changes_ahead``)."""
+    from datetime import date
+
+    from rich.text import Text
+
+    from scorekeeper.platform_changes import changes_ahead
+
+    for ahead in changes_ahead(control, findings, date.today()):
+        console.print(Text(f"Microsoft changes ahead: {ahead.line()}", style="yellow"), soft_wrap=True)
 
 
 def print_changes(console: Console, changes: Iterable[Any]) -> None:
@@ -139,6 +157,8 @@ def print_plans(console: Console, plans: list[Plan]) -> None:
                         line.append(" → ")
                         line.append(short(change.after, 60), style="green")
                     console.print(line)
+                if item.consequence:
+                    console.print(Text(f"       ⚠ {item.consequence}", style="yellow"))
         for item in plan.guided:
             console.print(
                 Text.assemble(

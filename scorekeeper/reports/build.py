@@ -148,9 +148,11 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
 
 
 def _actor(run: RunResult) -> str | None:
-    actor = getattr(run, "actor", None)  # recorded on runs once the actor columns exist
-    text = str(actor) if actor else ""
-    return text if text and text != "unknown" else None
+    """``user@host as identity`` as the run recorded it; ``None`` for runs from before it was recorded."""
+    actor = run.actor
+    if actor is None or not (actor.os_user or actor.host or actor.identity):
+        return None
+    return str(actor)
 
 
 def _control(
@@ -271,4 +273,29 @@ def _trend(run: RunResult, scores: Mapping[tuple[str, str], list[SecureScore]]) 
 
 
 def _changes_ahead(run: RunResult, declared: Mapping[str, Control], today: date) -> tuple[ChangeAheadInfo, ...]:
-    return ()
+    """The dated platform changes the installed plugins declare that touch this run's findings.
+
+    :func:`scorekeeper.platform_changes.changes_ahead` decides which apply; counted from the
+    report's day, as a reader of the report needs them.
+    """
+    from scorekeeper.platform_changes import changes_ahead
+
+    found = []
+    for result in run.controls:
+        control = declared.get(result.control)
+        if control is None:
+            continue
+        for ahead in changes_ahead(control, result.findings, today):
+            change = ahead.change
+            found.append(
+                ChangeAheadInfo(
+                    control=result.control,
+                    on=change.on,
+                    title=change.title,
+                    settings=ahead.settings,
+                    days_left=ahead.days_left,
+                    action=change.action,
+                    source=change.source,
+                )
+            )
+    return tuple(sorted(found, key=lambda a: (a.on, a.control, a.title)))

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from scorekeeper.cli import EXIT_USAGE, Failure, State, pass_state
+from scorekeeper.commands.targets import tenant_options
 from scorekeeper.reports import FORMATS, format_for, render
 from scorekeeper.reports.model import Report
 
@@ -20,17 +21,20 @@ FORMAT_HELP = (
 )
 
 
-@click.command()
+@click.command(epilog="Exit codes: 0 written, 2 usage error (no such run, unknown tenant, unwritable file).")
 @click.argument("run_id", type=click.IntRange(1, 2**63 - 1), required=False)
-@click.option(
-    "--tenant", "tenants", multiple=True, metavar="NAME", help="Latest assessment of this tenant (repeatable)."
-)
-@click.option("--all-tenants", is_flag=True, help="Latest assessment of every configured tenant (a fleet report).")
+@tenant_options(tenant_help="This tenant's latest assessment (repeatable; several make a fleet report).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help=FORMAT_HELP)
 @click.option("--output", "-o", metavar="FILE", help="Write here (readable by you only) instead of stdout.")
 @pass_state
 def report(
-    state: State, run_id: int | None, tenants: tuple[str, ...], all_tenants: bool, fmt: str | None, output: str | None
+    state: State,
+    run_id: int | None,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    all_tenants: bool,
+    fmt: str | None,
+    output: str | None,
 ) -> None:
     """Render a run, a tenant's latest assessment or a fleet as a report, from history only.
 
@@ -38,7 +42,7 @@ def report(
     exits 0 once the file is written.
     """
     fmt = _format(fmt, output)
-    report_model = _build(state, run_id, tenants, all_tenants)
+    report_model = _build(state, run_id, tenant_names, group_names, all_tenants)
     text = render(report_model, fmt)
     if output:
         _write(Path(output), text)
@@ -58,20 +62,23 @@ def _format(fmt: str | None, output: str | None) -> str:
     return inferred
 
 
-def _build(state: State, run_id: int | None, tenants: tuple[str, ...], all_tenants: bool) -> Report:
+def _build(
+    state: State, run_id: int | None, tenants: tuple[str, ...], groups: tuple[str, ...], all_tenants: bool
+) -> Report:
     from scorekeeper import __version__
     from scorekeeper.reports.build import ReportError, build_report, latest_assessments
 
-    if run_id is not None and (tenants or all_tenants):
-        raise Failure("give a RUN_ID or tenants (--tenant/--all-tenants), not both", EXIT_USAGE)
-    if run_id is None and not tenants and not all_tenants:
-        raise Failure("give a RUN_ID, --tenant NAME or --all-tenants", EXIT_USAGE)
+    if run_id is not None and (tenants or groups or all_tenants):
+        raise Failure("give a RUN_ID or tenants (--tenant/--group/--all-tenants), not both", EXIT_USAGE)
+    if run_id is None and not tenants and not groups and not all_tenants:
+        raise Failure("give a RUN_ID, --tenant NAME, --group NAME or --all-tenants", EXIT_USAGE)
     plugins = state.plugins
     try:
         if run_id is not None:
             run_ids = [run_id]
         else:
-            names = sorted(state.config.tenants) if all_tenants else list(dict.fromkeys(tenants))
+            # history outlives the config: a tenant removed from it can still be reported by name
+            names = state.config.select_tenants(tenants, groups, all_tenants, configured_only=False)
             run_ids = latest_assessments(state.store, names)
         return build_report(
             state.store,

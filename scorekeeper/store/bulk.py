@@ -102,6 +102,7 @@ def _assemble(
         started_at=run.started_at,
         finished_at=run.finished_at or run.started_at,
         status=run.status,
+        actor=convert.actor_from_row(run),
     )
 
 

@@ -22,7 +22,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scorekeeper.model import Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
+from scorekeeper.actor import local_actor
+from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
 from scorekeeper.store import bulk, convert, db
 from scorekeeper.store.drift import dropped_scores, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS, build_overview
@@ -55,6 +56,7 @@ class HistoryStore:
         self._engine = engine
         self._write_engine = engine.execution_options(**{db.WRITE_OPTION: True})
         self._host = socket.gethostname()
+        self._os_user = local_actor().os_user
 
     @classmethod
     def open(cls, url_or_path: str | Path | None = None) -> HistoryStore:
@@ -109,11 +111,14 @@ class HistoryStore:
         scheduled: bool = False,
         parent_run_id: int | None = None,
         tenant_id: str = "",
+        actor: Actor | None = None,
     ) -> int:
         """Record that a run began (status ``running``) and return its id.
 
         ``parent_run_id`` is the run a ``verify`` or ``rollback`` refers to. The process id and
         host are kept so :meth:`interrupt_stale_runs` can tell a dead run from a live one.
+        ``actor`` says who acted (this process's OS user when not given); the token's identity
+        is usually known only later, see :meth:`record_identity`.
         """
         if kind not in RUN_KINDS:
             raise StoreError(f"unknown run kind {kind!r}; expected one of {', '.join(RUN_KINDS)}")
@@ -130,12 +135,27 @@ class HistoryStore:
                 controls=list(controls),
                 started_at=_now(),
                 pid=os.getpid(),
-                host=self._host,
+                host=(actor.host if actor and actor.host else self._host),
+                os_user=(actor.os_user if actor and actor.os_user else self._os_user),
+                identity=actor.identity if actor else "",
             )
             session.add(row)
             session.flush()
             assert row.id is not None
             return row.id
+
+    def record_identity(self, run_id: int, identity: str) -> None:
+        """Record the identity the tenant's token named for a run (``app <appid>`` or a UPN)."""
+        if not identity:
+            return
+        with self._write() as session:
+            session.execute(update(RunRow).where(RunRow.id == run_id).values(identity=identity))
+
+    def run_actor(self, run_id: int) -> Actor | None:
+        """Who acted in a run (OS user, host, token identity); ``None`` for an unknown run."""
+        with self._read() as session:
+            row = session.get(RunRow, run_id)
+            return _actor(row) if row is not None else None
 
     def finish_run(self, run_id: int, status: str = "completed", error: str = "") -> None:
         """Close a run with its final status (``completed``, ``failed`` or ``interrupted``)."""
@@ -566,6 +586,10 @@ def _drift_row(event: DriftEvent, at: datetime | None = None) -> DriftEventRow:
     )
 
 
+def _actor(row: RunRow) -> Actor:
+    return convert.actor_from_row(row)
+
+
 def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:
     assert row.id is not None
     return RunSummary(
@@ -580,6 +604,7 @@ def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:
         parent_run_id=row.parent_run_id,
         controls=tuple(row.controls or ()),
         error=row.error,
+        actor=_actor(row),
     )
 
 

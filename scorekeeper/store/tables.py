@@ -81,6 +81,7 @@ class RunRow(SQLModel, table=True):
 
     ``pid`` and ``host`` identify the process that started the run, so that
     ``interrupt_stale_runs`` can tell a run whose process died from one still going elsewhere.
+    ``os_user``, ``host`` and ``identity`` together say who acted (:class:`scorekeeper.model.Actor`).
     """
 
     __tablename__ = "runs"
@@ -106,6 +107,10 @@ class RunRow(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     pid: int | None = Field(default=None, nullable=True)
     host: str = Field(default="", sa_type=String, nullable=False)
+    # Who acted (migration 0003): the OS account that ran the process on ``host``, and the
+    # identity the tenant's token named (``app <appid>`` or a UPN); "" when unknown.
+    os_user: str = Field(default="", sa_type=String, nullable=False)
+    identity: str = Field(default="", sa_type=String, nullable=False)
 
 
 class ControlResultRow(SQLModel, table=True):
