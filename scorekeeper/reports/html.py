@@ -1,6 +1,6 @@
 """The HTML report: one self-contained file (inline CSS, SVG and a small script), offline and printable.
 
-Rendered with Jinja's autoescaping, and every value passes :func:`scorekeeper.inert.strip_controls`
+Rendered with Jinja's autoescaping, and every value passes :func:`scorekeeper.safetext.clean`
 on its way out (the environment's ``finalize``), so tenant text can neither add markup nor
 carry control characters or bidirectional overrides into the page.
 """
@@ -14,11 +14,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from scorekeeper.inert import strip_controls
 from scorekeeper.model import Status
 from scorekeeper.reports import rows, values
 from scorekeeper.reports.chart import trend_svg
 from scorekeeper.reports.model import STATUS_ORDER, Report, ScoreSeries, StatusChange
+from scorekeeper.safetext import clean
 
 
 def render_html(report: Report) -> str:
@@ -39,7 +39,7 @@ def _finalize(value: Any) -> Any:
     if isinstance(value, Markup):
         return value
     if isinstance(value, str):
-        return strip_controls(value)
+        return clean(value)
     return "" if value is None else value
 
 
@@ -73,7 +73,7 @@ def _by_transition(changes: Iterable[StatusChange]) -> list[tuple[tuple[str, str
 
 
 def _chart(series: tuple[ScoreSeries, ...], tenant: str) -> Markup:
-    return Markup(trend_svg(series, title=strip_controls(f"Secure Score trend of {tenant}")))
+    return Markup(trend_svg(series, title=clean(f"Secure Score trend of {tenant}")))
 
 
 @cache

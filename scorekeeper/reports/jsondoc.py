@@ -1,7 +1,7 @@
 """The JSON report: the report model as documented by ``docs/report-schema.json``.
 
 One shape for one tenant or many (``tenants`` is always a list). Strings lose control
-characters and bidirectional overrides (:func:`scorekeeper.inert.strip_controls`), and ``<``,
+characters and bidirectional overrides (:func:`scorekeeper.safetext.clean`), and ``<``,
 ``>`` and ``&`` are written as ``\\u003c``-style escapes: the same JSON value, but inert if a
 page ever embeds the document.
 """
@@ -12,8 +12,8 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from scorekeeper.inert import strip_controls
 from scorekeeper.reports.model import ControlSection, LedgerEntry, Report, SettingRow, TenantSection
+from scorekeeper.safetext import clean
 
 
 def render_json(report: Report) -> str:
@@ -37,7 +37,7 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return strip_controls(value)
+        return clean(value)
     if isinstance(value, dict):
         return {_clean(str(k)): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -1,8 +1,8 @@
 """JUnit XML: a test suite per tenant × control, a test case per setting, for any CI test view.
 
 ``fail`` → ``<failure>``; ``unknown``/``error`` → ``<error>``; ``not applicable``, an
-accepted-risk exception and a ``manual`` setting nobody attested yet → ``<skipped>`` with the
-reason; ``pass`` → a passing case. Validates against the Surefire-compatible ``junit-10.xsd``
+accepted-risk exception, a ``manual`` setting nobody attested yet and a ``pending`` Secure Score
+(waiting for Microsoft's refresh) → ``<skipped>`` with the reason; ``pass`` → a passing case. Validates against the Surefire-compatible ``junit-10.xsd``
 that Jenkins, Azure DevOps (PublishTestResults) and GitLab read.
 
 ElementTree escapes markup; characters XML 1.0 cannot carry at all (C0 controls, lone
@@ -14,16 +14,21 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from scorekeeper.inert import strip_controls
 from scorekeeper.model import Status
 from scorekeeper.reports.model import ControlSection, Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact
+from scorekeeper.safetext import clean
 
+_SKIPPED = {
+    Status.NOT_APPLICABLE: "not applicable",
+    Status.MANUAL: "manual: a person must act, then attest",
+    Status.PENDING: "pending: the Secure Score waits for Microsoft's daily refresh",
+}
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 def text(value: object) -> str:
-    return _NOT_XML.sub("", strip_controls(str(value)))
+    return _NOT_XML.sub("", clean(str(value)))
 
 
 def render_junit(report: Report) -> str:
@@ -80,7 +85,7 @@ def _case(tenant: TenantSection, s: SettingRow) -> ET.Element:
     elif s.status in (Status.UNKNOWN, Status.ERROR):
         missing = f"\nmissing permissions: {', '.join(s.missing_permissions)}" if s.missing_permissions else ""
         ET.SubElement(case, "error", type=s.status.value, message=text(s.reason)).text = detail + text(missing)
-    elif s.status in (Status.NOT_APPLICABLE, Status.MANUAL):
-        label = "not applicable" if s.status is Status.NOT_APPLICABLE else "manual: a person must act, then attest"
+    elif s.status is not Status.PASS:  # not applicable, manual, pending: neither passed nor failed
+        label = _SKIPPED.get(s.status, s.status.value)
         ET.SubElement(case, "skipped", message=text(f"{label} — {s.reason}"))
     return case

@@ -15,9 +15,8 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable
 
-from scorekeeper.inert import one_line
 from scorekeeper.reports.model import STATUS_ORDER, Report, SettingRow, TenantSection
-from scorekeeper.reports.values import compact
+from scorekeeper.reports.values import compact, one_line
 
 VALUE_WIDTH = 120
 MAX_ROWS = 1000

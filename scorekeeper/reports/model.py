@@ -20,13 +20,9 @@ from scorekeeper.model import RemediationKind, Status
 SCHEMA_VERSION = "1.0"
 
 #: Statuses in the order reports list and count them.
-STATUS_ORDER: tuple[Status, ...] = (
-    Status.FAIL,
-    Status.ERROR,
-    Status.UNKNOWN,
-    Status.MANUAL,
-    Status.PASS,
-    Status.NOT_APPLICABLE,
+_PREFERRED = ("fail", "error", "unknown", "manual", "pending", "pass", "not_applicable")
+STATUS_ORDER: tuple[Status, ...] = tuple(
+    sorted(Status, key=lambda s: _PREFERRED.index(s.value) if s.value in _PREFERRED else len(_PREFERRED))
 )
 
 

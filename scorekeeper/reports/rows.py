@@ -2,7 +2,7 @@
 
 A fleet report of 200 tenants has ~5,000 setting rows; rendered through Jinja macros they took
 seconds. These functions build the same markup directly with :func:`esc` (HTML escaping after
-:func:`scorekeeper.inert.strip_controls`), which every piece of text passes through.
+:func:`scorekeeper.safetext.clean`), which every piece of text passes through.
 
 To keep a fleet report small without leaving anything out, a desired value equal to the
 current one is shown as "= current", and in fleet reports the documentation link of a setting
@@ -18,22 +18,22 @@ from typing import Any
 
 from markupsafe import Markup
 
-from scorekeeper.inert import strip_controls
 from scorekeeper.model import Status
 from scorekeeper.reports import values
 from scorekeeper.reports.model import ControlSection, LedgerEntry, Report, SettingRow
+from scorekeeper.safetext import clean
 
 PREVIEW = 48
 
 
 def esc(text: object) -> str:
     """Any text as inert HTML element content: controls stripped, ``& < >`` escaped."""
-    return escape(strip_controls(str(text)), quote=False)
+    return escape(clean(str(text)), quote=False)
 
 
 def attr(text: object) -> str:
     """Any text as an inert double-quoted attribute value (quotes escaped too)."""
-    return escape(strip_controls(str(text)), quote=True)
+    return escape(clean(str(text)), quote=True)
 
 
 def value_html(value: object) -> str:

@@ -19,10 +19,10 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from scorekeeper.inert import strip_controls
 from scorekeeper.model import Status
 from scorekeeper.reports.model import Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact
+from scorekeeper.safetext import clean
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
@@ -128,7 +128,7 @@ def _result(tenant: TenantSection, s: SettingRow, rule_id: str) -> dict[str, Any
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return strip_controls(value)
+        return clean(value)
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -14,9 +14,8 @@ import csv
 import io
 from collections.abc import Iterable
 
-from scorekeeper.inert import one_line
 from scorekeeper.reports.model import Report, SettingRow, TenantSection
-from scorekeeper.reports.values import compact
+from scorekeeper.reports.values import compact, one_line
 
 SETTING_COLUMNS = (
     "tenant",

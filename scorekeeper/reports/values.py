@@ -9,13 +9,22 @@ when long; where it differs from the desired value, the fields that move are lis
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from scorekeeper.diff import MISSING, field_changes
+from scorekeeper.safetext import clean
+
+_LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]+")
 
 #: A value whose one-line form is longer than this is folded (``<details>`` in HTML).
 FOLD_AT = 80
+
+
+def one_line(text: str) -> str:
+    """Tenant text on one line (a table cell, a CSV cell): controls removed, line breaks as spaces."""
+    return _LINE_BREAKS.sub(" ", clean(text))
 
 
 def compact(value: Any) -> str:
