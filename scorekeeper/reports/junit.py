@@ -2,8 +2,9 @@
 
 ``fail`` → ``<failure>``; ``unknown``/``error`` → ``<error>``; ``not applicable``, an
 accepted-risk exception, a ``manual`` setting nobody attested yet and a ``pending`` Secure Score
-(waiting for Microsoft's refresh) → ``<skipped>`` with the reason; ``pass`` → a passing case. Validates against the Surefire-compatible ``junit-10.xsd``
-that Jenkins, Azure DevOps (PublishTestResults) and GitLab read.
+(waiting for Microsoft's refresh) → ``<skipped>`` with the reason; ``pass`` → a passing case.
+Validates against the Surefire-compatible ``junit-10.xsd`` that Jenkins, Azure DevOps
+(PublishTestResults) and GitLab read.
 
 ElementTree escapes markup; characters XML 1.0 cannot carry at all (C0 controls, lone
 surrogates, U+FFFE/U+FFFF) are removed with the other control characters.
