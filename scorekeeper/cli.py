@@ -39,6 +39,8 @@ EPILOG = (
 
 
 NOTHING_CHANGED = "not confirmed: nothing was changed"
+#: A run id as history stores it (a 64-bit integer): a larger number is a usage error, not an overflow.
+RUN_ID = click.IntRange(1, 2**63 - 1)
 
 
 class Failure(Exception):
@@ -129,6 +131,18 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
+def exit_code_of(runs: list[RunResult]) -> int:
+    """3 when a setting fails; else 1 when something could not be assessed; else 0 (prints nothing)."""
+    from scorekeeper.model import Status
+
+    if any(r.failed for r in runs):
+        return EXIT_FAIL
+    unassessed = any(f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted for r in runs for f in r.findings)
+    if unassessed or any(r.status != "completed" or any(c.error for c in r.controls) for r in runs):
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def exit_code_for(runs: list[RunResult]) -> int:
     """3 when a setting fails; else 1 when something could not be assessed; else 0.
 
@@ -137,16 +151,14 @@ def exit_code_for(runs: list[RunResult]) -> int:
     """
     from scorekeeper.model import Status
 
-    if any(r.failed for r in runs):
-        return EXIT_FAIL
-    unassessed = sum(
-        1 for r in runs for f in r.findings if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
-    )
-    if unassessed or any(r.status != "completed" or any(c.error for c in r.controls) for r in runs):
+    code = exit_code_of(runs)
+    if code == EXIT_ERROR:
+        unassessed = sum(
+            1 for r in runs for f in r.findings if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
+        )
         what = f"{unassessed} setting(s) could not be assessed" if unassessed else "a run did not complete"
         click.echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
-        return EXIT_ERROR
-    return EXIT_OK
+    return code
 
 
 @contextmanager
@@ -434,10 +446,14 @@ def assess(
     if as_json:
         emit_json(runs[0].to_dict() if len(runs) == 1 else [r.to_dict() for r in runs])
     else:
-        from scorekeeper.render import print_run
+        from scorekeeper.render import print_run, summary_line
 
+        out = console()
         for run in runs:
-            print_run(console(), run, details=details, controls=state.plugins.controls)
+            print_run(out, run, details=details, controls=state.plugins.controls)
+        out.print()
+        for run in runs:  # the last lines: one per tenant, with the exit code it alone would give
+            out.print(summary_line(run, exit_code_of([run])), markup=False, highlight=False)
     sys.exit(exit_code_for(runs))
 
 
@@ -562,7 +578,7 @@ def _remediate_one(
 
 
 @cli.command()
-@click.argument("run_id", type=int, required=False)
+@click.argument("run_id", type=RUN_ID, required=False)
 @tenant_options(all_flag=False, tenant_help="Verify the latest remediation of this tenant (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
@@ -602,7 +618,7 @@ def verify(
 
 
 @cli.command()
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=RUN_ID)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
@@ -631,9 +647,10 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("run_id", type=int, required=False)
+@click.argument("run_id", type=RUN_ID, required=False)
 @tenant_options(all_flag=False, tenant_help="Only this tenant's runs (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Also list plan runs (recorded, hidden by default).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def history(
@@ -642,9 +659,10 @@ def history(
     tenant_names: tuple[str, ...],
     group_names: tuple[str, ...],
     limit: int,
+    show_all: bool,
     as_json: bool,
 ) -> None:
-    """List past runs, or show one run's findings and changes."""
+    """List past runs (plans only with --all), or show one run's findings, changes and who acted."""
     from scorekeeper.scheduler.events import drift_line
 
     if run_id is not None:
@@ -660,11 +678,20 @@ def history(
             out = console()
             print_run(out, run, details=True)
             if drift:
+                from scorekeeper.render import diff_text
+                from scorekeeper.scheduler.events import drift_changes
+
                 out.print(f"\n[bold yellow]Drift since run {drift[0].previous_run_id}[/]")
                 for event in drift:
-                    out.print(f"  ⚠ {drift_line(event)}", markup=False, highlight=False)
+                    head = drift_line(event).split(" (", 1)[0] if drift_changes(event) else drift_line(event)
+                    out.print(f"  ⚠ {head}", markup=False, highlight=False)
+                    for line in drift_changes(event):
+                        out.print(diff_text(line, "      "))
         return
-    runs = newest_first(state, tenant_names, group_names, lambda t: state.store.runs(t, limit=limit), limit)
+    hidden = () if show_all else ("plan",)
+    runs = newest_first(
+        state, tenant_names, group_names, lambda t: state.store.runs(t, limit=limit, exclude_kinds=hidden), limit
+    )
     if not runs and not as_json:
         where = selection_label(tenant_names, group_names)
         click.echo(f"No runs in history{where} yet. Try: scorekeeper assess --tenant demo")
@@ -676,6 +703,7 @@ def history(
     from rich.table import Table
 
     from scorekeeper.model import Status
+    from scorekeeper.render import RUN_MARKERS, local_time, run_marker
 
     table = Table("run", "tenant", "kind", "status", "started", "findings", "drift")
     for column in table.columns:
@@ -684,23 +712,24 @@ def history(
     for r in runs:
         counts = " ".join(f"{s.symbol}{r.counts[s.value]}" for s in tallied if r.counts.get(s.value))
         drifted = len(drift_by_run.get(r.id, []))
-        kind = r.kind + (" ⏲" if r.scheduled else "") + (f" ↩{r.parent_run_id}" if r.parent_run_id else "")
+        kind = r.kind + run_marker(r.scheduled, r.parent_run_id)
         table.add_row(
             str(r.id),
             r.tenant,
             kind,
             r.status,
-            f"{r.started_at:%m-%d %H:%M}",
+            local_time(r.started_at),
             counts,
             f"[yellow]⚠ {drifted}[/]" if drifted else "",
         )
     out = console()
     out.print(table)
-    out.print("[dim]⏲ scheduled  ↩N acts on run N  ⚠ drift: settings that stopped passing[/]")
+    hint = "" if show_all else " · plans hidden (--all)"
+    out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
 
 
 @cli.command()
-@click.argument("run_id", type=int, required=False)
+@click.argument("run_id", type=RUN_ID, required=False)
 @click.option("--tenant", metavar="NAME", help="Report the latest assessment of this tenant.")
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
@@ -855,9 +884,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
         cli.main(args=args, prog_name="scorekeeper", standalone_mode=False)
     except click.exceptions.Abort:  # Ctrl-C or end of input at a prompt, before anything ran
         _fail(NOTHING_CHANGED.replace("not confirmed", "interrupted"), EXIT_ERROR)
+    except click.UsageError as exc:  # one line, with where to find help
+        command = exc.ctx.command_path if exc.ctx is not None else "scorekeeper"
+        _fail(f"{exc.format_message()} (see {command} --help)", EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE)
+        _fail(exc.format_message(), EXIT_USAGE)
     except SystemExit:
         raise
     except Exception as exc:

@@ -32,6 +32,7 @@ class Status(enum.StrEnum):
     UNKNOWN = "unknown"  # could not be read (missing permission, no portal sign-in, throttled)
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"  # the plugin or the tenant failed unexpectedly
+    PENDING = "pending"  # the Secure Score has not caught up with settings that now pass (set by the engine)
 
     @property
     def symbol(self) -> str:
@@ -46,6 +47,7 @@ _SYMBOLS = {
     Status.UNKNOWN: "?",
     Status.NOT_APPLICABLE: "–",
     Status.ERROR: "!",
+    Status.PENDING: "⧗",
 }
 
 

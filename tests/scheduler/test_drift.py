@@ -46,7 +46,7 @@ async def test_a_change_between_two_runs_is_drift_and_is_delivered(harness, rece
     )
     lines = sorted(i["line"] for i in body["items"])
     assert lines == [
-        "ToyControl/colour: pass → fail (value 'green' → 'purple', desired 'green')",
+        "ToyControl/colour: pass → fail (green → purple)",
         "ToyControl: Secure Score 1.0 → 0.0 of 2",
     ]
 
@@ -84,7 +84,7 @@ async def test_drift_command_lists_it(harness, tmp_path: Path, capsys: pytest.Ca
         before.run_id,
         after.run_id,
     )
-    assert event["line"] == "ToyControl/size: pass → fail (value 3 → 1, desired 3)"
+    assert event["line"] == "ToyControl/size: pass → fail (3 → 1)"
 
     with pytest.raises(SystemExit):
         main(["--db", db, "drift"])

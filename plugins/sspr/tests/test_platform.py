@@ -264,3 +264,39 @@ async def test_modern_cloud_exits_3_for_its_real_failures_never_1(
     # what really fails: SSPR's own weak configuration, never the new tenant's platform state
     for setting in ("methods_policy_migration", "mfa_registration_campaign", "passkeys", "method_configurations"):
         assert statuses[setting] is P, setting
+
+
+async def test_phone_methods_off_is_planned_with_its_consequence_and_written(
+    sk_simulator: Any, sk_store: Any, tmp_path: Any
+) -> None:
+    sim = sk_simulator(
+        profile_data={
+            "extends": "weak-cloud",
+            "set": {
+                "authenticationMethodsPolicy.authenticationMethodConfigurations[id=Sms].state": "enabled",
+                "portal.passwordResetPolicies.mobilePhoneOptionEnabled": True,
+            },
+        }
+    )
+    # by default the phone stays, with the warning and the dated change
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    assessment, [plan] = await engine.plan("contoso", [SSPR])
+    methods = next(f for f in assessment.findings if f.setting == "methods_available")
+    assert "2027-02-01" in methods.reason and "mobilePhoneOptionEnabled" not in (methods.desired or {})
+    assert "Sms" not in {
+        k for k, v in (next(i for i in plan.items if i.setting == "method_configurations").desired).items()
+    }
+
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: {**CONFIG, "phone_methods": "off"}})
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    items = {i.setting: i for i in plan.items}
+    assert "stops offering mobile phone" in items["methods_available"].consequence
+    assert "1 of 5 member users have only a phone method" in items["method_configurations"].consequence
+    await engine.remediate("contoso", [plan])
+    state = sim.tenant(sim.tenant_id).state
+    sms = next(
+        c for c in state["authenticationMethodsPolicy"]["authenticationMethodConfigurations"] if c["id"] == "Sms"
+    )
+    assert sms["state"] == "disabled"
+    assert state["portal"]["passwordResetPolicies"]["mobilePhoneOptionEnabled"] is False
+    assert turned_on(sim) == []

@@ -8,7 +8,6 @@ and the permissions it needs — all from the recorded finding and the plugin's 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -134,7 +133,7 @@ class ControlScreen(Screen[None]):
             title.append(" · showing failing settings only (f shows all)", style=palette.get("warning", ""))
         if self.result is not None and self.result.error:
             title.append(f"\n{self.result.error}", style=palette.get("error", ""))
-        for ahead in changes_ahead(self.control, self.result.findings if self.result else (), date.today()):
+        for ahead in changes_ahead(self.control, self.result.findings if self.result else (), self.sk.engine.today()):
             title.append(f"\nMicrosoft changes ahead: {ahead.line()}", style=palette.get("warning", ""))
         self.query_one("#control-title", Static).update(title)
 
