@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
 from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
-from scorekeeper.store import convert, db
+from scorekeeper.store import bulk, convert, db
 from scorekeeper.store.drift import dropped_scores, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS, build_overview
 from scorekeeper.store.records import DriftEvent, RunSummary, StoreError, TenantOverview, empty_counts
@@ -271,57 +271,40 @@ class HistoryStore:
         ``started_at`` and ``status`` says ``running`` or ``interrupted``.
         """
         with self._read() as session:
-            run = session.get(RunRow, run_id)
-            if run is None:
-                return None
-            results = list(
-                session.execute(
-                    select(ControlResultRow).where(ControlResultRow.run_id == run_id).order_by(ControlResultRow.id)
-                ).scalars()
-            )
-            findings = list(
-                session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id)).scalars()
-            )
-            changes = list(
-                session.execute(select(ChangeRow).where(ChangeRow.run_id == run_id).order_by(ChangeRow.id)).scalars()
-            )
-            scores = list(
-                session.execute(
-                    select(ScoreSnapshotRow).where(ScoreSnapshotRow.run_id == run_id).order_by(ScoreSnapshotRow.id)
-                ).scalars()
-            )
-        titles: dict[str, tuple[str, str]] = {r.control: (r.title, r.error) for r in results}
-        by_control: dict[str, list[Finding]] = defaultdict(list)
-        for row in findings:
-            by_control[row.control].append(convert.finding_from_row(row))
-        changes_by: dict[str, list[Change]] = defaultdict(list)
-        for row in changes:
-            changes_by[row.control].append(convert.change_from_row(row))
-        score_by: dict[str, SecureScore] = {row.control: convert.score_from_row(row) for row in scores}
+            return bulk.runs_by_id(session, [run_id]).get(run_id)
 
-        order = [c for c in run.controls if c in titles or c in by_control or c in changes_by]
-        order += [c for c in [*titles, *by_control, *changes_by] if c not in order]
-        controls = tuple(
-            ControlResult(
-                control=c,
-                title=titles.get(c, ("", ""))[0],
-                findings=tuple(by_control.get(c, ())),
-                changes=tuple(changes_by.get(c, ())),
-                score=score_by.get(c),
-                error=titles.get(c, ("", ""))[1],
-            )
-            for c in dict.fromkeys(order)
-        )
-        return RunResult(
-            run_id=run_id,
-            tenant=run.tenant,
-            kind=run.kind,
-            controls=controls,
-            started_at=run.started_at,
-            finished_at=run.finished_at or run.started_at,
-            status=run.status,
-            actor=_actor(run),
-        )
+    # ------------------------------------------------------------------ many runs at once (reports)
+    def runs_by_id(self, run_ids: Iterable[int]) -> dict[int, RunResult]:
+        """Several runs as :meth:`get_run` returns them, in a few statements (unknown ids left out)."""
+        with self._read() as session:
+            return bulk.runs_by_id(session, run_ids)
+
+    def latest_run_ids(self, tenants: Iterable[str], kind: str = "assess") -> dict[str, int]:
+        """The newest run of ``kind`` of each of ``tenants`` that has one."""
+        with self._read() as session:
+            return bulk.latest_run_ids(session, list(tenants), kind)
+
+    def previous_run_ids(
+        self, runs: Iterable[tuple[int, str]], kind: str = "assess", status: str = "completed"
+    ) -> dict[int, int]:
+        """For each ``(run_id, tenant)``, the newest earlier run of ``kind`` that ended ``status``."""
+        with self._read() as session:
+            return bulk.previous_run_ids(session, list(runs), kind, status)
+
+    def finding_statuses(self, run_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], str]]:
+        """Each run's finding status per ``(control, setting)``."""
+        with self._read() as session:
+            return bulk.finding_statuses(session, list(run_ids))
+
+    def score_histories(self, tenants: Iterable[str], limit: int = 200) -> dict[tuple[str, str], list[SecureScore]]:
+        """The newest ``limit`` snapshots of every control of ``tenants``, oldest first, by (tenant, control)."""
+        with self._read() as session:
+            return bulk.score_histories(session, list(tenants), limit)
+
+    def attestations_of(self, tenants: Iterable[str]) -> dict[str, list[Attestation]]:
+        """The attestations of each of ``tenants``, oldest first."""
+        with self._read() as session:
+            return bulk.attestations_of(session, list(tenants))
 
     def runs(
         self,
@@ -464,6 +447,11 @@ class HistoryStore:
             )
             if done.rowcount != len(ids):
                 raise StoreError(f"only {done.rowcount} of changes {ids} are in history; none were marked")
+
+    def tenant_ids(self) -> dict[str, str]:
+        """Each tenant's Entra tenant id as last recorded ("" when never recorded), by name."""
+        with self._read() as session:
+            return {name: tid for name, tid in session.execute(select(TenantRow.name, TenantRow.tenant_id))}
 
     # ------------------------------------------------------------------ scores and overview
     def score_history(self, tenant: str, control: str, limit: int = 200) -> list[SecureScore]:
@@ -682,7 +670,7 @@ def _drift_row(event: DriftEvent, at: datetime | None = None) -> DriftEventRow:
 
 
 def _actor(row: RunRow) -> Actor:
-    return Actor(os_user=row.os_user or "", host=row.host or "", identity=row.identity or "")
+    return convert.actor_from_row(row)
 
 
 def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:
