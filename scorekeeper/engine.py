@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -39,43 +38,21 @@ from scorekeeper.plugins import Plugins
 from scorekeeper.session import TenantSession, open_session
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
+from scorekeeper.throttle import TenantThrottled
+from scorekeeper.writegate import WriteGate
 
 log = logging.getLogger("scorekeeper.engine")
 
 __all__ = ["Engine", "EngineError", "PlanViolation", "WriteGate", "WritesStopped", "plan_for"]
 
 
-class WriteGate:
-    """The engine-side switch that refuses new writes: ``engine.writes.stop("SIGINT received")``.
-
-    For the signal handlers (SIGINT/SIGTERM): once :meth:`stop` is called, every write helper
-    call (``tenant.write``/``write_together``/``create``/``record_change``) of every remediation
-    and rollback of this engine raises :class:`~scorekeeper.errors.WritesStopped` at its entry,
-    before anything is recorded or sent; a request already in flight finishes and is recorded.
-    Safe to call from a signal handler or another thread (it only sets a flag).
-    """
-
-    def __init__(self) -> None:
-        self._reason = ""
-        self._event = threading.Event()
-
-    def stop(self, reason: str = "a stop was requested") -> None:
-        if not self._event.is_set():
-            self._reason = reason
-            self._event.set()
-
-    @property
-    def stopped(self) -> bool:
-        return self._event.is_set()
-
-    @property
-    def reason(self) -> str:
-        return self._reason if self._event.is_set() else ""
-
-
 #: A key of every ``[controls.<id>]`` table that the engine reads and the plugin never sees:
 #: whether scheduled jobs may remediate this control unattended.
 AUTO_REMEDIATE = "auto_remediate"
+
+
+#: Phases that only read: their controls share the tenant's reads (assessment never writes).
+ASSESSING_PHASES = frozenset({"assess", "plan"})
 
 
 def plugin_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -100,9 +77,11 @@ class _StoreSink:
 
     @property
     def stop_reason(self) -> str:
-        return self.gate.reason
+        """Why no new write may start (empty while writes may go on): what the write helper checks."""
+        return self.gate.reason if self.gate.closed else ""
 
     def started(self, change: Change) -> int:
+        self.gate.check()  # stopping (a signal, a lost lease): refuse before recording or sending
         if change.setting not in self.allowed:
             raise PlanViolation(f"setting {change.setting!r} is not in the confirmed plan; nothing was written")
         change_id = self.store.change_started(self.run_id, self.control, change)
@@ -271,9 +250,12 @@ class Engine:
     on_progress: Callable[[ProgressEvent], None] = lambda event: None
     today: Callable[[], date] = date.today
     simulators: dict[str, Any] = field(default_factory=dict)  # tenant name → in-memory simulator
-    #: ``writes.stop(reason)`` refuses every new write from then on (the signal handlers' switch).
-    writes: WriteGate = field(default_factory=WriteGate)
+    #: Closed by a signal or a lost writer lease: no new write starts (see ``writegate.py``).
+    #: ``engine.write_gate.close(reason)`` is the one switch; the write helper checks it first.
+    write_gate: WriteGate = field(default_factory=WriteGate)
     _desired: dict[str, Any] = field(default_factory=dict)
+    #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
+    _attested: set[tuple[str, str]] | None = None
 
     # ----------------------------------------------------------------- configuration
     def check(self) -> list[str]:
@@ -334,6 +316,7 @@ class Engine:
             logger=logging.getLogger(f"scorekeeper.plugin.{control.plugin}"),
             phase=phase,
             declaration=control,
+            _shared_reads=session.reads if phase in ASSESSING_PHASES else None,
             **extra,
         )
 
@@ -353,7 +336,7 @@ class Engine:
     def _apply_policy(self, tenant: str, control: Control, findings: list[Finding]) -> tuple[Finding, ...]:
         """Fill titles, apply exceptions and attestations: the parts only the engine knows."""
         today = self.today()
-        attested = {a.setting: a for a in self.store.attestations(tenant, control.id)}
+        attested = self._attestations(tenant, control.id, findings)
         out = []
         for finding in findings:
             if not finding.title:
@@ -374,6 +357,14 @@ class Engine:
                     finding = replace(finding, excepted=f"accepted risk until {rule.expires}: {rule.reason}")
             out.append(finding)
         return tuple(out)
+
+    def _attestations(self, tenant: str, control: str, findings: list[Finding]) -> dict[str, Any]:
+        """Setting → newest attestation, read only when a finding could use one (a manual one)."""
+        if not any(f.status is Status.MANUAL for f in findings):
+            return {}
+        if self._attested is not None and (tenant, control) not in self._attested:
+            return {}
+        return {a.setting: a for a in self.store.attestations(tenant, control)}
 
     def _exception_for(self, tenant: str, control: str, setting: str) -> ExceptionRule | None:
         return next((r for r in self.config.exceptions if r.covers(tenant, control, setting)), None)
@@ -412,14 +403,17 @@ class Engine:
         results: list[ControlResult],
         status: str = "completed",
         error: str = "",
+        *,
+        detect_drift: bool = False,
     ) -> RunResult:
-        for result in results:
-            score = result.score
-            if score is not None and score.taken_at is None:
-                result = replace(result, score=replace(score, taken_at=_now()))
-            self.store.record_control_result(run_id, result)
-        self.store.finish_run(run_id, status, error)
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, self.store.run_actor(run_id))
+        now = _now()
+        stored = [
+            replace(r, score=replace(r.score, taken_at=now)) if r.score is not None and r.score.taken_at is None else r
+            for r in results
+        ]
+        # One transaction for the whole run (results, pointers, finish, drift), not five.
+        actor = self.store.record_run(run_id, stored, status, error, detect_drift=detect_drift)
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor)
 
     # ----------------------------------------------------------------- operations
     async def assess_tenant(
@@ -429,7 +423,17 @@ class Engine:
         for control in controls:
             self.desired(control, tenant)  # bad config stops before anything is read
         started = _now()
-        run_id = self.store.start_run(tenant, kind, controls=[c.id for c in controls], scheduled=scheduled)
+        # History writes run in a worker thread: a fleet's event loop keeps serving other tenants' I/O.
+        ids = [c.id for c in controls]
+        starting = asyncio.ensure_future(
+            asyncio.to_thread(self.store.start_run, tenant, kind, controls=ids, scheduled=scheduled)
+        )
+        try:
+            run_id = await asyncio.shield(starting)
+        except asyncio.CancelledError:  # the row is being written anyway: close it, then give up
+            with contextlib.suppress(Exception):
+                self.store.finish_run(await starting, "interrupted", "cancelled before it finished")
+            raise
         try:
             results = await self._with_session(
                 tenant,
@@ -439,16 +443,17 @@ class Engine:
         except asyncio.CancelledError:
             self.store.finish_run(run_id, "interrupted", "cancelled before it finished")
             raise
+        except TenantThrottled as exc:  # a fleet worker gives the tenant back to the queue (scorekeeper.throttle)
+            self.store.finish_run(run_id, "interrupted", f"{exc}; the queue runs it again after that")
+            raise
         except Exception as exc:  # credentials unusable: nothing could be read
             reason = f"could not open tenant {tenant}: {exc}"
             results = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
             results = [replace(r, error=reason) for r in results]
-            return self._finish(run_id, tenant, kind, started, results, "failed", reason)
-        run = self._finish(run_id, tenant, kind, started, list(results))
+            return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, results, "failed", reason)
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
         # scheduled one does (idempotent, so the scheduler's own call returns the same events).
-        self.store.detect_drift(run_id)
-        return run
+        return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, list(results), detect_drift=True)
 
     async def assess(
         self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False
@@ -464,7 +469,12 @@ class Engine:
             async with limit:
                 return await self.assess_tenant(name, controls, scheduled=scheduled)
 
-        return list(await asyncio.gather(*(one(n) for n in names)))
+        # One query for the fleet instead of one per tenant × control: most tenants attest nothing.
+        self._attested = await asyncio.to_thread(self.store.attested_pairs)
+        try:
+            return list(await asyncio.gather(*(one(n) for n in names)))
+        finally:
+            self._attested = None
 
     async def plan(
         self, tenant: str, control_ids: Iterable[str] | None = None, settings: set[str] | None = None
@@ -489,19 +499,48 @@ class Engine:
         scheduled: bool = False,
         kind: str = "remediate",
     ) -> RunResult:
-        """Carry out the automated items of confirmed ``plans``, then verify them by reading back."""
+        """Carry out the automated items of confirmed ``plans``, then verify them by reading back.
+
+        Holds the tenant's writer lease throughout (joining the caller's when it holds one);
+        raises :class:`~scorekeeper.lease.LeaseHeld` before recording anything when another
+        process writes to the tenant.
+        """
+        from scorekeeper.lease import writer_lease
+
         plans = [p for p in plans if p.automated]
         controls = [self.plugins.control(p.control) for p in plans]
         for control in controls:
             self.desired(control, tenant)
+        purpose = f"scheduled {kind}" if scheduled else kind
+        with writer_lease(self.store, tenant, purpose) as lease:
+            unsubscribe = lease.on_lost(self.write_gate.close)
+            try:
+                return await self._remediate_leased(tenant, plans, controls, lease, parent_run_id, scheduled, kind)
+            finally:
+                unsubscribe()
+                self.write_gate.reopen()  # the next operation of a long-lived engine (TUI) starts afresh
+
+    async def _remediate_leased(
+        self,
+        tenant: str,
+        plans: list[Plan],
+        controls: list[Control],
+        lease: Any,
+        parent_run_id: int | None,
+        scheduled: bool,
+        kind: str,
+    ) -> RunResult:
         started = _now()
         run_id = self.store.start_run(
             tenant, kind, controls=[c.id for c in controls], scheduled=scheduled, parent_run_id=parent_run_id
         )
+        lease.attach(run_id)
 
         async def work(session: TenantSession) -> list[ControlResult]:
             results = []
             for control, plan in zip(controls, plans, strict=True):  # one control at a time: writes stay ordered
+                if self.write_gate.closed:
+                    break
                 results.append(
                     await self._remediate_control(session, control, replace(plan, items=plan.automated), run_id, kind)
                 )
@@ -514,17 +553,17 @@ class Engine:
             raise
         except Exception as exc:
             return self._finish(run_id, tenant, kind, started, [], "failed", f"could not open tenant {tenant}: {exc}")
+        if self.write_gate.closed:
+            reason = f"{self.write_gate.reason}; recorded changes can be rolled back"
+            return self._finish(run_id, tenant, kind, started, results, "interrupted", reason)
         failed = any(not c.applied for r in results for c in r.changes) or any(r.error for r in results)
-        if self.writes.stopped:
-            error = f"{self.writes.reason}; no new write was started; recorded changes can be rolled back"
-            return self._finish(run_id, tenant, kind, started, results, "interrupted", error)
         return self._finish(run_id, tenant, kind, started, results, "failed" if failed else "completed")
 
     async def _remediate_control(
         self, session: TenantSession, control: Control, plan: Plan, run_id: int, phase: str
     ) -> ControlResult:
         name = session.config.name
-        sink = _StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items), self.writes)
+        sink = _StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items), self.write_gate)
         self._emit(name, control.id, phase, "started", total=len(plan.items))
         error = ""
         returned: list[Change] = []
@@ -542,7 +581,9 @@ class Engine:
         changes, problem = _reconcile(returned, sink.changes)
         if problem and not error:
             error = f"plugin {control.plugin}: {problem}"
-        findings = await self._verify_control(session, control, changes) if changes else []
+        # Stopping: the rollback re-reads everything anyway, and the person wants the prompt back.
+        verify = changes and not self.write_gate.closed
+        findings = await self._verify_control(session, control, changes) if verify else []
         self._emit(name, control.id, phase, "done", completed=len(changes), total=len(plan.items))
         return ControlResult(
             control=control.id, title=control.title, findings=tuple(findings), changes=tuple(changes), error=error
@@ -636,14 +677,29 @@ class Engine:
         Each change's :class:`~scorekeeper.Restoration` is restored, already as before, or could not
         restore (with the reason and what to do by hand); the run is ``failed`` when any could not.
         Restored and already-as-before changes are marked rolled back; the others stay open, so
-        running the rollback again retries exactly them.
+        running the rollback again retries exactly them. Holds the tenant's writer lease, as
+        remediation does.
         """
+        from scorekeeper.lease import writer_lease
+
         tenant = plans[0].tenant
         controls = [self.plugins.control(p.control) for p in plans]
         for control in controls:
-            self.desired(control)
+            self.desired(control, tenant)
+        with writer_lease(self.store, tenant, "rollback") as lease:
+            unsubscribe = lease.on_lost(self.write_gate.close)
+            try:
+                return await self._rollback_leased(tenant, run_id, plans, controls, lease)
+            finally:
+                unsubscribe()
+                self.write_gate.reopen()
+
+    async def _rollback_leased(
+        self, tenant: str, run_id: int, plans: list[Plan], controls: list[Control], lease: Any
+    ) -> RunResult:
         started = _now()
         new_id = self.store.start_run(tenant, "rollback", controls=[c.id for c in controls], parent_run_id=run_id)
+        lease.attach(new_id)
 
         async def work(session: TenantSession) -> list[ControlResult]:
             return [
@@ -652,7 +708,7 @@ class Engine:
             ]
 
         try:
-            results = await self._with_session(tenant, work)
+            results = await self._with_session(tenant, work, new_id)
         except asyncio.CancelledError:
             self.store.finish_run(new_id, "interrupted", "cancelled; run the rollback again to finish it")
             raise
@@ -669,8 +725,9 @@ class Engine:
         if done:
             self.store.mark_rolled_back(done, new_id)
         left = [r for result in results for r in result.restorations if r.status is RestoreStatus.FAILED]
-        if self.writes.stopped:
-            return self._finish(new_id, tenant, "rollback", started, results, "interrupted", self.writes.reason)
+        if self.write_gate.closed:
+            reason = f"{self.write_gate.reason}; run the rollback again to finish it"
+            return self._finish(new_id, tenant, "rollback", started, results, "interrupted", reason)
         error = f"{len(left)} change(s) could not be restored" if left else ""
         return self._finish(new_id, tenant, "rollback", started, results, "failed" if left else "completed", error)
 
@@ -681,7 +738,7 @@ class Engine:
 
         name = session.config.name
         settings = frozenset(i.setting for i in plan.items)
-        sink = _StoreSink(self.store, rollback_run, control.id, settings, self.writes)
+        sink = _StoreSink(self.store, rollback_run, control.id, settings, self.write_gate)
         context = self._context(session, control, "rollback", sink)
         self._emit(name, control.id, "rollback", "started", total=len(plan.items))
         created = frozenset(
@@ -694,10 +751,10 @@ class Engine:
             change = item.undo
             if change is None:
                 continue
-            if self.writes.stopped:
+            if self.write_gate.closed:
                 restorations.append(
                     Restoration(
-                        change, RestoreStatus.FAILED, f"not attempted: {self.writes.reason}; run the rollback again"
+                        change, RestoreStatus.FAILED, f"not attempted: {self.write_gate.reason}; run the rollback again"
                     )
                 )
                 continue

@@ -13,16 +13,17 @@ whose exit code it shares::
     ├── EngineError (exit 1)                    a request the engine cannot carry out
     │   ├── NotFound (exit 2, also a UsageError) the run (or other thing) named does not exist
     │   ├── PlanViolation                       a plugin wrote a setting the plan does not list
+    │   ├── LeaseHeld (scorekeeper.lease)       another process is writing to the tenant
     │   └── WritesStopped                       a write was refused because a stop was requested
     ├── StoreError (exit 1)                     the history database refused or lacks a record
     ├── AuthError (exit 1)                      credentials could not be built or used
     ├── RemediationBlocked (exit 1)             a plugin stopped before writing anything
-    ├── WebhookError (exit 1)                   a notification could not be delivered
-    └── Interrupted (exit 130 / 143)            SIGINT / SIGTERM stopped the command
+    └── WebhookError (exit 1)                   a notification could not be delivered
 
-``GraphCallError`` (``scorekeeper.graph``) is deliberately *not* in this tree: it is the
-answer of a Microsoft API, which plugins turn into findings or recorded changes; when one
-reaches ``main()`` it exits 1 like any runtime error.
+Outside the tree on purpose: ``scorekeeper.signals.Interrupted`` (SIGINT/SIGTERM, exit 130 /
+143) is a ``BaseException`` so that no ``except Exception`` can swallow a stop; and
+``GraphCallError`` (``scorekeeper.graph``) is the answer of a Microsoft API, which plugins turn
+into findings or recorded changes — when one reaches ``main()`` it exits 1.
 
 Exit codes, once: 0 success and nothing fails; 1 runtime error (or a setting could not be
 read); 2 usage or config error; 3 a setting fails; 130/143 interrupted by SIGINT/SIGTERM.
@@ -97,8 +98,9 @@ class NotFound(EngineError, UsageError):
 class WritesStopped(EngineError):
     """A write was refused at the write helper's entry because a stop was requested (a signal).
 
-    Raised by :meth:`scorekeeper.TenantContext.write` (and friends) once
-    :meth:`scorekeeper.tenant.ChangeSink.stop` has been called; nothing of that write was sent.
+    Raised by :meth:`scorekeeper.TenantContext.write` (and friends) once the engine's
+    ``write_gate`` (:class:`scorekeeper.writegate.WriteGate`) was closed — by a signal or a lost
+    writer lease; nothing of that write was recorded or sent.
     """
 
 
@@ -118,20 +120,8 @@ class RemediationBlocked(ScorekeeperError):
     """A plugin cannot start a remediation; nothing has been written. The message says why."""
 
 
-class Interrupted(ScorekeeperError):
-    """A signal stopped the command; ``exit_code`` is 130 for SIGINT and 143 for SIGTERM."""
-
-    exit_code: ClassVar[int] = EXIT_SIGINT
-
-    def __init__(self, message: str, code: int = EXIT_SIGINT) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 def exit_code_of(error: BaseException) -> int:
     """The exit code for ``error``: its own for a :class:`ScorekeeperError`, 1 for anything else."""
-    if isinstance(error, Interrupted):
-        return error.code
     if isinstance(error, ScorekeeperError):
         code = getattr(error, "code", None)
         return code if isinstance(code, int) and not isinstance(code, bool) else error.exit_code

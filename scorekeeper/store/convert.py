@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from scorekeeper.model import (
+    Actor,
     Attestation,
     Change,
     Finding,
@@ -20,7 +21,7 @@ from scorekeeper.model import (
     Verification,
 )
 from scorekeeper.store.records import DriftEvent
-from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingRow, ScoreSnapshotRow
+from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingRow, RunRow, ScoreSnapshotRow
 
 #: The evidence key under which a verification finding's :class:`Verification` is stored.
 VERIFICATION_KEY = "_verification"
@@ -117,3 +118,8 @@ def drift_from_row(row: DriftEventRow) -> DriftEvent:
         detail=dict(row.detail or {}),
         at=row.at,
     )
+
+
+def actor_from_row(row: RunRow) -> Actor:
+    """Who acted in a run, as recorded on it ("" where unknown)."""
+    return Actor(os_user=row.os_user or "", host=row.host or "", identity=row.identity or "")
