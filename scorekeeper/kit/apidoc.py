@@ -60,8 +60,7 @@ MODULES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
             "StoreError",
             "AuthError",
             "RemediationBlocked",
-            "Interrupted",
-            "exit_code_of",
+                "exit_code_of",
         ),
     ),
     (
