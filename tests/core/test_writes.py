@@ -13,11 +13,12 @@ import httpx
 import pytest
 
 from scorekeeper import Control, Outcome, RemediationKind, RestoreStatus, Setting
-from scorekeeper.engine import WriteGate, _StoreSink
+from scorekeeper.engine import _StoreSink
 from scorekeeper.errors import WritesStopped
 from scorekeeper.restore import restore
 from scorekeeper.simulator import Simulator
 from scorekeeper.testing import simulated_tenant
+from scorekeeper.writegate import WriteGate
 from scorekeeper.writes import classify, marker_tag, same
 
 AUTHZ = "policies/authorizationPolicy"
@@ -171,7 +172,7 @@ async def test_after_a_stop_no_new_write_is_recorded_or_sent(sim: Simulator, sk_
     gate = WriteGate()
     run_id = sk_store.start_run("t", "remediate", controls=[CONTROL.id])
     context, _ = tenant(sim, sk_store, run_id, gate=gate)
-    gate.stop("SIGINT received")
+    gate.close("SIGINT received")
     with pytest.raises(WritesStopped, match="SIGINT received"):
         await context.write("admin_sspr", "PATCH", AUTHZ, {"allowedToUseSSPR": True}, before={})
     assert sim.writes() == [] and sk_store.changes_for_run(run_id) == []
