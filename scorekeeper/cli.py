@@ -216,6 +216,7 @@ LazyGroup.lazy = {
     "scheduler": ("scorekeeper.scheduler.cli:scheduler", "Run scheduled assessments in the foreground (daemon)."),
     "drift": ("scorekeeper.scheduler.cli:drift", "Show drift: settings that stopped passing, scores that dropped."),
     "plugin": ("scorekeeper.kit.cli:plugin", "Tools for plugin authors (scaffold a new plugin)."),
+    "score": ("scorekeeper.securescore.cli:score", "Show the whole Secure Score: every control, points, state."),
 }
 
 
