@@ -6,11 +6,13 @@ BIN := $(VENV)/bin
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test lint dist clean
 
 $(BIN)/.installed: pyproject.toml plugins/sspr/pyproject.toml plugins/pwage/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scorekeeper needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
+	@# a venv made before the distributions were renamed to scorekeeper-m365* keeps the old entry points
+	$(BIN)/python -m pip uninstall -q -y scorekeeper scorekeeper-sspr scorekeeper-pwage 2>/dev/null || true
 	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/sspr -e plugins/pwage
 	@touch $@
 
@@ -25,5 +27,13 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
+# Wheels and sdists of the core (distribution scorekeeper-m365) and every shipped plugin, built
+# offline with the pinned hatchling; tests/kit/test_dist.py installs them into a fresh venv.
+DIST ?= dist
+PROJECTS := . $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
+dist: install
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	for p in $(PROJECTS); do (cd $$p && $(abspath $(BIN))/hatchling build -t wheel -t sdist -d $(abspath $(DIST))) || exit 1; done
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache dist

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
+from scorekeeper.commands.targets import tenant_options
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -229,7 +231,7 @@ LazyGroup.lazy = {
 )
 @click.option("--db", metavar="PATH_OR_URL", help="History database (else $SCOREKEEPER_DB, else the user data dir).")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.version_option(package_name="scorekeeper")
+@click.version_option(package_name="scorekeeper-m365", message="%(prog)s %(version)s (distribution %(package)s)")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, db: str | None, debug: bool) -> None:
     """Raise Microsoft Secure Score: assess, remediate and verify controls in your tenants."""
@@ -339,19 +341,30 @@ def permissions(state: State, control_id: str | None, as_json: bool) -> None:
 
 
 # --------------------------------------------------------------------------- operations
-def _tenants(state: State, names: tuple[str, ...], all_tenants: bool) -> list[str]:
-    if all_tenants:
-        return sorted(state.config.tenants)
-    if not names:
-        raise Failure("name a tenant with --tenant NAME (or --all-tenants); try --tenant demo", EXIT_USAGE)
-    for name in names:
-        state.config.tenant(name)
-    return list(names)
+def selection_label(names: tuple[str, ...], groups: tuple[str, ...]) -> str:
+    """`` for tenant a, b and group g`` (empty when nothing was selected), for "nothing found" lines."""
+    parts = [f"{kind} {', '.join(given)}" for kind, given in (("tenant", names), ("group", groups)) if given]
+    return f" for {' and '.join(parts)}" if parts else ""
+
+
+def newest_first(
+    state: State, names: tuple[str, ...], groups: tuple[str, ...], query: Callable[[str | None], list[Any]], limit: int
+) -> list[Any]:
+    """``query`` for every tenant ``--tenant``/``--group`` name (or once for all), newest ``limit`` rows.
+
+    Rows carry ``started_at`` or ``at`` and an ``id``; history and drift listings share this.
+    A ``--tenant`` no longer in the config still lists its history.
+    """
+    if not names and not groups:
+        return query(None)
+    tenants = state.config.select_tenants(names, groups, configured_only=False)
+    rows = [row for tenant in tenants for row in query(tenant)]
+    rows.sort(key=lambda r: (getattr(r, "started_at", None) or getattr(r, "at", None), r.id), reverse=True)
+    return rows[:limit]
 
 
 @cli.command()
-@click.option("--tenant", "tenant_names", multiple=True, metavar="NAME", help="Tenant from the config (repeatable).")
-@click.option("--all-tenants", is_flag=True, help="Every configured tenant.")
+@tenant_options()
 @click.option("--control", "control_ids", multiple=True, metavar="ID", help="Only these controls.")
 @click.option("--details", is_flag=True, help="Also print guided steps.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -359,13 +372,14 @@ def _tenants(state: State, names: tuple[str, ...], all_tenants: bool) -> list[st
 def assess(
     state: State,
     tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
     all_tenants: bool,
     control_ids: tuple[str, ...],
     details: bool,
     as_json: bool,
 ) -> None:
     """Read the tenant and report every setting; never writes."""
-    names = _tenants(state, tenant_names, all_tenants)
+    names = state.config.select_tenants(tenant_names, group_names, all_tenants)
     with progress_bar(not as_json) as on_progress:
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
     if as_json:
@@ -390,37 +404,69 @@ def _plan(
 
 
 @cli.command()
-@click.option("--tenant", required=True, metavar="NAME")
+@tenant_options(all_flag=False)
 @click.option("--control", "control_ids", multiple=True, metavar="ID")
 @click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def plan(state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], as_json: bool) -> None:
+def plan(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Show what remediation would change (current → desired) and the guided steps."""
-    with progress_bar(not as_json) as on_progress:
-        run, plans = _plan(state, tenant, control_ids, settings, on_progress)
-    if as_json:
-        emit_json({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
-        return
     from scorekeeper.render import print_plans
 
-    if not plans:
-        console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
-        return
-    print_plans(console(), plans)
+    found = []
+    for tenant in state.config.select_tenants(tenant_names, group_names):
+        with progress_bar(not as_json) as on_progress:
+            run, plans = _plan(state, tenant, control_ids, settings, on_progress)
+        found.append({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
+        if as_json:
+            continue
+        if not plans:
+            console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
+        else:
+            print_plans(console(), plans)
+    if as_json:
+        emit_json(found[0] if len(found) == 1 else found)
 
 
 @cli.command()
-@click.option("--tenant", required=True, metavar="NAME")
+@tenant_options(all_flag=False)
 @click.option("--control", "control_ids", multiple=True, metavar="ID")
 @click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def remediate(
-    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    yes: bool,
+    as_json: bool,
 ) -> None:
-    """Show the plan, ask, then write the automated changes and verify them."""
+    """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    outputs, codes = [], []
+    for tenant in tenants:
+        output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
+        outputs.append(output)
+        codes.append(code)
+    if as_json:
+        emit_json(outputs[0] if len(outputs) == 1 else outputs)
+    sys.exit(max(codes, key=lambda c: (c == EXIT_FAIL, c)))
+
+
+def _remediate_one(
+    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
+) -> tuple[dict[str, Any], int]:
+    """One tenant's plan, confirmation, writes and verification: (its JSON, its exit code)."""
     from scorekeeper.render import print_plans, print_run
 
     out = console(err=as_json)
@@ -431,56 +477,60 @@ def remediate(
         print_plans(out, plans)
     if not automated:
         out.print(f"No automated change to make in {tenant}.")
-        if as_json:
-            emit_json({"plan_run_id": run.run_id, "changes": [], "verification": []})
-        return
+        return {"plan_run_id": run.run_id, "changes": [], "verification": []}, EXIT_OK
     confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
     with progress_bar(not as_json) as on_progress:
         result = run_async(state.engine(on_progress).remediate(tenant, plans, parent_run_id=run.run_id))
-    if as_json:
-        emit_json(
-            {
-                "run_id": result.run_id,
-                "tenant": tenant,
-                "status": result.status,
-                "changes": [dict(c.to_dict(), control=r.control) for r in result.controls for c in r.changes],
-                "verification": [dict(f.to_dict(), control=r.control) for r in result.controls for f in r.findings],
-            }
-        )
-    else:
+    if not as_json:
         print_run(out, result)
         out.print(f"Undo with: scorekeeper rollback {result.run_id}")
-    sys.exit(EXIT_ERROR if result.status == "failed" else exit_code_for([result]))
+    output = {
+        "run_id": result.run_id,
+        "tenant": tenant,
+        "status": result.status,
+        "changes": [dict(c.to_dict(), control=r.control) for r in result.controls for c in r.changes],
+        "verification": [dict(f.to_dict(), control=r.control) for r in result.controls for f in r.findings],
+    }
+    return output, EXIT_ERROR if result.status == "failed" else exit_code_for([result])
 
 
 @cli.command()
 @click.argument("run_id", type=int, required=False)
-@click.option("--tenant", metavar="NAME", help="Verify the latest remediation of this tenant.")
+@tenant_options(all_flag=False, tenant_help="Verify the latest remediation of this tenant (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def verify(state: State, run_id: int | None, tenant: str | None, as_json: bool) -> None:
+def verify(
+    state: State, run_id: int | None, tenant_names: tuple[str, ...], group_names: tuple[str, ...], as_json: bool
+) -> None:
     """Read back every setting a remediation (or rollback) changed."""
-    if run_id is None:
-        if not tenant:
-            raise Failure("give a RUN_ID or --tenant NAME", EXIT_USAGE)
-        latest = state.store.latest_run(tenant, "remediate")
-        if latest is None:
-            raise Failure(f"tenant {tenant} has no remediation in history", EXIT_USAGE)
-        run_id = latest.id
+    if run_id is not None:
+        run_ids = [run_id]
+    else:
+        if not tenant_names and not group_names:
+            raise Failure("give a RUN_ID or --tenant NAME (or --group NAME)", EXIT_USAGE)
+        run_ids = []
+        for tenant in state.config.select_tenants(tenant_names, group_names):
+            latest = state.store.latest_run(tenant, "remediate")
+            if latest is None:
+                raise Failure(f"tenant {tenant} has no remediation in history", EXIT_USAGE)
+            run_ids.append(latest.id)
     from scorekeeper.engine import EngineError
 
-    try:
-        with progress_bar(not as_json) as on_progress:
-            result = run_async(state.engine(on_progress).verify(run_id))
-    except EngineError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from None
+    results = []
+    for one in run_ids:
+        try:
+            with progress_bar(not as_json) as on_progress:
+                results.append(run_async(state.engine(on_progress).verify(one)))
+        except EngineError as exc:
+            raise Failure(str(exc), EXIT_USAGE) from None
     if as_json:
-        emit_json(result.to_dict())
+        emit_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
     else:
         from scorekeeper.render import print_run
 
-        print_run(console(), result)
-    sys.exit(exit_code_for([result]))
+        for result in results:
+            print_run(console(), result)
+    sys.exit(exit_code_for(results))
 
 
 @cli.command()
@@ -514,11 +564,18 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("run_id", type=int, required=False)
-@click.option("--tenant", metavar="NAME")
+@tenant_options(all_flag=False, tenant_help="Only this tenant's runs (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
-def history(state: State, run_id: int | None, tenant: str | None, limit: int, as_json: bool) -> None:
+def history(
+    state: State,
+    run_id: int | None,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    limit: int,
+    as_json: bool,
+) -> None:
     """List past runs, or show one run's findings and changes."""
     from scorekeeper.scheduler.events import drift_line
 
@@ -539,9 +596,9 @@ def history(state: State, run_id: int | None, tenant: str | None, limit: int, as
                 for event in drift:
                     out.print(f"  ⚠ {drift_line(event)}", markup=False, highlight=False)
         return
-    runs = state.store.runs(tenant, limit=limit)
+    runs = newest_first(state, tenant_names, group_names, lambda t: state.store.runs(t, limit=limit), limit)
     if not runs and not as_json:
-        where = f" for tenant {tenant}" if tenant else ""
+        where = selection_label(tenant_names, group_names)
         click.echo(f"No runs in history{where} yet. Try: scorekeeper assess --tenant demo")
         return
     drift_by_run = state.store.drift_of_runs(r.id for r in runs)
@@ -604,38 +661,48 @@ def report(state: State, run_id: int | None, tenant: str | None, fmt: str, outpu
 
 
 @cli.command()
-@click.option("--tenant", required=True, metavar="NAME")
+@tenant_options(all_flag=False)
 @click.option("--control", "control_id", required=True, metavar="ID")
 @click.option("--setting", required=True, metavar="ID")
 @click.option("--by", required=True, help="Who did the work (name or UPN).")
 @click.option("--note", required=True, help="What was done, ticket number, evidence.")
 @pass_state
-def attest(state: State, tenant: str, control_id: str, setting: str, by: str, note: str) -> None:
-    """Record that a person carried out a guided setting (kept in history)."""
+def attest(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_id: str,
+    setting: str,
+    by: str,
+    note: str,
+) -> None:
+    """Record that a person carried out a guided setting (kept in history), in each tenant named."""
     from datetime import UTC, datetime
 
     from scorekeeper.model import Attestation
 
-    state.config.tenant(tenant)
+    tenants = state.config.select_tenants(tenant_names, group_names)
     control = state.engine().select([control_id])[0]
     if setting not in control.setting_ids:
         raise Failure(
             f"control {control_id} has no setting {setting!r} (known: {', '.join(control.setting_ids)})", EXIT_USAGE
         )
-    attestation_id = state.store.record_attestation(
-        Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))
-    )
-    click.echo(f"attestation {attestation_id} recorded: {tenant}/{control_id}/{setting} by {by}")
+    for tenant in tenants:
+        attestation_id = state.store.record_attestation(
+            Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))
+        )
+        click.echo(f"attestation {attestation_id} recorded: {tenant}/{control_id}/{setting} by {by}")
 
 
 @cli.command()
-@click.option("--tenant", required=True, metavar="NAME")
+@tenant_options(all_flag=False)
 @pass_state
-def login(state: State, tenant: str) -> None:
+def login(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, ...]) -> None:
     """Sign in to the Azure portal API once, so later (scheduled) runs can read portal settings."""
     from scorekeeper.auth import portal_login
 
-    click.echo(portal_login(state.config.tenant(tenant), state.data_dir))
+    for tenant in state.config.select_tenants(tenant_names, group_names):
+        click.echo(portal_login(state.config.tenant(tenant), state.data_dir))
 
 
 @cli.group("config")
@@ -648,19 +715,32 @@ def config_group() -> None:
 def config_check(state: State) -> None:
     """Validate the config and every control's settings; list all problems at once."""
     from scorekeeper.config import ConfigError
-    from scorekeeper.engine import control_problems
+    from scorekeeper.engine import control_problems, override_problems
 
     try:
         problems = state.engine().check()
         source = str(state.config.source or "no config file (built-in demo tenant only)")
     except ConfigError as exc:  # the file itself is wrong: still check the control tables it has
-        problems = [*exc.problems, *control_problems(state.plugins, exc.controls)]
+        problems = [
+            *exc.problems,
+            *control_problems(state.plugins, exc.controls),
+            *override_problems(state.plugins, exc.controls, exc.overrides),
+        ]
         source = str(exc.source or state.config_path or "config")
     if problems:
         for problem in problems:
             click.echo(f"{source}: {problem}", err=True)
         raise Failure(f"{len(problems)} problem(s) in the configuration", EXIT_USAGE)
     click.echo(f"{source}: OK — {len(state.config.tenants)} tenant(s), {len(state.plugins.controls)} control(s)")
+
+
+def _register_config_show() -> None:
+    from scorekeeper.commands.config_show import config_show
+
+    config_group.add_command(config_show)
+
+
+_register_config_show()
 
 
 @cli.command()

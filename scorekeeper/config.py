@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -45,12 +46,18 @@ class ConfigError(Exception):
     """Every problem found in a configuration, one line each."""
 
     def __init__(
-        self, problems: list[str], source: Path | None = None, controls: dict[str, dict[str, Any]] | None = None
+        self,
+        problems: list[str],
+        source: Path | None = None,
+        controls: dict[str, dict[str, Any]] | None = None,
+        overrides: dict[str, dict[str, dict[str, Any]]] | None = None,
     ) -> None:
         self.problems = problems
         self.source = source
         #: The ``[controls.*]`` tables as read, so ``config check`` can validate them as well.
         self.controls = controls or {}
+        #: The ``[tenants.NAME.controls.*]`` tables as read (tenant → control → values), likewise.
+        self.overrides = overrides or {}
         where = f"{source}: " if source else ""
         super().__init__(where + "; ".join(problems))
 
@@ -170,6 +177,10 @@ class Config:
     settings: Settings = field(default_factory=Settings)
     notifications: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    #: ``[groups.NAME] tenants = [...]``: group name → its tenants, in the order written.
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``[tenants.NAME.controls.ID]``: tenant → control → the keys that tenant overrides.
+    overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def tenant(self, name: str) -> TenantConfig:
         try:
@@ -177,6 +188,63 @@ class Config:
         except KeyError:
             known = ", ".join(sorted(self.tenants)) or "none"
             raise ConfigError([f"unknown tenant {name!r} (configured: {known})"], self.source) from None
+
+    def select_tenants(
+        self,
+        names: Iterable[str] = (),
+        groups: Iterable[str] = (),
+        all_tenants: bool = False,
+        *,
+        required: bool = True,
+        configured_only: bool = True,
+    ) -> list[str]:
+        """The tenants that ``--tenant NAME ...``, ``--group NAME ...`` and ``--all-tenants`` name.
+
+        The one place every command turns those options into tenant names: the tenants given
+        and the members of the groups given, in that order without repeats; every configured
+        tenant for ``all_tenants`` (or when nothing is given and ``required`` is false). Every
+        unknown name is reported in one :class:`ConfigError` line, with what is configured.
+        ``configured_only=False`` is for reading history: a tenant removed from the config
+        still has runs, so ``--tenant`` names are taken as written (groups still must exist).
+        """
+        names, groups = list(names), list(groups)
+        if all_tenants:
+            if names or groups:
+                raise ConfigError(["--all-tenants already names every tenant: drop --tenant/--group"], self.source)
+            return sorted(self.tenants)
+        if not names and not groups:
+            if required:
+                raise ConfigError(
+                    ["name a tenant with --tenant NAME, a group with --group NAME or --all-tenants; try --tenant demo"],
+                    self.source,
+                )
+            return sorted(self.tenants)
+        unknown = [f"unknown tenant {n!r}" for n in dict.fromkeys(names) if configured_only and n not in self.tenants]
+        unknown += [f"unknown group {g!r}" for g in dict.fromkeys(groups) if g not in self.groups]
+        if unknown:
+            known = f"configured: {', '.join(sorted(self.tenants)) or 'none'}"
+            if self.groups:
+                known += f"; groups: {', '.join(sorted(self.groups))}"
+            elif groups:
+                known += "; no [groups.NAME] table"
+            raise ConfigError([f"{', '.join(unknown)} ({known})"], self.source)
+        chosen = [*names, *(member for g in groups for member in self.groups[g])]
+        return list(dict.fromkeys(chosen))
+
+    def groups_of(self, tenant: str) -> list[str]:
+        """The groups ``tenant`` belongs to, by name."""
+        return sorted(name for name, members in self.groups.items() if tenant in members)
+
+    def control_values(self, control_id: str, tenant: str | None = None) -> dict[str, Any]:
+        """``[controls.ID]`` with ``[tenants.TENANT.controls.ID]`` laid over it key by key.
+
+        A key the tenant's table names replaces the shared key whole (lists are not merged);
+        every other key keeps the shared value, and the plugin's defaults fill the rest.
+        """
+        values = dict(self.controls.get(control_id, {}))
+        if tenant is not None:
+            values.update(self.overrides.get(tenant, {}).get(control_id, {}))
+        return values
 
 
 def demo_tenant(data_dir: Path) -> TenantConfig:
@@ -232,7 +300,7 @@ def format_validation_error(prefix: str, error: ValidationError) -> list[str]:
 def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: Path | None = None) -> Config:
     """Validate a parsed TOML document; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
-    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications"}
+    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications", "groups"}
     problems += [
         f"{key}: unknown section (expected one of {', '.join(sorted(known_sections))})"
         for key in data
@@ -240,6 +308,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     ]
 
     tenants: dict[str, TenantConfig] = {}
+    overrides: dict[str, dict[str, dict[str, Any]]] = {}
     raw_tenants = data.get("tenants", {})
     if not isinstance(raw_tenants, dict):
         problems.append("tenants: must be a table of [tenants.NAME] tables")
@@ -248,6 +317,13 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         if not isinstance(table, dict):
             problems.append(f"tenants.{name}: must be a table")
             continue
+        table = dict(table)
+        tenant_controls = table.pop("controls", {})
+        if isinstance(tenant_controls, dict) and all(isinstance(v, dict) for v in tenant_controls.values()):
+            if tenant_controls:
+                overrides[name] = tenant_controls
+        else:
+            problems.append(f"tenants.{name}.controls: must be [tenants.{name}.controls.<ControlId>] tables")
         try:
             tenants[name] = TenantConfig(name=name, **table)
         except ValidationError as exc:
@@ -293,8 +369,10 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         problems.append("notifications: must be [notifications.<channel>] tables")
         notifications = {}
 
+    groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants), problems)
+
     if problems:
-        raise ConfigError(problems, source, controls)
+        raise ConfigError(problems, source, controls, overrides)
     return Config(
         tenants=tenants,
         controls=controls,
@@ -302,7 +380,36 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         settings=settings,
         notifications=notifications,
         source=source,
+        groups=groups,
+        overrides=overrides,
     )
+
+
+def _parse_groups(raw: Any, tenant_names: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """``[groups.NAME] tenants = [...]``; every problem (unknown tenant, empty group, bad type) is collected."""
+    if not isinstance(raw, dict):
+        problems.append("groups: must be [groups.NAME] tables")
+        return {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for name, table in raw.items():
+        if not isinstance(table, dict):
+            problems.append(f"groups.{name}: must be a table with tenants = [...]")
+            continue
+        problems += [f"groups.{name}.{key}: unknown key (check the spelling)" for key in table if key != "tenants"]
+        members = table.get("tenants")
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            problems.append(f"groups.{name}.tenants: must be a list of tenant names")
+            continue
+        if not members:
+            problems.append(f"groups.{name}.tenants: a group needs at least one tenant")
+            continue
+        for index, member in enumerate(members):
+            if member not in tenant_names:
+                problems.append(f"groups.{name}.tenants[{index}]: unknown tenant {member!r}")
+            elif members.index(member) != index:
+                problems.append(f"groups.{name}.tenants[{index}]: {member!r} is listed twice")
+        groups[name] = tuple(dict.fromkeys(members))
+    return groups
 
 
 def load_config(explicit: str | Path | None = None, *, data_dir: Path | None = None) -> Config:

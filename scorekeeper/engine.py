@@ -152,6 +152,32 @@ def control_problems(plugins: Plugins, controls: dict[str, dict[str, Any]]) -> l
     return problems
 
 
+def override_problems(
+    plugins: Plugins, controls: dict[str, dict[str, Any]], overrides: dict[str, dict[str, dict[str, Any]]]
+) -> list[str]:
+    """Problems in ``[tenants.X.controls.Y]``: each tenant's effective table is validated whole.
+
+    A problem caused by a key the tenant overrides is reported at that tenant's path; one the
+    shared ``[controls.Y]`` table already has is left to :func:`control_problems` (no repeats);
+    one that only the combination causes (a model-level rule) is reported at the tenant's table.
+    """
+    problems: list[str] = []
+    shared = set(control_problems(plugins, controls))
+    for tenant, tables in overrides.items():
+        for control_id, values in tables.items():
+            where = f"tenants.{tenant}.controls.{control_id}"
+            if control_id not in plugins.controls:
+                problems.append(f"{where}: no installed plugin provides this control")
+                continue
+            merged = {**controls.get(control_id, {}), **values}
+            for line in control_problems(plugins, {control_id: merged}):
+                path = line.split(":", 1)[0]
+                key = path.removeprefix(f"controls.{control_id}").lstrip(".").split(".", 1)[0]
+                if key in values or line not in shared:
+                    problems.append(f"tenants.{tenant}.{line}")
+    return problems
+
+
 @dataclass
 class Engine:
     """Runs operations for the front ends; one instance per command, TUI session or daemon."""
@@ -170,6 +196,7 @@ class Engine:
         """Every problem with plugins and control settings, as lines; empty when all is well."""
         problems = [str(p) for p in self.plugins.problems]
         problems += control_problems(self.plugins, self.config.controls)
+        problems += override_problems(self.plugins, self.config.controls, self.config.overrides)
         for index, rule in enumerate(self.config.exceptions):
             control = self.plugins.controls.get(rule.control)
             if control is None:
@@ -178,19 +205,23 @@ class Engine:
                 problems.append(f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}")
         return problems
 
-    def desired(self, control: Control) -> Any:
-        """The validated desired values of ``control``; raises :class:`ConfigError` if invalid."""
-        if control.id not in self._desired:
-            values = plugin_values(self.config.controls.get(control.id, {}))
+    def desired(self, control: Control, tenant: str | None = None) -> Any:
+        """The validated desired values of ``control`` for ``tenant`` (its overrides laid over
+        ``[controls.<id>]``); raises :class:`ConfigError` if invalid."""
+        key = f"{tenant or ''}\0{control.id}"
+        if key not in self._desired:
+            values = plugin_values(self.config.control_values(control.id, tenant))
             value, problems = validate_control_config(control.id, control.config_model, values)
             if problems:
-                raise ConfigError(problems, self.config.source)
-            self._desired[control.id] = value
-        return self._desired[control.id]
+                where = f"tenants.{tenant}." if tenant and self.config.overrides.get(tenant, {}).get(control.id) else ""
+                raise ConfigError([where + p for p in problems], self.config.source)
+            self._desired[key] = value
+        return self._desired[key]
 
-    def auto_remediate_allowed(self, control_id: str) -> bool:
-        """True when ``[controls.<id>] auto_remediate = true``: scheduled jobs may then write."""
-        return self.config.controls.get(control_id, {}).get(AUTO_REMEDIATE) is True
+    def auto_remediate_allowed(self, control_id: str, tenant: str | None = None) -> bool:
+        """True when ``auto_remediate = true`` in ``[controls.<id>]`` (or the tenant's override of it):
+        scheduled jobs may then write."""
+        return self.config.control_values(control_id, tenant).get(AUTO_REMEDIATE) is True
 
     def select(self, control_ids: Iterable[str] | None = None) -> list[Control]:
         ids = list(control_ids or [])
@@ -216,7 +247,7 @@ class Engine:
             name=session.config.name,
             tenant_id=session.tenant_id,
             control=control.id,
-            desired=self.desired(control),
+            desired=self.desired(control, session.config.name),
             graph_factory=session.graph_factory,
             portal=session.portal,
             portal_unavailable=session.portal_unavailable,
@@ -330,7 +361,7 @@ class Engine:
     ) -> RunResult:
         """Assess ``controls`` in one tenant as one recorded run."""
         for control in controls:
-            self.desired(control)  # bad config stops before anything is read
+            self.desired(control, tenant)  # bad config stops before anything is read
         started = _now()
         run_id = self.store.start_run(tenant, kind, controls=[c.id for c in controls], scheduled=scheduled)
         try:
@@ -394,7 +425,7 @@ class Engine:
         plans = [p for p in plans if p.automated]
         controls = [self.plugins.control(p.control) for p in plans]
         for control in controls:
-            self.desired(control)
+            self.desired(control, tenant)
         started = _now()
         run_id = self.store.start_run(
             tenant, kind, controls=[c.id for c in controls], scheduled=scheduled, parent_run_id=parent_run_id

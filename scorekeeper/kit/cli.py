@@ -28,11 +28,11 @@ def _installed_entry_points() -> set[str]:
     "target",
     type=click.Path(path_type=Path, file_okay=False),
     metavar="DIR",
-    help="Folder to create (default: ./scorekeeper-NAME); must not exist or be empty.",
+    help="Folder to create (default: ./scorekeeper-m365-NAME); must not exist or be empty.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def new(name: str, control_id: str | None, target: Path | None, as_json: bool) -> None:
-    """Create a new plugin project NAME: distribution scorekeeper-NAME, package scorekeeper_NAME.
+    """Create a new plugin project NAME: distribution scorekeeper-m365-NAME, package scorekeeper_NAME.
 
     The project installs with `pip install -e .`, declares one control with one setting, serves
     its endpoint from its own simulator extension and passes its tests as generated.

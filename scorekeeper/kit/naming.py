@@ -1,6 +1,6 @@
 """From the NAME a plugin author types to every name the generated project uses.
 
-One NAME gives the distribution (``scorekeeper-NAME``, what ``pip install`` takes), the import
+One NAME gives the distribution (``scorekeeper-m365-NAME``, what ``pip install`` takes), the import
 package (``scorekeeper_NAME``), the entry point names and the default Secure Score control id.
 Validation happens here, before anything is written, so a bad name never leaves half a project.
 """
@@ -17,7 +17,11 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 CONTROL_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 MAX_NAME = 40
 MAX_CONTROL = 100
-DIST_PREFIX = "scorekeeper-"
+#: scorekeeper's own distribution on PyPI. The import package is ``scorekeeper``, but PyPI's
+#: ``scorekeeper`` is an unrelated project: a plugin that depended on that name would install it.
+CORE_DIST = "scorekeeper-m365"
+#: Plugin distributions share the core's prefix, so they sort and search together on the index.
+DIST_PREFIX = CORE_DIST + "-"
 
 
 class NamingError(ValueError):
@@ -29,7 +33,7 @@ class PluginNames:
     """Every name of one generated plugin project."""
 
     name: str  # what the author typed: ``kit-demo``
-    dist: str  # ``scorekeeper-kit-demo``
+    dist: str  # ``scorekeeper-m365-kit-demo``
     package: str  # ``scorekeeper_kit_demo``
     control_id: str  # ``KitDemo`` unless --control was given
     camel: str  # ``kitDemo``: the simulator path segment and the extension's state key
@@ -49,9 +53,11 @@ def check_name(name: str) -> str:
     """Return ``name`` if it can be a plugin NAME, else raise :class:`NamingError` with a suggestion."""
     if not name:
         raise NamingError("NAME is empty: give a short lower-case name such as 'mfa-admins'")
-    if name.lower().startswith(DIST_PREFIX):
-        rest = name[len(DIST_PREFIX) :]
-        raise NamingError(f"give NAME without the {DIST_PREFIX!r} prefix (it is added): {rest or 'mfa-admins'}")
+    for prefix in (DIST_PREFIX, "scorekeeper-"):  # the full prefix, or the old one out of habit
+        if name.lower().startswith(prefix):
+            rest = name[len(prefix) :]
+            suggestion = rest or "mfa-admins"
+            raise NamingError(f"give NAME without the {prefix!r} prefix ({DIST_PREFIX!r} is added): {suggestion}")
     if len(name) > MAX_NAME:
         raise NamingError(f"NAME {name!r} is longer than {MAX_NAME} characters")
     if not NAME_PATTERN.match(name):

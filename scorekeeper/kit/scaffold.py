@@ -17,7 +17,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from scorekeeper.hookspecs import HOOKSPEC_VERSION
-from scorekeeper.kit.naming import PluginNames
+from scorekeeper.kit.naming import CORE_DIST, PluginNames
 
 SUFFIX = ".tmpl"
 #: Template folder → output folder; ``package`` becomes the import package's own name.
@@ -44,6 +44,7 @@ def template_values(names: PluginNames) -> dict[str, str]:
     return {
         "name": names.name,
         "dist": names.dist,
+        "core_dist": CORE_DIST,
         "package": names.package,
         "control_id": names.control_id,
         "camel": names.camel,
@@ -81,7 +82,7 @@ def default_target(names: PluginNames) -> Path:
 
 
 def scaffold(names: PluginNames, target: Path | None = None) -> Scaffolded:
-    """Write the project for ``names`` into ``target`` (default ``./scorekeeper-NAME``)."""
+    """Write the project for ``names`` into ``target`` (default ``./scorekeeper-m365-NAME``)."""
     root = (target if target is not None else default_target(names)).absolute()
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise ScaffoldError(f"{root} already exists and is not empty; choose another --dir or remove it")

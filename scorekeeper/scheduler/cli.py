@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scorekeeper.cli import EXIT_USAGE, Failure, State, console, emit_json, pass_state
+from scorekeeper.cli import EXIT_USAGE, Failure, State, console, emit_json, newest_first, pass_state, selection_label
+from scorekeeper.commands.targets import tenant_options
 from scorekeeper.scheduler.spec import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def schedule() -> None:
 
 
 @schedule.command("add")
-@click.option("--tenant", required=True, metavar="NAME", help="Tenant from the config.")
+@tenant_options(all_flag=False, tenant_help="Tenant from the config (repeatable: one schedule each).")
 @click.option("--control", "control_id", metavar="ID", help="Only this control (default: every control).")
 @click.option("--cron", metavar="EXPR", help='Crontab line, e.g. "0 6 * * 1-5" (0 and 7 are Sunday).')
 @click.option(
@@ -56,7 +57,8 @@ def schedule() -> None:
 @pass_state
 def schedule_add(
     state: State,
-    tenant: str,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
     control_id: str | None,
     cron: str | None,
     interval: int | None,
@@ -64,7 +66,11 @@ def schedule_add(
     remediate: bool,
     as_json: bool,
 ) -> None:
-    """Schedule an assessment of a tenant (and optionally unattended remediation)."""
+    """Schedule an assessment of a tenant (and optionally unattended remediation).
+
+    ``--group NAME`` adds one schedule per tenant of the group as it is now (each can then be
+    paused or removed on its own; a tenant added to the group later needs its own schedule).
+    """
     from scorekeeper.scheduler.spec import ScheduleError, build_trigger
 
     if (cron is None) == (interval is None):
@@ -73,38 +79,45 @@ def schedule_add(
         build_trigger(cron, interval, tz)
     except ScheduleError as exc:
         raise Failure(str(exc), EXIT_USAGE) from None
-    state.config.tenant(tenant)  # ConfigError: one line naming the configured tenants
+    tenants = state.config.select_tenants(tenant_names, group_names)  # ConfigError: one line, unknown names
     engine = state.engine()
     controls = engine.select([control_id] if control_id else None)
     if not controls:
         raise Failure("no control is installed to assess (see `scorekeeper controls`)", EXIT_USAGE)
-    added = _schedules(state).add(
-        tenant, control=control_id, cron=cron, interval_seconds=interval, timezone=tz, remediate=remediate
-    )
-    first = added.first_fire_after(added.created_at)
+    added_all = []
+    for tenant in tenants:
+        added = _schedules(state).add(
+            tenant, control=control_id, cron=cron, interval_seconds=interval, timezone=tz, remediate=remediate
+        )
+        first = added.first_fire_after(added.created_at)
+        added_all.append(dict(added.to_dict(), next_run_at=first.isoformat()))
+        if not as_json:
+            click.echo(f"schedule {added.id} added: {added.describe()}; first run {_when(first)}")
+        if remediate:
+            blocked = [c.id for c in controls if not engine.auto_remediate_allowed(c.id, tenant)]
+            if blocked:
+                click.echo(
+                    f"note: {', '.join(blocked)} will only be assessed until [controls.<id>] auto_remediate = true "
+                    f"is set in the config (or in [tenants.{tenant}.controls.<id>])",
+                    err=True,
+                )
     if as_json:
-        emit_json(dict(added.to_dict(), next_run_at=first.isoformat()))
+        emit_json(added_all[0] if len(added_all) == 1 else added_all)
     else:
-        click.echo(f"schedule {added.id} added: {added.describe()}; first run {_when(first)}")
-    if remediate:
-        blocked = [c.id for c in controls if not engine.auto_remediate_allowed(c.id)]
-        if blocked:
-            click.echo(
-                f"note: {', '.join(blocked)} will only be assessed until [controls.<id>] auto_remediate = true "
-                "is set in the config",
-                err=True,
-            )
-    if not as_json:
         click.echo("Runs happen while `scorekeeper scheduler` is running.", err=True)
 
 
 @schedule.command("list")
-@click.option("--tenant", metavar="NAME", help="Only this tenant's schedules.")
+@tenant_options(all_flag=False, tenant_help="Only this tenant's schedules (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
-def schedule_list(state: State, tenant: str | None, as_json: bool) -> None:
+def schedule_list(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, ...], as_json: bool) -> None:
     """List schedules with their last and next run."""
-    rows = _schedules(state).list(tenant)
+    if tenant_names or group_names:
+        wanted = state.config.select_tenants(tenant_names, group_names, configured_only=False)
+        rows = [s for s in _schedules(state).list(None) if s.tenant in wanted]
+    else:
+        rows = _schedules(state).list(None)
     if as_json:
         emit_json([s.to_dict() for s in rows])
         return
@@ -267,20 +280,20 @@ def scheduler(state: State, reload_seconds: float, grace_seconds: float, misfire
 
 # --------------------------------------------------------------------------- drift
 @click.command()
-@click.option("--tenant", metavar="NAME", help="Only this tenant.")
+@tenant_options(all_flag=False, tenant_help="Only this tenant (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
-def drift(state: State, tenant: str | None, limit: int, as_json: bool) -> None:
+def drift(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Show drift: settings that stopped passing and Secure Scores that dropped, newest first."""
     from scorekeeper.scheduler.events import drift_line
 
-    found = state.store.drift_events(tenant, limit=limit)
+    found = newest_first(state, tenant_names, group_names, lambda t: state.store.drift_events(t, limit=limit), limit)
     if as_json:
         emit_json([dict(e.to_dict(), line=drift_line(e)) for e in found])
         return
     if not found:
-        where = f" for tenant {tenant}" if tenant else ""
+        where = selection_label(tenant_names, group_names)
         click.echo(f"No drift recorded{where}. Every assessment is compared with the previous one.")
         return
     from rich.table import Table

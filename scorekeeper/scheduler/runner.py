@@ -91,7 +91,7 @@ class Runner:
             self.engine.config.tenant(schedule.tenant)
             controls = self.engine.select([schedule.control] if schedule.control else None)
             for control in controls:
-                self.engine.desired(control)
+                self.engine.desired(control, schedule.tenant)
         except ConfigError as exc:
             # The config changed under a running daemon (tenant or control removed, bad values).
             outcome.error = "; ".join(exc.problems)
@@ -169,7 +169,7 @@ class Runner:
             plan = plan_for(schedule.tenant, control, result.findings)
             if not plan.automated:
                 continue
-            if not self.engine.auto_remediate_allowed(control.id):
+            if not self.engine.auto_remediate_allowed(control.id, schedule.tenant):
                 refused.append(control.id)
                 continue
             plans.append(plan)

@@ -5,30 +5,26 @@ from __future__ import annotations
 import click
 
 from scorekeeper.cli import EXIT_USAGE, Failure, State, pass_state
+from scorekeeper.commands.targets import tenant_options
 
 
 @click.command()
-@click.option(
-    "--tenant",
-    "tenant_names",
-    multiple=True,
-    metavar="NAME",
-    help="Show only this tenant (repeatable); every configured tenant when absent. Try --tenant demo.",
+@tenant_options(
+    all_flag=False,
+    tenant_help="Show only this tenant (repeatable); every configured tenant when absent. Try --tenant demo.",
 )
 @pass_state
-def tui(state: State, tenant_names: tuple[str, ...]) -> None:
+def tui(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, ...]) -> None:
     """Open the dashboard: every tenant and control at a glance, plans, remediation and history.
 
     Keys are listed in the footer and on the help screen (?); ctrl+p opens the command palette.
     """
     from scorekeeper.config import ConfigError
 
-    names = list(dict.fromkeys(tenant_names)) or sorted(state.config.tenants)
-    for name in names:
-        try:
-            state.config.tenant(name)
-        except ConfigError as exc:
-            raise Failure("; ".join(exc.problems), EXIT_USAGE) from None
+    try:
+        names = state.config.select_tenants(tenant_names, group_names, required=False)
+    except ConfigError as exc:
+        raise Failure("; ".join(exc.problems), EXIT_USAGE) from None
     engine = state.engine()
 
     from scorekeeper.tui.app import ScorekeeperApp

@@ -34,15 +34,15 @@ def test_new_writes_an_installable_project_in_the_current_folder(run: Callable[.
     result = run("new", "kit-demo", "--json")
     assert result.code == 0, result.err
     report = json.loads(result.out)
-    root = tmp_path / "scorekeeper-kit-demo"
+    root = tmp_path / "scorekeeper-m365-kit-demo"
     assert Path(report["root"]) == root
     assert report["control"] == "KitDemo"
     on_disk = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
     assert on_disk == sorted(report["files"])
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["name"] == "scorekeeper-kit-demo"
+    assert project["name"] == "scorekeeper-m365-kit-demo"
     assert project["requires-python"] == ">=3.11"
-    assert any(d.startswith("scorekeeper>=") for d in project["dependencies"])
+    assert any(d.startswith("scorekeeper-m365>=") for d in project["dependencies"])
     assert project["entry-points"]["scorekeeper"] == {"kit-demo": "scorekeeper_kit_demo.plugin"}
     assert project["entry-points"]["scorekeeper.simulator"] == {"kit-demo": "scorekeeper_kit_demo.simulator:extension"}
     assert not list(tmp_path.glob(".*partial")), "the staging folder was left behind"
@@ -65,7 +65,7 @@ def test_an_existing_empty_folder_is_used(run: Callable[..., Any], tmp_path: Pat
 
 
 def test_refuses_to_overwrite_a_folder_with_files(run: Callable[..., Any], tmp_path: Path) -> None:
-    target = tmp_path / "scorekeeper-kit"
+    target = tmp_path / "scorekeeper-m365-kit"
     target.mkdir()
     (target / "keep.txt").write_text("mine", encoding="utf-8")
     line = one_line_error(run("new", "kit"))
@@ -75,7 +75,7 @@ def test_refuses_to_overwrite_a_folder_with_files(run: Callable[..., Any], tmp_p
 
 
 def test_a_file_in_the_way_is_refused(run: Callable[..., Any], tmp_path: Path) -> None:
-    (tmp_path / "scorekeeper-kit").write_text("a file", encoding="utf-8")
+    (tmp_path / "scorekeeper-m365-kit").write_text("a file", encoding="utf-8")
     assert "already exists" in one_line_error(run("new", "kit"))
 
 

@@ -61,7 +61,7 @@ def _site_dirs() -> list[str]:
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
     base = tmp_path_factory.mktemp("kit-e2e")
-    project = scaffold(names_for(NAME, CONTROL), base / f"scorekeeper-{NAME}").root
+    project = scaffold(names_for(NAME, CONTROL), base / f"scorekeeper-m365-{NAME}").root
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
     purelib = subprocess.run(
@@ -95,7 +95,7 @@ def test_scorekeeper_plugins_lists_the_generated_plugin(fresh: FreshVenv) -> Non
     data = json.loads(result.stdout)
     assert data["problems"] == []
     [row] = [r for r in data["plugins"] if r["name"] == NAME]
-    assert row["distribution"] == f"scorekeeper-{NAME}"
+    assert row["distribution"] == f"scorekeeper-m365-{NAME}"
     assert row["controls"] == [CONTROL]
     assert {"scorekeeper_controls", "assess", "remediate", "verify"} <= set(row["hooks"])
 

@@ -9,7 +9,7 @@ from scorekeeper.kit.naming import NamingError, check_control_id, control_id_for
 
 def test_one_name_gives_every_other_name() -> None:
     names = names_for("kit-demo")
-    assert names.dist == "scorekeeper-kit-demo"
+    assert names.dist == "scorekeeper-m365-kit-demo"
     assert names.package == "scorekeeper_kit_demo"
     assert names.control_id == "KitDemo"
     assert names.entry_point == "kit-demo"
@@ -38,6 +38,7 @@ def test_default_control_id_is_the_words_capitalised(name: str, expected: str) -
         ("2fa", "starting with a letter"),
         ("kit.demo", "try 'kit-demo'"),
         ("scorekeeper-kit", "without the 'scorekeeper-' prefix"),
+        ("scorekeeper-m365-kit", "without the 'scorekeeper-m365-' prefix"),
         ("k" * 41, "longer than 40"),
     ],
 )

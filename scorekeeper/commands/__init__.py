@@ -1,0 +1,1 @@
+"""Click commands kept out of ``scorekeeper/cli.py``, each module registered lazily or with one line."""
