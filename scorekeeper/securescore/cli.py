@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from scorekeeper.cli import EXIT_ERROR, EXIT_USAGE, Failure, State, console, emit_json, run_async
+from scorekeeper.cli import EXIT_ERROR, Failure, State, console, emit_json, run_async
+from scorekeeper.commands.targets import tenant_options
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,16 +38,6 @@ def _points(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def _tenants(state: State, names: tuple[str, ...], all_tenants: bool) -> list[str]:
-    if all_tenants:
-        return sorted(state.config.tenants)
-    if not names:
-        raise Failure("name a tenant with --tenant NAME (or --all-tenants); try --tenant demo", EXIT_USAGE)
-    for name in names:
-        state.config.tenant(name)
-    return list(names)
-
-
 def _read(state: State, names: list[str], only: Any) -> list[ScoreOverview]:
     import asyncio
 
@@ -70,8 +61,7 @@ def _read(state: State, names: list[str], only: Any) -> list[ScoreOverview]:
 
 
 @click.group(invoke_without_command=True)
-@click.option("--tenant", "tenant_names", multiple=True, metavar="NAME", help="Tenant from the config (repeatable).")
-@click.option("--all-tenants", is_flag=True, help="Every configured tenant: the fleet view.")
+@tenant_options()
 @click.option("--category", "categories", multiple=True, metavar="NAME", help="Only this category (Identity, Data...).")
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service (AzureAD, EXO...).")
 @click.option("--covered/--not-covered", default=None, help="Only controls a plugin covers (or none covers).")
@@ -81,6 +71,7 @@ def _read(state: State, names: list[str], only: Any) -> list[ScoreOverview]:
 def score(
     ctx: click.Context,
     tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
     all_tenants: bool,
     categories: tuple[str, ...],
     services: tuple[str, ...],
@@ -91,7 +82,8 @@ def score(
     """Show the tenant's whole Secure Score: current / max, Microsoft's averages, every control.
 
     Controls are sorted by points still available, with their state and the scorekeeper plugin
-    that covers them. Reads the tenant now (SecurityEvents.Read.All); the trend comes from
+    that covers them. Several tenants (--group, --all-tenants) give the fleet view: points
+    available per control × tenant. Reads the tenant now (SecurityEvents.Read.All); the trend comes from
     history, and a tenant's first read imports the up to 90 days Microsoft keeps.
     """
     if ctx.invoked_subcommand is not None:
@@ -99,7 +91,7 @@ def score(
     from scorekeeper.securescore.overview import ControlFilter
 
     state: State = ctx.ensure_object(State)
-    names = _tenants(state, tenant_names, all_tenants)
+    names = state.config.select_tenants(tenant_names, group_names, all_tenants)
     only = ControlFilter(categories, services, covered)
     overviews = _read(state, names, only)
     if as_json:

@@ -97,8 +97,9 @@ def test_the_fleet_view_sums_points_available_per_control(run: Callable, home: P
     config.write_text(
         '[tenants.weak]\nsimulator = true\nprofile = "weak-cloud"\n'
         '[tenants.hard]\nsimulator = true\nprofile = "hardened"\n'
+        '[groups.lab]\ntenants = ["weak", "hard"]\n'
     )
-    data = _score(run, "--tenant", "weak", "--tenant", "hard")
+    data = _score(run, "--group", "lab")
     assert [t["tenant"] for t in data["tenants"]] == ["weak", "hard"]
     rows = {r["control"]: r for r in data["fleet"]}
     weak, hard = ({c["id"]: c for c in t["controls"]} for t in data["tenants"])
