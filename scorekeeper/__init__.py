@@ -7,6 +7,7 @@ the tenant context. Everything else in the package is internal and may change be
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec
+from scorekeeper.licensing import gate_by_licence
 from scorekeeper.model import (
     Attestation,
     Change,
@@ -24,6 +25,7 @@ from scorekeeper.model import (
     Setting,
     Status,
 )
+from scorekeeper.platform_changes import ChangeAhead, PlatformChange, changes_ahead
 from scorekeeper.tenant import Assessment, ChangeRecorder, TenantContext
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ __all__ = [
     "Attestation",
     "BatchItem",
     "Change",
+    "ChangeAhead",
     "ChangeRecorder",
     "Control",
     "ControlResult",
@@ -58,6 +61,7 @@ __all__ = [
     "Outcome",
     "Plan",
     "PlanItem",
+    "PlatformChange",
     "PortalClient",
     "PortalError",
     "ProgressEvent",
@@ -68,6 +72,8 @@ __all__ = [
     "Status",
     "TenantContext",
     "__version__",
+    "changes_ahead",
+    "gate_by_licence",
     "hookimpl",
     "hookspec",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -35,6 +36,11 @@ EPILOG = (
     "Exit codes: 0 every setting assessed and none fails, 3 a setting fails, 1 a setting could not be"
     " assessed (unknown/error) or another error, 2 usage or config error."
 )
+
+
+NOTHING_CHANGED = "not confirmed: nothing was changed"
+#: A run id as history stores it (a 64-bit integer): a larger number is a usage error, not an overflow.
+RUN_ID = click.IntRange(1, 2**63 - 1)
 
 
 class Failure(Exception):
@@ -86,9 +92,22 @@ class State:
             from scorekeeper.store import HistoryStore
 
             url = self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
+            if url and "://" not in url:  # a path: never create an empty database somewhere unexpected
+                folder = Path(url).expanduser().parent
+                if not folder.is_dir():
+                    raise Failure(
+                        f"history database {url}: folder {folder} does not exist (create it or fix the path)",
+                        EXIT_USAGE,
+                    )
             self._store = HistoryStore.open(url)
             self._store.interrupt_stale_runs()  # runs left "running" by a process that died
         return self._store
+
+    def preflight(self, tenants: list[str] | tuple[str, ...] = ()) -> None:
+        """What ``config check`` would refuse stops here: before a tenant is read or history is opened."""
+        from scorekeeper.configcheck import preflight
+
+        preflight(self.config, self.plugins, tenants)
 
     def engine(self, on_progress: Callable[..., None] | None = None) -> Engine:
         from scorekeeper.engine import Engine
@@ -112,6 +131,18 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
+def exit_code_of(runs: list[RunResult]) -> int:
+    """3 when a setting fails; else 1 when something could not be assessed; else 0 (prints nothing)."""
+    from scorekeeper.model import Status
+
+    if any(r.failed for r in runs):
+        return EXIT_FAIL
+    unassessed = any(f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted for r in runs for f in r.findings)
+    if unassessed or any(r.status != "completed" or any(c.error for c in r.controls) for r in runs):
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def exit_code_for(runs: list[RunResult]) -> int:
     """3 when a setting fails; else 1 when something could not be assessed; else 0.
 
@@ -120,16 +151,14 @@ def exit_code_for(runs: list[RunResult]) -> int:
     """
     from scorekeeper.model import Status
 
-    if any(r.failed for r in runs):
-        return EXIT_FAIL
-    unassessed = sum(
-        1 for r in runs for f in r.findings if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
-    )
-    if unassessed or any(r.status != "completed" or any(c.error for c in r.controls) for r in runs):
+    code = exit_code_of(runs)
+    if code == EXIT_ERROR:
+        unassessed = sum(
+            1 for r in runs for f in r.findings if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
+        )
         what = f"{unassessed} setting(s) could not be assessed" if unassessed else "a run did not complete"
         click.echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
-        return EXIT_ERROR
-    return EXIT_OK
+    return code
 
 
 @contextmanager
@@ -175,7 +204,7 @@ def confirm_or_abort(what: str, yes: bool) -> None:
     if not sys.stdin.isatty():
         raise Failure(f"refusing to {what} without confirmation: run in a terminal or pass --yes", EXIT_USAGE)
     if not click.confirm(f"{what}?", default=False):
-        raise Failure("aborted: nothing was written", EXIT_OK)
+        raise Failure(NOTHING_CHANGED, EXIT_ERROR)
 
 
 class LazyGroup(click.Group):
@@ -237,9 +266,28 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None, debug: bool
     """Raise Microsoft Secure Score: assess, remediate and verify controls in your tenants."""
     ctx.obj = State(config_path, db, debug)
     if debug:
-        import logging
-
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("scorekeeper.engine").setLevel(logging.NOTSET)
+    else:
+        _quiet_logging()
+
+
+class _OneLineHandler(logging.Handler):
+    """``warning: message`` on the current stderr, without the traceback (that is what ``--debug`` is for)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0], err=True)
+        except Exception:
+            self.handleError(record)
+
+
+def _quiet_logging() -> None:
+    """Warnings as one line each; the engine's per-control errors stay out (the output shows them)."""
+    root = logging.getLogger()
+    if not any(isinstance(h, _OneLineHandler) for h in root.handlers):
+        root.addHandler(_OneLineHandler(logging.WARNING))
+    logging.getLogger("scorekeeper.engine").setLevel(logging.CRITICAL)
 
 
 # --------------------------------------------------------------------------- inventory
@@ -380,15 +428,20 @@ def assess(
 ) -> None:
     """Read the tenant and report every setting; never writes."""
     names = state.config.select_tenants(tenant_names, group_names, all_tenants)
+    state.preflight(names)
     with progress_bar(not as_json) as on_progress:
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
     if as_json:
         emit_json(runs[0].to_dict() if len(runs) == 1 else [r.to_dict() for r in runs])
     else:
-        from scorekeeper.render import print_run
+        from scorekeeper.render import print_run, summary_line
 
+        out = console()
         for run in runs:
-            print_run(console(), run, details=details)
+            print_run(out, run, details=details, controls=state.plugins.controls)
+        out.print()
+        for run in runs:  # the last lines: one per tenant, with the exit code it alone would give
+            out.print(summary_line(run, exit_code_of([run])), markup=False, highlight=False)
     sys.exit(exit_code_for(runs))
 
 
@@ -396,6 +449,7 @@ def _plan(
     state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], on_progress: Any
 ) -> tuple[RunResult, list[Plan]]:
     state.config.tenant(tenant)
+    state.preflight([tenant])
     run, plans = run_async(state.engine(on_progress).plan(tenant, control_ids, set(settings) or None))
     broken = [f"{r.control}: {r.error}" for r in run.controls if r.error]
     if broken:  # a plan built on a failed assessment would silently leave those controls out
@@ -421,7 +475,9 @@ def plan(
     from scorekeeper.render import print_plans
 
     found = []
-    for tenant in state.config.select_tenants(tenant_names, group_names):
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight(tenants)
+    for tenant in tenants:
         with progress_bar(not as_json) as on_progress:
             run, plans = _plan(state, tenant, control_ids, settings, on_progress)
         found.append({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
@@ -453,6 +509,7 @@ def remediate(
 ) -> None:
     """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
     tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight(tenants)  # every tenant's credentials before the first one is written to
     outputs, codes = [], []
     for tenant in tenants:
         output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
@@ -495,7 +552,7 @@ def _remediate_one(
 
 
 @cli.command()
-@click.argument("run_id", type=int, required=False)
+@click.argument("run_id", type=RUN_ID, required=False)
 @tenant_options(all_flag=False, tenant_help="Verify the latest remediation of this tenant (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
@@ -503,6 +560,7 @@ def verify(
     state: State, run_id: int | None, tenant_names: tuple[str, ...], group_names: tuple[str, ...], as_json: bool
 ) -> None:
     """Read back every setting a remediation (or rollback) changed."""
+    state.preflight()
     if run_id is not None:
         run_ids = [run_id]
     else:
@@ -534,7 +592,7 @@ def verify(
 
 
 @cli.command()
-@click.argument("run_id", type=int)
+@click.argument("run_id", type=RUN_ID)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
@@ -563,9 +621,10 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("run_id", type=int, required=False)
+@click.argument("run_id", type=RUN_ID, required=False)
 @tenant_options(all_flag=False, tenant_help="Only this tenant's runs (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Also list plan runs (recorded, hidden by default).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def history(
@@ -574,9 +633,10 @@ def history(
     tenant_names: tuple[str, ...],
     group_names: tuple[str, ...],
     limit: int,
+    show_all: bool,
     as_json: bool,
 ) -> None:
-    """List past runs, or show one run's findings and changes."""
+    """List past runs (plans only with --all), or show one run's findings, changes and who acted."""
     from scorekeeper.scheduler.events import drift_line
 
     if run_id is not None:
@@ -592,11 +652,20 @@ def history(
             out = console()
             print_run(out, run, details=True)
             if drift:
+                from scorekeeper.render import diff_text
+                from scorekeeper.scheduler.events import drift_changes
+
                 out.print(f"\n[bold yellow]Drift since run {drift[0].previous_run_id}[/]")
                 for event in drift:
-                    out.print(f"  ⚠ {drift_line(event)}", markup=False, highlight=False)
+                    head = drift_line(event).split(" (", 1)[0] if drift_changes(event) else drift_line(event)
+                    out.print(f"  ⚠ {head}", markup=False, highlight=False)
+                    for line in drift_changes(event):
+                        out.print(diff_text(line, "      "))
         return
-    runs = newest_first(state, tenant_names, group_names, lambda t: state.store.runs(t, limit=limit), limit)
+    hidden = () if show_all else ("plan",)
+    runs = newest_first(
+        state, tenant_names, group_names, lambda t: state.store.runs(t, limit=limit, exclude_kinds=hidden), limit
+    )
     if not runs and not as_json:
         where = selection_label(tenant_names, group_names)
         click.echo(f"No runs in history{where} yet. Try: scorekeeper assess --tenant demo")
@@ -608,6 +677,7 @@ def history(
     from rich.table import Table
 
     from scorekeeper.model import Status
+    from scorekeeper.render import RUN_MARKERS, local_time, run_marker
 
     table = Table("run", "tenant", "kind", "status", "started", "findings", "drift")
     for column in table.columns:
@@ -616,23 +686,24 @@ def history(
     for r in runs:
         counts = " ".join(f"{s.symbol}{r.counts[s.value]}" for s in tallied if r.counts.get(s.value))
         drifted = len(drift_by_run.get(r.id, []))
-        kind = r.kind + (" ⏲" if r.scheduled else "") + (f" ↩{r.parent_run_id}" if r.parent_run_id else "")
+        kind = r.kind + run_marker(r.scheduled, r.parent_run_id)
         table.add_row(
             str(r.id),
             r.tenant,
             kind,
             r.status,
-            f"{r.started_at:%m-%d %H:%M}",
+            local_time(r.started_at),
             counts,
             f"[yellow]⚠ {drifted}[/]" if drifted else "",
         )
     out = console()
     out.print(table)
-    out.print("[dim]⏲ scheduled  ↩N acts on run N  ⚠ drift: settings that stopped passing[/]")
+    hint = "" if show_all else " · plans hidden (--all)"
+    out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
 
 
 @cli.command()
-@click.argument("run_id", type=int, required=False)
+@click.argument("run_id", type=RUN_ID, required=False)
 @click.option("--tenant", metavar="NAME", help="Report the latest assessment of this tenant.")
 @click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
@@ -682,6 +753,7 @@ def attest(
     from scorekeeper.model import Attestation
 
     tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight()
     control = state.engine().select([control_id])[0]
     if setting not in control.setting_ids:
         raise Failure(
@@ -713,25 +785,28 @@ def config_group() -> None:
 @config_group.command("check")
 @pass_state
 def config_check(state: State) -> None:
-    """Validate the config and every control's settings; list all problems at once."""
-    from scorekeeper.config import ConfigError
-    from scorekeeper.engine import control_problems, override_problems
+    """Validate everything in one pass: the file, control settings, exceptions, credentials, notifications.
 
-    try:
-        problems = state.engine().check()
-        source = str(state.config.source or "no config file (built-in demo tenant only)")
-    except ConfigError as exc:  # the file itself is wrong: still check the control tables it has
-        problems = [
-            *exc.problems,
-            *control_problems(state.plugins, exc.controls),
-            *override_problems(state.plugins, exc.controls, exc.overrides),
-        ]
-        source = str(exc.source or state.config_path or "config")
-    if problems:
-        for problem in problems:
+    Credential references are checked (a variable set, a file readable, a certificate that parses)
+    without printing any value and without contacting a tenant. Expired exceptions are warnings.
+    """
+    from datetime import date
+
+    from scorekeeper.configcheck import check_all
+
+    report = check_all(state.config_path, state.plugins, data_dir=state.data_dir, today=date.today())
+    source = str(report.source or state.config_path or "no config file (built-in demo tenant only)")
+    for warning in report.warnings:
+        click.echo(f"{source}: warning: {warning}", err=True)
+    if report.problems:
+        for problem in report.problems:
             click.echo(f"{source}: {problem}", err=True)
-        raise Failure(f"{len(problems)} problem(s) in the configuration", EXIT_USAGE)
-    click.echo(f"{source}: OK — {len(state.config.tenants)} tenant(s), {len(state.plugins.controls)} control(s)")
+        raise Failure(f"{len(report.problems)} problem(s) in the configuration", EXIT_USAGE)
+    assert report.config is not None
+    warned = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    click.echo(
+        f"{source}: OK — {len(report.config.tenants)} tenant(s), {len(state.plugins.controls)} control(s){warned}"
+    )
 
 
 def _register_config_show() -> None:
@@ -777,22 +852,39 @@ def demo(state: State, keep: bool) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI, turning every expected error into one line and an exit code."""
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    args = _debug_first(sys.argv[1:] if argv is None else argv)
+    debug = args[:1] == ["--debug"]
     try:
         cli.main(args=args, prog_name="scorekeeper", standalone_mode=False)
-    except click.exceptions.Abort:
-        _fail("aborted", EXIT_USAGE)
+    except click.exceptions.Abort:  # Ctrl-C or end of input at a prompt, before anything ran
+        _fail(NOTHING_CHANGED.replace("not confirmed", "interrupted"), EXIT_ERROR)
+    except click.UsageError as exc:  # one line, with where to find help
+        command = exc.ctx.command_path if exc.ctx is not None else "scorekeeper"
+        _fail(f"{exc.format_message()} (see {command} --help)", EXIT_USAGE)
     except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_USAGE)
+        _fail(exc.format_message(), EXIT_USAGE)
     except SystemExit:
         raise
     except Exception as exc:
         if debug:
             raise
+        from scorekeeper.configcheck import CredentialError
+
+        if isinstance(exc, CredentialError):  # one line per tenant, not one per setting
+            for line in exc.lines:
+                click.echo(f"error: {line}", err=True)
+            sys.exit(EXIT_USAGE)
         _fail(*_classify(exc))
     sys.exit(EXIT_OK)
+
+
+def _debug_first(args: list[str]) -> list[str]:
+    """``--debug`` is accepted anywhere on the line (the error message says "run with --debug")."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return list(args)
+    rest = [a for i, a in enumerate(args) if not (a == "--debug" and i < end)]
+    return ["--debug", *rest]
 
 
 def _classify(exc: Exception) -> tuple[str, int]:

@@ -8,17 +8,30 @@ tenant names the environment variable or file that holds them.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
 from scorekeeper.graph.portal import DEFAULT_PORTAL_URL, PORTAL_CLIENT_ID
+from scorekeeper.suggest import did_you_mean
+
+#: Microsoft Graph's service roots: the global service and the national clouds, as listed in
+#: Microsoft's "national cloud deployments" page (docs/configuration.md names them).
+GRAPH_HOSTS = frozenset(
+    {"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"}
+)
+#: The Azure portal's API host whose resource (74658136-…) the portal sign-in asks a token for.
+#: The US Government portal API has a host and resource of its own, which scorekeeper does not
+#: support yet; no other host may receive an admin's delegated portal token.
+PORTAL_HOSTS = frozenset({"main.iam.ad.ext.azure.com"})
 
 AuthKind = Literal[
     "client-secret",
@@ -51,11 +64,15 @@ class ConfigError(Exception):
         source: Path | None = None,
         controls: dict[str, dict[str, Any]] | None = None,
         overrides: dict[str, dict[str, dict[str, Any]]] | None = None,
+        partial: Config | None = None,
     ) -> None:
         self.problems = problems
         self.source = source
         #: The ``[controls.*]`` tables as read, so ``config check`` can validate them as well.
         self.controls = controls or {}
+        #: What did validate (tenants, exceptions, notifications), so ``config check`` can go on
+        #: to check exception targets, credentials and channels in the same pass.
+        self.partial = partial
         #: The ``[tenants.NAME.controls.*]`` tables as read (tenant → control → values), likewise.
         self.overrides = overrides or {}
         where = f"{source}: " if source else ""
@@ -107,6 +124,28 @@ class TenantConfig(BaseModel):
             raise ValueError("plain http is allowed only on loopback (127.0.0.1, localhost, ::1)")
         return value.rstrip("/")
 
+    @field_validator("graph_url")
+    @classmethod
+    def _graph_host(cls, value: str) -> str:
+        host = urlsplit(value).hostname or ""
+        if not is_loopback(value) and host not in GRAPH_HOSTS:
+            raise ValueError(
+                f"{host!r} is not a Microsoft Graph endpoint: use one of {', '.join(sorted(GRAPH_HOSTS))} "
+                "(or a loopback simulator)"
+            )
+        return value
+
+    @field_validator("portal_url")
+    @classmethod
+    def _portal_host(cls, value: str) -> str:
+        host = urlsplit(value).hostname or ""
+        if not is_loopback(value) and host not in PORTAL_HOSTS:
+            raise ValueError(
+                f"{host!r} is not the Azure portal's API: an admin's portal token goes only to "
+                f"{', '.join(sorted(PORTAL_HOSTS))} (or a loopback simulator with static auth)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _auth_fields(self) -> TenantConfig:
         needs: dict[str, tuple[str, ...]] = {
@@ -128,6 +167,8 @@ class TenantConfig(BaseModel):
                 raise ValueError("auth = 'static' needs token or token_env")
             if not (is_loopback(self.graph_url) and is_loopback(self.portal_url)):
                 raise ValueError("auth = 'static' is refused unless graph_url and portal_url are both loopback")
+        if is_loopback(self.portal_url) and "static" not in (self.auth, self.portal_auth):
+            raise ValueError("a loopback portal_url is accepted only with auth or portal_auth = 'static'")
         if self.portal_auth == "static":
             if not (self.portal_token or self.portal_token_env):
                 raise ValueError("portal_auth = 'static' needs portal_token or portal_token_env")
@@ -187,7 +228,8 @@ class Config:
             return self.tenants[name]
         except KeyError:
             known = ", ".join(sorted(self.tenants)) or "none"
-            raise ConfigError([f"unknown tenant {name!r} (configured: {known})"], self.source) from None
+            hint = did_you_mean(name, self.tenants)
+            raise ConfigError([f"unknown tenant {name!r}{hint} (configured: {known})"], self.source) from None
 
     def select_tenants(
         self,
@@ -285,14 +327,23 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc if part not in ("__root__",))
 
 
-def format_validation_error(prefix: str, error: ValidationError) -> list[str]:
-    """One line per pydantic problem, with the config path of the offending key."""
+def format_validation_error(prefix: str, error: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
+    """One line per pydantic problem, with the config path of the offending key.
+
+    An unknown key names the closest known one of ``model`` and a wrong choice the closest
+    allowed value, so a typo is fixed in one round.
+    """
     lines = []
     for problem in error.errors():
         where = ".".join(p for p in (prefix, _location(problem["loc"])) if p)
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
-            message = "unknown key (check the spelling)"
+            key = str(problem["loc"][-1]) if problem["loc"] else ""
+            known = list(model.model_fields) if model is not None else []
+            message = "unknown key" + (did_you_mean(key, known) or " (check the spelling)")
+        elif problem["type"] == "literal_error" and isinstance(problem.get("input"), str):
+            expected = re.findall(r"'([^']*)'", str(problem.get("ctx", {}).get("expected", "")))
+            message += did_you_mean(problem["input"], expected)
         lines.append(f"{where}: {message}")
     return lines
 
@@ -302,7 +353,8 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     problems: list[str] = []
     known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications", "groups"}
     problems += [
-        f"{key}: unknown section (expected one of {', '.join(sorted(known_sections))})"
+        f"{key}: unknown section{did_you_mean(key, known_sections)} "
+        f"(expected one of {', '.join(sorted(known_sections))})"
         for key in data
         if key not in known_sections
     ]
@@ -317,7 +369,11 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         if not isinstance(table, dict):
             problems.append(f"tenants.{name}: must be a table")
             continue
-        table = dict(table)
+        secrets = [key for key in _SECRET_KEYS if key in table]
+        problems += [
+            f"tenants.{name}: {key} must not be written in the config file: use {_SECRET_KEYS[key]}" for key in secrets
+        ]
+        table = {k: v for k, v in table.items() if k not in secrets}  # the rest is still checked
         tenant_controls = table.pop("controls", {})
         if isinstance(tenant_controls, dict) and all(isinstance(v, dict) for v in tenant_controls.values()):
             if tenant_controls:
@@ -327,7 +383,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         try:
             tenants[name] = TenantConfig(name=name, **table)
         except ValidationError as exc:
-            problems += format_validation_error(f"tenants.{name}", exc)
+            problems += format_validation_error(f"tenants.{name}", exc, TenantConfig)
         except TypeError as exc:
             problems.append(f"tenants.{name}: {exc}")
     if DEMO_TENANT not in tenants and DEMO_TENANT not in raw_tenants:
@@ -347,12 +403,15 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         try:
             rule = ExceptionRule(**table) if isinstance(table, dict) else None
         except ValidationError as exc:
-            problems += format_validation_error(f"exceptions[{index}]", exc)
+            problems += format_validation_error(f"exceptions[{index}]", exc, ExceptionRule)
             continue
         if rule is None:
             problems.append(f"exceptions[{index}]: must be a table")
         elif rule.tenant and rule.tenant not in tenants and rule.tenant not in raw_tenants:
-            problems.append(f"exceptions[{index}].tenant: unknown tenant {rule.tenant!r}")
+            known = [*tenants, *raw_tenants]
+            problems.append(
+                f"exceptions[{index}].tenant: unknown tenant {rule.tenant!r}{did_you_mean(rule.tenant, known)}"
+            )
         else:
             exceptions.append(rule)
 
@@ -361,7 +420,9 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     except (ValidationError, TypeError) as exc:
         settings = Settings()
         problems += (
-            format_validation_error("scorekeeper", exc) if isinstance(exc, ValidationError) else [f"scorekeeper: {exc}"]
+            format_validation_error("scorekeeper", exc, Settings)
+            if isinstance(exc, ValidationError)
+            else [f"scorekeeper: {exc}"]
         )
 
     notifications = data.get("notifications", {})
@@ -371,9 +432,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
 
     groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants), problems)
 
-    if problems:
-        raise ConfigError(problems, source, controls, overrides)
-    return Config(
+    config = Config(
         tenants=tenants,
         controls=controls,
         exceptions=exceptions,
@@ -383,6 +442,9 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         groups=groups,
         overrides=overrides,
     )
+    if problems:
+        raise ConfigError(problems, source, controls, overrides, partial=config)
+    return config
 
 
 def _parse_groups(raw: Any, tenant_names: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
@@ -418,16 +480,32 @@ def load_config(explicit: str | Path | None = None, *, data_dir: Path | None = N
     if path is None:
         return parse_config({}, None, data_dir=data_dir)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError([f"config file not found: {path}"], None) from None
+    except IsADirectoryError:
+        raise ConfigError([f"config file {path} is a folder, not a file"], None) from None
     except OSError as exc:
         raise ConfigError([f"cannot read config file {path}: {exc.strerror}"], None) from None
+    return parse_config(parse_toml(raw, path), path, data_dir=data_dir)
+
+
+def parse_toml(raw: bytes, path: Path | None = None) -> dict[str, Any]:
+    """TOML bytes → a document; anything that is not UTF-8 TOML text is one :class:`ConfigError` line."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(["the file is UTF-16 text; TOML must be UTF-8 (re-save it as UTF-8)"], path)
+    if b"\x00" in raw:
+        raise ConfigError(["the file is binary (it contains NUL bytes), not TOML text"], path)
     try:
-        data = tomllib.loads(text)
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"not UTF-8 text (invalid byte at offset {exc.start}); TOML must be UTF-8"], path) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], path) from None
-    return parse_config(data, path, data_dir=data_dir)
+    except (RecursionError, MemoryError):
+        raise ConfigError(["not valid TOML: arrays or tables nested too deeply"], path) from None
 
 
 def validate_control_config(
@@ -440,4 +518,4 @@ def validate_control_config(
     try:
         return model(**values), []
     except ValidationError as exc:
-        return None, format_validation_error(f"controls.{control_id}", exc)
+        return None, format_validation_error(f"controls.{control_id}", exc, model)

@@ -37,3 +37,57 @@ def field_changes(before: Any, after: Any, path: str = "") -> list[FieldChange]:
             changes += field_changes(before.get(key, MISSING), after.get(key, MISSING), child)
         return changes
     return [] if before == after else [FieldChange(path, before, after)]
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line a person reads: ``path: before → after``, or an item added to / removed from a list.
+
+    ``kind`` is ``changed`` (``before`` → ``after``), ``added`` or ``removed`` (``after`` or
+    ``before`` is the list item); the CLI's plan, drift and the TUI's confirmation all print these.
+    """
+
+    path: str
+    kind: str
+    before: Any = None
+    after: Any = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        if self.kind == "added":
+            return f"{where}+ {_plain(self.after)}"
+        if self.kind == "removed":
+            return f"{where}− {_plain(self.before)}"
+        return f"{where}{_plain(self.before)} → {_plain(self.after)}"
+
+
+def _plain(value: Any) -> str:
+    if value is MISSING:
+        return "(absent)"
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value, separators=(", ", ": "), ensure_ascii=False, default=str)
+
+
+def diff_lines(before: Any, after: Any) -> list[DiffLine]:
+    """:func:`field_changes` as lines: lists of scalars become their added (+) and removed (−) items."""
+    lines: list[DiffLine] = []
+    for change in field_changes(before, after):
+        old, new = change.before, change.after
+        if isinstance(old, list) and isinstance(new, list) and _hashable(old) and _hashable(new):
+            gone = [item for item in old if item not in new]
+            came = [item for item in new if item not in old]
+            if gone or came:
+                lines += [DiffLine(change.path, "removed", before=item) for item in gone]
+                lines += [DiffLine(change.path, "added", after=item) for item in came]
+                continue
+        lines.append(DiffLine(change.path, "changed", old, new))
+    return lines
+
+
+def _hashable(items: list[Any]) -> bool:
+    return all(isinstance(i, str | int | float | bool) or i is None for i in items)

@@ -31,8 +31,10 @@ from scorekeeper.model import (
     SecureScore,
     Status,
 )
+from scorekeeper.pending import with_pending_score
 from scorekeeper.plugins import Plugins
 from scorekeeper.session import TenantSession, open_session
+from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
 
 log = logging.getLogger("scorekeeper.engine")
@@ -130,6 +132,7 @@ def plan_for(tenant: str, control: Control, findings: Iterable[Finding], setting
                 api=api,
                 title=title or finding.title,
                 steps=finding.steps,
+                consequence=str((finding.evidence or {}).get("consequence") or ""),
             )
         )
     return Plan(tenant=tenant, control=control.id, items=tuple(order_by_dependencies(items, control)))
@@ -143,13 +146,41 @@ def control_problems(plugins: Plugins, controls: dict[str, dict[str, Any]]) -> l
             problems.append(f"controls.{control_id}: must be a table")
             continue
         if control_id not in plugins.controls:
-            problems.append(f"controls.{control_id}: no installed plugin provides this control")
+            hint = did_you_mean(control_id, plugins.controls)
+            problems.append(f"controls.{control_id}: no installed plugin provides this control{hint}")
             continue
         _, found = validate_control_config(control_id, plugins.controls[control_id].config_model, plugin_values(values))
         problems += found
         if not isinstance(values.get(AUTO_REMEDIATE, False), bool):
             problems.append(f"controls.{control_id}.{AUTO_REMEDIATE}: must be true or false")
     return problems
+
+
+def exception_problems(plugins: Plugins, exceptions: Iterable[ExceptionRule]) -> list[str]:
+    """``[[exceptions]]`` that name a control or setting no installed plugin has (with a did-you-mean)."""
+    problems: list[str] = []
+    for index, rule in enumerate(exceptions):
+        control = plugins.controls.get(rule.control)
+        if control is None:
+            hint = did_you_mean(rule.control, plugins.controls)
+            problems.append(f"exceptions[{index}].control: unknown control {rule.control!r}{hint}")
+        elif rule.setting not in control.setting_ids:
+            hint = did_you_mean(rule.setting, control.setting_ids)
+            problems.append(
+                f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}{hint}"
+            )
+    return problems
+
+
+def expired_exceptions(exceptions: Iterable[ExceptionRule], today: date) -> list[str]:
+    """Warnings for ``[[exceptions]]`` already past their date: they no longer excuse anything."""
+    return [
+        f"exceptions[{index}]: {rule.control}/{rule.setting}"
+        + (f" for {rule.tenant}" if rule.tenant else "")
+        + f" expired on {rule.expires}; the setting counts as failing again (renew or remove it)"
+        for index, rule in enumerate(exceptions)
+        if rule.expired(today)
+    ]
 
 
 def override_problems(
@@ -197,12 +228,7 @@ class Engine:
         problems = [str(p) for p in self.plugins.problems]
         problems += control_problems(self.plugins, self.config.controls)
         problems += override_problems(self.plugins, self.config.controls, self.config.overrides)
-        for index, rule in enumerate(self.config.exceptions):
-            control = self.plugins.controls.get(rule.control)
-            if control is None:
-                problems.append(f"exceptions[{index}].control: unknown control {rule.control!r}")
-            elif rule.setting not in control.setting_ids:
-                problems.append(f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}")
+        problems += exception_problems(self.plugins, self.config.exceptions)
         return problems
 
     def desired(self, control: Control, tenant: str | None = None) -> Any:
@@ -306,7 +332,7 @@ class Engine:
             if answer is None:
                 raise EngineError("the plugin returned nothing from assess")
             assessment = answer if isinstance(answer, Assessment) else Assessment(findings=list(answer))
-            findings = self._apply_policy(name, control, assessment.findings)
+            findings = with_pending_score(self._apply_policy(name, control, assessment.findings), assessment.score)
             result = ControlResult(control=control.id, title=control.title, findings=findings, score=assessment.score)
         except Exception as exc:
             result = self._failed_control(control, phase, exc)
@@ -330,11 +356,14 @@ class Engine:
         except Exception:  # the total is history's extra; the controls' own results must not suffer
             log.exception("recording the Secure Score of %s failed", session.config.name)
 
-    async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any]) -> Any:
+    async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any], run_id: int | None = None) -> Any:
         session = open_session(self.config.tenant(tenant), self.data_dir, simulator=self.simulators.get(tenant))
         try:
             return await work(session)
         finally:
+            if run_id is not None:  # who the tenant saw act, beside the OS user start_run recorded
+                with contextlib.suppress(Exception):
+                    self.store.record_identity(run_id, session.identity)
             await session.close()
 
     def _finish(
@@ -353,7 +382,7 @@ class Engine:
                 result = replace(result, score=replace(score, taken_at=_now()))
             self.store.record_control_result(run_id, result)
         self.store.finish_run(run_id, status, error)
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status)
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, self.store.run_actor(run_id))
 
     # ----------------------------------------------------------------- operations
     async def assess_tenant(
@@ -366,7 +395,9 @@ class Engine:
         run_id = self.store.start_run(tenant, kind, controls=[c.id for c in controls], scheduled=scheduled)
         try:
             results = await self._with_session(
-                tenant, lambda session: self._assess_all(session, controls, kind, run_id)
+                tenant,
+                lambda session: self._assess_all(session, controls, kind, run_id),
+                run_id,
             )
         except asyncio.CancelledError:
             self.store.finish_run(run_id, "interrupted", "cancelled before it finished")
@@ -440,7 +471,7 @@ class Engine:
             return results
 
         try:
-            results = await self._with_session(tenant, work)
+            results = await self._with_session(tenant, work, run_id)
         except asyncio.CancelledError:
             self.store.finish_run(run_id, "interrupted", "cancelled; recorded changes can be rolled back")
             raise
@@ -517,7 +548,7 @@ class Engine:
                 for c in controls
             ]
 
-        results = await self._with_session(run.tenant, work)
+        results = await self._with_session(run.tenant, work, new_id)
         return self._finish(new_id, run.tenant, "verify", started, results)
 
     def rollback_plans(self, run_id: int) -> tuple[str, list[Plan]]:

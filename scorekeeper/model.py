@@ -10,7 +10,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scorekeeper.platform_changes import PlatformChange
 
 #: A value read from or written to a tenant: anything ``json.dumps`` accepts.
 JSONValue = Any
@@ -29,6 +32,7 @@ class Status(enum.StrEnum):
     UNKNOWN = "unknown"  # could not be read (missing permission, no portal sign-in, throttled)
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"  # the plugin or the tenant failed unexpectedly
+    PENDING = "pending"  # the Secure Score has not caught up with settings that now pass (set by the engine)
 
     @property
     def symbol(self) -> str:
@@ -43,6 +47,7 @@ _SYMBOLS = {
     Status.UNKNOWN: "?",
     Status.NOT_APPLICABLE: "–",
     Status.ERROR: "!",
+    Status.PENDING: "⧗",
 }
 
 
@@ -104,6 +109,8 @@ class Control:
     config_model: type | None = None
     hookspec_version: int = 1
     plugin: str = ""
+    #: Dated changes Microsoft announced that can affect these settings (see scorekeeper.platform_changes).
+    platform_changes: tuple[PlatformChange, ...] = ()
 
     def setting(self, setting_id: str) -> Setting:
         """The setting with this id; ``KeyError`` names the control when there is none."""
@@ -173,6 +180,8 @@ class PlanItem:
     title: str = ""
     steps: tuple[str, ...] = ()
     undo: Change | None = None
+    #: What the write does to users beyond the fields it moves (from the finding's evidence "consequence").
+    consequence: str = ""
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -184,6 +193,7 @@ class PlanItem:
             "api": self.api,
             "steps": list(self.steps),
             "undo_of": self.undo.id if self.undo else None,
+            "consequence": self.consequence,
         }
 
 
@@ -289,6 +299,27 @@ class ControlResult:
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who acted in a run: the OS account and machine that ran it, and the identity its token names.
+
+    ``identity`` is what the tenant itself would log: an app registration's id for app-only
+    tokens (``app 1111…``) or the signed-in user's UPN for delegated ones; empty when no token
+    was issued (the run never reached the tenant).
+    """
+
+    os_user: str = ""
+    host: str = ""
+    identity: str = ""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {"os_user": self.os_user, "host": self.host, "identity": self.identity}
+
+    def __str__(self) -> str:
+        where = "@".join(p for p in (self.os_user, self.host) if p) or "unknown"
+        return f"{where} as {self.identity}" if self.identity else where
+
+
+@dataclass(frozen=True)
 class RunResult:
     """The outcome of one engine operation on one tenant, as recorded in history."""
 
@@ -299,6 +330,7 @@ class RunResult:
     started_at: datetime
     finished_at: datetime
     status: str = "completed"  # completed | failed | interrupted
+    actor: Actor | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -320,6 +352,7 @@ class RunResult:
             "status": self.status,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),
+            "actor": self.actor.to_dict() if self.actor else None,
             "controls": [c.to_dict() for c in self.controls],
         }
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.diff import MISSING
-from scorekeeper.model import Outcome, Plan, RunResult, Status
+from scorekeeper.diff import MISSING, DiffLine
+from scorekeeper.model import Control, Outcome, Plan, RunResult, Status
+from scorekeeper.safetext import clean
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -19,6 +20,7 @@ STATUS_STYLE = {
     Status.UNKNOWN: "magenta",
     Status.NOT_APPLICABLE: "dim",
     Status.ERROR: "bold red reverse",
+    Status.PENDING: "cyan",
 }
 WIDE_TABLE_COLUMNS = 140
 OUTCOME_STYLE = {Outcome.APPLIED: "green", Outcome.FAILED: "bold red", Outcome.SKIPPED: "yellow"}
@@ -28,14 +30,68 @@ def short(value: Any, width: int = 48) -> str:
     """A compact one-line form of a JSON value for a table cell or a diff line (CLI and TUI).
 
     ``—`` for nothing, ``(absent)`` for a field a value does not have (:data:`scorekeeper.diff.MISSING`).
+    Terminal controls and bidi overrides in tenant text are removed (:func:`scorekeeper.safetext.clean`).
     """
+    text = full(value)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def full(value: Any) -> str:
+    """The whole value as text, never cut: a table folds it over lines instead (CLI tables)."""
     if value is MISSING:
         return "(absent)"
     if value is None:
         return "—"
-    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if isinstance(value, str):
+        return clean(value)
+    return clean(json.dumps(value, separators=(", ", ": "), ensure_ascii=False, default=str))
+
+
+def cell(value: Any) -> str:
+    """A value for a wrapping table cell: a list one item per line, anything else :func:`full`."""
+    if isinstance(value, list) and value and all(not isinstance(v, dict | list) for v in value):
+        return "\n".join(full(v) for v in value)
+    return full(value)
+
+
+def diff_text(line: DiffLine, indent: str = "") -> Any:
+    """A :class:`scorekeeper.diff.DiffLine` as rich text: ``path: before → after``, ``path: + item``, ``− item``."""
+    from rich.text import Text
+
+    text = Text(indent)
+    if line.path:
+        text.append(f"{clean(line.path)}: ")
+    if line.kind == "added":
+        text.append(f"+ {full(line.after)}", style="green")
+    elif line.kind == "removed":
+        text.append(f"− {full(line.before)}", style="red")
+    else:
+        text.append(full(line.before), style="red")
+        text.append(" → ")
+        text.append(full(line.after), style="green")
+    return text
+
+
+def plain_diff(line: DiffLine) -> str:
+    """The same line without styles (drift notifications, JSON ``line`` fields)."""
+    return diff_text(line).plain
+
+
+#: The legend of :func:`run_marker`, shared by the CLI's history and the TUI's.
+RUN_MARKERS = "⏲ scheduled  ↩N acts on run N"
+
+
+def run_marker(scheduled: bool, parent_run_id: int | None) -> str:
+    """`` ⏲`` for a scheduled run and `` ↩N`` for one acting on run N: the same in the CLI and the TUI."""
+    return (" ⏲" if scheduled else "") + (f" ↩{parent_run_id}" if parent_run_id else "")
+
+
+def local_time(moment: Any) -> str:
+    """A timestamp for people: date with the year, time and the local zone (``2026-12-01 09:05 CET``)."""
+    if moment is None:
+        return "—"
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def status_text(status: Status) -> Any:
@@ -52,18 +108,26 @@ def counts(results: Iterable[RunResult]) -> dict[Status, int]:
     return tally
 
 
-def print_run(console: Console, run: RunResult, *, details: bool = False) -> None:
+def print_run(
+    console: Console, run: RunResult, *, details: bool = False, controls: Mapping[str, Control] | None = None
+) -> None:
     """A run as a table per control, with the Secure Score the tenant reported.
 
     The reason already says current vs desired in words; the raw values get their own columns
     only where they fit beside it (or with ``details``), so an 80-column terminal stays readable.
+    With the declared ``controls``, the "Microsoft changes ahead" lines follow each table.
     """
     from rich.table import Table
     from rich.text import Text
 
     wide = details or console.width >= WIDE_TABLE_COLUMNS
 
-    console.print(f"[bold]{run.kind.capitalize()} run {run.run_id}[/] — tenant [cyan]{run.tenant}[/] — {run.status}")
+    console.print(
+        f"[bold]{run.kind.capitalize()} run {run.run_id}[/] — tenant [cyan]{run.tenant}[/] — {run.status}"
+        f" — {local_time(run.started_at)}"
+    )
+    if details and run.actor is not None:
+        console.print(Text(f"by {run.actor}", style="dim"))
     for control in run.controls:
         score = control.score
         score_text = (
@@ -71,29 +135,47 @@ def print_run(console: Console, run: RunResult, *, details: bool = False) -> Non
             if score and score.score is not None and score.max_score is not None
             else "Secure Score not read"
         )
-        table = Table(title=f"{control.control}: {control.title} ({score_text})", title_justify="left", expand=False)
-        table.add_column("setting", no_wrap=True)
+        table = Table(
+            title=clean(f"{control.control}: {control.title} ({score_text})"), title_justify="left", expand=False
+        )
+        table.add_column("setting", overflow="fold", min_width=12)
         table.add_column("status", no_wrap=True)
         if wide:
-            table.add_column("current", max_width=28)
-            table.add_column("desired", max_width=28)
-        table.add_column("reason", ratio=1)
+            table.add_column("current", overflow="fold", ratio=1)
+            table.add_column("desired", overflow="fold", ratio=1)
+        table.add_column("reason", overflow="fold", ratio=2)
         for finding in control.findings:
-            reason = finding.reason + (f" [accepted risk: {finding.excepted}]" if finding.excepted else "")
-            values = [Text(short(finding.current, 28)), Text(short(finding.desired, 28))] if wide else []
+            reason = finding.reason if finding.reason != control.error else "(see the error below)"
+            reason += f" [accepted risk: {finding.excepted}]" if finding.excepted else ""
+            values = [Text(cell(finding.current)), Text(cell(finding.desired))] if wide else []
             # Text, not markup: a reason may quote "[controls.X]" or a value with brackets.
-            table.add_row(finding.setting, status_text(finding.status), *values, Text(reason))
+            table.add_row(finding.setting, status_text(finding.status), *values, Text(clean(reason)))
         console.print(table)
+        declared = (controls or {}).get(control.control)
+        if declared is not None:
+            print_changes_ahead(console, declared, control.findings)
         if control.changes:
             print_changes(console, control.changes)
         if control.error:
-            console.print(Text(control.error, style="red"))
+            console.print(Text(clean(control.error), style="red"))
         if details:
             for finding in control.findings:
                 if finding.steps and finding.status is not Status.PASS:
                     console.print(f"\n[bold]{finding.setting}[/] — steps:")
                     for step in finding.steps:
-                        console.print(f"  {step}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
+                        console.print(f"  {clean(step)}", markup=False, highlight=False, soft_wrap=True)  # copyable
+
+
+def print_changes_ahead(console: Console, control: Control, findings: Iterable[Any]) -> None:
+    """One line per dated platform change that affects this tenant (``scorekeeper.changes_ahead``)."""
+    from datetime import date
+
+    from rich.text import Text
+
+    from scorekeeper.platform_changes import changes_ahead
+
+    for ahead in changes_ahead(control, findings, date.today()):
+        console.print(Text(f"Microsoft changes ahead: {ahead.line()}", style="yellow"), soft_wrap=True)
 
 
 def print_changes(console: Console, changes: Iterable[Any]) -> None:
@@ -101,14 +183,16 @@ def print_changes(console: Console, changes: Iterable[Any]) -> None:
     from rich.text import Text
 
     table = Table(title="Changes", title_justify="left")
-    for column in ("id", "setting", "before", "after", "outcome"):
-        table.add_column(column)
+    table.add_column("id", no_wrap=True)
+    for column in ("setting", "before", "after", "outcome"):
+        table.add_column(column, overflow="fold")
     for change in changes:
         outcome = Text(
-            change.outcome.value + (f": {change.error}" if change.error else ""), style=OUTCOME_STYLE[change.outcome]
+            change.outcome.value + (f": {clean(change.error)}" if change.error else ""),
+            style=OUTCOME_STYLE[change.outcome],
         )
         table.add_row(
-            str(change.id or ""), change.setting, Text(short(change.before)), Text(short(change.after)), outcome
+            str(change.id or ""), change.setting, Text(cell(change.before)), Text(cell(change.after)), outcome
         )
     console.print(table)
 
@@ -117,7 +201,7 @@ def print_plans(console: Console, plans: list[Plan]) -> None:
     """The plan as a diff of current → desired (only the fields that move), then the guided steps."""
     from rich.text import Text
 
-    from scorekeeper.diff import field_changes
+    from scorekeeper.diff import diff_lines
 
     for plan in plans:
         if plan.automated:
@@ -126,26 +210,44 @@ def print_plans(console: Console, plans: list[Plan]) -> None:
                 head = Text(f"{number:>3}. ")
                 head.append(item.setting, style="bold")
                 if item.api:
-                    head.append(f"  {item.api}", style="dim")
+                    head.append(f"  {clean(item.api)}", style="dim")
                 console.print(head)
-                for change in field_changes(item.current, item.desired) or [None]:
-                    line = Text("       ")
-                    if change is None:
-                        line.append("(no field differs; written to make sure)", style="dim")
-                    else:
-                        if change.path:
-                            line.append(f"{change.path}: ")
-                        line.append(short(change.before, 60), style="red")
-                        line.append(" → ")
-                        line.append(short(change.after, 60), style="green")
-                    console.print(line)
+                lines = diff_lines(item.current, item.desired)
+                if not lines:
+                    console.print(Text("       (no field differs; written to make sure)", style="dim"))
+                for line in lines:
+                    console.print(diff_text(line, "       "))
+                if item.consequence:
+                    console.print(Text(f"       ⚠ {clean(item.consequence)}", style="yellow"))
         for item in plan.guided:
             console.print(
                 Text.assemble(
                     ("\nguided ", "yellow"),
                     (item.setting, "bold"),
-                    f" ({item.title}): a person must do this, then `scorekeeper attest`",
+                    f" ({clean(item.title)}): a person must do this, then `scorekeeper attest`",
                 )
             )
             for step in item.steps:
-                console.print(f"  {step}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
+                console.print(f"  {clean(step)}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
+
+
+#: How each status is named in the closing summary line.
+SUMMARY_WORDS = {
+    Status.PASS: "pass",
+    Status.FAIL: "fail",
+    Status.MANUAL: "guided",
+    Status.UNKNOWN: "unknown",
+    Status.ERROR: "error",
+    Status.PENDING: "score pending",
+    Status.NOT_APPLICABLE: "n/a",
+}
+
+
+def summary_line(run: RunResult, code: int) -> str:
+    """``demo: 3 pass · 19 fail · 3 n/a — exit 3``: the last line of ``assess`` for each tenant."""
+    tally = counts([run])
+    excepted = sum(1 for f in run.findings if f.excepted)
+    parts = [f"{tally[s]} {word}" for s, word in SUMMARY_WORDS.items() if tally[s] or s in (Status.PASS, Status.FAIL)]
+    if excepted:
+        parts.append(f"{excepted} excepted")
+    return f"{run.tenant}: {' · '.join(parts)} — exit {code}"

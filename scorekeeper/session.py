@@ -40,8 +40,14 @@ class TenantSession:
     portal: PortalClient | None
     portal_unavailable: str
     simulator: Any = None  # scorekeeper.simulator.Simulator for simulated tenants
+    probe: Any = None  # scorekeeper.actor.IdentityProbe around the Graph credential
     _writes_at_open: int = 0
     _clients: list[Any] = field(default_factory=list)
+
+    @property
+    def identity(self) -> str:
+        """Who the Graph token named (``app <appid>`` or a UPN); "" until a token was issued."""
+        return self.probe.identity if self.probe is not None else ""
 
     async def close(self) -> None:
         """Release HTTP clients and persist a simulated tenant that was written to."""
@@ -98,6 +104,9 @@ def open_session(
             log.warning("portal sign-in unavailable for %s: %s", config.name, exc)
             portal_cred = None
 
+    from scorekeeper.actor import IdentityProbe
+
+    graph_cred = IdentityProbe(graph_cred)
     session = TenantSession(
         config=config,
         tenant_id=tenant_id,
@@ -105,6 +114,7 @@ def open_session(
         portal=PortalClient(portal_cred, portal_url, transport=transport) if portal_cred is not None else None,
         portal_unavailable="" if portal_cred is not None else NO_PORTAL_REASON.format(name=config.name),
         simulator=simulator,
+        probe=graph_cred,
         _writes_at_open=len(simulator.writes()) if simulator is not None else 0,
     )
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,3 +45,53 @@ def run(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]
         return Result(code, captured.out, captured.err)
 
     return invoke
+
+
+# --------------------------------------------------------------------------- history backends
+#: The one database the PostgreSQL runs share: migrated once per session, emptied before each test.
+PG_HISTORY_DB = "history"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Any]:
+    """A PostgreSQL server of the session's own (see :mod:`scorekeeper.pgserver`), with the history migrated.
+
+    Installed from Debian's ``postgresql`` package when missing. It is never skipped in CI
+    (``CI`` set): there, a server that cannot start fails the tests that need it. Elsewhere a
+    machine without PostgreSQL and without root skips them with the reason.
+    """
+    from scorekeeper.pgserver import PostgresServer, PostgresUnavailable
+    from scorekeeper.store import HistoryStore
+
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    try:
+        HistoryStore.open(server.create_database(PG_HISTORY_DB)).close()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The history database of one test, once on SQLite (a file) and once on PostgreSQL (emptied)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "history.db")
+    server = request.getfixturevalue("postgres_server")
+    server.empty_database(PG_HISTORY_DB)
+    return str(server.url_of(PG_HISTORY_DB))
+
+
+@pytest.fixture
+def history_store(history_url: str) -> Iterator[Any]:
+    """A migrated history store on each backend; the history, engine and scheduler tests use it as ``sk_store``."""
+    from scorekeeper.store import HistoryStore
+
+    store = HistoryStore.open(history_url)
+    yield store
+    store.close()

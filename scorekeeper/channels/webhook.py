@@ -12,7 +12,10 @@ it is never written in the config file: it comes from an environment variable or
     min_severity = "info"                   # info | warning | error
     kinds = ["drift", "run_failed"]         # optional: only these events
 
-Plain ``http://`` is accepted only on loopback. Errors name the receiver by scheme and host
+    allow_private = false                   # true admits loopback/private/link-local receivers
+
+Only ``https`` to public addresses is accepted unless ``allow_private = true`` (which also admits
+plain ``http://`` to loopback); see :mod:`scorekeeper.channels.address`. Errors name the receiver by scheme and host
 only, never by its full URL.
 """
 
@@ -23,14 +26,14 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit  # receiver() shows only scheme and host
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scorekeeper.channels import at_least, check_kinds
+from scorekeeper.channels.address import destination_problem
 from scorekeeper.channels.formats import FORMATS
 from scorekeeper.config import format_validation_error
-from scorekeeper.graph.client import is_loopback
 from scorekeeper.hookspecs import hookimpl
 
 #: Answers worth another attempt: the receiver is busy, throttling or briefly broken.
@@ -54,6 +57,7 @@ class WebhookConfig(BaseModel):
     backoff: float = Field(default=1.0, ge=0, le=60)
     min_severity: Literal["info", "warning", "error"] = "info"
     kinds: list[str] | None = None
+    allow_private: bool = False  # loopback, private and link-local receivers (see channels/address.py)
 
     _kinds = field_validator("kinds")(check_kinds)
 
@@ -86,11 +90,9 @@ class WebhookConfig(BaseModel):
                 raise WebhookError(f"cannot read url_file {self.url_file}: {exc.strerror or exc}") from None
             if not value:
                 raise WebhookError(f"url_file {self.url_file} is empty")
-        parts = urlsplit(value)
-        if parts.scheme not in ("https", "http") or not parts.netloc:
-            raise WebhookError("the webhook URL must be an http(s) URL")
-        if parts.scheme == "http" and not is_loopback(value):
-            raise WebhookError("plain http webhooks are allowed only on loopback; use https")
+        problem = destination_problem(value, self.allow_private)
+        if problem:
+            raise WebhookError(problem)
         return value
 
 

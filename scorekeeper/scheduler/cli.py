@@ -152,7 +152,7 @@ def _change(state: State, action: Any) -> Schedule:
 
 
 @schedule.command("remove")
-@click.argument("schedule_id", type=int, metavar="ID")
+@click.argument("schedule_id", type=click.IntRange(1, 2**63 - 1), metavar="ID")
 @pass_state
 def schedule_remove(state: State, schedule_id: int) -> None:
     """Delete a schedule (its past runs stay in history)."""
@@ -161,7 +161,7 @@ def schedule_remove(state: State, schedule_id: int) -> None:
 
 
 @schedule.command("pause")
-@click.argument("schedule_id", type=int, metavar="ID")
+@click.argument("schedule_id", type=click.IntRange(1, 2**63 - 1), metavar="ID")
 @pass_state
 def schedule_pause(state: State, schedule_id: int) -> None:
     """Stop a schedule from running until it is resumed."""
@@ -170,7 +170,7 @@ def schedule_pause(state: State, schedule_id: int) -> None:
 
 
 @schedule.command("resume")
-@click.argument("schedule_id", type=int, metavar="ID")
+@click.argument("schedule_id", type=click.IntRange(1, 2**63 - 1), metavar="ID")
 @pass_state
 def schedule_resume(state: State, schedule_id: int) -> None:
     """Let a paused schedule run again (a run missed while paused runs once if within the misfire grace)."""

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from scorekeeper.config import ExceptionRule
+from scorekeeper.diff import DiffLine, diff_lines
 from scorekeeper.model import ControlResult, RunResult, Status
 from scorekeeper.store.records import DriftEvent
 
@@ -54,10 +55,17 @@ def drift_line(event: DriftEvent) -> str:
     if event.kind == "score_dropped":
         out_of = f" of {d.get('max_score'):g}" if isinstance(d.get("max_score"), int | float) else ""
         return f"{event.control}: Secure Score {d.get('previous_score')} → {d.get('score')}{out_of}"
-    value = ""
-    if "previous_value" in d or "value" in d:
-        value = f" (value {d.get('previous_value')!r} → {d.get('value')!r}, desired {d.get('desired')!r})"
-    return f"{event.control}/{event.setting}: {d.get('previous_status', 'pass')} → {d.get('status', 'fail')}{value}"
+    moved = "; ".join(str(line) for line in drift_changes(event))
+    head = f"{event.control}/{event.setting}: {d.get('previous_status', 'pass')} → {d.get('status', 'fail')}"
+    return f"{head} ({moved})" if moved else head
+
+
+def drift_changes(event: DriftEvent) -> list[DiffLine]:
+    """The fields that moved in a regressed setting, the same field diff ``plan`` shows."""
+    d = event.detail
+    if event.kind != "setting_regressed" or not ("previous_value" in d or "value" in d):
+        return []
+    return diff_lines(d.get("previous_value"), d.get("value"))
 
 
 def drift_event(tenant: str, drift: list[DriftEvent], *, schedule_id: int | None, run_id: int) -> dict[str, Any]:

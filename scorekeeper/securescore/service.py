@@ -4,8 +4,8 @@ Every function takes the Graph client and the history store it is given; the eng
 session (credentials, simulator) and calls these inside it.
 
 * :func:`read_overview` — the ``score`` command and the TUI: today's score and every control
-  profile, read now, with the trend from history. A tenant seen for the first time gets
-  Microsoft's kept history (up to 90 daily entries) imported first.
+  profile, read now (and kept as a ``read`` row), with the trend from history. A tenant seen
+  for the first time gets Microsoft's kept history (up to 90 daily entries) imported first.
 * :func:`record_assessment` — every assessment: the tenant's total beside the per-control
   snapshots, and the control profiles, so reports can render the whole score from history.
 """
@@ -48,6 +48,9 @@ async def read_overview(
         imported = _import(store, tenant, [daily_score(m) for m in scores])
         log.info("imported %d daily Secure Score entries of %s", imported, tenant)
     latest = scores[0] if scores else None
+    if latest is not None:  # history stays as current as what the admin just saw
+        rows = control_rows(latest, profiles, {})
+        store.record_tenant_scores(tenant, [daily_score(latest)], source="read", profiles=rows)
     return build_overview(tenant, tenant_id, latest, profiles, coverage, store.score_trend(tenant), only)
 
 

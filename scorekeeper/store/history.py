@@ -22,7 +22,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scorekeeper.model import Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
+from scorekeeper.actor import local_actor
+from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
 from scorekeeper.securescore.model import ControlScore, DailyScore, TrendPoint
 from scorekeeper.store import convert, db, tenant_scores
 from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
@@ -56,6 +57,7 @@ class HistoryStore:
         self._engine = engine
         self._write_engine = engine.execution_options(**{db.WRITE_OPTION: True})
         self._host = socket.gethostname()
+        self._os_user = local_actor().os_user
 
     @classmethod
     def open(cls, url_or_path: str | Path | None = None) -> HistoryStore:
@@ -110,11 +112,14 @@ class HistoryStore:
         scheduled: bool = False,
         parent_run_id: int | None = None,
         tenant_id: str = "",
+        actor: Actor | None = None,
     ) -> int:
         """Record that a run began (status ``running``) and return its id.
 
         ``parent_run_id`` is the run a ``verify`` or ``rollback`` refers to. The process id and
         host are kept so :meth:`interrupt_stale_runs` can tell a dead run from a live one.
+        ``actor`` says who acted (this process's OS user when not given); the token's identity
+        is usually known only later, see :meth:`record_identity`.
         """
         if kind not in RUN_KINDS:
             raise StoreError(f"unknown run kind {kind!r}; expected one of {', '.join(RUN_KINDS)}")
@@ -131,12 +136,27 @@ class HistoryStore:
                 controls=list(controls),
                 started_at=_now(),
                 pid=os.getpid(),
-                host=self._host,
+                host=(actor.host if actor and actor.host else self._host),
+                os_user=(actor.os_user if actor and actor.os_user else self._os_user),
+                identity=actor.identity if actor else "",
             )
             session.add(row)
             session.flush()
             assert row.id is not None
             return row.id
+
+    def record_identity(self, run_id: int, identity: str) -> None:
+        """Record the identity the tenant's token named for a run (``app <appid>`` or a UPN)."""
+        if not identity:
+            return
+        with self._write() as session:
+            session.execute(update(RunRow).where(RunRow.id == run_id).values(identity=identity))
+
+    def run_actor(self, run_id: int) -> Actor | None:
+        """Who acted in a run (OS user, host, token identity); ``None`` for an unknown run."""
+        with self._read() as session:
+            row = session.get(RunRow, run_id)
+            return _actor(row) if row is not None else None
 
     def finish_run(self, run_id: int, status: str = "completed", error: str = "") -> None:
         """Close a run with its final status (``completed``, ``failed`` or ``interrupted``)."""
@@ -240,17 +260,27 @@ class HistoryStore:
             started_at=run.started_at,
             finished_at=run.finished_at or run.started_at,
             status=run.status,
+            actor=_actor(run),
         )
 
     def runs(
-        self, tenant: str | None = None, *, kind: str | None = None, limit: int = 50, offset: int = 0
+        self,
+        tenant: str | None = None,
+        *,
+        kind: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        exclude_kinds: Iterable[str] = (),
     ) -> list[RunSummary]:
-        """Runs newest first, optionally of one tenant and one kind, with their finding counts."""
+        """Runs newest first, optionally of one tenant and one kind (or not of ``exclude_kinds``), with counts."""
         query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit).offset(offset)
         if tenant is not None:
             query = query.where(RunRow.tenant == tenant)
         if kind is not None:
             query = query.where(RunRow.kind == kind)
+        excluded = list(exclude_kinds)
+        if excluded:
+            query = query.where(RunRow.kind.not_in(excluded))
         with self._read() as session:
             rows = list(session.execute(query).scalars())
             counts = self._counts(session, [r.id for r in rows if r.id is not None])
@@ -622,6 +652,10 @@ def _drift_row(event: DriftEvent, at: datetime | None = None) -> DriftEventRow:
     )
 
 
+def _actor(row: RunRow) -> Actor:
+    return Actor(os_user=row.os_user or "", host=row.host or "", identity=row.identity or "")
+
+
 def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:
     assert row.id is not None
     return RunSummary(
@@ -636,6 +670,7 @@ def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:
         parent_run_id=row.parent_run_id,
         controls=tuple(row.controls or ()),
         error=row.error,
+        actor=_actor(row),
     )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from scorekeeper.model import Status
+from scorekeeper.model import Actor, Status
 
 
 class StoreError(Exception):
@@ -41,6 +41,7 @@ class RunSummary:
     parent_run_id: int | None = None
     controls: tuple[str, ...] = ()
     error: str = ""
+    actor: Actor | None = None
 
     @property
     def total(self) -> int:
@@ -59,6 +60,7 @@ class RunSummary:
             "parent_run_id": self.parent_run_id,
             "controls": list(self.controls),
             "error": self.error,
+            "actor": self.actor.to_dict() if self.actor else None,
         }
 
 

@@ -81,6 +81,7 @@ class RunRow(SQLModel, table=True):
 
     ``pid`` and ``host`` identify the process that started the run, so that
     ``interrupt_stale_runs`` can tell a run whose process died from one still going elsewhere.
+    ``os_user``, ``host`` and ``identity`` together say who acted (:class:`scorekeeper.model.Actor`).
     """
 
     __tablename__ = "runs"
@@ -106,6 +107,10 @@ class RunRow(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     pid: int | None = Field(default=None, nullable=True)
     host: str = Field(default="", sa_type=String, nullable=False)
+    # Who acted (migration 0003): the OS account that ran the process on ``host``, and the
+    # identity the tenant's token named (``app <appid>`` or a UPN); "" when unknown.
+    os_user: str = Field(default="", sa_type=String, nullable=False)
+    identity: str = Field(default="", sa_type=String, nullable=False)
 
 
 class ControlResultRow(SQLModel, table=True):
@@ -317,13 +322,14 @@ class ExceptionNoticeRow(SQLModel, table=True):
 ALL_TABLES += (ScheduleRow, ExceptionNoticeRow)
 
 
-# --------------------------------------------------------------------------- whole Secure Score (migration 0003)
+# --------------------------------------------------------------------------- whole Secure Score (migration 0004)
 class TenantScoreRow(SQLModel, table=True):
     """The tenant's whole Secure Score on one day: total, maximum, Microsoft's averages, every control's score.
 
-    ``source`` is ``assessment`` for the score read during an assessment (``run_id`` set) and
-    ``imported`` for the daily entries Microsoft already kept (up to 90), imported on a tenant's
-    first run so the trend is meaningful from day one. ``scored_at`` is Microsoft's
+    ``source`` is ``assessment`` for the score read during an assessment (``run_id`` set),
+    ``read`` for a live read (``scorekeeper score``, the TUI) and ``imported`` for the daily
+    entries Microsoft already kept (up to 90), imported on a tenant's first run so the trend is
+    meaningful from day one. ``scored_at`` is Microsoft's
     ``createdDateTime`` of the entry, ``recorded_at`` when scorekeeper stored it. ``controls``
     maps control id → score (all controls, not just the ones a plugin covers); ``profiles`` holds
     what an assessment read of each control profile (title, category, service, maximum, action

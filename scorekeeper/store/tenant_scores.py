@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from scorekeeper.securescore.model import Comparison, ControlScore, DailyScore, TrendPoint
 from scorekeeper.store.tables import TenantScoreRow
 
-SOURCES: tuple[str, ...] = ("assessment", "imported")
+SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
 
 
 def add(
@@ -103,10 +103,10 @@ def of_run_row(row: TenantScoreRow) -> DailyScore:
 
 
 def latest_with_profiles(session: Session, tenant: str) -> TenantScoreRow | None:
-    """The newest row that carries control profiles (what the last assessment read)."""
+    """The newest row that carries control profiles (what the last assessment or live read saw)."""
     rows = session.execute(
         select(TenantScoreRow)
-        .where(TenantScoreRow.tenant == tenant, TenantScoreRow.source == "assessment")
+        .where(TenantScoreRow.tenant == tenant, TenantScoreRow.source != "imported")
         .order_by(TenantScoreRow.scored_at.desc(), TenantScoreRow.id.desc())
         .limit(20)
     ).scalars()

@@ -22,6 +22,7 @@ STATUS_VARIABLE = {
     Status.MANUAL: "warning",
     Status.UNKNOWN: "secondary",
     Status.NOT_APPLICABLE: "foreground-muted",
+    Status.PENDING: "foreground-muted",
     Status.ERROR: "error",
 }
 OUTCOME_VARIABLE = {Outcome.APPLIED: "success", Outcome.FAILED: "error", Outcome.SKIPPED: "warning"}

@@ -32,7 +32,7 @@ def test_config_check_lists_every_problem_at_once(run: Callable, home: Path) -> 
     lines = result.err.splitlines()
     for expected in ("tenants.a: client_secret", "tenants.b", "methods_required", "helpdesk"):
         assert sum(expected in line for line in lines) == 1, f"{expected} not reported once: {lines}"
-    assert lines[-1] == "error: 4 problem(s) in the configuration"
+    assert lines[-1] == "error: 5 problem(s) in the configuration"
     assert "hunter2" not in result.err, "a secret must never be echoed"
 
 
@@ -155,3 +155,47 @@ def test_settings_left_unread_on_purpose_can_be_accepted_as_exceptions(run: Call
     assert result.code == 0, result.err
     findings = _findings(result.out)
     assert findings and all(f["status"] == "unknown" and f["excepted"] for f in findings)
+
+
+CONTOSO = """
+[tenants.contoso]
+tenant_id = "00000000-0000-0000-0000-000000000000"
+client_id = "11111111-1111-1111-1111-111111111111"
+auth = "client-secret"
+client_secret_env = "SK_TEST_CONTOSO_SECRET"
+[tenants.fabrikam]
+tenant_id = "00000000-0000-0000-0000-000000000002"
+client_id = "11111111-1111-1111-1111-111111111111"
+auth = "certificate"
+certificate_path = "missing/app.pem"
+"""
+
+
+def test_broken_credentials_are_one_line_per_tenant_before_anything_runs(
+    run: Callable, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SK_TEST_CONTOSO_SECRET", raising=False)
+    (home / "scorekeeper.toml").write_text(CONTOSO, encoding="utf-8")
+    result = run("--db", str(home / "h.db"), "assess", "--tenant", "contoso", "--tenant", "fabrikam")
+    assert result.code == 2 and result.out == ""
+    assert result.err.splitlines() == [
+        "error: contoso: client_secret_env SK_TEST_CONTOSO_SECRET is not set",
+        "error: fabrikam: certificate_path missing/app.pem does not exist",
+    ]
+    assert not (home / "h.db").exists(), "a rejected config must not create a database"
+    checked = run("config", "check")
+    assert checked.code == 2
+    assert "tenants.contoso: client_secret_env SK_TEST_CONTOSO_SECRET is not set" in checked.err
+
+
+def test_db_in_a_folder_that_does_not_exist_is_refused(run: Callable, home: Path) -> None:
+    result = run("--db", str(home / "typo" / "h.db"), "assess", "--tenant", "demo")
+    assert result.code == 2
+    assert "does not exist" in one_line_error(result)
+    assert not (home / "typo").exists()
+
+
+def test_debug_is_accepted_after_the_subcommand(run: Callable, home: Path) -> None:
+    result = run("history", "--debug")
+    assert result.code == 0, result.err
+    assert "No such option" not in result.err

@@ -47,7 +47,6 @@ def test_assess_remediate_verify_rollback_across_separate_commands(run: Callable
     assert "Drift since run" in shown.out and "enablement: pass → fail" in shown.out
 
 
-
 def test_history_for_people_lists_each_run_once(run: Callable) -> None:
     assert "No runs in history yet" in run("history").out
     run("assess", "--tenant", "demo", "--control", SSPR)

@@ -33,3 +33,9 @@ def toy_engine(sk_store: Any, tmp_path: Path):
         return Engine(config, plugins, sk_store, tmp_path)
 
     return build
+
+
+@pytest.fixture
+def sk_store(history_store: Any) -> Any:
+    """Every test here runs on SQLite and on PostgreSQL (see ``history_store`` in tests/conftest.py)."""
+    return history_store

@@ -47,6 +47,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
         "'device-code', 'interactive', 'azure-cli', 'default' or 'static'",
         "tenants.c: auth = 'static' is refused unless graph_url and portal_url are both loopback",
         "tenants.d: client_secret must not be written in the config file: use client_secret_env or client_secret_file",
+        "tenants.d: auth = 'client-secret' needs client_secret_env or client_secret_file",
         "tenants.e.graph_url: plain http is allowed only on loopback (127.0.0.1, localhost, ::1)",
         "tenants.f.colour: unknown key (check the spelling)",
         "exceptions[0].reason: String should have at least 3 characters",
@@ -85,3 +86,62 @@ def test_unknown_tenant_names_the_configured_ones(tmp_path: Path) -> None:
     config = parse_config({}, None, data_dir=tmp_path)
     with pytest.raises(ConfigError, match=r"unknown tenant 'x' \(configured: demo\)"):
         config.tenant("x")
+
+
+def test_typos_name_what_was_meant(tmp_path: Path) -> None:
+    data = {
+        "tenant": {},
+        "tenants": {
+            "a": {"auth": "client-secrets", "tenant_id": "t", "client_id": "c", "client_secret_env": "X"},
+            "b": {"auth": "default", "client_secret_envv": "X"},
+        },
+    }
+    found = problems(data, tmp_path)
+    assert "tenant: unknown section (did you mean 'tenants'?)" in found[0]
+    assert found[1].startswith("tenants.a.auth: Input should be") and found[1].endswith(
+        "(did you mean 'client-secret'?)"
+    )
+    assert found[2] == "tenants.b.client_secret_envv: unknown key (did you mean 'client_secret_env'?)"
+
+
+@pytest.mark.parametrize(
+    ("key", "url", "fragment"),
+    [
+        ("graph_url", "https://graph.evil.example", "is not a Microsoft Graph endpoint"),
+        ("portal_url", "https://portal.evil.example/api", "is not the Azure portal's API"),
+        ("portal_url", "http://127.0.0.1:9/api", "accepted only with auth or portal_auth = 'static'"),
+    ],
+)
+def test_tokens_go_only_to_microsoft_hosts_or_a_loopback_simulator(
+    tmp_path: Path, key: str, url: str, fragment: str
+) -> None:
+    found = problems({"tenants": {"a": {"auth": "managed-identity", key: url}}}, tmp_path)
+    assert len(found) == 1 and fragment in found[0], found
+
+
+@pytest.mark.parametrize(
+    "host", ["graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"]
+)
+def test_national_cloud_graph_hosts_are_accepted(tmp_path: Path, host: str) -> None:
+    config = parse_config(
+        {"tenants": {"a": {"auth": "managed-identity", "graph_url": f"https://{host}"}}}, None, data_dir=tmp_path
+    )
+    assert config.tenants["a"].graph_url == f"https://{host}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "binary"),
+        ("[tenants.a]\n".encode("utf-16"), "UTF-16"),
+        (b'[tenants.a]\nx = "\xff\xfe\xfa"\n', "not UTF-8"),
+        (b"a = " + b"[" * 50_000 + b"]" * 50_000, "nested too deeply"),
+        (b"a = " + b"{b = " * 3000 + b"1" + b"}" * 3000, "nested too deeply"),
+    ],
+)
+def test_files_that_are_not_toml_text_are_one_problem(tmp_path: Path, raw: bytes, fragment: str) -> None:
+    path = tmp_path / "junk.toml"
+    path.write_bytes(raw)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, data_dir=tmp_path)
+    assert len(caught.value.problems) == 1 and fragment in caught.value.problems[0]

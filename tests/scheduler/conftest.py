@@ -89,3 +89,9 @@ class Harness:
 @pytest.fixture
 def harness(sk_store: Any, tmp_path: Path) -> Harness:
     return Harness(sk_store, tmp_path)
+
+
+@pytest.fixture
+def sk_store(history_store: Any) -> Any:
+    """Every test here runs on SQLite and on PostgreSQL (see ``history_store`` in tests/conftest.py)."""
+    return history_store

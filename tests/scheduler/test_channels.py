@@ -28,7 +28,7 @@ EVENT: dict[str, Any] = {
 
 
 def settings(**values: Any) -> webhook.WebhookConfig:
-    return webhook.WebhookConfig(**{"url_env": "SK_HOOK", "backoff": 0, **values})
+    return webhook.WebhookConfig(**{"url_env": "SK_HOOK", "backoff": 0, "allow_private": True, **values})
 
 
 # ----------------------------------------------------------------------------- payload shapes
@@ -109,7 +109,7 @@ def test_url_file_and_plain_http_rules(tmp_path, monkeypatch) -> None:
     assert webhook.check_config({"url_file": str(secret)}) == []
     monkeypatch.setenv("SK_HOOK", "http://hooks.example/services/secret")
     assert webhook.check_config({"url_env": "SK_HOOK"}) == [
-        "url: plain http webhooks are allowed only on loopback; use https"
+        "url: the webhook URL must be https (plain http only to loopback, with allow_private = true)"
     ]
     assert webhook.check_config({"url_file": str(tmp_path / "missing")})[0].startswith("url: cannot read url_file")
 
@@ -172,7 +172,10 @@ async def test_hook_filters_by_kind_and_severity_and_sends_the_chosen_format(mon
     with Receiver() as server:
         monkeypatch.setenv("SK_HOOK", server.url)
         plugins = load_plugins(CHANNELS)
-        notifier = Notifier(plugins, {"webhook": {"url_env": "SK_HOOK", "format": "slack", "min_severity": "warning"}})
+        notifier = Notifier(
+            plugins,
+            {"webhook": {"url_env": "SK_HOOK", "format": "slack", "min_severity": "warning", "allow_private": True}},
+        )
         await notifier(dict(EVENT, severity="info", summary="quiet"))
         await notifier(EVENT)
         assert server.next()["text"].startswith(":warning: *Drift in contoso")
@@ -204,3 +207,22 @@ def test_log_channel_text_json_and_filters(caplog) -> None:
         "[drift] Drift in contoso: 1 setting stopped passing since run 4",
         "    SSPR/enabled: pass → fail (value 'all' → 'none', desired 'all')",
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://169.254.169.254/latest", "link-local"),
+        ("https://127.0.0.1:8443/hook", "loopback"),
+        ("https://10.1.2.3/hook", "private"),
+        ("https://[fd00:ec2::254]/hook", "private"),
+        ("https://metadata.google.internal/x", "metadata host"),
+        ("https://localhost/x", "local or metadata host"),
+        ("http://127.0.0.1:9/x", "must be https"),
+    ],
+)
+def test_webhooks_to_non_public_addresses_need_allow_private(url: str, kind: str, monkeypatch) -> None:
+    monkeypatch.setenv("SK_HOOK", url)
+    [found] = webhook.check_config({"url_env": "SK_HOOK"}, "notifications.webhook")
+    assert kind in found and "/latest" not in found and "/hook" not in found
+    assert webhook.check_config({"url_env": "SK_HOOK", "allow_private": True}) == []

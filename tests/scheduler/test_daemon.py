@@ -34,7 +34,7 @@ async def test_schedules_survive_a_restart(harness, sk_store, tmp_path) -> None:
     first, _ = await harness.run_until(harness.daemon(harness.engine()), lambda o: len(o) >= 1)
 
     # A new process: a fresh connection to the same file, a new engine and daemon.
-    with HistoryStore.open(str(tmp_path / "history.db")) as reopened:
+    with HistoryStore.open(sk_store.url) as reopened:
         harness.store, harness.schedules = reopened, ScheduleStore(reopened)
         assert [s.id for s in harness.schedules.list()] == [schedule.id]
         second, _ = await harness.run_until(harness.daemon(harness.engine()), lambda o: len(o) >= 1)

@@ -44,7 +44,7 @@ async def test_scheduled_sspr_runs_persist_and_detect_drift_to_a_webhook(
     monkeypatch.setenv("SK_TEST_WEBHOOK", receiver.url)
     sim = simulator.Simulator.from_profiles("weak-cloud")
     engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls=CONTROLS, extra_plugins=CHANNELS)
-    engine.config.notifications = {"webhook": {"url_env": "SK_TEST_WEBHOOK", "backoff": 0}}
+    engine.config.notifications = {"webhook": {"url_env": "SK_TEST_WEBHOOK", "backoff": 0, "allow_private": True}}
     weak, plans = await engine.plan("contoso", [SSPR])
     fixed = await engine.remediate("contoso", plans)
     assert fixed.status == "completed"

@@ -264,6 +264,7 @@ def test_cli_profiles_token_reset_and_refusals(tmp_path: Path, monkeypatch: pyte
         "hybrid-writeback-off",
         "hardened",
         "o365-only",
+        "modern-cloud",
         "large",
     }
     code, out, _ = _run(["simulator", "token", "--roles", "Policy.Read.All"], tmp_path, monkeypatch, capsys)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,11 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[HistoryStore]:
-    store = HistoryStore.open(str(db_path))
-    yield store
-    store.close()
+def store(history_store: HistoryStore) -> HistoryStore:
+    """A migrated history on SQLite and on PostgreSQL (tests/conftest.py); ``db_path`` stays SQLite."""
+    return history_store
+
+
+@pytest.fixture
+def sk_store(history_store: HistoryStore) -> HistoryStore:
+    return history_store

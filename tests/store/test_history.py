@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from scorekeeper.model import (
     Attestation,
@@ -151,22 +151,40 @@ def test_changes_round_trip_in_write_order(store: HistoryStore) -> None:
     assert run is not None and [c.id for c in run.changes] == [first, second]
 
 
-def test_change_started_is_committed_before_the_write(store: HistoryStore, db_path: Path) -> None:
+def _other_connection(store: HistoryStore) -> Any:
+    """A second engine on the same database (SQLite file or PostgreSQL), as another process would have."""
+    from scorekeeper.store.db import create_store_engine
+
+    return create_store_engine(store.url)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column as read raw: text on SQLite, already decoded by psycopg on PostgreSQL."""
+    import json
+
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def test_change_started_is_committed_before_the_write(store: HistoryStore) -> None:
     run_id = store.start_run("contoso", "remediate", controls=[SSPR])
     change_id = store.change_started(
         run_id, SSPR, Change("notify_users", False, None, Outcome.SKIPPED, error="pending")
     )
+    other = _other_connection(store)
+    query = text("SELECT setting, before, outcome, finished_at IS NOT NULL FROM changes WHERE id = :id")
+    try:
+        with other.connect() as connection:  # a second connection sees it before change_finished
+            row = connection.execute(query, {"id": change_id}).one()
+        assert (row[0], _json(row[1]), row[2], bool(row[3])) == ("notify_users", False, "skipped", False)
 
-    with sqlite3.connect(db_path) as other:  # a second connection sees it before change_finished
-        row = other.execute(
-            "SELECT setting, before, outcome, finished_at FROM changes WHERE id = ?", (change_id,)
-        ).fetchone()
-    assert row == ("notify_users", "false", "skipped", None)
-
-    store.change_finished(Change("notify_users", False, True, Outcome.APPLIED, id=change_id))
-    with sqlite3.connect(db_path) as other:
-        done = other.execute("SELECT after, outcome, finished_at IS NOT NULL FROM changes WHERE id = ?", (change_id,))
-        assert done.fetchone() == ("true", "applied", 1)
+        store.change_finished(Change("notify_users", False, True, Outcome.APPLIED, id=change_id))
+        with other.connect() as connection:
+            done = connection.execute(
+                text("SELECT after, outcome, finished_at IS NOT NULL FROM changes WHERE id = :id"), {"id": change_id}
+            ).one()
+        assert (_json(done[0]), done[1], bool(done[2])) == (True, "applied", True)
+    finally:
+        other.dispose()
 
 
 def test_change_finished_needs_a_known_id(store: HistoryStore) -> None:
@@ -207,7 +225,15 @@ def test_runs_listing_filters_pages_and_counts(store: HistoryStore) -> None:
     assert [r.id for r in store.runs("contoso", kind="assess")] == [a2, a1]
     assert [r.id for r in store.runs(limit=2, offset=1)] == [rem, f1]
     by_id = {r.id: r for r in store.runs()}
-    assert by_id[a1].counts == {"pass": 1, "fail": 2, "manual": 0, "unknown": 0, "not_applicable": 0, "error": 0}
+    assert by_id[a1].counts == {
+        "pass": 1,
+        "fail": 2,
+        "manual": 0,
+        "unknown": 0,
+        "not_applicable": 0,
+        "error": 0,
+        "pending": 0,
+    }
     assert by_id[a1].total == 3
     assert by_id[rem].parent_run_id == a1 and by_id[rem].status == "running" and by_id[rem].finished_at is None
 
@@ -327,11 +353,11 @@ def test_overview_statement_count_does_not_grow_with_tenants(store: HistoryStore
     assert statements() == few
 
 
-def test_interrupt_stale_runs_spares_live_processes(store: HistoryStore, db_path: Path) -> None:
+def test_interrupt_stale_runs_spares_live_processes(store: HistoryStore) -> None:
     from .helpers import spawn
 
     mine = store.start_run("contoso", "assess", controls=[SSPR])
-    worker = spawn("abandon", str(db_path), "contoso")
+    worker = spawn("abandon", store.url, "contoso")
     out, err = worker.communicate(timeout=60)
     assert worker.returncode == 0, err
     import json
@@ -348,10 +374,12 @@ def test_interrupt_stale_runs_spares_live_processes(store: HistoryStore, db_path
     assert store.interrupt_stale_runs() == 0
 
 
-def test_interrupt_stale_runs_from_another_host_only_when_old(store: HistoryStore, db_path: Path) -> None:
+def test_interrupt_stale_runs_from_another_host_only_when_old(store: HistoryStore) -> None:
     run_id = store.start_run("contoso", "assess", controls=[SSPR])
-    with sqlite3.connect(db_path) as raw:  # as if a scheduler on another machine had started it
-        raw.execute("UPDATE runs SET host = 'elsewhere', pid = 1 WHERE id = ?", (run_id,))
+    other = _other_connection(store)
+    with other.begin() as connection:  # as if a scheduler on another machine had started it
+        connection.execute(text("UPDATE runs SET host = 'elsewhere', pid = 1 WHERE id = :id"), {"id": run_id})
+    other.dispose()
 
     assert store.interrupt_stale_runs() == 0
     assert store.interrupt_stale_runs(older_than=timedelta(hours=1)) == 0
@@ -394,3 +422,19 @@ def test_overview_trend_is_bounded_and_rebuild_gives_the_same_answer(store: Hist
     contoso = next(c for c in before if c.tenant == "contoso")
     assert contoso.trend == scores[-TREND_POINTS:]
     assert contoso.score == scores[-1]
+
+
+def test_a_run_records_who_acted(store: HistoryStore) -> None:
+    from scorekeeper.model import Actor
+
+    run_id = store.start_run("t", "assess", controls=[], actor=Actor(os_user="alice", host="jump1"))
+    store.record_identity(run_id, "app 11111111-1111-1111-1111-111111111111")
+    store.finish_run(run_id)
+    run = store.get_run(run_id)
+    assert run is not None and run.actor is not None
+    assert run.actor.to_dict() == {
+        "os_user": "alice",
+        "host": "jump1",
+        "identity": "app 11111111-1111-1111-1111-111111111111",
+    }
+    assert store.runs()[0].actor == run.actor

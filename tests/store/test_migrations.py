@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -19,7 +20,7 @@ from scorekeeper.store.db import alembic_config, create_store_engine, migrate, r
 
 from .helpers import release_all, result, spawn, wait_ready
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _diff(db_path: Path, metadata: MetaData) -> list[object]:
@@ -115,8 +116,8 @@ def test_database_url_password_never_appears_in_errors() -> None:
     assert "s3cret-pw" not in str(refused.value)
 
 
-def test_sqlite_connections_are_tuned(store: HistoryStore) -> None:
-    with store._engine.connect() as connection:
+def test_sqlite_connections_are_tuned(db_path: Path) -> None:
+    with HistoryStore.open(str(db_path)) as store, store._engine.connect() as connection:
         pragma = {
             name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
             for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
@@ -156,3 +157,35 @@ def test_concurrent_first_opens_migrate_once(db_path: Path) -> None:
     assert _diff(db_path, SQLModel.metadata) == []
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+
+
+def _diff_url(url: str, metadata: MetaData) -> list[object]:
+    engine = create_store_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_upgrades_to_the_models_and_downgrades_to_base(postgres_server: Any) -> None:
+    """The same migrations on PostgreSQL: an empty database reaches the models, and goes back down."""
+    url = postgres_server.create_database()
+    HistoryStore.open(url).close()
+    assert _diff_url(url, SQLModel.metadata) == []
+
+    engine = create_store_engine(url)
+    try:
+        with engine.begin() as connection:
+            assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+            command.downgrade(alembic_config(connection), "base")
+        with engine.connect() as connection:
+            left = connection.exec_driver_sql(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            ).fetchall()
+        assert {name for (name,) in left} == {"alembic_version"}
+        migrate(engine)
+    finally:
+        engine.dispose()
+    assert _diff_url(url, SQLModel.metadata) == []

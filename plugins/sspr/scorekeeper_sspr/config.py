@@ -17,7 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 Method = Literal[
     "mobile_app_notification", "mobile_app_code", "email", "mobile_phone", "office_phone", "security_questions"
 ]
-DEFAULT_METHODS: tuple[Method, ...] = ("mobile_app_notification", "mobile_app_code", "email", "mobile_phone")
+#: What SSPR offers by default: methods that survive Microsoft's retirement of Microsoft-provided SMS and
+#: voice (2027-02-01), and enough of them for two gates: Microsoft's SSPR page does not allow the
+#: Authenticator app plus only one other method when two are required. Why each one: see
+#: docs/controls/SelfServicePasswordReset.md, "Platform changes".
+DEFAULT_METHODS: tuple[Method, ...] = ("mobile_app_notification", "mobile_app_code", "email", "security_questions")
+#: Authentication methods policy configurations that CISA MS.AAD.3.5 (and CIS 5.2.3.7 for email) want
+#: off, and that Microsoft retires (SMS, voice): remediation turns them on only when named in
+#: ``enable_in_methods_policy``.
+RestrictedConfig = Literal["Email", "Sms", "Voice"]
+PHONE_METHODS: frozenset[str] = frozenset({"mobile_phone", "office_phone"})
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _UPN = _EMAIL  # a user principal name has the shape of an email address
@@ -66,6 +75,16 @@ class SsprConfig(BaseModel):
     registration_campaign_snooze_days: int = Field(1, ge=0, le=14)
     banned_passwords: tuple[str, ...] = ()
     password_protection_on_premises_mode: Literal["Audit", "Enforce"] = "Enforce"
+    #: Email/Sms/Voice configurations remediation may turn on in the Authentication methods policy.
+    enable_in_methods_policy: tuple[RestrictedConfig, ...] = ()
+    #: What to do where SSPR offers mobile or office phone: keep them (and warn), or turn them off.
+    phone_methods: Literal["keep", "off"] = "keep"
+    #: The registration campaign's targeted method when scorekeeper enables it.
+    registration_campaign_method: Literal["fido2", "microsoftAuthenticator"] = "fido2"
+    #: Replace a Microsoft-managed (state "default") campaign with the configured one.
+    registration_campaign_replace_default: bool = False
+    #: Passkeys (FIDO2) enabled for all users, or for this group (name or object id).
+    passkeys_group: str | None = Field(None, min_length=1)
     connect_domain_dn: str | None = Field(None, min_length=1)
     connect_account: str | None = Field(None, min_length=1)
 
@@ -117,6 +136,8 @@ class SsprConfig(BaseModel):
             problems.append(
                 f"methods: {len(self.methods)} method(s) enabled but methods_required is {self.methods_required}"
             )
+        if self.phone_methods == "off" and PHONE_METHODS & set(self.methods):
+            problems.append("methods: lists a phone method but phone_methods = 'off'")
         if self.security_questions_to_reset > self.security_questions_to_register:
             problems.append(
                 "security_questions_to_reset: must not exceed security_questions_to_register "

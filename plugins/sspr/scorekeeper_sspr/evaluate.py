@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from scorekeeper import Finding, RemediationKind, SecureScore, Setting, Status
+from scorekeeper import Finding, RemediationKind, SecureScore, Setting, Status, gate_by_licence
 from scorekeeper_sspr import graph_rules as rules
-from scorekeeper_sspr.config import SsprConfig, is_object_id
+from scorekeeper_sspr.config import PHONE_METHODS, SsprConfig, is_object_id
 from scorekeeper_sspr.portal import (
     ENABLEMENT_ALL,
     ENABLEMENT_SELECTED,
@@ -22,14 +22,35 @@ from scorekeeper_sspr.portal import (
     onprem_slice,
     policy_slice,
 )
-from scorekeeper_sspr.reads import Read, Snapshot
-from scorekeeper_sspr.settings import CONTROL_ID, P1, PORTAL_POLICY_SETTINGS, PORTAL_ROLES, SETTINGS_BY_ID
+from scorekeeper_sspr.reads import BETA_POLICY, Read, Snapshot
+from scorekeeper_sspr.settings import (
+    CONTROL_ID,
+    P1,
+    PHONE_RETIREMENT,
+    PORTAL_POLICY_SETTINGS,
+    PORTAL_ROLES,
+    SETTINGS_BY_ID,
+)
 from scorekeeper_sspr.steps import (
+    ADMIN_EXCLUSION,
     CONNECT_WIZARD,
     LICENCE,
+    PASSKEY_STEPS,
+    PHONE_READINESS,
     WINDOWS_FALLBACK,
     connect_account_steps,
     portal_steps,
+)
+
+#: What Microsoft retires, in the words every finding and plan uses.
+RETIRES = (
+    "Microsoft retires Microsoft-provided SMS and voice across Microsoft Entra, SSPR included, on 2027-02-01 "
+    "(no opt-out; customer-managed telecom providers through the Security Store remain possible)"
+)
+CAMPAIGN_MANAGED = (
+    "Microsoft manages the registration campaign (state default): Microsoft sets its method and snoozes and is "
+    "moving managed campaigns to passkeys (FIDO2) with a 1-day, unlimited snooze; since 2026-09-01 users enabled "
+    "for SMS or voice are brought into it"
 )
 
 #: Graph read key → the settings that depend on it alone.
@@ -37,6 +58,9 @@ GRAPH_SOURCES: dict[str, tuple[str, ...]] = {
     "license": ("skus",),
     "hybrid": ("organization",),
     "method_configurations": ("methods_policy",),
+    "passkeys": ("methods_policy",),
+    "phone_retirement": ("registration_details",),
+    "admins_excluded": ("registration_details",),
     "methods_policy_migration": ("methods_policy",),
     "mfa_registration_campaign": ("methods_policy",),
     "admin_sspr": ("authorization_policy",),
@@ -76,8 +100,10 @@ class Facts:
     licensed: bool | None = None
     skus: list[str] = field(default_factory=list)
     hybrid: bool | None = None
+    created: str | None = None
     windows_group_id: str | None = None
     windows_group_problem: str = ""
+    readiness: dict[str, int] | None = None
 
 
 def _word(name: str, value: Any) -> str:
@@ -118,6 +144,10 @@ class Evaluator:
         org = self.snap.graph.get("organization", Read(None, 0, "not read"))
         if org.ok:
             facts.hybrid = rules.sync_state(org.value)["onPremisesSyncEnabled"] is True
+            facts.created = (rules.first(org.value) or {}).get("createdDateTime")
+        details = self.snap.graph.get("registration_details", Read(None, 0, "not read"))
+        if details.ok:
+            facts.readiness = rules.readiness(details.value)
         group = self.cfg.windows_sign_in_group
         if group and is_object_id(group):
             facts.windows_group_id = group
@@ -143,11 +173,6 @@ class Evaluator:
     def finding(self, setting_id: str, status: Status, reason: str, **kw: Any) -> Finding:
         setting = self.setting(setting_id)
         kw.setdefault("remediation", setting.remediation)
-        if status is Status.FAIL and setting.licence == P1 and self.facts.licensed is False:
-            reason += (
-                " This tenant has no subscription that includes Microsoft Entra ID P1, which this setting needs;"
-                " see the license row."
-            )
         if setting.unverified and status is not Status.NOT_APPLICABLE:
             kw.setdefault("evidence", {})
             kw["evidence"] = {**kw["evidence"], "unverified": setting.unverified}
@@ -207,7 +232,40 @@ class Evaluator:
 
     # ------------------------------------------------------------- all of them
     def findings(self) -> list[Finding]:
-        return [getattr(self, f"row_{sid}")() for sid in SETTINGS_BY_ID]
+        """One finding per setting; settings needing Entra ID P1 are not applicable without it."""
+        from scorekeeper_sspr.plugin import CONTROL
+
+        found = [getattr(self, f"row_{sid}")() for sid in SETTINGS_BY_ID]
+        return gate_by_licence(CONTROL, found, {P1: self.facts.licensed}, "see the license row")
+
+    # ------------------------------------------------------------- phones and readiness
+    def phones_offered(self) -> list[str]:
+        """Where SSPR or the Authentication methods policy still offers a phone method today."""
+        offered = []
+        policy = self.snap.policy.value if self.snap.policy is not None and self.snap.policy.ok else None
+        for method in sorted(PHONE_METHODS):
+            enabled, allowed = METHOD_FIELDS[method]
+            if policy and policy.get(enabled) and policy.get(allowed):
+                offered.append(f"SSPR {method.replace('_', ' ')}")
+        methods = self.snap.graph.get("methods_policy")
+        if methods is not None and methods.ok:
+            offered += [f"{c} (methods policy)" for c in rules.phone_methods_enabled(methods.value)]
+        return offered
+
+    def readiness_words(self) -> str:
+        counts = self.facts.readiness
+        if counts is None:
+            return "how many users depend on a phone could not be read (registration report: see phone_retirement)"
+        return (
+            f"{counts['phone_only']} of {counts['members']} member users have only a phone method registered and "
+            f"would be left with no SSPR method"
+        )
+
+    def retirement_note(self, offered: list[str]) -> str:
+        return (
+            f" Still offered: {', '.join(offered)}. {RETIRES}; {self.readiness_words()}. Move users to passkeys or "
+            'Microsoft Authenticator, or set phone_methods = "off" to turn phone methods off now.'
+        )
 
     # ------------------------------------------------------------- Graph rows
     def row_license(self) -> Finding:
@@ -245,8 +303,12 @@ class Evaluator:
     def row_method_configurations(self) -> Finding:
         if (failed := self.graph_reads("method_configurations")) is not None:
             return self.unreadable("method_configurations", failed)
-        desired = rules.desired_method_configurations(self.cfg.methods)
-        current = rules.method_configurations(self.value("methods_policy"), list(desired))
+        cfg = self.cfg
+        policy = self.value("methods_policy")
+        desired = rules.desired_method_configurations(
+            cfg.methods, cfg.enable_in_methods_policy, cfg.phone_methods == "off"
+        )
+        current = rules.method_configurations(policy, list(desired))
         missing = [i for i, c in current.items() if c is None]
         if missing:
             return self.finding(
@@ -256,23 +318,158 @@ class Evaluator:
                 current=current,
                 desired=desired,
             )
-        wrong = [i for i in desired if not rules.sticks(desired[i], current[i])]
+        notes = ""
+        # Methods SSPR offers whose configuration scorekeeper leaves off unless the config asks.
+        offered = rules.method_config_ids(cfg.methods)
+        held_off = [
+            i
+            for i in offered
+            if i in rules.RESTRICTED_CONFIGS
+            and i not in desired
+            and (rules.config_of(policy, i) or {}).get("state") != "enabled"
+        ]
+        if held_off:
+            notes += (
+                f" The configured SSPR methods include {', '.join(held_off)}, which the Authentication methods policy "
+                "has off, so users cannot reset with it; scorekeeper leaves it off (CISA MS.AAD.3.5 asks for SMS, "
+                "voice and email OTP off) unless enable_in_methods_policy names it."
+            )
+        evidence: dict[str, Any] = {}
+        phones = rules.phone_methods_enabled(policy)
+        if phones and cfg.phone_methods == "keep":
+            notes += f" {', '.join(phones)} enabled: {RETIRES}."
+            evidence["platform_changes"] = [PHONE_RETIREMENT]
+        opted_phones = [i for i in cfg.enable_in_methods_policy if i in rules.PHONE_CONFIGS]
+        consequence = []
+        if opted_phones:
+            consequence.append(f"turns {', '.join(opted_phones)} on as the config asks: {RETIRES}.")
+            evidence["platform_changes"] = [PHONE_RETIREMENT]
+        if "Email" in cfg.enable_in_methods_policy:
+            consequence.append("turns Email OTP on as the config asks: CISA MS.AAD.3.5 and CIS 5.2.3.7 ask for it off.")
+        if cfg.phone_methods == "off" and phones:
+            consequence.append(f"turns {', '.join(phones)} off: {self.readiness_words()}.")
+        if consequence:
+            evidence["consequence"] = " ".join(consequence)
+        wrong = [i for i in desired if not rules.config_holds(desired[i], current[i])]
         if not wrong:
             return self.finding(
                 "method_configurations",
                 Status.PASS,
-                f"{', '.join(desired) or 'no method'} enabled, matching the methods SSPR offers.",
+                f"{', '.join(desired) or 'no method'} as SSPR needs it, for all users.{notes}",
                 current=current,
                 desired=desired,
+                evidence=evidence,
             )
-        detail = ", ".join(f"{i} is {current[i]}" for i in wrong)
+        detail = "; ".join(f"{i} is {current[i]}, should be {desired[i]}" for i in wrong)
         return self.finding(
             "method_configurations",
             Status.FAIL,
-            f"SSPR offers methods that the Authentication methods policy does not enable ({detail}); since "
-            "legacy SSPR method management ended, users cannot use them.",
+            f"the Authentication methods policy does not match what SSPR offers ({detail}); since legacy SSPR "
+            f"method management ended, a method enabled for one pilot group only is not enabled for SSPR users.{notes}",
             current=current,
             desired=desired,
+            evidence=evidence,
+        )
+
+    def row_passkeys(self) -> Finding:
+        if (failed := self.graph_reads("passkeys")) is not None:
+            return self.unreadable("passkeys", failed)
+        target = self.cfg.passkeys_group or rules.ALL_USERS
+        desired = rules.desired_passkeys(target)
+        current = rules.passkeys(self.value("methods_policy"))
+        if current is None:
+            return self.finding(
+                "passkeys",
+                Status.UNKNOWN,
+                "the Authentication methods policy has no Fido2 configuration.",
+                desired=desired,
+            )
+        who = "all users" if target == rules.ALL_USERS else f"group {target}"
+        if rules.config_holds(desired, current):
+            return self.finding(
+                "passkeys",
+                Status.PASS,
+                f"passkeys (FIDO2) are enabled for {who} and users may register them themselves.",
+                current=current,
+                desired=desired,
+            )
+        return self.finding(
+            "passkeys",
+            Status.FAIL,
+            f"passkeys (FIDO2) are {current['state']} (targets {current['includeTargets']}, self-service "
+            f"registration {current['isSelfServiceRegistrationAllowed']}); they should be enabled for {who} with "
+            "self-service registration: passkeys are the method Microsoft moves SMS and voice users to.",
+            current=current,
+            desired=desired,
+            **self.passkeys_remediation(),
+        )
+
+    def passkeys_remediation(self) -> dict[str, Any]:
+        """Guided until the automated FIDO2 write exists (see remediate.py)."""
+        from scorekeeper_sspr.remediate import GRAPH_WRITERS
+
+        if "passkeys" in GRAPH_WRITERS:
+            return {}
+        return {"remediation": RemediationKind.GUIDED, "steps": PASSKEY_STEPS}
+
+    def row_phone_retirement(self) -> Finding:
+        if (failed := self.graph_reads("phone_retirement")) is not None:
+            return self.unreadable("phone_retirement", failed, steps=PHONE_READINESS)
+        counts = self.facts.readiness or {}
+        offered = self.phones_offered()
+        evidence: dict[str, Any] = {"platform_changes": [PHONE_RETIREMENT]} if counts.get("phone_only") else {}
+        words = (
+            f"{counts.get('phone_only', 0)} of {counts.get('members', 0)} member users have only a phone method "
+            f"registered, {counts.get('none', 0)} have none; {counts.get('sspr_capable', 0)} can reset today."
+        )
+        if counts.get("phone_only"):
+            return self.finding(
+                "phone_retirement",
+                Status.FAIL,
+                f"{words} {RETIRES}: those users would be left with no SSPR method and get a blocking passkey "
+                "registration at sign-in.",
+                current=counts,
+                desired={"phone_only": 0},
+                steps=PHONE_READINESS,
+                evidence=evidence,
+            )
+        return self.finding(
+            "phone_retirement",
+            Status.PASS,
+            f"{words} No user depends on a phone alone"
+            + (f" (still offered: {', '.join(offered)})." if offered else "."),
+            current=counts,
+            desired={"phone_only": 0},
+            remediation=RemediationKind.NONE,
+        )
+
+    def row_admins_excluded(self) -> Finding:
+        if self.cfg.admin_sspr:
+            return self.finding(
+                "admins_excluded",
+                Status.NOT_APPLICABLE,
+                "SSPR for administrators is allowed by the configuration (admin_sspr = true).",
+                remediation=RemediationKind.NONE,
+            )
+        if (failed := self.graph_reads("admins_excluded")) is not None:
+            return self.unreadable("admins_excluded", failed, steps=ADMIN_EXCLUSION)
+        admins = (self.facts.readiness or {}).get("admins_sspr_enabled", 0)
+        if not admins:
+            return self.finding(
+                "admins_excluded",
+                Status.PASS,
+                "no administrator is in scope of the user SSPR policy.",
+                current={"admins_sspr_enabled": 0},
+                desired={"admins_sspr_enabled": 0},
+            )
+        return self.finding(
+            "admins_excluded",
+            Status.FAIL,
+            f"{admins} administrator(s) are enabled for SSPR by the user policy while SSPR for administrators is off: "
+            "Microsoft's SSPR policy page advises excluding them, or they are prompted to register and cannot.",
+            current={"admins_sspr_enabled": admins},
+            desired={"admins_sspr_enabled": 0},
+            steps=ADMIN_EXCLUSION,
         )
 
     def row_methods_policy_migration(self) -> Finding:
@@ -280,11 +477,16 @@ class Evaluator:
             return self.unreadable("methods_policy_migration", failed)
         state = (self.value("methods_policy") or {}).get("policyMigrationState")
         if state is None:
+            created = f" (this tenant was created {self.facts.created[:10]})" if self.facts.created else ""
             return self.finding(
                 "methods_policy_migration",
-                Status.UNKNOWN,
-                "Graph reported no policyMigrationState for this tenant.",
+                Status.PASS,
+                f"Graph reports no policyMigrationState{created}: migration does not apply to tenants created "
+                "after Microsoft made the Authentication methods policy the only place to manage methods; they are "
+                "governed by it alone (ScubaGear treats null as migrated, cisagov/ScubaGear#1778).",
+                current=None,
                 desired="migrationComplete",
+                remediation=RemediationKind.NONE,
             )
         if state == "migrationComplete":
             return self.finding(
@@ -306,30 +508,66 @@ class Evaluator:
     def row_mfa_registration_campaign(self) -> Finding:
         if (failed := self.graph_reads("mfa_registration_campaign")) is not None:
             return self.unreadable("mfa_registration_campaign", failed)
+        cfg = self.cfg
         current = rules.campaign(self.value("methods_policy"))
         desired = {
             "state": "enabled",
-            "snoozeDurationInDays": self.cfg.registration_campaign_snooze_days,
-            "includeTargets": [rules.ALL_USERS_AUTHENTICATOR],
+            "snoozeDurationInDays": cfg.registration_campaign_snooze_days,
+            "includeTargets": [rules.campaign_target(cfg.registration_campaign_method)],
         }
-        if rules.campaign_ok(current, self.cfg.registration_campaign_snooze_days):
+        evidence: dict[str, Any] = {}
+        opt_out = self.passkey_opt_out()
+        note = ""
+        if opt_out is not None:
+            evidence["passkeyDynamicMigration"] = opt_out
+            note = (
+                f" The beta passkey-migration opt-out (optOutSettings.passkeyDynamicMigration, unverified) is "
+                f"{opt_out}."
+            )
+        state = (current or {}).get("state")
+        targets = rules.campaign_methods(current)
+        if state == "default" and not cfg.registration_campaign_replace_default:
             return self.finding(
                 "mfa_registration_campaign",
                 Status.PASS,
-                "the registration campaign nudges all users to set up Microsoft Authenticator.",
+                f"{CAMPAIGN_MANAGED} (targets read: {', '.join(targets) or 'none'}). scorekeeper leaves Microsoft's "
+                f"choice in place; set registration_campaign_replace_default = true to run your own.{note}",
                 current=current,
                 desired=desired,
+                remediation=RemediationKind.NONE,
+                evidence=evidence,
             )
-        state = (current or {}).get("state")
+        method = cfg.registration_campaign_method
+        if rules.campaign_ok(current, cfg.registration_campaign_snooze_days, method):
+            return self.finding(
+                "mfa_registration_campaign",
+                Status.PASS,
+                f"the registration campaign nudges all users to set up {method} (snooze "
+                f"{cfg.registration_campaign_snooze_days} day(s)).{note}",
+                current=current,
+                desired=desired,
+                evidence=evidence,
+            )
+        if state == "default":
+            evidence["consequence"] = f"replaces Microsoft's managed campaign ({CAMPAIGN_MANAGED}), as configured."
         return self.finding(
             "mfa_registration_campaign",
             Status.FAIL,
-            f"the registration campaign is {state or 'absent'} with targets {(current or {}).get('includeTargets')} "
-            f"and snooze {(current or {}).get('snoozeDurationInDays')} day(s); it should be enabled for all users "
-            f"(Microsoft Authenticator) with a {self.cfg.registration_campaign_snooze_days}-day snooze.",
+            f"the registration campaign is {state or 'absent'} with targets {targets or 'none'} and snooze "
+            f"{(current or {}).get('snoozeDurationInDays')} day(s); configured: enabled for all users ({method}) with "
+            f"a {cfg.registration_campaign_snooze_days}-day snooze.{note}",
             current=current,
             desired=desired,
+            evidence=evidence,
         )
+
+    def passkey_opt_out(self) -> Any:
+        """``optOutSettings.passkeyDynamicMigration`` from the beta policy, or ``None`` when absent."""
+        beta = self.snap.graph.get(BETA_POLICY)
+        if beta is None or not beta.ok or not isinstance(beta.value, dict):
+            return None
+        settings = beta.value.get("optOutSettings")
+        return settings.get("passkeyDynamicMigration") if isinstance(settings, dict) else None
 
     def row_admin_sspr(self) -> Finding:
         if (failed := self.graph_reads("admin_sspr")) is not None:
@@ -402,8 +640,13 @@ class Evaluator:
             return self.finding(
                 "registration_ca_policy",
                 Status.PASS,
-                f"policy {current['id']} blocks security-info registration outside trusted locations "
-                f"({current['state']}).",
+                f"policy {current['id']} protects security-info registration "
+                + (
+                    "by blocking it outside trusted locations"
+                    if current.get("protection") == "block"
+                    else "by requiring an authentication strength"
+                )
+                + f" ({current['state']}).",
                 current=current,
                 desired=desired,
             )
@@ -520,6 +763,8 @@ class Evaluator:
         if setting_id == "methods_available":
             wanted: dict[str, Any] = {}
             for method, (enabled, allowed) in METHOD_FIELDS.items():
+                if method in PHONE_METHODS and method not in cfg.methods and cfg.phone_methods == "keep":
+                    continue  # turning phones off is the admin's choice (phone_methods), never a silent default
                 wanted[enabled] = method in cfg.methods
                 if method in cfg.methods:
                     wanted[allowed] = True
@@ -579,8 +824,16 @@ class Evaluator:
                 remediation=RemediationKind.GUIDED,
                 steps=steps,
             )
+        extra: dict[str, Any] = {}
+        note = ""
+        if setting_id == "methods_available":
+            note, extra = self._methods_notes(policy, desired or {})
+        elif setting_id == "methods_required":
+            extra = self._gates_consequence(current, desired or {})
         if rules.sticks(desired, current):
-            return self.finding(setting_id, Status.PASS, "as configured.", current=current, desired=desired)
+            return self.finding(
+                setting_id, Status.PASS, "as configured." + note, current=current, desired=desired, **extra
+            )
         if setting_id == "methods_available":
             reason = differences(current, desired)
         elif setting_id == "enablement":
@@ -592,7 +845,54 @@ class Evaluator:
             )
         else:
             reason = differences(current, desired)
-        return self.finding(setting_id, Status.FAIL, reason + ".", current=current, desired=desired, steps=steps)
+        return self.finding(
+            setting_id, Status.FAIL, reason + "." + note, current=current, desired=desired, steps=steps, **extra
+        )
+
+    def _methods_notes(self, policy: dict[str, Any], desired: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The retirement warning where SSPR offers a phone, and what the plan's write would change for users."""
+        evidence: dict[str, Any] = {}
+        note = ""
+        offered = [
+            m for m in sorted(PHONE_METHODS) if policy.get(METHOD_FIELDS[m][0]) and policy.get(METHOD_FIELDS[m][1])
+        ]
+        remain = [m for m in offered if desired.get(METHOD_FIELDS[m][0]) is not False]
+        if remain:
+            note = self.retirement_note([m.replace("_", " ") for m in remain])
+            evidence["platform_changes"] = [PHONE_RETIREMENT]
+        consequence = []
+        dropped = [m for m in offered if desired.get(METHOD_FIELDS[m][0]) is False]
+        if dropped:
+            consequence.append(
+                f"stops offering {', '.join(m.replace('_', ' ') for m in dropped)}: {self.readiness_words()}."
+            )
+        added_phones = [m for m in PHONE_METHODS if desired.get(METHOD_FIELDS[m][0]) and m not in offered]
+        if added_phones:
+            consequence.append(f"offers {', '.join(sorted(added_phones))} as the config asks: {RETIRES}.")
+            evidence["platform_changes"] = [PHONE_RETIREMENT]
+        if desired.get("securityQuestionsOptionEnabled") and not policy.get("securityQuestionsOptionEnabled"):
+            consequence.append(
+                f"offers security questions: users are asked to register {self.cfg.security_questions_to_register} "
+                "the next time they register (administrators cannot use them)."
+            )
+        if consequence:
+            evidence["consequence"] = "This change " + " It ".join(consequence)
+        return note, ({"evidence": evidence} if evidence else {})
+
+    def _gates_consequence(self, current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+        want = desired.get("numberOfAuthenticationMethodsRequired")
+        have = current.get("numberOfAuthenticationMethodsRequired")
+        if want == 2 and have == 1:
+            text = (
+                "This change requires two methods to reset: a user with one registered method can no longer reset "
+                "(Microsoft's 'Change authentication methods' table) until they register another."
+            )
+            if self.facts.readiness is not None:
+                text += f" {self.facts.readiness['single']} member users have exactly one method registered."
+            return {"evidence": {"consequence": text}}
+        if want == 1 and have == 2:
+            return {"evidence": {"consequence": "This change lowers SSPR from two gates to one."}}
+        return {}
 
     def _onprem_row(self, setting_id: str) -> Finding:
         if (na := self.not_hybrid(setting_id)) is not None:

@@ -86,27 +86,153 @@ def method_config_ids(methods: tuple[str, ...]) -> list[str]:
     return ids
 
 
+ALL_USERS = "all_users"
+FIDO2 = "Fido2"
+FIDO2_TYPE = "#microsoft.graph.fido2AuthenticationMethodConfiguration"
+#: Configurations remediation never turns on unless the config names them (CISA MS.AAD.3.5; SMS and
+#: voice retire on 2027-02-01).
+RESTRICTED_CONFIGS = frozenset({"Email", "Sms", "Voice"})
+PHONE_CONFIGS = ("Sms", "Voice")
+
+
+def _configs(policy: Any) -> dict[str, dict[str, Any]]:
+    """Method configurations by id; Graph's ids are matched without regard to case (``fido2``/``Fido2``)."""
+    return {str(c.get("id")).lower(): c for c in (policy or {}).get("authenticationMethodConfigurations") or []}
+
+
+def config_of(policy: Any, config_id: str) -> dict[str, Any] | None:
+    return _configs(policy).get(config_id.lower())
+
+
+def target_ids(config: dict[str, Any]) -> list[str]:
+    return [str(t.get("id")) for t in config.get("includeTargets") or [] if t.get("id")]
+
+
 def method_configurations(policy: Any, ids: list[str]) -> dict[str, Any]:
-    """``{id: {"state": ..., ["isOfficePhoneAllowed": ...]}}`` for the configurations named."""
-    by_id = {c.get("id"): c for c in (policy or {}).get("authenticationMethodConfigurations") or []}
+    """``{id: {"state", "includeTargets": [ids], ["isOfficePhoneAllowed"]}}`` for the configurations named."""
     out: dict[str, Any] = {}
     for config_id in ids:
-        config = by_id.get(config_id)
+        config = config_of(policy, config_id)
         if config is None:
             out[config_id] = None
             continue
-        entry = {"state": config.get("state")}
+        entry: dict[str, Any] = {"state": config.get("state"), "includeTargets": target_ids(config)}
         if config_id == "Voice":
             entry["isOfficePhoneAllowed"] = config.get("isOfficePhoneAllowed")
         out[config_id] = entry
     return out
 
 
-def desired_method_configurations(methods: tuple[str, ...]) -> dict[str, Any]:
-    desired: dict[str, Any] = {i: {"state": "enabled"} for i in method_config_ids(methods)}
-    if "office_phone" in methods:
+def desired_method_configurations(
+    methods: tuple[str, ...], allowed: tuple[str, ...] = (), phones_off: bool = False, target: str = ALL_USERS
+) -> dict[str, Any]:
+    """What the Authentication methods policy must hold for the methods SSPR offers.
+
+    Microsoft Authenticator (and software OATH for codes) are enabled for ``target``; ``Email``,
+    ``Sms`` and ``Voice`` only when named in ``allowed`` (the config's explicit opt-in); with
+    ``phones_off`` SMS and voice are disabled instead.
+    """
+    desired: dict[str, Any] = {}
+    for config_id in method_config_ids(methods):
+        if config_id in RESTRICTED_CONFIGS and config_id not in allowed:
+            continue
+        if config_id == "SoftwareOath":
+            continue  # third-party OATH apps are the admin's choice; the Authenticator's own codes suffice
+        desired[config_id] = {"state": "enabled", "includeTargets": [target]}
+    if "office_phone" in methods and "Voice" in desired:
         desired["Voice"]["isOfficePhoneAllowed"] = True
+    if phones_off:
+        for config_id in PHONE_CONFIGS:
+            desired[config_id] = {"state": "disabled"}
     return desired
+
+
+def config_holds(wanted: dict[str, Any] | None, current: dict[str, Any] | None) -> bool:
+    """The configuration is in the wanted state; wanted targets must be among the current ones."""
+    if wanted is None:
+        return True
+    if current is None:
+        return False
+    for key, value in wanted.items():
+        if key == "includeTargets":
+            if not set(value) <= set(current.get("includeTargets") or []):
+                return False
+        elif current.get(key) != value:
+            return False
+    return True
+
+
+def config_patch(config_id: str, wanted: dict[str, Any], raw: dict[str, Any] | None) -> tuple[dict[str, Any], Any]:
+    """The PATCH body for one method configuration, and the value it leaves (same shape as ``current``).
+
+    Targets are added to the existing ones, never replacing a group the admin already enabled.
+    """
+    kind = METHOD_CONFIG_TYPES.get(config_id) or (raw or {}).get("@odata.type")
+    body: dict[str, Any] = {"@odata.type": kind}
+    after: dict[str, Any] = {"state": wanted.get("state", (raw or {}).get("state"))}
+    body["state"] = after["state"]
+    existing = list((raw or {}).get("includeTargets") or [])
+    ids = target_ids(raw or {})
+    if "includeTargets" in wanted:
+        for target in wanted["includeTargets"]:
+            if target not in ids:
+                entry = {"targetType": "group", "id": target, "isRegistrationRequired": False}
+                if config_id == "MicrosoftAuthenticator":
+                    entry["authenticationMode"] = "any"
+                existing.append(entry)
+                ids.append(target)
+        body["includeTargets"] = existing
+    after["includeTargets"] = ids
+    for key, value in wanted.items():
+        if key not in ("state", "includeTargets"):
+            body[key] = value
+            after[key] = value
+    if config_id == "Voice" and "isOfficePhoneAllowed" not in after:
+        after["isOfficePhoneAllowed"] = (raw or {}).get("isOfficePhoneAllowed")
+    return body, after
+
+
+def phone_methods_enabled(policy: Any) -> list[str]:
+    """The phone configurations (``Sms``, ``Voice``) the Authentication methods policy enables."""
+    return [i for i in PHONE_CONFIGS if (config_of(policy, i) or {}).get("state") == "enabled"]
+
+
+def passkeys(policy: Any) -> dict[str, Any] | None:
+    """The FIDO2 (passkey) configuration as ``{"state", "isSelfServiceRegistrationAllowed", "includeTargets"}``."""
+    config = config_of(policy, FIDO2)
+    if config is None:
+        return None
+    return {
+        "state": config.get("state"),
+        "isSelfServiceRegistrationAllowed": config.get("isSelfServiceRegistrationAllowed"),
+        "includeTargets": target_ids(config),
+    }
+
+
+def desired_passkeys(target: str = ALL_USERS) -> dict[str, Any]:
+    return {"state": "enabled", "isSelfServiceRegistrationAllowed": True, "includeTargets": [target]}
+
+
+def passkeys_patch(wanted: dict[str, Any], raw: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The FIDO2 PATCH body (``@odata.type`` is required by the update page) and what it leaves."""
+    existing = list((raw or {}).get("includeTargets") or [])
+    ids = target_ids(raw or {})
+    for target in wanted.get("includeTargets") or []:
+        if target not in ids:
+            existing.append({"targetType": "group", "id": target, "isRegistrationRequired": False})
+            ids.append(target)
+    body = {
+        "@odata.type": FIDO2_TYPE,
+        "state": wanted["state"],
+        "isSelfServiceRegistrationAllowed": wanted["isSelfServiceRegistrationAllowed"],
+        "includeTargets": existing,
+    }
+    after = {
+        "state": wanted["state"],
+        "isSelfServiceRegistrationAllowed": wanted["isSelfServiceRegistrationAllowed"],
+        "includeTargets": ids,
+    }
+    return body, after
 
 
 def campaign(policy: Any) -> dict[str, Any] | None:
@@ -132,12 +258,21 @@ ALL_USERS_AUTHENTICATOR = {
 }
 
 
-def campaign_ok(current: dict[str, Any] | None, snooze_days: int) -> bool:
+def campaign_target(method: str) -> dict[str, str]:
+    return {"id": ALL_USERS, "targetType": "group", "targetedAuthenticationMethod": method}
+
+
+def campaign_ok(current: dict[str, Any] | None, snooze_days: int, method: str = "microsoftAuthenticator") -> bool:
     if not current or current.get("state") != "enabled":
         return False
     if current.get("snoozeDurationInDays") != snooze_days:
         return False
-    return ALL_USERS_AUTHENTICATOR in current.get("includeTargets", [])
+    return campaign_target(method) in current.get("includeTargets", [])
+
+
+def campaign_methods(current: dict[str, Any] | None) -> list[str]:
+    """The methods a campaign targets (Microsoft managed campaigns target passkeys since 2026-09-01)."""
+    return sorted({str(t.get("targetedAuthenticationMethod")) for t in (current or {}).get("includeTargets") or []})
 
 
 # ----------------------------------------------------------------- Intune
@@ -176,20 +311,34 @@ def device_configuration(configs: Any, config_id: str) -> dict[str, Any] | None:
 
 
 # ----------------------------------------------------------------- Conditional Access
-def is_registration_policy(policy: dict[str, Any]) -> bool:
-    """Blocks security-info registration for all users outside trusted locations."""
+def protection_of(policy: dict[str, Any]) -> str | None:
+    """How a policy protects security-info registration for all users, or ``None`` when it does not.
+
+    ``"block"``: blocked outside trusted locations (Microsoft's template). ``"authentication strength"``:
+    registration needs an authentication strength (Conditional Access' grant control
+    ``authenticationStrength``), wherever the user is.
+    """
     conditions = policy.get("conditions") or {}
     actions = (conditions.get("applications") or {}).get("includeUserActions") or []
     users = (conditions.get("users") or {}).get("includeUsers") or []
+    if REGISTER_SECURITY_INFO not in actions or "All" not in users:
+        return None
     locations = conditions.get("locations") or {}
-    grant = (policy.get("grantControls") or {}).get("builtInControls") or []
-    return (
-        REGISTER_SECURITY_INFO in actions
-        and "All" in users
+    grant = policy.get("grantControls") or {}
+    if (
+        "block" in (grant.get("builtInControls") or [])
         and "All" in (locations.get("includeLocations") or [])
         and bool(locations.get("excludeLocations"))
-        and "block" in grant
-    )
+    ):
+        return "block"
+    strength = grant.get("authenticationStrength")
+    if isinstance(strength, dict) and strength.get("id"):
+        return "authentication strength"
+    return None
+
+
+def is_registration_policy(policy: dict[str, Any]) -> bool:
+    return protection_of(policy) is not None
 
 
 _STATE_RANK = {"enabled": 2, "enabledForReportingButNotEnforced": 1}
@@ -201,12 +350,14 @@ def registration_policy(policies: Any) -> dict[str, Any] | None:
     if not matches:
         return None
     best = max(matches, key=lambda p: _STATE_RANK.get(str(p.get("state")), 0))
-    return {"id": best.get("id"), "state": best.get("state")}
+    return {"id": best.get("id"), "state": best.get("state"), "protection": protection_of(best)}
 
 
 def policy_by_id(policies: Any, policy_id: str) -> dict[str, Any] | None:
     found = next((p for p in values(policies) if p.get("id") == policy_id), None)
-    return {"id": found.get("id"), "state": found.get("state")} if found else None
+    if found is None:
+        return None
+    return {"id": found.get("id"), "state": found.get("state"), "protection": protection_of(found)}
 
 
 def state_satisfies(current: str | None, desired: str) -> bool:
@@ -304,3 +455,36 @@ def sticks(wanted: Any, observed: Any) -> bool:
             and all(sticks(w, o) for w, o in zip(wanted, observed, strict=True))
         )
     return wanted == observed
+
+
+# ----------------------------------------------------------------- registration reports
+#: ``methodsRegistered`` values that are phone numbers (Graph's userRegistrationDetails; the
+#: alternate mobile and office phone spellings are those of the authentication methods activity report).
+PHONE_REGISTRATIONS = frozenset({"mobilePhone", "alternateMobilePhone", "officePhone"})
+
+
+def readiness(details: Any) -> dict[str, int]:
+    """Counts over member users: how many would have no SSPR method left once phone methods go.
+
+    ``phone_only``: every registered method is a phone number; ``none``: nothing registered;
+    ``members``: member users in the report; ``sspr_capable``: ``isSsprCapable`` today.
+    """
+    members = [u for u in values(details) if u.get("userType") in (None, "member")]
+    phone_only = none = single = capable = admins_enabled = 0
+    for user in members:
+        registered = set(user.get("methodsRegistered") or [])
+        single += len(registered) == 1
+        if not registered:
+            none += 1
+        elif registered <= PHONE_REGISTRATIONS:
+            phone_only += 1
+        capable += bool(user.get("isSsprCapable"))
+        admins_enabled += bool(user.get("isAdmin") and user.get("isSsprEnabled"))
+    return {
+        "members": len(members),
+        "phone_only": phone_only,
+        "none": none,
+        "single": single,
+        "sspr_capable": capable,
+        "admins_sspr_enabled": admins_enabled,
+    }

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from scorekeeper import BatchItem, TenantContext
 
 #: Lists that Graph may page; their next pages are followed so that nothing is missed.
-PAGED = ("device_configurations", "ca_policies", "group_settings")
+PAGED = ("device_configurations", "ca_policies", "group_settings", "registration_details")
+#: The beta-only passkey-migration opt-out (concept-sms-voice-retirement): read beside the batch.
+BETA_POLICY = "beta_methods_policy"
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestIn
 
     g = tenant.graph
     org_query = OrganizationRequestBuilder.OrganizationRequestBuilderGetQueryParameters(
-        select=["id", "onPremisesSyncEnabled", "onPremisesLastSyncDateTime"]
+        select=["id", "createdDateTime", "onPremisesSyncEnabled", "onPremisesLastSyncDateTime"]
     )
     configs_query = DeviceConfigurationsRequestBuilder.DeviceConfigurationsRequestBuilderGetQueryParameters(
         expand=["assignments"]
@@ -93,6 +95,8 @@ def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestIn
         "score_profile": g.security.secure_score_control_profiles.by_secure_score_control_profile_id(
             CONTROL_ID
         ).to_get_request_information(),
+        # Per-user registered methods: how many users keep an SSPR method once phones retire.
+        "registration_details": g.reports.authentication_methods.user_registration_details.to_get_request_information(),
     }
     group = desired.windows_sign_in_group
     if group and not is_object_id(group):  # a display name: find its id in the same round trip
@@ -151,13 +155,26 @@ async def read_graph(tenant: TenantContext, desired: SsprConfig) -> dict[str, Re
     return reads
 
 
+async def _beta_policy(tenant: TenantContext) -> Read:
+    """The beta Authentication methods policy, for ``optOutSettings`` (absent from v1.0)."""
+    try:
+        return Read(await tenant.graph_request("GET", "policies/authenticationMethodsPolicy", version="beta"))
+    except GraphCallError as exc:
+        return Read(None, exc.status, str(exc))
+
+
 async def read_tenant(tenant: TenantContext, desired: SsprConfig) -> Snapshot:
-    """All Graph reads (one batch) concurrently with both portal reads."""
+    """All Graph reads (one batch) concurrently with the beta policy read and both portal reads."""
     portal = tenant.portal
     if portal is None:
-        graph = await read_graph(tenant, desired)
+        graph, beta = await asyncio.gather(read_graph(tenant, desired), _beta_policy(tenant))
+        graph[BETA_POLICY] = beta
         return Snapshot(graph, None, None, tenant.portal_unavailable or "no portal sign-in")
-    graph, policy, onprem = await asyncio.gather(
-        read_graph(tenant, desired), _portal_read(read_policy(portal)), _portal_read(read_onprem(portal))
+    graph, beta, policy, onprem = await asyncio.gather(
+        read_graph(tenant, desired),
+        _beta_policy(tenant),
+        _portal_read(read_policy(portal)),
+        _portal_read(read_onprem(portal)),
     )
+    graph[BETA_POLICY] = beta
     return Snapshot(graph, policy, onprem)

@@ -203,14 +203,17 @@ class Remediation:
         target: dict[str, Any] = dict(target_of(item) or {})
         before = rules.method_configurations(self.graph_value("methods_policy"), list(target))
 
+        policy = self.graph_value("methods_policy")
+
         async def write(rec: ChangeRecorder) -> None:
+            after = dict(before)
             for config_id, wanted in target.items():
-                if wanted is None or rules.sticks(wanted, before.get(config_id)):
+                if wanted is None or rules.config_holds(wanted, before.get(config_id)):
                     continue
-                body = {"@odata.type": rules.METHOD_CONFIG_TYPES[config_id], **wanted}
+                body, after[config_id] = rules.config_patch(config_id, wanted, rules.config_of(policy, config_id))
                 path = f"{METHODS_POLICY}/authenticationMethodConfigurations/{config_id}"
                 await self.tenant.graph_request("PATCH", path, body)
-            rec.after = target
+            rec.after = after
 
         return await self.record(item.setting, before, write, resource={"type": "authenticationMethodConfigurations"})
 

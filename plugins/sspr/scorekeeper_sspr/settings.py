@@ -7,7 +7,9 @@ the simulator enforces them and the docs describe them, so they must stay exact.
 
 from __future__ import annotations
 
-from scorekeeper import Control, RemediationKind, Setting
+from datetime import date
+
+from scorekeeper import Control, PlatformChange, RemediationKind, Setting
 
 CONTROL_ID = "SelfServicePasswordReset"
 P1 = "Microsoft Entra ID P1"
@@ -106,6 +108,26 @@ SETTINGS: tuple[Setting, ...] = (
         docs_url=f"{LEARN}/graph/api/resources/authenticationmethodspolicies-overview",
     ),
     Setting(
+        id="passkeys",
+        title="Passkeys (FIDO2) enabled for users, with self-service registration",
+        remediation=_AUTOMATED,
+        read_api="Graph GET /policies/authenticationMethodsPolicy (authenticationMethodConfigurations/Fido2)",
+        write_api="Graph PATCH /policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2",
+        read_permissions=("Policy.Read.AuthenticationMethod",),
+        write_permissions=("Policy.ReadWrite.AuthenticationMethod",),
+        docs_url=f"{LEARN}/entra/identity/authentication/how-to-enable-passkey-fido2",
+    ),
+    Setting(
+        id="phone_retirement",
+        title="Users keep an SSPR method when Microsoft-provided SMS and voice retire (2027-02-01)",
+        remediation=_GUIDED,
+        read_api="Graph GET /reports/authenticationMethods/userRegistrationDetails (methodsRegistered)",
+        read_permissions=("AuditLog.Read.All",),
+        licence=P1,  # "A Microsoft Entra ID P1 or P2 license is required to access usage and insights"
+        depends_on=("passkeys",),
+        docs_url=f"{LEARN}/entra/identity/authentication/concept-sms-voice-retirement",
+    ),
+    Setting(
         id="methods_policy_migration",
         title="Authentication methods are managed by the Authentication methods policy",
         remediation=_AUTOMATED,
@@ -201,6 +223,18 @@ SETTINGS: tuple[Setting, ...] = (
         docs_url=f"{LEARN}/entra/identity/authentication/concept-sspr-policy#administrator-reset-policy-differences",
     ),
     Setting(
+        id="admins_excluded",
+        title="Administrators are outside the user SSPR policy when SSPR for administrators is off",
+        remediation=_GUIDED,
+        read_api="Graph GET /reports/authenticationMethods/userRegistrationDetails (isAdmin, isSsprEnabled)",
+        read_permissions=("AuditLog.Read.All",),
+        licence=P1,
+        depends_on=("admin_sspr",),
+        docs_url=f"{LEARN}/entra/identity/authentication/concept-sspr-policy#administrator-reset-policy-differences",
+        unverified="The advice to exclude administrators from the user policy is from a 2025 revision of Microsoft's "
+        "SSPR policy page; that isSsprEnabled is true for an administrator the user policy targets is assumed.",
+    ),
+    Setting(
         id="windows_sign_in_reset",
         title="Reset password from the Windows sign-in screen",
         remediation=_AUTOMATED,
@@ -228,13 +262,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         id="mfa_registration_campaign",
-        title="Registration campaign (nudge) for Microsoft Authenticator",
+        title="Registration campaign (nudge) for passkeys or Microsoft Authenticator",
         remediation=_AUTOMATED,
         read_api="Graph GET /policies/authenticationMethodsPolicy (registrationEnforcement)",
         write_api="Graph PATCH /policies/authenticationMethodsPolicy (registrationEnforcement)",
         read_permissions=("Policy.Read.AuthenticationMethod",),
         write_permissions=("Policy.ReadWrite.AuthenticationMethod",),
-        depends_on=("method_configurations",),
+        depends_on=("method_configurations", "passkeys"),
         docs_url=f"{LEARN}/entra/identity/authentication/how-to-mfa-registration-campaign",
     ),
     Setting(
@@ -263,6 +297,23 @@ SETTINGS: tuple[Setting, ...] = (
 
 SETTINGS_BY_ID = {s.id: s for s in SETTINGS}
 
+RETIREMENT = f"{LEARN}/entra/identity/authentication/concept-sms-voice-retirement"
+#: Microsoft's id-less announcement, named here so findings can point at it.
+PHONE_RETIREMENT = "sms-voice-retirement-2027"
+
+#: Dated platform changes that can affect this control's settings (docs: "Platform changes").
+PLATFORM_CHANGES: tuple[PlatformChange, ...] = (
+    PlatformChange(
+        id=PHONE_RETIREMENT,
+        on=date(2027, 2, 1),
+        title="Microsoft-provided SMS and voice retire across Microsoft Entra, SSPR included (no opt-out)",
+        settings=("methods_available", "method_configurations", "phone_retirement"),
+        action="Move users to passkeys or Microsoft Authenticator; users whose only method is a phone get a "
+        "blocking passkey registration, and SSPR stops offering mobile and office phone.",
+        source=RETIREMENT,
+    ),
+)
+
 #: Settings held in the portal's PasswordResetPolicies object (one PUT can write them all).
 PORTAL_POLICY_SETTINGS = frozenset(
     s.id for s in SETTINGS if s.apis == ("portal",) and PORTAL_POLICY in s.read_api and ONPREM_POLICY not in s.read_api
@@ -280,4 +331,5 @@ def build_control(config_model: type) -> Control:
         apis=("graph", "portal"),
         auth_flows=("app-only", "delegated (portal)"),
         config_model=config_model,
+        platform_changes=PLATFORM_CHANGES,
     )

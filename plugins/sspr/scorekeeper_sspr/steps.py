@@ -21,8 +21,9 @@ _PORTAL: dict[str, tuple[str, ...]] = {
     "methods_required": ("Open Authentication methods.", "Set 'Number of methods required to reset'.", "Save."),
     "methods_available": (
         "Open Authentication methods.",
-        "Under 'Methods available to users' tick Mobile app notification, Mobile app code, Email and Mobile phone; "
-        "untick Security questions unless you rely on them.",
+        "Under 'Methods available to users' tick Mobile app notification, Mobile app code, Email and Security "
+        "questions (with two methods required, Microsoft does not allow the Authenticator app plus only one other "
+        "method). Mobile and office phone stop working on 2027-02-01 when Microsoft retires its SMS and voice.",
         "Save.",
     ),
     "security_questions": (
@@ -74,6 +75,32 @@ LICENCE: tuple[str, ...] = (
     "Buy or assign a licence that includes Microsoft Entra ID P1 (for example Entra ID P1/P2, Microsoft 365 "
     "Business Premium, E3 or E5): Microsoft 365 admin center > Billing > Purchase services.",
     "Assign it to the users who will reset their password: Entra ID > Users > (user) > Licenses.",
+)
+
+PHONE_READINESS: tuple[str, ...] = (
+    "Find the users whose only registered methods are phone numbers: Entra ID > Authentication methods > "
+    "Activity > Registration (or GET /reports/authenticationMethods/userRegistrationDetails, "
+    "methodsRegistered).",
+    "Enable passkeys (FIDO2) for them (the passkeys row) and run a passkey registration campaign, or ask them to "
+    "register Microsoft Authenticator at https://aka.ms/mysecurityinfo.",
+    "Where a regulation needs SMS or voice after 2027-02-01, contract a telecom provider through the Microsoft "
+    "Security Store before then.",
+)
+
+PASSKEY_STEPS: tuple[str, ...] = (
+    ADMIN_CENTER,
+    "Go to Entra ID > Authentication methods > Policies > Passkey (FIDO2).",
+    "On Enable and target set Enable to On and target All users (or your passkey group); on Configure set "
+    "'Allow self-service set up' to Yes (a passkey registration campaign needs it). Save.",
+)
+
+ADMIN_EXCLUSION: tuple[str, ...] = (
+    ADMIN_CENTER,
+    PASSWORD_RESET,
+    "Open Properties and set 'Self service password reset enabled' to Selected, choosing a group of the users "
+    "who should reset (a group without administrators), then Save.",
+    "Or allow SSPR for administrators again (admin_sspr = true): they then use Microsoft's fixed two-gate policy.",
+    "Then re-run scorekeeper assess; administrators leave the user policy within about an hour.",
 )
 
 WINDOWS_FALLBACK: tuple[str, ...] = (

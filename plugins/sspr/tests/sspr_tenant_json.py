@@ -70,9 +70,10 @@ def _method(config_id: str, kind: str, state: str, **extra: Any) -> dict[str, An
 def methods_policy(
     *,
     state: str | None = "migrationComplete",
-    enabled: tuple[str, ...] = ("MicrosoftAuthenticator", "Email", "Sms", "Voice"),
+    enabled: tuple[str, ...] = ("MicrosoftAuthenticator", "Email", "Fido2"),
     campaign_state: str = "enabled",
     snooze: int = 1,
+    campaign_method: str = "fido2",
 ) -> dict[str, Any]:
     kinds = {
         "MicrosoftAuthenticator": "microsoftAuthenticator",
@@ -84,10 +85,12 @@ def methods_policy(
     }
     configs = []
     for config_id, kind in kinds.items():
-        extra = {"isOfficePhoneAllowed": False} if config_id == "Voice" else {}
+        extra: dict[str, Any] = {"isOfficePhoneAllowed": False} if config_id == "Voice" else {}
+        if config_id == "Fido2":
+            extra = {"isSelfServiceRegistrationAllowed": True, "isAttestationEnforced": False}
         configs.append(_method(config_id, kind, "enabled" if config_id in enabled else "disabled", **extra))
     include = (
-        [{"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "microsoftAuthenticator"}]
+        [{"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": campaign_method}]
         if campaign_state == "enabled"
         else []
     )
@@ -297,6 +300,39 @@ def score_profile(max_score: float = 1.0) -> dict[str, Any]:
     }
 
 
+def registration_details(*methods: list[str], admin_in_policy: bool = False) -> dict[str, Any]:
+    """authenticationmethodsroot-list-userregistrationdetails' response, one member user per method list."""
+    users = [
+        {
+            "id": f"0000000{i}-1111-2222-3333-444444444444",
+            "userPrincipalName": f"user{i}@contoso.com",
+            "userDisplayName": f"User {i}",
+            "userType": "member",
+            "isAdmin": False,
+            "isSsprRegistered": bool(registered),
+            "isSsprEnabled": True,
+            "isSsprCapable": bool(registered),
+            "isMfaRegistered": bool(registered),
+            "isMfaCapable": bool(registered),
+            "isPasswordlessCapable": False,
+            "isSystemPreferredAuthenticationMethodEnabled": True,
+            "systemPreferredAuthenticationMethods": [],
+            "userPreferredMethodForSecondaryAuthentication": "none",
+            "methodsRegistered": registered,
+            "lastUpdatedDateTime": "2026-11-30T19:15:41.6195833Z",
+        }
+        for i, registered in enumerate(methods)
+    ]
+    admin = {**users[0], "id": "a0000000-1111-2222-3333-444444444444", "userPrincipalName": "admin@contoso.com"}
+    admin.update(isAdmin=True, isSsprEnabled=admin_in_policy, methodsRegistered=["microsoftAuthenticatorPush"])
+    users.append(admin)
+    return {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#reports/authenticationMethods/"
+        "userRegistrationDetails",
+        "value": users,
+    }
+
+
 def portal_policy(**overrides: Any) -> dict[str, Any]:
     policy = {
         "objectId": "default",
@@ -305,9 +341,9 @@ def portal_policy(**overrides: Any) -> dict[str, Any]:
         "passwordResetEnabledGroupName": "",
         "numberOfAuthenticationMethodsRequired": 2,
         "emailOptionEnabled": True,
-        "mobilePhoneOptionEnabled": True,
+        "mobilePhoneOptionEnabled": False,
         "officePhoneOptionEnabled": False,
-        "securityQuestionsOptionEnabled": False,
+        "securityQuestionsOptionEnabled": True,
         "mobileAppNotificationEnabled": True,
         "mobileAppCodeEnabled": True,
         "emailOptionAllowed": True,
@@ -355,6 +391,9 @@ def hardened_graph(synced: bool = False) -> dict[str, Read]:
         "group_settings": Read(group_settings(rule_values(mode="Enforce"))),
         "secure_scores": Read(secure_scores(1.0)),
         "score_profile": Read(score_profile(1.0)),
+        "registration_details": Read(
+            registration_details(["fido2", "microsoftAuthenticatorPush"], ["microsoftAuthenticatorPush", "email"])
+        ),
     }
 
 
@@ -379,13 +418,13 @@ def weak(synced: bool = False) -> Snapshot:
         "group_settings": Read(group_settings(None)),
         "secure_scores": Read(secure_scores(0.0)),
         "score_profile": Read(score_profile(1.0)),
+        "registration_details": Read(registration_details(["mobilePhone"], ["email", "mobilePhone"], [])),
     }
     policy = portal_policy(
         enablementType=0,
         numberOfAuthenticationMethodsRequired=1,
         mobileAppNotificationEnabled=False,
         mobileAppCodeEnabled=False,
-        securityQuestionsOptionEnabled=True,
         registrationRequiredOnSignIn=False,
         registrationReconfirmIntevalInDays=0,
         notifyUsersOnPasswordReset=False,

@@ -13,6 +13,8 @@ TABLE_ROWS = (
     "reconfirm_days", "notify_users", "notify_admins", "helpdesk_link", "password_writeback", "account_unlock",
     "connect_account_permissions", "admin_sspr", "windows_sign_in_reset", "registration_ca_policy",
     "mfa_registration_campaign", "password_protection", "secure_score",
+    # added with Microsoft's 2025-2027 platform changes (docs: "Platform changes")
+    "passkeys", "phone_retirement", "admins_excluded",
 )  # fmt: skip
 
 
@@ -44,6 +46,10 @@ def test_graph_rows_carry_the_least_privileged_permissions() -> None:
         ),
         "password_protection": (("Directory.Read.All",), ("Directory.ReadWrite.All",)),
         "secure_score": (("SecurityEvents.Read.All",), ()),
+        "passkeys": (("Policy.Read.AuthenticationMethod",), ("Policy.ReadWrite.AuthenticationMethod",)),
+        # authenticationmethodsroot-list-userregistrationdetails: AuditLog.Read.All, nothing narrower
+        "phone_retirement": (("AuditLog.Read.All",), ()),
+        "admins_excluded": (("AuditLog.Read.All",), ()),
     }
     for setting_id, (read, write) in expected.items():
         setting = CONTROL.setting(setting_id)
@@ -63,6 +69,7 @@ def test_portal_rows_need_a_delegated_sign_in_and_no_graph_permission() -> None:
     # The smallest grant: Directory.Read.All covers Organization.Read.All's reads, Policy.Read.All
     # covers Policy.Read.AuthenticationMethod's; the rows still name their least-privileged one.
     assert report["assess"]["graph"] == [
+        "AuditLog.Read.All",
         "DeviceManagementConfiguration.Read.All",
         "Directory.Read.All",
         "Policy.Read.All",
@@ -72,7 +79,7 @@ def test_portal_rows_need_a_delegated_sign_in_and_no_graph_permission() -> None:
 
 
 def test_guided_and_informational_rows_are_never_written() -> None:
-    for setting_id in ("license", "connect_account_permissions"):
+    for setting_id in ("license", "connect_account_permissions", "phone_retirement", "admins_excluded"):
         assert CONTROL.setting(setting_id).remediation is RemediationKind.GUIDED
         assert CONTROL.setting(setting_id).write_api == ""
     for setting_id in ("hybrid", "combined_registration", "secure_score"):
@@ -101,3 +108,27 @@ def test_hybrid_only_rows() -> None:
         "account_unlock",
         "connect_account_permissions",
     }
+
+
+def test_settings_that_need_p1_declare_it() -> None:
+    """Microsoft's licensing pages: CA, custom banned passwords, writeback, usage reports need P1/P2."""
+    needs_p1 = {s.id for s in CONTROL.settings if s.licence == "Microsoft Entra ID P1"}
+    assert needs_p1 == {
+        "enablement",
+        "password_writeback",
+        "account_unlock",
+        "registration_ca_policy",
+        "password_protection",
+        "phone_retirement",
+        "admins_excluded",
+    }
+    assert CONTROL.setting("passkeys").licence == ""  # passkeys are in every edition
+
+
+def test_the_phone_retirement_is_declared_as_a_dated_platform_change() -> None:
+    from datetime import date
+
+    [change] = CONTROL.platform_changes
+    assert change.on == date(2027, 2, 1)
+    assert "concept-sms-voice-retirement" in change.source
+    assert set(change.settings) <= set(CONTROL.setting_ids)

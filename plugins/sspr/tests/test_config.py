@@ -20,7 +20,11 @@ def test_defaults_are_the_desired_values_of_the_table() -> None:
     assert cfg.enablement == "all"
     assert cfg.methods_required == 2
     assert cfg.methods == DEFAULT_METHODS
-    assert not cfg.security_questions
+    # Methods that survive the SMS/voice retirement, enough for two gates beside the Authenticator app.
+    assert set(cfg.methods) == {"mobile_app_notification", "mobile_app_code", "email", "security_questions"}
+    assert cfg.security_questions
+    assert cfg.enable_in_methods_policy == () and cfg.phone_methods == "keep"
+    assert cfg.registration_campaign_method == "fido2" and not cfg.registration_campaign_replace_default
     assert (cfg.security_questions_to_register, cfg.security_questions_to_reset) == (5, 3)
     assert cfg.registration_required and cfg.notify_users and cfg.notify_admins
     assert cfg.reconfirm_days == 180
@@ -94,3 +98,13 @@ def test_banned_passwords_follow_entra_limits() -> None:
 
 def test_duplicate_methods_are_refused() -> None:
     assert "email more than once" in problems(methods=["email", "email", "mobile_phone"])[0]
+
+
+def test_phone_methods_off_and_a_phone_method_in_methods_contradict() -> None:
+    found = problems(phone_methods="off", methods=["mobile_app_notification", "mobile_app_code", "mobile_phone"])
+    assert any("phone_methods = 'off'" in p for p in found)
+
+
+def test_only_email_sms_and_voice_can_be_opted_in() -> None:
+    assert SsprConfig(enable_in_methods_policy=["Sms", "Voice", "Email"]).enable_in_methods_policy
+    assert any("enable_in_methods_policy" in p for p in problems(enable_in_methods_policy=["Fido2"]))

@@ -60,8 +60,10 @@ def test_weak_cloud_tenant_expectations() -> None:
         "enablement": F,
         "methods_required": F,
         "methods_available": F,
-        "security_questions": F,
+        "security_questions": P,  # offered, 5 to register and 3 to reset
         "method_configurations": F,
+        "passkeys": P,  # the only method the weak tenant's policy enables
+        "phone_retirement": F,  # user0 has only a mobile phone
         "methods_policy_migration": F,
         "combined_registration": P,
         "registration_required": F,
@@ -73,9 +75,10 @@ def test_weak_cloud_tenant_expectations() -> None:
         "account_unlock": NA,
         "connect_account_permissions": NA,
         "admin_sspr": F,
+        "admins_excluded": P,
         "windows_sign_in_reset": F,
         "registration_ca_policy": F,
-        "mfa_registration_campaign": F,
+        "mfa_registration_campaign": P,  # state default: Microsoft's managed campaign
         "password_protection": F,
         "secure_score": F,
     }
@@ -123,7 +126,9 @@ def test_missing_p1_licence_is_explained_on_failing_p1_rows() -> None:
     findings, _ = evaluate(snapshot, HELPDESK)
     by_id = {f.setting: f for f in findings}
     assert by_id["license"].status is F and by_id["license"].steps
-    assert "Entra ID P1" in by_id["registration_ca_policy"].reason
+    for setting in ("registration_ca_policy", "password_protection", "enablement", "phone_retirement"):
+        assert by_id[setting].status is NA, setting
+        assert "Entra ID P1" in by_id[setting].reason, setting
 
 
 def test_hybrid_tenant_with_writeback_off_fails_both_on_premises_rows() -> None:

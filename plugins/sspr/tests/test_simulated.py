@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scorekeeper import Assessment, Finding, Status
+from scorekeeper import Assessment, Finding, RemediationKind, Status
 from scorekeeper.testing import make_engine, simulated_tenant
 
 SSPR = "SelfServicePasswordReset"
@@ -21,8 +21,10 @@ P, F, M, U, NA = Status.PASS, Status.FAIL, Status.MANUAL, Status.UNKNOWN, Status
 ON_PREMISES = ("password_writeback", "account_unlock", "connect_account_permissions")
 
 #: A cloud-only tenant with SSPR for a pilot group, one method, no notifications, no helpdesk link,
-#: legacy method management, admins allowed to reset, no Intune setting, no CA policy, default
-#: registration campaign, no banned-password list. Licensed (SPE_E3).
+#: legacy method management, admins allowed to reset, no Intune setting, no CA policy, no banned-password
+#: list. Licensed (SPE_E3). Its campaign is Microsoft managed (state default): Microsoft's choice, a pass.
+#: Authenticator and passkeys are off in the methods policy; Adele has only a mobile phone registered, so
+#: she has no SSPR method once SMS and voice retire; the one administrator is outside the user policy.
 WEAK_CLOUD: dict[str, Status] = {
     "license": P,
     "hybrid": P,
@@ -31,6 +33,8 @@ WEAK_CLOUD: dict[str, Status] = {
     "methods_required": F,
     "security_questions": F,
     "method_configurations": F,
+    "passkeys": F,
+    "phone_retirement": F,
     "methods_policy_migration": F,
     "combined_registration": P,
     "registration_required": F,
@@ -40,9 +44,10 @@ WEAK_CLOUD: dict[str, Status] = {
     "helpdesk_link": F,
     **dict.fromkeys(ON_PREMISES, NA),
     "admin_sspr": F,
+    "admins_excluded": P,
     "windows_sign_in_reset": F,
     "registration_ca_policy": F,
-    "mfa_registration_campaign": F,
+    "mfa_registration_campaign": P,
     "password_protection": F,
     "secure_score": F,
 }
@@ -60,14 +65,39 @@ HARDENED = {
     **dict.fromkeys(ON_PREMISES, NA),
     "helpdesk_link": F,
 }
-#: Office 365 licences only: the licence row fails; the policies are as weak as in weak-cloud.
-O365_ONLY = {**WEAK_CLOUD, "license": F}
+#: Office 365 licences only (no AAD_PREMIUM plan): the licence row fails, and every setting that needs
+#: Entra ID P1 is not applicable (never planned): SSPR for cloud users, Conditional Access, the custom
+#: banned-password list and the registration reports. The rest is as weak as weak-cloud.
+O365_ONLY = {
+    **WEAK_CLOUD,
+    "license": F,
+    "enablement": NA,
+    "registration_ca_policy": NA,
+    "password_protection": NA,
+    "phone_retirement": NA,
+    "admins_excluded": NA,
+}
+#: Created in 2026: policyMigrationState null (a pass: migration does not apply), Microsoft-managed
+#: passkey campaign (a pass), SMS/voice/email off and Authenticator and passkeys on for all users (passes);
+#: nobody depends on a phone. SSPR itself is weak: All users but one gate, Authenticator only, no
+#: registration requirement, notifications or helpdesk link; admins may reset and one is in the user
+#: policy; no CA policy, Intune setting or banned-password list.
+MODERN_CLOUD = {
+    **WEAK_CLOUD,
+    "enablement": P,
+    "method_configurations": P,
+    "passkeys": P,
+    "phone_retirement": P,
+    "methods_policy_migration": P,
+    "admins_excluded": F,
+}
 
 EXPECTED = {
     "weak-cloud": WEAK_CLOUD,
     "hybrid-writeback-off": HYBRID_WRITEBACK_OFF,
     "hardened": HARDENED,
     "o365-only": O365_ONLY,
+    "modern-cloud": MODERN_CLOUD,
 }
 PORTAL_SETTINGS = (
     "enablement",
@@ -105,6 +135,7 @@ async def test_assessment_matches_the_profile_and_writes_nothing(sk_simulator: A
     assert sorted(r.path for r in sent) == [
         "/api/PasswordReset/OnPremisesPasswordResetPolicies",
         "/api/PasswordReset/PasswordResetPolicies",
+        "/beta/policies/authenticationMethodsPolicy",  # the beta-only passkey-migration opt-out
         "/v1.0/$batch",
     ]
 
@@ -113,7 +144,10 @@ async def test_missing_licence_is_explained_on_the_rows_that_need_p1(sk_simulato
     findings = await _assess(sk_simulator("o365-only"))
 
     assert "P1" in findings["license"].reason
-    assert "Entra ID P1" in findings["registration_ca_policy"].reason
+    for setting in ("registration_ca_policy", "password_protection", "enablement", "phone_retirement"):
+        assert findings[setting].status is NA, setting
+        assert "Entra ID P1" in findings[setting].reason and "license row" in findings[setting].reason
+        assert findings[setting].remediation is RemediationKind.NONE  # never planned
     assert findings["secure_score"].status is F
 
 
@@ -133,6 +167,7 @@ async def test_one_permission_less_turns_exactly_its_rows_unknown_naming_it(sk_s
 
     granted = assess_permissions(load_plugins().control(SSPR))
     assert granted == [
+        "AuditLog.Read.All",
         "DeviceManagementConfiguration.Read.All",
         "Directory.Read.All",
         "Policy.Read.All",
@@ -147,6 +182,7 @@ async def test_one_permission_less_turns_exactly_its_rows_unknown_naming_it(sk_s
         "method_configurations",
         "methods_policy_migration",
         "mfa_registration_campaign",
+        "passkeys",
     }
     assert "Policy.Read.All" in findings["admin_sspr"].missing_permissions
     assert "Policy.Read.All" in findings["admin_sspr"].reason

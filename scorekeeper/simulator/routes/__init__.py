@@ -12,9 +12,10 @@ def core_routes() -> list[Route]:
         intune,
         policies,
         portal,
+        reports,
         security,
         settings,
     )
 
-    modules = (directory, policies, intune, conditional_access, settings, security, portal)
+    modules = (directory, policies, intune, conditional_access, settings, security, portal, reports)
     return [route for module in modules for route in module.table.routes]

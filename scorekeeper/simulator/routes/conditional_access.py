@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from scorekeeper.simulator.errors import Area
+from scorekeeper.simulator.licensing import require_premium
 from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find, merge
 
 table = RouteTable(Area.POLICY)
@@ -68,6 +69,7 @@ def get_policy(ctx: RequestContext) -> dict[str, Any]:
 
 @table.post(POLICIES, permissions=(), all_of=WRITE_ALL_OF, doc=f"{LEARN}/conditionalaccessroot-post-policies")
 def create_policy(ctx: RequestContext) -> Reply:
+    require_premium(ctx.state)  # Conditional Access needs Entra ID P1
     body = ctx.validate("conditionalAccessPolicy", required=("displayName", "state", "conditions"))
     _check_references(ctx, body)
     policy = {
@@ -87,6 +89,7 @@ def create_policy(ctx: RequestContext) -> Reply:
 
 @table.patch(f"{POLICIES}/{{id}}", permissions=(), all_of=WRITE_ALL_OF, doc=f"{LEARN}/conditionalaccesspolicy-update")
 def patch_policy(ctx: RequestContext) -> Reply:
+    require_premium(ctx.state)
     policy = _policy(ctx)
     body = ctx.validate("conditionalAccessPolicy")
     candidate = copy.deepcopy(policy)

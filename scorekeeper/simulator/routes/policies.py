@@ -23,17 +23,37 @@ WRITABLE = {
     "v1.0": {"registrationEnforcement", "reconfirmationInDays"},
     "beta": {"registrationEnforcement", "reconfirmationInDays", "policyMigrationState"},
 }
+#: Beta-only, absent from the published metadata: the temporary passkey-migration opt-out that
+#: concept-sms-voice-retirement documents as ``PATCH /beta/policies/authenticationmethodspolicy``.
+BETA_ONLY = ("optOutSettings",)
+#: how-to-mfa-registration-campaign (2026-05): "microsoftAuthenticator" or "fido2".
+CAMPAIGN_METHODS = (None, "microsoftAuthenticator", "fido2")
 MIGRATION_STATES = ("preMigration", "migrationInProgress", "migrationComplete")
 
 
 @table.get(POLICY, permissions=METHODS_READ, doc=f"{LEARN}/authenticationmethodspolicy-get")
 def get_methods_policy(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(ctx.state["authenticationMethodsPolicy"], "policies/authenticationMethodsPolicy/$entity")
+    policy = ctx.state["authenticationMethodsPolicy"]
+    if ctx.version != "beta":
+        policy = {k: v for k, v in policy.items() if k not in BETA_ONLY}
+    return ctx.entity(policy, "policies/authenticationMethodsPolicy/$entity")
 
 
 @table.patch(POLICY, permissions=METHODS_WRITE, doc=f"{LEARN}/authenticationmethodspolicy-update")
 def patch_methods_policy(ctx: RequestContext) -> Reply:
-    body = ctx.validate("authenticationMethodsPolicy", writable=WRITABLE[ctx.version])
+    raw = ctx.json_body()
+    opt_out = raw.get("optOutSettings") if ctx.version == "beta" else None
+    if opt_out is not None:
+        if not isinstance(opt_out, dict) or not isinstance(opt_out.get("passkeyDynamicMigration"), bool):
+            raise ctx.bad_request("optOutSettings.passkeyDynamicMigration must be true or false.")
+        ctx.state["authenticationMethodsPolicy"]["optOutSettings"] = {
+            "passkeyDynamicMigration": opt_out["passkeyDynamicMigration"]
+        }
+        if set(raw) == {"optOutSettings"}:
+            ctx.state["authenticationMethodsPolicy"]["lastModifiedDateTime"] = ctx.now()
+            return ctx.no_content()
+    rest = {k: v for k, v in raw.items() if k != "optOutSettings"}
+    body = ctx.validate("authenticationMethodsPolicy", rest, writable=WRITABLE[ctx.version])
     state = body.get("policyMigrationState")
     if state is not None and state not in MIGRATION_STATES:
         raise ctx.bad_request(f"Invalid value '{state}' for property 'policyMigrationState'.")
@@ -43,8 +63,8 @@ def patch_methods_policy(ctx: RequestContext) -> Reply:
         if snooze is not None and not 0 <= snooze <= 14:
             raise ctx.bad_request("snoozeDurationInDays must be between 0 and 14.")
         for target in campaign.get("includeTargets") or []:
-            if target.get("targetedAuthenticationMethod") not in (None, "microsoftAuthenticator"):
-                raise ctx.bad_request("targetedAuthenticationMethod must be 'microsoftAuthenticator'.")
+            if target.get("targetedAuthenticationMethod") not in CAMPAIGN_METHODS:
+                raise ctx.bad_request("targetedAuthenticationMethod must be 'microsoftAuthenticator' or 'fido2'.")
     policy = ctx.state["authenticationMethodsPolicy"]
     merge(policy, body)
     policy["lastModifiedDateTime"] = ctx.now()

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from scorekeeper.simulator.errors import Area
+from scorekeeper.simulator.licensing import require_premium
 from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find
 
 table = RouteTable(Area.DIRECTORY)
@@ -66,6 +67,9 @@ TEMPLATES: list[dict[str, Any]] = [
 _ENUMS = {"BannedPasswordCheckOnPremisesMode": ("Audit", "Enforce")}
 
 
+PASSWORD_RULES = "5cf42378-d67d-4f36-ba46-e8b86229381d"
+
+
 def _fragment(ctx: RequestContext) -> str:
     return "groupSettings" if ctx.version == "v1.0" else "settings"
 
@@ -116,6 +120,8 @@ for _path, _versions in (("/groupSettings", ("v1.0", "beta")), ("/settings", ("b
     def create_setting(ctx: RequestContext) -> Reply:
         body = ctx.validate("groupSetting", required=("templateId",))
         template = _template(ctx, body["templateId"])
+        if template["id"] == PASSWORD_RULES:
+            require_premium(ctx.state)  # custom banned passwords need Entra ID P1 (concept-password-ban-bad)
         if find(ctx.state["groupSettings"], template["id"], "templateId") is not None:
             raise ctx.bad_request(
                 "A conflicting object with one or more of the specified property values is present in the directory."
@@ -139,6 +145,8 @@ for _path, _versions in (("/groupSettings", ("v1.0", "beta")), ("/settings", ("b
     def patch_setting(ctx: RequestContext) -> Reply:
         """Values are merged by name: a value left out keeps its current value (assumed)."""
         setting = _setting(ctx)
+        if setting["templateId"] == PASSWORD_RULES:
+            require_premium(ctx.state)
         body = ctx.validate("groupSetting", writable=("values",))
         given = _check_values(ctx, _template(ctx, setting["templateId"]), body.get("values") or [])
         for entry in setting["values"]:

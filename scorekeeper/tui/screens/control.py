@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.model import Finding, Setting, Status
+from scorekeeper.platform_changes import changes_ahead
 from scorekeeper.render import short
 from scorekeeper.tui.format import fit, pretty, score_text, status_text, when
 from scorekeeper.tui.widgets.activity import Activity
@@ -132,6 +133,8 @@ class ControlScreen(Screen[None]):
             title.append(" · showing failing settings only (f shows all)", style=palette.get("warning", ""))
         if self.result is not None and self.result.error:
             title.append(f"\n{self.result.error}", style=palette.get("error", ""))
+        for ahead in changes_ahead(self.control, self.result.findings if self.result else (), self.sk.engine.today()):
+            title.append(f"\nMicrosoft changes ahead: {ahead.line()}", style=palette.get("warning", ""))
         self.query_one("#control-title", Static).update(title)
 
         table = self.query_one("#settings", DataTable)
