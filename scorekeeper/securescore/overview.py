@@ -13,60 +13,62 @@ from dataclasses import dataclass
 from typing import Any
 
 from scorekeeper.securescore.model import ControlScore, ScoreOverview, TrendPoint
-from scorekeeper.securescore.read import _aware, _float, daily_score, latest_state
+from scorekeeper.securescore.read import daily_score, latest_state, number, timestamp
+
+Json = dict[str, Any]
 
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _score_entries(latest: Any) -> dict[str, Any]:
-    return {str(c.control_name): c for c in (latest.control_scores or []) if c.control_name} if latest else {}
+def _score_entries(latest: Json | None) -> dict[str, Json]:
+    entries = (latest or {}).get("controlScores") or []
+    return {str(c["controlName"]): c for c in entries if isinstance(c, dict) and c.get("controlName")}
 
 
-def control_rows(latest: Any, profiles: Iterable[Any], coverage: Mapping[str, str]) -> list[ControlScore]:
+def control_rows(latest: Json | None, profiles: Iterable[Json], coverage: Mapping[str, str]) -> list[ControlScore]:
     """One row per control profile (and per scored control without one), unsorted."""
     scores = _score_entries(latest)
     rows = []
     seen = set()
     for profile in profiles:
-        control_id = _text(profile.id)
+        control_id = _text(profile.get("id"))
         seen.add(control_id)
         entry = scores.get(control_id)
-        extra = (entry.additional_data or {}) if entry is not None else {}
+        rank = profile.get("rank")
         rows.append(
             ControlScore(
                 id=control_id,
-                title=_text(profile.title),
-                category=_text(profile.control_category),
-                service=_text(profile.service),
-                score=_float(entry.score) if entry is not None else None,
-                max_score=_float(profile.max_score),
-                implementation_status=_text(extra.get("implementationStatus")),
-                action_url=_text(profile.action_url),
-                action_type=_text(profile.action_type),
+                title=_text(profile.get("title")),
+                category=_text(profile.get("controlCategory")),
+                service=_text(profile.get("service")),
+                score=number(entry.get("score")) if entry is not None else None,
+                max_score=number(profile.get("maxScore")),
+                implementation_status=_text((entry or {}).get("implementationStatus")),
+                action_url=_text(profile.get("actionUrl")),
+                action_type=_text(profile.get("actionType")),
                 state=latest_state(profile),
                 covered_by=coverage.get(control_id, ""),
-                rank=profile.rank,
-                tier=_text(profile.tier),
-                user_impact=_text(profile.user_impact),
-                implementation_cost=_text(profile.implementation_cost),
-                deprecated=bool(profile.deprecated),
+                rank=rank if isinstance(rank, int) and not isinstance(rank, bool) else None,
+                tier=_text(profile.get("tier")),
+                user_impact=_text(profile.get("userImpact")),
+                implementation_cost=_text(profile.get("implementationCost")),
+                deprecated=profile.get("deprecated") is True,
             )
         )
     for control_id, entry in scores.items():
         if control_id in seen:
             continue
-        extra = entry.additional_data or {}
         rows.append(
             ControlScore(
                 id=control_id,
                 title="",
-                category=_text(entry.control_category),
+                category=_text(entry.get("controlCategory")),
                 service="",
-                score=_float(entry.score),
+                score=number(entry.get("score")),
                 max_score=None,
-                implementation_status=_text(extra.get("implementationStatus")),
+                implementation_status=_text(entry.get("implementationStatus")),
                 covered_by=coverage.get(control_id, ""),
             )
         )
@@ -102,19 +104,19 @@ class ControlFilter:
 def build_overview(
     tenant: str,
     tenant_id: str,
-    latest: Any,
-    profiles: Iterable[Any],
+    latest: Json | None,
+    profiles: Iterable[Json],
     coverage: Mapping[str, str],
     trend: Iterable[TrendPoint] = (),
     only: ControlFilter | None = None,
 ) -> ScoreOverview:
-    """The overview of one tenant from the newest SDK ``SecureScore`` and its SDK control profiles."""
+    """The overview of one tenant from the newest ``secureScore`` object and its control profiles."""
     rows = ranked(r for r in control_rows(latest, profiles, coverage) if only is None or only(r))
     daily = daily_score(latest) if latest is not None else None
     return ScoreOverview(
         tenant=tenant,
-        tenant_id=tenant_id or (_text(latest.azure_tenant_id) if latest is not None else ""),
-        scored_at=_aware(latest.created_date_time) if latest is not None else None,
+        tenant_id=tenant_id or _text((latest or {}).get("azureTenantId")),
+        scored_at=timestamp((latest or {}).get("createdDateTime")),
         current=daily.current if daily else None,
         max_score=daily.max_score if daily else None,
         comparisons=daily.comparisons if daily else (),

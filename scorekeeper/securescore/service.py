@@ -24,7 +24,7 @@ from scorekeeper.securescore.read import MAX_DAYS, daily_score, read_control_pro
 log = logging.getLogger("scorekeeper.securescore")
 
 
-async def _scores_for(graph: Any, store: Any, tenant: str) -> tuple[list[Any], bool]:
+async def _scores_for(graph: Any, store: Any, tenant: str) -> tuple[list[dict[str, Any]], bool]:
     """Today's entry, or Microsoft's whole kept history when ``tenant`` has none recorded yet."""
     first = not store.has_tenant_scores(tenant)
     return await read_daily_scores(graph, MAX_DAYS if first else 1), first
