@@ -248,6 +248,7 @@ LazyGroup.lazy = {
     "drift": ("scorekeeper.scheduler.cli:drift", "Show drift: settings that stopped passing, scores that dropped."),
     "plugin": ("scorekeeper.kit.cli:plugin", "Tools for plugin authors (scaffold a new plugin)."),
     "score": ("scorekeeper.securescore.cli:score", "Show the whole Secure Score: every control, points, state."),
+    "report": ("scorekeeper.reports.command:report", "A run or a fleet as HTML, Markdown, JSON, CSV, JUnit or SARIF."),
 }
 
 
@@ -700,35 +701,6 @@ def history(
     out.print(table)
     hint = "" if show_all else " · plans hidden (--all)"
     out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
-
-
-@cli.command()
-@click.argument("run_id", type=RUN_ID, required=False)
-@click.option("--tenant", metavar="NAME", help="Report the latest assessment of this tenant.")
-@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
-@pass_state
-def report(state: State, run_id: int | None, tenant: str | None, fmt: str, output: str | None) -> None:
-    """Render a run as an HTML or Markdown report (with the Secure Score trend)."""
-    from scorekeeper.reports import render_report
-
-    if run_id is None:
-        if not tenant:
-            raise Failure("give a RUN_ID or --tenant NAME", EXIT_USAGE)
-        latest = state.store.latest_run(tenant, "assess")
-        if latest is None:
-            raise Failure(f"tenant {tenant} has no assessment in history", EXIT_USAGE)
-        run_id = latest.id
-    run = state.store.get_run(run_id)
-    if run is None:
-        raise Failure(f"no run {run_id} in history", EXIT_USAGE)
-    history = {c.control: state.store.score_history(run.tenant, c.control) for c in run.controls}
-    text = render_report(run, fmt, score_history=history)
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
-    else:
-        click.echo(text)
 
 
 @cli.command()

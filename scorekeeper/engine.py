@@ -53,6 +53,10 @@ class PlanViolation(Exception):
 AUTO_REMEDIATE = "auto_remediate"
 
 
+#: Phases that only read: their controls share the tenant's reads (assessment never writes).
+ASSESSING_PHASES = frozenset({"assess", "plan"})
+
+
 def plugin_values(values: dict[str, Any]) -> dict[str, Any]:
     """A control's config table without the keys the engine reserves for itself."""
     return {k: v for k, v in values.items() if k != AUTO_REMEDIATE}
@@ -221,6 +225,8 @@ class Engine:
     today: Callable[[], date] = date.today
     simulators: dict[str, Any] = field(default_factory=dict)  # tenant name → in-memory simulator
     _desired: dict[str, Any] = field(default_factory=dict)
+    #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
+    _attested: set[tuple[str, str]] | None = None
 
     # ----------------------------------------------------------------- configuration
     def check(self) -> list[str]:
@@ -280,6 +286,7 @@ class Engine:
             on_progress=self.on_progress,
             logger=logging.getLogger(f"scorekeeper.plugin.{control.plugin}"),
             phase=phase,
+            _shared_reads=session.reads if phase in ASSESSING_PHASES else None,
             **extra,
         )
 
@@ -299,7 +306,7 @@ class Engine:
     def _apply_policy(self, tenant: str, control: Control, findings: list[Finding]) -> tuple[Finding, ...]:
         """Fill titles, apply exceptions and attestations: the parts only the engine knows."""
         today = self.today()
-        attested = {a.setting: a for a in self.store.attestations(tenant, control.id)}
+        attested = self._attestations(tenant, control.id, findings)
         out = []
         for finding in findings:
             if not finding.title:
@@ -320,6 +327,14 @@ class Engine:
                     finding = replace(finding, excepted=f"accepted risk until {rule.expires}: {rule.reason}")
             out.append(finding)
         return tuple(out)
+
+    def _attestations(self, tenant: str, control: str, findings: list[Finding]) -> dict[str, Any]:
+        """Setting → newest attestation, read only when a finding could use one (a manual one)."""
+        if not any(f.status is Status.MANUAL for f in findings):
+            return {}
+        if self._attested is not None and (tenant, control) not in self._attested:
+            return {}
+        return {a.setting: a for a in self.store.attestations(tenant, control)}
 
     def _exception_for(self, tenant: str, control: str, setting: str) -> ExceptionRule | None:
         return next((r for r in self.config.exceptions if r.covers(tenant, control, setting)), None)
@@ -375,14 +390,17 @@ class Engine:
         results: list[ControlResult],
         status: str = "completed",
         error: str = "",
+        *,
+        detect_drift: bool = False,
     ) -> RunResult:
-        for result in results:
-            score = result.score
-            if score is not None and score.taken_at is None:
-                result = replace(result, score=replace(score, taken_at=_now()))
-            self.store.record_control_result(run_id, result)
-        self.store.finish_run(run_id, status, error)
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, self.store.run_actor(run_id))
+        now = _now()
+        stored = [
+            replace(r, score=replace(r.score, taken_at=now)) if r.score is not None and r.score.taken_at is None else r
+            for r in results
+        ]
+        # One transaction for the whole run (results, pointers, finish, drift), not five.
+        actor = self.store.record_run(run_id, stored, status, error, detect_drift=detect_drift)
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor)
 
     # ----------------------------------------------------------------- operations
     async def assess_tenant(
@@ -392,7 +410,17 @@ class Engine:
         for control in controls:
             self.desired(control, tenant)  # bad config stops before anything is read
         started = _now()
-        run_id = self.store.start_run(tenant, kind, controls=[c.id for c in controls], scheduled=scheduled)
+        # History writes run in a worker thread: a fleet's event loop keeps serving other tenants' I/O.
+        ids = [c.id for c in controls]
+        starting = asyncio.ensure_future(
+            asyncio.to_thread(self.store.start_run, tenant, kind, controls=ids, scheduled=scheduled)
+        )
+        try:
+            run_id = await asyncio.shield(starting)
+        except asyncio.CancelledError:  # the row is being written anyway: close it, then give up
+            with contextlib.suppress(Exception):
+                self.store.finish_run(await starting, "interrupted", "cancelled before it finished")
+            raise
         try:
             results = await self._with_session(
                 tenant,
@@ -406,12 +434,10 @@ class Engine:
             reason = f"could not open tenant {tenant}: {exc}"
             results = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
             results = [replace(r, error=reason) for r in results]
-            return self._finish(run_id, tenant, kind, started, results, "failed", reason)
-        run = self._finish(run_id, tenant, kind, started, list(results))
+            return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, results, "failed", reason)
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
         # scheduled one does (idempotent, so the scheduler's own call returns the same events).
-        self.store.detect_drift(run_id)
-        return run
+        return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, list(results), detect_drift=True)
 
     async def assess(
         self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False
@@ -427,7 +453,12 @@ class Engine:
             async with limit:
                 return await self.assess_tenant(name, controls, scheduled=scheduled)
 
-        return list(await asyncio.gather(*(one(n) for n in names)))
+        # One query for the fleet instead of one per tenant × control: most tenants attest nothing.
+        self._attested = await asyncio.to_thread(self.store.attested_pairs)
+        try:
+            return list(await asyncio.gather(*(one(n) for n in names)))
+        finally:
+            self._attested = None
 
     async def plan(
         self, tenant: str, control_ids: Iterable[str] | None = None, settings: set[str] | None = None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from scorekeeper.auth import AuthError, graph_credential, portal_credential
 from scorekeeper.config import TenantConfig
+from scorekeeper.graph.shared import SharedReads
 
 if TYPE_CHECKING:
     from msgraph import GraphServiceClient
@@ -41,6 +42,8 @@ class TenantSession:
     portal_unavailable: str
     simulator: Any = None  # scorekeeper.simulator.Simulator for simulated tenants
     probe: Any = None  # scorekeeper.actor.IdentityProbe around the Graph credential
+    #: Reads the controls of this tenant share while assessing (see ``scorekeeper.graph.shared``).
+    reads: SharedReads = field(default_factory=SharedReads)
     _writes_at_open: int = 0
     _clients: list[Any] = field(default_factory=list)
 

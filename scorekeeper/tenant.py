@@ -128,6 +128,8 @@ class TenantContext:
     change_sink: ChangeSink = field(default_factory=_MemorySink)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("scorekeeper.plugin"))
     phase: str = "assess"
+    #: ``scorekeeper.graph.shared.SharedReads`` while assessing: the same read asked by two controls is sent once.
+    _shared_reads: Any = None
 
     @cached_property
     def graph(self) -> GraphServiceClient:
@@ -140,6 +142,8 @@ class TenantContext:
         Build each request with a builder's ``to_get_request_information()``. Items answered
         429 are retried after their own ``Retry-After``; every other status is returned as is.
         """
+        if self._shared_reads is not None:
+            return dict(await self._shared_reads.batch(self.graph, requests))
         from scorekeeper.graph.batch import send_batch
 
         return await send_batch(self.graph, requests)

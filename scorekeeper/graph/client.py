@@ -47,9 +47,12 @@ def build_graph_client(
     root = graph_url.rstrip("/")
     base_url = f"{root}/v1.0"
     host = urlsplit(root).hostname or ""
+    from scorekeeper.graph.tls import shared_ssl_context
+
     http = httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout),
+        verify=shared_ssl_context(),
         **({"transport": transport} if transport is not None else {}),
     )
     http = GraphClientFactory.create_with_default_middleware(client=http)

@@ -42,11 +42,14 @@ class PortalClient:
     ) -> None:
         import httpx
 
+        from scorekeeper.graph.tls import shared_ssl_context
+
         self._credential = credential
         self._max_retries = max_retries
         self._http = httpx.AsyncClient(
             base_url=portal_url.rstrip("/") + "/",
             timeout=httpx.Timeout(timeout),
+            verify=shared_ssl_context(),
             **({"transport": transport} if transport is not None else {}),
         )
 

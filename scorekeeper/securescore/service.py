@@ -26,12 +26,14 @@ log = logging.getLogger("scorekeeper.securescore")
 
 async def _scores_for(graph: Any, store: Any, tenant: str) -> tuple[list[dict[str, Any]], bool]:
     """Today's entry, or Microsoft's whole kept history when ``tenant`` has none recorded yet."""
-    first = not store.has_tenant_scores(tenant)
+    first = not await asyncio.to_thread(store.has_tenant_scores, tenant)
     return await read_daily_scores(graph, MAX_DAYS if first else 1), first
 
 
-def _import(store: Any, tenant: str, older: list[DailyScore]) -> int:
-    return store.record_tenant_scores(tenant, older, source="imported") if older else 0
+async def _import(store: Any, tenant: str, older: list[DailyScore]) -> int:
+    if not older:
+        return 0
+    return int(await asyncio.to_thread(store.record_tenant_scores, tenant, older, source="imported"))
 
 
 async def read_overview(
@@ -45,13 +47,14 @@ async def read_overview(
     """Today's Secure Score of ``tenant`` with every control profile, and its trend from history."""
     (scores, first), profiles = await asyncio.gather(_scores_for(graph, store, tenant), read_control_profiles(graph))
     if first:
-        imported = _import(store, tenant, [daily_score(m) for m in scores])
+        imported = await _import(store, tenant, [daily_score(m) for m in scores])
         log.info("imported %d daily Secure Score entries of %s", imported, tenant)
     latest = scores[0] if scores else None
     if latest is not None:  # history stays as current as what the admin just saw
         rows = control_rows(latest, profiles, {})
-        store.record_tenant_scores(tenant, [daily_score(latest)], source="read", profiles=rows)
-    return build_overview(tenant, tenant_id, latest, profiles, coverage, store.score_trend(tenant), only)
+        await asyncio.to_thread(store.record_tenant_scores, tenant, [daily_score(latest)], source="read", profiles=rows)
+    trend = await asyncio.to_thread(store.score_trend, tenant)
+    return build_overview(tenant, tenant_id, latest, profiles, coverage, trend, only)
 
 
 async def record_assessment(graph: Any, store: Any, tenant: str, run_id: int) -> DailyScore | None:
@@ -73,7 +76,9 @@ async def record_assessment(graph: Any, store: Any, tenant: str, run_id: int) ->
         return None
     daily = [daily_score(m) for m in scores]
     rows = control_rows(scores[0], profiles, {})
-    store.record_tenant_scores(tenant, daily[:1], source="assessment", run_id=run_id, profiles=rows)
+    await asyncio.to_thread(
+        store.record_tenant_scores, tenant, daily[:1], source="assessment", run_id=run_id, profiles=rows
+    )
     if first:
-        _import(store, tenant, daily[1:])
+        await _import(store, tenant, daily[1:])
     return daily[0]

@@ -8,6 +8,7 @@ signing secret without further setup.
 from __future__ import annotations
 
 import ipaddress
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,19 +87,71 @@ def profiles() -> None:
     default=None,
     help="State file (default: the demo tenant's). Writes are saved to it.",
 )
-def serve(host: str, port: int, profile: str | None, state_path: Path | None) -> None:
+@click.option(
+    "--tenants",
+    "tenant_count",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    help="Serve this many independent tenants of --profile and print their [tenants.*] config on stdout.",
+)
+@click.option(
+    "--latency",
+    "latency_ms",
+    type=click.FloatRange(0, 60_000),
+    default=0.0,
+    show_default=True,
+    help="Milliseconds added to every HTTP exchange (the network; a $batch pays it once).",
+)
+def serve(
+    host: str, port: int, profile: str | None, state_path: Path | None, tenant_count: int | None, latency_ms: float
+) -> None:
     """Serve Graph at http://HOST:PORT/v1.0 and the portal API at http://HOST:PORT/api (loopback only)."""
     if not is_loopback_host(host):
         _fail(f"refusing to serve on {host}: the simulator listens on loopback only (127.0.0.1, ::1, localhost)")
     import uvicorn
 
-    state = state_path or _demo_state()
-    sim = _load_or_create(state, profile)
-    sim.app.on_write = lambda: sim.save(state)
-    click.echo(f"simulated tenant {sim.tenant_id} ({sim.tenant(sim.tenant_id).profile}), state {state}", err=True)
+    if tenant_count is not None:
+        sim, state = _fleet(tenant_count, profile, state_path), state_path
+    else:
+        state = state_path or _demo_state()
+        sim = _load_or_create(state, profile)
+        click.echo(f"simulated tenant {sim.tenant_id} ({sim.tenant(sim.tenant_id).profile}), state {state}", err=True)
+        click.echo(f"token: scorekeeper simulator token --state {state}", err=True)
+    if state is not None:
+        sim.app.on_write = lambda: sim.save(state)
+    if latency_ms:
+        sim.faults.add(latency=latency_ms / 1000)
     click.echo(f"Graph: http://{host}:{port}/v1.0   portal: http://{host}:{port}/api", err=True)
-    click.echo(f"token: scorekeeper simulator token --state {state}", err=True)
+    if tenant_count is not None:
+        from scorekeeper.simulator.fleet import config_snippet
+
+        click.echo(config_snippet(sim, f"http://{host}:{port}"))
+        sys.stdout.flush()
     uvicorn.run(sim.app, host=host, port=port, log_level="warning", lifespan="on")
+
+
+def _fleet(count: int, profile: str | None, state: Path | None) -> Any:
+    """``count`` tenants: loaded from ``state`` when it holds exactly that many, else built (and saved there)."""
+    from scorekeeper.simulator import ProfileError, Simulator, SimulatorStateError
+    from scorekeeper.simulator.fleet import build_fleet
+
+    if state is not None and state.is_file():
+        try:
+            sim = Simulator.load(state)
+        except SimulatorStateError as exc:
+            _fail(str(exc))
+        if len(sim.tenant_ids) != count:
+            _fail(f"{state} holds {len(sim.tenant_ids)} tenants, not {count}; pass another --state or delete it")
+    else:
+        try:
+            sim = build_fleet(count, profile or "weak-cloud")
+        except ProfileError as exc:
+            _fail(str(exc))
+        if state is not None:
+            sim.save(state)
+    where = f"state {state}" if state is not None else "in memory only (pass --state to keep it)"
+    click.echo(f"{count} simulated tenants ({profile or 'weak-cloud'}), {where}; tenant = the token's tid", err=True)
+    return sim
 
 
 @simulator.command()

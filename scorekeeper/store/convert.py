@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scorekeeper.model import Attestation, Change, Finding, Outcome, RemediationKind, SecureScore, Status
+from scorekeeper.model import Actor, Attestation, Change, Finding, Outcome, RemediationKind, SecureScore, Status
 from scorekeeper.store.records import DriftEvent
-from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingRow, ScoreSnapshotRow
+from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingRow, RunRow, ScoreSnapshotRow
 
 
 def finding_values(run_id: int, finding: Finding) -> dict[str, Any]:
@@ -100,3 +100,8 @@ def drift_from_row(row: DriftEventRow) -> DriftEvent:
         detail=dict(row.detail or {}),
         at=row.at,
     )
+
+
+def actor_from_row(row: RunRow) -> Actor:
+    """Who acted in a run, as recorded on it ("" where unknown)."""
+    return Actor(os_user=row.os_user or "", host=row.host or "", identity=row.identity or "")

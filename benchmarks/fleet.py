@@ -1,0 +1,174 @@
+"""A fleet through real HTTP: N simulated tenants served on loopback with latency, assessed by one process.
+
+For each N the script starts ``scorekeeper simulator serve --tenants N --latency MS`` as its own
+process (so the server's CPU is not the client's), writes the config snippet it prints, and runs
+the assessment in a fresh client process, the way ``scorekeeper assess --all-tenants`` would: the
+real engine, plugins, msgraph-sdk pipeline, httpx over TCP and a SQLite history. It prints
+tenants/s, client CPU per tenant, HTTP requests per tenant, the client's peak RSS, and the ratio
+of the wall time to the physical limit: latency × round trips × tenants ÷ concurrency, where the
+round trips are those one tenant alone waits for. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/fleet.py [--tenants 100 1000] [--latency 100] [--concurrency 64]
+        [--controls SelfServicePasswordReset PWAgePolicyNew] [--profile weak-cloud]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CONTROLS = ["SelfServicePasswordReset", "PWAgePolicyNew"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(count: int, latency_ms: float, profile: str) -> tuple[subprocess.Popen[str], str, int]:
+    """The served fleet and the ``[tenants.*]`` config it printed; returns once it accepts connections."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("scorekeeper")), "simulator", "serve",
+        "--tenants", str(count), "--latency", str(latency_ms), "--profile", profile, "--port", str(port),
+    ]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    lines, seen = [], 0
+    while seen < count:
+        line = server.stdout.readline()
+        if not line:
+            raise SystemExit(f"the simulator exited before printing its config (exit {server.wait()})")
+        lines.append(line)
+        seen += line.startswith("portal_url")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server, "".join(lines), port
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("the simulator did not start listening within 120 s")
+
+
+def count_requests() -> list[int]:
+    """Count every HTTP request that reaches a socket (below the SDK's middleware)."""
+    import httpx
+
+    counter = [0]
+    original = httpx.AsyncHTTPTransport.handle_async_request
+
+    async def counted(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+        counter[0] += 1
+        return await original(self, request)
+
+    httpx.AsyncHTTPTransport.handle_async_request = counted  # type: ignore[method-assign]
+    return counter
+
+
+async def client(config_path: Path, controls: list[str]) -> dict[str, Any]:
+    """One client process's assessment of every tenant in ``config_path`` (run with ``--client``)."""
+    from scorekeeper.config import load_config
+    from scorekeeper.engine import Engine
+    from scorekeeper.plugins import load_plugins
+    from scorekeeper.store import HistoryStore
+
+    counter = count_requests()
+    data_dir = config_path.parent
+    config = load_config(config_path, data_dir=data_dir)
+    names = sorted(n for n in config.tenants if n.startswith("sim-"))  # not the built-in demo
+    store = HistoryStore.open(str(data_dir / "history.db"))
+    engine = Engine(config, load_plugins(), store, data_dir)
+    # One tenant alone, twice: the first pays imports and connections, the second is the round trips
+    # a tenant waits for when nothing else runs.
+    await engine.assess(names[:1], controls)
+    started = time.perf_counter()
+    await engine.assess(names[:1], controls)
+    single = time.perf_counter() - started
+
+    counter[0] = 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    runs = await engine.assess(names, controls)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    requests = counter[0]
+    store.close()
+    statuses: dict[str, int] = {}
+    for run in runs:
+        for result in run.controls:
+            for finding in result.findings:
+                statuses[finding.status.value] = statuses.get(finding.status.value, 0) + 1
+    return {
+        "tenants": len(names),
+        "single": single,
+        "wall": wall,
+        "cpu": cpu,
+        "requests": requests,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "incomplete": sum(1 for r in runs if r.status != "completed"),
+        "statuses": statuses,
+        "concurrency": config.settings.concurrency,
+    }
+
+
+def measure(count: int, args: argparse.Namespace) -> dict[str, Any]:
+    server, snippet, _ = start_server(count, args.latency, args.profile)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            config = Path(tmp) / "scorekeeper.toml"
+            config.write_text(f"[scorekeeper]\nconcurrency = {args.concurrency}\n\n{snippet}")
+            env = {**os.environ, "SCOREKEEPER_DATA_DIR": tmp}
+            command = [sys.executable, __file__, "--client", str(config), "--controls", *args.controls]
+            out = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+            if out.returncode != 0:
+                raise SystemExit(f"client failed:\n{out.stderr[-3000:]}")
+            return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def report(result: dict[str, Any], latency: float) -> None:
+    n, wall, conc = result["tenants"], result["wall"], result["concurrency"]
+    round_trips = max(1, round(result["single"] / latency))
+    limit = latency * round_trips * n / min(conc, n)
+    print(f"{n} tenants, concurrency {conc}, {latency * 1000:.0f} ms latency")
+    print(f"  one tenant alone:     {result['single'] * 1000:7.1f} ms = {result['single'] / latency:.2f} round trips")
+    print(f"  wall:                 {wall:7.2f} s   ({n / wall:.1f} tenants/s)")
+    print(f"  client CPU:           {result['cpu']:7.2f} s   ({result['cpu'] / n * 1000:.1f} ms per tenant)")
+    print(f"  HTTP requests:        {result['requests']:7d}     ({result['requests'] / n:.2f} per tenant)")
+    print(f"  peak RSS (client):    {result['rss_mb']:7.0f} MB")
+    print(f"  physical limit:       {limit:7.2f} s   (wall / limit = {wall / limit:.1f})")
+    print(f"  target wall:          {max(2 * limit, 20.0):7.2f} s   (max(2 x limit, 20 s))")
+    print(f"  runs not completed:   {result['incomplete']:7d}     findings {result['statuses']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--latency", type=float, default=100.0, help="milliseconds per HTTP exchange")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--controls", nargs="+", default=CONTROLS)
+    parser.add_argument("--profile", default="weak-cloud")
+    parser.add_argument("--client", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client is not None:
+        print(json.dumps(asyncio.run(client(args.client, args.controls))))
+        return
+    for count in args.tenants:
+        report(measure(count, args), args.latency / 1000)
+
+
+if __name__ == "__main__":
+    main()
