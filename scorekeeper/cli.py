@@ -311,6 +311,7 @@ LazyGroup.lazy = {
     "scheduler": ("scorekeeper.scheduler.cli:scheduler", "Run scheduled assessments in the foreground (daemon)."),
     "drift": ("scorekeeper.scheduler.cli:drift", "Show drift: settings that stopped passing, scores that dropped."),
     "plugin": ("scorekeeper.kit.cli:plugin", "Tools for plugin authors (scaffold a new plugin)."),
+    "score": ("scorekeeper.securescore.cli:score", "Show the whole Secure Score: every control, points, state."),
     "worker": ("scorekeeper.fleet.cli:worker", "Run queued assessments from the PostgreSQL history (fleets)."),
     "fleet": ("scorekeeper.fleet.cli:fleet", "Set up and inspect the fleet job queue (fleet init, fleet status)."),
     "report": ("scorekeeper.reports.command:report", "A run or a fleet as HTML, Markdown, JSON, CSV, JUnit or SARIF."),
