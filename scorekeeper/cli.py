@@ -355,6 +355,8 @@ def _quiet_logging() -> None:
     if not any(isinstance(h, _OneLineHandler) for h in root.handlers):
         root.addHandler(_OneLineHandler(logging.WARNING))
     logging.getLogger("scorekeeper.engine").setLevel(logging.CRITICAL)
+    # azure-identity logs every failed token request as a warning; the findings already say why.
+    logging.getLogger("azure").setLevel(logging.ERROR)
 
 
 # --------------------------------------------------------------------------- inventory
