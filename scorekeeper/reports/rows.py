@@ -25,6 +25,10 @@ from scorekeeper.safetext import clean
 
 PREVIEW = 48
 
+#: Status glyphs for the page. ``pending``'s ⧗ (U+29D7) is in none of Debian's stock fonts
+#: (Chromium drew a box), so the page uses ◔ (U+25D4), which DejaVu and the usual system fonts have.
+SYMBOLS = {s.value: s.symbol for s in Status} | {"pending": "◔", "excepted": "⚑"}
+
 
 def esc(text: object) -> str:
     """Any text as inert HTML element content: controls stripped, ``& < >`` escaped."""
@@ -107,7 +111,7 @@ def _row(s: SettingRow, fleet: bool, shared: Shared | None) -> str:
         title = f'<a href="{attr(s.docs_url)}">{title}</a>'
     return (
         f'<tr data-s="{s.verdict}"><td><b>{title}</b><br><code>{esc(s.setting)}</code></td>'
-        f'<td class="st {status}">{s.status.symbol} {status.replace("_", " ")}{excepted}</td>'
+        f'<td class="st {status}">{SYMBOLS[status]} {status.replace("_", " ")}{excepted}</td>'
         f"<td>{value_html(s.current)}</td><td>{desired}</td>"
         f"<td>{esc(s.reason)}{''.join(_details(s, shared))}</td></tr>"
     )
