@@ -36,6 +36,8 @@ from scorekeeper.plugins import Plugins
 from scorekeeper.session import TenantSession, open_session
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
+from scorekeeper.throttle import TenantThrottled
+from scorekeeper.writegate import WriteGate
 
 log = logging.getLogger("scorekeeper.engine")
 
@@ -74,9 +76,11 @@ class _StoreSink:
     run_id: int
     control: str
     allowed: frozenset[str]
+    gate: WriteGate = field(default_factory=WriteGate)
     changes: list[Change] = field(default_factory=list)
 
     def started(self, change: Change) -> int:
+        self.gate.check()  # stopping (a signal, a lost lease): refuse before recording or sending
         if change.setting not in self.allowed:
             raise PlanViolation(f"setting {change.setting!r} is not in the confirmed plan; nothing was written")
         change_id = self.store.change_started(self.run_id, self.control, change)
@@ -224,6 +228,8 @@ class Engine:
     on_progress: Callable[[ProgressEvent], None] = lambda event: None
     today: Callable[[], date] = date.today
     simulators: dict[str, Any] = field(default_factory=dict)  # tenant name → in-memory simulator
+    #: Closed by a signal or a lost writer lease: no new write starts (see ``writegate.py``).
+    write_gate: WriteGate = field(default_factory=WriteGate)
     _desired: dict[str, Any] = field(default_factory=dict)
     #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
     _attested: set[tuple[str, str]] | None = None
@@ -415,6 +421,9 @@ class Engine:
         except asyncio.CancelledError:
             self.store.finish_run(run_id, "interrupted", "cancelled before it finished")
             raise
+        except TenantThrottled as exc:  # a fleet worker gives the tenant back to the queue (scorekeeper.throttle)
+            self.store.finish_run(run_id, "interrupted", f"{exc}; the queue runs it again after that")
+            raise
         except Exception as exc:  # credentials unusable: nothing could be read
             reason = f"could not open tenant {tenant}: {exc}"
             results = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
@@ -468,19 +477,48 @@ class Engine:
         scheduled: bool = False,
         kind: str = "remediate",
     ) -> RunResult:
-        """Carry out the automated items of confirmed ``plans``, then verify them by reading back."""
+        """Carry out the automated items of confirmed ``plans``, then verify them by reading back.
+
+        Holds the tenant's writer lease throughout (joining the caller's when it holds one);
+        raises :class:`~scorekeeper.lease.LeaseHeld` before recording anything when another
+        process writes to the tenant.
+        """
+        from scorekeeper.lease import writer_lease
+
         plans = [p for p in plans if p.automated]
         controls = [self.plugins.control(p.control) for p in plans]
         for control in controls:
             self.desired(control, tenant)
+        purpose = f"scheduled {kind}" if scheduled else kind
+        with writer_lease(self.store, tenant, purpose) as lease:
+            unsubscribe = lease.on_lost(self.write_gate.close)
+            try:
+                return await self._remediate_leased(tenant, plans, controls, lease, parent_run_id, scheduled, kind)
+            finally:
+                unsubscribe()
+                self.write_gate.reopen()  # the next operation of a long-lived engine (TUI) starts afresh
+
+    async def _remediate_leased(
+        self,
+        tenant: str,
+        plans: list[Plan],
+        controls: list[Control],
+        lease: Any,
+        parent_run_id: int | None,
+        scheduled: bool,
+        kind: str,
+    ) -> RunResult:
         started = _now()
         run_id = self.store.start_run(
             tenant, kind, controls=[c.id for c in controls], scheduled=scheduled, parent_run_id=parent_run_id
         )
+        lease.attach(run_id)
 
         async def work(session: TenantSession) -> list[ControlResult]:
             results = []
             for control, plan in zip(controls, plans, strict=True):  # one control at a time: writes stay ordered
+                if self.write_gate.closed:
+                    break
                 results.append(
                     await self._remediate_control(session, control, replace(plan, items=plan.automated), run_id, kind)
                 )
@@ -493,6 +531,9 @@ class Engine:
             raise
         except Exception as exc:
             return self._finish(run_id, tenant, kind, started, [], "failed", f"could not open tenant {tenant}: {exc}")
+        if self.write_gate.closed:
+            reason = f"{self.write_gate.reason}; recorded changes can be rolled back"
+            return self._finish(run_id, tenant, kind, started, results, "interrupted", reason)
         failed = any(c.outcome is Outcome.FAILED for r in results for c in r.changes) or any(r.error for r in results)
         return self._finish(run_id, tenant, kind, started, results, "failed" if failed else "completed")
 
@@ -500,7 +541,7 @@ class Engine:
         self, session: TenantSession, control: Control, plan: Plan, run_id: int, phase: str
     ) -> ControlResult:
         name = session.config.name
-        sink = _StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items))
+        sink = _StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items), self.write_gate)
         self._emit(name, control.id, phase, "started", total=len(plan.items))
         error = ""
         try:
@@ -511,7 +552,9 @@ class Engine:
             error = f"plugin {control.plugin} failed in {phase}: {type(exc).__name__}: {exc}"
             log.error("%s", error, exc_info=exc)
         changes = list(sink.changes)
-        findings = await self._verify_control(session, control, changes) if changes else []
+        # Stopping: the rollback re-reads everything anyway, and the person wants the prompt back.
+        verify = changes and not self.write_gate.closed
+        findings = await self._verify_control(session, control, changes) if verify else []
         self._emit(name, control.id, phase, "done", completed=len(changes), total=len(plan.items))
         return ControlResult(
             control=control.id, title=control.title, findings=tuple(findings), changes=tuple(changes), error=error

@@ -300,3 +300,39 @@ async def test_phone_methods_off_is_planned_with_its_consequence_and_written(
     assert sms["state"] == "disabled"
     assert state["portal"]["passwordResetPolicies"]["mobilePhoneOptionEnabled"] is False
     assert turned_on(sim) == []
+
+
+async def test_replacing_a_microsoft_managed_campaign_is_opt_in(
+    sk_simulator: Any, sk_store: Any, tmp_path: Any
+) -> None:
+    sim = sk_simulator("weak-cloud")  # campaign state default
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    assert "mfa_registration_campaign" not in {i.setting for i in plan.items}
+
+    config = {**CONFIG, "registration_campaign_replace_default": True}
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    [item] = [i for i in plan.items if i.setting == "mfa_registration_campaign"]
+    assert "replaces Microsoft's managed campaign" in item.consequence
+    await engine.remediate("contoso", [plan.only({"mfa_registration_campaign"})])
+    campaign = sim.tenant(sim.tenant_id).state["authenticationMethodsPolicy"]["registrationEnforcement"][
+        "authenticationMethodsRegistrationCampaign"
+    ]
+    assert campaign["state"] == "enabled"
+    assert campaign["includeTargets"] == [
+        {"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "fido2"}
+    ]
+
+
+def test_security_questions_are_not_turned_on_before_the_tenant_defines_them() -> None:
+    weak = tenant.weak()
+    policy = {**weak.policy.value, "securityQuestionsOptionEnabled": False, "securityQuestions": []}
+    found = by_setting(type(weak)(weak.graph, Read(policy), weak.onprem))
+    assert "securityQuestionsOptionEnabled" not in found["methods_available"].desired
+    questions = found["security_questions"]
+    assert questions.status is F and questions.steps and "defines 0" in questions.reason
+    assert questions.remediation.value == "guided"
+    # nor are two gates required while the app would have only email beside it (concept-sspr-howitworks)
+    gates = found["methods_required"]
+    assert gates.status is F and gates.remediation.value == "guided" and "only email" in gates.reason
