@@ -119,7 +119,7 @@ def schedule_list(state: State, tenant_names: tuple[str, ...], group_names: tupl
     else:
         rows = _schedules(state).list(None)
     if as_json:
-        emit_json([s.to_dict() for s in rows])
+        emit_json({"schedules": [dict(s.to_dict(), next_run_at=_iso(_next_run(s))) for s in rows]})
         return
     if not rows:
         click.echo("No schedules. Add one with: scorekeeper schedule add --tenant NAME --cron '0 6 * * *'")
@@ -137,9 +137,26 @@ def schedule_list(state: State, tenant_names: tuple[str, ...], group_names: tupl
             "yes" if s.remediate else "no",
             "paused" if s.paused else "active",
             last,
-            "—" if s.paused else _when(s.next_run_at or s.first_fire_after(s.last_run_at or s.created_at)),
+            "—" if s.paused else _when(_next_run(s)),
         )
     console().print(table)
+
+
+def _next_run(schedule: Schedule) -> datetime | None:
+    """When a schedule fires next: the daemon's published plan, else computed from its definition.
+
+    The table and ``--json`` both use this, so a schedule the daemon has not seen yet shows the
+    same time in both (the JSON used to say ``null`` while the table showed a time).
+    """
+    if schedule.paused:
+        return None
+    return schedule.next_run_at or schedule.first_fire_after(schedule.last_run_at or schedule.created_at)
+
+
+def _iso(value: datetime | None) -> str | None:
+    from datetime import UTC
+
+    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 def _change(state: State, action: Any) -> Schedule:
@@ -302,7 +319,7 @@ def drift(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, .
 
     found = newest_first(state, tenant_names, group_names, lambda t: state.store.drift_events(t, limit=limit), limit)
     if as_json:
-        emit_json([dict(e.to_dict(), line=drift_line(e)) for e in found])
+        emit_json({"events": [dict(e.to_dict(), line=drift_line(e)) for e in found]})
         return
     if not found:
         where = selection_label(tenant_names, group_names)
