@@ -252,8 +252,16 @@ def _preflight(state: State) -> None:
     metavar="SECONDS",
     help="Run a missed fire at start if it is at most this late.",
 )
+@click.option(
+    "--fleet",
+    "fleet_mode",
+    is_flag=True,
+    help="Queue each fire for `scorekeeper worker` (PostgreSQL history) instead of running it here.",
+)
 @pass_state
-def scheduler(state: State, reload_seconds: float, grace_seconds: float, misfire_seconds: int) -> None:
+def scheduler(
+    state: State, reload_seconds: float, grace_seconds: float, misfire_seconds: int, fleet_mode: bool
+) -> None:
     """Run scheduled assessments in the foreground until SIGTERM or Ctrl-C (for systemd or a container)."""
     from scorekeeper.scheduler.daemon import Daemon, DaemonOptions
     from scorekeeper.scheduler.notify import Notifier
@@ -267,6 +275,10 @@ def scheduler(state: State, reload_seconds: float, grace_seconds: float, misfire
     progress = logging.getLogger("scorekeeper.progress")
     engine = state.engine(lambda e: progress.debug("%s %s/%s %s %s", e.phase, e.tenant, e.control, e.setting, e.status))
     runner = Runner(engine, _schedules(state), Notifier(state.plugins, state.config.notifications))
+    if fleet_mode:  # fires go to the job queue; workers run them with the same Runner
+        from scorekeeper.fleet.cli import queueing_runner
+
+        runner = queueing_runner(state, engine, runner.schedules, runner.notify)
     daemon = Daemon(runner, runner.schedules, DaemonOptions(reload_seconds, grace_seconds, misfire_seconds))
 
     def ready(message: str) -> None:
