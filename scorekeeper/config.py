@@ -97,6 +97,8 @@ class TenantConfig(BaseModel):
     token_env: str | None = None
     graph_url: str = DEFAULT_GRAPH_URL
     portal_url: str = DEFAULT_PORTAL_URL
+    #: Seconds to wait for one HTTP answer from Graph or the portal before the call fails.
+    request_timeout: float = Field(default=60.0, gt=0, le=600)
     portal_auth: PortalAuthKind = "none"
     portal_client_id: str = PORTAL_CLIENT_ID
     portal_token: str | None = None

@@ -114,7 +114,9 @@ def open_session(
         config=config,
         tenant_id=tenant_id,
         graph_factory=lambda: None,  # replaced below; needs the session to track clients
-        portal=PortalClient(portal_cred, portal_url, transport=transport) if portal_cred is not None else None,
+        portal=PortalClient(portal_cred, portal_url, transport=transport, timeout=config.request_timeout)
+        if portal_cred is not None
+        else None,
         portal_unavailable="" if portal_cred is not None else NO_PORTAL_REASON.format(name=config.name),
         simulator=simulator,
         probe=graph_cred,
@@ -124,7 +126,9 @@ def open_session(
     def factory() -> GraphServiceClient:
         """One Graph client per session, built on first use and shared by every control."""
         if not session._clients:
-            session._clients.append(build_graph_client(graph_cred, graph_url, transport=transport))
+            session._clients.append(
+                build_graph_client(graph_cred, graph_url, transport=transport, timeout=config.request_timeout)
+            )
         return session._clients[0]
 
     session.graph_factory = factory
