@@ -128,7 +128,15 @@ def console(err: bool = False) -> Console:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    """Print a ``--json`` document: an object with ``schema_version`` first (see ``scorekeeper.schemas``)."""
+    from scorekeeper.schemas import versioned
+
+    click.echo(json.dumps(versioned(data) if isinstance(data, dict) else data, indent=2, default=str))
+
+
+def one_or_many(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One tenant's document itself, or ``{"runs": [...]}`` for several: the run commands' one shape."""
+    return items[0] if len(items) == 1 else {"runs": items}
 
 
 def exit_code_of(runs: list[RunResult]) -> int:
@@ -304,6 +312,7 @@ LazyGroup.lazy = {
     "scheduler": ("scorekeeper.scheduler.cli:scheduler", "Run scheduled assessments in the foreground (daemon)."),
     "drift": ("scorekeeper.scheduler.cli:drift", "Show drift: settings that stopped passing, scores that dropped."),
     "plugin": ("scorekeeper.kit.cli:plugin", "Tools for plugin authors (scaffold a new plugin)."),
+    "score": ("scorekeeper.securescore.cli:score", "Show the whole Secure Score: every control, points, state."),
     "worker": ("scorekeeper.fleet.cli:worker", "Run queued assessments from the PostgreSQL history (fleets)."),
     "fleet": ("scorekeeper.fleet.cli:fleet", "Set up and inspect the fleet job queue (fleet init, fleet status)."),
     "report": ("scorekeeper.reports.command:report", "A run or a fleet as HTML, Markdown, JSON, CSV, JUnit or SARIF."),
@@ -347,6 +356,8 @@ def _quiet_logging() -> None:
     if not any(isinstance(h, _OneLineHandler) for h in root.handlers):
         root.addHandler(_OneLineHandler(logging.WARNING))
     logging.getLogger("scorekeeper.engine").setLevel(logging.CRITICAL)
+    # azure-identity logs every failed token request as a warning; the findings already say why.
+    logging.getLogger("azure").setLevel(logging.ERROR)
 
 
 # --------------------------------------------------------------------------- inventory
@@ -380,20 +391,22 @@ def controls(state: State, as_json: bool) -> None:
     found = list(state.plugins.controls.values())
     if as_json:
         emit_json(
-            [
-                {
-                    "control": c.id,
-                    "title": c.title,
-                    "plugin": c.plugin,
-                    "min_licence": c.min_licence,
-                    "apis": list(c.apis),
-                    "auth_flows": list(c.auth_flows),
-                    "settings": [
-                        {"id": s.id, "title": s.title, "remediation": s.remediation.value} for s in c.settings
-                    ],
-                }
-                for c in found
-            ]
+            {
+                "controls": [
+                    {
+                        "control": c.id,
+                        "title": c.title,
+                        "plugin": c.plugin,
+                        "min_licence": c.min_licence,
+                        "apis": list(c.apis),
+                        "auth_flows": list(c.auth_flows),
+                        "settings": [
+                            {"id": s.id, "title": s.title, "remediation": s.remediation.value} for s in c.settings
+                        ],
+                    }
+                    for c in found
+                ]
+            }
         )
         return
     from rich.table import Table
@@ -427,24 +440,35 @@ def permissions(state: State, control_id: str | None, as_json: bool) -> None:
         emit_json(report)
         return
     from rich.table import Table
+    from rich.text import Text
 
+    out = console()
     for control in report["controls"]:
-        out = console()
         out.print(f"[bold]{control['control']}[/]")
-        out.print(f"  assess needs:    {', '.join(control['assess']['graph']) or '—'}")
-        out.print(f"  remediate needs: {', '.join(control['remediate']['graph']) or '—'}")
+        out.print(Text(f"  assess needs:    {', '.join(control['assess']['graph']) or '—'}"))
+        out.print(Text(f"  remediate needs: {', '.join(control['remediate']['graph']) or '—'}"))
         if control["assess"]["delegated"] or control["remediate"]["delegated"]:
             delegated = sorted(set(control["assess"]["delegated"] + control["remediate"]["delegated"]))
-            out.print(f"  portal API:      {', '.join(delegated)}")
+            out.print(Text(f"  portal API:      {', '.join(delegated)}"))
         table = Table("setting", "read", "write", "directory roles")
+        for column in table.columns:  # full names: they are what an admin copies into the app registration
+            column.overflow = "fold"
+            column.no_wrap = column.header in ("read", "write") and out.width >= 120
         for s in control["settings"]:
             table.add_row(
                 s["id"],
-                ", ".join(s["read"]) or "—",
-                ", ".join(s["write"]) or "—",
-                ", ".join(s["directory_roles"]) or "—",
+                "\n".join(s["read"]) or "—",
+                "\n".join(s["write"]) or "—",
+                "\n".join(s["directory_roles"]) or "—",
             )
         out.print(table)
+    if len(report["controls"]) > 1:
+        union = report["all"]
+        out.print("[bold]All listed controls, one app registration[/]")
+        for phase in ("assess", "remediate"):
+            out.print(f"  to {phase}:")
+            for name in union[phase]:
+                out.print(Text(f"    {name}"))
 
 
 # --------------------------------------------------------------------------- operations
@@ -502,7 +526,7 @@ def assess(
     with progress_bar(not as_json) as on_progress:
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
     if as_json:
-        emit_json(runs[0].to_dict() if len(runs) == 1 else [r.to_dict() for r in runs])
+        emit_json(one_or_many([r.to_dict() for r in runs]))
     else:
         from scorekeeper.render import print_run, summary_line
 
@@ -551,15 +575,15 @@ def plan(
         with progress_bar(not as_json) as on_progress:
             run, plans = _plan(state, tenant, control_ids, settings, on_progress)
         runs.append(run)
-        found.append({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
+        found.append({"run_id": run.run_id, "tenant": tenant, "kind": "plan", "controls": [p.to_dict() for p in plans]})
         if as_json:
             continue
         if not plans:
             console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
         else:
-            print_plans(console(), plans)
+            print_plans(console(), plans, controls=state.plugins.controls)
     if as_json:
-        emit_json(found[0] if len(found) == 1 else found)
+        emit_json(one_or_many(found))
     # A plan built on settings that could not be read is no all-clear, even when it is empty.
     sys.exit(EXIT_ERROR if not_assessed(runs, detail=True) else EXIT_OK)
 
@@ -605,7 +629,7 @@ def remediate(
         if code > 128:  # stopped by a signal: no other tenant is started
             break
     if as_json:
-        emit_json(outputs[0] if len(outputs) == 1 else outputs)
+        emit_json(one_or_many(outputs))
     signalled = [c for c in codes if c > 128]
     sys.exit(signalled[0] if signalled else max(codes, key=lambda c: (c == EXIT_FAIL, c)))
 
@@ -637,10 +661,11 @@ def _remediate_leased(
     unread = not_assessed([run], detail=True)
     automated = sum(len(p.automated) for p in plans)
     if plans:
-        print_plans(out, plans)
+        print_plans(out, plans, controls=state.plugins.controls)
     if not automated:
         out.print(f"No automated change to make in {tenant}.")
-        return {"plan_run_id": run.run_id, "changes": [], "verification": []}, EXIT_ERROR if unread else EXIT_OK
+        nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
+        return {**nothing, "status": "nothing_to_do", "controls": []}, EXIT_ERROR if unread else EXIT_OK
     confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
     with progress_bar(not as_json) as on_progress:
         engine = state.engine(on_progress)
@@ -652,13 +677,8 @@ def _remediate_leased(
         _stopped(result)
     elif not as_json:
         out.print(f"Undo with: scorekeeper rollback {result.run_id}")
-    output = {
-        "run_id": result.run_id,
-        "tenant": tenant,
-        "status": result.status,
-        "changes": [dict(c.to_dict(), control=r.control) for r in result.controls for c in r.changes],
-        "verification": [dict(f.to_dict(), control=r.control) for r in result.controls for f in r.findings],
-    }
+    # The run as assess reports one: controls, each with its changes and the findings verify read back.
+    output = {**result.to_dict(), "plan_run_id": run.run_id}
     if stopped is not None:
         return output, stopped
     return output, EXIT_ERROR if result.status == "failed" or unread else exit_code_for([result])
@@ -699,7 +719,7 @@ def verify(
         with progress_bar(not as_json) as on_progress:
             results.append(run_async(state.engine(on_progress).verify(one)))
     if as_json:
-        emit_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
+        emit_json(one_or_many([r.to_dict() for r in results]))
     else:
         from scorekeeper.render import print_run
 
@@ -801,7 +821,7 @@ def history(
         return
     drift_by_run = state.store.drift_of_runs(r.id for r in runs)
     if as_json:
-        emit_json([{**r.to_dict(), "drift": len(drift_by_run.get(r.id, []))} for r in runs])
+        emit_json({"runs": [_summary_json(r, len(drift_by_run.get(r.id, []))) for r in runs]})
         return
     from rich.table import Table
 
@@ -829,6 +849,12 @@ def history(
     out.print(table)
     hint = "" if show_all else " · plans hidden (--all)"
     out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
+
+
+def _summary_json(summary: Any, drift: int) -> dict[str, Any]:
+    """A history row for machines: ``run_id`` (as every other output names a run), then the rest."""
+    data = summary.to_dict()
+    return {"run_id": data.pop("id"), **data, "drift": drift}
 
 
 @cli.command()
@@ -859,6 +885,11 @@ def attest(
         raise Failure(
             f"control {control_id} has no setting {setting!r} (known: {', '.join(control.setting_ids)})", EXIT_USAGE
         )
+    from scorekeeper.attestation_rules import attest_refusal
+
+    refusal = attest_refusal(control, setting, tenants[0])
+    if refusal:
+        raise Failure(refusal, EXIT_USAGE)
     for tenant in tenants:
         attestation_id = state.store.record_attestation(
             Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))

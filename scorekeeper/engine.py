@@ -384,6 +384,23 @@ class Engine:
         self._emit(name, control.id, phase, "done", completed=len(result.findings), total=len(control.settings))
         return result
 
+    async def _assess_all(
+        self, session: TenantSession, controls: list[Control], kind: str, run_id: int
+    ) -> list[ControlResult]:
+        """Every control concurrently and, beside them, the tenant's whole Secure Score for history."""
+        *results, _ = await asyncio.gather(
+            *(self._assess_control(session, c, kind) for c in controls), self._record_secure_score(session, run_id)
+        )
+        return list(results)
+
+    async def _record_secure_score(self, session: TenantSession, run_id: int) -> None:
+        from scorekeeper.securescore.service import record_assessment
+
+        try:
+            await record_assessment(session.graph_factory(), self.store, session.config.name, run_id)
+        except Exception:  # the total is history's extra; the controls' own results must not suffer
+            log.exception("recording the Secure Score of %s failed", session.config.name)
+
     async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any], run_id: int | None = None) -> Any:
         session = open_session(self.config.tenant(tenant), self.data_dir, simulator=self.simulators.get(tenant))
         try:
@@ -392,6 +409,8 @@ class Engine:
             if run_id is not None:  # who the tenant saw act, beside the OS user start_run recorded
                 with contextlib.suppress(Exception):
                     self.store.record_identity(run_id, session.identity)
+                with contextlib.suppress(Exception):  # which directory it was, for reports
+                    self.store.record_tenant_id(tenant, session.tenant_id)
             await session.close()
 
     def _finish(
@@ -437,7 +456,7 @@ class Engine:
         try:
             results = await self._with_session(
                 tenant,
-                lambda session: asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
+                lambda session: self._assess_all(session, controls, kind, run_id),
                 run_id,
             )
         except asyncio.CancelledError:
@@ -786,3 +805,24 @@ class Engine:
     # ----------------------------------------------------------------- scores
     def latest_scores(self, tenant: str) -> list[SecureScore]:
         return [s for c in self.plugins.controls for s in self.store.score_history(tenant, c, limit=1)]
+
+    def coverage(self) -> dict[str, str]:
+        """Secure Score control id → the installed plugin that assesses and remediates it."""
+        return {control_id: control.plugin for control_id, control in self.plugins.controls.items()}
+
+    async def secure_score(self, tenant: str, only: Any = None) -> Any:
+        """``tenant``'s whole Secure Score read now (a ``ScoreOverview``), trend from history.
+
+        ``only`` is a ``scorekeeper.securescore.overview.ControlFilter``. A tenant never seen
+        before gets Microsoft's kept daily history imported first. Raises
+        ``SecureScoreReadError`` (naming the permission on a 403) when it cannot be read.
+        """
+        from scorekeeper.securescore.service import read_overview
+
+        self.config.tenant(tenant)
+        return await self._with_session(
+            tenant,
+            lambda session: read_overview(
+                session.graph_factory(), self.store, tenant, session.tenant_id, self.coverage(), only
+            ),
+        )

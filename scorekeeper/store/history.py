@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
 from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
-from scorekeeper.store import bulk, convert, db
-from scorekeeper.store.drift import dropped_scores, regressed_settings
+from scorekeeper.securescore.model import ControlScore, DailyScore, TrendPoint
+from scorekeeper.store import bulk, convert, db, tenant_scores
+from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
 from scorekeeper.store.heartbeat import Heartbeat
 from scorekeeper.store.leases import LeaseTable
 from scorekeeper.store.liveness import gone, this_process
@@ -471,6 +472,12 @@ class HistoryStore:
             if done.rowcount != len(ids):
                 raise StoreError(f"only {done.rowcount} of changes {ids} are in history; none were marked")
 
+    def record_tenant_id(self, tenant: str, tenant_id: str) -> None:
+        """Keep the directory (Entra) tenant id a session used for ``tenant`` (reports name it)."""
+        if tenant_id:
+            with self._write() as session:
+                self._ensure_tenant(session, tenant, tenant_id)
+
     def tenant_ids(self) -> dict[str, str]:
         """Each tenant's Entra tenant id as last recorded ("" when never recorded), by name."""
         with self._read() as session:
@@ -508,6 +515,42 @@ class HistoryStore:
             session.execute(delete(LatestResultRow))
             session.execute(insert(LatestResultRow).from_select(["tenant", "control", "run_id"], newest))
             return session.execute(select(func.count()).select_from(LatestResultRow)).scalar_one()
+
+    # ------------------------------------------------------------------ whole Secure Score
+    def record_tenant_scores(
+        self,
+        tenant: str,
+        scores: Iterable[DailyScore],
+        *,
+        source: str,
+        run_id: int | None = None,
+        profiles: Iterable[ControlScore] = (),
+    ) -> int:
+        """Keep the tenant's whole score per day (``assessment`` with its run, or ``imported``); returns rows added."""
+        if source not in tenant_scores.SOURCES:
+            raise StoreError(f"unknown score source {source!r}; expected one of {', '.join(tenant_scores.SOURCES)}")
+        with self._write() as session:
+            self._ensure_tenant(session, tenant)
+            return tenant_scores.add(session, tenant, scores, source=source, run_id=run_id, profiles=profiles)
+
+    def has_tenant_scores(self, tenant: str) -> bool:
+        """Whether the tenant's whole score was ever recorded (its first run imports Microsoft's history)."""
+        with self._read() as session:
+            return tenant_scores.held(session, tenant)
+
+    def score_trend(self, tenant: str, days: int = 90) -> list[TrendPoint]:
+        """The tenant's total Secure Score per day over the last ``days`` days, oldest first."""
+        with self._read() as session:
+            return tenant_scores.trend(session, tenant, days)
+
+    def latest_tenant_score(self, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
+        """The newest assessed whole score that carries control profiles, with those profiles (as dicts)."""
+        with self._read() as session:
+            row = tenant_scores.latest_with_profiles(session, tenant)
+            if row is None or row.id is None:
+                return None
+            score = tenant_scores.of_run_row(row)
+            return score, list(row.profiles)
 
     # ------------------------------------------------------------------ attestations
     def record_attestation(self, att: Attestation) -> int:
@@ -619,6 +662,14 @@ class HistoryStore:
             _scores(session, run_id),
             run_id=run_id,
             previous_run_id=previous.id,
+        )
+        events += dropped_totals(
+            run.tenant,
+            tenant_scores.of_run(session, previous.id),
+            tenant_scores.of_run(session, run_id),
+            run_id=run_id,
+            previous_run_id=previous.id,
+            already_compared=_scores(session, run_id),
         )
         now = _now()
         rows = [_drift_row(e, now) for e in events]

@@ -355,3 +355,41 @@ class TenantLeaseRow(SQLModel, table=True):
 
 
 ALL_TABLES += (TenantLeaseRow,)
+
+
+# --------------------------------------------------------------------------- whole Secure Score (migration 0005)
+class TenantScoreRow(SQLModel, table=True):
+    """The tenant's whole Secure Score on one day: total, maximum, Microsoft's averages, every control's score.
+
+    ``source`` is ``assessment`` for the score read during an assessment (``run_id`` set),
+    ``read`` for a live read (``scorekeeper score``, the TUI) and ``imported`` for the daily
+    entries Microsoft already kept (up to 90), imported on a tenant's first run so the trend is
+    meaningful from day one. ``scored_at`` is Microsoft's
+    ``createdDateTime`` of the entry, ``recorded_at`` when scorekeeper stored it. ``controls``
+    maps control id → score (all controls, not just the ones a plugin covers); ``profiles`` holds
+    what an assessment read of each control profile (title, category, service, maximum, action
+    URL, state, implementation status) so reports render the whole score from history alone.
+    """
+
+    __tablename__ = "tenant_scores"
+    __table_args__ = (
+        Index("ix_tenant_scores_tenant_scored_at", "tenant", "scored_at"),
+        Index("ix_tenant_scores_run_id", "run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
+    run_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    )
+    source: str = Field(sa_type=String, nullable=False)
+    scored_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    recorded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    current_score: float | None = Field(default=None, nullable=True)
+    max_score: float | None = Field(default=None, nullable=True)
+    comparisons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    controls: dict[str, float] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    profiles: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
+
+
+ALL_TABLES += (TenantScoreRow,)
