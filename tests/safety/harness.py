@@ -40,6 +40,28 @@ class CliResult:
     err: str
 
 
+class Busy:
+    """A count of requests in progress, with a wait for zero."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._changed = threading.Condition()
+
+    def enter(self) -> None:
+        with self._changed:
+            self.count += 1
+
+    def leave(self) -> None:
+        with self._changed:
+            self.count -= 1
+            self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.count == 0, timeout):
+                raise AssertionError(f"the server was still busy after {timeout}s")
+
+
 @dataclass
 class Lab:
     """One served simulated tenant, a config naming it, a history database, and ways to run the CLI."""
@@ -51,6 +73,12 @@ class Lab:
     env: dict[str, str] = field(default_factory=dict)
     #: ``(method, path, time.time())`` of every HTTP request as it arrives, before any fault delays it.
     arrivals: queue.Queue[tuple[str, str, float]] = field(default_factory=queue.Queue)
+    #: How many requests the server is handling right now (a killed client's may still be applied).
+    busy: Busy = field(default_factory=lambda: Busy())
+
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Until the server has finished every request it received (applied or not)."""
+        self.busy.wait_idle(timeout)
 
     def wait_request(self, method: str | None = None, timeout: float = 90.0) -> float:
         """Block until a request (of ``method``) arrives; returns when it arrived."""
@@ -230,26 +258,31 @@ def warm_up(sim: Simulator) -> None:
 
 
 def slow_writes(sim: Simulator, seconds: float) -> None:
-    """Every write request takes ``seconds`` before the backend applies it (reads stay fast)."""
-    for method in ("PATCH", "POST", "PUT", "DELETE"):
-        sim.faults.add(latency=seconds, method=method)
+    """Every write request takes ``seconds`` before the backend applies it (reads, $batch included, stay fast)."""
+    sim.faults.add(latency=seconds, writes=True)
 
 
 @contextmanager
-def lab(home: Path, *, profile: str = "weak-cloud", request_timeout: float = 3.0, extra: str = "") -> Iterator[Lab]:
+def lab(home: Path, *, profile: str = "weak-cloud", request_timeout: float = 2.0, extra: str = "") -> Iterator[Lab]:
     with ExitStack() as stack:
         sim = Simulator.from_profiles(profile)
         warm_up(sim)
         sim.reset()
         arrivals: queue.Queue[tuple[str, str, float]] = queue.Queue()
+        busy = Busy()
 
         async def watched(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            if scope["type"] == "http":
-                arrivals.put((scope["method"], scope["path"], time.time()))
-            await sim.app(scope, receive, send)
+            if scope["type"] != "http":
+                return await sim.app(scope, receive, send)
+            arrivals.put((scope["method"], scope["path"], time.time()))
+            busy.enter()
+            try:
+                await sim.app(scope, receive, send)
+            finally:
+                busy.leave()
 
         url = stack.enter_context(server(watched))
         env = {"SCOREKEEPER_DATA_DIR": str(home / "data"), "SCOREKEEPER_HEARTBEAT_SECONDS": HEARTBEAT}
-        the_lab = Lab(sim, url, home, request_timeout, env, arrivals)
+        the_lab = Lab(sim, url, home, request_timeout, env, arrivals, busy)
         the_lab.write_config(extra)
         yield the_lab

@@ -29,7 +29,7 @@ def _refused(result_err: str) -> str:
 
 
 def test_two_remediations_started_together_exactly_one_writes(served: Lab) -> None:
-    slow_writes(served.sim, 0.4)
+    slow_writes(served.sim, 0.25)
     first = served.spawn("remediate", "--tenant", TENANT, "--yes")
     second = served.spawn("remediate", "--tenant", TENANT, "--yes")
     try:
@@ -70,7 +70,8 @@ def test_a_manual_remediation_is_refused_while_a_scheduled_one_writes(tmp_path: 
     from tests.safety.harness import lab as make_lab
 
     with make_lab(tmp_path, extra=AUTO) as served:  # type: ignore[arg-type]
-        slow_writes(served.sim, 0.4)
+        # Slow enough that the scheduled writes outlast the manual process's start-up (~3 s loaded).
+        slow_writes(served.sim, 0.8)
         assert served.cli("schedule", "add", "--tenant", TENANT, "--interval", "1", "--remediate").code == 0
         daemon = _daemon(served)
         try:
@@ -94,7 +95,7 @@ def test_a_scheduled_remediation_does_not_write_while_a_manual_one_does(tmp_path
     from tests.safety.harness import lab as make_lab
 
     with make_lab(tmp_path, extra=AUTO) as served:  # type: ignore[arg-type]
-        slow_writes(served.sim, 0.4)
+        slow_writes(served.sim, 0.25)
         assert served.cli("schedule", "add", "--tenant", TENANT, "--interval", "1", "--remediate").code == 0
         manual = served.spawn("remediate", "--tenant", TENANT, "--yes")
         daemon = None
