@@ -114,7 +114,7 @@ def test_the_fleet_view_sums_points_available_per_control(run: Callable, home: P
 
 def test_json_follows_its_schema_for_one_tenant_and_a_fleet(run: Callable, home: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((Path(__file__).parents[2] / "docs" / "schemas" / "score.schema.json").read_text())
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "schemas" / "score.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(_score(run, "--tenant", "demo"), schema)
     (home / "scorekeeper.toml").write_text('[tenants.other]\nsimulator = true\nprofile = "hardened"\n')
