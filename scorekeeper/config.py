@@ -263,8 +263,14 @@ class Config:
                     self.source,
                 )
             return sorted(self.tenants)
-        unknown = [f"unknown tenant {n!r}" for n in dict.fromkeys(names) if configured_only and n not in self.tenants]
-        unknown += [f"unknown group {g!r}" for g in dict.fromkeys(groups) if g not in self.groups]
+        unknown = [
+            f"unknown tenant {n!r}{did_you_mean(n, self.tenants)}"
+            for n in dict.fromkeys(names)
+            if configured_only and n not in self.tenants
+        ]
+        unknown += [
+            f"unknown group {g!r}{did_you_mean(g, self.groups)}" for g in dict.fromkeys(groups) if g not in self.groups
+        ]
         if unknown:
             known = f"configured: {', '.join(sorted(self.tenants)) or 'none'}"
             if self.groups:
