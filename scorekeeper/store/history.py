@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
 from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
-from scorekeeper.store import convert, db
+from scorekeeper.store import bulk, convert, db
 from scorekeeper.store.drift import dropped_scores, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS, build_overview
 from scorekeeper.store.records import DriftEvent, RunSummary, StoreError, TenantOverview, empty_counts
@@ -36,6 +36,7 @@ from scorekeeper.store.tables import (
     ChangeRow,
     ControlResultRow,
     DriftEventRow,
+    FindingBodyRow,
     FindingRow,
     LatestResultRow,
     RunRow,
@@ -180,9 +181,7 @@ class HistoryStore:
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
             session.add(ControlResultRow(run_id=run_id, control=result.control, title=result.title, error=result.error))
-            findings = [convert.finding_values(run_id, f) for f in result.findings]
-            if findings:
-                session.execute(insert(FindingRow), findings)
+            bulk.insert_findings(session, run_id, result.findings)
             if result.score is not None:
                 session.add(
                     ScoreSnapshotRow(
@@ -224,45 +223,21 @@ class HistoryStore:
         results = list(results)
         now = _now()
         with self._write() as session:
-            run = session.get(RunRow, run_id)
+            run = session.execute(bulk.RUN_FOR_RESULTS, {"run_id": run_id}).first()
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
-            if results:
-                session.execute(
-                    insert(ControlResultRow),
-                    [{"run_id": run_id, "control": r.control, "title": r.title, "error": r.error} for r in results],
-                )
-            findings = [convert.finding_values(run_id, f) for r in results for f in r.findings]
-            if findings:
-                session.execute(insert(FindingRow), findings)
-            scores = [
-                {
-                    "run_id": run_id,
-                    "tenant": run.tenant,
-                    "control": r.control,
-                    "score": r.score.score,
-                    "max_score": r.score.max_score,
-                    "taken_at": r.score.taken_at or now,
-                }
-                for r in results
-                if r.score is not None
-            ]
-            if scores:
-                session.execute(insert(ScoreSnapshotRow), scores)
-            if run.kind in ASSESSING_KINDS:
-                for result in results:
-                    _point_latest(session, run.tenant, result.control, run_id)
+            bulk.write_results(session, run_id, run.tenant, run.kind, results, now)
             for result in results:
                 for change in result.changes:
                     if change.id is None:
                         row = convert.change_row(run_id, result.control, change, now)
                         row.finished_at = now
                         session.add(row)
-            run.status, run.error, run.finished_at = status, error, now
-            session.flush()
+            session.execute(bulk.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
             if detect_drift and status == "completed":
-                self._drift_in(session, run)
-            return _actor(run)
+                events = bulk.drift_since_previous(session, run_id, run.tenant, results)
+                session.add_all([_drift_row(e, now) for e in events])
+            return Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")
 
     def get_run(self, run_id: int) -> RunResult | None:
         """One run with its findings, changes and scores grouped by control; ``None`` if unknown.
@@ -279,9 +254,7 @@ class HistoryStore:
                     select(ControlResultRow).where(ControlResultRow.run_id == run_id).order_by(ControlResultRow.id)
                 ).scalars()
             )
-            findings = list(
-                session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id)).scalars()
-            )
+            findings = _finding_bodies(session, run_id)
             changes = list(
                 session.execute(select(ChangeRow).where(ChangeRow.run_id == run_id).order_by(ChangeRow.id)).scalars()
             )
@@ -368,9 +341,10 @@ class HistoryStore:
         counts: dict[int, dict[str, int]] = defaultdict(empty_counts)
         if run_ids:
             for run_id, status, n in session.execute(
-                select(FindingRow.run_id, FindingRow.status, func.count())
+                select(FindingRow.run_id, FindingBodyRow.status, func.count())
+                .join(FindingBodyRow, FindingBodyRow.id == FindingRow.body_id)
                 .where(FindingRow.run_id.in_(run_ids))
-                .group_by(FindingRow.run_id, FindingRow.status)
+                .group_by(FindingRow.run_id, FindingBodyRow.status)
             ):
                 counts[run_id][status] = n
         return counts
@@ -378,8 +352,7 @@ class HistoryStore:
     def findings_for_run(self, run_id: int) -> list[Finding]:
         """A run's findings in the order they were recorded."""
         with self._read() as session:
-            rows = session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id))
-            return [convert.finding_from_row(r) for r in rows.scalars()]
+            return [convert.finding_from_row(r) for r in _finding_bodies(session, run_id)]
 
     def interrupt_stale_runs(self, *, older_than: timedelta | None = None) -> int:
         """Mark ``interrupted`` the runs left ``running`` by a process that no longer exists; return how many.
@@ -657,8 +630,18 @@ def _point_latest(session: Session, tenant: str, control: str, run_id: int) -> N
 
 
 def _findings(session: Session, run_id: int) -> list[Finding]:
-    rows = session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id))
-    return [convert.finding_from_row(r) for r in rows.scalars()]
+    return [convert.finding_from_row(r) for r in _finding_bodies(session, run_id)]
+
+
+def _finding_bodies(session: Session, run_id: int) -> list[FindingBodyRow]:
+    """A run's finding bodies in the order the run reported them."""
+    query = (
+        select(FindingBodyRow)
+        .join(FindingRow, FindingRow.body_id == FindingBodyRow.id)
+        .where(FindingRow.run_id == run_id)
+        .order_by(FindingRow.id)
+    )
+    return list(session.execute(query).scalars())
 
 
 def _scores(session: Session, run_id: int) -> dict[str, SecureScore]:
