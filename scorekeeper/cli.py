@@ -247,6 +247,9 @@ LazyGroup.lazy = {
     "scheduler": ("scorekeeper.scheduler.cli:scheduler", "Run scheduled assessments in the foreground (daemon)."),
     "drift": ("scorekeeper.scheduler.cli:drift", "Show drift: settings that stopped passing, scores that dropped."),
     "plugin": ("scorekeeper.kit.cli:plugin", "Tools for plugin authors (scaffold a new plugin)."),
+    "worker": ("scorekeeper.fleet.cli:worker", "Run queued assessments from the PostgreSQL history (fleets)."),
+    "fleet": ("scorekeeper.fleet.cli:fleet", "Set up and inspect the fleet job queue (fleet init, fleet status)."),
+    "report": ("scorekeeper.reports.command:report", "A run or a fleet as HTML, Markdown, JSON, CSV, JUnit or SARIF."),
 }
 
 
@@ -415,6 +418,12 @@ def newest_first(
 @click.option("--control", "control_ids", multiple=True, metavar="ID", help="Only these controls.")
 @click.option("--details", is_flag=True, help="Also print guided steps.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--queue",
+    "queue",
+    is_flag=True,
+    help="Queue one job per tenant in the PostgreSQL history for `scorekeeper worker` instead of running here.",
+)
 @pass_state
 def assess(
     state: State,
@@ -424,9 +433,14 @@ def assess(
     control_ids: tuple[str, ...],
     details: bool,
     as_json: bool,
+    queue: bool,
 ) -> None:
     """Read the tenant and report every setting; never writes."""
     names = state.config.select_tenants(tenant_names, group_names, all_tenants)
+    if queue:
+        from scorekeeper.fleet.cli import enqueue_from_cli
+
+        return enqueue_from_cli(state, "assess", names, control_ids, as_json)
     state.preflight(names)
     with progress_bar(not as_json) as on_progress:
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
@@ -496,6 +510,13 @@ def plan(
 @click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--queue",
+    "queue",
+    is_flag=True,
+    help="Queue one unattended job per tenant instead (like the scheduler: only controls with auto_remediate = true"
+    " are written; needs --yes).",
+)
 @pass_state
 def remediate(
     state: State,
@@ -505,9 +526,16 @@ def remediate(
     settings: tuple[str, ...],
     yes: bool,
     as_json: bool,
+    queue: bool,
 ) -> None:
     """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
     tenants = state.config.select_tenants(tenant_names, group_names)
+    if queue:
+        if not yes or settings:
+            raise Failure("--queue runs unattended: give --yes (and no --setting; auto_remediate decides)", EXIT_USAGE)
+        from scorekeeper.fleet.cli import enqueue_from_cli
+
+        return enqueue_from_cli(state, "remediate", tenants, control_ids, as_json)
     state.preflight(tenants)  # every tenant's credentials before the first one is written to
     outputs, codes = [], []
     for tenant in tenants:
@@ -699,35 +727,6 @@ def history(
     out.print(table)
     hint = "" if show_all else " · plans hidden (--all)"
     out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
-
-
-@cli.command()
-@click.argument("run_id", type=RUN_ID, required=False)
-@click.option("--tenant", metavar="NAME", help="Report the latest assessment of this tenant.")
-@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
-@pass_state
-def report(state: State, run_id: int | None, tenant: str | None, fmt: str, output: str | None) -> None:
-    """Render a run as an HTML or Markdown report (with the Secure Score trend)."""
-    from scorekeeper.reports import render_report
-
-    if run_id is None:
-        if not tenant:
-            raise Failure("give a RUN_ID or --tenant NAME", EXIT_USAGE)
-        latest = state.store.latest_run(tenant, "assess")
-        if latest is None:
-            raise Failure(f"tenant {tenant} has no assessment in history", EXIT_USAGE)
-        run_id = latest.id
-    run = state.store.get_run(run_id)
-    if run is None:
-        raise Failure(f"no run {run_id} in history", EXIT_USAGE)
-    history = {c.control: state.store.score_history(run.tenant, c.control) for c in run.controls}
-    text = render_report(run, fmt, score_history=history)
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
-    else:
-        click.echo(text)
 
 
 @cli.command()

@@ -36,6 +36,7 @@ from scorekeeper.plugins import Plugins
 from scorekeeper.session import TenantSession, open_session
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
+from scorekeeper.throttle import TenantThrottled
 
 log = logging.getLogger("scorekeeper.engine")
 
@@ -412,6 +413,9 @@ class Engine:
             )
         except asyncio.CancelledError:
             self.store.finish_run(run_id, "interrupted", "cancelled before it finished")
+            raise
+        except TenantThrottled as exc:  # a fleet worker gives the tenant back to the queue (scorekeeper.throttle)
+            self.store.finish_run(run_id, "interrupted", f"{exc}; the queue runs it again after that")
             raise
         except Exception as exc:  # credentials unusable: nothing could be read
             reason = f"could not open tenant {tenant}: {exc}"

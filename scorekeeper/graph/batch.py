@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from scorekeeper.graph.client import graph_request, graph_root
 from scorekeeper.graph.errors import GraphCallError
+from scorekeeper.throttle import pause
 
 if TYPE_CHECKING:
     from kiota_abstractions.request_information import RequestInformation
@@ -209,5 +210,5 @@ async def send_entries(
         if not retry or attempt == max_attempts - 1 or wait >= MAX_RETRY_AFTER_SECONDS:
             break
         pending = {rid: pending[rid] for rid in retry}
-        await asyncio.sleep(wait)
+        await pause(wait, "Graph $batch")
     return results

@@ -8,13 +8,13 @@ honour ``Retry-After``, and one error type.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.graph.batch import MAX_RETRY_AFTER_SECONDS, RETRYABLE, _retry_after_seconds
 from scorekeeper.graph.errors import PortalError, describe_error
+from scorekeeper.throttle import pause
 
 if TYPE_CHECKING:
     import httpx
@@ -76,7 +76,7 @@ class PortalClient:
             if response.status_code in RETRYABLE and attempt < self._max_retries:
                 wait = _retry_after_seconds(response.headers)
                 if wait < MAX_RETRY_AFTER_SECONDS:
-                    await asyncio.sleep(wait)
+                    await pause(wait, "portal API")
                     continue
             if response.status_code >= 400:
                 raise _portal_error(response)

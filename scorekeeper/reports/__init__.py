@@ -1,63 +1,55 @@
-"""Reports of a run for people who were not at the terminal: HTML for a browser, Markdown for a ticket.
+"""Reports for people and pipelines that were not at the terminal, built from history only.
 
-One renderer per format, each a pure function of a :class:`~scorekeeper.model.RunResult` (and the
-score history the store holds), so a report can be produced from history long after the run.
+:func:`~scorekeeper.reports.build.build_report` turns runs in history into one
+:class:`~scorekeeper.reports.model.Report` (one tenant or a fleet); each format is a small
+module that renders that model and decides nothing itself:
+
+=============  =================================  ==========================================
+format         module                             for
+=============  =================================  ==========================================
+html           :mod:`.html` (+ templates/)        auditors and managers: one offline file
+md             :mod:`.markdown`                   a CI job summary (``$GITHUB_STEP_SUMMARY``)
+json           :mod:`.jsondoc`                    machines; ``docs/report-schema.json``
+csv            :mod:`.tabular`                    spreadsheets: one row per setting
+actionplan     :mod:`.tabular`                    failing settings with owner/due date columns
+junit          :mod:`.junit`                      CI test views (Azure DevOps, Jenkins, GitLab)
+sarif          :mod:`.sarif`                      GitHub code scanning
+=============  =================================  ==========================================
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import importlib
+from pathlib import Path
 
-from scorekeeper.model import RunResult, SecureScore
+from scorekeeper.reports.model import Report
 
-FORMATS = ("html", "md", "json")
-
-
-def render_report(run: RunResult, fmt: str, *, score_history: dict[str, Sequence[SecureScore]] | None = None) -> str:
-    """The report of ``run`` in ``fmt`` (one of :data:`FORMATS`)."""
-    if fmt == "json":
-        import json
-
-        return json.dumps(run.to_dict(), indent=2, default=str)
-    context = _context(run, score_history or {})
-    return _environment().get_template(f"report.{fmt}.j2").render(**context)
-
-
-def _environment() -> Any:
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    return Environment(
-        loader=PackageLoader("scorekeeper.reports", "templates"),
-        autoescape=select_autoescape(["html.j2"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+#: format → (module:function, file name endings that select it)
+FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "html": ("scorekeeper.reports.html:render_html", (".html", ".htm")),
+    "md": ("scorekeeper.reports.markdown:render_markdown", (".md", ".markdown")),
+    "json": ("scorekeeper.reports.jsondoc:render_json", (".json",)),
+    "csv": ("scorekeeper.reports.tabular:render_csv", (".csv",)),
+    "actionplan": ("scorekeeper.reports.tabular:render_actionplan", ()),
+    "junit": ("scorekeeper.reports.junit:render_junit", (".xml", ".junit")),
+    "sarif": ("scorekeeper.reports.sarif:render_sarif", (".sarif", ".sarif.json")),
+}
 
 
-def _context(run: RunResult, history: dict[str, Sequence[SecureScore]]) -> dict[str, Any]:
-    from scorekeeper.render import short
-
-    controls = []
-    for control in run.controls:
-        tally: dict[str, int] = {}
-        for finding in control.findings:
-            tally[finding.status.value] = tally.get(finding.status.value, 0) + 1
-        points = [s.score for s in history.get(control.control, ()) if s.score is not None]
-        controls.append(
-            {
-                "result": control,
-                "tally": tally,
-                "trend": _sparkline_points(list(reversed(points))) if len(points) > 1 else "",
-            }
-        )
-    return {"run": run, "controls": controls, "short": short}
+def format_for(path: str | Path) -> str | None:
+    """The format a file name asks for by its ending (``.sarif.json`` is SARIF, not JSON); else ``None``."""
+    name = Path(path).name.lower()
+    best: tuple[int, str] | None = None
+    for fmt, (_, endings) in FORMATS.items():
+        for ending in endings:
+            if name.endswith(ending) and (best is None or len(ending) > best[0]):
+                best = (len(ending), fmt)
+    return best[1] if best else None
 
 
-def _sparkline_points(values: list[float], width: int = 160, height: int = 32) -> str:
-    """SVG polyline points for a score trend (oldest first); a flat line for constant scores."""
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    step = width / max(len(values) - 1, 1)
-    return " ".join(f"{i * step:.1f},{height - (v - low) / span * (height - 4) - 2:.1f}" for i, v in enumerate(values))
+def render(report: Report, fmt: str) -> str:
+    """``report`` rendered as ``fmt`` (a key of :data:`FORMATS`)."""
+    module_name, function = FORMATS[fmt][0].split(":")
+    renderer = getattr(importlib.import_module(module_name), function)
+    text: str = renderer(report)
+    return text

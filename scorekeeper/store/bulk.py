@@ -1,190 +1,201 @@
-"""A whole run's results in a few Core statements: the write a fleet makes once per tenant.
+"""Reads of many runs at once, in a handful of statements whatever the number of runs or tenants.
 
-``HistoryStore.record_run`` is what every assessed tenant pays for, so it avoids the ORM's unit of
-work (object construction, identity map, flush) and builds each statement once per process:
-SQLAlchemy then finds the compiled form in its cache and only binds values. Measured per tenant
-run of SSPR + PWAgePolicyNew (28 findings): 15 ms of CPU through the ORM, about 3 ms here (see
-docs/performance.md). Everything happens inside the caller's transaction.
+A fleet report of 200 tenants needs 200 runs with their findings, changes and scores, each
+tenant's previous assessment, score history and attestations. One query per run (``get_run``
+in a loop) made that ~2,600 statements; the functions here answer each need with one statement
+per table over ``IN (...)`` lists (chunked below SQLite's parameter limit), and ``get_run`` is
+:func:`runs_by_id` of one id, so a run is assembled in one place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
-from functools import cache
-from typing import Any
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
-from scorekeeper.model import ControlResult, Finding, SecureScore
+from scorekeeper.model import Attestation, Change, ControlResult, Finding, RunResult, SecureScore
 from scorekeeper.store import convert
-from scorekeeper.store.drift import dropped_scores, regressed_settings
-from scorekeeper.store.overview import ASSESSING_KINDS
-from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import (
+    AttestationRow,
+    ChangeRow,
     ControlResultRow,
     FindingBodyRow,
     FindingRow,
-    LatestResultRow,
     RunRow,
     ScoreSnapshotRow,
 )
 
-_BODIES = FindingBodyRow.__table__
-_FINDINGS = FindingRow.__table__
-_RESULTS = ControlResultRow.__table__
-_SCORES = ScoreSnapshotRow.__table__
-_LATEST = LatestResultRow.__table__
-
-# Statements built once (their construction costs more CPU than running them); values are bound.
-_BODY_LOOKUP = select(_BODIES.c.digest, _BODIES.c.id).where(_BODIES.c.digest.in_(bindparam("digests", expanding=True)))
-_PREVIOUS_RUN = (
-    select(RunRow.id)
-    .where(
-        RunRow.tenant == bindparam("tenant"),
-        RunRow.kind.in_(ASSESSING_KINDS),
-        RunRow.status == "completed",
-        RunRow.id < bindparam("run_id"),
-    )
-    .order_by(RunRow.id.desc())
-    .limit(1)
-)
-_RUN_BODIES = (
-    select(FindingBodyRow)
-    .join(FindingRow, FindingRow.body_id == FindingBodyRow.id)
-    .where(FindingRow.run_id == bindparam("run_id"))
-    .order_by(FindingRow.id)
-)
-_RUN_SCORES = (
-    select(ScoreSnapshotRow).where(ScoreSnapshotRow.run_id == bindparam("run_id")).order_by(ScoreSnapshotRow.id)
-)
-RUN_FOR_RESULTS = select(RunRow.tenant, RunRow.kind, RunRow.os_user, RunRow.host, RunRow.identity).where(
-    RunRow.id == bindparam("run_id")
-)
-FINISH_RUN = (
-    update(RunRow)
-    .where(RunRow.id == bindparam("id_"))
-    .values(status=bindparam("status"), error=bindparam("error"), finished_at=bindparam("finished_at"))
-)
-_INSERT_FINDINGS = insert(_FINDINGS)
-_INSERT_RESULTS = insert(_RESULTS)
-_INSERT_SCORES = insert(_SCORES)
+CHUNK = 500
+T = TypeVar("T")
 
 
-def insert_findings(session: Session, run_id: int, findings: Iterable[Finding]) -> None:
-    """One small row per finding, pointing at its body; a body is written only the first time it is seen."""
-    bodies = [convert.body_values(f) for f in findings]
-    if not bodies:
-        return
-    ids = body_ids(session, bodies)
-    session.execute(_INSERT_FINDINGS, [{"run_id": run_id, "body_id": ids[b["digest"]]} for b in bodies])
+def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
 
 
-def body_ids(session: Session, bodies: list[dict[str, Any]]) -> dict[str, int]:
-    """Digest → body id for ``bodies``, inserting those not stored yet.
-
-    New bodies go in digest order, so two writers on PostgreSQL take their locks in the same
-    order; ``ON CONFLICT DO NOTHING`` lets both succeed when they insert the same body at once.
-    """
-    unique = {b["digest"]: b for b in bodies}
-    wanted = sorted(unique)
-    found: dict[str, int] = {d: i for d, i in session.execute(_BODY_LOOKUP, {"digests": wanted})}
-    missing = [unique[d] for d in wanted if d not in found]
-    if missing:
-        session.execute(_insert_ignoring_duplicates(session.get_bind().dialect.name), missing)
-        more = session.execute(_BODY_LOOKUP, {"digests": [b["digest"] for b in missing]})
-        found.update({d: i for d, i in more})
+def _rows(session: Session, table: Any, column: Any, keys: Sequence[Any], *order: Any) -> list[Any]:
+    found: list[Any] = []
+    for part in _chunks(keys):
+        found += session.execute(select(table).where(column.in_(part)).order_by(*order)).scalars()
     return found
 
 
-@cache
-def _insert_ignoring_duplicates(dialect: str) -> Insert:
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+def runs_by_id(session: Session, run_ids: Iterable[int]) -> dict[int, RunResult]:
+    """The runs of ``run_ids`` that exist, each with its findings, changes and scores by control.
 
-        return sqlite_insert(_BODIES).on_conflict_do_nothing(index_elements=["digest"])
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(_BODIES).on_conflict_do_nothing(index_elements=["digest"])
-    return insert(_BODIES)
-
-
-@cache
-def _point_latest_statement(dialect: str) -> Any:
-    """Move a tenant × control's latest-assessment pointer forward (never back): one upsert, built once."""
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as upsert
-    else:
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    statement = upsert(_LATEST).values(
-        tenant=bindparam("tenant"), control=bindparam("control"), run_id=bindparam("run_id")
-    )
-    return statement.on_conflict_do_update(
-        index_elements=["tenant", "control"],
-        set_={"run_id": statement.excluded.run_id},
-        where=_LATEST.c.run_id < statement.excluded.run_id,
-    )
-
-
-def write_results(
-    session: Session, run_id: int, tenant: str, kind: str, results: Sequence[ControlResult], now: datetime
-) -> None:
-    """Control results, findings, score snapshots and latest pointers of one run."""
-    if not results:
-        return
-    session.execute(
-        _INSERT_RESULTS,
-        [{"run_id": run_id, "control": r.control, "title": r.title, "error": r.error} for r in results],
-    )
-    insert_findings(session, run_id, [f for r in results for f in r.findings])
-    scores = [
-        {
-            "run_id": run_id,
-            "tenant": tenant,
-            "control": r.control,
-            "score": r.score.score,
-            "max_score": r.score.max_score,
-            "taken_at": r.score.taken_at or now,
-        }
-        for r in results
-        if r.score is not None
-    ]
-    if scores:
-        session.execute(_INSERT_SCORES, scores)
-    if kind in ASSESSING_KINDS:
-        pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in results]
-        dialect = session.get_bind().dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            session.execute(_point_latest_statement(dialect), pointers)
-        else:  # pragma: no cover - the two supported backends take the branch above
-            from scorekeeper.store.history import _point_latest
-
-            for pointer in pointers:
-                _point_latest(session, pointer["tenant"], pointer["control"], run_id)
-
-
-def drift_since_previous(
-    session: Session, run_id: int, tenant: str, results: Sequence[ControlResult]
-) -> list[DriftEvent]:
-    """Drift of a run just written, against the tenant's previous completed assessment.
-
-    The same rule as ``HistoryStore.detect_drift``; the new run's findings and scores come from
-    ``results`` in memory instead of being read back.
+    A run still going (or cut short) has no finish time; ``finished_at`` then repeats
+    ``started_at`` and ``status`` says ``running`` or ``interrupted``.
     """
-    previous = session.execute(_PREVIOUS_RUN, {"tenant": tenant, "run_id": run_id}).scalar_one_or_none()
-    if previous is None:
-        return []
-    old_findings = [
-        convert.finding_from_row(row) for row in session.execute(_RUN_BODIES, {"run_id": previous}).scalars()
-    ]
-    old_scores = {
-        row.control: convert.score_from_row(row) for row in session.execute(_RUN_SCORES, {"run_id": previous}).scalars()
+    ids = sorted(set(run_ids))
+    runs = {r.id: r for r in _rows(session, RunRow, RunRow.id, ids)}
+    if not runs:
+        return {}
+    ids = sorted(runs)
+    results: dict[int, list[ControlResultRow]] = defaultdict(list)
+    for row in _rows(session, ControlResultRow, ControlResultRow.run_id, ids, ControlResultRow.id):
+        results[row.run_id].append(row)
+    findings: dict[int, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for part in _chunks(ids):
+        query = (
+            select(FindingRow.run_id, FindingBodyRow)
+            .join(FindingBodyRow, FindingBodyRow.id == FindingRow.body_id)
+            .where(FindingRow.run_id.in_(part))
+            .order_by(FindingRow.id)
+        )
+        for run_id, body in session.execute(query):
+            findings[run_id][body.control].append(convert.finding_from_row(body))
+    changes: dict[int, dict[str, list[Change]]] = defaultdict(lambda: defaultdict(list))
+    for row in _rows(session, ChangeRow, ChangeRow.run_id, ids, ChangeRow.id):
+        changes[row.run_id][row.control].append(convert.change_from_row(row))
+    scores: dict[int, dict[str, SecureScore]] = defaultdict(dict)
+    for row in _rows(session, ScoreSnapshotRow, ScoreSnapshotRow.run_id, ids, ScoreSnapshotRow.id):
+        scores[row.run_id][row.control] = convert.score_from_row(row)
+    return {
+        run_id: _assemble(run, results[run_id], findings[run_id], changes[run_id], scores[run_id])
+        for run_id, run in runs.items()
     }
-    findings = [f for r in results for f in r.findings]
-    scores: dict[str, SecureScore] = {r.control: r.score for r in results if r.score is not None}
-    return regressed_settings(tenant, old_findings, findings, run_id=run_id, previous_run_id=previous) + dropped_scores(
-        tenant, old_scores, scores, run_id=run_id, previous_run_id=previous
+
+
+def _assemble(
+    run: RunRow,
+    results: list[ControlResultRow],
+    by_control: dict[str, list[Finding]],
+    changes_by: dict[str, list[Change]],
+    score_by: dict[str, SecureScore],
+) -> RunResult:
+    titles: dict[str, tuple[str, str]] = {r.control: (r.title, r.error) for r in results}
+    order = [c for c in run.controls if c in titles or c in by_control or c in changes_by]
+    order += [c for c in [*titles, *by_control, *changes_by] if c not in order]
+    controls = tuple(
+        ControlResult(
+            control=c,
+            title=titles.get(c, ("", ""))[0],
+            findings=tuple(by_control.get(c, ())),
+            changes=tuple(changes_by.get(c, ())),
+            score=score_by.get(c),
+            error=titles.get(c, ("", ""))[1],
+        )
+        for c in dict.fromkeys(order)
     )
+    assert run.id is not None
+    return RunResult(
+        run_id=run.id,
+        tenant=run.tenant,
+        kind=run.kind,
+        controls=controls,
+        started_at=run.started_at,
+        finished_at=run.finished_at or run.started_at,
+        status=run.status,
+        actor=convert.actor_from_row(run),
+    )
+
+
+def latest_run_ids(session: Session, tenants: Sequence[str], kind: str) -> dict[str, int]:
+    """The newest run of ``kind`` of each tenant that has one."""
+    found: dict[str, int] = {}
+    for part in _chunks(tenants):
+        query = (
+            select(RunRow.tenant, func.max(RunRow.id))
+            .where(RunRow.tenant.in_(part), RunRow.kind == kind)
+            .group_by(RunRow.tenant)
+        )
+        found.update({tenant: run_id for tenant, run_id in session.execute(query)})
+    return found
+
+
+def previous_run_ids(session: Session, runs: Sequence[tuple[int, str]], kind: str, status: str) -> dict[int, int]:
+    """For each ``(run_id, tenant)``, the tenant's newest earlier run of ``kind`` that ended ``status``."""
+    found: dict[int, int] = {}
+    if not runs:
+        return found
+    tenants = sorted({tenant for _, tenant in runs})
+    newest = max(run_id for run_id, _ in runs)
+    earlier: dict[str, list[int]] = defaultdict(list)
+    for part in _chunks(tenants):
+        query = (
+            select(RunRow.tenant, RunRow.id)
+            .where(RunRow.tenant.in_(part), RunRow.kind == kind, RunRow.status == status, RunRow.id < newest)
+            .order_by(RunRow.id)
+        )
+        for tenant, run_id in session.execute(query):
+            earlier[tenant].append(run_id)
+    for run_id, tenant in runs:
+        before = [r for r in earlier.get(tenant, []) if r < run_id]
+        if before:
+            found[run_id] = before[-1]
+    return found
+
+
+def finding_statuses(session: Session, run_ids: Sequence[int]) -> dict[int, dict[tuple[str, str], str]]:
+    """Each run's status per (control, setting)."""
+    found: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
+    for part in _chunks(sorted(set(run_ids))):
+        query = (
+            select(FindingRow.run_id, FindingBodyRow.control, FindingBodyRow.setting, FindingBodyRow.status)
+            .join(FindingBodyRow, FindingBodyRow.id == FindingRow.body_id)
+            .where(FindingRow.run_id.in_(part))
+        )
+        for run_id, control, setting, status in session.execute(query):
+            found[run_id][(control, setting)] = status
+    return found
+
+
+def score_histories(session: Session, tenants: Sequence[str], limit: int) -> dict[tuple[str, str], list[SecureScore]]:
+    """The newest ``limit`` score snapshots of every (tenant, control), oldest first."""
+    found: dict[tuple[str, str], list[SecureScore]] = defaultdict(list)
+    for part in _chunks(sorted(set(tenants))):
+        ranked = (
+            select(
+                ScoreSnapshotRow.id,
+                func.row_number()
+                .over(
+                    partition_by=(ScoreSnapshotRow.tenant, ScoreSnapshotRow.control),
+                    order_by=(ScoreSnapshotRow.taken_at.desc(), ScoreSnapshotRow.id.desc()),
+                )
+                .label("n"),
+            )
+            .where(ScoreSnapshotRow.tenant.in_(part))
+            .subquery()
+        )
+        query = (
+            select(ScoreSnapshotRow)
+            .join(ranked, ranked.c.id == ScoreSnapshotRow.id)
+            .where(ranked.c.n <= limit)
+            .order_by(ScoreSnapshotRow.taken_at, ScoreSnapshotRow.id)
+        )
+        for row in session.execute(query).scalars():
+            found[(row.tenant, row.control)].append(convert.score_from_row(row))
+    return found
+
+
+def attestations_of(session: Session, tenants: Sequence[str]) -> dict[str, list[Attestation]]:
+    """Every attestation of ``tenants``, oldest first per tenant."""
+    found: dict[str, list[Attestation]] = defaultdict(list)
+    names = sorted(set(tenants))
+    for row in _rows(session, AttestationRow, AttestationRow.tenant, names, AttestationRow.at, AttestationRow.id):
+        found[row.tenant].append(convert.attestation_from_row(row))
+    return found

@@ -11,9 +11,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from scorekeeper.model import Attestation, Change, Finding, Outcome, RemediationKind, SecureScore, Status
+from scorekeeper.model import Actor, Attestation, Change, Finding, Outcome, RemediationKind, SecureScore, Status
 from scorekeeper.store.records import DriftEvent
-from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingBodyRow, ScoreSnapshotRow
+from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingBodyRow, RunRow, ScoreSnapshotRow
 
 
 def body_values(finding: Finding) -> dict[str, Any]:
@@ -127,3 +127,8 @@ def drift_from_row(row: DriftEventRow) -> DriftEvent:
         detail=dict(row.detail or {}),
         at=row.at,
     )
+
+
+def actor_from_row(row: RunRow) -> Actor:
+    """Who acted in a run, as recorded on it ("" where unknown)."""
+    return Actor(os_user=row.os_user or "", host=row.host or "", identity=row.identity or "")

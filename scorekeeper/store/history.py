@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
 from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
-from scorekeeper.store import bulk, convert, db
+from scorekeeper.store import bulk, convert, db, runwrite
 from scorekeeper.store.drift import dropped_scores, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS, build_overview
 from scorekeeper.store.records import DriftEvent, RunSummary, StoreError, TenantOverview, empty_counts
@@ -181,7 +181,7 @@ class HistoryStore:
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
             session.add(ControlResultRow(run_id=run_id, control=result.control, title=result.title, error=result.error))
-            bulk.insert_findings(session, run_id, result.findings)
+            runwrite.insert_findings(session, run_id, result.findings)
             if result.score is not None:
                 session.add(
                     ScoreSnapshotRow(
@@ -223,19 +223,19 @@ class HistoryStore:
         results = list(results)
         now = _now()
         with self._write() as session:
-            run = session.execute(bulk.RUN_FOR_RESULTS, {"run_id": run_id}).first()
+            run = session.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id}).first()
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
-            bulk.write_results(session, run_id, run.tenant, run.kind, results, now)
+            runwrite.write_results(session, run_id, run.tenant, run.kind, results, now)
             for result in results:
                 for change in result.changes:
                     if change.id is None:
                         row = convert.change_row(run_id, result.control, change, now)
                         row.finished_at = now
                         session.add(row)
-            session.execute(bulk.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
+            session.execute(runwrite.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
             if detect_drift and status == "completed":
-                events = bulk.drift_since_previous(session, run_id, run.tenant, results)
+                events = runwrite.drift_since_previous(session, run_id, run.tenant, results)
                 session.add_all([_drift_row(e, now) for e in events])
             return Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")
 
@@ -246,55 +246,40 @@ class HistoryStore:
         ``started_at`` and ``status`` says ``running`` or ``interrupted``.
         """
         with self._read() as session:
-            run = session.get(RunRow, run_id)
-            if run is None:
-                return None
-            results = list(
-                session.execute(
-                    select(ControlResultRow).where(ControlResultRow.run_id == run_id).order_by(ControlResultRow.id)
-                ).scalars()
-            )
-            findings = _finding_bodies(session, run_id)
-            changes = list(
-                session.execute(select(ChangeRow).where(ChangeRow.run_id == run_id).order_by(ChangeRow.id)).scalars()
-            )
-            scores = list(
-                session.execute(
-                    select(ScoreSnapshotRow).where(ScoreSnapshotRow.run_id == run_id).order_by(ScoreSnapshotRow.id)
-                ).scalars()
-            )
-        titles: dict[str, tuple[str, str]] = {r.control: (r.title, r.error) for r in results}
-        by_control: dict[str, list[Finding]] = defaultdict(list)
-        for row in findings:
-            by_control[row.control].append(convert.finding_from_row(row))
-        changes_by: dict[str, list[Change]] = defaultdict(list)
-        for row in changes:
-            changes_by[row.control].append(convert.change_from_row(row))
-        score_by: dict[str, SecureScore] = {row.control: convert.score_from_row(row) for row in scores}
+            return bulk.runs_by_id(session, [run_id]).get(run_id)
 
-        order = [c for c in run.controls if c in titles or c in by_control or c in changes_by]
-        order += [c for c in [*titles, *by_control, *changes_by] if c not in order]
-        controls = tuple(
-            ControlResult(
-                control=c,
-                title=titles.get(c, ("", ""))[0],
-                findings=tuple(by_control.get(c, ())),
-                changes=tuple(changes_by.get(c, ())),
-                score=score_by.get(c),
-                error=titles.get(c, ("", ""))[1],
-            )
-            for c in dict.fromkeys(order)
-        )
-        return RunResult(
-            run_id=run_id,
-            tenant=run.tenant,
-            kind=run.kind,
-            controls=controls,
-            started_at=run.started_at,
-            finished_at=run.finished_at or run.started_at,
-            status=run.status,
-            actor=_actor(run),
-        )
+    # ------------------------------------------------------------------ many runs at once (reports)
+    def runs_by_id(self, run_ids: Iterable[int]) -> dict[int, RunResult]:
+        """Several runs as :meth:`get_run` returns them, in a few statements (unknown ids left out)."""
+        with self._read() as session:
+            return bulk.runs_by_id(session, run_ids)
+
+    def latest_run_ids(self, tenants: Iterable[str], kind: str = "assess") -> dict[str, int]:
+        """The newest run of ``kind`` of each of ``tenants`` that has one."""
+        with self._read() as session:
+            return bulk.latest_run_ids(session, list(tenants), kind)
+
+    def previous_run_ids(
+        self, runs: Iterable[tuple[int, str]], kind: str = "assess", status: str = "completed"
+    ) -> dict[int, int]:
+        """For each ``(run_id, tenant)``, the newest earlier run of ``kind`` that ended ``status``."""
+        with self._read() as session:
+            return bulk.previous_run_ids(session, list(runs), kind, status)
+
+    def finding_statuses(self, run_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], str]]:
+        """Each run's finding status per ``(control, setting)``."""
+        with self._read() as session:
+            return bulk.finding_statuses(session, list(run_ids))
+
+    def score_histories(self, tenants: Iterable[str], limit: int = 200) -> dict[tuple[str, str], list[SecureScore]]:
+        """The newest ``limit`` snapshots of every control of ``tenants``, oldest first, by (tenant, control)."""
+        with self._read() as session:
+            return bulk.score_histories(session, list(tenants), limit)
+
+    def attestations_of(self, tenants: Iterable[str]) -> dict[str, list[Attestation]]:
+        """The attestations of each of ``tenants``, oldest first."""
+        with self._read() as session:
+            return bulk.attestations_of(session, list(tenants))
 
     def runs(
         self,
@@ -437,6 +422,11 @@ class HistoryStore:
             )
             if done.rowcount != len(ids):
                 raise StoreError(f"only {done.rowcount} of changes {ids} are in history; none were marked")
+
+    def tenant_ids(self) -> dict[str, str]:
+        """Each tenant's Entra tenant id as last recorded ("" when never recorded), by name."""
+        with self._read() as session:
+            return {name: tid for name, tid in session.execute(select(TenantRow.name, TenantRow.tenant_id))}
 
     # ------------------------------------------------------------------ scores and overview
     def score_history(self, tenant: str, control: str, limit: int = 200) -> list[SecureScore]:
@@ -665,7 +655,7 @@ def _drift_row(event: DriftEvent, at: datetime | None = None) -> DriftEventRow:
 
 
 def _actor(row: RunRow) -> Actor:
-    return Actor(os_user=row.os_user or "", host=row.host or "", identity=row.identity or "")
+    return convert.actor_from_row(row)
 
 
 def _summary(row: RunRow, counts: dict[str, int] | None) -> RunSummary:

@@ -237,3 +237,25 @@ async def test_onprem_flags_need_a_synced_tenant() -> None:
                 assert (await c.put(ONPREM, json={"accountUnlockEnabled": True}, headers=headers)).status_code == 200
                 state = (await c.get(ONPREM, headers=headers)).json()
                 assert state["passwordWritebackSupported"] and state["accountUnlockEnabled"]
+
+
+async def test_passkey_campaigns_and_the_beta_opt_out(http: Any) -> None:
+    campaign = {
+        "registrationEnforcement": {
+            "authenticationMethodsRegistrationCampaign": {
+                "state": "enabled",
+                "snoozeDurationInDays": 1,
+                "includeTargets": [{"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "fido2"}],
+            }
+        }
+    }
+    assert (await http("PATCH", METHODS, json=campaign)).status_code == 204  # how-to-mfa-registration-campaign
+    other = {"registrationEnforcement": {"authenticationMethodsRegistrationCampaign": {"includeTargets": [
+        {"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "sms"}]}}}  # fmt: skip
+    assert (await http("PATCH", METHODS, json=other)).status_code == 400
+    opt_out = {"optOutSettings": {"passkeyDynamicMigration": True}}
+    assert (await http("PATCH", "/beta/policies/authenticationMethodsPolicy", json=opt_out)).status_code == 204
+    assert (await http("PATCH", METHODS, json=opt_out)).status_code == 400  # beta only
+    beta = (await http("GET", "/beta/policies/authenticationMethodsPolicy")).json()
+    assert beta["optOutSettings"] == {"passkeyDynamicMigration": True}
+    assert "optOutSettings" not in (await http("GET", METHODS)).json()

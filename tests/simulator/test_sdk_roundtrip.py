@@ -62,6 +62,11 @@ ENDPOINTS = [
         "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Voice",
         "authenticationMethodConfiguration",
     ),
+    (
+        "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2",
+        "authenticationMethodConfiguration",
+    ),
+    ("/v1.0/reports/authenticationMethods/userRegistrationDetails", "userRegistrationDetailsCollectionResponse"),
     ("/v1.0/policies/authorizationPolicy", "authorizationPolicy"),
     ("/v1.0/deviceManagement/deviceConfigurations?$expand=assignments", "deviceConfigurationCollectionResponse"),
     ("/v1.0/identity/conditionalAccess/policies", "conditionalAccessPolicyCollectionResponse"),

@@ -752,7 +752,12 @@ class Evaluator:
             return self.unreadable(setting_id, self.snap.policy, "portal", steps)
         return dict(self.snap.policy.value or {})
 
-    def _desired_slice(self, setting_id: str) -> dict[str, Any] | None:
+    def questions_missing(self, policy: dict[str, Any]) -> int:
+        """How many more questions the tenant must define before users can register the configured number."""
+        defined = len(policy.get("securityQuestions") or [])
+        return max(0, self.cfg.security_questions_to_register - defined) if self.cfg.security_questions else 0
+
+    def _desired_slice(self, setting_id: str, policy: dict[str, Any] | None = None) -> dict[str, Any] | None:
         cfg = self.cfg
         if setting_id == "enablement":
             if cfg.enablement == "all":
@@ -765,6 +770,13 @@ class Evaluator:
             for method, (enabled, allowed) in METHOD_FIELDS.items():
                 if method in PHONE_METHODS and method not in cfg.methods and cfg.phone_methods == "keep":
                     continue  # turning phones off is the admin's choice (phone_methods), never a silent default
+                if (
+                    method == "security_questions"
+                    and policy is not None
+                    and not policy.get(enabled)
+                    and self.questions_missing(policy)
+                ):
+                    continue  # questions must exist first: the security_questions row guides that
                 wanted[enabled] = method in cfg.methods
                 if method in cfg.methods:
                     wanted[allowed] = True
@@ -793,8 +805,31 @@ class Evaluator:
         if isinstance(policy, Finding):
             return policy
         current = policy_slice(policy, setting_id)
-        desired = self._desired_slice(setting_id)
+        desired = self._desired_slice(setting_id, policy)
         steps = portal_steps(setting_id)
+        if setting_id == "methods_required" and (blocked := self._gates_blocked(policy, current, desired or {})):
+            return self.finding(
+                setting_id,
+                Status.FAIL,
+                blocked,
+                current=current,
+                desired=desired,
+                remediation=RemediationKind.GUIDED,
+                steps=steps,
+            )
+        if setting_id == "security_questions" and desired is not None and (missing := self.questions_missing(policy)):
+            defined = len(policy.get("securityQuestions") or [])
+            return self.finding(
+                setting_id,
+                Status.FAIL,
+                f"users must register {self.cfg.security_questions_to_register} security questions but the tenant "
+                f"defines {defined}: choose {missing} more in the portal first (scorekeeper does not invent "
+                "questions); methods_available turns security questions on once they exist.",
+                current={**current, "securityQuestions": defined},
+                desired={**desired, "securityQuestions": self.cfg.security_questions_to_register},
+                remediation=RemediationKind.GUIDED,
+                steps=steps,
+            )
         if setting_id == "security_questions" and desired is None:
             offered = bool(policy.get("securityQuestionsOptionEnabled"))
             return self.finding(
@@ -878,6 +913,28 @@ class Evaluator:
         if consequence:
             evidence["consequence"] = "This change " + " It ".join(consequence)
         return note, ({"evidence": evidence} if evidence else {})
+
+    def _gates_blocked(self, policy: dict[str, Any], current: dict[str, Any], desired: dict[str, Any]) -> str:
+        """Why raising the gates would break Microsoft's rule for the Authenticator app, or ``""``.
+
+        concept-sspr-howitworks: with the app offered, one gate needs one other method and two gates
+        two other methods. Counted on what SSPR will offer once methods_available is written.
+        """
+        want = desired.get("numberOfAuthenticationMethodsRequired")
+        if want != 2 or current.get("numberOfAuthenticationMethodsRequired") == 2:
+            return ""
+        after = {**policy, **(self._desired_slice("methods_available", policy) or {})}
+        offered = {m for m, (e, a) in METHOD_FIELDS.items() if after.get(e) and after.get(a)}
+        app = {"mobile_app_notification", "mobile_app_code"} & offered
+        others = sorted(offered - {"mobile_app_notification", "mobile_app_code"})
+        if not app or len(others) >= 2:
+            return ""
+        return (
+            f"two methods are configured, but SSPR would offer the Authenticator app and only "
+            f"{', '.join(o.replace('_', ' ') for o in others) or 'no other method'}: Microsoft does not allow the app "
+            "plus fewer than two other methods when two are required, so scorekeeper does not raise it yet. Define the "
+            "security questions (security_questions row), then assess again."
+        )
 
     def _gates_consequence(self, current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
         want = desired.get("numberOfAuthenticationMethodsRequired")

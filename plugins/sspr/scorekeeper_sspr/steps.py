@@ -28,8 +28,9 @@ _PORTAL: dict[str, tuple[str, ...]] = {
     ),
     "security_questions": (
         "Open Authentication methods.",
-        "If Security questions are ticked, set 'Number of questions required to register' (5) and "
-        "'Number of questions required to reset' (3), and choose the questions.",
+        "Select 'Security questions', choose at least as many questions as users must register (predefined or "
+        "custom), then set 'Number of questions required to register' (5) and 'Number of questions required to "
+        "reset' (3).",
         "Save.",
     ),
     "registration_required": (

@@ -354,7 +354,7 @@ def portal_policy(**overrides: Any) -> dict[str, Any]:
         "mobileAppCodeOptionAllowed": True,
         "numberOfQuestionsToRegister": 5,
         "numberOfQuestionsToReset": 3,
-        "securityQuestions": [],
+        "securityQuestions": [{"questionText": f"Question {n}?"} for n in range(1, 6)],
         "registrationRequiredOnSignIn": True,
         "registrationReconfirmIntevalInDays": 180,
         "skipRegistrationAllowed": True,

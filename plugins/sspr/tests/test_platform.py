@@ -264,3 +264,75 @@ async def test_modern_cloud_exits_3_for_its_real_failures_never_1(
     # what really fails: SSPR's own weak configuration, never the new tenant's platform state
     for setting in ("methods_policy_migration", "mfa_registration_campaign", "passkeys", "method_configurations"):
         assert statuses[setting] is P, setting
+
+
+async def test_phone_methods_off_is_planned_with_its_consequence_and_written(
+    sk_simulator: Any, sk_store: Any, tmp_path: Any
+) -> None:
+    sim = sk_simulator(
+        profile_data={
+            "extends": "weak-cloud",
+            "set": {
+                "authenticationMethodsPolicy.authenticationMethodConfigurations[id=Sms].state": "enabled",
+                "portal.passwordResetPolicies.mobilePhoneOptionEnabled": True,
+            },
+        }
+    )
+    # by default the phone stays, with the warning and the dated change
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    assessment, [plan] = await engine.plan("contoso", [SSPR])
+    methods = next(f for f in assessment.findings if f.setting == "methods_available")
+    assert "2027-02-01" in methods.reason and "mobilePhoneOptionEnabled" not in (methods.desired or {})
+    assert "Sms" not in {
+        k for k, v in (next(i for i in plan.items if i.setting == "method_configurations").desired).items()
+    }
+
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: {**CONFIG, "phone_methods": "off"}})
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    items = {i.setting: i for i in plan.items}
+    assert "stops offering mobile phone" in items["methods_available"].consequence
+    assert "1 of 5 member users have only a phone method" in items["method_configurations"].consequence
+    await engine.remediate("contoso", [plan])
+    state = sim.tenant(sim.tenant_id).state
+    sms = next(
+        c for c in state["authenticationMethodsPolicy"]["authenticationMethodConfigurations"] if c["id"] == "Sms"
+    )
+    assert sms["state"] == "disabled"
+    assert state["portal"]["passwordResetPolicies"]["mobilePhoneOptionEnabled"] is False
+    assert turned_on(sim) == []
+
+
+async def test_replacing_a_microsoft_managed_campaign_is_opt_in(
+    sk_simulator: Any, sk_store: Any, tmp_path: Any
+) -> None:
+    sim = sk_simulator("weak-cloud")  # campaign state default
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    assert "mfa_registration_campaign" not in {i.setting for i in plan.items}
+
+    config = {**CONFIG, "registration_campaign_replace_default": True}
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    [item] = [i for i in plan.items if i.setting == "mfa_registration_campaign"]
+    assert "replaces Microsoft's managed campaign" in item.consequence
+    await engine.remediate("contoso", [plan.only({"mfa_registration_campaign"})])
+    campaign = sim.tenant(sim.tenant_id).state["authenticationMethodsPolicy"]["registrationEnforcement"][
+        "authenticationMethodsRegistrationCampaign"
+    ]
+    assert campaign["state"] == "enabled"
+    assert campaign["includeTargets"] == [
+        {"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "fido2"}
+    ]
+
+
+def test_security_questions_are_not_turned_on_before_the_tenant_defines_them() -> None:
+    weak = tenant.weak()
+    policy = {**weak.policy.value, "securityQuestionsOptionEnabled": False, "securityQuestions": []}
+    found = by_setting(type(weak)(weak.graph, Read(policy), weak.onprem))
+    assert "securityQuestionsOptionEnabled" not in found["methods_available"].desired
+    questions = found["security_questions"]
+    assert questions.status is F and questions.steps and "defines 0" in questions.reason
+    assert questions.remediation.value == "guided"
+    # nor are two gates required while the app would have only email beside it (concept-sspr-howitworks)
+    gates = found["methods_required"]
+    assert gates.status is F and gates.remediation.value == "guided" and "only email" in gates.reason

@@ -52,7 +52,7 @@ def patch_methods_policy(ctx: RequestContext) -> Reply:
         if set(raw) == {"optOutSettings"}:
             ctx.state["authenticationMethodsPolicy"]["lastModifiedDateTime"] = ctx.now()
             return ctx.no_content()
-    rest = {k: v for k, v in raw.items() if k != "optOutSettings"}
+    rest = {k: v for k, v in raw.items() if k != "optOutSettings"} if ctx.version == "beta" else raw
     body = ctx.validate("authenticationMethodsPolicy", rest, writable=WRITABLE[ctx.version])
     state = body.get("policyMigrationState")
     if state is not None and state not in MIGRATION_STATES:

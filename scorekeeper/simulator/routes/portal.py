@@ -75,6 +75,8 @@ def _check_policy(ctx: RequestContext, current: dict[str, Any], body: Any) -> No
         register, reset = body["numberOfQuestionsToRegister"], body["numberOfQuestionsToReset"]
         if not (3 <= register <= 5 and 3 <= reset <= 5 and reset <= register):
             raise invalid("Security questions: 3–5 to register, 3–5 to reset, no more to reset than to register.")
+        if len(body.get("securityQuestions") or []) < register:  # assumed: the portal makes you pick them
+            raise invalid(f"Security questions: {register} must be registered but fewer are defined.")
     if not 0 <= body["registrationReconfirmIntevalInDays"] <= 730:
         raise invalid("registrationReconfirmIntevalInDays must be between 0 and 730.")
     if body["customizeHelpdeskLink"] and not body.get("customHelpdeskEmailOrUrl"):

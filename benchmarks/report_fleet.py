@@ -1,0 +1,90 @@
+"""How long a fleet report of N tenants takes to build from history and render, and how big it is.
+
+Assesses one simulated tenant per shipped profile for real (the in-process simulator, the real
+plugins), then writes those findings and scores into history as ``--tenants`` tenants with
+``--runs`` assessments each, a week apart (so every tenant has a previous run and a trend),
+through the public ``HistoryStore`` API. Then times ``build_report`` over every tenant's latest
+assessment and each format's renderer, and prints seconds and bytes. The issue's bar: 200
+tenants in under 2 s and under 5 MB (HTML). Nothing is asserted; the figures go to docs/reports.md.
+
+    .venv/bin/python benchmarks/report_fleet.py [--tenants 200] [--runs 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from scorekeeper.model import ControlResult, SecureScore
+from scorekeeper.plugins import load_plugins
+from scorekeeper.reports import FORMATS, render
+from scorekeeper.reports.build import build_report, latest_assessments
+from scorekeeper.store import HistoryStore
+from scorekeeper.testing import make_engine, simulator_for
+
+PROFILES = ("weak-cloud", "hardened", "hybrid-writeback-off", "o365-only", "large")
+
+
+def real_results(store: HistoryStore, data_dir: Path) -> list[tuple[ControlResult, ...]]:
+    """One real assessment per profile: the controls' results as the plugins returned them."""
+    sims = {p: simulator_for(p) for p in PROFILES}
+    engine = make_engine(sims, store, data_dir)
+    runs = asyncio.run(engine.assess(list(sims)))
+    return [run.controls for run in runs]
+
+
+def seed(store: HistoryStore, samples: list[tuple[ControlResult, ...]], tenants: int, runs: int) -> list[str]:
+    names = [f"tenant-{i:03d}" for i in range(tenants)]
+    start = datetime.now(UTC) - timedelta(weeks=runs)
+    for i, name in enumerate(names):
+        for r in range(runs):
+            controls = samples[(i + r) % len(samples)]
+            run_id = store.start_run(name, "assess", controls=[c.control for c in controls], tenant_id=f"{i:08d}-0000")
+            at = start + timedelta(weeks=r, minutes=i)
+            for control in controls:
+                score = control.score
+                if score is not None:
+                    score = SecureScore(control.control, score.score, score.max_score, at)
+                store.record_control_result(run_id, replace(control, score=score))
+            store.finish_run(run_id)
+    return names
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3, help="assessments per tenant")
+    parser.add_argument("--keep", type=Path, help="write the rendered reports into this folder")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = HistoryStore.open(str(Path(tmp) / "history.db"))
+        t = time.perf_counter()
+        samples = real_results(store, Path(tmp))
+        names = seed(store, samples, args.tenants, args.runs)
+        print(f"seeded {args.tenants} tenants × {args.runs} runs in {time.perf_counter() - t:.1f} s")
+        plugins = load_plugins()
+        t = time.perf_counter()
+        run_ids = latest_assessments(store, names)
+        report = build_report(store, run_ids, controls=plugins.controls, generator={"scorekeeper": "bench"})
+        built = time.perf_counter() - t
+        settings = sum(len(s.settings) for s in report.tenants)
+        print(f"build_report: {built:.3f} s for {len(report.tenants)} tenants, {settings} settings")
+        for fmt in FORMATS:
+            t = time.perf_counter()
+            text = render(report, fmt)
+            took = time.perf_counter() - t
+            size = len(text.encode())
+            print(f"{fmt:>10}: render {took:.3f} s, total {built + took:.3f} s, {size / 1e6:.2f} MB")
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                (args.keep / f"fleet.{fmt}").write_text(text, encoding="utf-8")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

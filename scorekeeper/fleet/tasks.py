@@ -1,0 +1,140 @@
+"""The job bodies a worker runs: assess (or assess and remediate) one tenant, recorded in history.
+
+Every job of a tenant carries the lock :func:`scorekeeper.fleet.tenant_lock`: procrastinate never
+hands out a job while another job with the same lock is running, and runs a tenant's jobs in the
+order they were queued. Inside the job the engine works exactly as for a command run by hand
+(the same ``Engine.assess_tenant``/``remediate``, the same history rows), so the tenant lease the
+engine takes in the history database is taken here too; the queue's lock keeps two jobs of one
+tenant from even trying, and the lease still stops a job when someone runs ``remediate`` by hand
+on that tenant at the same time.
+
+Retries (:class:`FleetRetry`):
+
+- :class:`scorekeeper.throttle.TenantThrottled` (429/503 with a ``Retry-After`` longer than a
+  worker may sleep): the job goes back to the queue for after ``Retry-After``, and the worker's
+  slot is free at once;
+- anything else that escapes the engine (the history database unreachable, a bug): up to
+  :data:`MAX_ATTEMPTS` attempts, 5 s, 10 s, 20 s... apart;
+- a job whose worker died (killed, machine lost) is found by the worker's stalled-job recovery
+  (:mod:`scorekeeper.fleet.worker`), its run is marked interrupted and the job is retried.
+
+A run that finishes — even one where settings were ``unknown`` — is a finished job: the result is
+in history, and retrying would not read what a missing permission hides.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from scorekeeper import throttle
+from scorekeeper.fleet import ASSESS_TASK, QUEUE, REMEDIATE_TASK
+
+if TYPE_CHECKING:
+    import procrastinate
+
+    from scorekeeper.engine import Engine
+
+log = logging.getLogger("scorekeeper.fleet")
+
+#: Attempts for a job that failed for a reason other than throttling.
+MAX_ATTEMPTS = 4
+#: Attempts a throttled job gets (each one after the tenant's Retry-After).
+MAX_THROTTLED_ATTEMPTS = 50
+#: Longest Retry-After a worker sleeps through inside a job; longer ones go back to the queue.
+DEFAULT_MAX_WAIT_SECONDS = 5.0
+
+
+@dataclass
+class Runtime:
+    """What a job needs from the worker process: an engine over the config and history it was given."""
+
+    engine: Callable[[], Engine]
+    max_wait: float = DEFAULT_MAX_WAIT_SECONDS
+    #: Called with (tenant, run_id) as a job's run finishes; tests wait on it instead of sleeping.
+    on_run: Callable[[str, int], None] = lambda tenant, run_id: None
+
+
+_runtime: Runtime | None = None
+
+
+def install(runtime: Runtime | None) -> None:
+    """Give this process's jobs their engine (the worker does this before it starts)."""
+    global _runtime
+    _runtime = runtime
+
+
+def _current() -> Runtime:
+    if _runtime is None:
+        raise RuntimeError("no scorekeeper runtime in this process: jobs run only inside `scorekeeper worker`")
+    return _runtime
+
+
+def _retry_strategy() -> Any:
+    from procrastinate import RetryDecision
+    from procrastinate.retry import BaseRetryStrategy
+
+    class FleetRetry(BaseRetryStrategy):
+        """Throttled: again after Retry-After. Other failures: a few times, backing off."""
+
+        def get_retry_decision(self, *, exception: BaseException, job: Any) -> Any:
+            if isinstance(exception, throttle.TenantThrottled):
+                if job.attempts + 1 >= MAX_THROTTLED_ATTEMPTS:
+                    return None
+                return RetryDecision(retry_in={"seconds": max(1, round(exception.retry_after))})
+            if job.attempts + 1 >= MAX_ATTEMPTS:
+                return None
+            return RetryDecision(retry_in={"seconds": 5 * 2**job.attempts})
+
+    return FleetRetry()
+
+
+async def assess_job(tenant: str, controls: list[str], scheduled: bool = False, remediate: bool = False) -> int:
+    """Assess ``tenant`` (and, for a remediate job, fix what auto_remediate allows); returns the run id."""
+    runtime = _current()
+    engine = runtime.engine()
+    token = throttle.max_wait.set(runtime.max_wait)
+    try:
+        run = await engine.assess_tenant(tenant, engine.select(controls or None), scheduled=scheduled)
+    finally:
+        throttle.max_wait.reset(token)
+    runtime.on_run(tenant, run.run_id)
+    if remediate:
+        await _remediate(engine, run, scheduled=scheduled)
+    log.info("%s: run %s %s", tenant, run.run_id, run.status)
+    return run.run_id
+
+
+async def _remediate(engine: Engine, run: Any, *, scheduled: bool) -> None:
+    """Remediate what the assessment planned, where ``auto_remediate = true`` (as the scheduler does).
+
+    Writes wait out throttling in-process (``max_wait`` is not set): a remediation is not cut in
+    the middle and re-queued.
+    """
+    from scorekeeper.engine import plan_for
+
+    plans = []
+    for result in run.controls:
+        control = engine.plugins.controls.get(result.control)
+        if control is None or result.error or not engine.auto_remediate_allowed(control.id, run.tenant):
+            continue
+        plan = plan_for(run.tenant, control, result.findings)
+        if plan.automated:
+            plans.append(plan)
+    if plans:
+        await engine.remediate(run.tenant, plans, parent_run_id=run.run_id, scheduled=scheduled)
+
+
+def register(app: procrastinate.App) -> None:
+    """Declare scorekeeper's tasks on ``app`` (the names are what the jobs table stores)."""
+    retry = _retry_strategy()
+
+    @app.task(name=ASSESS_TASK, queue=QUEUE, retry=retry)
+    async def assess(tenant: str, controls: list[str], scheduled: bool = False) -> int:
+        return await assess_job(tenant, controls, scheduled=scheduled)
+
+    @app.task(name=REMEDIATE_TASK, queue=QUEUE, retry=retry)
+    async def remediate(tenant: str, controls: list[str], scheduled: bool = False) -> int:
+        return await assess_job(tenant, controls, scheduled=scheduled, remediate=True)

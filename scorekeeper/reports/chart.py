@@ -1,0 +1,80 @@
+"""The Secure Score trend as an inline SVG: oldest left, a dated time axis, zero at the bottom.
+
+Scaled from 0 to the highest max score shown, so a constant 8 of 8 sits at the top and a
+constant 0 of 8 at the bottom (a chart scaled to its own range draws both as the same flat
+line). Every snapshot is a marked point; each series' max is a dashed line.
+The same data is rendered as a table beside it for screen readers and print.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from scorekeeper.reports.model import ScoreSeries
+
+WIDTH, HEIGHT = 720, 220
+LEFT, RIGHT, TOP, BOTTOM = 44, 16, 12, 34
+PALETTE = 6  # series colours s0..s5 in the stylesheet
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def trend_svg(series: Sequence[ScoreSeries], *, title: str = "Secure Score trend") -> str:
+    """An ``<svg>`` of ``series``; ``""`` when no snapshot has a score."""
+    points = [(p.at, p.score, p.max_score) for s in series for p in s.points if p.score is not None]
+    if not points:
+        return ""
+    times = [p[0].timestamp() for p in points]
+    t0, t1 = min(times), max(times)
+    top = max([p[1] or 0.0 for p in points] + [p[2] or 0.0 for p in points]) or 1.0
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(at: datetime) -> float:
+        return LEFT + (plot_w / 2 if t1 == t0 else (at.timestamp() - t0) / (t1 - t0) * plot_w)
+
+    def y(value: float) -> float:
+        return TOP + plot_h - value / top * plot_h
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title">',
+        f'<title id="chart-title">{escape(title)}</title>',
+    ]
+    for frac in (0.0, 0.5, 1.0):  # y axis: 0, half, the highest max
+        yy = y(top * frac)
+        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.0f}" y2="{yy:.0f}"/>')
+        parts.append(f'<text class="tick" x="{LEFT - 6}" y="{yy + 4:.0f}" text-anchor="end">{_fmt(top * frac)}</text>')
+    for at in _date_ticks(t0, t1):
+        xx = x(at)
+        parts.append(f'<line class="grid" x1="{xx:.0f}" x2="{xx:.0f}" y1="{TOP}" y2="{TOP + plot_h}"/>')
+        parts.append(f'<text class="tick" x="{xx:.0f}" y="{HEIGHT - 12}" text-anchor="middle">{at:%Y-%m-%d}</text>')
+    for index, s in enumerate(series):
+        cls = f"s{index % PALETTE}"
+        marked = [p for p in s.points if p.score is not None]
+        if not marked:
+            continue
+        latest_max = next((p.max_score for p in reversed(s.points) if p.max_score is not None), None)
+        if latest_max is not None:
+            ym = y(latest_max)
+            parts.append(
+                f'<line class="max {cls}" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ym:.0f}" y2="{ym:.0f}">'
+                f"<title>{escape(s.label)}: max {_fmt(latest_max)}</title></line>"
+            )
+        coords = " ".join(f"{x(p.at):.0f},{y(p.score or 0.0):.0f}" for p in marked)
+        parts.append(f'<polyline class="line {cls}" points="{coords}"/>')
+        for p in marked:  # values and dates of every point are in the table beside the chart
+            parts.append(f'<circle class="pt {cls}" cx="{x(p.at):.0f}" cy="{y(p.score or 0.0):.0f}" r="3.5"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _date_ticks(t0: float, t1: float, count: int = 4) -> list[datetime]:
+    """Up to ``count`` evenly spaced instants from the oldest to the newest snapshot (UTC)."""
+    from datetime import UTC
+
+    if t1 == t0:
+        return [datetime.fromtimestamp(t0, UTC)]
+    return [datetime.fromtimestamp(t0 + (t1 - t0) * i / (count - 1), UTC) for i in range(count)]

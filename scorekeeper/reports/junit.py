@@ -1,0 +1,92 @@
+"""JUnit XML: a test suite per tenant × control, a test case per setting, for any CI test view.
+
+``fail`` → ``<failure>``; ``unknown``/``error`` → ``<error>``; ``not applicable``, an
+accepted-risk exception, a ``manual`` setting nobody attested yet and a ``pending`` Secure Score
+(waiting for Microsoft's refresh) → ``<skipped>`` with the reason; ``pass`` → a passing case.
+Validates against the Surefire-compatible ``junit-10.xsd`` that Jenkins, Azure DevOps
+(PublishTestResults) and GitLab read.
+
+ElementTree escapes markup; characters XML 1.0 cannot carry at all (C0 controls, lone
+surrogates, U+FFFE/U+FFFF) are removed with the other control characters.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from scorekeeper.model import Status
+from scorekeeper.reports.model import ControlSection, Report, SettingRow, TenantSection
+from scorekeeper.reports.values import compact
+from scorekeeper.safetext import clean
+
+_SKIPPED = {
+    Status.NOT_APPLICABLE: "not applicable",
+    Status.MANUAL: "manual: a person must act, then attest",
+    Status.PENDING: "pending: the Secure Score waits for Microsoft's daily refresh",
+}
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def text(value: object) -> str:
+    return _NOT_XML.sub("", clean(str(value)))
+
+
+def render_junit(report: Report) -> str:
+    root = ET.Element("testsuites", name="scorekeeper")
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for tenant in report.tenants:
+        for control in tenant.controls:
+            suite = _suite(tenant, control)
+            root.append(suite)
+            for key in totals:
+                totals[key] += int(suite.get(key, "0"))
+    for key, n in totals.items():
+        root.set(key, str(n))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _suite(tenant: TenantSection, control: ControlSection) -> ET.Element:
+    cases = [_case(tenant, s) for s in control.settings]
+    suite = ET.Element(
+        "testsuite",
+        name=text(f"{tenant.name} / {control.id}"),
+        tests=str(len(cases)),
+        failures=str(sum(c.find("failure") is not None for c in cases)),
+        errors=str(sum(c.find("error") is not None for c in cases)),
+        skipped=str(sum(c.find("skipped") is not None for c in cases)),
+        timestamp=tenant.run.started_at.strftime("%Y-%m-%dT%H:%M:%S"),
+        id=str(tenant.run.id),
+        package=text(f"scorekeeper.{tenant.name}"),
+    )
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("tenant", tenant.name),
+        ("tenant_id", tenant.tenant_id or "not recorded"),
+        ("run_id", tenant.run.id),
+        ("run_kind", tenant.run.kind),
+        ("control", control.id),
+        ("control_title", control.title),
+        ("score", "not read" if control.score is None else f"{control.score:g}"),
+        ("max_score", "not read" if control.max_score is None else f"{control.max_score:g}"),
+    ):
+        ET.SubElement(props, "property", name=name, value=text(value))
+    suite.extend(cases)
+    return suite
+
+
+def _case(tenant: TenantSection, s: SettingRow) -> ET.Element:
+    case = ET.Element("testcase", name=text(f"{s.title} ({s.setting})"), classname=text(f"{tenant.name}.{s.control}"))
+    detail = text(f"current: {compact(s.current)}\ndesired: {compact(s.desired)}\nreason: {s.reason}")
+    if s.exception is not None:
+        ET.SubElement(case, "skipped", message=text(f"excepted — {s.exception.text}")).text = detail
+    elif s.status is Status.FAIL:
+        ET.SubElement(case, "failure", type="fail", message=text(s.reason)).text = detail
+    elif s.status in (Status.UNKNOWN, Status.ERROR):
+        missing = f"\nmissing permissions: {', '.join(s.missing_permissions)}" if s.missing_permissions else ""
+        ET.SubElement(case, "error", type=s.status.value, message=text(s.reason)).text = detail + text(missing)
+    elif s.status is not Status.PASS:  # not applicable, manual, pending: neither passed nor failed
+        label = _SKIPPED.get(s.status, s.status.value)
+        ET.SubElement(case, "skipped", message=text(f"{label} — {s.reason}"))
+    return case

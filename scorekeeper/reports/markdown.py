@@ -1,0 +1,165 @@
+"""The Markdown report: sized for a CI job summary (GitHub's ``$GITHUB_STEP_SUMMARY``) or a ticket.
+
+Counts first, then the failing settings, then those that could not be read, the Secure Score
+trend as a small table, and the rest folded. Values are cut at :data:`VALUE_WIDTH` characters
+(the HTML and JSON reports carry them whole). GitHub accepts at most 1 MiB of summary per step,
+so the settings tables stop at :data:`MAX_ROWS` rows and say how many were left out.
+
+Tenant text is made inert: control characters stripped, line breaks flattened, and every ASCII
+punctuation character backslash-escaped (CommonMark's escape), so ``<script>``, ``|``, ``*``,
+``[x](y)`` and backticks from a tenant show as the characters they are.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable
+
+from scorekeeper.reports.model import STATUS_ORDER, Report, SettingRow, TenantSection
+from scorekeeper.reports.values import compact, one_line
+
+VALUE_WIDTH = 120
+MAX_ROWS = 1000
+TREND_ROWS = 10
+_ESCAPES = str.maketrans({c: "\\" + c for c in string.punctuation})
+
+
+def md(text: object) -> str:
+    """Tenant (or any) text as inert Markdown inline text."""
+    return one_line(str(text)).translate(_ESCAPES)
+
+
+def _value(value: object) -> str:
+    text = compact(value)
+    return md(text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…")
+
+
+def _symbol(status: str) -> str:
+    return {s.value: s.symbol for s in STATUS_ORDER}.get(status, "⚑")
+
+
+def render_markdown(report: Report) -> str:
+    lines: list[str] = []
+    if report.fleet:
+        lines.append(f"# scorekeeper fleet report — {len(report.tenants)} tenants")
+    else:
+        t = report.tenants[0]
+        lines.append(f"# scorekeeper report — {md(t.name)}, {md(t.run.kind)} run {t.run.id}")
+    lines += ["", _generated(report), ""]
+    lines += _counts_table(report)
+    failing = [(t, s) for t in report.ranked_tenants for s in t.settings if s.failing]
+    unread = [(t, s) for t in report.ranked_tenants for s in t.settings if s.unassessed]
+    lines += _settings_table("Failing settings", failing, report.fleet)
+    lines += _settings_table("Settings that could not be read", unread, report.fleet)
+    if not report.fleet:
+        lines += _trend(report.tenants[0])
+        lines += _ahead(report.tenants[0])
+        lines += _ledger(report.tenants[0])
+    rest = [(t, s) for t in report.ranked_tenants for s in t.settings if not (s.failing or s.unassessed)]
+    if rest:
+        lines += [
+            "<details><summary>"
+            + f"{len(rest)} other settings (pass, manual, excepted, not applicable)"
+            + "</summary>",
+            "",
+        ]
+        lines += _settings_table("", rest, report.fleet)
+        lines += ["</details>", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _generated(report: Report) -> str:
+    version = md(report.generator.get("scorekeeper", "?"))
+    when = f"{report.generated_at:%Y-%m-%d %H:%M} UTC"
+    return f"Report `{report.report_id}` · generated {when} from history by scorekeeper {version}"
+
+
+def _counts_table(report: Report) -> list[str]:
+    head = ["tenant", "run", *(f"{s.symbol} {s.value.replace('_', ' ')}" for s in STATUS_ORDER), "⚑ excepted", "points"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for t in report.ranked_tenants:
+        points = "not read" if t.score is None else f"{t.score:g} / {t.max_score:g}" if t.max_score is not None else ""
+        cells = [md(t.name), f"{t.run.id} ({md(t.run.kind)}, {t.run.finished_at:%Y-%m-%d %H:%M} UTC)"]
+        cells += [str(t.counts[s.value]) for s in STATUS_ORDER] + [str(t.counts["excepted"]), points]
+        lines.append("| " + " | ".join(cells) + " |")
+    if report.fleet:
+        total = report.counts
+        cells = ["**all**", ""] + [f"**{total[s.value]}**" for s in STATUS_ORDER] + [f"**{total['excepted']}**", ""]
+        lines.append("| " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _settings_table(title: str, rows: list[tuple[TenantSection, SettingRow]], fleet: bool) -> list[str]:
+    if not rows:
+        return [f"## {title}", "", "None.", ""] if title else []
+    head = (["tenant"] if fleet else []) + ["control", "setting", "status", "current", "desired", "reason"]
+    lines = ([f"## {title} ({len(rows)})", ""] if title else []) + [
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
+    for tenant, s in rows[:MAX_ROWS]:
+        status = f"{_symbol(s.verdict)} {s.verdict.replace('_', ' ')}"
+        reason = md(s.reason) + (f" — {md(s.exception.text)}" if s.exception else "")
+        cells = ([md(tenant.name)] if fleet else []) + [
+            md(s.control),
+            f"{md(s.title)} ({md(s.setting)})",
+            status,
+            _value(s.current),
+            _value(s.desired),
+            reason,
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    if len(rows) > MAX_ROWS:
+        lines += ["", f"…and {len(rows) - MAX_ROWS} more (the HTML, JSON and CSV reports list them all)."]
+    return [*lines, ""]
+
+
+def _trend(t: TenantSection) -> list[str]:
+    if not t.trend:
+        return ["## Secure Score trend", "", "No Secure Score snapshot in history yet.", ""]
+    stamps: dict[str, dict[str, str]] = {}
+    for s in t.trend:
+        for p in s.points:
+            cell = "—" if p.score is None else f"{p.score:g}" + ("" if p.max_score is None else f" / {p.max_score:g}")
+            stamps.setdefault(f"{p.at:%Y-%m-%d %H:%M}", {})[s.key] = cell
+    shown = sorted(stamps)[-TREND_ROWS:]
+    head = ["snapshot (UTC)", *(md(s.label) for s in t.trend)]
+    lines = [f"## Secure Score trend (last {len(shown)} snapshots, oldest first)", ""]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join([stamp, *(stamps[stamp].get(s.key, "") for s in t.trend)]) + " |" for stamp in shown]
+    return [*lines, ""]
+
+
+def _ahead(t: TenantSection) -> list[str]:
+    if not t.changes_ahead:
+        return []
+    lines = ["## Microsoft changes ahead", ""]
+    lines += [
+        f"- **{a.on.isoformat()}** (in {a.days_left} days): {md(a.title)} — affects {md(', '.join(a.settings))}"
+        + (f". {md(a.action)}" if a.action else "")
+        for a in t.changes_ahead
+    ]
+    return [*lines, ""]
+
+
+def _ledger(t: TenantSection) -> list[str]:
+    if not t.ledger:
+        return []
+    lines = [
+        "## Remediation ledger",
+        "",
+        "| # | setting | before | after | outcome | verified |",
+        "|---|---|---|---|---|---|",
+    ]
+    for e in t.ledger:
+        verified = "not verified" if e.verified is None else ("✔ yes" if e.verified else f"✘ {md(e.verified_status)}")
+        outcome = md(e.outcome) + (f": {md(e.error)}" if e.error else "")
+        cells = [str(e.change_id or ""), f"{md(e.control)}/{md(e.setting)}", _value(e.before), _value(e.after)]
+        lines.append("| " + " | ".join([*cells, outcome, verified]) + " |")
+    if t.rollback_command:
+        lines += ["", f"Undo with `{t.rollback_command}`."]
+    return [*lines, ""]
+
+
+def _join(parts: Iterable[str]) -> str:
+    return ", ".join(parts)

@@ -1,0 +1,315 @@
+"""The report model: one tenant or a fleet, as history holds it, before any format is chosen.
+
+Every format (HTML, Markdown, JSON, CSV, ActionPlan, JUnit, SARIF) renders this model and
+decides nothing itself: counts, points available, exception days left, "verified" and what
+changed since the previous run are computed once, in :mod:`scorekeeper.reports.build`, so that
+all formats agree with each other and with ``assess --json`` of the same run.
+
+Nothing here is invented: what history does not hold is ``None`` (rendered "not recorded").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from scorekeeper.model import RemediationKind, Status
+
+#: Bumped on any change to the JSON shape (docs/report-schema.json carries the same number).
+SCHEMA_VERSION = "1.0"
+
+#: Statuses in the order reports list and count them.
+_PREFERRED = ("fail", "error", "unknown", "manual", "pending", "pass", "not_applicable")
+STATUS_ORDER: tuple[Status, ...] = tuple(
+    sorted(Status, key=lambda s: _PREFERRED.index(s.value) if s.value in _PREFERRED else len(_PREFERRED))
+)
+
+
+def status_counts(statuses: list[tuple[Status, bool]]) -> dict[str, int]:
+    """Counts by status (as ``assess --json`` reports them) plus ``excepted`` (failing, accepted risk).
+
+    ``statuses`` holds each finding's status and whether an exception covers it. An excepted
+    finding keeps its status (``fail`` or ``unknown``) in the count, exactly as the run recorded
+    it; ``excepted`` says how many of those an accepted risk covers.
+    """
+    counts = {s.value: 0 for s in STATUS_ORDER}
+    counts["excepted"] = 0
+    for status, excepted in statuses:
+        counts[status.value] += 1
+        counts["excepted"] += bool(excepted)
+    return counts
+
+
+@dataclass(frozen=True)
+class ExceptionInfo:
+    """An accepted-risk exception that covered a finding in this run."""
+
+    text: str
+    expires: date | None
+    days_left: int | None  # from the report's date; negative once expired
+
+
+@dataclass(frozen=True)
+class AttestationInfo:
+    """A person's statement that a guided setting was done (newest one up to the run)."""
+
+    by: str
+    at: datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    """One setting of one control in one tenant's run."""
+
+    control: str
+    setting: str
+    title: str
+    status: Status
+    current: Any
+    desired: Any
+    reason: str
+    remediation: RemediationKind
+    steps: tuple[str, ...] = ()
+    evidence: dict[str, Any] = field(default_factory=dict)
+    missing_permissions: tuple[str, ...] = ()
+    exception: ExceptionInfo | None = None
+    attestation: AttestationInfo | None = None
+    docs_url: str = ""
+
+    @property
+    def excepted(self) -> bool:
+        return self.exception is not None
+
+    @property
+    def failing(self) -> bool:
+        """Fails and no exception covers it: what makes the exit code 3."""
+        return self.status is Status.FAIL and not self.excepted
+
+    @property
+    def unassessed(self) -> bool:
+        """Could not be read (``unknown``/``error``) and no exception covers it: exit code 1."""
+        return self.status in (Status.UNKNOWN, Status.ERROR) and not self.excepted
+
+    @property
+    def planned(self) -> bool:
+        """The engine would plan it (automated or guided): failing or manual, not excepted."""
+        return self.status in (Status.FAIL, Status.MANUAL) and not self.excepted
+
+    @property
+    def verdict(self) -> str:
+        """``excepted`` for a covered finding, else its status: the one word CI formats map."""
+        return "excepted" if self.excepted else self.status.value
+
+
+@dataclass(frozen=True)
+class ScorePoint:
+    """One Secure Score snapshot, as the tenant reported it."""
+
+    at: datetime
+    score: float | None
+    max_score: float | None
+
+
+@dataclass(frozen=True)
+class ScoreSeries:
+    """Secure Score over time for one control (or the tenant total), oldest first."""
+
+    key: str  # a control id, or "total"
+    label: str
+    points: tuple[ScorePoint, ...]
+
+
+@dataclass(frozen=True)
+class ControlSection:
+    """One control of one tenant's run."""
+
+    id: str
+    title: str
+    plugin: str
+    score: float | None
+    max_score: float | None
+    error: str
+    settings: tuple[SettingRow, ...]
+    counts: dict[str, int]
+
+    @property
+    def points_available(self) -> float | None:
+        """Max minus current, as the tenant reported them; ``None`` when either was not read."""
+        if self.score is None or self.max_score is None:
+            return None
+        return max(self.max_score - self.score, 0.0)
+
+    @property
+    def planned(self) -> int:
+        return sum(s.planned for s in self.settings)
+
+    @property
+    def failing(self) -> int:
+        return sum(s.failing for s in self.settings)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One recorded write of a remediation or rollback run, with what verification read back."""
+
+    change_id: int | None
+    control: str
+    setting: str
+    before: Any
+    after: Any
+    outcome: str  # applied | failed | skipped | "started, outcome not recorded"
+    error: str
+    created: bool
+    resource: dict[str, Any]
+    verified: bool | None  # True: read back as intended; False: read back otherwise; None: not verified
+    verified_status: str  # the verification finding's status, "" when none was recorded
+    rolled_back_by: int | None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A setting whose status differs from the tenant's previous assessment."""
+
+    control: str
+    setting: str
+    title: str
+    before: str  # a status value, or "absent" when the previous run had no such setting
+    after: str
+
+
+@dataclass(frozen=True)
+class ChangeAheadInfo:
+    """A dated change Microsoft announced that touches this tenant's settings."""
+
+    control: str
+    on: date
+    title: str
+    settings: tuple[str, ...]
+    days_left: int
+    action: str
+    source: str
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The run a tenant's section reports."""
+
+    id: int
+    kind: str
+    status: str
+    started_at: datetime
+    finished_at: datetime
+    actor: str | None  # who ran it, as recorded; None when history does not hold it
+    versions: dict[str, str] | None  # scorekeeper and plugin versions the run used, when recorded
+
+
+@dataclass(frozen=True)
+class TenantSection:
+    """Everything the report says about one tenant."""
+
+    name: str
+    tenant_id: str | None
+    display_name: str | None
+    primary_domain: str | None
+    run: RunInfo
+    controls: tuple[ControlSection, ...]
+    counts: dict[str, int]
+    previous_run_id: int | None
+    changes_since_previous: tuple[StatusChange, ...]
+    drift: tuple[str, ...]  # one line per drift event the run recorded
+    ledger: tuple[LedgerEntry, ...]
+    rollback_command: str | None
+    trend: tuple[ScoreSeries, ...]
+    total_score: ScorePoint | None  # the tenant's whole Secure Score, when history holds it
+    changes_ahead: tuple[ChangeAheadInfo, ...]
+
+    @property
+    def anchor(self) -> str:
+        """A stable HTML id for the tenant's section (tenant names are config keys)."""
+        return "t-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in self.name)
+
+    @property
+    def settings(self) -> tuple[SettingRow, ...]:
+        return tuple(s for c in self.controls for s in c.settings)
+
+    @property
+    def failing(self) -> int:
+        return sum(c.failing for c in self.controls)
+
+    @property
+    def unassessed(self) -> int:
+        return sum(s.unassessed for s in self.settings)
+
+    @property
+    def score(self) -> float | None:
+        """Sum of the controls' scores, ``None`` when any control's score was not read."""
+        scores = [c.score for c in self.controls]
+        return None if not scores or any(s is None for s in scores) else sum(s for s in scores if s is not None)
+
+    @property
+    def max_score(self) -> float | None:
+        maxes = [c.max_score for c in self.controls]
+        return None if not maxes or any(m is None for m in maxes) else sum(m for m in maxes if m is not None)
+
+    @property
+    def points_available(self) -> float:
+        return sum(c.points_available or 0.0 for c in self.controls)
+
+    @property
+    def plan_points(self) -> float:
+        """Points of the controls the current plan works on: at most what the plan could add.
+
+        Secure Score is scored per control by Microsoft; scorekeeper never computes it, so the
+        best it can say is "up to" the points still available in the controls it would change.
+        """
+        return sum(c.points_available or 0.0 for c in self.controls if c.planned)
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report of one tenant or a fleet (several tenants): the same shape either way."""
+
+    report_id: str
+    generated_at: datetime
+    generator: dict[str, Any]  # {"scorekeeper": version, "plugins": {name: version}}
+    tenants: tuple[TenantSection, ...]
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def fleet(self) -> bool:
+        return len(self.tenants) > 1
+
+    @property
+    def counts(self) -> dict[str, int]:
+        totals = status_counts([])
+        for tenant in self.tenants:
+            for key, n in tenant.counts.items():
+                totals[key] += n
+        return totals
+
+    @property
+    def control_ids(self) -> tuple[str, ...]:
+        """Every control in the report, most points available across the fleet first."""
+        available: dict[str, float] = {}
+        for tenant in self.tenants:
+            for control in tenant.controls:
+                available[control.id] = available.get(control.id, 0.0) + (control.points_available or 0.0)
+        return tuple(sorted(available, key=lambda c: (-available[c], c)))
+
+    @property
+    def catalogue(self) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+        """Each control's settings once, with their documentation: ``(id, title, [(setting, title, url)])``."""
+        found: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {}
+        for tenant in self.tenants:
+            for control in tenant.controls:
+                settings = found.setdefault(control.id, (control.title, {}))[1]
+                for s in control.settings:
+                    settings.setdefault(s.setting, (s.title, s.docs_url))
+        return [(cid, title, [(k, t, u) for k, (t, u) in settings.items()]) for cid, (title, settings) in found.items()]
+
+    @property
+    def ranked_tenants(self) -> tuple[TenantSection, ...]:
+        """Tenants with the most points available first (ties by name)."""
+        return tuple(sorted(self.tenants, key=lambda t: (-t.points_available, t.name)))
