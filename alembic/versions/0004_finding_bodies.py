@@ -115,6 +115,7 @@ def upgrade() -> None:
         batch.alter_column("body_id", existing_type=sa.Integer(), nullable=False)
         batch.create_foreign_key("fk_findings_body_id_finding_bodies", "finding_bodies", ["body_id"], ["id"])
         batch.create_index("ix_findings_run_id", ["run_id"])
+        batch.create_index("ix_findings_body_id", ["body_id"])  # pruning finds unused bodies through it
 
 
 def downgrade() -> None:
@@ -130,6 +131,7 @@ def downgrade() -> None:
         )
     )
     with op.batch_alter_table("findings") as batch:
+        batch.drop_index("ix_findings_body_id")
         batch.drop_index("ix_findings_run_id")
         batch.drop_constraint("fk_findings_body_id_finding_bodies", type_="foreignkey")
         batch.drop_column("body_id")

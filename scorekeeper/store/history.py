@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
 from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
-from scorekeeper.store import bulk, convert, db, runwrite
+from scorekeeper.store import bulk, convert, db, retention, runwrite
 from scorekeeper.store.drift import dropped_scores, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS, build_overview
 from scorekeeper.store.records import DriftEvent, RunSummary, StoreError, TenantOverview, empty_counts
+from scorekeeper.store.retention import PruneResult
 from scorekeeper.store.tables import (
     DRIFT_KINDS,
     RUN_KINDS,
@@ -444,6 +445,26 @@ class HistoryStore:
         """One cell per tenant × control with its latest counts, score, trend and drift (see ``overview.py``)."""
         with self._read() as session:
             return build_overview(session)
+
+    def prune(self, keep_days: int, *, dry_run: bool = False, now: datetime | None = None) -> PruneResult:
+        """Delete what the retention policy lets go (see ``retention.py``): runs older than ``keep_days``.
+
+        ``dry_run`` counts without deleting. Runs go in chunks, one short transaction each.
+        """
+        if keep_days < 1:
+            raise StoreError("keep_days must be at least 1")
+        cutoff = (now or _now()) - timedelta(days=keep_days)
+        with self._read() as session:
+            ids = retention.prunable_runs(session, cutoff)
+            if dry_run:
+                return PruneResult(len(ids), retention.count_findings(session, ids), 0, cutoff)
+        findings = 0
+        for start in range(0, len(ids), retention.CHUNK):
+            with self._write() as session:
+                findings += retention.delete_runs(session, ids[start : start + retention.CHUNK])
+        with self._write() as session:
+            bodies = retention.delete_orphan_bodies(session)
+        return PruneResult(len(ids), findings, bodies, cutoff)
 
     def rebuild_latest_results(self) -> int:
         """Recompute every ``latest_results`` pointer from ``control_results`` (after pruning runs by hand).

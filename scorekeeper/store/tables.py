@@ -180,7 +180,7 @@ class FindingRow(SQLModel, table=True):
     """One :class:`scorekeeper.model.Finding` of one run: a pointer to its body, in report order (``id``)."""
 
     __tablename__ = "findings"
-    __table_args__ = (Index("ix_findings_run_id", "run_id"),)
+    __table_args__ = (Index("ix_findings_run_id", "run_id"), Index("ix_findings_body_id", "body_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
