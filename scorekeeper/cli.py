@@ -8,7 +8,6 @@ Heavy modules (msgraph, textual, the plugins) are imported inside commands so th
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -129,19 +128,23 @@ def console(err: bool = False) -> Console:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    """Print a ``--json`` document: an object with ``schema_version`` first (see ``scorekeeper.schemas``)."""
+    from scorekeeper.schemas import versioned
+
+    click.echo(json.dumps(versioned(data) if isinstance(data, dict) else data, indent=2, default=str))
+
+
+def one_or_many(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One tenant's document itself, or ``{"runs": [...]}`` for several: the run commands' one shape."""
+    return items[0] if len(items) == 1 else {"runs": items}
 
 
 def exit_code_of(runs: list[RunResult]) -> int:
     """3 when a setting fails; else 1 when something could not be assessed; else 0 (prints nothing)."""
-    from scorekeeper.model import Status
-
     if any(r.failed for r in runs):
         return EXIT_FAIL
-    unassessed = any(f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted for r in runs for f in r.findings)
-    if unassessed or any(r.status != "completed" or any(c.error for c in r.controls) for r in runs):
-        return EXIT_ERROR
-    return EXIT_OK
+    unread, incomplete = _unassessed(runs)
+    return EXIT_ERROR if unread or incomplete else EXIT_OK
 
 
 def exit_code_for(runs: list[RunResult]) -> int:
@@ -150,16 +153,43 @@ def exit_code_for(runs: list[RunResult]) -> int:
     An unreachable tenant, an expired portal sign-in or a missing permission leaves settings
     ``unknown``: a script must not read that as a clean bill of health.
     """
-    from scorekeeper.model import Status
-
     code = exit_code_of(runs)
     if code == EXIT_ERROR:
-        unassessed = sum(
-            1 for r in runs for f in r.findings if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
-        )
-        what = f"{unassessed} setting(s) could not be assessed" if unassessed else "a run did not complete"
-        click.echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
+        not_assessed(runs)  # says what
     return code
+
+
+def _unassessed(runs: list[RunResult]) -> tuple[list[tuple[str, str, Any]], bool]:
+    """The one judgement of "could not assess": unread settings (``unknown``/``error``, not excepted)
+    as ``(tenant, control, finding)``, and whether a run did not complete or a control failed."""
+    from scorekeeper.model import Status
+
+    unread = [
+        (r.tenant, c.control, f)
+        for r in runs
+        for c in r.controls
+        for f in c.findings
+        if f.status in (Status.UNKNOWN, Status.ERROR) and not f.excepted
+    ]
+    incomplete = any(r.status != "completed" or any(c.error for c in r.controls) for r in runs)
+    return unread, incomplete
+
+
+def not_assessed(runs: list[RunResult], *, detail: bool = False) -> bool:
+    """Whether something in ``runs`` could not be assessed; if so, says what on stderr.
+
+    ``detail`` names each unread setting and why (``plan`` and ``remediate``, where the admin is
+    about to act on the result, and a CI job must not read "nothing to change" as all-clear).
+    """
+    unread, incomplete = _unassessed(runs)
+    if not unread and not incomplete:
+        return False
+    what = f"{len(unread)} setting(s) could not be assessed" if unread else "a run did not complete"
+    click.echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
+    if detail:
+        for tenant, control, finding in unread:
+            click.echo(f"  could not read {tenant}/{control}/{finding.setting}: {finding.reason}", err=True)
+    return True
 
 
 @contextmanager
@@ -196,7 +226,41 @@ def progress_bar(enabled: bool) -> Iterator[Callable[..., None] | None]:
 
 
 def run_async(coro: Any) -> Any:
-    return asyncio.run(coro)
+    """Run a read-only operation; SIGINT/SIGTERM stop it at once (exit 130/143, see ``signals.py``)."""
+    from scorekeeper.signals import stop_on_signals
+
+    with stop_on_signals() as stop:
+        return stop.run(coro)
+
+
+def run_writing(engine: Engine, tenant: str, kind: str, coro: Any) -> tuple[Any, int | None]:
+    """Run an operation that writes; a signal closes the engine's write gate instead of cancelling.
+
+    Returns the result and the exit code the signal asks for (``None`` when none came).
+    """
+    from scorekeeper.signals import Interrupted, stop_on_signals
+
+    with stop_on_signals(engine.write_gate) as stop:
+        try:
+            result = stop.run(coro)
+        except Interrupted as exc:  # the write in flight outlived the grace period, or a second signal
+            run = engine.store.latest_run(tenant, kind)
+            undo = f"; undo with: scorekeeper rollback {run.id}" if run is not None and kind == "remediate" else ""
+            raise Interrupted(exc.signum, f"{exc}: cancelled before the write in flight finished{undo}") from None
+    return result, stop.exit_code
+
+
+@contextmanager
+def writer_lease(state: State, tenant: str, purpose: str) -> Iterator[None]:
+    """Hold the tenant's writer lease (``scorekeeper/lease.py``); another writer is one line and exit 1."""
+    from scorekeeper.lease import LeaseHeld
+    from scorekeeper.lease import writer_lease as lease
+
+    try:
+        with lease(state.store, tenant, purpose):
+            yield
+    except LeaseHeld as exc:
+        raise Failure(str(exc), exc.exit_code) from None
 
 
 def confirm_or_abort(what: str, yes: bool) -> None:
@@ -248,6 +312,7 @@ LazyGroup.lazy = {
     "scheduler": ("scorekeeper.scheduler.cli:scheduler", "Run scheduled assessments in the foreground (daemon)."),
     "drift": ("scorekeeper.scheduler.cli:drift", "Show drift: settings that stopped passing, scores that dropped."),
     "plugin": ("scorekeeper.kit.cli:plugin", "Tools for plugin authors (scaffold a new plugin)."),
+    "score": ("scorekeeper.securescore.cli:score", "Show the whole Secure Score: every control, points, state."),
     "worker": ("scorekeeper.fleet.cli:worker", "Run queued assessments from the PostgreSQL history (fleets)."),
     "fleet": ("scorekeeper.fleet.cli:fleet", "Set up and inspect the fleet job queue (fleet init, fleet status)."),
     "report": ("scorekeeper.reports.command:report", "A run or a fleet as HTML, Markdown, JSON, CSV, JUnit or SARIF."),
@@ -324,20 +389,22 @@ def controls(state: State, as_json: bool) -> None:
     found = list(state.plugins.controls.values())
     if as_json:
         emit_json(
-            [
-                {
-                    "control": c.id,
-                    "title": c.title,
-                    "plugin": c.plugin,
-                    "min_licence": c.min_licence,
-                    "apis": list(c.apis),
-                    "auth_flows": list(c.auth_flows),
-                    "settings": [
-                        {"id": s.id, "title": s.title, "remediation": s.remediation.value} for s in c.settings
-                    ],
-                }
-                for c in found
-            ]
+            {
+                "controls": [
+                    {
+                        "control": c.id,
+                        "title": c.title,
+                        "plugin": c.plugin,
+                        "min_licence": c.min_licence,
+                        "apis": list(c.apis),
+                        "auth_flows": list(c.auth_flows),
+                        "settings": [
+                            {"id": s.id, "title": s.title, "remediation": s.remediation.value} for s in c.settings
+                        ],
+                    }
+                    for c in found
+                ]
+            }
         )
         return
     from rich.table import Table
@@ -371,24 +438,35 @@ def permissions(state: State, control_id: str | None, as_json: bool) -> None:
         emit_json(report)
         return
     from rich.table import Table
+    from rich.text import Text
 
+    out = console()
     for control in report["controls"]:
-        out = console()
         out.print(f"[bold]{control['control']}[/]")
-        out.print(f"  assess needs:    {', '.join(control['assess']['graph']) or '—'}")
-        out.print(f"  remediate needs: {', '.join(control['remediate']['graph']) or '—'}")
+        out.print(Text(f"  assess needs:    {', '.join(control['assess']['graph']) or '—'}"))
+        out.print(Text(f"  remediate needs: {', '.join(control['remediate']['graph']) or '—'}"))
         if control["assess"]["delegated"] or control["remediate"]["delegated"]:
             delegated = sorted(set(control["assess"]["delegated"] + control["remediate"]["delegated"]))
-            out.print(f"  portal API:      {', '.join(delegated)}")
+            out.print(Text(f"  portal API:      {', '.join(delegated)}"))
         table = Table("setting", "read", "write", "directory roles")
+        for column in table.columns:  # full names: they are what an admin copies into the app registration
+            column.overflow = "fold"
+            column.no_wrap = column.header in ("read", "write") and out.width >= 120
         for s in control["settings"]:
             table.add_row(
                 s["id"],
-                ", ".join(s["read"]) or "—",
-                ", ".join(s["write"]) or "—",
-                ", ".join(s["directory_roles"]) or "—",
+                "\n".join(s["read"]) or "—",
+                "\n".join(s["write"]) or "—",
+                "\n".join(s["directory_roles"]) or "—",
             )
         out.print(table)
+    if len(report["controls"]) > 1:
+        union = report["all"]
+        out.print("[bold]All listed controls, one app registration[/]")
+        for phase in ("assess", "remediate"):
+            out.print(f"  to {phase}:")
+            for name in union[phase]:
+                out.print(Text(f"    {name}"))
 
 
 # --------------------------------------------------------------------------- operations
@@ -446,7 +524,7 @@ def assess(
     with progress_bar(not as_json) as on_progress:
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
     if as_json:
-        emit_json(runs[0].to_dict() if len(runs) == 1 else [r.to_dict() for r in runs])
+        emit_json(one_or_many([r.to_dict() for r in runs]))
     else:
         from scorekeeper.render import print_run, summary_line
 
@@ -488,13 +566,14 @@ def plan(
     """Show what remediation would change (current → desired) and the guided steps."""
     from scorekeeper.render import print_plans
 
-    found = []
+    found, runs = [], []
     tenants = state.config.select_tenants(tenant_names, group_names)
     state.preflight(tenants)
     for tenant in tenants:
         with progress_bar(not as_json) as on_progress:
             run, plans = _plan(state, tenant, control_ids, settings, on_progress)
-        found.append({"run_id": run.run_id, "tenant": tenant, "plans": [p.to_dict() for p in plans]})
+        runs.append(run)
+        found.append({"run_id": run.run_id, "tenant": tenant, "kind": "plan", "controls": [p.to_dict() for p in plans]})
         if as_json:
             continue
         if not plans:
@@ -502,7 +581,9 @@ def plan(
         else:
             print_plans(console(), plans)
     if as_json:
-        emit_json(found[0] if len(found) == 1 else found)
+        emit_json(one_or_many(found))
+    # A plan built on settings that could not be read is no all-clear, even when it is empty.
+    sys.exit(EXIT_ERROR if not_assessed(runs, detail=True) else EXIT_OK)
 
 
 @cli.command()
@@ -543,40 +624,71 @@ def remediate(
         output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
         outputs.append(output)
         codes.append(code)
+        if code > 128:  # stopped by a signal: no other tenant is started
+            break
     if as_json:
-        emit_json(outputs[0] if len(outputs) == 1 else outputs)
-    sys.exit(max(codes, key=lambda c: (c == EXIT_FAIL, c)))
+        emit_json(one_or_many(outputs))
+    signalled = [c for c in codes if c > 128]
+    sys.exit(signalled[0] if signalled else max(codes, key=lambda c: (c == EXIT_FAIL, c)))
 
 
 def _remediate_one(
     state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
 ) -> tuple[dict[str, Any], int]:
     """One tenant's plan, confirmation, writes and verification: (its JSON, its exit code)."""
+    from scorekeeper.lease import LeaseHeld
+
+    state.config.tenant(tenant)
+    try:
+        # The lease is taken before planning: a plan made while another process writes would be stale.
+        with writer_lease(state, tenant, "remediate"):
+            return _remediate_leased(state, tenant, control_ids, settings, yes, as_json)
+    except LeaseHeld as exc:  # one line, and the other tenants of a group still go ahead
+        click.echo(f"error: {exc}", err=True)
+        return {"tenant": tenant, "error": str(exc)}, exc.exit_code
+
+
+def _remediate_leased(
+    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
+) -> tuple[dict[str, Any], int]:
     from scorekeeper.render import print_plans, print_run
 
     out = console(err=as_json)
     with progress_bar(not as_json) as on_progress:
         run, plans = _plan(state, tenant, control_ids, settings, on_progress)
+    unread = not_assessed([run], detail=True)
     automated = sum(len(p.automated) for p in plans)
     if plans:
         print_plans(out, plans)
     if not automated:
         out.print(f"No automated change to make in {tenant}.")
-        return {"plan_run_id": run.run_id, "changes": [], "verification": []}, EXIT_OK
+        nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
+        return {**nothing, "status": "nothing_to_do", "controls": []}, EXIT_ERROR if unread else EXIT_OK
     confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
     with progress_bar(not as_json) as on_progress:
-        result = run_async(state.engine(on_progress).remediate(tenant, plans, parent_run_id=run.run_id))
+        engine = state.engine(on_progress)
+        remediation = engine.remediate(tenant, plans, parent_run_id=run.run_id)
+        result, stopped = run_writing(engine, tenant, "remediate", remediation)
     if not as_json:
         print_run(out, result)
+    if stopped is not None:
+        _stopped(result)
+    elif not as_json:
         out.print(f"Undo with: scorekeeper rollback {result.run_id}")
-    output = {
-        "run_id": result.run_id,
-        "tenant": tenant,
-        "status": result.status,
-        "changes": [dict(c.to_dict(), control=r.control) for r in result.controls for c in r.changes],
-        "verification": [dict(f.to_dict(), control=r.control) for r in result.controls for f in r.findings],
-    }
-    return output, EXIT_ERROR if result.status == "failed" else exit_code_for([result])
+    # The run as assess reports one: controls, each with its changes and the findings verify read back.
+    output = {**result.to_dict(), "plan_run_id": run.run_id}
+    if stopped is not None:
+        return output, stopped
+    return output, EXIT_ERROR if result.status == "failed" or unread else exit_code_for([result])
+
+
+def _stopped(result: RunResult) -> None:
+    """A write operation stopped by a signal: what is recorded and how to undo it (exit 130/143 follows)."""
+    click.echo(
+        f"interrupted: run {result.run_id} stopped before it finished ({len(result.changes)} change(s) recorded); "
+        f"undo with: scorekeeper rollback {result.run_id}",
+        err=True,
+    )
 
 
 @cli.command()
@@ -610,7 +722,7 @@ def verify(
         except EngineError as exc:
             raise Failure(str(exc), EXIT_USAGE) from None
     if as_json:
-        emit_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
+        emit_json(one_or_many([r.to_dict() for r in results]))
     else:
         from scorekeeper.render import print_run
 
@@ -630,21 +742,30 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
     from scorekeeper.render import print_plans, print_run
 
     engine = state.engine()
-    try:
-        tenant, plans = engine.rollback_plans(run_id)
-    except EngineError as exc:
-        raise Failure(str(exc), EXIT_USAGE) from None
+    run = state.store.get_run(run_id)
+    if run is None:
+        raise Failure(f"no run {run_id} in history", EXIT_USAGE)
     out = console(err=as_json)
-    print_plans(out, plans)
-    confirm_or_abort(f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes)
-    with progress_bar(not as_json) as on_progress:
-        if on_progress:
-            engine.on_progress = on_progress
-        result = run_async(engine.rollback(run_id, plans))
+    with writer_lease(state, run.tenant, "rollback"):
+        try:
+            tenant, plans = engine.rollback_plans(run_id)
+        except EngineError as exc:
+            raise Failure(str(exc), EXIT_USAGE) from None
+        print_plans(out, plans)
+        confirm_or_abort(
+            f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes
+        )
+        with progress_bar(not as_json) as on_progress:
+            if on_progress:
+                engine.on_progress = on_progress
+            result, stopped = run_writing(engine, tenant, "rollback", engine.rollback(run_id, plans))
     if as_json:
         emit_json(result.to_dict())
     else:
         print_run(out, result)
+    if stopped is not None:
+        _stopped(result)
+        sys.exit(stopped)
     sys.exit(EXIT_ERROR if result.status == "failed" else EXIT_OK)
 
 
@@ -714,7 +835,7 @@ def history(
         return
     drift_by_run = state.store.drift_of_runs(r.id for r in runs)
     if as_json:
-        emit_json([{**r.to_dict(), "drift": len(drift_by_run.get(r.id, []))} for r in runs])
+        emit_json({"runs": [_summary_json(r, len(drift_by_run.get(r.id, []))) for r in runs]})
         return
     from rich.table import Table
 
@@ -742,6 +863,12 @@ def history(
     out.print(table)
     hint = "" if show_all else " · plans hidden (--all)"
     out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
+
+
+def _summary_json(summary: Any, drift: int) -> dict[str, Any]:
+    """A history row for machines: ``run_id`` (as every other output names a run), then the rest."""
+    data = summary.to_dict()
+    return {"run_id": data.pop("id"), **data, "drift": drift}
 
 
 @cli.command()
@@ -865,10 +992,17 @@ def demo(state: State, keep: bool) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI, turning every expected error into one line and an exit code."""
+    from scorekeeper.signals import Interrupted, raise_on_sigterm
+
     args = _debug_first(sys.argv[1:] if argv is None else argv)
     debug = args[:1] == ["--debug"]
+    raise_on_sigterm()
     try:
         cli.main(args=args, prog_name="scorekeeper", standalone_mode=False)
+    except Interrupted as exc:  # nothing was left half-done: the engine recorded the run as interrupted
+        _fail(f"{exc}; stopped (history records what was done)", exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted by SIGINT; stopped (history records what was done)", 130)
     except click.exceptions.Abort:  # Ctrl-C or end of input at a prompt, before anything ran
         _fail(NOTHING_CHANGED.replace("not confirmed", "interrupted"), EXIT_ERROR)
     except click.UsageError as exc:  # one line, with where to find help
@@ -909,7 +1043,7 @@ def _classify(exc: Exception) -> tuple[str, int]:
         where = f"{exc.source}: " if exc.source else ""
         return where + "; ".join(exc.problems), EXIT_USAGE
     name = type(exc).__name__
-    if name in ("StoreError", "EngineError", "AuthError", "PlanViolation"):
+    if name in ("StoreError", "EngineError", "AuthError", "PlanViolation", "LeaseHeld", "WritesStopped"):
         return str(exc), EXIT_ERROR
     return f"unexpected {name}: {exc} (run with --debug for the traceback)", EXIT_ERROR
 

@@ -37,6 +37,7 @@ from scorekeeper.session import TenantSession, open_session
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
 from scorekeeper.throttle import TenantThrottled
+from scorekeeper.writegate import WriteGate
 
 log = logging.getLogger("scorekeeper.engine")
 
@@ -75,9 +76,11 @@ class _StoreSink:
     run_id: int
     control: str
     allowed: frozenset[str]
+    gate: WriteGate = field(default_factory=WriteGate)
     changes: list[Change] = field(default_factory=list)
 
     def started(self, change: Change) -> int:
+        self.gate.check()  # stopping (a signal, a lost lease): refuse before recording or sending
         if change.setting not in self.allowed:
             raise PlanViolation(f"setting {change.setting!r} is not in the confirmed plan; nothing was written")
         change_id = self.store.change_started(self.run_id, self.control, change)
@@ -225,6 +228,8 @@ class Engine:
     on_progress: Callable[[ProgressEvent], None] = lambda event: None
     today: Callable[[], date] = date.today
     simulators: dict[str, Any] = field(default_factory=dict)  # tenant name → in-memory simulator
+    #: Closed by a signal or a lost writer lease: no new write starts (see ``writegate.py``).
+    write_gate: WriteGate = field(default_factory=WriteGate)
     _desired: dict[str, Any] = field(default_factory=dict)
     #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
     _attested: set[tuple[str, str]] | None = None
@@ -355,6 +360,23 @@ class Engine:
         self._emit(name, control.id, phase, "done", completed=len(result.findings), total=len(control.settings))
         return result
 
+    async def _assess_all(
+        self, session: TenantSession, controls: list[Control], kind: str, run_id: int
+    ) -> list[ControlResult]:
+        """Every control concurrently and, beside them, the tenant's whole Secure Score for history."""
+        *results, _ = await asyncio.gather(
+            *(self._assess_control(session, c, kind) for c in controls), self._record_secure_score(session, run_id)
+        )
+        return list(results)
+
+    async def _record_secure_score(self, session: TenantSession, run_id: int) -> None:
+        from scorekeeper.securescore.service import record_assessment
+
+        try:
+            await record_assessment(session.graph_factory(), self.store, session.config.name, run_id)
+        except Exception:  # the total is history's extra; the controls' own results must not suffer
+            log.exception("recording the Secure Score of %s failed", session.config.name)
+
     async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any], run_id: int | None = None) -> Any:
         session = open_session(self.config.tenant(tenant), self.data_dir, simulator=self.simulators.get(tenant))
         try:
@@ -408,7 +430,7 @@ class Engine:
         try:
             results = await self._with_session(
                 tenant,
-                lambda session: asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
+                lambda session: self._assess_all(session, controls, kind, run_id),
                 run_id,
             )
         except asyncio.CancelledError:
@@ -470,19 +492,48 @@ class Engine:
         scheduled: bool = False,
         kind: str = "remediate",
     ) -> RunResult:
-        """Carry out the automated items of confirmed ``plans``, then verify them by reading back."""
+        """Carry out the automated items of confirmed ``plans``, then verify them by reading back.
+
+        Holds the tenant's writer lease throughout (joining the caller's when it holds one);
+        raises :class:`~scorekeeper.lease.LeaseHeld` before recording anything when another
+        process writes to the tenant.
+        """
+        from scorekeeper.lease import writer_lease
+
         plans = [p for p in plans if p.automated]
         controls = [self.plugins.control(p.control) for p in plans]
         for control in controls:
             self.desired(control, tenant)
+        purpose = f"scheduled {kind}" if scheduled else kind
+        with writer_lease(self.store, tenant, purpose) as lease:
+            unsubscribe = lease.on_lost(self.write_gate.close)
+            try:
+                return await self._remediate_leased(tenant, plans, controls, lease, parent_run_id, scheduled, kind)
+            finally:
+                unsubscribe()
+                self.write_gate.reopen()  # the next operation of a long-lived engine (TUI) starts afresh
+
+    async def _remediate_leased(
+        self,
+        tenant: str,
+        plans: list[Plan],
+        controls: list[Control],
+        lease: Any,
+        parent_run_id: int | None,
+        scheduled: bool,
+        kind: str,
+    ) -> RunResult:
         started = _now()
         run_id = self.store.start_run(
             tenant, kind, controls=[c.id for c in controls], scheduled=scheduled, parent_run_id=parent_run_id
         )
+        lease.attach(run_id)
 
         async def work(session: TenantSession) -> list[ControlResult]:
             results = []
             for control, plan in zip(controls, plans, strict=True):  # one control at a time: writes stay ordered
+                if self.write_gate.closed:
+                    break
                 results.append(
                     await self._remediate_control(session, control, replace(plan, items=plan.automated), run_id, kind)
                 )
@@ -495,6 +546,9 @@ class Engine:
             raise
         except Exception as exc:
             return self._finish(run_id, tenant, kind, started, [], "failed", f"could not open tenant {tenant}: {exc}")
+        if self.write_gate.closed:
+            reason = f"{self.write_gate.reason}; recorded changes can be rolled back"
+            return self._finish(run_id, tenant, kind, started, results, "interrupted", reason)
         failed = any(c.outcome is Outcome.FAILED for r in results for c in r.changes) or any(r.error for r in results)
         return self._finish(run_id, tenant, kind, started, results, "failed" if failed else "completed")
 
@@ -502,7 +556,7 @@ class Engine:
         self, session: TenantSession, control: Control, plan: Plan, run_id: int, phase: str
     ) -> ControlResult:
         name = session.config.name
-        sink = _StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items))
+        sink = _StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items), self.write_gate)
         self._emit(name, control.id, phase, "started", total=len(plan.items))
         error = ""
         try:
@@ -513,7 +567,9 @@ class Engine:
             error = f"plugin {control.plugin} failed in {phase}: {type(exc).__name__}: {exc}"
             log.error("%s", error, exc_info=exc)
         changes = list(sink.changes)
-        findings = await self._verify_control(session, control, changes) if changes else []
+        # Stopping: the rollback re-reads everything anyway, and the person wants the prompt back.
+        verify = changes and not self.write_gate.closed
+        findings = await self._verify_control(session, control, changes) if verify else []
         self._emit(name, control.id, phase, "done", completed=len(changes), total=len(plan.items))
         return ControlResult(
             control=control.id, title=control.title, findings=tuple(findings), changes=tuple(changes), error=error
@@ -625,3 +681,24 @@ class Engine:
     # ----------------------------------------------------------------- scores
     def latest_scores(self, tenant: str) -> list[SecureScore]:
         return [s for c in self.plugins.controls for s in self.store.score_history(tenant, c, limit=1)]
+
+    def coverage(self) -> dict[str, str]:
+        """Secure Score control id → the installed plugin that assesses and remediates it."""
+        return {control_id: control.plugin for control_id, control in self.plugins.controls.items()}
+
+    async def secure_score(self, tenant: str, only: Any = None) -> Any:
+        """``tenant``'s whole Secure Score read now (a ``ScoreOverview``), trend from history.
+
+        ``only`` is a ``scorekeeper.securescore.overview.ControlFilter``. A tenant never seen
+        before gets Microsoft's kept daily history imported first. Raises
+        ``SecureScoreReadError`` (naming the permission on a 403) when it cannot be read.
+        """
+        from scorekeeper.securescore.service import read_overview
+
+        self.config.tenant(tenant)
+        return await self._with_session(
+            tenant,
+            lambda session: read_overview(
+                session.graph_factory(), self.store, tenant, session.tenant_id, self.coverage(), only
+            ),
+        )

@@ -59,8 +59,21 @@ def assess_permissions(control: Control) -> list[str]:
     return smallest_grant(split_permissions(p for s in control.settings for p in s.read_permissions)[0])
 
 
+def _grants_write(permission: str) -> bool:
+    """``ReadWrite`` (or another verb than ``Read``): a permission that lets the app change something."""
+    parts = permission.split(".")
+    return len(parts) > 1 and parts[1] != "Read"
+
+
 def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
-    """The data behind ``scorekeeper permissions``: per control, per phase, per setting."""
+    """The data behind ``scorekeeper permissions``: per control, per phase, per setting, and the union.
+
+    A setting's ``write`` column lists only permissions that let the app change something; a read
+    its remediation needs (resolving a group by name, say) is listed under ``read``, though the
+    control's ``remediate`` set still includes it. ``all`` is what one app registration needs for
+    every listed control: ``assess`` to read them, ``remediate`` to read and change them.
+    """
+    controls = list(controls)
     report = []
     for control in controls:
         reads = [p for s in control.settings for p in s.read_permissions]
@@ -81,8 +94,12 @@ def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
                 "settings": [
                     {
                         "id": s.id,
-                        "read": list(s.read_permissions),
-                        "write": list(s.write_permissions),
+                        "read": list(
+                            dict.fromkeys(
+                                [*s.read_permissions, *(p for p in s.write_permissions if not _grants_write(p))]
+                            )
+                        ),
+                        "write": [p for p in s.write_permissions if _grants_write(p)],
                         "directory_roles": list(s.directory_roles),
                         "apis": list(s.apis),
                     }
@@ -90,4 +107,14 @@ def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
                 ],
             }
         )
-    return {"controls": report}
+    assess_all = {p for c in report for p in c["assess"]["graph"]}
+    remediate_all = assess_all | {p for c in report for p in c["remediate"]["graph"]}
+    delegated = sorted({p for c in report for phase in ("assess", "remediate") for p in c[phase]["delegated"]})
+    return {
+        "controls": report,
+        "all": {
+            "assess": smallest_grant(assess_all),
+            "remediate": smallest_grant(remediate_all),
+            "delegated": delegated,
+        },
+    }

@@ -8,6 +8,7 @@ command run by hand, so ``history``, ``drift``, ``report`` and the TUI do not ca
 - :mod:`scorekeeper.fleet.tasks`: the job bodies, the per-tenant lock, throttling and retries.
 - :mod:`scorekeeper.fleet.enqueue`: ``--queue`` and the scheduler's fleet mode put jobs here.
 - :mod:`scorekeeper.fleet.worker`: a worker process, and recovery of jobs a dead worker held.
+- :mod:`scorekeeper.fleet.schedule`: the scheduler in fleet mode (fires enqueue, workers run them).
 - :mod:`scorekeeper.fleet.status`: ``fleet status``: depth, running per worker, failures, oldest.
 - :mod:`scorekeeper.fleet.cli`: the ``worker`` and ``fleet`` commands.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 QUEUE = "scorekeeper"
 ASSESS_TASK = "scorekeeper.assess"
 REMEDIATE_TASK = "scorekeeper.remediate"
+SCHEDULE_TASK = "scorekeeper.schedule"
 
 
 def tenant_lock(tenant: str) -> str:

@@ -115,7 +115,8 @@ def worker(
     for noisy in ("httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     engine = state.engine()
-    tasks.install(tasks.Runtime(engine=lambda: engine, max_wait=max_wait))
+    runner = _schedule_runner(state, engine)
+    tasks.install(tasks.Runtime(engine=lambda: engine, max_wait=max_wait, runner=lambda: runner))
 
     async def work(app: Any) -> None:
         click.echo(f"worker ready: history {state.store.url}, concurrency {concurrency}; stop with SIGTERM or Ctrl-C")
@@ -131,6 +132,23 @@ def worker(
         )
 
     asyncio.run(_with_app(state, work))
+
+
+def _schedule_runner(state: State, engine: Any) -> Any:
+    """The scheduler's runner for queued schedule fires: notifications as the scheduler sends them."""
+    from scorekeeper.scheduler.notify import Notifier, ensure_builtin_channels
+    from scorekeeper.scheduler.runner import Runner
+    from scorekeeper.scheduler.store import ScheduleStore
+
+    ensure_builtin_channels(state.plugins)
+    return Runner(engine, ScheduleStore(state.store), Notifier(state.plugins, state.config.notifications))
+
+
+def queueing_runner(state: State, engine: Any, schedules: Any, notify: Any) -> Any:
+    """For ``scheduler --fleet``: a runner whose fires enqueue in the PostgreSQL history."""
+    from scorekeeper.fleet.schedule import QueueingRunner
+
+    return QueueingRunner(_url(state), engine, schedules, notify)
 
 
 @click.group()

@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper import throttle
-from scorekeeper.fleet import ASSESS_TASK, QUEUE, REMEDIATE_TASK
+from scorekeeper.fleet import ASSESS_TASK, QUEUE, REMEDIATE_TASK, SCHEDULE_TASK
 
 if TYPE_CHECKING:
     import procrastinate
 
     from scorekeeper.engine import Engine
+    from scorekeeper.scheduler.runner import Runner
 
 log = logging.getLogger("scorekeeper.fleet")
 
@@ -53,6 +54,8 @@ class Runtime:
 
     engine: Callable[[], Engine]
     max_wait: float = DEFAULT_MAX_WAIT_SECONDS
+    #: The scheduler's runner (engine, schedules, notifications) for queued schedule fires.
+    runner: Callable[[], Runner] | None = None
     #: Called with (tenant, run_id) as a job's run finishes; tests wait on it instead of sleeping.
     on_run: Callable[[str, int], None] = lambda tenant, run_id: None
 
@@ -138,3 +141,24 @@ def register(app: procrastinate.App) -> None:
     @app.task(name=REMEDIATE_TASK, queue=QUEUE, retry=retry)
     async def remediate(tenant: str, controls: list[str], scheduled: bool = False) -> int:
         return await assess_job(tenant, controls, scheduled=scheduled, remediate=True)
+
+    @app.task(name=SCHEDULE_TASK, queue=QUEUE, retry=retry)
+    async def schedule(schedule_id: int, tenant: str) -> int | None:
+        return await schedule_job(schedule_id)
+
+
+async def schedule_job(schedule_id: int) -> int | None:
+    """One queued fire of a schedule (``scheduler --fleet``), run by the scheduler's own runner."""
+    from scorekeeper.fleet.schedule import fire_queued
+
+    runtime = _current()
+    if runtime.runner is None:
+        raise RuntimeError("this worker has no scheduler runner")
+    token = throttle.max_wait.set(runtime.max_wait)
+    try:
+        outcome = await fire_queued(runtime.runner(), schedule_id)
+    finally:
+        throttle.max_wait.reset(token)
+    if outcome is not None and outcome.run_id is not None:
+        runtime.on_run(outcome.tenant, outcome.run_id)
+    return outcome.run_id if outcome else None

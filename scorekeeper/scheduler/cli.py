@@ -119,7 +119,7 @@ def schedule_list(state: State, tenant_names: tuple[str, ...], group_names: tupl
     else:
         rows = _schedules(state).list(None)
     if as_json:
-        emit_json([s.to_dict() for s in rows])
+        emit_json({"schedules": [dict(s.to_dict(), next_run_at=_iso(_next_run(s))) for s in rows]})
         return
     if not rows:
         click.echo("No schedules. Add one with: scorekeeper schedule add --tenant NAME --cron '0 6 * * *'")
@@ -137,9 +137,26 @@ def schedule_list(state: State, tenant_names: tuple[str, ...], group_names: tupl
             "yes" if s.remediate else "no",
             "paused" if s.paused else "active",
             last,
-            "—" if s.paused else _when(s.next_run_at or s.first_fire_after(s.last_run_at or s.created_at)),
+            "—" if s.paused else _when(_next_run(s)),
         )
     console().print(table)
+
+
+def _next_run(schedule: Schedule) -> datetime | None:
+    """When a schedule fires next: the daemon's published plan, else computed from its definition.
+
+    The table and ``--json`` both use this, so a schedule the daemon has not seen yet shows the
+    same time in both (the JSON used to say ``null`` while the table showed a time).
+    """
+    if schedule.paused:
+        return None
+    return schedule.next_run_at or schedule.first_fire_after(schedule.last_run_at or schedule.created_at)
+
+
+def _iso(value: datetime | None) -> str | None:
+    from datetime import UTC
+
+    return value.astimezone(UTC).isoformat() if value is not None else None
 
 
 def _change(state: State, action: Any) -> Schedule:
@@ -235,8 +252,16 @@ def _preflight(state: State) -> None:
     metavar="SECONDS",
     help="Run a missed fire at start if it is at most this late.",
 )
+@click.option(
+    "--fleet",
+    "fleet_mode",
+    is_flag=True,
+    help="Queue each fire for `scorekeeper worker` (PostgreSQL history) instead of running it here.",
+)
 @pass_state
-def scheduler(state: State, reload_seconds: float, grace_seconds: float, misfire_seconds: int) -> None:
+def scheduler(
+    state: State, reload_seconds: float, grace_seconds: float, misfire_seconds: int, fleet_mode: bool
+) -> None:
     """Run scheduled assessments in the foreground until SIGTERM or Ctrl-C (for systemd or a container)."""
     from scorekeeper.scheduler.daemon import Daemon, DaemonOptions
     from scorekeeper.scheduler.notify import Notifier
@@ -250,6 +275,10 @@ def scheduler(state: State, reload_seconds: float, grace_seconds: float, misfire
     progress = logging.getLogger("scorekeeper.progress")
     engine = state.engine(lambda e: progress.debug("%s %s/%s %s %s", e.phase, e.tenant, e.control, e.setting, e.status))
     runner = Runner(engine, _schedules(state), Notifier(state.plugins, state.config.notifications))
+    if fleet_mode:  # fires go to the job queue; workers run them with the same Runner
+        from scorekeeper.fleet.cli import queueing_runner
+
+        runner = queueing_runner(state, engine, runner.schedules, runner.notify)
     daemon = Daemon(runner, runner.schedules, DaemonOptions(reload_seconds, grace_seconds, misfire_seconds))
 
     def ready(message: str) -> None:
@@ -290,7 +319,7 @@ def drift(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, .
 
     found = newest_first(state, tenant_names, group_names, lambda t: state.store.drift_events(t, limit=limit), limit)
     if as_json:
-        emit_json([dict(e.to_dict(), line=drift_line(e)) for e in found])
+        emit_json({"events": [dict(e.to_dict(), line=drift_line(e)) for e in found]})
         return
     if not found:
         where = selection_label(tenant_names, group_names)

@@ -190,9 +190,10 @@ class Daemon:
         late = (datetime.now(UTC) - due).total_seconds()
         if late > 1:  # not for the few milliseconds between creating a schedule and starting the daemon
             verdict = "runs now" if late <= self.options.misfire_grace_seconds else "skipped (past the misfire grace)"
-            log.info("%s: missed %s while stopped; %s", schedule.describe(), f"{due:%Y-%m-%d %H:%M:%S} UTC", verdict)
+            missed = f"{due.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"  # APScheduler hands back the cron's own zone
+            log.info("%s: missed %s while stopped; %s", schedule.describe(), missed, verdict)
         else:
-            log.info("%s: next run %s", schedule.describe(), f"{due:%Y-%m-%d %H:%M:%S} UTC")
+            log.info("%s: next run %s", schedule.describe(), f"{due.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC")
 
     def _publish_next_runs(self) -> None:
         """Write each job's next fire time for ``schedule list``, only when it changed."""

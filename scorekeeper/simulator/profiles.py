@@ -128,7 +128,11 @@ def build_state(name: str, tenant_id: str, index: int = 0) -> dict[str, Any]:
         "$YESTERDAY": (today - timedelta(days=1)).isoformat(),
         "$TODAY": today.isoformat(),
     }
-    return _fill(json.loads(_cached_state(name)), replacements)
+    state = _fill(json.loads(_cached_state(name)), replacements)
+    from scorekeeper.simulator.securescore import populate
+
+    populate(state, name, tenant_id, today)  # the whole Secure Score, from its own data files
+    return state
 
 
 #: Profile name → its one-line description (``scorekeeper simulator profiles`` prints these).

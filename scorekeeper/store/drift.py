@@ -3,7 +3,8 @@
 Pure functions over domain objects, so the rule can be read and tested without a database:
 a setting *regressed* when it passed before and fails now (a setting that merely became
 unreadable is ``unknown``, not a regression — nothing is invented); a score *dropped* when the
-tenant reports a lower score for the control than it did at the previous assessment.
+tenant reports a lower score for the control than it did at the previous assessment, or a lower
+total Secure Score (control ``SecureScore``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from scorekeeper.model import Finding, SecureScore, Status
+from scorekeeper.securescore.model import DailyScore
 from scorekeeper.store.records import DriftEvent
 
 
@@ -72,6 +74,58 @@ def dropped_scores(
                     "score": now.score,
                     "max_score": now.max_score,
                 },
+            )
+        )
+    return events
+
+
+#: The ``control`` of a ``score_dropped`` event about the tenant's whole Secure Score.
+TOTAL_CONTROL = "SecureScore"
+
+
+def dropped_totals(
+    tenant: str,
+    previous: DailyScore | None,
+    current: DailyScore | None,
+    *,
+    run_id: int,
+    previous_run_id: int,
+    already_compared: Iterable[str] = (),
+) -> list[DriftEvent]:
+    """``score_dropped`` for the tenant's total, and for each control outside ``already_compared``.
+
+    ``already_compared`` are the controls whose plugin snapshots :func:`dropped_scores` compares,
+    so a drop is reported once.
+    """
+    if previous is None or current is None:
+        return []
+    events = []
+    if previous.current is not None and current.current is not None and current.current < previous.current:
+        events.append(
+            DriftEvent(
+                tenant=tenant,
+                control=TOTAL_CONTROL,
+                setting=None,
+                kind="score_dropped",
+                run_id=run_id,
+                previous_run_id=previous_run_id,
+                detail={"previous_score": previous.current, "score": current.current, "max_score": current.max_score},
+            )
+        )
+    skip = set(already_compared)
+    for control, score in sorted(current.controls.items()):
+        old = previous.controls.get(control)
+        if control in skip or old is None or score >= old:
+            continue
+        events.append(
+            DriftEvent(
+                tenant=tenant,
+                control=control,
+                setting=None,
+                kind="score_dropped",
+                run_id=run_id,
+                previous_run_id=previous_run_id,
+                detail={"previous_score": old, "score": score, "max_score": None},
             )
         )
     return events

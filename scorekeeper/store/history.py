@@ -9,8 +9,6 @@ time it returns, before the plugin writes to the tenant.
 
 from __future__ import annotations
 
-import os
-import socket
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -24,8 +22,12 @@ from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
 from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
-from scorekeeper.store import bulk, convert, db, retention, runwrite
-from scorekeeper.store.drift import dropped_scores, regressed_settings
+from scorekeeper.securescore.model import ControlScore, DailyScore, TrendPoint
+from scorekeeper.store import bulk, convert, db, retention, runwrite, tenant_scores
+from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
+from scorekeeper.store.heartbeat import Heartbeat
+from scorekeeper.store.leases import LeaseTable
+from scorekeeper.store.liveness import gone, this_process
 from scorekeeper.store.overview import ASSESSING_KINDS, build_overview
 from scorekeeper.store.records import DriftEvent, RunSummary, StoreError, TenantOverview, empty_counts
 from scorekeeper.store.retention import PruneResult
@@ -57,8 +59,9 @@ class HistoryStore:
         """Wrap an engine whose schema is already at head; use :meth:`open` unless you migrated yourself."""
         self._engine = engine
         self._write_engine = engine.execution_options(**{db.WRITE_OPTION: True})
-        self._host = socket.gethostname()
         self._os_user = local_actor().os_user
+        self.heartbeat = Heartbeat(self._write)
+        self.leases = LeaseTable(self)
 
     @classmethod
     def open(cls, url_or_path: str | Path | None = None) -> HistoryStore:
@@ -76,6 +79,7 @@ class HistoryStore:
 
     def close(self) -> None:
         """Release every pooled connection (SQLite checkpoints the WAL when the last one closes)."""
+        self.heartbeat.close()
         self._engine.dispose()
 
     def __enter__(self) -> HistoryStore:
@@ -117,17 +121,20 @@ class HistoryStore:
     ) -> int:
         """Record that a run began (status ``running``) and return its id.
 
-        ``parent_run_id`` is the run a ``verify`` or ``rollback`` refers to. The process id and
-        host are kept so :meth:`interrupt_stale_runs` can tell a dead run from a live one.
+        ``parent_run_id`` is the run a ``verify`` or ``rollback`` refers to. The process is
+        recorded and the run's heartbeat kept fresh until :meth:`finish_run`, so that
+        :meth:`interrupt_stale_runs` can tell a dead run from a live one.
         ``actor`` says who acted (this process's OS user when not given); the token's identity
         is usually known only later, see :meth:`record_identity`.
         """
         if kind not in RUN_KINDS:
             raise StoreError(f"unknown run kind {kind!r}; expected one of {', '.join(RUN_KINDS)}")
+        me = this_process()
         with self._write() as session:
             self._ensure_tenant(session, tenant, tenant_id)
             if parent_run_id is not None and session.get(RunRow, parent_run_id) is None:
                 raise StoreError(f"parent run {parent_run_id} is not in history")
+            now = _now()
             row = RunRow(
                 tenant=tenant,
                 kind=kind,
@@ -135,16 +142,21 @@ class HistoryStore:
                 scheduled=scheduled,
                 parent_run_id=parent_run_id,
                 controls=list(controls),
-                started_at=_now(),
-                pid=os.getpid(),
-                host=(actor.host if actor and actor.host else self._host),
+                started_at=now,
+                pid=me.pid,
+                host=(actor.host if actor and actor.host else me.host),
                 os_user=(actor.os_user if actor and actor.os_user else self._os_user),
                 identity=actor.identity if actor else "",
+                process_key=me.key,
+                heartbeat_at=now,
+                heartbeat_seconds=self.heartbeat.interval,
             )
             session.add(row)
             session.flush()
             assert row.id is not None
-            return row.id
+            run_id = row.id
+        self.heartbeat.add_run(run_id)
+        return run_id
 
     def record_identity(self, run_id: int, identity: str) -> None:
         """Record the identity the tenant's token named for a run (``app <appid>`` or a UPN)."""
@@ -169,6 +181,7 @@ class HistoryStore:
             )
             if done.rowcount != 1:
                 raise StoreError(f"no run {run_id} in history")
+        self.heartbeat.remove_run(run_id)
 
     def record_control_result(self, run_id: int, result: ControlResult) -> None:
         """Store one control's findings and Secure Score snapshot for a run.
@@ -236,9 +249,10 @@ class HistoryStore:
                         session.add(row)
             session.execute(runwrite.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
             if detect_drift and status == "completed":
-                events = runwrite.drift_since_previous(session, run_id, run.tenant, results)
-                session.add_all([_drift_row(e, now) for e in events])
-            return Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")
+                self._drift_in(session, session.get(RunRow, run_id))  # the one drift rule, as detect_drift
+            actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")
+        self.heartbeat.remove_run(run_id)  # finished: nothing left to keep alive
+        return actor
 
     def get_run(self, run_id: int) -> RunResult | None:
         """One run with its findings, changes and scores grouped by control; ``None`` if unknown.
@@ -341,29 +355,38 @@ class HistoryStore:
             return [convert.finding_from_row(r) for r in _finding_bodies(session, run_id)]
 
     def interrupt_stale_runs(self, *, older_than: timedelta | None = None) -> int:
-        """Mark ``interrupted`` the runs left ``running`` by a process that no longer exists; return how many.
+        """Mark ``interrupted`` the runs left ``running`` by a process that is gone; return how many.
 
-        A run started on this host is stale when its process is gone. A run from another host (a
-        shared PostgreSQL database) cannot be checked that way and is only interrupted when it
-        started more than ``older_than`` ago and ``older_than`` is given. Writes whose outcome was
-        never recorded keep ``finished_at`` NULL, which is how history shows them as uncertain.
+        A run is gone when its heartbeat is older than a few of its intervals, or — on the same
+        boot and PID namespace only — when its process id no longer exists (see ``liveness.py``).
+        That holds across hosts and in containers whose PID 1 never exits. Runs recorded before
+        heartbeats existed are only interrupted when they started more than ``older_than`` ago.
+        Their changes stay as recorded, so rollback can restore them.
         """
         with self._read() as session:
             running = list(session.execute(select(RunRow).where(RunRow.status == "running")).scalars())
-        cutoff = _now() - older_than if older_than is not None else None
+        if not running:
+            return 0
+        now = _now()
         stale: dict[int, str] = {}
         for run in running:
             assert run.id is not None
-            if run.host == self._host and run.pid is not None:
-                if not _pid_alive(run.pid):
-                    stale[run.id] = f"interrupted: its process (pid {run.pid}) ended before the run finished"
-            elif cutoff is not None and run.started_at < cutoff:
+            reason = gone(
+                pid=run.pid,
+                key=run.process_key,
+                heartbeat_at=run.heartbeat_at,
+                interval=run.heartbeat_seconds,
+                now=now,
+            )
+            legacy = run.heartbeat_at is None and older_than is not None
+            if reason is None and legacy and older_than is not None and run.started_at < now - older_than:
+                reason = f"no finish recorded since {run.started_at:%Y-%m-%d %H:%M} UTC"
+            if reason is not None:
                 where = f"pid {run.pid} on {run.host}" if run.host else "an unknown process"
-                stale[run.id] = f"interrupted: no finish recorded by {where} since {run.started_at:%Y-%m-%d %H:%M} UTC"
+                stale[run.id] = f"interrupted: {reason} ({where}) before the run finished"
         if not stale:
             return 0
         with self._write() as session:
-            now = _now()
             for run_id, reason in stale.items():
                 session.execute(
                     update(RunRow)
@@ -482,6 +505,42 @@ class HistoryStore:
             session.execute(insert(LatestResultRow).from_select(["tenant", "control", "run_id"], newest))
             return session.execute(select(func.count()).select_from(LatestResultRow)).scalar_one()
 
+    # ------------------------------------------------------------------ whole Secure Score
+    def record_tenant_scores(
+        self,
+        tenant: str,
+        scores: Iterable[DailyScore],
+        *,
+        source: str,
+        run_id: int | None = None,
+        profiles: Iterable[ControlScore] = (),
+    ) -> int:
+        """Keep the tenant's whole score per day (``assessment`` with its run, or ``imported``); returns rows added."""
+        if source not in tenant_scores.SOURCES:
+            raise StoreError(f"unknown score source {source!r}; expected one of {', '.join(tenant_scores.SOURCES)}")
+        with self._write() as session:
+            self._ensure_tenant(session, tenant)
+            return tenant_scores.add(session, tenant, scores, source=source, run_id=run_id, profiles=profiles)
+
+    def has_tenant_scores(self, tenant: str) -> bool:
+        """Whether the tenant's whole score was ever recorded (its first run imports Microsoft's history)."""
+        with self._read() as session:
+            return tenant_scores.held(session, tenant)
+
+    def score_trend(self, tenant: str, days: int = 90) -> list[TrendPoint]:
+        """The tenant's total Secure Score per day over the last ``days`` days, oldest first."""
+        with self._read() as session:
+            return tenant_scores.trend(session, tenant, days)
+
+    def latest_tenant_score(self, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
+        """The newest assessed whole score that carries control profiles, with those profiles (as dicts)."""
+        with self._read() as session:
+            row = tenant_scores.latest_with_profiles(session, tenant)
+            if row is None or row.id is None:
+                return None
+            score = tenant_scores.of_run_row(row)
+            return score, list(row.profiles)
+
     # ------------------------------------------------------------------ attestations
     def record_attestation(self, att: Attestation) -> int:
         """Keep a person's statement that a guided setting is done; returns its id."""
@@ -593,6 +652,14 @@ class HistoryStore:
             run_id=run_id,
             previous_run_id=previous.id,
         )
+        events += dropped_totals(
+            run.tenant,
+            tenant_scores.of_run(session, previous.id),
+            tenant_scores.of_run(session, run_id),
+            run_id=run_id,
+            previous_run_id=previous.id,
+            already_compared=_scores(session, run_id),
+        )
         now = _now()
         rows = [_drift_row(e, now) for e in events]
         session.add_all(rows)
@@ -701,30 +768,6 @@ def _reason(exc: SQLAlchemyError) -> str:
     """The driver's own message (``database is locked``, a constraint name), without the SQL or parameters."""
     orig: Any = getattr(exc, "orig", None)
     return str(orig) if orig is not None else type(exc).__name__
-
-
-def _pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this machine (without signalling it)."""
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 __all__ = ["HistoryStore"]

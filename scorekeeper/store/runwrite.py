@@ -18,11 +18,9 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from scorekeeper.model import ControlResult, Finding, SecureScore
+from scorekeeper.model import ControlResult, Finding
 from scorekeeper.store import convert
-from scorekeeper.store.drift import dropped_scores, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS
-from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import (
     ControlResultRow,
     FindingBodyRow,
@@ -164,27 +162,3 @@ def write_results(
 
             for pointer in pointers:
                 _point_latest(session, pointer["tenant"], pointer["control"], run_id)
-
-
-def drift_since_previous(
-    session: Session, run_id: int, tenant: str, results: Sequence[ControlResult]
-) -> list[DriftEvent]:
-    """Drift of a run just written, against the tenant's previous completed assessment.
-
-    The same rule as ``HistoryStore.detect_drift``; the new run's findings and scores come from
-    ``results`` in memory instead of being read back.
-    """
-    previous = session.execute(_PREVIOUS_RUN, {"tenant": tenant, "run_id": run_id}).scalar_one_or_none()
-    if previous is None:
-        return []
-    old_findings = [
-        convert.finding_from_row(row) for row in session.execute(_RUN_BODIES, {"run_id": previous}).scalars()
-    ]
-    old_scores = {
-        row.control: convert.score_from_row(row) for row in session.execute(_RUN_SCORES, {"run_id": previous}).scalars()
-    }
-    findings = [f for r in results for f in r.findings]
-    scores: dict[str, SecureScore] = {r.control: r.score for r in results if r.score is not None}
-    return regressed_settings(tenant, old_findings, findings, run_id=run_id, previous_run_id=previous) + dropped_scores(
-        tenant, old_scores, scores, run_id=run_id, previous_run_id=previous
-    )

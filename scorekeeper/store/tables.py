@@ -79,8 +79,11 @@ class TenantRow(SQLModel, table=True):
 class RunRow(SQLModel, table=True):
     """One engine operation on one tenant.
 
-    ``pid`` and ``host`` identify the process that started the run, so that
-    ``interrupt_stale_runs`` can tell a run whose process died from one still going elsewhere.
+    ``pid``, ``host`` and ``process_key`` identify the process that started the run; while the
+    run lives that process refreshes ``heartbeat_at`` every ``heartbeat_seconds``. A run whose
+    heartbeat is older than a few intervals is dead wherever it ran (another host, a container
+    whose PID 1 never exits), and ``interrupt_stale_runs`` marks it ``interrupted`` — see
+    ``scorekeeper/store/liveness.py``.
     ``os_user``, ``host`` and ``identity`` together say who acted (:class:`scorekeeper.model.Actor`).
     """
 
@@ -111,6 +114,10 @@ class RunRow(SQLModel, table=True):
     # identity the tenant's token named (``app <appid>`` or a UPN); "" when unknown.
     os_user: str = Field(default="", sa_type=String, nullable=False)
     identity: str = Field(default="", sa_type=String, nullable=False)
+    # Liveness (migration 0004): see liveness.py.
+    process_key: str = Field(default="", sa_type=String, nullable=False)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    heartbeat_seconds: float | None = Field(default=None, nullable=True)
 
 
 class ControlResultRow(SQLModel, table=True):
@@ -338,3 +345,69 @@ class ExceptionNoticeRow(SQLModel, table=True):
 
 
 ALL_TABLES += (ScheduleRow, ExceptionNoticeRow)
+
+
+# --------------------------------------------------------------------------- writer leases (migration 0004)
+class TenantLeaseRow(SQLModel, table=True):
+    """Who may write to a tenant right now: at most one row per tenant, across processes and hosts.
+
+    A writer inserts the row (the primary key makes a second insert fail), refreshes
+    ``heartbeat_at`` while it works and deletes the row when done. A row whose heartbeat is older
+    than a few of its own ``heartbeat_seconds`` belongs to a dead writer and may be taken over
+    with a conditional UPDATE on the old ``token``. ``run_id`` is the run doing the writing once
+    it has started (NULL while the writer is still planning). See ``scorekeeper/lease.py``.
+    """
+
+    __tablename__ = "tenant_leases"
+
+    tenant: str = Field(sa_type=String, primary_key=True)
+    token: str = Field(sa_type=String, nullable=False)
+    purpose: str = Field(default="", sa_type=String, nullable=False)
+    run_id: int | None = Field(default=None, nullable=True)
+    host: str = Field(default="", sa_type=String, nullable=False)
+    pid: int | None = Field(default=None, nullable=True)
+    process_key: str = Field(default="", sa_type=String, nullable=False)
+    acquired_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    heartbeat_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    heartbeat_seconds: float = Field(nullable=False)
+
+
+ALL_TABLES += (TenantLeaseRow,)
+
+
+# --------------------------------------------------------------------------- whole Secure Score (migration 0005)
+class TenantScoreRow(SQLModel, table=True):
+    """The tenant's whole Secure Score on one day: total, maximum, Microsoft's averages, every control's score.
+
+    ``source`` is ``assessment`` for the score read during an assessment (``run_id`` set),
+    ``read`` for a live read (``scorekeeper score``, the TUI) and ``imported`` for the daily
+    entries Microsoft already kept (up to 90), imported on a tenant's first run so the trend is
+    meaningful from day one. ``scored_at`` is Microsoft's
+    ``createdDateTime`` of the entry, ``recorded_at`` when scorekeeper stored it. ``controls``
+    maps control id → score (all controls, not just the ones a plugin covers); ``profiles`` holds
+    what an assessment read of each control profile (title, category, service, maximum, action
+    URL, state, implementation status) so reports render the whole score from history alone.
+    """
+
+    __tablename__ = "tenant_scores"
+    __table_args__ = (
+        Index("ix_tenant_scores_tenant_scored_at", "tenant", "scored_at"),
+        Index("ix_tenant_scores_run_id", "run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
+    run_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    )
+    source: str = Field(sa_type=String, nullable=False)
+    scored_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    recorded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    current_score: float | None = Field(default=None, nullable=True)
+    max_score: float | None = Field(default=None, nullable=True)
+    comparisons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
+    controls: dict[str, float] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    profiles: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
+
+
+ALL_TABLES += (TenantScoreRow,)

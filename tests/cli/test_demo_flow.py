@@ -22,11 +22,12 @@ def test_assess_remediate_verify_rollback_across_separate_commands(run: Callable
     fixed = run("remediate", "--tenant", "demo", "--control", SSPR, "--yes", "--json")
     assert fixed.code in (0, 3), fixed.err  # 3: guided rows still wait for a person
     remediation = json.loads(fixed.out)
-    assert remediation["changes"] and all(c["outcome"] == "applied" for c in remediation["changes"])
+    made = [c for control in remediation["controls"] for c in control["changes"]]
+    assert made and all(c["outcome"] == "applied" for c in made)
 
     verified = run("verify", "--tenant", "demo", "--json")
     assert verified.code in (0, 3), verified.err
-    changed = {c["setting"] for c in remediation["changes"]}
+    changed = {c["setting"] for c in made}
     after_fix = _statuses(run("assess", "--tenant", "demo", "--control", SSPR, "--json").out)
     assert all(after_fix[s] == "pass" for s in changed), {s: after_fix[s] for s in changed}
 
@@ -37,7 +38,7 @@ def test_assess_remediate_verify_rollback_across_separate_commands(run: Callable
 
     # The manual assessment after the rollback noticed what stopped passing: drift, in history.
     last_run = json.loads(reassessed.out)["run_id"]
-    runs = {r["id"]: r for r in json.loads(run("history", "--tenant", "demo", "--json").out)}
+    runs = {r["run_id"]: r for r in json.loads(run("history", "--tenant", "demo", "--json").out)["runs"]}
     assert {"assess", "remediate", "rollback"} <= {r["kind"] for r in runs.values()}
     assert runs[last_run]["drift"] > 0 and runs[json.loads(first.out)["run_id"]]["drift"] == 0
     regressed = {d["setting"] for d in json.loads(run("history", str(last_run), "--json").out)["drift"]}

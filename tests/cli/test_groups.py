@@ -85,7 +85,7 @@ def test_the_override_is_what_the_assessment_runs_with(run: Callable, config: Pa
     result = run(
         "--config", str(config), "assess", "--group", "customers", "--control", "SelfServicePasswordReset", "--json"
     )
-    runs = json.loads(result.out)
+    runs = json.loads(result.out)["runs"]
     assert [r["tenant"] for r in runs] == ["alpha", "beta"]
     reasons = {
         r["tenant"]: next(f for c in r["controls"] for f in c["findings"] if f["setting"] == "reconfirm_days")
@@ -114,15 +114,15 @@ def test_schedule_add_with_a_group_adds_one_schedule_per_tenant(run: Callable, c
     assert result.code == 0, result.err
     assert [s["tenant"] for s in json.loads(result.out)] == ["alpha", "beta"]
     listed = run("--config", str(config), "schedule", "list", "--group", "all_but_alpha", "--json")
-    assert [s["tenant"] for s in json.loads(listed.out)] == ["beta"]
+    assert [s["tenant"] for s in json.loads(listed.out)["schedules"]] == ["beta"]
 
 
 def test_history_and_drift_filter_by_group(run: Callable, config: Path) -> None:
     for tenant in ("alpha", "beta", "gamma"):
         run("--config", str(config), "assess", "--tenant", tenant, "--control", "SelfServicePasswordReset")
-    listed = json.loads(run("--config", str(config), "history", "--group", "customers", "--json").out)
+    listed = json.loads(run("--config", str(config), "history", "--group", "customers", "--json").out)["runs"]
     assert sorted(r["tenant"] for r in listed) == ["alpha", "beta"]
-    assert [r["id"] for r in listed] == sorted((r["id"] for r in listed), reverse=True)
+    assert [r["run_id"] for r in listed] == sorted((r["run_id"] for r in listed), reverse=True)
     assert run("--config", str(config), "drift", "--group", "nope").code == 2
 
 

@@ -6,10 +6,11 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from scorekeeper.cli import cli
+from scorekeeper.cli import cli, main
 from scorekeeper.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
 from scorekeeper.store import HistoryStore
 
@@ -65,7 +66,9 @@ def test_recent_runs_are_not_pruned(tmp_path: Path) -> None:
         assert store.prune(30).runs == 0 and store.get_run(first) is not None
 
 
-def test_history_prune_command_reads_keep_days_from_the_config(tmp_path: Path) -> None:
+def test_history_prune_command_reads_keep_days_from_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "h.db"
     with HistoryStore.open(str(db)) as store:
         _assess(store, Status.PASS, 1, 2.0)
@@ -78,5 +81,7 @@ def test_history_prune_command_reads_keep_days_from_the_config(tmp_path: Path) -
     answer = json.loads(done.output)
     assert (answer["keep_days"], answer["runs"], answer["dry_run"]) == (30, 0, False)
     config.write_text("[history]\nkeep_days = 0\n")
-    bad = runner.invoke(cli, ["--config", str(config), "--db", str(db), "history", "prune"])
-    assert bad.exit_code == 2 and "history.keep_days" in bad.output and "Traceback" not in bad.output
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--config", str(config), "--db", str(db), "history", "prune"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "history.keep_days" in err and "Traceback" not in err

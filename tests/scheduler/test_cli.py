@@ -59,7 +59,7 @@ def test_add_list_pause_resume_remove(sk) -> None:
     assert "note: ToyControl will only be assessed until [controls.<id>] auto_remediate = true" in err
 
     code, out, _ = sk("schedule", "list", "--json")
-    rows = json.loads(out)
+    rows = json.loads(out)["schedules"]
     assert [(r["id"], r["control"], r["interval_seconds"], r["remediate"], r["paused"]) for r in rows] == [
         (1, None, None, False, False),
         (2, "ToyControl", 3600.0, True, False),
@@ -69,7 +69,7 @@ def test_add_list_pause_resume_remove(sk) -> None:
     assert "paused" in out and "every 3600 s" in out
     assert sk("schedule", "resume", "2")[0] == 0
     assert sk("schedule", "remove", "1")[1].startswith("schedule 1 removed")
-    assert [r["id"] for r in json.loads(sk("schedule", "list", "--json")[1])] == [2]
+    assert [r["id"] for r in json.loads(sk("schedule", "list", "--json")[1])["schedules"]] == [2]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_bad_schedules_are_refused_in_one_line(sk, args: list[str], message: str
     assert code == 2
     assert message in err.strip().splitlines()[-1]  # click puts its usage lines before the error
     assert "Traceback" not in err
-    assert json.loads(sk("schedule", "list", "--json")[1]) == []
+    assert json.loads(sk("schedule", "list", "--json")[1])["schedules"] == []
 
 
 @pytest.mark.parametrize("verb", ["remove", "pause", "resume"])

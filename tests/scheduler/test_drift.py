@@ -77,7 +77,7 @@ async def test_drift_command_lists_it(harness, tmp_path: Path, capsys: pytest.Ca
     with pytest.raises(SystemExit) as ended:
         main(["--db", db, "drift", "--tenant", "t1", "--json"])
     assert ended.value.code == 0
-    [event] = json.loads(capsys.readouterr().out)
+    [event] = json.loads(capsys.readouterr().out)["events"]
     assert (event["kind"], event["setting"], event["previous_run_id"], event["run_id"]) == (
         "setting_regressed",
         "size",

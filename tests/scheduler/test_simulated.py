@@ -66,10 +66,10 @@ async def test_scheduled_sspr_runs_persist_and_detect_drift_to_a_webhook(
     assert regressed & {c.setting for c in fixed.changes}
     assert regressed <= {f.setting for f in weak.findings if f.status.value == "fail"}
     scheduled = [r for r in sk_store.runs("contoso", kind="assess") if r.scheduled]
-    # Each daemon may fire once more before it stops (0.05 s interval); the restarted one's run is
-    # the newest, the first daemon's is kept, and every scheduled run is in history as such.
+    # Each daemon may fire once more before it stops (0.05 s interval, seen on a loaded machine):
+    # the restarted one's first run is then not the newest; both daemons' runs are in history.
     ids = [r.id for r in scheduled]
-    assert ids[0] == second[0].run_id and first[0].run_id in ids
+    assert second[0].run_id in ids and first[0].run_id in ids and ids[0] >= second[0].run_id
     body = receiver.next()
     assert body["kind"] == "drift" and body["run_id"] == second[0].run_id
     assert {i["setting"] for i in body["items"] if i["kind"] == "setting_regressed"} == regressed

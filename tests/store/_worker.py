@@ -5,6 +5,8 @@ Run as a script (not imported), so it is a real second process with its own conn
     python _worker.py migrate DB          open (and so migrate) the database once "go" arrives
     python _worker.py write DB TENANT N   open, then after "go" write N runs with findings and changes
     python _worker.py abandon DB TENANT   start a run and exit without finishing it (a killed process)
+    python _worker.py lease DB TENANT     after "go", try to take the tenant's writer lease; hold it
+                                          until stdin closes when taken
 
 It prints "ready" when set up, waits for a line on stdin, does its work, and prints one JSON line
 with what it did. Any exception makes it exit non-zero with the traceback on stderr.
@@ -61,12 +63,30 @@ def abandon(db: str, tenant: str) -> None:
     os._exit(0)  # no finish_run, no cleanup: as if the process had been killed
 
 
+def lease(db: str, tenant: str) -> dict[str, object]:
+    from scorekeeper.lease import LeaseHeld, writer_lease
+
+    store = HistoryStore.open(db)
+    _wait_for_go()
+    try:
+        with writer_lease(store, tenant, "test writer"):
+            print(json.dumps({"acquired": True, "pid": os.getpid()}), flush=True)
+            sys.stdin.readline()
+    except LeaseHeld as exc:
+        return {"acquired": False, "message": str(exc)}
+    finally:
+        store.close()
+    return {"released": True}
+
+
 def main(argv: list[str]) -> None:
     command, db, *rest = argv
     if command == "migrate":
         result = migrate(db)
     elif command == "write":
         result = write(db, rest[0], int(rest[1]))
+    elif command == "lease":
+        result = lease(db, rest[0])
     elif command == "abandon":
         abandon(db, rest[0])
         return

@@ -85,7 +85,7 @@ def test_migration_moves_findings_into_bodies_and_back(url: str) -> None:
     engine = create_store_engine(url)
     try:
         with engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "0003")
+            command.downgrade(alembic_config(connection), "0005")
         with engine.connect() as connection:
             flat = connection.execute(sa.text("SELECT setting, title, steps FROM findings ORDER BY id")).all()
         assert [r[0] for r in flat] == ["notify", "methods"] * 3

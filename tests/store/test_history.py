@@ -367,12 +367,34 @@ def test_interrupt_stale_runs_spares_live_processes(store: HistoryStore) -> None
     assert store.interrupt_stale_runs() == 0
 
 
-def test_interrupt_stale_runs_from_another_host_only_when_old(store: HistoryStore) -> None:
+def _set_run(store: HistoryStore, run_id: int, **values: Any) -> None:
+    """Change a run's row directly, as another process (or another machine) would have written it."""
+    from sqlalchemy import update
+
+    from scorekeeper.store.tables import RunRow
+
+    with store._write() as session:
+        session.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+
+
+def test_a_run_from_another_host_is_interrupted_when_its_heartbeat_stops(store: HistoryStore) -> None:
     run_id = store.start_run("contoso", "assess", controls=[SSPR])
-    other = _other_connection(store)
-    with other.begin() as connection:  # as if a scheduler on another machine had started it
-        connection.execute(text("UPDATE runs SET host = 'elsewhere', pid = 1 WHERE id = :id"), {"id": run_id})
-    other.dispose()
+    store.heartbeat.remove_run(run_id)  # that machine's process beats, not ours
+    _set_run(store, run_id, host="elsewhere", pid=1, process_key="other-boot/pid:[1]")
+
+    assert store.interrupt_stale_runs() == 0  # its heartbeat is fresh: alive, wherever it runs
+    # ... and then that machine went silent for 5 intervals
+    _set_run(store, run_id, heartbeat_at=datetime.now(UTC) - timedelta(seconds=50))
+    assert store.interrupt_stale_runs() == 1
+    [run] = store.runs()
+    assert run.status == "interrupted"
+    assert "no heartbeat for 50 s" in run.error and "pid 1 on elsewhere" in run.error
+
+
+def test_a_run_recorded_before_heartbeats_is_interrupted_only_when_old(store: HistoryStore) -> None:
+    run_id = store.start_run("contoso", "assess", controls=[SSPR])
+    store.heartbeat.remove_run(run_id)
+    _set_run(store, run_id, host="elsewhere", pid=1, process_key="", heartbeat_at=None, heartbeat_seconds=None)
 
     assert store.interrupt_stale_runs() == 0
     assert store.interrupt_stale_runs(older_than=timedelta(hours=1)) == 0

@@ -7,6 +7,7 @@ from typing import Any
 
 from scorekeeper.simulator.errors import Area
 from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find
+from scorekeeper.simulator.securescore import history
 
 table = RouteTable(Area.SECURITY)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -18,15 +19,15 @@ PROFILES = "/security/secureScoreControlProfiles"
 
 @table.get("/security/secureScores", permissions=READ, doc=f"{LEARN}/security-list-securescores")
 def list_scores(ctx: RequestContext) -> dict[str, Any]:
-    """Newest first; ``$top=1`` gives today's score."""
+    """Newest first; ``$top=1`` gives today's score, the whole list up to 90 daily entries."""
     return ctx.collection(
-        ctx.state["secureScores"], "security/secureScores", type_name="secureScore", page_size=100, skip=True
+        history(ctx.state), "security/secureScores", type_name="secureScore", page_size=100, skip=True
     )
 
 
 @table.get("/security/secureScores/{id}", permissions=READ, doc=f"{LEARN}/securescore-get")
 def get_score(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state["secureScores"], ctx.params["id"])
+    found = find(history(ctx.state), ctx.params["id"])
     if found is None:
         raise ctx.not_found(ctx.params["id"])
     return ctx.entity(found, "security/secureScores/$entity")

@@ -1,7 +1,7 @@
 """Findings point at bodies stored once: an unchanged finding no longer costs a full row per run.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 
 ``finding_bodies`` holds what a finding said (every former column of ``findings`` but ``run_id``),
@@ -24,8 +24,8 @@ import sqlalchemy as sa
 
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

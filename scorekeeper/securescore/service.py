@@ -1,0 +1,84 @@
+"""What the engine does with a tenant's whole Secure Score: read it live, record it, import its history.
+
+Every function takes the Graph client and the history store it is given; the engine owns the
+session (credentials, simulator) and calls these inside it.
+
+* :func:`read_overview` — the ``score`` command and the TUI: today's score and every control
+  profile, read now (and kept as a ``read`` row), with the trend from history. A tenant seen
+  for the first time gets Microsoft's kept history (up to 90 daily entries) imported first.
+* :func:`record_assessment` — every assessment: the tenant's total beside the per-control
+  snapshots, and the control profiles, so reports can render the whole score from history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from scorekeeper.securescore.model import DailyScore, ScoreOverview
+from scorekeeper.securescore.overview import ControlFilter, build_overview, control_rows
+from scorekeeper.securescore.read import MAX_DAYS, daily_score, read_control_profiles, read_daily_scores
+
+log = logging.getLogger("scorekeeper.securescore")
+
+
+async def _scores_for(graph: Any, store: Any, tenant: str) -> tuple[list[dict[str, Any]], bool]:
+    """Today's entry, or Microsoft's whole kept history when ``tenant`` has none recorded yet."""
+    first = not await asyncio.to_thread(store.has_tenant_scores, tenant)
+    return await read_daily_scores(graph, MAX_DAYS if first else 1), first
+
+
+async def _import(store: Any, tenant: str, older: list[DailyScore]) -> int:
+    if not older:
+        return 0
+    return int(await asyncio.to_thread(store.record_tenant_scores, tenant, older, source="imported"))
+
+
+async def read_overview(
+    graph: Any,
+    store: Any,
+    tenant: str,
+    tenant_id: str,
+    coverage: Mapping[str, str],
+    only: ControlFilter | None = None,
+) -> ScoreOverview:
+    """Today's Secure Score of ``tenant`` with every control profile, and its trend from history."""
+    (scores, first), profiles = await asyncio.gather(_scores_for(graph, store, tenant), read_control_profiles(graph))
+    if first:
+        imported = await _import(store, tenant, [daily_score(m) for m in scores])
+        log.info("imported %d daily Secure Score entries of %s", imported, tenant)
+    latest = scores[0] if scores else None
+    if latest is not None:  # history stays as current as what the admin just saw
+        rows = control_rows(latest, profiles, {})
+        await asyncio.to_thread(store.record_tenant_scores, tenant, [daily_score(latest)], source="read", profiles=rows)
+    trend = await asyncio.to_thread(store.score_trend, tenant)
+    return build_overview(tenant, tenant_id, latest, profiles, coverage, trend, only)
+
+
+async def record_assessment(graph: Any, store: Any, tenant: str, run_id: int) -> DailyScore | None:
+    """Record the tenant's total (and control profiles) for assessment ``run_id``; import history on a first run.
+
+    Returns what was recorded, or ``None`` when Secure Score could not be read: the assessment of
+    the controls goes on regardless (their own findings say what they could not read).
+    """
+    from scorekeeper.securescore.read import SecureScoreReadError
+
+    try:
+        (scores, first), profiles = await asyncio.gather(
+            _scores_for(graph, store, tenant), read_control_profiles(graph)
+        )
+    except SecureScoreReadError as exc:
+        log.warning("Secure Score of %s not recorded: %s", tenant, exc)
+        return None
+    if not scores:
+        return None
+    daily = [daily_score(m) for m in scores]
+    rows = control_rows(scores[0], profiles, {})
+    await asyncio.to_thread(
+        store.record_tenant_scores, tenant, daily[:1], source="assessment", run_id=run_id, profiles=rows
+    )
+    if first:
+        await _import(store, tenant, daily[1:])
+    return daily[0]

@@ -1,0 +1,113 @@
+"""Queries on ``tenant_scores``: the tenant's whole Secure Score per day (see ``TenantScoreRow``).
+
+Functions over a session, called by :class:`~scorekeeper.store.history.HistoryStore` inside its
+own transactions, so each public store method stays one short transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from scorekeeper.securescore.model import Comparison, ControlScore, DailyScore, TrendPoint
+from scorekeeper.store.tables import TenantScoreRow
+
+SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
+
+
+def add(
+    session: Session,
+    tenant: str,
+    scores: Iterable[DailyScore],
+    *,
+    source: str,
+    run_id: int | None,
+    profiles: Iterable[ControlScore] = (),
+) -> int:
+    """Insert one row per daily score; an imported day already held is skipped. Returns rows added.
+
+    ``profiles`` (the control rows read with the newest score) are kept on the first row only.
+    """
+    kept = [{k: v for k, v in p.to_dict().items() if k not in ("covered_by", "available")} for p in profiles]
+    now = datetime.now(UTC)
+    held: set[date] = set()
+    if source == "imported":
+        rows = session.execute(
+            select(TenantScoreRow.scored_at).where(TenantScoreRow.tenant == tenant, TenantScoreRow.source == source)
+        )
+        held = {at.date() for (at,) in rows}
+    added = 0
+    for score in scores:
+        if source == "imported" and score.scored_at.date() in held:
+            continue
+        held.add(score.scored_at.date())
+        session.add(
+            TenantScoreRow(
+                tenant=tenant,
+                run_id=run_id,
+                source=source,
+                scored_at=score.scored_at,
+                recorded_at=now,
+                current_score=score.current,
+                max_score=score.max_score,
+                comparisons=[{"basis": c.basis, "averageScore": c.average} for c in score.comparisons],
+                controls=dict(score.controls),
+                profiles=kept if added == 0 else [],
+            )
+        )
+        added += 1
+    return added
+
+
+def held(session: Session, tenant: str) -> bool:
+    """Whether any whole-score row exists for ``tenant`` (the first run imports Microsoft's history)."""
+    return bool(session.execute(select(exists().where(TenantScoreRow.tenant == tenant))).scalar())
+
+
+def trend(session: Session, tenant: str, days: int = 90, *, today: date | None = None) -> list[TrendPoint]:
+    """One point per day for the last ``days`` days, oldest first: the newest row recorded for that day."""
+    since = datetime.combine((today or datetime.now(UTC).date()) - timedelta(days=days - 1), datetime.min.time(), UTC)
+    rows = session.execute(
+        select(TenantScoreRow)
+        .where(TenantScoreRow.tenant == tenant, TenantScoreRow.scored_at >= since)
+        .order_by(TenantScoreRow.scored_at, TenantScoreRow.recorded_at, TenantScoreRow.id)
+    ).scalars()
+    by_day: dict[date, TrendPoint] = {}
+    for row in rows:
+        by_day[row.scored_at.date()] = TrendPoint(row.scored_at.date(), row.current_score, row.max_score, row.source)
+    return [by_day[d] for d in sorted(by_day)]
+
+
+def of_run(session: Session, run_id: int) -> DailyScore | None:
+    """The whole score an assessment recorded, if it could read one."""
+    row = (
+        session.execute(select(TenantScoreRow).where(TenantScoreRow.run_id == run_id).order_by(TenantScoreRow.id))
+        .scalars()
+        .first()
+    )
+    return None if row is None else of_run_row(row)
+
+
+def of_run_row(row: TenantScoreRow) -> DailyScore:
+    """A stored row as the domain's :class:`DailyScore`."""
+    return DailyScore(
+        scored_at=row.scored_at,
+        current=row.current_score,
+        max_score=row.max_score,
+        comparisons=tuple(Comparison(str(c.get("basis", "")), c.get("averageScore")) for c in row.comparisons),
+        controls={str(k): float(v) for k, v in row.controls.items()},
+    )
+
+
+def latest_with_profiles(session: Session, tenant: str) -> TenantScoreRow | None:
+    """The newest row that carries control profiles (what the last assessment or live read saw)."""
+    rows = session.execute(
+        select(TenantScoreRow)
+        .where(TenantScoreRow.tenant == tenant, TenantScoreRow.source != "imported")
+        .order_by(TenantScoreRow.scored_at.desc(), TenantScoreRow.id.desc())
+        .limit(20)
+    ).scalars()
+    return next((r for r in rows if r.profiles), None)

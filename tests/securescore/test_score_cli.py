@@ -1,0 +1,112 @@
+"""`scorekeeper score`: the whole Secure Score as an admin reads it, in-process and over a real socket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scorekeeper.simulator.securescore import catalogue
+
+from .conftest import Served
+
+
+def _score(run: Callable, *args: str) -> dict:
+    result = run("score", *args, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_demo_lists_every_control_profile_with_points_and_coverage(run: Callable) -> None:
+    data = _score(run, "--tenant", "demo")
+    assert data["schema_version"] == 1 and data["tenant"] == "demo"
+    ids = [c["id"] for c in data["controls"]]
+    assert set(ids) == {r["id"] for r in catalogue()} and len(ids) == len(set(ids))
+    assert data["current_score"] == pytest.approx(sum(c["score"] for c in data["controls"]))
+    assert data["max_score"] == pytest.approx(sum(c["max_score"] for c in data["controls"]))
+    by_id = {c["id"]: c for c in data["controls"]}
+    assert by_id["SelfServicePasswordReset"]["covered_by"] == "sspr"
+    assert by_id["PWAgePolicyNew"]["covered_by"] == "pwage"
+    assert by_id["DLPEnabled"]["covered_by"] is None
+    assert by_id["MDMAlphaPW"]["state"]["state"] == "ThirdParty"
+    available = [c["available"] for c in data["controls"]]
+    assert available == sorted(available, reverse=True)  # most points to gain first
+    assert {c["basis"] for c in data["comparisons"]} == {"AllTenants", "TotalSeats"}
+
+
+def test_the_first_read_shows_microsofts_90_day_trend(run: Callable) -> None:
+    trend = _score(run, "--tenant", "demo")["trend"]
+    assert len(trend) == 90 and {p["source"] for p in trend[:-1]} == {"imported"}
+    assert trend[-1]["source"] == "read"  # today's, as this read saw it
+    assert trend[0]["score"] <= trend[-1]["score"]
+    assert len(_score(run, "--tenant", "demo")["trend"]) == 90  # imported once, not twice
+
+
+def test_filters_by_category_service_and_coverage(run: Callable) -> None:
+    device = _score(run, "--tenant", "demo", "--category", "device")["controls"]
+    assert device and {c["category"] for c in device} == {"Device"}
+    exo = _score(run, "--tenant", "demo", "--service", "EXO", "--category", "Data")["controls"]
+    assert exo and {(c["service"], c["category"]) for c in exo} == {("EXO", "Data")}
+    covered = _score(run, "--tenant", "demo", "--covered")["controls"]
+    assert {c["id"] for c in covered} == {"SelfServicePasswordReset", "PWAgePolicyNew"}
+    uncovered = _score(run, "--tenant", "demo", "--not-covered")["controls"]
+    assert len(uncovered) == len(catalogue()) - 2 and all(c["covered_by"] is None for c in uncovered)
+
+
+def test_people_see_the_total_the_trend_and_the_ranked_controls(run: Callable) -> None:
+    shown = run("score", "--tenant", "demo")
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert lines[0].startswith("demo Secure Score 97 / 270")
+    assert "AllTenants average 41.2" in shown.out and "(90 days)" in shown.out
+    assert lines.index(next(x for x in lines if "DLPEnabled" in x)) < lines.index(
+        next(x for x in lines if "SelfServicePasswordReset" in x)
+    )
+    details = run("score", "--tenant", "demo", "--category", "Device", "--details").out
+    assert "ThirdParty set by admin@contoso.onmicrosoft.com" in details and "IntuneInventory.aspx" in details
+
+
+def test_bad_input_is_one_line(run: Callable) -> None:
+    missing = run("score")
+    assert missing.code == 2 and len(missing.err.strip().splitlines()) == 1 and "--tenant" in missing.err
+    unknown = run("score", "--tenant", "nope")
+    assert unknown.code == 2 and "nope" in unknown.err and "Traceback" not in unknown.err
+
+
+def test_the_served_simulator_through_the_real_sdk(served: Served, run: Callable, home: Path) -> None:
+    config = home / "scorekeeper.toml"
+    config.write_text(served.config("lab"))
+    data = _score(run, "--tenant", "lab")
+    assert len(data["controls"]) == len(catalogue())
+    assert data["current_score"] == pytest.approx(sum(c["score"] for c in data["controls"]))
+    assert len(data["trend"]) == 90
+    assert any(r.path == "/v1.0/security/secureScoreControlProfiles" for r in served.sim.request_log)
+
+
+def test_a_token_without_securityevents_read_is_refused_naming_it(served: Served, run: Callable, home: Path) -> None:
+    config = home / "scorekeeper.toml"
+    config.write_text(served.config("lab", roles=["Policy.Read.All"]))
+    refused = run("score", "--tenant", "lab")
+    assert refused.code == 1 and "SecurityEvents.Read.All" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+
+
+def test_the_fleet_view_sums_points_available_per_control(run: Callable, home: Path) -> None:
+    config = home / "scorekeeper.toml"
+    config.write_text(
+        '[tenants.weak]\nsimulator = true\nprofile = "weak-cloud"\n'
+        '[tenants.hard]\nsimulator = true\nprofile = "hardened"\n'
+        '[groups.lab]\ntenants = ["weak", "hard"]\n'
+    )
+    data = _score(run, "--group", "lab")
+    assert [t["tenant"] for t in data["tenants"]] == ["weak", "hard"]
+    rows = {r["control"]: r for r in data["fleet"]}
+    weak, hard = ({c["id"]: c for c in t["controls"]} for t in data["tenants"])
+    assert rows["DLPEnabled"]["available"] == {"weak": 20.0, "hard": 0.0}
+    assert rows["DLPEnabled"]["total_available"] == weak["DLPEnabled"]["available"] + hard["DLPEnabled"]["available"]
+    totals = [r["total_available"] for r in data["fleet"]]
+    assert totals == sorted(totals, reverse=True)
+    shown = run("score", "--all-tenants")
+    assert shown.code == 0 and "control × tenant" in shown.out
