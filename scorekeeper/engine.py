@@ -385,6 +385,8 @@ class Engine:
             if run_id is not None:  # who the tenant saw act, beside the OS user start_run recorded
                 with contextlib.suppress(Exception):
                     self.store.record_identity(run_id, session.identity)
+                with contextlib.suppress(Exception):  # which directory it was, for reports
+                    self.store.record_tenant_id(tenant, session.tenant_id)
             await session.close()
 
     def _finish(

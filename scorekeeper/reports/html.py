@@ -14,7 +14,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from scorekeeper.model import Status
 from scorekeeper.reports import rows, values
 from scorekeeper.reports.chart import trend_svg
 from scorekeeper.reports.model import STATUS_ORDER, Report, ScoreSeries, StatusChange
@@ -30,7 +29,7 @@ def render_html(report: Report) -> str:
             report=report,
             shared=rows.shared_parts(report),
             statuses=[s.value for s in STATUS_ORDER],
-            status_symbol={s.value: s.symbol for s in Status} | {"excepted": "⚑"},
+            status_symbol=rows.SYMBOLS,
         )
     )
 

@@ -5,8 +5,9 @@ seconds. These functions build the same markup directly with :func:`esc` (HTML e
 :func:`scorekeeper.safetext.clean`), which every piece of text passes through.
 
 To keep a fleet report small without leaving anything out, a desired value equal to the
-current one is shown as "= current", and in fleet reports the documentation link of a setting
-is in the settings catalogue once instead of in every tenant's row.
+current one is shown as "= current"; in fleet reports a long desired object is shown as the
+field changes it asks for, and a setting's documentation link, and the steps and evidence every
+tenant shows alike, are in the settings catalogue once instead of in every tenant's row.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from scorekeeper.safetext import clean
 
 PREVIEW = 48
 
+#: Status glyphs for the page. ``pending``'s ⧗ (U+29D7) is in none of Debian's stock fonts
+#: (Chromium drew a box), so the page uses ◔ (U+25D4), which DejaVu and the usual system fonts have.
+SYMBOLS = {s.value: s.symbol for s in Status} | {"pending": "◔", "excepted": "⚑"}
+
 
 def esc(text: object) -> str:
     """Any text as inert HTML element content: controls stripped, ``& < >`` escaped."""
@@ -36,11 +41,14 @@ def attr(text: object) -> str:
     return escape(clean(str(text)), quote=True)
 
 
-def value_html(value: object) -> str:
-    """A value in full: one line when short, folded as indented JSON when long."""
+def value_html(value: object, bare: bool = False) -> str:
+    """A value in full: one line when short, folded as indented JSON when long.
+
+    ``bare`` leaves a short value without its ``<code>`` element, for a cell styled as code.
+    """
     text = values.compact(value)
     if len(text) <= values.FOLD_AT and "\n" not in text:
-        return f"<code>{esc(text)}</code>"
+        return esc(text) if bare else f"<code>{esc(text)}</code>"
     preview = esc(text[:PREVIEW])
     return f"<details><summary><code>{preview}…</code></summary><pre>{esc(values.pretty(value))}</pre></details>"
 
@@ -101,14 +109,19 @@ def _row(s: SettingRow, fleet: bool, shared: Shared | None) -> str:
     status = s.status.value
     excepted = '<br><span class="excepted">⚑ excepted</span>' if s.excepted else ""
     same = s.current == s.desired and s.current is not None
-    desired = '<span class="muted">= current</span>' if same else value_html(s.desired)
+    if same:
+        desired = '<span class="muted">= current</span>'
+    elif fleet and _as_changes(s):
+        desired = '<span class="muted">current, with the changes listed beside</span>'
+    else:
+        desired = value_html(s.desired, True)
     title = esc(s.title)
     if s.docs_url and not fleet:
         title = f'<a href="{attr(s.docs_url)}">{title}</a>'
     return (
         f'<tr data-s="{s.verdict}"><td><b>{title}</b><br><code>{esc(s.setting)}</code></td>'
-        f'<td class="st {status}">{s.status.symbol} {status.replace("_", " ")}{excepted}</td>'
-        f"<td>{value_html(s.current)}</td><td>{desired}</td>"
+        f'<td class="st {status}">{SYMBOLS[status]} {status.replace("_", " ")}{excepted}</td>'
+        f'<td class="v">{value_html(s.current, True)}</td><td class="v">{desired}</td>'
         f"<td>{esc(s.reason)}{''.join(_details(s, shared))}</td></tr>"
     )
 
@@ -136,12 +149,27 @@ def _details(s: SettingRow, shared: Shared | None) -> Iterable[str]:
         yield f"<details><summary>Evidence</summary><pre>{esc(values.pretty(evidence))}</pre></details>"
     if s.steps and s.status is not Status.PASS:
         if s.steps == common.steps:
-            yield f'<div class="note">{s.remediation.value} steps: <a href="#cat">catalogue</a></div>'
+            yield f'<div class="note"><a href="#cat">{s.remediation.value} steps</a></div>'
         else:
             steps = esc("\n".join(s.steps))
             yield f"<details><summary>Guided steps ({s.remediation.value})</summary><pre>{steps}</pre></details>"
-    if common.evidence:
-        yield '<div class="note">Shared evidence: <a href="#cat">catalogue</a></div>'
+
+
+def _as_changes(s: SettingRow) -> bool:
+    """In a fleet report, a long desired object is shown as the field changes it asks for.
+
+    Both values are objects, the desired one would be folded, and the changes are listed beside
+    (``_deltas``): a desired object names only the fields it sets (``diff.field_changes``), so
+    "current, with these changes" says all it says. A single-tenant report shows it whole; the
+    JSON report always carries it whole.
+    """
+    return (
+        isinstance(s.current, dict)
+        and isinstance(s.desired, dict)
+        and values.is_long(s.desired)
+        and s.status not in (Status.PASS, Status.NOT_APPLICABLE)
+        and bool(values.deltas(s.current, s.desired))
+    )
 
 
 def _deltas(s: SettingRow) -> Iterable[str]:

@@ -447,6 +447,12 @@ class HistoryStore:
             if done.rowcount != len(ids):
                 raise StoreError(f"only {done.rowcount} of changes {ids} are in history; none were marked")
 
+    def record_tenant_id(self, tenant: str, tenant_id: str) -> None:
+        """Keep the directory (Entra) tenant id a session used for ``tenant`` (reports name it)."""
+        if tenant_id:
+            with self._write() as session:
+                self._ensure_tenant(session, tenant, tenant_id)
+
     def tenant_ids(self) -> dict[str, str]:
         """Each tenant's Entra tenant id as last recorded ("" when never recorded), by name."""
         with self._read() as session:

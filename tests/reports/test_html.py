@@ -39,7 +39,9 @@ def test_single_tenant_report_has_header_summary_and_every_setting(history: Hist
     html = render(report, "html")
     assert f"assess run {run_id}" in html and report.report_id in html
     assert "UTC" in html and "scorekeeper 9.9" in html
-    assert "Not recorded</dt>" in html  # display name, domain, actor and versions are not in history
+    assert "Not recorded</dt>" in html  # display name, domain and versions are not in history
+    assert report.tenants[0].tenant_id and report.tenants[0].tenant_id in html  # the directory the run read
+    assert report.tenants[0].run.actor and "Run by</dt>" in html
     for heading in ("Summary", "Since the previous run", "Microsoft changes ahead", "Secure Score trend"):
         assert f"<h2>{heading}</h2>" in html or f"<h3>{heading}</h3>" in html
     rows = [a for t, a in tags(html) if t == "tr" and "data-s" in a]
