@@ -44,6 +44,9 @@ V1_ADVICE = (
 #: Plugins scorekeeper ships inside its own package, loaded like entry points of these names
 #: unless an entry point of the same name is installed (which then wins).
 BUILTIN_PLUGINS: dict[str, str] = {"log": "scorekeeper.channels.log", "webhook": "scorekeeper.channels.webhook"}
+#: Built-in writers that are not assessed controls: control id → module (loaded on first use).
+#: The module offers ``DECLARATION``, ``PLUGIN_NAME`` and ``CONTROLLER`` (its Controller class).
+BUILTIN_WRITERS = {"SecureScoreControlState": "scorekeeper.securescore.states"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Plugins:
         try:
             return self.controls[control_id]
         except KeyError:
+            if control_id in BUILTIN_WRITERS:
+                return self._builtin(control_id)
             known = ", ".join(sorted(self.controls)) or "none (no plugin installed?)"
             raise KeyError(f"unknown control {control_id!r} (installed: {known})") from None
 
@@ -95,6 +100,20 @@ class Plugins:
         control_id = control if isinstance(control, str) else control.id
         self.control(control_id)
         return self.controllers[control_id]
+
+    def _builtin(self, control_id: str) -> Control:
+        """A built-in writer (``score set-state``): registered on first use through the same
+        validated path as any plugin, and never among :attr:`controls`, so assessments skip it."""
+        import importlib
+
+        module = importlib.import_module(BUILTIN_WRITERS[control_id])
+        name = module.PLUGIN_NAME
+        if not self.pm.has_plugin(name) and (problem := _register(self.pm, name, module)):
+            raise KeyError(f"built-in {name} failed to load: {problem}")
+        declaration = replace(module.DECLARATION, plugin=name)
+        if control_id not in self.controllers:
+            self.controllers[control_id] = module.CONTROLLER(declaration)
+        return declaration
 
     def info(self) -> list[PluginInfo]:
         rows = []
