@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """`worker` configures logging for its process (stderr, INFO); in-process, give it back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def test_queue_commands_need_a_postgresql_history(run: Callable) -> None:
@@ -18,7 +29,7 @@ def test_queue_commands_need_a_postgresql_history(run: Callable) -> None:
 
 
 def test_queue_then_work_then_history(
-    run: Callable, home: Path, fleet_url: str, monkeypatch: pytest.MonkeyPatch
+    run: Callable, home: Path, fleet_url: str, monkeypatch: pytest.MonkeyPatch, root_logging: None
 ) -> None:
     monkeypatch.setenv("SCOREKEEPER_DB", fleet_url)
     assert "already present" in run("fleet", "init").out  # the fixture applied it: a second run changes nothing
