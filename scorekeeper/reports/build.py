@@ -22,10 +22,12 @@ from scorekeeper.reports.model import (
     ControlSection,
     ExceptionInfo,
     LedgerEntry,
+    ProfileRow,
     Report,
     RunInfo,
     ScorePoint,
     ScoreSeries,
+    SecureScoreSection,
     SettingRow,
     StatusChange,
     TenantSection,
@@ -33,6 +35,7 @@ from scorekeeper.reports.model import (
 )
 
 if TYPE_CHECKING:
+    from scorekeeper.securescore.model import ScoreOverview
     from scorekeeper.store.history import HistoryStore
     from scorekeeper.store.records import DriftEvent
 
@@ -81,6 +84,11 @@ def build_report(
         attestations=store.attestations_of(tenants),
     )
     history.previous_statuses = store.finding_statuses(history.previous.values())
+    from scorekeeper.securescore.history import secure_score_overviews
+
+    coverage = {c.id: c.plugin for c in declared.values()}
+    overviews = secure_score_overviews(store, tenants, coverage)
+    history.secure_score = {t: _secure_score(o) for t, o in overviews.items()}
     sections = tuple(_tenant(run, declared, history, now) for run in runs)
     return Report(
         report_id=report_id or str(uuid.uuid4()),
@@ -110,6 +118,7 @@ class _History:
     scores: dict[tuple[str, str], list[SecureScore]]
     attestations: dict[str, list[Attestation]]
     previous_statuses: dict[int, dict[tuple[str, str], str]] = field(default_factory=dict)
+    secure_score: dict[str, SecureScoreSection] = field(default_factory=dict)
 
 
 def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, now: datetime) -> TenantSection:
@@ -142,8 +151,8 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
         ledger=ledger,
         rollback_command=rollback,
         trend=_trend(run, history.scores),
-        total_score=None,
         changes_ahead=_changes_ahead(run, declared, now.date()),
+        secure_score=history.secure_score.get(run.tenant),
     )
 
 
@@ -270,6 +279,34 @@ def _trend(run: RunResult, scores: Mapping[tuple[str, str], list[SecureScore]]) 
         if points:
             series.append(ScoreSeries(key=control.control, label=control.title or control.control, points=points))
     return tuple(series)
+
+
+def _secure_score(overview: ScoreOverview) -> SecureScoreSection:
+    """The whole Secure Score as :mod:`scorekeeper.securescore.history` assembles it from history."""
+    points = tuple(
+        ScorePoint(at=datetime.combine(p.day, datetime.min.time(), UTC), score=p.score, max_score=p.max_score)
+        for p in overview.trend
+    )
+    return SecureScoreSection(
+        scored_at=overview.scored_at,
+        current=overview.current,
+        max_score=overview.max_score,
+        comparisons=tuple((c.basis, c.average) for c in overview.comparisons),
+        controls=tuple(
+            ProfileRow(
+                id=c.id,
+                title=c.title,
+                category=c.category,
+                score=c.score,
+                max_score=c.max_score,
+                available=c.available,
+                covered_by=c.covered_by,
+                action_url=c.action_url,
+            )
+            for c in overview.controls
+        ),
+        trend=ScoreSeries(key="total", label="Tenant Secure Score", points=points) if points else None,
+    )
 
 
 def _changes_ahead(run: RunResult, declared: Mapping[str, Control], today: date) -> tuple[ChangeAheadInfo, ...]:

@@ -193,6 +193,36 @@ class ChangeAheadInfo:
 
 
 @dataclass(frozen=True)
+class ProfileRow:
+    """One Secure Score control profile of the tenant, as the last assessment read it."""
+
+    id: str
+    title: str
+    category: str
+    score: float | None
+    max_score: float | None
+    available: float | None
+    covered_by: str  # the scorekeeper plugin that assesses it, "" when none does
+    action_url: str
+
+
+@dataclass(frozen=True)
+class SecureScoreSection:
+    """The tenant's whole Secure Score as history holds it (``scorekeeper.securescore.history``)."""
+
+    scored_at: datetime | None
+    current: float | None
+    max_score: float | None
+    comparisons: tuple[tuple[str, float | None], ...]  # Microsoft's averages: (basis, average score)
+    controls: tuple[ProfileRow, ...]  # ranked by points available
+    trend: ScoreSeries | None  # one point per day, oldest first (Microsoft's imported days included)
+
+    @property
+    def available(self) -> float:
+        return round(sum(c.available or 0.0 for c in self.controls), 2)
+
+
+@dataclass(frozen=True)
 class RunInfo:
     """The run a tenant's section reports."""
 
@@ -222,8 +252,17 @@ class TenantSection:
     ledger: tuple[LedgerEntry, ...]
     rollback_command: str | None
     trend: tuple[ScoreSeries, ...]
-    total_score: ScorePoint | None  # the tenant's whole Secure Score, when history holds it
     changes_ahead: tuple[ChangeAheadInfo, ...]
+    secure_score: SecureScoreSection | None = None  # the whole score, when history holds it
+
+    @property
+    def total_score(self) -> ScorePoint | None:
+        """The tenant's whole Secure Score now, when history holds it."""
+        ss = self.secure_score
+        if ss is None or ss.current is None:
+            return None
+        at = ss.scored_at or (ss.trend.points[-1].at if ss.trend and ss.trend.points else None)
+        return None if at is None else ScorePoint(at=at, score=ss.current, max_score=ss.max_score)
 
     @property
     def anchor(self) -> str:
