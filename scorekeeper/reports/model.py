@@ -349,6 +349,15 @@ class Report:
         return [(cid, title, [(k, t, u) for k, (t, u) in settings.items()]) for cid, (title, settings) in found.items()]
 
     @property
+    def changes_ahead(self) -> list[tuple[ChangeAheadInfo, list[str]]]:
+        """Each dated platform change once, with the tenants it touches (for the fleet page)."""
+        found: dict[tuple[str, date, str], tuple[ChangeAheadInfo, list[str]]] = {}
+        for tenant in self.tenants:
+            for ahead in tenant.changes_ahead:
+                found.setdefault((ahead.control, ahead.on, ahead.title), (ahead, []))[1].append(tenant.name)
+        return [found[k] for k in sorted(found, key=lambda k: (k[1], k[0], k[2]))]
+
+    @property
     def ranked_tenants(self) -> tuple[TenantSection, ...]:
         """Tenants with the most points available first (ties by name)."""
         return tuple(sorted(self.tenants, key=lambda t: (-t.points_available, t.name)))
