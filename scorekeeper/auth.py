@@ -137,7 +137,31 @@ def portal_credential(tenant: TenantConfig, data_dir: Path, *, interactive: bool
 
 
 def portal_login(tenant: TenantConfig, data_dir: Path) -> str:
-    """Sign an admin in to the portal API once and save the record for later unattended runs."""
+    """Sign an admin in to the portal API once and save the record for later unattended runs.
+
+    Every expected failure is one :class:`AuthError` line: a simulated tenant (nothing to sign in
+    to), no OS keyring for the token cache (naming scorekeeper's own key that allows a file
+    cache), and a sign-in Entra ID refused or that timed out.
+    """
+    if tenant.simulator:
+        raise AuthError(f"{tenant.name} is a simulated tenant: its portal API needs no sign-in")
+    try:
+        return _portal_login(tenant, data_dir)
+    except AuthError:
+        raise
+    except Exception as exc:
+        text = str(exc)
+        if "allow_unencrypted_storage" in text or "keyring" in text.lower() or "libsecret" in text.lower():
+            raise AuthError(
+                f"{tenant.name}: no OS keyring is available to keep the portal token cache encrypted; on a headless "
+                f"machine set allow_unencrypted_token_cache = true in [tenants.{tenant.name}] "
+                "(the cache is then a file only you can read)"
+            ) from None
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        raise AuthError(f"{tenant.name}: portal sign-in failed: {first}") from None
+
+
+def _portal_login(tenant: TenantConfig, data_dir: Path) -> str:
     credential = portal_credential(tenant, data_dir, interactive=True)
     if credential is None:
         raise AuthError(f"tenant {tenant.name}: set portal_auth = 'device-code' or 'interactive' first")

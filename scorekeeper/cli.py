@@ -355,6 +355,8 @@ def _quiet_logging() -> None:
     if not any(isinstance(h, _OneLineHandler) for h in root.handlers):
         root.addHandler(_OneLineHandler(logging.WARNING))
     logging.getLogger("scorekeeper.engine").setLevel(logging.CRITICAL)
+    # azure-identity logs every failed token request as a warning; the findings already say why.
+    logging.getLogger("azure").setLevel(logging.ERROR)
 
 
 # --------------------------------------------------------------------------- inventory
@@ -578,7 +580,7 @@ def plan(
         if not plans:
             console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
         else:
-            print_plans(console(), plans)
+            print_plans(console(), plans, controls=state.plugins.controls)
     if as_json:
         emit_json(one_or_many(found))
     # A plan built on settings that could not be read is no all-clear, even when it is empty.
@@ -658,7 +660,7 @@ def _remediate_leased(
     unread = not_assessed([run], detail=True)
     automated = sum(len(p.automated) for p in plans)
     if plans:
-        print_plans(out, plans)
+        print_plans(out, plans, controls=state.plugins.controls)
     if not automated:
         out.print(f"No automated change to make in {tenant}.")
         nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
@@ -884,6 +886,11 @@ def attest(
         raise Failure(
             f"control {control_id} has no setting {setting!r} (known: {', '.join(control.setting_ids)})", EXIT_USAGE
         )
+    from scorekeeper.attestation_rules import attest_refusal
+
+    refusal = attest_refusal(control, setting, tenants[0])
+    if refusal:
+        raise Failure(refusal, EXIT_USAGE)
     for tenant in tenants:
         attestation_id = state.store.record_attestation(
             Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))

@@ -97,6 +97,8 @@ class TenantConfig(BaseModel):
     token_env: str | None = None
     graph_url: str = DEFAULT_GRAPH_URL
     portal_url: str = DEFAULT_PORTAL_URL
+    #: Seconds to wait for one HTTP answer from Graph or the portal before the call fails.
+    request_timeout: float = Field(default=60.0, gt=0, le=600)
     portal_auth: PortalAuthKind = "none"
     portal_client_id: str = PORTAL_CLIENT_ID
     portal_token: str | None = None
@@ -261,8 +263,14 @@ class Config:
                     self.source,
                 )
             return sorted(self.tenants)
-        unknown = [f"unknown tenant {n!r}" for n in dict.fromkeys(names) if configured_only and n not in self.tenants]
-        unknown += [f"unknown group {g!r}" for g in dict.fromkeys(groups) if g not in self.groups]
+        unknown = [
+            f"unknown tenant {n!r}{did_you_mean(n, self.tenants)}"
+            for n in dict.fromkeys(names)
+            if configured_only and n not in self.tenants
+        ]
+        unknown += [
+            f"unknown group {g!r}{did_you_mean(g, self.groups)}" for g in dict.fromkeys(groups) if g not in self.groups
+        ]
         if unknown:
             known = f"configured: {', '.join(sorted(self.tenants)) or 'none'}"
             if self.groups:

@@ -197,10 +197,15 @@ def print_changes(console: Console, changes: Iterable[Any]) -> None:
     console.print(table)
 
 
-def print_plans(console: Console, plans: list[Plan]) -> None:
-    """The plan as a diff of current → desired (only the fields that move), then the guided steps."""
+def print_plans(console: Console, plans: list[Plan], controls: Mapping[str, Control] | None = None) -> None:
+    """The plan as a diff of current → desired (only the fields that move), then the guided steps.
+
+    A guided item suggests ``scorekeeper attest`` only for a setting declared guided (``controls``
+    says which); the steps of an automated setting lead to a new assessment instead.
+    """
     from rich.text import Text
 
+    from scorekeeper.attestation_rules import can_attest
     from scorekeeper.diff import diff_lines
 
     for plan in plans:
@@ -219,12 +224,16 @@ def print_plans(console: Console, plans: list[Plan]) -> None:
                     console.print(diff_text(line, "       "))
                 if item.consequence:
                     console.print(Text(f"       ⚠ {clean(item.consequence)}", style="yellow"))
+        declared = (controls or {}).get(plan.control)
         for item in plan.guided:
+            known = declared is not None and item.setting in declared.setting_ids
+            attestable = not known or can_attest(declared, item.setting)  # type: ignore[arg-type]
+            then = "then `scorekeeper attest`" if attestable else "then assess again (no attestation needed)"
             console.print(
                 Text.assemble(
                     ("\nguided ", "yellow"),
                     (item.setting, "bold"),
-                    f" ({clean(item.title)}): a person must do this, then `scorekeeper attest`",
+                    f" ({clean(item.title)}): a person must do this, {then}",
                 )
             )
             for step in item.steps:

@@ -29,6 +29,26 @@ NO_PORTAL_REASON = (
     "the portal API needs a delegated admin sign-in and none is configured for this tenant "
     "(set portal_auth = 'device-code' and run `scorekeeper login --tenant {name}`)"
 )
+NO_SIGN_IN_REASON = (
+    "portal_auth = '{kind}' is configured but nobody has signed in yet: run `scorekeeper login --tenant {name}` once"
+)
+
+
+def no_portal_reason(config: TenantConfig, data_dir: Path) -> str:
+    """Why the portal rows cannot be read: not configured, or configured with no sign-in saved yet.
+
+    (A saved sign-in that has expired is reported by the portal client itself when it is used.)
+    """
+    if config.portal_auth == "none":
+        return NO_PORTAL_REASON.format(name=config.name)
+    from scorekeeper.auth import auth_record_path
+
+    if not auth_record_path(config, data_dir).is_file():
+        return NO_SIGN_IN_REASON.format(kind=config.portal_auth, name=config.name)
+    return (
+        f"the saved portal sign-in of {config.name} could not be loaded: "
+        f"run `scorekeeper login --tenant {config.name}`"
+    )
 
 
 @dataclass
@@ -114,8 +134,10 @@ def open_session(
         config=config,
         tenant_id=tenant_id,
         graph_factory=lambda: None,  # replaced below; needs the session to track clients
-        portal=PortalClient(portal_cred, portal_url, transport=transport) if portal_cred is not None else None,
-        portal_unavailable="" if portal_cred is not None else NO_PORTAL_REASON.format(name=config.name),
+        portal=PortalClient(portal_cred, portal_url, transport=transport, timeout=config.request_timeout)
+        if portal_cred is not None
+        else None,
+        portal_unavailable="" if portal_cred is not None else no_portal_reason(config, data_dir),
         simulator=simulator,
         probe=graph_cred,
         _writes_at_open=len(simulator.writes()) if simulator is not None else 0,
@@ -124,7 +146,9 @@ def open_session(
     def factory() -> GraphServiceClient:
         """One Graph client per session, built on first use and shared by every control."""
         if not session._clients:
-            session._clients.append(build_graph_client(graph_cred, graph_url, transport=transport))
+            session._clients.append(
+                build_graph_client(graph_cred, graph_url, transport=transport, timeout=config.request_timeout)
+            )
         return session._clients[0]
 
     session.graph_factory = factory

@@ -3,13 +3,18 @@
 Every job of a tenant carries the lock :func:`scorekeeper.fleet.tenant_lock`: procrastinate never
 hands out a job while another job with the same lock is running, and runs a tenant's jobs in the
 order they were queued. Inside the job the engine works exactly as for a command run by hand
-(the same ``Engine.assess_tenant``/``remediate``, the same history rows), so the tenant lease the
-engine takes in the history database is taken here too; the queue's lock keeps two jobs of one
-tenant from even trying, and the lease still stops a job when someone runs ``remediate`` by hand
-on that tenant at the same time.
+(the same ``Engine.assess_tenant``/``remediate``, the same history rows). The two locks agree
+and do different jobs: the queue's lock (``scorekeeper:tenant:NAME``) keeps two *jobs* of one
+tenant from running at once on any worker; the writer lease (``tenant_leases`` row of the same
+tenant name, ``scorekeeper.lease``) keeps a job and anything outside the queue (an admin's
+``remediate``, a rollback, an in-process scheduler) from writing at once. A remediation job
+takes the lease, an assessment job needs none (reading takes no lease).
 
 Retries (:class:`FleetRetry`):
 
+- :class:`scorekeeper.lease.LeaseHeld` (a remediation job found another writer — an admin's
+  ``remediate``, a rollback — holding the tenant's writer lease): again in
+  :data:`LEASE_RETRY_SECONDS`; the job takes the lease before it assesses, exactly as the CLI does;
 - :class:`scorekeeper.throttle.TenantThrottled` (429/503 with a ``Retry-After`` longer than a
   worker may sleep): the job goes back to the queue for after ``Retry-After``, and the worker's
   slot is free at once;
@@ -44,6 +49,8 @@ log = logging.getLogger("scorekeeper.fleet")
 MAX_ATTEMPTS = 4
 #: Attempts a throttled job gets (each one after the tenant's Retry-After).
 MAX_THROTTLED_ATTEMPTS = 50
+#: When another process holds the tenant's writer lease, a remediation job tries again this much later.
+LEASE_RETRY_SECONDS = 30
 #: Longest Retry-After a worker sleeps through inside a job; longer ones go back to the queue.
 DEFAULT_MAX_WAIT_SECONDS = 5.0
 
@@ -83,6 +90,12 @@ def _retry_strategy() -> Any:
         """Throttled: again after Retry-After. Other failures: a few times, backing off."""
 
         def get_retry_decision(self, *, exception: BaseException, job: Any) -> Any:
+            from scorekeeper.lease import LeaseHeld
+
+            if isinstance(exception, LeaseHeld):  # someone is remediating this tenant by hand: later
+                if job.attempts + 1 >= MAX_THROTTLED_ATTEMPTS:
+                    return None
+                return RetryDecision(retry_in={"seconds": LEASE_RETRY_SECONDS})
             if isinstance(exception, throttle.TenantThrottled):
                 if job.attempts + 1 >= MAX_THROTTLED_ATTEMPTS:
                     return None
@@ -98,16 +111,26 @@ async def assess_job(tenant: str, controls: list[str], scheduled: bool = False, 
     """Assess ``tenant`` (and, for a remediate job, fix what auto_remediate allows); returns the run id."""
     runtime = _current()
     engine = runtime.engine()
+    if remediate:  # the writer lease before the plan is made, as `scorekeeper remediate` takes it
+        from scorekeeper.lease import writer_lease
+
+        with writer_lease(engine.store, tenant, "queued remediation"):
+            run = await _assess(runtime, engine, tenant, controls, scheduled)
+            await _remediate(engine, run, scheduled=scheduled)
+    else:
+        run = await _assess(runtime, engine, tenant, controls, scheduled)
+    log.info("%s: run %s %s", tenant, run.run_id, run.status)
+    return run.run_id
+
+
+async def _assess(runtime: Runtime, engine: Engine, tenant: str, controls: list[str], scheduled: bool) -> Any:
     token = throttle.max_wait.set(runtime.max_wait)
     try:
         run = await engine.assess_tenant(tenant, engine.select(controls or None), scheduled=scheduled)
     finally:
         throttle.max_wait.reset(token)
     runtime.on_run(tenant, run.run_id)
-    if remediate:
-        await _remediate(engine, run, scheduled=scheduled)
-    log.info("%s: run %s %s", tenant, run.run_id, run.status)
-    return run.run_id
+    return run
 
 
 async def _remediate(engine: Engine, run: Any, *, scheduled: bool) -> None:

@@ -54,9 +54,18 @@ class PortalClient:
         )
 
     async def _token(self) -> str:
-        result = self._credential.get_token(PORTAL_SCOPE)
-        if inspect.isawaitable(result):
-            result = await result
+        try:
+            result = self._credential.get_token(PORTAL_SCOPE)
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception as exc:  # a saved sign-in that can no longer be refreshed silently
+            if type(exc).__name__ in ("AuthenticationRequiredError", "ClientAuthenticationError"):
+                raise PortalError(
+                    401,
+                    "SignInExpired",
+                    "the saved portal sign-in has expired or was revoked: run `scorekeeper login` for this tenant",
+                ) from None
+            raise
         return result.token
 
     async def request(self, method: str, path: str, body: Any = None) -> Any:

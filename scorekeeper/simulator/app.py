@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from scorekeeper.simulator.core import Simulator
     from scorekeeper.simulator.faults import FaultRule
 
+#: Key of a served connection's asyncio transport in ``scope["state"]`` (set by ``wire.WireProtocol``).
+TRANSPORT = "scorekeeper.transport"
 JSON_TYPE = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8"
 MAX_BATCH = 20
 #: Directory roles (template ids) whose holders may use the portal's password-reset blade.
@@ -84,7 +87,11 @@ class SimulatorApp:
         query = dict(parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True))
         base_url = self._base_url(scope, headers)
         answer, rules = await self.handle(method, path, query, raw, headers, base_url)
-        await self._send(send, answer, rules)
+        transport = (scope.get("state") or {}).get(TRANSPORT)
+        if transport is not None:  # served over a socket (wire.py): faults act on the connection
+            await self._send_on_wire(send, receive, transport, answer, rules)
+        else:
+            await self._send(send, answer, rules)
 
     @staticmethod
     def _base_url(scope: dict[str, Any], headers: dict[str, str]) -> str:
@@ -94,10 +101,8 @@ class SimulatorApp:
             host = f"{server[0]}:{server[1]}" if server[1] not in (None, 80) else str(server[0])
         return f"{scope.get('scheme', 'http')}://{host}"
 
-    async def _send(self, send: Any, answer: Answer, rules: list[FaultRule]) -> None:
-        import httpx
-
-        kinds = {r.kind for r in rules if r.kind}
+    @staticmethod
+    def _wire_form(answer: Answer, kinds: set[str]) -> tuple[bytes, list[tuple[bytes, bytes]]]:
         payload = answer.payload()
         content_type = answer.headers.pop("Content-Type", JSON_TYPE if payload else None)
         if "malformed" in kinds:
@@ -105,6 +110,46 @@ class SimulatorApp:
         headers = [(k.lower().encode(), str(v).encode()) for k, v in answer.headers.items()]
         if content_type:
             headers.append((b"content-type", content_type.encode()))
+        return payload, headers
+
+    async def _send_on_wire(
+        self, send: Any, receive: Any, transport: Any, answer: Answer, rules: list[FaultRule]
+    ) -> None:
+        """Over a real socket: a reset is a TCP reset and a timeout is silence, not an HTTP 500.
+
+        (Raising here, as the in-process path does, would make uvicorn answer 500.) After the
+        connection is dropped the app waits for uvicorn's ``http.disconnect`` so that uvicorn
+        does not try to answer on its own.
+        """
+        from scorekeeper.simulator.wire import drop
+
+        kinds = {r.kind for r in rules if r.kind}
+        payload, headers = self._wire_form(answer, kinds)
+        if "timeout" in kinds:
+            wait = max(r.timeout_after for r in rules if r.kind == "timeout")
+            try:  # the write was applied; the client hears nothing until it gives up
+                await asyncio.wait_for(receive(), wait)
+                return
+            except TimeoutError:
+                kinds.add("reset")
+        if "reset" in kinds:
+            drop(transport)
+            await receive()
+            return
+        headers.append((b"content-length", str(len(payload)).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        if "truncated" in kinds:
+            await send({"type": "http.response.body", "body": payload[: len(payload) // 2], "more_body": True})
+            drop(transport)
+            await receive()
+            return
+        await send({"type": "http.response.body", "body": payload})
+
+    async def _send(self, send: Any, answer: Answer, rules: list[FaultRule]) -> None:
+        import httpx
+
+        kinds = {r.kind for r in rules if r.kind}
+        payload, headers = self._wire_form(answer, kinds)
         if "timeout" in kinds:
             wait = max(r.timeout_after for r in rules if r.kind == "timeout")
             await asyncio.sleep(wait)
@@ -125,6 +170,7 @@ class SimulatorApp:
         self, method: str, path: str, query: dict[str, str], raw: bytes, headers: dict[str, str], base_url: str
     ) -> tuple[Answer, list[FaultRule]]:
         """One top-level HTTP request: faults first, then authentication and dispatch."""
+        arrived = time.time()
         api, version, rest = self._split(path)
         client_id = headers.get("client-request-id") or headers.get("x-ms-client-request-id")
         rules = self.sim.faults.pick(method, path, self._tenant_hint(headers), batched=False)
@@ -133,24 +179,27 @@ class SimulatorApp:
             await asyncio.sleep(delay)
         status_rule = next((r for r in rules if r.status), None)
         body = self._parse_body(raw)
-        if status_rule is not None:
+        if status_rule is not None and not status_rule.apply:
             answer = self._fault_answer(status_rule, api, client_id)
-            self._log(method, path, query, body, answer.status, False, None)
+            self._log(method, path, query, body, answer.status, False, None, at=arrived)
             return answer, rules
         try:
             principal = self._authenticate(api, headers)
         except GraphError as exc:
             answer = self._error(exc, api, client_id)
-            self._log(method, path, query, body, answer.status, False, None)
+            self._log(method, path, query, body, answer.status, False, None, at=arrived)
             return answer, rules
         if api == "graph" and rest.rstrip("/").lower() == "/$batch" and method == "POST":
             answer = await self._batch(version, body, raw, principal, base_url, client_id)
-            self._log(method, path, query, body, answer.status, False, principal.tenant_id)
+            self._log(method, path, query, body, answer.status, False, principal.tenant_id, at=arrived)
             return answer, rules
         answer = await self.dispatch(
             api, version, method, rest, query, body, raw, principal, base_url, client_id, headers=headers
         )
-        self._log(method, path, query, body, answer.status, False, principal.tenant_id)
+        # The log keeps what the backend did (a write applied), even when the client hears otherwise.
+        self._log(method, path, query, body, answer.status, False, principal.tenant_id, at=arrived)
+        if status_rule is not None:  # "500 after apply": the write happened, the answer says it failed
+            answer = self._fault_answer(status_rule, api, client_id)
         return answer, rules
 
     @staticmethod
@@ -192,7 +241,12 @@ class SimulatorApp:
             error = errors.forbidden()  # Graph's 403 is a refusal, never "temporarily unavailable"
         else:
             codes = {503: "serviceNotAvailable", 504: "gatewayTimeout", 500: "generalException"}
-            error = GraphError(status, codes.get(status, "generalException"), "The service is temporarily unavailable.")
+            # Wording of the error-codes table on learn.microsoft.com/graph/errors: 500 is an
+            # internal error ("An unspecified error has occurred."), 503/504 a service unavailable.
+            message = (
+                "An unspecified error has occurred." if status == 500 else "The service is temporarily unavailable."
+            )
+            error = GraphError(status, codes.get(status, "generalException"), message)
             if rule.retry_after is not None:
                 error.headers["Retry-After"] = str(int(rule.retry_after))
         return self._error(error, api, client_id)
@@ -308,9 +362,13 @@ class SimulatorApp:
         status: int,
         batched: bool,
         tenant_id: str | None,
+        *,
+        at: float | None = None,
     ) -> None:
         logged_body = body.raw.decode(errors="replace") if isinstance(body, _Unparsable) else body
-        self.sim.request_log.append(LoggedRequest(method, path, dict(query), logged_body, status, batched, tenant_id))
+        self.sim.request_log.append(
+            LoggedRequest(method, path, dict(query), logged_body, status, batched, tenant_id, at or time.time())
+        )
 
     # ------------------------------------------------------------------ $batch
     async def _batch(
@@ -393,7 +451,7 @@ class SimulatorApp:
             if delay:
                 await asyncio.sleep(delay)
             status_rule = next((r for r in rules if r.status), None)
-            if status_rule is not None:
+            if status_rule is not None and not status_rule.apply:
                 answer = self._fault_answer(status_rule, "graph", client_id)
             else:
                 answer = await self.dispatch(
@@ -410,6 +468,9 @@ class SimulatorApp:
                     batched=True,
                     headers=headers,
                 )
+                if status_rule is not None:  # applied, then answered as failed
+                    self._log(method, full_path, query, body, answer.status, True, principal.tenant_id)
+                    return self._fault_answer(status_rule, "graph", client_id)
         self._log(method, full_path, query, body, answer.status, True, principal.tenant_id)
         return answer
 

@@ -102,13 +102,31 @@ def profiles() -> None:
     show_default=True,
     help="Milliseconds added to every HTTP exchange (the network; a $batch pays it once).",
 )
+@click.option(
+    "--fault",
+    "fault_specs",
+    multiple=True,
+    metavar="RULE",
+    help="A fault rule (repeatable): 'status=503,write=2', 'status=500,apply,write=3', 'kind=reset,write=1',"
+    " 'kind=timeout,method=PUT', 'latency=0.3', 'status=429,retry_after=1,path=/v1.0/policies/*'"
+    " (see docs/simulator.md).",
+)
 def serve(
-    host: str, port: int, profile: str | None, state_path: Path | None, tenant_count: int | None, latency_ms: float
+    host: str,
+    port: int,
+    profile: str | None,
+    state_path: Path | None,
+    tenant_count: int | None,
+    latency_ms: float,
+    fault_specs: tuple[str, ...],
 ) -> None:
     """Serve Graph at http://HOST:PORT/v1.0 and the portal API at http://HOST:PORT/api (loopback only)."""
     if not is_loopback_host(host):
         _fail(f"refusing to serve on {host}: the simulator listens on loopback only (127.0.0.1, ::1, localhost)")
+    rules = _fault_rules(fault_specs)  # every rule checked before a state file is touched
     import uvicorn
+
+    from scorekeeper.simulator.wire import config
 
     if tenant_count is not None:
         sim, state = _fleet(tenant_count, profile, state_path), state_path
@@ -121,13 +139,32 @@ def serve(
         sim.app.on_write = lambda: sim.save(state)
     if latency_ms:
         sim.faults.add(latency=latency_ms / 1000)
+    for spec, rule in rules:
+        sim.faults.add(**rule)
+        click.echo(f"fault: {spec}", err=True)
     click.echo(f"Graph: http://{host}:{port}/v1.0   portal: http://{host}:{port}/api", err=True)
     if tenant_count is not None:
         from scorekeeper.simulator.fleet import config_snippet
 
         click.echo(config_snippet(sim, f"http://{host}:{port}"))
         sys.stdout.flush()
-    uvicorn.run(sim.app, host=host, port=port, log_level="warning", lifespan="on")
+    # wire.config: a reset or timeout fault acts on the connection itself, not as an HTTP 500.
+    uvicorn.Server(config(sim.app, host, port)).run()
+
+
+def _fault_rules(specs: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    """Each ``--fault`` parsed and checked (one line naming the bad rule, exit 2)."""
+    from scorekeeper.simulator.faults import Faults, parse_rule
+
+    rules = []
+    for spec in specs:
+        try:
+            rule = parse_rule(spec)
+            Faults().add(**rule)  # type: ignore[arg-type]  # the same checks the real add makes
+        except (TypeError, ValueError) as exc:
+            _fail(f"--fault {spec!r}: {exc}")
+        rules.append((spec, rule))
+    return rules
 
 
 def _fleet(count: int, profile: str | None, state: Path | None) -> Any:

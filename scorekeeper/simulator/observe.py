@@ -10,7 +10,12 @@ WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 @dataclass(frozen=True)
 class LoggedRequest:
-    """One request as the simulator saw it; requests inside a ``$batch`` have ``batched=True``."""
+    """One request as the simulator saw it; requests inside a ``$batch`` have ``batched=True``.
+
+    ``status`` is what the backend did (a write applied is 2xx even when a fault then told the
+    client otherwise); ``at`` is when the request arrived (``time.time()``), so a test can tell
+    which writes started after a given moment.
+    """
 
     method: str
     path: str
@@ -19,6 +24,7 @@ class LoggedRequest:
     status: int
     batched: bool = False
     tenant_id: str | None = None
+    at: float = 0.0
 
     @property
     def is_write(self) -> bool:

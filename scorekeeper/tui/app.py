@@ -41,6 +41,7 @@ class ScorekeeperApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help"),
         Binding("h", "history", "History"),
+        Binding("s", "secure_score", "Secure Score"),
         Binding("x", "cancel_job", "Cancel"),
         Binding("q", "quit", "Quit", show=False),
     ]
@@ -76,6 +77,16 @@ class ScorekeeperApp(App[None]):
     def action_history(self) -> None:
         if not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen())
+
+    def action_secure_score(self) -> None:
+        """The whole Secure Score of the tenant in view (the highlighted one on the overview)."""
+        from scorekeeper.tui.screens.securescore import SecureScoreScreen
+
+        current = getattr(self.screen, "current", None)
+        row = current() if callable(current) else None
+        tenant = getattr(row, "tenant", None) or getattr(self.screen, "tenant", None) or next(iter(self.tenants), None)
+        if tenant is not None and not isinstance(self.screen, SecureScoreScreen):
+            self.push_screen(SecureScoreScreen(tenant))
 
     # ------------------------------------------------------------------ jobs
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
 Command = tuple[str, Callable[[], object], str]
 
 
+def _secure_score(app: ScorekeeperApp, tenant: str) -> None:
+    from scorekeeper.tui.screens.securescore import SecureScoreScreen
+
+    app.push_screen(SecureScoreScreen(tenant))
+
+
 class ScorekeeperCommands(Provider):
     """Assess, plan and remediate per tenant, plus history, help and cancel."""
 
@@ -27,6 +33,7 @@ class ScorekeeperCommands(Provider):
                 (f"Assess {tenant}", partial(app.assess, [tenant]), "Read every control; writes nothing"),
                 (f"Plan {tenant}", partial(app.plan, tenant), "Show what remediation would change"),
                 (f"Remediate {tenant}", partial(app.remediate, tenant), "Plan, confirm the diff, then write"),
+                (f"Secure Score of {tenant}", partial(_secure_score, app, tenant), "Every control by points available"),
             ]
         commands += [
             ("Show history", app.action_history, "Runs, findings, changes; roll back or verify"),

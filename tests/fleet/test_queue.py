@@ -31,8 +31,10 @@ async def _two_workers_until(url: str, store: Any, done: asyncio.Event, *, concu
                     concurrency=concurrency,
                     name=name,
                     install_signal_handlers=False,
-                    heartbeat_seconds=0.2,
-                    stalled_seconds=2.0,
+                    heartbeat_seconds=0.5,
+                    # generous: a loaded CI machine can block the loop for seconds, and a live worker
+                    # judged dead would have its job run twice
+                    stalled_seconds=30.0,
                 )
             )
             for app, name in ((first, "w1"), (second, "w2"))
@@ -131,3 +133,23 @@ async def test_a_throttled_tenant_is_requeued_after_retry_after_and_frees_the_wo
     others = [r for n in ("other1", "other2") for r in fleet_store.runs(n)]
     assert all(r.status == "completed" for r in others) and len(others) == 2
     assert_never_twice_at_once(fleet_store)
+
+
+async def test_a_remediation_job_waits_for_the_tenants_writer_lease(
+    fleet_url: str, fleet_store: Any, tmp_path: Path
+) -> None:
+    """The queue's lock and the writer lease agree: an admin writing by hand makes the job come back later."""
+    from scorekeeper.lease import writer_lease
+    from scorekeeper.store import HistoryStore
+
+    engine = make_engine({"a": simulator_for("weak-cloud")}, fleet_store, tmp_path)
+    tasks.install(tasks.Runtime(engine=lambda: engine))
+    admin = HistoryStore.open(fleet_url)  # another writer's connection to the same history
+    with writer_lease(admin, "a", "remediate by hand"):
+        async with open_app(fleet_url) as app:
+            await enqueue(app, ["a"], [CONTROL], kind="remediate")
+            await run_worker(app, fleet_store, wait=False, install_signal_handlers=False, stalled_seconds=30)
+            status = await fleet_status(app)
+    admin.close()
+    assert (status.waiting, status.scheduled_later, status.failed) == (0, 1, 0)  # retried later, not failed
+    assert fleet_store.runs("a") == []  # nothing was assessed, planned or written under someone else's lease

@@ -110,3 +110,14 @@ def test_the_fleet_view_sums_points_available_per_control(run: Callable, home: P
     assert totals == sorted(totals, reverse=True)
     shown = run("score", "--all-tenants")
     assert shown.code == 0 and "control × tenant" in shown.out
+
+
+def test_json_follows_its_schema_for_one_tenant_and_a_fleet(run: Callable, home: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "schemas" / "score.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(_score(run, "--tenant", "demo"), schema)
+    (home / "scorekeeper.toml").write_text('[tenants.other]\nsimulator = true\nprofile = "hardened"\n')
+    fleet = _score(run, "--all-tenants")
+    jsonschema.validate(fleet, schema)
+    assert {t["tenant"] for t in fleet["tenants"]} == {"demo", "other"}

@@ -58,6 +58,8 @@ def test_plugin_controls_keep_the_scores_their_plugins_assess(profile: str, sspr
 def test_every_profile_resolves_a_status_and_refresh_keeps_the_total_the_sum() -> None:
     for name in profile_names():
         assert 0.0 <= status_for(name)["default"] <= 1.0
+    named = {"weak-cloud", "hybrid-writeback-off", "o365-only", "large", "hardened", "modern-cloud"}
+    assert named <= set(profile_names())  # each of these has its own entry in profiles.json
     sim = Simulator.from_profiles("weak-cloud", extensions=[])
     state = sim.tenant(sim.tenant_id).state
     state["portal"]["passwordResetPolicies"]["enablementType"] = 2

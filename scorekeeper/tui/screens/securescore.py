@@ -1,0 +1,192 @@
+"""The Secure Score screen: a tenant's whole score with its trend, and every control ranked by points available.
+
+Shown from history (:func:`scorekeeper.securescore.history.secure_score_overview`, read in a
+worker thread), so it paints without calling the tenant; ``g`` reads the tenant now (reads only,
+as a job, like an assessment) and the screen reloads from the history that read updated.
+Controls a plugin covers are marked; ``enter`` opens their control view.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from scorekeeper.tui.format import colour, fit, score_text, sparkline
+from scorekeeper.tui.widgets.activity import Activity
+
+if TYPE_CHECKING:
+    from scorekeeper.securescore.model import ControlScore, ScoreOverview
+    from scorekeeper.tui.app import ScorekeeperApp
+
+COLUMNS = (("avail", 6), ("points", 8), ("control", 28), ("category", 9), ("state", 11), ("plugin", 8))
+WIDTH = dict(COLUMNS)
+
+
+class SecureScoreScreen(Screen[None]):
+    """One tenant's Secure Score; ``enter`` opens a covered control, ``g`` reads the tenant now."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("enter", "open", "Open control", priority=True),
+        Binding("g", "fetch", "Read now"),
+        Binding("c", "toggle_covered", "Covered only"),
+    ]
+
+    def __init__(self, tenant: str) -> None:
+        super().__init__()
+        self.tenant = tenant
+        self.overview: ScoreOverview | None = None
+        self.rows: list[ControlScore] = []
+        self.covered_only = False
+        self.loaded = False
+
+    @property
+    def sk(self) -> ScorekeeperApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="score-body"):
+            yield Static(id="score-total")
+            table: DataTable[Any] = DataTable(
+                id="score-controls", cursor_type="row", cell_padding=0, zebra_stripes=True
+            )
+            yield table
+            with VerticalScroll(id="score-detail-pane"):
+                yield Static(id="score-detail")
+        yield Activity()
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Secure Score · {self.tenant}"
+        table = self.query_one("#score-controls", DataTable)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width, key=label)
+        self.reload()
+
+    # ------------------------------------------------------------------ data
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="securescore")
+    def _load(self) -> None:
+        from scorekeeper.securescore.history import secure_score_overview
+
+        overview = secure_score_overview(self.sk.store, self.tenant, self.sk.engine.coverage())
+        self.app.call_from_thread(self._loaded, overview)
+
+    def _loaded(self, overview: ScoreOverview | None) -> None:
+        self.overview = overview
+        self._fill()
+        self.loaded = True
+
+    def _fill(self) -> None:
+        overview = self.overview
+        table = self.query_one("#score-controls", DataTable)
+        table.clear()
+        total = self.query_one("#score-total", Static)
+        if overview is None:
+            self.rows = []
+            total.update(f"No Secure Score of {self.tenant} in history yet. Press g to read it now (reads only).")
+            self.query_one("#score-detail", Static).update("")
+            return
+        total.update(self._total_text(overview))
+        self.rows = [c for c in overview.controls if c.covered_by or not self.covered_only]
+        palette = self.sk.palette
+        for row in self.rows:
+            table.add_row(*self._cells(row, palette), key=row.id)
+        if self.rows:
+            table.move_cursor(row=0)
+            self._show(self.rows[0])
+        else:
+            self.query_one("#score-detail", Static).update("No control profile recorded yet: press g.")
+
+    def _total_text(self, overview: ScoreOverview) -> Text:
+        palette = self.sk.palette
+        text = Text(f"{self.tenant} · Secure Score ", style="bold")
+        text.append(score_text(overview.current, overview.max_score), style="bold")
+        if overview.current is not None and overview.max_score:
+            text.append(f" ({100 * overview.current / overview.max_score:.1f} %)")
+        text.append(f" · {overview.available:g} points available")
+        for comparison in overview.comparisons:
+            average = "—" if comparison.average is None else f"{comparison.average:g}"
+            text.append(f" · {comparison.basis} avg {average}")
+        trend = [p.score for p in overview.trend if p.score is not None]
+        if trend:
+            first, last = overview.trend[0], overview.trend[-1]
+            text.append(f"\nTrend {first.day} → {last.day} ({len(overview.trend)} days) ", style="bold")
+            text.append(sparkline(trend, overview.max_score, width=48), style=colour(palette, "accent"))
+            text.append(f"  {trend[0]:g} → {trend[-1]:g}")
+        return text
+
+    @staticmethod
+    def _cells(row: ControlScore, palette: dict[str, str]) -> list[Any]:
+        available = "n/s" if row.available is None else f"{row.available:g}"
+        covered = Text(f"✔ {row.covered_by}", style=colour(palette, "success")) if row.covered_by else Text("—")
+        return [
+            available,
+            score_text(row.score, row.max_score) if row.score is not None else f"—/{row.max_score or 0:g}",
+            fit(row.id, WIDTH["control"]),
+            fit(row.category, WIDTH["category"]),
+            fit(row.state.state, WIDTH["state"]),
+            covered,
+        ]
+
+    # ------------------------------------------------------------------ detail
+    @on(DataTable.RowHighlighted, "#score-controls")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if 0 <= event.cursor_row < len(self.rows):
+            self._show(self.rows[event.cursor_row])
+
+    def _show(self, row: ControlScore) -> None:
+        text = Text(f"{row.id}", style="bold")
+        text.append(f" — {row.title or '(no control profile)'}\n")
+        text.append(f"{row.category} · {row.service} · {row.action_type or '—'} · tier {row.tier or '—'}\n")
+        if row.implementation_status:
+            text.append(f"{row.implementation_status}\n")
+        if row.action_url:
+            text.append(f"Act at {row.action_url}\n")
+        state = row.state
+        if state.updated_by or state.state != "Default":
+            when = f" on {state.updated_at:%Y-%m-%d %H:%M} UTC" if state.updated_at else ""
+            why = f": {state.comment}" if state.comment else ""
+            text.append(f"State {state.state} set by {state.updated_by or '?'}{when}{why}\n")
+        if row.covered_by:
+            text.append(f"Covered by the {row.covered_by} plugin: enter opens its settings.", style="bold")
+        else:
+            text.append("No installed plugin covers this control: act on it in Microsoft's portal.")
+        self.query_one("#score-detail", Static).update(text)
+
+    # ------------------------------------------------------------------ actions
+    def action_open(self) -> None:
+        from scorekeeper.tui.screens.control import ControlScreen
+
+        table = self.query_one("#score-controls", DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return
+        row = self.rows[table.cursor_row]
+        if not row.covered_by:
+            self.notify(f"{row.id} is not covered by an installed plugin.", severity="warning")
+            return
+        self.app.push_screen(ControlScreen(self.tenant, row.id))
+
+    def action_toggle_covered(self) -> None:
+        self.covered_only = not self.covered_only
+        self._fill()
+
+    def action_fetch(self) -> None:
+        from scorekeeper.tui.jobs import Job
+
+        tenant = self.tenant
+
+        async def read(engine: Any) -> Any:
+            return await engine.secure_score(tenant)
+
+        self.sk.start_job(Job("score", f"read Secure Score of {tenant}", read))
