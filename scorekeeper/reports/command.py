@@ -24,7 +24,7 @@ FORMAT_HELP = (
 @click.argument("run_id", type=click.IntRange(1, 2**63 - 1), required=False)
 @tenant_options(tenant_help="This tenant's latest assessment (repeatable; several make a fleet report).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help=FORMAT_HELP)
-@click.option("--output", "-o", metavar="FILE", help="Write here instead of stdout (a new file is readable by you only).")
+@click.option("--output", "-o", metavar="FILE", help="Write here, not stdout (a new file: yours only).")
 @pass_state
 def report(
     state: State,
