@@ -538,6 +538,17 @@ class HistoryStore:
         with self._read() as session:
             return tenant_scores.trend(session, tenant, days)
 
+    def score_trends(self, tenants: Iterable[str], days: int = 90) -> dict[str, list[TrendPoint]]:
+        """:meth:`score_trend` of many tenants at once (fleet reports)."""
+        with self._read() as session:
+            return tenant_scores.trends(session, tenants, days)
+
+    def latest_tenant_scores(self, tenants: Iterable[str]) -> dict[str, tuple[DailyScore, list[dict[str, Any]]]]:
+        """:meth:`latest_tenant_score` of many tenants at once (tenants with none are left out)."""
+        with self._read() as session:
+            rows = tenant_scores.latest_with_profiles_of(session, tenants)
+            return {name: (tenant_scores.of_run_row(row), list(row.profiles)) for name, row in rows.items()}
+
     def latest_tenant_score(self, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
         """The newest assessed whole score that carries control profiles, with those profiles (as dicts)."""
         with self._read() as session:

@@ -24,6 +24,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 NOT_RUN = {
     "tui": "an interactive screen (tests/tui drive it with Pilot; docs/tui.md shows tmux captures)",
     "scheduler": "a daemon that runs until SIGTERM (tests/scheduler/test_process.py runs it as a process)",
+    "worker": "a daemon that needs a PostgreSQL history (tests/fleet runs workers on the PostgreSQL test server)",
 }
 
 #: Exit codes the README's table gives each command on the README's own examples.
@@ -33,6 +34,9 @@ EXPECTED = {
     ("login", "contoso"): {1},  # no keyring (or no network) on a test machine: one line, exit 1
     ("remediate", "demo"): {0, 3},
     ("schedule", "fabrikam"): {2},  # the README's config names contoso only
+    # the fleet lines need a PostgreSQL history; a fresh machine has SQLite: one line, exit 2
+    ("fleet", ""): {2},
+    ("assess", ""): {2},  # assess --all-tenants --queue
 }
 
 
