@@ -52,11 +52,15 @@ async def test_the_first_assessment_shows_the_total_its_90_day_trend_and_every_c
         assert len(rows) == len(catalogue())
         assert rows[0][2] == "DLPEnabled" and rows[0][0] == "20"
         covered = {r[2]: r[5] for r in rows if r[5] != "—"}
-        assert covered == {"SelfServicePasswordReset": "✔ sspr", "PWAgePolicyNew": "✔ pwage"}
+        assert covered == {
+            "SelfServicePasswordReset": "✔ sspr",
+            "PWAgePolicyNew": "✔ pwage",
+            "IntegratedApps": "✔ integratedapps",
+        }
         await pilot.press("c")  # covered only
         await settle(pilot)
-        assert [r[2] for r in _rows(screen)] == ["PWAgePolicyNew", "SelfServicePasswordReset"]
-        screen.query_one("#score-controls", DataTable).move_cursor(row=1)
+        assert [r[2] for r in _rows(screen)] == ["IntegratedApps", "PWAgePolicyNew", "SelfServicePasswordReset"]
+        screen.query_one("#score-controls", DataTable).move_cursor(row=2)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ControlScreen) and app.screen.control_id == "SelfServicePasswordReset"
