@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from scorekeeper.securescore import schema as score_schema
+
 #: Raised when a key of any ``--json`` document is renamed or removed (adding keys keeps it).
 SCHEMA_VERSION = 1
 STATUSES = ["pass", "fail", "manual", "unknown", "not_applicable", "error", "pending"]
@@ -238,7 +240,9 @@ COMMANDS: dict[str, dict[str, Any]] = {
             }
         }
     ),
+    "score": score_schema.SCORE,
 }
+DEFS.update(score_schema.DEFS)
 
 
 def schema(command: str) -> dict[str, Any]:

@@ -31,8 +31,10 @@ from scorekeeper.reports.model import (
     TenantSection,
     status_counts,
 )
+from scorekeeper.securescore.history import secure_score_overview
 
 if TYPE_CHECKING:
+    from scorekeeper.securescore.model import ScoreOverview
     from scorekeeper.store.history import HistoryStore
     from scorekeeper.store.records import DriftEvent
 
@@ -81,6 +83,8 @@ def build_report(
         attestations=store.attestations_of(tenants),
     )
     history.previous_statuses = store.finding_statuses(history.previous.values())
+    coverage = {control_id: control.plugin for control_id, control in declared.items()}
+    history.whole = {t: secure_score_overview(store, t, coverage, days=TREND_LIMIT) for t in tenants}
     sections = tuple(_tenant(run, declared, history, now) for run in runs)
     return Report(
         report_id=report_id or str(uuid.uuid4()),
@@ -110,6 +114,7 @@ class _History:
     scores: dict[tuple[str, str], list[SecureScore]]
     attestations: dict[str, list[Attestation]]
     previous_statuses: dict[int, dict[tuple[str, str], str]] = field(default_factory=dict)
+    whole: dict[str, ScoreOverview | None] = field(default_factory=dict)  # the tenant's whole Secure Score
 
 
 def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, now: datetime) -> TenantSection:
@@ -120,6 +125,7 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
     ledger = _ledger(run)
     open_changes = [e for e in ledger if e.outcome != "failed" and e.rolled_back_by is None]
     rollback = f"scorekeeper rollback {run.run_id}" if run.kind == "remediate" and open_changes else None
+    whole = history.whole.get(run.tenant)
     return TenantSection(
         name=run.tenant,
         tenant_id=history.tenant_ids.get(run.tenant) or None,
@@ -141,9 +147,10 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
         drift=tuple(_drift_line(e) for e in history.drift.get(run.run_id, [])),
         ledger=ledger,
         rollback_command=rollback,
-        trend=_trend(run, history.scores),
-        total_score=None,
+        trend=_trend(run, history.scores) + _total_trend(run, whole),
+        total_score=_total(run, whole),
         changes_ahead=_changes_ahead(run, declared, now.date()),
+        secure_score_controls=whole.controls if whole is not None else (),
     )
 
 
@@ -270,6 +277,26 @@ def _trend(run: RunResult, scores: Mapping[tuple[str, str], list[SecureScore]]) 
         if points:
             series.append(ScoreSeries(key=control.control, label=control.title or control.control, points=points))
     return tuple(series)
+
+
+def _total(run: RunResult, whole: ScoreOverview | None) -> ScorePoint | None:
+    """The tenant's whole Secure Score as history last recorded it (from ``secure_score_overview``)."""
+    if whole is None or whole.current is None:
+        return None
+    at = whole.scored_at or datetime.combine(whole.trend[-1].day, datetime.min.time(), UTC)
+    return ScorePoint(at=at, score=whole.current, max_score=whole.max_score)
+
+
+def _total_trend(run: RunResult, whole: ScoreOverview | None) -> tuple[ScoreSeries, ...]:
+    """The tenant total per day up to the run (imported days included), as one more series."""
+    if whole is None:
+        return ()
+    points = tuple(
+        ScorePoint(at=datetime.combine(p.day, datetime.min.time(), UTC), score=p.score, max_score=p.max_score)
+        for p in whole.trend
+        if run.finished_at is None or p.day <= run.finished_at.date()
+    )
+    return (ScoreSeries(key="total", label="Tenant Secure Score", points=points),) if points else ()
 
 
 def _changes_ahead(run: RunResult, declared: Mapping[str, Control], today: date) -> tuple[ChangeAheadInfo, ...]:

@@ -224,6 +224,9 @@ class TenantSection:
     trend: tuple[ScoreSeries, ...]
     total_score: ScorePoint | None  # the tenant's whole Secure Score, when history holds it
     changes_ahead: tuple[ChangeAheadInfo, ...]
+    #: Every Secure Score control of the tenant as last recorded, ranked by points available
+    #: (``scorekeeper.securescore.ControlScore``); empty when history holds no whole score.
+    secure_score_controls: tuple[Any, ...] = ()
 
     @property
     def anchor(self) -> str:

@@ -66,7 +66,7 @@ def _read(state: State, names: list[str], only: Any) -> list[ScoreOverview]:
 @click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service (AzureAD, EXO...).")
 @click.option("--covered/--not-covered", default=None, help="Only controls a plugin covers (or none covers).")
 @click.option("--details", is_flag=True, help="Also print action URLs and who set each state.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/schemas/score.schema.json).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/schemas/score.json).")
 @click.pass_context
 def score(
     ctx: click.Context,

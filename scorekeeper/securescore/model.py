@@ -14,7 +14,7 @@ from typing import Any
 
 #: Control states as Microsoft spells them on the wire (securescorecontrolprofile-update).
 STATES: tuple[str, ...] = ("Default", "Ignored", "ThirdParty", "Reviewed")
-#: Version of the ``score --json`` document (docs/schemas/score.schema.json).
+#: Version of the ``score --json`` document (docs/schemas/score.json).
 SCHEMA_VERSION = 1
 
 

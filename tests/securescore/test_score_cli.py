@@ -114,10 +114,26 @@ def test_the_fleet_view_sums_points_available_per_control(run: Callable, home: P
 
 def test_json_follows_its_schema_for_one_tenant_and_a_fleet(run: Callable, home: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((Path(__file__).parents[2] / "docs" / "schemas" / "score.schema.json").read_text())
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "schemas" / "score.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     jsonschema.validate(_score(run, "--tenant", "demo"), schema)
     (home / "scorekeeper.toml").write_text('[tenants.other]\nsimulator = true\nprofile = "hardened"\n')
     fleet = _score(run, "--all-tenants")
     jsonschema.validate(fleet, schema)
     assert {t["tenant"] for t in fleet["tenants"]} == {"demo", "other"}
+
+
+def test_the_first_assessment_shows_the_whole_score_and_its_90_days_in_the_report(run: Callable, home: Path) -> None:
+    assessed = run("assess", "--tenant", "demo", "--json")
+    assert assessed.code in (0, 1, 3), assessed.err
+    out = home / "report.html"
+    made = run("report", "--tenant", "demo", "-o", str(out))
+    assert made.code == 0, made.err
+    html = out.read_text()
+    assert "Every Secure Score control" in html and "<code>DLPEnabled</code>" in html
+    assert "97 / 270" in html  # the tenant total beside the plugins' controls
+    as_json = json.loads(run("report", "--tenant", "demo", "--format", "json").out)
+    [tenant] = as_json["tenants"]
+    assert tenant["total_score"]["score"] == 97.0
+    [total] = [s for s in tenant["trend"] if s["key"] == "total"]
+    assert len(total["points"]) == 90
