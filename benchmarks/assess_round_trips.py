@@ -7,7 +7,11 @@ baseline replays exactly the reads that assessment made, one HTTP request each, 
 tool without ``$batch`` or concurrency would. Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/assess_round_trips.py [--latency 0.1] [--control SelfServicePasswordReset]
-        [--profile weak-cloud] [--repeat 3]
+        [--profile weak-cloud] [--repeat 3] [--in-process]
+
+By default everything goes through a socket: ``scorekeeper simulator serve --latency`` in its own
+process, the engine's real httpx clients over TCP (what a user waits for, TLS set-up included);
+``--in-process`` measures over the ASGI transport instead, which skips the sockets.
 """
 
 from __future__ import annotations
@@ -70,13 +74,89 @@ async def one_round_trip(sim: Simulator) -> float:
         return time.perf_counter() - started
 
 
+async def over_socket(args: argparse.Namespace) -> None:
+    """The same figures through real HTTP: ``simulator serve --latency`` in its own process, httpx over TCP."""
+    import json
+    import os
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fleet import start_server
+
+    from scorekeeper.config import load_config
+    from scorekeeper.engine import Engine
+    from scorekeeper.plugins import load_plugins
+
+    wire: list[tuple[str, str, list[str]]] = []  # method, path, reads inside a $batch
+    original = httpx.AsyncHTTPTransport.handle_async_request
+
+    async def logged(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+        inner = []
+        if request.url.path.endswith("/$batch"):
+            inner = [r["url"] for r in json.loads(request.content)["requests"]]
+        wire.append((request.method, request.url.path, inner))
+        return await original(self, request)
+
+    httpx.AsyncHTTPTransport.handle_async_request = logged  # type: ignore[method-assign]
+    server, snippet, port = start_server(1, args.latency * 1000, args.profile)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["SCOREKEEPER_DATA_DIR"] = tmp
+            (Path(tmp) / "c.toml").write_text(snippet)
+            config = load_config(Path(tmp) / "c.toml", data_dir=Path(tmp))
+            store = HistoryStore.open(str(Path(tmp) / "history.db"))
+            engine = Engine(config, load_plugins(), store, Path(tmp))
+            await engine.assess(["sim-0001"], [args.control])  # warm-up
+            times = []
+            for _ in range(args.repeat):
+                wire.clear()
+                started = time.perf_counter()
+                await engine.assess(["sim-0001"], [args.control])
+                times.append(time.perf_counter() - started)
+            store.close()
+            tenant = config.tenant("sim-0001")
+            base = f"http://127.0.0.1:{port}"
+            reads = [("/api/" + p.split("/api/", 1)[1] if "/api/" in p else p) for m, p, inner in wire if not inner]
+            reads += [f"/v1.0{url}" for _, p, inner in wire for url in inner]
+            async with httpx.AsyncClient(base_url=base) as client:
+                graph = {"Authorization": f"Bearer {tenant.token}"}
+                portal = {"Authorization": f"Bearer {tenant.portal_token}"}
+                rtt = []
+                for _ in range(3):
+                    began = time.perf_counter()
+                    await client.get("/v1.0/organization", headers=graph)
+                    rtt.append(time.perf_counter() - began)
+                began = time.perf_counter()
+                for path in reads:
+                    answer = await client.get(path, headers=portal if path.startswith("/api/") else graph)
+                    if answer.status_code != 200:
+                        raise SystemExit(f"baseline read {path} answered {answer.status_code}")
+                sequential_time = time.perf_counter() - began
+    finally:
+        server.terminate()
+        server.wait()
+    r, b = statistics.median(rtt), statistics.median(times)
+    print(f"through a socket (simulator serve on loopback, {args.latency * 1000:.0f} ms latency):")
+    print(f"  one round trip (GET /organization):   {r * 1000:7.1f} ms")
+    batched = f"{len(wire):3d} HTTP requests carrying {len(reads)} reads, {b * 1000:7.1f} ms"
+    print(f"  batched (scorekeeper):  {batched} = {b / r:4.2f} round trips")
+    seq = sequential_time
+    print(f"  sequential baseline:    {len(reads):3d} HTTP requests, {seq * 1000:7.1f} ms = {seq / r:4.2f} round trips")
+    for method, path, inner in wire:
+        print(f"    {method} {path}" + (f" ({len(inner)} reads)" if inner else ""))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to every HTTP exchange")
     parser.add_argument("--control", default="SelfServicePasswordReset")
     parser.add_argument("--profile", default="weak-cloud")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--in-process", action="store_true", help="the in-process simulator (no socket) only")
     args = parser.parse_args()
+    if not args.in_process:
+        await over_socket(args)
+        return
 
     sim = Simulator.from_profiles(args.profile)
     sim.faults.add(latency=args.latency)

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from scorekeeper.model import Status
-from scorekeeper.store import HistoryStore
+from scorekeeper.store import HistoryStore, convert, runwrite
 from scorekeeper.store.tables import ControlResultRow, DriftEventRow, FindingRow, RunRow, ScoreSnapshotRow, TenantRow
 
 CONTROLS = {"SelfServicePasswordReset": 22, "MFARegistrationV2": 5}
@@ -99,10 +99,14 @@ def seed(store: HistoryStore, runs: int, tenants: int) -> None:
                         "at": at,
                     }
                 )
+        for finding in findings:  # stored as the store stores them: a shared body, a pointer per run
+            finding["digest"] = convert.body_digest(finding)
+        ids = runwrite.body_ids(session, [{k: v for k, v in f.items() if k != "run_id"} for f in findings])
+        pointers = [{"run_id": f["run_id"], "body_id": ids[f["digest"]]} for f in findings]
         for table, rows in (
             (RunRow, run_rows),
             (ControlResultRow, results),
-            (FindingRow, findings),
+            (FindingRow, pointers),
             (ScoreSnapshotRow, scores),
             (DriftEventRow, drift),
         ):

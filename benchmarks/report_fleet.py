@@ -3,7 +3,8 @@
 Assesses one simulated tenant per shipped profile for real (the in-process simulator, the real
 plugins), then writes those findings and scores into history as ``--tenants`` tenants with
 ``--runs`` assessments each, a week apart (so every tenant has a previous run and a trend),
-through the public ``HistoryStore`` API. Then times ``build_report`` over every tenant's latest
+through the public ``HistoryStore`` API, with each sample's 90 days of whole-tenant Secure
+Score and control profiles. Then times ``build_report`` over every tenant's latest
 assessment and each format's renderer, and prints seconds and bytes. The issue's bar: 200
 tenants in under 2 s and under 5 MB (HTML). Nothing is asserted; the figures go to docs/reports.md.
 
@@ -19,11 +20,13 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from scorekeeper.model import ControlResult, SecureScore
 from scorekeeper.plugins import load_plugins
 from scorekeeper.reports import FORMATS, render
 from scorekeeper.reports.build import build_report, latest_assessments
+from scorekeeper.securescore.model import ControlScore, DailyScore
 from scorekeeper.store import HistoryStore
 from scorekeeper.testing import make_engine, simulator_for
 
@@ -38,7 +41,21 @@ def real_results(store: HistoryStore, data_dir: Path) -> list[tuple[ControlResul
     return [run.controls for run in runs]
 
 
-def seed(store: HistoryStore, samples: list[tuple[ControlResult, ...]], tenants: int, runs: int) -> list[str]:
+def whole_scores(store: HistoryStore) -> list[tuple[list[DailyScore], Any]]:
+    """Each sample tenant's daily totals and newest assessed score with its control profiles."""
+    found = []
+    for name in PROFILES:
+        days = [
+            DailyScore(datetime.combine(p.day, datetime.min.time(), UTC), p.score, p.max_score)
+            for p in store.score_trend(name)
+        ]
+        found.append((days, store.latest_tenant_score(name)))
+    return found
+
+
+def seed(
+    store: HistoryStore, samples: list[tuple[ControlResult, ...]], tenants: int, runs: int, totals: list[Any]
+) -> list[str]:
     names = [f"tenant-{i:03d}" for i in range(tenants)]
     start = datetime.now(UTC) - timedelta(weeks=runs)
     for i, name in enumerate(names):
@@ -52,6 +69,12 @@ def seed(store: HistoryStore, samples: list[tuple[ControlResult, ...]], tenants:
                     score = SecureScore(control.control, score.score, score.max_score, at)
                 store.record_control_result(run_id, replace(control, score=score))
             store.finish_run(run_id)
+        days, latest = totals[i % len(totals)]
+        store.record_tenant_scores(name, days, source="imported")  # 90 days, as a first run imports them
+        if latest is not None:  # the newest assessment's total and every control profile
+            score, profiles = latest
+            rows = [ControlScore.from_dict(p, "") for p in profiles]
+            store.record_tenant_scores(name, [score], source="assessment", run_id=run_id, profiles=rows)
     return names
 
 
@@ -65,7 +88,7 @@ def main() -> None:
         store = HistoryStore.open(str(Path(tmp) / "history.db"))
         t = time.perf_counter()
         samples = real_results(store, Path(tmp))
-        names = seed(store, samples, args.tenants, args.runs)
+        names = seed(store, samples, args.tenants, args.runs, whole_scores(store))
         print(f"seeded {args.tenants} tenants × {args.runs} runs in {time.perf_counter() - t:.1f} s")
         plugins = load_plugins()
         t, c = time.perf_counter(), time.process_time()

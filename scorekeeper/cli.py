@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
+from scorekeeper.commands.prune import PRUNE, RunIdOrPrune, prune_history
 from scorekeeper.commands.targets import tenant_options
 
 if TYPE_CHECKING:
@@ -771,23 +772,37 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("run_id", type=RUN_ID, required=False)
+@click.argument("run_id", type=RunIdOrPrune(), required=False)
 @tenant_options(all_flag=False, tenant_help="Only this tenant's runs (repeatable).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="Also list plan runs (recorded, hidden by default).")
+@click.option(
+    "--keep-days", type=click.IntRange(1, 36_500), default=None, help="prune: days to keep ([history] keep_days)."
+)
+@click.option("--dry-run", is_flag=True, help="prune: count what would be deleted, delete nothing.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def history(
     state: State,
-    run_id: int | None,
+    run_id: int | str | None,
     tenant_names: tuple[str, ...],
     group_names: tuple[str, ...],
     limit: int,
     show_all: bool,
+    keep_days: int | None,
+    dry_run: bool,
     as_json: bool,
 ) -> None:
-    """List past runs (plans only with --all), or show one run's findings, changes and who acted."""
+    """List past runs (plans only with --all), show one run's findings, changes and who acted, or
+    `history prune`: delete runs older than [history] keep_days (newest assessments, remediations
+    and rollbacks are kept)."""
     from scorekeeper.scheduler.events import drift_line
+
+    if run_id == PRUNE:
+        return prune_history(state, keep_days, dry_run, as_json)
+    if keep_days is not None or dry_run:
+        raise Failure("--keep-days and --dry-run go with `scorekeeper history prune`", EXIT_USAGE)
+    assert not isinstance(run_id, str)
 
     if run_id is not None:
         run = state.store.get_run(run_id)

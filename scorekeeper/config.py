@@ -210,6 +210,14 @@ class Settings(BaseModel):
     db: str | None = None
 
 
+class HistorySettings(BaseModel):
+    """``[history]``: how long runs are kept (``scorekeeper history prune``; never pruned when unset)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keep_days: int | None = Field(default=None, ge=1, le=36_500)
+
+
 @dataclass
 class Config:
     """A validated configuration. ``controls`` stays raw until plugins are loaded to validate it."""
@@ -224,6 +232,7 @@ class Config:
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: ``[tenants.NAME.controls.ID]``: tenant → control → the keys that tenant overrides.
     overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    history: HistorySettings = field(default_factory=HistorySettings)
 
     def tenant(self, name: str) -> TenantConfig:
         try:
@@ -359,7 +368,7 @@ def format_validation_error(prefix: str, error: ValidationError, model: type[Bas
 def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: Path | None = None) -> Config:
     """Validate a parsed TOML document; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
-    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications", "groups"}
+    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications", "groups", "history"}
     problems += [
         f"{key}: unknown section{did_you_mean(key, known_sections)} "
         f"(expected one of {', '.join(sorted(known_sections))})"
@@ -440,6 +449,16 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
 
     groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants), problems)
 
+    try:
+        history = HistorySettings(**data.get("history", {}))
+    except (ValidationError, TypeError) as exc:
+        history = HistorySettings()
+        problems += (
+            format_validation_error("history", exc, HistorySettings)
+            if isinstance(exc, ValidationError)
+            else [f"history: {exc}"]
+        )
+
     config = Config(
         tenants=tenants,
         controls=controls,
@@ -449,6 +468,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         source=source,
         groups=groups,
         overrides=overrides,
+        history=history,
     )
     if problems:
         raise ConfigError(problems, source, controls, overrides, partial=config)

@@ -688,6 +688,24 @@ class Engine:
         """Secure Score control id → the installed plugin that assesses and remediates it."""
         return {control_id: control.plugin for control_id, control in self.plugins.controls.items()}
 
+    async def state_plans(
+        self, tenants: Iterable[str], controls: list[str], state: str, reason: str, assigned_to: str | None = None
+    ) -> list[Plan]:
+        """Plans that set control profiles' Secure Score state in each tenant (``score set-state``).
+
+        Each tenant's profiles are read now, so a plan shows the current state beside the new
+        one; carry the plans out with :meth:`remediate` (one run per tenant), undo with
+        :meth:`rollback`. ``ValueError`` names an unknown state or control id.
+        """
+        from scorekeeper.securescore.read import read_control_profiles
+        from scorekeeper.securescore.states import plan_states
+
+        async def one(tenant: str) -> Plan:
+            profiles = await self._with_session(tenant, lambda session: read_control_profiles(session.graph_factory()))
+            return plan_states(tenant, profiles, controls, state, reason, assigned_to)
+
+        return list(await asyncio.gather(*(one(t) for t in tenants)))
+
     async def secure_score(self, tenant: str, only: Any = None) -> Any:
         """``tenant``'s whole Secure Score read now (a ``ScoreOverview``), trend from history.
 

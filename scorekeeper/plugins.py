@@ -25,6 +25,8 @@ from scorekeeper.hookspecs import HOOKSPEC_VERSION
 from scorekeeper.model import Control
 
 ENTRY_POINT_GROUP = "scorekeeper"
+#: Built-in writers that are not assessed controls: control id → module (loaded on first use).
+BUILTIN_WRITERS = {"SecureScoreControlState": "scorekeeper.securescore.states"}
 CONTROL_HOOKS = ("assess", "remediate", "verify")
 
 
@@ -63,8 +65,21 @@ class Plugins:
         try:
             return self.controls[control_id]
         except KeyError:
+            if control_id in BUILTIN_WRITERS:
+                return self._builtin(control_id)
             known = ", ".join(sorted(self.controls)) or "none (no plugin installed?)"
             raise KeyError(f"unknown control {control_id!r} (installed: {known})") from None
+
+    def _builtin(self, control_id: str) -> Control:
+        """A built-in writer (``score set-state``): registered on first use through the same
+        validated path as any plugin, and never among :attr:`controls`, so assessments skip it."""
+        import importlib
+
+        module = importlib.import_module(BUILTIN_WRITERS[control_id])
+        name = module.PLUGIN_NAME
+        if not self.pm.has_plugin(name) and (problem := _register(self.pm, name, module)):
+            raise KeyError(f"built-in {name} failed to load: {problem}")
+        return replace(module.DECLARATION, plugin=name)
 
     def info(self) -> list[PluginInfo]:
         rows = []

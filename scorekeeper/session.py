@@ -79,7 +79,6 @@ class TenantSession:
         for client in self._clients:
             await client.request_adapter._http_client.aclose()
         if self.simulator is not None and self.config.state and len(self.simulator.writes()) > self._writes_at_open:
-            self.config.state.parent.mkdir(parents=True, exist_ok=True)
             self.simulator.save(self.config.state)
 
 

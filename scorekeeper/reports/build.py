@@ -22,16 +22,17 @@ from scorekeeper.reports.model import (
     ControlSection,
     ExceptionInfo,
     LedgerEntry,
+    ProfileRow,
     Report,
     RunInfo,
     ScorePoint,
     ScoreSeries,
+    SecureScoreSection,
     SettingRow,
     StatusChange,
     TenantSection,
     status_counts,
 )
-from scorekeeper.securescore.history import secure_score_overview
 
 if TYPE_CHECKING:
     from scorekeeper.securescore.model import ScoreOverview
@@ -83,8 +84,11 @@ def build_report(
         attestations=store.attestations_of(tenants),
     )
     history.previous_statuses = store.finding_statuses(history.previous.values())
-    coverage = {control_id: control.plugin for control_id, control in declared.items()}
-    history.whole = {t: secure_score_overview(store, t, coverage, days=TREND_LIMIT) for t in tenants}
+    from scorekeeper.securescore.history import secure_score_overviews
+
+    coverage = {c.id: c.plugin for c in declared.values()}
+    overviews = secure_score_overviews(store, tenants, coverage)
+    history.secure_score = {t: _secure_score(o) for t, o in overviews.items()}
     sections = tuple(_tenant(run, declared, history, now) for run in runs)
     return Report(
         report_id=report_id or str(uuid.uuid4()),
@@ -114,7 +118,7 @@ class _History:
     scores: dict[tuple[str, str], list[SecureScore]]
     attestations: dict[str, list[Attestation]]
     previous_statuses: dict[int, dict[tuple[str, str], str]] = field(default_factory=dict)
-    whole: dict[str, ScoreOverview | None] = field(default_factory=dict)  # the tenant's whole Secure Score
+    secure_score: dict[str, SecureScoreSection] = field(default_factory=dict)
 
 
 def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, now: datetime) -> TenantSection:
@@ -125,7 +129,6 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
     ledger = _ledger(run)
     open_changes = [e for e in ledger if e.outcome != "failed" and e.rolled_back_by is None]
     rollback = f"scorekeeper rollback {run.run_id}" if run.kind == "remediate" and open_changes else None
-    whole = history.whole.get(run.tenant)
     return TenantSection(
         name=run.tenant,
         tenant_id=history.tenant_ids.get(run.tenant) or None,
@@ -147,10 +150,9 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
         drift=tuple(_drift_line(e) for e in history.drift.get(run.run_id, [])),
         ledger=ledger,
         rollback_command=rollback,
-        trend=_trend(run, history.scores) + _total_trend(run, whole),
-        total_score=_total(run, whole),
+        trend=_trend(run, history.scores),
         changes_ahead=_changes_ahead(run, declared, now.date()),
-        secure_score_controls=whole.controls if whole is not None else (),
+        secure_score=history.secure_score.get(run.tenant),
     )
 
 
@@ -279,24 +281,32 @@ def _trend(run: RunResult, scores: Mapping[tuple[str, str], list[SecureScore]]) 
     return tuple(series)
 
 
-def _total(run: RunResult, whole: ScoreOverview | None) -> ScorePoint | None:
-    """The tenant's whole Secure Score as history last recorded it (from ``secure_score_overview``)."""
-    if whole is None or whole.current is None:
-        return None
-    at = whole.scored_at or datetime.combine(whole.trend[-1].day, datetime.min.time(), UTC)
-    return ScorePoint(at=at, score=whole.current, max_score=whole.max_score)
-
-
-def _total_trend(run: RunResult, whole: ScoreOverview | None) -> tuple[ScoreSeries, ...]:
-    """The tenant total per day up to the run (imported days included), as one more series."""
-    if whole is None:
-        return ()
+def _secure_score(overview: ScoreOverview) -> SecureScoreSection:
+    """The whole Secure Score as :mod:`scorekeeper.securescore.history` assembles it from history."""
     points = tuple(
         ScorePoint(at=datetime.combine(p.day, datetime.min.time(), UTC), score=p.score, max_score=p.max_score)
-        for p in whole.trend
-        if run.finished_at is None or p.day <= run.finished_at.date()
+        for p in overview.trend
     )
-    return (ScoreSeries(key="total", label="Tenant Secure Score", points=points),) if points else ()
+    return SecureScoreSection(
+        scored_at=overview.scored_at,
+        current=overview.current,
+        max_score=overview.max_score,
+        comparisons=tuple((c.basis, c.average) for c in overview.comparisons),
+        controls=tuple(
+            ProfileRow(
+                id=c.id,
+                title=c.title,
+                category=c.category,
+                score=c.score,
+                max_score=c.max_score,
+                available=c.available,
+                covered_by=c.covered_by,
+                action_url=c.action_url,
+            )
+            for c in overview.controls
+        ),
+        trend=ScoreSeries(key="total", label="Tenant Secure Score", points=points) if points else None,
+    )
 
 
 def _changes_ahead(run: RunResult, declared: Mapping[str, Control], today: date) -> tuple[ChangeAheadInfo, ...]:

@@ -47,10 +47,13 @@ def trend_svg(series: Sequence[ScoreSeries], *, title: str = "Secure Score trend
         yy = y(top * frac)
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.0f}" y2="{yy:.0f}"/>')
         parts.append(f'<text class="tick" x="{LEFT - 6}" y="{yy + 4:.0f}" text-anchor="end">{_fmt(top * frac)}</text>')
-    for at in _date_ticks(t0, t1):
+    ticks = _date_ticks(t0, t1)
+    for i, at in enumerate(ticks):
         xx = x(at)
+        # the first and last labels hang inward so that neither is cut at the chart's edge
+        anchor = "start" if i == 0 and len(ticks) > 1 else "end" if i == len(ticks) - 1 and i else "middle"
         parts.append(f'<line class="grid" x1="{xx:.0f}" x2="{xx:.0f}" y1="{TOP}" y2="{TOP + plot_h}"/>')
-        parts.append(f'<text class="tick" x="{xx:.0f}" y="{HEIGHT - 12}" text-anchor="middle">{at:%Y-%m-%d}</text>')
+        parts.append(f'<text class="tick" x="{xx:.0f}" y="{HEIGHT - 12}" text-anchor="{anchor}">{at:%Y-%m-%d}</text>')
     for index, s in enumerate(series):
         cls = f"s{index % PALETTE}"
         marked = [p for p in s.points if p.score is not None]

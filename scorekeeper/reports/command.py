@@ -5,7 +5,6 @@ Registered in ``scorekeeper.cli.LazyGroup.lazy`` so that ``scorekeeper --help`` 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -25,7 +24,7 @@ FORMAT_HELP = (
 @click.argument("run_id", type=click.IntRange(1, 2**63 - 1), required=False)
 @tenant_options(tenant_help="This tenant's latest assessment (repeatable; several make a fleet report).")
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)), help=FORMAT_HELP)
-@click.option("--output", "-o", metavar="FILE", help="Write here (readable by you only) instead of stdout.")
+@click.option("--output", "-o", metavar="FILE", help="Write here, not stdout (a new file: yours only).")
 @pass_state
 def report(
     state: State,
@@ -91,11 +90,12 @@ def _build(
 
 
 def _write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable and writable by the owner only (reports hold tenant data)."""
+    """Write ``text`` to ``path``, created readable by the owner only (``scorekeeper.private``)."""
+    from scorekeeper.private import private_file
+
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        private_file(path)
+        with path.open("w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        path.chmod(0o600)  # an existing file keeps its mode through O_CREAT; tighten it
     except OSError as exc:
         raise Failure(f"cannot write {path}: {exc.strerror or exc}", EXIT_USAGE) from None

@@ -100,9 +100,39 @@ def _tenant(t: TenantSection) -> dict[str, Any]:
             }
             for s in t.trend
         ],
+        "secure_score": _secure_score(t),
         "controls": [_control(c) for c in t.controls],
         "ledger": [_entry(e) for e in t.ledger],
         "rollback_command": t.rollback_command,
+    }
+
+
+def _secure_score(t: TenantSection) -> dict[str, Any] | None:
+    ss = t.secure_score
+    if ss is None:
+        return None
+    return {
+        "scored_at": ss.scored_at,
+        "current": ss.current,
+        "max_score": ss.max_score,
+        "available": ss.available,
+        "comparisons": [{"basis": b, "average_score": a} for b, a in ss.comparisons],
+        "trend": []
+        if ss.trend is None
+        else [{"at": p.at, "score": p.score, "max_score": p.max_score} for p in ss.trend.points],
+        "controls": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "category": c.category,
+                "score": c.score,
+                "max_score": c.max_score,
+                "available": c.available,
+                "covered_by": c.covered_by,
+                "action_url": c.action_url,
+            }
+            for c in ss.controls
+        ],
     }
 
 

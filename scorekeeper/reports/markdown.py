@@ -52,6 +52,7 @@ def render_markdown(report: Report) -> str:
     lines += _settings_table("Failing settings", failing, report.fleet)
     lines += _settings_table("Settings that could not be read", unread, report.fleet)
     if not report.fleet:
+        lines += _whole_score(report.tenants[0])
         lines += _trend(report.tenants[0])
         lines += _ahead(report.tenants[0])
         lines += _ledger(report.tenants[0])
@@ -128,6 +129,20 @@ def _trend(t: TenantSection) -> list[str]:
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join([stamp, *(stamps[stamp].get(s.key, "") for s in t.trend)]) + " |" for stamp in shown]
     return [*lines, ""]
+
+
+def _whole_score(t: TenantSection) -> list[str]:
+    ss = t.secure_score
+    if ss is None or ss.current is None:
+        return []
+    of = f" / {ss.max_score:g}" if ss.max_score is not None else ""
+    line = f"**Tenant Secure Score: {ss.current:g}{of}**"
+    if ss.scored_at is not None:
+        line += f" (Microsoft, {ss.scored_at:%Y-%m-%d})"
+    top = [c for c in ss.controls if c.available][:5]
+    if top:
+        line += " · most points available: " + ", ".join(f"{md(c.title)} (+{c.available:g})" for c in top)
+    return [line, ""]
 
 
 def _ahead(t: TenantSection) -> list[str]:

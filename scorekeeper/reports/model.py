@@ -193,6 +193,36 @@ class ChangeAheadInfo:
 
 
 @dataclass(frozen=True)
+class ProfileRow:
+    """One Secure Score control profile of the tenant, as the last assessment read it."""
+
+    id: str
+    title: str
+    category: str
+    score: float | None
+    max_score: float | None
+    available: float | None
+    covered_by: str  # the scorekeeper plugin that assesses it, "" when none does
+    action_url: str
+
+
+@dataclass(frozen=True)
+class SecureScoreSection:
+    """The tenant's whole Secure Score as history holds it (``scorekeeper.securescore.history``)."""
+
+    scored_at: datetime | None
+    current: float | None
+    max_score: float | None
+    comparisons: tuple[tuple[str, float | None], ...]  # Microsoft's averages: (basis, average score)
+    controls: tuple[ProfileRow, ...]  # ranked by points available
+    trend: ScoreSeries | None  # one point per day, oldest first (Microsoft's imported days included)
+
+    @property
+    def available(self) -> float:
+        return round(sum(c.available or 0.0 for c in self.controls), 2)
+
+
+@dataclass(frozen=True)
 class RunInfo:
     """The run a tenant's section reports."""
 
@@ -222,11 +252,17 @@ class TenantSection:
     ledger: tuple[LedgerEntry, ...]
     rollback_command: str | None
     trend: tuple[ScoreSeries, ...]
-    total_score: ScorePoint | None  # the tenant's whole Secure Score, when history holds it
     changes_ahead: tuple[ChangeAheadInfo, ...]
-    #: Every Secure Score control of the tenant as last recorded, ranked by points available
-    #: (``scorekeeper.securescore.ControlScore``); empty when history holds no whole score.
-    secure_score_controls: tuple[Any, ...] = ()
+    secure_score: SecureScoreSection | None = None  # the whole score, when history holds it
+
+    @property
+    def total_score(self) -> ScorePoint | None:
+        """The tenant's whole Secure Score now, when history holds it."""
+        ss = self.secure_score
+        if ss is None or ss.current is None:
+            return None
+        at = ss.scored_at or (ss.trend.points[-1].at if ss.trend and ss.trend.points else None)
+        return None if at is None else ScorePoint(at=at, score=ss.current, max_score=ss.max_score)
 
     @property
     def anchor(self) -> str:
@@ -311,6 +347,15 @@ class Report:
                 for s in control.settings:
                     settings.setdefault(s.setting, (s.title, s.docs_url))
         return [(cid, title, [(k, t, u) for k, (t, u) in settings.items()]) for cid, (title, settings) in found.items()]
+
+    @property
+    def changes_ahead(self) -> list[tuple[ChangeAheadInfo, list[str]]]:
+        """Each dated platform change once, with the tenants it touches (for the fleet page)."""
+        found: dict[tuple[str, date, str], tuple[ChangeAheadInfo, list[str]]] = {}
+        for tenant in self.tenants:
+            for ahead in tenant.changes_ahead:
+                found.setdefault((ahead.control, ahead.on, ahead.title), (ahead, []))[1].append(tenant.name)
+        return [found[k] for k in sorted(found, key=lambda k: (k[1], k[0], k[2]))]
 
     @property
     def ranked_tenants(self) -> tuple[TenantSection, ...]:

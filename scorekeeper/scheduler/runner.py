@@ -6,7 +6,9 @@ is decided here:
 
 * **one run per tenant at a time** — a per-tenant lock, because two schedules for the same
   tenant (say, one per control) must not overlap, which APScheduler's ``max_instances`` (per job)
-  cannot see;
+  cannot see; and across processes, a fire that may remediate holds the tenant's writer lease
+  (``scorekeeper/lease.py``) from before its assessment — when another process holds it, the
+  fire still assesses but does not remediate, and logs the holder's line;
 * **drift** — the engine records it for every completed assessment (``HistoryStore.detect_drift``
   against the previous one); the scheduler notifies it;
 * **unattended remediation** — only when the schedule says ``--remediate`` *and* the control's
@@ -83,9 +85,20 @@ class Runner:
         async with lock:
             if self.stopping:
                 return FireOutcome(schedule.id, schedule.tenant, "skipped", error="the scheduler is stopping")
-            return await self._fire(schedule)
+            if not schedule.remediate:
+                return await self._fire(schedule)
+            # A fire that may write holds the tenant's writer lease from before its assessment, so
+            # the plan is never made while another process (a manual remediate) writes.
+            from scorekeeper.lease import LeaseHeld, writer_lease
 
-    async def _fire(self, schedule: Schedule) -> FireOutcome:
+            try:
+                with writer_lease(self.engine.store, schedule.tenant, "scheduled remediate"):
+                    return await self._fire(schedule)
+            except LeaseHeld as exc:
+                log.warning("%s: not remediating: %s", schedule.describe(), exc)
+                return await self._fire(schedule, lease_refused=str(exc))  # reading needs no lease
+
+    async def _fire(self, schedule: Schedule, lease_refused: str = "") -> FireOutcome:
         outcome = FireOutcome(schedule.id, schedule.tenant, "error")
         try:
             self.engine.config.tenant(schedule.tenant)
@@ -125,7 +138,10 @@ class Runner:
             )
         await self._expired_exceptions(schedule, run, [c.id for c in controls], outcome)
         if schedule.remediate and run.status == "completed":
-            await self._remediate(schedule, run, outcome)
+            if lease_refused:
+                outcome.error = lease_refused
+            else:
+                await self._remediate(schedule, run, outcome)
         log.info(
             "%s: run %s %s%s",
             schedule.describe(),

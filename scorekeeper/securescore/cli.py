@@ -191,3 +191,96 @@ def print_fleet(out: Console, overviews: Sequence[ScoreOverview]) -> None:
         cells = [_points(line.available.get(name)) for name in summary.tenants]
         grid.add_row(line.control, line.covered_by or "—", *cells, f"{line.total:g}")
     out.print(grid)
+
+
+@score.command("set-state")
+@tenant_options()
+@click.option(
+    "--control", "control_ids", multiple=True, required=True, metavar="ID", help="Control profile id (repeatable)."
+)
+@click.option(
+    "--state",
+    "new_state",
+    required=True,
+    type=click.Choice(["ignored", "thirdParty", "reviewed", "default"], case_sensitive=False),
+    help="Ignored (risk accepted), thirdParty (mitigated elsewhere), reviewed, or default.",
+)
+@click.option("--reason", required=True, metavar="TEXT", help="Why: kept as the update's comment and in history.")
+@click.option("--assigned-to", metavar="UPN", help="Who the control is assigned to (kept as it is when not given).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def set_state(
+    ctx: click.Context,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    all_tenants: bool,
+    control_ids: tuple[str, ...],
+    new_state: str,
+    reason: str,
+    assigned_to: str | None,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Set control profiles' Secure Score state in one or more tenants, with one confirmation.
+
+    Writes PATCH /security/secureScoreControlProfiles/{id} (SecurityEvents.ReadWrite.All) through
+    the same plan, record-before, verify and rollback path as every remediation: each tenant's
+    change is one run, undone with `scorekeeper rollback RUN`.
+    """
+    import asyncio
+
+    from scorekeeper.cli import EXIT_OK, EXIT_USAGE, confirm_or_abort
+    from scorekeeper.render import print_plans, print_run
+    from scorekeeper.securescore.read import SecureScoreReadError
+
+    state: State = ctx.ensure_object(State)
+    if not reason.strip():
+        raise Failure("--reason must say why (it is kept as the state update's comment)", EXIT_USAGE)
+    names = state.config.select_tenants(tenant_names, group_names, all_tenants)
+    engine = state.engine()
+    try:
+        plans = run_async(engine.state_plans(names, list(control_ids), new_state, reason.strip(), assigned_to))
+    except ValueError as exc:
+        raise Failure(str(exc), EXIT_USAGE) from None
+    except SecureScoreReadError as exc:
+        raise Failure(str(exc), EXIT_ERROR) from None
+    out = console(err=as_json)
+    print_plans(out, plans)
+    count = sum(len(p.items) for p in plans)
+    confirm_or_abort(f"Set {count} control state(s) in {len(plans)} tenant(s)", yes)
+
+    async def apply() -> list[Any]:
+        return list(await asyncio.gather(*(engine.remediate(p.tenant, [p]) for p in plans)))
+
+    results = run_async(apply())
+    refused = [c.error for r in results for c in r.controls if c.error]
+    if as_json:
+        emit_json(
+            {
+                "schema_version": 1,
+                "runs": [
+                    {
+                        "run_id": r.run_id,
+                        "tenant": r.tenant,
+                        "status": r.status,
+                        "changes": [c.to_dict() for c in r.changes],
+                        "verification": [f.to_dict() for f in r.findings],
+                    }
+                    for r in results
+                ],
+            }
+        )
+    else:
+        for result in results:
+            print_run(out, result)
+            if result.changes:
+                out.print(f"Undo with: scorekeeper rollback {result.run_id}")
+    if refused:
+        raise Failure("; ".join(e.split(": ", 2)[-1] for e in refused), EXIT_ERROR)
+    failed = any(r.status == "failed" for r in results) or any(
+        f.status.value != "pass" for r in results for f in r.findings
+    )
+    if failed:
+        raise Failure("a state update did not stick: see the verification above", EXIT_ERROR)
+    ctx.exit(EXIT_OK)

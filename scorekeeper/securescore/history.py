@@ -9,10 +9,10 @@ assessed once already shows up to 90 days.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scorekeeper.securescore.model import ControlScore, ScoreOverview
+from scorekeeper.securescore.model import ControlScore, ScoreOverview, TrendPoint
 from scorekeeper.securescore.overview import ControlFilter, ranked
 
 
@@ -29,8 +29,34 @@ def secure_score_overview(
     ``coverage`` maps control id → the plugin that covers it (``{c.id: c.plugin for c in
     plugins.controls.values()}``); without it no control is marked covered.
     """
-    latest = store.latest_tenant_score(tenant)
-    trend = tuple(store.score_trend(tenant, days))
+    return assemble(tenant, store.latest_tenant_score(tenant), tuple(store.score_trend(tenant, days)), coverage, only)
+
+
+def secure_score_overviews(
+    store: Any, tenants: Sequence[str], coverage: Mapping[str, str] | None = None, *, days: int = 90
+) -> dict[str, ScoreOverview]:
+    """:func:`secure_score_overview` of many tenants in a few statements (fleet reports).
+
+    Tenants whose history holds no whole score are left out, as ``secure_score_overview`` returns ``None`` for them.
+    """
+    latest = store.latest_tenant_scores(tenants)
+    trends = store.score_trends(tenants, days)
+    found = {}
+    for tenant in tenants:
+        overview = assemble(tenant, latest.get(tenant), tuple(trends.get(tenant, ())), coverage)
+        if overview is not None:
+            found[tenant] = overview
+    return found
+
+
+def assemble(
+    tenant: str,
+    latest: tuple[Any, list[dict[str, Any]]] | None,
+    trend: tuple[TrendPoint, ...],
+    coverage: Mapping[str, str] | None = None,
+    only: ControlFilter | None = None,
+) -> ScoreOverview | None:
+    """The overview from the newest assessed score (with its profiles) and the daily trend."""
     if latest is None and not trend:
         return None
     covered = dict(coverage or {})

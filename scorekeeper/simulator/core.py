@@ -206,8 +206,10 @@ class Simulator:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write tenants, state and the token secret; atomic, and readable only by the owner."""
+        from scorekeeper.private import private_dir
+
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         temp = target.with_name(target.name + ".tmp")
         with self.lock:
             data = json.dumps(self.to_json())

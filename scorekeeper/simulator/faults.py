@@ -36,7 +36,8 @@ class FaultRule:
     ``jitter``) seconds delay the answer; ``kind`` is one of ``reset``, ``truncated``,
     ``malformed``, ``timeout`` (no answer: in-process the request fails as a read timeout would
     after ``timeout_after`` seconds; over a socket the connection stays silent until the client
-    gives up, or is reset after ``timeout_after``). ``write`` restricts the rule to the N-th write.
+    gives up, or is reset after ``timeout_after``). ``write`` restricts the rule to the N-th write,
+    ``writes`` to every write request (``latency=0.3, writes=True`` slows the writes, not the reads).
     """
 
     method: str | None = None
@@ -52,11 +53,14 @@ class FaultRule:
     tenant_id: str | None = None
     write: int | None = None
     apply: bool = False
+    writes: bool = False
     hits: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def matches(self, method: str, path: str, tenant_id: str | None, write_index: int | None = None) -> bool:
         if self.write is not None and self.write != write_index:
+            return False
+        if self.writes and write_index is None:
             return False
         if self.method and self.method.upper() != method.upper():
             return False
@@ -99,6 +103,7 @@ class Faults:
         tenant_id: str | None = None,
         write: int | None = None,
         apply: bool = False,
+        writes: bool = False,
     ) -> FaultRule:
         """Add a rule, e.g. ``faults.add(status=429, retry_after=1, path="/v1.0/$batch", times=1)``."""
         if kind is not None and kind not in TRANSPORT_KINDS:
@@ -127,6 +132,7 @@ class Faults:
             tenant_id,
             write,
             apply,
+            writes,
         )
         with self._lock:
             self.rules.append(rule)
@@ -150,10 +156,10 @@ class Faults:
                     continue
                 if batched and rule.kind is not None:
                     continue
-                if batched and rule.path is None and rule.status is None:
+                if batched and rule.path is None and rule.status is None and not rule.writes and rule.write is None:
                     # Latency on every route is the network's: one per HTTP exchange, so a
-                    # ``$batch`` pays it once, not once per item. A rule naming a path slows
-                    # that backend, batched or not.
+                    # ``$batch`` pays it once, not once per item. A rule naming a path (or the
+                    # writes) slows that backend, batched or not.
                     continue
                 if rule.probability < 1.0 and self._random.random() >= rule.probability:
                     continue
@@ -166,7 +172,7 @@ class Faults:
             return sum(r.latency + (self._random.uniform(0, r.jitter) if r.jitter else 0.0) for r in rules)
 
 
-#: ``--fault`` keys and how each value is read; ``apply`` is a bare flag.
+#: ``--fault`` keys and how each value is read; ``apply`` and ``writes`` are bare flags.
 _KEYS = {
     "status": int,
     "retry_after": float,
@@ -186,8 +192,8 @@ _KEYS = {
 def parse_rule(text: str) -> dict[str, object]:
     """``"status=500,apply,write=3"`` → keyword arguments for :meth:`Faults.add`; ``ValueError`` says what is wrong.
 
-    Comma-separated ``key=value`` pairs (keys: those of :meth:`Faults.add`) and the bare flag
-    ``apply``. A ``path`` may itself contain no comma.
+    Comma-separated ``key=value`` pairs (keys: those of :meth:`Faults.add`) and the bare flags
+    ``apply`` and ``writes``. A ``path`` may itself contain no comma.
     """
     found: dict[str, object] = {}
     for part in (p.strip() for p in text.split(",")):
@@ -195,11 +201,11 @@ def parse_rule(text: str) -> dict[str, object]:
             continue
         key, sep, value = part.partition("=")
         key = key.strip().replace("-", "_")
-        if key == "apply" and not sep:
-            found["apply"] = True
+        if key in ("apply", "writes") and not sep:
+            found[key] = True
             continue
         if key not in _KEYS:
-            raise ValueError(f"unknown fault key {key!r} in {text!r} (keys: {', '.join([*_KEYS, 'apply'])})")
+            raise ValueError(f"unknown fault key {key!r} in {text!r} (keys: {', '.join([*_KEYS, 'apply', 'writes'])})")
         if not sep or not value.strip():
             raise ValueError(f"fault key {key!r} needs a value ({key}=...) in {text!r}")
         try:

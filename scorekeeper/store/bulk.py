@@ -22,6 +22,7 @@ from scorekeeper.store.tables import (
     AttestationRow,
     ChangeRow,
     ControlResultRow,
+    FindingBodyRow,
     FindingRow,
     RunRow,
     ScoreSnapshotRow,
@@ -58,8 +59,15 @@ def runs_by_id(session: Session, run_ids: Iterable[int]) -> dict[int, RunResult]
     for row in _rows(session, ControlResultRow, ControlResultRow.run_id, ids, ControlResultRow.id):
         results[row.run_id].append(row)
     findings: dict[int, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
-    for row in _rows(session, FindingRow, FindingRow.run_id, ids, FindingRow.id):
-        findings[row.run_id][row.control].append(convert.finding_from_row(row))
+    for part in _chunks(ids):
+        query = (
+            select(FindingRow.run_id, FindingBodyRow)
+            .join(FindingBodyRow, FindingBodyRow.id == FindingRow.body_id)
+            .where(FindingRow.run_id.in_(part))
+            .order_by(FindingRow.id)
+        )
+        for run_id, body in session.execute(query):
+            findings[run_id][body.control].append(convert.finding_from_row(body))
     changes: dict[int, dict[str, list[Change]]] = defaultdict(lambda: defaultdict(list))
     for row in _rows(session, ChangeRow, ChangeRow.run_id, ids, ChangeRow.id):
         changes[row.run_id][row.control].append(convert.change_from_row(row))
@@ -146,8 +154,10 @@ def finding_statuses(session: Session, run_ids: Sequence[int]) -> dict[int, dict
     """Each run's status per (control, setting)."""
     found: dict[int, dict[tuple[str, str], str]] = defaultdict(dict)
     for part in _chunks(sorted(set(run_ids))):
-        query = select(FindingRow.run_id, FindingRow.control, FindingRow.setting, FindingRow.status).where(
-            FindingRow.run_id.in_(part)
+        query = (
+            select(FindingRow.run_id, FindingBodyRow.control, FindingBodyRow.setting, FindingBodyRow.status)
+            .join(FindingBodyRow, FindingBodyRow.id == FindingRow.body_id)
+            .where(FindingRow.run_id.in_(part))
         )
         for run_id, control, setting, status in session.execute(query):
             found[run_id][(control, setting)] = status

@@ -6,18 +6,19 @@ mapping here means a column rename touches one function, not every query.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
 from scorekeeper.model import Actor, Attestation, Change, Finding, Outcome, RemediationKind, SecureScore, Status
 from scorekeeper.store.records import DriftEvent
-from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingRow, RunRow, ScoreSnapshotRow
+from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingBodyRow, RunRow, ScoreSnapshotRow
 
 
-def finding_values(run_id: int, finding: Finding) -> dict[str, Any]:
-    """Column values for one finding (for a bulk ``INSERT``)."""
-    return {
-        "run_id": run_id,
+def body_values(finding: Finding) -> dict[str, Any]:
+    """Column values of a finding's body, with the ``digest`` that identifies them (see ``FindingBodyRow``)."""
+    values = {
         "control": finding.control,
         "setting": finding.setting,
         "title": finding.title,
@@ -31,9 +32,35 @@ def finding_values(run_id: int, finding: Finding) -> dict[str, Any]:
         "excepted": finding.excepted,
         "evidence": dict(finding.evidence),
     }
+    values["digest"] = body_digest(values)
+    return values
 
 
-def finding_from_row(row: FindingRow) -> Finding:
+def body_digest(values: dict[str, Any]) -> str:
+    """SHA-256 of the body's canonical JSON: equal findings, equal digests, on any backend."""
+    fields = {k: values[k] for k in BODY_FIELDS}
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+#: The columns a digest covers: every column of a body but its id and the digest itself.
+BODY_FIELDS = (
+    "control",
+    "setting",
+    "title",
+    "status",
+    "current",
+    "desired",
+    "remediation",
+    "reason",
+    "steps",
+    "missing_permissions",
+    "excepted",
+    "evidence",
+)
+
+
+def finding_from_row(row: FindingBodyRow) -> Finding:
     return Finding(
         control=row.control,
         setting=row.setting,

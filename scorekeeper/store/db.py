@@ -24,6 +24,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import StaticPool
 
+from scorekeeper.private import private_file
 from scorekeeper.store.records import StoreError
 
 if TYPE_CHECKING:
@@ -50,18 +51,19 @@ def resolve_url(url_or_path: str | Path | None, *, create_parent: bool = True) -
     """Turn ``None``, a filesystem path or an SQLAlchemy URL into an SQLAlchemy URL.
 
     Anything containing ``://`` is taken as a URL (``sqlite:///...``, ``postgresql+psycopg://...``);
-    everything else is a path, with ``~`` expanded. The parent directory of a SQLite file is
-    created so that a first run on a fresh machine just works.
+    everything else is a path, with ``~`` expanded. A SQLite file that does not exist yet is
+    created empty with mode 0600 (its folder 0700) so that a first run on a fresh machine just
+    works and history is readable by its owner only.
     """
     if url_or_path is not None and "://" in str(url_or_path):
         url = make_url(str(url_or_path))
         database = url.database if url.get_backend_name() == "sqlite" else None
         if create_parent and database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(database).expanduser())
         return url.render_as_string(hide_password=False)
     path = default_path() if url_or_path is None or str(url_or_path) == "" else Path(url_or_path).expanduser()
     if create_parent:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # owner-only, and so are the -wal/-shm files SQLite makes beside it
     return f"sqlite:///{path.resolve() if create_parent else path}"
 
 
@@ -156,7 +158,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
 
 #: The newest migration in ``alembic/versions`` (a test keeps the two equal). A database already
 #: there is opened without importing Alembic, which costs more than the rest of a CLI command.
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 
 
 def _at_head(engine: Engine) -> bool:

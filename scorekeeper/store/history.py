@@ -23,13 +23,14 @@ from sqlalchemy.orm import Session
 from scorekeeper.actor import local_actor
 from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
 from scorekeeper.securescore.model import ControlScore, DailyScore, TrendPoint
-from scorekeeper.store import bulk, convert, db, tenant_scores
+from scorekeeper.store import bulk, convert, db, retention, runwrite, tenant_scores
 from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
 from scorekeeper.store.heartbeat import Heartbeat
 from scorekeeper.store.leases import LeaseTable
 from scorekeeper.store.liveness import gone, this_process
 from scorekeeper.store.overview import ASSESSING_KINDS, build_overview
 from scorekeeper.store.records import DriftEvent, RunSummary, StoreError, TenantOverview, empty_counts
+from scorekeeper.store.retention import PruneResult
 from scorekeeper.store.tables import (
     DRIFT_KINDS,
     RUN_KINDS,
@@ -38,6 +39,7 @@ from scorekeeper.store.tables import (
     ChangeRow,
     ControlResultRow,
     DriftEventRow,
+    FindingBodyRow,
     FindingRow,
     LatestResultRow,
     RunRow,
@@ -193,9 +195,7 @@ class HistoryStore:
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
             session.add(ControlResultRow(run_id=run_id, control=result.control, title=result.title, error=result.error))
-            findings = [convert.finding_values(run_id, f) for f in result.findings]
-            if findings:
-                session.execute(insert(FindingRow), findings)
+            runwrite.insert_findings(session, run_id, result.findings)
             if result.score is not None:
                 session.add(
                     ScoreSnapshotRow(
@@ -237,45 +237,20 @@ class HistoryStore:
         results = list(results)
         now = _now()
         with self._write() as session:
-            run = session.get(RunRow, run_id)
+            run = session.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id}).first()
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
-            if results:
-                session.execute(
-                    insert(ControlResultRow),
-                    [{"run_id": run_id, "control": r.control, "title": r.title, "error": r.error} for r in results],
-                )
-            findings = [convert.finding_values(run_id, f) for r in results for f in r.findings]
-            if findings:
-                session.execute(insert(FindingRow), findings)
-            scores = [
-                {
-                    "run_id": run_id,
-                    "tenant": run.tenant,
-                    "control": r.control,
-                    "score": r.score.score,
-                    "max_score": r.score.max_score,
-                    "taken_at": r.score.taken_at or now,
-                }
-                for r in results
-                if r.score is not None
-            ]
-            if scores:
-                session.execute(insert(ScoreSnapshotRow), scores)
-            if run.kind in ASSESSING_KINDS:
-                for result in results:
-                    _point_latest(session, run.tenant, result.control, run_id)
+            runwrite.write_results(session, run_id, run.tenant, run.kind, results, now)
             for result in results:
                 for change in result.changes:
                     if change.id is None:
                         row = convert.change_row(run_id, result.control, change, now)
                         row.finished_at = now
                         session.add(row)
-            run.status, run.error, run.finished_at = status, error, now
-            session.flush()
+            session.execute(runwrite.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
             if detect_drift and status == "completed":
-                self._drift_in(session, run)
-            actor = _actor(run)
+                self._drift_in(session, session.get(RunRow, run_id))  # the one drift rule, as detect_drift
+            actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")
         self.heartbeat.remove_run(run_id)  # finished: nothing left to keep alive
         return actor
 
@@ -366,9 +341,10 @@ class HistoryStore:
         counts: dict[int, dict[str, int]] = defaultdict(empty_counts)
         if run_ids:
             for run_id, status, n in session.execute(
-                select(FindingRow.run_id, FindingRow.status, func.count())
+                select(FindingRow.run_id, FindingBodyRow.status, func.count())
+                .join(FindingBodyRow, FindingBodyRow.id == FindingRow.body_id)
                 .where(FindingRow.run_id.in_(run_ids))
-                .group_by(FindingRow.run_id, FindingRow.status)
+                .group_by(FindingRow.run_id, FindingBodyRow.status)
             ):
                 counts[run_id][status] = n
         return counts
@@ -376,8 +352,7 @@ class HistoryStore:
     def findings_for_run(self, run_id: int) -> list[Finding]:
         """A run's findings in the order they were recorded."""
         with self._read() as session:
-            rows = session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id))
-            return [convert.finding_from_row(r) for r in rows.scalars()]
+            return [convert.finding_from_row(r) for r in _finding_bodies(session, run_id)]
 
     def interrupt_stale_runs(self, *, older_than: timedelta | None = None) -> int:
         """Mark ``interrupted`` the runs left ``running`` by a process that is gone; return how many.
@@ -500,6 +475,26 @@ class HistoryStore:
         with self._read() as session:
             return build_overview(session)
 
+    def prune(self, keep_days: int, *, dry_run: bool = False, now: datetime | None = None) -> PruneResult:
+        """Delete what the retention policy lets go (see ``retention.py``): runs older than ``keep_days``.
+
+        ``dry_run`` counts without deleting. Runs go in chunks, one short transaction each.
+        """
+        if keep_days < 1:
+            raise StoreError("keep_days must be at least 1")
+        cutoff = (now or _now()) - timedelta(days=keep_days)
+        with self._read() as session:
+            ids = retention.prunable_runs(session, cutoff)
+            if dry_run:
+                return PruneResult(len(ids), retention.count_findings(session, ids), 0, cutoff)
+        findings = 0
+        for start in range(0, len(ids), retention.CHUNK):
+            with self._write() as session:
+                findings += retention.delete_runs(session, ids[start : start + retention.CHUNK])
+        with self._write() as session:
+            bodies = retention.delete_orphan_bodies(session)
+        return PruneResult(len(ids), findings, bodies, cutoff)
+
     def rebuild_latest_results(self) -> int:
         """Recompute every ``latest_results`` pointer from ``control_results`` (after pruning runs by hand).
 
@@ -542,6 +537,17 @@ class HistoryStore:
         """The tenant's total Secure Score per day over the last ``days`` days, oldest first."""
         with self._read() as session:
             return tenant_scores.trend(session, tenant, days)
+
+    def score_trends(self, tenants: Iterable[str], days: int = 90) -> dict[str, list[TrendPoint]]:
+        """:meth:`score_trend` of many tenants at once (fleet reports)."""
+        with self._read() as session:
+            return tenant_scores.trends(session, tenants, days)
+
+    def latest_tenant_scores(self, tenants: Iterable[str]) -> dict[str, tuple[DailyScore, list[dict[str, Any]]]]:
+        """:meth:`latest_tenant_score` of many tenants at once (tenants with none are left out)."""
+        with self._read() as session:
+            rows = tenant_scores.latest_with_profiles_of(session, tenants)
+            return {name: (tenant_scores.of_run_row(row), list(row.profiles)) for name, row in rows.items()}
 
     def latest_tenant_score(self, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
         """The newest assessed whole score that carries control profiles, with those profiles (as dicts)."""
@@ -719,8 +725,18 @@ def _point_latest(session: Session, tenant: str, control: str, run_id: int) -> N
 
 
 def _findings(session: Session, run_id: int) -> list[Finding]:
-    rows = session.execute(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id))
-    return [convert.finding_from_row(r) for r in rows.scalars()]
+    return [convert.finding_from_row(r) for r in _finding_bodies(session, run_id)]
+
+
+def _finding_bodies(session: Session, run_id: int) -> list[FindingBodyRow]:
+    """A run's finding bodies in the order the run reported them."""
+    query = (
+        select(FindingBodyRow)
+        .join(FindingRow, FindingRow.body_id == FindingBodyRow.id)
+        .where(FindingRow.run_id == run_id)
+        .order_by(FindingRow.id)
+    )
+    return list(session.execute(query).scalars())
 
 
 def _scores(session: Session, run_id: int) -> dict[str, SecureScore]:

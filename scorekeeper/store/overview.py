@@ -7,7 +7,7 @@ at each pair's newest assessment, and every statement below starts from those fe
 through indexes from there — no scan of all runs or all snapshots, no query per tenant or control:
 
 1. the latest assessment of each pair, with its run's times;
-2. the status counts of those runs' findings (``findings.run_id IN (...)``, grouped);
+2. the status counts of those runs' findings (``findings.run_id IN (...)`` joined to their bodies, grouped);
 3. the last :data:`TREND_POINTS` score snapshots of each pair (per pair, a correlated seek finds
    the oldest snapshot to keep; the join then reads only those);
 4. the drift events recorded against those runs (grouped).
@@ -22,7 +22,14 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from scorekeeper.store.records import TREND_POINTS, TenantOverview, empty_counts
-from scorekeeper.store.tables import DriftEventRow, FindingRow, LatestResultRow, RunRow, ScoreSnapshotRow
+from scorekeeper.store.tables import (
+    DriftEventRow,
+    FindingBodyRow,
+    FindingRow,
+    LatestResultRow,
+    RunRow,
+    ScoreSnapshotRow,
+)
 
 #: Run kinds whose findings describe a control's whole state (verify runs only re-read what changed).
 ASSESSING_KINDS = ("assess", "plan")
@@ -46,9 +53,10 @@ def build_overview(session: Session) -> list[TenantOverview]:
 
     counts: dict[Key, dict[str, int]] = defaultdict(empty_counts)
     for run_id, control, status, n in session.execute(
-        select(FindingRow.run_id, FindingRow.control, FindingRow.status, func.count())
+        select(FindingRow.run_id, FindingBodyRow.control, FindingBodyRow.status, func.count())
+        .join(FindingBodyRow, FindingBodyRow.id == FindingRow.body_id)
         .where(FindingRow.run_id.in_(run_ids))
-        .group_by(FindingRow.run_id, FindingRow.control, FindingRow.status)
+        .group_by(FindingRow.run_id, FindingBodyRow.control, FindingBodyRow.status)
     ):
         if (run_id, control) in key_of:
             counts[key_of[(run_id, control)]][status] = n

@@ -155,14 +155,20 @@ class LatestResultRow(SQLModel, table=True):
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
 
 
-class FindingRow(SQLModel, table=True):
-    """One :class:`scorekeeper.model.Finding` of one run."""
+class FindingBodyRow(SQLModel, table=True):
+    """What a finding said, stored once however many runs (and tenants) said exactly the same.
 
-    __tablename__ = "findings"
-    __table_args__ = (Index("ix_findings_run_id_control", "run_id", "control"),)
+    An unchanged tenant reports the same findings every day; keeping a full row per finding per
+    run made history grow by about 18 KB per tenant-run. A body is keyed by ``digest``, a SHA-256
+    of its canonical JSON (``convert.body_values``), and each run's :class:`FindingRow` only
+    points at it. Bodies no finding points at any more are removed by ``prune``.
+    """
+
+    __tablename__ = "finding_bodies"
+    __table_args__ = (UniqueConstraint("digest"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
+    digest: str = Field(sa_type=String, nullable=False)
     control: str = Field(sa_type=String, nullable=False)
     setting: str = Field(sa_type=String, nullable=False)
     title: str = Field(default="", sa_type=String, nullable=False)
@@ -175,6 +181,17 @@ class FindingRow(SQLModel, table=True):
     missing_permissions: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
     excepted: str = Field(default="", sa_type=Text, nullable=False)
     evidence: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+class FindingRow(SQLModel, table=True):
+    """One :class:`scorekeeper.model.Finding` of one run: a pointer to its body, in report order (``id``)."""
+
+    __tablename__ = "findings"
+    __table_args__ = (Index("ix_findings_run_id", "run_id"), Index("ix_findings_body_id", "body_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
+    body_id: int = Field(sa_column=Column(Integer, ForeignKey("finding_bodies.id"), nullable=False))
 
 
 class ChangeRow(SQLModel, table=True):
@@ -267,6 +284,7 @@ ALL_TABLES: tuple[type[SQLModel], ...] = (
     RunRow,
     ControlResultRow,
     LatestResultRow,
+    FindingBodyRow,
     FindingRow,
     ChangeRow,
     ScoreSnapshotRow,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from scorekeeper.securescore.model import Comparison, ControlScore, DailyScore, TrendPoint
@@ -69,16 +69,31 @@ def held(session: Session, tenant: str) -> bool:
 
 def trend(session: Session, tenant: str, days: int = 90, *, today: date | None = None) -> list[TrendPoint]:
     """One point per day for the last ``days`` days, oldest first: the newest row recorded for that day."""
+    return trends(session, [tenant], days, today=today).get(tenant, [])
+
+
+def trends(
+    session: Session, tenants: Iterable[str], days: int = 90, *, today: date | None = None
+) -> dict[str, list[TrendPoint]]:
+    """:func:`trend` of many tenants in one statement per 500 tenants (fleet reports)."""
     since = datetime.combine((today or datetime.now(UTC).date()) - timedelta(days=days - 1), datetime.min.time(), UTC)
-    rows = session.execute(
-        select(TenantScoreRow)
-        .where(TenantScoreRow.tenant == tenant, TenantScoreRow.scored_at >= since)
-        .order_by(TenantScoreRow.scored_at, TenantScoreRow.recorded_at, TenantScoreRow.id)
-    ).scalars()
-    by_day: dict[date, TrendPoint] = {}
-    for row in rows:
-        by_day[row.scored_at.date()] = TrendPoint(row.scored_at.date(), row.current_score, row.max_score, row.source)
-    return [by_day[d] for d in sorted(by_day)]
+    names = sorted(set(tenants))
+    by_day: dict[str, dict[date, TrendPoint]] = {}
+    for start in range(0, len(names), 500):
+        rows = session.execute(
+            select(
+                TenantScoreRow.tenant,
+                TenantScoreRow.scored_at,
+                TenantScoreRow.current_score,
+                TenantScoreRow.max_score,
+                TenantScoreRow.source,
+            )
+            .where(TenantScoreRow.tenant.in_(names[start : start + 500]), TenantScoreRow.scored_at >= since)
+            .order_by(TenantScoreRow.tenant, TenantScoreRow.scored_at, TenantScoreRow.recorded_at, TenantScoreRow.id)
+        )
+        for name, at, score, max_score, source in rows:
+            by_day.setdefault(name, {})[at.date()] = TrendPoint(at.date(), score, max_score, source)
+    return {name: [days_[d] for d in sorted(days_)] for name, days_ in by_day.items()}
 
 
 def of_run(session: Session, run_id: int) -> DailyScore | None:
@@ -104,10 +119,34 @@ def of_run_row(row: TenantScoreRow) -> DailyScore:
 
 def latest_with_profiles(session: Session, tenant: str) -> TenantScoreRow | None:
     """The newest row that carries control profiles (what the last assessment or live read saw)."""
-    rows = session.execute(
-        select(TenantScoreRow)
-        .where(TenantScoreRow.tenant == tenant, TenantScoreRow.source != "imported")
-        .order_by(TenantScoreRow.scored_at.desc(), TenantScoreRow.id.desc())
-        .limit(20)
-    ).scalars()
-    return next((r for r in rows if r.profiles), None)
+    return latest_with_profiles_of(session, [tenant]).get(tenant)
+
+
+def latest_with_profiles_of(session: Session, tenants: Iterable[str]) -> dict[str, TenantScoreRow]:
+    """:func:`latest_with_profiles` of many tenants: each tenant's newest 20 non-imported rows are looked at."""
+    names = sorted(set(tenants))
+    found: dict[str, TenantScoreRow] = {}
+    for start in range(0, len(names), 500):
+        ranked = (
+            select(
+                TenantScoreRow.id,
+                func.row_number()
+                .over(
+                    partition_by=TenantScoreRow.tenant,
+                    order_by=(TenantScoreRow.scored_at.desc(), TenantScoreRow.id.desc()),
+                )
+                .label("n"),
+            )
+            .where(TenantScoreRow.tenant.in_(names[start : start + 500]), TenantScoreRow.source != "imported")
+            .subquery()
+        )
+        rows = session.execute(
+            select(TenantScoreRow)
+            .join(ranked, ranked.c.id == TenantScoreRow.id)
+            .where(ranked.c.n <= 20)
+            .order_by(TenantScoreRow.tenant, TenantScoreRow.scored_at.desc(), TenantScoreRow.id.desc())
+        ).scalars()
+        for row in rows:
+            if row.profiles and row.tenant not in found:
+                found[row.tenant] = row
+    return found

@@ -61,8 +61,16 @@ class ScorekeeperApp(App[None]):
 
     @property
     def palette(self) -> dict[str, str]:
-        """The active theme's colours, for Rich text built in Python (tables, detail panes)."""
-        return theme_palette(self.get_css_variables())
+        """The active theme's colours, for Rich text built in Python (tables, detail panes).
+
+        Computed once per theme: every highlighted row and every refill asks for it, and
+        resolving the theme's CSS variables costs milliseconds each time.
+        """
+        cached = getattr(self, "_palette_cache", None)
+        if cached is None or cached[0] != self.theme:
+            cached = (self.theme, theme_palette(self.get_css_variables()))
+            self._palette_cache = cached
+        return cached[1]
 
     def on_mount(self) -> None:
         # Runs left "running" by a process that died are shown as interrupted, not as live work.
@@ -133,7 +141,17 @@ class ScorekeeperApp(App[None]):
             )
 
     def _activities(self) -> list[Activity]:
-        return [a for screen in self.screen_stack for a in screen.query(Activity)]
+        """The activity panes of the open screens, looked up again only when the screens change.
+
+        Progress arrives once per setting of every tenant (tens of thousands in a fleet run); a
+        DOM query per event was most of what the TUI added to an assessment.
+        """
+        stack = tuple(self.screen_stack)
+        cached = getattr(self, "_activity_cache", None)
+        if cached is None or cached[0] != stack or not cached[1] or not all(a.is_attached for a in cached[1]):
+            cached = (stack, [a for screen in stack for a in screen.query(Activity)])
+            self._activity_cache = cached
+        return cached[1]
 
     def on_job_started(self, message: JobStarted) -> None:
         for activity in self._activities():

@@ -45,7 +45,7 @@ def test_format_follows_the_extension_and_files_are_private(assessed: Callable[.
         (("99999999999999999999999",), "99999999999999999999999"),
         (("1", "--tenant", "demo"), "not both"),
         ((), "give a RUN_ID"),
-        (("--tenant", "demo", "-o", "missing/dir/r.html"), "cannot write"),
+        (("--tenant", "demo", "-o", "/dev/null/r.html"), "cannot write"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(assessed: Callable[..., Result], args: tuple[str, ...], message: str) -> None:

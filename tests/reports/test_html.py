@@ -118,3 +118,16 @@ def test_fleet_page_ranks_tenants_and_links_their_sections(history: History) -> 
     assert all(f'id="{anchor}"' in html for anchor in links)
     available = [t.points_available for t in report.ranked_tenants]
     assert available == sorted(available, reverse=True)
+
+
+def test_whole_tenant_secure_score_section(history: History) -> None:
+    report = _report(history, [history.latest["contoso"]])
+    ss = report.tenants[0].secure_score
+    assert ss is not None and ss.current is not None and ss.controls  # recorded by the assessments
+    available = [c.available or 0.0 for c in ss.controls]
+    assert available == sorted(available, reverse=True)
+    html = render(report, "html")
+    assert "<h3>The tenant's whole Secure Score</h3>" in html
+    assert f"{ss.current:g} / {ss.max_score:g} points" in html
+    assert all(c.id in html for c in ss.controls)  # a single-tenant report lists every profile
+    assert "scorekeeper plugin sspr" in html  # the profile a plugin covers says so

@@ -116,6 +116,7 @@ def test_write_n_counts_write_requests_only(served: tuple[Simulator, str]) -> No
         ("status=500,apply,write=3", {"status": 500, "apply": True, "write": 3}),
         ("kind=reset, method=PUT, path=/api/*", {"kind": "reset", "method": "PUT", "path": "/api/*"}),
         ("latency=0.25,jitter=0.1", {"latency": 0.25, "jitter": 0.1}),
+        ("latency=0.3,writes", {"latency": 0.3, "writes": True}),
         ("status=429,retry-after=1,times=2", {"status": 429, "retry_after": 1.0, "times": 2}),
     ],
 )
@@ -175,3 +176,14 @@ def test_simulator_serve_takes_fault_rules_on_its_command_line(tmp_path: Path) -
         serving.wait(30)
     saved = Simulator.load(state)  # the reset came after the write was applied and saved
     assert saved.tenant(saved.tenant_id).state["authorizationPolicy"]["allowedToUseSSPR"] is False
+
+
+def test_a_writes_rule_matches_write_requests_and_not_reads_or_the_batch_envelope() -> None:
+    from scorekeeper.simulator.faults import Faults
+
+    faults = Faults()
+    rule = faults.add(latency=0.3, writes=True)
+    assert faults.pick("GET", POLICY, None, batched=False) == []
+    assert faults.pick("POST", "/v1.0/$batch", None, batched=False) == []
+    assert faults.pick("PATCH", POLICY, None, batched=False) == [rule]
+    assert faults.pick("POST", "/v1.0/groupSettings", None, batched=True) == [rule]  # a write inside a batch

@@ -1,0 +1,179 @@
+"""Changing a control's Secure Score state (``score set-state``) through the engine's one write path.
+
+A built-in plugin, registered like every other plugin but not listed among the controls an
+assessment runs (it assesses nothing): its pseudo-control ``SecureScoreControlState`` has one
+plan item per control profile to update, so the engine plans, records the before-value before
+the write, verifies by reading back and rolls back (``scorekeeper rollback RUN``) exactly as it
+does for every plugin's writes.
+
+The write is ``PATCH /security/secureScoreControlProfiles/{id}`` with ``state`` (``Default``,
+``Ignored``, ``ThirdParty``, ``Reviewed``), ``comment``, ``assignedTo`` and the
+``vendorInformation`` (``provider`` and ``vendor`` required) the update page documents;
+permission SecurityEvents.ReadWrite.All. Microsoft keeps every update in
+``controlStateUpdates``: rollback restores the state with one more update, it cannot erase the
+history entries the set and the restore added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from scorekeeper.hookspecs import hookimpl
+from scorekeeper.model import Change, Control, Finding, Plan, PlanItem, RemediationKind, Setting, Status
+from scorekeeper.securescore.read import PROFILES, WRITE_PERMISSION, latest_state, read_control_profile
+
+if TYPE_CHECKING:
+    from scorekeeper.tenant import TenantContext
+
+CONTROL_ID = "SecureScoreControlState"
+PLUGIN_NAME = "scorekeeper-control-states"
+#: What ``--state`` accepts (case-insensitive) → the value Microsoft documents.
+STATE_NAMES = {"default": "Default", "ignored": "Ignored", "thirdparty": "ThirdParty", "reviewed": "Reviewed"}
+API = "Graph PATCH /security/secureScoreControlProfiles/{id}"
+
+DECLARATION = Control(
+    id=CONTROL_ID,
+    title="Secure Score control states",
+    settings=(
+        Setting(
+            id="state",
+            title="A control profile's state, comment and assignee (one plan item per control profile)",
+            remediation=RemediationKind.AUTOMATED,
+            read_api="Graph GET /security/secureScoreControlProfiles/{id}",
+            write_api=API,
+            read_permissions=("SecurityEvents.Read.All",),
+            write_permissions=(WRITE_PERMISSION,),
+            docs_url="https://learn.microsoft.com/graph/api/securescorecontrolprofile-update",
+        ),
+    ),
+)
+
+
+class StateRefused(Exception):
+    """Graph refused the update (403): the message names the permission to grant."""
+
+
+def wire_state(name: str) -> str:
+    """``thirdParty`` / ``ThirdParty`` / ``thirdparty`` → ``ThirdParty``; ``ValueError`` for anything else."""
+    try:
+        return STATE_NAMES[name.replace("-", "").replace("_", "").casefold()]
+    except KeyError:
+        raise ValueError(f"unknown state {name!r}: use one of ignored, thirdParty, reviewed, default") from None
+
+
+def state_value(profile: dict[str, Any]) -> dict[str, str]:
+    """What a state update sets, as the profile's newest ``controlStateUpdates`` entry holds it."""
+    state = latest_state(profile)
+    return {"state": state.state, "comment": state.comment, "assignedTo": state.assigned_to}
+
+
+def plan_states(
+    tenant: str,
+    profiles: Sequence[dict[str, Any]],
+    controls: Sequence[str],
+    state: str,
+    reason: str,
+    assigned_to: str | None = None,
+) -> Plan:
+    """The plan that sets ``controls`` of ``tenant`` to ``state`` with ``reason``; ``ValueError`` names unknown ids."""
+    by_id = {str(p.get("id")): p for p in profiles}
+    unknown = [c for c in dict.fromkeys(controls) if c not in by_id]
+    if unknown:
+        raise ValueError(f"{tenant} has no control profile {', '.join(map(repr, unknown))}")
+    items = []
+    for control_id in dict.fromkeys(controls):
+        current = state_value(by_id[control_id])
+        desired = {
+            "state": wire_state(state),
+            "comment": reason,
+            "assignedTo": current["assignedTo"] if assigned_to is None else assigned_to,
+        }
+        items.append(
+            PlanItem(
+                setting=control_id,
+                current=current,
+                desired=desired,
+                kind=RemediationKind.AUTOMATED,
+                api=API.replace("{id}", control_id),
+                title=str(by_id[control_id].get("title") or control_id),
+            )
+        )
+    return Plan(tenant=tenant, control=CONTROL_ID, items=tuple(items))
+
+
+def _body(profile: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
+    vendor = profile.get("vendorInformation") or {}
+    return {
+        "assignedTo": str(value.get("assignedTo") or ""),
+        "comment": str(value.get("comment") or ""),
+        "state": str(value.get("state") or "Default"),
+        "vendorInformation": {
+            "provider": vendor.get("provider") or "SecureScore",
+            "providerVersion": vendor.get("providerVersion"),
+            "subProvider": vendor.get("subProvider"),
+            "vendor": vendor.get("vendor") or "Microsoft",
+        },
+    }
+
+
+# ----------------------------------------------------------------------------- the plugin's hooks
+@hookimpl
+async def assess(control: Control, tenant: TenantContext) -> list[Finding]:
+    """Nothing to assess: states are read with ``scorekeeper score``; the engine never lists this control."""
+    return []
+
+
+@hookimpl
+async def remediate(control: Control, tenant: TenantContext, plan: Plan) -> list[Change]:
+    """One recorded PATCH per item; a rollback item's ``desired`` is the recorded before-value."""
+    from scorekeeper.graph.errors import describe_error
+
+    changes = []
+    for item in plan.items:
+        profile = await read_control_profile(tenant.graph, item.setting)
+        before = state_value(profile)
+        desired = dict(item.desired or {})
+        resource = {"type": "secureScoreControlProfile", "id": item.setting}
+        try:
+            async with tenant.record_change(item.setting, before=before, resource=resource) as recorder:
+                await tenant.graph_request("PATCH", f"{PROFILES}/{item.setting}", _body(profile, desired))
+                recorder.after = desired
+        except Exception as exc:
+            failure = describe_error(exc)
+            if failure.is_permission_denied:
+                raise StateRefused(
+                    f"Graph refused the state update of {item.setting} (403 {failure.code}); "
+                    f"the app needs {WRITE_PERMISSION}"
+                ) from exc
+            raise
+        if recorder.change is not None:
+            changes.append(recorder.change)
+    return changes
+
+
+@hookimpl
+async def verify(control: Control, tenant: TenantContext, changes: list[Change]) -> list[Finding]:
+    """Read each profile back: its newest state update must be what the change wrote."""
+    findings = []
+    for change in changes:
+        observed = state_value(await read_control_profile(tenant.graph, change.setting))
+        wanted = dict(change.after or {})
+        stuck = all(observed.get(k) == wanted.get(k) for k in ("state", "comment", "assignedTo"))
+        findings.append(
+            Finding(
+                control=CONTROL_ID,
+                setting=change.setting,
+                title=change.setting,
+                status=Status.PASS if stuck else Status.FAIL,
+                current=observed,
+                desired=wanted,
+                remediation=RemediationKind.AUTOMATED,
+                reason=(
+                    f"state {observed['state']} as written"
+                    if stuck
+                    else f"wrote {wanted}, read back {observed} (before: {change.before})"
+                ),
+            )
+        )
+    return findings
