@@ -98,11 +98,13 @@ async def client(config_path: Path, controls: list[str]) -> dict[str, Any]:
     await engine.assess(names[:1], controls)
     single = time.perf_counter() - started
 
-    counter[0] = 0
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    runs = await engine.assess(names, controls)
-    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    requests = counter[0]
+    passes = []
+    for _ in range(2):  # the first assessment of a tenant also imports its Secure Score history
+        counter[0] = 0
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        runs = await engine.assess(names, controls)
+        passes.append((time.perf_counter() - wall0, time.process_time() - cpu0, counter[0]))
+    (first_wall, first_cpu, first_requests), (wall, cpu, requests) = passes
     store.close()
     statuses: dict[str, int] = {}
     for run in runs:
@@ -119,6 +121,7 @@ async def client(config_path: Path, controls: list[str]) -> dict[str, Any]:
         "incomplete": sum(1 for r in runs if r.status != "completed"),
         "statuses": statuses,
         "concurrency": config.settings.concurrency,
+        "first": {"wall": first_wall, "cpu": first_cpu, "requests": first_requests},
     }
 
 
@@ -143,7 +146,12 @@ def report(result: dict[str, Any], latency: float) -> None:
     n, wall, conc = result["tenants"], result["wall"], result["concurrency"]
     round_trips = max(1, round(result["single"] / latency))
     limit = latency * round_trips * n / min(conc, n)
-    print(f"{n} tenants, concurrency {conc}, {latency * 1000:.0f} ms latency")
+    first = result["first"]
+    print(f"{n} tenants, concurrency {conc}, {latency * 1000:.0f} ms latency (second assessment of each tenant)")
+    print(
+        f"  first assessment:     {first['wall']:7.2f} s wall, {first['cpu'] / n * 1000:.1f} ms CPU and "
+        f"{first['requests'] / n:.2f} requests per tenant (imports each tenant's Secure Score history)"
+    )
     print(f"  one tenant alone:     {result['single'] * 1000:7.1f} ms = {result['single'] / latency:.2f} round trips")
     print(f"  wall:                 {wall:7.2f} s   ({n / wall:.1f} tenants/s)")
     print(f"  client CPU:           {result['cpu']:7.2f} s   ({result['cpu'] / n * 1000:.1f} ms per tenant)")

@@ -1,11 +1,17 @@
 """scorekeeper: raise Microsoft Secure Score by assessing, remediating and verifying controls.
 
-This module is the public API that plugins may import: the hook markers, the domain types and
-the tenant context. Everything else in the package is internal and may change between releases.
+This module is the public API that plugins may import: the hook markers, :class:`Controller`
+(what a plugin registers), the domain types, the tenant context with its write helper, and the
+read result. Also public: :mod:`scorekeeper.reads` (batch, paging, Secure Score),
+:mod:`scorekeeper.verification` (did-it-stick wording), :mod:`scorekeeper.writes` (the write
+helper's types), :mod:`scorekeeper.errors`, :mod:`scorekeeper.graph`, :mod:`scorekeeper.testing`
+and :mod:`scorekeeper.simulator`. Everything else is internal and may change between releases.
 """
 
 from typing import TYPE_CHECKING, Any
 
+from scorekeeper.controller import Controller, RegisterControl
+from scorekeeper.errors import RemediationBlocked, ScorekeeperError, WritesStopped
 from scorekeeper.hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec
 from scorekeeper.licensing import gate_by_licence
 from scorekeeper.model import (
@@ -20,13 +26,18 @@ from scorekeeper.model import (
     PlanItem,
     ProgressEvent,
     RemediationKind,
+    Restoration,
+    RestoreStatus,
     RunResult,
     SecureScore,
     Setting,
     Status,
+    Verification,
 )
 from scorekeeper.platform_changes import ChangeAhead, PlatformChange, changes_ahead
+from scorekeeper.reads import Read
 from scorekeeper.tenant import Assessment, ChangeRecorder, TenantContext
+from scorekeeper.writes import Part, Request
 
 if TYPE_CHECKING:
     from scorekeeper.graph import BatchItem, GraphCallError, PortalClient, PortalError
@@ -55,22 +66,33 @@ __all__ = [
     "ChangeRecorder",
     "Control",
     "ControlResult",
+    "Controller",
     "Finding",
     "GraphCallError",
     "JSONValue",
     "Outcome",
+    "Part",
     "Plan",
     "PlanItem",
     "PlatformChange",
     "PortalClient",
     "PortalError",
     "ProgressEvent",
+    "Read",
+    "RegisterControl",
+    "RemediationBlocked",
     "RemediationKind",
+    "Request",
+    "Restoration",
+    "RestoreStatus",
     "RunResult",
+    "ScorekeeperError",
     "SecureScore",
     "Setting",
     "Status",
     "TenantContext",
+    "Verification",
+    "WritesStopped",
     "__version__",
     "changes_ahead",
     "gate_by_licence",

@@ -15,14 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.config import TenantConfig
+from scorekeeper.errors import AuthError
 from scorekeeper.graph.portal import PORTAL_SCOPE
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken, TokenCredential
-
-
-class AuthError(Exception):
-    """A credential could not be built from the config (missing variable, unreadable file)."""
 
 
 @dataclass

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from scorekeeper.engine import Engine
     from scorekeeper.model import Plan, RunResult
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAIL = 0, 1, 2, 3
+from scorekeeper.errors import EXIT_ERROR, EXIT_FAIL, EXIT_OK, EXIT_USAGE, ScorekeeperError
+from scorekeeper.errors import exit_code_of as error_exit_code
 
 EPILOG = (
     "Exit codes: 0 every setting assessed and none fails, 3 a setting fails, 1 a setting could not be"
@@ -43,7 +44,7 @@ NOTHING_CHANGED = "not confirmed: nothing was changed"
 RUN_ID = click.IntRange(1, 2**63 - 1)
 
 
-class Failure(Exception):
+class Failure(ScorekeeperError):
     """A one-line error with its exit code, raised by commands and printed by :func:`main`."""
 
     def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
@@ -714,15 +715,10 @@ def verify(
             if latest is None:
                 raise Failure(f"tenant {tenant} has no remediation in history", EXIT_USAGE)
             run_ids.append(latest.id)
-    from scorekeeper.engine import EngineError
-
     results = []
-    for one in run_ids:
-        try:
-            with progress_bar(not as_json) as on_progress:
-                results.append(run_async(state.engine(on_progress).verify(one)))
-        except EngineError as exc:
-            raise Failure(str(exc), EXIT_USAGE) from None
+    for one in run_ids:  # an EngineError (unknown run, nothing to verify) exits 1, as everywhere
+        with progress_bar(not as_json) as on_progress:
+            results.append(run_async(state.engine(on_progress).verify(one)))
     if as_json:
         emit_json(one_or_many([r.to_dict() for r in results]))
     else:
@@ -739,9 +735,13 @@ def verify(
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
-    """Restore the before-values of every change a remediation run made."""
-    from scorekeeper.engine import EngineError
-    from scorekeeper.render import print_plans, print_run
+    """Make every change a run made equal to its recorded before-value again.
+
+    Every change counts, also those that failed, had no answer or were cut short: each is
+    re-read and restored only when it differs. Exit 1 when any could not be restored; the
+    output says what is left and how to fix it by hand.
+    """
+    from scorekeeper.render import print_plans, print_restorations, print_run
 
     engine = state.engine()
     run = state.store.get_run(run_id)
@@ -749,10 +749,7 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
         raise Failure(f"no run {run_id} in history", EXIT_USAGE)
     out = console(err=as_json)
     with writer_lease(state, run.tenant, "rollback"):
-        try:
-            tenant, plans = engine.rollback_plans(run_id)
-        except EngineError as exc:
-            raise Failure(str(exc), EXIT_USAGE) from None
+        tenant, plans = engine.rollback_plans(run_id)  # nothing left to roll back: EngineError, exit 1
         print_plans(out, plans)
         confirm_or_abort(
             f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes
@@ -765,10 +762,12 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
         emit_json(result.to_dict())
     else:
         print_run(out, result)
+        print_restorations(out, result, run_id)
     if stopped is not None:
         _stopped(result)
         sys.exit(stopped)
-    sys.exit(EXIT_ERROR if result.status == "failed" else EXIT_OK)
+    # Any change that could not be restored leaves the tenant different: not a success.
+    sys.exit(EXIT_ERROR if result.status != "completed" else EXIT_OK)
 
 
 @cli.command()
@@ -1042,17 +1041,10 @@ def _debug_first(args: list[str]) -> list[str]:
 
 
 def _classify(exc: Exception) -> tuple[str, int]:
-    from scorekeeper.config import ConfigError
-
-    if isinstance(exc, Failure):
-        return str(exc), exc.code
-    if isinstance(exc, ConfigError):
-        where = f"{exc.source}: " if exc.source else ""
-        return where + "; ".join(exc.problems), EXIT_USAGE
-    name = type(exc).__name__
-    if name in ("StoreError", "EngineError", "AuthError", "PlanViolation", "LeaseHeld", "WritesStopped"):
-        return str(exc), EXIT_ERROR
-    return f"unexpected {name}: {exc} (run with --debug for the traceback)", EXIT_ERROR
+    """One line and the exit code the error itself carries (see :mod:`scorekeeper.errors`)."""
+    if isinstance(exc, ScorekeeperError):
+        return str(exc), error_exit_code(exc)
+    return f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)", EXIT_ERROR
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scorekeeper.errors import ConfigError
 from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
 from scorekeeper.graph.portal import DEFAULT_PORTAL_URL, PORTAL_CLIENT_ID
 from scorekeeper.suggest import did_you_mean
@@ -53,30 +54,6 @@ _SECRET_KEYS = {
     "certificate_password": "certificate_password_env",
     "password": "an environment variable",
 }
-
-
-class ConfigError(Exception):
-    """Every problem found in a configuration, one line each."""
-
-    def __init__(
-        self,
-        problems: list[str],
-        source: Path | None = None,
-        controls: dict[str, dict[str, Any]] | None = None,
-        overrides: dict[str, dict[str, dict[str, Any]]] | None = None,
-        partial: Config | None = None,
-    ) -> None:
-        self.problems = problems
-        self.source = source
-        #: The ``[controls.*]`` tables as read, so ``config check`` can validate them as well.
-        self.controls = controls or {}
-        #: What did validate (tenants, exceptions, notifications), so ``config check`` can go on
-        #: to check exception targets, credentials and channels in the same pass.
-        self.partial = partial
-        #: The ``[tenants.NAME.controls.*]`` tables as read (tenant → control → values), likewise.
-        self.overrides = overrides or {}
-        where = f"{source}: " if source else ""
-        super().__init__(where + "; ".join(problems))
 
 
 class TenantConfig(BaseModel):

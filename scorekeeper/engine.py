@@ -17,16 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from scorekeeper.config import Config, ConfigError, ExceptionRule, validate_control_config
+from scorekeeper.errors import EngineError, NotFound, PlanViolation, WritesStopped
 from scorekeeper.model import (
     Change,
     Control,
     ControlResult,
     Finding,
-    Outcome,
     Plan,
     PlanItem,
     ProgressEvent,
     RemediationKind,
+    Restoration,
+    RestoreStatus,
     RunResult,
     SecureScore,
     Status,
@@ -41,13 +43,7 @@ from scorekeeper.writegate import WriteGate
 
 log = logging.getLogger("scorekeeper.engine")
 
-
-class EngineError(Exception):
-    """A request the engine cannot carry out (unknown run, nothing to roll back...)."""
-
-
-class PlanViolation(Exception):
-    """A plugin tried to write a setting that the confirmed plan does not list."""
+__all__ = ["Engine", "EngineError", "PlanViolation", "WriteGate", "WritesStopped", "plan_for"]
 
 
 #: A key of every ``[controls.<id>]`` table that the engine reads and the plugin never sees:
@@ -70,7 +66,7 @@ def _now() -> datetime:
 
 @dataclass
 class _StoreSink:
-    """Persists each change before its write, and refuses writes outside the plan."""
+    """Persists each change before its write, refuses writes outside the plan, and after a stop, all."""
 
     store: Any
     run_id: int
@@ -78,6 +74,11 @@ class _StoreSink:
     allowed: frozenset[str]
     gate: WriteGate = field(default_factory=WriteGate)
     changes: list[Change] = field(default_factory=list)
+
+    @property
+    def stop_reason(self) -> str:
+        """Why no new write may start (empty while writes may go on): what the write helper checks."""
+        return self.gate.reason if self.gate.closed else ""
 
     def started(self, change: Change) -> int:
         self.gate.check()  # stopping (a signal, a lost lease): refuse before recording or sending
@@ -90,6 +91,27 @@ class _StoreSink:
     def finished(self, change: Change) -> None:
         self.store.change_finished(change)
         self.changes = [change if c.id == change.id else c for c in self.changes]
+
+
+def _reconcile(returned: list[Change], recorded: list[Change]) -> tuple[list[Change], str]:
+    """The changes to verify: what ``remediate`` returned, checked against what was recorded.
+
+    A returned change the engine never recorded (built by hand) is refused; a recorded one the
+    plugin forgot to return is kept (it is in history and must be verifiable and rollback-able).
+    """
+    by_id = {c.id: c for c in recorded}
+    unknown = [c.setting for c in returned if c.id not in by_id]
+    ids = [c.id for c in returned if c.id in by_id]
+    forgotten = [c for c in recorded if c.id not in ids]
+    changes = [by_id[i] for i in dict.fromkeys(ids)] + forgotten
+    problem = ""
+    if unknown:
+        problem = (
+            f"remediate returned changes that were never recorded ({', '.join(unknown)}); write through tenant.write"
+        )
+    elif forgotten and returned:
+        problem = f"remediate did not return {len(forgotten)} recorded change(s); they are kept"
+    return changes, problem
 
 
 def order_by_dependencies(items: Iterable[PlanItem], control: Control) -> list[PlanItem]:
@@ -229,6 +251,7 @@ class Engine:
     today: Callable[[], date] = date.today
     simulators: dict[str, Any] = field(default_factory=dict)  # tenant name → in-memory simulator
     #: Closed by a signal or a lost writer lease: no new write starts (see ``writegate.py``).
+    #: ``engine.write_gate.close(reason)`` is the one switch; the write helper checks it first.
     write_gate: WriteGate = field(default_factory=WriteGate)
     _desired: dict[str, Any] = field(default_factory=dict)
     #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
@@ -292,6 +315,7 @@ class Engine:
             on_progress=self.on_progress,
             logger=logging.getLogger(f"scorekeeper.plugin.{control.plugin}"),
             phase=phase,
+            declaration=control,
             _shared_reads=session.reads if phase in ASSESSING_PHASES else None,
             **extra,
         )
@@ -364,6 +388,8 @@ class Engine:
         self, session: TenantSession, controls: list[Control], kind: str, run_id: int
     ) -> list[ControlResult]:
         """Every control concurrently and, beside them, the tenant's whole Secure Score for history."""
+        if kind != "assess":  # a plan (remediation's own read) keeps its writes' timing: no extra reads
+            return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)))
         *results, _ = await asyncio.gather(
             *(self._assess_control(session, c, kind) for c in controls), self._record_secure_score(session, run_id)
         )
@@ -551,7 +577,7 @@ class Engine:
         if self.write_gate.closed:
             reason = f"{self.write_gate.reason}; recorded changes can be rolled back"
             return self._finish(run_id, tenant, kind, started, results, "interrupted", reason)
-        failed = any(c.outcome is Outcome.FAILED for r in results for c in r.changes) or any(r.error for r in results)
+        failed = any(not c.applied for r in results for c in r.changes) or any(r.error for r in results)
         return self._finish(run_id, tenant, kind, started, results, "failed" if failed else "completed")
 
     async def _remediate_control(
@@ -561,14 +587,21 @@ class Engine:
         sink = _StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items), self.write_gate)
         self._emit(name, control.id, phase, "started", total=len(plan.items))
         error = ""
+        returned: list[Change] = []
         try:
-            await self.plugins.call(
-                "remediate", control, tenant=self._context(session, control, phase, sink), plan=plan
+            returned = list(
+                await self.plugins.call(
+                    "remediate", control, tenant=self._context(session, control, phase, sink), plan=plan
+                )
             )
+        except WritesStopped as exc:  # a stop was requested: what was written stays recorded
+            error = f"stopped before every write was made: {exc}"
         except Exception as exc:  # changes already recorded stay recorded, and can be rolled back
             error = f"plugin {control.plugin} failed in {phase}: {type(exc).__name__}: {exc}"
             log.error("%s", error, exc_info=exc)
-        changes = list(sink.changes)
+        changes, problem = _reconcile(returned, sink.changes)
+        if problem and not error:
+            error = f"plugin {control.plugin}: {problem}"
         # Stopping: the rollback re-reads everything anyway, and the person wants the prompt back.
         verify = changes and not self.write_gate.closed
         findings = await self._verify_control(session, control, changes) if verify else []
@@ -578,37 +611,38 @@ class Engine:
         )
 
     async def _verify_control(
-        self, session: TenantSession, control: Control, changes: list[Change]
+        self, session: TenantSession, control: Control, changes: list[Change], phase: str = "verify"
     ) -> tuple[Finding, ...]:
         name = session.config.name
-        self._emit(name, control.id, "verify", "started", total=len(changes))
-        context = self._context(session, control, "verify")
+        self._emit(name, control.id, phase, "started", total=len(changes))
+        context = self._context(session, control, phase)
         try:
             findings = await self.plugins.call("verify", control, tenant=context, changes=changes)
-            if findings is None:  # the plugin relies on the default: re-assess the changed settings
+            if findings is None:  # the plugin relies on the default: re-assess, and re-read each write
                 findings = await self._default_verify(control, context, changes)
             result = self._apply_policy(name, control, list(findings))
         except Exception as exc:
             result = self._failed_control(control, "verify", exc).findings
             touched = {c.setting for c in changes}
             result = tuple(f for f in result if f.setting in touched)
-        self._emit(name, control.id, "verify", "done", completed=len(result), total=len(changes))
+        self._emit(name, control.id, phase, "done", completed=len(result), total=len(changes))
         return result
 
     async def _default_verify(self, control: Control, context: TenantContext, changes: list[Change]) -> list[Finding]:
+        from scorekeeper.verify_default import default_verify
+
         answer = await self.plugins.call("assess", control, tenant=context)
         findings = answer.findings if isinstance(answer, Assessment) else list(answer or [])
-        touched = {c.setting for c in changes}
-        return [f for f in findings if f.setting in touched]
+        return await default_verify(context, findings, changes)
 
     async def verify(self, run_id: int) -> RunResult:
         """Re-read every setting a past remediation or rollback changed, as a new ``verify`` run."""
         run = self.store.get_run(run_id)
         if run is None:
-            raise EngineError(f"no run {run_id} in history")
+            raise NotFound(f"no run {run_id} in history")
         by_control: dict[str, list[Change]] = {}
         for control_id, change in self.store.changes_for_run(run_id):
-            if change.outcome is Outcome.APPLIED:
+            if change.may_have_applied:
                 by_control.setdefault(control_id, []).append(change)
         if not by_control:
             raise EngineError(f"run {run_id} ({run.kind}) made no changes to verify")
@@ -628,13 +662,17 @@ class Engine:
         return self._finish(new_id, run.tenant, "verify", started, results)
 
     def rollback_plans(self, run_id: int) -> tuple[str, list[Plan]]:
-        """Plans that restore every applied, not yet rolled-back change of ``run_id``, newest first."""
+        """Plans that restore every change of ``run_id`` not yet rolled back, newest first.
+
+        Every change counts — applied, failed, ambiguous, or started and never finished — since
+        only a fresh read can say whether it reached the tenant; rollback re-reads each one.
+        """
         run = self.store.get_run(run_id)
         if run is None:
-            raise EngineError(f"no run {run_id} in history")
+            raise NotFound(f"no run {run_id} in history")
         items: dict[str, list[PlanItem]] = {}
         for control_id, change in reversed(self.store.changes_for_run(run_id)):
-            if change.outcome is not Outcome.APPLIED or change.rolled_back_by is not None:
+            if change.rolled_back_by is not None:
                 continue
             items.setdefault(control_id, []).append(
                 PlanItem(
@@ -642,43 +680,129 @@ class Engine:
                     current=change.after,
                     desired=change.before,
                     kind=RemediationKind.AUTOMATED,
-                    api=f"restore {change.resource.get('type', change.setting)}"
-                    + (" (delete)" if change.created else ""),
+                    api=f"restore {change.resource.get('type') or change.setting}"
+                    + (" (delete what it created)" if change.created else "")
+                    + ("" if change.applied else f" — recorded {change.outcome.value}, re-read first"),
                     title=change.setting,
                     undo=change,
                 )
             )
         plans = [Plan(tenant=run.tenant, control=c, items=tuple(i)) for c, i in items.items()]
         if not plans:
-            raise EngineError(f"run {run_id} has no applied changes left to roll back")
+            raise EngineError(f"run {run_id} has no changes left to roll back")
         return run.tenant, plans
 
     async def rollback(self, run_id: int, plans: list[Plan]) -> RunResult:
-        """Restore the before-values of a run's changes (plans from :meth:`rollback_plans`)."""
-        tenant = plans[0].tenant
-        result = await self.remediate(tenant, plans, parent_run_id=run_id, kind="rollback")
-        restored = [
-            item.undo.id
-            for plan in plans
-            for item in plan.items
-            if item.undo is not None and item.undo.id is not None and self._restored(result, item)
-        ]
-        if restored:
-            self.store.mark_rolled_back(restored, result.run_id)
-        return result
+        """Make every change of ``plans`` (from :meth:`rollback_plans`) equal to its before-value again.
 
-    @staticmethod
-    def _restored(result: RunResult, item: PlanItem) -> bool:
-        """Whether the rollback run wrote ``item.undo`` back.
-
-        One setting may span several resources (a policy per domain), so the rollback's own change
-        for the same resource decides when there is one; a change recorded without the resource
-        falls back to the setting.
+        Each change's :class:`~scorekeeper.Restoration` is restored, already as before, or could not
+        restore (with the reason and what to do by hand); the run is ``failed`` when any could not.
+        Restored and already-as-before changes are marked rolled back; the others stay open, so
+        running the rollback again retries exactly them. Holds the tenant's writer lease, as
+        remediation does.
         """
-        undo = item.undo
-        same_setting = [c for c in result.changes if c.setting == item.setting]
-        same_resource = [c for c in same_setting if undo is not None and undo.resource and c.resource == undo.resource]
-        return any(c.outcome is Outcome.APPLIED for c in (same_resource or same_setting))
+        from scorekeeper.lease import writer_lease
+
+        tenant = plans[0].tenant
+        controls = [self.plugins.control(p.control) for p in plans]
+        for control in controls:
+            self.desired(control, tenant)
+        with writer_lease(self.store, tenant, "rollback") as lease:
+            unsubscribe = lease.on_lost(self.write_gate.close)
+            try:
+                return await self._rollback_leased(tenant, run_id, plans, controls, lease)
+            finally:
+                unsubscribe()
+                self.write_gate.reopen()
+
+    async def _rollback_leased(
+        self, tenant: str, run_id: int, plans: list[Plan], controls: list[Control], lease: Any
+    ) -> RunResult:
+        started = _now()
+        new_id = self.store.start_run(tenant, "rollback", controls=[c.id for c in controls], parent_run_id=run_id)
+        lease.attach(new_id)
+
+        async def work(session: TenantSession) -> list[ControlResult]:
+            return [
+                await self._rollback_control(session, c, p, run_id, new_id)
+                for c, p in zip(controls, plans, strict=True)
+            ]
+
+        try:
+            results = await self._with_session(tenant, work, new_id)
+        except asyncio.CancelledError:
+            self.store.finish_run(new_id, "interrupted", "cancelled; run the rollback again to finish it")
+            raise
+        except Exception as exc:
+            return self._finish(
+                new_id, tenant, "rollback", started, [], "failed", f"could not open tenant {tenant}: {exc}"
+            )
+        done = [
+            r.change.id
+            for result in results
+            for r in result.restorations
+            if r.status is not RestoreStatus.FAILED and r.change.id is not None
+        ]
+        if done:
+            self.store.mark_rolled_back(done, new_id)
+        left = [r for result in results for r in result.restorations if r.status is RestoreStatus.FAILED]
+        if self.write_gate.closed:
+            reason = f"{self.write_gate.reason}; run the rollback again to finish it"
+            return self._finish(new_id, tenant, "rollback", started, results, "interrupted", reason)
+        error = f"{len(left)} change(s) could not be restored" if left else ""
+        return self._finish(new_id, tenant, "rollback", started, results, "failed" if left else "completed", error)
+
+    async def _rollback_control(
+        self, session: TenantSession, control: Control, plan: Plan, run_id: int, rollback_run: int
+    ) -> ControlResult:
+        from scorekeeper.restore import restore
+
+        name = session.config.name
+        settings = frozenset(i.setting for i in plan.items)
+        sink = _StoreSink(self.store, rollback_run, control.id, settings, self.write_gate)
+        context = self._context(session, control, "rollback", sink)
+        self._emit(name, control.id, "rollback", "started", total=len(plan.items))
+        created = frozenset(
+            str(c.resource["path"])
+            for _, c in self.store.changes_for_run(run_id)
+            if c.created and c.resource.get("path")
+        )
+        restorations: list[Restoration] = []
+        for item in plan.items:
+            change = item.undo
+            if change is None:
+                continue
+            if self.write_gate.closed:
+                restorations.append(
+                    Restoration(
+                        change, RestoreStatus.FAILED, f"not attempted: {self.write_gate.reason}; run the rollback again"
+                    )
+                )
+                continue
+            try:
+                answer = await self.plugins.call("rollback", control, tenant=context, change=change)
+                restoration = answer if answer is not None else await restore(context, change, run_id, created)
+            except WritesStopped as exc:
+                restoration = Restoration(change, RestoreStatus.FAILED, f"not attempted: {exc}; run the rollback again")
+            except Exception as exc:
+                log.error("rollback of change %s failed", change.id, exc_info=exc)
+                restoration = Restoration(
+                    change, RestoreStatus.FAILED, f"plugin {control.plugin} failed: {type(exc).__name__}: {exc}"
+                )
+            restorations.append(restoration)
+            self._emit(name, control.id, "rollback", restoration.status.value, restoration.detail)
+        writes = list(sink.changes)
+        findings = await self._verify_control(session, control, writes) if writes else ()
+        self._emit(name, control.id, "rollback", "done", completed=len(restorations), total=len(plan.items))
+        left = [r for r in restorations if r.status is RestoreStatus.FAILED]
+        return ControlResult(
+            control=control.id,
+            title=control.title,
+            findings=tuple(findings),
+            changes=tuple(writes),
+            error=f"{len(left)} change(s) could not be restored" if left else "",
+            restorations=tuple(restorations),
+        )
 
     # ----------------------------------------------------------------- scores
     def latest_scores(self, tenant: str) -> list[SecureScore]:

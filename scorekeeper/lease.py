@@ -39,16 +39,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from scorekeeper.errors import EngineError
 from scorekeeper.store.leases import LeaseHolder
 from scorekeeper.store.liveness import this_process
 
 __all__ = ["LeaseHeld", "LeaseHolder", "TenantLease", "held_lease", "writer_lease"]
 
 
-class LeaseHeld(Exception):
-    """Another writer holds the tenant's lease; the message is the one line to show."""
-
-    exit_code = 1
+class LeaseHeld(EngineError):
+    """Another writer holds the tenant's lease; the message is the one line to show (exit 1)."""
 
     def __init__(self, tenant: str, holder: LeaseHolder) -> None:
         self.tenant = tenant

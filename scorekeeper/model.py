@@ -63,8 +63,22 @@ class Outcome(enum.StrEnum):
     """What happened to one attempted write."""
 
     APPLIED = "applied"
-    FAILED = "failed"
-    SKIPPED = "skipped"
+    FAILED = "failed"  # the tenant answered that it did not apply the write
+    SKIPPED = "skipped"  # recorded before the request left; still so if the process died mid-write
+    AMBIGUOUS = "ambiguous"  # the request left but no trustworthy answer came back: it may have applied
+
+
+class Verification(enum.StrEnum):
+    """Whether a write stuck, read back after it: separate from whether the setting now passes.
+
+    A rollback that restored an insecure value *stuck* and the setting still *fails*; both are
+    shown, so a restored insecure value is never presented as "pass".
+    """
+
+    STUCK = "stuck"  # the tenant reads back what was written
+    NOT_STUCK = "did not stick"  # the tenant reads back something else
+    NOT_APPLIED = "not applied"  # the write failed; the tenant reads as before
+    UNREAD = "could not read back"
 
 
 @dataclass(frozen=True)
@@ -107,7 +121,7 @@ class Control:
     apis: tuple[str, ...] = ("graph",)
     auth_flows: tuple[str, ...] = ("app-only",)
     config_model: type | None = None
-    hookspec_version: int = 1
+    hookspec_version: int = 2  # scorekeeper.HOOKSPEC_VERSION when this was written
     plugin: str = ""
     #: Dated changes Microsoft announced that can affect these settings (see scorekeeper.platform_changes).
     platform_changes: tuple[PlatformChange, ...] = ()
@@ -145,6 +159,7 @@ class Finding:
     evidence: dict[str, JSONValue] = field(default_factory=dict)
     missing_permissions: tuple[str, ...] = ()
     excepted: str = ""  # set by the engine when an accepted-risk exception covers this finding
+    verification: Verification | None = None  # set on verify's findings: did the write stick?
 
     def with_status(self, status: Status, reason: str) -> Finding:
         return replace(self, status=status, reason=reason)
@@ -161,6 +176,7 @@ class Finding:
             "steps": list(self.steps),
             "missing_permissions": list(self.missing_permissions),
             "excepted": self.excepted,
+            "verification": self.verification.value if self.verification else None,
         }
 
 
@@ -239,6 +255,15 @@ class Change:
     id: int | None = None  # assigned by the history store
     rolled_back_by: int | None = None  # the rollback run that restored it, once one has
 
+    @property
+    def applied(self) -> bool:
+        return self.outcome is Outcome.APPLIED
+
+    @property
+    def may_have_applied(self) -> bool:
+        """True unless the tenant said it did not apply the write: rollback must look at it."""
+        return self.outcome is not Outcome.FAILED
+
     def to_dict(self) -> dict[str, JSONValue]:
         return {
             "id": self.id,
@@ -250,6 +275,33 @@ class Change:
             "created": self.created,
             "error": self.error,
             "rolled_back_by": self.rolled_back_by,
+        }
+
+
+class RestoreStatus(enum.StrEnum):
+    """What rollback found and did for one recorded change."""
+
+    RESTORED = "restored"  # it differed from the before-value and now equals it again
+    ALREADY = "already as before"  # it already equals the before-value (the write never happened, or was undone)
+    FAILED = "could not restore"  # it still differs, or could not be read; ``detail`` says why and what to do
+
+
+@dataclass(frozen=True)
+class Restoration:
+    """The rollback result of one change: its status, what was seen, and (when not restored) why."""
+
+    change: Change
+    status: RestoreStatus
+    detail: str = ""
+    writes: tuple[Change, ...] = ()  # the rollback's own recorded writes for this change
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "change_id": self.change.id,
+            "setting": self.change.setting,
+            "resource": self.change.resource,
+            "status": self.status.value,
+            "detail": self.detail,
         }
 
 
@@ -285,9 +337,10 @@ class ControlResult:
     changes: tuple[Change, ...] = ()
     score: SecureScore | None = None
     error: str = ""
+    restorations: tuple[Restoration, ...] = ()  # a rollback's result, one per change it looked at
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
+        data: dict[str, JSONValue] = {
             "control": self.control,
             "title": self.title,
             "score": self.score.score if self.score else None,
@@ -296,6 +349,9 @@ class ControlResult:
             "findings": [f.to_dict() for f in self.findings],
             "changes": [c.to_dict() for c in self.changes],
         }
+        if self.restorations:
+            data["restorations"] = [r.to_dict() for r in self.restorations]
+        return data
 
 
 @dataclass(frozen=True)
@@ -339,6 +395,10 @@ class RunResult:
     @property
     def changes(self) -> tuple[Change, ...]:
         return tuple(ch for c in self.controls for ch in c.changes)
+
+    @property
+    def restorations(self) -> tuple[Restoration, ...]:
+        return tuple(r for c in self.controls for r in c.restorations)
 
     @property
     def failed(self) -> bool:

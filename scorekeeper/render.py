@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.diff import MISSING, DiffLine
-from scorekeeper.model import Control, Outcome, Plan, RunResult, Status
+from scorekeeper.model import Control, Outcome, Plan, RestoreStatus, RunResult, Status, Verification
 from scorekeeper.safetext import clean
 
 if TYPE_CHECKING:
@@ -23,7 +23,19 @@ STATUS_STYLE = {
     Status.PENDING: "cyan",
 }
 WIDE_TABLE_COLUMNS = 140
-OUTCOME_STYLE = {Outcome.APPLIED: "green", Outcome.FAILED: "bold red", Outcome.SKIPPED: "yellow"}
+OUTCOME_STYLE = {
+    Outcome.APPLIED: "green",
+    Outcome.FAILED: "bold red",
+    Outcome.SKIPPED: "yellow",
+    Outcome.AMBIGUOUS: "bold yellow",
+}
+VERIFICATION_STYLE = {
+    Verification.STUCK: "green",
+    Verification.NOT_STUCK: "bold red",
+    Verification.NOT_APPLIED: "red",
+    Verification.UNREAD: "magenta",
+}
+RESTORE_STYLE = {RestoreStatus.RESTORED: "green", RestoreStatus.ALREADY: "dim", RestoreStatus.FAILED: "bold red"}
 
 
 def short(value: Any, width: int = 48) -> str:
@@ -149,7 +161,10 @@ def print_run(
             reason += f" [accepted risk: {finding.excepted}]" if finding.excepted else ""
             values = [Text(cell(finding.current)), Text(cell(finding.desired))] if wide else []
             # Text, not markup: a reason may quote "[controls.X]" or a value with brackets.
-            table.add_row(finding.setting, status_text(finding.status), *values, Text(clean(reason)))
+            status = status_text(finding.status)
+            if finding.verification is not None:  # whether the write stuck, beside whether it passes
+                status.append(f" · write {finding.verification.value}", VERIFICATION_STYLE[finding.verification])
+            table.add_row(finding.setting, status, *values, Text(clean(reason)))
         console.print(table)
         declared = (controls or {}).get(control.control)
         if declared is not None:
@@ -195,6 +210,34 @@ def print_changes(console: Console, changes: Iterable[Any]) -> None:
             str(change.id or ""), change.setting, Text(cell(change.before)), Text(cell(change.after)), outcome
         )
     console.print(table)
+
+
+def print_restorations(console: Console, run: RunResult, undone_run: int) -> None:
+    """Each change's rollback result; then, if any could not be restored, what is left and what to do."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not run.restorations:
+        return
+    table = Table(title=f"Rollback of run {undone_run}", title_justify="left")
+    for column in ("change", "setting", "result", "detail"):
+        table.add_column(column)
+    for r in run.restorations:
+        table.add_row(
+            str(r.change.id or ""), r.change.setting, Text(r.status.value, RESTORE_STYLE[r.status]), Text(r.detail)
+        )
+    console.print(table)
+    left = [r for r in run.restorations if r.status is RestoreStatus.FAILED]
+    if left:
+        console.print(Text(f"{len(left)} change(s) could not be restored; the tenant still differs there:", "bold red"))
+        for r in left:
+            console.print(Text(f"  change {r.change.id} ({r.change.setting}): {r.detail}"))
+        console.print(
+            Text(
+                f"Fix them by hand as said, or fix the cause and run `scorekeeper rollback {undone_run}` again: "
+                "it retries exactly these."
+            )
+        )
 
 
 def print_plans(console: Console, plans: list[Plan], controls: Mapping[str, Control] | None = None) -> None:

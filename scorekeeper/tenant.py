@@ -1,8 +1,10 @@
 """The context a plugin is handed: everything it may use to read and write one tenant.
 
 Plugins never build clients, open the database or print: they read through ``graph``,
-``batch`` and ``portal``, take desired values from ``desired``, report through ``progress`` and
-write only inside ``record_change`` so that the engine has stored the before-value first.
+``batch`` and ``portal``, take desired values from ``desired``, report through ``progress``,
+log through ``logger``, and write through :meth:`TenantContext.write` (one request, recorded
+before it leaves; see :mod:`scorekeeper.writes`), :meth:`TenantContext.write_together` and
+:meth:`TenantContext.create`. ``record_change`` remains for a write the helper cannot express.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scorekeeper.model import Change, Finding, JSONValue, Outcome, ProgressEvent, SecureScore
+from scorekeeper.model import Change, Control, Finding, JSONValue, Outcome, ProgressEvent, SecureScore
+from scorekeeper.writes import SAME_AS_BODY, Api, Part, Request, Writer, classify, one_line
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -34,7 +37,19 @@ class Assessment:
 
 
 class ChangeSink(Protocol):
-    """Where the engine persists changes: the pending row first, the outcome after the write."""
+    """Where the engine persists changes: the pending row first, the outcome after the write.
+
+    ``run_id`` is the run the changes belong to (it goes into the marker of created objects).
+    ``stop_reason`` is empty while writes may go on; once the engine's
+    :meth:`scorekeeper.engine.WriteGate.stop` was called it says why, and the write helper
+    refuses every new write (:class:`scorekeeper.errors.WritesStopped`) before recording it.
+    """
+
+    @property
+    def run_id(self) -> int: ...
+
+    @property
+    def stop_reason(self) -> str: ...
 
     def started(self, change: Change) -> int: ...
 
@@ -75,6 +90,11 @@ class ChangeRecorder:
         )
 
     async def __aenter__(self) -> ChangeRecorder:
+        reason = self._sink.stop_reason
+        if reason:
+            from scorekeeper.errors import WritesStopped
+
+            raise WritesStopped(f"{self.setting}: not written, {reason}")
         self._id = self._sink.started(self._snapshot(Outcome.SKIPPED, "write started, outcome not yet known"))
         return self
 
@@ -83,21 +103,27 @@ class ChangeRecorder:
     ) -> None:
         if exc is None:
             self.change = self._snapshot(Outcome.APPLIED)
+        elif _is_call_error(exc):
+            failure = classify(exc)  # type: ignore[arg-type]
+            self.change = self._snapshot(failure.outcome, failure.text)
         else:
-            self.change = self._snapshot(Outcome.FAILED, _one_line(exc))
+            self.change = self._snapshot(Outcome.AMBIGUOUS, f"outcome unknown: {one_line(exc)}")
         self._sink.finished(self.change)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+def _is_call_error(exc: BaseException) -> bool:
+    from scorekeeper.graph.errors import GraphCallError  # lazily: --help does without the Graph stack
+
+    return isinstance(exc, GraphCallError)
 
 
 class _MemorySink:
     """A sink that keeps changes in memory; used when no history store is attached (tests)."""
 
-    def __init__(self) -> None:
+    def __init__(self, run_id: int = 0) -> None:
         self.changes: list[Change] = []
+        self.run_id = run_id
+        self.stop_reason = ""
 
     def started(self, change: Change) -> int:
         self.changes.append(change)
@@ -128,6 +154,8 @@ class TenantContext:
     change_sink: ChangeSink = field(default_factory=_MemorySink)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("scorekeeper.plugin"))
     phase: str = "assess"
+    #: The control as declared (settings, permissions): what a refused write is explained with.
+    declaration: Control | None = None
     #: ``scorekeeper.graph.shared.SharedReads`` while assessing: the same read asked by two controls is sent once.
     _shared_reads: Any = None
 
@@ -177,3 +205,110 @@ class TenantContext:
         The before-value is stored when the block is entered, before the write starts.
         """
         return ChangeRecorder(self.change_sink, setting, before, resource or {}, created)
+
+    # ------------------------------------------------------------------ the write helper
+    @cached_property
+    def _writer(self) -> Writer:
+        return Writer(self)
+
+    async def write(
+        self,
+        setting: str,
+        method: str,
+        path: str,
+        body: JSONValue = None,
+        *,
+        before: JSONValue,
+        after: JSONValue = SAME_AS_BODY,
+        api: Api = "graph",
+        version: str = "v1.0",
+        read: str | None = None,
+        resource: Mapping[str, JSONValue] | None = None,
+        undo: Request | None = None,
+    ) -> Change:
+        """Send one write request, recorded first; return its :class:`~scorekeeper.Change` (never raises for a
+        tenant error: look at ``change.outcome``).
+
+        ``before`` is what the request replaces, in the same shape as ``after`` (which defaults to
+        ``body``): for a ``PATCH``, the body's fields as they read just now, e.g.
+        ``write("notify", "PATCH", "policies/x", {"notify": True}, before={"notify": False})``.
+        Rollback restores exactly that: it re-reads ``read`` (default ``path``; give it when the
+        object is read elsewhere, say with a query string), and when the fields differ from
+        ``before`` it sends ``undo`` if given, else ``PATCH path before`` (for a ``PATCH``) or
+        the freshly read object with ``before`` merged in (for a ``PUT``). ``resource`` adds
+        identification (``{"type": "domain", "id": "contoso.com"}``) shown in history.
+
+        Raises :class:`scorekeeper.errors.WritesStopped` — before recording or sending — when the
+        engine was asked to start no new write (Ctrl-C).
+        """
+        value = body if after is SAME_AS_BODY else after
+        [change] = await self._writer.write(
+            [Part(setting, before, value)],
+            Request(method.upper(), path, body, api, version),
+            read=Request("GET", read, None, api, version) if read else None,
+            resource=resource or {},
+            undo=undo,
+        )
+        return change
+
+    async def write_together(
+        self,
+        parts: list[Part],
+        method: str,
+        path: str,
+        body: JSONValue,
+        *,
+        api: Api = "graph",
+        version: str = "v1.0",
+        read: str | None = None,
+        resource: Mapping[str, JSONValue] | None = None,
+    ) -> list[Change]:
+        """One request that moves several settings at once (a whole-object ``PUT``): one change per
+        :class:`~scorekeeper.writes.Part` (setting, the fields it owned before, after), all committed
+        before the request leaves and sharing its outcome. Each rolls back on its own fields only."""
+        return await self._writer.write(
+            parts,
+            Request(method.upper(), path, body, api, version),
+            read=Request("GET", read, None, api, version) if read else None,
+            resource=resource or {},
+            undo=None,
+        )
+
+    async def create(
+        self,
+        setting: str,
+        collection: str,
+        body: Mapping[str, JSONValue],
+        *,
+        marker_field: str | None = "displayName",
+        match: Mapping[str, JSONValue] | None = None,
+        after: Mapping[str, JSONValue] | None = None,
+        api: Api = "graph",
+        version: str = "v1.0",
+        resource: Mapping[str, JSONValue] | None = None,
+    ) -> Change:
+        """``POST`` a new object to ``collection``, marked so rollback can find and delete it.
+
+        Before the request leaves, the change is committed with ``created=True`` and the marker:
+        ``body[marker_field]`` gets ``[scorekeeper run R change C]`` appended (deterministic from
+        the run and change ids, so an object whose create answer was lost is found again by
+        listing ``collection``). For an object with no free-text field (a directory setting),
+        pass ``marker_field=None`` and ``match`` (fields that identify the one such object).
+        The returned change's ``resource`` has the new object's ``id`` and ``path``; ``after`` is
+        ``{"id": ..., **after}``. Rollback deletes the object.
+        """
+        return await self._writer.create(
+            setting,
+            collection,
+            body,
+            marker_field=marker_field,
+            match=match or {},
+            api=api,
+            version=version,
+            resource=resource or {},
+            after=after,
+        )
+
+    async def send(self, request: Request) -> Any:
+        """One unrecorded request (a read) to Graph or the portal: what rollback uses to re-read."""
+        return await self._writer.send(request)

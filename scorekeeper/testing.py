@@ -12,7 +12,8 @@ Fixtures:
   fixture data; ``extensions=[my_extension]`` chooses the simulator extensions served (default:
   every installed one).
 - ``sk_store``: a fresh, migrated history database in ``tmp_path``.
-- ``sk_engine``: a factory building an engine whose tenants are served by given simulators.
+- ``sk_engine``: a factory building a :class:`SimulatedEngine` (assess, plan, remediate, verify,
+  rollback) whose tenants are served by given simulators; the engine behind it stays internal.
 
 Functions: :func:`simulator_for` (what ``sk_simulator`` returns), :func:`simulated_tenant` (a
 ``TenantContext`` to call a hook directly), :func:`make_engine`. Class: :class:`ControlContract`,
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scorekeeper.model import Control
+from scorekeeper.model import Control, Plan, RunResult
 from scorekeeper.tenant import TenantContext
 
 if TYPE_CHECKING:
@@ -65,11 +66,23 @@ def simulated_tenant(
     phase: str = "assess",
     change_sink: Any = None,
 ) -> TenantContext:
-    """A :class:`TenantContext` for ``control`` on simulated tenant ``tenant_id`` of ``sim``.
+    """A :class:`TenantContext` for ``control`` on a simulated tenant, to call a controller method directly.
 
-    ``roles`` limits the app token's permissions (``None``: every permission); ``portal=False``
-    leaves the portal API unavailable, as in a tenant with no delegated sign-in. ``desired``
-    may be a dict (validated by the control's config model) or a model instance.
+    Arguments:
+
+    - ``sim``: the simulator (from ``sk_simulator`` / :func:`simulator_for`).
+    - ``control``: the control's declaration (its settings name the permissions a refused write lacks).
+    - ``roles``: the Graph application permissions the app token carries; ``None`` (default) is
+      every permission, ``[]`` none — the simulator refuses what they do not grant, as Graph does.
+    - ``portal``: ``True`` (default) gives a delegated portal sign-in; ``False`` leaves
+      ``tenant.portal`` ``None``, as in a tenant with no portal sign-in.
+    - ``desired``: the ``[controls.<id>]`` table as a dict (validated by the control's config
+      model) or a model instance; ``None`` is the model's defaults.
+    - ``tenant_id``: which of the simulator's tenants (default: its first).
+    - ``phase``: ``"assess"`` (default), ``"remediate"``, ``"verify"`` or ``"rollback"``, as
+      progress events report it.
+    - ``change_sink``: where the write helper records changes (default: in memory, every setting
+      allowed, run id 0).
     """
     import httpx
 
@@ -98,6 +111,7 @@ def simulated_tenant(
         portal=portal_client,
         portal_unavailable="" if portal else "no portal sign-in (simulated)",
         phase=phase,
+        declaration=control,
         **extra,
     )
 
@@ -302,6 +316,55 @@ class ControlContract:
                 "report Graph's 403 as Status.UNKNOWN with missing_permissions"
             )
 
+    async def _remediate_with(self, plugins: Any, control: Control, roles: list[str]) -> list[Any]:
+        """Assess with every permission, then remediate the plan with exactly ``roles``; the changes."""
+        from scorekeeper.engine import plan_for
+        from scorekeeper.plugins import await_me_maybe
+        from scorekeeper.tenant import Assessment
+
+        sim = self.simulator(self.weak_profile)
+        reader = simulated_tenant(sim, control, desired=dict(self.config))
+        answer = await await_me_maybe(plugins.call("assess", control, tenant=reader))
+        findings = answer.findings if isinstance(answer, Assessment) else list(answer)
+        plan = plan_for("simulated", control, findings)
+        plan = type(plan)(plan.tenant, plan.control, plan.automated)
+        writer = simulated_tenant(sim, control, roles=roles, desired=dict(self.config), phase="remediate")
+        return list(await await_me_maybe(plugins.call("remediate", control, tenant=writer, plan=plan)))
+
+    @pytest.mark.asyncio
+    async def test_declared_write_permissions_are_enough_and_each_is_named_when_missing(self) -> None:
+        from scorekeeper.model import Outcome
+        from scorekeeper.permissions import assess_permissions, smallest_grant, split_permissions
+        from scorekeeper.plugins import load_plugins
+
+        plugins = load_plugins()
+        try:
+            control = plugins.control(self.control_id)
+        except KeyError as exc:
+            pytest.fail(f"{exc.args[0]}; is the plugin installed (pip install -e .)?")
+        reads = assess_permissions(control)
+        writes = smallest_grant(
+            split_permissions(p for s in control.settings if s.write_api for p in s.write_permissions)[0]
+        )
+        changes = await self._remediate_with(plugins, control, sorted({*reads, *writes}))
+        refused = [c for c in changes if c.outcome is not Outcome.APPLIED]
+        assert changes, "remediating the weak tenant wrote nothing"
+        assert not refused, (
+            f"with exactly the declared read ({', '.join(reads)}) and write ({', '.join(writes)}) permissions "
+            "these writes did not apply; declare what they need in Setting.write_permissions:\n"
+            + "\n".join(f"  {c.setting}: {c.outcome.value} {c.error}" for c in refused)
+        )
+        for permission in writes:
+            if permission in reads:
+                continue  # also needed to read: the read-permission check covers it
+            changes = await self._remediate_with(plugins, control, sorted({*reads, *writes} - {permission}))
+            named = [c for c in changes if c.outcome is Outcome.FAILED and permission in c.error]
+            assert named, (
+                f"{permission} is a declared write permission, but with it withheld no write was refused naming "
+                f"it (writes: {', '.join(f'{c.setting} {c.outcome.value}' for c in changes) or 'none'}); drop it, "
+                "or declare it on the setting whose write needs it"
+            )
+
 
 @pytest.fixture
 def sk_simulator() -> Callable[..., Simulator]:
@@ -323,11 +386,59 @@ def sk_store(tmp_path: Path) -> Any:
     store.close()
 
 
-@pytest.fixture
-def sk_engine(sk_store: Any, tmp_path: Path) -> Callable[..., Engine]:
-    """Factory: ``sk_engine({"contoso": sim}, controls={...})`` → an engine over simulators."""
+class SimulatedEngine:
+    """What a plugin's tests drive: the engine's operations over simulated tenants, nothing internal.
 
-    def build(sims: dict[str, Any], **kwargs: Any) -> Engine:
-        return make_engine(sims, sk_store, tmp_path, **kwargs)
+    Every method is the engine's own (the same plans, recording, verification and rollback a
+    user gets); ``problems`` lists the plugins that failed to load. Built by ``sk_engine``.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @property
+    def problems(self) -> list[str]:
+        """Plugins that could not be loaded, one line each (empty when all loaded)."""
+        return [str(p) for p in self._engine.plugins.problems]
+
+    async def assess(self, tenants: Iterable[str], control_ids: Iterable[str] | None = None) -> list[RunResult]:
+        """Assess ``tenants`` (names given to ``sk_engine``) as recorded runs."""
+        return await self._engine.assess(tenants, control_ids)
+
+    async def plan(
+        self, tenant: str, control_ids: Iterable[str] | None = None, settings: set[str] | None = None
+    ) -> tuple[RunResult, list[Plan]]:
+        """Assess afresh and return the plans remediation would carry out."""
+        return await self._engine.plan(tenant, control_ids, settings)
+
+    async def remediate(self, tenant: str, plans: list[Plan]) -> RunResult:
+        """Carry out the automated items of ``plans`` and verify them (as ``remediate --yes`` does)."""
+        return await self._engine.remediate(tenant, plans)
+
+    async def verify(self, run_id: int) -> RunResult:
+        """Re-read every setting run ``run_id`` changed."""
+        return await self._engine.verify(run_id)
+
+    def rollback_plans(self, run_id: int) -> tuple[str, list[Plan]]:
+        """The rollback plans of run ``run_id``: every change not yet rolled back, newest first."""
+        return self._engine.rollback_plans(run_id)
+
+    async def rollback(self, run_id: int, plans: list[Plan] | None = None) -> RunResult:
+        """Restore run ``run_id`` (its :meth:`rollback_plans` when ``plans`` is not given)."""
+        if plans is None:
+            _, plans = self._engine.rollback_plans(run_id)
+        return await self._engine.rollback(run_id, plans)
+
+
+@pytest.fixture
+def sk_engine(sk_store: Any, tmp_path: Path) -> Callable[..., SimulatedEngine]:
+    """Factory: ``sk_engine({"contoso": sim}, controls={...})`` → a :class:`SimulatedEngine` over simulators.
+
+    Keyword arguments: ``controls`` (``[controls.*]`` tables), ``exceptions`` (``[[exceptions]]``
+    rules as dicts), ``extra_plugins`` ((name, plugin) pairs registered beside the installed ones).
+    """
+
+    def build(sims: dict[str, Any], **kwargs: Any) -> SimulatedEngine:
+        return SimulatedEngine(make_engine(sims, sk_store, tmp_path, **kwargs))
 
     return build

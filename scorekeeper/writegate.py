@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import threading
 
+from scorekeeper.errors import WritesStopped
 
-class WritesStopped(Exception):
-    """A write was refused before it started, because the operation is stopping."""
+__all__ = ["WriteGate", "WritesStopped"]
 
 
 class WriteGate:

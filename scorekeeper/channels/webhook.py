@@ -34,6 +34,7 @@ from scorekeeper.channels import at_least, check_kinds
 from scorekeeper.channels.address import destination_problem
 from scorekeeper.channels.formats import FORMATS
 from scorekeeper.config import format_validation_error
+from scorekeeper.errors import ScorekeeperError
 from scorekeeper.hookspecs import hookimpl
 
 #: Answers worth another attempt: the receiver is busy, throttling or briefly broken.
@@ -42,7 +43,7 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 
 
-class WebhookError(Exception):
+class WebhookError(ScorekeeperError):
     """The notification could not be delivered; the message names the host, never the URL."""
 
 

@@ -106,11 +106,10 @@ def worker(
         for problem in problems:
             click.echo(f"{state.config.source or 'configuration'}: {problem}", err=True)
         raise Failure(f"{len(problems)} problem(s) in the configuration; the worker did not start", EXIT_USAGE)
-    logging.basicConfig(
+    logging.basicConfig(  # a no-op when the process already logs somewhere (--debug, an embedding host)
         level=logging.DEBUG if state.debug else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
-        force=True,
     )
     for noisy in ("httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -27,15 +27,18 @@ Generated from the docstrings of `scorekeeper/hookspecs.py` and of the public ty
 `python -m scorekeeper.kit.hookdoc > docs/hooks.md`; do not edit by hand. The tutorial is
 [writing-plugins.md](writing-plugins.md).
 
-Hook contract version: **{version}** (`scorekeeper.HOOKSPEC_VERSION`). A control declares the
-version it targets in `Control.hookspec_version`; the plugin manager refuses a control written
-for another major version, naming the plugin (`scorekeeper plugins` shows the problem), and
-loads the others. Import everything from the public API: `from scorekeeper import hookimpl,
-Control, Setting, Finding, ...`.
+Hook contract version: **{version}** (`scorekeeper.HOOKSPEC_VERSION`). A plugin implements
+`scorekeeper_register_controls(register)` and registers one `Controller` per control; the engine
+calls the controller's methods (below) directly. A control declares the version it targets in
+`Control.hookspec_version`; the plugin manager refuses a control written for another major
+version, and a plugin still implementing version 1's hooks, naming the plugin and what to change
+(`scorekeeper plugins` shows the problem), and loads the others. Import everything from the
+public API: `from scorekeeper import hookimpl, Controller, Control, Setting, Finding, ...`.
 """
 
 #: The public types plugins exchange with the engine, in the order a plugin author meets them.
 TYPES = (
+    "RegisterControl",
     "Control",
     "Setting",
     "RemediationKind",
@@ -44,12 +47,18 @@ TYPES = (
     "Assessment",
     "SecureScore",
     "TenantContext",
+    "Part",
+    "Request",
     "ChangeRecorder",
     "Plan",
     "PlanItem",
     "Change",
     "Outcome",
+    "Verification",
+    "Restoration",
+    "RestoreStatus",
     "ProgressEvent",
+    "Read",
     "GraphCallError",
     "BatchItem",
 )
@@ -62,8 +71,15 @@ _COMMENT = re.compile(r"^\s+(\w+)\s*(?::[^=#]*)?(?:=[^#]*)?#\s*(.+)$")
 def markdown(text: str | None) -> str:
     """A reST docstring as Markdown: dedented, roles and double backticks turned into code spans."""
     cleaned = inspect.cleandoc(text or "")
-    cleaned = _ROLE.sub(lambda m: f"`{m.group(1)}`", cleaned)
-    return _LITERAL.sub(lambda m: f"`{m.group(1)}`", cleaned)
+    parts = re.split(r"(```.*?```)", cleaned, flags=re.DOTALL)  # fenced code stays as written
+    return "".join(
+        part if part.startswith("```") else _LITERAL.sub(lambda m: f"`{m.group(1)}`", _ROLE.sub(_code, part))
+        for part in parts
+    )
+
+
+def _code(match: re.Match[str]) -> str:
+    return f"`{match.group(1)}`"
 
 
 class _Annotation(str):
@@ -110,6 +126,18 @@ def render_hook(name: str, function: Callable[..., Any], options: dict[str, Any]
         else "Called on every plugin that implements it."
     )
     return f"### `{name}{_signature(function)}`\n\n*{how}*\n\n{markdown(function.__doc__)}\n"
+
+
+def render_controller() -> str:
+    """The ``Controller`` section: what the engine calls on a registered control, method by method."""
+    from scorekeeper.controller import METHODS, Controller
+
+    parts = ["## `Controller`: what the engine calls\n", markdown(Controller.__doc__) + "\n"]
+    for name in METHODS:
+        method = getattr(Controller, name)
+        required = "required" if name == "assess" else "optional"
+        parts.append(f"### `Controller.{name}{_signature(method)}`\n\n*{required}*\n\n{markdown(method.__doc__)}\n")
+    return "\n".join(parts)
 
 
 def _comments(cls: type) -> dict[str, str]:
@@ -189,6 +217,7 @@ def render() -> str:
 
     sections = [HEADER.format(version=hookspecs.HOOKSPEC_VERSION), "## Hooks\n"]
     sections += [render_hook(*hook) for hook in hooks()]
+    sections.append(render_controller())
     sections.append("## Types\n\nEvery type below is importable from `scorekeeper`.\n")
     sections += [render_type(name, getattr(scorekeeper, name)) for name in TYPES]
     return "\n".join(sections).rstrip() + "\n"

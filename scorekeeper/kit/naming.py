@@ -11,6 +11,8 @@ import keyword
 import re
 from dataclasses import dataclass
 
+from scorekeeper.errors import UsageError
+
 #: Lower-case words joined by single hyphens, starting with a letter: valid on PyPI and as a module.
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 #: Secure Score control ids are identifiers such as ``SelfServicePasswordReset`` or ``PWAgePolicyNew``.
@@ -24,7 +26,7 @@ CORE_DIST = "scorekeeper-m365"
 DIST_PREFIX = CORE_DIST + "-"
 
 
-class NamingError(ValueError):
+class NamingError(UsageError, ValueError):
     """A NAME or control id that cannot be used; the message is one line saying what to type instead."""
 
 

@@ -16,6 +16,7 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
+from scorekeeper.errors import UsageError
 from scorekeeper.hookspecs import HOOKSPEC_VERSION
 from scorekeeper.kit.naming import CORE_DIST, PluginNames
 
@@ -24,7 +25,7 @@ SUFFIX = ".tmpl"
 RENAMED = {"package": "{package}", "gitignore": ".gitignore"}
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(UsageError):
     """The project cannot be written (the folder exists, or the disk refused); one line for the CLI."""
 
 
@@ -48,6 +49,7 @@ def template_values(names: PluginNames) -> dict[str, str]:
         "package": names.package,
         "control_id": names.control_id,
         "camel": names.camel,
+        "class_name": names.camel[:1].upper() + names.camel[1:] + "Controller",
         "endpoint": names.endpoint,
         "entry_point": names.entry_point,
         "title": names.name.replace("-", " ").capitalize(),

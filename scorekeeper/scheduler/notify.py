@@ -1,16 +1,14 @@
 """Delivering scheduler events through the ``scorekeeper_notify`` hook, and checking channel config.
 
-The built-in channels (``scorekeeper.channels.log`` and ``.webhook``) are plugins like any other
-and reach the daemon through the ``scorekeeper`` entry points. Until those entry points are
-declared in ``pyproject.toml``, :func:`ensure_builtin_channels` registers them itself — only when
-no entry point of that name exists at all, so it never overrides ``SCOREKEEPER_LOAD_PLUGINS``.
+The built-in channels (``scorekeeper.channels.log`` and ``.webhook``) are plugins like any other:
+:func:`ensure_builtin_channels` registers them through the plugin manager's validated path
+(:func:`scorekeeper.plugins.add_builtin_plugins`) when no entry point of that name exists, so an
+installed channel of the same name wins and ``SCOREKEEPER_LOAD_PLUGINS`` is never overridden.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,20 +16,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("scorekeeper.scheduler.notify")
 
-#: Entry-point name → module of the channels scorekeeper ships.
-BUILTIN_CHANNELS: dict[str, str] = {"log": "scorekeeper.channels.log", "webhook": "scorekeeper.channels.webhook"}
-
 
 def ensure_builtin_channels(plugins: Plugins) -> list[str]:
-    """Register the built-in channels that have no entry point yet; return the names registered."""
-    declared = {ep.name for ep in metadata.entry_points(group="scorekeeper")}
-    added = []
-    for name, module_name in BUILTIN_CHANNELS.items():
-        if name in declared or plugins.pm.has_plugin(name):
-            continue
-        plugins.pm.register(importlib.import_module(module_name), name=name)
-        added.append(name)
-    return added
+    """Register the built-in channels that have no entry point; return the names registered."""
+    from scorekeeper.plugins import add_builtin_plugins
+
+    return add_builtin_plugins(plugins)
 
 
 def channel_plugins(plugins: Plugins) -> dict[str, Any]:

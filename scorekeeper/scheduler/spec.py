@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scorekeeper.errors import UsageError
+
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
 
@@ -26,7 +28,7 @@ MAX_INTERVAL_SECONDS = 366 * 24 * 3600
 _CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UsageError, ValueError):
     """A schedule definition that cannot be used; the message is one line for the admin."""
 
 

@@ -19,9 +19,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.hookspecs import hookimpl
-from scorekeeper.model import Change, Control, Finding, Plan, PlanItem, RemediationKind, Setting, Status
+from scorekeeper.controller import Controller
+from scorekeeper.errors import ScorekeeperError
+from scorekeeper.model import (
+    Change,
+    Control,
+    Finding,
+    Outcome,
+    Plan,
+    PlanItem,
+    RemediationKind,
+    Restoration,
+    RestoreStatus,
+    Setting,
+    Status,
+)
 from scorekeeper.securescore.read import PROFILES, WRITE_PERMISSION, latest_state, read_control_profile
+from scorekeeper.verification import check_write, verified
+from scorekeeper.writes import same
 
 if TYPE_CHECKING:
     from scorekeeper.tenant import TenantContext
@@ -50,7 +65,7 @@ DECLARATION = Control(
 )
 
 
-class StateRefused(Exception):
+class StateRefused(ScorekeeperError):
     """Graph refused the update (403): the message names the permission to grant."""
 
 
@@ -117,63 +132,73 @@ def _body(profile: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# ----------------------------------------------------------------------------- the plugin's hooks
-@hookimpl
-async def assess(control: Control, tenant: TenantContext) -> list[Finding]:
-    """Nothing to assess: states are read with ``scorekeeper score``; the engine never lists this control."""
-    return []
+# ----------------------------------------------------------------------------- the controller
+class ControlStates(Controller):
+    """The built-in writer's controller: the engine calls it like any plugin's (API 2)."""
 
+    control = DECLARATION
 
-@hookimpl
-async def remediate(control: Control, tenant: TenantContext, plan: Plan) -> list[Change]:
-    """One recorded PATCH per item; a rollback item's ``desired`` is the recorded before-value."""
-    from scorekeeper.graph.errors import describe_error
+    async def assess(self, tenant: TenantContext) -> list[Finding]:
+        """Nothing to assess: states are read with ``scorekeeper score``; the engine never lists this control."""
+        return []
 
-    changes = []
-    for item in plan.items:
-        profile = await read_control_profile(tenant.graph, item.setting)
-        before = state_value(profile)
-        desired = dict(item.desired or {})
-        resource = {"type": "secureScoreControlProfile", "id": item.setting}
-        try:
-            async with tenant.record_change(item.setting, before=before, resource=resource) as recorder:
-                await tenant.graph_request("PATCH", f"{PROFILES}/{item.setting}", _body(profile, desired))
-                recorder.after = desired
-        except Exception as exc:
-            failure = describe_error(exc)
-            if failure.is_permission_denied:
-                raise StateRefused(
-                    f"Graph refused the state update of {item.setting} (403 {failure.code}); "
-                    f"the app needs {WRITE_PERMISSION}"
-                ) from exc
-            raise
-        if recorder.change is not None:
-            changes.append(recorder.change)
-    return changes
+    async def remediate(self, tenant: TenantContext, plan: Plan) -> list[Change]:
+        """One PATCH per item through the write helper; a refused one stops with the permission named."""
+        changes = []
+        for item in plan.items:
+            changes.append(await self._write(tenant, item.setting, dict(item.desired or {})))
+        return changes
 
+    async def _write(self, tenant: TenantContext, control_id: str, value: dict[str, Any]) -> Change:
+        profile = await read_control_profile(tenant.graph, control_id)
+        change = await tenant.write(
+            control_id,
+            "PATCH",
+            f"{PROFILES}/{control_id}",
+            _body(profile, value),
+            before=state_value(profile),
+            after=value,
+            resource={"type": "secureScoreControlProfile", "id": control_id},
+        )
+        if change.outcome is Outcome.FAILED and change.error.startswith("permission refused"):
+            raise StateRefused(f"Graph refused the state update of {control_id}; the app needs {WRITE_PERMISSION}")
+        return change
 
-@hookimpl
-async def verify(control: Control, tenant: TenantContext, changes: list[Change]) -> list[Finding]:
-    """Read each profile back: its newest state update must be what the change wrote."""
-    findings = []
-    for change in changes:
-        observed = state_value(await read_control_profile(tenant.graph, change.setting))
-        wanted = dict(change.after or {})
-        stuck = all(observed.get(k) == wanted.get(k) for k in ("state", "comment", "assignedTo"))
-        findings.append(
-            Finding(
+    async def verify(self, tenant: TenantContext, changes: Sequence[Change]) -> list[Finding]:
+        """Read each profile back: its newest state update must be what the change wrote."""
+        findings = []
+        for change in changes:
+            observed = state_value(await read_control_profile(tenant.graph, change.setting))
+            assessed = Finding(
                 control=CONTROL_ID,
                 setting=change.setting,
                 title=change.setting,
-                status=Status.PASS if stuck else Status.FAIL,
+                status=Status.PASS if same(observed, change.after) else Status.FAIL,
                 current=observed,
-                desired=wanted,
+                desired=change.after,
                 remediation=RemediationKind.AUTOMATED,
-                reason=(
-                    f"state {observed['state']} as written"
-                    if stuck
-                    else f"wrote {wanted}, read back {observed} (before: {change.before})"
-                ),
+                reason=f"state {observed['state']}",
             )
+            findings.append(verified(assessed, [check_write(change, observed)]))
+        return findings
+
+    async def rollback(self, tenant: TenantContext, change: Change) -> Restoration:
+        """The state is read from the newest ``controlStateUpdates`` entry, not the PATCH body's fields,
+        so the default cannot compare it: re-read, compare, and add one more update only if it differs."""
+        before = dict(change.before or {})
+        if same(state_value(await read_control_profile(tenant.graph, change.setting)), before):
+            return Restoration(change, RestoreStatus.ALREADY, "the state reads as before")
+        written = await self._write(tenant, change.setting, before)
+        observed = state_value(await read_control_profile(tenant.graph, change.setting))
+        if same(observed, before):
+            return Restoration(change, RestoreStatus.RESTORED, "the state reads as before again", (written,))
+        return Restoration(
+            change,
+            RestoreStatus.FAILED,
+            f"it reads {observed!r}; set it by hand to {before!r} (Secure Score → the control → Edit status)",
+            (written,),
         )
-    return findings
+
+
+#: What :class:`scorekeeper.plugins.Plugins` registers for ``SecureScoreControlState``.
+CONTROLLER = ControlStates

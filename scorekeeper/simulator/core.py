@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scorekeeper.errors import ScorekeeperError
 from scorekeeper.simulator.extension import SimulatorExtension, installed_extensions
 from scorekeeper.simulator.faults import Faults
 from scorekeeper.simulator.observe import SERVER_MAINTAINED, LoggedRequest, StateChange, diff
@@ -24,7 +25,7 @@ STATE_FORMAT = 1
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 
 
-class SimulatorStateError(Exception):
+class SimulatorStateError(ScorekeeperError):
     """A state file that cannot be read (missing, not JSON, another format)."""
 
 

@@ -18,10 +18,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from scorekeeper.errors import UsageError
+
 NAMESPACE = uuid.UUID("0f3e8d52-6a4b-4c8e-9d1f-2a3b4c5d6e7f")
 
 
-class ProfileError(Exception):
+class ProfileError(UsageError):
     """An unknown profile name or a malformed profile file."""
 
 

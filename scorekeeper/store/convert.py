@@ -11,9 +11,22 @@ import json
 from datetime import datetime
 from typing import Any
 
-from scorekeeper.model import Actor, Attestation, Change, Finding, Outcome, RemediationKind, SecureScore, Status
+from scorekeeper.model import (
+    Actor,
+    Attestation,
+    Change,
+    Finding,
+    Outcome,
+    RemediationKind,
+    SecureScore,
+    Status,
+    Verification,
+)
 from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingBodyRow, RunRow, ScoreSnapshotRow
+
+#: The evidence key under which a verification finding's :class:`Verification` is stored.
+VERIFICATION_KEY = "_verification"
 
 
 def body_values(finding: Finding) -> dict[str, Any]:
@@ -30,7 +43,9 @@ def body_values(finding: Finding) -> dict[str, Any]:
         "steps": list(finding.steps),
         "missing_permissions": list(finding.missing_permissions),
         "excepted": finding.excepted,
-        "evidence": dict(finding.evidence),
+        # Whether a verified write stuck travels with the evidence: no column of its own needed.
+        "evidence": dict(finding.evidence)
+        | ({VERIFICATION_KEY: finding.verification.value} if finding.verification else {}),
     }
     values["digest"] = body_digest(values)
     return values
@@ -61,6 +76,8 @@ BODY_FIELDS = (
 
 
 def finding_from_row(row: FindingBodyRow) -> Finding:
+    evidence = dict(row.evidence or {})
+    verification = evidence.pop(VERIFICATION_KEY, None)
     return Finding(
         control=row.control,
         setting=row.setting,
@@ -71,9 +88,10 @@ def finding_from_row(row: FindingBodyRow) -> Finding:
         title=row.title,
         remediation=RemediationKind(row.remediation),
         steps=tuple(row.steps or ()),
-        evidence=dict(row.evidence or {}),
+        evidence=evidence,
         missing_permissions=tuple(row.missing_permissions or ()),
         excepted=row.excepted,
+        verification=Verification(verification) if verification else None,
     )
 
 

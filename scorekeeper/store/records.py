@@ -10,15 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scorekeeper.errors import StoreError
 from scorekeeper.model import Actor, Status
 
-
-class StoreError(Exception):
-    """The history database cannot be used as asked: unreachable, newer than this code, bad input.
-
-    The message is meant for the admin as is (one line, what is wrong and what to do); it never
-    contains a database password.
-    """
+__all__ = ["DriftEvent", "RunSummary", "StoreError", "TenantOverview", "empty_counts"]
 
 
 def empty_counts() -> dict[str, int]:

@@ -25,7 +25,12 @@ STATUS_VARIABLE = {
     Status.PENDING: "foreground-muted",
     Status.ERROR: "error",
 }
-OUTCOME_VARIABLE = {Outcome.APPLIED: "success", Outcome.FAILED: "error", Outcome.SKIPPED: "warning"}
+OUTCOME_VARIABLE = {
+    Outcome.APPLIED: "success",
+    Outcome.FAILED: "error",
+    Outcome.SKIPPED: "warning",
+    Outcome.AMBIGUOUS: "warning",
+}
 RUN_STATUS_VARIABLE = {"completed": "success", "failed": "error", "interrupted": "warning", "running": "accent"}
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"

@@ -35,6 +35,9 @@ EXPECTED = {
     ("login", "contoso"): {1},  # no keyring (or no network) on a test machine: one line, exit 1
     ("remediate", "demo"): {0, 3},
     ("schedule", "fabrikam"): {2},  # the README's config names contoso only
+    # the fleet lines need a PostgreSQL history; a fresh machine has SQLite: one line, exit 2
+    ("fleet", ""): {2},
+    ("assess", ""): {2},  # assess --all-tenants --queue
 }
 
 

@@ -75,7 +75,7 @@ async def test_rollback_restores_before_values(toy_engine, sk_store) -> None:
     assert toy_plugins.TENANTS["t1"] == {"colour": "red", "size": 1}
     assert rolled.kind == "rollback"
     assert all(ch.rolled_back_by == rolled.run_id for _, ch in sk_store.changes_for_run(result.run_id))
-    with pytest.raises(EngineError, match="no applied changes left"):
+    with pytest.raises(EngineError, match="no changes left to roll back"):
         engine.rollback_plans(result.run_id)
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from scorekeeper import hookimpl
 from scorekeeper.model import Status
 from scorekeeper.plugins import load_plugins
 from tests.core import toy_plugins
@@ -24,7 +29,7 @@ def test_duplicate_control_is_refused_naming_both_plugins() -> None:
 def test_info_lists_hooks_and_controls() -> None:
     plugins = load_plugins([("toy", toy_plugins.GoodPlugin())])
     [info] = [i for i in plugins.info() if i.name == "toy"]
-    assert set(info.hooks) == {"scorekeeper_controls", "assess", "remediate"}
+    assert set(info.hooks) == {"scorekeeper_register_controls", "assess", "remediate", "rollback"}
     assert info.controls == ("ToyControl",)
 
 
@@ -49,17 +54,104 @@ async def test_each_hook_reaches_only_the_owner_of_the_control(toy_engine) -> No
 
 
 def test_a_control_built_for_another_hook_contract_major_is_refused_clearly() -> None:
-    from dataclasses import replace
-
-    from scorekeeper import HOOKSPEC_VERSION, hookimpl
+    from scorekeeper import HOOKSPEC_VERSION
 
     class FromTheFuture:
         @hookimpl
-        def scorekeeper_controls(self) -> list:
-            return [replace(toy_plugins.TOY, id="FutureControl", hookspec_version=HOOKSPEC_VERSION + 1)]
+        def scorekeeper_register_controls(self, register) -> None:
+            register(
+                toy_plugins.GoodPlugin(
+                    replace(toy_plugins.TOY, id="FutureControl", hookspec_version=HOOKSPEC_VERSION + 1)
+                )
+            )
 
     plugins = load_plugins([("future", FromTheFuture()), ("toy", toy_plugins.GoodPlugin())])
 
     assert "FutureControl" not in plugins.controls and "ToyControl" in plugins.controls
     [problem] = [p for p in plugins.problems if p.plugin == "future"]
     assert f"v{HOOKSPEC_VERSION + 1}" in problem.message and f"v{HOOKSPEC_VERSION}" in problem.message
+
+
+class AsyncRegistration:
+    @hookimpl
+    async def scorekeeper_register_controls(self, register) -> None:
+        register(toy_plugins.GoodPlugin())
+
+
+class BareControl:
+    @hookimpl
+    def scorekeeper_register_controls(self, register) -> None:
+        register(replace(toy_plugins.TOY, id="Bare"))
+
+
+class RaisingRegistration:
+    @hookimpl
+    def scorekeeper_register_controls(self, register) -> None:
+        raise RuntimeError("cannot declare")
+
+
+class ReturnsCoroutine:
+    @hookimpl
+    def scorekeeper_register_controls(self, register):
+        async def later() -> None:
+            register(toy_plugins.GoodPlugin())
+
+        return later()
+
+
+class VersionOnePlugin:
+    """Written for hook contract v1: a module-level scorekeeper_controls and assess hooks."""
+
+    @hookimpl
+    def scorekeeper_controls(self) -> list:
+        return [toy_plugins.TOY]
+
+    @hookimpl
+    def assess(self, control, tenant):
+        return None
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        (AsyncRegistration(), "is async"),
+        (BareControl(), "registered a Control, not a scorekeeper.Controller"),
+        (RaisingRegistration(), "raised RuntimeError: cannot declare"),
+        (ReturnsCoroutine(), "returned a coroutine"),
+        (VersionOnePlugin(), "version-1 hooks (scorekeeper_controls, assess)"),
+    ],
+)
+def test_a_bad_registration_is_that_plugins_problem_alone(bad, words) -> None:
+    plugins = load_plugins([("bad", bad), ("toy", toy_plugins.GoodPlugin())])
+    [problem] = plugins.problems
+    assert problem.plugin == "bad" and words in problem.message, problem
+    assert list(plugins.controls) == ["ToyControl"] and plugins.controls["ToyControl"].plugin == "toy"
+
+
+def test_a_version_one_plugin_is_told_what_to_change() -> None:
+    [problem] = load_plugins([("old", VersionOnePlugin())]).problems
+    line = str(problem)
+    assert "\n" not in line
+    assert "scorekeeper_register_controls(register)" in line and "scorekeeper.Controller" in line
+
+
+async def test_a_wrong_answer_from_assess_is_that_controls_error(toy_engine) -> None:
+    class Wrong(toy_plugins.GoodPlugin):
+        async def assess(self, tenant):
+            return "not findings"
+
+    engine = toy_engine(("wrong", Wrong(replace(toy_plugins.TOY, id="Wrong"))), ("toy", toy_plugins.GoodPlugin()))
+    [run] = await engine.assess(["t1"])
+    by_control = {c.control: c for c in run.controls}
+    assert "expected an Assessment or a list of Finding" in by_control["Wrong"].error
+    assert not by_control["ToyControl"].error
+
+
+async def test_trace_prints_every_hook_and_controller_call_after_it_is_awaited(toy_engine, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("SCOREKEEPER_TRACE_PLUGINS", "1")
+    engine = toy_engine(("toy", toy_plugins.GoodPlugin()), ("broken", toy_plugins.BrokenPlugin()))
+    await engine.assess(["t1"])
+    err = capsys.readouterr().err
+    assert "[trace] scorekeeper_register_controls(register=" in err
+    assert "[trace] toy:ToyControl.assess(tenant=TenantContext) returned Assessment(3 findings, score=0.0)" in err
+    assert "[trace] broken:BrokenControl.assess(tenant=TenantContext) raised RuntimeError('boom')" in err

@@ -1,8 +1,10 @@
 """Shipped plugins are written as a third party would: they import only the public API.
 
-That is ``scorekeeper`` itself, plus the two modules made for plugin authors: ``scorekeeper.testing``
-(fixtures and the contract suite) and ``scorekeeper.simulator`` (extensions that serve a control's
-endpoints), both documented in docs/writing-plugins.md.
+That is ``scorekeeper`` itself, plus the modules made for plugin authors: ``scorekeeper.testing``
+(fixtures and the contract suite), ``scorekeeper.simulator`` (extensions that serve a control's
+endpoints), the shared building blocks ``scorekeeper.reads`` and ``scorekeeper.verification``,
+the write helper's types ``scorekeeper.writes`` and ``scorekeeper.errors``, all documented in
+docs/writing-plugins.md.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ import ast
 from pathlib import Path
 
 PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
-PUBLIC_MODULES = {"scorekeeper.testing", "scorekeeper.simulator"}
+PUBLIC_MODULES = {
+    "scorekeeper.testing",
+    "scorekeeper.simulator",
+    "scorekeeper.reads",
+    "scorekeeper.verification",
+    "scorekeeper.writes",
+    "scorekeeper.errors",
+}
 
 
 def internal_imports(path: Path) -> list[str]:

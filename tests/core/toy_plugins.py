@@ -1,6 +1,7 @@
 """Plugins written the way a third party would, to test the engine without Microsoft's APIs.
 
-``ToyControl`` keeps its "tenant" in a dict so tests can see exactly what was written.
+``ToyControl`` keeps its "tenant" in a dict so tests can see exactly what was written. Each toy
+plugin is its own controller: ``scorekeeper_register_controls`` registers ``self``.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from scorekeeper import (
     Assessment,
     Control,
+    Controller,
     Finding,
     RemediationKind,
+    Restoration,
+    RestoreStatus,
     SecureScore,
     Setting,
     Status,
@@ -45,15 +49,15 @@ def state(tenant: str) -> dict[str, Any]:
     return TENANTS.setdefault(tenant, {"colour": "red", "size": 1})
 
 
-class GoodPlugin:
-    @hookimpl
-    def scorekeeper_controls(self) -> list[Control]:
-        return [TOY]
+class GoodPlugin(Controller):
+    control = TOY
 
     @hookimpl
-    async def assess(self, control: Control, tenant: Any) -> Assessment | None:
-        if control.id != TOY.id:
-            return None
+    def scorekeeper_register_controls(self, register: Any) -> None:
+        register(self)
+
+    async def assess(self, tenant: Any) -> Assessment:
+        control = self.control
         current = state(tenant.name)
         findings = []
         for key in ("colour", "size"):
@@ -82,10 +86,7 @@ class GoodPlugin:
         )
         return Assessment(findings, SecureScore(control.id, 1.0 if current["colour"] == "green" else 0.0, 2.0))
 
-    @hookimpl
-    async def remediate(self, control: Control, tenant: Any, plan: Any) -> list[Any] | None:
-        if control.id != TOY.id:
-            return None
+    async def remediate(self, tenant: Any, plan: Any) -> list[Any]:
         current = state(tenant.name)
         changes = []
         for item in plan.items:
@@ -95,19 +96,28 @@ class GoodPlugin:
             changes.append(rec.change)
         return changes
 
+    async def rollback(self, tenant: Any, change: Any) -> Restoration:
+        """The toy tenant is a dict, not an HTTP API: restore it by hand, idempotently."""
+        current = state(tenant.name)
+        if current[change.setting] == change.before:
+            return Restoration(change, RestoreStatus.ALREADY, "reads as before")
+        async with tenant.record_change(change.setting, before=current[change.setting]) as rec:
+            current[change.setting] = change.before
+            rec.after = change.before
+        return Restoration(change, RestoreStatus.RESTORED, "put back", (rec.change,))
 
-class BrokenPlugin:
+
+class BrokenPlugin(Controller):
     """Declares a control, then raises inside assess."""
 
-    @hookimpl
-    def scorekeeper_controls(self) -> list[Control]:
-        return [Control(id="BrokenControl", title="Broken", settings=(Setting("x", "X", RemediationKind.AUTOMATED),))]
+    control = Control(id="BrokenControl", title="Broken", settings=(Setting("x", "X", RemediationKind.AUTOMATED),))
 
     @hookimpl
-    def assess(self, control: Control, tenant: Any) -> None:
-        if control.id == "BrokenControl":
-            raise RuntimeError("boom")
-        return None
+    def scorekeeper_register_controls(self, register: Any) -> None:
+        register(self)
+
+    async def assess(self, tenant: Any) -> list[Finding]:
+        raise RuntimeError("boom")
 
 
 class MisspelledPlugin:
@@ -116,25 +126,20 @@ class MisspelledPlugin:
         return None
 
 
-class OverreachingPlugin:
+class OverreachingPlugin(Controller):
     """Writes a setting the plan did not list: the engine must refuse before the write."""
 
     written: ClassVar[list[str]] = []
+    control = Control(id="Overreach", title="Overreach", settings=(Setting("a", "A", RemediationKind.AUTOMATED),))
 
     @hookimpl
-    def scorekeeper_controls(self) -> list[Control]:
-        return [Control(id="Overreach", title="Overreach", settings=(Setting("a", "A", RemediationKind.AUTOMATED),))]
+    def scorekeeper_register_controls(self, register: Any) -> None:
+        register(self)
 
-    @hookimpl
-    async def assess(self, control: Control, tenant: Any) -> list[Finding] | None:
-        if control.id != "Overreach":
-            return None
-        return [Finding(control=control.id, setting="a", status=Status.FAIL, current=1, desired=2)]
+    async def assess(self, tenant: Any) -> list[Finding]:
+        return [Finding(control=self.control.id, setting="a", status=Status.FAIL, current=1, desired=2)]
 
-    @hookimpl
-    async def remediate(self, control: Control, tenant: Any, plan: Any) -> list[Any] | None:
-        if control.id != "Overreach":
-            return None
+    async def remediate(self, tenant: Any, plan: Any) -> list[Any]:
         async with tenant.record_change("not-in-plan", before=0):
             OverreachingPlugin.written.append("not-in-plan")
         return []

@@ -97,7 +97,7 @@ def test_scorekeeper_plugins_lists_the_generated_plugin(fresh: FreshVenv) -> Non
     [row] = [r for r in data["plugins"] if r["name"] == NAME]
     assert row["distribution"] == f"scorekeeper-m365-{NAME}"
     assert row["controls"] == [CONTROL]
-    assert {"scorekeeper_controls", "assess", "remediate", "verify"} <= set(row["hooks"])
+    assert {"scorekeeper_register_controls", "assess", "remediate"} <= set(row["hooks"])
 
 
 def test_the_demo_tenant_serves_the_extension_and_the_control_runs_end_to_end(fresh: FreshVenv) -> None:

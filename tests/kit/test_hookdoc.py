@@ -23,9 +23,14 @@ def test_docs_hooks_md_is_current() -> None:
 
 def test_every_hookspec_and_its_contract_version_are_documented() -> None:
     text = render()
-    for name in ("scorekeeper_controls", "assess", "remediate", "verify", "scorekeeper_notify"):
+    for name in ("scorekeeper_register_controls", "scorekeeper_notify"):
         assert f"### `{name}(" in text
         assert inspect_doc_first_line(name) in text
+    from scorekeeper.controller import Controller
+
+    for method in ("assess", "remediate", "verify", "rollback"):
+        assert f"### `Controller.{method}(" in text
+        assert markdown(getattr(Controller, method).__doc__).splitlines()[0] in text
     assert f"**{hookspecs.HOOKSPEC_VERSION}**" in text
     assert "0x" not in text, "a memory address would make the output differ from run to run"
 

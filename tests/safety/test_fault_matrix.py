@@ -37,22 +37,16 @@ POSITIONS = ("first", "middle", "last")
 #: None: every write the remediation makes can be read back and put back, and every object it
 #: creates carries a marker that finds it even when the create's answer was lost.
 MAY_NOT_RESTORE: dict[tuple[str, str], str] = {}
-#: Faults after which the client cannot know whether the write happened. Rollback of such
-#: ("ambiguous") changes re-reads the tenant: that is the writes helper's increment of issue 11
-#: (rollback restores applied, failed, ambiguous and unfinished changes). Until it is on main these
-#: cells are expected to fail — strictly, so the day they pass this list must go.
-AWAITING_ROLLBACK_OF_AMBIGUOUS_WRITES = {"500-after-apply", "reset-after-apply", "timeout-after-apply"}
+#: Faults after which the client cannot know whether the write happened are recorded "ambiguous";
+#: rollback re-reads every change of the run, whatever its outcome, and restores what differs, so
+#: every cell of the matrix must come back exactly (no cell is expected to fail any more).
 
 
 def _cells() -> list[Any]:
     cells = []
     for fault in FAULTS:
         for position in POSITIONS:
-            marks = []
-            if fault in AWAITING_ROLLBACK_OF_AMBIGUOUS_WRITES or (fault, position) == ("malformed", "last"):
-                reason = "rollback of a change whose outcome the client could not know (writes helper, issue 11)"
-                marks.append(pytest.mark.xfail(strict=True, reason=reason))
-            cells.append(pytest.param(fault, position, marks=marks, id=f"{fault}-{position}"))
+            cells.append(pytest.param(fault, position, id=f"{fault}-{position}"))
     return cells
 
 

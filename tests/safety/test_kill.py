@@ -58,10 +58,6 @@ def _writes_of_a_clean_run(lab: Lab) -> int:
     return count
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rollback of changes left 'write started, outcome not yet known' lands with the writes helper (issue 11)",
-)
 def test_kill_9_at_random_points_then_rollback_restores_exactly(served: Lab) -> None:
     writes = _writes_of_a_clean_run(served)
     rng = random.Random(20261201)

@@ -190,7 +190,7 @@ async def test_a_failing_channel_is_logged_and_does_not_stop_the_others(monkeypa
         await notifier(EVENT)
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("[drift] Drift in contoso") for m in messages)  # the log channel delivered
-    assert any("plugin webhook: notify raised WebhookError" in m and "SK_UNSET_HOOK" in m for m in messages)
+    assert any("plugin webhook: scorekeeper_notify raised WebhookError" in m and "SK_UNSET_HOOK" in m for m in messages)
 
 
 # ----------------------------------------------------------------------------- log channel

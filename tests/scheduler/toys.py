@@ -14,9 +14,9 @@ import sys
 from collections import Counter
 from typing import Any
 
-from scorekeeper import Control, Finding, Status, hookimpl
+from scorekeeper import Finding, Status
 from scorekeeper.tenant import Assessment
-from tests.core.toy_plugins import TOY, GoodPlugin
+from tests.core.toy_plugins import GoodPlugin
 
 MISSING = "Toy.Read.All"
 
@@ -31,10 +31,8 @@ class PacedToy(GoodPlugin):
         self.assessed: Counter[str] = Counter()
         self.started = asyncio.Event()  # set when an assessment is in flight
 
-    @hookimpl
-    async def assess(self, control: Control, tenant: Any) -> Assessment | list[Finding] | None:
-        if control.id != TOY.id:
-            return None
+    async def assess(self, tenant: Any) -> Assessment | list[Finding]:
+        control = self.control
         self.running[tenant.name] += 1
         self.max_per_tenant[tenant.name] = max(self.max_per_tenant[tenant.name], self.running[tenant.name])
         self.max_overall = max(self.max_overall, sum(self.running.values()))
@@ -54,7 +52,7 @@ class PacedToy(GoodPlugin):
                     )
                     for s in control.settings
                 ]
-            return await GoodPlugin.assess(self, control, tenant)
+            return await GoodPlugin.assess(self, tenant)
         finally:
             self.running[tenant.name] -= 1
             self.assessed[tenant.name] += 1

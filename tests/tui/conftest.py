@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from scorekeeper import Assessment, Control, hookimpl
+from scorekeeper import Assessment
 from scorekeeper.config import parse_config
 from scorekeeper.engine import Engine
 from scorekeeper.plugins import load_plugins
@@ -49,15 +49,12 @@ class SlowToyPlugin(toy_plugins.GoodPlugin):
         self.hold = hold
         self.entered = threading.Event()
 
-    @hookimpl
-    async def assess(self, control: Control, tenant: Any) -> Assessment | None:
-        if control.id != toy_plugins.TOY.id:
-            return None
+    async def assess(self, tenant: Any) -> Assessment:
         self.entered.set()
         if self.hold:
             await asyncio.sleep(3600)  # only cancellation ends this
         await asyncio.sleep(self.delay)
-        return await toy_plugins.GoodPlugin.assess(self, control, tenant)
+        return await toy_plugins.GoodPlugin.assess(self, tenant)
 
 
 @pytest.fixture(autouse=True)

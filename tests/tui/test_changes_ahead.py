@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from scorekeeper import Assessment, Control, PlatformChange, hookimpl
+from scorekeeper import Assessment, PlatformChange
 from scorekeeper.tui.screens.control import ControlScreen
 from tests.core import toy_plugins
 from tests.tui.helpers import settle
@@ -24,14 +24,10 @@ TOY_AHEAD = replace(toy_plugins.TOY, platform_changes=(CHANGE,))
 class AheadPlugin(toy_plugins.GoodPlugin):
     """The toy control, declaring a dated change and marking the colour finding with it."""
 
-    @hookimpl
-    def scorekeeper_controls(self) -> list[Control]:
-        return [TOY_AHEAD]
+    control = TOY_AHEAD
 
-    @hookimpl
-    async def assess(self, control: Control, tenant: Any) -> Assessment | None:
-        found = await toy_plugins.GoodPlugin.assess(self, control, tenant)
-        assert found is not None
+    async def assess(self, tenant: Any) -> Assessment:
+        found = await toy_plugins.GoodPlugin.assess(self, tenant)
         marked = [
             replace(f, evidence={"platform_changes": [CHANGE.id]}) if f.setting == "colour" else f
             for f in found.findings

@@ -10,12 +10,13 @@ Only verified, managed **root** domains carry a password expiry policy of their 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
 from typing import Any
 
 from scorekeeper import Finding, RemediationKind, SecureScore, Status
+from scorekeeper.reads import PROFILE, SCORES, Read, secure_score_finding
+from scorekeeper.reads import secure_score as score_of
 from scorekeeper_pwage.control import CONTROL_ID, DEFAULT_VALIDITY_DAYS, NEVER_EXPIRE, SETTINGS, PasswordAgeConfig
-from scorekeeper_pwage.reads import Read
 
 TITLES = {s.id: s.title for s in SETTINGS}
 PERMISSIONS = {s.id: s.read_permissions for s in SETTINGS}
@@ -80,7 +81,7 @@ def _unreadable(setting: str, read: Read) -> Finding:
 def password_expiry(read: Read, config: PasswordAgeConfig) -> Finding:
     if not read.ok:
         return _unreadable("password_expiry", read)
-    every = list(read.value.get("value") or [])
+    every = read.items
     domains = governed_domains(every, config)
     evidence = {"left_alone": left_alone(every, config)}
     if not domains:
@@ -117,32 +118,10 @@ def password_expiry(read: Read, config: PasswordAgeConfig) -> Finding:
 
 
 def secure_score(scores: Read, profile: Read) -> tuple[Finding, SecureScore | None]:
-    if not scores.ok:
-        return _unreadable("secure_score", scores), None
-    latest = (scores.value.get("value") or [None])[0]
-    entry = next(
-        (c for c in (latest or {}).get("controlScores") or [] if c.get("controlName") == CONTROL_ID),
-        None,
-    )
-    max_score = profile.value.get("maxScore") if profile.ok and isinstance(profile.value, dict) else None
-    if entry is None or max_score is None:
-        why = "the tenant's Secure Score has no entry for this control yet" if entry is None else profile.error
-        return _finding("secure_score", Status.UNKNOWN, f"{why}.", remediation=RemediationKind.NONE), None
-    score = float(entry.get("score") or 0.0)
-    taken = latest.get("createdDateTime")
-    snapshot = SecureScore(
-        control=CONTROL_ID,
-        score=score,
-        max_score=float(max_score),
-        taken_at=datetime.fromisoformat(taken.replace("Z", "+00:00")) if taken else datetime.now(UTC),
-    )
-    status = Status.PASS if score >= float(max_score) else Status.FAIL
-    reason = f"{score:g} of {float(max_score):g} points."
-    if status is Status.FAIL:
-        reason += " Secure Score refreshes about once a day, so a fix shows on a later run."
-    return _finding(
-        "secure_score", status, reason, current=score, desired=float(max_score), remediation=RemediationKind.NONE
-    ), snapshot
+    """The score finding and snapshot, parsed by scorekeeper's shared Secure Score reader."""
+    reading = score_of({SCORES: scores, PROFILE: profile}, CONTROL_ID)
+    finding = replace(secure_score_finding(reading, CONTROL_ID), title=TITLES["secure_score"])
+    return finding, reading.snapshot
 
 
 def evaluate(reads: dict[str, Read], config: PasswordAgeConfig) -> tuple[list[Finding], SecureScore | None]:

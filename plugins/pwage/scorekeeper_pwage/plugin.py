@@ -1,51 +1,42 @@
-"""The hook implementations scorekeeper loads through the ``scorekeeper`` entry point ``pwage``."""
+"""What scorekeeper loads through the ``scorekeeper`` entry point ``pwage``: one controller."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from scorekeeper import Assessment, hookimpl
-from scorekeeper_pwage.control import CONTROL, CONTROL_ID
+from scorekeeper import Assessment, Controller, hookimpl
+from scorekeeper_pwage.control import CONTROL
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
-
-    from scorekeeper import Change, Control, Finding, Plan, TenantContext
+    from scorekeeper import Change, Finding, Plan, RegisterControl, TenantContext
 
 
-@hookimpl
-def scorekeeper_controls() -> list[Control]:
-    return [CONTROL]
+class PasswordAge(Controller):
+    """``PWAgePolicyNew``: every verified, managed root domain's passwords never expire."""
 
+    control = CONTROL
 
-async def _assess(tenant: TenantContext) -> Assessment:
-    from scorekeeper_pwage.evaluate import evaluate
-    from scorekeeper_pwage.reads import read_tenant
+    async def assess(self, tenant: TenantContext) -> Assessment:
+        from scorekeeper_pwage.evaluate import evaluate
+        from scorekeeper_pwage.reads import read_tenant
 
-    findings, score = evaluate(await read_tenant(tenant), tenant.desired)
-    for done, finding in enumerate(findings, start=1):
-        tenant.progress(finding.setting, finding.status.value, finding.reason, completed=done, total=len(findings))
-    return Assessment(findings=findings, score=score)
+        findings, score = evaluate(await read_tenant(tenant), tenant.desired)
+        for done, finding in enumerate(findings, start=1):
+            tenant.progress(finding.setting, finding.status.value, finding.reason, completed=done, total=len(findings))
+        return Assessment(findings=findings, score=score)
 
+    async def remediate(self, tenant: TenantContext, plan: Plan) -> list[Change]:
+        from scorekeeper_pwage.remediate import remediate
 
-@hookimpl
-def assess(control: Control, tenant: TenantContext) -> Awaitable[Assessment] | None:
-    return _assess(tenant) if control.id == CONTROL_ID else None
+        return await remediate(tenant, plan)
 
+    async def verify(self, tenant: TenantContext, changes: Sequence[Change]) -> list[Finding]:
+        from scorekeeper_pwage.verify import verify
 
-@hookimpl
-def remediate(control: Control, tenant: TenantContext, plan: Plan) -> Awaitable[list[Change]] | None:
-    if control.id != CONTROL_ID:
-        return None
-    from scorekeeper_pwage.remediate import remediate as run
-
-    return run(tenant, plan)
+        return await verify(tenant, changes)
 
 
 @hookimpl
-def verify(control: Control, tenant: TenantContext, changes: list[Change]) -> Awaitable[list[Finding]] | None:
-    if control.id != CONTROL_ID:
-        return None
-    from scorekeeper_pwage.verify import verify as run
-
-    return run(tenant, changes)
+def scorekeeper_register_controls(register: RegisterControl) -> None:
+    register(PasswordAge())

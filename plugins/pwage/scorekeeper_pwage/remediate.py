@@ -1,12 +1,13 @@
-"""Writes: one ``PATCH /domains/{id}`` per domain, each recorded with the value it replaces.
+"""Writes: one ``PATCH /domains/{id}`` per domain through the write helper, each its own recorded change.
 
-A remediation item's ``desired`` maps domain → days; a rollback item restores one recorded
-change (``undo.before`` is ``{"id": domain, "passwordValidityPeriodInDays": days}``).
+A remediation item's ``desired`` maps domain → days. The before-value of each write is the
+domain's ``passwordValidityPeriodInDays`` as read just before writing (``None`` when unset), so
+rollback — the engine's default, no code here — puts exactly that back.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from scorekeeper import GraphCallError, RemediationKind
@@ -22,28 +23,7 @@ FIELD = "passwordValidityPeriodInDays"
 
 def targets(item: PlanItem) -> dict[str, int | None]:
     """Domain → the value it should hold afterwards."""
-    if item.undo is not None:
-        before: dict[str, Any] = item.undo.before or {}
-        return {str(before["id"]): before.get(FIELD)}
     return {str(name): days for name, days in (item.desired or {}).items()}
-
-
-async def write_domain(tenant: TenantContext, domain: str, before: int | None, value: int | None) -> Change | None:
-    recorder = tenant.record_change(
-        "password_expiry",
-        before={"id": domain, FIELD: before},
-        resource={"type": "domain", "id": domain},
-    )
-    try:
-        async with recorder:
-            # Set before the write so that a failed change still shows what was attempted.
-            recorder.after = {"id": domain, FIELD: value}
-            await tenant.graph_request("PATCH", f"domains/{quote(domain)}", {FIELD: value})
-    except GraphCallError as exc:
-        tenant.progress("password_expiry", "failed", f"{domain}: {exc}")
-    else:
-        tenant.progress("password_expiry", "applied", f"{domain}: {before} → {value}")
-    return recorder.change
 
 
 async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
@@ -51,15 +31,14 @@ async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
     domains = await read_domains(tenant)  # fresh before-values, not the plan's possibly stale ones
     if not domains.ok:
         raise GraphCallError(domains.status, "ReadFailed", f"cannot read the domains before writing: {domains.error}")
-    all_domains = list(domains.value.get("value") or [])
-    known = {str(d["id"]): d for d in all_domains}
-    in_scope = {str(d["id"]) for d in governed_domains(all_domains, config)}
+    known = {str(d["id"]): d for d in domains.items}
+    in_scope = {str(d["id"]) for d in governed_domains(domains.items, config)}
     changes: list[Change] = []
     for item in plan.items:
         if item.kind is not RemediationKind.AUTOMATED or item.setting != "password_expiry":
             continue
         for domain, value in targets(item).items():
-            if domain not in known or (item.undo is None and domain not in in_scope):
+            if domain not in in_scope:
                 tenant.progress(
                     "password_expiry", "skipped", f"{domain} is not a verified, managed root domain in scope"
                 )
@@ -67,7 +46,14 @@ async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
             before = validity(known[domain])
             if before == value:
                 continue
-            change = await write_domain(tenant, domain, before, value)
-            if change is not None:
-                changes.append(change)
+            changes.append(
+                await tenant.write(
+                    "password_expiry",
+                    "PATCH",
+                    f"domains/{quote(domain)}",
+                    {FIELD: value},
+                    before={FIELD: before},
+                    resource={"type": "domain", "id": domain},
+                )
+            )
     return changes

@@ -1,12 +1,19 @@
-"""Read every written domain back; a value that did not stick is a failure showing all three values."""
+"""Read every written domain back in one list read; each write either stuck or says what it reads.
+
+Compliance (does the setting pass now?) comes from evaluating the same read; whether each write
+stuck comes from :func:`scorekeeper.verification.check_write`, so a rollback to an expiring value
+reads "stuck" and "does not pass" — never "pass".
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from scorekeeper import Finding, Outcome, Status
+from scorekeeper import Finding, Status
+from scorekeeper.verification import check_write, verified
 from scorekeeper_pwage.control import CONTROL_ID
-from scorekeeper_pwage.evaluate import TITLES, validity
+from scorekeeper_pwage.evaluate import TITLES, password_expiry, validity
 from scorekeeper_pwage.reads import read_domains
 from scorekeeper_pwage.remediate import FIELD
 
@@ -14,32 +21,20 @@ if TYPE_CHECKING:
     from scorekeeper import Change, TenantContext
 
 
-async def verify(tenant: TenantContext, changes: list[Change]) -> list[Finding]:
+async def verify(tenant: TenantContext, changes: Sequence[Change]) -> list[Finding]:
     domains = await read_domains(tenant)
-    base = {"control": CONTROL_ID, "setting": "password_expiry", "title": TITLES["password_expiry"]}
     if not domains.ok:
-        return [Finding(**base, status=Status.UNKNOWN, reason=f"could not read the domains back: {domains.error}")]
-    observed = {str(d["id"]): validity(d) for d in domains.value.get("value") or []}
+        reason = f"could not read the domains back: {domains.error}"
+        unread = Finding(CONTROL_ID, "password_expiry", Status.UNKNOWN, reason=reason, title=TITLES["password_expiry"])
+        return [unread]
+    observed = {str(d["id"]): validity(d) for d in domains.items}
     latest: dict[str, Change] = {}
-    for change in changes:
+    for change in changes:  # the last write of a domain is the one that must hold
         latest[str(change.resource.get("id"))] = change
-    current = {domain: observed.get(domain) for domain in latest}
-    wanted = {domain: (change.after or {}).get(FIELD) for domain, change in latest.items()}
-    problems = []
+    checks = []
     for domain, change in latest.items():
-        before = (change.before or {}).get(FIELD)
-        if change.outcome is not Outcome.APPLIED:
-            problems.append(f"{domain}: the write failed ({change.error}); it reads {observed.get(domain)!r}")
-        elif observed.get(domain) != wanted[domain]:
-            problems.append(
-                f"{domain}: the write did not stick (before {before!r}, wrote {wanted[domain]!r}, "
-                f"read back {observed.get(domain)!r})"
-            )
-    if problems:
-        finding = Finding(**base, status=Status.FAIL, current=current, desired=wanted, reason="; ".join(problems))
-    else:
-        finding = Finding(
-            **base, status=Status.PASS, current=current, desired=wanted, reason="every domain reads back as written."
-        )
+        verdict, text = check_write(change, {FIELD: observed.get(domain)})
+        checks.append((verdict, f"{domain}: {text}"))
+    finding = verified(password_expiry(domains, tenant.desired), checks)
     tenant.progress("password_expiry", finding.status.value, finding.reason)
     return [finding]

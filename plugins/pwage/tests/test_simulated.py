@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from scorekeeper import Outcome, Status
+from scorekeeper import Outcome, RestoreStatus, Status, Verification
 from scorekeeper.simulator import Simulator
 from scorekeeper.testing import make_engine
 from scorekeeper_pwage.simulated import extension
@@ -118,29 +118,49 @@ async def test_a_domain_set_back_to_90_days_between_runs_is_found_again(sk_store
     ]
 
 
-async def test_a_failed_patch_fails_that_domain_only(sk_store: Any, tmp_path: Path) -> None:
+async def test_a_refused_patch_fails_that_domain_only(sk_store: Any, tmp_path: Path) -> None:
     sim = simulator("weak-cloud")
     eng = engine(sim, sk_store, tmp_path)
     sim.mark()
-    fault = sim.faults.add(status=500, path="/v1.0/domains/contoso.com", method="PATCH")
+    fault = sim.faults.add(status=400, path="/v1.0/domains/contoso.com", method="PATCH")
     result = await remediate(eng)
     assert fault.hits == 1
     assert result.status == "failed"
     outcomes = {c.resource["id"]: c.outcome for c in result.changes}
     assert outcomes == {INITIAL: Outcome.APPLIED, "contoso.com": Outcome.FAILED}
     failed = next(c for c in result.changes if c.outcome is Outcome.FAILED)
-    assert "500" in failed.error
-    assert failed.after == {"id": "contoso.com", "passwordValidityPeriodInDays": NEVER}  # what was attempted
+    assert "400" in failed.error and failed.error.startswith("refused, not applied")
+    assert failed.after == {"passwordValidityPeriodInDays": NEVER}  # what was attempted
     assert days(sim)[INITIAL] == NEVER and days(sim)["contoso.com"] == 90
     [verdict] = result.findings
-    assert verdict.status is Status.FAIL
-    assert "contoso.com: the write failed" in verdict.reason and INITIAL not in verdict.reason
-    # Rolling back restores the one write that happened, and nothing else.
+    assert verdict.status is Status.FAIL and verdict.verification is Verification.NOT_APPLIED
+    assert "contoso.com: the write failed" in verdict.reason and f"{INITIAL}: reads back as written" in verdict.reason
+    # Rollback looks at both: it restores the write that happened; the refused one reads as before.
     sim.faults.clear()
     _, undo = eng.rollback_plans(result.run_id)
-    assert [i.undo.resource["id"] for p in undo for i in p.items] == [INITIAL]
-    await eng.rollback(result.run_id, undo)
+    assert [i.undo.resource["id"] for p in undo for i in p.items] == ["contoso.com", INITIAL]
+    rolled = await eng.rollback(result.run_id, undo)
     assert sim.state_diff() == []
+    assert {r.change.resource["id"]: r.status for r in rolled.restorations} == {
+        INITIAL: RestoreStatus.RESTORED,
+        "contoso.com": RestoreStatus.ALREADY,
+    }
+    assert rolled.status == "completed"
+
+
+async def test_a_500_is_an_ambiguous_outcome_that_rollback_re_reads(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("weak-cloud")
+    eng = engine(sim, sk_store, tmp_path)
+    sim.mark()
+    sim.faults.add(status=500, path="/v1.0/domains/contoso.com", method="PATCH")
+    result = await remediate(eng)
+    ambiguous = next(c for c in result.changes if c.resource["id"] == "contoso.com")
+    assert ambiguous.outcome is Outcome.AMBIGUOUS and "may have applied" in ambiguous.error
+    sim.faults.clear()
+    _, undo = eng.rollback_plans(result.run_id)
+    rolled = await eng.rollback(result.run_id, undo)
+    assert sim.state_diff() == []
+    assert {r.change.resource["id"]: r.status for r in rolled.restorations}["contoso.com"] is RestoreStatus.ALREADY
 
 
 async def test_a_large_tenant_is_read_across_pages_and_remediated_whole(sk_store: Any, tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ applicable`` in a cloud-only tenant; failing rows that need a licence the tenant
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scorekeeper import Finding, RemediationKind, SecureScore, Setting, Status, gate_by_licence
+from scorekeeper.reads import secure_score, secure_score_finding
 from scorekeeper_sspr import graph_rules as rules
 from scorekeeper_sspr.config import PHONE_METHODS, SsprConfig, is_object_id
 from scorekeeper_sspr.portal import (
@@ -401,16 +401,8 @@ class Evaluator:
             "self-service registration: passkeys are the method Microsoft moves SMS and voice users to.",
             current=current,
             desired=desired,
-            **self.passkeys_remediation(),
+            steps=PASSKEY_STEPS,  # the same change by hand, where the app may not write
         )
-
-    def passkeys_remediation(self) -> dict[str, Any]:
-        """Guided until the automated FIDO2 write exists (see remediate.py)."""
-        from scorekeeper_sspr.remediate import GRAPH_WRITERS
-
-        if "passkeys" in GRAPH_WRITERS:
-            return {}
-        return {"remediation": RemediationKind.GUIDED, "steps": PASSKEY_STEPS}
 
     def row_phone_retirement(self) -> Finding:
         if (failed := self.graph_reads("phone_retirement")) is not None:
@@ -692,27 +684,8 @@ class Evaluator:
     def row_secure_score(self) -> Finding:
         if (failed := self.graph_reads("secure_score")) is not None:
             return self.unreadable("secure_score", failed)
-        entry = rules.control_score(self.value("secure_scores"), CONTROL_ID)
-        max_score = (self.value("score_profile") or {}).get("maxScore")
-        if entry is None or entry.get("score") is None or max_score is None:
-            return self.finding(
-                "secure_score",
-                Status.UNKNOWN,
-                "the latest Secure Score has no entry for SelfServicePasswordReset (or no maximum).",
-                desired=max_score,
-                remediation=RemediationKind.NONE,
-            )
-        score = float(entry["score"])
-        status = Status.PASS if score >= float(max_score) else Status.FAIL
-        reason = (
-            f"{score:g} of {float(max_score):g} points."
-            if status is Status.PASS
-            else f"{score:g} of {float(max_score):g} points. Secure Score refreshes about once a day, so fixes show "
-            "on a later run."
-        )
-        return self.finding(
-            "secure_score", status, reason, current=entry, desired=max_score, remediation=RemediationKind.NONE
-        )
+        finding = secure_score_finding(secure_score(self.snap.graph, CONTROL_ID), CONTROL_ID)
+        return replace(finding, title=self.setting("secure_score").title)
 
     # ------------------------------------------------------------- informational and guided rows
     def row_combined_registration(self) -> Finding:
@@ -990,21 +963,7 @@ class Evaluator:
 
     # ------------------------------------------------------------- the score
     def score(self) -> SecureScore | None:
-        scores = self.snap.graph.get("secure_scores")
-        profile = self.snap.graph.get("score_profile")
-        if scores is None or not scores.ok:
-            return None
-        entry = rules.control_score(scores.value, CONTROL_ID)
-        if entry is None:
-            return None
-        max_score = (profile.value or {}).get("maxScore") if profile is not None and profile.ok else None
-        taken = entry.get("createdDateTime")
-        return SecureScore(
-            control=CONTROL_ID,
-            score=float(entry["score"]) if entry.get("score") is not None else None,
-            max_score=float(max_score) if max_score is not None else None,
-            taken_at=datetime.fromisoformat(taken.replace("Z", "+00:00")) if taken else None,
-        )
+        return secure_score(self.snap.graph, CONTROL_ID).snapshot
 
 
 def evaluate(snapshot: Snapshot, desired: SsprConfig) -> tuple[list[Finding], SecureScore | None]:

@@ -1,51 +1,40 @@
-"""The hook implementations: the entry point ``scorekeeper_sspr.plugin`` that scorekeeper loads.
-
-Each hook answers only for ``SelfServicePasswordReset`` and returns ``None`` for any other
-control, so this plugin can never speak for another one.
-"""
+"""What scorekeeper loads through the entry point ``scorekeeper_sspr.plugin``: one controller."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import TYPE_CHECKING
 
-from scorekeeper import hookimpl
+from scorekeeper import Controller, hookimpl
 from scorekeeper_sspr.config import SsprConfig
-from scorekeeper_sspr.settings import CONTROL_ID, build_control
+from scorekeeper_sspr.settings import build_control
 
 if TYPE_CHECKING:
-    from scorekeeper import Assessment, Change, Control, Finding, Plan, TenantContext
+    from scorekeeper import Assessment, Change, Plan, RegisterControl, TenantContext
 
 CONTROL = build_control(SsprConfig)
 
 
-@hookimpl
-def scorekeeper_controls() -> list[Control]:
-    return [CONTROL]
+class SelfServicePasswordReset(Controller):
+    """``SelfServicePasswordReset``: the SSPR policy, methods, registration and their Graph settings.
+
+    Verification and rollback are the engine's defaults: a fresh assessment says whether each
+    setting now passes, a re-read of each recorded write says whether it stuck, and rollback
+    restores what the write helper recorded (created objects by id or marker).
+    """
+
+    control = CONTROL
+
+    async def assess(self, tenant: TenantContext) -> Assessment:
+        from scorekeeper_sspr.assess import assess
+
+        return await assess(tenant)
+
+    async def remediate(self, tenant: TenantContext, plan: Plan) -> list[Change]:
+        from scorekeeper_sspr.remediate import remediate
+
+        return await remediate(tenant, plan)
 
 
 @hookimpl
-def assess(control: Control, tenant: TenantContext) -> Awaitable[Assessment] | None:
-    if control.id != CONTROL_ID:
-        return None
-    from scorekeeper_sspr.assess import assess as run
-
-    return run(tenant)
-
-
-@hookimpl
-def remediate(control: Control, tenant: TenantContext, plan: Plan) -> Awaitable[list[Change]] | None:
-    if control.id != CONTROL_ID:
-        return None
-    from scorekeeper_sspr.remediate import remediate as run
-
-    return run(tenant, plan)
-
-
-@hookimpl
-def verify(control: Control, tenant: TenantContext, changes: list[Change]) -> Awaitable[list[Finding]] | None:
-    if control.id != CONTROL_ID:
-        return None
-    from scorekeeper_sspr.verify import verify as run
-
-    return run(tenant, changes)
+def scorekeeper_register_controls(register: RegisterControl) -> None:
+    register(SelfServicePasswordReset())

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from scorekeeper import GraphCallError
+from scorekeeper.reads import Read, read_batch, secure_score_requests
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 from scorekeeper_sspr.portal import read_onprem, read_policy
 from scorekeeper_sspr.settings import CONTROL_ID
@@ -21,29 +21,14 @@ if TYPE_CHECKING:
 
     from kiota_abstractions.request_information import RequestInformation
 
-    from scorekeeper import BatchItem, TenantContext
+    from scorekeeper import TenantContext
+
+__all__ = ["BETA_POLICY", "PAGED", "Read", "Snapshot", "read_graph", "read_tenant"]
 
 #: Lists that Graph may page; their next pages are followed so that nothing is missed.
 PAGED = ("device_configurations", "ca_policies", "group_settings", "registration_details")
 #: The beta-only passkey-migration opt-out (concept-sms-voice-retirement): read beside the batch.
 BETA_POLICY = "beta_methods_policy"
-
-
-@dataclass(frozen=True)
-class Read:
-    """The outcome of one read: the JSON body, or why there is none."""
-
-    value: Any = None
-    status: int = 200
-    error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return not self.error
-
-    @property
-    def denied(self) -> bool:
-        return self.status in (401, 403)
 
 
 @dataclass(frozen=True)
@@ -69,7 +54,6 @@ def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestIn
     )
     from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
     from msgraph.generated.organization.organization_request_builder import OrganizationRequestBuilder
-    from msgraph.generated.security.secure_scores.secure_scores_request_builder import SecureScoresRequestBuilder
 
     g = tenant.graph
     org_query = OrganizationRequestBuilder.OrganizationRequestBuilderGetQueryParameters(
@@ -78,7 +62,6 @@ def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestIn
     configs_query = DeviceConfigurationsRequestBuilder.DeviceConfigurationsRequestBuilderGetQueryParameters(
         expand=["assignments"]
     )
-    scores_query = SecureScoresRequestBuilder.SecureScoresRequestBuilderGetQueryParameters(top=1)
     requests: dict[str, RequestInformation] = {
         "skus": g.subscribed_skus.to_get_request_information(),
         "organization": g.organization.to_get_request_information(RequestConfiguration(query_parameters=org_query)),
@@ -89,12 +72,7 @@ def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestIn
         ),
         "ca_policies": g.identity.conditional_access.policies.to_get_request_information(),
         "group_settings": g.group_settings.to_get_request_information(),
-        "secure_scores": g.security.secure_scores.to_get_request_information(
-            RequestConfiguration(query_parameters=scores_query)
-        ),
-        "score_profile": g.security.secure_score_control_profiles.by_secure_score_control_profile_id(
-            CONTROL_ID
-        ).to_get_request_information(),
+        **secure_score_requests(tenant, CONTROL_ID),
         # Per-user registered methods: how many users keep an SSPR method once phones retire.
         "registration_details": g.reports.authentication_methods.user_registration_details.to_get_request_information(),
     }
@@ -112,47 +90,16 @@ def _odata_quote(value: str) -> str:
     return value.replace("'", "''")
 
 
-def _from_item(item: BatchItem) -> Read:
-    if item.ok:
-        return Read(item.body)
-    return Read(None, item.status, f"HTTP {item.status} {item.error_code or 'error'}: {item.error_message}".strip())
-
-
-async def _all_pages(tenant: TenantContext, read: Read) -> Read:
-    """Follow ``@odata.nextLink`` so that a long list is read whole; a failed page fails the read."""
-    if not read.ok or not isinstance(read.value, dict):
-        return read
-    values = list(read.value.get("value") or [])
-    link = read.value.get("@odata.nextLink")
-    while link:
-        path = urlsplit(link)
-        version, _, rest = path.path.lstrip("/").partition("/")
-        relative = rest + (f"?{path.query}" if path.query else "")
-        try:
-            page = await tenant.graph_request("GET", relative, version=version or "v1.0")
-        except GraphCallError as exc:
-            return Read(None, exc.status, str(exc))
-        values += page.get("value") or []
-        link = page.get("@odata.nextLink")
-    return Read({"value": values})
-
-
 async def _portal_read(call: Awaitable[Any]) -> Read:
     try:
         return Read(await call)
     except GraphCallError as exc:  # PortalError is a GraphCallError
-        return Read(None, exc.status, str(exc))
+        return Read.failed(exc)
 
 
 async def read_graph(tenant: TenantContext, desired: SsprConfig) -> dict[str, Read]:
-    try:
-        items = await tenant.batch(_requests(tenant, desired))
-    except GraphCallError as exc:  # the batch itself could not be sent: every read shares the failure
-        return {key: Read(None, exc.status, str(exc)) for key in _requests(tenant, desired)}
-    reads = {key: _from_item(item) for key, item in items.items()}
-    paged = await asyncio.gather(*(_all_pages(tenant, reads[key]) for key in PAGED if key in reads))
-    reads.update(dict(zip([k for k in PAGED if k in reads], paged, strict=True)))
-    return reads
+    """One ``$batch`` (scorekeeper's shared reader), every page of the lists that page."""
+    return await read_batch(tenant, _requests(tenant, desired), paged=PAGED)
 
 
 async def _beta_policy(tenant: TenantContext) -> Read:
@@ -160,7 +107,7 @@ async def _beta_policy(tenant: TenantContext) -> Read:
     try:
         return Read(await tenant.graph_request("GET", "policies/authenticationMethodsPolicy", version="beta"))
     except GraphCallError as exc:
-        return Read(None, exc.status, str(exc))
+        return Read.failed(exc)
 
 
 async def read_tenant(tenant: TenantContext, desired: SsprConfig) -> Snapshot:

@@ -1,57 +1,54 @@
-"""The ``remediate`` hook's work: carry out a confirmed plan (or a rollback plan), one recorded write each.
+"""The ``remediate`` work: carry out a confirmed plan, one write-helper call per tenant request.
 
 Order: resolve names to ids (stop before writing if one is missing), read the tenant afresh for
 honest before-values, then write in the plan's order (the engine sorted it by ``depends_on``).
-All PasswordResetPolicies settings go out in one read-modify-write PUT, recorded as one change
-per setting. A failed write does not stop independent settings, but skips those depending on it.
+All PasswordResetPolicies settings go out in one read-modify-write PUT (one request, one
+recorded change per setting it moves). ``method_configurations`` sends one PATCH per method
+configuration, each its own recorded change, so a refusal half-way is undone exactly. A failed
+write does not stop independent settings, but skips those depending on it.
 
-Every item is written towards a *target* of the same shape as the finding's ``current`` value:
-``item.desired`` for a remediation, ``item.undo.before`` for a rollback; a rollback of something
-remediation created deletes it instead.
+There is no rollback code here: every write records the values it replaces (and, for the
+``/assign`` action, the request that puts the old assignments back), and created objects carry
+the write helper's marker, so the engine's default rollback restores all of it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from scorekeeper import Change, GraphCallError, PlanItem, RemediationKind
+from scorekeeper import Change, GraphCallError, Part, PlanItem, RemediationKind, Request
 from scorekeeper_sspr import graph_rules as rules
 from scorekeeper_sspr.config import SsprConfig
 from scorekeeper_sspr.portal import (
     ENABLEMENT_SELECTED,
     ONPREM_FIELDS,
+    READ_WITH_GROUP,
     merged,
     onprem_slice,
     policy_slice,
     read_onprem,
     read_policy,
-    write_onprem,
-    write_policy,
 )
 from scorekeeper_sspr.reads import Snapshot, read_tenant
 from scorekeeper_sspr.resolve import RemediationBlocked, Resolved, resolve
-from scorekeeper_sspr.settings import ONPREM_SETTINGS, PORTAL_POLICY_SETTINGS, SETTINGS_BY_ID
+from scorekeeper_sspr.settings import (
+    ONPREM_POLICY,
+    ONPREM_SETTINGS,
+    PORTAL_POLICY,
+    PORTAL_POLICY_SETTINGS,
+    SETTINGS_BY_ID,
+)
 
 if TYPE_CHECKING:
-    from scorekeeper import ChangeRecorder, Plan, TenantContext
-
-log = logging.getLogger("scorekeeper.plugin.sspr")
+    from scorekeeper import Plan, TenantContext
 
 METHODS_POLICY = "policies/authenticationMethodsPolicy"
 DEVICE_CONFIGS = "deviceManagement/deviceConfigurations"
 CA_POLICIES = "identity/conditionalAccess/policies"
 
 
-def target_of(item: PlanItem) -> Any:
-    """What the setting should hold afterwards: the desired value, or the recorded before-value."""
-    return item.undo.before if item.undo is not None else item.desired
-
-
-def deletes(item: PlanItem) -> bool:
-    return item.undo is not None and item.undo.created
+def _assignments(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"@odata.type": "#microsoft.graph.deviceConfigurationAssignment", "target": t} for t in targets]
 
 
 class Remediation:
@@ -64,32 +61,10 @@ class Remediation:
         self.resolved = resolved
         self.changes: list[Change] = []
 
-    # ------------------------------------------------------------- plumbing
-    async def record(
-        self,
-        setting: str,
-        before: Any,
-        write: Callable[[ChangeRecorder], Awaitable[None]],
-        *,
-        resource: dict[str, Any] | None = None,
-        created: bool = False,
-    ) -> bool:
-        """Run one write inside ``record_change``; a Graph/portal failure is recorded, not raised."""
-        recorder = self.tenant.record_change(setting, before=before, resource=resource, created=created)
-        ok = True
-        try:
-            async with recorder:
-                try:
-                    await write(recorder)
-                except GraphCallError as exc:  # recorded with the permission or role it lacked
-                    _reraise_explained(setting, exc)
-        except GraphCallError as exc:
-            log.warning("%s: write failed: %s", setting, exc)
-            ok = False
-        if recorder.change is not None:
-            self.changes.append(recorder.change)
-        self.tenant.progress(setting, "applied" if ok else "failed")
-        return ok
+    def keep(self, *changes: Change) -> bool:
+        """Remember the changes; whether every one of them applied."""
+        self.changes += changes
+        return all(c.applied for c in changes)
 
     def graph_value(self, key: str) -> Any:
         read = self.snap.graph.get(key)
@@ -97,27 +72,11 @@ class Remediation:
             raise GraphCallError(read.status if read else 0, "ReadFailed", f"cannot read {key} before writing")
         return read.value
 
-    async def delete_created(self, item: PlanItem) -> bool:
-        assert item.undo is not None
-        path = str(item.undo.resource.get("path", ""))
-
-        async def write(rec: ChangeRecorder) -> None:
-            try:
-                await self.tenant.graph_request("DELETE", path)
-            except GraphCallError as exc:
-                if exc.status != 404:
-                    raise
-                # Someone deleted it already: what rollback wanted is true, so it is restored.
-                log.info("%s: %s was already deleted", item.setting, path)
-            rec.after = None
-
-        return await self.record(item.setting, item.undo.after, write, resource=dict(item.undo.resource))
-
     # ------------------------------------------------------------- portal
     def portal_target(self, item: PlanItem) -> dict[str, Any]:
-        target = dict(target_of(item) or {})
+        target = dict(item.desired or {})
         group = self.resolved.enablement_group
-        if item.undo is None and item.setting == "enablement" and target.get("enablementType") == ENABLEMENT_SELECTED:
+        if item.setting == "enablement" and target.get("enablementType") == ENABLEMENT_SELECTED:
             assert group is not None, "resolve() looks the group up before any write"
             target.update({"passwordResetEnabledGroupIds": [group.id], "passwordResetEnabledGroupName": group.name})
         return target
@@ -126,248 +85,254 @@ class Remediation:
         """One GET and one PUT for every PasswordResetPolicies setting; one recorded change each."""
         portal = self.tenant.portal
         assert portal is not None
-        failed: set[str] = set()
         try:
             policy = await read_policy(portal)
         except GraphCallError as exc:
-            log.warning("portal policy could not be read before writing: %s", exc)
+            self.tenant.logger.warning("portal policy could not be read before writing: %s", exc)
             return {i.setting for i in items}
         targets = {i.setting: self.portal_target(i) for i in items}
         body = merged(policy, targets.values())
-        recorders: list[ChangeRecorder] = []
-        try:
-            async with contextlib.AsyncExitStack() as stack:
-                for sid in targets:  # every before-value is stored before the one PUT starts
-                    recorder = self.tenant.record_change(
-                        sid, before=policy_slice(policy, sid), resource={"type": "portal:PasswordResetPolicies"}
-                    )
-                    recorders.append(await stack.enter_async_context(recorder))
-                try:
-                    await write_policy(portal, body)
-                except GraphCallError as exc:
-                    _reraise_explained(next(iter(targets)), exc)
-                for rec in recorders:
-                    rec.after = policy_slice(body, rec.setting)
-        except GraphCallError as exc:  # each recorder has recorded the failure on the way out
-            failed = set(targets)
-            log.warning("portal policy PUT failed: %s", exc)
-        self.changes += [r.change for r in recorders if r.change is not None]
-        for sid in targets:
-            self.tenant.progress(sid, "failed" if sid in failed else "applied")
-        return failed
+        parts = [Part(sid, policy_slice(policy, sid), policy_slice(body, sid)) for sid in targets]
+        changes = await self.tenant.write_together(
+            parts,
+            "PUT",
+            PORTAL_POLICY,
+            body,
+            api="portal",
+            read=f"{PORTAL_POLICY}?{READ_WITH_GROUP}",
+            resource={"type": "portal:PasswordResetPolicies"},
+        )
+        self.keep(*changes)
+        return {c.setting for c in changes if not c.applied}
 
     async def write_onprem(self, item: PlanItem) -> bool:
         portal = self.tenant.portal
         assert portal is not None
-        field = ONPREM_FIELDS[item.setting][0]
-        value = bool((target_of(item) or {}).get(field))
+        field, put_field = ONPREM_FIELDS[item.setting]
+        value = bool((item.desired or {}).get(field))
         try:
             before = onprem_slice(await read_onprem(portal), item.setting)
         except GraphCallError as exc:
-            log.warning("on-premises policy could not be read before writing: %s", exc)
+            self.tenant.logger.warning("on-premises policy could not be read before writing: %s", exc)
             return False
-
-        async def write(rec: ChangeRecorder) -> None:
-            await write_onprem(portal, item.setting, value)
-            rec.after = {field: value}
-
-        return await self.record(
-            item.setting, before, write, resource={"type": "portal:OnPremisesPasswordResetPolicies"}
+        # The PUT body names the flag differently from the read, so the restore request is given.
+        undo = Request("PUT", ONPREM_POLICY, {put_field: before[field]}, "portal")
+        change = await self.tenant.write(
+            item.setting,
+            "PUT",
+            ONPREM_POLICY,
+            {put_field: value},
+            before=before,
+            after={field: value},
+            api="portal",
+            undo=undo,
+            resource={"type": "portal:OnPremisesPasswordResetPolicies"},
         )
+        return self.keep(change)
 
     # ------------------------------------------------------------- Graph
     async def admin_sspr(self, item: PlanItem) -> bool:
         before = (rules.first(self.graph_value("authorization_policy")) or {}).get("allowedToUseSSPR")
-        value = target_of(item)
-
-        async def write(rec: ChangeRecorder) -> None:
-            await self.tenant.graph_request("PATCH", "policies/authorizationPolicy", {"allowedToUseSSPR": value})
-            rec.after = value
-
-        return await self.record(item.setting, before, write, resource={"type": "authorizationPolicy"})
+        change = await self.tenant.write(
+            item.setting,
+            "PATCH",
+            "policies/authorizationPolicy",
+            {"allowedToUseSSPR": item.desired},
+            before={"allowedToUseSSPR": before},
+            resource={"type": "authorizationPolicy"},
+        )
+        return self.keep(change)
 
     async def methods_policy_migration(self, item: PlanItem) -> bool:
         before = (self.graph_value("methods_policy") or {}).get("policyMigrationState")
-        value = target_of(item)
-        if value is None:  # nothing recorded to restore
-            return True
-
-        async def write(rec: ChangeRecorder) -> None:
-            # Writing the migration state is documented for beta only (unverified).
-            await self.tenant.graph_request("PATCH", METHODS_POLICY, {"policyMigrationState": value}, version="beta")
-            rec.after = value
-
-        return await self.record(item.setting, before, write, resource={"type": "authenticationMethodsPolicy"})
+        # Writing the migration state is documented for beta only (unverified).
+        change = await self.tenant.write(
+            item.setting,
+            "PATCH",
+            METHODS_POLICY,
+            {"policyMigrationState": item.desired},
+            before={"policyMigrationState": before},
+            version="beta",
+            resource={"type": "authenticationMethodsPolicy"},
+        )
+        return self.keep(change)
 
     async def method_configurations(self, item: PlanItem) -> bool:
-        target: dict[str, Any] = dict(target_of(item) or {})
-        before = rules.method_configurations(self.graph_value("methods_policy"), list(target))
+        """One PATCH per method configuration, each recorded on its own: a refusal of the second
+        leaves the first recorded as applied, so rollback undoes exactly what was written.
 
+        Each body adds the wanted targets to the ones the configuration has (``config_patch``),
+        computed from the fresh read, so a group an admin enabled since the plan is kept."""
+        target: dict[str, Any] = dict(item.desired or {})
         policy = self.graph_value("methods_policy")
+        current = rules.method_configurations(policy, list(target))
+        ok = True
+        for config_id, wanted in target.items():
+            if wanted is None or rules.config_holds(wanted, current.get(config_id)):
+                continue
+            raw = rules.config_of(policy, config_id) or {}
+            body, _ = rules.config_patch(config_id, wanted, raw)
+            before = {k: (v if k == "@odata.type" else raw.get(k)) for k, v in body.items()}
+            change = await self.tenant.write(
+                item.setting,
+                "PATCH",
+                f"{METHODS_POLICY}/authenticationMethodConfigurations/{config_id}",
+                body,
+                before=before,
+                resource={"type": "authenticationMethodConfiguration", "id": config_id},
+            )
+            ok = self.keep(change) and ok
+        return ok
 
-        async def write(rec: ChangeRecorder) -> None:
-            after = dict(before)
-            for config_id, wanted in target.items():
-                if wanted is None or rules.config_holds(wanted, before.get(config_id)):
-                    continue
-                body, after[config_id] = rules.config_patch(config_id, wanted, rules.config_of(policy, config_id))
-                path = f"{METHODS_POLICY}/authenticationMethodConfigurations/{config_id}"
-                await self.tenant.graph_request("PATCH", path, body)
-            rec.after = after
+    async def passkeys(self, item: PlanItem) -> bool:
+        """One PATCH of the FIDO2 (passkey) configuration: state, self-service registration and targets.
 
-        return await self.record(item.setting, before, write, resource={"type": "authenticationMethodConfigurations"})
+        The update page requires ``@odata.type``; targets are added to those the configuration has
+        (``passkeys_patch``), and the before-value holds the same fields as they read, so rollback
+        sends the configuration back exactly as it was.
+        """
+        raw = rules.config_of(self.graph_value("methods_policy"), rules.FIDO2) or {}
+        body, _ = rules.passkeys_patch(dict(item.desired or {}), raw)
+        before = {k: (v if k == "@odata.type" else raw.get(k)) for k, v in body.items()}
+        change = await self.tenant.write(
+            item.setting,
+            "PATCH",
+            f"{METHODS_POLICY}/authenticationMethodConfigurations/{raw.get('id') or rules.FIDO2}",
+            body,
+            before=before,
+            resource={"type": "authenticationMethodConfiguration", "id": rules.FIDO2},
+        )
+        return self.keep(change)
 
     async def mfa_registration_campaign(self, item: PlanItem) -> bool:
         before = rules.campaign(self.graph_value("methods_policy"))
-        target = target_of(item)
-        if target is None:
-            return True
-        campaign = dict(target)
+        campaign = dict(item.desired or {})
         campaign.setdefault("excludeTargets", (before or {}).get("excludeTargets", []))
 
-        async def write(rec: ChangeRecorder) -> None:
-            body = {"registrationEnforcement": {"authenticationMethodsRegistrationCampaign": campaign}}
-            await self.tenant.graph_request("PATCH", METHODS_POLICY, body)
-            rec.after = campaign
+        def body(value: Any) -> dict[str, Any]:
+            return {"registrationEnforcement": {"authenticationMethodsRegistrationCampaign": value}}
 
-        return await self.record(item.setting, before, write, resource={"type": "authenticationMethodsPolicy"})
+        change = await self.tenant.write(
+            item.setting,
+            "PATCH",
+            METHODS_POLICY,
+            body(campaign),
+            before=body(before),
+            resource={"type": "authenticationMethodsPolicy"},
+        )
+        return self.keep(change)
 
     async def registration_ca_policy(self, item: PlanItem) -> bool:
-        if deletes(item):
-            return await self.delete_created(item)
         policies = self.graph_value("ca_policies")
-        target = target_of(item) or {}
+        target = item.desired or {}
         state = target.get("state", self.cfg.registration_ca_policy_state)
         existing = (
             rules.policy_by_id(policies, target["id"]) if target.get("id") else rules.registration_policy(policies)
         )
         if existing is not None:
             path = f"{CA_POLICIES}/{existing['id']}"
-
-            async def patch(rec: ChangeRecorder) -> None:
-                await self.tenant.graph_request("PATCH", path, {"state": state})
-                rec.after = {"id": existing["id"], "state": state}
-
-            resource = {"type": "conditionalAccessPolicy", "id": existing["id"], "path": path}
-            return await self.record(item.setting, existing, patch, resource=resource)
-
-        async def create(rec: ChangeRecorder) -> None:
-            body = rules.registration_policy_body(state, self.resolved.break_glass_ids)
-            made = await self.tenant.graph_request("POST", CA_POLICIES, body)
-            rec.resource.update({"id": made["id"], "path": f"{CA_POLICIES}/{made['id']}"})
-            rec.after = {"id": made["id"], "state": made.get("state", state)}
-
-        return await self.record(item.setting, None, create, resource={"type": "conditionalAccessPolicy"}, created=True)
+            change = await self.tenant.write(
+                item.setting,
+                "PATCH",
+                path,
+                {"state": state},
+                before={"state": existing.get("state")},
+                resource={"type": "conditionalAccessPolicy", "id": existing["id"], "path": path},
+            )
+            return self.keep(change)
+        created = await self.tenant.create(
+            item.setting,
+            CA_POLICIES,
+            rules.registration_policy_body(state, self.resolved.break_glass_ids),
+            after={"state": state},
+            resource={"type": "conditionalAccessPolicy"},
+        )
+        return self.keep(created)
 
     async def windows_sign_in_reset(self, item: PlanItem) -> bool:
-        if deletes(item):
-            return await self.delete_created(item)
         configs = self.graph_value("device_configurations")
-        if item.undo is not None:  # restore the assignments an existing configuration had
-            before_value = item.undo.before or {}
-            existing = rules.device_configuration(configs, before_value.get("id", ""))
-            targets = list(before_value.get("targets") or [])
-        else:
-            group = self.resolved.windows_group
-            wanted = rules.desired_target(group.id if group else None)
-            found = rules.sspr_device_configurations(configs)
-            existing = found[0] if found else None
-            targets = [*(existing or {}).get("targets", []), wanted] if existing else [wanted]
+        group = self.resolved.windows_group
+        wanted = rules.desired_target(group.id if group else None)
+        found = rules.sspr_device_configurations(configs)
+        existing = found[0] if found else None
         if existing is not None:
-            config_id = existing["id"]
-            path = f"{DEVICE_CONFIGS}/{config_id}"
-
-            async def assign(rec: ChangeRecorder) -> None:
-                await self._assign(config_id, targets)
-                rec.after = {"id": config_id, "targets": targets}
-
-            resource = {"type": "deviceConfiguration", "id": config_id, "path": path}
-            return await self.record(item.setting, existing, assign, resource=resource)
-
-        async def create(rec: ChangeRecorder) -> None:
-            made = await self.tenant.graph_request("POST", DEVICE_CONFIGS, _windows_configuration())
-            created_path = f"{DEVICE_CONFIGS}/{made['id']}"
-            rec.resource.update({"id": made["id"], "path": created_path})
-            try:
-                await self._assign(made["id"], targets)
-            except GraphCallError as exc:
-                # A failed change is never rolled back, so an unassigned configuration left here would
-                # stay in the tenant for good: take it away again before reporting the failure.
-                raise await self._undo_create(created_path, exc) from exc
-            rec.after = {"id": made["id"], "targets": targets}
-
-        return await self.record(item.setting, None, create, resource={"type": "deviceConfiguration"}, created=True)
-
-    async def _undo_create(self, path: str, cause: GraphCallError) -> GraphCallError:
-        """Delete what was just created after its next step failed; the error to record says how it went."""
-        try:
-            await self.tenant.graph_request("DELETE", path)
-        except GraphCallError as exc:
-            return GraphCallError(
-                cause.status, cause.code, f"{cause.message}; {path} was created and could not be deleted again ({exc})"
+            old = list(existing.get("targets") or [])
+            return self.keep(await self._assign(item.setting, str(existing["id"]), old, [*old, wanted]))
+        created = await self.tenant.create(
+            item.setting, DEVICE_CONFIGS, _windows_configuration(), resource={"type": "deviceConfiguration"}
+        )
+        if not self.keep(created):
+            return False
+        assigned = await self._assign(item.setting, str(created.resource["id"]), [], [wanted])
+        ok = self.keep(assigned)
+        if assigned.outcome.value == "failed":
+            # An unassigned configuration does nothing but clutter Intune: take it away again now,
+            # recorded too (rollback then finds nothing left to delete).
+            path = str(created.resource["path"])
+            undone = await self.tenant.write(
+                item.setting,
+                "DELETE",
+                path,
+                before={"path": path},
+                after=None,
+                resource={"type": "deviceConfiguration", "compensates": created.id, "path": path},
             )
-        return GraphCallError(cause.status, cause.code, f"{cause.message}; {path} was created, then deleted again")
+            self.keep(undone)
+        return ok
 
-    async def _assign(self, config_id: str, targets: list[dict[str, Any]]) -> None:
-        assignments = [
-            {"@odata.type": "#microsoft.graph.deviceConfigurationAssignment", "target": target} for target in targets
-        ]
-        await self.tenant.graph_request("POST", f"{DEVICE_CONFIGS}/{config_id}/assign", {"assignments": assignments})
+    async def _assign(
+        self, setting: str, config_id: str, old: list[dict[str, Any]], new: list[dict[str, Any]]
+    ) -> Change:
+        """The ``/assign`` action replaces every assignment: recorded with the one that puts ``old`` back."""
+        path = f"{DEVICE_CONFIGS}/{config_id}"
+        return await self.tenant.write(
+            setting,
+            "POST",
+            f"{path}/assign",
+            {"assignments": _assignments(new)},
+            before={"value": [{"target": t} for t in old]},
+            after={"value": [{"target": t} for t in new]},
+            read=f"{path}/assignments",
+            undo=Request("POST", f"{path}/assign", {"assignments": _assignments(old)}),
+            resource={"type": "deviceConfiguration", "id": config_id, "path": path},
+        )
 
     async def password_protection(self, item: PlanItem) -> bool:
-        if deletes(item):
-            return await self.delete_created(item)
-        current = rules.password_rules(self.graph_value("group_settings"))
-        target = target_of(item) or {}
-        wanted: dict[str, str] = dict(target.get("values") or {})
+        settings = self.graph_value("group_settings")
+        current = rules.password_rules(settings)
+        wanted: dict[str, str] = dict((item.desired or {}).get("values") or {})
         if current is not None:
+            raw = next((s for s in rules.values(settings) if s.get("id") == current["id"]), {})
             values = {**current["values"], **wanted}
             path = f"groupSettings/{current['id']}"
-
-            async def patch(rec: ChangeRecorder) -> None:
-                body = {"values": [{"name": k, "value": v} for k, v in values.items()]}
-                await self.tenant.graph_request("PATCH", path, body)
-                rec.after = {"id": current["id"], "values": values}
-
-            resource = {"type": "groupSetting", "id": current["id"], "path": path}
-            return await self.record(item.setting, current, patch, resource=resource)
-
-        async def create(rec: ChangeRecorder) -> None:
+            change = await self.tenant.write(
+                item.setting,
+                "PATCH",
+                path,
+                {"values": [{"name": k, "value": v} for k, v in values.items()]},
+                before={"values": [{"name": v.get("name"), "value": v.get("value")} for v in raw.get("values") or []]},
+                resource={"type": "groupSetting", "id": current["id"], "path": path},
+            )
+            return self.keep(change)
+        try:
             template = await self.tenant.graph_request("GET", f"groupSettingTemplates/{rules.PASSWORD_RULES_TEMPLATE}")
-            values = {d["name"]: d.get("defaultValue") for d in template.get("values") or []}
-            values.update(wanted)
-            body = {
-                "templateId": rules.PASSWORD_RULES_TEMPLATE,
-                "values": [{"name": k, "value": v} for k, v in values.items()],
-            }
-            made = await self.tenant.graph_request("POST", "groupSettings", body)
-            rec.resource.update({"id": made["id"], "path": f"groupSettings/{made['id']}"})
-            rec.after = {"id": made["id"], "values": values}
-
-        return await self.record(item.setting, None, create, resource={"type": "groupSetting"}, created=True)
-
-
-def explain(setting: str, exc: GraphCallError) -> GraphCallError:
-    """The same error, naming what a refused write lacked: the app's Graph permission or the admin's role.
-
-    A 403 alone tells the admin nothing they can act on; the catalogue knows the least-privileged
-    permission of every write.
-    """
-    if exc.status not in (401, 403):
-        return exc
-    spec = SETTINGS_BY_ID[setting]
-    if "portal" in spec.apis:
-        need = f"the signed-in admin needs {' or '.join(spec.directory_roles)}"
-    else:
-        need = f"the app needs {', '.join(spec.write_permissions)}"
-    return type(exc)(exc.status, exc.code, f"{exc.message} ({need})")
-
-
-def _reraise_explained(setting: str, exc: GraphCallError) -> NoReturn:
-    better = explain(setting, exc)
-    if better is exc:
-        raise exc
-    raise better from exc
+        except GraphCallError as exc:
+            self.tenant.logger.warning("password_protection: the settings template could not be read: %s", exc)
+            return False
+        values = {d["name"]: d.get("defaultValue") for d in template.get("values") or []}
+        values.update(wanted)
+        listed = [{"name": k, "value": v} for k, v in values.items()]
+        # A directory setting has no free-text field to mark; there is at most one per template.
+        created = await self.tenant.create(
+            item.setting,
+            "groupSettings",
+            {"templateId": rules.PASSWORD_RULES_TEMPLATE, "values": listed},
+            marker_field=None,
+            match={"templateId": rules.PASSWORD_RULES_TEMPLATE},
+            after={"values": listed},
+            resource={"type": "groupSetting"},
+        )
+        return self.keep(created)
 
 
 def _windows_configuration() -> dict[str, Any]:
@@ -390,6 +355,7 @@ GRAPH_WRITERS = {
     "admin_sspr": Remediation.admin_sspr,
     "methods_policy_migration": Remediation.methods_policy_migration,
     "method_configurations": Remediation.method_configurations,
+    "passkeys": Remediation.passkeys,
     "mfa_registration_campaign": Remediation.mfa_registration_campaign,
     "registration_ca_policy": Remediation.registration_ca_policy,
     "windows_sign_in_reset": Remediation.windows_sign_in_reset,
@@ -420,7 +386,7 @@ async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
     cfg: SsprConfig = tenant.desired
     items = [i for i in plan.items if i.kind is RemediationKind.AUTOMATED]
     _check_plan(tenant, items)
-    resolved = await resolve(tenant, cfg, {i.setting for i in items if i.undo is None})
+    resolved = await resolve(tenant, cfg, {i.setting for i in items})
     snapshot = await read_tenant(tenant, cfg)
     run = Remediation(tenant, cfg, snapshot, resolved)
     failed: set[str] = set()
@@ -428,7 +394,7 @@ async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
     for item in items:
         blocked = [d for d in SETTINGS_BY_ID[item.setting].depends_on if d in failed]
         if blocked:
-            log.warning("%s skipped: %s failed first", item.setting, ", ".join(blocked))
+            tenant.logger.warning("%s skipped: %s failed first", item.setting, ", ".join(blocked))
             tenant.progress(item.setting, "skipped", f"skipped because {', '.join(blocked)} failed")
             failed.add(item.setting)
             continue

@@ -10,15 +10,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from scorekeeper import GraphCallError
+from scorekeeper import GraphCallError, RemediationBlocked
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 
 if TYPE_CHECKING:
     from scorekeeper import TenantContext
-
-
-class RemediationBlocked(Exception):
-    """Remediation cannot start; nothing has been written. The message lists every reason."""
 
 
 @dataclass(frozen=True)

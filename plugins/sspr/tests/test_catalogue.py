@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scorekeeper import RemediationKind
 from scorekeeper.permissions import permission_report
-from scorekeeper_sspr.plugin import CONTROL, scorekeeper_controls
+from scorekeeper_sspr.plugin import CONTROL, SelfServicePasswordReset, scorekeeper_register_controls
 from scorekeeper_sspr.settings import PORTAL_POLICY_SETTINGS
 
 TABLE_ROWS = (
@@ -20,7 +20,10 @@ TABLE_ROWS = (
 
 def test_every_row_of_the_table_is_a_setting() -> None:
     assert sorted(CONTROL.setting_ids) == sorted(TABLE_ROWS)
-    assert scorekeeper_controls() == [CONTROL]
+    registered: list[object] = []
+    scorekeeper_register_controls(registered.append)
+    [controller] = registered
+    assert isinstance(controller, SelfServicePasswordReset) and controller.control == CONTROL
     assert CONTROL.id == "SelfServicePasswordReset"
     assert CONTROL.min_licence == "Microsoft Entra ID P1"
 

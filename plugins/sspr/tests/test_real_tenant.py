@@ -12,7 +12,7 @@ from typing import Any
 
 import sspr_tenant_json as tenant
 
-from scorekeeper import Outcome, Status
+from scorekeeper import Outcome, RestoreStatus, Status
 from scorekeeper.testing import make_engine
 from scorekeeper_sspr import graph_rules as rules
 from scorekeeper_sspr.config import SsprConfig
@@ -95,12 +95,20 @@ async def test_a_configuration_whose_assignment_fails_is_deleted_again(
 
     result = await engine.remediate("contoso", plans)
 
-    [change] = [c for c in result.changes if c.setting == "windows_sign_in_reset"]
-    assert change.outcome is Outcome.FAILED
-    assert "deleted again" in change.error and "DeviceManagementConfiguration.ReadWrite.All" in change.error
-    # A failed change is never rolled back: nothing may be left behind for it.
+    created, assigned, deleted = [c for c in result.changes if c.setting == "windows_sign_in_reset"]
+    assert created.created and created.outcome is Outcome.APPLIED
+    assert assigned.outcome is Outcome.FAILED
+    assert "permission refused" in assigned.error and "DeviceManagementConfiguration.ReadWrite.All" in assigned.error
+    # Nothing is left behind: the unassigned configuration was deleted again at once, recorded too.
+    assert deleted.outcome is Outcome.APPLIED and deleted.resource["compensates"] == created.id
     assert [c["id"] for c in state["deviceConfigurations"]] == before
-    assert ("DELETE", f"/v1.0/{change.resource['path']}") in [(r.method, r.path) for r in sim.writes()]
+    assert ("DELETE", f"/v1.0/{created.resource['path']}") in [(r.method, r.path) for r in sim.writes()]
+    # and a rollback of the run has nothing left to do for it
+    sim.faults.clear()
+    _, undo = engine.rollback_plans(result.run_id)
+    rollback = await engine.rollback(result.run_id, undo)
+    statuses = {r.change.id: r.status for r in rollback.restorations}
+    assert {statuses[c.id] for c in (created, assigned, deleted)} == {RestoreStatus.ALREADY}
 
 
 async def test_rollback_of_a_created_policy_that_someone_deleted_counts_as_restored(
@@ -118,8 +126,8 @@ async def test_rollback_of_a_created_policy_that_someone_deleted_counts_as_resto
     _, undo = engine.rollback_plans(result.run_id)
     rollback = await engine.rollback(result.run_id, undo)
 
-    [restored] = [c for c in rollback.changes if c.setting == "registration_ca_policy"]
-    assert restored.outcome is Outcome.APPLIED, restored.error
+    [restored] = [r for r in rollback.restorations if r.change.id == created.id]
+    assert restored.status is RestoreStatus.ALREADY, restored.detail
     assert sim.state_diff() == []
     # nothing of that run is left to roll back
     assert all(
