@@ -141,10 +141,34 @@ DEFS: dict[str, Any] = {'score_number_or_null': {'type': ['number', 'null']},
                                                                    'total_available': {'type': 'number'}}}}}},
  'score_schema_version': {'const': 1, 'description': 'scorekeeper.schemas.SCHEMA_VERSION'}}
 
+DEFS["score_set_state"] = {
+    "type": "object",
+    "description": "score set-state --json: one remediate run per tenant, with its changes and their read-back.",
+    "required": ["schema_version", "runs"],
+    "properties": {
+        "schema_version": {"$ref": "#/$defs/score_schema_version"},
+        "runs": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["run_id", "tenant", "status", "changes", "verification"],
+                "properties": {
+                    "run_id": {"type": "integer"},
+                    "tenant": {"type": "string"},
+                    "status": {"type": "string"},
+                    "changes": {"type": "array", "items": {"$ref": "#/$defs/change"}},
+                    "verification": {"type": "array", "items": {"$ref": "#/$defs/finding"}},
+                },
+            },
+        },
+    },
+}
+
 SCORE: dict[str, Any] = {'description': "One tenant's whole Secure Score (an overview), or with several tenants (--group, --all-tenants, "
                 '--tenant repeated) the fleet: every overview and the control × tenant grid of points available. '
                 'Numbers are what Microsoft reported (secureScores, secureScoreControlProfiles); null where '
                 'Microsoft sent nothing. `available` is max_score − score, null for a control the tenant is not '
                 'scored on.',
- 'oneOf': [{'$ref': '#/$defs/score_overview'}, {'$ref': '#/$defs/score_fleet'}]}
+ 'oneOf': [{'$ref': '#/$defs/score_overview'}, {'$ref': '#/$defs/score_fleet'},
+           {'$ref': '#/$defs/score_set_state'}]}
 # fmt: on

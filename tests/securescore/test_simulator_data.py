@@ -74,3 +74,35 @@ def test_recorded_control_states_carry_who_and_why() -> None:
     [update] = profiles["MDMAlphaPW"]["controlStateUpdates"]
     assert update["state"] == "ThirdParty" and update["updatedBy"] == "admin@contoso.onmicrosoft.com"
     assert profiles["DLPEnabled"]["controlStateUpdates"] == []
+
+
+async def test_control_state_updates_round_trip_through_the_sdk_models() -> None:
+    from msgraph.generated.models.secure_score_control_profile import SecureScoreControlProfile
+    from msgraph.generated.models.security_vendor_information import SecurityVendorInformation
+
+    from tests.simulator.test_behaviour import graph_client
+
+    sim = Simulator.from_profiles("weak-cloud", extensions=[])
+    graph = graph_client(sim)
+    builder = graph.security.secure_score_control_profiles.by_secure_score_control_profile_id("DLPEnabled")
+    # The update page's body fields (assignedTo, comment, state) are not properties of the SDK's
+    # model: they travel in additional_data beside the modelled vendorInformation.
+    body = SecureScoreControlProfile(
+        vendor_information=SecurityVendorInformation(provider="SecureScore", vendor="Microsoft"),
+        additional_data={"assignedTo": "secops@contoso.com", "comment": "DLP by the reseller", "state": "ThirdParty"},
+    )
+    await builder.patch(body)
+    profile = await builder.get()
+    [update] = profile.control_state_updates
+    assert (update.state, update.comment, update.assigned_to) == (
+        "ThirdParty",
+        "DLP by the reseller",
+        "secops@contoso.com",
+    )
+    assert update.updated_by and update.updated_date_time is not None
+    listed = await graph.security.secure_score_control_profiles.get()
+    assert len(listed.value) == len(catalogue()) and not any(p.additional_data for p in listed.value)
+    scores = await graph.security.secure_scores.get()
+    assert len(scores.value) == 90 and scores.value[0].current_score == pytest.approx(
+        sum(c.score for c in scores.value[0].control_scores)
+    )

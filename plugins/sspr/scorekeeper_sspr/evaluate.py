@@ -401,16 +401,8 @@ class Evaluator:
             "self-service registration: passkeys are the method Microsoft moves SMS and voice users to.",
             current=current,
             desired=desired,
-            **self.passkeys_remediation(),
+            steps=PASSKEY_STEPS,  # the same change by hand, where the app may not write
         )
-
-    def passkeys_remediation(self) -> dict[str, Any]:
-        """Guided until the automated FIDO2 write exists (see remediate.py)."""
-        from scorekeeper_sspr.remediate import GRAPH_WRITERS
-
-        if "passkeys" in GRAPH_WRITERS:
-            return {}
-        return {"remediation": RemediationKind.GUIDED, "steps": PASSKEY_STEPS}
 
     def row_phone_retirement(self) -> Finding:
         if (failed := self.graph_reads("phone_retirement")) is not None:

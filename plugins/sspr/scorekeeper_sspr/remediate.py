@@ -184,6 +184,26 @@ class Remediation:
             ok = self.keep(change) and ok
         return ok
 
+    async def passkeys(self, item: PlanItem) -> bool:
+        """One PATCH of the FIDO2 (passkey) configuration: state, self-service registration and targets.
+
+        The update page requires ``@odata.type``; targets are added to those the configuration has
+        (``passkeys_patch``), and the before-value holds the same fields as they read, so rollback
+        sends the configuration back exactly as it was.
+        """
+        raw = rules.config_of(self.graph_value("methods_policy"), rules.FIDO2) or {}
+        body, _ = rules.passkeys_patch(dict(item.desired or {}), raw)
+        before = {k: (v if k == "@odata.type" else raw.get(k)) for k, v in body.items()}
+        change = await self.tenant.write(
+            item.setting,
+            "PATCH",
+            f"{METHODS_POLICY}/authenticationMethodConfigurations/{raw.get('id') or rules.FIDO2}",
+            body,
+            before=before,
+            resource={"type": "authenticationMethodConfiguration", "id": rules.FIDO2},
+        )
+        return self.keep(change)
+
     async def mfa_registration_campaign(self, item: PlanItem) -> bool:
         before = rules.campaign(self.graph_value("methods_policy"))
         campaign = dict(item.desired or {})
@@ -335,6 +355,7 @@ GRAPH_WRITERS = {
     "admin_sspr": Remediation.admin_sspr,
     "methods_policy_migration": Remediation.methods_policy_migration,
     "method_configurations": Remediation.method_configurations,
+    "passkeys": Remediation.passkeys,
     "mfa_registration_campaign": Remediation.mfa_registration_campaign,
     "registration_ca_policy": Remediation.registration_ca_policy,
     "windows_sign_in_reset": Remediation.windows_sign_in_reset,

@@ -336,3 +336,31 @@ def test_security_questions_are_not_turned_on_before_the_tenant_defines_them() -
     # nor are two gates required while the app would have only email beside it (concept-sspr-howitworks)
     gates = found["methods_required"]
     assert gates.status is F and gates.remediation.value == "guided" and "only email" in gates.reason
+
+
+async def test_passkeys_are_enabled_read_back_and_rolled_back(sk_simulator: Any, sk_store: Any, tmp_path: Any) -> None:
+    from scorekeeper import RemediationKind
+
+    sim = sk_simulator("weak-cloud")  # Fido2 disabled
+    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    sim.mark()
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    [item] = [i for i in plan.items if i.setting == "passkeys"]
+    assert item.kind is RemediationKind.AUTOMATED and "Fido2" in item.api
+    result = await engine.remediate("contoso", [plan.only({"passkeys"})])
+
+    [patch] = [r for r in sim.writes() if r.method == "PATCH"]
+    assert patch.path == "/v1.0/policies/authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2"
+    assert patch.body["@odata.type"] == "#microsoft.graph.fido2AuthenticationMethodConfiguration"
+    assert patch.body["state"] == "enabled" and patch.body["isSelfServiceRegistrationAllowed"] is True
+    [change] = result.changes
+    assert change.applied and change.before["state"] == "disabled"
+    [verified] = [f for f in result.findings if f.setting == "passkeys"]
+    assert verified.status is P, verified.reason
+    policy = sim.tenant(sim.tenant_id).state["authenticationMethodsPolicy"]
+    fido = next(c for c in policy["authenticationMethodConfigurations"] if c["id"] == "Fido2")
+    assert fido["state"] == "enabled" and "all_users" in [t["id"] for t in fido["includeTargets"]]
+
+    _, undo = engine.rollback_plans(result.run_id)
+    await engine.rollback(result.run_id, undo)
+    assert sim.state_diff() == []
