@@ -184,7 +184,7 @@ def secure_score(reads: dict[str, Read], control_id: str) -> ScoreReading:
 
 def secure_score_finding(reading: ScoreReading, control_id: str, *, setting: str = "secure_score") -> Finding:
     """The informational finding for the control's score: pass at full marks, fail below, else unknown."""
-    base = {"control": control_id, "setting": setting, "remediation": RemediationKind.NONE}
+    base: dict[str, Any] = {"control": control_id, "setting": setting, "remediation": RemediationKind.NONE}
     if reading.read is not None and reading.entry is None:
         missing = ("SecurityEvents.Read.All",) if reading.read.denied else ()
         return Finding(

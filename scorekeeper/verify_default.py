@@ -24,6 +24,7 @@ async def read_back(tenant: TenantContext, change: Change) -> tuple[Verification
     """Whether ``change`` stuck, from a fresh read of its resource; ``None`` when nothing says where."""
     from scorekeeper.graph.errors import GraphCallError
 
+    read: Request | None
     if change.created:
         path = change.resource.get("path")
         if not path:

@@ -270,9 +270,14 @@ class ScorekeeperApp(App[None]):
         async def work(engine: Engine) -> RunResult:
             return await engine.rollback(run_id, plans)
 
+        def done(run: RunResult) -> None:
+            # Like a remediation: a fresh assessment so the dashboard shows the tenant as restored.
+            self.notify(f"Rollback run {run.run_id} {run.status}; re-assessing.")
+            self.assess([tenant], [p.control for p in plans])
+
         def confirmed(answer: bool | None) -> None:
             if answer:
-                self.start_job(Job("rollback", f"roll back run {run_id}", work, cancellable=False))
+                self.start_job(Job("rollback", f"roll back run {run_id}", work, cancellable=False, on_done=done))
             else:
                 self._declined()
 

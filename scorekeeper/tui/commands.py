@@ -20,6 +20,15 @@ def _secure_score(app: ScorekeeperApp, tenant: str) -> None:
     app.push_screen(SecureScoreScreen(tenant))
 
 
+def _latest_remediation(app: ScorekeeperApp, tenant: str, then: Callable[[int], object]) -> None:
+    """Verify or roll back the newest remediation of ``tenant`` (a warning when there is none)."""
+    latest = app.store.latest_run(tenant, "remediate")
+    if latest is None:
+        app.notify(f"{tenant} has no remediation in history.", severity="warning")
+        return
+    then(latest.id)
+
+
 class ScorekeeperCommands(Provider):
     """Assess, plan and remediate per tenant, plus history, help and cancel."""
 
@@ -34,6 +43,16 @@ class ScorekeeperCommands(Provider):
                 (f"Plan {tenant}", partial(app.plan, tenant), "Show what remediation would change"),
                 (f"Remediate {tenant}", partial(app.remediate, tenant), "Plan, confirm the diff, then write"),
                 (f"Secure Score of {tenant}", partial(_secure_score, app, tenant), "Every control by points available"),
+                (
+                    f"Verify the latest remediation of {tenant}",
+                    partial(_latest_remediation, app, tenant, app.verify),
+                    "Read back every setting it changed",
+                ),
+                (
+                    f"Roll back the latest remediation of {tenant}",
+                    partial(_latest_remediation, app, tenant, app.rollback),
+                    "Show what would be restored, then restore after confirming",
+                ),
             ]
         commands += [
             ("Show history", app.action_history, "Runs, findings, changes; roll back or verify"),

@@ -139,3 +139,20 @@ def trend_text(values: Sequence[float], ceiling: float | None, palette: Mapping[
     top = ceiling if ceiling else max(points)
     text.append(f"  last {len(points)} score(s), scale 0–{top:g}")
     return text
+
+
+def sized_columns(
+    columns: tuple[tuple[str, int], ...] | list[tuple[str, int]], available: int, wants: Mapping[str, int]
+) -> dict[str, int]:
+    """Column widths for a terminal ``available`` cells wide: the defaults, with the spare width given
+    to the columns in ``wants`` (label → the width that shows their longest value in full), in order.
+
+    At 80 columns the defaults stand; at 120 a control id such as ``SelfServicePasswordReset`` fits.
+    """
+    widths = dict(columns)
+    spare = max(available - sum(widths.values()) - 2, 0)  # the scrollbar and a margin
+    for label, wanted in wants.items():
+        grow = min(max(wanted - widths[label], 0), spare)
+        widths[label] += grow
+        spare -= grow
+    return widths

@@ -130,9 +130,10 @@ async def test_rollback_from_history_restores_the_tenant_after_confirmation(make
         assert rollback.status == "completed"
         remediation = store.runs(kind="remediate")[0]
         assert all(c.rolled_back_by == rollback.id for _, c in store.changes_for_run(remediation.id))
-        # the history list now leads with the rollback, and rolling back twice is refused
-        assert cells(history.query_one("#runs", DataTable))[0][2] == "rollback"
-        await pilot.press("down", "down")  # the remediation, already rolled back
+        # the rollback is followed by a fresh assessment (the dashboard shows the restored tenant),
+        # and rolling back twice is refused
+        assert [r[2] for r in cells(history.query_one("#runs", DataTable))][:2] == ["assess", "rollback"]
+        await pilot.press("down", "down", "down")  # the remediation, already rolled back
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)

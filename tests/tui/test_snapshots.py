@@ -86,3 +86,26 @@ def test_confirm_rollback(snap_compare: Any, make_engine: Any) -> None:
 
 def test_help(snap_compare: Any, make_engine: Any) -> None:
     assert snap_compare(app_with(make_engine), terminal_size=SIZE, run_before=keys("question_mark"))
+
+
+LARGE = (160, 48)
+
+
+def test_overview_large_dark(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine, seed_drift), terminal_size=LARGE, run_before=keys())
+
+
+def test_overview_large_light(snap_compare: Any, make_engine: Any) -> None:
+    app = app_with(make_engine, seed_drift)
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=LARGE, run_before=keys())
+
+
+def test_history_large_dark(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(app_with(make_engine, seed_remediation), terminal_size=LARGE, run_before=keys("h"))
+
+
+def test_history_light(snap_compare: Any, make_engine: Any) -> None:
+    app = app_with(make_engine, seed_remediation)
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=SIZE, run_before=keys("h"))

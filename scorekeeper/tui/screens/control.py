@@ -148,8 +148,11 @@ class ControlScreen(Screen[None]):
                 current = desired = "—"
             else:
                 status = status_text(finding.status, palette)
+                if finding.status.value == "not_applicable":  # "– not applicable" would run into the setting
+                    status = Text(f"{finding.status.symbol} n/a", style=status.style)
                 if finding.excepted:
                     status.append(" ⚑")
+                status.truncate(COLUMNS["status"] - 1, overflow="ellipsis")  # one blank column before the next
                 current, desired = short(finding.current, 14), short(finding.desired, 14)
             table.add_row(status, fit(setting_id, COLUMNS["setting"]), current, desired, str(how), key=setting_id)
         if self.shown:

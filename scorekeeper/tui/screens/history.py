@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.diff import field_changes
 from scorekeeper.model import Outcome
-from scorekeeper.render import short
+from scorekeeper.render import run_marker, short
 from scorekeeper.tui.format import (
     OUTCOME_VARIABLE,
     counts_text,
@@ -108,7 +108,7 @@ class HistoryScreen(Screen[None]):
         keep = table.cursor_row
         table.clear()
         for run in self.runs:
-            kind = run.kind + ("*" if run.scheduled else "")
+            kind = run.kind + run_marker(run.scheduled, None)  # the CLI's ⏲ (the parent has its own column)
             table.add_row(
                 str(run.id),
                 run.tenant,

@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from scorekeeper.tui.format import counts_text, fit, score_text, sparkline, trend_text, when
+from scorekeeper.tui.format import counts_text, fit, score_text, sized_columns, sparkline, trend_text, when
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -86,11 +86,29 @@ class OverviewScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one("#overview", DataTable)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width, key=label)
+        self.widths = dict(COLUMNS)
+        self._add_columns()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
         self.reload()
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#overview", DataTable)
+        table.clear(columns=True)
+        for label, _ in COLUMNS:
+            table.add_column(label, width=self.widths[label], key=label)
+
+    def on_resize(self, event: Any) -> None:
+        """Size the name columns to the terminal: names in full when there is room (120 columns)."""
+        wants = {
+            "control": max((len(r.control) + 1 for r in self.rows), default=0),
+            "tenant": max((len(r.tenant) + 1 for r in self.rows), default=0),
+        }
+        widths = sized_columns(COLUMNS, event.size.width, wants)
+        if widths != getattr(self, "widths", None):
+            self.widths = widths
+            self._add_columns()
+            if self.rows:
+                self._fill()
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
@@ -112,6 +130,14 @@ class OverviewScreen(Screen[None]):
     def _loaded(self, rows: list[Row], drift: list[DriftEvent]) -> None:
         self.rows = rows
         self._drift = drift
+        wants = {
+            "control": max((len(r.control) + 1 for r in rows), default=0),
+            "tenant": max((len(r.tenant) + 1 for r in rows), default=0),
+        }
+        widths = sized_columns(COLUMNS, self.size.width, wants)
+        if widths != self.widths:
+            self.widths = widths
+            self._add_columns()
         self._fill()
         self.loaded = True
 
@@ -130,17 +156,17 @@ class OverviewScreen(Screen[None]):
                 "No control to show: install a control plugin (scorekeeper plugins lists them)."
             )
 
-    @staticmethod
-    def _cells(row: Row, palette: dict[str, str]) -> list[Any]:
+    def _cells(self, row: Row, palette: dict[str, str]) -> list[Any]:
         cell = row.cell
+        width = getattr(self, "widths", WIDTH)
         if cell is None:
             muted = palette.get("foreground-muted", "")
-            names = [fit(row.tenant, WIDTH["tenant"]), fit(row.control, WIDTH["control"])]
+            names = [fit(row.tenant, width["tenant"]), fit(row.control, width["control"])]
             return [*names, "—", "", Text("not assessed", style=muted), "never", "—"]
         drift = Text(f"▼{cell.drift}", style=f"bold {palette.get('error', '')}") if cell.drift else Text("·")
         return [
-            fit(row.tenant, WIDTH["tenant"]),
-            fit(row.control, WIDTH["control"]),
+            fit(row.tenant, width["tenant"]),
+            fit(row.control, width["control"]),
             score_text(cell.score, cell.max_score),
             Text(sparkline(cell.trend, cell.max_score), style=palette.get("accent", "")),
             counts_text(cell.counts, palette),
