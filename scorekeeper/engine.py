@@ -390,8 +390,9 @@ class Engine:
         """Every control concurrently and, beside them, the tenant's whole Secure Score for history."""
         if kind != "assess":  # a plan (remediation's own read) keeps its writes' timing: no extra reads
             return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)))
-        *results, _ = await asyncio.gather(
-            *(self._assess_control(session, c, kind) for c in controls), self._record_secure_score(session, run_id)
+        results, _ = await asyncio.gather(
+            asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
+            self._record_secure_score(session, run_id),
         )
         return list(results)
 

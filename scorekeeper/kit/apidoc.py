@@ -85,7 +85,7 @@ _STATE_KEY = re.compile(r"""ctx\.state\[["'](\w+)["']\]""")
 def _function(name: str, function: Any) -> str:
     target = getattr(function, "_get_wrapped_function", None)
     fixture = target is not None
-    if fixture:
+    if target is not None:
         function = target()
     head = f"### `{name}{_signature(function)}`" + (" (pytest fixture)" if fixture else "")
     return f"{head}\n\n{markdown(function.__doc__)}\n"
