@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scorekeeper.model import Finding, RemediationKind, SecureScore, Status
+from scorekeeper.model import Finding, RemediationKind, SecureScore, Setting, Status
 
 if TYPE_CHECKING:
     from kiota_abstractions.request_information import RequestInformation
@@ -208,3 +208,19 @@ def secure_score_finding(reading: ScoreReading, control_id: str, *, setting: str
     if status is Status.FAIL:
         reason += " Secure Score refreshes about once a day, so a fix shows on a later run."
     return Finding(**base, status=status, current=reading.entry, desired=reading.max_score, reason=reason)
+
+
+def secure_score_setting(control_id: str, *, title: str = "The control's Secure Score") -> Setting:
+    """The informational ``secure_score`` setting every control reports beside its own settings.
+
+    Declared once here so that every plugin reads the score the same way, with the same
+    permission, and :func:`secure_score_finding` answers for it.
+    """
+    return Setting(
+        id="secure_score",
+        title=title,
+        remediation=RemediationKind.NONE,
+        read_api=f"Graph GET /security/secureScores?$top=1, GET /security/secureScoreControlProfiles/{control_id}",
+        read_permissions=("SecurityEvents.Read.All",),
+        docs_url="https://learn.microsoft.com/defender-xdr/microsoft-secure-score",
+    )

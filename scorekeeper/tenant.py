@@ -10,7 +10,7 @@ before it leaves; see :mod:`scorekeeper.writes`), :meth:`TenantContext.write_tog
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
@@ -196,6 +196,11 @@ class TenantContext:
                 total=total,
             )
         )
+
+    def report_findings(self, findings: Sequence[Finding]) -> None:
+        """One progress event per finding, counted: the usual end of an ``assess``."""
+        for done, finding in enumerate(findings, start=1):
+            self.progress(finding.setting, finding.status.value, finding.reason, completed=done, total=len(findings))
 
     def record_change(
         self, setting: str, before: JSONValue, *, resource: dict[str, Any] | None = None, created: bool = False

@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scorekeeper import Control, RemediationKind, Setting
+from scorekeeper.reads import secure_score_setting
 
 CONTROL_ID = "IntegratedApps"
 POLICY_PATH = "/policies/authorizationPolicy"
@@ -60,21 +61,13 @@ SETTINGS = (
         directory_roles=("Privileged Role Administrator",),
         docs_url=DOCS,
     ),
-    Setting(
-        id="secure_score",
-        title="The control's Secure Score",
-        remediation=RemediationKind.NONE,
-        read_api="Graph GET /security/secureScores?$top=1, GET /security/secureScoreControlProfiles/IntegratedApps",
-        read_permissions=("SecurityEvents.Read.All",),
-        docs_url="https://learn.microsoft.com/defender-xdr/microsoft-secure-score",
-    ),
+    secure_score_setting(CONTROL_ID),
 )
 
 CONTROL = Control(
     id=CONTROL_ID,
     title="Do not allow users to grant consent to unreliable applications",
     settings=SETTINGS,
-    apis=("graph",),
     auth_flows=("app-only", "delegated"),
     config_model=IntegratedAppsConfig,
 )

@@ -1,10 +1,15 @@
-"""What scorekeeper loads through the ``scorekeeper`` entry point ``integratedapps``: one controller."""
+"""What scorekeeper loads through the ``scorekeeper`` entry point ``integratedapps``: one controller.
+
+The modules are small and import only ``scorekeeper``'s public API (no msgraph at import time), so
+they are imported here directly rather than inside the methods.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from scorekeeper import Assessment, Controller, hookimpl
+from scorekeeper_integratedapps import evaluate, reads, remediate
 from scorekeeper_integratedapps.control import CONTROL
 
 if TYPE_CHECKING:
@@ -21,18 +26,12 @@ class UserConsent(Controller):
     control = CONTROL
 
     async def assess(self, tenant: TenantContext) -> Assessment:
-        from scorekeeper_integratedapps.evaluate import evaluate
-        from scorekeeper_integratedapps.reads import read_tenant
-
-        findings, score = evaluate(await read_tenant(tenant), tenant.desired)
-        for done, finding in enumerate(findings, start=1):
-            tenant.progress(finding.setting, finding.status.value, finding.reason, completed=done, total=len(findings))
+        findings, score = evaluate.evaluate(await reads.read_tenant(tenant), tenant.desired)
+        tenant.report_findings(findings)
         return Assessment(findings=findings, score=score)
 
     async def remediate(self, tenant: TenantContext, plan: Plan) -> list[Change]:
-        from scorekeeper_integratedapps.remediate import remediate
-
-        return await remediate(tenant, plan)
+        return await remediate.remediate(tenant, plan)
 
 
 @hookimpl

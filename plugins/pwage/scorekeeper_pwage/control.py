@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from scorekeeper import Control, RemediationKind, Setting
+from scorekeeper.reads import secure_score_setting
 
 CONTROL_ID = "PWAgePolicyNew"
 #: "Passwords never expire" on a domain: Int32 max. Microsoft's reference pages do not name the number; it is
@@ -47,14 +48,7 @@ SETTINGS = (
             "not document that Graph accepts null there."
         ),
     ),
-    Setting(
-        id="secure_score",
-        title="The control's Secure Score",
-        remediation=RemediationKind.NONE,
-        read_api="Graph GET /security/secureScores?$top=1, GET /security/secureScoreControlProfiles/PWAgePolicyNew",
-        read_permissions=("SecurityEvents.Read.All",),
-        docs_url="https://learn.microsoft.com/defender-xdr/microsoft-secure-score",
-    ),
+    secure_score_setting(CONTROL_ID),
 )
 
 CONTROL = Control(

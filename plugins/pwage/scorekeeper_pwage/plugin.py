@@ -22,8 +22,7 @@ class PasswordAge(Controller):
         from scorekeeper_pwage.reads import read_tenant
 
         findings, score = evaluate(await read_tenant(tenant), tenant.desired)
-        for done, finding in enumerate(findings, start=1):
-            tenant.progress(finding.setting, finding.status.value, finding.reason, completed=done, total=len(findings))
+        tenant.report_findings(findings)
         return Assessment(findings=findings, score=score)
 
     async def remediate(self, tenant: TenantContext, plan: Plan) -> list[Change]:

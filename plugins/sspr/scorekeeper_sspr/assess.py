@@ -17,7 +17,5 @@ async def assess(tenant: TenantContext) -> Assessment:
     desired: SsprConfig = tenant.desired
     snapshot = await read_tenant(tenant, desired)
     findings, score = evaluate(snapshot, desired)
-    total = len(findings)
-    for done, finding in enumerate(findings, start=1):
-        tenant.progress(finding.setting, finding.status.value, finding.reason, completed=done, total=total)
+    tenant.report_findings(findings)
     return Assessment(findings=findings, score=score)

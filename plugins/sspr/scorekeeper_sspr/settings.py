@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from scorekeeper import Control, PlatformChange, RemediationKind, Setting
+from scorekeeper.reads import secure_score_setting
 
 CONTROL_ID = "SelfServicePasswordReset"
 P1 = "Microsoft Entra ID P1"
@@ -284,15 +285,7 @@ SETTINGS: tuple[Setting, ...] = (
         unverified="Microsoft's Graph pages do not list the BannedPasswordCheckOnPremisesMode values; Audit and "
         "Enforce are the spellings community tools read from real tenants.",
     ),
-    Setting(
-        id="secure_score",
-        title="Secure Score of the control",
-        remediation=_NONE,
-        read_api="Graph GET /security/secureScores?$top=1 and /security/secureScoreControlProfiles/"
-        "SelfServicePasswordReset",
-        read_permissions=("SecurityEvents.Read.All",),
-        docs_url=f"{LEARN}/graph/api/resources/securescores",
-    ),
+    secure_score_setting("SelfServicePasswordReset", title="Secure Score of the control"),
 )
 
 SETTINGS_BY_ID = {s.id: s for s in SETTINGS}
