@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = "scorekeeper-m365"
-SHIPPED = ("scorekeeper-m365-sspr", "scorekeeper-m365-pwage")
+SHIPPED = ("scorekeeper-m365-sspr", "scorekeeper-m365-pwage", "scorekeeper-m365-integratedapps")
 
 try:
     import hatchling  # noqa: F401 - make dist and the scaffold's editable install build with it
@@ -116,6 +116,7 @@ def test_the_installed_tool_runs_lists_its_plugins_and_assesses_the_demo_tenant(
     by_name = {row["name"]: row for row in plugins["plugins"]}
     assert by_name["sspr"]["distribution"] == "scorekeeper-m365-sspr"
     assert by_name["pwage"]["distribution"] == "scorekeeper-m365-pwage"
+    assert by_name["integratedapps"]["distribution"] == "scorekeeper-m365-integratedapps"
     assessed = subprocess.run(
         [str(tool), "assess", "--tenant", "demo", "--json"], env=env, capture_output=True, text=True, timeout=120
     )
