@@ -400,7 +400,7 @@ class Engine:
         from scorekeeper.securescore.service import record_assessment
 
         try:
-            await record_assessment(session.graph_factory(), self.store, session.config.name, run_id)
+            await record_assessment(session.graph_factory(), self.store, session.config.name, run_id, session.reads)
         except Exception:  # the total is history's extra; the controls' own results must not suffer
             log.exception("recording the Secure Score of %s failed", session.config.name)
 
