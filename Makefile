@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PIP_CONSTRAINT := $(CURDIR)/constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint dist clean
+.PHONY: install demo test lint typecheck dist clean
 
 $(BIN)/.installed: pyproject.toml plugins/sspr/pyproject.toml plugins/pwage/pyproject.toml plugins/integratedapps/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scorekeeper needs Python 3.11+"'
@@ -24,7 +24,11 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+# mypy over the core and the shipped plugin packages; what it checks is set in pyproject.toml [tool.mypy].
+typecheck: install
+	$(BIN)/mypy
+
+test: lint typecheck
 	$(BIN)/pytest -q
 
 # Wheels and sdists of the core (distribution scorekeeper-m365) and every shipped plugin, built
@@ -36,4 +40,4 @@ dist: install
 	for p in $(PROJECTS); do (cd $$p && $(abspath $(BIN))/hatchling build -t wheel -t sdist -d $(abspath $(DIST))) || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache dist

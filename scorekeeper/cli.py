@@ -429,15 +429,43 @@ def controls(state: State, as_json: bool) -> None:
 
 @cli.command()
 @click.option("--control", "control_id", metavar="ID", help="Only this control.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--all", "all_controls", is_flag=True, help="Every installed control (the default).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (same as --format json).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "manifest"]),
+    default="table",
+    show_default=True,
+    help="manifest: the app registration's requiredResourceAccess for Microsoft Graph.",
+)
+@click.option(
+    "--phase",
+    type=click.Choice(["assess", "remediate"]),
+    default="remediate",
+    show_default=True,
+    help="With --format manifest: grant what assessing needs, or assessing and remediating.",
+)
 @pass_state
-def permissions(state: State, control_id: str | None, as_json: bool) -> None:
+def permissions(state: State, control_id: str | None, all_controls: bool, as_json: bool, fmt: str, phase: str) -> None:
     """Least-privilege permissions and roles needed to assess and to remediate."""
-    from scorekeeper.permissions import permission_report
+    from scorekeeper.permissions import MissingPermissionIdError, permission_report, required_resource_access
 
+    if control_id and all_controls:
+        raise click.UsageError("--control and --all exclude each other")
+    if as_json and fmt == "manifest":
+        raise click.UsageError("--json and --format manifest exclude each other")
     engine = state.engine()
     report = permission_report(engine.select([control_id] if control_id else None))
-    if as_json:
+    if fmt == "manifest":
+        try:
+            manifest = required_resource_access(report, phase)
+        except MissingPermissionIdError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
+        click.echo(json.dumps(manifest, indent=2))  # Microsoft's shape exactly: no schema_version added
+        return
+    if as_json or fmt == "json":
         emit_json(report)
         return
     from rich.table import Table

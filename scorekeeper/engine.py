@@ -393,8 +393,9 @@ class Engine:
         """Every control concurrently and, beside them, the tenant's whole Secure Score for history."""
         if kind != "assess":  # a plan (remediation's own read) keeps its writes' timing: no extra reads
             return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)))
-        *results, _ = await asyncio.gather(
-            *(self._assess_control(session, c, kind) for c in controls), self._record_secure_score(session, run_id)
+        results, _ = await asyncio.gather(
+            asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
+            self._record_secure_score(session, run_id),
         )
         return list(results)
 
@@ -402,7 +403,7 @@ class Engine:
         from scorekeeper.securescore.service import record_assessment
 
         try:
-            await record_assessment(session.graph_factory(), self.store, session.config.name, run_id)
+            await record_assessment(session.graph_factory(), self.store, session.config.name, run_id, session.reads)
         except Exception:  # the total is history's extra; the controls' own results must not suffer
             log.exception("recording the Secure Score of %s failed", session.config.name)
 

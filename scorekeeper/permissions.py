@@ -118,3 +118,38 @@ def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
             "delegated": delegated,
         },
     }
+
+
+class MissingPermissionIdError(ValueError):
+    """Permissions whose Microsoft Graph id :mod:`scorekeeper.graph_permission_ids` does not hold."""
+
+    def __init__(self, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(
+            f"no Microsoft Graph permission id recorded for {', '.join(missing)}; "
+            "no manifest printed (add the id from Microsoft's permissions reference "
+            "to scorekeeper/graph_permission_ids.py)"
+        )
+
+
+def required_resource_access(
+    report: dict[str, Any], phase: str = "remediate", ids: dict[tuple[str, Any], str] | None = None
+) -> dict[str, Any]:
+    """An application's ``requiredResourceAccess`` for ``report`` (see :func:`permission_report`).
+
+    ``phase`` picks the union to grant: ``assess`` (read only) or ``remediate`` (read and change).
+    The Graph permissions the report lists are application permissions (``"Role"``); a delegated
+    requirement that is a Graph permission name becomes a ``"Scope"``, while the portal sign-in is
+    not a Graph permission and stays out. Raises :class:`MissingPermissionIdError` naming every
+    permission without a recorded id rather than returning a partial manifest.
+    """
+    from scorekeeper.graph_permission_ids import GRAPH_APP_ID, IDS
+
+    table = IDS if ids is None else ids
+    wanted = [(name, "Application", "Role") for name in report["all"][phase]]
+    wanted += [(name, "Delegated", "Scope") for name in report["all"]["delegated"] if _GRAPH_PERMISSION.match(name)]
+    missing = [f"{name} ({kind.lower()})" for name, kind, _ in wanted if (name, kind) not in table]
+    if missing:
+        raise MissingPermissionIdError(missing)
+    access = [{"id": table[(name, kind)], "type": type_} for name, kind, type_ in wanted]
+    return {"requiredResourceAccess": [{"resourceAppId": GRAPH_APP_ID, "resourceAccess": access}]}

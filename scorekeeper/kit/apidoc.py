@@ -10,12 +10,10 @@ taken from the route handlers and the shipped profiles' data.
 
 from __future__ import annotations
 
-import argparse
 import enum
 import inspect
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 from scorekeeper.kit.hookdoc import _signature, markdown, render_type
@@ -85,7 +83,7 @@ _STATE_KEY = re.compile(r"""ctx\.state\[["'](\w+)["']\]""")
 def _function(name: str, function: Any) -> str:
     target = getattr(function, "_get_wrapped_function", None)
     fixture = target is not None
-    if fixture:
+    if target is not None:
         function = target()
     head = f"### `{name}{_signature(function)}`" + (" (pytest fixture)" if fixture else "")
     return f"{head}\n\n{markdown(function.__doc__)}\n"
@@ -186,23 +184,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scorekeeper.kit.apidoc", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from what would be generated")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        try:
-            current = Path(args.check).read_text(encoding="utf-8")
-        except OSError as exc:
-            print(f"error: {args.check}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        if current != text:
-            print(f"{args.check} is stale: run python -m scorekeeper.kit.apidoc > {args.check}", file=sys.stderr)
-            return 1
-        return 0
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.flush()
-    return 0
+    from scorekeeper.kit.gendoc import run
+
+    return run("scorekeeper.kit.apidoc", __doc__.splitlines()[0], render, argv)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,12 @@ is stale, and ``tests/kit/test_hookdoc.py`` runs that check. Docstrings are writ
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import enum
 import inspect
 import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from scorekeeper import hookspecs
@@ -224,23 +222,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scorekeeper.kit.hookdoc", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from what would be generated")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        try:
-            current = Path(args.check).read_text(encoding="utf-8")
-        except OSError as exc:
-            print(f"error: {args.check}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-        if current != text:
-            print(f"{args.check} is stale: run python -m scorekeeper.kit.hookdoc > {args.check}", file=sys.stderr)
-            return 1
-        return 0
-    sys.stdout.buffer.write(text.encode("utf-8"))
-    sys.stdout.flush()
-    return 0
+    from scorekeeper.kit.gendoc import run
+
+    return run("scorekeeper.kit.hookdoc", __doc__.splitlines()[0], render, argv)
 
 
 if __name__ == "__main__":

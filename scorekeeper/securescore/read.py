@@ -94,6 +94,49 @@ async def read_control_profile(graph: GraphServiceClient, control_id: str) -> di
         raise _error(f"reading control profile {control_id}", exc, READ_PERMISSION) from exc
 
 
+async def read_assessment_scores(
+    graph: GraphServiceClient, shared: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Today's ``secureScores`` entry and every control profile, through an assessment's shared reads.
+
+    ``shared`` is the tenant's :class:`scorekeeper.graph.shared.SharedReads`. ``$top=1`` is the
+    very read every control's Secure Score makes (built the same way), so one request inside the
+    controls' ``$batch`` serves them and the whole-score record; the first profiles page goes in
+    the same ``$batch``, and only further pages (``@odata.nextLink``) cost requests of their own.
+    Call it before anything else that waits, so its reads join the controls' batch of this turn.
+    """
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.security.secure_scores.secure_scores_request_builder import SecureScoresRequestBuilder
+
+    from scorekeeper.graph.client import graph_root
+
+    top_1 = SecureScoresRequestBuilder.SecureScoresRequestBuilderGetQueryParameters(top=1)
+    latest = RequestConfiguration(query_parameters=top_1)
+    requests = {
+        "scores": graph.security.secure_scores.to_get_request_information(latest),
+        "profiles": graph.security.secure_score_control_profiles.to_get_request_information(),
+    }
+    try:
+        items = await shared.batch(graph, requests)
+    except Exception as exc:
+        raise _error("reading secureScores", exc, READ_PERMISSION) from exc
+    try:
+        items["scores"].raise_for_status()
+        scores = [item for item in (items["scores"].body or {}).get("value") or [] if isinstance(item, dict)]
+    except Exception as exc:
+        raise _error("reading secureScores", exc, READ_PERMISSION) from exc
+    try:
+        items["profiles"].raise_for_status()
+        page = items["profiles"].body or {}
+        profiles = [item for item in page.get("value") or [] if isinstance(item, dict)]
+        link = page.get("@odata.nextLink")
+        if link:
+            profiles += await _pages(graph, str(link).removeprefix(f"{graph_root(graph)}/v1.0/"))
+    except Exception as exc:
+        raise _error("reading secureScoreControlProfiles", exc, READ_PERMISSION) from exc
+    return scores[:1], profiles
+
+
 def number(value: Any) -> float | None:
     """A JSON number (or a numeric string, as ``count``/``total`` arrive) as float; else ``None``."""
     if isinstance(value, bool):

@@ -7,7 +7,8 @@ session (credentials, simulator) and calls these inside it.
   profile, read now (and kept as a ``read`` row), with the trend from history. A tenant seen
   for the first time gets Microsoft's kept history (up to 90 daily entries) imported first.
 * :func:`record_assessment` — every assessment: the tenant's total beside the per-control
-  snapshots, and the control profiles, so reports can render the whole score from history.
+  snapshots, and the control profiles, so reports can render the whole score from history;
+  read through the controls' shared ``$batch`` (no request of its own after a tenant's first run).
 """
 
 from __future__ import annotations
@@ -28,6 +29,17 @@ async def _scores_for(graph: Any, store: Any, tenant: str) -> tuple[list[dict[st
     """Today's entry, or Microsoft's whole kept history when ``tenant`` has none recorded yet."""
     first = not await asyncio.to_thread(store.has_tenant_scores, tenant)
     return await read_daily_scores(graph, MAX_DAYS if first else 1), first
+
+
+async def _history_or(graph: Any, tenant: str, today: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Microsoft's kept history (newest first) to import; ``today`` alone when it cannot be read."""
+    from scorekeeper.securescore.read import SecureScoreReadError
+
+    try:
+        return await read_daily_scores(graph, MAX_DAYS) or today
+    except SecureScoreReadError as exc:
+        log.warning("Secure Score history of %s not imported: %s", tenant, exc)
+        return today
 
 
 async def _import(store: Any, tenant: str, older: list[DailyScore]) -> int:
@@ -57,18 +69,29 @@ async def read_overview(
     return build_overview(tenant, tenant_id, latest, profiles, coverage, trend, only)
 
 
-async def record_assessment(graph: Any, store: Any, tenant: str, run_id: int) -> DailyScore | None:
+async def record_assessment(
+    graph: Any, store: Any, tenant: str, run_id: int, shared: Any = None
+) -> DailyScore | None:
     """Record the tenant's total (and control profiles) for assessment ``run_id``; import history on a first run.
 
-    Returns what was recorded, or ``None`` when Secure Score could not be read: the assessment of
-    the controls goes on regardless (their own findings say what they could not read).
+    With ``shared`` (the assessment's ``SharedReads``) today's entry and the profiles come from
+    the controls' own ``$batch`` (one ``secureScores`` request serves both); only a tenant's first
+    run reads Microsoft's kept history (up to 90 entries) on its own, to import it. Returns what
+    was recorded, or ``None`` when Secure Score could not be read: the assessment of the controls
+    goes on regardless (their own findings say what they could not read).
     """
-    from scorekeeper.securescore.read import SecureScoreReadError
+    from scorekeeper.securescore.read import SecureScoreReadError, read_assessment_scores
 
     try:
-        (scores, first), profiles = await asyncio.gather(
-            _scores_for(graph, store, tenant), read_control_profiles(graph)
-        )
+        if shared is not None:  # first, before any wait: its reads join the controls' batch of this turn
+            scores, profiles = await read_assessment_scores(graph, shared)
+            first = not await asyncio.to_thread(store.has_tenant_scores, tenant)
+            if first and scores:
+                scores = await _history_or(graph, tenant, scores)
+        else:
+            (scores, first), profiles = await asyncio.gather(
+                _scores_for(graph, store, tenant), read_control_profiles(graph)
+            )
     except SecureScoreReadError as exc:
         log.warning("Secure Score of %s not recorded: %s", tenant, exc)
         return None

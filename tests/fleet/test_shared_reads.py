@@ -63,3 +63,23 @@ async def test_verification_reads_afresh(sk_engine: Any) -> None:
     assert result.status == "completed"
     assert _graph_reads(sim, "/v1.0/domains"), "verification read the domains again after writing"
     assert all(f.status is Status.PASS for f in result.findings)
+
+
+async def test_the_whole_score_record_shares_the_controls_batch_after_the_first_run(sk_engine: Any) -> None:
+    sim = Simulator.from_profiles("weak-cloud")
+    engine = sk_engine({"t": sim})
+    [first] = await engine.assess(["t"], CONTROLS)
+    history = [r for r in _graph_reads(sim, "/v1.0/security/secureScores", batched=False)]
+    assert len(history) == 1, "a first run imports Microsoft's kept history with one read of its own"
+    sim.request_log.clear()
+    [second] = await engine.assess(["t"], CONTROLS)
+    assert second.status == "completed" and not any(c.error for c in second.controls)
+    reads = _graph_reads(sim, "/v1.0/security/secureScores")
+    assert len(reads) == 1 and reads[0].batched, "one secureScores read serves the controls and the record"
+    assert all(r.batched for r in _graph_reads(sim, "/v1.0/security/secureScoreControlProfiles"))
+    direct = [r.path for r in sim.request_log if not r.batched]
+    assert direct.count("/v1.0/$batch") == 1, direct
+    assert not [p for p in direct if p.startswith("/v1.0/security/")], "no Secure Score read of its own"
+    recorded = engine._engine.store.score_trend("t")  # the history a report renders the whole score from
+    assert recorded, "the whole score was recorded"
+    assert first.status == "completed"

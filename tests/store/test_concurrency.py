@@ -13,7 +13,7 @@ from scorekeeper.store import HistoryStore
 
 from .helpers import release_all, result, spawn, wait_ready
 
-RUNS_PER_WORKER = 150  # five writes per run: 750 write transactions per process
+RUNS_PER_WORKER = 400  # enough that the two writers overlap even now that a run is cheap to record
 
 
 def test_two_processes_write_concurrently(db_path: Path) -> None:

@@ -1,0 +1,93 @@
+"""``scorekeeper permissions --format manifest``: the app registration's ``requiredResourceAccess``."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+
+from scorekeeper.graph_permission_ids import GRAPH_APP_ID, IDS
+from scorekeeper.permissions import MissingPermissionIdError, required_resource_access
+
+from .contract import validated
+
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _report(run: Callable, *args: str) -> dict:
+    result = run("permissions", *args, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def _ids(manifest: dict) -> list[tuple[str, str]]:
+    [graph] = manifest["requiredResourceAccess"]
+    assert graph["resourceAppId"] == GRAPH_APP_ID
+    return [(a["id"], a["type"]) for a in graph["resourceAccess"]]
+
+
+def test_the_id_table_holds_one_well_formed_guid_per_permission_and_kind() -> None:
+    assert all(GUID.match(guid) for guid in IDS.values())
+    assert len(set(IDS.values())) == len(IDS), "two permissions share an id: a transcription slip"
+    assert IDS[("Policy.ReadWrite.Authorization", "Application")] == "fb221be6-99f2-473f-bd32-01c6a0e9ca3b"
+
+
+@pytest.mark.parametrize("phase", ["assess", "remediate"])
+def test_manifest_grants_exactly_the_union_the_report_lists(run: Callable, phase: str) -> None:
+    result = run("permissions", "--format", "manifest", "--phase", phase)
+    assert result.code == 0, result.err
+    manifest = validated("permissions-manifest", result.out)
+    union = _report(run)["all"][phase]
+    assert _ids(manifest) == [(IDS[(name, "Application")], "Role") for name in union]
+    with_all = run("permissions", "--all", "--format", "manifest", "--phase", phase)
+    assert _ids(manifest) == _ids(validated("permissions-manifest", with_all.out))
+
+
+def test_manifest_for_one_control_names_only_its_permissions(run: Callable) -> None:
+    result = run("permissions", "--control", "IntegratedApps", "--format", "manifest")
+    assert result.code == 0, result.err
+    wanted = _report(run, "--control", "IntegratedApps")["all"]["remediate"]
+    assert "Policy.ReadWrite.Authorization" in wanted
+    assert _ids(validated("permissions-manifest", result.out)) == [(IDS[(n, "Application")], "Role") for n in wanted]
+    everything = {i for i, _ in _ids(json.loads(run("permissions", "--format", "manifest").out))}
+    assert {i for i, _ in _ids(json.loads(result.out))} < everything
+
+
+def test_a_missing_id_is_named_rather_than_left_out_of_the_manifest(run: Callable) -> None:
+    report = _report(run)
+    table = dict(IDS)
+    del table[("Policy.ReadWrite.Authorization", "Application")]
+    with pytest.raises(MissingPermissionIdError) as caught:
+        required_resource_access(report, "remediate", table)
+    assert caught.value.missing == ["Policy.ReadWrite.Authorization (application)"]
+    assert "\n" not in str(caught.value)
+
+
+def test_delegated_graph_permissions_become_scopes_and_the_portal_sign_in_stays_out() -> None:
+    report = {"all": {"remediate": ["Directory.Read.All"], "delegated": ["User.Read", "delegated portal sign-in (x)"]}}
+    assert _ids(required_resource_access(report)) == [
+        (IDS[("Directory.Read.All", "Application")], "Role"),
+        (IDS[("User.Read", "Delegated")], "Scope"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "args", [("--control", "IntegratedApps", "--all"), ("--format", "manifest", "--json")], ids=["all", "json"]
+)
+def test_contradictory_options_are_one_line_usage_errors(run: Callable, args: tuple[str, ...]) -> None:
+    result = run("permissions", *args)
+    assert result.code == 2 and result.out == ""
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_the_command_exits_1_naming_the_permission_whose_id_is_unknown(
+    run: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(IDS, ("Domain.ReadWrite.All", "Application"))
+    result = run("permissions", "--format", "manifest")
+    assert result.code == 1 and result.out == ""
+    [line] = result.err.strip().splitlines()
+    assert "Domain.ReadWrite.All (application)" in line
+    assert run("permissions", "--format", "manifest", "--phase", "assess").code == 0  # assess needs no Domain write
