@@ -239,6 +239,21 @@ def override_problems(
     return problems
 
 
+def select_controls(plugins: Plugins, control_ids: Iterable[str] | None, source: Path | None = None) -> list[Control]:
+    """The installed controls named (all of them, in id order, when none is named).
+
+    A function of the plugins alone, so commands that only describe controls (``permissions``)
+    never open the history database.
+    """
+    ids = list(control_ids or [])
+    if not ids:
+        return [plugins.controls[c] for c in sorted(plugins.controls)]
+    try:
+        return [plugins.control(c) for c in ids]
+    except KeyError as exc:
+        raise ConfigError([str(exc.args[0])], source) from None
+
+
 @dataclass
 class Engine:
     """Runs operations for the front ends; one instance per command, TUI session or daemon."""
@@ -285,13 +300,7 @@ class Engine:
         return self.config.control_values(control_id, tenant).get(AUTO_REMEDIATE) is True
 
     def select(self, control_ids: Iterable[str] | None = None) -> list[Control]:
-        ids = list(control_ids or [])
-        if not ids:
-            return [self.plugins.controls[c] for c in sorted(self.plugins.controls)]
-        try:
-            return [self.plugins.control(c) for c in ids]
-        except KeyError as exc:
-            raise ConfigError([str(exc.args[0])], self.config.source) from None
+        return select_controls(self.plugins, control_ids, self.config.source)
 
     # ----------------------------------------------------------------- helpers
     def _emit(self, tenant: str, control: str, phase: str, status: str, message: str = "", **kw: Any) -> None:
