@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -409,15 +409,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         else:
             exceptions.append(rule)
 
-    try:
-        settings = Settings(**data.get("scorekeeper", {}))
-    except (ValidationError, TypeError) as exc:
-        settings = Settings()
-        problems += (
-            format_validation_error("scorekeeper", exc, Settings)
-            if isinstance(exc, ValidationError)
-            else [f"scorekeeper: {exc}"]
-        )
+    settings = _parse_section(data, "scorekeeper", Settings, problems)
 
     notifications = data.get("notifications", {})
     if not isinstance(notifications, dict) or not all(isinstance(v, dict) for v in notifications.values()):
@@ -426,15 +418,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
 
     groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants), problems)
 
-    try:
-        history = HistorySettings(**data.get("history", {}))
-    except (ValidationError, TypeError) as exc:
-        history = HistorySettings()
-        problems += (
-            format_validation_error("history", exc, HistorySettings)
-            if isinstance(exc, ValidationError)
-            else [f"history: {exc}"]
-        )
+    history = _parse_section(data, "history", HistorySettings, problems)
 
     config = Config(
         tenants=tenants,
@@ -450,6 +434,22 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     if problems:
         raise ConfigError(problems, source, controls, overrides, partial=config)
     return config
+
+
+_Section = TypeVar("_Section", bound=BaseModel)
+
+
+def _parse_section(data: dict[str, Any], key: str, model: type[_Section], problems: list[str]) -> _Section:
+    """``[key]`` as ``model``; a bad section adds its problems and falls back to the defaults.
+
+    Falling back keeps one pass over the file: ``config check`` lists this section's problems beside
+    every other section's instead of stopping at the first.
+    """
+    try:
+        return model(**data.get(key, {}))
+    except (ValidationError, TypeError) as exc:
+        problems += format_validation_error(key, exc, model) if isinstance(exc, ValidationError) else [f"{key}: {exc}"]
+        return model()
 
 
 def _parse_groups(raw: Any, tenant_names: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
