@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from scorekeeper.config import Config, ConfigError, ExceptionRule, validate_control_config
+from scorekeeper.config import Config, ConfigError, ExceptionRule, ExceptionTarget, validate_control_config
 from scorekeeper.errors import EngineError, NotFound, PlanViolation, WritesStopped
 from scorekeeper.model import (
     Change,
@@ -187,30 +187,29 @@ def control_problems(plugins: Plugins, controls: dict[str, dict[str, Any]]) -> l
     return problems
 
 
-def exception_problems(plugins: Plugins, exceptions: Iterable[ExceptionRule]) -> list[str]:
+def exception_problems(plugins: Plugins, targets: Iterable[ExceptionTarget]) -> list[str]:
     """``[[exceptions]]`` that name a control or setting no installed plugin has (with a did-you-mean)."""
     problems: list[str] = []
-    for index, rule in enumerate(exceptions):
-        control = plugins.controls.get(rule.control)
+    for target in targets:
+        where = f"exceptions[{target.index}]"
+        control = plugins.controls.get(target.control)
         if control is None:
-            hint = did_you_mean(rule.control, plugins.controls)
-            problems.append(f"exceptions[{index}].control: unknown control {rule.control!r}{hint}")
-        elif rule.setting not in control.setting_ids:
-            hint = did_you_mean(rule.setting, control.setting_ids)
-            problems.append(
-                f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}{hint}"
-            )
+            hint = did_you_mean(target.control, plugins.controls)
+            problems.append(f"{where}.control: unknown control {target.control!r}{hint}")
+        elif target.setting not in control.setting_ids:
+            hint = did_you_mean(target.setting, control.setting_ids)
+            problems.append(f"{where}.setting: control {target.control} has no setting {target.setting!r}{hint}")
     return problems
 
 
-def expired_exceptions(exceptions: Iterable[ExceptionRule], today: date) -> list[str]:
+def expired_exceptions(targets: Iterable[ExceptionTarget], today: date) -> list[str]:
     """Warnings for ``[[exceptions]]`` already past their date: they no longer excuse anything."""
     return [
-        f"exceptions[{index}]: {rule.control}/{rule.setting}"
+        f"exceptions[{target.index}]: {rule.control}/{rule.setting}"
         + (f" for {rule.tenant}" if rule.tenant else "")
         + f" expired on {rule.expires}; the setting counts as failing again (renew or remove it)"
-        for index, rule in enumerate(exceptions)
-        if rule.expired(today)
+        for target in targets
+        if (rule := target.rule) is not None and rule.expired(today)
     ]
 
 
@@ -281,7 +280,7 @@ class Engine:
         problems = [str(p) for p in self.plugins.problems]
         problems += control_problems(self.plugins, self.config.controls)
         problems += override_problems(self.plugins, self.config.controls, self.config.overrides)
-        problems += exception_problems(self.plugins, self.config.exceptions)
+        problems += exception_problems(self.plugins, self.config.exception_targets)
         return problems
 
     def desired(self, control: Control, tenant: str | None = None) -> Any:
