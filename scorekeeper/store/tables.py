@@ -22,7 +22,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -153,6 +165,18 @@ class LatestResultRow(SQLModel, table=True):
     tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
     control: str = Field(sa_type=String, nullable=False)
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
+    # The pair's dashboard summary (migration 0007), kept by ``summary.py`` in the same transactions.
+    counts: dict[str, int] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default=text("'{}'"))
+    )
+    trend: list[float | None] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
+    trend_at: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
+    score: float | None = Field(default=None, nullable=True)
+    max_score: float | None = Field(default=None, nullable=True)
 
 
 class FindingBodyRow(SQLModel, table=True):
