@@ -35,6 +35,7 @@ from scorekeeper.model import (
 )
 from scorekeeper.pending import with_pending_score
 from scorekeeper.plugins import Plugins
+from scorekeeper.runversions import run_versions
 from scorekeeper.session import TenantSession, open_session
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
@@ -256,6 +257,8 @@ class Engine:
     _desired: dict[str, Any] = field(default_factory=dict)
     #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
     _attested: set[tuple[str, str]] | None = None
+    #: What every run of this engine records as the code it used (plugins do not change once loaded).
+    _versions: dict[str, str] | None = None
 
     # ----------------------------------------------------------------- configuration
     def check(self) -> list[str]:
@@ -434,8 +437,11 @@ class Engine:
             for r in results
         ]
         # One transaction for the whole run (results, pointers, finish, drift), not five.
-        actor = self.store.record_run(run_id, stored, status, error, detect_drift=detect_drift)
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor)
+        if self._versions is None:
+            self._versions = run_versions(self.plugins)
+        versions = self._versions
+        actor = self.store.record_run(run_id, stored, status, error, detect_drift=detect_drift, versions=versions)
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor, versions)
 
     # ----------------------------------------------------------------- operations
     async def assess_tenant(

@@ -387,6 +387,7 @@ class RunResult:
     finished_at: datetime
     status: str = "completed"  # completed | failed | interrupted
     actor: Actor | None = None
+    versions: dict[str, str] | None = None  # scorekeeper + plugin distributions used; None: not recorded
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -141,7 +141,7 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
             started_at=run.started_at,
             finished_at=run.finished_at,
             actor=_actor(run),
-            versions=None,  # history does not record the versions a run used
+            versions=dict(run.versions) if run.versions else None,  # runs before migration 0007: None
         ),
         controls=controls,
         counts=status_counts([(s.status, s.excepted) for c in controls for s in c.settings]),

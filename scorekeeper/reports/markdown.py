@@ -46,6 +46,8 @@ def render_markdown(report: Report) -> str:
         t = report.tenants[0]
         lines.append(f"# scorekeeper report — {md(t.name)}, {md(t.run.kind)} run {t.run.id}")
     lines += ["", _generated(report), ""]
+    if not report.fleet:
+        lines += [_run_versions(report.tenants[0]), ""]
     lines += _counts_table(report)
     failing = [(t, s) for t in report.ranked_tenants for s in t.settings if s.failing]
     unread = [(t, s) for t in report.ranked_tenants for s in t.settings if s.unassessed]
@@ -73,6 +75,13 @@ def _generated(report: Report) -> str:
     version = md(report.generator.get("scorekeeper", "?"))
     when = f"{report.generated_at:%Y-%m-%d %H:%M} UTC"
     return f"Report `{report.report_id}` · generated {when} from history by scorekeeper {version}"
+
+
+def _run_versions(t: TenantSection) -> str:
+    """The code the run used (recorded on the run), which may differ from the code rendering this report."""
+    if not t.run.versions:
+        return "Versions at run: not recorded"
+    return "Versions at run: " + ", ".join(f"{md(k)} {md(v)}" for k, v in sorted(t.run.versions.items()))
 
 
 def _counts_table(report: Report) -> list[str]:

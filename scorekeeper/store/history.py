@@ -10,7 +10,7 @@ time it returns, before the plugin writes to the tenant.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -228,13 +228,16 @@ class HistoryStore:
         error: str = "",
         *,
         detect_drift: bool = False,
+        versions: Mapping[str, str] | None = None,
     ) -> Actor | None:
         """Store every control's result, close the run and (optionally) record its drift: one transaction.
 
         What :meth:`record_control_result` for each control, :meth:`finish_run` and
         :meth:`detect_drift` do one by one, in a single write with bulk statements, so a fleet
         pays one commit per tenant run instead of five. Returns the run's actor (as
-        :meth:`run_actor` would), so the caller needs no second read.
+        :meth:`run_actor` would), so the caller needs no second read. ``versions`` (scorekeeper's
+        and each plugin distribution's, ``scorekeeper.runversions``) is written in the same
+        transaction; ``None`` leaves the run's column as it is.
         """
         if status not in RUN_STATUSES or status == "running":
             raise StoreError(f"a run cannot finish as {status!r}; expected completed, failed or interrupted")
@@ -252,6 +255,8 @@ class HistoryStore:
                         row.finished_at = now
                         session.add(row)
             session.execute(runwrite.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
+            if versions is not None:
+                session.execute(runwrite.RECORD_VERSIONS, {"id_": run_id, "versions": dict(versions)})
             if detect_drift and status == "completed":
                 self._drift_in(session, session.get(RunRow, run_id))  # the one drift rule, as detect_drift
             actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")

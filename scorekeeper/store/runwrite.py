@@ -66,6 +66,7 @@ FINISH_RUN = (
     .where(RunRow.id == bindparam("id_"))
     .values(status=bindparam("status"), error=bindparam("error"), finished_at=bindparam("finished_at"))
 )
+RECORD_VERSIONS = update(RunRow).where(RunRow.id == bindparam("id_")).values(versions=bindparam("versions"))
 _INSERT_FINDINGS = insert(_FINDINGS)
 _INSERT_RESULTS = insert(_RESULTS)
 _INSERT_SCORES = insert(_SCORES)

@@ -130,6 +130,8 @@ class RunRow(SQLModel, table=True):
     process_key: str = Field(default="", sa_type=String, nullable=False)
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     heartbeat_seconds: float | None = Field(default=None, nullable=True)
+    # What code ran (migration 0007): {"scorekeeper": version, distribution: version}; None before.
+    versions: dict[str, str] | None = Field(default=None, sa_type=JSON, nullable=True)
 
 
 class ControlResultRow(SQLModel, table=True):

@@ -14,9 +14,11 @@ import jsonschema
 import pytest
 import xmlschema
 
+from scorekeeper import __version__
 from scorekeeper.plugins import load_plugins
 from scorekeeper.reports import FORMATS, format_for, render
 from scorekeeper.reports.build import build_report, latest_assessments
+from scorekeeper.reports.markdown import md as escape
 from scorekeeper.reports.model import STATUS_ORDER, Report
 from tests.reports.conftest import EXCEPTION_EXPIRES, HOSTILE, History
 
@@ -54,6 +56,8 @@ def test_json_validates_against_the_schema_and_counts_agree(history: History, fl
         jsonschema.validate(data, schema)
         assert data["schema_version"] == schema["properties"]["schema_version"]["const"]
         for tenant in data["tenants"]:
+            assert tenant["run"]["versions"]["scorekeeper"] == __version__  # recorded on the run
+            assert "scorekeeper-m365-sspr" in tenant["run"]["versions"]
             want = expected(history.assessed[tenant["run"]["id"]])
             for status in (*STATUSES, "excepted"):
                 assert tenant["counts"][status] == want[status], (tenant["name"], status)
@@ -133,6 +137,10 @@ def test_markdown_counts_failing_first_and_trend(history: History) -> None:
     cells = [c.strip() for c in row.strip("|").split(" | ")]
     assert cells[2 : 2 + len(STATUSES)] == [str(want[s]) for s in STATUSES]
     assert "## Secure Score trend" in md
+    versions = report.tenants[0].run.versions
+    assert versions and versions["scorekeeper"] == __version__  # recorded on the run
+    shown = ", ".join(f"{escape(k)} {escape(v)}" for k, v in sorted(versions.items()))
+    assert f"Versions at run: {shown}\n" in md and escape("scorekeeper-m365-sspr") in shown
 
 
 def test_format_is_taken_from_the_file_name() -> None:
