@@ -167,7 +167,7 @@ class LatestResultRow(SQLModel, table=True):
     tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
     control: str = Field(sa_type=String, nullable=False)
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
-    # The pair's dashboard summary (migration 0007), kept by ``summary.py`` in the same transactions.
+    # The pair's dashboard summary (migration 0008), kept by ``summary.py`` in the same transactions.
     counts: dict[str, int] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default=text("'{}'"))
     )

@@ -60,7 +60,17 @@ def reference_overview(store: HistoryStore) -> list[tuple[Any, ...]]:
         score, max_score = points[-1] if points else (None, None)
         trend = [s for s, _ in points if s is not None]
         cells.append(
-            (tenant, control, score, max_score, counts, run_id, _utc(finished or started), trend, drift[(run_id, control)])
+            (
+                tenant,
+                control,
+                score,
+                max_score,
+                counts,
+                run_id,
+                _utc(finished or started),
+                trend,
+                drift[(run_id, control)],
+            )
         )
     return cells
 
@@ -168,7 +178,7 @@ def _counts(url: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("how", ["plain", "migration_connection"])
 def test_migration_backfills_and_drops_without_losing_history(store: HistoryStore, how: str) -> None:
-    """Down to 0006 and up again: nothing else changes, and the backfill equals what the writes kept."""
+    """Down to 0007 and up again: nothing else changes, and the backfill equals what the writes kept."""
     _history(store)
     expected = overview(store)
     url = str(store._engine.url.render_as_string(hide_password=False))
@@ -182,7 +192,7 @@ def test_migration_backfills_and_drops_without_losing_history(store: HistoryStor
         # rebuild that cascaded would show here as missing rows.
         opener = engine.begin if how == "plain" else (lambda: migration_connection(engine))
         with opener() as connection:
-            command.downgrade(alembic_config(connection), "0006")
+            command.downgrade(alembic_config(connection), "0007")
         assert _counts(url) == rows
         with engine.connect() as connection:
             columns = {c["name"] for c in sa.inspect(connection).get_columns("latest_results")}
