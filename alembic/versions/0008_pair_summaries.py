@@ -6,16 +6,18 @@ Create Date: 2026-12-01
 
 ``counts`` (finding count per status of the pointed-at run's findings of the control), ``trend``
 and ``trend_at`` (the newest 30 score snapshots of the pair by ``(taken_at, id)``, oldest first:
-scores and fixed-width UTC times) and ``score`` / ``max_score`` (the newest snapshot's). The
-upgrade fills them from existing history with its own copy of the rule in
-``scorekeeper.store.summary`` (a migration must not change when the code does). The downgrade
-only drops the columns: everything they hold is derived from history, which is not touched.
-On SQLite dropping columns rebuilds ``latest_results``; no table references it, so the rebuild
-deletes nothing elsewhere.
+scores packed as little-endian float64 with NaN for none, and fixed-width UTC times) and
+``score`` / ``max_score`` (the newest snapshot's). The upgrade fills them from existing history
+with its own copy of the rule in ``scorekeeper.store.summary`` (a migration must not change when
+the code does). The downgrade only drops the columns: everything they hold is derived from
+history, which is not touched. On SQLite dropping columns rebuilds ``latest_results``; no table
+references it, so the rebuild deletes nothing elsewhere.
 """
 
 from __future__ import annotations
 
+import math
+import struct
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +34,12 @@ depends_on: str | Sequence[str] | None = None
 TREND_POINTS = 30
 
 
+def _pack(scores: list[float | None]) -> bytes | None:
+    if not scores:
+        return None
+    return struct.pack(f"<{len(scores)}d", *(math.nan if s is None else s for s in scores))
+
+
 def _stamp(at: datetime) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
@@ -40,7 +48,7 @@ def _stamp(at: datetime) -> str:
 
 def upgrade() -> None:
     op.add_column("latest_results", sa.Column("counts", sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
-    op.add_column("latest_results", sa.Column("trend", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+    op.add_column("latest_results", sa.Column("trend", sa.LargeBinary(), nullable=True))
     op.add_column("latest_results", sa.Column("trend_at", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
     op.add_column("latest_results", sa.Column("score", sa.Float(), nullable=True))
     op.add_column("latest_results", sa.Column("max_score", sa.Float(), nullable=True))
@@ -51,7 +59,7 @@ def upgrade() -> None:
         sa.column("control", sa.String()),
         sa.column("run_id", sa.Integer()),
         sa.column("counts", sa.JSON()),
-        sa.column("trend", sa.JSON()),
+        sa.column("trend", sa.LargeBinary()),
         sa.column("trend_at", sa.JSON()),
         sa.column("score", sa.Float()),
         sa.column("max_score", sa.Float()),
@@ -128,7 +136,7 @@ def upgrade() -> None:
                 "t": tenant,
                 "c": control,
                 "counts_": s["counts"],
-                "trend_": s["trend"],
+                "trend_": _pack(s["trend"]),
                 "trend_at_": s["trend_at"],
                 "score_": s["score"],
                 "max_score_": s["max_score"],

@@ -14,14 +14,16 @@ Nothing here reads findings or score snapshots; the cost follows the number of p
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, select
+import json
+
+from sqlalchemy import Text, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from scorekeeper.store.records import TenantOverview, empty_counts
-from scorekeeper.store.tables import DriftEventRow, LatestResultRow, RunRow
+from scorekeeper.store.summary import unpack
+from scorekeeper.store.tables import ASSESSING_KINDS, DriftEventRow, LatestResultRow, RunRow
 
-#: Run kinds whose findings describe a control's whole state (verify runs only re-read what changed).
-ASSESSING_KINDS = ("assess", "plan")
+__all__ = ["ASSESSING_KINDS", "build_overview"]
 
 Key = tuple[str, str]
 
@@ -38,31 +40,35 @@ def build_overview(session: Session) -> list[TenantOverview]:
         )
     }
     zero = empty_counts()
-    return [
-        TenantOverview(
-            tenant=tenant,
-            control=control,
-            score=score,
-            max_score=max_score,
-            counts={**zero, **counts},
-            last_run_id=run_id,
-            last_run_at=finished or started,
-            trend=[point for point in trend if point is not None],
-            drift=drift.get((tenant, control), 0),
+    counts_of: dict[str, dict[str, int]] = {}  # few distinct count sets in a fleet: parse each once
+    cells = []
+    for tenant, control, run_id, counts, trend, score, max_score, at in session.execute(
+        select(
+            latest.tenant,
+            latest.control,
+            latest.run_id,
+            cast(latest.counts, Text),
+            latest.trend,
+            latest.score,
+            latest.max_score,
+            func.coalesce(RunRow.finished_at, RunRow.started_at),
         )
-        for tenant, control, run_id, counts, trend, score, max_score, started, finished in session.execute(
-            select(
-                latest.tenant,
-                latest.control,
-                latest.run_id,
-                latest.counts,
-                latest.trend,
-                latest.score,
-                latest.max_score,
-                RunRow.started_at,
-                RunRow.finished_at,
+        .join(RunRow, RunRow.id == latest.run_id)
+        .order_by(latest.tenant, latest.control)
+    ):
+        if counts not in counts_of:
+            counts_of[counts] = {**zero, **json.loads(counts)}
+        cells.append(
+            TenantOverview(
+                tenant=tenant,
+                control=control,
+                score=score,
+                max_score=max_score,
+                counts=dict(counts_of[counts]),
+                last_run_id=run_id,
+                last_run_at=at,
+                trend=[point for point in unpack(trend) if point is not None],
+                drift=drift.get((tenant, control), 0),
             )
-            .join(RunRow, RunRow.id == latest.run_id)
-            .order_by(latest.tenant, latest.control)
         )
-    ]
+    return cells

@@ -8,8 +8,10 @@ is written, so each ``latest_results`` row carries it (migration 0008):
 * ``counts`` — finding count per status of the pointed-at run's findings of that control
   (statuses with no finding are left out; readers add the zeros);
 * ``trend`` / ``trend_at`` — the newest :data:`TREND_POINTS` score snapshots of the pair by
-  ``(taken_at, id)``, oldest first: the reported scores (``None`` kept, so positions line up) and
-  their times as fixed-width UTC strings (:func:`stamp`, which sort as the times do);
+  ``(taken_at, id)``, oldest first: the reported scores packed as little-endian float64 with NaN
+  for a snapshot without one (:func:`pack`; so positions line up, and the overview decodes them
+  without parsing text) and their times as fixed-width UTC strings (:func:`stamp`, which sort as
+  the times do);
 * ``score`` / ``max_score`` — the newest snapshot's values.
 
 The rule, in two implementations that tests keep equal to computing it from history:
@@ -28,6 +30,8 @@ and its drift are written after its results).
 
 from __future__ import annotations
 
+import math
+import struct
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -39,9 +43,8 @@ from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from scorekeeper.model import ControlResult
-from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.records import TREND_POINTS
-from scorekeeper.store.tables import FindingBodyRow, FindingRow, LatestResultRow, ScoreSnapshotRow
+from scorekeeper.store.tables import ASSESSING_KINDS, FindingBodyRow, FindingRow, LatestResultRow, ScoreSnapshotRow
 
 Key = tuple[str, str]
 _LATEST: Table = LatestResultRow.__table__  # type: ignore[attr-defined]
@@ -60,6 +63,20 @@ _UPDATE = (
         max_score=bindparam("max_score_"),
     )
 )
+
+
+def pack(scores: Sequence[float | None]) -> bytes | None:
+    """Scores as the ``trend`` column keeps them (``None`` for no points)."""
+    if not scores:
+        return None
+    return struct.pack(f"<{len(scores)}d", *(math.nan if s is None else s for s in scores))
+
+
+def unpack(packed: bytes | None) -> list[float | None]:
+    """:func:`pack` undone: the scores, ``None`` where a snapshot reported none."""
+    if not packed:
+        return []
+    return [None if s != s else s for s in struct.unpack(f"<{len(packed) // 8}d", packed)]
 
 
 def stamp(at: datetime) -> str:
@@ -93,7 +110,7 @@ class Summary:
             "t": tenant,
             "c": control,
             "counts_": self.counts,
-            "trend_": self.trend,
+            "trend_": pack(self.trend),
             "trend_at_": self.trend_at,
             "score_": self.score,
             "max_score_": self.max_score,
@@ -123,7 +140,7 @@ def lock_current(session: Session, tenant: str, controls: Collection[str]) -> di
         .order_by(_LATEST.c.control),
     )
     return {
-        control: (run_id, Summary(dict(counts), list(trend), list(trend_at), score, max_score))
+        control: (run_id, Summary(dict(counts), unpack(trend), list(trend_at), score, max_score))
         for control, run_id, counts, trend, trend_at, score, max_score in session.execute(query)
     }
 

@@ -155,7 +155,7 @@ def test_rebuild_recomputes_summaries(store: HistoryStore) -> None:
     engine = create_store_engine(str(store._engine.url.render_as_string(hide_password=False)))
     try:
         with engine.begin() as connection:
-            connection.execute(sa.text("UPDATE latest_results SET counts = '{}', trend = '[]', trend_at = '[]'"))
+            connection.execute(sa.text("UPDATE latest_results SET counts = '{}', trend = NULL, trend_at = '[]'"))
     finally:
         engine.dispose()
     assert overview(store) != expected
