@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from scorekeeper.model import (
     Control,
     ControlResult,
     Finding,
+    Organization,
     Plan,
     PlanItem,
     ProgressEvent,
@@ -389,15 +391,20 @@ class Engine:
 
     async def _assess_all(
         self, session: TenantSession, controls: list[Control], kind: str, run_id: int
-    ) -> list[ControlResult]:
-        """Every control concurrently and, beside them, the tenant's whole Secure Score for history."""
+    ) -> tuple[list[ControlResult], Organization | None]:
+        """Every control concurrently and, beside them, the tenant's whole Secure Score for history
+        and its organisation's names for reports (in the controls' shared ``$batch``; ``None``
+        for a plan)."""
         if kind != "assess":  # a plan (remediation's own read) keeps its writes' timing: no extra reads
-            return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)))
-        results, _ = await asyncio.gather(
+            return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))), None
+        from scorekeeper.organization import read_organization
+
+        organization, results, _ = await asyncio.gather(
+            read_organization(session.graph_factory(), session.reads),  # first: joins this turn's batch
             asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
             self._record_secure_score(session, run_id),
         )
-        return list(results)
+        return list(results), organization
 
     async def _record_secure_score(self, session: TenantSession, run_id: int) -> None:
         from scorekeeper.securescore.service import record_assessment
@@ -430,6 +437,7 @@ class Engine:
         error: str = "",
         *,
         detect_drift: bool = False,
+        organization: Organization | None = None,
     ) -> RunResult:
         now = _now()
         stored = [
@@ -440,8 +448,10 @@ class Engine:
         if self._versions is None:
             self._versions = run_versions(self.plugins)
         versions = self._versions
-        actor = self.store.record_run(run_id, stored, status, error, detect_drift=detect_drift, versions=versions)
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor, versions)
+        actor = self.store.record_run(
+            run_id, stored, status, error, detect_drift=detect_drift, versions=versions, organization=organization
+        )
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor, versions, organization)
 
     # ----------------------------------------------------------------- operations
     async def assess_tenant(
@@ -463,7 +473,7 @@ class Engine:
                 self.store.finish_run(await starting, "interrupted", "cancelled before it finished")
             raise
         try:
-            results = await self._with_session(
+            results, organization = await self._with_session(
                 tenant,
                 lambda session: self._assess_all(session, controls, kind, run_id),
                 run_id,
@@ -481,7 +491,8 @@ class Engine:
             return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, results, "failed", reason)
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
         # scheduled one does (idempotent, so the scheduler's own call returns the same events).
-        return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, list(results), detect_drift=True)
+        finish = functools.partial(self._finish, detect_drift=True, organization=organization)
+        return await asyncio.to_thread(finish, run_id, tenant, kind, started, list(results))
 
     async def assess(
         self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False

@@ -112,6 +112,7 @@ def _assemble(
         status=run.status,
         actor=convert.actor_from_row(run),
         versions=dict(run.versions) if run.versions else None,
+        organization=convert.organization_from_row(run),
     )
 
 

@@ -21,7 +21,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
-from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
+from scorekeeper.model import (
+    Actor,
+    Attestation,
+    Change,
+    ControlResult,
+    Finding,
+    Organization,
+    Outcome,
+    RunResult,
+    SecureScore,
+)
 from scorekeeper.securescore.model import ControlScore, DailyScore, TrendPoint
 from scorekeeper.store import bulk, convert, db, retention, runwrite, summary, tenant_scores
 from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
@@ -229,6 +239,7 @@ class HistoryStore:
         *,
         detect_drift: bool = False,
         versions: Mapping[str, str] | None = None,
+        organization: Organization | None = None,
     ) -> Actor | None:
         """Store every control's result, close the run and (optionally) record its drift: one transaction.
 
@@ -236,8 +247,9 @@ class HistoryStore:
         :meth:`detect_drift` do one by one, in a single write with bulk statements, so a fleet
         pays one commit per tenant run instead of five. Returns the run's actor (as
         :meth:`run_actor` would), so the caller needs no second read. ``versions`` (scorekeeper's
-        and each plugin distribution's, ``scorekeeper.runversions``) is written in the same
-        transaction; ``None`` leaves the run's column as it is.
+        and each plugin distribution's, ``scorekeeper.runversions``) and ``organization`` (the
+        tenant's names as the run read them, ``scorekeeper.organization``) are written in the same
+        transaction; ``None`` records nothing for them.
         """
         if status not in RUN_STATUSES or status == "running":
             raise StoreError(f"a run cannot finish as {status!r}; expected completed, failed or interrupted")
@@ -255,8 +267,8 @@ class HistoryStore:
                         row.finished_at = now
                         session.add(row)
             session.execute(runwrite.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
-            if versions is not None:
-                session.execute(runwrite.RECORD_VERSIONS, {"id_": run_id, "versions": dict(versions)})
+            if versions is not None or organization is not None:
+                session.execute(runwrite.RECORD_FACTS, runwrite.run_facts(run_id, versions, organization))
             if detect_drift and status == "completed":
                 self._drift_in(session, session.get(RunRow, run_id))  # the one drift rule, as detect_drift
             actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")

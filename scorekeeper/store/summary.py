@@ -3,7 +3,7 @@
 ``overview()`` used to count the findings of every pair's latest assessment and read the last
 :data:`TREND_POINTS` score snapshots of every pair on each call: at 1,000 tenants × 365 runs that
 is 56,000 finding rows and 60,000 snapshots (2.4 s on SQLite). The answer changes only when history
-is written, so each ``latest_results`` row carries it (migration 0008):
+is written, so each ``latest_results`` row carries it (migration 0009):
 
 * ``counts`` — finding count per status of the pointed-at run's findings of that control
   (statuses with no finding are left out; readers add the zeros);

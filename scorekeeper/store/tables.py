@@ -135,6 +135,11 @@ class RunRow(SQLModel, table=True):
     heartbeat_seconds: float | None = Field(default=None, nullable=True)
     # What code ran (migration 0007): {"scorekeeper": version, distribution: version}; None before.
     versions: dict[str, str] | None = Field(default=None, sa_type=JSON, nullable=True)
+    # The organisation as GET /organization named it (migration 0008); org_unread: why not, when
+    # the read failed. All None for runs that read no organisation.
+    org_display_name: str | None = Field(default=None, sa_type=String, nullable=True)
+    org_primary_domain: str | None = Field(default=None, sa_type=String, nullable=True)
+    org_unread: str | None = Field(default=None, sa_type=Text, nullable=True)
 
 
 class ControlResultRow(SQLModel, table=True):
@@ -170,7 +175,7 @@ class LatestResultRow(SQLModel, table=True):
     tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
     control: str = Field(sa_type=String, nullable=False)
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
-    # The pair's dashboard summary (migration 0008), kept by ``summary.py`` in the same transactions.
+    # The pair's dashboard summary (migration 0009), kept by ``summary.py`` in the same transactions.
     counts: dict[str, int] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default=text("'{}'"))
     )

@@ -178,7 +178,7 @@ def _counts(url: str) -> dict[str, int]:
 
 @pytest.mark.parametrize("how", ["plain", "migration_connection"])
 def test_migration_backfills_and_drops_without_losing_history(store: HistoryStore, how: str) -> None:
-    """Down to 0007 and up again: nothing else changes, and the backfill equals what the writes kept."""
+    """Down to 0008 and up again: nothing else changes, and the backfill equals what the writes kept."""
     _history(store)
     expected = overview(store)
     url = str(store._engine.url.render_as_string(hide_password=False))
@@ -192,7 +192,7 @@ def test_migration_backfills_and_drops_without_losing_history(store: HistoryStor
         # rebuild that cascaded would show here as missing rows.
         opener = engine.begin if how == "plain" else (lambda: migration_connection(engine))
         with opener() as connection:
-            command.downgrade(alembic_config(connection), "0007")
+            command.downgrade(alembic_config(connection), "0008")
         assert _counts(url) == rows
         with engine.connect() as connection:
             columns = {c["name"] for c in sa.inspect(connection).get_columns("latest_results")}
