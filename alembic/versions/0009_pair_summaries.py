@@ -12,6 +12,9 @@ with its own copy of the rule in ``scorekeeper.store.summary`` (a migration must
 the code does). The downgrade only drops the columns: everything they hold is derived from
 history, which is not touched. On SQLite dropping columns rebuilds ``latest_results``; no table
 references it, so the rebuild deletes nothing elsewhere.
+
+Also ``ix_drift_events_at``: ``drift_events()`` without a tenant read the whole table and sorted
+it to return the newest 100.
 """
 
 from __future__ import annotations
@@ -43,10 +46,11 @@ def _pack(scores: list[float | None]) -> bytes | None:
 def _stamp(at: datetime) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def upgrade() -> None:
+    op.create_index("ix_drift_events_at", "drift_events", ["at"])
     op.add_column("latest_results", sa.Column("counts", sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
     op.add_column("latest_results", sa.Column("trend", sa.LargeBinary(), nullable=True))
     op.add_column("latest_results", sa.Column("trend_at", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
@@ -147,6 +151,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_drift_events_at", table_name="drift_events")
     with op.batch_alter_table("latest_results") as batch:
         for name in ("max_score", "score", "trend_at", "trend", "counts"):
             batch.drop_column(name)

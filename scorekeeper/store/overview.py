@@ -20,7 +20,7 @@ from sqlalchemy import Text, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from scorekeeper.store.records import TenantOverview, empty_counts
-from scorekeeper.store.summary import unpack
+from scorekeeper.store.summary import reported
 from scorekeeper.store.tables import ASSESSING_KINDS, DriftEventRow, LatestResultRow, RunRow
 
 __all__ = ["ASSESSING_KINDS", "build_overview"]
@@ -67,7 +67,7 @@ def build_overview(session: Session) -> list[TenantOverview]:
                 counts=dict(counts_of[counts]),
                 last_run_id=run_id,
                 last_run_at=at,
-                trend=[point for point in unpack(trend) if point is not None],
+                trend=reported(trend),
                 drift=drift.get((tenant, control), 0),
             )
         )

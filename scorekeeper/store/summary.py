@@ -37,6 +37,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, tuple_, update
@@ -79,11 +80,18 @@ def unpack(packed: bytes | None) -> list[float | None]:
     return [None if s != s else s for s in struct.unpack(f"<{len(packed) // 8}d", packed)]
 
 
+def reported(packed: bytes | None) -> list[float]:
+    """The scores of a packed trend that were reported (what the overview shows), oldest first."""
+    if not packed:
+        return []
+    return [s for s in struct.unpack(f"<{len(packed) // 8}d", packed) if s == s]  # NaN != NaN
+
+
 def stamp(at: datetime) -> str:
     """A snapshot time as the summary keeps it: UTC, fixed width, so string order is time order."""
     if at.tzinfo is None:  # SQLite hands back naive UTC when read without the store's column type
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass
@@ -121,12 +129,10 @@ def _locked(session: Session, query: Any) -> Any:
     return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
 
 
-def lock_current(session: Session, tenant: str, controls: Collection[str]) -> dict[str, tuple[int, Summary]]:
-    """The tenant's current pointers and summaries of ``controls``, locked for this transaction."""
-    if not controls:
-        return {}
-    query = _locked(
-        session,
+@cache
+def _current_statement(postgresql: bool) -> Any:
+    """The read of :func:`lock_current`, built once (building costs more CPU than running it)."""
+    query = (
         select(
             _LATEST.c.control,
             _LATEST.c.run_id,
@@ -136,12 +142,22 @@ def lock_current(session: Session, tenant: str, controls: Collection[str]) -> di
             _LATEST.c.score,
             _LATEST.c.max_score,
         )
-        .where(_LATEST.c.tenant == tenant, _LATEST.c.control.in_(sorted(controls)))
-        .order_by(_LATEST.c.control),
+        .where(_LATEST.c.tenant == bindparam("tenant"), _LATEST.c.control.in_(bindparam("controls", expanding=True)))
+        .order_by(_LATEST.c.control)
     )
+    return query.with_for_update() if postgresql else query
+
+
+def lock_current(session: Session, tenant: str, controls: Collection[str]) -> dict[str, tuple[int, Summary]]:
+    """The tenant's current pointers and summaries of ``controls``, locked for this transaction."""
+    if not controls:
+        return {}
+    query = _current_statement(session.get_bind().dialect.name == "postgresql")
     return {
         control: (run_id, Summary(dict(counts), unpack(trend), list(trend_at), score, max_score))
-        for control, run_id, counts, trend, trend_at, score, max_score in session.execute(query)
+        for control, run_id, counts, trend, trend_at, score, max_score in session.execute(
+            query, {"tenant": tenant, "controls": sorted(controls)}
+        )
     }
 
 

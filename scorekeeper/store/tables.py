@@ -298,6 +298,7 @@ class DriftEventRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_drift_events_tenant_at", "tenant", "at"),
         Index("ix_drift_events_run_id", "run_id"),
+        Index("ix_drift_events_at", "at"),  # drift_events() of every tenant, newest first (migration 0009)
     )
 
     id: int | None = Field(default=None, primary_key=True)
