@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -16,13 +17,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from scorekeeper.config import Config, ConfigError, ExceptionRule, validate_control_config
+from scorekeeper.config import Config, ConfigError, ExceptionRule, ExceptionTarget, validate_control_config
 from scorekeeper.errors import EngineError, NotFound, PlanViolation, WritesStopped
 from scorekeeper.model import (
     Change,
     Control,
     ControlResult,
     Finding,
+    Organization,
     Plan,
     PlanItem,
     ProgressEvent,
@@ -35,6 +37,7 @@ from scorekeeper.model import (
 )
 from scorekeeper.pending import with_pending_score
 from scorekeeper.plugins import Plugins
+from scorekeeper.runversions import run_versions
 from scorekeeper.session import TenantSession, open_session
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
@@ -186,30 +189,29 @@ def control_problems(plugins: Plugins, controls: dict[str, dict[str, Any]]) -> l
     return problems
 
 
-def exception_problems(plugins: Plugins, exceptions: Iterable[ExceptionRule]) -> list[str]:
+def exception_problems(plugins: Plugins, targets: Iterable[ExceptionTarget]) -> list[str]:
     """``[[exceptions]]`` that name a control or setting no installed plugin has (with a did-you-mean)."""
     problems: list[str] = []
-    for index, rule in enumerate(exceptions):
-        control = plugins.controls.get(rule.control)
+    for target in targets:
+        where = f"exceptions[{target.index}]"
+        control = plugins.controls.get(target.control)
         if control is None:
-            hint = did_you_mean(rule.control, plugins.controls)
-            problems.append(f"exceptions[{index}].control: unknown control {rule.control!r}{hint}")
-        elif rule.setting not in control.setting_ids:
-            hint = did_you_mean(rule.setting, control.setting_ids)
-            problems.append(
-                f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}{hint}"
-            )
+            hint = did_you_mean(target.control, plugins.controls)
+            problems.append(f"{where}.control: unknown control {target.control!r}{hint}")
+        elif target.setting not in control.setting_ids:
+            hint = did_you_mean(target.setting, control.setting_ids)
+            problems.append(f"{where}.setting: control {target.control} has no setting {target.setting!r}{hint}")
     return problems
 
 
-def expired_exceptions(exceptions: Iterable[ExceptionRule], today: date) -> list[str]:
+def expired_exceptions(targets: Iterable[ExceptionTarget], today: date) -> list[str]:
     """Warnings for ``[[exceptions]]`` already past their date: they no longer excuse anything."""
     return [
-        f"exceptions[{index}]: {rule.control}/{rule.setting}"
+        f"exceptions[{target.index}]: {rule.control}/{rule.setting}"
         + (f" for {rule.tenant}" if rule.tenant else "")
         + f" expired on {rule.expires}; the setting counts as failing again (renew or remove it)"
-        for index, rule in enumerate(exceptions)
-        if rule.expired(today)
+        for target in targets
+        if (rule := target.rule) is not None and rule.expired(today)
     ]
 
 
@@ -239,6 +241,21 @@ def override_problems(
     return problems
 
 
+def select_controls(plugins: Plugins, control_ids: Iterable[str] | None, source: Path | None = None) -> list[Control]:
+    """The installed controls named (all of them, in id order, when none is named).
+
+    A function of the plugins alone, so commands that only describe controls (``permissions``)
+    never open the history database.
+    """
+    ids = list(control_ids or [])
+    if not ids:
+        return [plugins.controls[c] for c in sorted(plugins.controls)]
+    try:
+        return [plugins.control(c) for c in ids]
+    except KeyError as exc:
+        raise ConfigError([str(exc.args[0])], source) from None
+
+
 @dataclass
 class Engine:
     """Runs operations for the front ends; one instance per command, TUI session or daemon."""
@@ -256,6 +273,8 @@ class Engine:
     _desired: dict[str, Any] = field(default_factory=dict)
     #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
     _attested: set[tuple[str, str]] | None = None
+    #: What every run of this engine records as the code it used (plugins do not change once loaded).
+    _versions: dict[str, str] | None = None
 
     # ----------------------------------------------------------------- configuration
     def check(self) -> list[str]:
@@ -263,7 +282,7 @@ class Engine:
         problems = [str(p) for p in self.plugins.problems]
         problems += control_problems(self.plugins, self.config.controls)
         problems += override_problems(self.plugins, self.config.controls, self.config.overrides)
-        problems += exception_problems(self.plugins, self.config.exceptions)
+        problems += exception_problems(self.plugins, self.config.exception_targets)
         return problems
 
     def desired(self, control: Control, tenant: str | None = None) -> Any:
@@ -285,13 +304,7 @@ class Engine:
         return self.config.control_values(control_id, tenant).get(AUTO_REMEDIATE) is True
 
     def select(self, control_ids: Iterable[str] | None = None) -> list[Control]:
-        ids = list(control_ids or [])
-        if not ids:
-            return [self.plugins.controls[c] for c in sorted(self.plugins.controls)]
-        try:
-            return [self.plugins.control(c) for c in ids]
-        except KeyError as exc:
-            raise ConfigError([str(exc.args[0])], self.config.source) from None
+        return select_controls(self.plugins, control_ids, self.config.source)
 
     # ----------------------------------------------------------------- helpers
     def _emit(self, tenant: str, control: str, phase: str, status: str, message: str = "", **kw: Any) -> None:
@@ -386,15 +399,20 @@ class Engine:
 
     async def _assess_all(
         self, session: TenantSession, controls: list[Control], kind: str, run_id: int
-    ) -> list[ControlResult]:
-        """Every control concurrently and, beside them, the tenant's whole Secure Score for history."""
+    ) -> tuple[list[ControlResult], Organization | None]:
+        """Every control concurrently and, beside them, the tenant's whole Secure Score for history
+        and its organisation's names for reports (in the controls' shared ``$batch``; ``None``
+        for a plan)."""
         if kind != "assess":  # a plan (remediation's own read) keeps its writes' timing: no extra reads
-            return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)))
-        results, _ = await asyncio.gather(
+            return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))), None
+        from scorekeeper.organization import read_organization
+
+        organization, results, _ = await asyncio.gather(
+            read_organization(session.graph_factory(), session.reads),  # first: joins this turn's batch
             asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
             self._record_secure_score(session, run_id),
         )
-        return list(results)
+        return list(results), organization
 
     async def _record_secure_score(self, session: TenantSession, run_id: int) -> None:
         from scorekeeper.securescore.service import record_assessment
@@ -427,6 +445,7 @@ class Engine:
         error: str = "",
         *,
         detect_drift: bool = False,
+        organization: Organization | None = None,
     ) -> RunResult:
         now = _now()
         stored = [
@@ -434,8 +453,13 @@ class Engine:
             for r in results
         ]
         # One transaction for the whole run (results, pointers, finish, drift), not five.
-        actor = self.store.record_run(run_id, stored, status, error, detect_drift=detect_drift)
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor)
+        if self._versions is None:
+            self._versions = run_versions(self.plugins)
+        versions = self._versions
+        actor = self.store.record_run(
+            run_id, stored, status, error, detect_drift=detect_drift, versions=versions, organization=organization
+        )
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor, versions, organization)
 
     # ----------------------------------------------------------------- operations
     async def assess_tenant(
@@ -457,7 +481,7 @@ class Engine:
                 self.store.finish_run(await starting, "interrupted", "cancelled before it finished")
             raise
         try:
-            results = await self._with_session(
+            results, organization = await self._with_session(
                 tenant,
                 lambda session: self._assess_all(session, controls, kind, run_id),
                 run_id,
@@ -475,7 +499,8 @@ class Engine:
             return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, results, "failed", reason)
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
         # scheduled one does (idempotent, so the scheduler's own call returns the same events).
-        return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, list(results), detect_drift=True)
+        finish = functools.partial(self._finish, detect_drift=True, organization=organization)
+        return await asyncio.to_thread(finish, run_id, tenant, kind, started, list(results))
 
     async def assess(
         self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False

@@ -10,7 +10,7 @@ time it returns, before the plugin writes to the tenant.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,9 +21,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
-from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
+from scorekeeper.model import (
+    Actor,
+    Attestation,
+    Change,
+    ControlResult,
+    Finding,
+    Organization,
+    Outcome,
+    RunResult,
+    SecureScore,
+)
 from scorekeeper.securescore.model import ControlScore, DailyScore, TrendPoint
-from scorekeeper.store import bulk, convert, db, retention, runwrite, tenant_scores
+from scorekeeper.store import bulk, convert, db, retention, runwrite, summary, tenant_scores
 from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
 from scorekeeper.store.heartbeat import Heartbeat
 from scorekeeper.store.leases import LeaseTable
@@ -207,8 +217,12 @@ class HistoryStore:
                         taken_at=result.score.taken_at or _now(),
                     )
                 )
+            touched = {result.control, *(f.control for f in result.findings)}
+            summary.lock_current(session, run.tenant, touched)
             if run.kind in ASSESSING_KINDS:
                 _point_latest(session, run.tenant, result.control, run_id)
+            session.flush()
+            summary.refresh(session, [(run.tenant, control) for control in touched])  # exact, from the tables
             now = _now()
             for change in result.changes:
                 if change.id is None:
@@ -224,13 +238,18 @@ class HistoryStore:
         error: str = "",
         *,
         detect_drift: bool = False,
+        versions: Mapping[str, str] | None = None,
+        organization: Organization | None = None,
     ) -> Actor | None:
         """Store every control's result, close the run and (optionally) record its drift: one transaction.
 
         What :meth:`record_control_result` for each control, :meth:`finish_run` and
         :meth:`detect_drift` do one by one, in a single write with bulk statements, so a fleet
         pays one commit per tenant run instead of five. Returns the run's actor (as
-        :meth:`run_actor` would), so the caller needs no second read.
+        :meth:`run_actor` would), so the caller needs no second read. ``versions`` (scorekeeper's
+        and each plugin distribution's, ``scorekeeper.runversions``) and ``organization`` (the
+        tenant's names as the run read them, ``scorekeeper.organization``) are written in the same
+        transaction; ``None`` records nothing for them.
         """
         if status not in RUN_STATUSES or status == "running":
             raise StoreError(f"a run cannot finish as {status!r}; expected completed, failed or interrupted")
@@ -248,6 +267,8 @@ class HistoryStore:
                         row.finished_at = now
                         session.add(row)
             session.execute(runwrite.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
+            if versions is not None or organization is not None:
+                session.execute(runwrite.RECORD_FACTS, runwrite.run_facts(run_id, versions, organization))
             if detect_drift and status == "completed":
                 self._drift_in(session, session.get(RunRow, run_id))  # the one drift rule, as detect_drift
             actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")
@@ -496,7 +517,7 @@ class HistoryStore:
         return PruneResult(len(ids), findings, bodies, cutoff)
 
     def rebuild_latest_results(self) -> int:
-        """Recompute every ``latest_results`` pointer from ``control_results`` (after pruning runs by hand).
+        """Recompute every ``latest_results`` pointer and its summary from history (after pruning runs by hand).
 
         Returns how many tenant × control pairs there are.
         """
@@ -509,6 +530,7 @@ class HistoryStore:
         with self._write() as session:
             session.execute(delete(LatestResultRow))
             session.execute(insert(LatestResultRow).from_select(["tenant", "control", "run_id"], newest))
+            summary.refresh(session)
             return session.execute(select(func.count()).select_from(LatestResultRow)).scalar_one()
 
     # ------------------------------------------------------------------ whole Secure Score

@@ -9,7 +9,7 @@ docs/performance.md). Everything happens inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -18,8 +18,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from scorekeeper.model import ControlResult, Finding
-from scorekeeper.store import convert
+from scorekeeper.model import ControlResult, Finding, Organization
+from scorekeeper.store import convert, summary
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.tables import (
     ControlResultRow,
@@ -66,6 +66,32 @@ FINISH_RUN = (
     .where(RunRow.id == bindparam("id_"))
     .values(status=bindparam("status"), error=bindparam("error"), finished_at=bindparam("finished_at"))
 )
+#: What a run recorded about its own context, once, when it finishes: the code it used (0007) and
+#: the tenant's organisation names as it read them (0008).
+RECORD_FACTS = (
+    update(RunRow)
+    .where(RunRow.id == bindparam("id_"))
+    .values(
+        versions=bindparam("versions"),
+        org_display_name=bindparam("org_display_name"),
+        org_primary_domain=bindparam("org_primary_domain"),
+        org_unread=bindparam("org_unread"),
+    )
+)
+
+
+def run_facts(run_id: int, versions: Mapping[str, str] | None, organization: Organization | None) -> dict[str, Any]:
+    """The parameters of :data:`RECORD_FACTS` (``None`` stays NULL: not recorded)."""
+    org = organization or Organization()
+    return {
+        "id_": run_id,
+        "versions": dict(versions) if versions is not None else None,
+        "org_display_name": org.display_name,
+        "org_primary_domain": org.primary_domain,
+        "org_unread": (org.unread or None) if organization is not None else None,
+    }
+
+
 _INSERT_FINDINGS = insert(_FINDINGS)
 _INSERT_RESULTS = insert(_RESULTS)
 _INSERT_SCORES = insert(_SCORES)
@@ -152,7 +178,10 @@ def write_results(
     ]
     if scores:
         session.execute(_INSERT_SCORES, scores)
-    if kind in ASSESSING_KINDS:
+    assessing = kind in ASSESSING_KINDS
+    touched = [r.control for r in results if assessing or r.score is not None]
+    current = summary.lock_current(session, tenant, touched)  # before the pointers move
+    if assessing:
         pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in results]
         dialect = session.get_bind().dialect.name
         if dialect in ("sqlite", "postgresql"):
@@ -162,3 +191,4 @@ def write_results(
 
             for pointer in pointers:
                 _point_latest(session, pointer["tenant"], pointer["control"], run_id)
+    summary.record(session, run_id, tenant, kind, results, now, current)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -52,7 +53,24 @@ def test_manifest_for_one_control_names_only_its_permissions(run: Callable) -> N
     assert "Policy.ReadWrite.Authorization" in wanted
     assert _ids(validated("permissions-manifest", result.out)) == [(IDS[(n, "Application")], "Role") for n in wanted]
     everything = {i for i, _ in _ids(json.loads(run("permissions", "--format", "manifest").out))}
-    assert {i for i, _ in _ids(json.loads(result.out))} < everything
+    # Every assessment's own organisation read: Organization.Read.All here, covered by Directory.Read.All in --all.
+    own = {IDS[("Organization.Read.All", "Application")]}
+    assert own <= {i for i, _ in _ids(json.loads(result.out))} and not own <= everything
+    assert {i for i, _ in _ids(json.loads(result.out))} - own < everything
+
+
+def test_every_assessments_own_reads_are_listed_and_granted(run: Callable) -> None:
+    """The organisation read (display name, primary domain) is the engine's, not a control's: listed apart."""
+    report = _report(run, "--control", "IntegratedApps")
+    [org] = report["engine"]
+    assert org["read"].startswith("Graph GET /organization") and org["required"] is False
+    assert (org["application"], org["delegated"]) == ("Organization.Read.All", "User.Read")  # least privileged
+    assert "Organization.Read.All" in report["all"]["assess"] and "Organization.Read.All" in report["all"]["remediate"]
+    assert not any("Organization.Read.All" in c["assess"]["graph"] for c in report["controls"])
+    everything = _report(run)["all"]["assess"]
+    assert "Directory.Read.All" in everything and "Organization.Read.All" not in everything  # covered, not twice
+    shown = run("permissions", "--control", "IntegratedApps")
+    assert shown.code == 0 and "Every assessment also reads" in shown.out and "User.Read (delegated)" in shown.out
 
 
 def test_a_missing_id_is_named_rather_than_left_out_of_the_manifest(run: Callable) -> None:
@@ -91,3 +109,31 @@ def test_the_command_exits_1_naming_the_permission_whose_id_is_unknown(
     [line] = result.err.strip().splitlines()
     assert "Domain.ReadWrite.All (application)" in line
     assert run("permissions", "--format", "manifest", "--phase", "assess").code == 0  # assess needs no Domain write
+
+
+def test_a_read_permission_is_dropped_when_its_readwrite_twin_is_granted() -> None:
+    from scorekeeper.permissions import smallest_grant
+
+    assert smallest_grant(["Directory.Read.All", "Directory.ReadWrite.All", "Policy.Read.All"]) == [
+        "Directory.ReadWrite.All",
+        "Policy.Read.All",  # no Policy.ReadWrite.All exists: the narrow ReadWrite forms do not cover it
+    ]
+    assert smallest_grant(["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"]) == [
+        "Policy.Read.All",
+        "Policy.ReadWrite.ConditionalAccess",
+    ]
+
+
+def test_the_remediate_union_never_asks_for_a_read_and_its_readwrite_twin(run: Callable) -> None:
+    union = set(_report(run)["all"]["remediate"])
+    twins = {p for p in union if ".Read." in p and p.replace(".Read.", ".ReadWrite.", 1) in union}
+    assert not twins
+    assert "Directory.ReadWrite.All" in union and "Directory.Read.All" not in union
+
+
+def test_permissions_never_opens_the_history_database(run: Callable, tmp_path: Path) -> None:
+    broken = tmp_path / "history.db"
+    broken.write_bytes(b"not a database at all" * 100)
+    result = run("--db", str(broken), "permissions", "--json")
+    assert result.code == 0, result.err
+    assert broken.read_bytes() == b"not a database at all" * 100
