@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from scorekeeper.securescore.model import Comparison, ControlScore, DailyScore, TrendPoint
+from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
 from scorekeeper.store.tables import TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
@@ -62,9 +62,24 @@ def add(
     return added
 
 
+def add_record(session: Session, tenant: str, run_id: int, record: AssessedScore) -> None:
+    """Keep an assessment's whole score with its run, and import the older days it brought (a first run)."""
+    add(session, tenant, [record.today], source="assessment", run_id=run_id, profiles=record.profiles)
+    if record.imported:
+        add(session, tenant, record.imported, source="imported", run_id=None)
+
+
 def held(session: Session, tenant: str) -> bool:
     """Whether any whole-score row exists for ``tenant`` (the first run imports Microsoft's history)."""
     return bool(session.execute(select(exists().where(TenantScoreRow.tenant == tenant))).scalar())
+
+
+def held_by(session: Session) -> set[str]:
+    """The tenants :func:`held` is true for, in one statement (one index probe per tenant row)."""
+    from scorekeeper.store.tables import TenantRow
+
+    query = select(TenantRow.name).where(exists().where(TenantScoreRow.tenant == TenantRow.name))
+    return {name for (name,) in session.execute(query)}
 
 
 def trend(session: Session, tenant: str, days: int = 90, *, today: date | None = None) -> list[TrendPoint]:
