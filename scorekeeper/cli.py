@@ -491,6 +491,11 @@ def permissions(state: State, control_id: str | None, all_controls: bool, as_jso
                 "\n".join(s["directory_roles"]) or "—",
             )
         out.print(table)
+    out.print("[bold]Every assessment also reads[/]")
+    for read in report["engine"]:
+        optional = "" if read["required"] else "; optional, a run without it still succeeds"
+        out.print(Text(f"  {read['read']} for {read['for']}"))
+        out.print(Text(f"    needs {read['application']} (application) or {read['delegated']} (delegated){optional}"))
     if len(report["controls"]) > 1:
         union = report["all"]
         out.print("[bold]All listed controls, one app registration[/]")

@@ -24,6 +24,7 @@ from scorekeeper.model import (
     Control,
     ControlResult,
     Finding,
+    Organization,
     Plan,
     PlanItem,
     ProgressEvent,
@@ -36,6 +37,7 @@ from scorekeeper.model import (
 )
 from scorekeeper.pending import with_pending_score
 from scorekeeper.plugins import Plugins
+from scorekeeper.runversions import run_versions
 from scorekeeper.session import TenantSession, open_session
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
@@ -259,6 +261,8 @@ class Engine:
     _attested: set[tuple[str, str]] | None = None
     #: Tenants whose whole Secure Score history holds anything, read once per fleet assessment; None: ask.
     _scored: set[str] | None = None
+    #: What every run of this engine records as the code it used (plugins do not change once loaded).
+    _versions: dict[str, str] | None = None
 
     # ----------------------------------------------------------------- configuration
     def check(self) -> list[str]:
@@ -389,19 +393,25 @@ class Engine:
 
     async def _assess_all(
         self, session: TenantSession, controls: list[Control], kind: str
-    ) -> tuple[list[ControlResult], Any]:
-        """Every control concurrently and, beside them, the tenant's whole Secure Score for history.
+    ) -> tuple[list[ControlResult], Organization | None, Any]:
+        """Every control concurrently and, beside them, the tenant's whole Secure Score for history
+        and its organisation's names for reports (in the controls' shared ``$batch``; ``None``
+        for a plan).
 
-        Returns the results and the whole score to keep with the run (``None`` when a plan's
-        own read, or when it could not be read).
+        Returns the results, the organisation and the whole score, which the run keeps in its
+        one commit (the score is ``None`` when it could not be read).
         """
         if kind != "assess":  # a plan (remediation's own read) keeps its writes' timing: no extra reads
-            return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))), None
-        results, score = await asyncio.gather(
+            results = await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))
+            return list(results), None, None
+        from scorekeeper.organization import read_organization
+
+        organization, results, score = await asyncio.gather(
+            read_organization(session.graph_factory(), session.reads),  # first: joins this turn's batch
             asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
             self._read_secure_score(session),
         )
-        return list(results), score
+        return list(results), organization, score
 
     async def _read_secure_score(self, session: TenantSession) -> Any:
         from scorekeeper.securescore.service import assessed_score
@@ -457,6 +467,7 @@ class Engine:
         detect_drift: bool = False,
         session: TenantSession | None = None,
         tenant_score: Any = None,
+        organization: Organization | None = None,
     ) -> RunResult:
         now = _now()
         stored = [
@@ -464,12 +475,23 @@ class Engine:
             for r in results
         ]
         who = {"identity": session.identity, "tenant_id": session.tenant_id} if session is not None else {}
-        # One transaction for the whole run (results, pointers, finish, drift, who acted, the
-        # tenant's whole score), not seven.
+        if self._versions is None:
+            self._versions = run_versions(self.plugins)
+        versions = self._versions
+        # One transaction for the whole run (results, pointers, finish, drift, who acted, the code
+        # and organisation, the tenant's whole score), not seven.
         actor = self.store.record_run(
-            run_id, stored, status, error, detect_drift=detect_drift, tenant_score=tenant_score, **who
+            run_id,
+            stored,
+            status,
+            error,
+            detect_drift=detect_drift,
+            versions=versions,
+            organization=organization,
+            tenant_score=tenant_score,
+            **who,
         )
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor)
+        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor, versions, organization)
 
     # ----------------------------------------------------------------- operations
     async def assess_tenant(
@@ -492,7 +514,7 @@ class Engine:
             raise
         opened: list[TenantSession] = []
         try:
-            results, score = await self._with_session(
+            results, organization, score = await self._with_session(
                 tenant, lambda session: self._assess_all(session, controls, kind), opened=opened
             )
         except asyncio.CancelledError:
@@ -511,9 +533,9 @@ class Engine:
             )
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
         # scheduled one does (idempotent, so the scheduler's own call returns the same events).
-        finish = functools.partial(
-            self._finish, detect_drift=True, session=opened[0], tenant_score=score
-        )  # who acted and the whole score go in the run's one commit
+        finish = functools.partial(  # who acted, the organisation and the whole score: in the run's one commit
+            self._finish, detect_drift=True, session=opened[0], tenant_score=score, organization=organization
+        )
         return await asyncio.to_thread(finish, run_id, tenant, kind, started, results)
 
     def _finish_interrupted(self, run_id: int, opened: list[TenantSession], reason: str) -> None:
@@ -529,10 +551,14 @@ class Engine:
         names = list(tenants)
         for name in names:
             self.config.tenant(name)
-        limit = asyncio.Semaphore(self.config.settings.concurrency)
+        from scorekeeper.graph.pool import PoolSlots
+
+        # At most `concurrency` tenants at a time, each in a slot whose HTTP clients (and kept-alive
+        # connections) the next tenant reuses (graph/pool.py).
+        slots = PoolSlots(self.config.settings.concurrency)
 
         async def one(name: str) -> RunResult:
-            async with limit:
+            async with slots.slot():
                 return await self.assess_tenant(name, controls, scheduled=scheduled)
 
         # One query each for the fleet instead of one per tenant (× control): most tenants attest
@@ -543,6 +569,7 @@ class Engine:
             return list(await asyncio.gather(*(one(n) for n in names)))
         finally:
             self._attested = self._scored = None
+            await slots.aclose()
 
     async def plan(
         self, tenant: str, control_ids: Iterable[str] | None = None, settings: set[str] | None = None

@@ -376,6 +376,18 @@ class Actor:
 
 
 @dataclass(frozen=True)
+class Organization:
+    """The tenant's organisation as ``GET /organization`` named it during a run (for reports).
+
+    ``unread`` says why the names are unknown (a missing permission, say); "" when they were read.
+    """
+
+    display_name: str | None = None
+    primary_domain: str | None = None
+    unread: str = ""
+
+
+@dataclass(frozen=True)
 class RunResult:
     """The outcome of one engine operation on one tenant, as recorded in history."""
 
@@ -387,6 +399,8 @@ class RunResult:
     finished_at: datetime
     status: str = "completed"  # completed | failed | interrupted
     actor: Actor | None = None
+    versions: dict[str, str] | None = None  # scorekeeper + plugin distributions used; None: not recorded
+    organization: Organization | None = None  # the tenant's names as this run read them; None: not read
 
     @property
     def findings(self) -> tuple[Finding, ...]:

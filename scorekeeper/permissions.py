@@ -65,13 +65,36 @@ def _grants_write(permission: str) -> bool:
     return len(parts) > 1 and parts[1] != "Read"
 
 
+def engine_reads() -> list[dict[str, Any]]:
+    """What the engine reads in every assessment beside the controls' own reads, least-privileged.
+
+    Optional: without the permission the assessment still succeeds and reports say why the
+    information is missing. ``application`` is what an app registration grants; ``delegated``
+    what a signed-in user's token needs instead (Microsoft's permission table of the API).
+    """
+    from scorekeeper import organization
+
+    return [
+        {
+            "read": organization.READ_API,
+            "for": organization.WHY,
+            "application": organization.APPLICATION_PERMISSION,
+            "delegated": organization.DELEGATED_PERMISSION,
+            "required": False,
+            "docs_url": organization.DOCS_URL,
+        }
+    ]
+
+
 def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
     """The data behind ``scorekeeper permissions``: per control, per phase, per setting, and the union.
 
     A setting's ``write`` column lists only permissions that let the app change something; a read
     its remediation needs (resolving a group by name, say) is listed under ``read``, though the
-    control's ``remediate`` set still includes it. ``all`` is what one app registration needs for
-    every listed control: ``assess`` to read them, ``remediate`` to read and change them.
+    control's ``remediate`` set still includes it. ``engine`` lists what every assessment reads
+    beside the controls (:func:`engine_reads`). ``all`` is what one app registration needs for
+    every listed control and those reads: ``assess`` to read them, ``remediate`` to read and
+    change them.
     """
     controls = list(controls)
     report = []
@@ -107,11 +130,13 @@ def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
                 ],
             }
         )
-    assess_all = {p for c in report for p in c["assess"]["graph"]}
+    engine = engine_reads()
+    assess_all = {p for c in report for p in c["assess"]["graph"]} | {r["application"] for r in engine}
     remediate_all = assess_all | {p for c in report for p in c["remediate"]["graph"]}
     delegated = sorted({p for c in report for phase in ("assess", "remediate") for p in c[phase]["delegated"]})
     return {
         "controls": report,
+        "engine": engine,
         "all": {
             "assess": smallest_grant(assess_all),
             "remediate": smallest_grant(remediate_all),

@@ -129,11 +129,12 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
     ledger = _ledger(run)
     open_changes = [e for e in ledger if e.outcome != "failed" and e.rolled_back_by is None]
     rollback = f"scorekeeper rollback {run.run_id}" if run.kind == "remediate" and open_changes else None
+    org = run.organization  # None: runs before migration 0008, and runs that read none (not assessments)
     return TenantSection(
         name=run.tenant,
         tenant_id=history.tenant_ids.get(run.tenant) or None,
-        display_name=None,  # history does not record the organisation's display name
-        primary_domain=None,  # nor its primary domain
+        display_name=org.display_name if org else None,  # as GET /organization named it in this run
+        primary_domain=org.primary_domain if org else None,
         run=RunInfo(
             id=run.run_id,
             kind=run.kind,
@@ -141,7 +142,7 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
             started_at=run.started_at,
             finished_at=run.finished_at,
             actor=_actor(run),
-            versions=None,  # history does not record the versions a run used
+            versions=dict(run.versions) if run.versions else None,  # runs before migration 0007: None
         ),
         controls=controls,
         counts=status_counts([(s.status, s.excepted) for c in controls for s in c.settings]),
@@ -153,6 +154,7 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
         trend=_trend(run, history.scores),
         changes_ahead=_changes_ahead(run, declared, now.date()),
         secure_score=history.secure_score.get(run.tenant),
+        organization_unread=(org.unread or None) if org else None,
     )
 
 

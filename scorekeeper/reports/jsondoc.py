@@ -55,6 +55,7 @@ def _tenant(t: TenantSection) -> dict[str, Any]:
         "tenant_id": t.tenant_id,
         "display_name": t.display_name,
         "primary_domain": t.primary_domain,
+        "organization_unread": t.organization_unread,
         "run": {
             "id": t.run.id,
             "kind": t.run.kind,

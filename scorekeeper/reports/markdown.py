@@ -46,6 +46,8 @@ def render_markdown(report: Report) -> str:
         t = report.tenants[0]
         lines.append(f"# scorekeeper report — {md(t.name)}, {md(t.run.kind)} run {t.run.id}")
     lines += ["", _generated(report), ""]
+    if not report.fleet:
+        lines += [_organization(report.tenants[0]), "", _run_versions(report.tenants[0]), ""]
     lines += _counts_table(report)
     failing = [(t, s) for t in report.ranked_tenants for s in t.settings if s.failing]
     unread = [(t, s) for t in report.ranked_tenants for s in t.settings if s.unassessed]
@@ -73,6 +75,23 @@ def _generated(report: Report) -> str:
     version = md(report.generator.get("scorekeeper", "?"))
     when = f"{report.generated_at:%Y-%m-%d %H:%M} UTC"
     return f"Report `{report.report_id}` · generated {when} from history by scorekeeper {version}"
+
+
+def _organization(t: TenantSection) -> str:
+    """The directory's own names for the tenant, as the run read them, or why they are unknown."""
+    if t.display_name or t.primary_domain:
+        names = " · ".join(md(n) for n in (t.display_name, t.primary_domain) if n)
+        return f"Organisation: {names}" + (f" (tenant id {md(t.tenant_id)})" if t.tenant_id else "")
+    if t.organization_unread:
+        return f"Organisation: unknown — {md(t.organization_unread)}"
+    return "Organisation: not recorded"
+
+
+def _run_versions(t: TenantSection) -> str:
+    """The code the run used (recorded on the run), which may differ from the code rendering this report."""
+    if not t.run.versions:
+        return "Versions at run: not recorded"
+    return "Versions at run: " + ", ".join(f"{md(k)} {md(v)}" for k, v in sorted(t.run.versions.items()))
 
 
 def _counts_table(report: Report) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 from scorekeeper.model import RemediationKind, Status
 
 #: Bumped on any change to the JSON shape (docs/report-schema.json carries the same number).
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 #: Statuses in the order reports list and count them.
 _PREFERRED = ("fail", "error", "unknown", "manual", "pending", "pass", "not_applicable")
@@ -254,6 +254,9 @@ class TenantSection:
     trend: tuple[ScoreSeries, ...]
     changes_ahead: tuple[ChangeAheadInfo, ...]
     secure_score: SecureScoreSection | None = None  # the whole score, when history holds it
+    #: Why display name and primary domain are unknown when the run tried to read them and could
+    #: not (the permission to grant, say); None when they were read or the run read none.
+    organization_unread: str | None = None
 
     @property
     def total_score(self) -> ScorePoint | None:

@@ -111,6 +111,8 @@ def _assemble(
         finished_at=run.finished_at or run.started_at,
         status=run.status,
         actor=convert.actor_from_row(run),
+        versions=dict(run.versions) if run.versions else None,
+        organization=convert.organization_from_row(run),
     )
 
 

@@ -16,6 +16,7 @@ from scorekeeper.model import (
     Attestation,
     Change,
     Finding,
+    Organization,
     Outcome,
     RemediationKind,
     SecureScore,
@@ -145,6 +146,13 @@ def drift_from_row(row: DriftEventRow) -> DriftEvent:
         detail=dict(row.detail or {}),
         at=row.at,
     )
+
+
+def organization_from_row(row: RunRow) -> Organization | None:
+    """The tenant's names as the run read them; ``None`` when it read none (or ran before 0008)."""
+    if row.org_display_name is None and row.org_primary_domain is None and not row.org_unread:
+        return None
+    return Organization(row.org_display_name, row.org_primary_domain, row.org_unread or "")
 
 
 def actor_from_row(row: RunRow) -> Actor:

@@ -10,7 +10,7 @@ time it returns, before the plugin writes to the tenant.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scorekeeper.actor import local_actor
-from scorekeeper.model import Actor, Attestation, Change, ControlResult, Finding, Outcome, RunResult, SecureScore
+from scorekeeper.model import (
+    Actor,
+    Attestation,
+    Change,
+    ControlResult,
+    Finding,
+    Organization,
+    Outcome,
+    RunResult,
+    SecureScore,
+)
 from scorekeeper.securescore.model import AssessedScore, ControlScore, DailyScore, TrendPoint
 from scorekeeper.store import bulk, convert, db, driftdetect, retention, runwrite, tenant_scores
 from scorekeeper.store.heartbeat import Heartbeat
@@ -223,6 +233,8 @@ class HistoryStore:
         error: str = "",
         *,
         detect_drift: bool = False,
+        versions: Mapping[str, str] | None = None,
+        organization: Organization | None = None,
         identity: str = "",
         tenant_id: str = "",
         tenant_score: AssessedScore | None = None,
@@ -231,12 +243,14 @@ class HistoryStore:
 
         What :meth:`record_control_result` for each control, :meth:`finish_run` and
         :meth:`detect_drift` do one by one, in a single write with bulk statements, so a fleet
-        pays one commit per tenant run instead of five. ``identity`` is what
-        :meth:`record_identity` would record, ``tenant_id`` what :meth:`record_tenant_id` would,
-        and ``tenant_score`` the tenant's whole Secure Score as :meth:`record_tenant_scores`
-        would keep it (with the days to import on a tenant's first run), all in the same
-        commit. Returns the run's actor (as :meth:`run_actor` would), so the caller needs no
-        second read.
+        pays one commit per tenant run instead of five. Returns the run's actor (as
+        :meth:`run_actor` would), so the caller needs no second read. In the same transaction:
+        ``versions`` (scorekeeper's and each plugin distribution's, ``scorekeeper.runversions``)
+        and ``organization`` (the tenant's names as the run read them,
+        ``scorekeeper.organization``), ``None`` recording nothing for them; ``identity``, what
+        :meth:`record_identity` would record, and ``tenant_id``, what :meth:`record_tenant_id`
+        would ("" for neither); ``tenant_score``, the tenant's whole Secure Score as
+        :meth:`record_tenant_scores` would keep it (with the days to import on a first run).
         """
         if status not in RUN_STATUSES or status == "running":
             raise StoreError(f"a run cannot finish as {status!r}; expected completed, failed or interrupted")
@@ -256,6 +270,8 @@ class HistoryStore:
             who = identity or run.identity or ""
             finish = {"id_": run_id, "status": status, "error": error, "finished_at": now, "who": who}
             session.execute(runwrite.FINISH_RUN, finish)
+            if versions is not None or organization is not None:
+                session.execute(runwrite.RECORD_FACTS, runwrite.run_facts(run_id, versions, organization))
             if tenant_id:
                 runwrite.set_tenant_id(session, run.tenant, tenant_id)
             if tenant_score is not None:

@@ -9,7 +9,7 @@ docs/performance.md). Everything happens inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from scorekeeper.model import ControlResult, Finding
+from scorekeeper.model import ControlResult, Finding, Organization
 from scorekeeper.store import convert
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.tables import (
@@ -77,6 +77,32 @@ _SET_TENANT_ID = (
     .where(TenantRow.name == bindparam("tenant_name"), TenantRow.tenant_id != bindparam("new_id"))
     .values(tenant_id=bindparam("new_id"))
 )
+#: What a run recorded about its own context, once, when it finishes: the code it used (0007) and
+#: the tenant's organisation names as it read them (0008).
+RECORD_FACTS = (
+    update(RunRow)
+    .where(RunRow.id == bindparam("id_"))
+    .values(
+        versions=bindparam("versions"),
+        org_display_name=bindparam("org_display_name"),
+        org_primary_domain=bindparam("org_primary_domain"),
+        org_unread=bindparam("org_unread"),
+    )
+)
+
+
+def run_facts(run_id: int, versions: Mapping[str, str] | None, organization: Organization | None) -> dict[str, Any]:
+    """The parameters of :data:`RECORD_FACTS` (``None`` stays NULL: not recorded)."""
+    org = organization or Organization()
+    return {
+        "id_": run_id,
+        "versions": dict(versions) if versions is not None else None,
+        "org_display_name": org.display_name,
+        "org_primary_domain": org.primary_domain,
+        "org_unread": (org.unread or None) if organization is not None else None,
+    }
+
+
 _INSERT_FINDINGS = insert(_FINDINGS)
 _INSERT_RESULTS = insert(_RESULTS)
 _INSERT_SCORES = insert(_SCORES)

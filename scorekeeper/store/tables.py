@@ -118,6 +118,13 @@ class RunRow(SQLModel, table=True):
     process_key: str = Field(default="", sa_type=String, nullable=False)
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     heartbeat_seconds: float | None = Field(default=None, nullable=True)
+    # What code ran (migration 0007): {"scorekeeper": version, distribution: version}; None before.
+    versions: dict[str, str] | None = Field(default=None, sa_type=JSON, nullable=True)
+    # The organisation as GET /organization named it (migration 0008); org_unread: why not, when
+    # the read failed. All None for runs that read no organisation.
+    org_display_name: str | None = Field(default=None, sa_type=String, nullable=True)
+    org_primary_domain: str | None = Field(default=None, sa_type=String, nullable=True)
+    org_unread: str | None = Field(default=None, sa_type=Text, nullable=True)
 
 
 class ControlResultRow(SQLModel, table=True):

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
 from scorekeeper.store.tables import TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
+_INSERT = insert(TenantScoreRow.__table__)
 
 
 def add(
@@ -39,27 +40,28 @@ def add(
             select(TenantScoreRow.scored_at).where(TenantScoreRow.tenant == tenant, TenantScoreRow.source == source)
         )
         held = {at.date() for (at,) in rows}
-    added = 0
+    rows = []
     for score in scores:
         if source == "imported" and score.scored_at.date() in held:
             continue
         held.add(score.scored_at.date())
-        session.add(
-            TenantScoreRow(
-                tenant=tenant,
-                run_id=run_id,
-                source=source,
-                scored_at=score.scored_at,
-                recorded_at=now,
-                current_score=score.current,
-                max_score=score.max_score,
-                comparisons=[{"basis": c.basis, "averageScore": c.average} for c in score.comparisons],
-                controls=dict(score.controls),
-                profiles=kept if added == 0 else [],
-            )
+        rows.append(
+            {
+                "tenant": tenant,
+                "run_id": run_id,
+                "source": source,
+                "scored_at": score.scored_at,
+                "recorded_at": now,
+                "current_score": score.current,
+                "max_score": score.max_score,
+                "comparisons": [{"basis": c.basis, "averageScore": c.average} for c in score.comparisons],
+                "controls": dict(score.controls),
+                "profiles": kept if not rows else [],
+            }
         )
-        added += 1
-    return added
+    if rows:  # one executemany of a Core statement: a first run imports up to 90 days
+        session.execute(_INSERT, rows)
+    return len(rows)
 
 
 def add_record(session: Session, tenant: str, run_id: int, record: AssessedScore) -> None:

@@ -52,7 +52,24 @@ def test_manifest_for_one_control_names_only_its_permissions(run: Callable) -> N
     assert "Policy.ReadWrite.Authorization" in wanted
     assert _ids(validated("permissions-manifest", result.out)) == [(IDS[(n, "Application")], "Role") for n in wanted]
     everything = {i for i, _ in _ids(json.loads(run("permissions", "--format", "manifest").out))}
-    assert {i for i, _ in _ids(json.loads(result.out))} < everything
+    # Every assessment's own organisation read: Organization.Read.All here, covered by Directory.Read.All in --all.
+    own = {IDS[("Organization.Read.All", "Application")]}
+    assert own <= {i for i, _ in _ids(json.loads(result.out))} and not own <= everything
+    assert {i for i, _ in _ids(json.loads(result.out))} - own < everything
+
+
+def test_every_assessments_own_reads_are_listed_and_granted(run: Callable) -> None:
+    """The organisation read (display name, primary domain) is the engine's, not a control's: listed apart."""
+    report = _report(run, "--control", "IntegratedApps")
+    [org] = report["engine"]
+    assert org["read"].startswith("Graph GET /organization") and org["required"] is False
+    assert (org["application"], org["delegated"]) == ("Organization.Read.All", "User.Read")  # least privileged
+    assert "Organization.Read.All" in report["all"]["assess"] and "Organization.Read.All" in report["all"]["remediate"]
+    assert not any("Organization.Read.All" in c["assess"]["graph"] for c in report["controls"])
+    everything = _report(run)["all"]["assess"]
+    assert "Directory.Read.All" in everything and "Organization.Read.All" not in everything  # covered, not twice
+    shown = run("permissions", "--control", "IntegratedApps")
+    assert shown.code == 0 and "Every assessment also reads" in shown.out and "User.Read (delegated)" in shown.out
 
 
 def test_a_missing_id_is_named_rather_than_left_out_of_the_manifest(run: Callable) -> None:

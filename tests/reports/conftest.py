@@ -42,6 +42,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> History:
             "extends": "weak-cloud",
             "set": {
                 "portal.passwordResetPolicies.passwordResetEnabledGroupName": HOSTILE,
+                "organization.displayName": HOSTILE,  # the tenant's own name reaches every report
             },
         }
     )

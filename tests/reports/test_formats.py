@@ -14,10 +14,14 @@ import jsonschema
 import pytest
 import xmlschema
 
+from scorekeeper import __version__
+from scorekeeper.model import ControlResult, Finding, Organization, Status
 from scorekeeper.plugins import load_plugins
 from scorekeeper.reports import FORMATS, format_for, render
 from scorekeeper.reports.build import build_report, latest_assessments
+from scorekeeper.reports.markdown import md as escape
 from scorekeeper.reports.model import STATUS_ORDER, Report
+from scorekeeper.store import HistoryStore
 from tests.reports.conftest import EXCEPTION_EXPIRES, HOSTILE, History
 
 STATUSES = [s.value for s in STATUS_ORDER]  # every status, in the order reports show them
@@ -54,6 +58,8 @@ def test_json_validates_against_the_schema_and_counts_agree(history: History, fl
         jsonschema.validate(data, schema)
         assert data["schema_version"] == schema["properties"]["schema_version"]["const"]
         for tenant in data["tenants"]:
+            assert tenant["run"]["versions"]["scorekeeper"] == __version__  # recorded on the run
+            assert "scorekeeper-m365-sspr" in tenant["run"]["versions"]
             want = expected(history.assessed[tenant["run"]["id"]])
             for status in (*STATUSES, "excepted"):
                 assert tenant["counts"][status] == want[status], (tenant["name"], status)
@@ -70,9 +76,7 @@ def test_junit_validates_against_the_xsd_and_counts_agree(history: History, flee
         assert sum(int(s.get("errors", "0")) for s in suites) == want["unread"]
         skipped = want["not_applicable"] + want["manual"] + want["pending"] + want["excepted"]
         assert sum(int(s.get("skipped", "0")) for s in suites) == skipped
-        assert sum(int(s.get("tests", "0")) for s in suites) == sum(
-            want[s] for s in STATUSES
-        )
+        assert sum(int(s.get("tests", "0")) for s in suites) == sum(want[s] for s in STATUSES)
 
 
 def test_sarif_validates_and_is_tracked_across_runs(history: History, fleet: Report) -> None:
@@ -133,6 +137,36 @@ def test_markdown_counts_failing_first_and_trend(history: History) -> None:
     cells = [c.strip() for c in row.strip("|").split(" | ")]
     assert cells[2 : 2 + len(STATUSES)] == [str(want[s]) for s in STATUSES]
     assert "## Secure Score trend" in md
+    versions = report.tenants[0].run.versions
+    assert versions and versions["scorekeeper"] == __version__  # recorded on the run
+    shown = ", ".join(f"{escape(k)} {escape(v)}" for k, v in sorted(versions.items()))
+    assert f"Versions at run: {shown}\n" in md and escape("scorekeeper-m365-sspr") in shown
+    tenant_id = report.tenants[0].tenant_id
+    assert tenant_id
+    names = f"{escape(HOSTILE)} · {escape('contoso.onmicrosoft.com')} (tenant id {escape(tenant_id)})"
+    assert f"Organisation: {names}\n" in md  # the directory's own name, inert
+
+
+def test_an_organisation_that_could_not_be_read_says_why_in_every_format(tmp_path: Path) -> None:
+    reason = "Graph refused GET /organization (403 Authorization_RequestDenied): grant Organization.Read.All"
+    control = "SelfServicePasswordReset"
+    finding = Finding(control=control, setting="enabled", status=Status.PASS, current=True, desired=True)
+    with HistoryStore.open(str(tmp_path / "history.db")) as store:
+        unread = store.start_run("t", "assess", controls=[control])
+        store.record_run(unread, [ControlResult(control, "SSPR", (finding,))], organization=Organization(unread=reason))
+        old = store.start_run("u", "assess", controls=[control])
+        store.record_run(old, [ControlResult(control, "SSPR", (finding,))])  # read none: not recorded
+        report = build_report(store, [unread], controls=load_plugins().controls, generator={"scorekeeper": "t"})
+        older = build_report(store, [old], controls=load_plugins().controls, generator={"scorekeeper": "t"})
+    html = render(report, "html")
+    assert f'<dt>Name unknown</dt><dd class="muted">{reason}</dd>' in html
+    assert "display name" not in html.split("Name unknown")[0].rsplit("<dl", 1)[-1]  # said once, with the reason
+    assert f"Organisation: unknown — {escape(reason)}\n" in render(report, "md")
+    data = json.loads(render(report, "json"))
+    assert data["tenants"][0]["organization_unread"] == reason and data["tenants"][0]["display_name"] is None
+    assert "Organisation: not recorded\n" in render(older, "md")
+    assert "display name, primary domain" in render(older, "html")  # listed under "Not recorded"
+    assert json.loads(render(older, "json"))["tenants"][0]["organization_unread"] is None
 
 
 def test_format_is_taken_from_the_file_name() -> None:

@@ -6,12 +6,13 @@ import re
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
+from scorekeeper import __version__
 from scorekeeper.plugins import load_plugins
 from scorekeeper.reports import render
 from scorekeeper.reports.build import build_report, latest_assessments
 from scorekeeper.reports.chart import trend_svg
 from scorekeeper.reports.model import Report, ScorePoint, ScoreSeries
-from tests.reports.conftest import History
+from tests.reports.conftest import HOSTILE, History
 
 
 def _report(history: History, run_ids: list[int]) -> Report:
@@ -39,7 +40,15 @@ def test_single_tenant_report_has_header_summary_and_every_setting(history: Hist
     html = render(report, "html")
     assert f"assess run {run_id}" in html and report.report_id in html
     assert "UTC" in html and "scorekeeper 9.9" in html
-    assert "Not recorded</dt>" in html  # display name, domain and versions are not in history
+    tenant = report.tenants[0]
+    assert tenant.display_name == HOSTILE and tenant.primary_domain == "contoso.onmicrosoft.com"  # GET /organization
+    assert f"<dt>Primary domain</dt><dd>{tenant.primary_domain}</dd>" in html
+    assert "<dt>Tenant</dt><dd>contoso — &lt;script&gt;alert(1)&lt;/script&gt;" in html  # the name, inert
+    assert "Not recorded</dt>" not in html and "Name unknown" not in html  # everything in the header was recorded
+    versions = report.tenants[0].run.versions
+    assert versions and versions["scorekeeper"] == __version__  # what the run used, not the renderer's 9.9
+    assert "<dt>Versions at run</dt><dd>" in html and f"scorekeeper {__version__}" in html
+    assert "scorekeeper-m365-sspr" in versions and "scorekeeper-m365-sspr " + versions["scorekeeper-m365-sspr"] in html
     assert report.tenants[0].tenant_id and report.tenants[0].tenant_id in html  # the directory the run read
     assert report.tenants[0].run.actor and "Run by</dt>" in html
     for heading in ("Summary", "Since the previous run", "Microsoft changes ahead", "Secure Score trend"):
