@@ -121,11 +121,6 @@ def seed(url: str, results: list[Any], tenants: int, runs: int) -> None:
                 ),
                 {"c": control},
             )
-        latest = (
-            "INSERT INTO latest_results (tenant, control, run_id) SELECT tenant, :c, max(id) FROM runs GROUP BY tenant"
-        )
-        for control in CONTROLS:
-            connection.execute(sa.text(latest), {"c": control})
         last = connection.execute(sa.text("SELECT max(id) FROM runs")).scalar_one()
         drift = [
             {"tenant": names[i % tenants], "control": CONTROLS[0], "setting": "s", "kind": "setting_regressed",
@@ -133,6 +128,8 @@ def seed(url: str, results: list[Any], tenants: int, runs: int) -> None:
             for i in range(min(1000, tenants * runs))
         ]  # fmt: skip
         connection.execute(sa.insert(t["drift_events"]), drift)
+    with HistoryStore.open(url) as store:  # pointers and their summaries, by the store's own rule
+        store.rebuild_latest_results()
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql("VACUUM ANALYZE")

@@ -455,8 +455,10 @@ def permissions(state: State, control_id: str | None, all_controls: bool, as_jso
         raise click.UsageError("--control and --all exclude each other")
     if as_json and fmt == "manifest":
         raise click.UsageError("--json and --format manifest exclude each other")
-    engine = state.engine()
-    report = permission_report(engine.select([control_id] if control_id else None))
+    from scorekeeper.engine import select_controls
+
+    selected = select_controls(state.plugins, [control_id] if control_id else None, state.config.source)
+    report = permission_report(selected)
     if fmt == "manifest":
         try:
             manifest = required_resource_access(report, phase)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -178,6 +178,21 @@ class ExceptionRule(BaseModel):
         return self.expires < today
 
 
+@dataclass(frozen=True)
+class ExceptionTarget:
+    """Where an ``[[exceptions]]`` table points, and its place in the file.
+
+    Kept for every table whose ``control`` and ``setting`` are strings, valid or not, so one
+    ``config check`` names a mistyped control beside the same table's other problems, and every
+    line carries the table's own index (the valid rules alone would renumber them).
+    """
+
+    index: int
+    control: str
+    setting: str
+    rule: ExceptionRule | None = None
+
+
 class Settings(BaseModel):
     """``[scorekeeper]``: engine-wide options."""
 
@@ -202,6 +217,8 @@ class Config:
     tenants: dict[str, TenantConfig]
     controls: dict[str, dict[str, Any]] = field(default_factory=dict)
     exceptions: list[ExceptionRule] = field(default_factory=list)
+    #: Every ``[[exceptions]]`` table's target, in file order (see :class:`ExceptionTarget`).
+    exception_targets: tuple[ExceptionTarget, ...] = ()
     settings: Settings = field(default_factory=Settings)
     notifications: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
@@ -210,6 +227,12 @@ class Config:
     #: ``[tenants.NAME.controls.ID]``: tenant → control → the keys that tenant overrides.
     overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     history: HistorySettings = field(default_factory=HistorySettings)
+
+    def __post_init__(self) -> None:
+        if self.exceptions and not self.exception_targets:  # built in code rather than read from a file
+            self.exception_targets = tuple(
+                ExceptionTarget(i, rule.control, rule.setting, rule) for i, rule in enumerate(self.exceptions)
+            )
 
     def tenant(self, name: str) -> TenantConfig:
         try:
@@ -393,12 +416,19 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     if not isinstance(raw_exceptions, list):
         problems.append("exceptions: must be an array of [[exceptions]] tables")
         raw_exceptions = []
+    targets: list[ExceptionTarget] = []
     for index, table in enumerate(raw_exceptions):
+        named = isinstance(table, dict) and all(isinstance(table.get(k), str) for k in ("control", "setting"))
         try:
             rule = ExceptionRule(**table) if isinstance(table, dict) else None
         except ValidationError as exc:
             problems += format_validation_error(f"exceptions[{index}]", exc, ExceptionRule)
+            rule = None
+            if named:
+                targets.append(ExceptionTarget(index, table["control"], table["setting"]))
             continue
+        if rule is not None:
+            targets.append(ExceptionTarget(index, rule.control, rule.setting, rule))
         if rule is None:
             problems.append(f"exceptions[{index}]: must be a table")
         elif rule.tenant and rule.tenant not in tenants and rule.tenant not in raw_tenants:
@@ -409,15 +439,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         else:
             exceptions.append(rule)
 
-    try:
-        settings = Settings(**data.get("scorekeeper", {}))
-    except (ValidationError, TypeError) as exc:
-        settings = Settings()
-        problems += (
-            format_validation_error("scorekeeper", exc, Settings)
-            if isinstance(exc, ValidationError)
-            else [f"scorekeeper: {exc}"]
-        )
+    settings = _parse_section(data, "scorekeeper", Settings, problems)
 
     notifications = data.get("notifications", {})
     if not isinstance(notifications, dict) or not all(isinstance(v, dict) for v in notifications.values()):
@@ -426,20 +448,13 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
 
     groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants), problems)
 
-    try:
-        history = HistorySettings(**data.get("history", {}))
-    except (ValidationError, TypeError) as exc:
-        history = HistorySettings()
-        problems += (
-            format_validation_error("history", exc, HistorySettings)
-            if isinstance(exc, ValidationError)
-            else [f"history: {exc}"]
-        )
+    history = _parse_section(data, "history", HistorySettings, problems)
 
     config = Config(
         tenants=tenants,
         controls=controls,
         exceptions=exceptions,
+        exception_targets=tuple(targets),
         settings=settings,
         notifications=notifications,
         source=source,
@@ -450,6 +465,22 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     if problems:
         raise ConfigError(problems, source, controls, overrides, partial=config)
     return config
+
+
+_Section = TypeVar("_Section", bound=BaseModel)
+
+
+def _parse_section(data: dict[str, Any], key: str, model: type[_Section], problems: list[str]) -> _Section:
+    """``[key]`` as ``model``; a bad section adds its problems and falls back to the defaults.
+
+    Falling back keeps one pass over the file: ``config check`` lists this section's problems beside
+    every other section's instead of stopping at the first.
+    """
+    try:
+        return model(**data.get(key, {}))
+    except (ValidationError, TypeError) as exc:
+        problems += format_validation_error(key, exc, model) if isinstance(exc, ValidationError) else [f"{key}: {exc}"]
+        return model()
 
 
 def _parse_groups(raw: Any, tenant_names: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:

@@ -46,7 +46,7 @@ def config_problems(config: Config, plugins: Any, *, with_plugins: bool = True) 
         *((str(p) for p in plugins.problems) if with_plugins else ()),
         *control_problems(plugins, config.controls),
         *override_problems(plugins, config.controls, config.overrides),
-        *exception_problems(plugins, config.exceptions),
+        *exception_problems(plugins, config.exception_targets),
     ]
 
 
@@ -67,7 +67,7 @@ def check_all(explicit: str | Path | None, plugins: Any, *, data_dir: Path, toda
     problems += [f"tenants.{line}" for line in tenant_credential_lines(list(config.tenants.values()))]
     ensure_builtin_channels(plugins)
     problems += check_channels(plugins, config.notifications)
-    return CheckReport(config.source, config, problems, expired_exceptions(config.exceptions, today))
+    return CheckReport(config.source, config, problems, expired_exceptions(config.exception_targets, today))
 
 
 class CredentialError(Exception):

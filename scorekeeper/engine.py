@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from scorekeeper.config import Config, ConfigError, ExceptionRule, validate_control_config
+from scorekeeper.config import Config, ConfigError, ExceptionRule, ExceptionTarget, validate_control_config
 from scorekeeper.errors import EngineError, NotFound, PlanViolation, WritesStopped
 from scorekeeper.model import (
     Change,
@@ -189,30 +189,29 @@ def control_problems(plugins: Plugins, controls: dict[str, dict[str, Any]]) -> l
     return problems
 
 
-def exception_problems(plugins: Plugins, exceptions: Iterable[ExceptionRule]) -> list[str]:
+def exception_problems(plugins: Plugins, targets: Iterable[ExceptionTarget]) -> list[str]:
     """``[[exceptions]]`` that name a control or setting no installed plugin has (with a did-you-mean)."""
     problems: list[str] = []
-    for index, rule in enumerate(exceptions):
-        control = plugins.controls.get(rule.control)
+    for target in targets:
+        where = f"exceptions[{target.index}]"
+        control = plugins.controls.get(target.control)
         if control is None:
-            hint = did_you_mean(rule.control, plugins.controls)
-            problems.append(f"exceptions[{index}].control: unknown control {rule.control!r}{hint}")
-        elif rule.setting not in control.setting_ids:
-            hint = did_you_mean(rule.setting, control.setting_ids)
-            problems.append(
-                f"exceptions[{index}].setting: control {rule.control} has no setting {rule.setting!r}{hint}"
-            )
+            hint = did_you_mean(target.control, plugins.controls)
+            problems.append(f"{where}.control: unknown control {target.control!r}{hint}")
+        elif target.setting not in control.setting_ids:
+            hint = did_you_mean(target.setting, control.setting_ids)
+            problems.append(f"{where}.setting: control {target.control} has no setting {target.setting!r}{hint}")
     return problems
 
 
-def expired_exceptions(exceptions: Iterable[ExceptionRule], today: date) -> list[str]:
+def expired_exceptions(targets: Iterable[ExceptionTarget], today: date) -> list[str]:
     """Warnings for ``[[exceptions]]`` already past their date: they no longer excuse anything."""
     return [
-        f"exceptions[{index}]: {rule.control}/{rule.setting}"
+        f"exceptions[{target.index}]: {rule.control}/{rule.setting}"
         + (f" for {rule.tenant}" if rule.tenant else "")
         + f" expired on {rule.expires}; the setting counts as failing again (renew or remove it)"
-        for index, rule in enumerate(exceptions)
-        if rule.expired(today)
+        for target in targets
+        if (rule := target.rule) is not None and rule.expired(today)
     ]
 
 
@@ -240,6 +239,21 @@ def override_problems(
                 if key in values or line not in shared:
                     problems.append(f"tenants.{tenant}.{line}")
     return problems
+
+
+def select_controls(plugins: Plugins, control_ids: Iterable[str] | None, source: Path | None = None) -> list[Control]:
+    """The installed controls named (all of them, in id order, when none is named).
+
+    A function of the plugins alone, so commands that only describe controls (``permissions``)
+    never open the history database.
+    """
+    ids = list(control_ids or [])
+    if not ids:
+        return [plugins.controls[c] for c in sorted(plugins.controls)]
+    try:
+        return [plugins.control(c) for c in ids]
+    except KeyError as exc:
+        raise ConfigError([str(exc.args[0])], source) from None
 
 
 @dataclass
@@ -270,7 +284,7 @@ class Engine:
         problems = [str(p) for p in self.plugins.problems]
         problems += control_problems(self.plugins, self.config.controls)
         problems += override_problems(self.plugins, self.config.controls, self.config.overrides)
-        problems += exception_problems(self.plugins, self.config.exceptions)
+        problems += exception_problems(self.plugins, self.config.exception_targets)
         return problems
 
     def desired(self, control: Control, tenant: str | None = None) -> Any:
@@ -292,13 +306,7 @@ class Engine:
         return self.config.control_values(control_id, tenant).get(AUTO_REMEDIATE) is True
 
     def select(self, control_ids: Iterable[str] | None = None) -> list[Control]:
-        ids = list(control_ids or [])
-        if not ids:
-            return [self.plugins.controls[c] for c in sorted(self.plugins.controls)]
-        try:
-            return [self.plugins.control(c) for c in ids]
-        except KeyError as exc:
-            raise ConfigError([str(exc.args[0])], self.config.source) from None
+        return select_controls(self.plugins, control_ids, self.config.source)
 
     # ----------------------------------------------------------------- helpers
     def _emit(self, tenant: str, control: str, phase: str, status: str, message: str = "", **kw: Any) -> None:

@@ -31,10 +31,21 @@ COVERED_BY: dict[str, frozenset[str]] = {
 }
 
 
+def covering(permission: str) -> frozenset[str]:
+    """The permissions that also grant ``permission``: its ``COVERED_BY`` entry and its ReadWrite twin.
+
+    ``X.ReadWrite.Y`` lets an app read whatever ``X.Read.Y`` does (Microsoft's permission tables
+    list the ReadWrite form as "higher privileged" on every read API), so asking for both in one
+    app registration is asking for the read twice.
+    """
+    twin = {permission.replace(".Read.", ".ReadWrite.", 1)} if ".Read." in permission else set()
+    return COVERED_BY.get(permission, frozenset()) | twin
+
+
 def smallest_grant(permissions: Iterable[str]) -> list[str]:
-    """``permissions`` without those another of them already covers (see :data:`COVERED_BY`), sorted."""
+    """``permissions`` without those another of them already covers (see :func:`covering`), sorted."""
     wanted = set(permissions)
-    return sorted(p for p in wanted if not (COVERED_BY.get(p, frozenset()) & wanted))
+    return sorted(p for p in wanted if not (covering(p) & wanted))
 
 
 def split_permissions(names: Iterable[str]) -> tuple[list[str], list[str]]:

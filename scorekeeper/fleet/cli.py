@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from scorekeeper.cli import EXIT_USAGE, Failure, State, console, emit_json, pass_state
+from scorekeeper.commands.options import seconds_option
 
 
 def _url(state: State) -> str:
@@ -56,31 +57,21 @@ def enqueue_from_cli(state: State, kind: str, tenants: list[str], controls: tupl
 @click.command()
 @click.option("--concurrency", type=click.IntRange(1, 256), default=4, show_default=True, help="Jobs run at once.")
 @click.option("--name", metavar="NAME", help="Worker name in logs (default: procrastinate's).")
-@click.option(
-    "--heartbeat",
-    "heartbeat_seconds",
-    type=click.FloatRange(min=0.05),
-    default=10.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How often this worker tells the database it is alive.",
+@seconds_option(
+    "--heartbeat", "heartbeat_seconds", 10.0, "How often this worker tells the database it is alive.", minimum=0.05
 )
-@click.option(
+@seconds_option(
     "--stalled-after",
     "stalled_seconds",
-    type=click.FloatRange(min=0.2),
-    default=60.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="A worker silent this long is dead: its jobs are retried and its runs marked interrupted.",
+    60.0,
+    "A worker silent this long is dead: its jobs are retried and its runs marked interrupted.",
+    minimum=0.2,
 )
-@click.option(
+@seconds_option(
     "--max-wait",
-    type=click.FloatRange(min=0),
-    default=5.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Longest Retry-After slept through inside a job; a longer one re-queues the tenant's job for then.",
+    "max_wait",
+    5.0,
+    "Longest Retry-After slept through inside a job; a longer one re-queues the tenant's job for then.",
 )
 @click.option("--until-empty", is_flag=True, help="Stop when no job is left (for cron or CI) instead of waiting.")
 @pass_state

@@ -1,7 +1,8 @@
 """The Markdown report: sized for a CI job summary (GitHub's ``$GITHUB_STEP_SUMMARY``) or a ticket.
 
 Counts first, then the failing settings, then those that could not be read, the Secure Score
-trend as a small table, and the rest folded. Values are cut at :data:`VALUE_WIDTH` characters
+(points now and max for the tenant and each control; the trend as small tables), and the rest
+folded. Values are cut at :data:`VALUE_WIDTH` characters
 (the HTML and JSON reports carry them whole). GitHub accepts at most 1 MiB of summary per step,
 so the settings tables stop at :data:`MAX_ROWS` rows and say how many were left out.
 
@@ -53,9 +54,10 @@ def render_markdown(report: Report) -> str:
     unread = [(t, s) for t in report.ranked_tenants for s in t.settings if s.unassessed]
     lines += _settings_table("Failing settings", failing, report.fleet)
     lines += _settings_table("Settings that could not be read", unread, report.fleet)
-    if not report.fleet:
-        lines += _whole_score(report.tenants[0])
-        lines += _trend(report.tenants[0])
+    if report.fleet:
+        lines += _fleet_scores(report)
+    else:
+        lines += _secure_score(report.tenants[0])
         lines += _ahead(report.tenants[0])
         lines += _ledger(report.tenants[0])
     rest = [(t, s) for t in report.ranked_tenants for s in t.settings if not (s.failing or s.unassessed)]
@@ -134,9 +136,42 @@ def _settings_table(title: str, rows: list[tuple[TenantSection, SettingRow]], fl
     return [*lines, ""]
 
 
+def _points(score: float | None) -> str:
+    return "not read" if score is None else f"{score:g}"
+
+
+def _available(score: float | None, max_score: float | None) -> str:
+    return "" if score is None or max_score is None else f"{max(max_score - score, 0.0):g}"
+
+
+def _secure_score(t: TenantSection) -> list[str]:
+    """Points now and max for the tenant (Microsoft's whole score) and each control, then the trend."""
+    lines = ["## Secure Score", "", "| | points now | max | available |", "|---|---|---|---|"]
+    ss = t.secure_score
+    if ss is not None and ss.current is not None:
+        when = f" (Microsoft, {ss.scored_at:%Y-%m-%d})" if ss.scored_at is not None else ""
+        lines.append(f"| **tenant**{when} | {_points(ss.current)} | {_points(ss.max_score)} | {ss.available:g} |")
+    else:
+        lines.append("| **tenant** | not recorded | | |")
+    for c in t.controls:
+        cells = [f"{md(c.title)} ({md(c.id)})", _points(c.score), _points(c.max_score)]
+        lines.append("| " + " | ".join([*cells, _available(c.score, c.max_score)]) + " |")
+    if len(t.controls) > 1:
+        total = [_points(t.score), _points(t.max_score), f"{t.points_available:g}"]
+        lines.append("| these controls | " + " | ".join(total) + " |")
+    lines.append("")
+    if t.plan_points:
+        lines += [f"The current plan works on controls with up to {t.plan_points:g} points available.", ""]
+    top = [c for c in ss.controls if c.available][:5] if ss is not None else []
+    if top:
+        most = ", ".join(f"{md(c.title)} (+{c.available:g})" for c in top)
+        lines += [f"Most points available in the tenant: {most}", ""]
+    return lines + _trend(t) + _daily_total(t)
+
+
 def _trend(t: TenantSection) -> list[str]:
     if not t.trend:
-        return ["## Secure Score trend", "", "No Secure Score snapshot in history yet.", ""]
+        return ["### Trend per control", "", "No Secure Score snapshot in history yet.", ""]
     stamps: dict[str, dict[str, str]] = {}
     for s in t.trend:
         for p in s.points:
@@ -144,24 +179,34 @@ def _trend(t: TenantSection) -> list[str]:
             stamps.setdefault(f"{p.at:%Y-%m-%d %H:%M}", {})[s.key] = cell
     shown = sorted(stamps)[-TREND_ROWS:]
     head = ["snapshot (UTC)", *(md(s.label) for s in t.trend)]
-    lines = [f"## Secure Score trend (last {len(shown)} snapshots, oldest first)", ""]
+    lines = [f"### Trend per control (last {len(shown)} snapshots, oldest first)", ""]
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join([stamp, *(stamps[stamp].get(s.key, "") for s in t.trend)]) + " |" for stamp in shown]
     return [*lines, ""]
 
 
-def _whole_score(t: TenantSection) -> list[str]:
+def _daily_total(t: TenantSection) -> list[str]:
+    """The tenant's whole score per day (Microsoft's kept days included), the newest few."""
     ss = t.secure_score
-    if ss is None or ss.current is None:
+    points = [p for p in ss.trend.points if p.score is not None][-TREND_ROWS:] if ss and ss.trend else []
+    if not points:
         return []
-    of = f" / {ss.max_score:g}" if ss.max_score is not None else ""
-    line = f"**Tenant Secure Score: {ss.current:g}{of}**"
-    if ss.scored_at is not None:
-        line += f" (Microsoft, {ss.scored_at:%Y-%m-%d})"
-    top = [c for c in ss.controls if c.available][:5]
-    if top:
-        line += " · most points available: " + ", ".join(f"{md(c.title)} (+{c.available:g})" for c in top)
-    return [line, ""]
+    lines = [f"### Tenant total (last {len(points)} days, oldest first)", "", "| day (UTC) | points | max |"]
+    lines.append("|---|---|---|")
+    lines += [f"| {p.at:%Y-%m-%d} | {_points(p.score)} | {_points(p.max_score)} |" for p in points]
+    return [*lines, ""]
+
+
+def _fleet_scores(report: Report) -> list[str]:
+    """Per tenant, most points available first: the whole score and the assessed controls' points."""
+    lines = ["## Secure Score", "", "| tenant | tenant points / max | these controls / max | available |"]
+    lines.append("|---|---|---|---|")
+    for t in report.ranked_tenants:
+        whole = t.total_score
+        tenant = "not recorded" if whole is None else f"{_points(whole.score)} / {_points(whole.max_score)}"
+        mine = f"{_points(t.score)} / {_points(t.max_score)}"
+        lines.append(f"| {md(t.name)} | {tenant} | {mine} | {t.points_available:g} |")
+    return [*lines, ""]
 
 
 def _ahead(t: TenantSection) -> list[str]:

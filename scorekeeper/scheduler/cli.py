@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from scorekeeper.cli import EXIT_USAGE, Failure, State, console, emit_json, newest_first, pass_state, selection_label
+from scorekeeper.commands.options import seconds_option
 from scorekeeper.commands.targets import tenant_options
 from scorekeeper.scheduler.spec import MAX_INTERVAL_SECONDS, MIN_INTERVAL_SECONDS
 
@@ -225,32 +226,21 @@ def _preflight(state: State) -> None:
 
 
 @click.command()
-@click.option(
+@seconds_option(
     "--reload",
     "reload_seconds",
-    type=click.FloatRange(min=0.1),
-    default=15.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Re-read the schedules this often (picks up `schedule add/pause/...`).",
+    15.0,
+    "Re-read the schedules this often (picks up `schedule add/pause/...`).",
+    minimum=0.1,
 )
-@click.option(
-    "--grace",
-    "grace_seconds",
-    type=click.FloatRange(min=0),
-    default=120.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="On SIGTERM/SIGINT, let running assessments finish this long.",
-)
-@click.option(
+@seconds_option("--grace", "grace_seconds", 120.0, "On SIGTERM/SIGINT, let running assessments finish this long.")
+@seconds_option(
     "--misfire-grace",
     "misfire_seconds",
-    type=click.IntRange(min=1),
-    default=300,
-    show_default=True,
-    metavar="SECONDS",
-    help="Run a missed fire at start if it is at most this late.",
+    300,
+    "Run a missed fire at start if it is at most this late.",
+    minimum=1,
+    whole=True,
 )
 @click.option(
     "--fleet",

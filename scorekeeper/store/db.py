@@ -158,7 +158,7 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
 
 #: The newest migration in ``alembic/versions`` (a test keeps the two equal). A database already
 #: there is opened without importing Alembic, which costs more than the rest of a CLI command.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 
 
 def _at_head(engine: Engine) -> bool:
@@ -201,8 +201,24 @@ def migrate(engine: Engine) -> str:
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreError(f"could not migrate the history database {safe_url(engine.url)}: {exc}") from exc
+        raise StoreError(
+            f"could not migrate the history database {safe_url(engine.url)}: {driver_message(exc)}"
+        ) from exc
     return ", ".join(sorted(heads))
+
+
+def driver_message(exc: BaseException) -> str:
+    """The database's own words for a failure, on one line.
+
+    SQLAlchemy's message carries the whole SQL statement and a documentation link over a dozen
+    lines; a person needs the driver's sentence (``table finding_bodies already exists``), and the
+    statement is still in ``--debug``'s traceback.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    source: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = [line.strip() for line in str(source).splitlines() if line.strip()]
+    return lines[0] if lines else type(source).__name__
 
 
 def open_engine(url_or_path: str | Path | None = None) -> Engine:
@@ -214,7 +230,7 @@ def open_engine(url_or_path: str | Path | None = None) -> Engine:
     try:
         engine = create_store_engine(url)
     except Exception as exc:
-        raise StoreError(f"cannot open the history database {safe_url(url)}: {exc}") from exc
+        raise StoreError(f"cannot open the history database {safe_url(url)}: {driver_message(exc)}") from exc
     try:
         migrate(engine)
     except BaseException:

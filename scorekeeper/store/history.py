@@ -33,7 +33,7 @@ from scorekeeper.model import (
     SecureScore,
 )
 from scorekeeper.securescore.model import AssessedScore, ControlScore, DailyScore, TrendPoint
-from scorekeeper.store import bulk, convert, db, driftdetect, retention, runwrite, tenant_scores
+from scorekeeper.store import bulk, convert, db, driftdetect, retention, runwrite, summary, tenant_scores
 from scorekeeper.store.heartbeat import Heartbeat
 from scorekeeper.store.leases import LeaseTable
 from scorekeeper.store.liveness import gone, this_process
@@ -216,8 +216,12 @@ class HistoryStore:
                         taken_at=result.score.taken_at or _now(),
                     )
                 )
+            touched = {result.control, *(f.control for f in result.findings)}
+            summary.lock_current(session, run.tenant, touched)
             if run.kind in ASSESSING_KINDS:
                 _point_latest(session, run.tenant, result.control, run_id)
+            session.flush()
+            summary.refresh(session, [(run.tenant, control) for control in touched])  # exact, from the tables
             now = _now()
             for change in result.changes:
                 if change.id is None:
@@ -525,7 +529,7 @@ class HistoryStore:
         return PruneResult(len(ids), findings, bodies, cutoff)
 
     def rebuild_latest_results(self) -> int:
-        """Recompute every ``latest_results`` pointer from ``control_results`` (after pruning runs by hand).
+        """Recompute every ``latest_results`` pointer and its summary from history (after pruning runs by hand).
 
         Returns how many tenant × control pairs there are.
         """
@@ -538,6 +542,7 @@ class HistoryStore:
         with self._write() as session:
             session.execute(delete(LatestResultRow))
             session.execute(insert(LatestResultRow).from_select(["tenant", "control", "run_id"], newest))
+            summary.refresh(session)
             return session.execute(select(func.count()).select_from(LatestResultRow)).scalar_one()
 
     # ------------------------------------------------------------------ whole Secure Score

@@ -5,10 +5,11 @@ A run is pruned when it finished before the cut-off, is an assessment, plan or v
 however old), and is not the newest assessment of any tenant × control (the dashboard's
 ``latest_results`` points at those; a tenant assessed once a year keeps its last answer).
 Everything that belongs to a pruned run goes with it: control results, findings, score
-snapshots and the drift it found; drift of later runs that compared against it keeps its
-detail with ``previous_run_id`` unset. Finding bodies no finding points at any more are removed.
-Work is done in chunks of :data:`CHUNK` runs, one transaction each, so other writers wait only
-for a chunk.
+snapshots and the drift it found (a tenant × control whose kept trend loses a point has its
+summary recomputed in the same transaction, see ``summary.py``); drift of later runs that
+compared against it keeps its detail with ``previous_run_id`` unset. Finding bodies no finding
+points at any more are removed. Work is done in chunks of :data:`CHUNK` runs, one transaction
+each, so other writers wait only for a chunk.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
+from scorekeeper.store import summary
 from scorekeeper.store.tables import (
     ChangeRow,
     ControlResultRow,
@@ -76,7 +78,11 @@ def count_findings(session: Session, run_ids: list[int]) -> int:
 
 
 def delete_runs(session: Session, run_ids: list[int]) -> int:
-    """Delete ``run_ids`` and what belongs to them (one chunk, in the caller's transaction); return findings removed."""
+    """Delete ``run_ids`` and what belongs to them (one chunk, in the caller's transaction); return findings removed.
+
+    Pairs whose kept trend loses a point get their summary recomputed in the same transaction.
+    """
+    stale = summary.refresh_after_delete(session, run_ids)
     removed = session.execute(delete(FindingRow).where(FindingRow.run_id.in_(run_ids))).rowcount or 0
     for table in (ControlResultRow, ScoreSnapshotRow, DriftEventRow, ChangeRow):
         session.execute(delete(table).where(table.run_id.in_(run_ids)))
@@ -89,6 +95,7 @@ def delete_runs(session: Session, run_ids: list[int]) -> int:
     )
     session.execute(update(ScheduleRow).where(ScheduleRow.last_run_id.in_(run_ids)).values(last_run_id=None))
     session.execute(delete(RunRow).where(RunRow.id.in_(run_ids)))
+    summary.refresh(session, stale)
     return int(removed)
 
 

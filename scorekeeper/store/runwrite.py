@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from scorekeeper.model import ControlResult, Finding, Organization
-from scorekeeper.store import convert
+from scorekeeper.store import convert, summary
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.tables import (
     ControlResultRow,
@@ -194,7 +194,10 @@ def write_results(
     ]
     if scores:
         session.execute(_INSERT_SCORES, scores)
-    if kind in ASSESSING_KINDS:
+    assessing = kind in ASSESSING_KINDS
+    touched = [r.control for r in results if assessing or r.score is not None]
+    current = summary.lock_current(session, tenant, touched)  # before the pointers move
+    if assessing:
         pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in results]
         dialect = session.get_bind().dialect.name
         if dialect in ("sqlite", "postgresql"):
@@ -204,3 +207,4 @@ def write_results(
 
             for pointer in pointers:
                 _point_latest(session, pointer["tenant"], pointer["control"], run_id)
+    summary.record(session, run_id, tenant, kind, results, now, current)

@@ -88,6 +88,27 @@ def test_config_check_lists_every_problem_in_one_pass(run: Callable, home: Path)
     assert lines(text)[-1] == "error: 4 problem(s) in the configuration"
 
 
+def test_an_exception_with_a_bad_field_still_has_its_target_checked_at_its_own_index(
+    run: Callable, home: Path
+) -> None:
+    """A too-short reason must not hide a mistyped control, nor renumber the tables after it."""
+    config(
+        home,
+        '[[exceptions]]\ncontrol = "SelfServicePasswordRest"\nsetting = "admin_sspr"\nreason = "x"\n'
+        "expires = 2030-01-01\n"
+        '[[exceptions]]\ncontrol = "PWAgePolicyNew"\nsetting = "password_expiri"\nreason = "pilot"\n'
+        "expires = 2020-01-01\n",
+    )
+    result = run("config", "check")
+    assert result.code == 2
+    text = result.err
+    assert "exceptions[0].reason" in text
+    assert "exceptions[0].control: unknown control 'SelfServicePasswordRest'" in text
+    assert "exceptions[1].setting: control PWAgePolicyNew has no setting 'password_expiri'" in text
+    assert "warning: exceptions[1]" in text and "expired on 2020-01-01" in text
+    assert lines(text)[-1] == "error: 3 problem(s) in the configuration"
+
+
 def test_an_expired_exception_alone_is_a_warning(run: Callable, home: Path) -> None:
     config(
         home,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,31 @@ def test_the_command_exits_1_naming_the_permission_whose_id_is_unknown(
     [line] = result.err.strip().splitlines()
     assert "Domain.ReadWrite.All (application)" in line
     assert run("permissions", "--format", "manifest", "--phase", "assess").code == 0  # assess needs no Domain write
+
+
+def test_a_read_permission_is_dropped_when_its_readwrite_twin_is_granted() -> None:
+    from scorekeeper.permissions import smallest_grant
+
+    assert smallest_grant(["Directory.Read.All", "Directory.ReadWrite.All", "Policy.Read.All"]) == [
+        "Directory.ReadWrite.All",
+        "Policy.Read.All",  # no Policy.ReadWrite.All exists: the narrow ReadWrite forms do not cover it
+    ]
+    assert smallest_grant(["Policy.Read.All", "Policy.ReadWrite.ConditionalAccess"]) == [
+        "Policy.Read.All",
+        "Policy.ReadWrite.ConditionalAccess",
+    ]
+
+
+def test_the_remediate_union_never_asks_for_a_read_and_its_readwrite_twin(run: Callable) -> None:
+    union = set(_report(run)["all"]["remediate"])
+    twins = {p for p in union if ".Read." in p and p.replace(".Read.", ".ReadWrite.", 1) in union}
+    assert not twins
+    assert "Directory.ReadWrite.All" in union and "Directory.Read.All" not in union
+
+
+def test_permissions_never_opens_the_history_database(run: Callable, tmp_path: Path) -> None:
+    broken = tmp_path / "history.db"
+    broken.write_bytes(b"not a database at all" * 100)
+    result = run("--db", str(broken), "permissions", "--json")
+    assert result.code == 0, result.err
+    assert broken.read_bytes() == b"not a database at all" * 100

@@ -136,7 +136,7 @@ def test_markdown_counts_failing_first_and_trend(history: History) -> None:
     row = next(line for line in md.splitlines() if line.startswith("| contoso |"))
     cells = [c.strip() for c in row.strip("|").split(" | ")]
     assert cells[2 : 2 + len(STATUSES)] == [str(want[s]) for s in STATUSES]
-    assert "## Secure Score trend" in md
+    assert md.index("## Settings that could not be read") < md.index("## Secure Score\n") < md.index("<details>")
     versions = report.tenants[0].run.versions
     assert versions and versions["scorekeeper"] == __version__  # recorded on the run
     shown = ", ".join(f"{escape(k)} {escape(v)}" for k, v in sorted(versions.items()))
@@ -145,6 +145,37 @@ def test_markdown_counts_failing_first_and_trend(history: History) -> None:
     assert tenant_id
     names = f"{escape(HOSTILE)} · {escape('contoso.onmicrosoft.com')} (tenant id {escape(tenant_id)})"
     assert f"Organisation: {names}\n" in md  # the directory's own name, inert
+
+
+def test_markdown_secure_score_section_has_points_per_control_and_tenant_and_the_trend(history: History) -> None:
+    report = _report(history, [history.latest["contoso"]])
+    md = render(report, "md")
+    section = md[md.index("## Secure Score\n") : md.index("## Microsoft changes ahead")]
+    t = report.tenants[0]
+    ss = t.secure_score
+    assert ss is not None and ss.current is not None and ss.max_score is not None
+    assert (
+        f"| **tenant** (Microsoft, {ss.scored_at:%Y-%m-%d}) | {ss.current:g} | {ss.max_score:g} | {ss.available:g} |"
+        in section
+    )
+    for c in t.controls:
+        assert c.score is not None and c.max_score is not None
+        row = f"| {escape(c.title)} ({escape(c.id)}) | {c.score:g} | {c.max_score:g} | {c.max_score - c.score:g} |"
+        assert row in section, row
+    assert f"| these controls | {t.score:g} | {t.max_score:g} | {t.points_available:g} |" in section
+    trend = section[section.index("### Trend per control") : section.index("### Tenant total")]
+    stamps = [line.split(" | ")[0].strip("| ") for line in trend.splitlines() if line.startswith("| 20")]
+    assert stamps and stamps == sorted(stamps) and len(stamps) <= 10  # oldest first, small
+    days = [
+        line.split(" | ")[0].strip("| ")
+        for line in section.split("### Tenant total")[1].splitlines()
+        if line.startswith("| 20")
+    ]
+    assert ss.trend and days == [f"{p.at:%Y-%m-%d}" for p in ss.trend.points if p.score is not None][-10:]
+    fleet = render(_report(history, [history.latest["contoso"], history.latest["fabrikam"]]), "md")
+    table = fleet[fleet.index("## Secure Score\n") :].split("\n\n")[1].splitlines()
+    assert table[0] == "| tenant | tenant points / max | these controls / max | available |"
+    assert [row.split(" | ")[0].strip("| ") for row in table[2:]] == ["contoso", "fabrikam"]  # most available first
 
 
 def test_an_organisation_that_could_not_be_read_says_why_in_every_format(tmp_path: Path) -> None:

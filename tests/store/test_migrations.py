@@ -20,7 +20,7 @@ from scorekeeper.store.db import alembic_config, create_store_engine, migrate, r
 
 from .helpers import release_all, result, spawn, wait_ready
 
-HEAD = "0008"
+HEAD = "0009"
 
 
 def _diff(db_path: Path, metadata: MetaData) -> list[object]:
@@ -189,3 +189,18 @@ def test_postgresql_upgrades_to_the_models_and_downgrades_to_base(postgres_serve
     finally:
         engine.dispose()
     assert _diff_url(url, SQLModel.metadata) == []
+
+
+def test_a_database_that_cannot_be_migrated_is_named_in_one_line(tmp_path: Path) -> None:
+    """A half-migrated file (a table exists that its revision does not know) fails on one line."""
+    from scorekeeper.store.db import open_engine
+
+    path = tmp_path / "history.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+        db.execute("INSERT INTO alembic_version VALUES ('0001')")
+        db.execute("CREATE TABLE schedules (id INTEGER PRIMARY KEY)")  # 0002 creates it
+    with pytest.raises(StoreError) as caught:
+        open_engine(path)
+    message = str(caught.value)
+    assert "\n" not in message and "already exists" in message and "CREATE TABLE" not in message

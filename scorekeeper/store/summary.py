@@ -1,0 +1,302 @@
+"""Each tenant × control's dashboard summary, kept on its ``latest_results`` row as history is written.
+
+``overview()`` used to count the findings of every pair's latest assessment and read the last
+:data:`TREND_POINTS` score snapshots of every pair on each call: at 1,000 tenants × 365 runs that
+is 56,000 finding rows and 60,000 snapshots (2.4 s on SQLite). The answer changes only when history
+is written, so each ``latest_results`` row carries it (migration 0009):
+
+* ``counts`` — finding count per status of the pointed-at run's findings of that control
+  (statuses with no finding are left out; readers add the zeros);
+* ``trend`` / ``trend_at`` — the newest :data:`TREND_POINTS` score snapshots of the pair by
+  ``(taken_at, id)``, oldest first: the reported scores packed as little-endian float64 with NaN
+  for a snapshot without one (:func:`pack`; so positions line up, and the overview decodes them
+  without parsing text) and their times as fixed-width UTC strings (:func:`stamp`, which sort as
+  the times do);
+* ``score`` / ``max_score`` — the newest snapshot's values.
+
+The rule, in two implementations that tests keep equal to computing it from history:
+
+* :func:`record` — the write path of every run (``record_run``): incremental, from what the run
+  reports, since a snapshot only ever joins the newest points and its id is larger than every
+  stored one (ties at one ``taken_at`` sort after the points already there);
+* :func:`refresh` — exact, from the tables: a pair's first pointer, the one-result-at-a-time
+  write path, pruning and :meth:`HistoryStore.rebuild_latest_results`.
+
+On PostgreSQL the rows are read ``FOR UPDATE`` before they change, so two writers of one pair
+cannot lose each other's points; SQLite serialises writers already (``BEGIN IMMEDIATE``).
+Drift counts and run times are not kept here: the overview joins them live (a run's finish time
+and its drift are written after its results).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from scorekeeper.model import ControlResult
+from scorekeeper.store.records import TREND_POINTS
+from scorekeeper.store.tables import ASSESSING_KINDS, FindingBodyRow, FindingRow, LatestResultRow, ScoreSnapshotRow
+
+Key = tuple[str, str]
+_LATEST: Table = LatestResultRow.__table__  # type: ignore[attr-defined]
+_SNAPSHOTS: Table = ScoreSnapshotRow.__table__  # type: ignore[attr-defined]
+_FINDINGS: Table = FindingRow.__table__  # type: ignore[attr-defined]
+_BODIES: Table = FindingBodyRow.__table__  # type: ignore[attr-defined]
+
+_UPDATE = (
+    update(_LATEST)
+    .where(_LATEST.c.tenant == bindparam("t"), _LATEST.c.control == bindparam("c"))
+    .values(
+        counts=bindparam("counts_"),
+        trend=bindparam("trend_"),
+        trend_at=bindparam("trend_at_"),
+        score=bindparam("score_"),
+        max_score=bindparam("max_score_"),
+    )
+)
+
+
+def pack(scores: Sequence[float | None]) -> bytes | None:
+    """Scores as the ``trend`` column keeps them (``None`` for no points)."""
+    if not scores:
+        return None
+    return struct.pack(f"<{len(scores)}d", *(math.nan if s is None else s for s in scores))
+
+
+def unpack(packed: bytes | None) -> list[float | None]:
+    """:func:`pack` undone: the scores, ``None`` where a snapshot reported none."""
+    if not packed:
+        return []
+    return [None if s != s else s for s in struct.unpack(f"<{len(packed) // 8}d", packed)]
+
+
+def reported(packed: bytes | None) -> list[float]:
+    """The scores of a packed trend that were reported (what the overview shows), oldest first."""
+    if not packed:
+        return []
+    return [s for s in struct.unpack(f"<{len(packed) // 8}d", packed) if s == s]  # NaN != NaN
+
+
+def stamp(at: datetime) -> str:
+    """A snapshot time as the summary keeps it: UTC, fixed width, so string order is time order."""
+    if at.tzinfo is None:  # SQLite hands back naive UTC when read without the store's column type
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class Summary:
+    """One pair's summary as stored (see the module docstring)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    trend: list[float | None] = field(default_factory=list)
+    trend_at: list[str] = field(default_factory=list)
+    score: float | None = None
+    max_score: float | None = None
+
+    def add_point(self, at: str, score: float | None, max_score: float | None) -> None:
+        """Take in a snapshot newer (by id) than every point kept, keeping the newest :data:`TREND_POINTS`."""
+        position = bisect_right(self.trend_at, at)
+        self.trend_at.insert(position, at)
+        self.trend.insert(position, score)
+        if position == len(self.trend_at) - 1:
+            self.score, self.max_score = score, max_score
+        del self.trend_at[:-TREND_POINTS], self.trend[:-TREND_POINTS]
+
+    def values(self, tenant: str, control: str) -> dict[str, Any]:
+        return {
+            "t": tenant,
+            "c": control,
+            "counts_": self.counts,
+            "trend_": pack(self.trend),
+            "trend_at_": self.trend_at,
+            "score_": self.score,
+            "max_score_": self.max_score,
+        }
+
+
+def _locked(session: Session, query: Any) -> Any:
+    return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
+
+
+@cache
+def _current_statement(postgresql: bool) -> Any:
+    """The read of :func:`lock_current`, built once (building costs more CPU than running it)."""
+    query = (
+        select(
+            _LATEST.c.control,
+            _LATEST.c.run_id,
+            _LATEST.c.counts,
+            _LATEST.c.trend,
+            _LATEST.c.trend_at,
+            _LATEST.c.score,
+            _LATEST.c.max_score,
+        )
+        .where(_LATEST.c.tenant == bindparam("tenant"), _LATEST.c.control.in_(bindparam("controls", expanding=True)))
+        .order_by(_LATEST.c.control)
+    )
+    return query.with_for_update() if postgresql else query
+
+
+def lock_current(session: Session, tenant: str, controls: Collection[str]) -> dict[str, tuple[int, Summary]]:
+    """The tenant's current pointers and summaries of ``controls``, locked for this transaction."""
+    if not controls:
+        return {}
+    query = _current_statement(session.get_bind().dialect.name == "postgresql")
+    return {
+        control: (run_id, Summary(dict(counts), unpack(trend), list(trend_at), score, max_score))
+        for control, run_id, counts, trend, trend_at, score, max_score in session.execute(
+            query, {"tenant": tenant, "controls": sorted(controls)}
+        )
+    }
+
+
+def record(
+    session: Session,
+    run_id: int,
+    tenant: str,
+    kind: str,
+    results: Sequence[ControlResult],
+    now: datetime,
+    current: dict[str, tuple[int, Summary]],
+) -> None:
+    """Bring the summaries of a just-written run up to date (its snapshots inserted, pointers moved).
+
+    ``current`` is :func:`lock_current` as read *before* the pointers moved: a pair not in it got
+    its first pointer now and is computed from the tables; the others change incrementally.
+    """
+    assessing = kind in ASSESSING_KINDS
+    statuses: dict[str, Counter[str]] = defaultdict(Counter)
+    for result in results:
+        for finding in result.findings:
+            statuses[finding.control][finding.status.value] += 1
+    changed: list[dict[str, Any]] = []
+    fresh: list[Key] = []
+    for result in results:
+        held = current.get(result.control)
+        if held is None:
+            if assessing:
+                fresh.append((tenant, result.control))
+            continue
+        pointed, summary = held
+        touched = False
+        if assessing and pointed < run_id:
+            summary.counts = dict(statuses.get(result.control, {}))
+            touched = True
+        if result.score is not None:
+            summary.add_point(stamp(result.score.taken_at or now), result.score.score, result.score.max_score)
+            touched = True
+        if touched:
+            changed.append(summary.values(tenant, result.control))
+    if changed:
+        session.execute(_UPDATE, changed)
+    if fresh:
+        refresh(session, fresh)
+
+
+def refresh(session: Session, pairs: Iterable[Key] | None = None) -> None:
+    """Recompute the summaries of ``pairs`` (every pair when ``None``) from the tables."""
+    wanted = None if pairs is None else sorted(set(pairs))
+    if wanted is not None and not wanted:
+        return
+    summaries = computed(session, wanted)
+    if summaries:
+        session.execute(_UPDATE, [s.values(*key) for key, s in summaries.items()])
+
+
+def computed(session: Session, pairs: Sequence[Key] | None = None) -> dict[Key, Summary]:
+    """What the summaries of ``pairs`` (every pair with a pointer when ``None``) should hold, from the tables."""
+    latest = select(_LATEST.c.tenant, _LATEST.c.control, _LATEST.c.run_id)
+    snapshots = select(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control)
+    if pairs is not None:
+        tenants = sorted({tenant for tenant, _ in pairs})
+        latest = latest.where(_LATEST.c.tenant.in_(tenants))
+        snapshots = snapshots.where(_SNAPSHOTS.c.tenant.in_(tenants))
+        if len(tenants) == 1:  # the common case: one tenant's pairs, narrowed by the index
+            controls = sorted({control for _, control in pairs})
+            latest = latest.where(_LATEST.c.control.in_(controls))
+            snapshots = snapshots.where(_SNAPSHOTS.c.control.in_(controls))
+    keep = None if pairs is None else set(pairs)
+    found: dict[Key, Summary] = {
+        (tenant, control): Summary()
+        for tenant, control, _ in session.execute(latest)
+        if keep is None or (tenant, control) in keep
+    }
+    if not found:
+        return {}
+
+    pointer = latest.subquery()
+    counts = (
+        select(pointer.c.tenant, pointer.c.control, _BODIES.c.status, func.count())
+        .join(FindingRow, _FINDINGS.c.run_id == pointer.c.run_id)
+        .join(FindingBodyRow, (_BODIES.c.id == _FINDINGS.c.body_id) & (_BODIES.c.control == pointer.c.control))
+        .group_by(pointer.c.tenant, pointer.c.control, _BODIES.c.status)
+    )
+    for tenant, control, status, n in session.execute(counts):
+        if (tenant, control) in found:
+            found[(tenant, control)].counts[status] = n
+
+    ranked = snapshots.add_columns(
+        _SNAPSHOTS.c.score,
+        _SNAPSHOTS.c.max_score,
+        _SNAPSHOTS.c.taken_at,
+        _SNAPSHOTS.c.id,
+        func.row_number()
+        .over(
+            partition_by=(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control),
+            order_by=(_SNAPSHOTS.c.taken_at.desc(), _SNAPSHOTS.c.id.desc()),
+        )
+        .label("n"),
+    ).subquery()
+    newest = (
+        select(ranked.c.tenant, ranked.c.control, ranked.c.score, ranked.c.max_score, ranked.c.taken_at)
+        .where(ranked.c.n <= TREND_POINTS)
+        .order_by(ranked.c.tenant, ranked.c.control, ranked.c.taken_at, ranked.c.id)
+    )
+    for tenant, control, score, max_score, taken_at in session.execute(newest):
+        summary = found.get((tenant, control))
+        if summary is not None:
+            summary.trend.append(score)
+            summary.trend_at.append(stamp(taken_at))
+            summary.score, summary.max_score = score, max_score
+    return found
+
+
+def refresh_after_delete(session: Session, run_ids: Sequence[int]) -> list[Key]:
+    """Before deleting ``run_ids``' snapshots: lock and name the pairs whose kept trend they are part of.
+
+    A pair's trend holds its newest :data:`TREND_POINTS` snapshots, so a deleted snapshot matters
+    only when the trend is not full (it holds every snapshot) or the snapshot is not older than the
+    trend's oldest point. Call :func:`refresh` with the result once the rows are gone.
+    """
+    if not run_ids:
+        return []
+    newest = (
+        select(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control, func.max(_SNAPSHOTS.c.taken_at))
+        .where(_SNAPSHOTS.c.run_id.in_(run_ids))
+        .group_by(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control)
+    )
+    deleted = {(tenant, control): stamp(at) for tenant, control, at in session.execute(newest)}
+    if not deleted:
+        return []
+    query = _locked(
+        session,
+        select(_LATEST.c.tenant, _LATEST.c.control, _LATEST.c.trend_at)
+        .where(tuple_(_LATEST.c.tenant, _LATEST.c.control).in_(sorted(deleted)))
+        .order_by(_LATEST.c.tenant, _LATEST.c.control),
+    )
+    return [
+        (tenant, control)
+        for tenant, control, trend_at in session.execute(query)
+        if len(trend_at) < TREND_POINTS or deleted[(tenant, control)] >= trend_at[0]
+    ]
