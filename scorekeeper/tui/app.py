@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from scorekeeper.model import Plan, RunResult, Status
 from scorekeeper.tui.commands import ScorekeeperCommands
 from scorekeeper.tui.format import theme_palette
-from scorekeeper.tui.jobs import Job, JobFinished, JobHandle, JobProgress, JobStarted, one_line
+from scorekeeper.tui.jobs import Job, JobFinished, JobHandle, JobStarted, one_line
 from scorekeeper.tui.screens.confirm import ConfirmScreen
 from scorekeeper.tui.screens.help import HelpScreen
 from scorekeeper.tui.screens.history import HistoryScreen
@@ -52,7 +52,7 @@ class ScorekeeperApp(App[None]):
         self.tenants: list[str] = list(tenants)
         self.job: JobHandle | None = None
         self.last_result: Any = None
-        engine.on_progress = self._forward_progress
+        engine.on_progress = self._fold_progress
         self.sub_title = f"{len(self.tenants)} tenant(s) · {len(engine.plugins.controls)} control(s)"
 
     @property
@@ -126,9 +126,15 @@ class ScorekeeperApp(App[None]):
         else:
             self.post_message(JobFinished(handle.job, result=result))
 
-    def _forward_progress(self, event: ProgressEvent) -> None:
-        """The engine's ``on_progress``: called in the worker thread, so hand the event over as a message."""
-        self.post_message(JobProgress(event))
+    def _fold_progress(self, event: ProgressEvent) -> None:
+        """The engine's ``on_progress``, called in the job's thread: fold the event into the job's tally.
+
+        No message crosses to the UI thread per event; the activity panes draw the tally once per
+        frame (see :mod:`scorekeeper.tui.progress`).
+        """
+        job = self.job
+        if job is not None:
+            job.progress.add(event)
 
     def action_cancel_job(self) -> None:
         if self.job is None:
@@ -141,25 +147,14 @@ class ScorekeeperApp(App[None]):
             )
 
     def _activities(self) -> list[Activity]:
-        """The activity panes of the open screens, looked up again only when the screens change.
-
-        Progress arrives once per setting of every tenant (tens of thousands in a fleet run); a
-        DOM query per event was most of what the TUI added to an assessment.
-        """
-        stack = tuple(self.screen_stack)
-        cached = getattr(self, "_activity_cache", None)
-        if cached is None or cached[0] != stack or not cached[1] or not all(a.is_attached for a in cached[1]):
-            cached = (stack, [a for screen in stack for a in screen.query(Activity)])
-            self._activity_cache = cached
-        return cached[1]
+        """The activity panes of the open screens (asked at a job's start and end, not per event)."""
+        return [a for screen in self.screen_stack for a in screen.query(Activity)]
 
     def on_job_started(self, message: JobStarted) -> None:
+        if self.job is None or self.job.job is not message.job:
+            return  # already finished
         for activity in self._activities():
-            activity.start(message.job.label, message.job.cancellable)
-
-    def on_job_progress(self, message: JobProgress) -> None:
-        for activity in self._activities():
-            activity.progress(message.event)
+            activity.start(message.job.label, message.job.cancellable, self.job.progress)
 
     def on_job_finished(self, message: JobFinished) -> None:
         job = message.job
@@ -211,7 +206,8 @@ class ScorekeeperApp(App[None]):
             return await engine.assess(tenants, controls)
 
         what = "/".join(controls) if controls else "all controls"
-        return self.start_job(Job("assess", f"assess {', '.join(tenants)} ({what})", work))
+        who = ", ".join(tenants) if len(tenants) <= 3 else f"{len(tenants)} tenants"
+        return self.start_job(Job("assess", f"assess {who} ({what})", work))
 
     def plan(self, tenant: str, controls: list[str] | None = None, *, then_apply: bool = False) -> bool:
         """Assess afresh and show what remediation would change; with ``then_apply``, offer to apply it."""

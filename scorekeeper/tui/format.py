@@ -14,6 +14,7 @@ from typing import Any
 from rich.text import Text
 
 from scorekeeper.model import Outcome, Status
+from scorekeeper.render import local_time
 
 #: Theme variable that colours each status (see ``App.get_css_variables``).
 STATUS_VARIABLE = {
@@ -90,11 +91,15 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, default=str, sort_keys=True)
 
 
-def when(moment: datetime | None, *, full: bool = False) -> str:
-    """A timestamp from history (UTC); never computed from the current time, so screens are reproducible."""
+def when(moment: datetime | None) -> str:
+    """A recorded time as people read it everywhere: date with the year, time and the local zone.
+
+    The CLI's :func:`scorekeeper.render.local_time` (``2026-12-01 09:05 CET``), so both front ends
+    agree; never computed from the current time, so screens are reproducible.
+    """
     if moment is None:
         return "never"
-    return moment.strftime("%Y-%m-%d %H:%M UTC" if full else "%m-%d %H:%M")
+    return local_time(moment)
 
 
 def score_text(score: float | None, max_score: float | None) -> str:

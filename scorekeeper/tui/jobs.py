@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from scorekeeper.tui.progress import ProgressFold
+
 if TYPE_CHECKING:
     from scorekeeper.engine import Engine
-    from scorekeeper.model import ProgressEvent
 
 _ids = count(1)
 
@@ -48,14 +49,6 @@ class JobStarted(Message):
         self.job = job
 
 
-class JobProgress(Message):
-    """An engine :class:`ProgressEvent`, carried from the worker thread to the UI."""
-
-    def __init__(self, event: ProgressEvent) -> None:
-        super().__init__()
-        self.event = event
-
-
 class JobFinished(Message):
     """The job ended: with a result, an error (one line) or because it was cancelled."""
 
@@ -76,6 +69,8 @@ class JobHandle:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
         self.cancel_requested = False
+        #: The engine's progress events of this job, folded in its thread and drawn per frame.
+        self.progress = ProgressFold()
 
     def run(self, engine: Engine) -> Any:
         """Run the job to its end in the calling (worker) thread; raises ``CancelledError`` if cancelled."""

@@ -69,7 +69,7 @@ class Lab:
     sim: Simulator
     url: str
     home: Path
-    request_timeout: float = 2.0
+    request_timeout: float = 15.0
     env: dict[str, str] = field(default_factory=dict)
     #: ``(method, path, time.time())`` of every HTTP request as it arrives, before any fault delays it.
     arrivals: queue.Queue[tuple[str, str, float]] = field(default_factory=queue.Queue)
@@ -263,7 +263,13 @@ def slow_writes(sim: Simulator, seconds: float) -> None:
 
 
 @contextmanager
-def lab(home: Path, *, profile: str = "weak-cloud", request_timeout: float = 2.0, extra: str = "") -> Iterator[Lab]:
+def lab(home: Path, *, profile: str = "weak-cloud", request_timeout: float = 15.0, extra: str = "") -> Iterator[Lab]:
+    """A simulated tenant served on loopback for CLI processes to use.
+
+    ``request_timeout`` is generous by default: on a loaded machine a read can take seconds, and a
+    timed-out read fails a remediation the test expects to finish. Only the fault matrix, whose
+    timeout cells wait it out, asks for a short one.
+    """
     with ExitStack() as stack:
         sim = Simulator.from_profiles(profile)
         warm_up(sim)

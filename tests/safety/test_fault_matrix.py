@@ -54,7 +54,7 @@ def _cells() -> list[Any]:
 def matrix_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lab, dict[str, int]]]:
     """One served tenant for every cell (reset between cells), and where the writes of a clean run fall."""
     home: Path = tmp_path_factory.mktemp("matrix")
-    with lab(home) as the_lab:
+    with lab(home, request_timeout=3.0) as the_lab:  # the timeout cells wait this out
         clean = the_lab.cli("remediate", "--tenant", TENANT, "--yes")
         assert clean.code in (0, 3), clean.err
         writes = len(the_lab.sim.writes())

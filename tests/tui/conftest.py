@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -58,13 +59,18 @@ class SlowToyPlugin(toy_plugins.GoodPlugin):
 
 
 @pytest.fixture(autouse=True)
-def toy_world(monkeypatch: pytest.MonkeyPatch) -> TickingClock:
+def toy_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[TickingClock]:
     toy_plugins.TENANTS.clear()
+    # Screens show times in the local zone; the snapshots are taken in UTC wherever they run.
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     monkeypatch.setenv("SCOREKEEPER_LOAD_PLUGINS", "")
     clock = TickingClock()
     monkeypatch.setattr("scorekeeper.engine._now", clock)
     monkeypatch.setattr("scorekeeper.store.history._now", clock)
-    return clock
+    yield clock
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture

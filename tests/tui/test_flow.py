@@ -41,7 +41,9 @@ async def test_assess_from_overview_records_a_run_and_fills_the_row(make_app, st
         row = cells(app.screen.query_one("#overview", DataTable))[0]
         assert row[2] == "0/2"  # the score the toy tenant reported
         assert row[4] == "✔0 ✘2 ?0 ✋1"
-        assert row[5] == run.started_at.strftime("%m-%d %H:%M") or row[5].startswith("01-05")
+        [cell] = [c for c in store.overview() if c.tenant == "t1"]
+        # Date with the year, time and zone (the tests run in UTC: conftest sets TZ).
+        assert row[5] == cell.last_run_at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 async def test_control_view_shows_settings_detail_and_filters_failing(make_app) -> None:
@@ -115,7 +117,8 @@ async def test_rollback_from_history_restores_the_tenant_after_confirmation(make
         history = app.screen
         assert isinstance(history, HistoryScreen)
         # the remediation is followed by a fresh assessment, so the dashboard shows the result
-        assert [r[2] for r in cells(history.query_one("#runs", DataTable))][:3] == ["assess", "remediate", "plan"]
+        # (the kind carries the CLI's markers: the remediation acts on plan run 1)
+        assert [r[2] for r in cells(history.query_one("#runs", DataTable))][:3] == ["assess", "remediate ↩1", "plan"]
         assert toy_plugins.TENANTS["t1"] == {"colour": "green", "size": 3}
         await pilot.press("down")
         await settle(pilot)
@@ -132,7 +135,8 @@ async def test_rollback_from_history_restores_the_tenant_after_confirmation(make
         assert all(c.rolled_back_by == rollback.id for _, c in store.changes_for_run(remediation.id))
         # the rollback is followed by a fresh assessment (the dashboard shows the restored tenant),
         # and rolling back twice is refused
-        assert [r[2] for r in cells(history.query_one("#runs", DataTable))][:2] == ["assess", "rollback"]
+        kinds = [r[2] for r in cells(history.query_one("#runs", DataTable))][:2]
+        assert kinds == ["assess", f"rollback ↩{remediation.id}"]
         await pilot.press("down", "down", "down")  # the remediation, already rolled back
         await settle(pilot)
         await pilot.press("u")

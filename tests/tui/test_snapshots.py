@@ -109,3 +109,42 @@ def test_history_light(snap_compare: Any, make_engine: Any) -> None:
     app = app_with(make_engine, seed_remediation)
     app.theme = "textual-light"
     assert snap_compare(app, terminal_size=SIZE, run_before=keys("h"))
+
+
+FLEET = ("t1", "t2", "t3", "t4")
+GROUPS = {"emea": {"tenants": ["t1", "t3"]}, "apac": {"tenants": ["t2"]}}
+
+
+def grouped_app(make_engine: Any, theme: str | None = None) -> ScorekeeperApp:
+    """Four tenants in two groups (t4 in none), t1 assessed twice (drift), t2 once."""
+    engine = make_engine(None, FLEET, groups=GROUPS)
+    seed_drift(engine)
+    asyncio.run(engine.assess(["t2"]))
+    app = ScorekeeperApp(engine, list(FLEET))
+    if theme:
+        app.theme = theme
+    return app
+
+
+def test_overview_grouped_and_filtered(snap_compare: Any, make_engine: Any) -> None:
+    """b groups the rows; f keeps the failing cells (the filter line stays on screen)."""
+    assert snap_compare(grouped_app(make_engine), terminal_size=SIZE, run_before=keys("b", "f"))
+
+
+def test_overview_grouped_large_light(snap_compare: Any, make_engine: Any) -> None:
+    assert snap_compare(grouped_app(make_engine, "textual-light"), terminal_size=LARGE, run_before=keys("b"))
+
+
+def test_confirm_many_changes_scrolled(snap_compare: Any, make_engine: Any) -> None:
+    """16 changes at 80×24: the dialog shows a scrollbar and the hint, here scrolled to the end."""
+    from scorekeeper.tui.screens.confirm import ConfirmScreen
+    from tests.tui.test_confirm_scroll import big_plan
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.push_screen(ConfirmScreen(big_plan(), title="Apply 16 change(s) to t1?"))
+        await pilot.pause()
+        await pilot.press("end")
+        await pilot.pause()
+
+    assert snap_compare(app_with(make_engine), terminal_size=SIZE, run_before=run_before)

@@ -64,6 +64,14 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "decline", "Cancel"),
         Binding("y", "apply", "Apply", show=False),
+        # The plan scrolls by keyboard wherever the focus is (it starts on Cancel): at 80×24 a
+        # 14-change plan is taller than the dialog, and every change must be readable before "y".
+        Binding("down,j", "scroll_plan('down')", "Scroll", show=False),
+        Binding("up,k", "scroll_plan('up')", "Scroll", show=False),
+        Binding("pagedown,space", "scroll_plan('page_down')", "Page", show=False),
+        Binding("pageup", "scroll_plan('page_up')", "Page", show=False),
+        Binding("home", "scroll_plan('home')", "Top", show=False),
+        Binding("end", "scroll_plan('end')", "Bottom", show=False),
     ]
 
     def __init__(self, plans: list[Plan], *, title: str, apply_label: str | None = "Apply") -> None:
@@ -75,6 +83,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
             yield Static(Text(self.title_text, style="bold"), id="confirm-title")
+            yield Static(id="confirm-hint")  # blank unless the plan is taller than the dialog
             with VerticalScroll(id="confirm-body"):
                 yield Static(id="confirm-diff")
             with Horizontal(id="confirm-buttons"):
@@ -88,6 +97,28 @@ class ConfirmScreen(ModalScreen[bool]):
         palette = theme_palette(self.app.get_css_variables())
         self.query_one("#confirm-diff", Static).update(plan_diff(self.plans, palette))
         self.query_one("#decline", Button).focus()
+        self.call_after_refresh(self._hint)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._hint)
+
+    def _hint(self) -> None:
+        """Say how to read the rest when the plan is taller than the dialog."""
+        body = self.query_one("#confirm-body", VerticalScroll)
+        hint = "↓ ↑ PgDn PgUp Home End scroll the plan" if body.max_scroll_y > 0 else ""
+        self.query_one("#confirm-hint", Static).update(Text(hint, style="italic"))
+
+    def action_scroll_plan(self, how: str) -> None:
+        body = self.query_one("#confirm-body", VerticalScroll)
+        moves = {
+            "down": body.scroll_down,
+            "up": body.scroll_up,
+            "page_down": body.scroll_page_down,
+            "page_up": body.scroll_page_up,
+            "home": body.scroll_home,
+            "end": body.scroll_end,
+        }
+        moves[how](animate=False)
 
     @property
     def diff_text(self) -> str:

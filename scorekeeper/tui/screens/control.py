@@ -99,7 +99,7 @@ class ControlScreen(Screen[None]):
             if run is not None:
                 result = next((c for c in run.controls if c.control == self.control_id), None)
                 score = score_text(cell.score, cell.max_score)
-                label = f"{run.kind} run {run.run_id}, {when(run.started_at, full=True)} · Secure Score {score}"
+                label = f"{run.kind} run {run.run_id}, {when(run.started_at)} · Secure Score {score}"
         self.app.call_from_thread(self._loaded, result, label)
 
     def _loaded(self, result: ControlResult | None, label: str) -> None:

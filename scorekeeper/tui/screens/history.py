@@ -18,12 +18,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.diff import field_changes
 from scorekeeper.model import Outcome
-from scorekeeper.render import run_marker, short
+from scorekeeper.render import RUN_MARKERS, run_marker, short
 from scorekeeper.tui.format import (
     OUTCOME_VARIABLE,
     counts_text,
+    fit,
     run_status_text,
     score_text,
+    sized_columns,
     status_text,
     trend_text,
     when,
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
 #: How many runs the list holds; older ones are a ``scorekeeper history --limit`` away.
 PAGE = 200
 
+
+#: Each column's width at 80 columns (the kind carries the CLI's run markers: ``remediate ↩12``).
+COLUMNS = (("run", 6), ("tenant", 10), ("kind", 14), ("status", 12), ("started", 17), ("findings", 15))
 
 #: Fields listed per change in the run detail; the CLI's ``history RUN_ID --json`` has them all.
 MAX_FIELDS_SHOWN = 4
@@ -72,20 +77,33 @@ class HistoryScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = "history"
-        table = self.query_one("#runs", DataTable)
-        for label, width in (
-            ("run", 6),
-            ("tenant", 10),
-            ("kind", 10),
-            ("status", 12),
-            ("started", 12),
-            ("findings", 16),
-            ("parent", 7),
-        ):
-            table.add_column(label, width=width, key=label)
+        self.sub_title = f"history · {RUN_MARKERS}"
+        self.widths = dict(COLUMNS)
+        self._add_columns()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
         self.reload()
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#runs", DataTable)
+        table.clear(columns=True)
+        for label, _ in COLUMNS:
+            table.add_column(label, width=self.widths[label], key=label)
+
+    def _resize(self, width: int) -> None:
+        """Tenant names and times in full when the terminal has room for them."""
+        longest = {
+            "tenant": max((len(r.tenant) for r in self.runs), default=0),
+            "started": max((len(when(r.started_at)) for r in self.runs), default=0),
+        }
+        widths = sized_columns(COLUMNS, width, {"started": longest["started"] + 1, "tenant": longest["tenant"] + 1})
+        if widths != self.widths:
+            self.widths = widths
+            self._add_columns()
+            if self.runs:
+                self._fill()
+
+    def on_resize(self, event: Any) -> None:
+        self._resize(event.size.width)
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
@@ -99,6 +117,7 @@ class HistoryScreen(Screen[None]):
 
     def _loaded(self, runs: list[RunSummary]) -> None:
         self.runs = runs
+        self._resize(self.size.width)
         self._fill()
         self.loaded = True
 
@@ -108,15 +127,14 @@ class HistoryScreen(Screen[None]):
         keep = table.cursor_row
         table.clear()
         for run in self.runs:
-            kind = run.kind + run_marker(run.scheduled, None)  # the CLI's ⏲ (the parent has its own column)
+            kind = run.kind + run_marker(run.scheduled, run.parent_run_id)  # ⏲ and ↩N, as the CLI marks runs
             table.add_row(
                 str(run.id),
-                run.tenant,
-                kind,
+                fit(run.tenant, self.widths["tenant"]),
+                fit(kind, self.widths["kind"]),
                 run_status_text(run.status, palette),
-                when(run.started_at),
+                fit(when(run.started_at), self.widths["started"]),
                 counts_text(run.counts, palette) if run.total else Text("—"),
-                str(run.parent_run_id or ""),
                 key=str(run.id),
             )
         if self.runs:
@@ -166,7 +184,7 @@ class HistoryScreen(Screen[None]):
         text = Text()
         text.append(f"Run {run.run_id} · {run.kind} · ", style="bold")
         text.append_text(run_status_text(run.status, palette))
-        text.append(f" · {run.tenant} · started {when(run.started_at, full=True)}")
+        text.append(f" · {run.tenant} · started {when(run.started_at)}")
         summary = next((r for r in self.runs if r.id == run.run_id), None)
         if summary is not None and summary.parent_run_id:
             text.append(f" · for run {summary.parent_run_id}")

@@ -16,68 +16,111 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from scorekeeper.cells import CellFilter, CellState, FilterError, cell_states, grouped, parse_filter
 from scorekeeper.tui.format import counts_text, fit, score_text, sized_columns, sparkline, trend_text, when
 from scorekeeper.tui.widgets.activity import Activity
+from scorekeeper.tui.widgets.fixed_table import FixedTable
 
 if TYPE_CHECKING:
     from scorekeeper.store.records import DriftEvent, TenantOverview
     from scorekeeper.tui.app import ScorekeeperApp
 
+#: Each column's width at 80 columns; :data:`GROWS` get the spare width of wider terminals.
 COLUMNS = (
     ("tenant", 10),
-    ("control", 19),
-    ("score", 7),
-    ("trend", 9),
+    ("control", 15),
+    ("score", 6),
+    ("trend", 6),
     ("settings", 15),
-    ("last run", 12),
+    ("last run", 17),
     ("drift", 5),
 )
 WIDTH = dict(COLUMNS)
+#: The columns that take spare width, in this order, up to what their longest value needs.
+GROWS = ("last run", "control", "tenant", "score", "trend")
+#: Sparkline points the trend column shows at its widest.
+TREND_WIDTH = 8
 
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the overview: a configured tenant, an installed control, and what history knows."""
+    """One line of the overview: a configured tenant, an installed control, and what history knows.
+
+    A row with a ``heading`` is the title line of a group when rows are grouped (``b``); it
+    stands for the group's tenants and has no control.
+    """
 
     tenant: str
     control: str
     title: str
     cell: TenantOverview | None
+    heading: str | None = None
+    members: tuple[str, ...] = ()
+
+    @property
+    def is_heading(self) -> bool:
+        return self.heading is not None and not self.control
 
     @property
     def key(self) -> str:
-        return f"{self.tenant}\x00{self.control}"
+        return f"{self.heading or ''}\x00{self.tenant}\x00{self.control}"
 
 
 class OverviewScreen(Screen[None]):
-    """Tenants × controls; enter opens a control, a/p/r act on the highlighted tenant."""
+    """Tenants × controls; enter opens a control, a/p/r act on the highlighted tenant.
 
+    ``/`` filters by tenant name, ``group:NAME`` and ``status:STATE`` (see :mod:`scorekeeper.cells`),
+    ``f`` and ``G`` step through the states and groups, ``b`` groups the rows by group.
+    """
+
+    AUTO_FOCUS = "#overview"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", priority=True),
         Binding("a", "assess", "Assess"),
         Binding("A", "assess_all", "Assess all", show=False),
         Binding("p", "plan", "Plan"),
         Binding("r", "remediate", "Remediate"),
+        Binding("slash", "filter", "Filter"),
+        Binding("f", "next_state", "Status", show=False),
+        Binding("G", "next_group", "Group", show=False),
+        Binding("b", "toggle_grouped", "By group", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("g", "reload", "Refresh", show=False),
         Binding("q", "app.quit", "Quit"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
+        #: Every tenant × control, as last read from history; :attr:`rows` is what the table shows.
+        self.all_rows: list[Row] = []
         self.rows: list[Row] = []
         self.loaded = False
-        self._drift: list[DriftEvent] = []
+        self.filter = CellFilter()
+        self.grouped = False
+        #: Drift events of the cells highlighted so far, by (tenant, control, run), read on demand.
+        self._drift: dict[tuple[str, str, int | None], list[DriftEvent]] = {}
+        self._drift_loading: set[tuple[str, str, int | None]] = set()
 
     @property
     def sk(self) -> ScorekeeperApp:
         return self.app  # type: ignore[return-value]
 
+    @property
+    def groups(self) -> dict[str, tuple[str, ...]]:
+        return self.sk.engine.config.groups
+
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="overview-body"):
-            table: DataTable[Any] = DataTable(id="overview", cursor_type="row", cell_padding=0, zebra_stripes=True)
+            yield Input(
+                placeholder="tenant name, group:NAME, status:failing|drift|unknown|manual|passing|never",
+                id="overview-filter",
+                compact=True,
+                classes="hidden",
+            )
+            table = FixedTable(id="overview", cursor_type="row", cell_padding=0, zebra_stripes=True)
             yield table
             with VerticalScroll(id="cell-detail"):
                 yield Static(id="cell-summary")
@@ -97,13 +140,23 @@ class OverviewScreen(Screen[None]):
         for label, _ in COLUMNS:
             table.add_column(label, width=self.widths[label], key=label)
 
-    def on_resize(self, event: Any) -> None:
-        """Size the name columns to the terminal: names in full when there is room (120 columns)."""
-        wants = {
-            "control": max((len(r.control) + 1 for r in self.rows), default=0),
-            "tenant": max((len(r.tenant) + 1 for r in self.rows), default=0),
+    def _sized(self, width: int) -> dict[str, int]:
+        """Widths for a terminal ``width`` wide: names in full when there is room (120 columns)."""
+        rows = [r for r in self.rows if r.heading is None]
+        longest = {
+            "tenant": max((len(r.tenant) for r in rows), default=0),
+            "control": max((len(r.control) for r in rows), default=0),
+            "last run": max((len(when(r.cell.last_run_at)) for r in rows if r.cell is not None), default=0),
+            "score": max((len(score_text(r.cell.score, r.cell.max_score)) for r in rows if r.cell), default=0),
+            "trend": TREND_WIDTH,
         }
-        widths = sized_columns(COLUMNS, event.size.width, wants)
+        return sized_columns(COLUMNS, width, {label: longest[label] + 1 for label in GROWS})
+
+    def on_resize(self, event: Any) -> None:
+        self._resize(event.size.width)
+
+    def _resize(self, width: int) -> None:
+        widths = self._sized(width)
         if widths != getattr(self, "widths", None):
             self.widths = widths
             self._add_columns()
@@ -118,61 +171,108 @@ class OverviewScreen(Screen[None]):
     def _load(self) -> None:
         store = self.sk.store
         cells = {(c.tenant, c.control): c for c in store.overview()}
-        drift = store.drift_events(limit=200)
         controls = self.sk.engine.plugins.controls
+        ordered = sorted(controls)
         rows = [
             Row(tenant, control_id, controls[control_id].title, cells.get((tenant, control_id)))
             for tenant in self.sk.tenants
-            for control_id in sorted(controls)
+            for control_id in ordered
         ]
-        self.app.call_from_thread(self._loaded, rows, drift)
+        self.app.call_from_thread(self._loaded, rows)
 
-    def _loaded(self, rows: list[Row], drift: list[DriftEvent]) -> None:
-        self.rows = rows
-        self._drift = drift
-        wants = {
-            "control": max((len(r.control) + 1 for r in rows), default=0),
-            "tenant": max((len(r.tenant) + 1 for r in rows), default=0),
-        }
-        widths = sized_columns(COLUMNS, self.size.width, wants)
+    def _loaded(self, rows: list[Row]) -> None:
+        self.all_rows = rows
+        self._drift.clear()
+        self._select_rows()
+        widths = self._sized(self.size.width)
         if widths != self.widths:
             self.widths = widths
             self._add_columns()
         self._fill()
         self.loaded = True
 
-    def _fill(self) -> None:
+    def _select_rows(self) -> None:
+        """:attr:`rows` from :attr:`all_rows`: the filter applied, then grouped when asked."""
+        groups = self.groups
+        shown = [r for r in self.all_rows if self.filter.matches(r.tenant, r.cell, groups)]
+        if not self.grouped:
+            self.rows = shown
+            return
+        by_tenant: dict[str, list[Row]] = {}
+        for row in shown:
+            by_tenant.setdefault(row.tenant, []).append(row)
+        self.rows = []
+        for name, members in grouped(list(by_tenant), groups):
+            self.rows.append(Row("", "", "", None, heading=name, members=tuple(members)))
+            for member in members:
+                self.rows += [Row(r.tenant, r.control, r.title, r.cell, heading=name) for r in by_tenant[member]]
+
+    def _fill(self, *, leaving: bool = False) -> None:
         table = self.query_one("#overview", DataTable)
         palette = self.sk.palette
-        keep = table.cursor_row
+        keep = self.rows[table.cursor_row].key if 0 <= table.cursor_row < len(self.rows) else None
         table.clear()
         for row in self.rows:
             table.add_row(*self._cells(row, palette), key=row.key)
+        self._show_filter_state(leaving=leaving)
         if self.rows:
-            table.move_cursor(row=min(max(keep, 0), len(self.rows) - 1))
+            at = next((i for i, r in enumerate(self.rows) if r.key == keep), None) if keep else None
+            table.move_cursor(row=at if at is not None else min(max(table.cursor_row, 0), len(self.rows) - 1))
             self._show_detail(self.rows[table.cursor_row])
+        elif self.filter.active:
+            self.query_one("#cell-summary", Static).update(
+                f"No tenant matches the filter {self.filter.query()!r}. Press escape to clear it, / to change it."
+            )
+            self.query_one("#cell-drift", Static).update("")
         else:
             self.query_one("#cell-summary", Static).update(
                 "No control to show: install a control plugin (scorekeeper plugins lists them)."
             )
 
+    def _show_filter_state(self, *, leaving: bool = False) -> None:
+        """The filter line stays on screen while a filter is active; the header counts what it shows."""
+        box = self.query_one("#overview-filter", Input)
+        if leaving or not box.has_focus:
+            box.value = self.filter.query()
+            box.set_class(not self.filter.active, "hidden")
+        shown = sum(not r.is_heading for r in self.rows)
+        parts = [self.sk.sub_title]
+        if self.filter.active:
+            parts.append(f"{shown} of {len(self.all_rows)} rows")
+        if self.grouped:
+            parts.append("by group")
+        self.sub_title = " · ".join(parts)
+
     def _cells(self, row: Row, palette: dict[str, str]) -> list[Any]:
-        cell = row.cell
         width = getattr(self, "widths", WIDTH)
+        if row.is_heading:
+            return self._heading_cells(row, width, palette)
+        cell = row.cell
+        names = [fit(row.tenant, width["tenant"]), fit(row.control, width["control"])]
         if cell is None:
             muted = palette.get("foreground-muted", "")
-            names = [fit(row.tenant, width["tenant"]), fit(row.control, width["control"])]
             return [*names, "—", "", Text("not assessed", style=muted), "never", "—"]
         drift = Text(f"▼{cell.drift}", style=f"bold {palette.get('error', '')}") if cell.drift else Text("·")
         return [
-            fit(row.tenant, width["tenant"]),
-            fit(row.control, width["control"]),
-            score_text(cell.score, cell.max_score),
-            Text(sparkline(cell.trend, cell.max_score), style=palette.get("accent", "")),
+            *names,
+            fit(score_text(cell.score, cell.max_score), width["score"]),
+            Text(sparkline(cell.trend, cell.max_score, max(width["trend"] - 1, 1)), style=palette.get("accent", "")),
             counts_text(cell.counts, palette),
-            when(cell.last_run_at),
+            fit(when(cell.last_run_at), width["last run"]),
             drift,
         ]
+
+    def _heading_cells(self, row: Row, width: dict[str, int], palette: dict[str, str]) -> list[Any]:
+        """A group's title laid across the columns (cells have no padding, so the slices join up)."""
+        cells = [r.cell for r in self.all_rows if r.tenant in row.members]
+        failing = sum(CellState.FAILING in cell_states(c) for c in cells)
+        line = f"▾ {row.heading} · {len(row.members)} tenant(s)" + (f" · {failing} failing" if failing else "")
+        style = f"bold {palette.get('primary', '')}".strip()
+        out: list[Any] = []
+        for label, _ in COLUMNS:
+            out.append(Text(line[: width[label]], style=style))
+            line = line[width[label] :]
+        return out
 
     # ------------------------------------------------------------------ detail
     @on(DataTable.RowHighlighted, "#overview")
@@ -181,28 +281,61 @@ class OverviewScreen(Screen[None]):
             self._show_detail(self.rows[event.cursor_row])
 
     def _show_detail(self, row: Row) -> None:
+        if row.is_heading:
+            self._show_group(row)
+            return
         cell = row.cell
         summary = Text()
         summary.append(f"{row.tenant} · {row.control}", style="bold")
         summary.append(f" — {row.title}\n")
+        drift = self.query_one("#cell-drift", Static)
         if cell is None:
             summary.append("Never assessed. Press a to assess this tenant (reads only, writes nothing).")
-            self.query_one("#cell-drift", Static).update("")
+            drift.update("")
         else:
             summary.append(f"Secure Score {score_text(cell.score, cell.max_score)}")
-            summary.append(f" · last assessment: run {cell.last_run_id}, {when(cell.last_run_at, full=True)}\n")
+            summary.append(f" · last assessment: run {cell.last_run_id}, {when(cell.last_run_at)}\n")
             summary.append_text(trend_text(cell.trend, cell.max_score, self.sk.palette))
-            self.query_one("#cell-drift", Static).update(self._drift_text(row))
+            key = (row.tenant, row.control, cell.last_run_id)
+            if not cell.drift:
+                drift.update("No drift since the previous assessment.")
+            elif key in self._drift:
+                drift.update(self._drift_text(self._drift[key]))
+            else:
+                drift.update(f"▼ {cell.drift} drift event(s); reading them…")
+                if key not in self._drift_loading:
+                    self._drift_loading.add(key)
+                    self._load_drift(key)
         self.query_one("#cell-summary", Static).update(summary)
 
-    def _drift_text(self, row: Row) -> Text:
-        events = [e for e in self._drift if e.tenant == row.tenant and e.control == row.control]
-        cell = row.cell
-        latest = [e for e in events if cell is not None and e.run_id == cell.last_run_id]
-        if not latest:
+    def _show_group(self, row: Row) -> None:
+        members = ", ".join(row.members)
+        summary = Text(f"Group {row.heading}", style="bold")
+        summary.append(f" · {len(row.members)} tenant(s) shown: {members}\n")
+        summary.append("a assesses these tenants (reads only); b lists the rows without groups.")
+        self.query_one("#cell-summary", Static).update(summary)
+        self.query_one("#cell-drift", Static).update("")
+
+    @work(thread=True, group="overview-drift")
+    def _load_drift(self, key: tuple[str, str, int | None]) -> None:
+        """The drift of one highlighted cell, read when it is highlighted (not for every row up front)."""
+        tenant, control, run_id = key
+        recent = self.sk.store.drift_events(tenant=tenant, limit=500)
+        events = [e for e in recent if e.control == control and e.run_id == run_id]
+        self.app.call_from_thread(self._drift_loaded, key, events)
+
+    def _drift_loaded(self, key: tuple[str, str, int | None], events: list[DriftEvent]) -> None:
+        self._drift[key] = events
+        self._drift_loading.discard(key)
+        row = self.current()
+        if row is not None and row.cell is not None and (row.tenant, row.control, row.cell.last_run_id) == key:
+            self.query_one("#cell-drift", Static).update(self._drift_text(events))
+
+    def _drift_text(self, events: list[DriftEvent]) -> Text:
+        if not events:
             return Text("No drift since the previous assessment.")
-        text = Text(f"Drift since run {latest[0].previous_run_id}:", style="bold")
-        for event in latest:
+        text = Text(f"Drift since run {events[0].previous_run_id}:", style="bold")
+        for event in events:
             detail = event.detail
             if event.kind == "setting_regressed":
                 text.append(
@@ -212,12 +345,78 @@ class OverviewScreen(Screen[None]):
                 text.append(f"\n  ▼ score {detail.get('previous_score')} → {detail.get('score')}")
         return text
 
+    # ------------------------------------------------------------------ filter and groups
+    def action_filter(self) -> None:
+        box = self.query_one("#overview-filter", Input)
+        box.remove_class("hidden")
+        box.value = self.filter.query()
+        box.focus()
+
+    @on(Input.Submitted, "#overview-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        try:
+            chosen = parse_filter(event.value, self.groups)
+        except FilterError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.query_one("#overview", DataTable).focus()
+        self.filter = chosen
+        self._select_rows()
+        self._fill(leaving=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Enter in the filter line applies the filter; it does not open the highlighted control.
+        return not (action == "open" and self.query_one("#overview-filter", Input).has_focus)
+
+    def on_key(self, event: Any) -> None:
+        box = self.query_one("#overview-filter", Input)
+        if event.key == "escape" and box.has_focus:
+            # Escape in the filter line leaves it as it was applied.
+            event.stop()
+            self.query_one("#overview", DataTable).focus()
+            self._show_filter_state(leaving=True)
+
+    def _set_filter(self, chosen: CellFilter | None = None, *, grouped: bool | None = None) -> None:
+        if chosen is not None:
+            self.filter = chosen
+        if grouped is not None:
+            self.grouped = grouped
+        self._select_rows()
+        self._fill()
+
+    def action_next_state(self) -> None:
+        self._set_filter(self.filter.next_state())
+
+    def action_next_group(self) -> None:
+        if not self.groups:
+            self.notify("No [groups.NAME] in the config: nothing to filter by group.", severity="warning")
+            return
+        self._set_filter(self.filter.next_group(self.groups))
+
+    def action_toggle_grouped(self) -> None:
+        if not self.groups and not self.grouped:
+            self.notify("No [groups.NAME] in the config: every tenant is in no group.", severity="warning")
+        self._set_filter(grouped=not self.grouped)
+
+    def action_clear_filter(self) -> None:
+        if self.filter.active:
+            self._set_filter(CellFilter())
+
     # ------------------------------------------------------------------ actions
     def current(self) -> Row | None:
         table = self.query_one("#overview", DataTable)
         if not self.rows or not 0 <= table.cursor_row < len(self.rows):
             return None
         return self.rows[table.cursor_row]
+
+    def current_tenant(self) -> str | None:
+        """The highlighted row's tenant; on a group's heading, none (it stands for several)."""
+        row = self.current()
+        return row.tenant if row is not None and not row.is_heading else None
+
+    def shown_tenants(self) -> list[str]:
+        """Every tenant the table shows now (after the filter), in order."""
+        return list(dict.fromkeys(r.tenant for r in self.rows if not r.is_heading))
 
     @on(DataTable.RowSelected, "#overview")
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -227,26 +426,34 @@ class OverviewScreen(Screen[None]):
         from scorekeeper.tui.screens.control import ControlScreen
 
         row = self.current()
-        if row is not None:
+        if row is not None and not row.is_heading:
             self.app.push_screen(ControlScreen(row.tenant, row.control))
 
     def action_assess(self) -> None:
         row = self.current()
-        if row is not None:
+        if row is not None and row.is_heading:
+            self.sk.assess(list(row.members))
+        elif row is not None:
             self.sk.assess([row.tenant])
 
     def action_assess_all(self) -> None:
-        self.sk.assess(list(self.sk.tenants))
+        tenants = self.shown_tenants()
+        if tenants:
+            self.sk.assess(tenants)
 
     def action_plan(self) -> None:
-        row = self.current()
-        if row is not None:
-            self.sk.plan(row.tenant)
+        tenant = self.current_tenant()
+        if tenant is not None:
+            self.sk.plan(tenant)
+        elif self.current() is not None:
+            self.notify("Highlight one tenant's row to plan it: a plan is per tenant.", severity="warning")
 
     def action_remediate(self) -> None:
-        row = self.current()
-        if row is not None:
-            self.sk.remediate(row.tenant)
+        tenant = self.current_tenant()
+        if tenant is not None:
+            self.sk.remediate(tenant)
+        elif self.current() is not None:
+            self.notify("Highlight one tenant's row to remediate it: remediation is per tenant.", severity="warning")
 
     def action_reload(self) -> None:
         self.reload()

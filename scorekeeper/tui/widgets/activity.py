@@ -1,10 +1,9 @@
 """The live progress strip: which job runs, what the engine last reported, and how far it got.
 
-It is fed the same :class:`ProgressEvent` objects the CLI's rich progress bar renders, and
-tallies them the same way: a control's ``started`` event announces how many settings follow,
-each setting event advances by one, ``done`` completes the control. Events can arrive hundreds
-per second (many tenants at once), so they are tallied as they come and drawn at most
-:data:`FRAME_SECONDS` apart: redrawing per event would spend the time the keyboard needs.
+It draws the :class:`~scorekeeper.tui.progress.ProgressFold` of the running job — the same
+:class:`ProgressEvent` objects the CLI's rich progress bar renders, tallied the same way, but
+folded in the engine's thread — at most once every :data:`FRAME_SECONDS`. Events can arrive
+thousands per second (many tenants at once); the pane's work follows the frames, not the events.
 """
 
 from __future__ import annotations
@@ -15,7 +14,8 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
 
-from scorekeeper.model import ProgressEvent, Status
+from scorekeeper.model import Status
+from scorekeeper.tui.progress import ProgressFold
 
 #: How often a running job's progress is redrawn.
 FRAME_SECONDS = 0.1
@@ -28,23 +28,29 @@ class Activity(Vertical):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._tally: dict[tuple[str, str, str], list[int]] = {}
         self._label = ""
-        self._latest: ProgressEvent | None = None
-        self._drawn: ProgressEvent | None = None
+        self._fold = ProgressFold()
+        self._drawn = 0
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="activity-text")
         yield ProgressBar(id="activity-bar", show_eta=False)
 
+    def on_mount(self) -> None:
+        """A screen opened while a job runs shows that job's progress too."""
+        handle = getattr(self.app, "job", None)
+        if handle is not None:
+            self.start(handle.job.label, handle.job.cancellable, handle.progress)
+
     @property
     def text(self) -> str:
         """The status line as plain text (what a screen reader or a test sees)."""
         return str(self.query_one("#activity-text", Static).content)
 
-    def start(self, label: str, cancellable: bool) -> None:
-        self._tally.clear()
+    def start(self, label: str, cancellable: bool, fold: ProgressFold) -> None:
+        """Show ``label`` and draw ``fold`` (which the job's engine feeds) every frame until :meth:`finish`."""
+        self._fold = fold
         self._label = label
         self.remove_class("idle", "ended")
         self.add_class("running")
@@ -52,30 +58,17 @@ class Activity(Vertical):
         self._show(Text(f"▶ {label}…{hint}"))
         bar = self.query_one(ProgressBar)
         bar.update(total=None, progress=0)
-        self._latest = self._drawn = None
+        self._drawn = 0
         if self._timer is None:
             self._timer = self.set_interval(FRAME_SECONDS, self._draw)
 
-    def progress(self, event: ProgressEvent) -> None:
-        """Tally one event; the next frame draws it."""
-        key = (event.tenant, event.control, event.phase)
-        done_total = self._tally.setdefault(key, [0, 0])
-        if event.status == "started":
-            done_total[:] = [0, max(event.total, 0)]
-        elif event.status == "done":
-            done_total[0] = done_total[1] = max(done_total[1], event.total, event.completed)
-        elif event.setting:
-            done_total[0] = min(done_total[0] + 1, done_total[1]) if done_total[1] else done_total[0] + 1
-        self._latest = event
-
     def _draw(self) -> None:
-        event = self._latest
-        if event is None or event is self._drawn:
+        snapshot = self._fold.snapshot()
+        event = snapshot.latest
+        if event is None or snapshot.events == self._drawn:
             return
-        self._drawn = event
-        total = sum(t for _, t in self._tally.values())
-        done = sum(d for d, _ in self._tally.values())
-        self.query_one(ProgressBar).update(total=total or None, progress=done)
+        self._drawn = snapshot.events
+        self.query_one(ProgressBar).update(total=snapshot.total or None, progress=snapshot.done)
         line = Text(f"▶ {self._label}  ")
         line.append(f"{event.phase} {event.tenant}/{event.control}")
         if event.setting:
