@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.model import Attestation, Control, Finding, RunResult, SecureScore, Status
@@ -119,11 +120,14 @@ class _History:
     attestations: dict[str, list[Attestation]]
     previous_statuses: dict[int, dict[tuple[str, str], str]] = field(default_factory=dict)
     secure_score: dict[str, SecureScoreSection] = field(default_factory=dict)
+    #: One row per distinct finding object (runs share the finding bodies they share in history,
+    #: ``store.bulk``), so that equal settings across a fleet are one row the renderers see once.
+    rows: dict[tuple[int, str, AttestationInfo | None], tuple[Finding, SettingRow]] = field(default_factory=dict)
 
 
 def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, now: datetime) -> TenantSection:
     attested = _attestations(history.attestations.get(run.tenant, []), run)
-    controls = tuple(_control(c, declared.get(c.control), attested, now.date()) for c in run.controls)
+    controls = tuple(_control(c, declared.get(c.control), attested, now.date(), history.rows) for c in run.controls)
     previous_id = history.previous.get(run.run_id)
     changes = _since_previous(run, history.previous_statuses.get(previous_id, {})) if previous_id else ()
     ledger = _ledger(run)
@@ -167,12 +171,20 @@ def _actor(run: RunResult) -> str | None:
 
 
 def _control(
-    result: Any, declared: Control | None, attested: Mapping[tuple[str, str], AttestationInfo], today: date
+    result: Any,
+    declared: Control | None,
+    attested: Mapping[tuple[str, str], AttestationInfo],
+    today: date,
+    memo: dict[tuple[int, str, AttestationInfo | None], tuple[Finding, SettingRow]],
 ) -> ControlSection:
     docs = {s.id: s.docs_url for s in declared.settings} if declared else {}
-    rows = tuple(
-        _setting(f, docs.get(f.setting, ""), attested.get((f.control, f.setting)), today) for f in result.findings
-    )
+    rows = []
+    for f in result.findings:
+        key = (id(f), docs.get(f.setting, ""), attested.get((f.control, f.setting)))
+        if key not in memo:  # the finding is kept with its row, so its id stays its own
+            memo[key] = (f, _setting(f, key[1], key[2], today))
+        rows.append(memo[key][1])
+    settings = tuple(rows)
     return ControlSection(
         id=result.control,
         title=result.title or (declared.title if declared else result.control),
@@ -180,8 +192,8 @@ def _control(
         score=result.score.score if result.score else None,
         max_score=result.score.max_score if result.score else None,
         error=result.error,
-        settings=rows,
-        counts=status_counts([(s.status, s.excepted) for s in rows]),
+        settings=settings,
+        counts=status_counts([(s.status, s.excepted) for s in settings]),
     )
 
 
@@ -285,10 +297,7 @@ def _trend(run: RunResult, scores: Mapping[tuple[str, str], list[SecureScore]]) 
 
 def _secure_score(overview: ScoreOverview) -> SecureScoreSection:
     """The whole Secure Score as :mod:`scorekeeper.securescore.history` assembles it from history."""
-    points = tuple(
-        ScorePoint(at=datetime.combine(p.day, datetime.min.time(), UTC), score=p.score, max_score=p.max_score)
-        for p in overview.trend
-    )
+    points = tuple(ScorePoint(at=_midnight(p.day), score=p.score, max_score=p.max_score) for p in overview.trend)
     return SecureScoreSection(
         scored_at=overview.scored_at,
         current=overview.current,
@@ -309,6 +318,12 @@ def _secure_score(overview: ScoreOverview) -> SecureScoreSection:
         ),
         trend=ScoreSeries(key="total", label="Tenant Secure Score", points=points) if points else None,
     )
+
+
+@cache
+def _midnight(day: date) -> datetime:
+    """A day as its first moment in UTC (a fleet's daily trends share their days: made once each)."""
+    return datetime.combine(day, datetime.min.time(), UTC)
 
 
 def _changes_ahead(run: RunResult, declared: Mapping[str, Control], today: date) -> tuple[ChangeAheadInfo, ...]:

@@ -40,20 +40,23 @@ def trend_svg(series: Sequence[ScoreSeries], *, title: str = "Secure Score trend
         return TOP + plot_h - value / top * plot_h
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title">',
-        f'<title id="chart-title">{escape(title)}</title>',
+        # the <title> child names the image (an id would repeat once per chart in a fleet report)
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img">',
+        f"<title>{escape(title)}</title>",
     ]
+    grid = []  # every grid line in one path: a fleet report draws a chart per tenant
     for frac in (0.0, 0.5, 1.0):  # y axis: 0, half, the highest max
         yy = y(top * frac)
-        parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{yy:.0f}" y2="{yy:.0f}"/>')
+        grid.append(f"M{LEFT} {yy:.0f}H{WIDTH - RIGHT}")
         parts.append(f'<text class="tick" x="{LEFT - 6}" y="{yy + 4:.0f}" text-anchor="end">{_fmt(top * frac)}</text>')
     ticks = _date_ticks(t0, t1)
     for i, at in enumerate(ticks):
         xx = x(at)
         # the first and last labels hang inward so that neither is cut at the chart's edge
         anchor = "start" if i == 0 and len(ticks) > 1 else "end" if i == len(ticks) - 1 and i else "middle"
-        parts.append(f'<line class="grid" x1="{xx:.0f}" x2="{xx:.0f}" y1="{TOP}" y2="{TOP + plot_h}"/>')
+        grid.append(f"M{xx:.0f} {TOP}V{TOP + plot_h}")
         parts.append(f'<text class="tick" x="{xx:.0f}" y="{HEIGHT - 12}" text-anchor="{anchor}">{at:%Y-%m-%d}</text>')
+    parts.insert(2, f'<path class="grid" d="{"".join(grid)}"/>')
     for index, s in enumerate(series):
         cls = f"s{index % PALETTE}"
         marked = [p for p in s.points if p.score is not None]
@@ -68,8 +71,10 @@ def trend_svg(series: Sequence[ScoreSeries], *, title: str = "Secure Score trend
             )
         coords = " ".join(f"{x(p.at):.0f},{y(p.score or 0.0):.0f}" for p in marked)
         parts.append(f'<polyline class="line {cls}" points="{coords}"/>')
-        for p in marked:  # values and dates of every point are in the table beside the chart
-            parts.append(f'<circle class="pt {cls}" cx="{x(p.at):.0f}" cy="{y(p.score or 0.0):.0f}" r="3.5"/>')
+        # every point marked: one path of zero-length strokes with round caps (dots), not an
+        # element per point; values and dates of every point are in the table beside the chart
+        dots = "".join(f"M{x(p.at):.0f} {y(p.score or 0.0):.0f}h0" for p in marked)
+        parts.append(f'<path class="pt {cls}" d="{dots}"/>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -22,12 +22,14 @@ from scorekeeper.safetext import clean
 
 def render_html(report: Report) -> str:
     """The report as a complete HTML document."""
+    settings = rows.SettingRows(report)
     return (
         _environment()
         .get_template("report.html.j2")
         .render(
             report=report,
-            shared=rows.shared_parts(report),
+            shared=settings.shared,
+            setting_rows=settings,
             statuses=[s.value for s in STATUS_ORDER],
             status_symbol=rows.SYMBOLS,
         )
@@ -103,7 +105,6 @@ def _environment() -> Any:
         trend_rows=_trend_rows,
         chart=_chart,
         by_transition=_by_transition,
-        setting_rows=rows.setting_rows,
         ledger_rows=rows.ledger_rows,
     )
     env.globals["asset"] = _asset

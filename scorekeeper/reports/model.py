@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from scorekeeper.model import RemediationKind, Status
@@ -221,6 +222,17 @@ class SecureScoreSection:
     def available(self) -> float:
         return round(sum(c.available or 0.0 for c in self.controls), 2)
 
+    @cached_property
+    def daily(self) -> tuple[ScorePoint, ...]:
+        """The daily totals that carry a score, oldest first."""
+        return tuple(p for p in self.trend.points if p.score is not None) if self.trend else ()
+
+    @cached_property
+    def daily_range(self) -> tuple[float, float] | None:
+        """Lowest and highest daily total (``None`` without any)."""
+        scores = [p.score for p in self.daily if p.score is not None]
+        return (min(scores), max(scores)) if scores else None
+
 
 @dataclass(frozen=True)
 class RunInfo:
@@ -272,7 +284,7 @@ class TenantSection:
         """A stable HTML id for the tenant's section (tenant names are config keys)."""
         return "t-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in self.name)
 
-    @property
+    @cached_property
     def settings(self) -> tuple[SettingRow, ...]:
         return tuple(s for c in self.controls for s in c.settings)
 
@@ -323,7 +335,7 @@ class Report:
     def fleet(self) -> bool:
         return len(self.tenants) > 1
 
-    @property
+    @cached_property
     def counts(self) -> dict[str, int]:
         totals = status_counts([])
         for tenant in self.tenants:
@@ -331,7 +343,7 @@ class Report:
                 totals[key] += n
         return totals
 
-    @property
+    @cached_property
     def control_ids(self) -> tuple[str, ...]:
         """Every control in the report, most points available across the fleet first."""
         available: dict[str, float] = {}
@@ -340,7 +352,7 @@ class Report:
                 available[control.id] = available.get(control.id, 0.0) + (control.points_available or 0.0)
         return tuple(sorted(available, key=lambda c: (-available[c], c)))
 
-    @property
+    @cached_property
     def catalogue(self) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
         """Each control's settings once, with their documentation: ``(id, title, [(setting, title, url)])``."""
         found: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {}
@@ -351,7 +363,12 @@ class Report:
                     settings.setdefault(s.setting, (s.title, s.docs_url))
         return [(cid, title, [(k, t, u) for k, (t, u) in settings.items()]) for cid, (title, settings) in found.items()]
 
-    @property
+    @cached_property
+    def plugin_of(self) -> dict[str, str]:
+        """Control id → the plugin that assessed it (a fleet report names it once, in the catalogue)."""
+        return {c.id: c.plugin for t in self.tenants for c in t.controls if c.plugin}
+
+    @cached_property
     def changes_ahead(self) -> list[tuple[ChangeAheadInfo, list[str]]]:
         """Each dated platform change once, with the tenants it touches (for the fleet page)."""
         found: dict[tuple[str, date, str], tuple[ChangeAheadInfo, list[str]]] = {}
@@ -360,7 +377,7 @@ class Report:
                 found.setdefault((ahead.control, ahead.on, ahead.title), (ahead, []))[1].append(tenant.name)
         return [found[k] for k in sorted(found, key=lambda k: (k[1], k[0], k[2]))]
 
-    @property
+    @cached_property
     def ranked_tenants(self) -> tuple[TenantSection, ...]:
         """Tenants with the most points available first (ties by name)."""
         return tuple(sorted(self.tenants, key=lambda t: (-t.points_available, t.name)))

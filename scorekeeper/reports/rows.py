@@ -24,7 +24,9 @@ from scorekeeper.reports import values
 from scorekeeper.reports.model import ControlSection, LedgerEntry, Report, SettingRow
 from scorekeeper.safetext import clean
 
-PREVIEW = 48
+#: How much of a folded value its summary shows (a fleet report's rows are many: less).
+PREVIEW = 40
+FLEET_PREVIEW = 24
 
 #: Status glyphs for the page. ``pending``'s ⧗ (U+29D7) is in none of Debian's stock fonts
 #: (Chromium drew a box), so the page uses ◔ (U+25D4), which DejaVu and the usual system fonts have.
@@ -62,10 +64,11 @@ class Shared:
 
 
 def shared_parts(report: Report) -> dict[tuple[str, str], Shared]:
-    """Per setting, the guided steps and evidence entries that every tenant showing them has alike.
+    """Per setting, the guided steps and the evidence entries that are alike wherever they appear.
 
-    Only for fleet reports: a plugin's notes ("this API is undocumented") and generic portal
-    steps repeat in every tenant's row; said once, a 200-tenant report stays under 5 MB.
+    Only for fleet reports: a plugin's notes ("this API is undocumented", what a change will
+    cause) and generic portal steps repeat in every tenant's row that has them; said once in
+    the catalogue, with a link from each such row, a 200-tenant report stays under 5 MB.
     Anything that differs between tenants (a group name, a domain) stays in the tenant's row.
     """
     if not report.fleet:
@@ -85,77 +88,132 @@ def shared_parts(report: Report) -> dict[tuple[str, str], Shared]:
                 forms.add(values.compact(value))
                 entries[name] = (forms, n + 1, first)
     shared = {}
-    for key, n in seen.items():
+    for key in seen:
         same_steps = next(iter(steps[key])) if len(steps.get(key, ())) == 1 else ()
         same_evidence = {
             name: first
             for name, (forms, count, first) in evidence.get(key, {}).items()
-            if len(forms) == 1 and count == n
+            if len(forms) == 1 and count > 1  # the same wherever it appears, and it appears more than once
         }
         if same_steps or same_evidence:
             shared[key] = Shared(same_steps, same_evidence)
     return shared
 
 
-def setting_rows(
-    control: ControlSection, fleet: bool = False, shared: dict[tuple[str, str], Shared] | None = None
-) -> Markup:
-    common = shared or {}
-    html = "".join(_row(s, fleet, common.get((s.control, s.setting))) for s in control.settings)
-    return Markup(html)
+class SettingRows:
+    """The settings tables of one report render; a row several tenants share is rendered once.
+
+    The report model shares one :class:`SettingRow` between tenants whose finding is the same
+    stored body (``reports.build``), so a fleet of look-alike tenants costs one rendering per
+    distinct setting state, not one per tenant. Rows are looked up by identity and kept alive
+    here for the render, so an id cannot be reused by another row.
+    """
+
+    def __init__(self, report: Report) -> None:
+        self.fleet = report.fleet
+        self.shared = shared_parts(report)
+        self._done: dict[int, tuple[SettingRow, str]] = {}
+
+    def __call__(self, control: ControlSection) -> Markup:
+        return Markup("".join(self._row(s) for s in control.settings))
+
+    def _row(self, s: SettingRow) -> str:
+        done = self._done.get(id(s))
+        if done is None:
+            done = self._done[id(s)] = (s, _row(s, self.fleet, self.shared.get((s.control, s.setting))))
+        return done[1]
+
+
+@dataclass
+class _Values:
+    """A row's current and desired values with their one-line forms and differences, worked out once."""
+
+    current: Any
+    desired: Any
+
+    def __post_init__(self) -> None:
+        self.current_text = values.compact(self.current)
+        self.desired_text = values.compact(self.desired)
+        self.long = _long(self.current_text) or _long(self.desired_text)
+        self._deltas: list[values.Delta] | None = None
+
+    @property
+    def deltas(self) -> list[values.Delta]:
+        if self._deltas is None:
+            self._deltas = values.deltas(self.current, self.desired)
+        return self._deltas
+
+
+def _long(text: str) -> bool:
+    return len(text) > values.FOLD_AT or "\n" in text
+
+
+def _cell(value: Any, text: str, preview: int = PREVIEW) -> str:
+    """A value in a settings cell (monospace by the stylesheet): whole, folded when long."""
+    if not _long(text):
+        return esc(text)
+    return f"<details><summary>{esc(text[:preview])}…</summary><pre>{esc(values.pretty(value))}</pre></details>"
 
 
 def _row(s: SettingRow, fleet: bool, shared: Shared | None) -> str:
     status = s.status.value
-    excepted = '<br><span class="excepted">⚑ excepted</span>' if s.excepted else ""
-    same = s.current == s.desired and s.current is not None
-    if same:
-        desired = '<span class="muted">= current</span>'
-    elif fleet and _as_changes(s):
-        desired = '<span class="muted">current, with the changes listed beside</span>'
+    preview = FLEET_PREVIEW if fleet else PREVIEW
+    v = _Values(s.current, s.desired)
+    assessed = s.status not in (Status.PASS, Status.NOT_APPLICABLE)
+    if s.current == s.desired and s.current is not None:
+        desired = "<i>= current</i>"
+    elif fleet and assessed and _as_changes(s, v):
+        desired = "<i>current, with the changes listed beside</i>"
     else:
-        desired = value_html(s.desired, True)
+        desired = _cell(s.desired, v.desired_text, preview)
     title = esc(s.title)
     if s.docs_url and not fleet:
         title = f'<a href="{attr(s.docs_url)}">{title}</a>'
+    # Status colour and the value cells' font come from the stylesheet (tr[data-s], column):
+    # a class only where the verdict (excepted) is not the status.
+    cls = f' class="{status}"' if s.excepted else ""
+    excepted = '<br><span class="excepted">⚑ excepted</span>' if s.excepted else ""
+    details = "".join(_details(s, shared, v if assessed else None))
     return (
-        f'<tr data-s="{s.verdict}"><td><b>{title}</b><br><code>{esc(s.setting)}</code></td>'
-        f'<td class="st {status}">{SYMBOLS[status]} {status.replace("_", " ")}{excepted}</td>'
-        f'<td class="v">{value_html(s.current, True)}</td><td class="v">{desired}</td>'
-        f"<td>{esc(s.reason)}{''.join(_details(s, shared))}</td></tr>"
+        f'<tr data-s="{s.verdict}"><td>{title}<code>{esc(s.setting)}</code></td>'
+        f"<td{cls}>{SYMBOLS[status]} {status.replace('_', ' ')}{excepted}</td>"
+        f"<td>{_cell(s.current, v.current_text, preview)}</td><td>{desired}</td><td>{esc(s.reason)}{details}</td></tr>"
     )
 
 
-def _details(s: SettingRow, shared: Shared | None) -> Iterable[str]:
-    if s.status not in (Status.PASS, Status.NOT_APPLICABLE):
-        yield from _deltas(s)
+def _details(s: SettingRow, shared: Shared | None, v: _Values | None) -> Iterable[str]:
+    if v is not None:
+        yield from _deltas(v)
     if s.missing_permissions:
-        yield '<div class="note">Missing permissions: ' + ", ".join(
-            f"<code>{esc(p)}</code>" for p in s.missing_permissions
-        ) + "</div>"
+        yield "<p>Missing permissions: " + ", ".join(f"<code>{esc(p)}</code>" for p in s.missing_permissions) + "</p>"
     if s.exception:
         e = s.exception
         when = ""
         if e.expires is not None and e.days_left is not None:
             left = f"{e.days_left} days left" if e.days_left >= 0 else f"expired {-e.days_left} days ago"
             when = f" until {e.expires.isoformat()} ({left})"
-        yield f'<div class="note excepted">Accepted risk{when}: {esc(e.text)}</div>'
+        yield f'<p class="excepted">Accepted risk{when}: {esc(e.text)}</p>'
     if s.attestation:
         a = s.attestation
-        yield f'<div class="note">Attested by {esc(a.by)} on {a.at:%Y-%m-%d %H:%M} UTC: {esc(a.note)}</div>'
+        yield f"<p>Attested by {esc(a.by)} on {a.at:%Y-%m-%d %H:%M} UTC: {esc(a.note)}</p>"
     common = shared or Shared()
     evidence = {k: v for k, v in s.evidence.items() if k not in common.evidence}
     if evidence:
         yield f"<details><summary>Evidence</summary><pre>{esc(values.pretty(evidence))}</pre></details>"
+    links = []
     if s.steps and s.status is not Status.PASS:
         if s.steps == common.steps:
-            yield f'<div class="note"><a href="#cat">{s.remediation.value} steps</a></div>'
+            links.append(f'<a href="#cat">{s.remediation.value} steps</a>')
         else:
             steps = esc("\n".join(s.steps))
             yield f"<details><summary>Guided steps ({s.remediation.value})</summary><pre>{steps}</pre></details>"
+    if len(evidence) < len(s.evidence):
+        links.append('<a href="#cat">evidence</a>')
+    if links:
+        yield "<p>" + " · ".join(links) + "</p>"
 
 
-def _as_changes(s: SettingRow) -> bool:
+def _as_changes(s: SettingRow, v: _Values) -> bool:
     """In a fleet report, a long desired object is shown as the field changes it asks for.
 
     Both values are objects, the desired one would be folded, and the changes are listed beside
@@ -163,25 +221,19 @@ def _as_changes(s: SettingRow) -> bool:
     "current, with these changes" says all it says. A single-tenant report shows it whole; the
     JSON report always carries it whole.
     """
-    return (
-        isinstance(s.current, dict)
-        and isinstance(s.desired, dict)
-        and values.is_long(s.desired)
-        and s.status not in (Status.PASS, Status.NOT_APPLICABLE)
-        and bool(values.deltas(s.current, s.desired))
-    )
+    return isinstance(s.current, dict) and isinstance(s.desired, dict) and _long(v.desired_text) and bool(v.deltas)
 
 
-def _deltas(s: SettingRow) -> Iterable[str]:
-    found = values.deltas(s.current, s.desired)
-    if not any(d.is_list for d in found) and not (values.is_long(s.current) or values.is_long(s.desired)):
+def _deltas(v: _Values) -> Iterable[str]:
+    found = v.deltas
+    if not v.long and not any(d.is_list for d in found):
         return  # both values are short and side by side: what differs is plain to see
     items = []
     for d in found:
         where = f"{esc(d.path)}: " if d.path else ""
         if d.is_list:
-            items += [f'<li class="add">+ {where}{esc(values.compact(v))}</li>' for v in d.added]
-            items += [f'<li class="rm">− {where}{esc(values.compact(v))}</li>' for v in d.removed]
+            items += [f'<li class="add">+ {where}{esc(values.compact(x))}</li>' for x in d.added]
+            items += [f'<li class="rm">− {where}{esc(values.compact(x))}</li>' for x in d.removed]
         else:
             items.append(f"<li>{where}{esc(values.compact(d.before))} → {esc(values.compact(d.after))}</li>")
     yield '<ul class="d">' + "".join(items) + "</ul>"

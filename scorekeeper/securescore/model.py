@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 #: Control states as Microsoft spells them on the wire (securescorecontrolprofile-update).
@@ -43,14 +44,21 @@ class ControlState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ControlState:
-        at = data.get("updated_at")
-        return cls(
-            state=str(data.get("state") or "Default"),
-            comment=str(data.get("comment") or ""),
-            assigned_to=str(data.get("assigned_to") or ""),
-            updated_by=str(data.get("updated_by") or ""),
-            updated_at=datetime.fromisoformat(at) if at else None,
-        )
+        """The inverse of :meth:`to_dict`; equal states are one shared (immutable) object."""
+        fields = ("state", "comment", "assigned_to", "updated_by", "updated_at")
+        return _control_state(*(str(data.get(k) or "") for k in fields))
+
+
+@lru_cache(maxsize=4096)
+def _control_state(state: str, comment: str, assigned_to: str, updated_by: str, at: str) -> ControlState:
+    """A fleet's 45 profiles per tenant mostly carry the same few states: each is made once."""
+    return ControlState(
+        state=state or "Default",
+        comment=comment,
+        assigned_to=assigned_to,
+        updated_by=updated_by,
+        updated_at=datetime.fromisoformat(at) if at else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ per table over ``IN (...)`` lists (chunked below SQLite's parameter limit), and 
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from scorekeeper.model import Attestation, Change, ControlResult, Finding, RunResult, SecureScore
@@ -59,15 +61,14 @@ def runs_by_id(session: Session, run_ids: Iterable[int]) -> dict[int, RunResult]
     for row in _rows(session, ControlResultRow, ControlResultRow.run_id, ids, ControlResultRow.id):
         results[row.run_id].append(row)
     findings: dict[int, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    links: list[tuple[int, int]] = []
     for part in _chunks(ids):
-        query = (
-            select(FindingRow.run_id, FindingBodyRow)
-            .join(FindingBodyRow, FindingBodyRow.id == FindingRow.body_id)
-            .where(FindingRow.run_id.in_(part))
-            .order_by(FindingRow.id)
-        )
-        for run_id, body in session.execute(query):
-            findings[run_id][body.control].append(convert.finding_from_row(body))
+        query = select(FindingRow.run_id, FindingRow.body_id).where(FindingRow.run_id.in_(part)).order_by(FindingRow.id)
+        links += [(run_id, body_id) for run_id, body_id in session.execute(query)]
+    bodies = _bodies(session, sorted({body_id for _, body_id in links}))
+    for run_id, body_id in links:
+        finding = bodies[body_id]
+        findings[run_id][finding.control].append(finding)
     changes: dict[int, dict[str, list[Change]]] = defaultdict(lambda: defaultdict(list))
     for row in _rows(session, ChangeRow, ChangeRow.run_id, ids, ChangeRow.id):
         changes[row.run_id][row.control].append(convert.change_from_row(row))
@@ -78,6 +79,45 @@ def runs_by_id(session: Session, run_ids: Iterable[int]) -> dict[int, RunResult]
         run_id: _assemble(run, results[run_id], findings[run_id], changes[run_id], scores[run_id])
         for run_id, run in runs.items()
     }
+
+
+def _bodies(session: Session, body_ids: Sequence[int]) -> dict[int, Finding]:
+    """Each finding body once, however many runs point at it.
+
+    Bodies are stored once per distinct finding (migration 0006), and a fleet's runs share many
+    (every tenant whose setting reads the same); decoding each once, not once per run, is most
+    of what reading a fleet's findings costs. The ``Finding`` objects are immutable, so the runs
+    share them too (and a report renders a shared value once, ``reports.rows``).
+    """
+    columns = FindingBodyRow.__table__.c  # Core rows, not ORM objects: a fleet has thousands of bodies
+    # SQLite hands JSON columns over as text: read them as text and decode here, where the many
+    # empty lists and objects skip the parser. Other drivers decode JSON themselves.
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    decode = [sqlite and isinstance(c.type, JSON) for c in columns]
+    raw = [type_coerce(c, Text).label(c.name) if text else c for c, text in zip(columns, decode, strict=True)]
+    names = [c.name for c in columns]
+    found: dict[int, Finding] = {}
+    for part in _chunks(body_ids):
+        for row in session.execute(select(*raw).where(columns.id.in_(part))):
+            values = {n: _json(v) if j else v for n, j, v in zip(names, decode, row, strict=True)}
+            found[values["id"]] = convert.finding_from_row(SimpleNamespace(**values))
+    return found
+
+
+_JSON_CONSTANTS: dict[str, Any] = {"null": None, "true": True, "false": False}
+
+
+def _json(value: str | float | None) -> Any:
+    """A JSON column read as text (SQL NULL: ``None``), decoded; empty lists, objects, constants without the parser."""
+    if not isinstance(value, str):  # NULL, or a number that SQLite's NUMERIC affinity stored as one
+        return value
+    if value in _JSON_CONSTANTS:
+        return _JSON_CONSTANTS[value]
+    if value == "[]":
+        return []
+    if value == "{}":
+        return {}
+    return json.loads(value)
 
 
 def _assemble(

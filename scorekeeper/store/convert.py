@@ -76,7 +76,8 @@ BODY_FIELDS = (
 )
 
 
-def finding_from_row(row: FindingBodyRow) -> Finding:
+def finding_from_row(row: FindingBodyRow | Any) -> Finding:
+    """A finding from its stored body: a ``FindingBodyRow`` or a Core row of its columns."""
     evidence = dict(row.evidence or {})
     verification = evidence.pop(VERIFICATION_KEY, None)
     return Finding(

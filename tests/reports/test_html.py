@@ -100,7 +100,11 @@ def test_remediation_ledger_with_verification_and_rollback_command(history: Hist
 def test_trend_is_oldest_left_dated_and_tabled(history: History) -> None:
     html = render(_report(history, [history.latest["contoso"]]), "html")
     svg = html[html.index("<svg") : html.index("</svg>")]
-    assert "<circle" in svg and 'class="max' in svg and re.search(r">\d{4}-\d{2}-\d{2}", svg)
+    assert (
+        re.search(r"<path class=\"pt s0\" d=\"(M\d+ \d+h0)+\"", svg)
+        and 'class="max' in svg
+        and re.search(r">\d{4}-\d{2}-\d{2}", svg)
+    )
     assert "The trend as a table" in html
 
 

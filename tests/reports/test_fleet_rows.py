@@ -1,0 +1,56 @@
+"""A fleet report renders a setting row that tenants share once, and exactly as if it were not shared."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from markupsafe import escape
+
+from scorekeeper.plugins import load_plugins
+from scorekeeper.reports import render, rows
+from scorekeeper.reports.build import build_report, latest_assessments
+from scorekeeper.reports.model import Report
+from scorekeeper.reports.rows import shared_parts
+from scorekeeper.reports.values import pretty
+from tests.reports.conftest import History
+
+
+def _fleet(history: History) -> Report:
+    runs = [history.first["contoso"], history.first["fabrikam"], *latest_assessments(history.store, ["fabrikam"])]
+    return build_report(
+        history.store, runs, controls=load_plugins().controls, generator={"scorekeeper": "t"}, report_id="r"
+    )
+
+
+def _unshared(report: Report) -> Report:
+    """The same report with every row its own object (what rendering without sharing would see)."""
+    tenants = tuple(
+        replace(t, controls=tuple(replace(c, settings=tuple(replace(s) for s in c.settings)) for c in t.controls))
+        for t in report.tenants
+    )
+    return replace(report, tenants=tenants)
+
+
+def test_equal_findings_share_one_row_and_render_exactly_as_unshared(history: History) -> None:
+    report = _fleet(history)
+    rows = [s for t in report.tenants for s in t.settings]
+    assert len({id(s) for s in rows}) < len(rows)  # fabrikam's two runs share the settings that stayed equal
+    assert render(report, "html") == render(_unshared(report), "html")
+
+
+def test_evidence_alike_wherever_it_appears_is_in_the_catalogue_once_and_linked(history: History) -> None:
+    report = _fleet(history)
+    shared = {key: part for key, part in shared_parts(report).items() if part.evidence}
+    assert shared, "the sample fleet has evidence that reads the same in every tenant that has it"
+    html = render(report, "html")
+    catalogue = html[html.index('<details id="cat">') : html.index("</details>\n</section>")]
+    for (control, setting), part in shared.items():
+        text = pretty(part.evidence)
+        shown = str(escape(text))  # as the catalogue (Jinja) writes it: under each setting that has it
+        assert shown in catalogue and html.count(shown) == catalogue.count(shown), (control, setting)
+        assert html.count(rows.esc(text)) == 0  # and in no tenant's row (rows.esc)
+        with_it = [s for t in report.tenants for s in t.settings if (s.control, s.setting) == (control, setting)]
+        assert any(set(part.evidence) <= set(s.evidence) for s in with_it)
+    linked = re.findall(r'<a href="#cat">evidence</a>', html)
+    assert linked  # each row whose evidence moved says where it went
