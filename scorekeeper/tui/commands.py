@@ -37,6 +37,13 @@ class ScorekeeperCommands(Provider):
         commands: list[Command] = [
             ("Assess all tenants", partial(app.assess, list(app.tenants)), "Read every tenant shown; writes nothing"),
         ]
+        shown = set(app.tenants)
+        for group, members in app.engine.config.groups.items():
+            tenants = [t for t in members if t in shown]
+            if tenants:
+                commands.append(
+                    (f"Assess group {group}", partial(app.assess, tenants), f"Read its {len(tenants)} tenant(s)")
+                )
         for tenant in app.tenants:
             commands += [
                 (f"Assess {tenant}", partial(app.assess, [tenant]), "Read every control; writes nothing"),

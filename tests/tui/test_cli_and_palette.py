@@ -80,3 +80,20 @@ async def test_palette_runs_an_assessment_for_a_named_tenant(make_app: Any, stor
         await pilot.press("enter")
         await settle(pilot)
         assert [(r.tenant, r.kind, r.status) for r in store.runs()] == [("t2", "assess", "completed")]
+
+
+async def test_palette_assesses_a_group(make_engine: Any, store: Any) -> None:
+    from scorekeeper.tui.app import ScorekeeperApp
+
+    engine = make_engine(None, ("t1", "t2", "t3"), groups={"emea": {"tenants": ["t1", "t3"]}})
+    app = ScorekeeperApp(engine, ["t1", "t2", "t3"])
+    async with app.run_test() as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        for key in "Assess group emea":
+            await pilot.press("space" if key == " " else key)
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sorted(r.tenant for r in store.runs()) == ["t1", "t3"]

@@ -117,8 +117,14 @@ async def test_rollback_from_history_restores_the_tenant_after_confirmation(make
         history = app.screen
         assert isinstance(history, HistoryScreen)
         # the remediation is followed by a fresh assessment, so the dashboard shows the result
-        # (the kind carries the CLI's markers: the remediation acts on plan run 1)
-        assert [r[2] for r in cells(history.query_one("#runs", DataTable))][:3] == ["assess", "remediate ↩1", "plan"]
+        # (the kind carries the CLI's markers: the remediation acts on plan run 1, which is hidden
+        # as `scorekeeper history` hides plans; P shows them)
+        assert [r[2] for r in cells(history.query_one("#runs", DataTable))] == ["assess", "remediate ↩1"]
+        await pilot.press("P")
+        await settle(pilot)
+        assert [r[2] for r in cells(history.query_one("#runs", DataTable))] == ["assess", "remediate ↩1", "plan"]
+        await pilot.press("P")
+        await settle(pilot)
         assert toy_plugins.TENANTS["t1"] == {"colour": "green", "size": 3}
         await pilot.press("down")
         await settle(pilot)

@@ -53,6 +53,7 @@ class HistoryScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("u", "rollback", "Roll back"),
         Binding("v", "verify", "Verify"),
+        Binding("P", "toggle_plans", "Plans"),
         Binding("g", "reload", "Refresh", show=False),
     ]
 
@@ -60,6 +61,8 @@ class HistoryScreen(Screen[None]):
         super().__init__()
         self.runs: list[RunSummary] = []
         self.loaded = False
+        #: Plans are recorded but hidden, as ``scorekeeper history`` hides them without ``--all``.
+        self.show_plans = False
         self.selected: RunResult | None = None
 
     @property
@@ -77,10 +80,19 @@ class HistoryScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = f"history · {RUN_MARKERS}"
+        self._title()
         self.widths = dict(COLUMNS)
         self._add_columns()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
+        self.reload()
+
+    def _title(self) -> None:
+        plans = "plans shown (P hides)" if self.show_plans else "plans hidden (P shows)"
+        self.sub_title = f"history · {RUN_MARKERS} · {plans}"
+
+    def action_toggle_plans(self) -> None:
+        self.show_plans = not self.show_plans
+        self._title()
         self.reload()
 
     def _add_columns(self) -> None:
@@ -112,7 +124,8 @@ class HistoryScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="history")
     def _load(self) -> None:
         tenants = set(self.sk.tenants)
-        runs = [r for r in self.sk.store.runs(limit=PAGE) if r.tenant in tenants]
+        hidden = () if self.show_plans else ("plan",)
+        runs = [r for r in self.sk.store.runs(limit=PAGE, exclude_kinds=hidden) if r.tenant in tenants]
         self.app.call_from_thread(self._loaded, runs)
 
     def _loaded(self, runs: list[RunSummary]) -> None:

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from scorekeeper.cells import CellFilter, CellState, FilterError, cell_states, grouped, parse_filter
 from scorekeeper.tui.format import counts_text, fit, score_text, sized_columns, sparkline, trend_text, when
 from scorekeeper.tui.widgets.activity import Activity
-from scorekeeper.tui.widgets.fixed_table import FixedTable
+from scorekeeper.tui.widgets.fixed_table import FixedTable, LazyCell
 
 if TYPE_CHECKING:
     from scorekeeper.store.records import DriftEvent, TenantOverview
@@ -88,7 +88,7 @@ class OverviewScreen(Screen[None]):
         Binding("b", "toggle_grouped", "By group", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("g", "reload", "Refresh", show=False),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "app.quit", "Quit", show=False),  # in the help; the footer has no room at 80 columns
     ]
 
     def __init__(self) -> None:
@@ -102,6 +102,8 @@ class OverviewScreen(Screen[None]):
         #: Drift events of the cells highlighted so far, by (tenant, control, run), read on demand.
         self._drift: dict[tuple[str, str, int | None], list[DriftEvent]] = {}
         self._drift_loading: set[tuple[str, str, int | None]] = set()
+        #: Tenants with a failing cell, for the group headings' counts.
+        self._failing: set[str] = set()
 
     @property
     def sk(self) -> ScorekeeperApp:
@@ -201,6 +203,7 @@ class OverviewScreen(Screen[None]):
         by_tenant: dict[str, list[Row]] = {}
         for row in shown:
             by_tenant.setdefault(row.tenant, []).append(row)
+        self._failing = {r.tenant for r in self.all_rows if CellState.FAILING in cell_states(r.cell)}
         self.rows = []
         for name, members in grouped(list(by_tenant), groups):
             self.rows.append(Row("", "", "", None, heading=name, members=tuple(members)))
@@ -208,12 +211,11 @@ class OverviewScreen(Screen[None]):
                 self.rows += [Row(r.tenant, r.control, r.title, r.cell, heading=name) for r in by_tenant[member]]
 
     def _fill(self, *, leaving: bool = False) -> None:
-        table = self.query_one("#overview", DataTable)
+        table = self.query_one("#overview", FixedTable)
         palette = self.sk.palette
         keep = self.rows[table.cursor_row].key if 0 <= table.cursor_row < len(self.rows) else None
         table.clear()
-        for row in self.rows:
-            table.add_row(*self._cells(row, palette), key=row.key)
+        table.add_rows_at_once((row.key, self._cells(row, palette)) for row in self.rows)
         self._show_filter_state(leaving=leaving)
         if self.rows:
             at = next((i for i, r in enumerate(self.rows) if r.key == keep), None) if keep else None
@@ -252,21 +254,21 @@ class OverviewScreen(Screen[None]):
         if cell is None:
             muted = palette.get("foreground-muted", "")
             return [*names, "—", "", Text("not assessed", style=muted), "never", "—"]
-        drift = Text(f"▼{cell.drift}", style=f"bold {palette.get('error', '')}") if cell.drift else Text("·")
+        # Only the rows on screen are drawn: the Rich text of the others is never built (LazyCell).
+        points = max(width["trend"] - 1, 1)
         return [
             *names,
             fit(score_text(cell.score, cell.max_score), width["score"]),
-            Text(sparkline(cell.trend, cell.max_score, max(width["trend"] - 1, 1)), style=palette.get("accent", "")),
-            counts_text(cell.counts, palette),
-            fit(when(cell.last_run_at), width["last run"]),
-            drift,
+            LazyCell(lambda: Text(sparkline(cell.trend, cell.max_score, points), style=palette.get("accent", ""))),
+            LazyCell(lambda: counts_text(cell.counts, palette)),
+            LazyCell(lambda: Text(fit(when(cell.last_run_at), width["last run"]))),
+            LazyCell(lambda: _drift_cell(cell.drift, palette)),
         ]
 
     def _heading_cells(self, row: Row, width: dict[str, int], palette: dict[str, str]) -> list[Any]:
         """A group's title laid across the columns (cells have no padding, so the slices join up)."""
-        cells = [r.cell for r in self.all_rows if r.tenant in row.members]
-        failing = sum(CellState.FAILING in cell_states(c) for c in cells)
-        line = f"▾ {row.heading} · {len(row.members)} tenant(s)" + (f" · {failing} failing" if failing else "")
+        failing = len(self._failing.intersection(row.members))
+        line = f"▾ {row.heading} · {len(row.members)} tenant(s)" + (f", {failing} failing" if failing else "")
         style = f"bold {palette.get('primary', '')}".strip()
         out: list[Any] = []
         for label, _ in COLUMNS:
@@ -457,3 +459,7 @@ class OverviewScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self.reload()
+
+
+def _drift_cell(drift: int, palette: dict[str, str]) -> Text:
+    return Text(f"▼{drift}", style=f"bold {palette.get('error', '')}") if drift else Text("·")
