@@ -208,7 +208,7 @@ def _details(s: SettingRow, shared: Shared | None, v: _Values | None) -> Iterabl
             steps = esc("\n".join(s.steps))
             yield f"<details><summary>Guided steps ({s.remediation.value})</summary><pre>{steps}</pre></details>"
     if len(evidence) < len(s.evidence):
-        links.append('<a href="#cat">evidence</a>')
+        links.append('<a href="#cat">shared evidence</a>')
     if links:
         yield "<p>" + " · ".join(links) + "</p>"
 

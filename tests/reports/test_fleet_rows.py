@@ -52,5 +52,5 @@ def test_evidence_alike_wherever_it_appears_is_in_the_catalogue_once_and_linked(
         assert html.count(rows.esc(text)) == 0  # and in no tenant's row (rows.esc)
         with_it = [s for t in report.tenants for s in t.settings if (s.control, s.setting) == (control, setting)]
         assert any(set(part.evidence) <= set(s.evidence) for s in with_it)
-    linked = re.findall(r'<a href="#cat">evidence</a>', html)
+    linked = re.findall(r"<a href=\"#cat\">shared evidence</a>", html)
     assert linked  # each row whose evidence moved says where it went

@@ -59,6 +59,9 @@ def test_single_tenant_report_has_header_summary_and_every_setting(history: Hist
     assert not [a for t, a in tags(html) if t in ("link", "img") or (t == "script" and a.get("src"))]
     assert "prefers-color-scheme:dark" in html and "@media print" in html and "details::details-content" in html
     assert 'id="filters" class="filters" hidden' in html  # shown only by the script
+    # seen in Chromium at 1280 px: without fixed widths the ledger's first column took two thirds
+    assert "table.led{table-layout:fixed}" in html and "th{overflow-wrap:normal}" in html
+    assert html.count('role="img"') == html.count("<svg") and 'id="chart-title"' not in html  # no repeated ids
 
 
 def test_exception_attestation_and_full_values(history: History) -> None:
