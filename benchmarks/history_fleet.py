@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -162,7 +163,7 @@ def time_queries(label: str, url: str, tenants: int, runs: int) -> None:
         }
         for name, call in figures.items():
             call()  # warm the cache once, as the TUI's second screen would find it
-            print(f"  {name:<32} {median_ms(call):8.1f} ms")
+            print(f"  {name:<32} {median_ms(call):8.1f} ms   (load average {os.getloadavg()[0]:.1f})")
 
 
 def main() -> None:

@@ -6,7 +6,8 @@ Create Date: 2026-12-01
 
 ``counts`` (finding count per status of the pointed-at run's findings of the control), ``trend``
 and ``trend_at`` (the newest 30 score snapshots of the pair by ``(taken_at, id)``, oldest first:
-scores packed as little-endian float64 with NaN for none, and fixed-width UTC times) and
+scores packed as little-endian float64 with NaN for none, and times as little-endian int64
+microseconds since the epoch) and
 ``score`` / ``max_score`` (the newest snapshot's). The upgrade fills them from existing history
 with its own copy of the rule in ``scorekeeper.store.summary`` (a migration must not change when
 the code does). The downgrade only drops the columns: everything they hold is derived from
@@ -22,7 +23,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,17 +44,17 @@ def _pack(scores: list[float | None]) -> bytes | None:
     return struct.pack(f"<{len(scores)}d", *(math.nan if s is None else s for s in scores))
 
 
-def _stamp(at: datetime) -> str:
+def _micros(at: datetime) -> int:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
+    return (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def upgrade() -> None:
     op.create_index("ix_drift_events_at", "drift_events", ["at"])
     op.add_column("latest_results", sa.Column("counts", sa.JSON(), nullable=False, server_default=sa.text("'{}'")))
     op.add_column("latest_results", sa.Column("trend", sa.LargeBinary(), nullable=True))
-    op.add_column("latest_results", sa.Column("trend_at", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+    op.add_column("latest_results", sa.Column("trend_at", sa.LargeBinary(), nullable=True))
     op.add_column("latest_results", sa.Column("score", sa.Float(), nullable=True))
     op.add_column("latest_results", sa.Column("max_score", sa.Float(), nullable=True))
 
@@ -64,7 +65,7 @@ def upgrade() -> None:
         sa.column("run_id", sa.Integer()),
         sa.column("counts", sa.JSON()),
         sa.column("trend", sa.LargeBinary()),
-        sa.column("trend_at", sa.JSON()),
+        sa.column("trend_at", sa.LargeBinary()),
         sa.column("score", sa.Float()),
         sa.column("max_score", sa.Float()),
     )
@@ -123,7 +124,7 @@ def upgrade() -> None:
         summary = summaries.get((tenant, control))
         if summary is not None:
             summary["trend"].append(score)
-            summary["trend_at"].append(_stamp(taken_at))
+            summary["trend_at"].append(_micros(taken_at))
             summary["score"], summary["max_score"] = score, max_score
     connection.execute(
         sa.update(latest)
@@ -141,7 +142,7 @@ def upgrade() -> None:
                 "c": control,
                 "counts_": s["counts"],
                 "trend_": _pack(s["trend"]),
-                "trend_at_": s["trend_at"],
+                "trend_at_": struct.pack(f"<{len(s['trend_at'])}q", *s["trend_at"]) if s["trend_at"] else None,
                 "score_": s["score"],
                 "max_score_": s["max_score"],
             }

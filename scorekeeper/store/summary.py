@@ -10,8 +10,7 @@ is written, so each ``latest_results`` row carries it (migration 0009):
 * ``trend`` / ``trend_at`` — the newest :data:`TREND_POINTS` score snapshots of the pair by
   ``(taken_at, id)``, oldest first: the reported scores packed as little-endian float64 with NaN
   for a snapshot without one (:func:`pack`; so positions line up, and the overview decodes them
-  without parsing text) and their times as fixed-width UTC strings (:func:`stamp`, which sort as
-  the times do);
+  without parsing text) and their times as int64 microseconds since the epoch (:func:`micros`);
 * ``score`` / ``max_score`` — the newest snapshot's values.
 
 The rule, in two implementations that tests keep equal to computing it from history:
@@ -36,7 +35,7 @@ from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -84,14 +83,30 @@ def reported(packed: bytes | None) -> list[float]:
     """The scores of a packed trend that were reported (what the overview shows), oldest first."""
     if not packed:
         return []
-    return [s for s in struct.unpack(f"<{len(packed) // 8}d", packed) if s == s]  # NaN != NaN
+    scores = struct.unpack(f"<{len(packed) // 8}d", packed)
+    if _NAN not in packed:  # the common case: no gap, no per-point test
+        return list(scores)
+    return [s for s in scores if s == s]  # NaN != NaN
 
 
-def stamp(at: datetime) -> str:
-    """A snapshot time as the summary keeps it: UTC, fixed width, so string order is time order."""
+_NAN = struct.pack("<d", math.nan)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(at: datetime) -> int:
+    """A snapshot time as the summary keeps it: microseconds since the epoch, UTC (exact, and sorts as time)."""
     if at.tzinfo is None:  # SQLite hands back naive UTC when read without the store's column type
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).isoformat(timespec="microseconds")
+    return (at - _EPOCH) // _MICROSECOND
+
+
+def pack_times(times: Sequence[int]) -> bytes | None:
+    return struct.pack(f"<{len(times)}q", *times) if times else None
+
+
+def unpack_times(packed: bytes | None) -> list[int]:
+    return list(struct.unpack(f"<{len(packed) // 8}q", packed)) if packed else []
 
 
 @dataclass
@@ -100,11 +115,11 @@ class Summary:
 
     counts: dict[str, int] = field(default_factory=dict)
     trend: list[float | None] = field(default_factory=list)
-    trend_at: list[str] = field(default_factory=list)
+    trend_at: list[int] = field(default_factory=list)
     score: float | None = None
     max_score: float | None = None
 
-    def add_point(self, at: str, score: float | None, max_score: float | None) -> None:
+    def add_point(self, at: int, score: float | None, max_score: float | None) -> None:
         """Take in a snapshot newer (by id) than every point kept, keeping the newest :data:`TREND_POINTS`."""
         position = bisect_right(self.trend_at, at)
         self.trend_at.insert(position, at)
@@ -119,7 +134,7 @@ class Summary:
             "c": control,
             "counts_": self.counts,
             "trend_": pack(self.trend),
-            "trend_at_": self.trend_at,
+            "trend_at_": pack_times(self.trend_at),
             "score_": self.score,
             "max_score_": self.max_score,
         }
@@ -154,7 +169,7 @@ def lock_current(session: Session, tenant: str, controls: Collection[str]) -> di
         return {}
     query = _current_statement(session.get_bind().dialect.name == "postgresql")
     return {
-        control: (run_id, Summary(dict(counts), unpack(trend), list(trend_at), score, max_score))
+        control: (run_id, Summary(dict(counts), unpack(trend), unpack_times(trend_at), score, max_score))
         for control, run_id, counts, trend, trend_at, score, max_score in session.execute(
             query, {"tenant": tenant, "controls": sorted(controls)}
         )
@@ -194,7 +209,7 @@ def record(
             summary.counts = dict(statuses.get(result.control, {}))
             touched = True
         if result.score is not None:
-            summary.add_point(stamp(result.score.taken_at or now), result.score.score, result.score.max_score)
+            summary.add_point(micros(result.score.taken_at or now), result.score.score, result.score.max_score)
             touched = True
         if touched:
             changed.append(summary.values(tenant, result.control))
@@ -267,7 +282,7 @@ def computed(session: Session, pairs: Sequence[Key] | None = None) -> dict[Key, 
         summary = found.get((tenant, control))
         if summary is not None:
             summary.trend.append(score)
-            summary.trend_at.append(stamp(taken_at))
+            summary.trend_at.append(micros(taken_at))
             summary.score, summary.max_score = score, max_score
     return found
 
@@ -286,7 +301,7 @@ def refresh_after_delete(session: Session, run_ids: Sequence[int]) -> list[Key]:
         .where(_SNAPSHOTS.c.run_id.in_(run_ids))
         .group_by(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control)
     )
-    deleted = {(tenant, control): stamp(at) for tenant, control, at in session.execute(newest)}
+    deleted = {(tenant, control): micros(at) for tenant, control, at in session.execute(newest)}
     if not deleted:
         return []
     query = _locked(
@@ -295,8 +310,9 @@ def refresh_after_delete(session: Session, run_ids: Sequence[int]) -> list[Key]:
         .where(tuple_(_LATEST.c.tenant, _LATEST.c.control).in_(sorted(deleted)))
         .order_by(_LATEST.c.tenant, _LATEST.c.control),
     )
+    kept = ((tenant, control, unpack_times(trend_at)) for tenant, control, trend_at in session.execute(query))
     return [
         (tenant, control)
-        for tenant, control, trend_at in session.execute(query)
-        if len(trend_at) < TREND_POINTS or deleted[(tenant, control)] >= trend_at[0]
+        for tenant, control, times in kept
+        if len(times) < TREND_POINTS or deleted[(tenant, control)] >= times[0]
     ]

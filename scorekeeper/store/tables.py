@@ -182,9 +182,7 @@ class LatestResultRow(SQLModel, table=True):
     # Packed float64 scores (NaN for none reported), see ``summary.pack``: the overview decodes
     # 2,000 of these in a millisecond, where parsing 60,000 JSON numbers took most of its time.
     trend: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    trend_at: list[str] = Field(
-        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
-    )
+    trend_at: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # int64 µs
     score: float | None = Field(default=None, nullable=True)
     max_score: float | None = Field(default=None, nullable=True)
 

@@ -155,7 +155,7 @@ def test_rebuild_recomputes_summaries(store: HistoryStore) -> None:
     engine = create_store_engine(str(store._engine.url.render_as_string(hide_password=False)))
     try:
         with engine.begin() as connection:
-            connection.execute(sa.text("UPDATE latest_results SET counts = '{}', trend = NULL, trend_at = '[]'"))
+            connection.execute(sa.text("UPDATE latest_results SET counts = '{}', trend = NULL, trend_at = NULL"))
     finally:
         engine.dispose()
     assert overview(store) != expected
@@ -204,3 +204,36 @@ def test_migration_backfills_and_drops_without_losing_history(store: HistoryStor
     with HistoryStore.open(url) as again:
         assert overview(again) == expected == reference_overview(again)
         assert _counts(url) == rows
+
+
+def test_two_writers_of_one_pair_lose_no_point(store: HistoryStore) -> None:
+    """Runs of one tenant recorded from two threads at once: every score reaches the kept trend.
+
+    On PostgreSQL the summary rows are read ``FOR UPDATE``; without it one writer's point is
+    overwritten by the other's read-modify-write. SQLite serialises writers by itself.
+    """
+    import threading
+
+    runs = 20
+    ready = threading.Barrier(2, timeout=60)
+    store.record_tenant_id("t", "tid")  # the tenant row exists before the writers race
+    failures: list[BaseException] = []
+
+    def write(offset: int) -> None:
+        try:
+            ids = [store.start_run("t", "assess", controls=[A]) for _ in range(runs)]
+            ready.wait()
+            for n, run_id in enumerate(ids):
+                store.record_run(run_id, [_result(A, n, float(offset + n), T0 + timedelta(minutes=offset + n))])
+        except BaseException as exc:  # surfaced below, in the test's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(offset,)) for offset in (0, 100)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    [cell] = overview(store)
+    assert cell == reference_overview(store)[0]
+    assert len(cell[7]) == TREND_POINTS and cell[7][-1] == 119.0
