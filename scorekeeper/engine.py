@@ -273,6 +273,8 @@ class Engine:
     _desired: dict[str, Any] = field(default_factory=dict)
     #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
     _attested: set[tuple[str, str]] | None = None
+    #: Tenants whose whole Secure Score history holds anything, read once per fleet assessment; None: ask.
+    _scored: set[str] | None = None
     #: What every run of this engine records as the code it used (plugins do not change once loaded).
     _versions: dict[str, str] | None = None
 
@@ -398,41 +400,67 @@ class Engine:
         return result
 
     async def _assess_all(
-        self, session: TenantSession, controls: list[Control], kind: str, run_id: int
-    ) -> tuple[list[ControlResult], Organization | None]:
+        self, session: TenantSession, controls: list[Control], kind: str
+    ) -> tuple[list[ControlResult], Organization | None, Any]:
         """Every control concurrently and, beside them, the tenant's whole Secure Score for history
         and its organisation's names for reports (in the controls' shared ``$batch``; ``None``
-        for a plan)."""
+        for a plan).
+
+        Returns the results, the organisation and the whole score, which the run keeps in its
+        one commit (the score is ``None`` when it could not be read).
+        """
         if kind != "assess":  # a plan (remediation's own read) keeps its writes' timing: no extra reads
-            return list(await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))), None
+            results = await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))
+            return list(results), None, None
         from scorekeeper.organization import read_organization
 
-        organization, results, _ = await asyncio.gather(
+        organization, results, score = await asyncio.gather(
             read_organization(session.graph_factory(), session.reads),  # first: joins this turn's batch
             asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
-            self._record_secure_score(session, run_id),
+            self._read_secure_score(session),
         )
-        return list(results), organization
+        return list(results), organization, score
 
-    async def _record_secure_score(self, session: TenantSession, run_id: int) -> None:
-        from scorekeeper.securescore.service import record_assessment
+    async def _read_secure_score(self, session: TenantSession) -> Any:
+        from scorekeeper.securescore.service import assessed_score
 
+        name = session.config.name
+        first = None if self._scored is None else name not in self._scored
         try:
-            await record_assessment(session.graph_factory(), self.store, session.config.name, run_id, session.reads)
+            return await assessed_score(session.graph_factory(), self.store, name, session.reads, first=first)
         except Exception:  # the total is history's extra; the controls' own results must not suffer
-            log.exception("recording the Secure Score of %s failed", session.config.name)
+            log.exception("reading the Secure Score of %s failed", name)
+            return None
 
-    async def _with_session(self, tenant: str, work: Callable[[TenantSession], Any], run_id: int | None = None) -> Any:
+    async def _with_session(
+        self,
+        tenant: str,
+        work: Callable[[TenantSession], Any],
+        run_id: int | None = None,
+        *,
+        opened: list[TenantSession] | None = None,
+    ) -> Any:
+        """Run ``work`` in a session of ``tenant``; with ``run_id``, record who acted when it ends.
+
+        ``opened`` receives the session instead, for a caller that records the identity itself
+        (an assessment keeps it in the run's one commit, see :meth:`_finish`).
+        """
         session = open_session(self.config.tenant(tenant), self.data_dir, simulator=self.simulators.get(tenant))
+        if opened is not None:
+            opened.append(session)
         try:
             return await work(session)
         finally:
-            if run_id is not None:  # who the tenant saw act, beside the OS user start_run recorded
-                with contextlib.suppress(Exception):
-                    self.store.record_identity(run_id, session.identity)
-                with contextlib.suppress(Exception):  # which directory it was, for reports
-                    self.store.record_tenant_id(tenant, session.tenant_id)
+            if run_id is not None:
+                self._record_who(run_id, session)
             await session.close()
+
+    def _record_who(self, run_id: int, session: TenantSession) -> None:
+        """Who the tenant saw act, beside the OS user start_run recorded, and which directory it was."""
+        with contextlib.suppress(Exception):
+            self.store.record_identity(run_id, session.identity)
+        with contextlib.suppress(Exception):  # which directory it was, for reports
+            self.store.record_tenant_id(session.config.name, session.tenant_id)
 
     def _finish(
         self,
@@ -445,6 +473,8 @@ class Engine:
         error: str = "",
         *,
         detect_drift: bool = False,
+        session: TenantSession | None = None,
+        tenant_score: Any = None,
         organization: Organization | None = None,
     ) -> RunResult:
         now = _now()
@@ -452,12 +482,22 @@ class Engine:
             replace(r, score=replace(r.score, taken_at=now)) if r.score is not None and r.score.taken_at is None else r
             for r in results
         ]
-        # One transaction for the whole run (results, pointers, finish, drift), not five.
+        who = {"identity": session.identity, "tenant_id": session.tenant_id} if session is not None else {}
         if self._versions is None:
             self._versions = run_versions(self.plugins)
         versions = self._versions
+        # One transaction for the whole run (results, pointers, finish, drift, who acted, the code
+        # and organisation, the tenant's whole score), not seven.
         actor = self.store.record_run(
-            run_id, stored, status, error, detect_drift=detect_drift, versions=versions, organization=organization
+            run_id,
+            stored,
+            status,
+            error,
+            detect_drift=detect_drift,
+            versions=versions,
+            organization=organization,
+            tenant_score=tenant_score,
+            **who,
         )
         return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor, versions, organization)
 
@@ -480,27 +520,36 @@ class Engine:
             with contextlib.suppress(Exception):
                 self.store.finish_run(await starting, "interrupted", "cancelled before it finished")
             raise
+        opened: list[TenantSession] = []
         try:
-            results, organization = await self._with_session(
-                tenant,
-                lambda session: self._assess_all(session, controls, kind, run_id),
-                run_id,
+            results, organization, score = await self._with_session(
+                tenant, lambda session: self._assess_all(session, controls, kind), opened=opened
             )
         except asyncio.CancelledError:
-            self.store.finish_run(run_id, "interrupted", "cancelled before it finished")
+            self._finish_interrupted(run_id, opened, "cancelled before it finished")
             raise
         except TenantThrottled as exc:  # a fleet worker gives the tenant back to the queue (scorekeeper.throttle)
-            self.store.finish_run(run_id, "interrupted", f"{exc}; the queue runs it again after that")
+            self._finish_interrupted(run_id, opened, f"{exc}; the queue runs it again after that")
             raise
         except Exception as exc:  # credentials unusable: nothing could be read
             reason = f"could not open tenant {tenant}: {exc}"
-            results = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
-            results = [replace(r, error=reason) for r in results]
-            return await asyncio.to_thread(self._finish, run_id, tenant, kind, started, results, "failed", reason)
+            failed = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
+            failed = [replace(r, error=reason) for r in failed]
+            session = opened[0] if opened else None
+            return await asyncio.to_thread(
+                self._finish, run_id, tenant, kind, started, failed, "failed", reason, session=session
+            )
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
         # scheduled one does (idempotent, so the scheduler's own call returns the same events).
-        finish = functools.partial(self._finish, detect_drift=True, organization=organization)
-        return await asyncio.to_thread(finish, run_id, tenant, kind, started, list(results))
+        finish = functools.partial(  # who acted, the organisation and the whole score: in the run's one commit
+            self._finish, detect_drift=True, session=opened[0], tenant_score=score, organization=organization
+        )
+        return await asyncio.to_thread(finish, run_id, tenant, kind, started, results)
+
+    def _finish_interrupted(self, run_id: int, opened: list[TenantSession], reason: str) -> None:
+        if opened:
+            self._record_who(run_id, opened[0])
+        self.store.finish_run(run_id, "interrupted", reason)
 
     async def assess(
         self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False
@@ -510,18 +559,25 @@ class Engine:
         names = list(tenants)
         for name in names:
             self.config.tenant(name)
-        limit = asyncio.Semaphore(self.config.settings.concurrency)
+        from scorekeeper.graph.pool import PoolSlots
+
+        # At most `concurrency` tenants at a time, each in a slot whose HTTP clients (and kept-alive
+        # connections) the next tenant reuses (graph/pool.py).
+        slots = PoolSlots(self.config.settings.concurrency)
 
         async def one(name: str) -> RunResult:
-            async with limit:
+            async with slots.slot():
                 return await self.assess_tenant(name, controls, scheduled=scheduled)
 
-        # One query for the fleet instead of one per tenant × control: most tenants attest nothing.
+        # One query each for the fleet instead of one per tenant (× control): most tenants attest
+        # nothing, and only a tenant never assessed before imports its Secure Score history.
         self._attested = await asyncio.to_thread(self.store.attested_pairs)
+        self._scored = await asyncio.to_thread(self.store.scored_tenants)
         try:
             return list(await asyncio.gather(*(one(n) for n in names)))
         finally:
-            self._attested = None
+            self._attested = self._scored = None
+            await slots.aclose()
 
     async def plan(
         self, tenant: str, control_ids: Iterable[str] | None = None, settings: set[str] | None = None

@@ -76,8 +76,13 @@ class TenantSession:
         """Release HTTP clients and persist a simulated tenant that was written to."""
         if self.portal is not None:
             await self.portal.aclose()
+        from scorekeeper.graph.pool import current_pool
+
+        pool = current_pool()
         for client in self._clients:
-            await client.request_adapter._http_client.aclose()
+            http = client.request_adapter._http_client
+            if pool is None or not pool.holds(http):  # a fleet's shared client is closed by its pool
+                await http.aclose()
         if self.simulator is not None and self.config.state and len(self.simulator.writes()) > self._writes_at_open:
             self.simulator.save(self.config.state)
 

@@ -47,15 +47,27 @@ def build_graph_client(
     root = graph_url.rstrip("/")
     base_url = f"{root}/v1.0"
     host = urlsplit(root).hostname or ""
+    from scorekeeper.graph.pool import current_pool, fleet_limits
     from scorekeeper.graph.tls import shared_ssl_context
 
-    http = httpx.AsyncClient(
-        base_url=base_url,
-        timeout=httpx.Timeout(timeout),
-        verify=shared_ssl_context(),
-        **({"transport": transport} if transport is not None else {}),
-    )
-    http = GraphClientFactory.create_with_default_middleware(client=http)
+    def pipeline(**limits: Any) -> httpx.AsyncClient:
+        http = httpx.AsyncClient(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout),
+            verify=shared_ssl_context(),
+            **({"transport": transport} if transport is not None else {}),
+            **limits,
+        )
+        return GraphClientFactory.create_with_default_middleware(client=http)
+
+    # In a fleet operation every tenant's adapter sends through one client per service root (see
+    # graph/pool.py): kept-alive connections instead of new ones per tenant. Its own transport
+    # (an in-process simulator) is a tenant's alone.
+    pool = current_pool() if transport is None else None
+    if pool is not None:
+        http = pool.get(("graph", base_url, timeout), lambda: pipeline(limits=fleet_limits()))
+    else:
+        http = pipeline()
     auth = AzureIdentityAuthenticationProvider(credential, scopes=[f"{root}/.default"], allowed_hosts=[host])
     adapter = GraphRequestAdapter(auth, client=http)
     adapter.base_url = base_url

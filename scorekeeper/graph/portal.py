@@ -40,18 +40,18 @@ class PortalClient:
         timeout: float = 60.0,
         max_retries: int = 3,
     ) -> None:
-        import httpx
-
-        from scorekeeper.graph.tls import shared_ssl_context
+        from scorekeeper.graph.pool import current_pool, fleet_limits
 
         self._credential = credential
         self._max_retries = max_retries
-        self._http = httpx.AsyncClient(
-            base_url=portal_url.rstrip("/") + "/",
-            timeout=httpx.Timeout(timeout),
-            verify=shared_ssl_context(),
-            **({"transport": transport} if transport is not None else {}),
-        )
+        # In a fleet operation the tenants share one client (graph/pool.py); the pool closes it.
+        pool = current_pool() if transport is None else None
+        if pool is not None:
+            key = ("portal", portal_url, timeout)
+            self._http = pool.get(key, lambda: _http_client(portal_url, None, timeout, limits=fleet_limits()))
+        else:
+            self._http = _http_client(portal_url, transport, timeout)
+        self._owns_http = pool is None
 
     async def _token(self) -> str:
         try:
@@ -106,7 +106,24 @@ class PortalClient:
         return await self.request("PUT", path, body)
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
+
+
+def _http_client(
+    portal_url: str, transport: httpx.AsyncBaseTransport | None, timeout: float, **limits: Any
+) -> httpx.AsyncClient:
+    import httpx
+
+    from scorekeeper.graph.tls import shared_ssl_context
+
+    return httpx.AsyncClient(
+        base_url=portal_url.rstrip("/") + "/",
+        timeout=httpx.Timeout(timeout),
+        verify=shared_ssl_context(),
+        **({"transport": transport} if transport is not None else {}),
+        **limits,
+    )
 
 
 def _portal_error(response: httpx.Response) -> PortalError:

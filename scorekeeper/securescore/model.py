@@ -174,6 +174,20 @@ class DailyScore:
 
 
 @dataclass(frozen=True)
+class AssessedScore:
+    """What an assessment keeps of the tenant's whole Secure Score, recorded with the run in one commit.
+
+    ``today`` is the newest entry (kept with the run, source ``assessment``) and ``profiles`` the
+    control profiles read beside it; ``imported`` holds Microsoft's older kept days, read only on
+    a tenant's first run (source ``imported``; empty otherwise).
+    """
+
+    today: DailyScore
+    profiles: tuple[ControlScore, ...] = ()
+    imported: tuple[DailyScore, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScoreOverview:
     """A tenant's Secure Score today, every control profile, and the trend kept in history."""
 

@@ -6,9 +6,10 @@ session (credentials, simulator) and calls these inside it.
 * :func:`read_overview` — the ``score`` command and the TUI: today's score and every control
   profile, read now (and kept as a ``read`` row), with the trend from history. A tenant seen
   for the first time gets Microsoft's kept history (up to 90 daily entries) imported first.
-* :func:`record_assessment` — every assessment: the tenant's total beside the per-control
+* :func:`assessed_score` — every assessment: the tenant's total beside the per-control
   snapshots, and the control profiles, so reports can render the whole score from history;
-  read through the controls' shared ``$batch`` (no request of its own after a tenant's first run).
+  read through the controls' shared ``$batch`` (no request of its own after a tenant's first run)
+  and stored by the engine with the run, in one commit.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from scorekeeper.securescore.model import DailyScore, ScoreOverview
+from scorekeeper.securescore.model import AssessedScore, DailyScore, ScoreOverview
 from scorekeeper.securescore.overview import ControlFilter, build_overview, control_rows
 from scorekeeper.securescore.read import MAX_DAYS, daily_score, read_control_profiles, read_daily_scores
 
@@ -69,23 +70,27 @@ async def read_overview(
     return build_overview(tenant, tenant_id, latest, profiles, coverage, trend, only)
 
 
-async def record_assessment(
-    graph: Any, store: Any, tenant: str, run_id: int, shared: Any = None
-) -> DailyScore | None:
-    """Record the tenant's total (and control profiles) for assessment ``run_id``; import history on a first run.
+async def assessed_score(
+    graph: Any, store: Any, tenant: str, shared: Any = None, *, first: bool | None = None
+) -> AssessedScore | None:
+    """The tenant's total and control profiles for the assessment under way; history to import on a first run.
 
+    The engine keeps the result with the run, in the run's own commit (``HistoryStore.record_run``).
     With ``shared`` (the assessment's ``SharedReads``) today's entry and the profiles come from
     the controls' own ``$batch`` (one ``secureScores`` request serves both); only a tenant's first
-    run reads Microsoft's kept history (up to 90 entries) on its own, to import it. Returns what
-    was recorded, or ``None`` when Secure Score could not be read: the assessment of the controls
-    goes on regardless (their own findings say what they could not read).
+    run reads Microsoft's kept history (up to 90 entries) on its own, to import it. ``first``
+    says whether history holds no whole score of the tenant yet (the engine asks once for the
+    whole fleet); ``None`` asks the store. Returns ``None`` when Secure Score could not be read:
+    the assessment of the controls goes on regardless (their own findings say what they could
+    not read).
     """
     from scorekeeper.securescore.read import SecureScoreReadError, read_assessment_scores
 
     try:
         if shared is not None:  # first, before any wait: its reads join the controls' batch of this turn
             scores, profiles = await read_assessment_scores(graph, shared)
-            first = not await asyncio.to_thread(store.has_tenant_scores, tenant)
+            if first is None:
+                first = not await asyncio.to_thread(store.has_tenant_scores, tenant)
             if first and scores:
                 scores = await _history_or(graph, tenant, scores)
         else:
@@ -99,9 +104,4 @@ async def record_assessment(
         return None
     daily = [daily_score(m) for m in scores]
     rows = control_rows(scores[0], profiles, {})
-    await asyncio.to_thread(
-        store.record_tenant_scores, tenant, daily[:1], source="assessment", run_id=run_id, profiles=rows
-    )
-    if first:
-        await _import(store, tenant, daily[1:])
-    return daily[0]
+    return AssessedScore(daily[0], tuple(rows), tuple(daily[1:]) if first else ())

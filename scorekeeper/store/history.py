@@ -32,9 +32,8 @@ from scorekeeper.model import (
     RunResult,
     SecureScore,
 )
-from scorekeeper.securescore.model import ControlScore, DailyScore, TrendPoint
-from scorekeeper.store import bulk, convert, db, retention, runwrite, summary, tenant_scores
-from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
+from scorekeeper.securescore.model import AssessedScore, ControlScore, DailyScore, TrendPoint
+from scorekeeper.store import bulk, convert, db, driftdetect, retention, runwrite, summary, tenant_scores
 from scorekeeper.store.heartbeat import Heartbeat
 from scorekeeper.store.leases import LeaseTable
 from scorekeeper.store.liveness import gone, this_process
@@ -240,16 +239,22 @@ class HistoryStore:
         detect_drift: bool = False,
         versions: Mapping[str, str] | None = None,
         organization: Organization | None = None,
+        identity: str = "",
+        tenant_id: str = "",
+        tenant_score: AssessedScore | None = None,
     ) -> Actor | None:
         """Store every control's result, close the run and (optionally) record its drift: one transaction.
 
         What :meth:`record_control_result` for each control, :meth:`finish_run` and
         :meth:`detect_drift` do one by one, in a single write with bulk statements, so a fleet
         pays one commit per tenant run instead of five. Returns the run's actor (as
-        :meth:`run_actor` would), so the caller needs no second read. ``versions`` (scorekeeper's
-        and each plugin distribution's, ``scorekeeper.runversions``) and ``organization`` (the
-        tenant's names as the run read them, ``scorekeeper.organization``) are written in the same
-        transaction; ``None`` records nothing for them.
+        :meth:`run_actor` would), so the caller needs no second read. In the same transaction:
+        ``versions`` (scorekeeper's and each plugin distribution's, ``scorekeeper.runversions``)
+        and ``organization`` (the tenant's names as the run read them,
+        ``scorekeeper.organization``), ``None`` recording nothing for them; ``identity``, what
+        :meth:`record_identity` would record, and ``tenant_id``, what :meth:`record_tenant_id`
+        would ("" for neither); ``tenant_score``, the tenant's whole Secure Score as
+        :meth:`record_tenant_scores` would keep it (with the days to import on a first run).
         """
         if status not in RUN_STATUSES or status == "running":
             raise StoreError(f"a run cannot finish as {status!r}; expected completed, failed or interrupted")
@@ -266,12 +271,19 @@ class HistoryStore:
                         row = convert.change_row(run_id, result.control, change, now)
                         row.finished_at = now
                         session.add(row)
-            session.execute(runwrite.FINISH_RUN, {"id_": run_id, "status": status, "error": error, "finished_at": now})
+            who = identity or run.identity or ""
+            finish = {"id_": run_id, "status": status, "error": error, "finished_at": now, "who": who}
+            session.execute(runwrite.FINISH_RUN, finish)
             if versions is not None or organization is not None:
                 session.execute(runwrite.RECORD_FACTS, runwrite.run_facts(run_id, versions, organization))
-            if detect_drift and status == "completed":
-                self._drift_in(session, session.get(RunRow, run_id))  # the one drift rule, as detect_drift
-            actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=run.identity or "")
+            if tenant_id:
+                runwrite.set_tenant_id(session, run.tenant, tenant_id)
+            if tenant_score is not None:
+                tenant_scores.add_record(session, run.tenant, run_id, tenant_score)
+            if detect_drift and status == "completed":  # the one drift rule, as detect_drift; this run from memory
+                total = tenant_score.today if tenant_score is not None else driftdetect.read_total(session, run_id)
+                driftdetect.drift_in(session, run_id, run.tenant, driftdetect.facts_of(results, total))
+            actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=who)
         self.heartbeat.remove_run(run_id)  # finished: nothing left to keep alive
         return actor
 
@@ -555,6 +567,11 @@ class HistoryStore:
         with self._read() as session:
             return tenant_scores.held(session, tenant)
 
+    def scored_tenants(self) -> set[str]:
+        """Every tenant whose whole score was ever recorded: one query for a fleet, not one per tenant."""
+        with self._read() as session:
+            return tenant_scores.held_by(session)
+
     def score_trend(self, tenant: str, days: int = 90) -> list[TrendPoint]:
         """The tenant's total Secure Score per day over the last ``days`` days, oldest first."""
         with self._read() as session:
@@ -655,55 +672,9 @@ class HistoryStore:
 
     @staticmethod
     def _drift_in(session: Session, run: RunRow) -> list[DriftEvent]:
-        """:meth:`detect_drift` inside an open write transaction."""
-        run_id = run.id
-        assert run_id is not None
-        existing = list(session.execute(select(DriftEventRow).where(DriftEventRow.run_id == run_id)).scalars())
-        if existing:
-            return [convert.drift_from_row(r) for r in existing]
-        previous = (
-            session.execute(
-                select(RunRow)
-                .where(
-                    RunRow.tenant == run.tenant,
-                    RunRow.kind.in_(ASSESSING_KINDS),
-                    RunRow.status == "completed",
-                    RunRow.id < run_id,
-                )
-                .order_by(RunRow.id.desc())
-                .limit(1)
-            )
-            .scalars()
-            .first()
-        )
-        if previous is None or previous.id is None:
-            return []
-        events = regressed_settings(
-            run.tenant,
-            _findings(session, previous.id),
-            _findings(session, run_id),
-            run_id=run_id,
-            previous_run_id=previous.id,
-        ) + dropped_scores(
-            run.tenant,
-            _scores(session, previous.id),
-            _scores(session, run_id),
-            run_id=run_id,
-            previous_run_id=previous.id,
-        )
-        events += dropped_totals(
-            run.tenant,
-            tenant_scores.of_run(session, previous.id),
-            tenant_scores.of_run(session, run_id),
-            run_id=run_id,
-            previous_run_id=previous.id,
-            already_compared=_scores(session, run_id),
-        )
-        now = _now()
-        rows = [_drift_row(e, now) for e in events]
-        session.add_all(rows)
-        session.flush()
-        return [convert.drift_from_row(r) for r in rows]
+        """:meth:`detect_drift` inside an open write transaction (the run's facts read back)."""
+        assert run.id is not None
+        return driftdetect.drift_in(session, run.id, run.tenant)
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -746,10 +717,6 @@ def _point_latest(session: Session, tenant: str, control: str, run_id: int) -> N
         current.run_id = run_id
 
 
-def _findings(session: Session, run_id: int) -> list[Finding]:
-    return [convert.finding_from_row(r) for r in _finding_bodies(session, run_id)]
-
-
 def _finding_bodies(session: Session, run_id: int) -> list[FindingBodyRow]:
     """A run's finding bodies in the order the run reported them."""
     query = (
@@ -759,13 +726,6 @@ def _finding_bodies(session: Session, run_id: int) -> list[FindingBodyRow]:
         .order_by(FindingRow.id)
     )
     return list(session.execute(query).scalars())
-
-
-def _scores(session: Session, run_id: int) -> dict[str, SecureScore]:
-    rows = session.execute(
-        select(ScoreSnapshotRow).where(ScoreSnapshotRow.run_id == run_id).order_by(ScoreSnapshotRow.id)
-    )
-    return {r.control: convert.score_from_row(r) for r in rows.scalars()}
 
 
 def _drift_row(event: DriftEvent, at: datetime | None = None) -> DriftEventRow:

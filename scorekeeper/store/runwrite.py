@@ -28,6 +28,7 @@ from scorekeeper.store.tables import (
     LatestResultRow,
     RunRow,
     ScoreSnapshotRow,
+    TenantRow,
 )
 
 _BODIES = FindingBodyRow.__table__
@@ -64,7 +65,17 @@ RUN_FOR_RESULTS = select(RunRow.tenant, RunRow.kind, RunRow.os_user, RunRow.host
 FINISH_RUN = (
     update(RunRow)
     .where(RunRow.id == bindparam("id_"))
-    .values(status=bindparam("status"), error=bindparam("error"), finished_at=bindparam("finished_at"))
+    .values(
+        status=bindparam("status"),
+        error=bindparam("error"),
+        finished_at=bindparam("finished_at"),
+        identity=bindparam("who"),
+    )
+)
+_SET_TENANT_ID = (
+    update(TenantRow)
+    .where(TenantRow.name == bindparam("tenant_name"), TenantRow.tenant_id != bindparam("new_id"))
+    .values(tenant_id=bindparam("new_id"))
 )
 #: What a run recorded about its own context, once, when it finishes: the code it used (0007) and
 #: the tenant's organisation names as it read them (0008).
@@ -95,6 +106,11 @@ def run_facts(run_id: int, versions: Mapping[str, str] | None, organization: Org
 _INSERT_FINDINGS = insert(_FINDINGS)
 _INSERT_RESULTS = insert(_RESULTS)
 _INSERT_SCORES = insert(_SCORES)
+
+
+def set_tenant_id(session: Session, tenant: str, tenant_id: str) -> None:
+    """Keep the directory id a session used for ``tenant`` (its row exists: ``start_run`` made it)."""
+    session.execute(_SET_TENANT_ID, {"tenant_name": tenant, "new_id": tenant_id})
 
 
 def insert_findings(session: Session, run_id: int, findings: Iterable[Finding]) -> None:

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
-from scorekeeper.securescore.model import Comparison, ControlScore, DailyScore, TrendPoint
+from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
 from scorekeeper.store.tables import TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
+_INSERT = insert(TenantScoreRow.__table__)
 
 
 def add(
@@ -39,32 +40,48 @@ def add(
             select(TenantScoreRow.scored_at).where(TenantScoreRow.tenant == tenant, TenantScoreRow.source == source)
         )
         held = {at.date() for (at,) in rows}
-    added = 0
+    rows = []
     for score in scores:
         if source == "imported" and score.scored_at.date() in held:
             continue
         held.add(score.scored_at.date())
-        session.add(
-            TenantScoreRow(
-                tenant=tenant,
-                run_id=run_id,
-                source=source,
-                scored_at=score.scored_at,
-                recorded_at=now,
-                current_score=score.current,
-                max_score=score.max_score,
-                comparisons=[{"basis": c.basis, "averageScore": c.average} for c in score.comparisons],
-                controls=dict(score.controls),
-                profiles=kept if added == 0 else [],
-            )
+        rows.append(
+            {
+                "tenant": tenant,
+                "run_id": run_id,
+                "source": source,
+                "scored_at": score.scored_at,
+                "recorded_at": now,
+                "current_score": score.current,
+                "max_score": score.max_score,
+                "comparisons": [{"basis": c.basis, "averageScore": c.average} for c in score.comparisons],
+                "controls": dict(score.controls),
+                "profiles": kept if not rows else [],
+            }
         )
-        added += 1
-    return added
+    if rows:  # one executemany of a Core statement: a first run imports up to 90 days
+        session.execute(_INSERT, rows)
+    return len(rows)
+
+
+def add_record(session: Session, tenant: str, run_id: int, record: AssessedScore) -> None:
+    """Keep an assessment's whole score with its run, and import the older days it brought (a first run)."""
+    add(session, tenant, [record.today], source="assessment", run_id=run_id, profiles=record.profiles)
+    if record.imported:
+        add(session, tenant, record.imported, source="imported", run_id=None)
 
 
 def held(session: Session, tenant: str) -> bool:
     """Whether any whole-score row exists for ``tenant`` (the first run imports Microsoft's history)."""
     return bool(session.execute(select(exists().where(TenantScoreRow.tenant == tenant))).scalar())
+
+
+def held_by(session: Session) -> set[str]:
+    """The tenants :func:`held` is true for, in one statement (one index probe per tenant row)."""
+    from scorekeeper.store.tables import TenantRow
+
+    query = select(TenantRow.name).where(exists().where(TenantScoreRow.tenant == TenantRow.name))
+    return {name for (name,) in session.execute(query)}
 
 
 def trend(session: Session, tenant: str, days: int = 90, *, today: date | None = None) -> list[TrendPoint]:

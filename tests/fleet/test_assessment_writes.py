@@ -1,0 +1,57 @@
+"""What one assessed tenant costs the history: two write transactions, and no read of its own.
+
+A fleet pays these once per tenant, so each is counted here: the run's start, and one commit
+with everything else (results, pointers, drift, who acted, the directory id, the tenant's whole
+Secure Score, and on a first run its imported history). The fleet-wide reads (attestations,
+which tenants have a score history) happen once per assessment, not once per tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scorekeeper.simulator import Simulator
+from scorekeeper.testing import make_engine
+
+CONTROLS = ["SelfServicePasswordReset", "PWAgePolicyNew"]
+
+
+def _count(store: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the store's transactions of one kind (``_write`` or ``_read``)."""
+    original, counter = getattr(store, name), [0]
+
+    @contextmanager
+    def counted() -> Iterator[Any]:
+        counter[0] += 1
+        with original() as session:
+            yield session
+
+    monkeypatch.setattr(store, name, counted)
+    return counter
+
+
+async def test_each_assessed_tenant_costs_two_write_transactions(
+    history_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sims = {f"t{i}": Simulator.from_profiles("weak-cloud") for i in range(3)}
+    store = history_store
+    engine = make_engine(sims, store, tmp_path)
+    writes, reads = _count(store, "_write", monkeypatch), _count(store, "_read", monkeypatch)
+    for _ in range(2):  # the first assessment imports each tenant's Secure Score history, the second does not
+        writes[0] = reads[0] = 0
+        runs = await engine.assess(list(sims), CONTROLS)
+        assert all(r.status == "completed" and not any(c.error for c in r.controls) for r in runs)
+        assert writes[0] == 2 * len(sims), "start_run and record_run per tenant, nothing else"
+        assert reads[0] == 2, "attested pairs and scored tenants, once for the whole fleet"
+    for run, (name, sim) in zip(runs, sims.items(), strict=True):
+        actor = store.run_actor(run.run_id)
+        assert actor is not None and actor.identity.startswith("app ")
+        assert store.tenant_ids()[name] == sim.tenant_id
+        assert len(store.score_trend(name)) > 1, "the first run imported Microsoft's kept days"
+        latest = store.latest_tenant_score(name)
+        assert latest is not None and latest[1], "the control profiles are kept with the run"
