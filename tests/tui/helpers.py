@@ -5,12 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Wait until every worker (jobs and data loads) is done and the messages they posted are handled."""
     for _ in range(20):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # an exclusive worker replaced by a newer one: wait for that one next round
+            await pilot.pause()
+            continue
         await pilot.pause()
         if not any(w.is_running for w in pilot.app.workers) and pilot.app.job is None:  # type: ignore[attr-defined]
             await pilot.pause()
