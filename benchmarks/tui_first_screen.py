@@ -34,7 +34,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from history_overview import CONTROLS, seed
 from textual import events
 
-from scorekeeper import Assessment, Control, Finding, RemediationKind, SecureScore, Setting, Status, hookimpl
+from scorekeeper import (
+    Assessment,
+    Control,
+    Controller,
+    Finding,
+    RemediationKind,
+    SecureScore,
+    Setting,
+    Status,
+    hookimpl,
+)
 from scorekeeper.config import parse_config
 from scorekeeper.engine import Engine
 from scorekeeper.plugins import load_plugins
@@ -50,8 +60,24 @@ LOOPBACK = {
 }
 
 
+class SlowController(Controller):
+    """One seeded control; assessing sleeps ``latency`` per setting, as a slow tenant would."""
+
+    def __init__(self, control: Control, latency: float) -> None:
+        super().__init__(control)
+        self.latency = latency
+
+    async def assess(self, tenant: Any) -> Assessment:
+        findings = []
+        for setting in self.control.settings:
+            await asyncio.sleep(self.latency)
+            findings.append(Finding(self.control.id, setting.id, Status.PASS, current=1, desired=1))
+            tenant.progress(setting.id, Status.PASS.value)
+        return Assessment(findings, SecureScore(self.control.id, 1.0, 1.0))
+
+
 class SlowPlugin:
-    """Declares the seeded controls; assessing sleeps ``latency`` per setting, as a slow tenant would."""
+    """Registers the seeded controls (hook contract v2), each a :class:`SlowController`."""
 
     def __init__(self, latency: float) -> None:
         self.latency = latency
@@ -67,17 +93,9 @@ class SlowPlugin:
         ]
 
     @hookimpl
-    def scorekeeper_controls(self) -> list[Control]:
-        return self.controls
-
-    @hookimpl
-    async def assess(self, control: Control, tenant: Any) -> Assessment:
-        findings = []
-        for setting in control.settings:
-            await asyncio.sleep(self.latency)
-            findings.append(Finding(control.id, setting.id, Status.PASS, current=1, desired=1))
-            tenant.progress(setting.id, Status.PASS.value)
-        return Assessment(findings, SecureScore(control.id, 1.0, 1.0))
+    def scorekeeper_register_controls(self, register: Any) -> None:
+        for control in self.controls:
+            register(SlowController(control, self.latency))
 
 
 def build_app(db: Path, tenants: int, latency: float, scratch: Path) -> ScorekeeperApp:
@@ -97,7 +115,7 @@ async def first_paint(app: ScorekeeperApp, rows: int) -> float:
             screen = app.screen
         await pilot.pause()  # the refresh that paints the filled table
         elapsed = time.perf_counter() - began
-        table = screen.query_one("#overview")
+        table: Any = screen.query_one("#overview")
         assert table.row_count == rows, f"expected {rows} rows, got {table.row_count}"
     app.engine.store.close()
     return elapsed
@@ -125,7 +143,9 @@ async def round_trips(app: ScorekeeperApp, presses: int) -> tuple[list[float], l
             key = events.Key(direction[0], None)
             key.set_sender(app)
             began = time.perf_counter()
-            app._driver.send_message(key)
+            driver = app._driver
+            assert driver is not None
+            driver.send_message(key)
             while table.cursor_row == before:
                 if time.perf_counter() - began > 10:
                     raise RuntimeError(f"the key {direction[0]} was not handled within 10 s")
