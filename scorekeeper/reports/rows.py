@@ -106,13 +106,16 @@ class SettingRows:
     The report model shares one :class:`SettingRow` between tenants whose finding is the same
     stored body (``reports.build``), so a fleet of look-alike tenants costs one rendering per
     distinct setting state, not one per tenant. Rows are looked up by identity and kept alive
-    here for the render, so an id cannot be reused by another row.
+    here for the render, so an id cannot be reused by another row. Rows that differ (a reason
+    naming the tenant) still share their values: a folded value and a list of differences are
+    rendered once per distinct value text (``_Memo``).
     """
 
     def __init__(self, report: Report) -> None:
         self.fleet = report.fleet
         self.shared = shared_parts(report)
         self._done: dict[int, tuple[SettingRow, str]] = {}
+        self._memo: _Memo = {}
 
     def __call__(self, control: ControlSection) -> Markup:
         return Markup("".join(self._row(s) for s in control.settings))
@@ -120,7 +123,8 @@ class SettingRows:
     def _row(self, s: SettingRow) -> str:
         done = self._done.get(id(s))
         if done is None:
-            done = self._done[id(s)] = (s, _row(s, self.fleet, self.shared.get((s.control, s.setting))))
+            common = self.shared.get((s.control, s.setting))
+            done = self._done[id(s)] = (s, _row(s, self.fleet, common, self._memo))
         return done[1]
 
 
@@ -148,24 +152,35 @@ def _long(text: str) -> bool:
     return len(text) > values.FOLD_AT or "\n" in text
 
 
-def _cell(value: Any, text: str, preview: int = PREVIEW) -> str:
+#: Per render: HTML already made for a value's one-line text (and whether the value is a string,
+#: which alone can share its text with a list or object), or for a pair of them.
+_Memo = dict[tuple[Any, ...], str]
+
+
+def _cell(value: Any, text: str, preview: int = PREVIEW, memo: _Memo | None = None) -> str:
     """A value in a settings cell (monospace by the stylesheet): whole, folded when long."""
     if not _long(text):
         return esc(text)
-    return f"<details><summary>{esc(text[:preview])}…</summary><pre>{esc(values.pretty(value))}</pre></details>"
+    key = ("cell", text, isinstance(value, str), preview)
+    if memo is not None and key in memo:
+        return memo[key]
+    html = f"<details><summary>{esc(text[:preview])}…</summary><pre>{esc(values.pretty(value))}</pre></details>"
+    if memo is not None:
+        memo[key] = html
+    return html
 
 
-def _row(s: SettingRow, fleet: bool, shared: Shared | None) -> str:
+def _row(s: SettingRow, fleet: bool, shared: Shared | None, memo: _Memo | None = None) -> str:
     status = s.status.value
     preview = FLEET_PREVIEW if fleet else PREVIEW
     v = _Values(s.current, s.desired)
     assessed = s.status not in (Status.PASS, Status.NOT_APPLICABLE)
     if s.current == s.desired and s.current is not None:
         desired = "<i>= current</i>"
-    elif fleet and assessed and _as_changes(s, v):
+    elif fleet and assessed and _as_changes(s, v, memo):
         desired = "<i>current, with the changes listed beside</i>"
     else:
-        desired = _cell(s.desired, v.desired_text, preview)
+        desired = _cell(s.desired, v.desired_text, preview, memo)
     title = esc(s.title)
     if s.docs_url and not fleet:
         title = f'<a href="{attr(s.docs_url)}">{title}</a>'
@@ -173,17 +188,25 @@ def _row(s: SettingRow, fleet: bool, shared: Shared | None) -> str:
     # a class only where the verdict (excepted) is not the status.
     cls = f' class="{status}"' if s.excepted else ""
     excepted = '<br><span class="excepted">⚑ excepted</span>' if s.excepted else ""
-    details = "".join(_details(s, shared, v if assessed else None))
+    details = "".join(_details(s, shared, v if assessed else None, memo))
     return (
         f'<tr data-s="{s.verdict}"><td>{title}<code>{esc(s.setting)}</code></td>'
         f"<td{cls}>{SYMBOLS[status]} {status.replace('_', ' ')}{excepted}</td>"
-        f"<td>{_cell(s.current, v.current_text, preview)}</td><td>{desired}</td><td>{esc(s.reason)}{details}</td></tr>"
+        f"<td>{_cell(s.current, v.current_text, preview, memo)}</td><td>{desired}</td>"
+        f"<td>{esc(s.reason)}{details}</td></tr>"
     )
 
 
-def _details(s: SettingRow, shared: Shared | None, v: _Values | None) -> Iterable[str]:
+def _details(s: SettingRow, shared: Shared | None, v: _Values | None, memo: _Memo | None = None) -> Iterable[str]:
     if v is not None:
-        yield from _deltas(v)
+        key = ("deltas", v.current_text, isinstance(v.current, str), v.desired_text, isinstance(v.desired, str))
+        html = memo.get(key) if memo is not None else None
+        if html is None:
+            html = "".join(_deltas(v))
+            if memo is not None:
+                memo[key] = html
+        if html:
+            yield html
     if s.missing_permissions:
         yield "<p>Missing permissions: " + ", ".join(f"<code>{esc(p)}</code>" for p in s.missing_permissions) + "</p>"
     if s.exception:
@@ -203,17 +226,17 @@ def _details(s: SettingRow, shared: Shared | None, v: _Values | None) -> Iterabl
     links = []
     if s.steps and s.status is not Status.PASS:
         if s.steps == common.steps:
-            links.append(f'<a href="#cat">{s.remediation.value} steps</a>')
+            links.append(f"{s.remediation.value} steps")
         else:
             steps = esc("\n".join(s.steps))
             yield f"<details><summary>Guided steps ({s.remediation.value})</summary><pre>{steps}</pre></details>"
     if len(evidence) < len(s.evidence):
-        links.append('<a href="#cat">shared evidence</a>')
+        links.append("shared evidence")
     if links:
-        yield "<p>" + " · ".join(links) + "</p>"
+        yield f'<p><a href="#cat">{", ".join(links)}</a></p>'  # in the catalogue, once for the fleet
 
 
-def _as_changes(s: SettingRow, v: _Values) -> bool:
+def _as_changes(s: SettingRow, v: _Values, memo: _Memo | None = None) -> bool:
     """In a fleet report, a long desired object is shown as the field changes it asks for.
 
     Both values are objects, the desired one would be folded, and the changes are listed beside
@@ -221,7 +244,14 @@ def _as_changes(s: SettingRow, v: _Values) -> bool:
     "current, with these changes" says all it says. A single-tenant report shows it whole; the
     JSON report always carries it whole.
     """
-    return isinstance(s.current, dict) and isinstance(s.desired, dict) and _long(v.desired_text) and bool(v.deltas)
+    if not (isinstance(s.current, dict) and isinstance(s.desired, dict) and _long(v.desired_text)):
+        return False
+    key = ("changes", v.current_text, v.desired_text)  # both objects: their texts decide
+    if memo is None:
+        return bool(v.deltas)
+    if key not in memo:
+        memo[key] = "y" if v.deltas else ""
+    return bool(memo[key])
 
 
 def _deltas(v: _Values) -> Iterable[str]:

@@ -148,3 +148,9 @@ def test_confirm_many_changes_scrolled(snap_compare: Any, make_engine: Any) -> N
         await pilot.pause()
 
     assert snap_compare(app_with(make_engine), terminal_size=SIZE, run_before=run_before)
+
+
+def test_control_view_large_light(snap_compare: Any, make_engine: Any) -> None:
+    app = app_with(make_engine, seed_drift)
+    app.theme = "textual-light"
+    assert snap_compare(app, terminal_size=LARGE, run_before=keys("enter"))

@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from scorekeeper.model import Finding, Setting, Status
 from scorekeeper.platform_changes import changes_ahead
 from scorekeeper.render import short
-from scorekeeper.tui.format import fit, pretty, score_text, status_text, when
+from scorekeeper.tui.format import fit, pretty, score_text, sized_columns, status_text, when
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -79,11 +79,28 @@ class ControlScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.tenant} › {self.control_id}"
-        table = self.query_one("#settings", DataTable)
-        for label, width in COLUMNS.items():
-            table.add_column(label, width=width, key=label)
+        self.widths = dict(COLUMNS)
+        self._add_columns()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
         self.reload()
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#settings", DataTable)
+        table.clear(columns=True)
+        for label in COLUMNS:
+            table.add_column(label, width=self.widths[label], key=label)
+
+    def on_resize(self, event: Any) -> None:
+        """Setting names in full first, then more of the values, when the terminal is wider than 80."""
+        longest = max((len(s.id) for s in self.control.settings), default=0) + 1
+        widths = sized_columns(
+            tuple(COLUMNS.items()), event.size.width, {"setting": longest, "current": 41, "desired": 41}
+        )
+        if widths != self.widths:
+            self.widths = widths
+            self._add_columns()
+            if self.loaded:
+                self._fill()
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
@@ -153,8 +170,9 @@ class ControlScreen(Screen[None]):
                 if finding.excepted:
                     status.append(" ⚑")
                 status.truncate(COLUMNS["status"] - 1, overflow="ellipsis")  # one blank column before the next
-                current, desired = short(finding.current, 14), short(finding.desired, 14)
-            table.add_row(status, fit(setting_id, COLUMNS["setting"]), current, desired, str(how), key=setting_id)
+                current = short(finding.current, self.widths["current"] - 1)
+                desired = short(finding.desired, self.widths["desired"] - 1)
+            table.add_row(status, fit(setting_id, self.widths["setting"]), current, desired, str(how), key=setting_id)
         if self.shown:
             table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
             self._show_detail(*self.shown[table.cursor_row])
