@@ -139,31 +139,32 @@ class HistoryStore:
         if kind not in RUN_KINDS:
             raise StoreError(f"unknown run kind {kind!r}; expected one of {', '.join(RUN_KINDS)}")
         me = this_process()
-        with self._write() as session:
-            self._ensure_tenant(session, tenant, tenant_id)
+        if not tenant:
+            raise StoreError("a tenant name is required")
+        with self._write() as session:  # Core statements built once (runwrite.py): every tenant run pays this
+            runwrite.ensure_tenant(session, tenant, tenant_id, _now)
             if parent_run_id is not None and session.get(RunRow, parent_run_id) is None:
                 raise StoreError(f"parent run {parent_run_id} is not in history")
             now = _now()
-            row = RunRow(
-                tenant=tenant,
-                kind=kind,
-                status="running",
-                scheduled=scheduled,
-                parent_run_id=parent_run_id,
-                controls=list(controls),
-                started_at=now,
-                pid=me.pid,
-                host=(actor.host if actor and actor.host else me.host),
-                os_user=(actor.os_user if actor and actor.os_user else self._os_user),
-                identity=actor.identity if actor else "",
-                process_key=me.key,
-                heartbeat_at=now,
-                heartbeat_seconds=self.heartbeat.interval,
+            run_id = runwrite.insert_run(
+                session,
+                {
+                    "tenant": tenant,
+                    "kind": kind,
+                    "status": "running",
+                    "scheduled": scheduled,
+                    "parent_run_id": parent_run_id,
+                    "controls": list(controls),
+                    "started_at": now,
+                    "pid": me.pid,
+                    "host": actor.host if actor and actor.host else me.host,
+                    "os_user": actor.os_user if actor and actor.os_user else self._os_user,
+                    "identity": actor.identity if actor else "",
+                    "process_key": me.key,
+                    "heartbeat_at": now,
+                    "heartbeat_seconds": self.heartbeat.interval,
+                },
             )
-            session.add(row)
-            session.flush()
-            assert row.id is not None
-            run_id = row.id
         self.heartbeat.add_run(run_id)
         return run_id
 

@@ -9,7 +9,7 @@ docs/performance.md). Everything happens inside the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -106,6 +106,27 @@ def run_facts(run_id: int, versions: Mapping[str, str] | None, organization: Org
 _INSERT_FINDINGS = insert(_FINDINGS)
 _INSERT_RESULTS = insert(_RESULTS)
 _INSERT_SCORES = insert(_SCORES)
+
+
+_TENANT_LOOKUP = select(TenantRow.tenant_id).where(TenantRow.name == bindparam("tenant_name"))
+_INSERT_TENANT = insert(TenantRow.__table__)
+_INSERT_RUN = insert(RunRow.__table__)
+
+
+def ensure_tenant(session: Session, tenant: str, tenant_id: str, clock: Callable[[], datetime]) -> None:
+    """The tenant's row on first sight (``clock`` gives its creation time); its directory id filled in once known."""
+    found = session.execute(_TENANT_LOOKUP, {"tenant_name": tenant}).first()
+    if found is None:
+        session.execute(_INSERT_TENANT, {"name": tenant, "tenant_id": tenant_id, "created_at": clock()})
+    elif tenant_id and found.tenant_id != tenant_id:
+        set_tenant_id(session, tenant, tenant_id)
+
+
+def insert_run(session: Session, values: dict[str, Any]) -> int:
+    """Insert one ``runs`` row; returns its id."""
+    key = session.execute(_INSERT_RUN, values).inserted_primary_key
+    assert key is not None and key[0] is not None
+    return int(key[0])
 
 
 def set_tenant_id(session: Session, tenant: str, tenant_id: str) -> None:
