@@ -47,7 +47,7 @@ def build_graph_client(
     root = graph_url.rstrip("/")
     base_url = f"{root}/v1.0"
     host = urlsplit(root).hostname or ""
-    from scorekeeper.graph.pool import current_pool, fleet_limits
+    from scorekeeper.graph.pool import current_pool, shared_client_options
     from scorekeeper.graph.tls import shared_ssl_context
 
     def pipeline(**limits: Any) -> httpx.AsyncClient:
@@ -65,7 +65,7 @@ def build_graph_client(
     # (an in-process simulator) is a tenant's alone.
     pool = current_pool() if transport is None else None
     if pool is not None:
-        http = pool.get(("graph", base_url, timeout), lambda: pipeline(limits=fleet_limits()))
+        http = pool.get(("graph", base_url, timeout), lambda: pipeline(**shared_client_options()))
     else:
         http = pipeline()
     auth = AzureIdentityAuthenticationProvider(credential, scopes=[f"{root}/.default"], allowed_hosts=[host])

@@ -31,6 +31,8 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from http.cookiejar import CookieJar
+
     import httpx
 
 _CURRENT: ContextVar[ClientPool | None] = ContextVar("scorekeeper_client_pool", default=None)
@@ -107,3 +109,23 @@ def fleet_limits() -> httpx.Limits:
     import httpx
 
     return httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS)
+
+
+def cookieless() -> CookieJar:
+    """A cookie store that keeps nothing: a shared client must not carry one tenant's cookies to the next.
+
+    Graph and the portal API authenticate by the bearer token alone, but a front end may still
+    set cookies (load-balancer affinity, session slices). A client of its own per tenant kept
+    them to that tenant; a client passed from tenant to tenant would send tenant A's cookies
+    with tenant B's token. The jar's policy accepts no domain, so every ``Set-Cookie`` is dropped.
+    A bare jar, not ``httpx.Cookies``: httpx copies the cookies of a ``Cookies`` it is given into a
+    jar of its own, and the policy with them would be lost.
+    """
+    from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
+def shared_client_options() -> dict[str, Any]:
+    """What a client lent from tenant to tenant is built with: fleet keep-alive and no cookies."""
+    return {"limits": fleet_limits(), "cookies": cookieless()}

@@ -40,7 +40,7 @@ class PortalClient:
         timeout: float = 60.0,
         max_retries: int = 3,
     ) -> None:
-        from scorekeeper.graph.pool import current_pool, fleet_limits
+        from scorekeeper.graph.pool import current_pool, shared_client_options
 
         self._credential = credential
         self._max_retries = max_retries
@@ -48,7 +48,7 @@ class PortalClient:
         pool = current_pool() if transport is None else None
         if pool is not None:
             key = ("portal", portal_url, timeout)
-            self._http = pool.get(key, lambda: _http_client(portal_url, None, timeout, limits=fleet_limits()))
+            self._http = pool.get(key, lambda: _http_client(portal_url, None, timeout, **shared_client_options()))
         else:
             self._http = _http_client(portal_url, transport, timeout)
         self._owns_http = pool is None

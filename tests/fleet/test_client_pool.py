@@ -96,3 +96,26 @@ async def test_tenants_one_after_another_share_connections_yet_each_reads_its_ow
     failing = {run.tenant: sum(f.status.value == "fail" for f in run.findings) for run in runs}
     assert failing["sim-0002"] < failing["sim-0001"] == failing["sim-0003"], "each request carried its own token"
     assert {store.tenant_ids()[n] for n in names} == {config.tenant(n).tenant_id for n in names}
+
+
+async def test_a_lent_client_never_carries_one_tenant_s_cookies_to_the_next() -> None:
+    """A front end's Set-Cookie (affinity, a session slice) for tenant A must not ride on tenant B's request."""
+    seen: list[str | None] = []
+
+    def front_end(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(200, json={}, headers={"set-cookie": "x-ms-gateway-slice=tenant-a; Path=/"})
+
+    transport = httpx.MockTransport(front_end)
+    slots = PoolSlots(1)
+    for _tenant in ("tenant-a", "tenant-b"):
+        async with slots.slot():
+            portal = PortalClient(StaticTokenCredential(_tenant), PORTAL)
+            portal._http._transport = transport  # the pooled client itself, answering from the mock
+            await portal._http.get("PasswordReset/PasswordResetPolicies")
+    await slots.aclose()
+    assert seen == [None, None]
+    async with httpx.AsyncClient(transport=transport, base_url=PORTAL + "/") as own:  # what the jar prevents
+        await own.get("a")
+        await own.get("b")
+    assert seen[-1] == "x-ms-gateway-slice=tenant-a"
