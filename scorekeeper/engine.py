@@ -281,11 +281,9 @@ class Engine:
     # ----------------------------------------------------------------- configuration
     def check(self) -> list[str]:
         """Every problem with plugins and control settings, as lines; empty when all is well."""
-        problems = [str(p) for p in self.plugins.problems]
-        problems += control_problems(self.plugins, self.config.controls)
-        problems += override_problems(self.plugins, self.config.controls, self.config.overrides)
-        problems += exception_problems(self.plugins, self.config.exception_targets)
-        return problems
+        from scorekeeper.configcheck import config_problems
+
+        return config_problems(self.config, self.plugins)
 
     def desired(self, control: Control, tenant: str | None = None) -> Any:
         """The validated desired values of ``control`` for ``tenant`` (its overrides laid over
