@@ -64,17 +64,20 @@ def start_server(count: int, latency_ms: float, profile: str) -> tuple[subproces
 
 
 def count_requests() -> list[int]:
-    """Count every HTTP request that reaches a socket (below the SDK's middleware)."""
+    """Count every HTTP request that reaches a socket (below the SDK's middleware), whichever transport sends it."""
     import httpx
 
+    from scorekeeper.graph.transport import AiohttpTransport
+
     counter = [0]
-    original = httpx.AsyncHTTPTransport.handle_async_request
+    for transport in (httpx.AsyncHTTPTransport, AiohttpTransport):
+        original = transport.handle_async_request
 
-    async def counted(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
-        counter[0] += 1
-        return await original(self, request)
+        async def counted(self: Any, request: httpx.Request, _original: Any = original) -> httpx.Response:
+            counter[0] += 1
+            return await _original(self, request)
 
-    httpx.AsyncHTTPTransport.handle_async_request = counted  # type: ignore[method-assign]
+        transport.handle_async_request = counted  # type: ignore[method-assign]
     return counter
 
 
