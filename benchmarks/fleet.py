@@ -81,13 +81,16 @@ def count_requests() -> list[int]:
     return counter
 
 
-async def client(config_path: Path, controls: list[str]) -> dict[str, Any]:
+async def client(config_path: Path, controls: list[str], default_gc: bool = False) -> dict[str, Any]:
     """One client process's assessment of every tenant in ``config_path`` (run with ``--client``)."""
     from scorekeeper.config import load_config
     from scorekeeper.engine import Engine
+    from scorekeeper.gcpolicy import relax_collection
     from scorekeeper.plugins import load_plugins
     from scorekeeper.store import HistoryStore
 
+    if not default_gc:
+        relax_collection()  # what the scorekeeper command does first
     counter = count_requests()
     data_dir = config_path.parent
     config = load_config(config_path, data_dir=data_dir)
@@ -136,6 +139,7 @@ def measure(count: int, args: argparse.Namespace) -> dict[str, Any]:
             config.write_text(f"[scorekeeper]\nconcurrency = {args.concurrency}\n\n{snippet}")
             env = {**os.environ, "SCOREKEEPER_DATA_DIR": tmp}
             command = [sys.executable, __file__, "--client", str(config), "--controls", *args.controls]
+            command += ["--default-gc"] if args.default_gc else []
             out = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
             if out.returncode != 0:
                 raise SystemExit(f"client failed:\n{out.stderr[-3000:]}")
@@ -172,10 +176,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--controls", nargs="+", default=CONTROLS)
     parser.add_argument("--profile", default="weak-cloud")
+    parser.add_argument(
+        "--default-gc", action="store_true", help="keep CPython's collector thresholds (scorekeeper raises them)"
+    )
     parser.add_argument("--client", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client is not None:
-        print(json.dumps(asyncio.run(client(args.client, args.controls))))
+        print(json.dumps(asyncio.run(client(args.client, args.controls, args.default_gc))))
         return
     for count in args.tenants:
         report(measure(count, args), args.latency / 1000)
