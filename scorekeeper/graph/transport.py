@@ -166,17 +166,23 @@ class _ResponseStream(httpx.AsyncByteStream):
     """The body as aiohttp receives it; closing hands the connection back (or drops a half-read one)."""
 
     def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
-        self._response = response
+        self._response: aiohttp.ClientResponse | None = response
         self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self._response is None:
+            raise httpx.StreamClosed()
         with _as_httpx_errors(self._request):
             async for chunk in self._response.content.iter_any():
                 yield chunk
 
     async def aclose(self) -> None:
         # release() keeps the connection only when the whole body was read; otherwise aiohttp closes it.
-        self._response.release()
+        # Dropping the response frees aiohttp's objects now: httpx's Response and its stream refer
+        # to each other, so they wait for a garbage collection.
+        response, self._response = self._response, None
+        if response is not None:
+            response.release()
 
 
 @contextmanager
