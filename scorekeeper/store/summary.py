@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from scorekeeper.model import ControlResult
@@ -144,6 +144,10 @@ def _locked(session: Session, query: Any) -> Any:
     return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
 
 
+def _dialect(session: Session | Connection) -> str:
+    return session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+
+
 @cache
 def _current_statement(postgresql: bool) -> Any:
     """The read of :func:`lock_current`, built once (building costs more CPU than running it)."""
@@ -163,11 +167,13 @@ def _current_statement(postgresql: bool) -> Any:
     return query.with_for_update() if postgresql else query
 
 
-def lock_current(session: Session, tenant: str, controls: Collection[str]) -> dict[str, tuple[int, Summary]]:
+def lock_current(
+    session: Session | Connection, tenant: str, controls: Collection[str]
+) -> dict[str, tuple[int, Summary]]:
     """The tenant's current pointers and summaries of ``controls``, locked for this transaction."""
     if not controls:
         return {}
-    query = _current_statement(session.get_bind().dialect.name == "postgresql")
+    query = _current_statement(_dialect(session) == "postgresql")
     return {
         control: (run_id, Summary(dict(counts), unpack(trend), unpack_times(trend_at), score, max_score))
         for control, run_id, counts, trend, trend_at, score, max_score in session.execute(
@@ -177,7 +183,7 @@ def lock_current(session: Session, tenant: str, controls: Collection[str]) -> di
 
 
 def record(
-    session: Session,
+    session: Session | Connection,
     run_id: int,
     tenant: str,
     kind: str,
@@ -219,7 +225,7 @@ def record(
         refresh(session, fresh)
 
 
-def refresh(session: Session, pairs: Iterable[Key] | None = None) -> None:
+def refresh(session: Session | Connection, pairs: Iterable[Key] | None = None) -> None:
     """Recompute the summaries of ``pairs`` (every pair when ``None``) from the tables."""
     wanted = None if pairs is None else sorted(set(pairs))
     if wanted is not None and not wanted:
@@ -229,7 +235,7 @@ def refresh(session: Session, pairs: Iterable[Key] | None = None) -> None:
         session.execute(_UPDATE, [s.values(*key) for key, s in summaries.items()])
 
 
-def computed(session: Session, pairs: Sequence[Key] | None = None) -> dict[Key, Summary]:
+def computed(session: Session | Connection, pairs: Sequence[Key] | None = None) -> dict[Key, Summary]:
     """What the summaries of ``pairs`` (every pair with a pointer when ``None``) should hold, from the tables."""
     latest = select(_LATEST.c.tenant, _LATEST.c.control, _LATEST.c.run_id)
     snapshots = select(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control)

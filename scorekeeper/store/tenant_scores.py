@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import Connection, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
@@ -20,7 +21,7 @@ _INSERT = insert(TenantScoreRow.__table__)
 
 
 def add(
-    session: Session,
+    session: Session | Connection,
     tenant: str,
     scores: Iterable[DailyScore],
     *,
@@ -32,7 +33,7 @@ def add(
 
     ``profiles`` (the control rows read with the newest score) are kept on the first row only.
     """
-    kept = [{k: v for k, v in p.to_dict().items() if k not in ("covered_by", "available")} for p in profiles]
+    kept = [kept_profile(p) for p in profiles]
     now = datetime.now(UTC)
     held: set[date] = set()
     if source == "imported":
@@ -64,7 +65,32 @@ def add(
     return len(rows)
 
 
-def add_record(session: Session, tenant: str, run_id: int, record: AssessedScore) -> None:
+def kept_profile(profile: ControlScore) -> dict[str, Any]:
+    """A control profile as a row keeps it: ``ControlScore.to_dict`` without ``covered_by`` and ``available``.
+
+    Coverage is given afresh when read and ``available`` is derived; built directly (not by
+    filtering ``to_dict``) because every assessed tenant stores ~45 of them per run.
+    """
+    return {
+        "id": profile.id,
+        "title": profile.title,
+        "category": profile.category,
+        "service": profile.service,
+        "score": profile.score,
+        "max_score": profile.max_score,
+        "implementation_status": profile.implementation_status,
+        "action_url": profile.action_url,
+        "action_type": profile.action_type,
+        "state": profile.state.to_dict(),
+        "rank": profile.rank,
+        "tier": profile.tier,
+        "user_impact": profile.user_impact,
+        "implementation_cost": profile.implementation_cost,
+        "deprecated": profile.deprecated,
+    }
+
+
+def add_record(session: Session | Connection, tenant: str, run_id: int, record: AssessedScore) -> None:
     """Keep an assessment's whole score with its run, and import the older days it brought (a first run)."""
     add(session, tenant, [record.today], source="assessment", run_id=run_id, profiles=record.profiles)
     if record.imported:
