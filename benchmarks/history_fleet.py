@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import signal
 import statistics
@@ -211,9 +210,10 @@ def main() -> None:
                 print(f"seeded PostgreSQL in {time.perf_counter() - started:.0f} s")
                 time_queries("PostgreSQL", pg, args.tenants, args.runs)
                 if args.hold:
-                    print(f"holding PostgreSQL at {pg} (interrupt to stop)", flush=True)
-                    with contextlib.suppress(KeyboardInterrupt):
-                        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+                    print(f"holding PostgreSQL at {pg} (SIGINT or SIGTERM stops it)", flush=True)
+                    stop = {signal.SIGINT, signal.SIGTERM}
+                    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # delivered to sigwait, not as an exception
+                    signal.sigwait(stop)
 
 
 if __name__ == "__main__":
