@@ -594,16 +594,16 @@ class HistoryStore:
         """:meth:`latest_tenant_score` of many tenants at once (tenants with none are left out)."""
         with self._read() as session:
             rows = tenant_scores.latest_with_profiles_of(session, tenants)
-            return {name: (tenant_scores.of_run_row(row), list(row.profiles)) for name, row in rows.items()}
+            return {name: (tenant_scores.of_run_row(row), profiles) for name, (row, profiles) in rows.items()}
 
     def latest_tenant_score(self, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
         """The newest assessed whole score that carries control profiles, with those profiles (as dicts)."""
         with self._read() as session:
-            row = tenant_scores.latest_with_profiles(session, tenant)
-            if row is None or row.id is None:
+            latest = tenant_scores.latest_with_profiles(session, tenant)
+            if latest is None or latest[0].id is None:
                 return None
-            score = tenant_scores.of_run_row(row)
-            return score, list(row.profiles)
+            row, profiles = latest
+            return tenant_scores.of_run_row(row), profiles
 
     # ------------------------------------------------------------------ attestations
     def record_attestation(self, att: Attestation) -> int:
