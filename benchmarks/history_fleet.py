@@ -11,6 +11,12 @@ the CLI and TUI make: ``overview``, ``runs``, ``get_run``, ``score_history`` and
 (``scorekeeper.pgserver``). Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/history_fleet.py [--tenants 1000] [--runs 365] [--postgres] [--skip-size]
+
+Seeding 365,000 runs takes minutes per database, so a seeded database can be kept and timed
+again: ``--sqlite-path FILE`` seeds FILE only when it does not exist yet (and keeps it);
+``--postgres --hold`` keeps the throwaway server running after timing, printing its URL, until
+interrupted; ``--postgres-url URL`` times such an already-seeded database without seeding;
+``--skip-sqlite`` leaves SQLite out.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import tempfile
 import time
@@ -172,19 +179,28 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=365)
     parser.add_argument("--postgres", action="store_true", help="also on a throwaway PostgreSQL server")
     parser.add_argument("--skip-size", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--sqlite-path", type=Path, help="seed this file if missing, else time it as it is")
+    parser.add_argument("--postgres-url", help="time this already-seeded PostgreSQL database (no seeding)")
+    parser.add_argument("--hold", action="store_true", help="keep the throwaway PostgreSQL server until interrupted")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        results = real_results(tmp)
+        needs_results = not args.skip_size or not args.skip_sqlite or (args.postgres and not args.postgres_url)
+        results = real_results(tmp) if needs_results else []
         if not args.skip_size:
             size_per_run(tmp, results)
-        url = f"sqlite:///{tmp / 'fleet.db'}"
-        started = time.perf_counter()
-        seed(url, results, args.tenants, args.runs)
-        size = (tmp / "fleet.db").stat().st_size
-        print(f"seeded SQLite in {time.perf_counter() - started:.0f} s, {size / 2**20:.0f} MB")
-        time_queries("SQLite", url, args.tenants, args.runs)
-        if args.postgres:
+        if not args.skip_sqlite:
+            path = args.sqlite_path or tmp / "fleet.db"
+            url = f"sqlite:///{path}"
+            if not path.exists():
+                started = time.perf_counter()
+                seed(url, results, args.tenants, args.runs)
+                print(f"seeded SQLite in {time.perf_counter() - started:.0f} s, {path.stat().st_size / 2**20:.0f} MB")
+            time_queries("SQLite", url, args.tenants, args.runs)
+        if args.postgres_url:
+            time_queries("PostgreSQL", args.postgres_url, args.tenants, args.runs)
+        elif args.postgres:
             from scorekeeper.pgserver import PostgresServer
 
             with PostgresServer() as server:
@@ -193,6 +209,11 @@ def main() -> None:
                 seed(pg, results, args.tenants, args.runs)
                 print(f"seeded PostgreSQL in {time.perf_counter() - started:.0f} s")
                 time_queries("PostgreSQL", pg, args.tenants, args.runs)
+                if args.hold:
+                    print(f"holding PostgreSQL at {pg} (SIGINT or SIGTERM stops it)", flush=True)
+                    stop = {signal.SIGINT, signal.SIGTERM}
+                    signal.pthread_sigmask(signal.SIG_BLOCK, stop)  # delivered to sigwait, not as an exception
+                    signal.sigwait(stop)
 
 
 if __name__ == "__main__":

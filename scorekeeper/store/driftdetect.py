@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
@@ -55,6 +55,7 @@ _RUN_FINDINGS = (
     .where(_FINDINGS.c.run_id == bindparam("run_id"))
     .order_by(_FINDINGS.c.id)
 )
+_RUN_BODY_IDS = select(_FINDINGS.c.body_id).where(_FINDINGS.c.run_id == bindparam("run_id")).order_by(_FINDINGS.c.id)
 _RUN_SCORES = (
     select(_SCORES.c.control, _SCORES.c.score, _SCORES.c.max_score, _SCORES.c.taken_at)
     .where(_SCORES.c.run_id == bindparam("run_id"))
@@ -84,12 +85,23 @@ def facts_of(results: Iterable[ControlResult], total: DailyScore | None) -> RunF
     return RunFacts(findings, {r.control: r.score for r in results if r.score is not None}, total)
 
 
-def read_facts(session: Session, run_id: int) -> RunFacts:
-    """A stored run's :class:`RunFacts`, reading only the columns the drift rule uses."""
-    findings = [
-        Finding(control=c, setting=s, status=Status(status), current=current, desired=desired, reason=reason or "")
-        for c, s, status, current, desired, reason in session.execute(_RUN_FINDINGS, {"run_id": run_id})
-    ]
+def read_facts(
+    session: Session | Connection, run_id: int, *, like: tuple[Sequence[int], Sequence[Finding]] | None = None
+) -> RunFacts:
+    """A stored run's :class:`RunFacts`, reading only the columns the drift rule uses.
+
+    ``like`` is another run's findings with their body ids, in report order: when the stored run
+    points at the same bodies in the same order its findings are those (bodies are
+    content-addressed, the digest covering every column read here), so they are not read and
+    decoded again — the common case of an unchanged tenant.
+    """
+    if like is not None and list(like[0]) == list(session.execute(_RUN_BODY_IDS, {"run_id": run_id}).scalars()):
+        findings = list(like[1])
+    else:
+        findings = [
+            Finding(control=c, setting=s, status=Status(status), current=current, desired=desired, reason=reason or "")
+            for c, s, status, current, desired, reason in session.execute(_RUN_FINDINGS, {"run_id": run_id})
+        ]
     scores = {
         control: SecureScore(control=control, score=score, max_score=max_score, taken_at=taken_at)
         for control, score, max_score, taken_at in session.execute(_RUN_SCORES, {"run_id": run_id})
@@ -97,7 +109,7 @@ def read_facts(session: Session, run_id: int) -> RunFacts:
     return RunFacts(findings, scores, read_total(session, run_id))
 
 
-def read_total(session: Session, run_id: int) -> DailyScore | None:
+def read_total(session: Session | Connection, run_id: int) -> DailyScore | None:
     """The whole Secure Score an assessment recorded (``tenant_scores.of_run`` without the profiles)."""
     row = session.execute(_RUN_TOTAL, {"run_id": run_id}).first()
     if row is None:
@@ -124,8 +136,25 @@ def drift_in(session: Session, run_id: int, tenant: str, current: RunFacts | Non
     previous_id = session.execute(_PREVIOUS_RUN, {"tenant": tenant, "run_id": run_id}).scalar()
     if previous_id is None:
         return []
-    before = read_facts(session, previous_id)
     now_ = current if current is not None else read_facts(session, run_id)
+    return drift_against(session, run_id, tenant, previous_id, now_)
+
+
+def drift_against(
+    session: Session,
+    run_id: int,
+    tenant: str,
+    previous_id: int,
+    now_: RunFacts,
+    body_ids: Sequence[int] | None = None,
+) -> list[DriftEvent]:
+    """Record and return the drift of ``run_id`` (facts ``now_``) against the completed assessment ``previous_id``.
+
+    ``body_ids`` are ``now_``'s findings' body ids when the caller knows them (``record_run``
+    just wrote them): an unchanged run's previous findings are then not read back.
+    """
+    like = (body_ids, now_.findings) if body_ids is not None else None
+    before = read_facts(session.connection(), previous_id, like=like)
     ids = {"run_id": run_id, "previous_run_id": previous_id}
     events = regressed_settings(tenant, before.findings, now_.findings, **ids)
     events += dropped_scores(tenant, before.scores, now_.scores, **ids)

@@ -142,12 +142,13 @@ class HistoryStore:
         if not tenant:
             raise StoreError("a tenant name is required")
         with self._write() as session:  # Core statements built once (runwrite.py): every tenant run pays this
-            runwrite.ensure_tenant(session, tenant, tenant_id, _now)
+            core = session.connection()
+            runwrite.ensure_tenant(core, tenant, tenant_id, _now)
             if parent_run_id is not None and session.get(RunRow, parent_run_id) is None:
                 raise StoreError(f"parent run {parent_run_id} is not in history")
             now = _now()
             run_id = runwrite.insert_run(
-                session,
+                core,
                 {
                     "tenant": tenant,
                     "kind": kind,
@@ -262,10 +263,11 @@ class HistoryStore:
         results = list(results)
         now = _now()
         with self._write() as session:
-            run = session.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id}).first()
+            core = session.connection()  # Core statements on the session's connection: no ORM layer per statement
+            run = core.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id}).first()
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
-            runwrite.write_results(session, run_id, run.tenant, run.kind, results, now)
+            body_ids = runwrite.write_results(core, run_id, run.tenant, run.kind, results, now)
             for result in results:
                 for change in result.changes:
                     if change.id is None:
@@ -274,16 +276,21 @@ class HistoryStore:
                         session.add(row)
             who = identity or run.identity or ""
             finish = {"id_": run_id, "status": status, "error": error, "finished_at": now, "who": who}
-            session.execute(runwrite.FINISH_RUN, finish)
             if versions is not None or organization is not None:
-                session.execute(runwrite.RECORD_FACTS, runwrite.run_facts(run_id, versions, organization))
-            if tenant_id:
-                runwrite.set_tenant_id(session, run.tenant, tenant_id)
+                finish |= runwrite.run_facts(run_id, versions, organization)
+                core.execute(runwrite.FINISH_RUN_WITH_FACTS, finish)
+            else:
+                core.execute(runwrite.FINISH_RUN, finish)
+            if tenant_id and tenant_id != run.tenant_id:  # an unchanged directory id is not written again
+                runwrite.set_tenant_id(core, run.tenant, tenant_id)
             if tenant_score is not None:
-                tenant_scores.add_record(session, run.tenant, run_id, tenant_score)
-            if detect_drift and status == "completed":  # the one drift rule, as detect_drift; this run from memory
-                total = tenant_score.today if tenant_score is not None else driftdetect.read_total(session, run_id)
-                driftdetect.drift_in(session, run_id, run.tenant, driftdetect.facts_of(results, total))
+                tenant_scores.add_record(core, run.tenant, run_id, tenant_score)
+            # The one drift rule, as detect_drift (idempotent; against the previous completed
+            # assessment, both read with the run above); this run's facts from memory.
+            if detect_drift and status == "completed" and not run.drift_recorded and run.previous_id is not None:
+                total = tenant_score.today if tenant_score is not None else driftdetect.read_total(core, run_id)
+                facts = driftdetect.facts_of(results, total)
+                driftdetect.drift_against(session, run_id, run.tenant, run.previous_id, facts, body_ids)
             actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=who)
         self.heartbeat.remove_run(run_id)  # finished: nothing left to keep alive
         return actor
@@ -587,16 +594,16 @@ class HistoryStore:
         """:meth:`latest_tenant_score` of many tenants at once (tenants with none are left out)."""
         with self._read() as session:
             rows = tenant_scores.latest_with_profiles_of(session, tenants)
-            return {name: (tenant_scores.of_run_row(row), list(row.profiles)) for name, row in rows.items()}
+            return {name: (tenant_scores.of_run_row(row), profiles) for name, (row, profiles) in rows.items()}
 
     def latest_tenant_score(self, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
         """The newest assessed whole score that carries control profiles, with those profiles (as dicts)."""
         with self._read() as session:
-            row = tenant_scores.latest_with_profiles(session, tenant)
-            if row is None or row.id is None:
+            latest = tenant_scores.latest_with_profiles(session, tenant)
+            if latest is None or latest[0].id is None:
                 return None
-            score = tenant_scores.of_run_row(row)
-            return score, list(row.profiles)
+            row, profiles = latest
+            return tenant_scores.of_run_row(row), profiles
 
     # ------------------------------------------------------------------ attestations
     def record_attestation(self, att: Attestation) -> int:

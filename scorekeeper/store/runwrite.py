@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
@@ -23,6 +23,7 @@ from scorekeeper.store import convert, summary
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.tables import (
     ControlResultRow,
+    DriftEventRow,
     FindingBodyRow,
     FindingRow,
     LatestResultRow,
@@ -36,6 +37,22 @@ _FINDINGS = FindingRow.__table__
 _RESULTS = ControlResultRow.__table__
 _SCORES = ScoreSnapshotRow.__table__
 _LATEST = LatestResultRow.__table__
+_RUNS = RunRow.__table__
+_TENANTS = TenantRow.__table__
+_EARLIER = RunRow.__table__.alias("earlier")
+_DRIFT = DriftEventRow.__table__
+
+#: A connection or a session: the write path runs its Core statements on the session's connection
+#: (``Session.execute`` adds an ORM layer per statement that costs more CPU than SQLite's work).
+Executor = Session | Connection
+
+
+def dialect_name(executor: Executor) -> str:
+    """The backend's name (``sqlite``, ``postgresql``) of a session or a connection."""
+    if isinstance(executor, Connection):
+        return executor.dialect.name
+    return executor.get_bind().dialect.name
+
 
 # Statements built once (their construction costs more CPU than running them); values are bound.
 _BODY_LOOKUP = select(_BODIES.c.digest, _BODIES.c.id).where(_BODIES.c.digest.in_(bindparam("digests", expanding=True)))
@@ -59,35 +76,55 @@ _RUN_BODIES = (
 _RUN_SCORES = (
     select(ScoreSnapshotRow).where(ScoreSnapshotRow.run_id == bindparam("run_id")).order_by(ScoreSnapshotRow.id)
 )
-RUN_FOR_RESULTS = select(RunRow.tenant, RunRow.kind, RunRow.os_user, RunRow.host, RunRow.identity).where(
-    RunRow.id == bindparam("run_id")
-)
-FINISH_RUN = (
-    update(RunRow)
-    .where(RunRow.id == bindparam("id_"))
-    .values(
-        status=bindparam("status"),
-        error=bindparam("error"),
-        finished_at=bindparam("finished_at"),
-        identity=bindparam("who"),
+#: Everything ``record_run`` needs to know before it writes, in one statement: who ran it, the
+#: tenant's directory id as stored (an unchanged one is not written again), the tenant's previous
+#: completed assessment (what drift compares with) and whether drift was recorded for it already.
+RUN_FOR_RESULTS = (
+    select(
+        _RUNS.c.tenant,
+        _RUNS.c.kind,
+        _RUNS.c.os_user,
+        _RUNS.c.host,
+        _RUNS.c.identity,
+        _TENANTS.c.tenant_id,
+        select(_EARLIER.c.id)
+        .where(
+            _EARLIER.c.tenant == _RUNS.c.tenant,
+            _EARLIER.c.kind.in_(ASSESSING_KINDS),
+            _EARLIER.c.status == "completed",
+            _EARLIER.c.id < _RUNS.c.id,
+        )
+        .order_by(_EARLIER.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("previous_id"),
+        exists().where(_DRIFT.c.run_id == _RUNS.c.id).label("drift_recorded"),
     )
+    .select_from(_RUNS.outerjoin(_TENANTS, _TENANTS.c.name == _RUNS.c.tenant))
+    .where(_RUNS.c.id == bindparam("run_id"))
 )
-_SET_TENANT_ID = (
-    update(TenantRow)
-    .where(TenantRow.name == bindparam("tenant_name"), TenantRow.tenant_id != bindparam("new_id"))
-    .values(tenant_id=bindparam("new_id"))
-)
+_FINISH_VALUES = {
+    "status": bindparam("status"),
+    "error": bindparam("error"),
+    "finished_at": bindparam("finished_at"),
+    "identity": bindparam("who"),
+}
+FINISH_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("id_")).values(**_FINISH_VALUES)
 #: What a run recorded about its own context, once, when it finishes: the code it used (0007) and
 #: the tenant's organisation names as it read them (0008).
-RECORD_FACTS = (
-    update(RunRow)
-    .where(RunRow.id == bindparam("id_"))
-    .values(
-        versions=bindparam("versions"),
-        org_display_name=bindparam("org_display_name"),
-        org_primary_domain=bindparam("org_primary_domain"),
-        org_unread=bindparam("org_unread"),
-    )
+_FACT_VALUES = {
+    "versions": bindparam("versions"),
+    "org_display_name": bindparam("org_display_name"),
+    "org_primary_domain": bindparam("org_primary_domain"),
+    "org_unread": bindparam("org_unread"),
+}
+RECORD_FACTS = update(_RUNS).where(_RUNS.c.id == bindparam("id_")).values(**_FACT_VALUES)
+#: :data:`FINISH_RUN` and :data:`RECORD_FACTS` in one statement (what ``record_run`` sends).
+FINISH_RUN_WITH_FACTS = update(_RUNS).where(_RUNS.c.id == bindparam("id_")).values(**_FINISH_VALUES, **_FACT_VALUES)
+_SET_TENANT_ID = (
+    update(_TENANTS)
+    .where(_TENANTS.c.name == bindparam("tenant_name"), _TENANTS.c.tenant_id != bindparam("new_id"))
+    .values(tenant_id=bindparam("new_id"))
 )
 
 
@@ -108,12 +145,12 @@ _INSERT_RESULTS = insert(_RESULTS)
 _INSERT_SCORES = insert(_SCORES)
 
 
-_TENANT_LOOKUP = select(TenantRow.tenant_id).where(TenantRow.name == bindparam("tenant_name"))
-_INSERT_TENANT = insert(TenantRow.__table__)
-_INSERT_RUN = insert(RunRow.__table__)
+_TENANT_LOOKUP = select(_TENANTS.c.tenant_id).where(_TENANTS.c.name == bindparam("tenant_name"))
+_INSERT_TENANT = insert(_TENANTS)
+_INSERT_RUN = insert(_RUNS)
 
 
-def ensure_tenant(session: Session, tenant: str, tenant_id: str, clock: Callable[[], datetime]) -> None:
+def ensure_tenant(session: Executor, tenant: str, tenant_id: str, clock: Callable[[], datetime]) -> None:
     """The tenant's row on first sight (``clock`` gives its creation time); its directory id filled in once known."""
     found = session.execute(_TENANT_LOOKUP, {"tenant_name": tenant}).first()
     if found is None:
@@ -122,39 +159,46 @@ def ensure_tenant(session: Session, tenant: str, tenant_id: str, clock: Callable
         set_tenant_id(session, tenant, tenant_id)
 
 
-def insert_run(session: Session, values: dict[str, Any]) -> int:
+def insert_run(session: Executor, values: dict[str, Any]) -> int:
     """Insert one ``runs`` row; returns its id."""
     key = session.execute(_INSERT_RUN, values).inserted_primary_key
     assert key is not None and key[0] is not None
     return int(key[0])
 
 
-def set_tenant_id(session: Session, tenant: str, tenant_id: str) -> None:
+def set_tenant_id(session: Executor, tenant: str, tenant_id: str) -> None:
     """Keep the directory id a session used for ``tenant`` (its row exists: ``start_run`` made it)."""
     session.execute(_SET_TENANT_ID, {"tenant_name": tenant, "new_id": tenant_id})
 
 
-def insert_findings(session: Session, run_id: int, findings: Iterable[Finding]) -> None:
-    """One small row per finding, pointing at its body; a body is written only the first time it is seen."""
-    bodies = [convert.body_values(f) for f in findings]
-    if not bodies:
-        return
-    ids = body_ids(session, bodies)
-    session.execute(_INSERT_FINDINGS, [{"run_id": run_id, "body_id": ids[b["digest"]]} for b in bodies])
+def insert_findings(session: Executor, run_id: int, findings: Iterable[Finding]) -> list[int]:
+    """One small row per finding, pointing at its body; a body is written only the first time it is seen.
+
+    Returns the body ids in the order of ``findings`` (equal ids, equal findings: bodies are
+    content-addressed). A body's columns are built only when it is not stored yet; the digests of
+    findings this process saw before come from ``convert``'s cache.
+    """
+    findings = list(findings)
+    if not findings:
+        return []
+    digests = [convert.finding_digest(f) for f in findings]
+    ids = body_ids(session, dict(zip(digests, findings, strict=True)))
+    pointed = [ids[d] for d in digests]
+    session.execute(_INSERT_FINDINGS, [{"run_id": run_id, "body_id": body_id} for body_id in pointed])
+    return pointed
 
 
-def body_ids(session: Session, bodies: list[dict[str, Any]]) -> dict[str, int]:
-    """Digest → body id for ``bodies``, inserting those not stored yet.
+def body_ids(session: Executor, findings: Mapping[str, Finding]) -> dict[str, int]:
+    """Digest → body id for ``findings`` (by digest), inserting the bodies not stored yet.
 
     New bodies go in digest order, so two writers on PostgreSQL take their locks in the same
     order; ``ON CONFLICT DO NOTHING`` lets both succeed when they insert the same body at once.
     """
-    unique = {b["digest"]: b for b in bodies}
-    wanted = sorted(unique)
+    wanted = sorted(findings)
     found: dict[str, int] = {d: i for d, i in session.execute(_BODY_LOOKUP, {"digests": wanted})}
-    missing = [unique[d] for d in wanted if d not in found]
+    missing = [convert.body_values(findings[d]) for d in wanted if d not in found]
     if missing:
-        session.execute(_insert_ignoring_duplicates(session.get_bind().dialect.name), missing)
+        session.execute(_insert_ignoring_duplicates(dialect_name(session)), missing)
         more = session.execute(_BODY_LOOKUP, {"digests": [b["digest"] for b in missing]})
         found.update({d: i for d, i in more})
     return found
@@ -191,16 +235,16 @@ def _point_latest_statement(dialect: str) -> Any:
 
 
 def write_results(
-    session: Session, run_id: int, tenant: str, kind: str, results: Sequence[ControlResult], now: datetime
-) -> None:
-    """Control results, findings, score snapshots and latest pointers of one run."""
+    session: Executor, run_id: int, tenant: str, kind: str, results: Sequence[ControlResult], now: datetime
+) -> list[int]:
+    """Control results, findings, score snapshots and latest pointers of one run; returns the findings' body ids."""
     if not results:
-        return
+        return []
     session.execute(
         _INSERT_RESULTS,
         [{"run_id": run_id, "control": r.control, "title": r.title, "error": r.error} for r in results],
     )
-    insert_findings(session, run_id, [f for r in results for f in r.findings])
+    pointed = insert_findings(session, run_id, [f for r in results for f in r.findings])
     scores = [
         {
             "run_id": run_id,
@@ -220,12 +264,14 @@ def write_results(
     current = summary.lock_current(session, tenant, touched)  # before the pointers move
     if assessing:
         pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in results]
-        dialect = session.get_bind().dialect.name
+        dialect = dialect_name(session)
         if dialect in ("sqlite", "postgresql"):
             session.execute(_point_latest_statement(dialect), pointers)
         else:  # pragma: no cover - the two supported backends take the branch above
             from scorekeeper.store.history import _point_latest
 
+            assert isinstance(session, Session)
             for pointer in pointers:
                 _point_latest(session, pointer["tenant"], pointer["control"], run_id)
     summary.record(session, run_id, tenant, kind, results, now, current)
+    return pointed

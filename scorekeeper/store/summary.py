@@ -39,7 +39,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy import Connection, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from scorekeeper.model import ControlResult
@@ -79,17 +79,23 @@ def unpack(packed: bytes | None) -> list[float | None]:
     return [None if s != s else s for s in struct.unpack(f"<{len(packed) // 8}d", packed)]
 
 
+@cache
+def _floats(count: int) -> struct.Struct:
+    """The packed-trend layout of ``count`` scores, compiled once (the overview unpacks 2,000 per call)."""
+    return struct.Struct(f"<{count}d")
+
+
 def reported(packed: bytes | None) -> list[float]:
     """The scores of a packed trend that were reported (what the overview shows), oldest first."""
     if not packed:
         return []
-    scores = struct.unpack(f"<{len(packed) // 8}d", packed)
-    if _NAN not in packed:  # the common case: no gap, no per-point test
+    scores = _floats(len(packed) // 8).unpack(packed)
+    total = sum(scores)
+    if total == total:  # the common case: no gap (a NaN makes the sum NaN), no per-point test
         return list(scores)
     return [s for s in scores if s == s]  # NaN != NaN
 
 
-_NAN = struct.pack("<d", math.nan)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -144,6 +150,10 @@ def _locked(session: Session, query: Any) -> Any:
     return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
 
 
+def _dialect(session: Session | Connection) -> str:
+    return session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+
+
 @cache
 def _current_statement(postgresql: bool) -> Any:
     """The read of :func:`lock_current`, built once (building costs more CPU than running it)."""
@@ -163,11 +173,13 @@ def _current_statement(postgresql: bool) -> Any:
     return query.with_for_update() if postgresql else query
 
 
-def lock_current(session: Session, tenant: str, controls: Collection[str]) -> dict[str, tuple[int, Summary]]:
+def lock_current(
+    session: Session | Connection, tenant: str, controls: Collection[str]
+) -> dict[str, tuple[int, Summary]]:
     """The tenant's current pointers and summaries of ``controls``, locked for this transaction."""
     if not controls:
         return {}
-    query = _current_statement(session.get_bind().dialect.name == "postgresql")
+    query = _current_statement(_dialect(session) == "postgresql")
     return {
         control: (run_id, Summary(dict(counts), unpack(trend), unpack_times(trend_at), score, max_score))
         for control, run_id, counts, trend, trend_at, score, max_score in session.execute(
@@ -177,7 +189,7 @@ def lock_current(session: Session, tenant: str, controls: Collection[str]) -> di
 
 
 def record(
-    session: Session,
+    session: Session | Connection,
     run_id: int,
     tenant: str,
     kind: str,
@@ -219,7 +231,7 @@ def record(
         refresh(session, fresh)
 
 
-def refresh(session: Session, pairs: Iterable[Key] | None = None) -> None:
+def refresh(session: Session | Connection, pairs: Iterable[Key] | None = None) -> None:
     """Recompute the summaries of ``pairs`` (every pair when ``None``) from the tables."""
     wanted = None if pairs is None else sorted(set(pairs))
     if wanted is not None and not wanted:
@@ -229,7 +241,7 @@ def refresh(session: Session, pairs: Iterable[Key] | None = None) -> None:
         session.execute(_UPDATE, [s.values(*key) for key, s in summaries.items()])
 
 
-def computed(session: Session, pairs: Sequence[Key] | None = None) -> dict[Key, Summary]:
+def computed(session: Session | Connection, pairs: Sequence[Key] | None = None) -> dict[Key, Summary]:
     """What the summaries of ``pairs`` (every pair with a pointer when ``None``) should hold, from the tables."""
     latest = select(_LATEST.c.tenant, _LATEST.c.control, _LATEST.c.run_id)
     snapshots = select(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control)

@@ -419,13 +419,16 @@ class TenantScoreRow(SQLModel, table=True):
     ``createdDateTime`` of the entry, ``recorded_at`` when scorekeeper stored it. ``controls``
     maps control id → score (all controls, not just the ones a plugin covers); ``profiles`` holds
     what an assessment read of each control profile (title, category, service, maximum, action
-    URL, state, implementation status) so reports render the whole score from history alone.
+    URL, state, implementation status) so reports render the whole score from history alone:
+    ``profiles_id`` points at them in ``score_profiles`` (migration 0010; ``NULL`` for a row
+    that keeps none), where equal sets are stored once.
     """
 
     __tablename__ = "tenant_scores"
     __table_args__ = (
         Index("ix_tenant_scores_tenant_scored_at", "tenant", "scored_at"),
         Index("ix_tenant_scores_run_id", "run_id"),
+        Index("ix_tenant_scores_profiles_id", "profiles_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -440,7 +443,26 @@ class TenantScoreRow(SQLModel, table=True):
     max_score: float | None = Field(default=None, nullable=True)
     comparisons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
     controls: dict[str, float] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    profiles_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("score_profiles.id"), nullable=True)
+    )
+
+
+class ScoreProfilesRow(SQLModel, table=True):
+    """A tenant's control profiles as one assessment read them, stored once however many rows kept the same.
+
+    About 45 profiles are read with every assessment's whole score and rarely change from one
+    day to the next; kept on each ``tenant_scores`` row they were ~23 KB per tenant-run, and
+    encoding them cost more CPU than the rest of the row. A set is keyed by ``digest``, the
+    SHA-256 of its canonical JSON (``tenant_scores.profiles_digest``), like ``finding_bodies``.
+    """
+
+    __tablename__ = "score_profiles"
+    __table_args__ = (UniqueConstraint("digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(sa_type=String, nullable=False)
     profiles: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
 
 
-ALL_TABLES += (TenantScoreRow,)
+ALL_TABLES += (ScoreProfilesRow, TenantScoreRow)

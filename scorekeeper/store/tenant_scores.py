@@ -6,21 +6,52 @@ own transactions, so each public store method stays one short transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+import marshal
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
-from scorekeeper.store.tables import TenantScoreRow
+from scorekeeper.store.tables import ScoreProfilesRow, TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
 _INSERT = insert(TenantScoreRow.__table__)
+_SETS = ScoreProfilesRow.__table__
+_SET_LOOKUP = select(_SETS.c.id).where(_SETS.c.digest == bindparam("digest"))
+_SET_PROFILES = select(_SETS.c.id, _SETS.c.profiles).where(_SETS.c.id.in_(bindparam("ids", expanding=True)))
+
+#: The keys of a kept profile, in the order ``ControlScore.to_dict`` has them (so the stored JSON is the same).
+_KEPT_KEYS = (
+    "id",
+    "title",
+    "category",
+    "service",
+    "score",
+    "max_score",
+    "implementation_status",
+    "action_url",
+    "action_type",
+    "state",
+    "rank",
+    "tier",
+    "user_impact",
+    "implementation_cost",
+    "deprecated",
+)
+#: Digests of profile sets seen by this process, by :func:`_set_key` (see ``convert._DIGESTS``).
+_DIGESTS: dict[bytes, str] = {}
+_DIGESTS_KEPT = 10_000
 
 
 def add(
-    session: Session,
+    session: Session | Connection,
     tenant: str,
     scores: Iterable[DailyScore],
     *,
@@ -30,9 +61,10 @@ def add(
 ) -> int:
     """Insert one row per daily score; an imported day already held is skipped. Returns rows added.
 
-    ``profiles`` (the control rows read with the newest score) are kept on the first row only.
+    ``profiles`` (the control rows read with the newest score) are kept with the first row only,
+    as a pointer to their set in ``score_profiles`` (written the first time the set is seen).
     """
-    kept = [{k: v for k, v in p.to_dict().items() if k not in ("covered_by", "available")} for p in profiles]
+    fields = [_profile_fields(p) for p in profiles]
     now = datetime.now(UTC)
     held: set[date] = set()
     if source == "imported":
@@ -56,15 +88,104 @@ def add(
                 "max_score": score.max_score,
                 "comparisons": [{"basis": c.basis, "averageScore": c.average} for c in score.comparisons],
                 "controls": dict(score.controls),
-                "profiles": kept if not rows else [],
+                "profiles_id": None,
             }
         )
+    if rows and fields:
+        rows[0]["profiles_id"] = profile_set_id(session, fields)
     if rows:  # one executemany of a Core statement: a first run imports up to 90 days
         session.execute(_INSERT, rows)
     return len(rows)
 
 
-def add_record(session: Session, tenant: str, run_id: int, record: AssessedScore) -> None:
+def _profile_fields(profile: ControlScore) -> tuple[Any, ...]:
+    """What a row keeps of a control profile, in :data:`_KEPT_KEYS` order.
+
+    ``ControlScore.to_dict`` without ``covered_by`` (given afresh when read) and ``available``
+    (derived), built directly: every assessed tenant keeps ~45 of them per run.
+    """
+    return (
+        profile.id,
+        profile.title,
+        profile.category,
+        profile.service,
+        profile.score,
+        profile.max_score,
+        profile.implementation_status,
+        profile.action_url,
+        profile.action_type,
+        profile.state.to_dict(),
+        profile.rank,
+        profile.tier,
+        profile.user_impact,
+        profile.implementation_cost,
+        profile.deprecated,
+    )
+
+
+def kept_profile(profile: ControlScore) -> dict[str, Any]:
+    """A control profile as history keeps it (and hands back): see :func:`_profile_fields`."""
+    return dict(zip(_KEPT_KEYS, _profile_fields(profile), strict=True))
+
+
+def profiles_digest(kept: Sequence[dict[str, Any]]) -> str:
+    """SHA-256 of a profile set's canonical JSON: equal sets, equal digests, on any backend (migration 0010)."""
+    canonical = json.dumps(list(kept), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _set_key(fields: Sequence[tuple[Any, ...]]) -> bytes | None:
+    """A short key only equal profile sets share (``marshal`` round-trips exactly), or ``None``."""
+    try:
+        return hashlib.blake2b(marshal.dumps(tuple(fields)), digest_size=32).digest()
+    except ValueError:  # a value marshal does not know: no cache
+        return None
+
+
+def profile_set_id(session: Session | Connection, fields: Sequence[tuple[Any, ...]]) -> int:
+    """The ``score_profiles`` id of a set (given as :func:`_profile_fields` tuples), storing it the first time.
+
+    Its digest comes from the process's cache when this set was seen before: encoding ~45
+    profiles to canonical JSON cost more CPU than the rest of a tenant's score row.
+    """
+    key = _set_key(fields)
+    digest = _DIGESTS.get(key) if key is not None else None
+    kept: list[dict[str, Any]] | None = None
+    if digest is None:
+        kept = [dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields]
+        digest = profiles_digest(kept)
+        if key is not None:
+            if len(_DIGESTS) >= _DIGESTS_KEPT:
+                _DIGESTS.clear()
+            _DIGESTS[key] = digest
+    found = session.execute(_SET_LOOKUP, {"digest": digest}).scalar()
+    if found is not None:
+        return int(found)
+    if kept is None:
+        kept = [dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields]
+    session.execute(_insert_ignoring_duplicates(_dialect(session)), {"digest": digest, "profiles": kept})
+    return int(session.execute(_SET_LOOKUP, {"digest": digest}).scalar_one())
+
+
+def _dialect(session: Session | Connection) -> str:
+    return session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+
+
+@cache
+def _insert_ignoring_duplicates(dialect: str) -> Insert:
+    """Two writers storing the same new set at once both succeed (PostgreSQL; SQLite serialises writers)."""
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(_SETS).on_conflict_do_nothing(index_elements=["digest"])
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(_SETS).on_conflict_do_nothing(index_elements=["digest"])
+    return insert(_SETS)
+
+
+def add_record(session: Session | Connection, tenant: str, run_id: int, record: AssessedScore) -> None:
     """Keep an assessment's whole score with its run, and import the older days it brought (a first run)."""
     add(session, tenant, [record.today], source="assessment", run_id=run_id, profiles=record.profiles)
     if record.imported:
@@ -134,12 +255,14 @@ def of_run_row(row: TenantScoreRow) -> DailyScore:
     )
 
 
-def latest_with_profiles(session: Session, tenant: str) -> TenantScoreRow | None:
-    """The newest row that carries control profiles (what the last assessment or live read saw)."""
+def latest_with_profiles(session: Session, tenant: str) -> tuple[TenantScoreRow, list[dict[str, Any]]] | None:
+    """The newest row that carries control profiles (what the last assessment or live read saw), with them."""
     return latest_with_profiles_of(session, [tenant]).get(tenant)
 
 
-def latest_with_profiles_of(session: Session, tenants: Iterable[str]) -> dict[str, TenantScoreRow]:
+def latest_with_profiles_of(
+    session: Session, tenants: Iterable[str]
+) -> dict[str, tuple[TenantScoreRow, list[dict[str, Any]]]]:
     """:func:`latest_with_profiles` of many tenants: each tenant's newest 20 non-imported rows are looked at."""
     names = sorted(set(tenants))
     found: dict[str, TenantScoreRow] = {}
@@ -164,6 +287,11 @@ def latest_with_profiles_of(session: Session, tenants: Iterable[str]) -> dict[st
             .order_by(TenantScoreRow.tenant, TenantScoreRow.scored_at.desc(), TenantScoreRow.id.desc())
         ).scalars()
         for row in rows:
-            if row.profiles and row.tenant not in found:
+            if row.profiles_id is not None and row.tenant not in found:
                 found[row.tenant] = row
-    return found
+    sets: dict[int, list[dict[str, Any]]] = {}
+    wanted = sorted({row.profiles_id for row in found.values() if row.profiles_id is not None})
+    for start in range(0, len(wanted), 500):  # each distinct set decoded once
+        for set_id, profiles in session.execute(_SET_PROFILES, {"ids": wanted[start : start + 500]}):
+            sets[set_id] = profiles
+    return {name: (row, list(sets[row.profiles_id])) for name, row in found.items() if row.profiles_id in sets}

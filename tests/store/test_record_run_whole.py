@@ -100,3 +100,52 @@ def test_record_run_leaves_an_identity_already_recorded(store: HistoryStore) -> 
     assert actor is not None and actor.identity == IDENTITY
     assert store.tenant_ids()["t"] == ""  # no directory id given: none invented
     assert store.scored_tenants() == set()
+
+
+def _repeating(day: int) -> list[ControlResult]:
+    """Days 0-1 as above, 2 = day 1 again (unchanged), 3-4 = one setting reported twice, fail then pass.
+
+    A setting reported twice makes an unchanged run drift against itself (the rule keys the
+    previous run by setting, the last one winning), so the shortcut ``record_run`` takes for a
+    run whose bodies equal the previous run's must still find that event.
+    """
+    if day <= 2:
+        return _results(min(day, 1))
+    twice = (Finding("A", "methods", Status.FAIL, current=[]), Finding("A", "methods", Status.PASS, current=["x"]))
+    return [ControlResult("A", "Control A", twice, score=SecureScore("A", 1.0, 2.0, T0 + timedelta(days=day)))]
+
+
+def test_record_run_drift_of_unchanged_and_repeated_runs_is_what_detect_drift_finds(store: HistoryStore) -> None:
+    def separate(tenant: str, day: int) -> int:
+        run_id = store.start_run(tenant, "assess", controls=["A"])
+        for result in _repeating(day):
+            store.record_control_result(run_id, result)
+        store.finish_run(run_id)
+        store.detect_drift(run_id)
+        return run_id
+
+    def together(tenant: str, day: int) -> int:
+        run_id = store.start_run(tenant, "assess", controls=["A"])
+        store.record_run(run_id, _repeating(day), detect_drift=True)
+        return run_id
+
+    days = [0, 1, 2, 3, 4, 4, 0]
+    a = [separate("separate", day) for day in days]
+    b = [together("together", day) for day in days]
+
+    def seen(tenant: str, runs: list[int]) -> list[Any]:
+        by_run = {r: i for i, r in enumerate(runs)}
+        events = store.drift_events(tenant)
+        return sorted((by_run[e.run_id], e.kind, e.control, e.setting, repr(dict(e.detail))) for e in events)
+
+    assert seen("together", b) == seen("separate", a)
+    assert [store.findings_for_run(r) for r in b] == [store.findings_for_run(r) for r in a]
+    repeated = [event for event in seen("together", b) if event[0] in (4, 5) and event[1] == "setting_regressed"]
+    assert len(repeated) == 2  # runs 4 and 5 each drift against the run before: the same bodies
+
+
+def test_record_run_writes_a_changed_directory_id_and_keeps_an_unchanged_one(store: HistoryStore) -> None:
+    for directory in (DIRECTORY, DIRECTORY, "ffffffff-0000-0000-0000-000000000000", ""):
+        run_id = store.start_run("t", "assess", controls=["A"])
+        store.record_run(run_id, _results(0), tenant_id=directory)
+    assert store.tenant_ids()["t"] == "ffffffff-0000-0000-0000-000000000000"  # "" keeps what was recorded
