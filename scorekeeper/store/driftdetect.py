@@ -86,16 +86,23 @@ def facts_of(results: Iterable[ControlResult], total: DailyScore | None) -> RunF
 
 
 def read_facts(
-    session: Session | Connection, run_id: int, *, like: tuple[Sequence[int], Sequence[Finding]] | None = None
+    session: Session | Connection,
+    run_id: int,
+    *,
+    like: tuple[Sequence[int], Sequence[Finding]] | None = None,
+    body_ids: Sequence[int] | None = None,
 ) -> RunFacts:
     """A stored run's :class:`RunFacts`, reading only the columns the drift rule uses.
 
     ``like`` is another run's findings with their body ids, in report order: when the stored run
     points at the same bodies in the same order its findings are those (bodies are
     content-addressed, the digest covering every column read here), so they are not read and
-    decoded again — the common case of an unchanged tenant.
+    decoded again — the common case of an unchanged tenant. ``body_ids`` are the stored run's
+    own body ids when the caller read them already.
     """
-    if like is not None and list(like[0]) == list(session.execute(_RUN_BODY_IDS, {"run_id": run_id}).scalars()):
+    if like is not None and body_ids is None:
+        body_ids = list(session.execute(_RUN_BODY_IDS, {"run_id": run_id}).scalars())
+    if like is not None and list(like[0]) == list(body_ids or ()):
         findings = list(like[1])
     else:
         findings = [
@@ -147,14 +154,16 @@ def drift_against(
     previous_id: int,
     now_: RunFacts,
     body_ids: Sequence[int] | None = None,
+    previous_body_ids: Sequence[int] | None = None,
 ) -> list[DriftEvent]:
     """Record and return the drift of ``run_id`` (facts ``now_``) against the completed assessment ``previous_id``.
 
     ``body_ids`` are ``now_``'s findings' body ids when the caller knows them (``record_run``
-    just wrote them): an unchanged run's previous findings are then not read back.
+    just wrote them), ``previous_body_ids`` those of ``previous_id`` if it read them: an
+    unchanged run's previous findings are then not read back.
     """
     like = (body_ids, now_.findings) if body_ids is not None else None
-    before = read_facts(session.connection(), previous_id, like=like)
+    before = read_facts(session.connection(), previous_id, like=like, body_ids=previous_body_ids)
     ids = {"run_id": run_id, "previous_run_id": previous_id}
     events = regressed_settings(tenant, before.findings, now_.findings, **ids)
     events += dropped_scores(tenant, before.scores, now_.scores, **ids)

@@ -264,10 +264,15 @@ class HistoryStore:
         now = _now()
         with self._write() as session:
             core = session.connection()  # Core statements on the session's connection: no ORM layer per statement
-            run = core.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id}).first()
+            profiles = tenant_scores.profile_set(tenant_score.profiles) if tenant_score is not None else None
+            digest = profiles.digest if profiles is not None else None
+            run = core.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id, "profiles_digest": digest}).first()
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
-            body_ids = runwrite.write_results(core, run_id, run.tenant, run.kind, results, now)
+            # The previous assessment's bodies: an unchanged run's digests need no lookup, drift compares the ids.
+            before = runwrite.run_bodies(core, run.previous_id) if run.previous_id is not None else []
+            known = {digest: body_id for body_id, digest in before}
+            body_ids = runwrite.write_results(core, run_id, run.tenant, run.kind, results, now, known)
             for result in results:
                 for change in result.changes:
                     if change.id is None:
@@ -284,13 +289,16 @@ class HistoryStore:
             if tenant_id and tenant_id != run.tenant_id:  # an unchanged directory id is not written again
                 runwrite.set_tenant_id(core, run.tenant, tenant_id)
             if tenant_score is not None:
-                tenant_scores.add_record(core, run.tenant, run_id, tenant_score)
+                tenant_scores.add_record(
+                    core, run.tenant, run_id, tenant_score, profiles=profiles, known_set_id=run.profiles_id
+                )
             # The one drift rule, as detect_drift (idempotent; against the previous completed
             # assessment, both read with the run above); this run's facts from memory.
             if detect_drift and status == "completed" and not run.drift_recorded and run.previous_id is not None:
                 total = tenant_score.today if tenant_score is not None else driftdetect.read_total(core, run_id)
                 facts = driftdetect.facts_of(results, total)
-                driftdetect.drift_against(session, run_id, run.tenant, run.previous_id, facts, body_ids)
+                previous_ids = [body_id for body_id, _ in before]
+                driftdetect.drift_against(session, run_id, run.tenant, run.previous_id, facts, body_ids, previous_ids)
             actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=who)
         self.heartbeat.remove_run(run_id)  # finished: nothing left to keep alive
         return actor

@@ -33,6 +33,7 @@ from scorekeeper.store.tables import ASSESSING_KINDS, DriftEventRow, LatestResul
 
 __all__ = ["ASSESSING_KINDS", "build_overview"]
 
+
 def _utc(value: datetime | str | None) -> datetime | None:
     """A run time as the store's ``UTCDateTime`` column reads it (``tables.py``), from the driver's raw value.
 
@@ -52,9 +53,7 @@ def _sql(dialect: Dialect) -> str:
     latest = LatestResultRow.__table__.c
     drift = DriftEventRow.__table__.c
     drifted = (
-        select(func.count())
-        .where(drift.run_id == latest.run_id, drift.control == latest.control)
-        .scalar_subquery()
+        select(func.count()).where(drift.run_id == latest.run_id, drift.control == latest.control).scalar_subquery()
     )
     statement = (
         select(

@@ -28,6 +28,7 @@ from scorekeeper.store.tables import (
     FindingRow,
     LatestResultRow,
     RunRow,
+    ScoreProfilesRow,
     ScoreSnapshotRow,
     TenantRow,
 )
@@ -41,6 +42,7 @@ _RUNS = RunRow.__table__
 _TENANTS = TenantRow.__table__
 _EARLIER = RunRow.__table__.alias("earlier")
 _DRIFT = DriftEventRow.__table__
+_PROFILE_SETS = ScoreProfilesRow.__table__
 
 #: A connection or a session: the write path runs its Core statements on the session's connection
 #: (``Session.execute`` adds an ORM layer per statement that costs more CPU than SQLite's work).
@@ -78,7 +80,8 @@ _RUN_SCORES = (
 )
 #: Everything ``record_run`` needs to know before it writes, in one statement: who ran it, the
 #: tenant's directory id as stored (an unchanged one is not written again), the tenant's previous
-#: completed assessment (what drift compares with) and whether drift was recorded for it already.
+#: completed assessment (what drift compares with), whether drift was recorded for it already,
+#: and the stored id of the run's control-profile set (by ``profiles_digest``; NULL when new).
 RUN_FOR_RESULTS = (
     select(
         _RUNS.c.tenant,
@@ -99,6 +102,10 @@ RUN_FOR_RESULTS = (
         .scalar_subquery()
         .label("previous_id"),
         exists().where(_DRIFT.c.run_id == _RUNS.c.id).label("drift_recorded"),
+        select(_PROFILE_SETS.c.id)
+        .where(_PROFILE_SETS.c.digest == bindparam("profiles_digest"))
+        .scalar_subquery()
+        .label("profiles_id"),
     )
     .select_from(_RUNS.outerjoin(_TENANTS, _TENANTS.c.name == _RUNS.c.tenant))
     .where(_RUNS.c.id == bindparam("run_id"))
@@ -171,31 +178,54 @@ def set_tenant_id(session: Executor, tenant: str, tenant_id: str) -> None:
     session.execute(_SET_TENANT_ID, {"tenant_name": tenant, "new_id": tenant_id})
 
 
-def insert_findings(session: Executor, run_id: int, findings: Iterable[Finding]) -> list[int]:
+_PREVIOUS_BODIES = (
+    select(_FINDINGS.c.body_id, _BODIES.c.digest)
+    .join(_BODIES, _BODIES.c.id == _FINDINGS.c.body_id)
+    .where(_FINDINGS.c.run_id == bindparam("run_id"))
+    .order_by(_FINDINGS.c.id)
+)
+
+
+def run_bodies(session: Executor, run_id: int) -> list[tuple[int, str]]:
+    """A stored run's findings as (body id, digest), in report order.
+
+    ``record_run`` reads the tenant's previous run this way: an unchanged run's digests are all
+    there (no lookup of its own), and drift compares the body ids.
+    """
+    return [(body_id, digest) for body_id, digest in session.execute(_PREVIOUS_BODIES, {"run_id": run_id})]
+
+
+def insert_findings(
+    session: Executor, run_id: int, findings: Iterable[Finding], known: Mapping[str, int] | None = None
+) -> list[int]:
     """One small row per finding, pointing at its body; a body is written only the first time it is seen.
 
     Returns the body ids in the order of ``findings`` (equal ids, equal findings: bodies are
     content-addressed). A body's columns are built only when it is not stored yet; the digests of
-    findings this process saw before come from ``convert``'s cache.
+    findings this process saw before come from ``convert``'s cache; ``known`` maps digests to
+    stored body ids already read (:func:`run_bodies`), which are not looked up again.
     """
     findings = list(findings)
     if not findings:
         return []
     digests = [convert.finding_digest(f) for f in findings]
-    ids = body_ids(session, dict(zip(digests, findings, strict=True)))
+    ids = body_ids(session, dict(zip(digests, findings, strict=True)), known or {})
     pointed = [ids[d] for d in digests]
     session.execute(_INSERT_FINDINGS, [{"run_id": run_id, "body_id": body_id} for body_id in pointed])
     return pointed
 
 
-def body_ids(session: Executor, findings: Mapping[str, Finding]) -> dict[str, int]:
+def body_ids(session: Executor, findings: Mapping[str, Finding], known: Mapping[str, int]) -> dict[str, int]:
     """Digest → body id for ``findings`` (by digest), inserting the bodies not stored yet.
 
-    New bodies go in digest order, so two writers on PostgreSQL take their locks in the same
-    order; ``ON CONFLICT DO NOTHING`` lets both succeed when they insert the same body at once.
+    ``known`` are ids already read; the other digests are looked up. New bodies go in digest
+    order, so two writers on PostgreSQL take their locks in the same order; ``ON CONFLICT DO
+    NOTHING`` lets both succeed when they insert the same body at once.
     """
-    wanted = sorted(findings)
-    found: dict[str, int] = {d: i for d, i in session.execute(_BODY_LOOKUP, {"digests": wanted})}
+    found: dict[str, int] = {d: known[d] for d in findings if d in known}
+    wanted = sorted(d for d in findings if d not in found)
+    if wanted:
+        found.update({d: i for d, i in session.execute(_BODY_LOOKUP, {"digests": wanted})})
     missing = [convert.body_values(findings[d]) for d in wanted if d not in found]
     if missing:
         session.execute(_insert_ignoring_duplicates(dialect_name(session)), missing)
@@ -235,16 +265,25 @@ def _point_latest_statement(dialect: str) -> Any:
 
 
 def write_results(
-    session: Executor, run_id: int, tenant: str, kind: str, results: Sequence[ControlResult], now: datetime
+    session: Executor,
+    run_id: int,
+    tenant: str,
+    kind: str,
+    results: Sequence[ControlResult],
+    now: datetime,
+    known: Mapping[str, int] | None = None,
 ) -> list[int]:
-    """Control results, findings, score snapshots and latest pointers of one run; returns the findings' body ids."""
+    """Control results, findings, score snapshots and latest pointers of one run; returns the findings' body ids.
+
+    ``known``: body ids by digest already read (see :func:`insert_findings`).
+    """
     if not results:
         return []
     session.execute(
         _INSERT_RESULTS,
         [{"run_id": run_id, "control": r.control, "title": r.title, "error": r.error} for r in results],
     )
-    pointed = insert_findings(session, run_id, [f for r in results for f in r.findings])
+    pointed = insert_findings(session, run_id, [f for r in results for f in r.findings], known)
     scores = [
         {
             "run_id": run_id,

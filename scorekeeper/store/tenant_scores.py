@@ -10,6 +10,7 @@ import hashlib
 import json
 import marshal
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -57,14 +58,16 @@ def add(
     *,
     source: str,
     run_id: int | None,
-    profiles: Iterable[ControlScore] = (),
+    profiles: Iterable[ControlScore] | ProfileSet | None = (),
+    known_set_id: int | None = None,
 ) -> int:
     """Insert one row per daily score; an imported day already held is skipped. Returns rows added.
 
     ``profiles`` (the control rows read with the newest score) are kept with the first row only,
-    as a pointer to their set in ``score_profiles`` (written the first time the set is seen).
+    as a pointer to their set in ``score_profiles`` (written the first time the set is seen);
+    ``known_set_id`` is that set's id when the caller looked it up already.
     """
-    fields = [_profile_fields(p) for p in profiles]
+    kept = profiles if isinstance(profiles, ProfileSet) or profiles is None else profile_set(profiles)
     now = datetime.now(UTC)
     held: set[date] = set()
     if source == "imported":
@@ -91,8 +94,8 @@ def add(
                 "profiles_id": None,
             }
         )
-    if rows and fields:
-        rows[0]["profiles_id"] = profile_set_id(session, fields)
+    if rows and kept is not None:
+        rows[0]["profiles_id"] = profile_set_id(session, kept, known_set_id)
     if rows:  # one executemany of a Core statement: a first run imports up to 90 days
         session.execute(_INSERT, rows)
     return len(rows)
@@ -142,29 +145,51 @@ def _set_key(fields: Sequence[tuple[Any, ...]]) -> bytes | None:
         return None
 
 
-def profile_set_id(session: Session | Connection, fields: Sequence[tuple[Any, ...]]) -> int:
-    """The ``score_profiles`` id of a set (given as :func:`_profile_fields` tuples), storing it the first time.
+@dataclass(frozen=True)
+class ProfileSet:
+    """A set of control profiles about to be kept: their :func:`_profile_fields` tuples and the set's digest."""
 
-    Its digest comes from the process's cache when this set was seen before: encoding ~45
-    profiles to canonical JSON cost more CPU than the rest of a tenant's score row.
+    fields: tuple[tuple[Any, ...], ...]
+    digest: str
+
+    def kept(self) -> list[dict[str, Any]]:
+        return [dict(zip(_KEPT_KEYS, f, strict=True)) for f in self.fields]
+
+
+def profile_set(profiles: Iterable[ControlScore]) -> ProfileSet | None:
+    """The set ``profiles`` make (``None`` for none), its digest from the process's cache when it was seen before.
+
+    Encoding ~45 profiles to canonical JSON cost more CPU than the rest of a tenant's score row,
+    so it happens once per distinct set per process.
     """
+    fields = tuple(_profile_fields(p) for p in profiles)
+    if not fields:
+        return None
     key = _set_key(fields)
     digest = _DIGESTS.get(key) if key is not None else None
-    kept: list[dict[str, Any]] | None = None
     if digest is None:
-        kept = [dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields]
-        digest = profiles_digest(kept)
+        digest = profiles_digest([dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields])
         if key is not None:
             if len(_DIGESTS) >= _DIGESTS_KEPT:
                 _DIGESTS.clear()
             _DIGESTS[key] = digest
-    found = session.execute(_SET_LOOKUP, {"digest": digest}).scalar()
+    return ProfileSet(fields, digest)
+
+
+def profile_set_id(session: Session | Connection, profiles: ProfileSet, known: int | None = None) -> int:
+    """The ``score_profiles`` id of ``profiles``, storing the set the first time it is seen.
+
+    ``known`` is the id when the caller already looked the digest up (``record_run`` does, in
+    the statement that reads its run).
+    """
+    if known is not None:
+        return known
+    found = session.execute(_SET_LOOKUP, {"digest": profiles.digest}).scalar()
     if found is not None:
         return int(found)
-    if kept is None:
-        kept = [dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields]
-    session.execute(_insert_ignoring_duplicates(_dialect(session)), {"digest": digest, "profiles": kept})
-    return int(session.execute(_SET_LOOKUP, {"digest": digest}).scalar_one())
+    statement = _insert_ignoring_duplicates(_dialect(session))
+    session.execute(statement, {"digest": profiles.digest, "profiles": profiles.kept()})
+    return int(session.execute(_SET_LOOKUP, {"digest": profiles.digest}).scalar_one())
 
 
 def _dialect(session: Session | Connection) -> str:
@@ -185,9 +210,22 @@ def _insert_ignoring_duplicates(dialect: str) -> Insert:
     return insert(_SETS)
 
 
-def add_record(session: Session | Connection, tenant: str, run_id: int, record: AssessedScore) -> None:
-    """Keep an assessment's whole score with its run, and import the older days it brought (a first run)."""
-    add(session, tenant, [record.today], source="assessment", run_id=run_id, profiles=record.profiles)
+def add_record(
+    session: Session | Connection,
+    tenant: str,
+    run_id: int,
+    record: AssessedScore,
+    *,
+    profiles: ProfileSet | None = None,
+    known_set_id: int | None = None,
+) -> None:
+    """Keep an assessment's whole score with its run, and import the older days it brought (a first run).
+
+    ``profiles`` is ``profile_set(record.profiles)`` when the caller made it already, with
+    ``known_set_id`` its stored id if it looked that up.
+    """
+    kept = profiles if profiles is not None else profile_set(record.profiles)
+    add(session, tenant, [record.today], source="assessment", run_id=run_id, profiles=kept, known_set_id=known_set_id)
     if record.imported:
         add(session, tenant, record.imported, source="imported", run_id=None)
 

@@ -74,7 +74,8 @@ def test_the_migration_moves_every_rows_profiles_and_back(store: HistoryStore) -
         with engine.begin() as connection:
             command.downgrade(alembic_config(connection), "0009")
         with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO tenants (name, tenant_id, created_at) VALUES ('t', '', '2026-01-01')")
+            tenant = "INSERT INTO tenants (name, tenant_id, created_at) VALUES ('t', '', '2026-01-01')"
+            connection.exec_driver_sql(tenant)
             for n, profiles in enumerate([kept[0], kept[0], [], kept[1], kept[0]]):
                 connection.execute(
                     sa.text(
@@ -99,3 +100,16 @@ def test_the_migration_moves_every_rows_profiles_and_back(store: HistoryStore) -
         migrate(engine)
     finally:
         engine.dispose()
+
+
+def test_record_run_points_at_a_known_set_and_stores_a_new_one(store: HistoryStore) -> None:
+    from scorekeeper.securescore.model import AssessedScore
+
+    for day, variant in enumerate([0, 0, 1, 0]):
+        run_id = store.start_run("t", "assess", controls=[])
+        today = DailyScore(scored_at=T0 + timedelta(days=day), current=float(day), max_score=50.0)
+        store.record_run(run_id, [], tenant_score=AssessedScore(today, tuple(_profiles(variant))), detect_drift=True)
+        latest = store.latest_tenant_score("t")
+        assert latest is not None and latest[0].current == float(day)
+        assert latest[1] == [kept_profile(p) for p in _profiles(variant)]
+    assert _count(store, "score_profiles") == 2
