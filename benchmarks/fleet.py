@@ -63,28 +63,40 @@ def start_server(count: int, latency_ms: float, profile: str) -> tuple[subproces
     raise SystemExit("the simulator did not start listening within 120 s")
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the process ``pid`` has used, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def count_requests() -> list[int]:
-    """Count every HTTP request that reaches a socket (below the SDK's middleware)."""
+    """Count every HTTP request that reaches a socket (below the SDK's middleware), whichever transport sends it."""
     import httpx
 
+    from scorekeeper.graph.transport import AiohttpTransport
+
     counter = [0]
-    original = httpx.AsyncHTTPTransport.handle_async_request
+    for transport in (httpx.AsyncHTTPTransport, AiohttpTransport):
+        original = transport.handle_async_request
 
-    async def counted(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
-        counter[0] += 1
-        return await original(self, request)
+        async def counted(self: Any, request: httpx.Request, _original: Any = original) -> httpx.Response:
+            counter[0] += 1
+            return await _original(self, request)
 
-    httpx.AsyncHTTPTransport.handle_async_request = counted  # type: ignore[method-assign]
+        transport.handle_async_request = counted  # type: ignore[method-assign]
     return counter
 
 
-async def client(config_path: Path, controls: list[str]) -> dict[str, Any]:
+async def client(config_path: Path, controls: list[str], server_pid: int, default_gc: bool = False) -> dict[str, Any]:
     """One client process's assessment of every tenant in ``config_path`` (run with ``--client``)."""
     from scorekeeper.config import load_config
     from scorekeeper.engine import Engine
+    from scorekeeper.gcpolicy import relax_collection
     from scorekeeper.plugins import load_plugins
     from scorekeeper.store import HistoryStore
 
+    if not default_gc:
+        relax_collection()  # what the scorekeeper command does first
     counter = count_requests()
     data_dir = config_path.parent
     config = load_config(config_path, data_dir=data_dir)
@@ -98,13 +110,16 @@ async def client(config_path: Path, controls: list[str]) -> dict[str, Any]:
     await engine.assess(names[:1], controls)
     single = time.perf_counter() - started
 
-    passes = []
+    passes, peaks = [], []
     for _ in range(2):  # the first assessment of a tenant also imports its Secure Score history
         counter[0] = 0
-        cpu0, wall0 = time.process_time(), time.perf_counter()
+        cpu0, wall0, served0 = time.process_time(), time.perf_counter(), process_cpu(server_pid)
         runs = await engine.assess(names, controls)
-        passes.append((time.perf_counter() - wall0, time.process_time() - cpu0, counter[0]))
-    (first_wall, first_cpu, first_requests), (wall, cpu, requests) = passes
+        passes.append(
+            (time.perf_counter() - wall0, time.process_time() - cpu0, counter[0], process_cpu(server_pid) - served0)
+        )
+        peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    (first_wall, first_cpu, first_requests, _), (wall, cpu, requests, server_cpu) = passes
     store.close()
     statuses: dict[str, int] = {}
     for run in runs:
@@ -117,11 +132,12 @@ async def client(config_path: Path, controls: list[str]) -> dict[str, Any]:
         "wall": wall,
         "cpu": cpu,
         "requests": requests,
+        "server_cpu": server_cpu,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "incomplete": sum(1 for r in runs if r.status != "completed"),
         "statuses": statuses,
         "concurrency": config.settings.concurrency,
-        "first": {"wall": first_wall, "cpu": first_cpu, "requests": first_requests},
+        "first": {"wall": first_wall, "cpu": first_cpu, "requests": first_requests, "rss_mb": peaks[0]},
     }
 
 
@@ -132,7 +148,9 @@ def measure(count: int, args: argparse.Namespace) -> dict[str, Any]:
             config = Path(tmp) / "scorekeeper.toml"
             config.write_text(f"[scorekeeper]\nconcurrency = {args.concurrency}\n\n{snippet}")
             env = {**os.environ, "SCOREKEEPER_DATA_DIR": tmp}
-            command = [sys.executable, __file__, "--client", str(config), "--controls", *args.controls]
+            command = [sys.executable, __file__, "--client", str(config), "--server-pid", str(server.pid)]
+            command += ["--controls", *args.controls]
+            command += ["--default-gc"] if args.default_gc else []
             out = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
             if out.returncode != 0:
                 raise SystemExit(f"client failed:\n{out.stderr[-3000:]}")
@@ -155,8 +173,9 @@ def report(result: dict[str, Any], latency: float) -> None:
     print(f"  one tenant alone:     {result['single'] * 1000:7.1f} ms = {result['single'] / latency:.2f} round trips")
     print(f"  wall:                 {wall:7.2f} s   ({n / wall:.1f} tenants/s)")
     print(f"  client CPU:           {result['cpu']:7.2f} s   ({result['cpu'] / n * 1000:.1f} ms per tenant)")
+    print(f"  simulator CPU:        {result['server_cpu']:7.2f} s   (the serving process, on the other core)")
     print(f"  HTTP requests:        {result['requests']:7d}     ({result['requests'] / n:.2f} per tenant)")
-    print(f"  peak RSS (client):    {result['rss_mb']:7.0f} MB")
+    print(f"  peak RSS (client):    {result['rss_mb']:7.0f} MB   ({first['rss_mb']:.0f} MB after the first assessment)")
     print(f"  physical limit:       {limit:7.2f} s   (wall / limit = {wall / limit:.1f})")
     print(f"  target wall:          {max(2 * limit, 20.0):7.2f} s   (max(2 x limit, 20 s))")
     print(f"  runs not completed:   {result['incomplete']:7d}     findings {result['statuses']}")
@@ -169,10 +188,14 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--controls", nargs="+", default=CONTROLS)
     parser.add_argument("--profile", default="weak-cloud")
+    parser.add_argument(
+        "--default-gc", action="store_true", help="keep CPython's collector thresholds (scorekeeper raises them)"
+    )
     parser.add_argument("--client", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client is not None:
-        print(json.dumps(asyncio.run(client(args.client, args.controls))))
+        print(json.dumps(asyncio.run(client(args.client, args.controls, args.server_pid, args.default_gc))))
         return
     for count in args.tenants:
         report(measure(count, args), args.latency / 1000)

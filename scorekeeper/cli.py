@@ -1033,8 +1033,10 @@ def demo(state: State, keep: bool) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI, turning every expected error into one line and an exit code."""
+    from scorekeeper.gcpolicy import relax_collection
     from scorekeeper.signals import Interrupted, raise_on_sigterm
 
+    relax_collection()
     args = _debug_first(sys.argv[1:] if argv is None else argv)
     debug = args[:1] == ["--debug"]
     raise_on_sigterm()

@@ -134,10 +134,21 @@ def open_session(
     from scorekeeper.actor import IdentityProbe
 
     graph_cred = IdentityProbe(graph_cred)
+    # The factory keeps the list, not the session: a closure over the session would make the two a
+    # reference cycle, and everything the tenant read would live on until a garbage collection.
+    clients: list[GraphServiceClient] = []
+
+    def factory() -> GraphServiceClient:
+        """One Graph client per session, built on first use and shared by every control."""
+        if not clients:
+            client = build_graph_client(graph_cred, graph_url, transport=transport, timeout=config.request_timeout)
+            clients.append(client)
+        return clients[0]
+
     session = TenantSession(
         config=config,
         tenant_id=tenant_id,
-        graph_factory=lambda: None,  # replaced below; needs the session to track clients
+        graph_factory=factory,
         portal=PortalClient(portal_cred, portal_url, transport=transport, timeout=config.request_timeout)
         if portal_cred is not None
         else None,
@@ -145,17 +156,8 @@ def open_session(
         simulator=simulator,
         probe=graph_cred,
         _writes_at_open=len(simulator.writes()) if simulator is not None else 0,
+        _clients=clients,
     )
-
-    def factory() -> GraphServiceClient:
-        """One Graph client per session, built on first use and shared by every control."""
-        if not session._clients:
-            session._clients.append(
-                build_graph_client(graph_cred, graph_url, transport=transport, timeout=config.request_timeout)
-            )
-        return session._clients[0]
-
-    session.graph_factory = factory
     return session
 
 

@@ -36,7 +36,6 @@ def build_graph_client(
     timeout: float = 60.0,
 ) -> GraphServiceClient:
     """A ``GraphServiceClient`` for ``graph_url`` (``/v1.0`` is appended) with default middleware."""
-    import httpx
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
@@ -48,16 +47,10 @@ def build_graph_client(
     base_url = f"{root}/v1.0"
     host = urlsplit(root).hostname or ""
     from scorekeeper.graph.pool import current_pool, shared_client_options
-    from scorekeeper.graph.tls import shared_ssl_context
+    from scorekeeper.graph.transport import network_client
 
-    def pipeline(**limits: Any) -> httpx.AsyncClient:
-        http = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=httpx.Timeout(timeout),
-            verify=shared_ssl_context(),
-            **({"transport": transport} if transport is not None else {}),
-            **limits,
-        )
+    def pipeline(**options: Any) -> httpx.AsyncClient:
+        http = network_client(base_url, timeout, transport=transport, **options)
         return GraphClientFactory.create_with_default_middleware(client=http)
 
     # In a fleet operation every tenant's adapter sends through one client per service root (see

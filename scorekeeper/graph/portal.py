@@ -111,19 +111,11 @@ class PortalClient:
 
 
 def _http_client(
-    portal_url: str, transport: httpx.AsyncBaseTransport | None, timeout: float, **limits: Any
+    portal_url: str, transport: httpx.AsyncBaseTransport | None, timeout: float, **options: Any
 ) -> httpx.AsyncClient:
-    import httpx
+    from scorekeeper.graph.transport import network_client
 
-    from scorekeeper.graph.tls import shared_ssl_context
-
-    return httpx.AsyncClient(
-        base_url=portal_url.rstrip("/") + "/",
-        timeout=httpx.Timeout(timeout),
-        verify=shared_ssl_context(),
-        **({"transport": transport} if transport is not None else {}),
-        **limits,
-    )
+    return network_client(portal_url.rstrip("/") + "/", timeout, transport=transport, **options)
 
 
 def _portal_error(response: httpx.Response) -> PortalError:
