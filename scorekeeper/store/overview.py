@@ -77,12 +77,12 @@ def _rows(session: Session) -> list[Any]:
     """The statement's rows as the driver gives them (see the module docstring)."""
     connection = session.connection()
     sql = _sql(connection.dialect)
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":  # psycopg 3's binary rows
         driver = connection.connection.driver_connection
         with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
             cursor.execute(sql)
             return cursor.fetchall()
-    return list(connection.exec_driver_sql(sql))
+    return list(connection.exec_driver_sql(sql))  # SQLite, or another driver: its own values, converted the same way
 
 
 def build_overview(session: Session) -> list[TenantOverview]:
