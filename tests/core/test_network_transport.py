@@ -9,11 +9,14 @@ states the same fact as httpx's own transport would.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
+import ssl
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import pytest
@@ -184,3 +187,66 @@ def test_a_proxy_in_the_environment_keeps_httpx_s_own_transport(monkeypatch: pyt
     assert not isinstance(proxied._transport, AiohttpTransport)
     assert proxied._transport_for_url(httpx.URL("https://graph.microsoft.com/v1.0")) is not proxied._transport
     assert isinstance(bypassed._transport, AiohttpTransport)
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no public root signed, and its key."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_file, key_file
+
+
+async def test_tls_is_verified_against_the_roots_it_was_given(tmp_path: Path) -> None:
+    """An untrusted certificate fails before any byte of the request is sent; a trusted one works."""
+    cert_file, key_file = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_file, key_file)
+    seen = Seen()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await keep_answering(reader, writer, seen)
+        except (ssl.SSLError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=server_tls)
+    url = f"https://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+    try:
+        async with client(url) as public_roots:  # certifi's roots, as for Microsoft
+            with pytest.raises(httpx.ConnectError) as caught:
+                await public_roots.get("x")
+        assert describe_error(caught.value).code == "ConnectionError"
+        assert seen.heads == [], "nothing was sent over a connection that failed verification"
+        trusting = ssl.create_default_context(cafile=str(cert_file))
+        async with httpx.AsyncClient(transport=AiohttpTransport(ssl_context=trusting), base_url=url) as own_roots:
+            answer = await own_roots.get("x")
+        assert answer.status_code == 200 and len(seen.heads) == 1
+    finally:
+        server.close()
