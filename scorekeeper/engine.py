@@ -39,6 +39,7 @@ from scorekeeper.pending import with_pending_score
 from scorekeeper.plugins import Plugins
 from scorekeeper.runversions import run_versions
 from scorekeeper.session import TenantSession, open_session
+from scorekeeper.store.offloop import HistoryThread
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
 from scorekeeper.throttle import TenantThrottled
@@ -277,6 +278,13 @@ class Engine:
     _scored: set[str] | None = None
     #: What every run of this engine records as the code it used (plugins do not change once loaded).
     _versions: dict[str, str] | None = None
+    _history_thread: HistoryThread | None = None
+
+    def _history(self) -> HistoryThread:
+        """Where this engine's history writes run off the event loop (``store/offloop.py``)."""
+        if self._history_thread is None:
+            self._history_thread = HistoryThread(bool(getattr(self.store, "one_writer_at_a_time", False)))
+        return self._history_thread
 
     # ----------------------------------------------------------------- configuration
     def check(self) -> list[str]:
@@ -510,7 +518,7 @@ class Engine:
         # History writes run in a worker thread: a fleet's event loop keeps serving other tenants' I/O.
         ids = [c.id for c in controls]
         starting = asyncio.ensure_future(
-            asyncio.to_thread(self.store.start_run, tenant, kind, controls=ids, scheduled=scheduled)
+            self._history().run(self.store.start_run, tenant, kind, controls=ids, scheduled=scheduled)
         )
         try:
             run_id = await asyncio.shield(starting)
@@ -534,7 +542,7 @@ class Engine:
             failed = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
             failed = [replace(r, error=reason) for r in failed]
             session = opened[0] if opened else None
-            return await asyncio.to_thread(
+            return await self._history().run(
                 self._finish, run_id, tenant, kind, started, failed, "failed", reason, session=session
             )
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
@@ -542,7 +550,7 @@ class Engine:
         finish = functools.partial(  # who acted, the organisation and the whole score: in the run's one commit
             self._finish, detect_drift=True, session=opened[0], tenant_score=score, organization=organization
         )
-        return await asyncio.to_thread(finish, run_id, tenant, kind, started, results)
+        return await self._history().run(finish, run_id, tenant, kind, started, results)
 
     def _finish_interrupted(self, run_id: int, opened: list[TenantSession], reason: str) -> None:
         if opened:

@@ -89,6 +89,11 @@ class HistoryStore:
         """Where this store is, with any password masked."""
         return db.safe_url(self._engine.url)
 
+    @property
+    def one_writer_at_a_time(self) -> bool:
+        """True on SQLite, whose write lock covers the whole database (see ``store/offloop.py``)."""
+        return self._engine.dialect.name == "sqlite"
+
     def close(self) -> None:
         """Release every pooled connection (SQLite checkpoints the WAL when the last one closes)."""
         self.heartbeat.close()

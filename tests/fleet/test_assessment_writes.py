@@ -55,3 +55,31 @@ async def test_each_assessed_tenant_costs_two_write_transactions(
         assert len(store.score_trend(name)) > 1, "the first run imported Microsoft's kept days"
         latest = store.latest_tenant_score(name)
         assert latest is not None and latest[1], "the control profiles are kept with the run"
+
+
+async def test_on_sqlite_a_fleet_s_writes_take_turns_in_one_thread_and_on_postgresql_run_side_by_side(
+    history_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's busy handler sleeps while the lock is free; one thread of our own never waits for it."""
+    import threading
+
+    sims = {f"t{i}": Simulator.from_profiles("weak-cloud") for i in range(6)}
+    store = history_store
+    engine = make_engine(sims, store, tmp_path)
+    original, threads = store._write, []
+
+    @contextmanager
+    def noted() -> Iterator[Any]:
+        threads.append(threading.current_thread().name)
+        with original() as session:
+            yield session
+
+    monkeypatch.setattr(store, "_write", noted)
+    runs = await engine.assess(list(sims), CONTROLS)
+    assert all(r.status == "completed" for r in runs)
+    assert len(threads) == 2 * len(sims)
+    assert threading.main_thread().name not in threads, "never on the event loop"
+    if store.one_writer_at_a_time:
+        assert len(set(threads)) == 1 and threads[0].startswith("scorekeeper-history"), threads
+    else:
+        assert not any(name.startswith("scorekeeper-history") for name in threads), threads
