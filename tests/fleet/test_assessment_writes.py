@@ -8,6 +8,7 @@ which tenants have a score history) happen once per assessment, not once per ten
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,18 +22,18 @@ from scorekeeper.testing import make_engine
 CONTROLS = ["SelfServicePasswordReset", "PWAgePolicyNew"]
 
 
-def _count(store: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Count the store's transactions of one kind (``_write`` or ``_read``)."""
-    original, counter = getattr(store, name), [0]
+def _watch(store: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The store's transactions of one kind (``_write`` or ``_read``): the thread each one ran in."""
+    original, threads = getattr(store, name), []
 
     @contextmanager
-    def counted() -> Iterator[Any]:
-        counter[0] += 1
+    def noted() -> Iterator[Any]:
+        threads.append(threading.current_thread().name)
         with original() as session:
             yield session
 
-    monkeypatch.setattr(store, name, counted)
-    return counter
+    monkeypatch.setattr(store, name, noted)
+    return threads
 
 
 async def test_each_assessed_tenant_costs_two_write_transactions(
@@ -41,13 +42,14 @@ async def test_each_assessed_tenant_costs_two_write_transactions(
     sims = {f"t{i}": Simulator.from_profiles("weak-cloud") for i in range(3)}
     store = history_store
     engine = make_engine(sims, store, tmp_path)
-    writes, reads = _count(store, "_write", monkeypatch), _count(store, "_read", monkeypatch)
+    writes, reads = _watch(store, "_write", monkeypatch), _watch(store, "_read", monkeypatch)
     for _ in range(2):  # the first assessment imports each tenant's Secure Score history, the second does not
-        writes[0] = reads[0] = 0
+        writes.clear()
+        reads.clear()
         runs = await engine.assess(list(sims), CONTROLS)
         assert all(r.status == "completed" and not any(c.error for c in r.controls) for r in runs)
-        assert writes[0] == 2 * len(sims), "start_run and record_run per tenant, nothing else"
-        assert reads[0] == 2, "attested pairs and scored tenants, once for the whole fleet"
+        assert len(writes) == 2 * len(sims), "start_run and record_run per tenant, nothing else"
+        assert len(reads) == 2, "attested pairs and scored tenants, once for the whole fleet"
     for run, (name, sim) in zip(runs, sims.items(), strict=True):
         actor = store.run_actor(run.run_id)
         assert actor is not None and actor.identity.startswith("app ")
@@ -61,20 +63,10 @@ async def test_on_sqlite_a_fleet_s_writes_take_turns_in_one_thread_and_on_postgr
     history_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQLite's busy handler sleeps while the lock is free; one thread of our own never waits for it."""
-    import threading
-
     sims = {f"t{i}": Simulator.from_profiles("weak-cloud") for i in range(6)}
     store = history_store
     engine = make_engine(sims, store, tmp_path)
-    original, threads = store._write, []
-
-    @contextmanager
-    def noted() -> Iterator[Any]:
-        threads.append(threading.current_thread().name)
-        with original() as session:
-            yield session
-
-    monkeypatch.setattr(store, "_write", noted)
+    threads = _watch(store, "_write", monkeypatch)
     runs = await engine.assess(list(sims), CONTROLS)
     assert all(r.status == "completed" for r in runs)
     assert len(threads) == 2 * len(sims)
