@@ -250,3 +250,20 @@ async def test_tls_is_verified_against_the_roots_it_was_given(tmp_path: Path) ->
         assert answer.status_code == 200 and len(seen.heads) == 1
     finally:
         server.close()
+
+
+async def test_a_compressed_answer_is_decoded_once_by_httpx() -> None:
+    """Graph compresses when asked; aiohttp passes the bytes through and httpx decodes them."""
+    import gzip
+
+    body = gzip.compress(b'{"value": [{"id": "a"}]}')
+
+    async def compressed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, seen: Seen) -> None:
+        await _read_request(reader, seen)
+        writer.write(_answer(200, body, "content-encoding: gzip\r\n"))
+        await writer.drain()
+
+    async with serving(compressed) as (url, seen), client(url) as http:
+        answer = await http.get("x")
+    assert b"accept-encoding: gzip" in seen.heads[0].lower()
+    assert answer.json() == {"value": [{"id": "a"}]}
