@@ -188,6 +188,20 @@ def attestation_from_row(row: AttestationRow) -> Attestation:
     return Attestation(tenant=row.tenant, control=row.control, setting=row.setting, by=row.by, note=row.note, at=row.at)
 
 
+def drift_to_row(event: DriftEvent, at: datetime) -> DriftEventRow:
+    """The row that keeps ``event``; ``at`` where the event carries no time of its own."""
+    return DriftEventRow(
+        tenant=event.tenant,
+        control=event.control,
+        setting=event.setting,
+        kind=event.kind,
+        previous_run_id=event.previous_run_id,
+        run_id=event.run_id,
+        detail=dict(event.detail),
+        at=event.at or at,
+    )
+
+
 def drift_from_row(row: DriftEventRow) -> DriftEvent:
     return DriftEvent(
         id=row.id,

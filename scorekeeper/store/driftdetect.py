@@ -170,24 +170,8 @@ def drift_against(
     events += dropped_totals(tenant, before.total, now_.total, already_compared=now_.scores, **ids)
     if not events:
         return []
-    rows = drift_rows(events, datetime.now(UTC))
+    at = datetime.now(UTC)
+    rows = [convert.drift_to_row(event, at) for event in events]
     session.add_all(rows)
     session.flush()
     return [convert.drift_from_row(r) for r in rows]
-
-
-def drift_rows(events: Sequence[DriftEvent], at: datetime) -> list[DriftEventRow]:
-    """The rows that keep ``events`` (``at`` where an event carries no time of its own)."""
-    return [
-        DriftEventRow(
-            tenant=e.tenant,
-            control=e.control,
-            setting=e.setting,
-            kind=e.kind,
-            previous_run_id=e.previous_run_id,
-            run_id=e.run_id,
-            detail=dict(e.detail),
-            at=e.at or at,
-        )
-        for e in events
-    ]

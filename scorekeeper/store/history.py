@@ -658,7 +658,7 @@ class HistoryStore:
             raise StoreError(f"unknown drift kind {event.kind!r}; expected one of {', '.join(DRIFT_KINDS)}")
         with self._write() as session:
             self._ensure_tenant(session, event.tenant)
-            row = _drift_row(event)
+            row = convert.drift_to_row(event, _now())
             session.add(row)
             session.flush()
             assert row.id is not None
@@ -752,19 +752,6 @@ def _finding_bodies(session: Session, run_id: int) -> list[FindingBodyRow]:
         .order_by(FindingRow.id)
     )
     return list(session.execute(query).scalars())
-
-
-def _drift_row(event: DriftEvent, at: datetime | None = None) -> DriftEventRow:
-    return DriftEventRow(
-        tenant=event.tenant,
-        control=event.control,
-        setting=event.setting,
-        kind=event.kind,
-        previous_run_id=event.previous_run_id,
-        run_id=event.run_id,
-        detail=dict(event.detail),
-        at=event.at or at or _now(),
-    )
 
 
 def _actor(row: RunRow) -> Actor:
