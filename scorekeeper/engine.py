@@ -283,7 +283,7 @@ class Engine:
     def _history(self) -> HistoryThread:
         """Where this engine's history writes run off the event loop (``store/offloop.py``)."""
         if self._history_thread is None:
-            self._history_thread = HistoryThread(bool(getattr(self.store, "one_writer_at_a_time", False)))
+            self._history_thread = HistoryThread(self.store.one_writer_at_a_time)
         return self._history_thread
 
     # ----------------------------------------------------------------- configuration

@@ -107,7 +107,13 @@ def fleet_limits() -> httpx.Limits:
     """httpx's default limits, with idle connections kept :data:`KEEPALIVE_SECONDS`."""
     import httpx
 
-    return httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS)
+    from scorekeeper.graph.transport import DEFAULT_LIMITS
+
+    return httpx.Limits(
+        max_connections=DEFAULT_LIMITS.max_connections,
+        max_keepalive_connections=DEFAULT_LIMITS.max_keepalive_connections,
+        keepalive_expiry=KEEPALIVE_SECONDS,
+    )
 
 
 class _KeepsNoCookies(CookieJar):

@@ -40,9 +40,3 @@ class HistoryThread:
         context = contextvars.copy_context()  # as to_thread does: the caller's context variables
         bound = functools.partial(context.run, call, *args, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(self._executor, bound)
-
-    def close(self) -> None:
-        """Let the thread end once the writes already handed to it are done."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-            self._executor = None
