@@ -22,3 +22,14 @@ async def settle(pilot: Pilot[Any]) -> None:
             if not any(w.is_running for w in pilot.app.workers):
                 return
     raise AssertionError("the app did not settle")
+
+
+async def run_from_palette(pilot: Pilot[Any], command: str) -> None:
+    """Open the command palette, type ``command``, run it, and wait for what it started."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    for key in command:
+        await pilot.press("space" if key == " " else key)
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot)

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 
 from scorekeeper.cli import main
 from scorekeeper.tui.app import ScorekeeperApp
-from tests.tui.helpers import settle
+from tests.tui.helpers import run_from_palette, settle
 
 CONFIG = """
 [tenants.t1]
@@ -72,13 +72,7 @@ async def test_palette_runs_an_assessment_for_a_named_tenant(make_app: Any, stor
     app = make_app()
     async with app.run_test() as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        for key in "Assess t2":
-            await pilot.press("space" if key == " " else key)
-        await pilot.pause()
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_from_palette(pilot, "Assess t2")
         assert [(r.tenant, r.kind, r.status) for r in store.runs()] == [("t2", "assess", "completed")]
 
 
@@ -89,11 +83,5 @@ async def test_palette_assesses_a_group(make_engine: Any, store: Any) -> None:
     app = ScorekeeperApp(engine, ["t1", "t2", "t3"])
     async with app.run_test() as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        for key in "Assess group emea":
-            await pilot.press("space" if key == " " else key)
-        await pilot.pause()
-        await pilot.press("enter")
-        await settle(pilot)
+        await run_from_palette(pilot, "Assess group emea")
         assert sorted(r.tenant for r in store.runs()) == ["t1", "t3"]
