@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +23,7 @@ from scorekeeper.model import (
     Status,
     Verification,
 )
+from scorekeeper.store.digestcache import DigestCache
 from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingBodyRow, RunRow, ScoreSnapshotRow
 
@@ -60,23 +60,14 @@ def body_digest(values: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-#: Digests of findings seen by this process, by :func:`_digest_key`: a fleet records the same
-#: findings run after run, and the canonical JSON of a body costs far more CPU than its key.
-#: Bounded (an entry is ~200 bytes); emptied when full.
-_DIGESTS: dict[bytes, str] = {}
-_DIGESTS_KEPT = 50_000
+#: Digests of findings seen by this process (see ``digestcache.py``).
+_DIGESTS = DigestCache(50_000)
 
 
-def _digest_key(finding: Finding) -> bytes | None:
-    """A short key that only equal findings share, or ``None`` when a value cannot be keyed.
-
-    ``marshal`` round-trips exactly (a type and value per element: ``1``, ``1.0`` and ``True``
-    differ, as do a tuple and a list), so equal bytes mean equal findings; BLAKE2b-256 of them
-    is as collision-free as the SHA-256 digest it stands for. Findings equal but keyed
-    differently (another dict order) only miss the cache.
-    """
+def _finding_fields(finding: Finding) -> tuple[Any, ...]:
+    """Every field a finding's body digest covers, as values ``marshal`` can key."""
     verification = finding.verification
-    fields = (
+    return (
         finding.control,
         finding.setting,
         finding.title,
@@ -91,25 +82,11 @@ def _digest_key(finding: Finding) -> bytes | None:
         finding.evidence,
         None if verification is None else str(verification),
     )
-    try:
-        return hashlib.blake2b(marshal.dumps(fields), digest_size=32).digest()
-    except ValueError:  # a value marshal does not know (an enum, a date in the evidence): no cache
-        return None
 
 
 def finding_digest(finding: Finding) -> str:
     """``body_values(finding)["digest"]``, from the process's cache when this finding was seen before."""
-    key = _digest_key(finding)
-    if key is not None:
-        known = _DIGESTS.get(key)
-        if known is not None:
-            return known
-    digest: str = body_values(finding)["digest"]
-    if key is not None:
-        if len(_DIGESTS) >= _DIGESTS_KEPT:
-            _DIGESTS.clear()
-        _DIGESTS[key] = digest
-    return digest
+    return _DIGESTS.digest(_finding_fields(finding), lambda: str(body_values(finding)["digest"]))
 
 
 #: The columns a digest covers: every column of a body but its id and the digest itself.

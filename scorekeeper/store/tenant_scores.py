@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
+from scorekeeper.store.digestcache import DigestCache
 from scorekeeper.store.tables import ScoreProfilesRow, TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
@@ -46,9 +46,8 @@ _KEPT_KEYS = (
     "implementation_cost",
     "deprecated",
 )
-#: Digests of profile sets seen by this process, by :func:`_set_key` (see ``convert._DIGESTS``).
-_DIGESTS: dict[bytes, str] = {}
-_DIGESTS_KEPT = 10_000
+#: Digests of profile sets seen by this process (see ``digestcache.py``).
+_DIGESTS = DigestCache(10_000)
 
 
 def add(
@@ -137,14 +136,6 @@ def profiles_digest(kept: Sequence[dict[str, Any]]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _set_key(fields: Sequence[tuple[Any, ...]]) -> bytes | None:
-    """A short key only equal profile sets share (``marshal`` round-trips exactly), or ``None``."""
-    try:
-        return hashlib.blake2b(marshal.dumps(tuple(fields)), digest_size=32).digest()
-    except ValueError:  # a value marshal does not know: no cache
-        return None
-
-
 @dataclass(frozen=True)
 class ProfileSet:
     """A set of control profiles about to be kept: their :func:`_profile_fields` tuples and the set's digest."""
@@ -165,14 +156,7 @@ def profile_set(profiles: Iterable[ControlScore]) -> ProfileSet | None:
     fields = tuple(_profile_fields(p) for p in profiles)
     if not fields:
         return None
-    key = _set_key(fields)
-    digest = _DIGESTS.get(key) if key is not None else None
-    if digest is None:
-        digest = profiles_digest([dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields])
-        if key is not None:
-            if len(_DIGESTS) >= _DIGESTS_KEPT:
-                _DIGESTS.clear()
-            _DIGESTS[key] = digest
+    digest = _DIGESTS.digest(fields, lambda: profiles_digest([dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields]))
     return ProfileSet(fields, digest)
 
 

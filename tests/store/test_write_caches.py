@@ -54,7 +54,7 @@ def test_findings_that_differ_only_in_type_get_different_digests_through_the_cac
 
 def test_the_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     convert._DIGESTS.clear()
-    monkeypatch.setattr(convert, "_DIGESTS_KEPT", 3)
+    monkeypatch.setattr(convert._DIGESTS, "kept", 3)
     for n in range(10):
         finding = Finding("A", f"s{n}", Status.PASS)
         assert convert.finding_digest(finding) == convert.body_values(finding)["digest"]
