@@ -6,8 +6,6 @@ mapping here means a column rename touches one function, not every query.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +21,7 @@ from scorekeeper.model import (
     Status,
     Verification,
 )
-from scorekeeper.store.digestcache import DigestCache
+from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingBodyRow, RunRow, ScoreSnapshotRow
 
@@ -55,9 +53,7 @@ def body_values(finding: Finding) -> dict[str, Any]:
 
 def body_digest(values: dict[str, Any]) -> str:
     """SHA-256 of the body's canonical JSON: equal findings, equal digests, on any backend."""
-    fields = {k: values[k] for k in BODY_FIELDS}
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical_digest({k: values[k] for k in BODY_FIELDS})
 
 
 #: Digests of findings seen by this process (see ``digestcache.py``).

@@ -6,8 +6,6 @@ own transactions, so each public store method stays one short transaction.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
-from scorekeeper.store.digestcache import DigestCache
+from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.tables import ScoreProfilesRow, TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
@@ -132,8 +130,7 @@ def kept_profile(profile: ControlScore) -> dict[str, Any]:
 
 def profiles_digest(kept: Sequence[dict[str, Any]]) -> str:
     """SHA-256 of a profile set's canonical JSON: equal sets, equal digests, on any backend (migration 0010)."""
-    canonical = json.dumps(list(kept), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical_digest(list(kept))
 
 
 @dataclass(frozen=True)
