@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from scorekeeper.model import ControlResult, Finding, Organization
 from scorekeeper.store import convert, summary
+from scorekeeper.store.dialects import dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.tables import (
     ControlResultRow,
@@ -47,14 +47,6 @@ _PROFILE_SETS = ScoreProfilesRow.__table__
 #: A connection or a session: the write path runs its Core statements on the session's connection
 #: (``Session.execute`` adds an ORM layer per statement that costs more CPU than SQLite's work).
 Executor = Session | Connection
-
-
-def dialect_name(executor: Executor) -> str:
-    """The backend's name (``sqlite``, ``postgresql``) of a session or a connection."""
-    if isinstance(executor, Connection):
-        return executor.dialect.name
-    return executor.get_bind().dialect.name
-
 
 # Statements built once (their construction costs more CPU than running them); values are bound.
 _BODY_LOOKUP = select(_BODIES.c.digest, _BODIES.c.id).where(_BODIES.c.digest.in_(bindparam("digests", expanding=True)))
@@ -228,23 +220,10 @@ def body_ids(session: Executor, findings: Mapping[str, Finding], known: Mapping[
         found.update({d: i for d, i in session.execute(_BODY_LOOKUP, {"digests": wanted})})
     missing = [convert.body_values(findings[d]) for d in wanted if d not in found]
     if missing:
-        session.execute(_insert_ignoring_duplicates(dialect_name(session)), missing)
+        session.execute(insert_ignoring_duplicates(_BODIES, dialect_name(session)), missing)
         more = session.execute(_BODY_LOOKUP, {"digests": [b["digest"] for b in missing]})
         found.update({d: i for d, i in more})
     return found
-
-
-@cache
-def _insert_ignoring_duplicates(dialect: str) -> Insert:
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(_BODIES).on_conflict_do_nothing(index_elements=["digest"])
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(_BODIES).on_conflict_do_nothing(index_elements=["digest"])
-    return insert(_BODIES)
 
 
 @cache

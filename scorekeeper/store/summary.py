@@ -43,6 +43,7 @@ from sqlalchemy import Connection, Table, bindparam, func, select, tuple_, updat
 from sqlalchemy.orm import Session
 
 from scorekeeper.model import ControlResult
+from scorekeeper.store.dialects import dialect_name
 from scorekeeper.store.records import TREND_POINTS
 from scorekeeper.store.tables import ASSESSING_KINDS, FindingBodyRow, FindingRow, LatestResultRow, ScoreSnapshotRow
 
@@ -150,10 +151,6 @@ def _locked(session: Session, query: Any) -> Any:
     return query.with_for_update() if session.get_bind().dialect.name == "postgresql" else query
 
 
-def _dialect(session: Session | Connection) -> str:
-    return session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
-
-
 @cache
 def _current_statement(postgresql: bool) -> Any:
     """The read of :func:`lock_current`, built once (building costs more CPU than running it)."""
@@ -179,7 +176,7 @@ def lock_current(
     """The tenant's current pointers and summaries of ``controls``, locked for this transaction."""
     if not controls:
         return {}
-    query = _current_statement(_dialect(session) == "postgresql")
+    query = _current_statement(dialect_name(session) == "postgresql")
     return {
         control: (run_id, Summary(dict(counts), unpack(trend), unpack_times(trend_at), score, max_score))
         for control, run_id, counts, trend, trend_at, score, max_score in session.execute(

@@ -9,14 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import Insert
 
 from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
+from scorekeeper.store.dialects import dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.tables import ScoreProfilesRow, TenantScoreRow
 
@@ -168,27 +167,9 @@ def profile_set_id(session: Session | Connection, profiles: ProfileSet, known: i
     found = session.execute(_SET_LOOKUP, {"digest": profiles.digest}).scalar()
     if found is not None:
         return int(found)
-    statement = _insert_ignoring_duplicates(_dialect(session))
+    statement = insert_ignoring_duplicates(_SETS, dialect_name(session))
     session.execute(statement, {"digest": profiles.digest, "profiles": profiles.kept()})
     return int(session.execute(_SET_LOOKUP, {"digest": profiles.digest}).scalar_one())
-
-
-def _dialect(session: Session | Connection) -> str:
-    return session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
-
-
-@cache
-def _insert_ignoring_duplicates(dialect: str) -> Insert:
-    """Two writers storing the same new set at once both succeed (PostgreSQL; SQLite serialises writers)."""
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(_SETS).on_conflict_do_nothing(index_elements=["digest"])
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(_SETS).on_conflict_do_nothing(index_elements=["digest"])
-    return insert(_SETS)
 
 
 def add_record(
