@@ -12,6 +12,8 @@ import inspect
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from scorekeeper.graph.batch import MAX_RETRY_AFTER_SECONDS, RETRYABLE, _retry_after_seconds
 from scorekeeper.graph.errors import PortalError, describe_error
 from scorekeeper.throttle import pause
@@ -92,8 +94,8 @@ class PortalClient:
             if not response.content:
                 return None
             try:
-                return response.json()
-            except ValueError as exc:
+                return orjson.loads(response.content)
+            except orjson.JSONDecodeError as exc:
                 raise PortalError(
                     response.status_code, "MalformedResponse", f"{method} {path}: body is not JSON"
                 ) from exc
