@@ -59,7 +59,7 @@ def build_graph_client(
     # (an in-process simulator) is a tenant's alone.
     pool = current_pool() if transport is None else None
     if pool is not None:
-        http = pool.get(("graph", base_url, timeout), lambda: pipeline(**shared_client_options()))
+        http = pool.get(("graph", base_url, timeout), lambda: pipeline(**shared_client_options(pool, base_url)))
     else:
         http = pipeline()
     auth = AzureIdentityAuthenticationProvider(credential, scopes=[f"{root}/.default"], allowed_hosts=[host])

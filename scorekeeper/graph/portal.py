@@ -50,7 +50,9 @@ class PortalClient:
         pool = current_pool() if transport is None else None
         if pool is not None:
             key = ("portal", portal_url, timeout)
-            self._http = pool.get(key, lambda: _http_client(portal_url, None, timeout, **shared_client_options()))
+            self._http = pool.get(
+                key, lambda: _http_client(portal_url, None, timeout, **shared_client_options(pool, portal_url))
+            )
         else:
             self._http = _http_client(portal_url, transport, timeout)
         self._owns_http = pool is None
