@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,6 +55,9 @@ from scorekeeper.store.tables import (
     ScoreSnapshotRow,
     TenantRow,
 )
+
+if TYPE_CHECKING:
+    from scorekeeper.store.orgnames import KnownOrganization
 
 
 def _now() -> datetime:
@@ -365,6 +368,13 @@ class HistoryStore:
         """The attestations of each of ``tenants``, oldest first."""
         with self._read() as session:
             return bulk.attestations_of(session, list(tenants))
+
+    def organizations_known_at(self, run_ids: Iterable[int]) -> dict[int, KnownOrganization]:
+        """Each run's tenant names as the newest run at or before it recorded them (``orgnames.py``)."""
+        from scorekeeper.store.orgnames import known_organizations
+
+        with self._read() as session:
+            return known_organizations(session, run_ids)
 
     def runs(
         self,
