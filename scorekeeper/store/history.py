@@ -280,7 +280,11 @@ class HistoryStore:
             core = session.connection()  # Core statements on the session's connection: no ORM layer per statement
             profiles = tenant_scores.profile_set(tenant_score.profiles) if tenant_score is not None else None
             digest = profiles.digest if profiles is not None else None
-            run = core.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id, "profiles_digest": digest}).first()
+            today = tenant_score.today if tenant_score is not None else None
+            map_digest = tenant_scores.controls_digest(today.controls) if today is not None else None
+            run = core.execute(
+                runwrite.RUN_FOR_RESULTS, {"run_id": run_id, "profiles_digest": digest, "controls_digest": map_digest}
+            ).first()
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
             # The previous assessment's bodies: an unchanged run's digests need no lookup, drift compares the ids.
@@ -303,8 +307,15 @@ class HistoryStore:
             if tenant_id and tenant_id != run.tenant_id:  # an unchanged directory id is not written again
                 runwrite.set_tenant_id(core, run.tenant, tenant_id)
             if tenant_score is not None:
+                known_maps = {map_digest: run.controls_id} if map_digest and run.controls_id is not None else None
                 tenant_scores.add_record(
-                    core, run.tenant, run_id, tenant_score, profiles=profiles, known_set_id=run.profiles_id
+                    core,
+                    run.tenant,
+                    run_id,
+                    tenant_score,
+                    profiles=profiles,
+                    known_set_id=run.profiles_id,
+                    known_maps=known_maps,
                 )
             # The one drift rule, as detect_drift (idempotent; against the previous completed
             # assessment, both read with the run above); this run's facts from memory.
@@ -629,17 +640,12 @@ class HistoryStore:
     def latest_tenant_scores(self, tenants: Iterable[str]) -> dict[str, tuple[DailyScore, list[dict[str, Any]]]]:
         """:meth:`latest_tenant_score` of many tenants at once (tenants with none are left out)."""
         with self._read() as session:
-            rows = tenant_scores.latest_with_profiles_of(session, tenants)
-            return {name: (tenant_scores.of_run_row(row), profiles) for name, (row, profiles) in rows.items()}
+            return tenant_scores.latest_with_profiles_of(session, tenants)
 
     def latest_tenant_score(self, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
         """The newest assessed whole score that carries control profiles, with those profiles (as dicts)."""
         with self._read() as session:
-            latest = tenant_scores.latest_with_profiles(session, tenant)
-            if latest is None or latest[0].id is None:
-                return None
-            row, profiles = latest
-            return tenant_scores.of_run_row(row), profiles
+            return tenant_scores.latest_with_profiles(session, tenant)
 
     # ------------------------------------------------------------------ attestations
     def record_attestation(self, att: Attestation) -> int:
