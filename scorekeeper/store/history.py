@@ -57,6 +57,7 @@ from scorekeeper.store.tables import (
 )
 
 if TYPE_CHECKING:
+    from scorekeeper.store.controlcell import ControlCell
     from scorekeeper.store.orgnames import KnownOrganization
 
 
@@ -554,6 +555,13 @@ class HistoryStore:
         """One cell per tenant × control with its latest counts, score, trend and drift (see ``overview.py``)."""
         with self._read() as session:
             return build_overview(session)
+
+    def control_cell(self, tenant: str, control: str) -> ControlCell | None:
+        """One tenant × control's newest assessment, read on its own (``controlcell.py``: the TUI's control view)."""
+        from scorekeeper.store.controlcell import control_cell
+
+        with self._read() as session:
+            return control_cell(session, tenant, control)
 
     def prune(self, keep_days: int, *, dry_run: bool = False, now: datetime | None = None) -> PruneResult:
         """Delete what the retention policy lets go (see ``retention.py``): runs older than ``keep_days``.
