@@ -287,8 +287,11 @@ def write_results(
     assessing = kind in ASSESSING_KINDS
     touched = [r.control for r in results if assessing or r.score is not None]
     current = summary.lock_current(session, tenant, touched)  # before the pointers move
-    if assessing:
-        pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in results]
+    # A pair already pointed at (locked by the read above) has its pointer moved by the summary's
+    # update; only a pair's first pointer is upserted here (ON CONFLICT: another writer's first).
+    new_pairs = [r for r in results if r.control not in current] if assessing else []
+    if new_pairs:
+        pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in new_pairs]
         dialect = dialect_name(session)
         if dialect in ("sqlite", "postgresql"):
             session.execute(_point_latest_statement(dialect), pointers)
@@ -298,5 +301,5 @@ def write_results(
             assert isinstance(session, Session)
             for pointer in pointers:
                 _point_latest(session, pointer["tenant"], pointer["control"], run_id)
-    summary.record(session, run_id, tenant, kind, results, now, current)
+    summary.record(session, run_id, tenant, kind, results, now, current, move_pointers=True)
     return pointed
