@@ -10,7 +10,7 @@ time it returns, before the plugin writes to the tenant.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,6 +59,7 @@ from scorekeeper.store.tables import (
 if TYPE_CHECKING:
     from scorekeeper.store.controlcell import ControlCell
     from scorekeeper.store.orgnames import KnownOrganization
+    from scorekeeper.store.runpages import RunCursor
 
 
 def _now() -> datetime:
@@ -399,6 +400,24 @@ class HistoryStore:
             rows = list(session.execute(query).scalars())
             counts = self._counts(session, [r.id for r in rows if r.id is not None])
         return [_summary(r, counts.get(r.id)) for r in rows]
+
+    def runs_page(
+        self,
+        limit: int = 100,
+        *,
+        tenants: Collection[str] | None = None,
+        exclude_kinds: Sequence[str] = (),
+        after: RunCursor | None = None,
+    ) -> list[RunSummary]:
+        """A page of :meth:`runs` (``tenants``: all when ``None``) older than ``after``: keyset paging (runpages.py)."""
+        from scorekeeper.store.runpages import page_of_runs
+
+        query = page_of_runs(limit, tenants=tenants, exclude_kinds=exclude_kinds, after=after)
+        with self._read() as session:
+            ids = list(session.execute(query).scalars())
+            rows = {r.id: r for r in session.execute(select(RunRow).where(RunRow.id.in_(ids))).scalars()} if ids else {}
+            counts = self._counts(session, ids)
+        return [_summary(rows[i], counts.get(i)) for i in ids if i in rows]
 
     def latest_run(
         self, tenant: str, kind: str = "assess", before_run_id: int | None = None, *, status: str | None = None

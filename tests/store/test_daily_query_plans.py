@@ -12,11 +12,16 @@ from typing import Any
 import pytest
 
 from scorekeeper.store import HistoryStore
+from scorekeeper.store.runpages import RunCursor
 from tests.store.test_query_plans import HISTORY_TABLES, C, _plans, filled  # noqa: F401  (filled: a fixture)
 
 QUERIES: dict[str, Callable[[HistoryStore], Any]] = {
     "control_cell": lambda s: s.control_cell("a", C),
     "organizations_known_at": lambda s: s.organizations_known_at([3, 4]),
+    "runs_page": lambda s: s.runs_page(2, tenants=["a", "b"], exclude_kinds=("plan",)),
+    "runs_page after a run": lambda s: s.runs_page(
+        2, tenants=["a"], after=RunCursor(s.get_run(5).started_at, 5)  # type: ignore[union-attr]
+    ),
 }
 
 
