@@ -2,7 +2,10 @@
 
 Part 1 stores 30 daily assessments of one unchanged tenant (the real findings of SSPR +
 PWAgePolicyNew on the simulated ``weak-cloud`` profile, recorded through the store's public
-``record_control_result`` / ``finish_run``) and prints the SQLite file's growth per run.
+``record_control_result`` / ``finish_run``) and prints the SQLite file's growth per run; then
+everything a real assessment stores (``record_run`` with the engine's own arguments, the tenant's
+whole Secure Score included, see ``record_run.py``): 30 daily runs of 10 unchanged tenants after
+their first run, the growth per tenant-run.
 
 Part 2 seeds ``--tenants`` × ``--runs`` assessment runs (two controls each, the same 28 findings
 per run, a score snapshot per control, 1,000 drift events) with bulk SQL, then times the queries
@@ -70,6 +73,31 @@ def size_per_run(tmp: Path, results: list[Any], days: int = 30) -> None:
     findings = sum(len(r.findings) for r in results)
     print(f"{days} daily runs of an unchanged tenant ({findings} findings each), SQLite:")
     print(f"  file grew {grown / 1024:.0f} KB = {grown / days / 1024:.2f} KB per tenant-run (target <= 3 KB)")
+
+
+def size_with_whole_score(tmp: Path, tenants: int = 10, days: int = 30) -> None:
+    """What an assessed tenant-run really adds: ``record_run`` as the engine calls it, whole score included."""
+    from record_run import captured_calls
+
+    first, again = captured_calls(tmp)
+    path = tmp / "whole.db"
+    names = [f"tenant{i:02d}" for i in range(tenants)]
+    with HistoryStore.open(str(path)) as store:
+        for day in range(days + 1):  # day 0 is each tenant's first run (it imports Microsoft's older days)
+            if day == 1:
+                before = _checkpointed_size(path)
+            args, kwargs = first if day == 0 else again
+            for name in names:
+                store.record_run(store.start_run(name, "assess", controls=CONTROLS), *args, **kwargs)
+    grown = _checkpointed_size(path) - before
+    print(f"{days} daily runs of {tenants} unchanged tenants with their whole Secure Score (record_run), SQLite:")
+    print(f"  {grown / (days * tenants) / 1024:.2f} KB per tenant-run (target <= 3 KB)")
+
+
+def _checkpointed_size(path: Path) -> int:
+    with sa.create_engine(f"sqlite:///{path}").connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path.stat().st_size
 
 
 def seed(url: str, results: list[Any], tenants: int, runs: int) -> None:
@@ -190,6 +218,7 @@ def main() -> None:
         results = real_results(tmp) if needs_results else []
         if not args.skip_size:
             size_per_run(tmp, results)
+            size_with_whole_score(tmp)
         if not args.skip_sqlite:
             path = args.sqlite_path or tmp / "fleet.db"
             url = f"sqlite:///{path}"

@@ -386,6 +386,10 @@ class Organization:
     primary_domain: str | None = None
     unread: str = ""
 
+    def to_dict(self) -> dict[str, JSONValue]:
+        """The ``--json`` shape: the names (null: not in the answer) and why they are unknown (null: read)."""
+        return {"display_name": self.display_name, "primary_domain": self.primary_domain, "unread": self.unread or None}
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -427,6 +431,11 @@ class RunResult:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),
             "actor": self.actor.to_dict() if self.actor else None,
+            # What history and reports hold about the run, beside its results: null = not recorded
+            # (versions: runs before history migration 0007; organization: runs that read none —
+            # every kind but an assessment — and runs before 0008).
+            "versions": dict(self.versions) if self.versions is not None else None,
+            "organization": self.organization.to_dict() if self.organization is not None else None,
             "controls": [c.to_dict() for c in self.controls],
         }
 

@@ -97,9 +97,24 @@ DEFS: dict[str, Any] = {
             "started_at": _TIME,
             "finished_at": _TIME,
             "actor": {"$ref": "#/$defs/actor"},
+            "versions": {"$ref": "#/$defs/versions"},
+            "organization": {"$ref": "#/$defs/organization"},
             "controls": {"type": "array", "items": {"$ref": "#/$defs/control_result"}},
         }
     ),
+    "versions": {
+        **_nullable({"type": "object", "required": ["scorekeeper"], "additionalProperties": _STR}),
+        "description": "The code the run used: scorekeeper and each plugin distribution -> its version, "
+        "as `scorekeeper plugins --json` names them; null: not recorded (runs before history migration 0007).",
+    },
+    "organization": {
+        **_nullable(
+            _obj({"display_name": _nullable(_STR), "primary_domain": _nullable(_STR), "unread": _nullable(_STR)})
+        ),
+        "description": "The tenant's names as this run read them (GET /organization: displayName, the isDefault "
+        "verified domain), or in `unread` why it could not; null: the run read none (only assessments read "
+        "them; runs before history migration 0008).",
+    },
     "plan_item": _obj(
         {
             "setting": _STR,

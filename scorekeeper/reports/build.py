@@ -16,13 +16,14 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.model import Attestation, Control, Finding, RunResult, SecureScore, Status
+from scorekeeper.model import Attestation, Control, Finding, Organization, RunResult, SecureScore, Status
 from scorekeeper.reports.model import (
     AttestationInfo,
     ChangeAheadInfo,
     ControlSection,
     ExceptionInfo,
     LedgerEntry,
+    OrganizationSource,
     ProfileRow,
     Report,
     RunInfo,
@@ -38,6 +39,7 @@ from scorekeeper.reports.model import (
 if TYPE_CHECKING:
     from scorekeeper.securescore.model import ScoreOverview
     from scorekeeper.store.history import HistoryStore
+    from scorekeeper.store.orgnames import KnownOrganization
     from scorekeeper.store.records import DriftEvent
 
 #: How many score snapshots per control the trend shows (the newest ones).
@@ -83,6 +85,9 @@ def build_report(
         previous=store.previous_run_ids((r.run_id, r.tenant) for r in runs if r.kind in ASSESSING),
         scores=store.score_histories(tenants, limit=TREND_LIMIT),
         attestations=store.attestations_of(tenants),
+        # Runs that read no names themselves (remediations, verifications, rollbacks): the names
+        # the tenant's newest earlier run recorded, said to come from that run (store/orgnames.py).
+        organizations=store.organizations_known_at(r.run_id for r in runs if r.organization is None),
     )
     history.previous_statuses = store.finding_statuses(history.previous.values())
     from scorekeeper.securescore.history import secure_score_overviews
@@ -118,6 +123,7 @@ class _History:
     previous: dict[int, int]
     scores: dict[tuple[str, str], list[SecureScore]]
     attestations: dict[str, list[Attestation]]
+    organizations: dict[int, KnownOrganization] = field(default_factory=dict)
     previous_statuses: dict[int, dict[tuple[str, str], str]] = field(default_factory=dict)
     secure_score: dict[str, SecureScoreSection] = field(default_factory=dict)
     #: One row per distinct finding object (runs share the finding bodies they share in history,
@@ -133,11 +139,11 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
     ledger = _ledger(run)
     open_changes = [e for e in ledger if e.outcome != "failed" and e.rolled_back_by is None]
     rollback = f"scorekeeper rollback {run.run_id}" if run.kind == "remediate" and open_changes else None
-    org = run.organization  # None: runs before migration 0008, and runs that read none (not assessments)
+    org, source = _organization(run, history.organizations.get(run.run_id))
     return TenantSection(
         name=run.tenant,
         tenant_id=history.tenant_ids.get(run.tenant) or None,
-        display_name=org.display_name if org else None,  # as GET /organization named it in this run
+        display_name=org.display_name if org else None,  # as GET /organization named it (in `source`)
         primary_domain=org.primary_domain if org else None,
         run=RunInfo(
             id=run.run_id,
@@ -159,7 +165,23 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
         changes_ahead=_changes_ahead(run, declared, now.date()),
         secure_score=history.secure_score.get(run.tenant),
         organization_unread=(org.unread or None) if org else None,
+        organization_recorded_by=source,
     )
+
+
+def _organization(
+    run: RunResult, known: KnownOrganization | None
+) -> tuple[Organization | None, OrganizationSource | None]:
+    """The names a section shows and the run that read them: the run's own, else the newest earlier record.
+
+    ``(None, None)`` when neither exists (runs before migration 0008 with nothing recorded before
+    them): the report says "not recorded" rather than guess.
+    """
+    if run.organization is not None:
+        return run.organization, OrganizationSource(run.run_id, run.kind, run.started_at)
+    if known is not None:
+        return known.organization, OrganizationSource(known.run_id, known.kind, known.started_at)
+    return None, None
 
 
 def _actor(run: RunResult) -> str | None:

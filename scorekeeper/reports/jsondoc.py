@@ -56,6 +56,13 @@ def _tenant(t: TenantSection) -> dict[str, Any]:
         "display_name": t.display_name,
         "primary_domain": t.primary_domain,
         "organization_unread": t.organization_unread,
+        "organization_recorded_by": None
+        if t.organization_recorded_by is None
+        else {
+            "run_id": t.organization_recorded_by.run_id,
+            "kind": t.organization_recorded_by.kind,
+            "started_at": t.organization_recorded_by.started_at,
+        },
         "run": {
             "id": t.run.id,
             "kind": t.run.kind,

@@ -64,6 +64,7 @@ def _suite(tenant: TenantSection, control: ControlSection) -> ET.Element:
     for name, value in (
         ("tenant", tenant.name),
         ("tenant_id", tenant.tenant_id or "not recorded"),
+        *_organization(tenant),
         ("run_id", tenant.run.id),
         ("run_kind", tenant.run.kind),
         ("control", control.id),
@@ -74,6 +75,19 @@ def _suite(tenant: TenantSection, control: ControlSection) -> ET.Element:
         ET.SubElement(props, "property", name=name, value=text(value))
     suite.extend(cases)
     return suite
+
+
+def _organization(tenant: TenantSection) -> list[tuple[str, str | int]]:
+    """The tenant's names as properties, with the run that read them ("not recorded" when none did)."""
+    source = tenant.organization_recorded_by
+    if source is None:
+        return [("display_name", "not recorded"), ("primary_domain", "not recorded")]
+    unknown = f"unknown: {tenant.organization_unread}" if tenant.organization_unread else "not recorded"
+    return [
+        ("display_name", tenant.display_name or unknown),
+        ("primary_domain", tenant.primary_domain or unknown),
+        ("organization_recorded_by_run", source.run_id),
+    ]
 
 
 def _case(tenant: TenantSection, s: SettingRow) -> ET.Element:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable
+from datetime import UTC
 
 from scorekeeper.reports.model import STATUS_ORDER, Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact, one_line
@@ -80,13 +81,20 @@ def _generated(report: Report) -> str:
 
 
 def _organization(t: TenantSection) -> str:
-    """The directory's own names for the tenant, as the run read them, or why they are unknown."""
+    """The directory's own names for the tenant, as the run (or the earlier run named) read them, or why
+    they are unknown."""
     if t.display_name or t.primary_domain:
         names = " · ".join(md(n) for n in (t.display_name, t.primary_domain) if n)
-        return f"Organisation: {names}" + (f" (tenant id {md(t.tenant_id)})" if t.tenant_id else "")
-    if t.organization_unread:
-        return f"Organisation: unknown — {md(t.organization_unread)}"
-    return "Organisation: not recorded"
+        line = f"Organisation: {names}" + (f" (tenant id {md(t.tenant_id)})" if t.tenant_id else "")
+    elif t.organization_unread:
+        line = f"Organisation: unknown — {md(t.organization_unread)}"
+    else:
+        return "Organisation: not recorded"
+    source = t.organization_recorded_by
+    if source is not None and t.organization_from_another_run:
+        when = f"{source.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        line += f" — as read by {md(source.kind)} run {source.run_id}, {when}"
+    return line
 
 
 def _run_versions(t: TenantSection) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 from scorekeeper.model import RemediationKind, Status
 
 #: Bumped on any change to the JSON shape (docs/report-schema.json carries the same number).
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 #: Statuses in the order reports list and count them.
 _PREFERRED = ("fail", "error", "unknown", "manual", "pending", "pass", "not_applicable")
@@ -248,6 +248,20 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class OrganizationSource:
+    """Which run read the organisation names (or why not) a tenant's section shows.
+
+    The reported run itself when it read them (assessments); otherwise the newest run of the
+    tenant at or before it that did (``scorekeeper/store/orgnames.py``), so a remediation's report
+    names the tenant and says where the names come from.
+    """
+
+    run_id: int
+    kind: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
 class TenantSection:
     """Everything the report says about one tenant."""
 
@@ -269,6 +283,15 @@ class TenantSection:
     #: Why display name and primary domain are unknown when the run tried to read them and could
     #: not (the permission to grant, say); None when they were read or the run read none.
     organization_unread: str | None = None
+    #: The run that read what ``display_name``, ``primary_domain`` and ``organization_unread`` say;
+    #: None when history holds no record of them at or before the reported run ("not recorded").
+    organization_recorded_by: OrganizationSource | None = None
+
+    @property
+    def organization_from_another_run(self) -> bool:
+        """The names come from an earlier run than the reported one (which read none itself)."""
+        source = self.organization_recorded_by
+        return source is not None and source.run_id != self.run.id
 
     @property
     def total_score(self) -> ScorePoint | None:

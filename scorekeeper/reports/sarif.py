@@ -59,12 +59,25 @@ def render_sarif(report: Report) -> str:
         "properties": {
             "reportId": report.report_id,
             "tenants": [t.name for t in report.tenants],
+            "organizations": [_organization(t) for t in report.tenants],
             "resultsLeftOut": max(len(results) - MAX_RESULTS, 0),
         },
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     text = json.dumps(_clean(log), indent=2, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def _organization(tenant: TenantSection) -> dict[str, Any]:
+    """A tenant's names as the report shows them (null: not recorded), and the run that read them."""
+    source = tenant.organization_recorded_by
+    return {
+        "tenant": tenant.name,
+        "displayName": tenant.display_name,
+        "primaryDomain": tenant.primary_domain,
+        "unread": tenant.organization_unread,
+        "recordedByRun": None if source is None else source.run_id,
+    }
 
 
 def location(tenant: TenantSection, control: str) -> str:

@@ -26,13 +26,22 @@ from scorekeeper.store import convert
 from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.records import DriftEvent
-from scorekeeper.store.tables import DriftEventRow, FindingBodyRow, FindingRow, RunRow, ScoreSnapshotRow, TenantScoreRow
+from scorekeeper.store.tables import (
+    DriftEventRow,
+    FindingBodyRow,
+    FindingRow,
+    RunRow,
+    ScoreControlsRow,
+    ScoreSnapshotRow,
+    TenantScoreRow,
+)
 
 _TABLES = SQLModel.metadata.tables
 _BODIES = _TABLES[FindingBodyRow.__tablename__]
 _FINDINGS = _TABLES[FindingRow.__tablename__]
 _SCORES = _TABLES[ScoreSnapshotRow.__tablename__]
 _TOTALS = _TABLES[TenantScoreRow.__tablename__]
+_MAPS = _TABLES[ScoreControlsRow.__tablename__]
 _DRIFT = _TABLES[DriftEventRow.__tablename__]
 _RUNS = _TABLES[RunRow.__tablename__]
 
@@ -62,7 +71,8 @@ _RUN_SCORES = (
     .order_by(_SCORES.c.id)
 )
 _RUN_TOTAL = (
-    select(_TOTALS.c.scored_at, _TOTALS.c.current_score, _TOTALS.c.max_score, _TOTALS.c.comparisons, _TOTALS.c.controls)
+    select(_TOTALS.c.scored_at, _TOTALS.c.current_score, _TOTALS.c.max_score, _TOTALS.c.comparisons, _MAPS.c.controls)
+    .select_from(_TOTALS.outerjoin(_MAPS, _MAPS.c.id == _TOTALS.c.controls_id))
     .where(_TOTALS.c.run_id == bindparam("run_id"))
     .order_by(_TOTALS.c.id)
     .limit(1)

@@ -10,11 +10,11 @@ time it returns, before the plugin writes to the tenant.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -55,6 +55,11 @@ from scorekeeper.store.tables import (
     ScoreSnapshotRow,
     TenantRow,
 )
+
+if TYPE_CHECKING:
+    from scorekeeper.store.controlcell import ControlCell
+    from scorekeeper.store.orgnames import KnownOrganization
+    from scorekeeper.store.runpages import RunCursor
 
 
 def _now() -> datetime:
@@ -276,7 +281,11 @@ class HistoryStore:
             core = session.connection()  # Core statements on the session's connection: no ORM layer per statement
             profiles = tenant_scores.profile_set(tenant_score.profiles) if tenant_score is not None else None
             digest = profiles.digest if profiles is not None else None
-            run = core.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id, "profiles_digest": digest}).first()
+            today = tenant_score.today if tenant_score is not None else None
+            map_digest = tenant_scores.controls_digest(today.controls) if today is not None else None
+            run = core.execute(
+                runwrite.RUN_FOR_RESULTS, {"run_id": run_id, "profiles_digest": digest, "controls_digest": map_digest}
+            ).first()
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
             # The previous assessment's bodies: an unchanged run's digests need no lookup, drift compares the ids.
@@ -299,8 +308,15 @@ class HistoryStore:
             if tenant_id and tenant_id != run.tenant_id:  # an unchanged directory id is not written again
                 runwrite.set_tenant_id(core, run.tenant, tenant_id)
             if tenant_score is not None:
+                known_maps = {map_digest: run.controls_id} if map_digest and run.controls_id is not None else None
                 tenant_scores.add_record(
-                    core, run.tenant, run_id, tenant_score, profiles=profiles, known_set_id=run.profiles_id
+                    core,
+                    run.tenant,
+                    run_id,
+                    tenant_score,
+                    profiles=profiles,
+                    known_set_id=run.profiles_id,
+                    known_maps=known_maps,
                 )
             # The one drift rule, as detect_drift (idempotent; against the previous completed
             # assessment, both read with the run above); this run's facts from memory.
@@ -355,6 +371,13 @@ class HistoryStore:
         with self._read() as session:
             return bulk.attestations_of(session, list(tenants))
 
+    def organizations_known_at(self, run_ids: Iterable[int]) -> dict[int, KnownOrganization]:
+        """Each run's tenant names as the newest run at or before it recorded them (``orgnames.py``)."""
+        from scorekeeper.store.orgnames import known_organizations
+
+        with self._read() as session:
+            return known_organizations(session, run_ids)
+
     def runs(
         self,
         tenant: str | None = None,
@@ -377,6 +400,24 @@ class HistoryStore:
             rows = list(session.execute(query).scalars())
             counts = self._counts(session, [r.id for r in rows if r.id is not None])
         return [_summary(r, counts.get(r.id)) for r in rows]
+
+    def runs_page(
+        self,
+        limit: int = 100,
+        *,
+        tenants: Collection[str] | None = None,
+        exclude_kinds: Sequence[str] = (),
+        after: RunCursor | None = None,
+    ) -> list[RunSummary]:
+        """A page of :meth:`runs` (``tenants``: all when ``None``) older than ``after``: keyset paging (runpages.py)."""
+        from scorekeeper.store.runpages import page_of_runs
+
+        query = page_of_runs(limit, tenants=tenants, exclude_kinds=exclude_kinds, after=after)
+        with self._read() as session:
+            ids = list(session.execute(query).scalars())
+            rows = {r.id: r for r in session.execute(select(RunRow).where(RunRow.id.in_(ids))).scalars()} if ids else {}
+            counts = self._counts(session, ids)
+        return [_summary(rows[i], counts.get(i)) for i in ids if i in rows]
 
     def latest_run(
         self, tenant: str, kind: str = "assess", before_run_id: int | None = None, *, status: str | None = None
@@ -534,6 +575,13 @@ class HistoryStore:
         with self._read() as session:
             return build_overview(session)
 
+    def control_cell(self, tenant: str, control: str) -> ControlCell | None:
+        """One tenant × control's newest assessment, read on its own (``controlcell.py``: the TUI's control view)."""
+        from scorekeeper.store.controlcell import control_cell
+
+        with self._read() as session:
+            return control_cell(session, tenant, control)
+
     def prune(self, keep_days: int, *, dry_run: bool = False, now: datetime | None = None) -> PruneResult:
         """Delete what the retention policy lets go (see ``retention.py``): runs older than ``keep_days``.
 
@@ -611,17 +659,12 @@ class HistoryStore:
     def latest_tenant_scores(self, tenants: Iterable[str]) -> dict[str, tuple[DailyScore, list[dict[str, Any]]]]:
         """:meth:`latest_tenant_score` of many tenants at once (tenants with none are left out)."""
         with self._read() as session:
-            rows = tenant_scores.latest_with_profiles_of(session, tenants)
-            return {name: (tenant_scores.of_run_row(row), profiles) for name, (row, profiles) in rows.items()}
+            return tenant_scores.latest_with_profiles_of(session, tenants)
 
     def latest_tenant_score(self, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
         """The newest assessed whole score that carries control profiles, with those profiles (as dicts)."""
         with self._read() as session:
-            latest = tenant_scores.latest_with_profiles(session, tenant)
-            if latest is None or latest[0].id is None:
-                return None
-            row, profiles = latest
-            return tenant_scores.of_run_row(row), profiles
+            return tenant_scores.latest_with_profiles(session, tenant)
 
     # ------------------------------------------------------------------ attestations
     def record_attestation(self, att: Attestation) -> int:

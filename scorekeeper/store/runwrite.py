@@ -28,6 +28,7 @@ from scorekeeper.store.tables import (
     FindingRow,
     LatestResultRow,
     RunRow,
+    ScoreControlsRow,
     ScoreProfilesRow,
     ScoreSnapshotRow,
     TenantRow,
@@ -43,6 +44,7 @@ _TENANTS = TenantRow.__table__
 _EARLIER = RunRow.__table__.alias("earlier")
 _DRIFT = DriftEventRow.__table__
 _PROFILE_SETS = ScoreProfilesRow.__table__
+_CONTROL_MAPS = ScoreControlsRow.__table__
 
 #: A connection or a session: the write path runs its Core statements on the session's connection
 #: (``Session.execute`` adds an ORM layer per statement that costs more CPU than SQLite's work).
@@ -73,7 +75,8 @@ _RUN_SCORES = (
 #: Everything ``record_run`` needs to know before it writes, in one statement: who ran it, the
 #: tenant's directory id as stored (an unchanged one is not written again), the tenant's previous
 #: completed assessment (what drift compares with), whether drift was recorded for it already,
-#: and the stored id of the run's control-profile set (by ``profiles_digest``; NULL when new).
+#: and the stored ids of the run's control-profile set (by ``profiles_digest``) and control-score
+#: map (by ``controls_digest``), NULL when new.
 RUN_FOR_RESULTS = (
     select(
         _RUNS.c.tenant,
@@ -98,6 +101,10 @@ RUN_FOR_RESULTS = (
         .where(_PROFILE_SETS.c.digest == bindparam("profiles_digest"))
         .scalar_subquery()
         .label("profiles_id"),
+        select(_CONTROL_MAPS.c.id)
+        .where(_CONTROL_MAPS.c.digest == bindparam("controls_digest"))
+        .scalar_subquery()
+        .label("controls_id"),
     )
     .select_from(_RUNS.outerjoin(_TENANTS, _TENANTS.c.name == _RUNS.c.tenant))
     .where(_RUNS.c.id == bindparam("run_id"))
@@ -280,8 +287,11 @@ def write_results(
     assessing = kind in ASSESSING_KINDS
     touched = [r.control for r in results if assessing or r.score is not None]
     current = summary.lock_current(session, tenant, touched)  # before the pointers move
-    if assessing:
-        pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in results]
+    # A pair already pointed at (locked by the read above) has its pointer moved by the summary's
+    # update; only a pair's first pointer is upserted here (ON CONFLICT: another writer's first).
+    new_pairs = [r for r in results if r.control not in current] if assessing else []
+    if new_pairs:
+        pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in new_pairs]
         dialect = dialect_name(session)
         if dialect in ("sqlite", "postgresql"):
             session.execute(_point_latest_statement(dialect), pointers)
@@ -291,5 +301,5 @@ def write_results(
             assert isinstance(session, Session)
             for pointer in pointers:
                 _point_latest(session, pointer["tenant"], pointer["control"], run_id)
-    summary.record(session, run_id, tenant, kind, results, now, current)
+    summary.record(session, run_id, tenant, kind, results, now, current, move_pointers=True)
     return pointed

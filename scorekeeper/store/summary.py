@@ -66,6 +66,11 @@ _UPDATE = (
 )
 
 
+#: :data:`_UPDATE` that also moves the pair's pointer to the run being recorded (``record_run``'s
+#: steady state: the pointer's upsert folded into the summary's update, one statement less).
+_UPDATE_POINTING = _UPDATE.values(run_id=bindparam("run_"))
+
+
 def pack(scores: Sequence[float | None]) -> bytes | None:
     """Scores as the ``trend`` column keeps them (``None`` for no points)."""
     if not scores:
@@ -193,11 +198,16 @@ def record(
     results: Sequence[ControlResult],
     now: datetime,
     current: dict[str, tuple[int, Summary]],
+    *,
+    move_pointers: bool = False,
 ) -> None:
-    """Bring the summaries of a just-written run up to date (its snapshots inserted, pointers moved).
+    """Bring the summaries of a just-written run up to date (its snapshots inserted).
 
     ``current`` is :func:`lock_current` as read *before* the pointers moved: a pair not in it got
-    its first pointer now and is computed from the tables; the others change incrementally.
+    its first pointer now and is computed from the tables; the others change incrementally. With
+    ``move_pointers`` the pairs in ``current`` whose pointer is older than ``run_id`` (locked:
+    nobody moves them meanwhile) have it moved here, in the summary's own update, and the caller
+    upserts only the pointers of pairs not in ``current``; without it the caller moved them all.
     """
     assessing = kind in ASSESSING_KINDS
     statuses: dict[str, Counter[str]] = defaultdict(Counter)
@@ -205,6 +215,7 @@ def record(
         for finding in result.findings:
             statuses[finding.control][finding.status.value] += 1
     changed: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
     fresh: list[Key] = []
     for result in results:
         held = current.get(result.control)
@@ -213,15 +224,19 @@ def record(
                 fresh.append((tenant, result.control))
             continue
         pointed, summary = held
-        touched = False
+        touched = moving = False
         if assessing and pointed < run_id:
             summary.counts = dict(statuses.get(result.control, {}))
-            touched = True
+            touched, moving = True, move_pointers
         if result.score is not None:
             summary.add_point(micros(result.score.taken_at or now), result.score.score, result.score.max_score)
             touched = True
-        if touched:
+        if moving:
+            moved.append(summary.values(tenant, result.control) | {"run_": run_id})
+        elif touched:
             changed.append(summary.values(tenant, result.control))
+    if moved:
+        session.execute(_UPDATE_POINTING, moved)
     if changed:
         session.execute(_UPDATE, changed)
     if fresh:

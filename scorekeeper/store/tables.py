@@ -150,7 +150,9 @@ class ControlResultRow(SQLModel, table=True):
     """
 
     __tablename__ = "control_results"
-    __table_args__ = (UniqueConstraint("run_id", "control"), Index("ix_control_results_control", "control"))
+    # Read by run (the unique constraint's index); migration 0011 dropped the index on ``control``
+    # alone: no query looks control results up by control without the run.
+    __table_args__ = (UniqueConstraint("run_id", "control"),)
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False))
@@ -416,8 +418,10 @@ class TenantScoreRow(SQLModel, table=True):
     ``read`` for a live read (``scorekeeper score``, the TUI) and ``imported`` for the daily
     entries Microsoft already kept (up to 90), imported on a tenant's first run so the trend is
     meaningful from day one. ``scored_at`` is Microsoft's
-    ``createdDateTime`` of the entry, ``recorded_at`` when scorekeeper stored it. ``controls``
-    maps control id → score (all controls, not just the ones a plugin covers); ``profiles`` holds
+    ``createdDateTime`` of the entry, ``recorded_at`` when scorekeeper stored it. The row's map of
+    control id → score (all controls, not just the ones a plugin covers) is kept in
+    ``score_controls``, where equal maps are stored once: ``controls_id`` points at it
+    (migration 0011; ``NULL`` for an empty map). ``profiles`` holds
     what an assessment read of each control profile (title, category, service, maximum, action
     URL, state, implementation status) so reports render the whole score from history alone:
     ``profiles_id`` points at them in ``score_profiles`` (migration 0010; ``NULL`` for a row
@@ -428,7 +432,6 @@ class TenantScoreRow(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tenant_scores_tenant_scored_at", "tenant", "scored_at"),
         Index("ix_tenant_scores_run_id", "run_id"),
-        Index("ix_tenant_scores_profiles_id", "profiles_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -442,9 +445,13 @@ class TenantScoreRow(SQLModel, table=True):
     current_score: float | None = Field(default=None, nullable=True)
     max_score: float | None = Field(default=None, nullable=True)
     comparisons: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
-    controls: dict[str, float] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     profiles_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("score_profiles.id"), nullable=True)
+    )
+    # Neither pointer is indexed (migration 0011 dropped ``profiles_id``'s): nothing deletes a
+    # profile set or a map, and no query looks rows up by the set or map they point at.
+    controls_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("score_controls.id"), nullable=True)
     )
 
 
@@ -465,4 +472,23 @@ class ScoreProfilesRow(SQLModel, table=True):
     profiles: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON, nullable=False)
 
 
-ALL_TABLES += (ScoreProfilesRow, TenantScoreRow)
+class ScoreControlsRow(SQLModel, table=True):
+    """One tenant-score row's map of control id → score, stored once however many rows have the same map.
+
+    Microsoft's whole Secure Score carries every control's score (~45 controls, ~1.2 KB of JSON)
+    and an unchanged tenant's map is the same every day; kept on each ``tenant_scores`` row it
+    was half of what an assessed tenant-run added to history. A map is keyed by ``digest``, the
+    SHA-256 of the canonical JSON of its ``[id, score]`` pairs in the map's own order
+    (``tenant_scores.controls_digest``), so a map is read back exactly as it was written, order
+    included. Like ``score_profiles``, never pruned: ``prune`` keeps ``tenant_scores`` rows.
+    """
+
+    __tablename__ = "score_controls"
+    __table_args__ = (UniqueConstraint("digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(sa_type=String, nullable=False)
+    controls: dict[str, float] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+ALL_TABLES += (ScoreProfilesRow, ScoreControlsRow, TenantScoreRow)

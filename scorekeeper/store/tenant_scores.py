@@ -6,7 +6,7 @@ own transactions, so each public store method stays one short transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,13 +17,16 @@ from sqlalchemy.orm import Session
 from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
 from scorekeeper.store.dialects import dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
-from scorekeeper.store.tables import ScoreProfilesRow, TenantScoreRow
+from scorekeeper.store.tables import ScoreControlsRow, ScoreProfilesRow, TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
 _INSERT = insert(TenantScoreRow.__table__)
 _SETS = ScoreProfilesRow.__table__
 _SET_LOOKUP = select(_SETS.c.id).where(_SETS.c.digest == bindparam("digest"))
 _SET_PROFILES = select(_SETS.c.id, _SETS.c.profiles).where(_SETS.c.id.in_(bindparam("ids", expanding=True)))
+_MAPS = ScoreControlsRow.__table__
+_MAP_LOOKUP = select(_MAPS.c.digest, _MAPS.c.id).where(_MAPS.c.digest.in_(bindparam("digests", expanding=True)))
+_MAP_CONTROLS = select(_MAPS.c.id, _MAPS.c.controls).where(_MAPS.c.id.in_(bindparam("ids", expanding=True)))
 
 #: The keys of a kept profile, in the order ``ControlScore.to_dict`` has them (so the stored JSON is the same).
 _KEPT_KEYS = (
@@ -45,6 +48,8 @@ _KEPT_KEYS = (
 )
 #: Digests of profile sets seen by this process (see ``digestcache.py``).
 _DIGESTS = DigestCache(10_000)
+#: Digests of control-score maps seen by this process.
+_MAP_DIGESTS = DigestCache(10_000)
 
 
 def add(
@@ -56,12 +61,15 @@ def add(
     run_id: int | None,
     profiles: Iterable[ControlScore] | ProfileSet | None = (),
     known_set_id: int | None = None,
+    known_maps: Mapping[str, int] | None = None,
 ) -> int:
     """Insert one row per daily score; an imported day already held is skipped. Returns rows added.
 
     ``profiles`` (the control rows read with the newest score) are kept with the first row only,
     as a pointer to their set in ``score_profiles`` (written the first time the set is seen);
-    ``known_set_id`` is that set's id when the caller looked it up already.
+    ``known_set_id`` is that set's id when the caller looked it up already. Each row's control
+    scores are a pointer to their map in ``score_controls`` (see :func:`map_ids`); ``known_maps``
+    are stored map ids by digest the caller read already.
     """
     kept = profiles if isinstance(profiles, ProfileSet) or profiles is None else profile_set(profiles)
     now = datetime.now(UTC)
@@ -72,10 +80,16 @@ def add(
         )
         held = {at.date() for (at,) in rows}
     rows = []
+    maps: dict[str, Mapping[str, float]] = {}
+    digests: list[str | None] = []
     for score in scores:
         if source == "imported" and score.scored_at.date() in held:
             continue
         held.add(score.scored_at.date())
+        digest = controls_digest(score.controls)
+        if digest is not None:
+            maps.setdefault(digest, score.controls)
+        digests.append(digest)
         rows.append(
             {
                 "tenant": tenant,
@@ -86,15 +100,64 @@ def add(
                 "current_score": score.current,
                 "max_score": score.max_score,
                 "comparisons": [{"basis": c.basis, "averageScore": c.average} for c in score.comparisons],
-                "controls": dict(score.controls),
                 "profiles_id": None,
+                "controls_id": None,
             }
         )
+    if maps:
+        ids = map_ids(session, maps, known_maps or {})
+        for row, digest in zip(rows, digests, strict=True):
+            if digest is not None:
+                row["controls_id"] = ids[digest]
     if rows and kept is not None:
         rows[0]["profiles_id"] = profile_set_id(session, kept, known_set_id)
     if rows:  # one executemany of a Core statement: a first run imports up to 90 days
         session.execute(_INSERT, rows)
     return len(rows)
+
+
+def controls_digest(controls: Mapping[str, float]) -> str | None:
+    """SHA-256 of the canonical JSON of a control-score map's ``[id, score]`` pairs in its order (migration 0011).
+
+    ``None`` for an empty map, which is kept as no map at all. Pairs rather than an object, so
+    that two maps differing only in order are two maps: each row reads back exactly what was
+    written. The digest of a map this process saw before comes from its cache.
+    """
+    if not controls:
+        return None
+    pairs = tuple(controls.items())
+    return _MAP_DIGESTS.digest(pairs, lambda: canonical_digest([list(pair) for pair in pairs]))
+
+
+def map_ids(
+    session: Session | Connection, maps: Mapping[str, Mapping[str, float]], known: Mapping[str, int]
+) -> dict[str, int]:
+    """Digest → ``score_controls`` id for ``maps`` (by digest), storing the maps not stored yet.
+
+    ``known`` are ids already read; the other digests are looked up. New maps go in digest
+    order, and ``ON CONFLICT DO NOTHING`` lets two writers store the same map at once (as
+    ``runwrite.body_ids`` does for finding bodies).
+    """
+    found: dict[str, int] = {d: known[d] for d in maps if d in known}
+    wanted = sorted(d for d in maps if d not in found)
+    if wanted:
+        found.update({d: i for d, i in session.execute(_MAP_LOOKUP, {"digests": wanted})})
+    missing = [{"digest": d, "controls": dict(maps[d])} for d in wanted if d not in found]
+    if missing:
+        session.execute(insert_ignoring_duplicates(_MAPS, dialect_name(session)), missing)
+        stored = session.execute(_MAP_LOOKUP, {"digests": [m["digest"] for m in missing]})
+        found.update({d: i for d, i in stored})
+    return found
+
+
+def maps_of(session: Session | Connection, ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
+    """The stored control-score maps of ``ids`` (``None`` left out), each decoded once."""
+    wanted = sorted({i for i in ids if i is not None})
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 500):
+        for map_id, controls in session.execute(_MAP_CONTROLS, {"ids": wanted[start : start + 500]}):
+            found[map_id] = controls
+    return found
 
 
 def _profile_fields(profile: ControlScore) -> tuple[Any, ...]:
@@ -180,14 +243,25 @@ def add_record(
     *,
     profiles: ProfileSet | None = None,
     known_set_id: int | None = None,
+    known_maps: Mapping[str, int] | None = None,
 ) -> None:
     """Keep an assessment's whole score with its run, and import the older days it brought (a first run).
 
     ``profiles`` is ``profile_set(record.profiles)`` when the caller made it already, with
-    ``known_set_id`` its stored id if it looked that up.
+    ``known_set_id`` its stored id if it looked that up; ``known_maps`` are stored
+    control-score map ids by digest (:func:`controls_digest`) the caller looked up.
     """
     kept = profiles if profiles is not None else profile_set(record.profiles)
-    add(session, tenant, [record.today], source="assessment", run_id=run_id, profiles=kept, known_set_id=known_set_id)
+    add(
+        session,
+        tenant,
+        [record.today],
+        source="assessment",
+        run_id=run_id,
+        profiles=kept,
+        known_set_id=known_set_id,
+        known_maps=known_maps,
+    )
     if record.imported:
         add(session, tenant, record.imported, source="imported", run_id=None)
 
@@ -241,28 +315,30 @@ def of_run(session: Session, run_id: int) -> DailyScore | None:
         .scalars()
         .first()
     )
-    return None if row is None else of_run_row(row)
+    if row is None:
+        return None
+    return of_run_row(row, maps_of(session, [row.controls_id]).get(row.controls_id or 0))
 
 
-def of_run_row(row: TenantScoreRow) -> DailyScore:
-    """A stored row as the domain's :class:`DailyScore`."""
+def of_run_row(row: TenantScoreRow, controls: Mapping[str, Any] | None) -> DailyScore:
+    """A stored row, with its control-score map (``None``: it has none), as the domain's :class:`DailyScore`."""
     return DailyScore(
         scored_at=row.scored_at,
         current=row.current_score,
         max_score=row.max_score,
         comparisons=tuple(Comparison(str(c.get("basis", "")), c.get("averageScore")) for c in row.comparisons),
-        controls={str(k): float(v) for k, v in row.controls.items()},
+        controls={str(k): float(v) for k, v in (controls or {}).items()},
     )
 
 
-def latest_with_profiles(session: Session, tenant: str) -> tuple[TenantScoreRow, list[dict[str, Any]]] | None:
-    """The newest row that carries control profiles (what the last assessment or live read saw), with them."""
+def latest_with_profiles(session: Session, tenant: str) -> tuple[DailyScore, list[dict[str, Any]]] | None:
+    """The newest score that carries control profiles (what the last assessment or live read saw), with them."""
     return latest_with_profiles_of(session, [tenant]).get(tenant)
 
 
 def latest_with_profiles_of(
     session: Session, tenants: Iterable[str]
-) -> dict[str, tuple[TenantScoreRow, list[dict[str, Any]]]]:
+) -> dict[str, tuple[DailyScore, list[dict[str, Any]]]]:
     """:func:`latest_with_profiles` of many tenants: each tenant's newest 20 non-imported rows are looked at."""
     names = sorted(set(tenants))
     found: dict[str, TenantScoreRow] = {}
@@ -294,4 +370,9 @@ def latest_with_profiles_of(
     for start in range(0, len(wanted), 500):  # each distinct set decoded once
         for set_id, profiles in session.execute(_SET_PROFILES, {"ids": wanted[start : start + 500]}):
             sets[set_id] = profiles
-    return {name: (row, list(sets[row.profiles_id])) for name, row in found.items() if row.profiles_id in sets}
+    maps = maps_of(session, [row.controls_id for row in found.values()])
+    return {
+        name: (of_run_row(row, maps.get(row.controls_id or 0)), list(sets[row.profiles_id]))
+        for name, row in found.items()
+        if row.profiles_id in sets
+    }

@@ -108,15 +108,13 @@ class ControlScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="control")
     def _load(self) -> None:
-        store = self.sk.store
-        cell = next((c for c in store.overview() if (c.tenant, c.control) == (self.tenant, self.control_id)), None)
+        # Just this pair's newest assessment, not the whole dashboard (store/controlcell.py).
+        cell = self.sk.store.control_cell(self.tenant, self.control_id)
         result, label = None, "never assessed: press a to assess (reads only)"
-        if cell is not None and cell.last_run_id is not None:
-            run = store.get_run(cell.last_run_id)
-            if run is not None:
-                result = next((c for c in run.controls if c.control == self.control_id), None)
-                score = score_text(cell.score, cell.max_score)
-                label = f"{run.kind} run {run.run_id}, {when(run.started_at)} · Secure Score {score}"
+        if cell is not None:
+            result = cell.result
+            score = score_text(cell.score, cell.max_score)
+            label = f"{cell.run_kind} run {cell.run_id}, {when(cell.run_started_at)} · Secure Score {score}"
         self.app.call_from_thread(self._loaded, result, label)
 
     def _loaded(self, result: ControlResult | None, label: str) -> None:

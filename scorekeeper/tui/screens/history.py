@@ -1,7 +1,9 @@
 """Past runs, newest first: what each found and changed, and the Secure Score over time.
 
 Rollback (``u``) and verify (``v``) act on the highlighted run through the app, which shows the
-same confirmation screen as remediation before anything is written.
+same confirmation screen as remediation before anything is written. The list holds a page of
+runs and loads the next, older one on ``m`` or when the cursor reaches its last row (keyset
+paging in the store, ``store/runpages.py``); ``t`` keeps only the highlighted run's tenant.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ if TYPE_CHECKING:
     from scorekeeper.store.records import RunSummary
     from scorekeeper.tui.app import ScorekeeperApp
 
-#: How many runs the list holds; older ones are a ``scorekeeper history --limit`` away.
-PAGE = 200
+#: How many runs a page holds: a daily tenant's year is four pages, and each is one index seek.
+PAGE = 100
 
 
 #: Each column's width at 80 columns (the kind carries the CLI's run markers: ``remediate ↩12``).
@@ -54,6 +56,9 @@ class HistoryScreen(Screen[None]):
         Binding("u", "rollback", "Roll back"),
         Binding("v", "verify", "Verify"),
         Binding("P", "toggle_plans", "Plans"),
+        # Named on the line under the list (which says when there is more), not in the full footer.
+        Binding("m", "more", "More", show=False),
+        Binding("t", "toggle_tenant", "Tenant", show=False),
         Binding("g", "reload", "Refresh", show=False),
     ]
 
@@ -64,6 +69,12 @@ class HistoryScreen(Screen[None]):
         #: Plans are recorded but hidden, as ``scorekeeper history`` hides them without ``--all``.
         self.show_plans = False
         self.selected: RunResult | None = None
+        #: Only this tenant's runs (``t``); every configured tenant's when ``None``.
+        self.only_tenant: str | None = None
+        #: Whether history holds runs older than the last one listed.
+        self.more = False
+        #: A page is being read: ``m`` waits for it rather than asking for the same page twice.
+        self.loading = False
 
     @property
     def sk(self) -> ScorekeeperApp:
@@ -73,6 +84,7 @@ class HistoryScreen(Screen[None]):
         yield Header()
         table: DataTable[Any] = DataTable(id="runs", cursor_type="row", cell_padding=0, zebra_stripes=True)
         yield table
+        yield Static(id="runs-page")
         yield Static(id="score-label")
         with VerticalScroll(id="run-detail"):
             yield Static(id="run-text")
@@ -93,7 +105,18 @@ class HistoryScreen(Screen[None]):
     def action_toggle_plans(self) -> None:
         self.show_plans = not self.show_plans
         self._title()
-        self.reload()
+        self._load(PAGE, top=True)
+
+    def action_toggle_tenant(self) -> None:
+        """Only the highlighted run's tenant, or every tenant again."""
+        run_id = self.current_run_id()
+        if self.only_tenant is not None:
+            self.only_tenant = None
+        elif run_id is not None:
+            self.only_tenant = next(r.tenant for r in self.runs if r.id == run_id)
+        else:
+            return
+        self._load(PAGE, top=True)
 
     def _add_columns(self) -> None:
         table = self.query_one("#runs", DataTable)
@@ -119,27 +142,85 @@ class HistoryScreen(Screen[None]):
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
-        self._load()
+        """Read the list again (after a job changed history), as many runs as it shows now."""
+        self._load(max(PAGE, len(self.runs)))
+
+    def _query(self) -> dict[str, Any]:
+        """The store's filter: the chosen tenant or every configured one, plans hidden unless shown."""
+        return {
+            "tenants": [self.only_tenant] if self.only_tenant is not None else list(self.sk.tenants),
+            "exclude_kinds": () if self.show_plans else ("plan",),
+        }
+
+    def _load(self, limit: int, *, top: bool = False) -> None:
+        """Read the first ``limit`` runs; ``top``: a new list (another filter), shown from its first row."""
+        self.loading = True
+        self._read_first(limit, self._query(), top)
 
     @work(thread=True, exclusive=True, group="history")
-    def _load(self) -> None:
-        tenants = set(self.sk.tenants)
-        hidden = () if self.show_plans else ("plan",)
-        runs = [r for r in self.sk.store.runs(limit=PAGE, exclude_kinds=hidden) if r.tenant in tenants]
-        self.app.call_from_thread(self._loaded, runs)
+    def _read_first(self, limit: int, query: dict[str, Any], top: bool) -> None:
+        page = self.sk.store.runs_page(limit + 1, **query)  # one more: is there a next page?
+        self.app.call_from_thread(self._loaded, page[:limit], len(page) > limit, top)
 
-    def _loaded(self, runs: list[RunSummary]) -> None:
+    def _loaded(self, runs: list[RunSummary], more: bool, top: bool = False) -> None:
         self.runs = runs
+        self.more = more
+        self.loading = False
         self._resize(self.size.width)
-        self._fill()
+        self._fill(top)
+        self._page_line()
         self.loaded = True
 
-    def _fill(self) -> None:
+    def action_more(self) -> None:
+        """The next page: the runs older than the last one listed."""
+        if not self.more or self.loading or not self.runs:
+            return
+        from scorekeeper.store.runpages import RunCursor
+
+        last = self.runs[-1]
+        self.loading = True
+        self._read_more(RunCursor(last.started_at, last.id), self._query())
+
+    @work(thread=True, exclusive=True, group="history")
+    def _read_more(self, after: Any, query: dict[str, Any]) -> None:
+        page = self.sk.store.runs_page(PAGE + 1, after=after, **query)
+        self.app.call_from_thread(self._more_loaded, after.run_id, page[:PAGE], len(page) > PAGE)
+
+    def _more_loaded(self, after_id: int, runs: list[RunSummary], more: bool) -> None:
+        self.loading = False
+        if not self.runs or self.runs[-1].id != after_id:  # the list was read again meanwhile
+            return
+        self.runs += runs
+        self.more = more
+        self._add_rows(runs)
+        self._resize(self.size.width)  # a longer tenant name or time may widen a column
+        self._page_line()
+
+    def _page_line(self) -> None:
+        only = self.only_tenant
+        of = f" of {only}" if only is not None else ""
+        toggle = "t: all tenants" if only is not None else "t: this tenant only"
+        if self.more:
+            line = f"{len(self.runs)} newest runs{of} · m or ↓ at the end: {PAGE} older · {toggle}"
+        else:
+            line = f"{'1 run' if len(self.runs) == 1 else f'all {len(self.runs)} runs'}{of} · {toggle}"
+        self.query_one("#runs-page", Static).update(Text(line, style=self.sk.palette.get("foreground-muted", "")))
+
+    def _fill(self, top: bool = False) -> None:
+        table = self.query_one("#runs", DataTable)
+        keep = 0 if top else table.cursor_row
+        table.clear()
+        self._add_rows(self.runs)
+        if self.runs:
+            table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
+            self._select(self.runs[table.cursor_row].id)
+        else:
+            self.query_one("#run-text", Static).update("No runs yet. Go back (escape) and assess a tenant (a).")
+
+    def _add_rows(self, runs: list[RunSummary]) -> None:
         palette = self.sk.palette
         table = self.query_one("#runs", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        for run in self.runs:
+        for run in runs:
             kind = run.kind + run_marker(run.scheduled, run.parent_run_id)  # ⏲ and ↩N, as the CLI marks runs
             table.add_row(
                 str(run.id),
@@ -150,16 +231,13 @@ class HistoryScreen(Screen[None]):
                 counts_text(run.counts, palette) if run.total else Text("—"),
                 key=str(run.id),
             )
-        if self.runs:
-            table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
-            self._select(self.runs[table.cursor_row].id)
-        else:
-            self.query_one("#run-text", Static).update("No runs yet. Go back (escape) and assess a tenant (a).")
 
     @on(DataTable.RowHighlighted, "#runs")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.runs):
             self._select(self.runs[event.cursor_row].id)
+        if event.cursor_row == len(self.runs) - 1:  # reaching the last row loads the next page
+            self.action_more()
 
     def _select(self, run_id: int) -> None:
         self._load_run(run_id)
