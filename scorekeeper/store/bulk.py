@@ -27,6 +27,7 @@ from scorekeeper.store.tables import (
     FindingBodyRow,
     FindingRow,
     RunRow,
+    RunVersionsRow,
     ScoreSnapshotRow,
 )
 
@@ -56,6 +57,7 @@ def runs_by_id(session: Session, run_ids: Iterable[int]) -> dict[int, RunResult]
     runs = {r.id: r for r in _rows(session, RunRow, RunRow.id, ids)}
     if not runs:
         return {}
+    versions = _versions(session, sorted({r.versions_id for r in runs.values() if r.versions_id is not None}))
     ids = sorted(runs)
     results: dict[int, list[ControlResultRow]] = defaultdict(list)
     for row in _rows(session, ControlResultRow, ControlResultRow.run_id, ids, ControlResultRow.id):
@@ -76,9 +78,20 @@ def runs_by_id(session: Session, run_ids: Iterable[int]) -> dict[int, RunResult]
     for row in _rows(session, ScoreSnapshotRow, ScoreSnapshotRow.run_id, ids, ScoreSnapshotRow.id):
         scores[row.run_id][row.control] = convert.score_from_row(row)
     return {
-        run_id: _assemble(run, results[run_id], findings[run_id], changes[run_id], scores[run_id])
+        run_id: _assemble(
+            run, versions.get(run.versions_id or 0), results[run_id], findings[run_id], changes[run_id], scores[run_id]
+        )
         for run_id, run in runs.items()
     }
+
+
+def _versions(session: Session, ids: Sequence[int]) -> dict[int, Any]:
+    """The stored versions maps of ``ids`` (``run_versions``, migration 0012), each decoded once."""
+    found: dict[int, Any] = {}
+    for part in _chunks(ids):
+        query = select(RunVersionsRow.id, RunVersionsRow.versions).where(RunVersionsRow.id.in_(part))
+        found.update({map_id: versions for map_id, versions in session.execute(query)})
+    return found
 
 
 def _bodies(session: Session, body_ids: Sequence[int]) -> dict[int, Finding]:
@@ -122,6 +135,7 @@ def _json(value: str | float | None) -> Any:
 
 def _assemble(
     run: RunRow,
+    versions: dict[str, str] | None,
     results: list[ControlResultRow],
     by_control: dict[str, list[Finding]],
     changes_by: dict[str, list[Change]],
@@ -151,7 +165,7 @@ def _assemble(
         finished_at=run.finished_at or run.started_at,
         status=run.status,
         actor=convert.actor_from_row(run),
-        versions=dict(run.versions) if run.versions else None,
+        versions=dict(versions) if versions else None,
         organization=convert.organization_from_row(run),
     )
 

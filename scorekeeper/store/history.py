@@ -283,9 +283,9 @@ class HistoryStore:
             digest = profiles.digest if profiles is not None else None
             today = tenant_score.today if tenant_score is not None else None
             map_digest = tenant_scores.controls_digest(today.controls) if today is not None else None
-            run = core.execute(
-                runwrite.RUN_FOR_RESULTS, {"run_id": run_id, "profiles_digest": digest, "controls_digest": map_digest}
-            ).first()
+            digests = {"profiles_digest": digest, "controls_digest": map_digest}
+            digests["versions_digest"] = runwrite.versions_digest(versions)
+            run = core.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id, **digests}).first()
             if run is None:
                 raise StoreError(f"no run {run_id} in history")
             # The previous assessment's bodies: an unchanged run's digests need no lookup, drift compares the ids.
@@ -301,7 +301,8 @@ class HistoryStore:
             who = identity or run.identity or ""
             finish = {"id_": run_id, "status": status, "error": error, "finished_at": now, "who": who}
             if versions is not None or organization is not None:
-                finish |= runwrite.run_facts(run_id, versions, organization)
+                stored = runwrite.versions_id(core, versions, run.versions_id)
+                finish |= runwrite.run_facts(run_id, stored, organization)
                 core.execute(runwrite.FINISH_RUN_WITH_FACTS, finish)
             else:
                 core.execute(runwrite.FINISH_RUN, finish)

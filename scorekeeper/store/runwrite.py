@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from scorekeeper.model import ControlResult, Finding, Organization
 from scorekeeper.store import convert, summary
 from scorekeeper.store.dialects import dialect_name, insert_ignoring_duplicates
+from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.tables import (
     ControlResultRow,
@@ -28,6 +29,7 @@ from scorekeeper.store.tables import (
     FindingRow,
     LatestResultRow,
     RunRow,
+    RunVersionsRow,
     ScoreControlsRow,
     ScoreProfilesRow,
     ScoreSnapshotRow,
@@ -45,6 +47,7 @@ _EARLIER = RunRow.__table__.alias("earlier")
 _DRIFT = DriftEventRow.__table__
 _PROFILE_SETS = ScoreProfilesRow.__table__
 _CONTROL_MAPS = ScoreControlsRow.__table__
+_VERSIONS = RunVersionsRow.__table__
 
 #: A connection or a session: the write path runs its Core statements on the session's connection
 #: (``Session.execute`` adds an ORM layer per statement that costs more CPU than SQLite's work).
@@ -75,8 +78,8 @@ _RUN_SCORES = (
 #: Everything ``record_run`` needs to know before it writes, in one statement: who ran it, the
 #: tenant's directory id as stored (an unchanged one is not written again), the tenant's previous
 #: completed assessment (what drift compares with), whether drift was recorded for it already,
-#: and the stored ids of the run's control-profile set (by ``profiles_digest``) and control-score
-#: map (by ``controls_digest``), NULL when new.
+#: and the stored ids of the run's control-profile set (by ``profiles_digest``), control-score
+#: map (by ``controls_digest``) and versions map (by ``versions_digest``), NULL when new.
 RUN_FOR_RESULTS = (
     select(
         _RUNS.c.tenant,
@@ -105,6 +108,10 @@ RUN_FOR_RESULTS = (
         .where(_CONTROL_MAPS.c.digest == bindparam("controls_digest"))
         .scalar_subquery()
         .label("controls_id"),
+        select(_VERSIONS.c.id)
+        .where(_VERSIONS.c.digest == bindparam("versions_digest"))
+        .scalar_subquery()
+        .label("versions_id"),
     )
     .select_from(_RUNS.outerjoin(_TENANTS, _TENANTS.c.name == _RUNS.c.tenant))
     .where(_RUNS.c.id == bindparam("run_id"))
@@ -117,9 +124,10 @@ _FINISH_VALUES = {
 }
 FINISH_RUN = update(_RUNS).where(_RUNS.c.id == bindparam("id_")).values(**_FINISH_VALUES)
 #: What a run recorded about its own context, once, when it finishes: the code it used (0007) and
-#: the tenant's organisation names as it read them (0008).
+#: the tenant's organisation names as it read them (0008); the code as a pointer to its stored
+#: map in ``run_versions`` since 0012 (:func:`versions_id`).
 _FACT_VALUES = {
-    "versions": bindparam("versions"),
+    "versions_id": bindparam("versions_id"),
     "org_display_name": bindparam("org_display_name"),
     "org_primary_domain": bindparam("org_primary_domain"),
     "org_unread": bindparam("org_unread"),
@@ -134,16 +142,54 @@ _SET_TENANT_ID = (
 )
 
 
-def run_facts(run_id: int, versions: Mapping[str, str] | None, organization: Organization | None) -> dict[str, Any]:
-    """The parameters of :data:`RECORD_FACTS` (``None`` stays NULL: not recorded)."""
+def run_facts(run_id: int, stored_versions: int | None, organization: Organization | None) -> dict[str, Any]:
+    """The parameters of :data:`RECORD_FACTS` (``None`` stays NULL: not recorded).
+
+    ``stored_versions`` is the run's versions map as :func:`versions_id` stored it.
+    """
     org = organization or Organization()
     return {
         "id_": run_id,
-        "versions": dict(versions) if versions is not None else None,
+        "versions_id": stored_versions,
         "org_display_name": org.display_name,
         "org_primary_domain": org.primary_domain,
         "org_unread": (org.unread or None) if organization is not None else None,
     }
+
+
+#: Digests of versions maps seen by this process (one per installation, in practice).
+_VERSION_DIGESTS = DigestCache(1_000)
+_VERSIONS_LOOKUP = select(_VERSIONS.c.id).where(_VERSIONS.c.digest == bindparam("digest"))
+
+
+def versions_digest(versions: Mapping[str, str] | None) -> str | None:
+    """SHA-256 of the canonical JSON of a versions map's ``[name, version]`` pairs in its order (migration 0012).
+
+    ``None`` for no map (not recorded). Pairs, so a run reads back its map exactly, order included.
+    """
+    if versions is None:
+        return None
+    pairs = tuple(versions.items())
+    return _VERSION_DIGESTS.digest(pairs, lambda: canonical_digest([list(pair) for pair in pairs]))
+
+
+def versions_id(session: Executor, versions: Mapping[str, str] | None, known: int | None = None) -> int | None:
+    """The ``run_versions`` id of ``versions`` (``None`` for none), storing the map the first time it is seen.
+
+    ``known`` is the id when the caller looked the digest up already (``record_run`` does, in
+    :data:`RUN_FOR_RESULTS`).
+    """
+    digest = versions_digest(versions)
+    if digest is None or versions is None:
+        return None
+    if known is not None:
+        return known
+    found = session.execute(_VERSIONS_LOOKUP, {"digest": digest}).scalar()
+    if found is not None:
+        return int(found)
+    statement = insert_ignoring_duplicates(_VERSIONS, dialect_name(session))
+    session.execute(statement, {"digest": digest, "versions": dict(versions)})
+    return int(session.execute(_VERSIONS_LOOKUP, {"digest": digest}).scalar_one())
 
 
 _INSERT_FINDINGS = insert(_FINDINGS)

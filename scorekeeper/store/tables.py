@@ -134,7 +134,10 @@ class RunRow(SQLModel, table=True):
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     heartbeat_seconds: float | None = Field(default=None, nullable=True)
     # What code ran (migration 0007): {"scorekeeper": version, distribution: version}; None before.
-    versions: dict[str, str] | None = Field(default=None, sa_type=JSON, nullable=True)
+    # Since migration 0012 the map lives in ``run_versions``, stored once per distinct map: this
+    # points at it (NULL: not recorded). No foreign-key constraint: SQLite cannot drop a column
+    # that has one without rebuilding ``runs``, and that rebuild would cascade into every child row.
+    versions_id: int | None = Field(default=None, nullable=True)
     # The organisation as GET /organization named it (migration 0008); org_unread: why not, when
     # the read failed. All None for runs that read no organisation.
     org_display_name: str | None = Field(default=None, sa_type=String, nullable=True)
@@ -492,3 +495,24 @@ class ScoreControlsRow(SQLModel, table=True):
 
 
 ALL_TABLES += (ScoreProfilesRow, ScoreControlsRow, TenantScoreRow)
+
+
+# --------------------------------------------------------------------------- run versions (migration 0012)
+class RunVersionsRow(SQLModel, table=True):
+    """The scorekeeper and plugin versions a run used, stored once however many runs used the same.
+
+    Every run of one installation records the same map (~170 bytes of JSON) until an upgrade; on
+    each ``runs`` row it was a third of the row. Keyed by ``digest``, the SHA-256 of the canonical
+    JSON of its ``[name, version]`` pairs in the map's own order (``runwrite.versions_digest``),
+    so a run reads back exactly the map it recorded. Never pruned (one row per installed set).
+    """
+
+    __tablename__ = "run_versions"
+    __table_args__ = (UniqueConstraint("digest"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(sa_type=String, nullable=False)
+    versions: dict[str, str] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+
+
+ALL_TABLES += (RunVersionsRow,)
