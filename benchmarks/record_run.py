@@ -10,9 +10,9 @@ with the second's — the steady state of an unchanged tenant assessed again. Pr
 (``time.process_time``) per tenant run of ``start_run`` and ``record_run`` for the first and the
 steady-state passes, on SQLite and, with ``--postgres``, on a throwaway PostgreSQL server; and,
 on SQLite, how much the file grows per steady-state tenant run (whole score and profiles
-included, which ``history_fleet.py``'s size figure leaves out).
+included). ``--breakdown`` also prints that growth per table and index (SQLite's ``dbstat``).
 
-    .venv/bin/python benchmarks/record_run.py [--tenants 100] [--passes 4] [--postgres]
+    .venv/bin/python benchmarks/record_run.py [--tenants 100] [--passes 4] [--postgres] [--breakdown]
 """
 
 from __future__ import annotations
@@ -61,14 +61,19 @@ def captured_calls(tmp: Path) -> tuple[Call, Call]:
     return first, again
 
 
-def measure(label: str, url: str, calls: tuple[Call, Call], tenants: int, passes: int) -> None:
+def measure(
+    label: str, url: str, calls: tuple[Call, Call], tenants: int, passes: int, breakdown: bool = False
+) -> None:
     names = [f"tenant{i:04d}" for i in range(tenants)]
     sizes: list[int] = []
+    objects: list[dict[str, int]] = []
     with HistoryStore.open(url) as store:
         store.start_run("warm", "assess", controls=CONTROLS)  # statement caches warm
         per_pass: list[tuple[float, float]] = []
         for number in range(passes):
             sizes.append(_size(url))
+            if breakdown and number == 2:
+                objects.append(_objects(url))
             args, kwargs = calls[0 if number == 0 else 1]
             start_cpu = record_cpu = 0.0
             for name in names:
@@ -80,6 +85,8 @@ def measure(label: str, url: str, calls: tuple[Call, Call], tenants: int, passes
                 start_cpu += middle - began
             per_pass.append((start_cpu * 1000 / tenants, record_cpu * 1000 / tenants))
         sizes.append(_size(url))
+        if objects:
+            objects.append(_objects(url))
     first, steady = per_pass[0], per_pass[1:]
     start_ms = statistics.median(s for s, _ in steady)
     record_ms = statistics.median(r for _, r in steady)
@@ -92,6 +99,14 @@ def measure(label: str, url: str, calls: tuple[Call, Call], tenants: int, passes
     if sizes[0] >= 0 and passes > 2:
         grown = (sizes[-1] - sizes[2]) / ((passes - 2) * tenants)  # passes 3.. of an unchanged tenant
         print(f"  history growth per steady-state tenant run: {grown / 1024:.2f} KB (SQLite file, WAL checkpointed)")
+    if len(objects) == 2:
+        runs = (passes - 2) * tenants
+        before, after = objects
+        grown_by = {name: (after.get(name, 0) - before.get(name, 0)) / runs for name in after}
+        print("  of which, per tenant run (pages gained by each table and index, dbstat):")
+        for name, size in sorted(grown_by.items(), key=lambda item: -item[1]):
+            if size:
+                print(f"    {name:<44} {size:7.0f} B")
 
 
 def _size(url: str) -> int:
@@ -106,18 +121,29 @@ def _size(url: str) -> int:
     return Path(path).stat().st_size
 
 
+def _objects(url: str) -> dict[str, int]:
+    """Bytes of pages held by each table and index (SQLite's ``dbstat``), the WAL checkpointed."""
+    import sqlite3
+
+    path = url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return {name: int(size) for name, size in raw.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=100)
     parser.add_argument("--passes", type=int, default=4)
     parser.add_argument("--postgres", action="store_true", help="also on a throwaway PostgreSQL server")
+    parser.add_argument("--breakdown", action="store_true", help="the SQLite growth per table and index")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         calls = captured_calls(tmp)
         results = calls[1][0][0]
         print(f"one run: {len(results)} controls, {sum(len(r.findings) for r in results)} findings")
-        measure("SQLite", f"sqlite:///{tmp / 'bench.db'}", calls, args.tenants, args.passes)
+        measure("SQLite", f"sqlite:///{tmp / 'bench.db'}", calls, args.tenants, args.passes, args.breakdown)
         if args.postgres:
             from scorekeeper.pgserver import PostgresServer
 
