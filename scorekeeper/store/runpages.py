@@ -46,6 +46,8 @@ def page_of_runs(
     if exclude_kinds:
         query = query.where(_RUNS.kind.not_in(list(exclude_kinds)))
     if after is not None:
-        older = _RUNS.started_at < after.started_at
-        query = query.where(or_(older, and_(_RUNS.started_at == after.started_at, _RUNS.id < after.run_id)))
+        # "(started_at, id) < the cursor's", spelled so that both backends seek the started_at index
+        # to the cursor: the bare OR of "older, or as old with a smaller id" is not an index range.
+        tie_or_older = or_(_RUNS.started_at < after.started_at, _RUNS.id < after.run_id)
+        query = query.where(and_(_RUNS.started_at <= after.started_at, tie_or_older))
     return query

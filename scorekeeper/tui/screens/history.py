@@ -187,9 +187,9 @@ class HistoryScreen(Screen[None]):
         self.app.call_from_thread(self._more_loaded, after.run_id, page[:PAGE], len(page) > PAGE)
 
     def _more_loaded(self, after_id: int, runs: list[RunSummary], more: bool) -> None:
-        self.loading = False
-        if not self.runs or self.runs[-1].id != after_id:  # the list was read again meanwhile
+        if not self.runs or self.runs[-1].id != after_id:  # read again meanwhile: that read clears `loading`
             return
+        self.loading = False
         self.runs += runs
         self.more = more
         self._add_rows(runs)
