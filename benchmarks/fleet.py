@@ -87,6 +87,21 @@ def count_requests() -> list[int]:
     return counter
 
 
+def count_connections() -> list[int]:
+    """Count the TCP connections aiohttp opens (its connector's private hook: a benchmark may look inside)."""
+    import aiohttp
+
+    counter = [0]
+    original = aiohttp.TCPConnector._create_connection
+
+    async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counter[0] += 1
+        return await original(self, *args, **kwargs)
+
+    aiohttp.TCPConnector._create_connection = counted  # type: ignore[method-assign]
+    return counter
+
+
 async def client(config_path: Path, controls: list[str], server_pid: int, default_gc: bool = False) -> dict[str, Any]:
     """One client process's assessment of every tenant in ``config_path`` (run with ``--client``)."""
     from scorekeeper.config import load_config
@@ -97,7 +112,7 @@ async def client(config_path: Path, controls: list[str], server_pid: int, defaul
 
     if not default_gc:
         relax_collection()  # what the scorekeeper command does first
-    counter = count_requests()
+    counter, connections = count_requests(), count_connections()
     data_dir = config_path.parent
     config = load_config(config_path, data_dir=data_dir)
     names = sorted(n for n in config.tenants if n.startswith("sim-"))  # not the built-in demo
@@ -112,12 +127,13 @@ async def client(config_path: Path, controls: list[str], server_pid: int, defaul
 
     passes, peaks = [], []
     for _ in range(2):  # the first assessment of a tenant also imports its Secure Score history
-        counter[0] = 0
+        counter[0] = connections[0] = 0
         cpu0, wall0, served0 = time.process_time(), time.perf_counter(), process_cpu(server_pid)
         runs = await engine.assess(names, controls)
         passes.append(
             (time.perf_counter() - wall0, time.process_time() - cpu0, counter[0], process_cpu(server_pid) - served0)
         )
+        opened = connections[0]
         peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     (first_wall, first_cpu, first_requests, _), (wall, cpu, requests, server_cpu) = passes
     store.close()
@@ -132,6 +148,7 @@ async def client(config_path: Path, controls: list[str], server_pid: int, defaul
         "wall": wall,
         "cpu": cpu,
         "requests": requests,
+        "connections": opened,
         "server_cpu": server_cpu,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "incomplete": sum(1 for r in runs if r.status != "completed"),
@@ -179,6 +196,7 @@ def report(result: dict[str, Any], latency: float) -> None:
     print(f"  client CPU:           {result['cpu']:7.2f} s   ({result['cpu'] / n * 1000:.1f} ms per tenant)")
     print(f"  simulator CPU:        {result['server_cpu']:7.2f} s   (the serving process, on the other core)")
     print(f"  HTTP requests:        {result['requests']:7d}     ({result['requests'] / n:.2f} per tenant)")
+    print(f"  TCP connections:      {result['connections']:7d}     opened during the pass")
     print(f"  peak RSS (client):    {result['rss_mb']:7.0f} MB   ({first['rss_mb']:.0f} MB after the first assessment)")
     print(f"  physical limit:       {limit:7.2f} s   (wall / limit = {wall / limit:.1f})")
     print(f"  target wall:          {max(2 * limit, 20.0):7.2f} s   (max(2 x limit, 20 s))")
