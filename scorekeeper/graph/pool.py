@@ -47,8 +47,9 @@ _CURRENT: ContextVar[ClientPool | None] = ContextVar("scorekeeper_client_pool", 
 class SharedConnections:
     """One kept-alive connection set per service origin, under every slot's clients; closed by :meth:`aclose`."""
 
-    def __init__(self) -> None:
+    def __init__(self, tenants_at_once: int = 1) -> None:
         self._transports: dict[str, httpx.AsyncBaseTransport] = {}
+        self._tenants_at_once = tenants_at_once
 
     def for_url(self, base_url: str) -> httpx.AsyncBaseTransport | None:
         """The shared transport for ``base_url``'s origin; ``None`` where a proxy applies (httpx's transport then)."""
@@ -63,7 +64,7 @@ class SharedConnections:
         origin = f"{parts.scheme}://{parts.netloc}"
         transport = self._transports.get(origin)
         if transport is None:
-            transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=fleet_limits())
+            transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=fleet_limits(self._tenants_at_once))
             self._transports[origin] = transport
         return transport
 
@@ -115,7 +116,7 @@ class PoolSlots:
     """``count`` client pools, each lent to one tenant run at a time: also the operation's concurrency limit."""
 
     def __init__(self, count: int) -> None:
-        self.connections = SharedConnections()
+        self.connections = SharedConnections(max(1, count))
         self._pools = [ClientPool(self.connections) for _ in range(max(1, count))]
         # Last in, first out: the pool a tenant just gave back, whose connections are warmest, goes
         # to the next tenant; a fleet smaller than its concurrency builds only the pools it needs.
@@ -148,14 +149,24 @@ class PoolSlots:
 KEEPALIVE_SECONDS = 2.0
 
 
-def fleet_limits() -> httpx.Limits:
-    """httpx's default limits, with idle connections kept :data:`KEEPALIVE_SECONDS`."""
+#: Requests one tenant has in flight to one service at most (SSPR: the ``$batch`` and the beta
+#: policy on Graph, two reads on the portal).
+REQUESTS_PER_TENANT = 2
+
+
+def fleet_limits(tenants_at_once: int = 1) -> httpx.Limits:
+    """httpx's default limits, with idle connections kept :data:`KEEPALIVE_SECONDS`.
+
+    One connection set serves every slot of an operation, so its limit grows with the slots:
+    a tenant never waits for a connection another slot holds idle for it.
+    """
     import httpx
 
     from scorekeeper.graph.transport import DEFAULT_LIMITS
 
+    default = DEFAULT_LIMITS.max_connections or 0
     return httpx.Limits(
-        max_connections=DEFAULT_LIMITS.max_connections,
+        max_connections=max(default, REQUESTS_PER_TENANT * tenants_at_once),
         max_keepalive_connections=DEFAULT_LIMITS.max_keepalive_connections,
         keepalive_expiry=KEEPALIVE_SECONDS,
     )

@@ -294,3 +294,14 @@ async def test_a_compressed_answer_is_decoded_once_by_httpx() -> None:
         answer = await http.get("x")
     assert b"accept-encoding: gzip" in seen.heads[0].lower()
     assert answer.json() == {"value": [{"id": "a"}]}
+
+
+def test_the_shared_connection_limit_grows_with_the_tenants_at_once() -> None:
+    from scorekeeper.graph.pool import REQUESTS_PER_TENANT, fleet_limits
+    from scorekeeper.graph.transport import DEFAULT_LIMITS
+
+    assert fleet_limits(4).max_connections == DEFAULT_LIMITS.max_connections, "never fewer than one client had"
+    assert fleet_limits(500).max_connections == 500 * REQUESTS_PER_TENANT
+    slots = PoolSlots(300)
+    transport = slots.connections.for_url("https://graph.microsoft.com/v1.0")
+    assert isinstance(transport, AiohttpTransport) and transport._limits.max_connections == 600
