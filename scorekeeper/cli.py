@@ -1033,6 +1033,7 @@ def demo(state: State, keep: bool) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: run the CLI, turning every expected error into one line and an exit code."""
+    from scorekeeper.eventloop import chosen_loop
     from scorekeeper.gcpolicy import relax_collection
     from scorekeeper.signals import Interrupted, raise_on_sigterm
 
@@ -1041,6 +1042,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     debug = args[:1] == ["--debug"]
     raise_on_sigterm()
     try:
+        chosen_loop()  # a mistyped SCOREKEEPER_EVENT_LOOP is refused before anything runs
         cli.main(args=args, prog_name="scorekeeper", standalone_mode=False)
     except Interrupted as exc:  # nothing was left half-done: the engine recorded the run as interrupted
         _fail(f"{exc}; stopped (history records what was done)", exc.exit_code)

@@ -24,6 +24,7 @@ from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from scorekeeper import eventloop
 from scorekeeper.writegate import WriteGate
 
 T = TypeVar("T")
@@ -60,12 +61,12 @@ class SignalStop:
         return None if self.signum is None else 128 + self.signum
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """``asyncio.run(coro)``; raises :class:`Interrupted` if a signal cancelled it."""
+        """Run ``coro`` on the command's event loop (``eventloop.run``); raises :class:`Interrupted` on a signal."""
         if self.signum is not None:  # stopped between two steps of one command
             coro.close()
             raise Interrupted(self.signum)
         try:
-            return asyncio.run(self._guarded(coro))
+            return eventloop.run(self._guarded(coro))
         except asyncio.CancelledError:
             if self.signum is not None:
                 raise Interrupted(self.signum) from None

@@ -5,13 +5,13 @@ Loaded lazily (``LazyGroup.lazy``); parse, call :mod:`scorekeeper.fleet`, print.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from typing import Any
 
 import click
 
+from scorekeeper import eventloop
 from scorekeeper.cli import EXIT_USAGE, Failure, State, console, emit_json, pass_state
 from scorekeeper.commands.options import seconds_option
 
@@ -45,7 +45,7 @@ def enqueue_from_cli(state: State, kind: str, tenants: list[str], controls: tupl
     from scorekeeper.fleet.enqueue import enqueue
 
     state.engine().select(controls or None)  # an unknown control is refused before anything is queued
-    done = asyncio.run(_with_app(state, lambda app: enqueue(app, tenants, controls, kind=kind)))
+    done = eventloop.run(_with_app(state, lambda app: enqueue(app, tenants, controls, kind=kind)))
     if as_json:
         emit_json([d.to_dict() for d in done])
         return
@@ -121,7 +121,7 @@ def worker(
             stalled_seconds=stalled_seconds,
         )
 
-    asyncio.run(_with_app(state, work))
+    eventloop.run(_with_app(state, work))
 
 
 def _schedule_runner(state: State, engine: Any) -> Any:
@@ -152,7 +152,7 @@ def fleet_init(state: State) -> None:
     """Apply procrastinate's job-queue schema to the PostgreSQL history (once; a second run changes nothing)."""
     from scorekeeper.fleet.app import apply_schema, version
 
-    applied = asyncio.run(_with_app(state, apply_schema, schema=False))
+    applied = eventloop.run(_with_app(state, apply_schema, schema=False))
     what = "applied" if applied else "already present; nothing changed"
     click.echo(f"job queue schema (procrastinate {version()}) {what} in {state.store.url}")
 
@@ -164,7 +164,7 @@ def fleet_status_command(state: State, as_json: bool) -> None:
     """Queue depth, running jobs per worker, failures and the oldest waiting job."""
     from scorekeeper.fleet.status import fleet_status
 
-    status = asyncio.run(_with_app(state, fleet_status))
+    status = eventloop.run(_with_app(state, fleet_status))
     if as_json:
         emit_json(status.to_dict())
         return

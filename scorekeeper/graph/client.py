@@ -7,9 +7,10 @@ serialisation rather than a mock.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+import orjson
 
 from scorekeeper.graph.errors import GraphCallError, describe_error
 
@@ -58,7 +59,7 @@ def build_graph_client(
     # (an in-process simulator) is a tenant's alone.
     pool = current_pool() if transport is None else None
     if pool is not None:
-        http = pool.get(("graph", base_url, timeout), lambda: pipeline(**shared_client_options()))
+        http = pool.get(("graph", base_url, timeout), lambda: pipeline(**shared_client_options(pool, base_url)))
     else:
         http = pipeline()
     auth = AzureIdentityAuthenticationProvider(credential, scopes=[f"{root}/.default"], allowed_hosts=[host])
@@ -97,7 +98,7 @@ async def graph_request(
     info.headers.try_add("Accept", "application/json")
     if body is not None:
         info.headers.try_add("Content-Type", "application/json")
-        info.content = json.dumps(body).encode()
+        info.content = orjson.dumps(body)
     try:
         raw = await client.request_adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
     except Exception as exc:  # every failure becomes one documented type
@@ -105,6 +106,6 @@ async def graph_request(
     if not raw:
         return None
     try:
-        return json.loads(raw)
-    except ValueError as exc:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise GraphCallError(0, "MalformedResponse", f"{method} {path}: body is not JSON") from exc

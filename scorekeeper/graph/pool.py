@@ -9,10 +9,17 @@ connection makes once.
 A fleet assessment runs at most ``concurrency`` tenants at a time, so it holds that many
 :class:`ClientPool` slots (:class:`PoolSlots`); a tenant takes a free slot for its run, its
 session builds its clients from that slot's pool (keyed by what, service root and timeout), and
-the next tenant in the slot finds them with their connections still open. One pool per slot,
-not one for the whole fleet: httpcore looks at every connection of a pool on every request, so
-one pool of a hundred connections cost more CPU than the handshakes it saved (measured, see
-docs/performance.md).
+the next tenant in the slot finds them with their connections still open.
+
+The connections under the slots' clients are one set per service origin for the whole operation
+(:class:`SharedConnections`), not one per slot. A tenant sends its requests in its first round
+trips and then holds its slot for seconds while it is evaluated and its run is stored; with a
+connection set per slot, the next tenant in that slot found every connection idle past the
+keep-alive expiry, and in steady state half of a fleet's requests opened a new connection
+(1,701 of 4,000 at 1,000 tenants; over TLS each is a handshake). Shared, whichever tenant sends
+next takes the connection the last answer freed. (httpx's own transport scanned every
+connection of its pool on each request, which is why the clients were split per slot; aiohttp's
+connector takes an idle connection from a queue.)
 
 Only connections and the middleware pipeline are shared: every request still carries its own
 tenant's token (kiota's authentication provider and the portal client add it per request), and
@@ -37,11 +44,45 @@ if TYPE_CHECKING:
 _CURRENT: ContextVar[ClientPool | None] = ContextVar("scorekeeper_client_pool", default=None)
 
 
-class ClientPool:
-    """The HTTP clients of one fleet operation, built on first use; closed together by :meth:`aclose`."""
+class SharedConnections:
+    """One kept-alive connection set per service origin, under every slot's clients; closed by :meth:`aclose`."""
 
     def __init__(self) -> None:
+        self._transports: dict[str, httpx.AsyncBaseTransport] = {}
+
+    def for_url(self, base_url: str) -> httpx.AsyncBaseTransport | None:
+        """The shared transport for ``base_url``'s origin; ``None`` where a proxy applies (httpx's transport then)."""
+        from urllib.parse import urlsplit
+
+        from scorekeeper.graph.tls import shared_ssl_context
+        from scorekeeper.graph.transport import AiohttpTransport, proxied
+
+        if proxied(base_url):
+            return None
+        parts = urlsplit(base_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        transport = self._transports.get(origin)
+        if transport is None:
+            transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=fleet_limits())
+            self._transports[origin] = transport
+        return transport
+
+    def __len__(self) -> int:
+        return len(self._transports)
+
+    async def aclose(self) -> None:
+        transports, self._transports = list(self._transports.values()), {}
+        for transport in transports:
+            await transport.aclose()
+
+
+class ClientPool:
+    """The HTTP clients of one fleet slot, built on first use; closed together by :meth:`aclose`."""
+
+    def __init__(self, connections: SharedConnections | None = None) -> None:
         self._clients: dict[Hashable, httpx.AsyncClient] = {}
+        self._owns_connections = connections is None
+        self.connections = connections if connections is not None else SharedConnections()
 
     def get(self, key: Hashable, build: Callable[[], httpx.AsyncClient]) -> httpx.AsyncClient:
         """The client for ``key``, built with ``build`` the first time it is asked for."""
@@ -61,6 +102,8 @@ class ClientPool:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
+        if self._owns_connections:
+            await self.connections.aclose()
 
 
 def current_pool() -> ClientPool | None:
@@ -72,7 +115,8 @@ class PoolSlots:
     """``count`` client pools, each lent to one tenant run at a time: also the operation's concurrency limit."""
 
     def __init__(self, count: int) -> None:
-        self._pools = [ClientPool() for _ in range(max(1, count))]
+        self.connections = SharedConnections()
+        self._pools = [ClientPool(self.connections) for _ in range(max(1, count))]
         # Last in, first out: the pool a tenant just gave back, whose connections are warmest, goes
         # to the next tenant; a fleet smaller than its concurrency builds only the pools it needs.
         self._free: asyncio.LifoQueue[ClientPool] = asyncio.LifoQueue()
@@ -91,9 +135,10 @@ class PoolSlots:
             self._free.put_nowait(pool)
 
     async def aclose(self) -> None:
-        """Close every pool's clients (their kept-alive connections)."""
+        """Close every pool's clients, then the kept-alive connections under them."""
         for pool in self._pools:
             await pool.aclose()
+        await self.connections.aclose()
 
 
 #: Seconds an idle shared connection is kept. The next tenant of a fleet reuses one within
@@ -146,6 +191,10 @@ def cookieless() -> CookieJar:
     return _KeepsNoCookies()
 
 
-def shared_client_options() -> dict[str, Any]:
-    """What a client lent from tenant to tenant is built with: fleet keep-alive and no cookies."""
-    return {"limits": fleet_limits(), "cookies": cookieless()}
+def shared_client_options(pool: ClientPool, base_url: str) -> dict[str, Any]:
+    """What a client lent from tenant to tenant is built with: the pool's shared connections, no cookies."""
+    options: dict[str, Any] = {"limits": fleet_limits(), "cookies": cookieless()}
+    lent = pool.connections.for_url(base_url)
+    if lent is not None:
+        options["lent_transport"] = lent
+    return options

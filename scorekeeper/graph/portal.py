@@ -12,6 +12,8 @@ import inspect
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from scorekeeper.graph.batch import MAX_RETRY_AFTER_SECONDS, RETRYABLE, _retry_after_seconds
 from scorekeeper.graph.errors import PortalError, describe_error
 from scorekeeper.throttle import pause
@@ -48,7 +50,9 @@ class PortalClient:
         pool = current_pool() if transport is None else None
         if pool is not None:
             key = ("portal", portal_url, timeout)
-            self._http = pool.get(key, lambda: _http_client(portal_url, None, timeout, **shared_client_options()))
+            self._http = pool.get(
+                key, lambda: _http_client(portal_url, None, timeout, **shared_client_options(pool, portal_url))
+            )
         else:
             self._http = _http_client(portal_url, transport, timeout)
         self._owns_http = pool is None
@@ -92,8 +96,8 @@ class PortalClient:
             if not response.content:
                 return None
             try:
-                return response.json()
-            except ValueError as exc:
+                return orjson.loads(response.content)
+            except orjson.JSONDecodeError as exc:
                 raise PortalError(
                     response.status_code, "MalformedResponse", f"{method} {path}: body is not JSON"
                 ) from exc

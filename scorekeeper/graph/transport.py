@@ -47,24 +47,28 @@ def network_client(
     timeout: float,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
+    lent_transport: httpx.AsyncBaseTransport | None = None,
     limits: httpx.Limits = DEFAULT_LIMITS,
     **options: Any,
 ) -> httpx.AsyncClient:
     """The ``httpx.AsyncClient`` every Graph and portal client is built on.
 
-    ``transport`` (an in-process simulator) is used as given; otherwise requests go through
-    :class:`AiohttpTransport`, unless the environment names a proxy for the host.
+    ``transport`` (an in-process simulator) is used as given and closed with the client;
+    ``lent_transport`` (a fleet's shared connections, ``graph/pool.py``) is used and left open
+    for its owner. Otherwise requests go through an :class:`AiohttpTransport` of the client's
+    own, unless the environment names a proxy for the host.
     """
     from scorekeeper.graph.tls import shared_ssl_context
 
-    if transport is None and not _proxied(base_url):
+    if transport is None and lent_transport is None and not proxied(base_url):
         transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=limits)
+    chosen = transport if transport is not None else (_Lent(lent_transport) if lent_transport else None)
     return NetworkClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout),
         verify=shared_ssl_context(),
         limits=limits,
-        **({"transport": transport} if transport is not None else {}),
+        **({"transport": chosen} if chosen is not None else {}),
         **options,
     )
 
@@ -87,7 +91,20 @@ class NetworkClient(httpx.AsyncClient):
             await transport.aclose()  # closing twice is harmless: both kinds forget what they closed
 
 
-def _proxied(url: str) -> bool:
+class _Lent(httpx.AsyncBaseTransport):
+    """Another owner's transport, used by a client that must not close it (httpx closes its transport)."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._transport = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def proxied(url: str) -> bool:
     """Whether the environment's proxy settings apply to ``url`` (httpx's transport then handles it)."""
     parts = urlsplit(url)
     proxies = getproxies()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from scorekeeper import eventloop
 from scorekeeper.cli import EXIT_USAGE, Failure, State, console, emit_json, newest_first, pass_state, selection_label
 from scorekeeper.commands.options import seconds_option
 from scorekeeper.commands.targets import tenant_options
@@ -294,7 +295,7 @@ def scheduler(
             f"scheduler stopped: {report.finished} run(s) finished during shutdown, {report.interrupted} interrupted"
         )
 
-    asyncio.run(serve())
+    eventloop.run(serve())
 
 
 # --------------------------------------------------------------------------- drift

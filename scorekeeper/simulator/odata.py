@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,8 +194,8 @@ def parse_filter(text: str) -> Filter:
 
 
 def apply_filter(
-    items: list[dict[str, Any]], raw: str | None, allowed: Iterable[str], area: Area, type_name: str
-) -> list[dict[str, Any]]:
+    items: Sequence[dict[str, Any]], raw: str | None, allowed: Iterable[str], area: Area, type_name: str
+) -> Sequence[dict[str, Any]]:
     if raw is None:
         return items
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -264,7 +264,7 @@ class RequestContext:
 
     def collection(
         self,
-        items: list[dict[str, Any]],
+        items: Sequence[dict[str, Any]],
         fragment: str,
         *,
         type_name: str = "entity",
@@ -312,7 +312,7 @@ class RequestContext:
         return now_iso()
 
 
-def find(items: list[dict[str, Any]], item_id: str, key: str = "id") -> dict[str, Any] | None:
+def find(items: Iterable[dict[str, Any]], item_id: str, key: str = "id") -> dict[str, Any] | None:
     """The item whose ``key`` equals ``item_id`` (case-insensitive, as Graph matches ids)."""
     wanted = item_id.lower()
     return next((i for i in items if str(i.get(key, "")).lower() == wanted), None)

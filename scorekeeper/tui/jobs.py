@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from scorekeeper import eventloop
 from scorekeeper.tui.progress import ProgressFold
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class JobHandle:
                     raise asyncio.CancelledError
             return await self.job.work(engine)
 
-        return asyncio.run(main())
+        return eventloop.run(main())
 
     def cancel(self) -> bool:
         """Ask the job's task to stop; False when the job may not be cancelled."""

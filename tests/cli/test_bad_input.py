@@ -199,3 +199,11 @@ def test_debug_is_accepted_after_the_subcommand(run: Callable, home: Path) -> No
     result = run("history", "--debug")
     assert result.code == 0, result.err
     assert "No such option" not in result.err
+
+
+def test_unknown_event_loop_is_one_line(run: Callable, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCOREKEEPER_EVENT_LOOP", "trio")
+    result = run("assess", "--tenant", "demo")
+    assert result.code == 2
+    line = one_line_error(result)
+    assert "SCOREKEEPER_EVENT_LOOP" in line and "trio" in line

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from scorekeeper.graph.errors import describe_error
-from scorekeeper.graph.pool import shared_client_options
+from scorekeeper.graph.pool import ClientPool, PoolSlots, shared_client_options
 from scorekeeper.graph.transport import AiohttpTransport, network_client
 
 Reply = Callable[[asyncio.StreamReader, asyncio.StreamWriter, "Seen"], Awaitable[None]]
@@ -86,7 +86,8 @@ async def keep_answering(reader: asyncio.StreamReader, writer: asyncio.StreamWri
 
 def client(url: str, timeout: float = 5.0, **options: object) -> httpx.AsyncClient:
     http = network_client(url, timeout, **options)  # type: ignore[arg-type]
-    assert isinstance(http._transport, AiohttpTransport), "loopback without a proxy goes through aiohttp"
+    bottom = getattr(http._transport, "_transport", http._transport)  # a fleet's lent transport is wrapped
+    assert isinstance(bottom, AiohttpTransport), "loopback without a proxy goes through aiohttp"
     return http
 
 
@@ -110,11 +111,37 @@ async def test_a_tenant_s_own_client_keeps_cookies_and_a_shared_one_keeps_none()
         async with client(url) as own:
             await own.get("a")
             await own.get("b")
-        async with client(url, **shared_client_options()) as shared:
+        pool = ClientPool()
+        async with client(url, **shared_client_options(pool, url)) as shared:
             await shared.get("c")
             await shared.get("d")
+        await pool.aclose()
     cookies = [b"cookie: slice=a" in head.lower() for head in seen.heads]
     assert cookies == [False, True, False, False], "httpx's jar decides; aiohttp keeps none of its own"
+
+
+async def test_every_slot_of_a_fleet_sends_over_one_set_of_connections() -> None:
+    """A tenant's next request reuses the connection another slot's tenant just freed, not a cold one of its own."""
+    async with serving(keep_answering) as (url, seen):
+        slots = PoolSlots(3)
+        clients = []
+        for _ in range(3):
+            async with slots.slot() as pool:
+                http = pool.get("portal", lambda pool=pool: client(url, **shared_client_options(pool, url)))
+                await http.get("a")
+                clients.append(http)
+        assert len({id(c) for c in clients}) == 1, "the warm slot was lent each time"
+        async with slots.slot() as first, slots.slot() as second:  # two slots busy at once
+            a = first.get("portal", lambda: client(url, **shared_client_options(first, url)))
+            b = second.get("portal", lambda: client(url, **shared_client_options(second, url)))
+            assert a is not b and a._transport._transport is b._transport._transport, "one connection set"
+            await a.get("b")
+            await b.get("c")
+            await a.aclose()  # a slot's client closing leaves the shared connections to the others
+            await b.get("d")
+        await slots.aclose()
+        assert len(slots.connections) == 0
+    assert seen.connections == 1, "five requests from three slots over one kept-alive connection"
 
 
 async def test_refused_connection_is_connect_error_nothing_was_sent() -> None:

@@ -106,3 +106,18 @@ async def test_control_state_updates_round_trip_through_the_sdk_models() -> None
     assert len(scores.value) == 90 and scores.value[0].current_score == pytest.approx(
         sum(c.score for c in scores.value[0].control_scores)
     )
+
+
+def test_days_read_one_at_a_time_or_by_slice_are_the_days_of_the_whole_history() -> None:
+    """``$top=1`` expands one day, not ninety; whatever is read, it is what the full expansion holds."""
+    sim = Simulator.from_profiles("weak-cloud", extensions=[])
+    state = sim.tenant(sim.tenant_id).state
+    sim.refresh_secure_score()  # an explicit day besides the trend's
+    days = history(state)
+    whole = list(days)
+    assert len(whole) == len(days) == 90 and len({d["id"] for d in whole}) == 90
+    assert days[0] is state["secureScores"][0], "explicit days are the state's own entries"
+    assert days[1:3] == whole[1:3] and days[-1] == whole[-1] and days[89] == whole[89]
+    assert days[85:200] == whole[85:] and days[::30] == whole[::30]
+    with pytest.raises(IndexError):
+        days[90]
