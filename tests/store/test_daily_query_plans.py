@@ -13,7 +13,7 @@ import pytest
 
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.runpages import RunCursor
-from tests.store.test_query_plans import HISTORY_TABLES, C, _plans, filled  # noqa: F401  (filled: a fixture)
+from tests.store.test_query_plans import HISTORY_TABLES, C, _plans, assert_no_full_scan, filled  # noqa: F401  (filled: a fixture)
 
 QUERIES: dict[str, Callable[[HistoryStore], Any]] = {
     "control_cell": lambda s: s.control_cell("a", C),
@@ -27,9 +27,5 @@ QUERIES: dict[str, Callable[[HistoryStore], Any]] = {
 
 @pytest.mark.parametrize("name", list(QUERIES))
 def test_daily_queries_never_scan_a_history_table(filled: HistoryStore, name: str) -> None:  # noqa: F811
-    plans = _plans(filled, lambda: QUERIES[name](filled))
-    for line in plans:
-        words = line.split()
-        if words[:1] == ["SCAN"] and words[1] in HISTORY_TABLES:
-            assert "USING" in words, f"{name}: full scan of {words[1]}: {plans}"
+    assert_no_full_scan(_plans(filled, lambda: QUERIES[name](filled)), HISTORY_TABLES, name)
     filled.close()

@@ -18,7 +18,7 @@ import pytest
 from scorekeeper.model import ControlResult, Finding, SecureScore, Status
 from scorekeeper.securescore.model import AssessedScore, ControlScore, DailyScore
 from scorekeeper.store import HistoryStore
-from tests.store.test_query_plans import HISTORY_TABLES, _plans
+from tests.store.test_query_plans import HISTORY_TABLES, _plans, assert_no_full_scan
 
 C = "SelfServicePasswordReset"
 TABLES = (*HISTORY_TABLES, "tenant_scores", "score_controls", "score_profiles")
@@ -57,9 +57,5 @@ QUERIES: dict[str, Callable[[HistoryStore], Any]] = {
 
 @pytest.mark.parametrize("name", list(QUERIES))
 def test_whole_score_queries_never_scan_a_table(scored: HistoryStore, name: str) -> None:
-    plans = _plans(scored, lambda: QUERIES[name](scored))
-    for line in plans:
-        words = line.split()
-        if words[:1] == ["SCAN"] and words[1] in TABLES:
-            assert "USING" in words, f"{name}: full scan of {words[1]}: {plans}"
+    assert_no_full_scan(_plans(scored, lambda: QUERIES[name](scored)), TABLES, name)
     scored.close()
