@@ -3,10 +3,11 @@
 A fleet assessment is a few hundred small HTTP exchanges per second interleaved with hand-offs
 to the history thread, and asyncio's own loop spends a sixth of the client's CPU scheduling them
 (selector polling, handles, thread-safe wake-ups; a py-spy profile in docs/performance.md).
-uvloop runs the same loop on libuv in C: on the fleet benchmark it took the client's CPU per
-tenant from 22.5 to 19-21 ms with nothing else changed. It implements asyncio's whole event-loop
-API (signal handlers, executors, TLS, subprocesses), so nothing above this module knows which
-loop it runs on.
+uvloop runs the same loop on libuv in C: the loop's share of py-spy's samples halved, and quiet
+pairs of 100-tenant runs used about 2 ms less CPU per tenant; at 1,000 tenants the difference is
+within the benchmark's run-to-run spread (docs/performance.md). It implements asyncio's whole
+event-loop API (signal handlers, executors, TLS, subprocesses), so nothing above this module
+knows which loop it runs on.
 
 uvloop has no Windows build; there, or when ``SCOREKEEPER_EVENT_LOOP=asyncio`` asks for it (to
 rule the loop out when chasing a fault), the standard loop runs. A library caller that runs the
