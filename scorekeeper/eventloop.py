@@ -1,8 +1,8 @@
 """Which event loop the ``scorekeeper`` command runs its coroutines on: uvloop where it is installed.
 
 A fleet assessment is a few hundred small HTTP exchanges per second interleaved with hand-offs
-to the history thread, and asyncio's own loop spends a sixth of the client's CPU scheduling them
-(selector polling, handles, thread-safe wake-ups; a py-spy profile in docs/performance.md).
+to the history thread, and asyncio's own loop was a sixth of py-spy's samples of the client
+(selector polling, handles, thread-safe wake-ups; docs/performance.md).
 uvloop runs the same loop on libuv in C: the loop's share of py-spy's samples halved, and quiet
 pairs of 100-tenant runs used about 2 ms less CPU per tenant; at 1,000 tenants the difference is
 within the benchmark's run-to-run spread (docs/performance.md). It implements asyncio's whole
@@ -54,7 +54,7 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def loop_name() -> str:
-    """``uvloop`` or ``asyncio``: the loop :func:`run` uses here (the fleet benchmark prints it)."""
+    """``uvloop`` or ``asyncio``: the loop :func:`run` uses here, without starting one."""
     return "asyncio" if loop_factory() is None else "uvloop"
 
 

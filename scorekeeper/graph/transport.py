@@ -60,15 +60,16 @@ def network_client(
     """
     from scorekeeper.graph.tls import shared_ssl_context
 
-    if transport is None and lent_transport is None and not proxied(base_url):
+    if transport is None and lent_transport is not None:
+        transport = _Lent(lent_transport)
+    elif transport is None and not proxied(base_url):
         transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=limits)
-    chosen = transport if transport is not None else (_Lent(lent_transport) if lent_transport else None)
     return NetworkClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout),
         verify=shared_ssl_context(),
         limits=limits,
-        **({"transport": chosen} if chosen is not None else {}),
+        **({"transport": transport} if transport is not None else {}),
         **options,
     )
 
