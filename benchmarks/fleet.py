@@ -102,6 +102,15 @@ def count_connections() -> list[int]:
     return counter
 
 
+async def watch_loop_lateness(lateness: list[float], tick: float = 0.02) -> None:
+    """How late the event loop wakes a timer: what any tenant's answer waits while the loop works."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + tick
+        await asyncio.sleep(tick)
+        lateness.append(loop.time() - due)
+
+
 async def client(config_path: Path, controls: list[str], server_pid: int, default_gc: bool = False) -> dict[str, Any]:
     """One client process's assessment of every tenant in ``config_path`` (run with ``--client``)."""
     from scorekeeper.config import load_config
@@ -128,8 +137,12 @@ async def client(config_path: Path, controls: list[str], server_pid: int, defaul
     passes, peaks = [], []
     for _ in range(2):  # the first assessment of a tenant also imports its Secure Score history
         counter[0] = connections[0] = 0
+        pauses = engine._history().lock_pauses
+        lateness: list[float] = []
+        watcher = asyncio.ensure_future(watch_loop_lateness(lateness))
         cpu0, wall0, served0 = time.process_time(), time.perf_counter(), process_cpu(server_pid)
         runs = await engine.assess(names, controls)
+        watcher.cancel()
         passes.append(
             (time.perf_counter() - wall0, time.process_time() - cpu0, counter[0], process_cpu(server_pid) - served0)
         )
@@ -149,6 +162,8 @@ async def client(config_path: Path, controls: list[str], server_pid: int, defaul
         "cpu": cpu,
         "requests": requests,
         "connections": opened,
+        "lock_pauses": engine._history().lock_pauses - pauses,
+        "lateness_ms": sorted(x * 1000 for x in lateness),
         "server_cpu": server_cpu,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "incomplete": sum(1 for r in runs if r.status != "completed"),
@@ -197,6 +212,12 @@ def report(result: dict[str, Any], latency: float) -> None:
     print(f"  simulator CPU:        {result['server_cpu']:7.2f} s   (the serving process, on the other core)")
     print(f"  HTTP requests:        {result['requests']:7d}     ({result['requests'] / n:.2f} per tenant)")
     print(f"  TCP connections:      {result['connections']:7d}     opened during the pass")
+    late = result["lateness_ms"]
+    if late:
+        p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
+        print(f"  event-loop lateness:  {late[len(late) // 2]:7.1f} ms median, {p99:.1f} ms p99, {late[-1]:.1f} ms max")
+    pauses = result["lock_pauses"]
+    print(f"  history lock pauses:  {pauses:7d}     times a write found SQLite's write lock taken and paused")
     print(f"  peak RSS (client):    {result['rss_mb']:7.0f} MB   ({first['rss_mb']:.0f} MB after the first assessment)")
     print(f"  physical limit:       {limit:7.2f} s   (wall / limit = {wall / limit:.1f})")
     print(f"  target wall:          {max(2 * limit, 20.0):7.2f} s   (max(2 x limit, 20 s))")

@@ -39,7 +39,7 @@ from scorekeeper.pending import with_pending_score
 from scorekeeper.plugins import Plugins
 from scorekeeper.runversions import run_versions
 from scorekeeper.session import TenantSession, open_session
-from scorekeeper.store.offloop import HistoryThread
+from scorekeeper.store.loopwrites import HistoryWrites
 from scorekeeper.suggest import did_you_mean
 from scorekeeper.tenant import Assessment, TenantContext
 from scorekeeper.throttle import TenantThrottled
@@ -278,13 +278,13 @@ class Engine:
     _scored: set[str] | None = None
     #: What every run of this engine records as the code it used (plugins do not change once loaded).
     _versions: dict[str, str] | None = None
-    _history_thread: HistoryThread | None = None
+    _history_writes: HistoryWrites | None = None
 
-    def _history(self) -> HistoryThread:
-        """Where this engine's history writes run off the event loop (``store/offloop.py``)."""
-        if self._history_thread is None:
-            self._history_thread = HistoryThread(self.store.one_writer_at_a_time)
-        return self._history_thread
+    def _history(self) -> HistoryWrites:
+        """Where this engine's history writes run without the loop waiting for a lock (``store/loopwrites.py``)."""
+        if self._history_writes is None:
+            self._history_writes = HistoryWrites(self.store.one_writer_at_a_time)
+        return self._history_writes
 
     # ----------------------------------------------------------------- configuration
     def check(self) -> list[str]:
@@ -515,7 +515,7 @@ class Engine:
         for control in controls:
             self.desired(control, tenant)  # bad config stops before anything is read
         started = _now()
-        # History writes run in a worker thread: a fleet's event loop keeps serving other tenants' I/O.
+        # On SQLite the write runs here, on the loop, but never waits here for the lock (store/loopwrites.py).
         ids = [c.id for c in controls]
         starting = asyncio.ensure_future(
             self._history().run(self.store.start_run, tenant, kind, controls=ids, scheduled=scheduled)

@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import StaticPool
 
 from scorekeeper.private import private_file
+from scorekeeper.store import lockwait
 from scorekeeper.store.records import StoreError
 
 if TYPE_CHECKING:
@@ -107,8 +108,15 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, connection_record: 
 
 def _on_sqlite_begin(connection: Connection) -> None:
     """Start writes with the write lock held (see the module docstring); reads stay deferred."""
-    immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if connection.get_execution_options().get(WRITE_OPTION, False):
+        driver: sqlite3.Connection = connection.connection.dbapi_connection  # type: ignore[assignment]
+
+        def set_busy_timeout(ms: int) -> None:
+            driver.execute(f"PRAGMA busy_timeout = {ms}")
+
+        lockwait.begin_immediate(connection.exec_driver_sql, set_busy_timeout, BUSY_TIMEOUT_SECONDS * 1000)
+    else:
+        connection.exec_driver_sql("BEGIN")
 
 
 def script_location() -> Path:

@@ -96,7 +96,7 @@ class HistoryStore:
 
     @property
     def one_writer_at_a_time(self) -> bool:
-        """True on SQLite, whose write lock covers the whole database (see ``store/offloop.py``)."""
+        """True on SQLite, whose write lock covers the whole database (see ``store/loopwrites.py``)."""
         return self._engine.dialect.name == "sqlite"
 
     def close(self) -> None:
