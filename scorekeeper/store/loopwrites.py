@@ -4,8 +4,8 @@ A fleet assessment stores each tenant's run in two short write transactions (``s
 ``record_run``, about 4 ms of CPU together). The first design ran them in a worker thread so
 that the event loop would keep serving the other tenants' requests. Measured on the fleet
 benchmark, that thread cost more than it saved: the thread and the loop then take turns on the
-GIL, every turn moves the interpreter's working set from one core to the other, and the loop's
-own code ran slower for it (``docs/performance.md`` has the figures). aiosqlite would be the
+GIL, every turn is a wake-up, a context switch and cold caches for the thread that takes over,
+and the loop's own code ran slower for it (``docs/performance.md`` has the figures). aiosqlite would be the
 same thread under another name.
 
 So a write runs on the loop, and the loop is held for the CPU the write needs but never for a
