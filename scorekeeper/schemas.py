@@ -133,6 +133,8 @@ DEFS: dict[str, Any] = {
             "run_id": _INT,
             "tenant": _STR,
             "kind": {"const": "plan"},
+            "versions": {"$ref": "#/$defs/versions"},
+            "organization": {"$ref": "#/$defs/organization"},
             "controls": {
                 "type": "array",
                 "items": _obj({"control": _STR, "items": {"type": "array", "items": {"$ref": "#/$defs/plan_item"}}}),

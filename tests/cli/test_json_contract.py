@@ -39,6 +39,9 @@ def test_every_command_s_json_follows_its_schema(run: Callable, home: Path) -> N
     assert [c["control"] for c in assessed["controls"]] == sorted(c["control"] for c in assessed["controls"])
     planned = ok("plan", "plan", "--tenant", "demo", "--control", SSPR)
     assert planned["controls"] and all(c["items"] for c in planned["controls"])
+    assert planned["versions"] == assessed["versions"] and planned["versions"]["scorekeeper"]
+    assert assessed["organization"]["display_name"]
+    assert planned["organization"] is None, "a plan reads no more than its controls need (engine._assess_all)"
     fixed = ok("remediate", "remediate", "--tenant", "demo", "--control", SSPR, "--yes", codes=(0, 3))
     assert fixed["plan_run_id"] == planned["run_id"] + 1
     assert all("changes" in c and "findings" in c for c in fixed["controls"])  # grouped as assess groups them
