@@ -305,3 +305,22 @@ def test_the_shared_connection_limit_grows_with_the_tenants_at_once() -> None:
     slots = PoolSlots(300)
     transport = slots.connections.for_url("https://graph.microsoft.com/v1.0")
     assert isinstance(transport, AiohttpTransport) and transport._limits.max_connections == 600
+
+
+async def test_only_a_client_whose_jar_keeps_nothing_skips_offering_it_responses() -> None:
+    from scorekeeper.graph.pool import cookieless
+
+    def set_cookie(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={}, headers={"set-cookie": "slice=a; Path=/"})
+
+    transport = httpx.MockTransport(set_cookie)
+    own = network_client("https://graph.example/v1.0/", 5, transport=transport)
+    shared = network_client("https://graph.example/v1.0/", 5, transport=transport, cookies=cookieless())
+    for client in (own, shared):
+        await client.get("organization")
+    assert dict(own.cookies) == {"slice": "a"}, "a tenant's own client keeps its cookies, as httpx does"
+    assert not shared.cookies
+    own.cookies = {"other": "b"}  # the setter still works as httpx's
+    assert dict(own.cookies) == {"other": "b"}
+    await own.aclose()
+    await shared.aclose()

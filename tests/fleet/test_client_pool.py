@@ -113,6 +113,7 @@ async def test_a_lent_client_never_carries_one_tenant_s_cookies_to_the_next() ->
             portal = PortalClient(StaticTokenCredential(_tenant), PORTAL)
             portal._http._transport = transport  # the pooled client itself, answering from the mock
             await portal._http.get("PasswordReset/PasswordResetPolicies")
+            assert not portal._http.cookies, "the lent client kept nothing of the Set-Cookie"
     await slots.aclose()
     assert seen == [None, None]
     async with httpx.AsyncClient(transport=transport, base_url=PORTAL + "/") as own:  # what the jar prevents
