@@ -102,6 +102,24 @@ def count_connections() -> list[int]:
     return counter
 
 
+def reference_cpu_ms() -> float:
+    """CPU milliseconds of a fixed pure-Python workload (dicts, strings, lists): this machine's speed just now.
+
+    On a shared host the same code's CPU per tenant has measured 9 ms in one hour and 22 ms in
+    another (the host's other guests slow every instruction down). Client CPU divided by this
+    figure compares runs taken at different times; the best of three rounds is kept.
+    """
+    rounds = []
+    for _ in range(3):
+        started = time.process_time()
+        table: dict[str, tuple[int, list[int]]] = {}
+        for i in range(300_000):
+            table[str(i)] = (i, [i] * 3)
+        sum(value[0] for value in table.values())
+        rounds.append((time.process_time() - started) * 1000)
+    return min(rounds)
+
+
 async def watch_loop_lateness(lateness: list[float], tick: float = 0.02) -> None:
     """How late the event loop wakes a timer: what any tenant's answer waits while the loop works."""
     loop = asyncio.get_running_loop()
@@ -135,6 +153,7 @@ async def client(config_path: Path, controls: list[str], server_pid: int, defaul
     single = time.perf_counter() - started
 
     passes, peaks = [], []
+    reference_before = reference_cpu_ms()
     for _ in range(2):  # the first assessment of a tenant also imports its Secure Score history
         counter[0] = connections[0] = 0
         pauses = engine._history().lock_pauses
@@ -148,6 +167,7 @@ async def client(config_path: Path, controls: list[str], server_pid: int, defaul
         )
         opened = connections[0]
         peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    reference = (reference_before + reference_cpu_ms()) / 2
     (first_wall, first_cpu, first_requests, _), (wall, cpu, requests, server_cpu) = passes
     store.close()
     statuses: dict[str, int] = {}
@@ -165,6 +185,7 @@ async def client(config_path: Path, controls: list[str], server_pid: int, defaul
         "lock_pauses": engine._history().lock_pauses - pauses,
         "lateness_ms": sorted(x * 1000 for x in lateness),
         "server_cpu": server_cpu,
+        "reference_ms": reference,
         "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "incomplete": sum(1 for r in runs if r.status != "completed"),
         "statuses": statuses,
@@ -209,6 +230,11 @@ def report(result: dict[str, Any], latency: float) -> None:
     print(f"  one tenant alone:     {result['single'] * 1000:7.1f} ms = {result['single'] / latency:.2f} round trips")
     print(f"  wall:                 {wall:7.2f} s   ({n / wall:.1f} tenants/s)")
     print(f"  client CPU:           {result['cpu']:7.2f} s   ({result['cpu'] / n * 1000:.1f} ms per tenant)")
+    per_tenant = result["cpu"] / n * 1000
+    print(
+        f"  reference workload:   {result['reference_ms']:7.1f} ms   (client CPU per tenant = "
+        f"{per_tenant / result['reference_ms']:.3f} x reference; compares runs on a host whose speed varies)"
+    )
     print(f"  simulator CPU:        {result['server_cpu']:7.2f} s   (the serving process, on the other core)")
     print(f"  HTTP requests:        {result['requests']:7d}     ({result['requests'] / n:.2f} per tenant)")
     print(f"  TCP connections:      {result['connections']:7d}     opened during the pass")
