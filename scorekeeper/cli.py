@@ -611,14 +611,12 @@ def plan(
         with progress_bar(not as_json) as on_progress:
             run, plans = _plan(state, tenant, control_ids, settings, on_progress)
         runs.append(run)
-        recorded = run.to_dict()  # the plan's assessment: the code it used and the names it read, as history has them
         found.append(
             {
                 "run_id": run.run_id,
                 "tenant": tenant,
                 "kind": "plan",
-                "versions": recorded["versions"],
-                "organization": recorded["organization"],
+                **run.recorded_facts(),  # the code the plan's assessment used, as every run object says
                 "controls": [p.to_dict() for p in plans],
             }
         )

@@ -1,8 +1,8 @@
 """Which event loop the ``scorekeeper`` command runs its coroutines on: uvloop where it is installed.
 
-A fleet assessment is a few hundred small HTTP exchanges per second interleaved with hand-offs
-to the history thread, and asyncio's own loop was a sixth of py-spy's samples of the client
-(selector polling, handles, thread-safe wake-ups; docs/performance.md).
+A fleet assessment is a few hundred small HTTP exchanges per second, and asyncio's own loop was
+a sixth of py-spy's samples of the client (selector polling, handles, and the thread-safe
+wake-ups of the history thread the writes then ran in; docs/performance.md).
 uvloop runs the same loop on libuv in C: the loop's share of py-spy's samples halved, and quiet
 pairs of 100-tenant runs used about 2 ms less CPU per tenant; at 1,000 tenants the difference is
 within the benchmark's run-to-run spread (docs/performance.md). It implements asyncio's whole

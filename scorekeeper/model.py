@@ -431,12 +431,19 @@ class RunResult:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat(),
             "actor": self.actor.to_dict() if self.actor else None,
-            # What history and reports hold about the run, beside its results: null = not recorded
-            # (versions: runs before history migration 0007; organization: runs that read none —
-            # every kind but an assessment — and runs before 0008).
+            **self.recorded_facts(),
+            "controls": [c.to_dict() for c in self.controls],
+        }
+
+    def recorded_facts(self) -> dict[str, JSONValue]:
+        """What history and reports hold about the run beside its results: null = not recorded.
+
+        ``versions``: null for runs before history migration 0007; ``organization``: null for runs
+        that read none (every kind but an assessment) and runs before 0008.
+        """
+        return {
             "versions": dict(self.versions) if self.versions is not None else None,
             "organization": self.organization.to_dict() if self.organization is not None else None,
-            "controls": [c.to_dict() for c in self.controls],
         }
 
 

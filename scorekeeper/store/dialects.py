@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Select, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
@@ -32,3 +34,22 @@ def insert_ignoring_duplicates(table: Table, dialect: str) -> Insert:
 
         return pg_insert(table).on_conflict_do_nothing(index_elements=["digest"])
     return insert(table)
+
+
+@cache
+def _id_by_digest(table: Table) -> Select[Any]:
+    return select(table.c.id).where(table.c.digest == bindparam("digest"))
+
+
+def content_id(executor: Session | Connection, table: Table, digest: str, values: Callable[[], dict[str, Any]]) -> int:
+    """The id of ``table``'s row for ``digest``, inserting ``values()`` with it the first time it is seen.
+
+    ``values`` is called only when the row is new. The insert skips a digest another writer
+    stored meanwhile (:func:`insert_ignoring_duplicates`), so the second lookup always finds it.
+    """
+    lookup = _id_by_digest(table)
+    found = executor.execute(lookup, {"digest": digest}).scalar()
+    if found is not None:
+        return int(found)
+    executor.execute(insert_ignoring_duplicates(table, dialect_name(executor)), {"digest": digest, **values()})
+    return int(executor.execute(lookup, {"digest": digest}).scalar_one())

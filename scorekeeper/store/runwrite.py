@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from scorekeeper.model import ControlResult, Finding, Organization
 from scorekeeper.store import convert, summary
-from scorekeeper.store.dialects import dialect_name, insert_ignoring_duplicates
+from scorekeeper.store.dialects import content_id, dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.tables import (
@@ -159,7 +159,6 @@ def run_facts(run_id: int, stored_versions: int | None, organization: Organizati
 
 #: Digests of versions maps seen by this process (one per installation, in practice).
 _VERSION_DIGESTS = DigestCache(1_000)
-_VERSIONS_LOOKUP = select(_VERSIONS.c.id).where(_VERSIONS.c.digest == bindparam("digest"))
 
 
 def versions_digest(versions: Mapping[str, str] | None) -> str | None:
@@ -184,12 +183,7 @@ def versions_id(session: Executor, versions: Mapping[str, str] | None, known: in
         return None
     if known is not None:
         return known
-    found = session.execute(_VERSIONS_LOOKUP, {"digest": digest}).scalar()
-    if found is not None:
-        return int(found)
-    statement = insert_ignoring_duplicates(_VERSIONS, dialect_name(session))
-    session.execute(statement, {"digest": digest, "versions": dict(versions)})
-    return int(session.execute(_VERSIONS_LOOKUP, {"digest": digest}).scalar_one())
+    return content_id(session, _VERSIONS, digest, lambda: {"versions": dict(versions)})
 
 
 _INSERT_FINDINGS = insert(_FINDINGS)

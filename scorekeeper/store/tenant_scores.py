@@ -15,14 +15,13 @@ from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
-from scorekeeper.store.dialects import dialect_name, insert_ignoring_duplicates
+from scorekeeper.store.dialects import content_id, dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.tables import ScoreControlsRow, ScoreProfilesRow, TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
 _INSERT = insert(TenantScoreRow.__table__)
 _SETS = ScoreProfilesRow.__table__
-_SET_LOOKUP = select(_SETS.c.id).where(_SETS.c.digest == bindparam("digest"))
 _SET_PROFILES = select(_SETS.c.id, _SETS.c.profiles).where(_SETS.c.id.in_(bindparam("ids", expanding=True)))
 _MAPS = ScoreControlsRow.__table__
 _MAP_LOOKUP = select(_MAPS.c.digest, _MAPS.c.id).where(_MAPS.c.digest.in_(bindparam("digests", expanding=True)))
@@ -227,12 +226,7 @@ def profile_set_id(session: Session | Connection, profiles: ProfileSet, known: i
     """
     if known is not None:
         return known
-    found = session.execute(_SET_LOOKUP, {"digest": profiles.digest}).scalar()
-    if found is not None:
-        return int(found)
-    statement = insert_ignoring_duplicates(_SETS, dialect_name(session))
-    session.execute(statement, {"digest": profiles.digest, "profiles": profiles.kept()})
-    return int(session.execute(_SET_LOOKUP, {"digest": profiles.digest}).scalar_one())
+    return content_id(session, _SETS, profiles.digest, lambda: {"profiles": profiles.kept()})
 
 
 def add_record(
