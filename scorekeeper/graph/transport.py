@@ -90,7 +90,8 @@ class NetworkClient(httpx.AsyncClient):
     def __init__(self, **options: Any) -> None:
         jar = options.get("cookies")
         super().__init__(**options)
-        self._client_cookies = _NoCookies(jar) if getattr(jar, "KEEPS_NOTHING", False) else httpx.Cookies(jar)
+        # httpx's own Cookies, built from the same jar, unless the jar keeps nothing
+        self._client_cookies = _NoCookies(jar) if getattr(jar, "KEEPS_NOTHING", False) else super().cookies
         self._built_transports = [self._transport, *(t for t in self._mounts.values() if t is not None)]
 
     @property  # type: ignore[override]
