@@ -21,8 +21,10 @@ install: $(BIN)/.installed
 demo: install
 	$(BIN)/scorekeeper demo
 
+# ruff, then the import layers (pyproject.toml [tool.importlinter]): an upward import fails here.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # mypy over the core and the shipped plugin packages; what it checks is set in pyproject.toml [tool.mypy].
 typecheck: install

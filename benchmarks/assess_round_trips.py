@@ -83,9 +83,9 @@ async def over_socket(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from fleet import start_server
 
-    from scorekeeper.config import load_config
+    from scorekeeper.config.model import load_config
     from scorekeeper.engine import Engine
-    from scorekeeper.plugins import load_plugins
+    from scorekeeper.plugin.manager import load_plugins
 
     wire: list[tuple[str, str, list[str]]] = []  # method, path, reads inside a $batch
     original = httpx.AsyncHTTPTransport.handle_async_request

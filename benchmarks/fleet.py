@@ -144,11 +144,11 @@ async def watch_loop_lateness(lateness: list[float], tick: float = 0.02) -> None
 
 async def client(config_path: Path, controls: list[str], server_pid: int, default_gc: bool = False) -> dict[str, Any]:
     """One client process's assessment of every tenant in ``config_path`` (run with ``--client``)."""
-    from scorekeeper.config import load_config
+    from scorekeeper.config.model import load_config
     from scorekeeper.engine import Engine
-    from scorekeeper.gcpolicy import relax_collection
-    from scorekeeper.plugins import load_plugins
+    from scorekeeper.plugin.manager import load_plugins
     from scorekeeper.store import HistoryStore
+    from scorekeeper.util.gcpolicy import relax_collection
 
     if not default_gc:
         relax_collection()  # what the scorekeeper command does first

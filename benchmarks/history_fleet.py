@@ -11,7 +11,7 @@ Part 2 seeds ``--tenants`` × ``--runs`` assessment runs (two controls each, the
 per run, a score snapshot per control, 1,000 drift events) with bulk SQL, then times the queries
 the CLI and TUI make: ``overview``, ``runs``, ``get_run``, ``score_history`` and ``drift_events``
 (median of 5), on SQLite and, with ``--postgres``, on a throwaway PostgreSQL server
-(``scorekeeper.pgserver``). Prints figures; asserts nothing.
+(``tests/support/pgserver.py``). Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/history_fleet.py [--tenants 1000] [--runs 365] [--postgres] [--skip-size]
 
@@ -29,6 +29,7 @@ import asyncio
 import os
 import signal
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -230,7 +231,8 @@ def main() -> None:
         if args.postgres_url:
             time_queries("PostgreSQL", args.postgres_url, args.tenants, args.runs)
         elif args.postgres:
-            from scorekeeper.pgserver import PostgresServer
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/support is not shipped
+            from tests.support.pgserver import PostgresServer
 
             with PostgresServer() as server:
                 pg = server.create_database()

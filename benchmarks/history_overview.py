@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from scorekeeper.model import Status
+from scorekeeper.domain.model import Status
 from scorekeeper.store import HistoryStore, convert, runwrite
 from scorekeeper.store.tables import ControlResultRow, DriftEventRow, FindingRow, RunRow, ScoreSnapshotRow, TenantRow
 

@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -145,7 +146,8 @@ def main() -> None:
         print(f"one run: {len(results)} controls, {sum(len(r.findings) for r in results)} findings")
         measure("SQLite", f"sqlite:///{tmp / 'bench.db'}", calls, args.tenants, args.passes, args.breakdown)
         if args.postgres:
-            from scorekeeper.pgserver import PostgresServer
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/support is not shipped
+            from tests.support.pgserver import PostgresServer
 
             with PostgresServer() as server:
                 measure("PostgreSQL", server.create_database(), calls, args.tenants, args.passes)

@@ -22,11 +22,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scorekeeper.model import ControlResult, SecureScore
-from scorekeeper.plugins import load_plugins
+from scorekeeper.domain.model import ControlResult, SecureScore
+from scorekeeper.domain.securescore import ControlScore, DailyScore
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.reports import FORMATS, render
 from scorekeeper.reports.build import build_report, latest_assessments
-from scorekeeper.securescore.model import ControlScore, DailyScore
 from scorekeeper.store import HistoryStore
 from scorekeeper.testing import make_engine, simulator_for
 

@@ -45,9 +45,9 @@ from scorekeeper import (
     Status,
     hookimpl,
 )
-from scorekeeper.config import parse_config
+from scorekeeper.config.model import parse_config
 from scorekeeper.engine import Engine
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.store import HistoryStore
 from scorekeeper.tui.app import ScorekeeperApp
 from scorekeeper.tui.screens.overview import OverviewScreen

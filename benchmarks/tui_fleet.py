@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tui_first_screen import LOOPBACK, SlowPlugin, first_paint
 
-from scorekeeper.config import parse_config
+from scorekeeper.config.model import parse_config
 from scorekeeper.engine import Engine
 from scorekeeper.store import HistoryStore
 from scorekeeper.tui.app import ScorekeeperApp
@@ -39,7 +39,7 @@ from scorekeeper.tui.app import ScorekeeperApp
 def first_screen(tenants: int, runs: int, repeat: int, tmp: Path) -> None:
     from history_fleet import real_results, seed
 
-    from scorekeeper.plugins import load_plugins
+    from scorekeeper.plugin.manager import load_plugins
 
     os.environ.pop("SCOREKEEPER_LOAD_PLUGINS", None)  # the installed plugins (tui_first_screen turned them off)
     db = tmp / "fleet.db"
@@ -58,7 +58,7 @@ def first_screen(tenants: int, runs: int, repeat: int, tmp: Path) -> None:
 
 def _engine(tenants: int, tmp: Path, name: str) -> tuple[Engine, list[str]]:
     os.environ["SCOREKEEPER_LOAD_PLUGINS"] = ""  # only the benchmark plugin
-    from scorekeeper.plugins import load_plugins
+    from scorekeeper.plugin.manager import load_plugins
 
     names = [f"tenant-{t:04d}" for t in range(tenants)]
     data = {"scorekeeper": {"concurrency": 64}, "tenants": {n: dict(LOOPBACK) for n in names}}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -95,7 +96,8 @@ def main() -> None:
         print(f"seeded SQLite in {time.perf_counter() - started:.0f} s")
         time_view("SQLite", url, args.tenants, args.runs)
         if args.postgres:
-            from scorekeeper.pgserver import PostgresServer
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/support is not shipped
+            from tests.support.pgserver import PostgresServer
 
             with PostgresServer() as server:
                 pg = server.create_database()

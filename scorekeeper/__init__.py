@@ -10,11 +10,8 @@ and :mod:`scorekeeper.simulator`. Everything else is internal and may change bet
 
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.controller import Controller, RegisterControl
-from scorekeeper.errors import RemediationBlocked, ScorekeeperError, WritesStopped
-from scorekeeper.hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec
-from scorekeeper.licensing import gate_by_licence
-from scorekeeper.model import (
+from scorekeeper.domain.licensing import gate_by_licence
+from scorekeeper.domain.model import (
     Attestation,
     Change,
     Control,
@@ -34,10 +31,13 @@ from scorekeeper.model import (
     Status,
     Verification,
 )
-from scorekeeper.platform_changes import ChangeAhead, PlatformChange, changes_ahead
-from scorekeeper.reads import Read
-from scorekeeper.tenant import Assessment, ChangeRecorder, TenantContext
-from scorekeeper.writes import Part, Request
+from scorekeeper.domain.platform_changes import ChangeAhead, PlatformChange, changes_ahead
+from scorekeeper.errors import RemediationBlocked, ScorekeeperError, WritesStopped
+from scorekeeper.plugin.context import Assessment, ChangeRecorder, TenantContext
+from scorekeeper.plugin.controller import Controller, RegisterControl
+from scorekeeper.plugin.hookspecs import HOOKSPEC_VERSION, hookimpl, hookspec
+from scorekeeper.plugin.reads import Read
+from scorekeeper.plugin.writes import Part, Request
 
 if TYPE_CHECKING:
     from scorekeeper.graph import BatchItem, GraphCallError, PortalClient, PortalError

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scorekeeper.model import Control, Plan, RunResult
-from scorekeeper.tenant import TenantContext
+from scorekeeper.domain.model import Control, Plan, RunResult
+from scorekeeper.plugin.context import TenantContext
 
 if TYPE_CHECKING:
     from scorekeeper.engine import Engine
@@ -86,7 +86,7 @@ def simulated_tenant(
     """
     import httpx
 
-    from scorekeeper.auth import StaticTokenCredential
+    from scorekeeper.engine.auth import StaticTokenCredential
     from scorekeeper.graph.client import build_graph_client
     from scorekeeper.graph.portal import PortalClient
 
@@ -126,9 +126,9 @@ def make_engine(
     extra_plugins: Iterable[tuple[str, object]] = (),
 ) -> Engine:
     """An engine whose tenants (named by ``sims``' keys) are served by those simulators."""
-    from scorekeeper.config import parse_config
+    from scorekeeper.config.model import parse_config
     from scorekeeper.engine import Engine
-    from scorekeeper.plugins import load_plugins
+    from scorekeeper.plugin.manager import load_plugins
 
     data: dict[str, Any] = {
         "tenants": {name: {"simulator": True, "tenant_id": sim.tenant_id} for name, sim in sims.items()},
@@ -207,7 +207,7 @@ class ControlContract:
 
     # ------------------------------------------------------------------ the contract
     def test_hooks_conform(self, sk_store: Any, tmp_path: Path) -> None:
-        from scorekeeper.hookspecs import HOOKSPEC_VERSION
+        from scorekeeper.plugin.hookspecs import HOOKSPEC_VERSION
 
         engine = self._engine(self.simulator(self.weak_profile), sk_store, tmp_path)
         control = self._control(engine)
@@ -248,7 +248,7 @@ class ControlContract:
 
     @pytest.mark.asyncio
     async def test_remediate_then_verify_passes_on_weak_tenant(self, sk_store: Any, tmp_path: Path) -> None:
-        from scorekeeper.model import Outcome, Status
+        from scorekeeper.domain.model import Outcome, Status
 
         engine = self._engine(self.simulator(self.weak_profile), sk_store, tmp_path)
         run, plans = await engine.plan("contract", [self.control_id])
@@ -284,9 +284,9 @@ class ControlContract:
 
     @pytest.mark.asyncio
     async def test_declared_permissions_are_enough_and_necessary(self) -> None:
-        from scorekeeper.permissions import assess_permissions
-        from scorekeeper.plugins import await_me_maybe, load_plugins
-        from scorekeeper.tenant import Assessment
+        from scorekeeper.engine.permissions import assess_permissions
+        from scorekeeper.plugin.context import Assessment
+        from scorekeeper.plugin.manager import await_me_maybe, load_plugins
 
         plugins = load_plugins()
         try:
@@ -318,9 +318,9 @@ class ControlContract:
 
     async def _remediate_with(self, plugins: Any, control: Control, roles: list[str]) -> list[Any]:
         """Assess with every permission, then remediate the plan with exactly ``roles``; the changes."""
-        from scorekeeper.engine import plan_for
-        from scorekeeper.plugins import await_me_maybe
-        from scorekeeper.tenant import Assessment
+        from scorekeeper.engine.planning import plan_for
+        from scorekeeper.plugin.context import Assessment
+        from scorekeeper.plugin.manager import await_me_maybe
 
         sim = self.simulator(self.weak_profile)
         reader = simulated_tenant(sim, control, desired=dict(self.config))
@@ -333,9 +333,9 @@ class ControlContract:
 
     @pytest.mark.asyncio
     async def test_declared_write_permissions_are_enough_and_each_is_named_when_missing(self) -> None:
-        from scorekeeper.model import Outcome
-        from scorekeeper.permissions import assess_permissions, smallest_grant, split_permissions
-        from scorekeeper.plugins import load_plugins
+        from scorekeeper.domain.model import Outcome
+        from scorekeeper.engine.permissions import assess_permissions, smallest_grant, split_permissions
+        from scorekeeper.plugin.manager import load_plugins
 
         plugins = load_plugins()
         try:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from scorekeeper.cli import main
+from scorekeeper.cli.main import main
 
 
 @dataclass
@@ -54,14 +54,14 @@ PG_HISTORY_DB = "history"
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[Any]:
-    """A PostgreSQL server of the session's own (see :mod:`scorekeeper.pgserver`), with the history migrated.
+    """A PostgreSQL server of the session's own (see :mod:`tests.support.pgserver`), with the history migrated.
 
     Installed from Debian's ``postgresql`` package when missing. It is never skipped in CI
     (``CI`` set): there, a server that cannot start fails the tests that need it. Elsewhere a
     machine without PostgreSQL and without root skips them with the reason.
     """
-    from scorekeeper.pgserver import PostgresServer, PostgresUnavailable
     from scorekeeper.store import HistoryStore
+    from tests.support.pgserver import PostgresServer, PostgresUnavailable
 
     server = PostgresServer()
     try:

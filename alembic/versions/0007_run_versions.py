@@ -5,7 +5,7 @@ Revises: 0006
 Create Date: 2026-12-01
 
 ``runs.versions`` (JSON, nullable) maps ``"scorekeeper"`` and each loaded plugin's distribution
-name to its version (see ``scorekeeper/runversions.py``). Runs recorded before this migration keep
+name to its version (see ``scorekeeper/engine/versions.py``). Runs recorded before this migration keep
 ``NULL``: reports say "not recorded" for them rather than guessing.
 
 Plain ``ADD COLUMN`` / ``DROP COLUMN``, never ``batch_alter_table``: a batch rebuilds ``runs``

@@ -6,7 +6,7 @@ Create Date: 2026-12-01
 
 ``runs.org_display_name`` and ``runs.org_primary_domain`` come from ``GET /organization``
 (``displayName``; the ``verifiedDomains`` entry with ``isDefault``), read in the assessment's shared
-``$batch`` (``scorekeeper/organization.py``). ``runs.org_unread`` says why they are unknown when the
+``$batch`` (``scorekeeper/graph/organization.py``). ``runs.org_unread`` says why they are unknown when the
 read failed (a missing permission, say); an assessment never fails for it. All three stay ``NULL``
 for runs recorded before this migration and for runs that read no organisation (remediation,
 verification, rollback): reports say "not recorded" for those.

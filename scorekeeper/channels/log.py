@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from scorekeeper.channels import at_least, check_kinds
 from scorekeeper.channels.formats import item_line
-from scorekeeper.config import format_validation_error
-from scorekeeper.hookspecs import hookimpl
+from scorekeeper.config.model import format_validation_error
+from scorekeeper.plugin.hookspecs import hookimpl
 
 log = logging.getLogger("scorekeeper.notifications")
 _LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}

@@ -33,9 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scorekeeper.channels import at_least, check_kinds
 from scorekeeper.channels.address import destination_problem
 from scorekeeper.channels.formats import FORMATS
-from scorekeeper.config import format_validation_error
-from scorekeeper.errors import ScorekeeperError
-from scorekeeper.hookspecs import hookimpl
+from scorekeeper.config.model import format_validation_error
+from scorekeeper.errors import (
+    WebhookError,  # defined in the one error tree
+)
+from scorekeeper.plugin.hookspecs import hookimpl
+
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
 #: Answers worth another attempt: the receiver is busy, throttling or briefly broken.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -43,8 +47,6 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 
 
-class WebhookError(ScorekeeperError):
-    """The notification could not be delivered; the message names the host, never the URL."""
 
 
 class WebhookConfig(BaseModel):

@@ -10,7 +10,7 @@ command run by hand, so ``history``, ``drift``, ``report`` and the TUI do not ca
 - :mod:`scorekeeper.fleet.worker`: a worker process, and recovery of jobs a dead worker held.
 - :mod:`scorekeeper.fleet.schedule`: the scheduler in fleet mode (fires enqueue, workers run them).
 - :mod:`scorekeeper.fleet.status`: ``fleet status``: depth, running per worker, failures, oldest.
-- :mod:`scorekeeper.fleet.cli`: the ``worker`` and ``fleet`` commands.
+- :mod:`scorekeeper.cli.fleet`: the ``worker`` and ``fleet`` commands.
 """
 
 from __future__ import annotations

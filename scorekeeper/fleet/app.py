@@ -18,14 +18,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.store.records import StoreError
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import FleetError as FleetError
 
 if TYPE_CHECKING:
     import procrastinate
 
 
-class FleetError(StoreError):
-    """The fleet cannot work with this database (not PostgreSQL, no schema, driver missing)."""
 
 
 def conninfo(url: str) -> str:

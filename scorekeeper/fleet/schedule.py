@@ -54,15 +54,3 @@ class QueueingRunner(Runner):
             return FireOutcome(schedule.id, schedule.tenant, "skipped", error="the previous fire still waits")
         log.info("%s: queued as job %s", schedule.describe(), job_id)
         return FireOutcome(schedule.id, schedule.tenant, "queued")
-
-
-async def fire_queued(runner: Runner, schedule_id: int) -> FireOutcome | None:
-    """Run one queued fire in a worker, as the in-process scheduler would (the queue holds the tenant lock)."""
-    schedule = runner.schedules.get(schedule_id)
-    if schedule is None:
-        log.warning("schedule %s was removed before its queued fire ran; nothing to do", schedule_id)
-        return None
-    if schedule.paused:
-        log.info("%s: paused before its queued fire ran; skipped", schedule.describe())
-        return None
-    return await runner._fire(schedule)

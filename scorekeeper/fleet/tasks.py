@@ -6,16 +6,16 @@ order they were queued. Inside the job the engine works exactly as for a command
 (the same ``Engine.assess_tenant``/``remediate``, the same history rows). The two locks agree
 and do different jobs: the queue's lock (``scorekeeper:tenant:NAME``) keeps two *jobs* of one
 tenant from running at once on any worker; the writer lease (``tenant_leases`` row of the same
-tenant name, ``scorekeeper.lease``) keeps a job and anything outside the queue (an admin's
+tenant name, ``scorekeeper.safety.lease``) keeps a job and anything outside the queue (an admin's
 ``remediate``, a rollback, an in-process scheduler) from writing at once. A remediation job
 takes the lease, an assessment job needs none (reading takes no lease).
 
 Retries (:class:`FleetRetry`):
 
-- :class:`scorekeeper.lease.LeaseHeld` (a remediation job found another writer — an admin's
+- :class:`scorekeeper.safety.lease.LeaseHeld` (a remediation job found another writer — an admin's
   ``remediate``, a rollback — holding the tenant's writer lease): again in
   :data:`LEASE_RETRY_SECONDS`; the job takes the lease before it assesses, exactly as the CLI does;
-- :class:`scorekeeper.throttle.TenantThrottled` (429/503 with a ``Retry-After`` longer than a
+- :class:`scorekeeper.graph.throttle.TenantThrottled` (429/503 with a ``Retry-After`` longer than a
   worker may sleep): the job goes back to the queue for after ``Retry-After``, and the worker's
   slot is free at once;
 - anything else that escapes the engine (the history database unreachable, a bug): up to
@@ -34,14 +34,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper import throttle
 from scorekeeper.fleet import ASSESS_TASK, QUEUE, REMEDIATE_TASK, SCHEDULE_TASK
+from scorekeeper.graph import throttle
 
 if TYPE_CHECKING:
     import procrastinate
 
     from scorekeeper.engine import Engine
-    from scorekeeper.scheduler.runner import Runner
+    from scorekeeper.scheduler.runner import FireOutcome, Runner
 
 log = logging.getLogger("scorekeeper.fleet")
 
@@ -90,7 +90,7 @@ def _retry_strategy() -> Any:
         """Throttled: again after Retry-After. Other failures: a few times, backing off."""
 
         def get_retry_decision(self, *, exception: BaseException, job: Any) -> Any:
-            from scorekeeper.lease import LeaseHeld
+            from scorekeeper.safety.lease import LeaseHeld
 
             if isinstance(exception, LeaseHeld):  # someone is remediating this tenant by hand: later
                 if job.attempts + 1 >= MAX_THROTTLED_ATTEMPTS:
@@ -111,12 +111,12 @@ async def assess_job(tenant: str, controls: list[str], scheduled: bool = False, 
     """Assess ``tenant`` (and, for a remediate job, fix what auto_remediate allows); returns the run id."""
     runtime = _current()
     engine = runtime.engine()
-    if remediate:  # the writer lease before the plan is made, as `scorekeeper remediate` takes it
-        from scorekeeper.lease import writer_lease
-
-        with writer_lease(engine.store, tenant, "queued remediation"):
+    if remediate:  # the engine's one entry: the writer lease before the plan is made
+        with engine.changing(tenant, "queued remediation", scheduled=scheduled):
             run = await _assess(runtime, engine, tenant, controls, scheduled)
-            await _remediate(engine, run, scheduled=scheduled)
+            # Writes wait out throttling in-process (``max_wait`` is not set here): a remediation
+            # is not cut in the middle and re-queued.
+            await engine.change_unattended(run, scheduled=scheduled)
     else:
         run = await _assess(runtime, engine, tenant, controls, scheduled)
     log.info("%s: run %s %s", tenant, run.run_id, run.status)
@@ -131,26 +131,6 @@ async def _assess(runtime: Runtime, engine: Engine, tenant: str, controls: list[
         throttle.max_wait.reset(token)
     runtime.on_run(tenant, run.run_id)
     return run
-
-
-async def _remediate(engine: Engine, run: Any, *, scheduled: bool) -> None:
-    """Remediate what the assessment planned, where ``auto_remediate = true`` (as the scheduler does).
-
-    Writes wait out throttling in-process (``max_wait`` is not set): a remediation is not cut in
-    the middle and re-queued.
-    """
-    from scorekeeper.engine import plan_for
-
-    plans = []
-    for result in run.controls:
-        control = engine.plugins.controls.get(result.control)
-        if control is None or result.error or not engine.auto_remediate_allowed(control.id, run.tenant):
-            continue
-        plan = plan_for(run.tenant, control, result.findings)
-        if plan.automated:
-            plans.append(plan)
-    if plans:
-        await engine.remediate(run.tenant, plans, parent_run_id=run.run_id, scheduled=scheduled)
 
 
 def register(app: procrastinate.App) -> None:
@@ -172,8 +152,6 @@ def register(app: procrastinate.App) -> None:
 
 async def schedule_job(schedule_id: int) -> int | None:
     """One queued fire of a schedule (``scheduler --fleet``), run by the scheduler's own runner."""
-    from scorekeeper.fleet.schedule import fire_queued
-
     runtime = _current()
     if runtime.runner is None:
         raise RuntimeError("this worker has no scheduler runner")
@@ -185,3 +163,15 @@ async def schedule_job(schedule_id: int) -> int | None:
     if outcome is not None and outcome.run_id is not None:
         runtime.on_run(outcome.tenant, outcome.run_id)
     return outcome.run_id if outcome else None
+
+
+async def fire_queued(runner: Runner, schedule_id: int) -> FireOutcome | None:
+    """Run one queued fire in a worker, as the in-process scheduler would (the queue holds the tenant lock)."""
+    schedule = runner.schedules.get(schedule_id)
+    if schedule is None:
+        log.warning("schedule %s was removed before its queued fire ran; nothing to do", schedule_id)
+        return None
+    if schedule.paused:
+        log.info("%s: paused before its queued fire ran; skipped", schedule.describe())
+        return None
+    return await runner._fire(schedule)

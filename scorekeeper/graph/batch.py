@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from scorekeeper.graph.client import graph_request, graph_root
 from scorekeeper.graph.errors import GraphCallError
-from scorekeeper.throttle import pause
+from scorekeeper.graph.throttle import pause
 
 if TYPE_CHECKING:
     from kiota_abstractions.request_information import RequestInformation

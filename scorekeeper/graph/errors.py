@@ -6,38 +6,16 @@ need the status, Graph's error code and its message, not the SDK's exception hie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import GraphCallError as GraphCallError
+from scorekeeper.errors import PortalError as PortalError
 
 #: Statuses that mean "we could not read it", as opposed to "the tenant is misconfigured".
 UNREADABLE_STATUSES = frozenset({401, 403, 429, 503, 504})
 
 
-@dataclass
-class GraphCallError(Exception):
-    """A call to Graph or the portal API that did not succeed.
-
-    ``status`` is 0 when no HTTP response arrived (connection reset, timeout, bad JSON).
-    """
-
-    status: int
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"HTTP {self.status}" if self.status else "no response"
-        return f"{where} {self.code}: {self.message}".strip()
-
-    @property
-    def is_permission_denied(self) -> bool:
-        return self.status == 403
-
-    @property
-    def is_throttled(self) -> bool:
-        return self.status == 429
 
 
-class PortalError(GraphCallError):
-    """A failed call to the Azure portal's SSPR API."""
 
 
 def describe_error(exc: BaseException) -> GraphCallError:

@@ -16,7 +16,7 @@ import orjson
 
 from scorekeeper.graph.batch import MAX_RETRY_AFTER_SECONDS, RETRYABLE, _retry_after_seconds
 from scorekeeper.graph.errors import PortalError, describe_error
-from scorekeeper.throttle import pause
+from scorekeeper.graph.throttle import pause
 
 if TYPE_CHECKING:
     import httpx

@@ -99,7 +99,7 @@ DESCRIBED = {
     "hookimpl": '`pluggy.HookimplMarker("scorekeeper")`: decorate a plugin\'s hook implementations with it '
     "(`@hookimpl def scorekeeper_register_controls(register): ...`).",
     "hookspec": '`pluggy.HookspecMarker("scorekeeper")`: marks the hook specifications in '
-    "`scorekeeper.hookspecs` (plugins do not need it).",
+    "`scorekeeper.plugin.hookspecs` (plugins do not need it).",
 }
 
 

@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import FixtureError as FixtureError
 from scorekeeper.simulator import ProfileError, Simulator, SimulatorExtension, Tenant
 from scorekeeper.simulator.profiles import _fill, build_state, profile_names, set_path, tenant_id_for
 
@@ -36,8 +38,6 @@ ProfileSpec = str | Mapping[str, Any] | os.PathLike[str]
 KEYS = frozenset({"description", "name", "extends", "tenant", "set", "generate"})
 
 
-class FixtureError(ProfileError):
-    """Fixture data that cannot make a tenant; the message names the problem and what is allowed."""
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from scorekeeper import hookspecs
+from scorekeeper.plugin import hookspecs
 
 HEADER = """\
 # Hook reference
 
-Generated from the docstrings of `scorekeeper/hookspecs.py` and of the public types by
+Generated from the docstrings of `scorekeeper/plugin/hookspecs.py` and of the public types by
 `python -m scorekeeper.kit.hookdoc > docs/hooks.md`; do not edit by hand. The tutorial is
 [writing-plugins.md](writing-plugins.md).
 
@@ -128,7 +128,7 @@ def render_hook(name: str, function: Callable[..., Any], options: dict[str, Any]
 
 def render_controller() -> str:
     """The ``Controller`` section: what the engine calls on a registered control, method by method."""
-    from scorekeeper.controller import METHODS, Controller
+    from scorekeeper.plugin.controller import METHODS, Controller
 
     parts = ["## `Controller`: what the engine calls\n", markdown(Controller.__doc__) + "\n"]
     for name in METHODS:

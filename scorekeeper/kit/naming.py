@@ -11,7 +11,11 @@ import keyword
 import re
 from dataclasses import dataclass
 
-from scorekeeper.errors import UsageError
+from scorekeeper.errors import (
+    NamingError,  # defined in the one error tree
+)
+
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
 #: Lower-case words joined by single hyphens, starting with a letter: valid on PyPI and as a module.
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
@@ -26,8 +30,6 @@ CORE_DIST = "scorekeeper-m365"
 DIST_PREFIX = CORE_DIST + "-"
 
 
-class NamingError(UsageError, ValueError):
-    """A NAME or control id that cannot be used; the message is one line saying what to type instead."""
 
 
 @dataclass(frozen=True)

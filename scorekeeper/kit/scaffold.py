@@ -16,17 +16,19 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-from scorekeeper.errors import UsageError
-from scorekeeper.hookspecs import HOOKSPEC_VERSION
+from scorekeeper.errors import (
+    ScaffoldError,  # defined in the one error tree
+)
 from scorekeeper.kit.naming import CORE_DIST, PluginNames
+from scorekeeper.plugin.hookspecs import HOOKSPEC_VERSION
+
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
 SUFFIX = ".tmpl"
 #: Template folder → output folder; ``package`` becomes the import package's own name.
 RENAMED = {"package": "{package}", "gitignore": ".gitignore"}
 
 
-class ScaffoldError(UsageError):
-    """The project cannot be written (the folder exists, or the disk refused); one line for the CLI."""
 
 
 @dataclass(frozen=True)

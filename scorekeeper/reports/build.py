@@ -16,7 +16,10 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.model import Attestation, Control, Finding, Organization, RunResult, SecureScore, Status
+from scorekeeper.domain.model import Attestation, Control, Finding, Organization, RunResult, SecureScore, Status
+
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import ReportError as ReportError
 from scorekeeper.reports.model import (
     AttestationInfo,
     ChangeAheadInfo,
@@ -37,7 +40,7 @@ from scorekeeper.reports.model import (
 )
 
 if TYPE_CHECKING:
-    from scorekeeper.securescore.model import ScoreOverview
+    from scorekeeper.domain.securescore import ScoreOverview
     from scorekeeper.store.history import HistoryStore
     from scorekeeper.store.orgnames import KnownOrganization
     from scorekeeper.store.records import DriftEvent
@@ -53,8 +56,6 @@ ASSESSING = ("assess", "plan")
 _EXPIRES = re.compile(r"until (\d{4}-\d{2}-\d{2})")
 
 
-class ReportError(Exception):
-    """A report that cannot be made from history (no such run, a tenant never assessed)."""
 
 
 def build_report(
@@ -351,10 +352,10 @@ def _midnight(day: date) -> datetime:
 def _changes_ahead(run: RunResult, declared: Mapping[str, Control], today: date) -> tuple[ChangeAheadInfo, ...]:
     """The dated platform changes the installed plugins declare that touch this run's findings.
 
-    :func:`scorekeeper.platform_changes.changes_ahead` decides which apply; counted from the
+    :func:`scorekeeper.domain.platform_changes.changes_ahead` decides which apply; counted from the
     report's day, as a reader of the report needs them.
     """
-    from scorekeeper.platform_changes import changes_ahead
+    from scorekeeper.domain.platform_changes import changes_ahead
 
     found = []
     for result in run.controls:

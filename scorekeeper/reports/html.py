@@ -1,6 +1,6 @@
 """The HTML report: one self-contained file (inline CSS, SVG and a small script), offline and printable.
 
-Rendered with Jinja's autoescaping, and every value passes :func:`scorekeeper.safetext.clean`
+Rendered with Jinja's autoescaping, and every value passes :func:`scorekeeper.util.safetext.clean`
 on its way out (the environment's ``finalize``), so tenant text can neither add markup nor
 carry control characters or bidirectional overrides into the page.
 """
@@ -17,7 +17,7 @@ from markupsafe import Markup
 from scorekeeper.reports import rows, values
 from scorekeeper.reports.chart import trend_svg
 from scorekeeper.reports.model import STATUS_ORDER, Report, ScoreSeries, StatusChange
-from scorekeeper.safetext import clean
+from scorekeeper.util.safetext import clean
 
 
 def render_html(report: Report) -> str:

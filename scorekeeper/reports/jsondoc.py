@@ -1,7 +1,7 @@
 """The JSON report: the report model as documented by ``docs/report-schema.json``.
 
 One shape for one tenant or many (``tenants`` is always a list). Strings lose control
-characters and bidirectional overrides (:func:`scorekeeper.safetext.clean`), and ``<``,
+characters and bidirectional overrides (:func:`scorekeeper.util.safetext.clean`), and ``<``,
 ``>`` and ``&`` are written as ``\\u003c``-style escapes: the same JSON value, but inert if a
 page ever embeds the document.
 """
@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scorekeeper.reports.model import ControlSection, LedgerEntry, Report, SettingRow, TenantSection
-from scorekeeper.safetext import clean
+from scorekeeper.util.safetext import clean
 
 
 def render_json(report: Report) -> str:

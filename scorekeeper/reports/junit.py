@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from scorekeeper.model import Status
+from scorekeeper.domain.model import Status
 from scorekeeper.reports.model import ControlSection, Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact
-from scorekeeper.safetext import clean
+from scorekeeper.util.safetext import clean
 
 _SKIPPED = {
     Status.NOT_APPLICABLE: "not applicable",

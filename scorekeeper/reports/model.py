@@ -15,7 +15,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
-from scorekeeper.model import RemediationKind, Status
+from scorekeeper.domain.model import RemediationKind, Status
 
 #: Bumped on any change to the JSON shape (docs/report-schema.json carries the same number).
 SCHEMA_VERSION = "1.2"

@@ -2,7 +2,7 @@
 
 A fleet report of 200 tenants has ~5,000 setting rows; rendered through Jinja macros they took
 seconds. These functions build the same markup directly with :func:`esc` (HTML escaping after
-:func:`scorekeeper.safetext.clean`), which every piece of text passes through.
+:func:`scorekeeper.util.safetext.clean`), which every piece of text passes through.
 
 To keep a fleet report small without leaving anything out, a desired value equal to the
 current one is shown as "= current"; in fleet reports a long desired object is shown as the
@@ -19,10 +19,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from scorekeeper.model import Status
+from scorekeeper.domain.model import Status
 from scorekeeper.reports import values
 from scorekeeper.reports.model import ControlSection, LedgerEntry, Report, SettingRow
-from scorekeeper.safetext import clean
+from scorekeeper.util.safetext import clean
 
 #: How much of a folded value its summary shows (a fleet report's rows are many: less).
 PREVIEW = 40

@@ -19,10 +19,10 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from scorekeeper.model import Status
+from scorekeeper.domain.model import Status
 from scorekeeper.reports.model import Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact
-from scorekeeper.safetext import clean
+from scorekeeper.util.safetext import clean
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000

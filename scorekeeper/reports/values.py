@@ -3,7 +3,7 @@
 The CLI's table cells shorten values to fit a terminal (``render.short``); a report an auditor
 signs must not. A value is shown in full, on one line when short and folded as indented JSON
 when long; where it differs from the desired value, the fields that move are listed
-(``scorekeeper.diff.field_changes``) and lists are shown as the items to add and to remove.
+(``scorekeeper.domain.diff.field_changes``) and lists are shown as the items to add and to remove.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scorekeeper.diff import MISSING, field_changes
-from scorekeeper.safetext import clean
+from scorekeeper.domain.diff import MISSING, field_changes
+from scorekeeper.util.safetext import clean
 
 _LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]+")
 

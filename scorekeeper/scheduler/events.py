@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from scorekeeper.config import ExceptionRule
-from scorekeeper.diff import DiffLine, diff_lines
-from scorekeeper.model import ControlResult, RunResult, Status
+from scorekeeper.config.model import ExceptionRule
+from scorekeeper.domain.diff import DiffLine, diff_lines
+from scorekeeper.domain.model import ControlResult, RunResult, Status
+from scorekeeper.domain.outcome import unread_findings
 from scorekeeper.store.records import DriftEvent
 
 
@@ -93,6 +94,8 @@ def run_problems(run: RunResult) -> list[dict[str, Any]]:
 
     An ``unknown`` finding counts: it is how a missing permission or an expired portal sign-in
     shows, and a scheduled run that silently reads nothing is exactly what an admin must hear of.
+    One covered by an accepted-risk exception does not: which findings count is the domain's one
+    judgement (:func:`scorekeeper.domain.outcome.unread_findings`), the same as the CLI's exit code.
     """
     problems: list[dict[str, Any]] = []
     if run.status == "failed" and not any(c.error for c in run.controls):
@@ -113,8 +116,7 @@ def _control_problems(result: ControlResult) -> list[dict[str, Any]]:
             "reason": f.reason,
             "missing_permissions": list(f.missing_permissions),
         }
-        for f in result.findings
-        if f.status in (Status.UNKNOWN, Status.ERROR)
+        for f in unread_findings(result)
     ]
 
 

@@ -7,7 +7,7 @@ is decided here:
 * **one run per tenant at a time** — a per-tenant lock, because two schedules for the same
   tenant (say, one per control) must not overlap, which APScheduler's ``max_instances`` (per job)
   cannot see; and across processes, a fire that may remediate holds the tenant's writer lease
-  (``scorekeeper/lease.py``) from before its assessment — when another process holds it, the
+  (``scorekeeper/safety/lease.py``) from before its assessment — when another process holds it, the
   fire still assesses but does not remediate, and logs the holder's line;
 * **drift** — the engine records it for every completed assessment (``HistoryStore.detect_drift``
   against the previous one); the scheduler notifies it;
@@ -27,14 +27,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.config import ConfigError
-from scorekeeper.engine import plan_for
+from scorekeeper.config.model import ConfigError
 from scorekeeper.scheduler import events
 from scorekeeper.scheduler.spec import Schedule
 
 if TYPE_CHECKING:
+    from scorekeeper.domain.model import Plan, RunResult
     from scorekeeper.engine import Engine
-    from scorekeeper.model import Plan, RunResult
     from scorekeeper.scheduler.store import ScheduleStore
     from scorekeeper.store.records import DriftEvent
 
@@ -87,12 +86,13 @@ class Runner:
                 return FireOutcome(schedule.id, schedule.tenant, "skipped", error="the scheduler is stopping")
             if not schedule.remediate:
                 return await self._fire(schedule)
-            # A fire that may write holds the tenant's writer lease from before its assessment, so
-            # the plan is never made while another process (a manual remediate) writes.
-            from scorekeeper.lease import LeaseHeld, writer_lease
+            # A fire that may write changes the tenant through the engine's one entry, which holds
+            # the writer lease from before the assessment: the plan is never made while another
+            # process (a manual remediate) writes.
+            from scorekeeper.safety.lease import LeaseHeld
 
             try:
-                with writer_lease(self.engine.store, schedule.tenant, "scheduled remediate"):
+                with self.engine.changing(schedule.tenant, "scheduled remediate", scheduled=True):
                     return await self._fire(schedule)
             except LeaseHeld as exc:
                 log.warning("%s: not remediating: %s", schedule.describe(), exc)
@@ -176,31 +176,23 @@ class Runner:
             )
 
     async def _remediate(self, schedule: Schedule, run: RunResult, outcome: FireOutcome) -> None:
-        plans: list[Plan] = []
-        refused: list[str] = []
-        for result in run.controls:
-            control = self.engine.plugins.controls.get(result.control)
-            if control is None or result.error:
-                continue
-            plan = plan_for(schedule.tenant, control, result.findings)
-            if not plan.automated:
-                continue
-            if not self.engine.auto_remediate_allowed(control.id, schedule.tenant):
-                refused.append(control.id)
-                continue
-            plans.append(plan)
-        if refused:
-            log.warning(
-                "%s: not remediating %s: set [controls.<id>] auto_remediate = true to allow unattended writes",
-                schedule.describe(),
-                ", ".join(refused),
-            )
-        if not plans:
+        """What ``auto_remediate`` allows, by the engine's one unattended rule (the lease is held)."""
+
+        def announce(plans: list[Plan], refused: tuple[str, ...]) -> None:
+            if refused:
+                log.warning(
+                    "%s: not remediating %s: set [controls.<id>] auto_remediate = true to allow unattended writes",
+                    schedule.describe(),
+                    ", ".join(refused),
+                )
+            if plans:
+                log.info("%s: remediating %d setting(s)", schedule.describe(), sum(len(p.automated) for p in plans))
+
+        change = await self.engine.change_unattended(run, announce=announce)
+        if change.result is None:
             return
-        log.info("%s: remediating %d setting(s)", schedule.describe(), sum(len(p.automated) for p in plans))
-        result = await self.engine.remediate(schedule.tenant, plans, parent_run_id=run.run_id, scheduled=True)
-        outcome.remediation_run_id = result.run_id
-        await self._send(outcome, events.remediation_event(result, schedule_id=schedule.id))
+        outcome.remediation_run_id = change.result.run_id
+        await self._send(outcome, events.remediation_event(change.result, schedule_id=schedule.id))
 
     async def _send(self, outcome: FireOutcome, event: dict[str, Any]) -> None:
         outcome.events.append(event)

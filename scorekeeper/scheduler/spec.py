@@ -15,7 +15,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scorekeeper.errors import UsageError
+from scorekeeper.errors import (
+    ScheduleError,  # defined in the one error tree
+)
+
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
@@ -28,8 +32,6 @@ MAX_INTERVAL_SECONDS = 366 * 24 * 3600
 _CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-class ScheduleError(UsageError, ValueError):
-    """A schedule definition that cannot be used; the message is one line for the admin."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ control's state through the engine's write path. Front ends and reports call
 
 from __future__ import annotations
 
-from scorekeeper.securescore.model import (
+from scorekeeper.domain.securescore import (
     SCHEMA_VERSION,
     STATES,
     Comparison,

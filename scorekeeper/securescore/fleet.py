@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scorekeeper.securescore.model import SCHEMA_VERSION, ScoreOverview
+from scorekeeper.domain.securescore import SCHEMA_VERSION, ScoreOverview
 
 
 @dataclass(frozen=True)

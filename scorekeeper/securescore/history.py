@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scorekeeper.securescore.model import ControlScore, ScoreOverview, TrendPoint
+from scorekeeper.domain.securescore import ControlScore, ScoreOverview, TrendPoint
 from scorekeeper.securescore.overview import ControlFilter, ranked
 
 

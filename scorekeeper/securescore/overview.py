@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scorekeeper.securescore.model import ControlScore, ScoreOverview, TrendPoint
+from scorekeeper.domain.securescore import ControlScore, ScoreOverview, TrendPoint
 from scorekeeper.securescore.read import daily_score, latest_state, number, timestamp
 
 Json = dict[str, Any]

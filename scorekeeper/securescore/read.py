@@ -17,7 +17,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.securescore.model import Comparison, ControlState, DailyScore
+from scorekeeper.domain.securescore import Comparison, ControlState, DailyScore
+
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import SecureScoreReadError as SecureScoreReadError
 
 if TYPE_CHECKING:
     from msgraph import GraphServiceClient
@@ -30,13 +33,6 @@ SCORES = "security/secureScores"
 PROFILES = "security/secureScoreControlProfiles"
 
 
-class SecureScoreReadError(Exception):
-    """Secure Score could not be read; ``missing_permission`` is set when Graph refused (403)."""
-
-    def __init__(self, message: str, *, status: int = 0, missing_permission: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.missing_permission = missing_permission
 
 
 def _error(what: str, exc: BaseException, permission: str) -> SecureScoreReadError:

@@ -1,8 +1,8 @@
 # ruff: noqa: E501  (descriptions kept whole)
-"""The ``score --json`` document's schema, in the shape :mod:`scorekeeper.schemas` publishes.
+"""The ``score --json`` document's schema, in the shape :mod:`scorekeeper.cli.schemas` publishes.
 
-``scorekeeper.schemas`` adds :data:`DEFS` to its shared definitions and :data:`SCORE` as the
-``score`` command's body, so ``python -m scorekeeper.schemas`` writes ``docs/schemas/score.json``
+``scorekeeper.cli.schemas`` adds :data:`DEFS` to its shared definitions and :data:`SCORE` as the
+``score`` command's body, so ``python -m scorekeeper.cli.schemas`` writes ``docs/schemas/score.json``
 and its tests validate the real output. One tenant gives an overview, several a fleet.
 """
 
@@ -139,7 +139,7 @@ DEFS: dict[str, Any] = {'score_number_or_null': {'type': ['number', 'null']},
                                                                                  'description': 'Tenant name → '
                                                                                                 'points available.'},
                                                                    'total_available': {'type': 'number'}}}}}},
- 'score_schema_version': {'const': 1, 'description': 'scorekeeper.schemas.SCHEMA_VERSION'}}
+ 'score_schema_version': {'const': 1, 'description': 'scorekeeper.cli.schemas.SCHEMA_VERSION'}}
 
 DEFS["score_set_state"] = {
     "type": "object",

@@ -19,7 +19,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from scorekeeper.securescore.model import AssessedScore, DailyScore, ScoreOverview
+from scorekeeper.domain.securescore import AssessedScore, DailyScore, ScoreOverview
 from scorekeeper.securescore.overview import ControlFilter, build_overview, control_rows
 from scorekeeper.securescore.read import MAX_DAYS, daily_score, read_control_profiles, read_daily_scores
 

@@ -19,9 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.controller import Controller
-from scorekeeper.errors import ScorekeeperError
-from scorekeeper.model import (
+from scorekeeper.domain.model import (
     Change,
     Control,
     Finding,
@@ -34,12 +32,18 @@ from scorekeeper.model import (
     Setting,
     Status,
 )
+from scorekeeper.errors import (
+    StateRefused,  # defined in the one error tree
+)
+from scorekeeper.plugin.controller import Controller
+from scorekeeper.plugin.writes import same
+from scorekeeper.safety.verification import check_write, verified
 from scorekeeper.securescore.read import PROFILES, WRITE_PERMISSION, latest_state, read_control_profile
-from scorekeeper.verification import check_write, verified
-from scorekeeper.writes import same
+
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
 if TYPE_CHECKING:
-    from scorekeeper.tenant import TenantContext
+    from scorekeeper.plugin.context import TenantContext
 
 CONTROL_ID = "SecureScoreControlState"
 PLUGIN_NAME = "scorekeeper-control-states"
@@ -65,8 +69,6 @@ DECLARATION = Control(
 )
 
 
-class StateRefused(ScorekeeperError):
-    """Graph refused the update (403): the message names the permission to grant."""
 
 
 def wire_state(name: str) -> str:
@@ -200,5 +202,5 @@ class ControlStates(Controller):
         )
 
 
-#: What :class:`scorekeeper.plugins.Plugins` registers for ``SecureScoreControlState``.
+#: What :class:`scorekeeper.plugin.manager.Plugins` registers for ``SecureScoreControlState``.
 CONTROLLER = ControlStates

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scorekeeper.errors import ScorekeeperError
+from scorekeeper.errors import (
+    SimulatorStateError,  # defined in the one error tree
+)
 from scorekeeper.simulator.extension import SimulatorExtension, installed_extensions
 from scorekeeper.simulator.faults import Faults
 from scorekeeper.simulator.observe import SERVER_MAINTAINED, LoggedRequest, StateChange, diff
@@ -20,13 +22,13 @@ from scorekeeper.simulator.profiles import ProfileError, build_state, tenant_id_
 from scorekeeper.simulator.routing import Router
 from scorekeeper.simulator.tokens import GRAPH_AUDIENCE, PORTAL_AUDIENCE, issue
 
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+
 STATE_FORMAT = 1
 #: Directory role template id of Global Administrator, carried in delegated tokens' ``wids``.
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 
 
-class SimulatorStateError(ScorekeeperError):
-    """A state file that cannot be read (missing, not JSON, another format)."""
 
 
 @dataclass
@@ -207,7 +209,7 @@ class Simulator:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write tenants, state and the token secret; atomic, and readable only by the owner."""
-        from scorekeeper.private import private_dir
+        from scorekeeper.util.private import private_dir
 
         target = Path(path)
         private_dir(target.parent)

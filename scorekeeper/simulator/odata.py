@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import ODataFilterError as ODataFilterError
 from scorekeeper.simulator.errors import Area, GraphError, bad_request
 
 GRAPH_ROOT = "https://graph.microsoft.com"
@@ -53,8 +55,6 @@ _COMPARE = {"eq", "ne", "gt", "ge", "lt", "le"}
 _FUNCTIONS = {"startswith", "endswith"}
 
 
-class FilterError(Exception):
-    pass
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _tokens(text: str) -> list[tuple[str, Any]]:
             break
         match = _TOKEN.match(text, pos)
         if not match:
-            raise FilterError(f"Syntax error at position {pos} in '{text}'.")
+            raise ODataFilterError(f"Syntax error at position {pos} in '{text}'.")
         pos = match.end()
         if match.group("str") is not None:
             tokens.append(("lit", match.group("str")[1:-1].replace("''", "'")))
@@ -130,14 +130,14 @@ def parse_filter(text: str) -> Filter:
     def take() -> tuple[str, Any]:
         nonlocal pos
         if pos >= len(tokens):
-            raise FilterError(f"Syntax error: unexpected end of '{text}'.")
+            raise ODataFilterError(f"Syntax error: unexpected end of '{text}'.")
         pos += 1
         return tokens[pos - 1]
 
     def expect(kind: str, value: Any = None) -> Any:
         tok = take()
         if tok[0] != kind or (value is not None and tok[1] != value):
-            raise FilterError(f"Syntax error: expected {value or kind} in '{text}'.")
+            raise ODataFilterError(f"Syntax error: expected {value or kind} in '{text}'.")
         return tok[1]
 
     def primary() -> Callable[[dict[str, Any]], bool]:
@@ -158,7 +158,7 @@ def parse_filter(text: str) -> Filter:
             expect("p", ")")
             props.add(prop)
             if not isinstance(literal, str):
-                raise FilterError(f"{name} needs a string literal.")
+                raise ODataFilterError(f"{name} needs a string literal.")
             needle = literal.lower()
             if name == "startswith":
                 return lambda item: str(_lookup(item, prop) or "").lower().startswith(needle)
@@ -167,11 +167,11 @@ def parse_filter(text: str) -> Filter:
             prop = tok[1]
             op = expect("kw")
             if op not in _COMPARE:
-                raise FilterError(f"Syntax error: '{op}' is not a comparison operator.")
+                raise ODataFilterError(f"Syntax error: '{op}' is not a comparison operator.")
             literal = expect("lit")
             props.add(prop)
             return lambda item: _compare(op, _lookup(item, prop), literal)
-        raise FilterError(f"Syntax error at '{tok[1]}' in '{text}'.")
+        raise ODataFilterError(f"Syntax error at '{tok[1]}' in '{text}'.")
 
     def conjunction() -> Callable[[dict[str, Any]], bool]:
         parts = [primary()]
@@ -189,7 +189,7 @@ def parse_filter(text: str) -> Filter:
 
     test = expression()
     if pos != len(tokens):
-        raise FilterError(f"Syntax error: unexpected '{tokens[pos][1]}' in '{text}'.")
+        raise ODataFilterError(f"Syntax error: unexpected '{tokens[pos][1]}' in '{text}'.")
     return Filter(test, frozenset(props))
 
 
@@ -200,7 +200,7 @@ def apply_filter(
         return items
     try:
         parsed = parse_filter(raw)
-    except FilterError as exc:
+    except ODataFilterError as exc:
         raise bad_request(area, f"Invalid filter clause: {exc}") from None
     allowed_set = set(allowed)
     for prop in sorted(parsed.properties):

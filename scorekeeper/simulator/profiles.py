@@ -18,13 +18,15 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from scorekeeper.errors import UsageError
+from scorekeeper.errors import (
+    ProfileError,  # defined in the one error tree
+)
+
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
 NAMESPACE = uuid.UUID("0f3e8d52-6a4b-4c8e-9d1f-2a3b4c5d6e7f")
 
 
-class ProfileError(UsageError):
-    """An unknown profile name or a malformed profile file."""
 
 
 @cache

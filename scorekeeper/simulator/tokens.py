@@ -18,6 +18,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import TokenError as TokenError
+
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 #: The Azure portal API's resource (application id), the audience of its delegated tokens.
 PORTAL_AUDIENCE = "74658136-14ec-4630-ad9b-26e160ff0fc6"
@@ -35,8 +38,6 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-class TokenError(Exception):
-    """Why a bearer token was refused; the message becomes Graph's 401 error message."""
 
 
 @dataclass(frozen=True)

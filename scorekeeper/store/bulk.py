@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import JSON, Text, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from scorekeeper.model import Attestation, Change, ControlResult, Finding, RunResult, SecureScore
+from scorekeeper.domain.model import Attestation, Change, ControlResult, Finding, RunResult, SecureScore
 from scorekeeper.store import convert
 from scorekeeper.store.tables import (
     AttestationRow,

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
-from scorekeeper.model import ControlResult
+from scorekeeper.domain.model import ControlResult
 from scorekeeper.store import convert
 from scorekeeper.store.tables import (
     ChangeRow,

@@ -1,6 +1,6 @@
 """Rows to domain objects and back: the one place that knows both shapes.
 
-Everything outside ``scorekeeper.store`` sees only ``scorekeeper.model`` objects; keeping the
+Everything outside ``scorekeeper.store`` sees only ``scorekeeper.domain.model`` objects; keeping the
 mapping here means a column rename touches one function, not every query.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scorekeeper.model import (
+from scorekeeper.domain.model import (
     Actor,
     Attestation,
     Change,

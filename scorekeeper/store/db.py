@@ -24,9 +24,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import StaticPool
 
-from scorekeeper.private import private_file
 from scorekeeper.store import lockwait
 from scorekeeper.store.records import StoreError
+from scorekeeper.util.private import private_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -43,7 +43,7 @@ def default_path() -> Path:
 
     The same directory the config module uses for the demo tenant's state and token caches.
     """
-    from scorekeeper.config import default_data_dir
+    from scorekeeper.config.model import default_data_dir
 
     return default_data_dir() / DEFAULT_FILENAME
 

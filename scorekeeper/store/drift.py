@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from scorekeeper.model import Finding, SecureScore, Status
-from scorekeeper.securescore.model import DailyScore
+from scorekeeper.domain.model import Finding, SecureScore, Status
+from scorekeeper.domain.securescore import DailyScore
 from scorekeeper.store.records import DriftEvent
 
 

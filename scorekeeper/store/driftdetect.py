@@ -20,8 +20,8 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
-from scorekeeper.model import ControlResult, Finding, SecureScore, Status
-from scorekeeper.securescore.model import Comparison, DailyScore
+from scorekeeper.domain.model import ControlResult, Finding, SecureScore, Status
+from scorekeeper.domain.securescore import Comparison, DailyScore
 from scorekeeper.store import convert
 from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS

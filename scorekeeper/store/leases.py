@@ -1,4 +1,4 @@
-"""The SQL of the writer lease: acquire, take over, attach a run, release. Domain API: ``scorekeeper.lease``.
+"""The SQL of the writer lease: acquire, take over, attach a run, release. Domain API: ``scorekeeper.safety.lease``.
 
 Atomicity comes from statements both SQLite and PostgreSQL run the same way, no advisory locks
 or dialect extensions:
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,9 @@ from scorekeeper.store.records import StoreError
 from scorekeeper.store.tables import TenantLeaseRow
 
 if TYPE_CHECKING:
-    from scorekeeper.store.history import HistoryStore
+    from contextlib import AbstractContextManager
+
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,18 @@ def _holder(row: TenantLeaseRow) -> LeaseHolder:
     )
 
 
+class SessionSource(Protocol):
+    """The history store's two kinds of transaction (:class:`~scorekeeper.store.history.HistoryStore` is one)."""
+
+    def _read(self) -> AbstractContextManager[Session]: ...
+
+    def _write(self) -> AbstractContextManager[Session]: ...
+
+
 class LeaseTable:
     """``tenant_leases`` rows of one history store. Each method is one short transaction or two."""
 
-    def __init__(self, store: HistoryStore) -> None:
+    def __init__(self, store: SessionSource) -> None:
         self._store = store
 
     def try_acquire(self, tenant: str, token: str, purpose: str, me: ProcessIdentity, interval: float) -> AcquireResult:

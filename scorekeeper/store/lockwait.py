@@ -19,9 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
 
-
-class WriteLockBusy(Exception):
-    """Another connection held SQLite's write lock; the transaction was not begun."""
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import WriteLockBusy as WriteLockBusy
 
 
 @dataclass

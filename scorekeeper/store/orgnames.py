@@ -1,6 +1,6 @@
 """The tenant's organisation names as history last knew them at a run: for reports of runs that read none.
 
-Only assessments read ``GET /organization`` (``scorekeeper/organization.py``): a remediation, a
+Only assessments read ``GET /organization`` (``scorekeeper/graph/organization.py``): a remediation, a
 verification or a rollback reads exactly what it writes, so that its requests stay the ones its
 plan lists. Their reports still name the tenant, from the newest run of the same tenant, at or
 before the reported one, that recorded the names (or why it could not read them) — normally the
@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
-from scorekeeper.model import Organization
+from scorekeeper.domain.model import Organization
 from scorekeeper.store.tables import RunRow
 
 __all__ = ["KnownOrganization", "known_organizations"]

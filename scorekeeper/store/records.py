@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from scorekeeper.domain.model import Actor, Status
 from scorekeeper.errors import StoreError
-from scorekeeper.model import Actor, Status
 
 __all__ = ["DriftEvent", "RunSummary", "StoreError", "TenantOverview", "empty_counts"]
 

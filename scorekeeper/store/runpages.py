@@ -37,7 +37,7 @@ def page_of_runs(
     tenants: Collection[str] | None = None,
     exclude_kinds: Sequence[str] = (),
     after: RunCursor | None = None,
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """The ids of the next ``limit`` runs, newest first: of ``tenants`` (all when ``None``), not of
     ``exclude_kinds``, older than ``after`` (from the newest when ``None``)."""
     query = select(_RUNS.id).order_by(_RUNS.started_at.desc(), _RUNS.id.desc()).limit(limit)

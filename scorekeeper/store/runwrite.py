@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 
-from scorekeeper.model import ControlResult, Finding, Organization
+from scorekeeper.domain.model import ControlResult, Finding, Organization
 from scorekeeper.store import convert, summary
 from scorekeeper.store.dialects import content_id, dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
@@ -336,10 +336,35 @@ def write_results(
         if dialect in ("sqlite", "postgresql"):
             session.execute(_point_latest_statement(dialect), pointers)
         else:  # pragma: no cover - the two supported backends take the branch above
-            from scorekeeper.store.history import _point_latest
-
             assert isinstance(session, Session)
             for pointer in pointers:
-                _point_latest(session, pointer["tenant"], pointer["control"], run_id)
+                point_latest(session, pointer["tenant"], pointer["control"], run_id)
     summary.record(session, run_id, tenant, kind, results, now, current, move_pointers=True)
     return pointed
+
+
+def point_latest(session: Session, tenant: str, control: str, run_id: int) -> None:
+    """Move the tenant × control's latest-assessment pointer to ``run_id`` unless a newer run holds it."""
+    table = LatestResultRow.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        statement = upsert(table).values(tenant=tenant, control=control, run_id=run_id)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["tenant", "control"],
+                set_={"run_id": statement.excluded.run_id},
+                where=table.c.run_id < statement.excluded.run_id,
+            )
+        )
+        return
+    current = session.execute(
+        select(LatestResultRow).where(LatestResultRow.tenant == tenant, LatestResultRow.control == control)
+    ).scalar_one_or_none()
+    if current is None:
+        session.add(LatestResultRow(tenant=tenant, control=control, run_id=run_id))
+    elif current.run_id < run_id:
+        current.run_id = run_id

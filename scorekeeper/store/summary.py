@@ -42,7 +42,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from scorekeeper.model import ControlResult
+from scorekeeper.domain.model import ControlResult
 from scorekeeper.store.dialects import dialect_name
 from scorekeeper.store.records import TREND_POINTS
 from scorekeeper.store.tables import ASSESSING_KINDS, FindingBodyRow, FindingRow, LatestResultRow, ScoreSnapshotRow

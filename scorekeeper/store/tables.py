@@ -1,7 +1,7 @@
 """The history schema as SQLModel tables: the single source Alembic migrations are checked against.
 
 These classes are storage rows, not domain objects: ``history.py`` converts them to and from
-``scorekeeper.model`` so that nothing outside the store ever sees a row. The schema is created and
+``scorekeeper.domain.model`` so that nothing outside the store ever sees a row. The schema is created and
 changed only by the migrations in ``alembic/versions``; a test upgrades an empty database and
 compares it with this metadata, so a column added here without a migration fails the suite.
 
@@ -99,7 +99,7 @@ class RunRow(SQLModel, table=True):
     heartbeat is older than a few intervals is dead wherever it ran (another host, a container
     whose PID 1 never exits), and ``interrupt_stale_runs`` marks it ``interrupted`` — see
     ``scorekeeper/store/liveness.py``.
-    ``os_user``, ``host`` and ``identity`` together say who acted (:class:`scorekeeper.model.Actor`).
+    ``os_user``, ``host`` and ``identity`` together say who acted (:class:`scorekeeper.domain.model.Actor`).
     """
 
     __tablename__ = "runs"
@@ -221,7 +221,7 @@ class FindingBodyRow(SQLModel, table=True):
 
 
 class FindingRow(SQLModel, table=True):
-    """One :class:`scorekeeper.model.Finding` of one run: a pointer to its body, in report order (``id``)."""
+    """One :class:`scorekeeper.domain.model.Finding` of one run: a pointer to its body, in report order (``id``)."""
 
     __tablename__ = "findings"
     __table_args__ = (Index("ix_findings_run_id", "run_id"), Index("ix_findings_body_id", "body_id"))
@@ -393,7 +393,7 @@ class TenantLeaseRow(SQLModel, table=True):
     ``heartbeat_at`` while it works and deletes the row when done. A row whose heartbeat is older
     than a few of its own ``heartbeat_seconds`` belongs to a dead writer and may be taken over
     with a conditional UPDATE on the old ``token``. ``run_id`` is the run doing the writing once
-    it has started (NULL while the writer is still planning). See ``scorekeeper/lease.py``.
+    it has started (NULL while the writer is still planning). See ``scorekeeper/safety/lease.py``.
     """
 
     __tablename__ = "tenant_leases"

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, exists, func, insert, select
 from sqlalchemy.orm import Session
 
-from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
+from scorekeeper.domain.securescore import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
 from scorekeeper.store.dialects import content_id, dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.tables import ScoreControlsRow, ScoreProfilesRow, TenantScoreRow

@@ -9,6 +9,7 @@ the history store after each job; the app keeps no domain state of its own.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,7 +18,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from scorekeeper.model import Plan, RunResult, Status
+from scorekeeper.domain.model import Plan, RunResult, Status
 from scorekeeper.tui.commands import ScorekeeperCommands
 from scorekeeper.tui.format import theme_palette
 from scorekeeper.tui.jobs import Job, JobFinished, JobHandle, JobStarted, one_line
@@ -28,8 +29,9 @@ from scorekeeper.tui.screens.overview import OverviewScreen
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
+    from scorekeeper.domain.model import ProgressEvent
     from scorekeeper.engine import Engine
-    from scorekeeper.model import ProgressEvent
+    from scorekeeper.engine.change import LeasedChange
 
 
 class ScorekeeperApp(App[None]):
@@ -209,8 +211,8 @@ class ScorekeeperApp(App[None]):
         who = ", ".join(tenants) if len(tenants) <= 3 else f"{len(tenants)} tenants"
         return self.start_job(Job("assess", f"assess {who} ({what})", work))
 
-    def plan(self, tenant: str, controls: list[str] | None = None, *, then_apply: bool = False) -> bool:
-        """Assess afresh and show what remediation would change; with ``then_apply``, offer to apply it."""
+    def plan(self, tenant: str, controls: list[str] | None = None) -> bool:
+        """Assess afresh and show what remediation would change (reads only; nothing is offered to apply)."""
 
         async def work(engine: Engine) -> tuple[RunResult, list[Plan]]:
             return await engine.plan(tenant, controls)
@@ -220,41 +222,81 @@ class ScorekeeperApp(App[None]):
             if not plans:
                 self.notify(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
                 return
-            automated = sum(len(p.automated) for p in plans)
-            if not then_apply or not automated:
-                if then_apply:
-                    self.notify(f"No automated change to make in {tenant}; the plan lists guided steps only.")
-                self.push_screen(ConfirmScreen(plans, title=f"Plan for {tenant} (run {run.run_id})", apply_label=None))
-                return
-            self.push_screen(
-                ConfirmScreen(plans, title=f"Apply {automated} change(s) to {tenant}?", apply_label="Apply"),
-                lambda confirmed: self._remediate(tenant, plans, run.run_id) if confirmed else self._declined(),
-            )
+            self.push_screen(ConfirmScreen(plans, title=f"Plan for {tenant} (run {run.run_id})", apply_label=None))
 
         return self.start_job(Job("plan", f"plan {tenant}", work, on_done=show))
 
     def remediate(self, tenant: str, controls: list[str] | None = None) -> bool:
-        """Plan, show the diff, and write only after the admin confirms it."""
-        return self.plan(tenant, controls, then_apply=True)
+        """Plan, show the diff, and write only after the admin confirms it — all under the tenant's lease.
 
-    def _declined(self) -> None:
-        self.notify("Nothing was written.")
+        The engine's one entry for changing a tenant (:meth:`~scorekeeper.engine.change.ChangingTenants.changing`)
+        takes the writer lease before the plan is read; the lease is held while the confirmation
+        screen is up and released when the writes are done or the plan is declined. Another
+        writer's lease is the job's one-line error, before anything is read.
+        """
+        held = contextlib.ExitStack()
 
-    def _remediate(self, tenant: str, plans: list[Plan], plan_run_id: int) -> None:
+        # (run, plans, change): the run first, as every plan job's result, so the activity line shows it.
+        async def work(engine: Engine) -> tuple[RunResult, list[Plan], LeasedChange]:
+            change = held.enter_context(engine.changing(tenant, "remediate"))
+            try:
+                run, plans = await change.plan(controls)
+            except BaseException:
+                held.close()
+                raise
+            return run, plans, change
+
+        def show(result: tuple[RunResult, list[Plan], LeasedChange]) -> None:
+            run, plans, change = result
+            automated = sum(len(p.automated) for p in plans)
+            if not automated:
+                held.close()
+                if not plans:
+                    self.notify(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
+                    return
+                self.notify(f"No automated change to make in {tenant}; the plan lists guided steps only.")
+                self.push_screen(ConfirmScreen(plans, title=f"Plan for {tenant} (run {run.run_id})", apply_label=None))
+                return
+
+            def answered(confirmed: bool | None) -> None:
+                if confirmed:
+                    self._apply(change, plans, held)
+                else:
+                    held.close()
+                    self._declined()
+
+            title = f"Apply {automated} change(s) to {tenant}?"
+            self.push_screen(ConfirmScreen(plans, title=title, apply_label="Apply"), answered)
+
+        started = self.start_job(Job("plan", f"plan {tenant}", work, on_done=show))
+        if not started:
+            held.close()
+        return started
+
+    def _apply(self, change: LeasedChange, plans: list[Plan], held: contextlib.ExitStack) -> None:
+        """Write the confirmed plans under the lease the plan was made under, then release it."""
+
         async def work(engine: Engine) -> RunResult:
-            return await engine.remediate(tenant, plans, parent_run_id=plan_run_id)
+            try:
+                return await change.apply(plans)
+            finally:
+                held.close()
 
         def done(run: RunResult) -> None:
             # The remediation verified what it wrote; a fresh assessment (reads only) brings the
             # dashboard's view of every setting and the drift baseline up to date.
             self.notify(f"Remediation run {run.run_id} {run.status}; re-assessing. Roll back from History (h, u).")
-            self.assess([tenant], [p.control for p in plans])
+            self.assess([change.tenant], [p.control for p in plans])
 
-        self.start_job(Job("remediate", f"remediate {tenant}", work, cancellable=False, on_done=done))
+        if not self.start_job(Job("remediate", f"remediate {change.tenant}", work, cancellable=False, on_done=done)):
+            held.close()
+
+    def _declined(self) -> None:
+        self.notify("Nothing was written.")
 
     def rollback(self, run_id: int) -> bool:
         """Show what rolling back ``run_id`` would restore; roll back only after confirmation."""
-        from scorekeeper.engine import EngineError
+        from scorekeeper.errors import EngineError
 
         try:
             tenant, plans = self.engine.rollback_plans(run_id)

@@ -13,8 +13,8 @@ from typing import Any
 
 from rich.text import Text
 
-from scorekeeper.model import Outcome, Status
-from scorekeeper.render import local_time
+from scorekeeper.domain.display import local_time
+from scorekeeper.domain.model import Outcome, Status
 
 #: Theme variable that colours each status (see ``App.get_css_variables``).
 STATUS_VARIABLE = {
@@ -94,7 +94,7 @@ def pretty(value: Any) -> str:
 def when(moment: datetime | None) -> str:
     """A recorded time as people read it everywhere: date with the year, time and the local zone.
 
-    The CLI's :func:`scorekeeper.render.local_time` (``2026-12-01 09:05 CET``), so both front ends
+    The CLI's :func:`scorekeeper.cli.render.local_time` (``2026-12-01 09:05 CET``), so both front ends
     agree; never computed from the current time, so screens are reproducible.
     """
     if moment is None:

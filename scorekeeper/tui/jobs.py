@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from scorekeeper import eventloop
 from scorekeeper.tui.progress import ProgressFold
+from scorekeeper.util import eventloop
 
 if TYPE_CHECKING:
     from scorekeeper.engine import Engine

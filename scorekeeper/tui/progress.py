@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scorekeeper.model import ProgressEvent
+    from scorekeeper.domain.model import ProgressEvent
 
 
 @dataclass(frozen=True)

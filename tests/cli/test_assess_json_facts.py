@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scorekeeper import __version__
-from scorekeeper.model import Organization, RunResult
-from scorekeeper.schemas import versioned
+from scorekeeper.cli.schemas import versioned
+from scorekeeper.domain.model import Organization, RunResult
 
 from .contract import validated
 

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from scorekeeper.permissions import covering
-from scorekeeper.schemas import COMMANDS, SCHEMA_VERSION, schema
+from scorekeeper.cli.schemas import COMMANDS, SCHEMA_VERSION, schema
+from scorekeeper.engine.permissions import covering
 
 from .contract import SCHEMAS, validated
 
@@ -16,10 +16,10 @@ SSPR = "SelfServicePasswordReset"
 
 def test_the_published_schemas_are_the_ones_the_code_builds() -> None:
     published = {p.stem for p in SCHEMAS.glob("*.json")}
-    assert set(COMMANDS) <= published, "run: python -m scorekeeper.schemas"
+    assert set(COMMANDS) <= published, "run: python -m scorekeeper.cli.schemas"
     for command in COMMANDS:
         on_disk = json.loads((SCHEMAS / f"{command}.json").read_text(encoding="utf-8"))
-        assert on_disk == schema(command), f"docs/schemas/{command}.json is stale: python -m scorekeeper.schemas"
+        assert on_disk == schema(command), f"docs/schemas/{command}.json is stale: python -m scorekeeper.cli.schemas"
 
 
 def test_every_command_s_json_follows_its_schema(run: Callable, home: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scorekeeper.graph_permission_ids import GRAPH_APP_ID, IDS
-from scorekeeper.permissions import MissingPermissionIdError, required_resource_access
+from scorekeeper.engine.permission_ids import GRAPH_APP_ID, IDS
+from scorekeeper.engine.permissions import MissingPermissionIdError, required_resource_access
 
 from .contract import validated
 
@@ -112,7 +112,7 @@ def test_the_command_exits_1_naming_the_permission_whose_id_is_unknown(
 
 
 def test_a_read_permission_is_dropped_when_its_readwrite_twin_is_granted() -> None:
-    from scorekeeper.permissions import smallest_grant
+    from scorekeeper.engine.permissions import smallest_grant
 
     assert smallest_grant(["Directory.Read.All", "Directory.ReadWrite.All", "Policy.Read.All"]) == [
         "Directory.ReadWrite.All",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scorekeeper.schemas import COMMANDS
+from scorekeeper.cli.schemas import COMMANDS
 
 from .contract import validated
 

@@ -5,9 +5,9 @@ from typing import Any
 
 import pytest
 
-from scorekeeper.config import parse_config
+from scorekeeper.config.model import parse_config
 from scorekeeper.engine import Engine
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 from tests.core import toy_plugins
 
 LOOPBACK = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from scorekeeper.actor import IdentityProbe, identity_from_claims, token_claims
+from scorekeeper.domain.actor import IdentityProbe, identity_from_claims, token_claims
 
 
 def jwt(claims: dict) -> str:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scorekeeper.cells import NO_GROUP, CellFilter, CellState, FilterError, cell_states, grouped, parse_filter
 from scorekeeper.store.records import TenantOverview, empty_counts
+from scorekeeper.tui.cells import NO_GROUP, CellFilter, CellFilterError, CellState, cell_states, grouped, parse_filter
 
 GROUPS = {"emea": ("contoso", "fabrikam"), "apac": ("northwind", "contoso")}
 
@@ -52,11 +52,11 @@ def test_the_filter_line_reads_back_what_it_wrote() -> None:
 
 
 def test_unknown_groups_and_states_are_one_line_with_what_exists() -> None:
-    with pytest.raises(FilterError, match=r"unknown group 'emae' \(did you mean 'emea'\?\); groups: emea, apac"):
+    with pytest.raises(CellFilterError, match=r"unknown group 'emae' \(did you mean 'emea'\?\); groups: emea, apac"):
         parse_filter("group:emae", GROUPS)
-    with pytest.raises(FilterError, match=r"unknown status 'fail' .*; one of failing, drift"):
+    with pytest.raises(CellFilterError, match=r"unknown status 'fail' .*; one of failing, drift"):
         parse_filter("status:fail", GROUPS)
-    with pytest.raises(FilterError, match=r"none configured \(\[groups.NAME\]"):
+    with pytest.raises(CellFilterError, match=r"none configured \(\[groups.NAME\]"):
         parse_filter("group:emea", {})
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scorekeeper.config import ConfigError, load_config, parse_config
+from scorekeeper.config.model import ConfigError, load_config, parse_config
 
 
 def problems(data: dict, tmp_path: Path) -> list[str]:

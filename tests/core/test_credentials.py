@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from scorekeeper.config import TenantConfig
-from scorekeeper.credentials import credential_problems
+from scorekeeper.config.model import TenantConfig
+from scorekeeper.engine.credentials import credential_problems
 
 IDS = {"tenant_id": "00000000-0000-0000-0000-000000000000", "client_id": "11111111-1111-1111-1111-111111111111"}
 

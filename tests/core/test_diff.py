@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scorekeeper.diff import MISSING, FieldChange, field_changes
+from scorekeeper.domain.diff import MISSING, FieldChange, field_changes
 
 
 def test_only_the_fields_that_differ_are_listed_with_dotted_paths() -> None:

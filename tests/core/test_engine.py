@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from scorekeeper.config import ConfigError
-from scorekeeper.engine import EngineError
-from scorekeeper.model import Attestation, Outcome, RemediationKind, Status
+from scorekeeper.config.model import ConfigError
+from scorekeeper.domain.model import Attestation, Outcome, RemediationKind, Status
+from scorekeeper.errors import EngineError
 from tests.core import toy_plugins
 
 

@@ -7,8 +7,8 @@ import importlib.util
 
 import pytest
 
-from scorekeeper import eventloop
-from scorekeeper.signals import stop_on_signals
+from scorekeeper.safety.signals import stop_on_signals
+from scorekeeper.util import eventloop
 
 HAS_UVLOOP = importlib.util.find_spec("uvloop") is not None
 

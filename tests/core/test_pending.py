@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scorekeeper.model import Finding, SecureScore, Status
-from scorekeeper.pending import with_pending_score
+from scorekeeper.domain.model import Finding, SecureScore, Status
+from scorekeeper.domain.pending import with_pending_score
 
 SCORE = SecureScore("C", 0.0, 1.0, datetime(2026, 11, 30, 4, 0, tzinfo=UTC))
 

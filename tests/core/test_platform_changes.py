@@ -14,7 +14,7 @@ from scorekeeper import (
     changes_ahead,
     gate_by_licence,
 )
-from scorekeeper.engine import plan_for
+from scorekeeper.engine.planning import plan_for
 
 RETIRE = PlatformChange(
     id="phones-2027",

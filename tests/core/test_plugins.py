@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from scorekeeper import hookimpl
-from scorekeeper.model import Status
-from scorekeeper.plugins import load_plugins
+from scorekeeper.domain.model import Status
+from scorekeeper.plugin.manager import load_plugins
 from tests.core import toy_plugins
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from rich.console import Console
 
-from scorekeeper.model import Change, ControlResult, Finding, Outcome, RunResult, Status
-from scorekeeper.render import print_run
+from scorekeeper.cli.render import print_run
+from scorekeeper.domain.model import Change, ControlResult, Finding, Outcome, RunResult, Status
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
@@ -74,7 +74,7 @@ def test_terminal_controls_and_bidi_overrides_in_tenant_text_are_removed() -> No
 
 
 def test_the_summary_line_counts_each_status_and_names_the_exit_code() -> None:
-    from scorekeeper.render import summary_line
+    from scorekeeper.cli.render import summary_line
 
     findings = tuple(
         Finding(control="C", setting=f"s{i}", title="t", status=status)

@@ -13,12 +13,12 @@ import httpx
 import pytest
 
 from scorekeeper import Control, Outcome, RemediationKind, RestoreStatus, Setting
-from scorekeeper.engine import _StoreSink
 from scorekeeper.errors import WritesStopped
-from scorekeeper.restore import restore
+from scorekeeper.safety.gate import WriteGate
+from scorekeeper.safety.recorder import StoreSink as _StoreSink
+from scorekeeper.safety.restore import restore
 from scorekeeper.simulator import Simulator
 from scorekeeper.testing import simulated_tenant
-from scorekeeper.writegate import WriteGate
 from scorekeeper.writes import classify, marker_tag, same
 
 AUTHZ = "policies/authorizationPolicy"

@@ -9,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from scorekeeper.auth import StaticTokenCredential
-from scorekeeper.config import load_config
+from scorekeeper.config.model import load_config
 from scorekeeper.engine import Engine
+from scorekeeper.engine.auth import StaticTokenCredential
 from scorekeeper.graph.client import build_graph_client
 from scorekeeper.graph.pool import PoolSlots, current_pool
 from scorekeeper.graph.portal import PortalClient
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.store import HistoryStore
 
 from .test_serve_fleet import served  # noqa: F401  (the fixture: three tenants served on loopback)

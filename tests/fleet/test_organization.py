@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from scorekeeper.config import parse_config
+from scorekeeper.config.model import parse_config
+from scorekeeper.domain.model import Organization, Status
 from scorekeeper.engine import Engine
-from scorekeeper.model import Organization, Status
-from scorekeeper.organization import APPLICATION_PERMISSION, DELEGATED_PERMISSION, organization_from_graph
-from scorekeeper.plugins import load_plugins
+from scorekeeper.graph.organization import APPLICATION_PERMISSION, DELEGATED_PERMISSION, organization_from_graph
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.simulator import GRAPH_AUDIENCE, Simulator
 from scorekeeper.simulator.wire import server
 from scorekeeper.store import HistoryStore

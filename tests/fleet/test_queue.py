@@ -139,7 +139,7 @@ async def test_a_remediation_job_waits_for_the_tenants_writer_lease(
     fleet_url: str, fleet_store: Any, tmp_path: Path
 ) -> None:
     """The queue's lock and the writer lease agree: an admin writing by hand makes the job come back later."""
-    from scorekeeper.lease import writer_lease
+    from scorekeeper.safety.lease import writer_lease
     from scorekeeper.store import HistoryStore
 
     engine = make_engine({"a": simulator_for("weak-cloud")}, fleet_store, tmp_path)

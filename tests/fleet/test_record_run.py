@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scorekeeper.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
+from scorekeeper.domain.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
 from scorekeeper.store import HistoryStore
 
 T0 = datetime(2025, 11, 1, 9, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from scorekeeper.cli import cli, main
-from scorekeeper.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
+from scorekeeper.cli.main import cli, main
+from scorekeeper.domain.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
 from scorekeeper.store import HistoryStore
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from scorekeeper.config import load_config
+from scorekeeper.config.model import load_config
 from scorekeeper.engine import Engine
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 
 
 def _free_port() -> int:

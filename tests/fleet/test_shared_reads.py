@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scorekeeper.model import Status
+from scorekeeper.domain.model import Status
 from scorekeeper.simulator import Simulator
 
 CONTROLS = ["SelfServicePasswordReset", "PWAgePolicyNew"]

@@ -73,7 +73,8 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> FreshVenv:
     lines = "".join(f"import site; site.addsitedir({d!r})\n" for d in _site_dirs())
     (Path(purelib) / "_scorekeeper_dev.pth").write_text(lines, encoding="utf-8")
     script = venv / "bin" / "scorekeeper"
-    script.write_text(f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom scorekeeper.cli import main\nsys.exit(main())\n")
+    entry = "import sys\nfrom scorekeeper.cli.main import main\nsys.exit(main())\n"
+    script.write_text(f"#!{venv / 'bin' / 'python'}\n{entry}")
     script.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCOREKEEPER_", "PYTHON", "PIP_", "VIRTUAL_ENV"))}
     env.update(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scorekeeper import hookspecs
 from scorekeeper.kit.hookdoc import main, markdown, render
+from scorekeeper.plugin import hookspecs
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS_MD = ROOT / "docs" / "hooks.md"
@@ -26,7 +26,7 @@ def test_every_hookspec_and_its_contract_version_are_documented() -> None:
     for name in ("scorekeeper_register_controls", "scorekeeper_notify"):
         assert f"### `{name}(" in text
         assert inspect_doc_first_line(name) in text
-    from scorekeeper.controller import Controller
+    from scorekeeper.plugin.controller import Controller
 
     for method in ("assess", "remediate", "verify", "rollback"):
         assert f"### `Controller.{method}(" in text

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from scorekeeper.model import Attestation
+from scorekeeper.domain.model import Attestation
 from scorekeeper.store import HistoryStore
 from scorekeeper.testing import make_engine, simulator_for
 

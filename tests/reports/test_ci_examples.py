@@ -9,8 +9,8 @@ from typing import Any
 import click
 import yaml
 
-from scorekeeper.cli import cli
-from scorekeeper.config import load_config
+from scorekeeper.cli.main import cli
+from scorekeeper.config.model import load_config
 from scorekeeper.reports import format_for
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"

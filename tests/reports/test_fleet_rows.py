@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from markupsafe import escape
 
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.reports import render, rows
 from scorekeeper.reports.build import build_report, latest_assessments
 from scorekeeper.reports.model import Report

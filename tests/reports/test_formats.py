@@ -15,8 +15,8 @@ import pytest
 import xmlschema
 
 from scorekeeper import __version__
-from scorekeeper.model import ControlResult, Finding, Organization, Status
-from scorekeeper.plugins import load_plugins
+from scorekeeper.domain.model import ControlResult, Finding, Organization, Status
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.reports import FORMATS, format_for, render
 from scorekeeper.reports.build import build_report, latest_assessments
 from scorekeeper.reports.markdown import md as escape

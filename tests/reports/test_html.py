@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 from scorekeeper import __version__
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.reports import render
 from scorekeeper.reports.build import build_report, latest_assessments
 from scorekeeper.reports.chart import trend_svg
@@ -73,7 +73,7 @@ def test_exception_attestation_and_full_values(history: History) -> None:
 
 
 def test_lists_show_as_added_and_removed_against_desired() -> None:
-    from scorekeeper.model import RemediationKind, Status
+    from scorekeeper.domain.model import RemediationKind, Status
     from scorekeeper.reports.model import SettingRow
     from scorekeeper.reports.rows import _row
 

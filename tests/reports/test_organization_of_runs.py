@@ -16,8 +16,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from scorekeeper.model import ControlResult, Finding, Status
-from scorekeeper.plugins import load_plugins
+from scorekeeper.domain.model import ControlResult, Finding, Status
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.reports import render
 from scorekeeper.reports.build import build_report
 from scorekeeper.reports.model import Report

@@ -123,7 +123,7 @@ request_timeout = {self.request_timeout}
         import contextlib
         import io
 
-        from scorekeeper.cli import main
+        from scorekeeper.cli.main import main
 
         out, err = io.StringIO(), io.StringIO()
         saved = {k: os.environ.get(k) for k in self.env}
@@ -146,7 +146,7 @@ request_timeout = {self.request_timeout}
 
     def spawn(self, *args: str, pid_namespace: bool = False) -> CliProcess:
         """The CLI as its own process (optionally PID 1 of a new PID namespace)."""
-        command = [sys.executable, "-c", "from scorekeeper.cli import main; main()", *self.args(*args)]
+        command = [sys.executable, "-c", "from scorekeeper.cli.main import main; main()", *self.args(*args)]
         if pid_namespace:
             command = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child", *command]
         return CliProcess(command, {**os.environ, **self.env})

@@ -9,11 +9,11 @@ import pytest
 
 from scorekeeper.channels import log as log_channel
 from scorekeeper.channels import webhook as webhook_channel
-from scorekeeper.config import parse_config
+from scorekeeper.channels.notify import Notifier
+from scorekeeper.config.model import parse_config
 from scorekeeper.engine import Engine
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.scheduler.daemon import Daemon, DaemonOptions, StopReport
-from scorekeeper.scheduler.notify import Notifier
 from scorekeeper.scheduler.runner import FireOutcome, Runner
 from scorekeeper.scheduler.store import ScheduleStore
 from tests.core import toy_plugins

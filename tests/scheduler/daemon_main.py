@@ -2,7 +2,7 @@
 
 A subprocess cannot be handed plugin objects, and the toy plugin has no entry point, so this
 wrapper adds it (and the built-in channels) to what ``load_plugins`` finds, then runs
-``scorekeeper.cli.main`` exactly as the console script does. ``SK_TOY_DELAY`` sets how long an
+``scorekeeper.cli.main.main`` exactly as the console script does. ``SK_TOY_DELAY`` sets how long an
 assessment takes; ``SK_TOY_ANNOUNCE=1`` prints a line to stderr when one starts.
 """
 
@@ -12,12 +12,12 @@ import os
 import sys
 from typing import Any
 
-import scorekeeper.plugins
-from scorekeeper.cli import main
+import scorekeeper.plugin.manager
+from scorekeeper.cli.main import main
 from tests.scheduler.conftest import CHANNELS
 from tests.scheduler.toys import PacedToy
 
-_real_load = scorekeeper.plugins.load_plugins
+_real_load = scorekeeper.plugin.manager.load_plugins
 
 
 def _load_with_toy(extra: Any = ()) -> Any:
@@ -25,5 +25,5 @@ def _load_with_toy(extra: Any = ()) -> Any:
 
 
 if __name__ == "__main__":
-    scorekeeper.plugins.load_plugins = _load_with_toy  # type: ignore[assignment]
+    scorekeeper.plugin.manager.load_plugins = _load_with_toy  # type: ignore[assignment]
     main(sys.argv[1:])

@@ -10,8 +10,8 @@ import pytest
 
 from scorekeeper.channels import formats, webhook
 from scorekeeper.channels import log as log_channel
-from scorekeeper.plugins import load_plugins
-from scorekeeper.scheduler.notify import Notifier, check_channels
+from scorekeeper.channels.notify import Notifier, check_channels
+from scorekeeper.plugin.manager import load_plugins
 from tests.scheduler.conftest import CHANNELS
 from tests.scheduler.receiver import Receiver
 

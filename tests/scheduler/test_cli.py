@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-import scorekeeper.plugins
-from scorekeeper.cli import main
+import scorekeeper.plugin.manager
+from scorekeeper.cli.main import main
 from tests.scheduler.conftest import CHANNELS
 from tests.scheduler.toys import PacedToy
 
@@ -25,9 +25,9 @@ portal_url = "http://127.0.0.1:9/api"
 @pytest.fixture
 def sk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
     """Run the CLI in-process with the toy plugin installed; returns (exit code, stdout, stderr)."""
-    real_load = scorekeeper.plugins.load_plugins
+    real_load = scorekeeper.plugin.manager.load_plugins
     monkeypatch.setattr(
-        scorekeeper.plugins, "load_plugins", lambda extra=(): real_load([*extra, ("toy", PacedToy()), *CHANNELS])
+        scorekeeper.plugin.manager, "load_plugins", lambda extra=(): real_load([*extra, ("toy", PacedToy()), *CHANNELS])
     )
     monkeypatch.setenv("SCOREKEEPER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COLUMNS", "200")

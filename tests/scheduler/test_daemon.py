@@ -6,7 +6,7 @@ import asyncio
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
-from scorekeeper.model import Outcome
+from scorekeeper.domain.model import Outcome
 from tests.core import toy_plugins
 
 

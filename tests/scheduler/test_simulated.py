@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scorekeeper.model import Status
+from scorekeeper.domain.model import Status
 from scorekeeper.scheduler.store import ScheduleStore
 from scorekeeper.store import HistoryStore
 from scorekeeper.testing import make_engine

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from scorekeeper import Finding, Status
-from scorekeeper.tenant import Assessment
+from scorekeeper.plugin.context import Assessment
 from tests.core.toy_plugins import GoodPlugin
 
 MISSING = "Toy.Read.All"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Static
 
-from scorekeeper.config import parse_config
+from scorekeeper.config.model import parse_config
 from scorekeeper.engine import Engine
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.simulator import Simulator
 from scorekeeper.simulator.securescore import catalogue
 from scorekeeper.store import HistoryStore

@@ -39,7 +39,7 @@ def graph_client(sim: Simulator, roles: list[str] | None = None, tenant_id: str 
     from msgraph.graph_request_adapter import GraphRequestAdapter
     from msgraph_core import GraphClientFactory
 
-    from scorekeeper.auth import StaticTokenCredential
+    from scorekeeper.engine.auth import StaticTokenCredential
 
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=sim.app), timeout=httpx.Timeout(5.0))
     http = GraphClientFactory.create_with_default_middleware(client=http)

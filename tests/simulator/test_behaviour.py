@@ -248,7 +248,7 @@ async def test_an_extension_serves_its_routes_with_its_own_state() -> None:
 
 # ----------------------------------------------------------------------------- CLI
 def _run(args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any) -> tuple[int, str, str]:
-    from scorekeeper.cli import main
+    from scorekeeper.cli.main import main
 
     monkeypatch.setenv("SCOREKEEPER_DATA_DIR", str(tmp_path))
     with pytest.raises(SystemExit) as done:

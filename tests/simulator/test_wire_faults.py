@@ -18,7 +18,7 @@ from scorekeeper.simulator.wire import server
 
 POLICY = "/v1.0/policies/authorizationPolicy"
 REPO = Path(__file__).resolve().parents[2]
-SCOREKEEPER = [sys.executable, "-c", "from scorekeeper.cli import main; main()"]
+SCOREKEEPER = [sys.executable, "-c", "from scorekeeper.cli.main import main; main()"]
 
 
 def _patch(client: httpx.Client, sim: Simulator, value: bool) -> httpx.Response:

@@ -19,7 +19,7 @@ import os
 import sys
 from datetime import UTC, datetime
 
-from scorekeeper.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
+from scorekeeper.domain.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
 from scorekeeper.store import HistoryStore
 
 
@@ -64,7 +64,7 @@ def abandon(db: str, tenant: str) -> None:
 
 
 def lease(db: str, tenant: str) -> dict[str, object]:
-    from scorekeeper.lease import LeaseHeld, writer_lease
+    from scorekeeper.safety.lease import LeaseHeld, writer_lease
 
     store = HistoryStore.open(db)
     _wait_for_go()

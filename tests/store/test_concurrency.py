@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scorekeeper.model import Outcome
+from scorekeeper.domain.model import Outcome
 from scorekeeper.store import HistoryStore
 
 from .helpers import release_all, result, spawn, wait_ready

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from scorekeeper.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
+from scorekeeper.domain.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
 from scorekeeper.store import HistoryStore
 
 SSPR, PW = "SelfServicePasswordReset", "PWAgePolicyNew"

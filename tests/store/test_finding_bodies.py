@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from alembic import command
-from scorekeeper.model import ControlResult, Finding, RemediationKind, SecureScore, Status
+from scorekeeper.domain.model import ControlResult, Finding, RemediationKind, SecureScore, Status
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.db import alembic_config, create_store_engine, resolve_url
 

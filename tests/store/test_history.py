@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from scorekeeper.model import (
+from scorekeeper.domain.model import (
     Attestation,
     Change,
     ControlResult,
@@ -440,7 +440,7 @@ def test_overview_trend_is_bounded_and_rebuild_gives_the_same_answer(store: Hist
 
 
 def test_a_run_records_who_acted(store: HistoryStore) -> None:
-    from scorekeeper.model import Actor
+    from scorekeeper.domain.model import Actor
 
     run_id = store.start_run("t", "assess", controls=[], actor=Actor(os_user="alice", host="jump1"))
     store.record_identity(run_id, "app 11111111-1111-1111-1111-111111111111")

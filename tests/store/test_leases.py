@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from scorekeeper.lease import LeaseHeld, held_lease, writer_lease
+from scorekeeper.safety.lease import LeaseHeld, held_lease, writer_lease
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.leases import LeaseHolder
 from scorekeeper.store.liveness import ProcessIdentity

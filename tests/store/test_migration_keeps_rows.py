@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from alembic import command
-from scorekeeper.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
+from scorekeeper.domain.model import Change, ControlResult, Finding, Outcome, SecureScore, Status
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.db import SCHEMA_HEAD, alembic_config, create_store_engine, migration_connection, resolve_url
 

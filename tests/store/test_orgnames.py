@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scorekeeper.model import ControlResult, Finding, Organization, Status
+from scorekeeper.domain.model import ControlResult, Finding, Organization, Status
 from scorekeeper.store import HistoryStore
 
 SSPR = "SelfServicePasswordReset"

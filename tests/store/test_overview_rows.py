@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from scorekeeper.model import ControlResult, Finding, SecureScore, Status
+from scorekeeper.domain.model import ControlResult, Finding, SecureScore, Status
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.overview import _utc
 from scorekeeper.store.summary import pack, reported, unpack

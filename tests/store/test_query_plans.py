@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from scorekeeper.model import ControlResult, Finding, SecureScore, Status
+from scorekeeper.domain.model import ControlResult, Finding, SecureScore, Status
 from scorekeeper.store import HistoryStore
 
 C = "SelfServicePasswordReset"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from scorekeeper.model import ControlResult, Finding, SecureScore, Status
-from scorekeeper.securescore.model import AssessedScore, Comparison, ControlScore, DailyScore
+from scorekeeper.domain.model import ControlResult, Finding, SecureScore, Status
+from scorekeeper.domain.securescore import AssessedScore, Comparison, ControlScore, DailyScore
 from scorekeeper.store import HistoryStore
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

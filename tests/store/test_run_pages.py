@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from scorekeeper.model import ControlResult, Finding, Status
+from scorekeeper.domain.model import ControlResult, Finding, Status
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.records import RunSummary
 from scorekeeper.store.runpages import RunCursor

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from scorekeeper import __version__
-from scorekeeper.model import ControlResult, Finding, Status
-from scorekeeper.plugins import load_plugins
-from scorekeeper.runversions import run_versions
+from scorekeeper.domain.model import ControlResult, Finding, Status
+from scorekeeper.engine.versions import run_versions
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.db import resolve_url
 from scorekeeper.testing import make_engine, simulator_for

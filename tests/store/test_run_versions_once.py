@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from alembic import command
-from scorekeeper.model import ControlResult, Organization
+from scorekeeper.domain.model import ControlResult, Organization
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.db import alembic_config, create_store_engine, migrate
 

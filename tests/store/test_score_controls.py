@@ -17,8 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from alembic import command
-from scorekeeper.model import ControlResult, SecureScore
-from scorekeeper.securescore.model import AssessedScore, ControlScore, DailyScore
+from scorekeeper.domain.model import ControlResult, SecureScore
+from scorekeeper.domain.securescore import AssessedScore, ControlScore, DailyScore
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.db import alembic_config, create_store_engine, migrate
 

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from alembic import command
-from scorekeeper.securescore.model import ControlScore, ControlState, DailyScore
+from scorekeeper.domain.securescore import ControlScore, ControlState, DailyScore
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.db import alembic_config, create_store_engine, migrate
 from scorekeeper.store.tenant_scores import kept_profile
@@ -103,7 +103,7 @@ def test_the_migration_moves_every_rows_profiles_and_back(store: HistoryStore) -
 
 
 def test_record_run_points_at_a_known_set_and_stores_a_new_one(store: HistoryStore) -> None:
-    from scorekeeper.securescore.model import AssessedScore
+    from scorekeeper.domain.securescore import AssessedScore
 
     for day, variant in enumerate([0, 0, 1, 0]):
         run_id = store.start_run("t", "assess", controls=[])

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from scorekeeper.model import ControlResult, Finding, SecureScore, Status
-from scorekeeper.securescore.model import AssessedScore, ControlScore, DailyScore
+from scorekeeper.domain.model import ControlResult, Finding, SecureScore, Status
+from scorekeeper.domain.securescore import AssessedScore, ControlScore, DailyScore
 from scorekeeper.store import HistoryStore
 from tests.store.test_query_plans import HISTORY_TABLES, _plans, assert_no_full_scan
 

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from alembic import command
-from scorekeeper.model import ControlResult, Finding, SecureScore, Status
+from scorekeeper.domain.model import ControlResult, Finding, SecureScore, Status
 from scorekeeper.store import HistoryStore
 from scorekeeper.store.db import alembic_config, create_store_engine
 from scorekeeper.store.records import TREND_POINTS, empty_counts

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scorekeeper.model import Finding, RemediationKind, Status, Verification
-from scorekeeper.securescore.model import ControlScore, ControlState
+from scorekeeper.domain.model import Finding, RemediationKind, Status, Verification
+from scorekeeper.domain.securescore import ControlScore, ControlState
 from scorekeeper.store import convert, tenant_scores
 
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from scorekeeper import Assessment
-from scorekeeper.config import parse_config
+from scorekeeper.config.model import parse_config
 from scorekeeper.engine import Engine
-from scorekeeper.plugins import load_plugins
+from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.store import HistoryStore
 from scorekeeper.tui.app import ScorekeeperApp
 from tests.core import toy_plugins
@@ -66,7 +66,7 @@ def toy_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[TickingClock]:
     time.tzset()
     monkeypatch.setenv("SCOREKEEPER_LOAD_PLUGINS", "")
     clock = TickingClock()
-    monkeypatch.setattr("scorekeeper.engine._now", clock)
+    monkeypatch.setattr("scorekeeper.engine.base._now", clock)
     monkeypatch.setattr("scorekeeper.store.history._now", clock)
     yield clock
     monkeypatch.undo()

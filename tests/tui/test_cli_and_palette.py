@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from scorekeeper.cli import main
+from scorekeeper.cli.main import main
 from scorekeeper.tui.app import ScorekeeperApp
 from tests.tui.helpers import run_from_palette, settle
 

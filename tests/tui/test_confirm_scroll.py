@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.containers import VerticalScroll
 from textual.widgets import Button
 
-from scorekeeper.model import Plan, PlanItem, RemediationKind
+from scorekeeper.domain.model import Plan, PlanItem, RemediationKind
 from scorekeeper.tui.screens.confirm import ConfirmScreen
 from tests.tui.helpers import settle
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from scorekeeper.model import ProgressEvent
+from scorekeeper.domain.model import ProgressEvent
 from scorekeeper.tui.progress import ProgressFold
 from scorekeeper.tui.widgets.activity import Activity
 from tests.tui.conftest import SlowToyPlugin

@@ -6,6 +6,7 @@ documented responses; ``evaluate`` turns these values into findings.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 AAD_PREMIUM = "41781fb2-bc02-4b7c-bd55-b576c07bb09d"
@@ -412,7 +413,11 @@ def desired_password_rules(
     return desired
 
 
-def rules_match(current: dict[str, str] | None, desired: dict[str, str]) -> bool:
+def rules_match(current: Mapping[str, Any] | None, desired: dict[str, str]) -> bool:
+    """Whether ``current`` (whose values may be missing or ``None``) holds ``desired``.
+
+    Compared case-insensitively; the banned-password list need only contain the desired words.
+    """
     if current is None:
         return False
     for name, value in desired.items():

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from scorekeeper import Controller, hookimpl
-from scorekeeper_sspr.config import SsprConfig
-from scorekeeper_sspr.settings import build_control
+from scorekeeper_sspr.control import CONTROL
 
 if TYPE_CHECKING:
     from scorekeeper import Assessment, Change, Plan, RegisterControl, TenantContext
 
-CONTROL = build_control(SsprConfig)
+__all__ = ["CONTROL", "SelfServicePasswordReset", "scorekeeper_register_controls"]
 
 
 class SelfServicePasswordReset(Controller):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scorekeeper import RemediationKind
-from scorekeeper.permissions import permission_report
+from scorekeeper.engine.permissions import permission_report
 from scorekeeper_sspr.plugin import CONTROL, SelfServicePasswordReset, scorekeeper_register_controls
 from scorekeeper_sspr.settings import PORTAL_POLICY_SETTINGS
 
@@ -91,8 +91,8 @@ def test_guided_and_informational_rows_are_never_written() -> None:
 
 
 def test_dependencies_point_at_real_settings_and_order_writes() -> None:
-    from scorekeeper.engine import order_by_dependencies
-    from scorekeeper.model import PlanItem
+    from scorekeeper.domain.model import PlanItem
+    from scorekeeper.engine.planning import order_by_dependencies
 
     for setting in CONTROL.settings:
         assert set(setting.depends_on) <= set(CONTROL.setting_ids), setting.id

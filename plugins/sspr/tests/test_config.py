@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from scorekeeper.config import format_validation_error
+from scorekeeper.config.model import format_validation_error
 from scorekeeper_sspr.config import DEFAULT_METHODS, SsprConfig
 
 

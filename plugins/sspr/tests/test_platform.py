@@ -253,7 +253,7 @@ async def test_registration_reports_are_served_for_every_licensed_profile(sk_sim
 async def test_modern_cloud_exits_3_for_its_real_failures_never_1(
     sk_simulator: Any, sk_store: Any, tmp_path: Any
 ) -> None:
-    from scorekeeper.cli import exit_code_for
+    from scorekeeper.cli.main import exit_code_for
 
     sim = sk_simulator("modern-cloud")
     engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})

@@ -113,7 +113,7 @@ PORTAL_SETTINGS = (
 
 
 async def _assess(sim: Any, **kwargs: Any) -> dict[str, Finding]:
-    from scorekeeper.plugins import await_me_maybe, load_plugins
+    from scorekeeper.plugin.manager import await_me_maybe, load_plugins
 
     plugins = load_plugins()
     control = plugins.control(SSPR)
@@ -162,8 +162,8 @@ async def test_without_a_portal_sign_in_the_portal_rows_are_unknown_with_steps(s
 
 
 async def test_one_permission_less_turns_exactly_its_rows_unknown_naming_it(sk_simulator: Any) -> None:
-    from scorekeeper.permissions import assess_permissions
-    from scorekeeper.plugins import load_plugins
+    from scorekeeper.engine.permissions import assess_permissions
+    from scorekeeper.plugin.manager import load_plugins
 
     granted = assess_permissions(load_plugins().control(SSPR))
     assert granted == [

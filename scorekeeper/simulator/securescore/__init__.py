@@ -28,6 +28,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, overload
 
+# Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
+from scorekeeper.errors import SecureScoreDataError as SecureScoreDataError
+
 #: How many daily entries Microsoft keeps (security-list-securescores: "up to 90 days").
 HISTORY_DAYS = 90
 TREND_KEY = "secureScoreTrend"
@@ -49,8 +52,6 @@ PROFILE_FIELDS = (
 )
 
 
-class SecureScoreDataError(Exception):
-    """A catalogue or status file that does not describe a profile (a bug in the package data)."""
 
 
 @cache

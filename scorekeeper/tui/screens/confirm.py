@@ -18,9 +18,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from scorekeeper.diff import field_changes
-from scorekeeper.model import Plan, PlanItem
-from scorekeeper.render import short
+from scorekeeper.domain.diff import field_changes
+from scorekeeper.domain.display import short
+from scorekeeper.domain.model import Plan, PlanItem
 from scorekeeper.tui.format import theme_palette
 
 

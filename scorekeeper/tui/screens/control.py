@@ -3,7 +3,7 @@
 The table shows status (symbol and word), current and desired values and how each setting is
 remediated; the pane below it shows the highlighted setting's reason, evidence, guided steps
 and the permissions it needs — all from the recorded finding and the plugin's declared
-:class:`~scorekeeper.model.Setting`, nothing computed here.
+:class:`~scorekeeper.domain.model.Setting`, nothing computed here.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from scorekeeper.model import Finding, Setting, Status
-from scorekeeper.platform_changes import changes_ahead
-from scorekeeper.render import short
+from scorekeeper.domain.display import short
+from scorekeeper.domain.model import Finding, Setting, Status
+from scorekeeper.domain.platform_changes import changes_ahead
 from scorekeeper.tui.format import fit, pretty, score_text, sized_columns, status_text, when
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
-    from scorekeeper.model import Control, ControlResult
+    from scorekeeper.domain.model import Control, ControlResult
     from scorekeeper.tui.app import ScorekeeperApp
 
 #: What "failing only" keeps: settings that need someone's attention to pass.

@@ -18,9 +18,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from scorekeeper.diff import field_changes
-from scorekeeper.model import Outcome
-from scorekeeper.render import RUN_MARKERS, run_marker, short
+from scorekeeper.domain.diff import field_changes
+from scorekeeper.domain.display import RUN_MARKERS, run_marker, short
+from scorekeeper.domain.model import Outcome
 from scorekeeper.tui.format import (
     OUTCOME_VARIABLE,
     counts_text,
@@ -35,7 +35,7 @@ from scorekeeper.tui.format import (
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
-    from scorekeeper.model import RunResult, SecureScore
+    from scorekeeper.domain.model import RunResult, SecureScore
     from scorekeeper.store.records import RunSummary
     from scorekeeper.tui.app import ScorekeeperApp
 

@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from scorekeeper.cells import CellFilter, CellState, FilterError, cell_states, grouped, parse_filter
+from scorekeeper.tui.cells import CellFilter, CellFilterError, CellState, cell_states, grouped, parse_filter
 from scorekeeper.tui.format import counts_text, fit, score_text, sized_columns, sparkline, trend_text, when
 from scorekeeper.tui.widgets.activity import Activity
 from scorekeeper.tui.widgets.fixed_table import FixedTable, LazyCell
@@ -71,7 +71,7 @@ class Row:
 class OverviewScreen(Screen[None]):
     """Tenants × controls; enter opens a control, a/p/r act on the highlighted tenant.
 
-    ``/`` filters by tenant name, ``group:NAME`` and ``status:STATE`` (see :mod:`scorekeeper.cells`),
+    ``/`` filters by tenant name, ``group:NAME`` and ``status:STATE`` (see :mod:`scorekeeper.tui.cells`),
     ``f`` and ``G`` step through the states and groups, ``b`` groups the rows by group.
     """
 
@@ -358,7 +358,7 @@ class OverviewScreen(Screen[None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         try:
             chosen = parse_filter(event.value, self.groups)
-        except FilterError as exc:
+        except CellFilterError as exc:
             self.notify(str(exc), severity="error")
             return
         self.query_one("#overview", DataTable).focus()

@@ -22,7 +22,7 @@ from scorekeeper.tui.format import colour, fit, score_text, sparkline
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
-    from scorekeeper.securescore.model import ControlScore, ScoreOverview
+    from scorekeeper.domain.securescore import ControlScore, ScoreOverview
     from scorekeeper.tui.app import ScorekeeperApp
 
 COLUMNS = (("avail", 6), ("points", 8), ("control", 28), ("category", 9), ("state", 11), ("plugin", 8))

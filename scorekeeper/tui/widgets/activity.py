@@ -14,7 +14,7 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widget import Widget
 
-from scorekeeper.model import Status
+from scorekeeper.domain.model import Status
 from scorekeeper.tui.progress import ProgressFold
 
 #: How often a running job's progress is redrawn.

@@ -1,0 +1,174 @@
+"""Rows held in the portal's PasswordResetPolicies object, and the comparison they share.
+
+Every such row reads the same portal object (or says why it could not), takes the slice of fields
+its setting owns and compares it with the slice the config asks for. The two method rows, which
+add notes and a gate check, are in :mod:`~scorekeeper_sspr.rows.portal_methods`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from scorekeeper import Finding, RemediationKind, Status
+from scorekeeper_sspr import graph_rules as rules
+from scorekeeper_sspr.config import SsprConfig
+from scorekeeper_sspr.portal import policy_slice
+from scorekeeper_sspr.rows.context import RowContext
+from scorekeeper_sspr.rows.portal_desired import (
+    desired_enablement,
+    desired_helpdesk,
+    desired_questions,
+    desired_simple,
+    questions_missing,
+)
+from scorekeeper_sspr.rows.wording import ENABLEMENT_WORDS, differences
+from scorekeeper_sspr.steps import portal_steps
+
+#: Why a slice fails, from (current, desired); called only when it does fail.
+Explain = Callable[[dict[str, Any], dict[str, Any]], str]
+
+
+def read_policy(ctx: RowContext, setting_id: str) -> Finding | dict[str, Any]:
+    """The policy object, or the ``unknown`` finding explaining why it is not there."""
+    steps = portal_steps(setting_id)
+    if ctx.snap.policy is None:
+        return ctx.finding(
+            setting_id,
+            Status.UNKNOWN,
+            f"held only by the Azure portal's API, which was not read: {ctx.snap.portal_unavailable}.",
+            steps=steps,
+        )
+    if not ctx.snap.policy.ok:
+        return ctx.unreadable(setting_id, ctx.snap.policy, "portal", steps)
+    return dict(ctx.snap.policy.value or {})
+
+
+def compare(
+    ctx: RowContext,
+    setting_id: str,
+    current: dict[str, Any],
+    desired: dict[str, Any],
+    *,
+    note: str = "",
+    extra: dict[str, Any] | None = None,
+    explain: Explain = differences,
+) -> Finding:
+    """``pass`` when the policy holds every desired field; else ``fail`` with what differs and the click path."""
+    extra = extra or {}
+    if rules.sticks(desired, current):
+        return ctx.finding(setting_id, Status.PASS, "as configured." + note, current=current, desired=desired, **extra)
+    reason = explain(current, desired)
+    return ctx.finding(
+        setting_id,
+        Status.FAIL,
+        reason + "." + note,
+        current=current,
+        desired=desired,
+        steps=portal_steps(setting_id),
+        **extra,
+    )
+
+
+def simple_row(ctx: RowContext, setting_id: str) -> Finding:
+    """A setting held by one portal field (see :data:`~scorekeeper_sspr.rows.portal_desired.SIMPLE`)."""
+    policy = read_policy(ctx, setting_id)
+    if isinstance(policy, Finding):
+        return policy
+    return compare(ctx, setting_id, policy_slice(policy, setting_id), desired_simple(ctx.cfg, setting_id))
+
+
+def row_registration_required(ctx: RowContext) -> Finding:
+    return simple_row(ctx, "registration_required")
+
+
+def row_reconfirm_days(ctx: RowContext) -> Finding:
+    return simple_row(ctx, "reconfirm_days")
+
+
+def row_notify_users(ctx: RowContext) -> Finding:
+    return simple_row(ctx, "notify_users")
+
+
+def row_notify_admins(ctx: RowContext) -> Finding:
+    return simple_row(ctx, "notify_admins")
+
+
+def row_enablement(ctx: RowContext) -> Finding:
+    """Who may reset: the reason names the selected group the way the portal's Properties blade does."""
+    policy = read_policy(ctx, "enablement")
+    if isinstance(policy, Finding):
+        return policy
+    current = policy_slice(policy, "enablement")
+    return compare(ctx, "enablement", current, desired_enablement(ctx.cfg), explain=partial(_enablement, ctx.cfg))
+
+
+def _enablement(cfg: SsprConfig, current: dict[str, Any], desired: dict[str, Any]) -> str:
+    group = current.get("passwordResetEnabledGroupName") or current.get("passwordResetEnabledGroupIds")
+    now = ENABLEMENT_WORDS.get(current.get("enablementType"), "not set")
+    want = "All" if cfg.enablement == "all" else f"Selected ({cfg.enablement_group})"
+    return f"SSPR is enabled for {now}{f' ({group})' if group and now == 'Selected' else ''}; should be {want}"
+
+
+def row_security_questions(ctx: RowContext) -> Finding:
+    """The question counts; questions the tenant has not defined yet make it guided, not written."""
+    setting_id = "security_questions"
+    policy = read_policy(ctx, setting_id)
+    if isinstance(policy, Finding):
+        return policy
+    current = policy_slice(policy, setting_id)
+    desired = desired_questions(ctx.cfg)
+    if desired is None:
+        offered = bool(policy.get("securityQuestionsOptionEnabled"))
+        return ctx.finding(
+            setting_id,
+            Status.FAIL if offered else Status.PASS,
+            "security questions are offered although the configuration turns them off (methods_available removes them)."
+            if offered
+            else "security questions are not offered; the question counts do not apply.",
+            current=current,
+            remediation=RemediationKind.NONE,
+        )
+    if missing := questions_missing(ctx.cfg, policy):
+        defined = len(policy.get("securityQuestions") or [])
+        return ctx.finding(
+            setting_id,
+            Status.FAIL,
+            f"users must register {ctx.cfg.security_questions_to_register} security questions but the tenant "
+            f"defines {defined}: choose {missing} more in the portal first (scorekeeper does not invent "
+            "questions); methods_available turns security questions on once they exist.",
+            current={**current, "securityQuestions": defined},
+            desired={**desired, "securityQuestions": ctx.cfg.security_questions_to_register},
+            remediation=RemediationKind.GUIDED,
+            steps=portal_steps(setting_id),
+        )
+    return compare(ctx, setting_id, current, desired)
+
+
+def row_helpdesk_link(ctx: RowContext) -> Finding:
+    """The helpdesk link; without a configured helpdesk, any link already set passes."""
+    setting_id = "helpdesk_link"
+    policy = read_policy(ctx, setting_id)
+    if isinstance(policy, Finding):
+        return policy
+    current = policy_slice(policy, setting_id)
+    desired = desired_helpdesk(ctx.cfg)
+    if desired is not None:
+        return compare(ctx, setting_id, current, desired)
+    if current.get("customizeHelpdeskLink") and current.get("customHelpdeskEmailOrUrl"):
+        return ctx.finding(
+            setting_id,
+            Status.PASS,
+            f"the helpdesk link points to {current['customHelpdeskEmailOrUrl']}.",
+            current=current,
+        )
+    return ctx.finding(
+        setting_id,
+        Status.FAIL,
+        'users who cannot reset are not told whom to ask: set helpdesk = "<email or https URL>" in '
+        "[controls.SelfServicePasswordReset] so that scorekeeper can configure it, or set it in the portal.",
+        current=current,
+        remediation=RemediationKind.GUIDED,
+        steps=portal_steps(setting_id),
+    )

@@ -1,0 +1,172 @@
+"""``history`` and ``attest``: read what was done to a tenant, and record what a person did by hand.
+
+Both work on the history store rather than on a tenant (``attest`` only checks the control
+exists), so they live apart from the commands that read and write tenants.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from scorekeeper.cli.common import (
+    CommandFailed,
+    State,
+    console,
+    emit_json,
+    newest_first,
+    pass_state,
+    selection_label,
+)
+from scorekeeper.cli.prune import PRUNE, RunIdOrPrune, prune_history
+from scorekeeper.cli.targets import tenant_options
+from scorekeeper.errors import EXIT_USAGE
+
+
+def register_commands(cli: click.Group) -> None:
+    """Add this family's commands to ``cli`` (the root group calls this; it imports nothing back)."""
+    cli.add_command(history)
+    cli.add_command(attest)
+
+
+@click.command()
+@click.argument("run_id", type=RunIdOrPrune(), required=False)
+@tenant_options(all_flag=False, tenant_help="Only this tenant's runs (repeatable).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Also list plan runs (recorded, hidden by default).")
+@click.option(
+    "--keep-days", type=click.IntRange(1, 36_500), default=None, help="prune: days to keep ([history] keep_days)."
+)
+@click.option("--dry-run", is_flag=True, help="prune: count what would be deleted, delete nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def history(
+    state: State,
+    run_id: int | str | None,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    limit: int,
+    show_all: bool,
+    keep_days: int | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """List past runs (plans only with --all), show one run's findings, changes and who acted, or
+    `history prune`: delete runs older than [history] keep_days (newest assessments, remediations
+    and rollbacks are kept)."""
+    from scorekeeper.scheduler.events import drift_line
+
+    if run_id == PRUNE:
+        return prune_history(state, keep_days, dry_run, as_json)
+    if keep_days is not None or dry_run:
+        raise CommandFailed("--keep-days and --dry-run go with `scorekeeper history prune`", EXIT_USAGE)
+    assert not isinstance(run_id, str)
+
+    if run_id is not None:
+        run = state.store.get_run(run_id)
+        if run is None:
+            raise CommandFailed(f"no run {run_id} in history", EXIT_USAGE)
+        drift = state.store.drift_of_runs([run_id]).get(run_id, [])
+        if as_json:
+            emit_json({**run.to_dict(), "drift": [d.to_dict() for d in drift]})
+        else:
+            from scorekeeper.cli.render import print_run
+
+            out = console()
+            print_run(out, run, details=True)
+            if drift:
+                from scorekeeper.cli.render import diff_text
+                from scorekeeper.scheduler.events import drift_changes
+
+                out.print(f"\n[bold yellow]Drift since run {drift[0].previous_run_id}[/]")
+                for event in drift:
+                    head = drift_line(event).split(" (", 1)[0] if drift_changes(event) else drift_line(event)
+                    out.print(f"  ⚠ {head}", markup=False, highlight=False)
+                    for line in drift_changes(event):
+                        out.print(diff_text(line, "      "))
+        return
+    hidden = () if show_all else ("plan",)
+    runs = newest_first(
+        state, tenant_names, group_names, lambda t: state.store.runs(t, limit=limit, exclude_kinds=hidden), limit
+    )
+    if not runs and not as_json:
+        where = selection_label(tenant_names, group_names)
+        click.echo(f"No runs in history{where} yet. Try: scorekeeper assess --tenant demo")
+        return
+    drift_by_run = state.store.drift_of_runs(r.id for r in runs)
+    if as_json:
+        emit_json({"runs": [_summary_json(r, len(drift_by_run.get(r.id, []))) for r in runs]})
+        return
+    from rich.table import Table
+
+    from scorekeeper.domain.display import RUN_MARKERS, local_time, run_marker
+    from scorekeeper.domain.model import Status
+
+    table = Table("run", "tenant", "kind", "status", "started", "findings", "drift")
+    for column in table.columns:
+        column.no_wrap = column.header != "tenant"
+    tallied = (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.ERROR)
+    for r in runs:
+        counts = " ".join(f"{s.symbol}{r.counts[s.value]}" for s in tallied if r.counts.get(s.value))
+        drifted = len(drift_by_run.get(r.id, []))
+        kind = r.kind + run_marker(r.scheduled, r.parent_run_id)
+        table.add_row(
+            str(r.id),
+            r.tenant,
+            kind,
+            r.status,
+            local_time(r.started_at),
+            counts,
+            f"[yellow]⚠ {drifted}[/]" if drifted else "",
+        )
+    out = console()
+    out.print(table)
+    hint = "" if show_all else " · plans hidden (--all)"
+    out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
+
+
+def _summary_json(summary: Any, drift: int) -> dict[str, Any]:
+    """A history row for machines: ``run_id`` (as every other output names a run), then the rest."""
+    data = summary.to_dict()
+    return {"run_id": data.pop("id"), **data, "drift": drift}
+
+
+@click.command()
+@tenant_options(all_flag=False)
+@click.option("--control", "control_id", required=True, metavar="ID")
+@click.option("--setting", required=True, metavar="ID")
+@click.option("--by", required=True, help="Who did the work (name or UPN).")
+@click.option("--note", required=True, help="What was done, ticket number, evidence.")
+@pass_state
+def attest(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_id: str,
+    setting: str,
+    by: str,
+    note: str,
+) -> None:
+    """Record that a person carried out a guided setting (kept in history), in each tenant named."""
+    from datetime import UTC, datetime
+
+    from scorekeeper.domain.model import Attestation
+
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight()
+    control = state.engine().select([control_id])[0]
+    if setting not in control.setting_ids:
+        raise CommandFailed(
+            f"control {control_id} has no setting {setting!r} (known: {', '.join(control.setting_ids)})", EXIT_USAGE
+        )
+    from scorekeeper.domain.attestation import attest_refusal
+
+    refusal = attest_refusal(control, setting, tenants[0])
+    if refusal:
+        raise CommandFailed(refusal, EXIT_USAGE)
+    for tenant in tenants:
+        attestation_id = state.store.record_attestation(
+            Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))
+        )
+        click.echo(f"attestation {attestation_id} recorded: {tenant}/{control_id}/{setting} by {by}")

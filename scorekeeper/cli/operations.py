@@ -1,0 +1,349 @@
+"""``assess``, ``plan``, ``remediate``, ``verify``, ``rollback``: read, change and undo a tenant.
+
+One family because they share the way a tenant is changed: a fresh plan under the tenant's
+lease (:func:`_plan`), one confirmation, writes that a signal stops cleanly (:func:`_stopped`)
+and exit codes that say what was read, written or left undone.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from scorekeeper.cli.common import (
+    RUN_ID,
+    CommandFailed,
+    State,
+    confirm_or_abort,
+    console,
+    emit_json,
+    exit_code_for,
+    lease_or_fail,
+    not_assessed,
+    one_or_many,
+    pass_state,
+    progress_bar,
+    run_async,
+    run_writing,
+)
+from scorekeeper.cli.targets import tenant_options
+from scorekeeper.domain.outcome import run_exit_code
+from scorekeeper.errors import EXIT_ERROR, EXIT_FAIL, EXIT_OK, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from scorekeeper.domain.model import Plan, RunResult
+    from scorekeeper.engine.change import LeasedChange
+
+
+def register_commands(cli: click.Group) -> None:
+    """Add this family's commands to ``cli`` (the root group calls this; it imports nothing back)."""
+    cli.add_command(assess)
+    cli.add_command(plan)
+    cli.add_command(remediate)
+    cli.add_command(verify)
+    cli.add_command(rollback)
+
+
+@click.command()
+@tenant_options()
+@click.option("--control", "control_ids", multiple=True, metavar="ID", help="Only these controls.")
+@click.option("--details", is_flag=True, help="Also print guided steps.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--queue",
+    "queue",
+    is_flag=True,
+    help="Queue one job per tenant in the PostgreSQL history for `scorekeeper worker` instead of running here.",
+)
+@pass_state
+def assess(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    all_tenants: bool,
+    control_ids: tuple[str, ...],
+    details: bool,
+    as_json: bool,
+    queue: bool,
+) -> None:
+    """Read the tenant and report every setting; never writes."""
+    names = state.config.select_tenants(tenant_names, group_names, all_tenants)
+    if queue:
+        from scorekeeper.cli.fleet import enqueue_from_cli
+
+        return enqueue_from_cli(state, "assess", names, control_ids, as_json)
+    state.preflight(names)
+    with progress_bar(not as_json) as on_progress:
+        runs = run_async(state.engine(on_progress).assess(names, control_ids))
+    if as_json:
+        emit_json(one_or_many([r.to_dict() for r in runs]))
+    else:
+        from scorekeeper.cli.render import print_run, summary_line
+
+        out = console()
+        for run in runs:
+            print_run(out, run, details=details, controls=state.plugins.controls)
+        out.print()
+        for run in runs:  # the last lines: one per tenant, with the exit code it alone would give
+            out.print(summary_line(run, run_exit_code([run])), markup=False, highlight=False)
+    sys.exit(exit_code_for(runs))
+
+
+def _plan(
+    state: State,
+    tenant: str,
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    on_progress: Any,
+    change: LeasedChange | None = None,
+) -> tuple[RunResult, list[Plan]]:
+    """A fresh plan (``change``: under that change's lease); refuses one built on a failed assessment."""
+    state.config.tenant(tenant)
+    state.preflight([tenant])
+    if change is not None:
+        change.engine.on_progress = on_progress or (lambda event: None)
+        planning = change.plan(control_ids, set(settings) or None)
+    else:
+        planning = state.engine(on_progress).plan(tenant, control_ids, set(settings) or None)
+    run, plans = run_async(planning)
+    broken = [f"{r.control}: {r.error}" for r in run.controls if r.error]
+    if broken:  # a plan built on a failed assessment would silently leave those controls out
+        raise CommandFailed(
+            f"could not assess {tenant} ({'; '.join(broken)}); nothing was planned or written", EXIT_ERROR
+        )
+    return run, plans
+
+
+@click.command()
+@tenant_options(all_flag=False)
+@click.option("--control", "control_ids", multiple=True, metavar="ID")
+@click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def plan(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Show what remediation would change (current → desired) and the guided steps."""
+    from scorekeeper.cli.render import print_plans
+
+    found, runs = [], []
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight(tenants)
+    for tenant in tenants:
+        with progress_bar(not as_json) as on_progress:
+            run, plans = _plan(state, tenant, control_ids, settings, on_progress)
+        runs.append(run)
+        found.append(
+            {
+                "run_id": run.run_id,
+                "tenant": tenant,
+                "kind": "plan",
+                **run.recorded_facts(),  # the code the plan's assessment used, as every run object says
+                "controls": [p.to_dict() for p in plans],
+            }
+        )
+        if as_json:
+            continue
+        if not plans:
+            console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
+        else:
+            print_plans(console(), plans, controls=state.plugins.controls)
+    if as_json:
+        emit_json(one_or_many(found))
+    # A plan built on settings that could not be read is no all-clear, even when it is empty.
+    sys.exit(EXIT_ERROR if not_assessed(runs, detail=True) else EXIT_OK)
+
+
+@click.command()
+@tenant_options(all_flag=False)
+@click.option("--control", "control_ids", multiple=True, metavar="ID")
+@click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--queue",
+    "queue",
+    is_flag=True,
+    help="Queue one unattended job per tenant instead (like the scheduler: only controls with auto_remediate = true"
+    " are written; needs --yes).",
+)
+@pass_state
+def remediate(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    yes: bool,
+    as_json: bool,
+    queue: bool,
+) -> None:
+    """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    if queue:
+        if not yes or settings:
+            raise CommandFailed(
+                "--queue runs unattended: give --yes (and no --setting; auto_remediate decides)", EXIT_USAGE
+            )
+        from scorekeeper.cli.fleet import enqueue_from_cli
+
+        return enqueue_from_cli(state, "remediate", tenants, control_ids, as_json)
+    state.preflight(tenants)  # every tenant's credentials before the first one is written to
+    outputs, codes = [], []
+    for tenant in tenants:
+        output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
+        outputs.append(output)
+        codes.append(code)
+        if code > 128:  # stopped by a signal: no other tenant is started
+            break
+    if as_json:
+        emit_json(one_or_many(outputs))
+    signalled = [c for c in codes if c > 128]
+    sys.exit(signalled[0] if signalled else max(codes, key=lambda c: (c == EXIT_FAIL, c)))
+
+
+def _remediate_one(
+    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
+) -> tuple[dict[str, Any], int]:
+    """One tenant's plan, confirmation, writes and verification: (its JSON, its exit code)."""
+    from scorekeeper.safety.lease import LeaseHeld
+
+    state.config.tenant(tenant)
+    try:
+        # The engine's one entry for changing a tenant: its lease before the plan is read.
+        with state.engine().changing(tenant, "remediate") as change:
+            return _remediate_leased(state, change, control_ids, settings, yes, as_json)
+    except LeaseHeld as exc:  # one line, and the other tenants of a group still go ahead
+        click.echo(f"error: {exc}", err=True)
+        return {"tenant": tenant, "error": str(exc)}, exc.exit_code
+
+
+def _remediate_leased(
+    state: State,
+    change: LeasedChange,
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    yes: bool,
+    as_json: bool,
+) -> tuple[dict[str, Any], int]:
+    from scorekeeper.cli.render import print_plans, print_run
+
+    tenant, engine = change.tenant, change.engine
+    out = console(err=as_json)
+    with progress_bar(not as_json) as on_progress:
+        run, plans = _plan(state, tenant, control_ids, settings, on_progress, change)
+    unread = not_assessed([run], detail=True)
+    automated = sum(len(p.automated) for p in plans)
+    if plans:
+        print_plans(out, plans, controls=state.plugins.controls)
+    if not automated:
+        out.print(f"No automated change to make in {tenant}.")
+        nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
+        return {**nothing, "status": "nothing_to_do", "controls": []}, EXIT_ERROR if unread else EXIT_OK
+    confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
+    with progress_bar(not as_json) as on_progress:
+        engine.on_progress = on_progress or (lambda event: None)
+        result, stopped = run_writing(engine, tenant, "remediate", change.apply(plans))
+    if not as_json:
+        print_run(out, result)
+    if stopped is not None:
+        _stopped(result)
+    elif not as_json:
+        out.print(f"Undo with: scorekeeper rollback {result.run_id}")
+    # The run as assess reports one: controls, each with its changes and the findings verify read back.
+    output = {**result.to_dict(), "plan_run_id": run.run_id}
+    if stopped is not None:
+        return output, stopped
+    return output, EXIT_ERROR if result.status == "failed" or unread else exit_code_for([result])
+
+
+def _stopped(result: RunResult) -> None:
+    """A write operation stopped by a signal: what is recorded and how to undo it (exit 130/143 follows)."""
+    click.echo(
+        f"interrupted: run {result.run_id} stopped before it finished ({len(result.changes)} change(s) recorded); "
+        f"undo with: scorekeeper rollback {result.run_id}",
+        err=True,
+    )
+
+
+@click.command()
+@click.argument("run_id", type=RUN_ID, required=False)
+@tenant_options(all_flag=False, tenant_help="Verify the latest remediation of this tenant (repeatable).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def verify(
+    state: State, run_id: int | None, tenant_names: tuple[str, ...], group_names: tuple[str, ...], as_json: bool
+) -> None:
+    """Read back every setting a remediation (or rollback) changed."""
+    state.preflight()
+    if run_id is not None:
+        run_ids = [run_id]
+    else:
+        if not tenant_names and not group_names:
+            raise CommandFailed("give a RUN_ID or --tenant NAME (or --group NAME)", EXIT_USAGE)
+        run_ids = []
+        for tenant in state.config.select_tenants(tenant_names, group_names):
+            latest = state.store.latest_run(tenant, "remediate")
+            if latest is None:
+                raise CommandFailed(f"tenant {tenant} has no remediation in history", EXIT_USAGE)
+            run_ids.append(latest.id)
+    results = []
+    for one in run_ids:  # an EngineError (unknown run, nothing to verify) exits 1, as everywhere
+        with progress_bar(not as_json) as on_progress:
+            results.append(run_async(state.engine(on_progress).verify(one)))
+    if as_json:
+        emit_json(one_or_many([r.to_dict() for r in results]))
+    else:
+        from scorekeeper.cli.render import print_run
+
+        for result in results:
+            print_run(console(), result)
+    sys.exit(exit_code_for(results))
+
+
+@click.command()
+@click.argument("run_id", type=RUN_ID)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
+    """Make every change a run made equal to its recorded before-value again.
+
+    Every change counts, also those that failed, had no answer or were cut short: each is
+    re-read and restored only when it differs. Exit 1 when any could not be restored; the
+    output says what is left and how to fix it by hand.
+    """
+    from scorekeeper.cli.render import print_plans, print_restorations, print_run
+
+    engine = state.engine()
+    run = state.store.get_run(run_id)
+    if run is None:
+        raise CommandFailed(f"no run {run_id} in history", EXIT_USAGE)
+    out = console(err=as_json)
+    with lease_or_fail(state, run.tenant, "rollback"):
+        tenant, plans = engine.rollback_plans(run_id)  # nothing left to roll back: EngineError, exit 1
+        print_plans(out, plans)
+        confirm_or_abort(
+            f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes
+        )
+        with progress_bar(not as_json) as on_progress:
+            if on_progress:
+                engine.on_progress = on_progress
+            result, stopped = run_writing(engine, tenant, "rollback", engine.rollback(run_id, plans))
+    if as_json:
+        emit_json(result.to_dict())
+    else:
+        print_run(out, result)
+        print_restorations(out, result, run_id)
+    if stopped is not None:
+        _stopped(result)
+        sys.exit(stopped)
+    # Any change that could not be restored leaves the tenant different: not a success.
+    sys.exit(EXIT_ERROR if result.status != "completed" else EXIT_OK)

@@ -1,0 +1,272 @@
+"""Rich renderings of domain objects for people at a terminal (the CLI's output, not its logic)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from scorekeeper.domain.diff import DiffLine
+from scorekeeper.domain.display import cell, full, local_time
+from scorekeeper.domain.model import Control, Outcome, Plan, RestoreStatus, RunResult, Status, Verification
+from scorekeeper.util.safetext import clean
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.MANUAL: "yellow",
+    Status.UNKNOWN: "magenta",
+    Status.NOT_APPLICABLE: "dim",
+    Status.ERROR: "bold red reverse",
+    Status.PENDING: "cyan",
+}
+WIDE_TABLE_COLUMNS = 140
+OUTCOME_STYLE = {
+    Outcome.APPLIED: "green",
+    Outcome.FAILED: "bold red",
+    Outcome.SKIPPED: "yellow",
+    Outcome.AMBIGUOUS: "bold yellow",
+}
+VERIFICATION_STYLE = {
+    Verification.STUCK: "green",
+    Verification.NOT_STUCK: "bold red",
+    Verification.NOT_APPLIED: "red",
+    Verification.UNREAD: "magenta",
+}
+RESTORE_STYLE = {RestoreStatus.RESTORED: "green", RestoreStatus.ALREADY: "dim", RestoreStatus.FAILED: "bold red"}
+
+
+
+
+
+
+
+
+def diff_text(line: DiffLine, indent: str = "") -> Any:
+    """A :class:`~scorekeeper.domain.diff.DiffLine` as rich text: ``path: before → after``, ``+ item``, ``− item``."""
+    from rich.text import Text
+
+    text = Text(indent)
+    if line.path:
+        text.append(f"{clean(line.path)}: ")
+    if line.kind == "added":
+        text.append(f"+ {full(line.after)}", style="green")
+    elif line.kind == "removed":
+        text.append(f"− {full(line.before)}", style="red")
+    else:
+        text.append(full(line.before), style="red")
+        text.append(" → ")
+        text.append(full(line.after), style="green")
+    return text
+
+
+def plain_diff(line: DiffLine) -> str:
+    """The same line without styles (drift notifications, JSON ``line`` fields)."""
+    return diff_text(line).plain
+
+
+
+
+
+
+
+
+def status_markup(status: Status) -> Any:
+    from rich.text import Text
+
+    return Text(f"{status.symbol} {status.value}", style=STATUS_STYLE[status])
+
+
+def counts(results: Iterable[RunResult]) -> dict[Status, int]:
+    tally = dict.fromkeys(Status, 0)
+    for run in results:
+        for finding in run.findings:
+            tally[finding.status] += 1
+    return tally
+
+
+def print_run(
+    console: Console, run: RunResult, *, details: bool = False, controls: Mapping[str, Control] | None = None
+) -> None:
+    """A run as a table per control, with the Secure Score the tenant reported.
+
+    The reason already says current vs desired in words; the raw values get their own columns
+    only where they fit beside it (or with ``details``), so an 80-column terminal stays readable.
+    With the declared ``controls``, the "Microsoft changes ahead" lines follow each table.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    wide = details or console.width >= WIDE_TABLE_COLUMNS
+
+    console.print(
+        f"[bold]{run.kind.capitalize()} run {run.run_id}[/] — tenant [cyan]{run.tenant}[/] — {run.status}"
+        f" — {local_time(run.started_at)}"
+    )
+    if details and run.actor is not None:
+        console.print(Text(f"by {run.actor}", style="dim"))
+    for control in run.controls:
+        score = control.score
+        score_text = (
+            f"Secure Score {score.score:g} / {score.max_score:g}"
+            if score and score.score is not None and score.max_score is not None
+            else "Secure Score not read"
+        )
+        table = Table(
+            title=clean(f"{control.control}: {control.title} ({score_text})"), title_justify="left", expand=False
+        )
+        table.add_column("setting", overflow="fold", min_width=12)
+        table.add_column("status", no_wrap=True)
+        if wide:
+            table.add_column("current", overflow="fold", ratio=1)
+            table.add_column("desired", overflow="fold", ratio=1)
+        table.add_column("reason", overflow="fold", ratio=2)
+        for finding in control.findings:
+            reason = finding.reason if finding.reason != control.error else "(see the error below)"
+            reason += f" [accepted risk: {finding.excepted}]" if finding.excepted else ""
+            values = [Text(cell(finding.current)), Text(cell(finding.desired))] if wide else []
+            # Text, not markup: a reason may quote "[controls.X]" or a value with brackets.
+            status = status_markup(finding.status)
+            if finding.verification is not None:  # whether the write stuck, beside whether it passes
+                status.append(f" · write {finding.verification.value}", VERIFICATION_STYLE[finding.verification])
+            table.add_row(finding.setting, status, *values, Text(clean(reason)))
+        console.print(table)
+        declared = (controls or {}).get(control.control)
+        if declared is not None:
+            print_changes_ahead(console, declared, control.findings)
+        if control.changes:
+            print_changes(console, control.changes)
+        if control.error:
+            console.print(Text(clean(control.error), style="red"))
+        if details:
+            for finding in control.findings:
+                if finding.steps and finding.status is not Status.PASS:
+                    console.print(f"\n[bold]{finding.setting}[/] — steps:")
+                    for step in finding.steps:
+                        console.print(f"  {clean(step)}", markup=False, highlight=False, soft_wrap=True)  # copyable
+
+
+def print_changes_ahead(console: Console, control: Control, findings: Iterable[Any]) -> None:
+    """One line per dated platform change that affects this tenant (``scorekeeper.changes_ahead``)."""
+    from datetime import date
+
+    from rich.text import Text
+
+    from scorekeeper.domain.platform_changes import changes_ahead
+
+    for ahead in changes_ahead(control, findings, date.today()):
+        console.print(Text(f"Microsoft changes ahead: {ahead.line()}", style="yellow"), soft_wrap=True)
+
+
+def print_changes(console: Console, changes: Iterable[Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Changes", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    for column in ("setting", "before", "after", "outcome"):
+        table.add_column(column, overflow="fold")
+    for change in changes:
+        outcome = Text(
+            change.outcome.value + (f": {clean(change.error)}" if change.error else ""),
+            style=OUTCOME_STYLE[change.outcome],
+        )
+        table.add_row(
+            str(change.id or ""), change.setting, Text(cell(change.before)), Text(cell(change.after)), outcome
+        )
+    console.print(table)
+
+
+def print_restorations(console: Console, run: RunResult, undone_run: int) -> None:
+    """Each change's rollback result; then, if any could not be restored, what is left and what to do."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not run.restorations:
+        return
+    table = Table(title=f"Rollback of run {undone_run}", title_justify="left")
+    for column in ("change", "setting", "result", "detail"):
+        table.add_column(column)
+    for r in run.restorations:
+        table.add_row(
+            str(r.change.id or ""), r.change.setting, Text(r.status.value, RESTORE_STYLE[r.status]), Text(r.detail)
+        )
+    console.print(table)
+    left = [r for r in run.restorations if r.status is RestoreStatus.FAILED]
+    if left:
+        console.print(Text(f"{len(left)} change(s) could not be restored; the tenant still differs there:", "bold red"))
+        for r in left:
+            console.print(Text(f"  change {r.change.id} ({r.change.setting}): {r.detail}"))
+        console.print(
+            Text(
+                f"Fix them by hand as said, or fix the cause and run `scorekeeper rollback {undone_run}` again: "
+                "it retries exactly these."
+            )
+        )
+
+
+def print_plans(console: Console, plans: list[Plan], controls: Mapping[str, Control] | None = None) -> None:
+    """The plan as a diff of current → desired (only the fields that move), then the guided steps.
+
+    A guided item suggests ``scorekeeper attest`` only for a setting declared guided (``controls``
+    says which); the steps of an automated setting lead to a new assessment instead.
+    """
+    from rich.text import Text
+
+    from scorekeeper.domain.attestation import can_attest
+    from scorekeeper.domain.diff import diff_lines
+
+    for plan in plans:
+        if plan.automated:
+            console.print(Text(f"{plan.tenant} / {plan.control}: automated changes", style="bold"))
+            for number, item in enumerate(plan.automated, 1):
+                head = Text(f"{number:>3}. ")
+                head.append(item.setting, style="bold")
+                if item.api:
+                    head.append(f"  {clean(item.api)}", style="dim")
+                console.print(head)
+                lines = diff_lines(item.current, item.desired)
+                if not lines:
+                    console.print(Text("       (no field differs; written to make sure)", style="dim"))
+                for line in lines:
+                    console.print(diff_text(line, "       "))
+                if item.consequence:
+                    console.print(Text(f"       ⚠ {clean(item.consequence)}", style="yellow"))
+        declared = (controls or {}).get(plan.control)
+        for item in plan.guided:
+            known = declared is not None and item.setting in declared.setting_ids
+            attestable = not known or can_attest(declared, item.setting)  # type: ignore[arg-type]
+            then = "then `scorekeeper attest`" if attestable else "then assess again (no attestation needed)"
+            console.print(
+                Text.assemble(
+                    ("\nguided ", "yellow"),
+                    (item.setting, "bold"),
+                    f" ({clean(item.title)}): a person must do this, {then}",
+                )
+            )
+            for step in item.steps:
+                console.print(f"  {clean(step)}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
+
+
+#: How each status is named in the closing summary line.
+SUMMARY_WORDS = {
+    Status.PASS: "pass",
+    Status.FAIL: "fail",
+    Status.MANUAL: "guided",
+    Status.UNKNOWN: "unknown",
+    Status.ERROR: "error",
+    Status.PENDING: "score pending",
+    Status.NOT_APPLICABLE: "n/a",
+}
+
+
+def summary_line(run: RunResult, code: int) -> str:
+    """``demo: 3 pass · 19 fail · 3 n/a — exit 3``: the last line of ``assess`` for each tenant."""
+    tally = counts([run])
+    excepted = sum(1 for f in run.findings if f.excepted)
+    parts = [f"{tally[s]} {word}" for s, word in SUMMARY_WORDS.items() if tally[s] or s in (Status.PASS, Status.FAIL)]
+    if excepted:
+        parts.append(f"{excepted} excepted")
+    return f"{run.tenant}: {' · '.join(parts)} — exit {code}"

@@ -1,0 +1,287 @@
+"""``scorekeeper score``: the tenant's whole Secure Score, every control, and ``score set-state``.
+
+Loaded lazily by ``scorekeeper.cli.main.LazyGroup``. Parse, call the engine, print: the joining,
+ranking and filtering live in :mod:`scorekeeper.securescore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from scorekeeper.cli.common import EXIT_ERROR, CommandFailed, State, console, emit_json, run_async
+from scorekeeper.cli.targets import tenant_options
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from scorekeeper.domain.securescore import ScoreOverview, TrendPoint
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def spark(points: Sequence[TrendPoint], width: int = 30) -> str:
+    """The trend as at most ``width`` block characters, oldest on the left (each the max of its days)."""
+    values = [p.score for p in points if p.score is not None]
+    if not values:
+        return ""
+    size = -(-len(values) // width)  # days per character
+    buckets = [max(values[i : i + size]) for i in range(0, len(values), size)]
+    low, high = min(buckets), max(buckets)
+    span = (high - low) or 1.0
+    return "".join(BLOCKS[1 + round((v - low) / span * (len(BLOCKS) - 2))] for v in buckets)
+
+
+def _points(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _read(state: State, names: list[str], only: Any) -> list[ScoreOverview]:
+    import asyncio
+
+    from scorekeeper.securescore.read import SecureScoreReadError
+
+    engine = state.engine()
+
+    async def all_of() -> list[ScoreOverview]:
+        limit = asyncio.Semaphore(state.config.settings.concurrency)
+
+        async def one(name: str) -> ScoreOverview:
+            async with limit:
+                return await engine.secure_score(name, only)
+
+        return list(await asyncio.gather(*(one(n) for n in names)))
+
+    try:
+        return list(run_async(all_of()))
+    except SecureScoreReadError as exc:
+        raise CommandFailed(str(exc), EXIT_ERROR) from None
+
+
+@click.group(invoke_without_command=True)
+@tenant_options()
+@click.option("--category", "categories", multiple=True, metavar="NAME", help="Only this category (Identity, Data...).")
+@click.option("--service", "services", multiple=True, metavar="NAME", help="Only this service (AzureAD, EXO...).")
+@click.option("--covered/--not-covered", default=None, help="Only controls a plugin covers (or none covers).")
+@click.option("--details", is_flag=True, help="Also print action URLs and who set each state.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/schemas/score.json).")
+@click.pass_context
+def score(
+    ctx: click.Context,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    all_tenants: bool,
+    categories: tuple[str, ...],
+    services: tuple[str, ...],
+    covered: bool | None,
+    details: bool,
+    as_json: bool,
+) -> None:
+    """Show the tenant's whole Secure Score: current / max, Microsoft's averages, every control.
+
+    Controls are sorted by points still available, with their state and the scorekeeper plugin
+    that covers them. Several tenants (--group, --all-tenants) give the fleet view: points
+    available per control × tenant. Reads the tenant now (SecurityEvents.Read.All); the trend comes from
+    history, and a tenant's first read imports the up to 90 days Microsoft keeps.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from scorekeeper.securescore.overview import ControlFilter
+
+    state: State = ctx.ensure_object(State)
+    names = state.config.select_tenants(tenant_names, group_names, all_tenants)
+    only = ControlFilter(categories, services, covered)
+    overviews = _read(state, names, only)
+    if as_json:
+        if len(overviews) == 1:
+            emit_json(overviews[0].to_dict())
+        else:
+            from scorekeeper.securescore.fleet import fleet_summary
+
+            emit_json(fleet_summary(overviews).to_dict())
+        return
+    out = console()
+    if len(overviews) == 1:
+        print_overview(out, overviews[0], details=details)
+    else:
+        print_fleet(out, overviews)
+
+
+def print_overview(out: Console, overview: ScoreOverview, *, details: bool = False) -> None:
+    from rich.table import Table
+
+    share = (
+        f" ({100 * overview.current / overview.max_score:.1f} %)"
+        if overview.current is not None and overview.max_score
+        else ""
+    )
+    out.print(
+        f"[bold]{overview.tenant}[/bold] Secure Score {_points(overview.current)} / {_points(overview.max_score)}"
+        f"{share}, {overview.available:g} points available"
+    )
+    if overview.comparisons:
+        out.print("  " + " · ".join(f"{c.basis} average {_points(c.average)}" for c in overview.comparisons))
+    if overview.trend:
+        first, last = overview.trend[0], overview.trend[-1]
+        out.print(
+            f"  trend {first.day} → {last.day} ({len(overview.trend)} days): "
+            f"{_points(first.score)} → {_points(last.score)}",
+            markup=False,
+        )
+        out.print(f"  {spark(overview.trend)}", markup=False)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("avail", justify="right", no_wrap=True)
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("control", no_wrap=True)
+    table.add_column("category", no_wrap=True)
+    wide = out.width >= 100
+    if wide:
+        table.add_column("service", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("plugin", no_wrap=True)
+    for row in overview.controls:
+        cells = [
+            _points(row.available) if row.scored else "n/s",
+            f"{_points(row.score)}/{_points(row.max_score)}",
+            row.id,
+            row.category,
+            *([row.service] if wide else []),
+            row.state.state,
+            row.covered_by or "—",
+        ]
+        table.add_row(*cells)
+    out.print(table)
+    if not details:
+        out.print("n/s: not scored in this tenant (not licensed); --details for titles, status and action URLs")
+        return
+    for row in overview.controls:
+        out.print(f"\n[bold]{row.id}[/bold] {row.title}", highlight=False)
+        for line in (f"{row.category} · {row.service} · {row.action_type}", row.implementation_status, row.action_url):
+            if line:
+                out.print(f"  {line}", markup=False)
+        if row.state.updated_by or row.state.state != "Default":
+            when = f" on {row.state.updated_at:%Y-%m-%d}" if row.state.updated_at else ""
+            why = f": {row.state.comment}" if row.state.comment else ""
+            out.print(f"  state {row.state.state} set by {row.state.updated_by or '?'}{when}{why}", markup=False)
+
+
+def print_fleet(out: Console, overviews: Sequence[ScoreOverview]) -> None:
+    from rich.table import Table
+
+    from scorekeeper.securescore.fleet import fleet_summary
+
+    summary = fleet_summary(overviews)
+    totals = Table(title="Secure Score per tenant", header_style="bold")
+    for column in ("tenant", "score", "max", "available", "trend"):
+        totals.add_column(column)
+    for item in overviews:
+        totals.add_row(
+            item.tenant, _points(item.current), _points(item.max_score), f"{item.available:g}", spark(item.trend)
+        )
+    out.print(totals)
+    grid = Table(title="Points available: control × tenant", header_style="bold")
+    grid.add_column("control", overflow="fold")
+    grid.add_column("covered by")
+    for name in summary.tenants:
+        grid.add_column(name, justify="right")
+    grid.add_column("total", justify="right")
+    for line in summary.rows:
+        cells = [_points(line.available.get(name)) for name in summary.tenants]
+        grid.add_row(line.control, line.covered_by or "—", *cells, f"{line.total:g}")
+    out.print(grid)
+
+
+@score.command("set-state")
+@tenant_options()
+@click.option(
+    "--control", "control_ids", multiple=True, required=True, metavar="ID", help="Control profile id (repeatable)."
+)
+@click.option(
+    "--state",
+    "new_state",
+    required=True,
+    type=click.Choice(["ignored", "thirdParty", "reviewed", "default"], case_sensitive=False),
+    help="Ignored (risk accepted), thirdParty (mitigated elsewhere), reviewed, or default.",
+)
+@click.option("--reason", required=True, metavar="TEXT", help="Why: kept as the update's comment and in history.")
+@click.option("--assigned-to", metavar="UPN", help="Who the control is assigned to (kept as it is when not given).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def set_state(
+    ctx: click.Context,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    all_tenants: bool,
+    control_ids: tuple[str, ...],
+    new_state: str,
+    reason: str,
+    assigned_to: str | None,
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Set control profiles' Secure Score state in one or more tenants, with one confirmation.
+
+    Writes PATCH /security/secureScoreControlProfiles/{id} (SecurityEvents.ReadWrite.All) through
+    the same plan, record-before, verify and rollback path as every remediation: each tenant's
+    change is one run, undone with `scorekeeper rollback RUN`.
+    """
+    import asyncio
+
+    from scorekeeper.cli.common import confirm_or_abort
+    from scorekeeper.cli.render import print_plans, print_run
+    from scorekeeper.errors import EXIT_OK, EXIT_USAGE
+    from scorekeeper.securescore.read import SecureScoreReadError
+
+    state: State = ctx.ensure_object(State)
+    if not reason.strip():
+        raise CommandFailed("--reason must say why (it is kept as the state update's comment)", EXIT_USAGE)
+    names = state.config.select_tenants(tenant_names, group_names, all_tenants)
+    engine = state.engine()
+    try:
+        plans = run_async(engine.state_plans(names, list(control_ids), new_state, reason.strip(), assigned_to))
+    except ValueError as exc:
+        raise CommandFailed(str(exc), EXIT_USAGE) from None
+    except SecureScoreReadError as exc:
+        raise CommandFailed(str(exc), EXIT_ERROR) from None
+    out = console(err=as_json)
+    print_plans(out, plans)
+    count = sum(len(p.items) for p in plans)
+    confirm_or_abort(f"Set {count} control state(s) in {len(plans)} tenant(s)", yes)
+
+    async def apply() -> list[Any]:
+        return list(await asyncio.gather(*(engine.remediate(p.tenant, [p]) for p in plans)))
+
+    results = run_async(apply())
+    refused = [c.error for r in results for c in r.controls if c.error]
+    if as_json:
+        emit_json(
+            {
+                "schema_version": 1,
+                "runs": [
+                    {
+                        "run_id": r.run_id,
+                        "tenant": r.tenant,
+                        "status": r.status,
+                        "changes": [c.to_dict() for c in r.changes],
+                        "verification": [f.to_dict() for f in r.findings],
+                    }
+                    for r in results
+                ],
+            }
+        )
+    else:
+        for result in results:
+            print_run(out, result)
+            if result.changes:
+                out.print(f"Undo with: scorekeeper rollback {result.run_id}")
+    if refused:
+        raise CommandFailed("; ".join(e.split(": ", 2)[-1] for e in refused), EXIT_ERROR)
+    failed = any(r.status == "failed" for r in results) or any(
+        f.status.value != "pass" for r in results for f in r.findings
+    )
+    if failed:
+        raise CommandFailed("a state update did not stick: see the verification above", EXIT_ERROR)
+    ctx.exit(EXIT_OK)

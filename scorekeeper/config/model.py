@@ -1,0 +1,557 @@
+"""The TOML configuration: tenants, desired values per control and accepted-risk exceptions.
+
+Everything is validated before anything talks to a tenant, and every problem is collected so
+``scorekeeper config check`` can list them all at once. Secrets are never stored here: a
+tenant names the environment variable or file that holds them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scorekeeper.errors import ConfigError
+from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
+from scorekeeper.graph.portal import DEFAULT_PORTAL_URL, PORTAL_CLIENT_ID
+from scorekeeper.util.suggest import did_you_mean
+
+#: Microsoft Graph's service roots: the global service and the national clouds, as listed in
+#: Microsoft's "national cloud deployments" page (docs/configuration.md names them).
+GRAPH_HOSTS = frozenset(
+    {"graph.microsoft.com", "graph.microsoft.us", "dod-graph.microsoft.us", "microsoftgraph.chinacloudapi.cn"}
+)
+#: The Azure portal's API host whose resource (74658136-…) the portal sign-in asks a token for.
+#: The US Government portal API has a host and resource of its own, which scorekeeper does not
+#: support yet; no other host may receive an admin's delegated portal token.
+PORTAL_HOSTS = frozenset({"main.iam.ad.ext.azure.com"})
+
+AuthKind = Literal[
+    "client-secret",
+    "certificate",
+    "managed-identity",
+    "workload-identity",
+    "device-code",
+    "interactive",
+    "azure-cli",
+    "default",
+    "static",
+]
+PortalAuthKind = Literal["none", "device-code", "interactive", "static"]
+DEMO_TENANT = "demo"
+
+#: Keys that would put a secret in the file; each maps to the way it should be given instead.
+_SECRET_KEYS = {
+    "client_secret": "client_secret_env or client_secret_file",
+    "certificate_password": "certificate_password_env",
+    "password": "an environment variable",
+}
+
+
+class TenantConfig(BaseModel):
+    """One ``[tenants.NAME]`` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    tenant_id: str = ""
+    auth: AuthKind = "default"
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    client_secret_file: Path | None = None
+    certificate_path: Path | None = None
+    certificate_password_env: str | None = None
+    token_file_path: Path | None = None  # workload identity federation
+    token: str | None = None  # auth = "static" only, loopback only
+    token_env: str | None = None
+    graph_url: str = DEFAULT_GRAPH_URL
+    portal_url: str = DEFAULT_PORTAL_URL
+    #: Seconds to wait for one HTTP answer from Graph or the portal before the call fails.
+    request_timeout: float = Field(default=60.0, gt=0, le=600)
+    portal_auth: PortalAuthKind = "none"
+    portal_client_id: str = PORTAL_CLIENT_ID
+    portal_token: str | None = None
+    portal_token_env: str | None = None
+    allow_unencrypted_token_cache: bool = False
+    simulator: bool = False
+    profile: str = "weak-cloud"
+    state: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, instead in _SECRET_KEYS.items():
+                if key in data:
+                    raise ValueError(f"{key} must not be written in the config file: use {instead}")
+        return data
+
+    @field_validator("graph_url", "portal_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        if value.startswith("http://") and not is_loopback(value):
+            raise ValueError("plain http is allowed only on loopback (127.0.0.1, localhost, ::1)")
+        return value.rstrip("/")
+
+    @field_validator("graph_url")
+    @classmethod
+    def _graph_host(cls, value: str) -> str:
+        host = urlsplit(value).hostname or ""
+        if not is_loopback(value) and host not in GRAPH_HOSTS:
+            raise ValueError(
+                f"{host!r} is not a Microsoft Graph endpoint: use one of {', '.join(sorted(GRAPH_HOSTS))} "
+                "(or a loopback simulator)"
+            )
+        return value
+
+    @field_validator("portal_url")
+    @classmethod
+    def _portal_host(cls, value: str) -> str:
+        host = urlsplit(value).hostname or ""
+        if not is_loopback(value) and host not in PORTAL_HOSTS:
+            raise ValueError(
+                f"{host!r} is not the Azure portal's API: an admin's portal token goes only to "
+                f"{', '.join(sorted(PORTAL_HOSTS))} (or a loopback simulator with static auth)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _auth_fields(self) -> TenantConfig:
+        needs: dict[str, tuple[str, ...]] = {
+            "client-secret": ("tenant_id", "client_id"),
+            "certificate": ("tenant_id", "client_id", "certificate_path"),
+            "workload-identity": ("tenant_id", "client_id"),
+            "device-code": ("tenant_id",),
+            "interactive": ("tenant_id",),
+        }
+        if self.simulator:
+            return self
+        missing = [f for f in needs.get(self.auth, ()) if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"auth = {self.auth!r} needs {', '.join(missing)}")
+        if self.auth == "client-secret" and not (self.client_secret_env or self.client_secret_file):
+            raise ValueError("auth = 'client-secret' needs client_secret_env or client_secret_file")
+        if self.auth == "static":
+            if not (self.token or self.token_env):
+                raise ValueError("auth = 'static' needs token or token_env")
+            if not (is_loopback(self.graph_url) and is_loopback(self.portal_url)):
+                raise ValueError("auth = 'static' is refused unless graph_url and portal_url are both loopback")
+        if is_loopback(self.portal_url) and "static" not in (self.auth, self.portal_auth):
+            raise ValueError("a loopback portal_url is accepted only with auth or portal_auth = 'static'")
+        if self.portal_auth == "static":
+            if not (self.portal_token or self.portal_token_env):
+                raise ValueError("portal_auth = 'static' needs portal_token or portal_token_env")
+            if not is_loopback(self.portal_url):
+                raise ValueError("portal_auth = 'static' is refused unless portal_url is loopback")
+        return self
+
+    @property
+    def simulated(self) -> bool:
+        return self.simulator
+
+
+class ExceptionRule(BaseModel):
+    """An accepted risk: a setting that may fail until ``expires``, for a stated reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    control: str
+    setting: str
+    reason: str = Field(min_length=3)
+    expires: date
+    tenant: str | None = None  # every tenant when absent
+
+    def covers(self, tenant: str, control: str, setting: str) -> bool:
+        return self.control == control and self.setting == setting and self.tenant in (None, tenant)
+
+    def expired(self, today: date) -> bool:
+        return self.expires < today
+
+
+@dataclass(frozen=True)
+class ExceptionTarget:
+    """Where an ``[[exceptions]]`` table points, and its place in the file.
+
+    Kept for every table whose ``control`` and ``setting`` are strings, valid or not, so one
+    ``config check`` names a mistyped control beside the same table's other problems, and every
+    line carries the table's own index (the valid rules alone would renumber them).
+    """
+
+    index: int
+    control: str
+    setting: str
+    rule: ExceptionRule | None = None
+
+
+class Settings(BaseModel):
+    """``[scorekeeper]``: engine-wide options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    concurrency: int = Field(default=4, ge=1, le=64)
+    db: str | None = None
+
+
+class HistorySettings(BaseModel):
+    """``[history]``: how long runs are kept (``scorekeeper history prune``; never pruned when unset)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keep_days: int | None = Field(default=None, ge=1, le=36_500)
+
+
+@dataclass
+class Config:
+    """A validated configuration. ``controls`` stays raw until plugins are loaded to validate it."""
+
+    tenants: dict[str, TenantConfig]
+    controls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exceptions: list[ExceptionRule] = field(default_factory=list)
+    #: Every ``[[exceptions]]`` table's target, in file order (see :class:`ExceptionTarget`).
+    exception_targets: tuple[ExceptionTarget, ...] = ()
+    settings: Settings = field(default_factory=Settings)
+    notifications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: Path | None = None
+    #: ``[groups.NAME] tenants = [...]``: group name → its tenants, in the order written.
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``[tenants.NAME.controls.ID]``: tenant → control → the keys that tenant overrides.
+    overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    history: HistorySettings = field(default_factory=HistorySettings)
+
+    def __post_init__(self) -> None:
+        if self.exceptions and not self.exception_targets:  # built in code rather than read from a file
+            self.exception_targets = tuple(
+                ExceptionTarget(i, rule.control, rule.setting, rule) for i, rule in enumerate(self.exceptions)
+            )
+
+    def tenant(self, name: str) -> TenantConfig:
+        try:
+            return self.tenants[name]
+        except KeyError:
+            known = ", ".join(sorted(self.tenants)) or "none"
+            hint = did_you_mean(name, self.tenants)
+            raise ConfigError([f"unknown tenant {name!r}{hint} (configured: {known})"], self.source) from None
+
+    def select_tenants(
+        self,
+        names: Iterable[str] = (),
+        groups: Iterable[str] = (),
+        all_tenants: bool = False,
+        *,
+        required: bool = True,
+        configured_only: bool = True,
+    ) -> list[str]:
+        """The tenants that ``--tenant NAME ...``, ``--group NAME ...`` and ``--all-tenants`` name.
+
+        The one place every command turns those options into tenant names: the tenants given
+        and the members of the groups given, in that order without repeats; every configured
+        tenant for ``all_tenants`` (or when nothing is given and ``required`` is false). Every
+        unknown name is reported in one :class:`ConfigError` line, with what is configured.
+        ``configured_only=False`` is for reading history: a tenant removed from the config
+        still has runs, so ``--tenant`` names are taken as written (groups still must exist).
+        """
+        names, groups = list(names), list(groups)
+        if all_tenants:
+            if names or groups:
+                raise ConfigError(["--all-tenants already names every tenant: drop --tenant/--group"], self.source)
+            return sorted(self.tenants)
+        if not names and not groups:
+            if required:
+                raise ConfigError(
+                    ["name a tenant with --tenant NAME, a group with --group NAME or --all-tenants; try --tenant demo"],
+                    self.source,
+                )
+            return sorted(self.tenants)
+        unknown = [
+            f"unknown tenant {n!r}{did_you_mean(n, self.tenants)}"
+            for n in dict.fromkeys(names)
+            if configured_only and n not in self.tenants
+        ]
+        unknown += [
+            f"unknown group {g!r}{did_you_mean(g, self.groups)}" for g in dict.fromkeys(groups) if g not in self.groups
+        ]
+        if unknown:
+            known = f"configured: {', '.join(sorted(self.tenants)) or 'none'}"
+            if self.groups:
+                known += f"; groups: {', '.join(sorted(self.groups))}"
+            elif groups:
+                known += "; no [groups.NAME] table"
+            raise ConfigError([f"{', '.join(unknown)} ({known})"], self.source)
+        chosen = [*names, *(member for g in groups for member in self.groups[g])]
+        return list(dict.fromkeys(chosen))
+
+    def groups_of(self, tenant: str) -> list[str]:
+        """The groups ``tenant`` belongs to, by name."""
+        return sorted(name for name, members in self.groups.items() if tenant in members)
+
+    def control_values(self, control_id: str, tenant: str | None = None) -> dict[str, Any]:
+        """``[controls.ID]`` with ``[tenants.TENANT.controls.ID]`` laid over it key by key.
+
+        A key the tenant's table names replaces the shared key whole (lists are not merged);
+        every other key keeps the shared value, and the plugin's defaults fill the rest.
+        """
+        values = dict(self.controls.get(control_id, {}))
+        if tenant is not None:
+            values.update(self.overrides.get(tenant, {}).get(control_id, {}))
+        return values
+
+
+def demo_tenant(data_dir: Path) -> TenantConfig:
+    """The built-in tenant that needs no account: the simulator, with its state kept on disk."""
+    return TenantConfig(
+        name=DEMO_TENANT,
+        simulator=True,
+        profile="weak-cloud",
+        state=data_dir / "simulator" / "demo.json",
+        auth="static",
+        portal_auth="static",
+    )
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(os.environ.get("SCOREKEEPER_DATA_DIR") or user_data_dir("scorekeeper", appauthor=False))
+
+
+def find_config_file(explicit: str | Path | None) -> Path | None:
+    """``--config``, else ``$SCOREKEEPER_CONFIG``, else ``./scorekeeper.toml``, else the user config dir."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("SCOREKEEPER_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("scorekeeper.toml")
+    if local.is_file():
+        return local
+    from platformdirs import user_config_dir
+
+    user = Path(user_config_dir("scorekeeper", appauthor=False)) / "scorekeeper.toml"
+    return user if user.is_file() else None
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("__root__",))
+
+
+def format_validation_error(prefix: str, error: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
+    """One line per pydantic problem, with the config path of the offending key.
+
+    An unknown key names the closest known one of ``model`` and a wrong choice the closest
+    allowed value, so a typo is fixed in one round.
+    """
+    lines = []
+    for problem in error.errors():
+        where = ".".join(p for p in (prefix, _location(problem["loc"])) if p)
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            key = str(problem["loc"][-1]) if problem["loc"] else ""
+            known = list(model.model_fields) if model is not None else []
+            message = "unknown key" + (did_you_mean(key, known) or " (check the spelling)")
+        elif problem["type"] == "literal_error" and isinstance(problem.get("input"), str):
+            expected = re.findall(r"'([^']*)'", str(problem.get("ctx", {}).get("expected", "")))
+            message += did_you_mean(problem["input"], expected)
+        lines.append(f"{where}: {message}")
+    return lines
+
+
+def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: Path | None = None) -> Config:
+    """Validate a parsed TOML document; raise :class:`ConfigError` listing every problem."""
+    problems: list[str] = []
+    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications", "groups", "history"}
+    problems += [
+        f"{key}: unknown section{did_you_mean(key, known_sections)} "
+        f"(expected one of {', '.join(sorted(known_sections))})"
+        for key in data
+        if key not in known_sections
+    ]
+
+    tenants: dict[str, TenantConfig] = {}
+    overrides: dict[str, dict[str, dict[str, Any]]] = {}
+    raw_tenants = data.get("tenants", {})
+    if not isinstance(raw_tenants, dict):
+        problems.append("tenants: must be a table of [tenants.NAME] tables")
+        raw_tenants = {}
+    for name, table in raw_tenants.items():
+        if not isinstance(table, dict):
+            problems.append(f"tenants.{name}: must be a table")
+            continue
+        secrets = [key for key in _SECRET_KEYS if key in table]
+        problems += [
+            f"tenants.{name}: {key} must not be written in the config file: use {_SECRET_KEYS[key]}" for key in secrets
+        ]
+        table = {k: v for k, v in table.items() if k not in secrets}  # the rest is still checked
+        tenant_controls = table.pop("controls", {})
+        if isinstance(tenant_controls, dict) and all(isinstance(v, dict) for v in tenant_controls.values()):
+            if tenant_controls:
+                overrides[name] = tenant_controls
+        else:
+            problems.append(f"tenants.{name}.controls: must be [tenants.{name}.controls.<ControlId>] tables")
+        try:
+            tenants[name] = TenantConfig(name=name, **table)
+        except ValidationError as exc:
+            problems += format_validation_error(f"tenants.{name}", exc, TenantConfig)
+        except TypeError as exc:
+            problems.append(f"tenants.{name}: {exc}")
+    if DEMO_TENANT not in tenants and DEMO_TENANT not in raw_tenants:
+        tenants[DEMO_TENANT] = demo_tenant(data_dir or default_data_dir())
+
+    controls = data.get("controls", {})
+    if not isinstance(controls, dict) or not all(isinstance(v, dict) for v in controls.values()):
+        problems.append("controls: must be [controls.<ControlId>] tables")
+        controls = {}
+
+    exceptions: list[ExceptionRule] = []
+    raw_exceptions = data.get("exceptions", [])
+    if not isinstance(raw_exceptions, list):
+        problems.append("exceptions: must be an array of [[exceptions]] tables")
+        raw_exceptions = []
+    targets: list[ExceptionTarget] = []
+    for index, table in enumerate(raw_exceptions):
+        named = isinstance(table, dict) and all(isinstance(table.get(k), str) for k in ("control", "setting"))
+        try:
+            rule = ExceptionRule(**table) if isinstance(table, dict) else None
+        except ValidationError as exc:
+            problems += format_validation_error(f"exceptions[{index}]", exc, ExceptionRule)
+            rule = None
+            if named:
+                targets.append(ExceptionTarget(index, table["control"], table["setting"]))
+            continue
+        if rule is not None:
+            targets.append(ExceptionTarget(index, rule.control, rule.setting, rule))
+        if rule is None:
+            problems.append(f"exceptions[{index}]: must be a table")
+        elif rule.tenant and rule.tenant not in tenants and rule.tenant not in raw_tenants:
+            known = [*tenants, *raw_tenants]
+            problems.append(
+                f"exceptions[{index}].tenant: unknown tenant {rule.tenant!r}{did_you_mean(rule.tenant, known)}"
+            )
+        else:
+            exceptions.append(rule)
+
+    settings = _parse_section(data, "scorekeeper", Settings, problems)
+
+    notifications = data.get("notifications", {})
+    if not isinstance(notifications, dict) or not all(isinstance(v, dict) for v in notifications.values()):
+        problems.append("notifications: must be [notifications.<channel>] tables")
+        notifications = {}
+
+    groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants), problems)
+
+    history = _parse_section(data, "history", HistorySettings, problems)
+
+    config = Config(
+        tenants=tenants,
+        controls=controls,
+        exceptions=exceptions,
+        exception_targets=tuple(targets),
+        settings=settings,
+        notifications=notifications,
+        source=source,
+        groups=groups,
+        overrides=overrides,
+        history=history,
+    )
+    if problems:
+        raise ConfigError(problems, source, controls, overrides, partial=config)
+    return config
+
+
+_Section = TypeVar("_Section", bound=BaseModel)
+
+
+def _parse_section(data: dict[str, Any], key: str, model: type[_Section], problems: list[str]) -> _Section:
+    """``[key]`` as ``model``; a bad section adds its problems and falls back to the defaults.
+
+    Falling back keeps one pass over the file: ``config check`` lists this section's problems beside
+    every other section's instead of stopping at the first.
+    """
+    try:
+        return model(**data.get(key, {}))
+    except (ValidationError, TypeError) as exc:
+        problems += format_validation_error(key, exc, model) if isinstance(exc, ValidationError) else [f"{key}: {exc}"]
+        return model()
+
+
+def _parse_groups(raw: Any, tenant_names: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:
+    """``[groups.NAME] tenants = [...]``; every problem (unknown tenant, empty group, bad type) is collected."""
+    if not isinstance(raw, dict):
+        problems.append("groups: must be [groups.NAME] tables")
+        return {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for name, table in raw.items():
+        if not isinstance(table, dict):
+            problems.append(f"groups.{name}: must be a table with tenants = [...]")
+            continue
+        problems += [f"groups.{name}.{key}: unknown key (check the spelling)" for key in table if key != "tenants"]
+        members = table.get("tenants")
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            problems.append(f"groups.{name}.tenants: must be a list of tenant names")
+            continue
+        if not members:
+            problems.append(f"groups.{name}.tenants: a group needs at least one tenant")
+            continue
+        for index, member in enumerate(members):
+            if member not in tenant_names:
+                problems.append(f"groups.{name}.tenants[{index}]: unknown tenant {member!r}")
+            elif members.index(member) != index:
+                problems.append(f"groups.{name}.tenants[{index}]: {member!r} is listed twice")
+        groups[name] = tuple(dict.fromkeys(members))
+    return groups
+
+
+def load_config(explicit: str | Path | None = None, *, data_dir: Path | None = None) -> Config:
+    """Find, read and validate the configuration; no file at all means only the demo tenant."""
+    path = find_config_file(explicit)
+    if path is None:
+        return parse_config({}, None, data_dir=data_dir)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError([f"config file not found: {path}"], None) from None
+    except IsADirectoryError:
+        raise ConfigError([f"config file {path} is a folder, not a file"], None) from None
+    except OSError as exc:
+        raise ConfigError([f"cannot read config file {path}: {exc.strerror}"], None) from None
+    return parse_config(parse_toml(raw, path), path, data_dir=data_dir)
+
+
+def parse_toml(raw: bytes, path: Path | None = None) -> dict[str, Any]:
+    """TOML bytes → a document; anything that is not UTF-8 TOML text is one :class:`ConfigError` line."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(["the file is UTF-16 text; TOML must be UTF-8 (re-save it as UTF-8)"], path)
+    if b"\x00" in raw:
+        raise ConfigError(["the file is binary (it contains NUL bytes), not TOML text"], path)
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"not UTF-8 text (invalid byte at offset {exc.start}); TOML must be UTF-8"], path) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], path) from None
+    except (RecursionError, MemoryError):
+        raise ConfigError(["not valid TOML: arrays or tables nested too deeply"], path) from None
+
+
+def validate_control_config(
+    control_id: str, model: type[BaseModel] | None, values: dict[str, Any]
+) -> tuple[Any, list[str]]:
+    """Validate ``[controls.<id>]`` with the plugin's model; return (instance, problems)."""
+    if model is None:
+        extra = [f"controls.{control_id}.{key}: this control takes no settings" for key in values]
+        return None, extra
+    try:
+        return model(**values), []
+    except ValidationError as exc:
+        return None, format_validation_error(f"controls.{control_id}", exc, model)

@@ -1,0 +1,171 @@
+"""Assessment and planning: read every control of a tenant as one recorded run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from scorekeeper.config.model import ConfigError
+from scorekeeper.domain.model import (
+    Control,
+    ControlResult,
+    Organization,
+    Plan,
+    RunResult,
+    Status,
+)
+from scorekeeper.domain.pending import with_pending_score
+from scorekeeper.engine import base
+from scorekeeper.engine.base import EngineBase
+from scorekeeper.engine.planning import plan_for
+from scorekeeper.engine.session import TenantSession
+from scorekeeper.errors import EngineError
+from scorekeeper.graph.throttle import TenantThrottled
+from scorekeeper.plugin.context import Assessment
+
+log = logging.getLogger("scorekeeper.engine")
+
+
+class Assessing(EngineBase):
+    """Assessment and planning operations of the engine (see :class:`scorekeeper.engine.Engine`)."""
+
+    async def _assess_control(self, session: TenantSession, control: Control, phase: str = "assess") -> ControlResult:
+        name = session.config.name
+        self._emit(name, control.id, phase, "started", total=len(control.settings))
+        try:
+            answer = await self.plugins.call("assess", control, tenant=self._context(session, control, phase))
+            if answer is None:
+                raise EngineError("the plugin returned nothing from assess")
+            assessment = answer if isinstance(answer, Assessment) else Assessment(findings=list(answer))
+            findings = with_pending_score(self._apply_policy(name, control, assessment.findings), assessment.score)
+            result = ControlResult(control=control.id, title=control.title, findings=findings, score=assessment.score)
+        except Exception as exc:
+            result = self._failed_control(control, phase, exc)
+        self._emit(name, control.id, phase, "done", completed=len(result.findings), total=len(control.settings))
+        return result
+
+    async def _assess_all(
+        self, session: TenantSession, controls: list[Control], kind: str
+    ) -> tuple[list[ControlResult], Organization | None, Any]:
+        """Every control concurrently and, beside them, the tenant's whole Secure Score for history
+        and its organisation's names for reports (in the controls' shared ``$batch``; ``None``
+        for a plan).
+
+        Returns the results, the organisation and the whole score, which the run keeps in its
+        one commit (the score is ``None`` when it could not be read).
+        """
+        if kind != "assess":  # a plan (remediation's own read) keeps its writes' timing: no extra reads
+            results = await asyncio.gather(*(self._assess_control(session, c, kind) for c in controls))
+            return list(results), None, None
+        from scorekeeper.graph.organization import read_organization
+
+        organization, results, score = await asyncio.gather(
+            read_organization(session.graph_factory(), session.reads),  # first: joins this turn's batch
+            asyncio.gather(*(self._assess_control(session, c, kind) for c in controls)),
+            self._read_secure_score(session),
+        )
+        return list(results), organization, score
+
+    async def _read_secure_score(self, session: TenantSession) -> Any:
+        from scorekeeper.securescore.service import assessed_score
+
+        name = session.config.name
+        first = None if self._scored is None else name not in self._scored
+        try:
+            return await assessed_score(session.graph_factory(), self.store, name, session.reads, first=first)
+        except Exception:  # the total is history's extra; the controls' own results must not suffer
+            log.exception("reading the Secure Score of %s failed", name)
+            return None
+
+    # ----------------------------------------------------------------- operations
+    async def assess_tenant(
+        self, tenant: str, controls: list[Control], *, kind: str = "assess", scheduled: bool = False
+    ) -> RunResult:
+        """Assess ``controls`` in one tenant as one recorded run."""
+        for control in controls:
+            self.desired(control, tenant)  # bad config stops before anything is read
+        started = base._now()
+        # On SQLite the write runs here, on the loop, but never waits here for the lock (store/loopwrites.py).
+        ids = [c.id for c in controls]
+        starting = asyncio.ensure_future(
+            self._history().run(self.store.start_run, tenant, kind, controls=ids, scheduled=scheduled)
+        )
+        try:
+            run_id = await asyncio.shield(starting)
+        except asyncio.CancelledError:  # the row is being written anyway: close it, then give up
+            with contextlib.suppress(Exception):
+                self.store.finish_run(await starting, "interrupted", "cancelled before it finished")
+            raise
+        opened: list[TenantSession] = []
+        try:
+            results, organization, score = await self._with_session(
+                tenant, lambda session: self._assess_all(session, controls, kind), opened=opened
+            )
+        except asyncio.CancelledError:
+            self._finish_interrupted(run_id, opened, "cancelled before it finished")
+            raise
+        except TenantThrottled as exc:  # a fleet worker gives the tenant back to the queue (scorekeeper.graph.throttle)
+            self._finish_interrupted(run_id, opened, f"{exc}; the queue runs it again after that")
+            raise
+        except Exception as exc:  # credentials unusable: nothing could be read
+            reason = f"could not open tenant {tenant}: {exc}"
+            failed = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]
+            failed = [replace(r, error=reason) for r in failed]
+            session = opened[0] if opened else None
+            return await self._history().run(
+                self._finish, run_id, tenant, kind, started, failed, "failed", reason, session=session
+            )
+        # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
+        # scheduled one does (idempotent, so the scheduler's own call returns the same events).
+        finish = functools.partial(  # who acted, the organisation and the whole score: in the run's one commit
+            self._finish, detect_drift=True, session=opened[0], tenant_score=score, organization=organization
+        )
+        return await self._history().run(finish, run_id, tenant, kind, started, results)
+
+    async def assess(
+        self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False
+    ) -> list[RunResult]:
+        """Assess many tenants concurrently, at most ``[scorekeeper] concurrency`` at a time."""
+        controls = self.select(control_ids)
+        names = list(tenants)
+        for name in names:
+            self.config.tenant(name)
+        from scorekeeper.graph.pool import PoolSlots
+
+        # At most `concurrency` tenants at a time, each in a slot whose HTTP clients (and kept-alive
+        # connections) the next tenant reuses (graph/pool.py).
+        slots = PoolSlots(self.config.settings.concurrency)
+
+        async def one(name: str) -> RunResult:
+            async with slots.slot():
+                return await self.assess_tenant(name, controls, scheduled=scheduled)
+
+        # One query each for the fleet instead of one per tenant (× control): most tenants attest
+        # nothing, and only a tenant never assessed before imports its Secure Score history.
+        self._attested = await asyncio.to_thread(self.store.attested_pairs)
+        self._scored = await asyncio.to_thread(self.store.scored_tenants)
+        try:
+            return list(await asyncio.gather(*(one(n) for n in names)))
+        finally:
+            self._attested = self._scored = None
+            await slots.aclose()
+
+    async def plan(
+        self, tenant: str, control_ids: Iterable[str] | None = None, settings: set[str] | None = None
+    ) -> tuple[RunResult, list[Plan]]:
+        """Assess afresh (recorded as a ``plan`` run) and derive what remediation would do."""
+        controls = self.select(control_ids)
+        if settings:
+            known = {s for c in controls for s in c.setting_ids}
+            unknown = sorted(settings - known)
+            if unknown:
+                raise ConfigError([f"unknown setting {s!r} (known: {', '.join(sorted(known))})" for s in unknown])
+        run = await self.assess_tenant(tenant, controls, kind="plan")
+        plans = [plan_for(tenant, self.plugins.controls[r.control], r.findings, settings) for r in run.controls]
+        return run, [p for p in plans if p.items]
+

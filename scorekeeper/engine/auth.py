@@ -1,0 +1,172 @@
+"""azure-identity credentials from a tenant's config, for Graph and for the portal API.
+
+Graph reads and writes take an app-only (or delegated) credential of the admin's choosing. The
+portal API takes only a delegated user token, so it has its own credential: device code or
+browser sign-in through a first-party public client, with a persistent token cache and a saved
+authentication record so that a scheduled run can reuse an admin's earlier sign-in silently.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scorekeeper.config.model import TenantConfig
+from scorekeeper.errors import AuthError
+from scorekeeper.graph.portal import PORTAL_SCOPE
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, TokenCredential
+
+
+@dataclass
+class StaticTokenCredential:
+    """Sends one bearer token unchanged. Only ever built for loopback URLs (simulators, tests)."""
+
+    token: str
+    lifetime: int = 3600
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.token, int(time.time()) + self.lifetime)
+
+    def close(self) -> None:
+        """Nothing to release; present because callers close every credential."""
+
+
+def _secret(env: str | None, file: Path | None, what: str) -> str:
+    if env:
+        value = os.environ.get(env)
+        if not value:
+            raise AuthError(f"{what}: environment variable {env} is not set")
+        return value
+    if file:
+        try:
+            return file.expanduser().read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise AuthError(f"{what}: cannot read {file}: {exc.strerror}") from None
+    raise AuthError(f"{what}: no secret configured")
+
+
+def _cache_options(tenant: TenantConfig, name: str) -> Any:
+    from azure.identity import TokenCachePersistenceOptions
+
+    return TokenCachePersistenceOptions(
+        name=f"scorekeeper-{name}-{tenant.name}", allow_unencrypted_storage=tenant.allow_unencrypted_token_cache
+    )
+
+
+def auth_record_path(tenant: TenantConfig, data_dir: Path) -> Path:
+    """Where the (secret-free) authentication record of a portal sign-in is kept."""
+    return data_dir / "auth" / f"{tenant.name}.portal.json"
+
+
+def graph_credential(tenant: TenantConfig) -> TokenCredential:
+    """The credential for Graph calls, as ``auth`` says."""
+    import azure.identity as identity
+
+    kind = tenant.auth
+    if kind == "static":
+        return StaticTokenCredential(tenant.token or _secret(tenant.token_env, None, "token"))
+    if kind == "client-secret":
+        secret = _secret(tenant.client_secret_env, tenant.client_secret_file, "client secret")
+        return identity.ClientSecretCredential(tenant.tenant_id, tenant.client_id or "", secret)
+    if kind == "certificate":
+        password = os.environ.get(tenant.certificate_password_env) if tenant.certificate_password_env else None
+        path = tenant.certificate_path.expanduser() if tenant.certificate_path else None
+        if path is None or not path.is_file():
+            raise AuthError(f"certificate: file not found: {path}")
+        return identity.CertificateCredential(tenant.tenant_id, tenant.client_id or "", str(path), password=password)
+    if kind == "managed-identity":
+        return identity.ManagedIdentityCredential(client_id=tenant.client_id)
+    if kind == "workload-identity":
+        extra = {"token_file_path": str(tenant.token_file_path)} if tenant.token_file_path else {}
+        return identity.WorkloadIdentityCredential(tenant_id=tenant.tenant_id, client_id=tenant.client_id, **extra)
+    if kind == "device-code":
+        return identity.DeviceCodeCredential(
+            tenant_id=tenant.tenant_id,
+            client_id=tenant.client_id or None,
+            cache_persistence_options=_cache_options(tenant, "graph"),
+        )
+    if kind == "interactive":
+        return identity.InteractiveBrowserCredential(
+            tenant_id=tenant.tenant_id,
+            client_id=tenant.client_id or None,
+            cache_persistence_options=_cache_options(tenant, "graph"),
+        )
+    if kind == "azure-cli":
+        return identity.AzureCliCredential(tenant_id=tenant.tenant_id or None)
+    return identity.DefaultAzureCredential()
+
+
+def portal_credential(tenant: TenantConfig, data_dir: Path, *, interactive: bool = False) -> TokenCredential | None:
+    """The delegated credential for the portal API, or ``None`` when none is configured.
+
+    Unattended runs (``interactive=False``) never prompt: without a saved sign-in the portal
+    rows are reported ``unknown`` and ``scorekeeper login`` says how to fix it.
+    """
+    if tenant.portal_auth == "none":
+        return None
+    if tenant.portal_auth == "static":
+        return StaticTokenCredential(tenant.portal_token or _secret(tenant.portal_token_env, None, "portal token"))
+    import azure.identity as identity
+
+    record_file = auth_record_path(tenant, data_dir)
+    record = None
+    if record_file.is_file():
+        record = identity.AuthenticationRecord.deserialize(record_file.read_text(encoding="utf-8"))
+    if record is None and not interactive:
+        return None
+    cls = (
+        identity.DeviceCodeCredential if tenant.portal_auth == "device-code" else identity.InteractiveBrowserCredential
+    )
+    return cls(
+        tenant_id=tenant.tenant_id,
+        client_id=tenant.portal_client_id,
+        cache_persistence_options=_cache_options(tenant, "portal"),
+        authentication_record=record,
+        disable_automatic_authentication=not interactive,
+    )
+
+
+def portal_login(tenant: TenantConfig, data_dir: Path) -> str:
+    """Sign an admin in to the portal API once and save the record for later unattended runs.
+
+    Every expected failure is one :class:`AuthError` line: a simulated tenant (nothing to sign in
+    to), no OS keyring for the token cache (naming scorekeeper's own key that allows a file
+    cache), and a sign-in Entra ID refused or that timed out.
+    """
+    if tenant.simulator:
+        raise AuthError(f"{tenant.name} is a simulated tenant: its portal API needs no sign-in")
+    try:
+        return _portal_login(tenant, data_dir)
+    except AuthError:
+        raise
+    except Exception as exc:
+        text = str(exc)
+        if "allow_unencrypted_storage" in text or "keyring" in text.lower() or "libsecret" in text.lower():
+            raise AuthError(
+                f"{tenant.name}: no OS keyring is available to keep the portal token cache encrypted; on a headless "
+                f"machine set allow_unencrypted_token_cache = true in [tenants.{tenant.name}] "
+                "(the cache is then a file only you can read)"
+            ) from None
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        raise AuthError(f"{tenant.name}: portal sign-in failed: {first}") from None
+
+
+def _portal_login(tenant: TenantConfig, data_dir: Path) -> str:
+    credential = portal_credential(tenant, data_dir, interactive=True)
+    if credential is None:
+        raise AuthError(f"tenant {tenant.name}: set portal_auth = 'device-code' or 'interactive' first")
+    authenticate = getattr(credential, "authenticate", None)
+    if authenticate is None:
+        return "static portal token: nothing to sign in"
+    record = authenticate(scopes=[PORTAL_SCOPE])
+    path = auth_record_path(tenant, data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(record.serialize(), encoding="utf-8")
+    return f"signed in as {record.username}; sign-in record saved to {path}"

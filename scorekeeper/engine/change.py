@@ -1,0 +1,136 @@
+"""The one way every front end changes a tenant: the lease, a fresh plan, a confirmation, writes, verification.
+
+The order is the safety rule and lives only here. The tenant's writer lease is taken *before*
+the plan is read, so no plan is ever made while another process (a manual ``remediate``, a
+rollback, a scheduled fire, a fleet worker) writes to the same tenant; the plan is derived from
+a fresh read under that lease; the front end's confirmation comes between plan and writes; the
+engine's :meth:`~scorekeeper.engine.remediate.Remediating.remediate` then writes and verifies.
+
+:meth:`ChangingTenants.changing` is a context manager holding the lease; inside it the front end
+awaits :meth:`LeasedChange.plan`, asks its person in its own way, and awaits
+:meth:`LeasedChange.apply`. The CLI confirms with a blocking prompt between two event-loop runs
+(a signal cancels the plan's reads, but only closes the write gate during writes); the dashboard
+holds the lease across its confirmation screen, between two jobs; the scheduler and the fleet
+worker assess under it and let :meth:`ChangingTenants.change_unattended` apply the one
+unattended rule (:func:`unattended_plans`) instead of a person.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scorekeeper.domain.model import Plan, RunResult
+from scorekeeper.engine.planning import plan_for
+from scorekeeper.engine.score import Scoring
+from scorekeeper.safety.lease import writer_lease
+
+if TYPE_CHECKING:
+    from scorekeeper.safety.lease import TenantLease as Lease
+
+
+@dataclass(frozen=True)
+class TenantChange:
+    """What one change of a tenant did: the plan's run and plans, and the remediation if any was written.
+
+    ``result`` is ``None`` when nothing was written: nothing automated to do, or not confirmed
+    (``declined``). ``refused`` names the controls an unattended change left alone because their
+    ``auto_remediate`` is not ``true``.
+    """
+
+    plan_run: RunResult
+    plans: list[Plan]
+    result: RunResult | None = None
+    declined: bool = False
+    refused: tuple[str, ...] = ()
+
+    @property
+    def automated(self) -> int:
+        """How many automated items the plans hold (what a confirmation asks about)."""
+        return sum(len(p.automated) for p in self.plans)
+
+
+def unattended_plans(engine: Scoring, run: RunResult) -> tuple[list[Plan], tuple[str, ...]]:
+    """The plans an unattended change may carry out, and the controls it must leave alone.
+
+    The one rule for the scheduler and the fleet worker alike: only a control whose
+    ``auto_remediate = true`` (for this tenant) is written, never one that could not be assessed,
+    and only its automated items.
+    """
+    plans: list[Plan] = []
+    refused: list[str] = []
+    for result in run.controls:
+        control = engine.plugins.controls.get(result.control)
+        if control is None or result.error:
+            continue
+        plan = plan_for(run.tenant, control, result.findings)
+        if not plan.automated:
+            continue
+        if not engine.auto_remediate_allowed(control.id, run.tenant):
+            refused.append(control.id)
+            continue
+        plans.append(plan)
+    return plans, tuple(refused)
+
+
+@dataclass
+class LeasedChange:
+    """A change of one tenant while its writer lease is held; see the module docstring."""
+
+    engine: Scoring
+    tenant: str
+    lease: Lease
+    purpose: str
+    scheduled: bool = False
+    planned: RunResult | None = field(default=None, init=False)
+
+    async def plan(self, control_ids: Iterable[str] | None = None, settings: set[str] | None = None) -> tuple[
+        RunResult, list[Plan]
+    ]:
+        """Assess afresh under the lease (a ``plan`` run) and derive what remediation would do."""
+        run, plans = await self.engine.plan(self.tenant, control_ids, settings)
+        self.planned = run
+        return run, plans
+
+    async def apply(self, plans: list[Plan]) -> RunResult:
+        """Write the automated items of confirmed ``plans`` and verify them (joins the held lease)."""
+        parent = self.planned.run_id if self.planned is not None else None
+        return await self.engine.remediate(self.tenant, plans, parent_run_id=parent, scheduled=self.scheduled)
+
+
+class ChangingTenants(Scoring):
+    """The engine's entry for changing a tenant (see the module docstring)."""
+
+    @contextlib.contextmanager
+    def changing(self, tenant: str, purpose: str = "remediate", *, scheduled: bool = False) -> Iterator[LeasedChange]:
+        """Hold ``tenant``'s writer lease for a plan and its writes.
+
+        Raises :class:`~scorekeeper.safety.lease.LeaseHeld` before anything is read when another
+        process writes to the tenant.
+        """
+        self.config.tenant(tenant)  # an unknown tenant is a usage error before any lease is taken
+        with writer_lease(self.store, tenant, purpose) as lease:
+            yield LeasedChange(self, tenant, lease, purpose, scheduled)
+
+    async def change_unattended(
+        self,
+        run: RunResult,
+        *,
+        scheduled: bool = True,
+        announce: Callable[[list[Plan], tuple[str, ...]], None] | None = None,
+    ) -> TenantChange:
+        """Carry out what :func:`unattended_plans` allows from ``run``, an assessment made under the lease.
+
+        The caller holds the tenant's lease from before ``run`` was read (see :meth:`changing`):
+        the scheduler and the fleet worker assess, notify, then call this. ``announce`` hears the
+        plans and the refused controls before anything is written (the scheduler logs them).
+        """
+        plans, refused = unattended_plans(self, run)
+        if announce is not None:
+            announce(plans, refused)
+        if not plans:
+            return TenantChange(run, plans, refused=refused)
+        result = await self.remediate(run.tenant, plans, parent_run_id=run.run_id, scheduled=scheduled)
+        return TenantChange(run, plans, result, refused=refused)

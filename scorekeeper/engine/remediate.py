@@ -1,0 +1,148 @@
+"""Remediation: carry out a confirmed plan under the tenant's writer lease, then verify."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from typing import Any
+
+from scorekeeper.domain.model import (
+    Change,
+    Control,
+    ControlResult,
+    Plan,
+    RunResult,
+)
+from scorekeeper.engine import base
+from scorekeeper.engine.session import TenantSession
+from scorekeeper.engine.verify import Verifying
+from scorekeeper.errors import WritesStopped
+from scorekeeper.safety.recorder import StoreSink
+
+log = logging.getLogger("scorekeeper.engine")
+
+
+def _reconcile(returned: list[Change], recorded: list[Change]) -> tuple[list[Change], str]:
+    """The changes to verify: what ``remediate`` returned, checked against what was recorded.
+
+    A returned change the engine never recorded (built by hand) is refused; a recorded one the
+    plugin forgot to return is kept (it is in history and must be verifiable and rollback-able).
+    """
+    by_id = {c.id: c for c in recorded}
+    unknown = [c.setting for c in returned if c.id not in by_id]
+    ids = [c.id for c in returned if c.id in by_id]
+    forgotten = [c for c in recorded if c.id not in ids]
+    changes = [by_id[i] for i in dict.fromkeys(ids)] + forgotten
+    problem = ""
+    if unknown:
+        problem = (
+            f"remediate returned changes that were never recorded ({', '.join(unknown)}); write through tenant.write"
+        )
+    elif forgotten and returned:
+        problem = f"remediate did not return {len(forgotten)} recorded change(s); they are kept"
+    return changes, problem
+
+
+class Remediating(Verifying):
+    """Remediation operations of the engine (see :class:`scorekeeper.engine.Engine`)."""
+
+    async def remediate(
+        self,
+        tenant: str,
+        plans: list[Plan],
+        *,
+        parent_run_id: int | None = None,
+        scheduled: bool = False,
+        kind: str = "remediate",
+    ) -> RunResult:
+        """Carry out the automated items of confirmed ``plans``, then verify them by reading back.
+
+        Holds the tenant's writer lease throughout (joining the caller's when it holds one);
+        raises :class:`~scorekeeper.safety.lease.LeaseHeld` before recording anything when another
+        process writes to the tenant.
+        """
+        from scorekeeper.safety.lease import writer_lease
+
+        plans = [p for p in plans if p.automated]
+        controls = [self.plugins.control(p.control) for p in plans]
+        for control in controls:
+            self.desired(control, tenant)
+        purpose = f"scheduled {kind}" if scheduled else kind
+        with writer_lease(self.store, tenant, purpose) as lease:
+            unsubscribe = lease.on_lost(self.write_gate.close)
+            try:
+                return await self._remediate_leased(tenant, plans, controls, lease, parent_run_id, scheduled, kind)
+            finally:
+                unsubscribe()
+                self.write_gate.reopen()  # the next operation of a long-lived engine (TUI) starts afresh
+
+    async def _remediate_leased(
+        self,
+        tenant: str,
+        plans: list[Plan],
+        controls: list[Control],
+        lease: Any,
+        parent_run_id: int | None,
+        scheduled: bool,
+        kind: str,
+    ) -> RunResult:
+        started = base._now()
+        run_id = self.store.start_run(
+            tenant, kind, controls=[c.id for c in controls], scheduled=scheduled, parent_run_id=parent_run_id
+        )
+        lease.attach(run_id)
+
+        async def work(session: TenantSession) -> list[ControlResult]:
+            results = []
+            for control, plan in zip(controls, plans, strict=True):  # one control at a time: writes stay ordered
+                if self.write_gate.closed:
+                    break
+                results.append(
+                    await self._remediate_control(session, control, replace(plan, items=plan.automated), run_id, kind)
+                )
+            return results
+
+        try:
+            results = await self._with_session(tenant, work, run_id)
+        except asyncio.CancelledError:
+            self.store.finish_run(run_id, "interrupted", "cancelled; recorded changes can be rolled back")
+            raise
+        except Exception as exc:
+            return self._finish(run_id, tenant, kind, started, [], "failed", f"could not open tenant {tenant}: {exc}")
+        if self.write_gate.closed:
+            reason = f"{self.write_gate.reason}; recorded changes can be rolled back"
+            return self._finish(run_id, tenant, kind, started, results, "interrupted", reason)
+        failed = any(not c.applied for r in results for c in r.changes) or any(r.error for r in results)
+        return self._finish(run_id, tenant, kind, started, results, "failed" if failed else "completed")
+
+    async def _remediate_control(
+        self, session: TenantSession, control: Control, plan: Plan, run_id: int, phase: str
+    ) -> ControlResult:
+        name = session.config.name
+        sink = StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items), self.write_gate)
+        self._emit(name, control.id, phase, "started", total=len(plan.items))
+        error = ""
+        returned: list[Change] = []
+        try:
+            returned = list(
+                await self.plugins.call(
+                    "remediate", control, tenant=self._context(session, control, phase, sink), plan=plan
+                )
+            )
+        except WritesStopped as exc:  # a stop was requested: what was written stays recorded
+            error = f"stopped before every write was made: {exc}"
+        except Exception as exc:  # changes already recorded stay recorded, and can be rolled back
+            error = f"plugin {control.plugin} failed in {phase}: {type(exc).__name__}: {exc}"
+            log.error("%s", error, exc_info=exc)
+        changes, problem = _reconcile(returned, sink.changes)
+        if problem and not error:
+            error = f"plugin {control.plugin}: {problem}"
+        # Stopping: the rollback re-reads everything anyway, and the person wants the prompt back.
+        verify = changes and not self.write_gate.closed
+        findings = await self._verify_control(session, control, changes) if verify else []
+        self._emit(name, control.id, phase, "done", completed=len(changes), total=len(plan.items))
+        return ControlResult(
+            control=control.id, title=control.title, findings=tuple(findings), changes=tuple(changes), error=error
+        )
+

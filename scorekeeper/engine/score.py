@@ -1,0 +1,64 @@
+"""The tenant's whole Secure Score and the engine's coverage of it; control state changes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from scorekeeper.domain.model import (
+    Plan,
+    SecureScore,
+)
+from scorekeeper.engine.rollback import RollingBack
+
+log = logging.getLogger("scorekeeper.engine")
+
+
+class Scoring(RollingBack):
+    """Secure Score operations of the engine (see :class:`scorekeeper.engine.Engine`)."""
+
+    # ----------------------------------------------------------------- scores
+    def latest_scores(self, tenant: str) -> list[SecureScore]:
+        return [s for c in self.plugins.controls for s in self.store.score_history(tenant, c, limit=1)]
+
+    def coverage(self) -> dict[str, str]:
+        """Secure Score control id → the installed plugin that assesses and remediates it."""
+        return {control_id: control.plugin for control_id, control in self.plugins.controls.items()}
+
+    async def state_plans(
+        self, tenants: Iterable[str], controls: list[str], state: str, reason: str, assigned_to: str | None = None
+    ) -> list[Plan]:
+        """Plans that set control profiles' Secure Score state in each tenant (``score set-state``).
+
+        Each tenant's profiles are read now, so a plan shows the current state beside the new
+        one; carry the plans out with :meth:`remediate` (one run per tenant), undo with
+        :meth:`rollback`. ``ValueError`` names an unknown state or control id.
+        """
+        from scorekeeper.securescore.read import read_control_profiles
+        from scorekeeper.securescore.states import plan_states
+
+        async def one(tenant: str) -> Plan:
+            profiles = await self._with_session(tenant, lambda session: read_control_profiles(session.graph_factory()))
+            return plan_states(tenant, profiles, controls, state, reason, assigned_to)
+
+        return list(await asyncio.gather(*(one(t) for t in tenants)))
+
+    async def secure_score(self, tenant: str, only: Any = None) -> Any:
+        """``tenant``'s whole Secure Score read now (a ``ScoreOverview``), trend from history.
+
+        ``only`` is a ``scorekeeper.securescore.overview.ControlFilter``. A tenant never seen
+        before gets Microsoft's kept daily history imported first. Raises
+        ``SecureScoreReadError`` (naming the permission on a 403) when it cannot be read.
+        """
+        from scorekeeper.securescore.service import read_overview
+
+        self.config.tenant(tenant)
+        return await self._with_session(
+            tenant,
+            lambda session: read_overview(
+                session.graph_factory(), self.store, tenant, session.tenant_id, self.coverage(), only
+            ),
+        )
+

@@ -1,0 +1,223 @@
+"""Shared read plumbing for plugins: the read result, batch items, paging and the Secure Score.
+
+The implementation of the public :mod:`scorekeeper.reads` (whose docstring is the full story).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scorekeeper.domain.model import Finding, RemediationKind, SecureScore, Setting, Status
+
+if TYPE_CHECKING:
+    from kiota_abstractions.request_information import RequestInformation
+
+    from scorekeeper.graph.batch import BatchItem
+    from scorekeeper.graph.errors import GraphCallError
+    from scorekeeper.plugin.context import TenantContext
+
+#: The batch keys :func:`secure_score_requests` uses and :func:`secure_score` reads.
+SCORES, PROFILE = "secure_scores", "score_profile"
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read's JSON body, or the HTTP status and message explaining why there is none.
+
+    ``status`` is 0 when no HTTP answer arrived. ``denied`` means Graph refused the permission
+    (401/403): report the setting ``unknown`` with the permission, never ``fail``.
+    """
+
+    value: Any = None
+    status: int = 200
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+    @property
+    def denied(self) -> bool:
+        return self.status in (401, 403)
+
+    @property
+    def items(self) -> list[Any]:
+        """The ``value`` list of a collection read (empty when the read failed or is not a list)."""
+        if not self.ok or not isinstance(self.value, dict):
+            return []
+        return list(self.value.get("value") or [])
+
+    @classmethod
+    def of(cls, item: BatchItem) -> Read:
+        """The read result of one ``$batch`` answer."""
+        if item.ok:
+            return cls(item.body)
+        return cls(None, item.status, f"HTTP {item.status} {item.error_code or 'error'}: {item.error_message}".strip())
+
+    @classmethod
+    def failed(cls, error: GraphCallError) -> Read:
+        """A read that raised (the request itself, or a whole batch)."""
+        return cls(None, error.status, str(error))
+
+
+async def all_pages(tenant: TenantContext, read: Read) -> Read:
+    """``read`` with every page after it: follows ``@odata.nextLink`` so a long list is read whole.
+
+    A page that fails fails the whole read: a list with a hole in it would be taken for the
+    tenant's real state.
+    """
+    from scorekeeper.graph.errors import GraphCallError
+
+    if not read.ok or not isinstance(read.value, dict):
+        return read
+    values = list(read.value.get("value") or [])
+    link = read.value.get("@odata.nextLink")
+    while link:
+        url = urlsplit(str(link))
+        version, _, rest = url.path.lstrip("/").partition("/")
+        try:
+            page = await tenant.graph_request("GET", rest + (f"?{url.query}" if url.query else ""), version=version)
+        except GraphCallError as exc:
+            return Read.failed(exc)
+        values += (page or {}).get("value") or []
+        link = (page or {}).get("@odata.nextLink")
+    return Read({"value": values})
+
+
+async def read_batch(
+    tenant: TenantContext, requests: dict[str, RequestInformation], *, paged: tuple[str, ...] = ()
+) -> dict[str, Read]:
+    """Send ``requests`` as one ``$batch`` (or as few as Graph allows); follow the pages of ``paged``.
+
+    A batch that could not be sent at all gives every key the same failed :class:`Read`.
+    """
+    import asyncio
+
+    from scorekeeper.graph.errors import GraphCallError
+
+    try:
+        items = await tenant.batch(requests)
+    except GraphCallError as exc:
+        return {key: Read.failed(exc) for key in requests}
+    reads = {key: Read.of(item) for key, item in items.items()}
+    keys = [key for key in paged if key in reads]
+    for key, whole in zip(keys, await asyncio.gather(*(all_pages(tenant, reads[key]) for key in keys)), strict=True):
+        reads[key] = whole
+    return reads
+
+
+def secure_score_requests(tenant: TenantContext, control_id: str) -> dict[str, RequestInformation]:
+    """The two reads behind a control's Secure Score, to put in the plugin's own batch."""
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.security.secure_scores.secure_scores_request_builder import SecureScoresRequestBuilder
+
+    graph = tenant.graph
+    latest = SecureScoresRequestBuilder.SecureScoresRequestBuilderGetQueryParameters(top=1)
+    profile = graph.security.secure_score_control_profiles.by_secure_score_control_profile_id(control_id)
+    return {
+        SCORES: graph.security.secure_scores.to_get_request_information(RequestConfiguration(query_parameters=latest)),
+        PROFILE: profile.to_get_request_information(),
+    }
+
+
+@dataclass(frozen=True)
+class ScoreReading:
+    """What the tenant says about one control's Secure Score; ``why`` explains a missing part."""
+
+    entry: dict[str, Any] | None
+    max_score: float | None
+    snapshot: SecureScore | None
+    why: str = ""
+    read: Read | None = None  # the failed read, when one failed
+
+
+def _taken_at(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None  # the engine stamps the time it stores the snapshot
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def secure_score(reads: dict[str, Read], control_id: str) -> ScoreReading:
+    """Parse the control's entry in the latest ``secureScore`` and its profile's ``maxScore``."""
+    scores, profile = reads.get(SCORES, Read(None, 0, "not read")), reads.get(PROFILE, Read(None, 0, "not read"))
+    if not scores.ok:
+        return ScoreReading(None, None, None, scores.error, scores)
+    latest = next(iter(scores.items), None)
+    found = next((c for c in (latest or {}).get("controlScores") or [] if c.get("controlName") == control_id), None)
+    entry = None
+    if found is not None:
+        entry = {
+            "score": found.get("score"),
+            "scoreInPercentage": found.get("scoreInPercentage"),
+            "implementationStatus": found.get("implementationStatus"),
+            "count": found.get("count"),  # additional data in the SDK model; a string in Graph's JSON
+            "total": found.get("total"),
+            "createdDateTime": (latest or {}).get("createdDateTime"),
+        }
+    raw_max = profile.value.get("maxScore") if profile.ok and isinstance(profile.value, dict) else None
+    max_score = float(raw_max) if isinstance(raw_max, int | float) else None
+    score = entry.get("score") if entry else None
+    snapshot = None
+    if entry is not None:
+        snapshot = SecureScore(
+            control=control_id,
+            score=float(score) if isinstance(score, int | float) else None,
+            max_score=max_score,
+            taken_at=_taken_at(entry.get("createdDateTime")),
+        )
+    why = ""
+    if entry is None:
+        why = "the tenant's Secure Score has no entry for this control yet"
+    elif max_score is None:
+        why = f"the control profile could not be read ({profile.error or 'no maxScore'})"
+    return ScoreReading(entry, max_score, snapshot, why, None if profile.ok else profile)
+
+
+def secure_score_finding(reading: ScoreReading, control_id: str, *, setting: str = "secure_score") -> Finding:
+    """The informational finding for the control's score: pass at full marks, fail below, else unknown."""
+    base: dict[str, Any] = {"control": control_id, "setting": setting, "remediation": RemediationKind.NONE}
+    if reading.read is not None and reading.entry is None:
+        missing = ("SecurityEvents.Read.All",) if reading.read.denied else ()
+        return Finding(
+            **base,
+            status=Status.UNKNOWN,
+            reason=f"could not be read ({reading.read.error}).",
+            missing_permissions=missing,
+        )
+    entry = reading.entry or {}
+    score = entry.get("score")
+    if reading.entry is None or reading.max_score is None or not isinstance(score, int | float):
+        return Finding(
+            **base,
+            status=Status.UNKNOWN,
+            current=reading.entry,
+            desired=reading.max_score,
+            reason=f"{reading.why or 'no score in the answer'}.",
+        )
+    status = Status.PASS if float(score) >= reading.max_score else Status.FAIL
+    reason = f"{float(score):g} of {reading.max_score:g} points."
+    if status is Status.FAIL:
+        reason += " Secure Score refreshes about once a day, so a fix shows on a later run."
+    return Finding(**base, status=status, current=reading.entry, desired=reading.max_score, reason=reason)
+
+
+def secure_score_setting(control_id: str, *, title: str = "The control's Secure Score") -> Setting:
+    """The informational ``secure_score`` setting every control reports beside its own settings.
+
+    Declared once here so that every plugin reads the score the same way, with the same
+    permission, and :func:`secure_score_finding` answers for it.
+    """
+    return Setting(
+        id="secure_score",
+        title=title,
+        remediation=RemediationKind.NONE,
+        read_api=f"Graph GET /security/secureScores?$top=1, GET /security/secureScoreControlProfiles/{control_id}",
+        read_permissions=("SecurityEvents.Read.All",),
+        docs_url="https://learn.microsoft.com/defender-xdr/microsoft-secure-score",
+    )

@@ -1,0 +1,1 @@
+"""Small helpers that know nothing of the domain: event loop, GC policy, private files, safe text (internal)."""
