@@ -38,6 +38,7 @@ from scorekeeper.errors import (
     WebhookError,  # defined in the one error tree
 )
 from scorekeeper.plugin.hookspecs import hookimpl
+from scorekeeper.util.secretfile import read_secret_file
 
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
@@ -88,9 +89,11 @@ class WebhookConfig(BaseModel):
         else:
             assert self.url_file is not None
             try:
-                value = self.url_file.expanduser().read_text(encoding="utf-8").strip()
+                value = read_secret_file(self.url_file)
             except OSError as exc:
                 raise WebhookError(f"cannot read url_file {self.url_file}: {exc.strerror or exc}") from None
+            except ValueError as exc:
+                raise WebhookError(f"url_file {exc}") from None
             if not value:
                 raise WebhookError(f"url_file {self.url_file} is empty")
         problem = destination_problem(value, self.allow_private)

@@ -6,12 +6,18 @@ run the whole flow against the simulated tenant. None of them assesses a real te
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from scorekeeper.cli.common import CommandFailed, State, console, pass_state, run_async
 from scorekeeper.cli.config_show import config_show
 from scorekeeper.cli.targets import tenant_options
 from scorekeeper.errors import EXIT_USAGE
+from scorekeeper.util.filelock import waiting_lock
+
+if TYPE_CHECKING:
+    from scorekeeper.domain.model import RunResult
 
 
 def register_commands(cli: click.Group) -> None:
@@ -72,28 +78,41 @@ config_group.add_command(config_show)  # its own module: the explaining is longe
 @pass_state
 def demo(state: State, keep: bool) -> None:
     """Run the whole flow against the simulated `demo` tenant: assess, remediate, verify, re-assess."""
-    from scorekeeper.cli.render import print_plans, print_run
     from scorekeeper.config.model import DEMO_TENANT
 
     tenant = state.config.tenant(DEMO_TENANT)
     out = console()
-    if not keep and tenant.state and tenant.state.exists():
-        tenant.state.unlink()
-    out.rule("1. Assess the simulated tenant (no account needed)")
-    engine = state.engine()
-    [before] = run_async(engine.assess([DEMO_TENANT]))
-    print_run(out, before)
-    out.rule("2. Plan: what would change")
-    plan_run, plans = run_async(engine.plan(DEMO_TENANT))
-    print_plans(out, plans)
-    out.rule("3. Remediate the automated settings and verify them")
-    result = run_async(engine.remediate(DEMO_TENANT, plans, parent_run_id=plan_run.run_id))
-    print_run(out, result)
-    out.rule("4. Assess again")
-    [after] = run_async(engine.assess([DEMO_TENANT]))
-    print_run(out, after)
+    # One demo per data folder at a time: a second checkout's `make demo` waits instead of failing.
+    waiting = lambda: out.print("Another `scorekeeper demo` is running with this data folder; waiting for it.")  # noqa: E731
+    with waiting_lock(state.data_dir / "demo.lock", waiting):
+        before, result, after = _demo_flow(state, out, reset=not keep and tenant.state is not None)
     fails = lambda run: sum(f.status.value == "fail" for f in run.findings)  # noqa: E731
     out.print(
         f"\nFailing settings: {fails(before)} before → {fails(after)} after. "
         f"Roll back with: scorekeeper rollback {result.run_id} --yes"
     )
+
+
+def _demo_flow(state: State, out: Any, *, reset: bool) -> tuple[RunResult, RunResult, RunResult]:
+    """Assess, plan and remediate under the demo tenant's lease (the engine's one entry), assess again."""
+    from scorekeeper.cli.render import print_plans, print_run
+    from scorekeeper.config.model import DEMO_TENANT
+
+    tenant = state.config.tenant(DEMO_TENANT)
+    if reset and tenant.state and tenant.state.exists():
+        tenant.state.unlink()
+    out.rule("1. Assess the simulated tenant (no account needed)")
+    engine = state.engine()
+    [before] = run_async(engine.assess([DEMO_TENANT]))
+    print_run(out, before)
+    with engine.changing(DEMO_TENANT, "demo") as change:
+        out.rule("2. Plan: what would change")
+        _plan_run, plans = run_async(change.plan())
+        print_plans(out, plans)
+        out.rule("3. Remediate the automated settings and verify them")
+        result = run_async(change.apply(plans))
+    print_run(out, result)
+    out.rule("4. Assess again")
+    [after] = run_async(engine.assess([DEMO_TENANT]))
+    print_run(out, after)
+    return before, result, after

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from scorekeeper.config.model import TenantConfig
 from scorekeeper.errors import AuthError
 from scorekeeper.graph.portal import PORTAL_SCOPE
+from scorekeeper.util.secretfile import read_secret_file
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken, TokenCredential
@@ -46,9 +47,11 @@ def _secret(env: str | None, file: Path | None, what: str) -> str:
         return value
     if file:
         try:
-            return file.expanduser().read_text(encoding="utf-8").strip()
+            return read_secret_file(file)
         except OSError as exc:
             raise AuthError(f"{what}: cannot read {file}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise AuthError(f"{what}: {exc}") from None
     raise AuthError(f"{what}: no secret configured")
 
 

@@ -13,7 +13,10 @@ import os
 from pathlib import Path
 
 from scorekeeper.config.model import TenantConfig
+from scorekeeper.util.secretfile import read_secret_file
 
+#: A PEM or PKCS#12 certificate with its key is a few KiB; a bound keeps a wrong path from being read whole.
+MAX_CERTIFICATE_BYTES = 1024 * 1024
 
 def _env(key: str, name: str | None) -> list[str]:
     if name and not os.environ.get(name, "").strip():
@@ -45,6 +48,8 @@ def _certificate(tenant: TenantConfig) -> list[str]:
     if found:
         return found
     password = os.environ[password_env].encode() if password_env else None
+    if path.expanduser().stat().st_size > MAX_CERTIFICATE_BYTES:
+        return [f"certificate_path {path} is larger than {MAX_CERTIFICATE_BYTES // 1024} KiB: not a certificate"]
     data = path.expanduser().read_bytes()
     from cryptography.hazmat.primitives.serialization import load_pem_private_key, pkcs12
     from cryptography.x509 import load_pem_x509_certificate
@@ -86,8 +91,12 @@ def credential_problems(tenant: TenantConfig) -> list[str]:
         if not tenant.client_secret_env:
             problems += _readable("client_secret_file", tenant.client_secret_file)
             secret_file = tenant.client_secret_file
-            if not problems and secret_file and not secret_file.expanduser().read_bytes().strip():
-                problems.append(f"client_secret_file {secret_file} is empty")
+            if not problems and secret_file:
+                try:
+                    if not read_secret_file(secret_file):
+                        problems.append(f"client_secret_file {secret_file} is empty")
+                except ValueError as exc:
+                    problems.append(f"client_secret_file {exc}")
     elif tenant.auth == "certificate":
         problems += _certificate(tenant)
     elif tenant.auth == "workload-identity":
