@@ -18,7 +18,8 @@ here; a new error joins the tree under the branch whose exit code it shares::
     │   ├── NotFound (exit 2, also a UsageError) the run (or other thing) named does not exist
     │   ├── PlanViolation                       a plugin wrote a setting the plan does not list
     │   ├── LeaseHeld                           another process is writing to the tenant
-    │   └── WritesStopped                       a write was refused because a stop was requested
+    │   ├── WritesStopped                       a write was refused because a stop was requested
+    │   └── NothingToRollBack (exit 0)          every change of the run is already rolled back
     ├── StoreError (exit 1)                     the history database refused or lacks a record
     │   └── FleetError                          the fleet cannot use this database
     ├── AuthError (exit 1)                      credentials could not be built or used
@@ -51,7 +52,7 @@ read); 2 usage or config error; 3 a setting fails; 130/143 interrupted by SIGINT
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -112,6 +113,22 @@ class NotFound(EngineError, UsageError):
     """Something the person named does not exist (a run id, say): a usage error, exit 2, wherever it is met."""
 
     exit_code: ClassVar[int] = EXIT_USAGE
+
+
+class NothingToRollBack(EngineError):
+    """Every change of the run was already rolled back (or it made none): nothing is left to do.
+
+    Not a failure: the tenant is as the run found it, as far as that run is concerned, so a
+    second ``scorekeeper rollback RUN`` exits 0 with this one line (no ``error:`` prefix, as
+    :func:`exit_code_of` gives 0). An :class:`EngineError` still, so a caller that shows
+    engine refusals as a notice (the dashboard) keeps doing so.
+    """
+
+    exit_code: ClassVar[int] = EXIT_OK
+
+    def __init__(self, run_id: int, message: str) -> None:
+        self.run_id = run_id
+        super().__init__(message)
 
 
 class WritesStopped(EngineError):
@@ -234,11 +251,14 @@ class GraphCallError(Exception):
     """A call to Graph or the portal API that did not succeed.
 
     ``status`` is 0 when no HTTP response arrived (connection reset, timeout, bad JSON).
+    ``retry_after`` is the answer's ``Retry-After`` in seconds, when it carried one (a 429 or
+    503): how long Microsoft asked the caller to wait before sending again.
     """
 
     status: int
     code: str
     message: str
+    retry_after: float | None = field(default=None, compare=False, kw_only=True)
 
     def __str__(self) -> str:
         where = f"HTTP {self.status}" if self.status else "no response"

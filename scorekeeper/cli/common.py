@@ -6,10 +6,11 @@ registers them): the root group knows its commands, the commands know only this 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,8 +26,6 @@ from scorekeeper.errors import (
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from rich.console import Console
 
     from scorekeeper.domain.model import RunResult
@@ -112,9 +111,44 @@ pass_state = click.make_pass_decorator(State)
 
 
 def console(err: bool = False) -> Console:
-    from rich.console import Console
+    """The rich console every command prints with: tenant text in it reaches the terminal cleaned.
 
-    return Console(stderr=err, highlight=False)
+    The one choke point of the CLI's rich output. Whatever a command hands it — a table of
+    findings, a Graph error message, a Secure Score title, markup with tenant text inside — is
+    rendered to segments first, and every segment's text (never rich's own control segments)
+    passes :func:`scorekeeper.util.safetext.clean`: no ESC/CSI/OSC, no C1 controls, no bidi
+    overrides, nothing invisible. Styles are kept apart from the text, so colours stay.
+    """
+    return _safe_console_type()(stderr=err, highlight=False)
+
+
+@functools.cache
+def _safe_console_type() -> type[Console]:
+    """Built on first use, so that ``scorekeeper --help`` does not import rich."""
+    from rich.console import Console
+    from rich.segment import Segment
+
+    from scorekeeper.util.safetext import clean, is_clean
+
+    class SafeConsole(Console):
+        def render(self, renderable: Any, options: Any = None) -> Iterator[Segment]:
+            for segment in super().render(renderable, options):
+                if segment.control or is_clean(segment.text):
+                    yield segment
+                else:
+                    yield Segment(clean(segment.text), segment.style)
+
+    return SafeConsole
+
+
+def echo(message: str, *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for lines that carry tenant text (reasons, error messages): cleaned first.
+
+    The plain-text twin of :func:`console`; a command prints tenant text through one or the other.
+    """
+    from scorekeeper.util.safetext import clean
+
+    click.echo(clean(message), err=err, nl=nl)
 
 
 def emit_json(data: Any) -> None:
@@ -155,11 +189,11 @@ def not_assessed(runs: list[RunResult], *, detail: bool = False) -> bool:
         return False
     settings = unread(runs)
     what = f"{len(settings)} setting(s) could not be assessed" if settings else "a run did not complete"
-    click.echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
+    echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
     if detail:
-        for item in settings:
+        for item in settings:  # the reason is often Graph's own error message: tenant text
             where = f"{item.tenant}/{item.control}/{item.finding.setting}"
-            click.echo(f"  could not read {where}: {item.finding.reason}", err=True)
+            echo(f"  could not read {where}: {item.finding.reason}", err=True)
     return True
 
 
@@ -197,50 +231,85 @@ def progress_bar(enabled: bool) -> Iterator[Callable[..., None] | None]:
 
 
 def run_async(coro: Any) -> Any:
-    """Run a read-only operation; SIGINT/SIGTERM stop it at once (exit 130/143, see ``signals.py``)."""
+    """Run a read-only operation; SIGINT/SIGTERM stop it at once (exit 130/143, see ``signals.py``).
+
+    Inside :func:`signals_remembered` a signal the command received earlier stops it before it
+    starts, and one that comes as it finishes still stops the command (its result is not used).
+    """
     from scorekeeper.safety.signals import stop_on_signals
 
     with stop_on_signals() as stop:
         return stop.run(coro)
 
 
-def run_writing(engine: EngineBase, tenant: str, kind: str, coro: Any) -> tuple[Any, int | None]:
+def run_writing(engine: EngineBase, tenant: str | None, kind: str, coro: Any) -> tuple[Any, int | None]:
     """Run an operation that writes; a signal closes the engine's write gate instead of cancelling.
 
-    Returns the result and the exit code the signal asks for (``None`` when none came).
+    Returns the result and the exit code the signal asks for (``None`` when none came). A signal
+    the command received before (inside :func:`signals_remembered`) refuses to start it: nothing
+    is written, and :class:`~scorekeeper.errors.Interrupted` says so. ``tenant`` names the run to
+    roll back when the writes had to be cancelled (``None``: several tenants, no one run to name).
     """
     from scorekeeper.safety.signals import Interrupted, stop_on_signals
 
     with stop_on_signals(engine.write_gate) as stop:
         try:
             result = stop.run(coro)
-        except Interrupted as exc:  # the write in flight outlived the grace period, or a second signal
-            run = engine.store.latest_run(tenant, kind)
+        except Interrupted as exc:
+            if not stop.started:  # stopped between plan and first write: the coroutine never ran
+                nothing = f"interrupted by {exc.name} before any write: nothing was written"
+                raise Interrupted(exc.signum, nothing) from None
+            # the write in flight outlived the grace period, or a second signal
+            run = engine.store.latest_run(tenant, kind) if tenant is not None else None
             undo = f"; undo with: scorekeeper rollback {run.id}" if run is not None and kind == "remediate" else ""
             raise Interrupted(exc.signum, f"{exc}: cancelled before the write in flight finished{undo}") from None
     return result, stop.exit_code
 
 
 @contextmanager
+def signals_remembered() -> Iterator[Any]:
+    """One memory of SIGINT/SIGTERM for a command that plans, asks, then writes (``safety/signals.py``).
+
+    The plan's :func:`run_async`, the prompt (:func:`confirm_or_abort`) and the writes'
+    :func:`run_writing` inside the block share it: a signal at any moment — as the plan
+    finishes, between the two event loops, at the prompt — is remembered, and no write starts
+    after it. The yielded object's ``signum``/``exit_code`` say whether one came.
+    """
+    from scorekeeper.safety.signals import stop_on_signals
+
+    with stop_on_signals() as stop:
+        yield stop
+
+
+@contextmanager
 def lease_or_fail(state: State, tenant: str, purpose: str) -> Iterator[None]:
     """Hold the tenant's writer lease (``scorekeeper/safety/lease.py``); another writer is one line and exit 1."""
-    from scorekeeper.safety.lease import LeaseHeld
+    from scorekeeper.safety.lease import LeaseHeld, lease_key
     from scorekeeper.safety.lease import writer_lease as lease
 
+    config = state.config.tenant(tenant)
     try:
-        with lease(state.store, tenant, purpose):
+        # Keyed like every other writer's (the tenant's directory), so the engine's own lease joins it.
+        with lease(state.store, tenant, purpose, key=lease_key(tenant, config.tenant_id, config.graph_url)):
             yield
     except LeaseHeld as exc:
         raise CommandFailed(str(exc), exc.exit_code) from None
 
 
 def confirm_or_abort(what: str, yes: bool) -> None:
-    if yes:
-        return
-    if not sys.stdin.isatty():
-        raise CommandFailed(f"refusing to {what} without confirmation: run in a terminal or pass --yes", EXIT_USAGE)
-    if not click.confirm(f"{what}?", default=False):
-        raise CommandFailed(NOTHING_CHANGED, EXIT_ERROR)
+    """Ask before writing (``--yes``: don't). Inside :func:`signals_remembered`, a signal already
+    received stops here (exit 130/143), and Ctrl-C at the prompt is "not confirmed" (exit 1)."""
+    from scorekeeper.safety.signals import prompting
+
+    with prompting():
+        if yes:
+            return
+        if not sys.stdin.isatty():
+            raise CommandFailed(
+                f"refusing to {what} without confirmation: run in a terminal or pass --yes", EXIT_USAGE
+            )
+        if not click.confirm(f"{what}?", default=False):
+            raise CommandFailed(NOTHING_CHANGED, EXIT_ERROR)
 
 
 def selection_label(names: tuple[str, ...], groups: tuple[str, ...]) -> str:

@@ -23,6 +23,7 @@ from scorekeeper.cli.common import NOTHING_CHANGED, State
 from scorekeeper.cli.common import exit_code_for as exit_code_for  # re-exported: plugin tests import it from here
 from scorekeeper.errors import EXIT_ERROR, EXIT_OK, EXIT_USAGE, ScorekeeperError
 from scorekeeper.errors import exit_code_of as error_exit_code
+from scorekeeper.util.safetext import clean
 
 EPILOG = (
     "Exit codes: 0 every setting assessed and none fails, 3 a setting fails, 1 a setting could not be"
@@ -103,7 +104,8 @@ class _OneLineHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            click.echo(f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0], err=True)
+            # A log line can carry Graph's or a tenant's text: cleaned like every other output.
+            click.echo(clean(f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0]), err=True)
         except Exception:
             self.handleError(record)
 
@@ -159,7 +161,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
 
         if isinstance(exc, CredentialError):  # one line per tenant, not one per setting
             for line in exc.lines:
-                click.echo(f"error: {line}", err=True)
+                click.echo(f"error: {clean(line)}", err=True)
             sys.exit(EXIT_USAGE)
         _fail(*_classify(exc))
     sys.exit(EXIT_OK)
@@ -183,6 +185,7 @@ def _classify(exc: Exception) -> tuple[str, int]:
 
 def _fail(message: str, code: int) -> NoReturn:
     """One line on stderr, then exit: ``error:`` marks a failure, a clean stop (exit 0) has no prefix."""
+    message = clean(message)  # an error's text can quote the tenant or Microsoft
     if code == EXIT_OK:
         click.echo(message, err=True)
     else:

@@ -27,10 +27,12 @@ from scorekeeper.cli.common import (
     progress_bar,
     run_async,
     run_writing,
+    signals_remembered,
 )
 from scorekeeper.cli.targets import tenant_options
 from scorekeeper.domain.outcome import run_exit_code
 from scorekeeper.errors import EXIT_ERROR, EXIT_FAIL, EXIT_OK, EXIT_USAGE
+from scorekeeper.util.safetext import clean
 
 if TYPE_CHECKING:
     from scorekeeper.domain.model import Plan, RunResult
@@ -108,7 +110,7 @@ def _plan(
     else:
         planning = state.engine(on_progress).plan(tenant, control_ids, set(settings) or None)
     run, plans = run_async(planning)
-    broken = [f"{r.control}: {r.error}" for r in run.controls if r.error]
+    broken = [f"{r.control}: {clean(r.error)}" for r in run.controls if r.error]  # Graph's words: tenant text
     if broken:  # a plan built on a failed assessment would silently leave those controls out
         raise CommandFailed(
             f"could not assess {tenant} ({'; '.join(broken)}); nothing was planned or written", EXIT_ERROR
@@ -197,15 +199,21 @@ def remediate(
         return enqueue_from_cli(state, "remediate", tenants, control_ids, as_json)
     state.preflight(tenants)  # every tenant's credentials before the first one is written to
     outputs, codes = [], []
-    for tenant in tenants:
-        output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
-        outputs.append(output)
-        codes.append(code)
-        if code > 128:  # stopped by a signal: no other tenant is started
-            break
+    # One memory of SIGINT/SIGTERM from the first plan to the last write: a signal at any moment
+    # (as a plan finishes, between plan and writes, at the prompt) means no write starts after it.
+    with signals_remembered() as stop:
+        for tenant in tenants:
+            if stop.signum is not None:  # stopped by a signal: no other tenant is started
+                break
+            output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
+            outputs.append(output)
+            codes.append(code)
     if as_json:
         emit_json(one_or_many(outputs))
     signalled = [c for c in codes if c > 128]
+    if not signalled and stop.exit_code is not None:  # came after a tenant's run ended: nothing was cut short
+        click.echo(f"interrupted by {stop.name}: what is shown above was done; nothing started after it", err=True)
+        signalled = [stop.exit_code]
     sys.exit(signalled[0] if signalled else max(codes, key=lambda c: (c == EXIT_FAIL, c)))
 
 
@@ -327,8 +335,9 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
     if run is None:
         raise CommandFailed(f"no run {run_id} in history", EXIT_USAGE)
     out = console(err=as_json)
-    with lease_or_fail(state, run.tenant, "rollback"):
-        tenant, plans = engine.rollback_plans(run_id)  # nothing left to roll back: EngineError, exit 1
+    # One memory of signals from reading the plan to the last write (as in remediate).
+    with signals_remembered(), lease_or_fail(state, run.tenant, "rollback"):
+        tenant, plans = engine.rollback_plans(run_id)  # nothing left to roll back: NothingToRollBack, exit 0
         print_plans(out, plans)
         confirm_or_abort(
             f"Roll back {sum(len(p.items) for p in plans)} change(s) of run {run_id} in tenant {tenant}", yes

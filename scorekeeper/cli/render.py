@@ -189,16 +189,21 @@ def print_restorations(console: Console, run: RunResult, undone_run: int) -> Non
     table = Table(title=f"Rollback of run {undone_run}", title_justify="left")
     for column in ("change", "setting", "result", "detail"):
         table.add_column(column)
+    # A detail quotes Graph's answer (an error message, a value read back): tenant text, cleaned
+    # here as well as by the CLI's console, for any console a caller hands in.
     for r in run.restorations:
         table.add_row(
-            str(r.change.id or ""), r.change.setting, Text(r.status.value, RESTORE_STYLE[r.status]), Text(r.detail)
+            str(r.change.id or ""),
+            Text(clean(r.change.setting)),
+            Text(r.status.value, RESTORE_STYLE[r.status]),
+            Text(clean(r.detail)),
         )
     console.print(table)
     left = [r for r in run.restorations if r.status is RestoreStatus.FAILED]
     if left:
         console.print(Text(f"{len(left)} change(s) could not be restored; the tenant still differs there:", "bold red"))
         for r in left:
-            console.print(Text(f"  change {r.change.id} ({r.change.setting}): {r.detail}"))
+            console.print(Text(clean(f"  change {r.change.id} ({r.change.setting}): {r.detail}")))
         console.print(
             Text(
                 f"Fix them by hand as said, or fix the cause and run `scorekeeper rollback {undone_run}` again: "

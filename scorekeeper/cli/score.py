@@ -13,6 +13,7 @@ import click
 
 from scorekeeper.cli.common import EXIT_ERROR, CommandFailed, State, console, emit_json, run_async
 from scorekeeper.cli.targets import tenant_options
+from scorekeeper.util.safetext import clean
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -56,8 +57,8 @@ def _read(state: State, names: list[str], only: Any) -> list[ScoreOverview]:
 
     try:
         return list(run_async(all_of()))
-    except SecureScoreReadError as exc:
-        raise CommandFailed(str(exc), EXIT_ERROR) from None
+    except SecureScoreReadError as exc:  # Graph's error message inside: tenant text
+        raise CommandFailed(clean(str(exc)), EXIT_ERROR) from None
 
 
 @click.group(invoke_without_command=True)
@@ -111,18 +112,22 @@ def score(
 
 def print_overview(out: Console, overview: ScoreOverview, *, details: bool = False) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     share = (
         f" ({100 * overview.current / overview.max_score:.1f} %)"
         if overview.current is not None and overview.max_score
         else ""
     )
-    out.print(
-        f"[bold]{overview.tenant}[/bold] Secure Score {_points(overview.current)} / {_points(overview.max_score)}"
+    heading = Text(overview.tenant, style="bold")
+    heading.append(
+        f" Secure Score {_points(overview.current)} / {_points(overview.max_score)}"
         f"{share}, {overview.available:g} points available"
     )
+    out.print(heading)
     if overview.comparisons:
-        out.print("  " + " · ".join(f"{c.basis} average {_points(c.average)}" for c in overview.comparisons))
+        averages = " · ".join(f"{c.basis} average {_points(c.average)}" for c in overview.comparisons)
+        out.print(f"  {averages}", markup=False)
     if overview.trend:
         first, last = overview.trend[0], overview.trend[-1]
         out.print(
@@ -151,13 +156,13 @@ def print_overview(out: Console, overview: ScoreOverview, *, details: bool = Fal
             row.state.state,
             row.covered_by or "—",
         ]
-        table.add_row(*cells)
+        table.add_row(*(Text(cell) for cell in cells))  # Microsoft's words are text, never markup
     out.print(table)
     if not details:
         out.print("n/s: not scored in this tenant (not licensed); --details for titles, status and action URLs")
         return
     for row in overview.controls:
-        out.print(f"\n[bold]{row.id}[/bold] {row.title}", highlight=False)
+        out.print(Text.assemble("\n", (row.id, "bold"), " ", row.title or ""), highlight=False)
         for line in (f"{row.category} · {row.service} · {row.action_type}", row.implementation_status, row.action_url):
             if line:
                 out.print(f"  {line}", markup=False)
@@ -169,6 +174,7 @@ def print_overview(out: Console, overview: ScoreOverview, *, details: bool = Fal
 
 def print_fleet(out: Console, overviews: Sequence[ScoreOverview]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from scorekeeper.securescore.fleet import fleet_summary
 
@@ -178,18 +184,18 @@ def print_fleet(out: Console, overviews: Sequence[ScoreOverview]) -> None:
         totals.add_column(column)
     for item in overviews:
         totals.add_row(
-            item.tenant, _points(item.current), _points(item.max_score), f"{item.available:g}", spark(item.trend)
+            Text(item.tenant), _points(item.current), _points(item.max_score), f"{item.available:g}", spark(item.trend)
         )
     out.print(totals)
     grid = Table(title="Points available: control × tenant", header_style="bold")
     grid.add_column("control", overflow="fold")
     grid.add_column("covered by")
     for name in summary.tenants:
-        grid.add_column(name, justify="right")
+        grid.add_column(Text(name), justify="right")
     grid.add_column("total", justify="right")
     for line in summary.rows:
         cells = [_points(line.available.get(name)) for name in summary.tenants]
-        grid.add_row(line.control, line.covered_by or "—", *cells, f"{line.total:g}")
+        grid.add_row(Text(line.control), line.covered_by or "—", *cells, f"{line.total:g}")
     out.print(grid)
 
 
@@ -230,7 +236,7 @@ def set_state(
     """
     import asyncio
 
-    from scorekeeper.cli.common import confirm_or_abort
+    from scorekeeper.cli.common import confirm_or_abort, echo, run_writing, signals_remembered
     from scorekeeper.cli.render import print_plans, print_run
     from scorekeeper.errors import EXIT_OK, EXIT_USAGE
     from scorekeeper.securescore.read import SecureScoreReadError
@@ -240,22 +246,35 @@ def set_state(
         raise CommandFailed("--reason must say why (it is kept as the state update's comment)", EXIT_USAGE)
     names = state.config.select_tenants(tenant_names, group_names, all_tenants)
     engine = state.engine()
-    try:
-        plans = run_async(engine.state_plans(names, list(control_ids), new_state, reason.strip(), assigned_to))
-    except ValueError as exc:
-        raise CommandFailed(str(exc), EXIT_USAGE) from None
-    except SecureScoreReadError as exc:
-        raise CommandFailed(str(exc), EXIT_ERROR) from None
-    out = console(err=as_json)
-    print_plans(out, plans)
-    count = sum(len(p.items) for p in plans)
-    confirm_or_abort(f"Set {count} control state(s) in {len(plans)} tenant(s)", yes)
+    # One memory of SIGINT/SIGTERM from the plan's reads to the writes: no write starts after a signal.
+    with signals_remembered():
+        try:
+            plans = run_async(engine.state_plans(names, list(control_ids), new_state, reason.strip(), assigned_to))
+        except ValueError as exc:
+            raise CommandFailed(clean(str(exc)), EXIT_USAGE) from None
+        except SecureScoreReadError as exc:
+            raise CommandFailed(clean(str(exc)), EXIT_ERROR) from None
+        out = console(err=as_json)
+        print_plans(out, plans)
+        count = sum(len(p.items) for p in plans)
+        confirm_or_abort(f"Set {count} control state(s) in {len(plans)} tenant(s)", yes)
 
-    async def apply() -> list[Any]:
-        return list(await asyncio.gather(*(engine.remediate(p.tenant, [p]) for p in plans)))
+        async def apply() -> list[Any]:
+            return list(await asyncio.gather(*(engine.remediate(p.tenant, [p]) for p in plans)))
 
-    results = run_async(apply())
-    refused = [c.error for r in results for c in r.controls if c.error]
+        # A signal closes the write gate: the updates in flight finish and are recorded, no new one starts.
+        results, stopped = run_writing(engine, None, "remediate", apply())
+    if stopped is not None:
+        for result in results:
+            if not as_json:
+                print_run(out, result)
+            echo(
+                f"interrupted: run {result.run_id} stopped before it finished ({len(result.changes)} change(s) "
+                f"recorded); undo with: scorekeeper rollback {result.run_id}",
+                err=True,
+            )
+        ctx.exit(stopped)
+    refused = [clean(c.error) for r in results for c in r.controls if c.error]
     if as_json:
         emit_json(
             {

@@ -92,6 +92,16 @@ class EngineBase:
             self._desired[key] = value
         return self._desired[key]
 
+    def lease_key(self, tenant: str) -> str:
+        """The writer-lease row of ``tenant``: its directory (cloud and tenant id) when configured, else its name.
+
+        Every writer of this engine passes it, so one tenant configured under two names has one writer.
+        """
+        from scorekeeper.safety.lease import lease_key
+
+        config = self.config.tenant(tenant)
+        return lease_key(tenant, config.tenant_id, config.graph_url)
+
     def auto_remediate_allowed(self, control_id: str, tenant: str | None = None) -> bool:
         """True when ``auto_remediate = true`` in ``[controls.<id>]`` (or the tenant's override of it):
         scheduled jobs may then write."""

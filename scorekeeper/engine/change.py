@@ -111,7 +111,7 @@ class ChangingTenants(Scoring):
         process writes to the tenant.
         """
         self.config.tenant(tenant)  # an unknown tenant is a usage error before any lease is taken
-        with writer_lease(self.store, tenant, purpose) as lease:
+        with writer_lease(self.store, tenant, purpose, key=self.lease_key(tenant)) as lease:
             yield LeasedChange(self, tenant, lease, purpose, scheduled)
 
     async def change_unattended(

@@ -69,7 +69,7 @@ class Remediating(Verifying):
         for control in controls:
             self.desired(control, tenant)
         purpose = f"scheduled {kind}" if scheduled else kind
-        with writer_lease(self.store, tenant, purpose) as lease:
+        with writer_lease(self.store, tenant, purpose, key=self.lease_key(tenant)) as lease:
             unsubscribe = lease.on_lost(self.write_gate.close)
             try:
                 return await self._remediate_leased(tenant, plans, controls, lease, parent_run_id, scheduled, kind)

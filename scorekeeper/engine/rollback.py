@@ -19,7 +19,7 @@ from scorekeeper.domain.model import (
 from scorekeeper.engine import base
 from scorekeeper.engine.remediate import Remediating
 from scorekeeper.engine.session import TenantSession
-from scorekeeper.errors import EngineError, NotFound, WritesStopped
+from scorekeeper.errors import NotFound, NothingToRollBack, WritesStopped
 from scorekeeper.safety.recorder import StoreSink
 
 log = logging.getLogger("scorekeeper.engine")
@@ -33,12 +33,15 @@ class RollingBack(Remediating):
 
         Every change counts — applied, failed, ambiguous, or started and never finished — since
         only a fresh read can say whether it reached the tenant; rollback re-reads each one.
+        Raises :class:`~scorekeeper.errors.NothingToRollBack` (exit 0, not a failure) when every
+        change was already rolled back, or the run made none: rolling back twice is harmless.
         """
         run = self.store.get_run(run_id)
         if run is None:
             raise NotFound(f"no run {run_id} in history")
         items: dict[str, list[PlanItem]] = {}
-        for control_id, change in reversed(self.store.changes_for_run(run_id)):
+        recorded = self.store.changes_for_run(run_id)
+        for control_id, change in reversed(recorded):
             if change.rolled_back_by is not None:
                 continue
             items.setdefault(control_id, []).append(
@@ -56,7 +59,13 @@ class RollingBack(Remediating):
             )
         plans = [Plan(tenant=run.tenant, control=c, items=tuple(i)) for c, i in items.items()]
         if not plans:
-            raise EngineError(f"run {run_id} has no changes left to roll back")
+            by = sorted({c.rolled_back_by for _, c in recorded if c.rolled_back_by is not None})
+            done = (
+                f"all {len(recorded)} change(s) were restored by rollback run {', '.join(map(str, by))}"
+                if recorded
+                else "it recorded no change"
+            )
+            raise NothingToRollBack(run_id, f"run {run_id} has no changes left to roll back: {done}; nothing to do")
         return run.tenant, plans
 
     async def rollback(self, run_id: int, plans: list[Plan]) -> RunResult:
@@ -74,7 +83,7 @@ class RollingBack(Remediating):
         controls = [self.plugins.control(p.control) for p in plans]
         for control in controls:
             self.desired(control, tenant)
-        with writer_lease(self.store, tenant, "rollback") as lease:
+        with writer_lease(self.store, tenant, "rollback", key=self.lease_key(tenant)) as lease:
             unsubscribe = lease.on_lost(self.write_gate.close)
             try:
                 return await self._rollback_leased(tenant, run_id, plans, controls, lease)
@@ -130,9 +139,11 @@ class RollingBack(Remediating):
         context = self._context(session, control, "rollback", sink)
         self._emit(name, control.id, "rollback", "started", total=len(plan.items))
         created = frozenset(
-            str(c.resource["path"])
+            str(path)
             for _, c in self.store.changes_for_run(run_id)
-            if c.created and c.resource.get("path")
+            if c.created
+            for path in [c.resource.get("path"), *(c.resource.get("paths") or [])]
+            if path
         )
         restorations: list[Restoration] = []
         for item in plan.items:

@@ -2,7 +2,8 @@
 
 A custom ``transport`` lets the same production pipeline talk to the in-process simulator:
 only the bottom of the stack changes, so tests exercise the real retry handler and
-serialisation rather than a mock.
+serialisation rather than a mock. The middleware is msgraph-core's default list with one
+change: kiota's retry handler never resends a POST answered 503/504 (``graph/retry.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def build_graph_client(
     transport: httpx.AsyncBaseTransport | None = None,
     timeout: float = 60.0,
 ) -> GraphServiceClient:
-    """A ``GraphServiceClient`` for ``graph_url`` (``/v1.0`` is appended) with default middleware."""
+    """A ``GraphServiceClient`` for ``graph_url`` (``/v1.0`` is appended) with the SDK's middleware."""
     from kiota_authentication_azure.azure_identity_authentication_provider import (
         AzureIdentityAuthenticationProvider,
     )
@@ -48,11 +49,12 @@ def build_graph_client(
     base_url = f"{root}/v1.0"
     host = urlsplit(root).hostname or ""
     from scorekeeper.graph.pool import current_pool, shared_client_options
+    from scorekeeper.graph.retry import graph_middleware
     from scorekeeper.graph.transport import network_client
 
     def pipeline(**options: Any) -> httpx.AsyncClient:
         http = network_client(base_url, timeout, transport=transport, **options)
-        return GraphClientFactory.create_with_default_middleware(client=http)
+        return GraphClientFactory.create_with_custom_middleware(graph_middleware(), client=http)  # type: ignore[arg-type]
 
     # In a fleet operation every tenant's adapter sends through one client per service root (see
     # graph/pool.py): kept-alive connections instead of new ones per tenant. Its own transport

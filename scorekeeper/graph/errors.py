@@ -6,6 +6,8 @@ need the status, Graph's error code and its message, not the SDK's exception hie
 
 from __future__ import annotations
 
+from typing import Any
+
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 from scorekeeper.errors import GraphCallError as GraphCallError
 from scorekeeper.errors import PortalError as PortalError
@@ -14,8 +16,28 @@ from scorekeeper.errors import PortalError as PortalError
 UNREADABLE_STATUSES = frozenset({401, 403, 429, 503, 504})
 
 
+def retry_after_of(headers: Any) -> float | None:
+    """Seconds of a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` when absent or unreadable."""
+    if not headers:
+        return None
+    try:
+        items = headers.items()
+    except AttributeError:
+        return None
+    value = next((str(v) for k, v in items if str(k).lower() == "retry-after"), None)
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from datetime import UTC, datetime
+    from email.utils import parsedate_to_datetime
 
-
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
 
 
 def describe_error(exc: BaseException) -> GraphCallError:
@@ -32,7 +54,8 @@ def describe_error(exc: BaseException) -> GraphCallError:
         main = getattr(exc, "error", None)
         code = getattr(main, "code", None) or "UnknownError"
         message = getattr(main, "message", None) or getattr(exc, "message", None) or str(exc) or "no message"
-        return GraphCallError(status, str(code), str(message))
+        headers = getattr(exc, "response_headers", None)
+        return GraphCallError(status, str(code), str(message), retry_after=retry_after_of(headers))
     import httpx
 
     if isinstance(exc, httpx.TimeoutException):

@@ -3,7 +3,8 @@
 The API is undocumented and takes only a delegated user token for the portal's own resource,
 so it gets a client of its own rather than being squeezed through msgraph-sdk. It keeps the
 behaviour the Graph pipeline has: the headers the portal sends, retries of 429/503/504 that
-honour ``Retry-After``, and one error type.
+honour ``Retry-After`` (never of a POST answered 503/504, as ``graph/retry.py`` explains), and
+one error type.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from scorekeeper.graph.batch import MAX_RETRY_AFTER_SECONDS, RETRYABLE, _retry_after_seconds
-from scorekeeper.graph.errors import PortalError, describe_error
+from scorekeeper.graph.errors import PortalError, describe_error, retry_after_of
+from scorekeeper.graph.retry import resend_is_safe
 from scorekeeper.graph.throttle import pause
 
 if TYPE_CHECKING:
@@ -86,7 +88,8 @@ class PortalClient:
             except Exception as exc:
                 error = describe_error(exc)
                 raise PortalError(error.status, error.code, error.message) from exc
-            if response.status_code in RETRYABLE and attempt < self._max_retries:
+            resend = resend_is_safe(method, path, response.status_code)  # never a POST answered 503/504
+            if response.status_code in RETRYABLE and resend and attempt < self._max_retries:
                 wait = _retry_after_seconds(response.headers)
                 if wait < MAX_RETRY_AFTER_SECONDS:
                     await pause(wait, "portal API")
@@ -133,4 +136,4 @@ def _portal_error(response: httpx.Response) -> PortalError:
         inner = data.get("error") if isinstance(data.get("error"), dict) else data
         code = str(inner.get("code") or inner.get("errorCode") or code)
         message = str(inner.get("message") or inner.get("Message") or message)
-    return PortalError(response.status_code, code, message)
+    return PortalError(response.status_code, code, message, retry_after=retry_after_of(response.headers))

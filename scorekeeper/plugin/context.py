@@ -280,7 +280,13 @@ class TenantContext:
         listing ``collection``). For an object with no free-text field (a directory setting),
         pass ``marker_field=None`` and ``match`` (fields that identify the one such object).
         The returned change's ``resource`` has the new object's ``id`` and ``path``; ``after`` is
-        ``{"id": ..., **after}``. Rollback deletes the object.
+        ``{"id": ..., **after}``. Rollback deletes the object, and proves it gone by reading.
+
+        The ``POST`` is never sent again blind: after an answer that leaves its outcome unknown
+        (a 5xx, a timeout, a reset, an unreadable body) the helper lists ``collection`` for the
+        marker and adopts what carries it (every such object in ``resource["paths"]``); only
+        when nothing does is the same ``POST`` sent again. Without a marker (no ``marker_field``
+        and no ``match``) it is never resent and the change stays ``ambiguous``.
         """
         return await self._writer.create(
             setting,

@@ -1,6 +1,12 @@
 """The write helper: one call per tenant request, recorded before it leaves, classified when it returns.
 
 The implementation of the public :mod:`scorekeeper.writes` (whose docstring is the full story).
+
+A create is the one write that is not idempotent: the same ``POST`` sent twice makes two
+objects. So nothing resends a ``POST`` whose outcome is unknown (the Graph pipeline's retry
+handler lets a 503/504 through, ``graph/retry.py``); :meth:`Writer.create` first lists the
+collection and looks for the change's marker, adopts what it finds (every object carrying the
+marker is recorded), and sends the ``POST`` again only when nothing carries it.
 """
 
 from __future__ import annotations
@@ -8,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+from urllib.parse import urlsplit
 
 from scorekeeper.domain.model import Change, JSONValue, Outcome
 from scorekeeper.errors import WritesStopped
@@ -24,6 +31,14 @@ Method = Literal["PATCH", "PUT", "POST", "DELETE"]
 AMBIGUOUS_STATUSES = frozenset({500, 502, 504})
 #: Statuses that mean "not applied, try later" once the pipeline's own retries are spent.
 THROTTLED_STATUSES = frozenset({429, 503})
+#: How often :meth:`Writer.create` sends its ``POST`` at most (the first time included), as
+#: kiota's retry handler does (3 retries), each resend only after a marker search found nothing.
+CREATE_ATTEMPTS = 4
+#: Seconds before the second marker search of a round, when the answer named no ``Retry-After``:
+#: doubled each round. A listing may lag a create by a moment (directory replication).
+CREATE_SEARCH_PAUSE = 1.0
+#: Like the SDK's retry handler: a ``Retry-After`` this long or longer is not waited for.
+MAX_CREATE_PAUSE = 180.0
 
 
 @dataclass(frozen=True)
@@ -128,17 +143,26 @@ class Failure:
     text: str
 
 
-def classify(exc: GraphCallError, *, needs: str = "") -> Failure:
+def classify(exc: GraphCallError, *, needs: str = "", method: str = "") -> Failure:
     """Sort a failed write into refused-with-permission, throttled, ambiguous or refused.
 
     ``needs`` names what a 401/403 lacked ("the app needs Domain.ReadWrite.All"); it is added
-    to the message so the admin can act on it.
+    to the message so the admin can act on it. ``method`` is the request's: a ``POST`` answered
+    503 is ambiguous, not throttled, since nothing resent it (``graph/retry.py``) and Microsoft
+    does not say a 503 was not applied. A success status whose body could not be read (a 200
+    that is not JSON) is ambiguous too: the service said yes, but nothing it said can be trusted.
     """
     if exc.status in (401, 403):
         return Failure(Outcome.FAILED, f"permission refused ({needs or 'no permission named'}): {exc}")
-    if exc.status in THROTTLED_STATUSES:
+    if 200 <= exc.status < 300 or exc.code == "MalformedResponse":
+        return Failure(
+            Outcome.AMBIGUOUS,
+            f"outcome unknown, the answer could not be read (rollback re-reads and restores it): {exc}",
+        )
+    resent = method.upper() != "POST" or exc.status == 429  # what the pipeline retries (graph/retry.py)
+    if exc.status in THROTTLED_STATUSES and resent:
         return Failure(Outcome.FAILED, f"throttled past retries, not applied: {exc}")
-    if exc.status == 0 or exc.status in AMBIGUOUS_STATUSES:
+    if exc.status == 0 or exc.status in AMBIGUOUS_STATUSES or exc.status in THROTTLED_STATUSES:
         return Failure(
             Outcome.AMBIGUOUS,
             f"outcome unknown, the tenant may have applied it (rollback re-reads and restores it): {exc}",
@@ -149,6 +173,55 @@ def classify(exc: GraphCallError, *, needs: str = "") -> Failure:
 def one_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+class Sender(Protocol):
+    """Anything that sends one unrecorded request: :class:`Writer` and :class:`scorekeeper.TenantContext`."""
+
+    async def send(self, request: Request) -> Any: ...
+
+
+def searchable(marker: Any) -> bool:
+    """Whether a create's recorded marker can find its object: a marker field, or fields to ``match``."""
+    return isinstance(marker, Mapping) and bool(marker.get("collection")) and bool(
+        marker.get("field") or marker.get("match")
+    )
+
+
+async def find_marked(sender: Sender, marker: Mapping[str, Any], tag: str, *, api: str, version: str) -> list[str]:
+    """Paths of every object in the marker's collection that carries ``tag`` (and ``match``).
+
+    The whole collection is listed, every ``@odata.nextLink`` followed; an object counts when its
+    marker field contains ``tag`` and each ``match`` field is equal. A marker with no field
+    matches on ``match`` alone (a directory setting: at most one per template). Raises
+    :class:`scorekeeper.GraphCallError` when a page cannot be read: a list with a hole in it
+    must not be taken for "nothing left".
+    """
+    collection = str(marker.get("collection") or "")
+    field = marker.get("field")
+    match = dict(marker.get("match") or {})
+    if not collection or not (field or match):
+        return []  # nothing identifies the object: never find (or delete) by guess
+    page = await sender.send(Request("GET", collection, None, cast("Api", api), version))
+    items = list((page or {}).get("value") or []) if isinstance(page, Mapping) else []
+    link = page.get("@odata.nextLink") if isinstance(page, Mapping) else None
+    while link:
+        url = urlsplit(str(link))
+        page_version, _, rest = url.path.lstrip("/").partition("/")
+        path = rest + (f"?{url.query}" if url.query else "")
+        page = await sender.send(Request("GET", path, None, cast("Api", api), page_version))
+        items += list((page or {}).get("value") or []) if isinstance(page, Mapping) else []
+        link = page.get("@odata.nextLink") if isinstance(page, Mapping) else None
+    found = []
+    for item in items:
+        if not isinstance(item, Mapping) or item.get("id") is None:
+            continue
+        if field and tag not in str(item.get(str(field)) or ""):
+            continue
+        if any(item.get(k) != v for k, v in match.items()):
+            continue
+        found.append(f"{collection.rstrip('/')}/{item['id']}")
+    return found
 
 
 
@@ -273,7 +346,7 @@ class Writer:
         try:
             await self.send(request)
         except GraphCallError as exc:
-            failure = classify(exc, needs=self.needs(parts[0].setting, request.api))
+            failure = classify(exc, needs=self.needs(parts[0].setting, request.api), method=request.method)
             done = [self._finish(c, failure.outcome, failure.text) for c in started]
         except Exception as exc:  # a bug or a cancelled task: the outcome is not known
             done = [self._finish(c, Outcome.AMBIGUOUS, f"outcome unknown: {one_line(exc)}") for c in started]
@@ -299,6 +372,15 @@ class Writer:
         resource: Mapping[str, JSONValue],
         after: Mapping[str, JSONValue] | None = None,
     ) -> Change:
+        """``POST`` one object, never twice blind: an unknown outcome is settled by the marker first.
+
+        After an answer that does not say whether the object was made (a 5xx, a timeout, a
+        reset, an unreadable body) the collection is listed for the change's marker: whatever
+        carries it is adopted (the change is applied, every such object recorded in
+        ``resource["paths"]``, so rollback deletes them all); when nothing does, the listing is
+        repeated after a pause (``Retry-After`` when the answer had one), and only then is the
+        same ``POST`` — same marker — sent again, at most :data:`CREATE_ATTEMPTS` times in all.
+        """
         from scorekeeper.graph.errors import GraphCallError
 
         self._check_stop(setting)
@@ -315,27 +397,120 @@ class Writer:
         )
         assert change.id is not None
         sent = dict(body)
+        tag = marker_tag(self.tenant.change_sink.run_id, change.id)
         if marker_field:
             # Deterministic from what is already committed: rollback recomputes it to find an orphan.
             sent[marker_field] = marked(base, self.tenant.change_sink.run_id, change.id)
-        try:
-            made = await self.send(Request("POST", collection, sent, api, version))
-        except GraphCallError as exc:
-            failure = classify(exc, needs=self.needs(setting, api))
-            done = self._finish(change, failure.outcome, failure.text)
-        except Exception as exc:
-            done = self._finish(change, Outcome.AMBIGUOUS, f"outcome unknown: {one_line(exc)}")
-            self._report(done, "")
-            raise
-        else:
+        request = Request("POST", collection, sent, api, version)
+        history: list[str] = []
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                made = await self.send(request)
+            except GraphCallError as exc:
+                failure = classify(exc, needs=self.needs(setting, api), method="POST")
+                if failure.outcome is not Outcome.AMBIGUOUS:
+                    earlier = f" (after {'; '.join(history)}; no object carried its marker)" if history else ""
+                    done = self._finish(change, failure.outcome, failure.text + earlier)
+                    break
+                history.append(f"POST {attempt} answered {exc}")
+                try:
+                    found = await self._settle(marker, tag, api, version, exc, attempt)
+                except GraphCallError as lookup:
+                    done = self._finish(
+                        change,
+                        Outcome.AMBIGUOUS,
+                        f"{failure.text}; the search for its marker failed too ({lookup}), so it was not sent "
+                        "again; rollback searches again",
+                    )
+                    break
+                except BaseException as stop:  # a stop, or a wait longer than this job may sleep
+                    done = self._finish(change, Outcome.AMBIGUOUS, f"{failure.text}; not searched: {one_line(stop)}")
+                    self._report(done, "")
+                    raise
+                if found is None:  # no marker to search by: never send again blind
+                    done = self._finish(change, Outcome.AMBIGUOUS, failure.text)
+                    break
+                if found:
+                    done = self._adopt(change, collection, found, after, "; ".join(history))
+                    break
+                if attempt == CREATE_ATTEMPTS:
+                    done = self._finish(
+                        change,
+                        Outcome.AMBIGUOUS,
+                        f"{failure.text}; after {attempt} attempt(s) no object carries its marker "
+                        f"{tag}; rollback searches again",
+                    )
+                    break
+                continue  # nothing carries the marker: the POST did not take effect, send it again
+            except Exception as exc:
+                done = self._finish(change, Outcome.AMBIGUOUS, f"outcome unknown: {one_line(exc)}")
+                self._report(done, "")
+                raise
             made_id = made.get("id") if isinstance(made, Mapping) else None
+            own = [f"{collection.rstrip('/')}/{made_id}"] if made_id is not None else []
+            if attempt > 1 and searchable(marker):
+                # This POST followed a search that found nothing; search once more, in case a
+                # lagging listing hid an earlier one: every object carrying the marker is recorded.
+                try:
+                    others = [p for p in await find_marked(self, marker, tag, api=api, version=version) if p not in own]
+                except GraphCallError:
+                    others = []  # rollback's own search finds them
+                if others:
+                    done = self._adopt(change, collection, own + others, after, "; ".join(history))
+                    break
             if made_id is None:  # created, but the answer does not say which: the marker will find it
                 done = self._finish(
                     change, Outcome.AMBIGUOUS, "created, but the answer named no id; rollback finds it by its marker"
                 )
             else:
-                where = {"id": str(made_id), "path": f"{collection.rstrip('/')}/{made_id}"}
+                where: dict[str, JSONValue] = {"id": str(made_id), "path": own[0]}
+                if history:
+                    where["attempts"] = "; ".join([*history, f"POST {attempt} created it"])
                 change = replace(change, resource=change.resource | where, after={"id": str(made_id), **(after or {})})
                 done = self._finish(change, Outcome.APPLIED)
-        self._report(done, f"created {collection} {done.resource.get('id', '')}".strip())
+            break
+        paths = done.resource.get("paths")
+        many = isinstance(paths, list) and len(paths) > 1
+        extra = f" ({len(paths)} objects carry its marker, all recorded)" if many and isinstance(paths, list) else ""
+        self._report(done, f"created {collection} {done.resource.get('id', '')}".strip() + extra)
         return done
+
+    async def _settle(
+        self, marker: Mapping[str, Any], tag: str, api: str, version: str, exc: GraphCallError, attempt: int
+    ) -> list[str] | None:
+        """After a create of unknown outcome: the objects carrying its marker (``None``: no marker to search by).
+
+        Searched at once; when nothing carries it, searched again after a pause (the answer's
+        ``Retry-After``, else :data:`CREATE_SEARCH_PAUSE` doubled per attempt), since a listing
+        may lag the create it should show.
+        """
+        from scorekeeper.graph.throttle import pause
+
+        if not searchable(marker):
+            return None
+        found = await find_marked(self, marker, tag, api=api, version=version)
+        if found or attempt >= CREATE_ATTEMPTS:
+            return found
+        wait = exc.retry_after if exc.retry_after is not None else CREATE_SEARCH_PAUSE * 2 ** (attempt - 1)
+        await pause(min(wait, MAX_CREATE_PAUSE), "a create of unknown outcome")
+        return await find_marked(self, marker, tag, api=api, version=version)
+
+    def _adopt(
+        self,
+        change: Change,
+        collection: str,
+        found: list[str],
+        after: Mapping[str, JSONValue] | None,
+        history: str,
+    ) -> Change:
+        """The change applied, as the first object found; every object carrying its marker recorded."""
+        first = found[0]
+        made_id = first.rsplit("/", 1)[-1]
+        where: dict[str, JSONValue] = {
+            "id": made_id,
+            "path": first,
+            "paths": list(found),
+            "attempts": f"{history}; found by its marker: {', '.join(found)}".lstrip("; "),
+        }
+        change = replace(change, resource=change.resource | where, after={"id": made_id, **(after or {})})
+        return self._finish(change, Outcome.APPLIED)

@@ -92,17 +92,34 @@ def held_lease(store: Any, tenant: str) -> TenantLease | None:
         return _held.get((id(store), tenant))
 
 
+def lease_key(tenant: str, tenant_id: str = "", graph_url: str = "") -> str:
+    """The row a tenant's lease lives in: its directory when the config names one, else its config name.
+
+    The same directory (tenant id) configured under two names is one tenant: keyed by the name, two
+    writers held "different" leases and both wrote. The key is the Graph endpoint's host and port
+    (the cloud, or one simulator) and the tenant id, lower-cased: ``graph.microsoft.com/<id>``.
+    """
+    if not tenant_id:
+        return tenant
+    from urllib.parse import urlsplit
+
+    where = urlsplit(graph_url).netloc.lower() if graph_url else ""
+    return f"{where or 'graph'}/{tenant_id.strip().lower()}"
+
+
 @contextmanager
-def writer_lease(store: Any, tenant: str, purpose: str) -> Iterator[TenantLease]:
+def writer_lease(store: Any, tenant: str, purpose: str, *, key: str | None = None) -> Iterator[TenantLease]:
     """Hold ``tenant``'s writer lease for the block; raises :class:`LeaseHeld` if another writer has it.
 
     ``purpose`` names the operation in the holder line another writer sees ("remediate",
-    "rollback", "scheduled remediate", "queue worker"...). Nested use in one process joins the
-    lease already held.
+    "rollback", "scheduled remediate", "queue worker"...). ``key`` is the tenant's
+    :func:`lease_key` (its directory); without it the config name is the key. Nested use in one
+    process joins the lease already held.
     """
-    key = (id(store), tenant)
+    row = key or tenant
+    key_held = (id(store), row)
     with _held_lock:
-        existing = _held.get(key)
+        existing = _held.get(key_held)
         if existing is not None:
             existing._depth += 1
     if existing is not None:
@@ -116,11 +133,11 @@ def writer_lease(store: Any, tenant: str, purpose: str) -> Iterator[TenantLease]
     # The dead holder's runs become "interrupted" before anyone writes over them.
     store.interrupt_stale_runs()
     token = uuid.uuid4().hex
-    result = store.leases.try_acquire(tenant, token, purpose, this_process(), store.heartbeat.interval)
+    result = store.leases.try_acquire(row, token, purpose, this_process(), store.heartbeat.interval)
     if not result.acquired:
         assert result.holder is not None
         raise LeaseHeld(tenant, result.holder)
-    lease = TenantLease(store, tenant, token, purpose)
+    lease = TenantLease(store, row, token, purpose)
     if result.previous is not None:
         import logging
 
@@ -131,12 +148,12 @@ def writer_lease(store: Any, tenant: str, purpose: str) -> Iterator[TenantLease]
             result.previous_reason,
         )
     with _held_lock:
-        _held[key] = lease
-    store.heartbeat.add_lease(tenant, token, lease._lose)
+        _held[key_held] = lease
+    store.heartbeat.add_lease(row, token, lease._lose)
     try:
         yield lease
     finally:
         with _held_lock:
-            _held.pop(key, None)
-        store.heartbeat.remove_lease(tenant, token)
-        store.leases.release(tenant, token)
+            _held.pop(key_held, None)
+        store.heartbeat.remove_lease(row, token)
+        store.leases.release(row, token)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.domain.model import Change, JSONValue, Outcome, Restoration, RestoreStatus
-from scorekeeper.plugin.writes import Request, marker_tag, project, same
+from scorekeeper.plugin.writes import Request, find_marked, marker_tag, project, same, searchable
 
 if TYPE_CHECKING:
     from scorekeeper.plugin.context import TenantContext
@@ -124,70 +124,124 @@ async def _confirm(tenant: TenantContext, change: Change, read: Request, written
     )
 
 
+def _recorded_paths(change: Change) -> list[str]:
+    """Where the objects a create made are, as recorded: its ``path`` and every adopted one (``paths``)."""
+    paths: list[str] = []
+    for candidate in [change.resource.get("path"), *(change.resource.get("paths") or [])]:
+        if candidate and str(candidate) not in paths:
+            paths.append(str(candidate))
+    return paths
+
+
+async def _exists(tenant: TenantContext, path: str, api: str, version: str) -> bool:
+    """Whether ``path`` reads (200) or is gone (404); any other answer raises: it proves nothing."""
+    from scorekeeper.graph.errors import GraphCallError
+
+    try:
+        await tenant.send(Request("GET", path, None, api, version))  # type: ignore[arg-type]
+    except GraphCallError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
 async def _remove_created(tenant: TenantContext, change: Change, run_id: int) -> Restoration:
+    """Delete every object the create made, then prove by reading that none is left.
+
+    The objects are the recorded ones (``path``, and ``paths`` adopted after an ambiguous
+    create) that still read, and every object carrying the change's marker. Whatever each
+    ``DELETE`` answered, each one is read again (a 404 is the proof) and the marker searched
+    again (nothing may carry it): a ``DELETE`` answered 500, or timed out, without taking effect
+    leaves the object there, and the change "could not restore", open for the next rollback.
+    A marker that only *matches* fields (a directory setting: one per template, no free text)
+    is searched only when no object was recorded; the recorded one's 404 is then the proof.
+    """
     from scorekeeper.graph.errors import GraphCallError
 
     recorded = change.resource.get("request") or {}
     api, version = str(recorded.get("api", "graph")), str(recorded.get("version", "v1.0"))
-    paths: list[str] = []
-    path = change.resource.get("path")
-    if path:
-        try:
-            await tenant.send(Request("GET", str(path), None, api, version))  # type: ignore[arg-type]
-            paths = [str(path)]
-        except GraphCallError as exc:
-            if exc.status != 404:
-                raise
-    else:
-        paths = await _find_by_marker(tenant, change, run_id, api, version)
-    if not paths:
-        return Restoration(change, RestoreStatus.ALREADY, "the object it created does not exist (any more)")
-    writes = []
-    for target in paths:
-        done = await tenant.write(
-            change.setting,
-            "DELETE",
-            target,
-            None,
-            before={"path": target},
-            after=None,
-            api=api,  # type: ignore[arg-type]
-            version=version,
-            resource={"type": change.resource.get("type", ""), "restores": change.id, "path": target},
-        )
-        writes.append(done)
-        if done.outcome is Outcome.FAILED and "404" not in done.error:
-            return Restoration(
-                change,
-                RestoreStatus.FAILED,
-                f"could not delete {target}: {done.error}; delete it by hand",
-                tuple(writes),
-            )
-    return Restoration(change, RestoreStatus.RESTORED, "deleted " + ", ".join(paths), tuple(writes))
-
-
-async def _find_by_marker(tenant: TenantContext, change: Change, run_id: int, api: str, version: str) -> list[str]:
-    """Paths of the objects in the marker's collection that carry this change's marker."""
-    from scorekeeper.plugin.reads import Read, all_pages
-
     marker: Any = change.resource.get("marker")
-    if not isinstance(marker, Mapping) or change.id is None:
-        return []
-    collection = str(marker.get("collection", ""))
-    listing = await tenant.send(Request("GET", collection, None, api, version))  # type: ignore[arg-type]
-    items = (await all_pages(tenant, Read(listing))).items
-    field = marker.get("field")
-    tag = marker_tag(run_id, change.id)
-    match = dict(marker.get("match") or {})
-    found = []
-    for item in items:
-        if not isinstance(item, Mapping) or item.get("id") is None:
-            continue
-        if field and tag not in str(item.get(str(field)) or ""):
-            continue
-        if not field and not match:
-            continue  # nothing identifies it: never delete by guess
-        if any(item.get(k) != v for k, v in match.items()):
-            continue
-        found.append(f"{collection.rstrip('/')}/{item['id']}")
-    return found
+    paths = _recorded_paths(change)
+    tag = marker_tag(run_id, change.id) if change.id is not None else ""
+    search = searchable(marker) and change.id is not None
+    # A marker in the object's own text names this change's objects only: they are all deleted.
+    # A marker that only matches fields (a directory setting's template) could name someone
+    # else's object: it chooses what to delete only when nothing was recorded (an orphan), and
+    # otherwise only proves, afterwards, that no such object is left.
+    search_first = search and (bool(marker.get("field")) or not paths)
+    collection = str(marker.get("collection", "")) if isinstance(marker, Mapping) else ""
+    if not paths and not search:
+        return Restoration(
+            change,
+            RestoreStatus.FAILED,
+            f"nothing identifies the object it created (no id was recorded and it carries no marker); "
+            f"look for it in {collection or _where(change)} and delete it by hand",
+        )
+
+    async def present(searching: bool) -> list[str]:
+        found = [p for p in paths if await _exists(tenant, p, api, version)]
+        if searching:
+            found += [p for p in await find_marked(tenant, marker, tag, api=api, version=version) if p not in found]
+        return found
+
+    try:
+        targets = await present(search_first)
+    except GraphCallError as exc:
+        return Restoration(
+            change,
+            RestoreStatus.FAILED,
+            f"could not read whether the object it created is still there ({exc}); run the rollback again",
+        )
+    writes: list[Change] = []
+    for target in targets:
+        writes.append(
+            await tenant.write(
+                change.setting,
+                "DELETE",
+                target,
+                None,
+                before={"path": target},
+                after=None,
+                api=api,  # type: ignore[arg-type]
+                version=version,
+                resource={"type": change.resource.get("type", ""), "restores": change.id, "path": target},
+            )
+        )
+    mark = "" if not search else tag if marker.get("field") else str(dict(marker.get("match") or {}))
+    proof = "GET answers 404" + (f", and no object in {collection} carries {mark}" if search else "")
+    try:
+        left = await present(search)  # the proof: read again, whatever each DELETE answered
+    except GraphCallError as exc:
+        deleted = ", ".join(targets) or "nothing"
+        return Restoration(
+            change,
+            RestoreStatus.FAILED,
+            f"sent DELETE for {deleted} but could not read the result ({exc}); run the rollback again",
+            tuple(writes),
+        )
+    if left:
+        answers = {w.resource.get("path"): w for w in writes}
+        why = []
+        for path in left:
+            sent = answers.get(path)
+            if sent is None and not search_first:
+                why.append(
+                    f"{path} matches {mark} but is not the object this change recorded (someone else's?): "
+                    "check it, and delete it by hand if this run made it"
+                )
+            elif sent is None:
+                why.append(f"{path} appeared during the rollback")
+            elif sent.outcome is Outcome.APPLIED:
+                why.append(f"{path} still reads after its DELETE was answered with success")
+            else:
+                why.append(f"{path} still exists after its DELETE ({sent.outcome.value}: {sent.error or 'no answer'})")
+        return Restoration(
+            change,
+            RestoreStatus.FAILED,
+            "; ".join(why) + f"; run `scorekeeper rollback {run_id}` again to retry, or delete it by hand",
+            tuple(writes),
+        )
+    if not targets:
+        return Restoration(change, RestoreStatus.ALREADY, f"the object it created does not exist (any more): {proof}")
+    return Restoration(change, RestoreStatus.RESTORED, f"deleted {', '.join(targets)}; {proof}", tuple(writes))

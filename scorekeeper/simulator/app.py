@@ -179,6 +179,9 @@ class SimulatorApp:
             await asyncio.sleep(delay)
         status_rule = next((r for r in rules if r.status), None)
         body = self._parse_body(raw)
+        if any(r.unapplied for r in rules):  # lost on its way in: the backend never sees it
+            self._log(method, path, query, body, 0, False, None, at=arrived)
+            return Answer(504, None, {}), rules  # never sent: the transport fault replaces it
         if status_rule is not None and not status_rule.apply:
             answer = self._fault_answer(status_rule, api, client_id)
             self._log(method, path, query, body, answer.status, False, None, at=arrived)

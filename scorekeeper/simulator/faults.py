@@ -11,7 +11,10 @@ truncated, malformed, timeout) hit whole HTTP requests only.
 Whether the write happened: a status fault answers *instead of* the backend (a 429 or 503 that
 throttled the request before it was applied), unless ``apply`` is set — then the write is
 applied and the answer replaced ("500 after apply": a gateway that failed after the backend
-succeeded). Transport faults always come after the write was applied: the answer is what is lost.
+succeeded). Transport faults come after the write was applied — the answer is what is lost —
+unless ``unapplied`` is set: then the request never reaches the backend (nothing is applied, the
+request log records status 0) and the client still hears nothing (``timeout``) or a reset
+(``reset``) — a request lost on its way in, or a service that hung before it acted.
 
 :func:`parse_rule` reads the one-line form ``scorekeeper simulator serve --fault`` takes.
 """
@@ -38,6 +41,7 @@ class FaultRule:
     after ``timeout_after`` seconds; over a socket the connection stays silent until the client
     gives up, or is reset after ``timeout_after``). ``write`` restricts the rule to the N-th write,
     ``writes`` to every write request (``latency=0.3, writes=True`` slows the writes, not the reads).
+    ``unapplied`` (with ``kind`` ``timeout`` or ``reset``) keeps the request from the backend.
     """
 
     method: str | None = None
@@ -54,6 +58,7 @@ class FaultRule:
     write: int | None = None
     apply: bool = False
     writes: bool = False
+    unapplied: bool = False
     hits: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -104,6 +109,7 @@ class Faults:
         write: int | None = None,
         apply: bool = False,
         writes: bool = False,
+        unapplied: bool = False,
     ) -> FaultRule:
         """Add a rule, e.g. ``faults.add(status=429, retry_after=1, path="/v1.0/$batch", times=1)``."""
         if kind is not None and kind not in TRANSPORT_KINDS:
@@ -118,6 +124,8 @@ class Faults:
             raise ValueError("write counts from 1 (the first write request)")
         if apply and status is None:
             raise ValueError("apply goes with a status (transport faults always apply the write first)")
+        if unapplied and kind not in ("timeout", "reset"):
+            raise ValueError("unapplied goes with kind=timeout or kind=reset (a status without apply is never applied)")
         rule = FaultRule(
             method,
             path,
@@ -133,6 +141,7 @@ class Faults:
             write,
             apply,
             writes,
+            unapplied,
         )
         with self._lock:
             self.rules.append(rule)
@@ -172,7 +181,7 @@ class Faults:
             return sum(r.latency + (self._random.uniform(0, r.jitter) if r.jitter else 0.0) for r in rules)
 
 
-#: ``--fault`` keys and how each value is read; ``apply`` and ``writes`` are bare flags.
+#: ``--fault`` keys and how each value is read; ``apply``, ``writes`` and ``unapplied`` are bare flags.
 _KEYS = {
     "status": int,
     "retry_after": float,
@@ -193,7 +202,7 @@ def parse_rule(text: str) -> dict[str, object]:
     """``"status=500,apply,write=3"`` → keyword arguments for :meth:`Faults.add`; ``ValueError`` says what is wrong.
 
     Comma-separated ``key=value`` pairs (keys: those of :meth:`Faults.add`) and the bare flags
-    ``apply`` and ``writes``. A ``path`` may itself contain no comma.
+    ``apply``, ``writes`` and ``unapplied``. A ``path`` may itself contain no comma.
     """
     found: dict[str, object] = {}
     for part in (p.strip() for p in text.split(",")):
@@ -201,11 +210,12 @@ def parse_rule(text: str) -> dict[str, object]:
             continue
         key, sep, value = part.partition("=")
         key = key.strip().replace("-", "_")
-        if key in ("apply", "writes") and not sep:
+        if key in ("apply", "writes", "unapplied") and not sep:
             found[key] = True
             continue
         if key not in _KEYS:
-            raise ValueError(f"unknown fault key {key!r} in {text!r} (keys: {', '.join([*_KEYS, 'apply', 'writes'])})")
+            keys = ", ".join([*_KEYS, "apply", "writes", "unapplied"])
+            raise ValueError(f"unknown fault key {key!r} in {text!r} (keys: {keys})")
         if not sep or not value.strip():
             raise ValueError(f"fault key {key!r} needs a value ({key}=...) in {text!r}")
         try:

@@ -22,6 +22,7 @@ from scorekeeper.domain.model import Plan, RunResult, Status
 from scorekeeper.tui.commands import ScorekeeperCommands
 from scorekeeper.tui.format import theme_palette
 from scorekeeper.tui.jobs import Job, JobFinished, JobHandle, JobStarted, one_line
+from scorekeeper.tui.safe import safe
 from scorekeeper.tui.screens.confirm import ConfirmScreen
 from scorekeeper.tui.screens.help import HelpScreen
 from scorekeeper.tui.screens.history import HistoryScreen
@@ -29,6 +30,8 @@ from scorekeeper.tui.screens.overview import OverviewScreen
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
     from scorekeeper.domain.model import ProgressEvent
     from scorekeeper.engine import Engine
     from scorekeeper.engine.change import LeasedChange
@@ -60,6 +63,22 @@ class ScorekeeperApp(App[None]):
     @property
     def store(self) -> Any:
         return self.engine.store
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every toast of the dashboard (screens' ``notify`` comes here too): cleaned, and plain text.
+
+        Messages quote tenant text (a job's error is often Graph's own message); they are shown
+        without terminal controls (:mod:`scorekeeper.tui.safe`) and not read as markup unless asked.
+        """
+        super().notify(safe(message), title=safe(title), severity=severity, timeout=timeout, markup=markup)
 
     @property
     def palette(self) -> dict[str, str]:

@@ -145,7 +145,7 @@ async def test_a_remediation_job_waits_for_the_tenants_writer_lease(
     engine = make_engine({"a": simulator_for("weak-cloud")}, fleet_store, tmp_path)
     tasks.install(tasks.Runtime(engine=lambda: engine))
     admin = HistoryStore.open(fleet_url)  # another writer's connection to the same history
-    with writer_lease(admin, "a", "remediate by hand"):
+    with writer_lease(admin, "a", "remediate by hand", key=engine.lease_key("a")):  # keyed as every writer is
         async with open_app(fleet_url) as app:
             await enqueue(app, ["a"], [CONTROL], kind="remediate")
             await run_worker(app, fleet_store, wait=False, install_signal_handlers=False, stalled_seconds=30)

@@ -22,6 +22,7 @@ from scorekeeper.domain.diff import field_changes
 from scorekeeper.domain.display import short
 from scorekeeper.domain.model import Plan, PlanItem
 from scorekeeper.tui.format import theme_palette
+from scorekeeper.tui.safe import SafeStatic
 
 
 def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
@@ -82,10 +83,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
-            yield Static(Text(self.title_text, style="bold"), id="confirm-title")
-            yield Static(id="confirm-hint")  # blank unless the plan is taller than the dialog
+            yield SafeStatic(Text(self.title_text, style="bold"), id="confirm-title")
+            yield SafeStatic(id="confirm-hint")  # blank unless the plan is taller than the dialog
             with VerticalScroll(id="confirm-body"):
-                yield Static(id="confirm-diff")
+                yield SafeStatic(id="confirm-diff")
             with Horizontal(id="confirm-buttons"):
                 if self.apply_label is None:
                     yield Button("Close", id="decline", variant="primary")

@@ -23,6 +23,7 @@ from scorekeeper.domain.display import short
 from scorekeeper.domain.model import Finding, Setting, Status
 from scorekeeper.domain.platform_changes import changes_ahead
 from scorekeeper.tui.format import fit, pretty, score_text, sized_columns, status_text, when
+from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -69,11 +70,11 @@ class ControlScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="control-title")
-        table: DataTable[Any] = DataTable(id="settings", cursor_type="row", cell_padding=0, zebra_stripes=True)
+        yield SafeStatic(id="control-title")
+        table: DataTable[Any] = SafeTable(id="settings", cursor_type="row", cell_padding=0, zebra_stripes=True)
         yield table
         with VerticalScroll(id="setting-detail"):
-            yield Static(id="setting-text")
+            yield SafeStatic(id="setting-text")
         yield Activity()
         yield Footer(compact=True)
 

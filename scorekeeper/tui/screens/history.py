@@ -32,6 +32,7 @@ from scorekeeper.tui.format import (
     trend_text,
     when,
 )
+from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -82,12 +83,12 @@ class HistoryScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        table: DataTable[Any] = DataTable(id="runs", cursor_type="row", cell_padding=0, zebra_stripes=True)
+        table: DataTable[Any] = SafeTable(id="runs", cursor_type="row", cell_padding=0, zebra_stripes=True)
         yield table
-        yield Static(id="runs-page")
-        yield Static(id="score-label")
+        yield SafeStatic(id="runs-page")
+        yield SafeStatic(id="score-label")
         with VerticalScroll(id="run-detail"):
-            yield Static(id="run-text")
+            yield SafeStatic(id="run-text")
         yield Activity()
         yield Footer(compact=True)
 

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from scorekeeper.tui.cells import CellFilter, CellFilterError, CellState, cell_states, grouped, parse_filter
 from scorekeeper.tui.format import counts_text, fit, score_text, sized_columns, sparkline, trend_text, when
+from scorekeeper.tui.safe import SafeStatic
 from scorekeeper.tui.widgets.activity import Activity
 from scorekeeper.tui.widgets.fixed_table import FixedTable, LazyCell
 
@@ -125,8 +126,8 @@ class OverviewScreen(Screen[None]):
             table = FixedTable(id="overview", cursor_type="row", cell_padding=0, zebra_stripes=True)
             yield table
             with VerticalScroll(id="cell-detail"):
-                yield Static(id="cell-summary")
-                yield Static(id="cell-drift")
+                yield SafeStatic(id="cell-summary")
+                yield SafeStatic(id="cell-drift")
         yield Activity()
         yield Footer(compact=True)
 

@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.tui.format import colour, fit, score_text, sparkline
+from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -54,13 +55,13 @@ class SecureScoreScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="score-body"):
-            yield Static(id="score-total")
-            table: DataTable[Any] = DataTable(
+            yield SafeStatic(id="score-total")
+            table: DataTable[Any] = SafeTable(
                 id="score-controls", cursor_type="row", cell_padding=0, zebra_stripes=True
             )
             yield table
             with VerticalScroll(id="score-detail-pane"):
-                yield Static(id="score-detail")
+                yield SafeStatic(id="score-detail")
         yield Activity()
         yield Footer(compact=True)
 

@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from scorekeeper.domain.model import Status
 from scorekeeper.tui.progress import ProgressFold
+from scorekeeper.tui.safe import safe_text
 
 #: How often a running job's progress is redrawn.
 FRAME_SECONDS = 0.1
@@ -36,7 +37,8 @@ class Line(Widget):
         self.content = Text()
 
     def set(self, text: Text) -> None:
-        self.content = text
+        """Show ``text`` (cleaned: a job's error line and the engine's progress carry tenant text)."""
+        self.content = safe_text(text)
         self.refresh()
 
     def render(self) -> RenderResult:

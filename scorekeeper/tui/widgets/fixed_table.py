@@ -16,6 +16,9 @@ cell's Rich text until the table draws it — only the rows on screen are ever d
 It overrides one private DataTable method (``_update_dimensions``) and fills DataTable's private
 row maps as ``add_row`` does (Textual 8.2, pinned in constraints.txt);
 ``tests/tui/test_fixed_table.py`` checks the table lays out and behaves exactly as DataTable does.
+
+Like every table of the dashboard it is a :class:`~scorekeeper.tui.safe.SafeTable`: its cells are
+cleaned of terminal controls as they are added, and a :class:`LazyCell` cleans the text it builds.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from typing import Any
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.geometry import Size
-from textual.widgets import DataTable
 from textual.widgets._data_table import DuplicateKey, Row, RowKey
+
+from scorekeeper.tui.safe import SafeTable, safe_cell, safe_text
 
 
 class LazyCell:
-    """A table cell whose text is built the first time it is drawn (or read as a string)."""
+    """A table cell whose text is built (and cleaned) the first time it is drawn (or read as a string)."""
 
     __slots__ = ("_build", "_text")
 
@@ -44,7 +48,7 @@ class LazyCell:
     def text(self) -> Text:
         if self._text is None:
             assert self._build is not None
-            self._text, self._build = self._build(), None
+            self._text, self._build = safe_text(self._build()), None
         return self._text
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -57,7 +61,7 @@ class LazyCell:
         return self.text.plain
 
 
-class FixedTable(DataTable[Any]):
+class FixedTable(SafeTable):
     """DataTable without per-row measuring when every column's width is set."""
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
@@ -83,7 +87,7 @@ class FixedTable(DataTable[Any]):
             if len(cells) > len(columns):
                 raise ValueError("More values provided than there are columns.")
             self._row_locations[row_key] = self.row_count
-            self._data[row_key] = dict(zip_longest(columns, cells))
+            self._data[row_key] = dict(zip_longest(columns, (safe_cell(cell) for cell in cells)))
             self.rows[row_key] = Row(row_key, 1, None, False)
             self._new_rows.add(row_key)
         self._require_update_dimensions = True

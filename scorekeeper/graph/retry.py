@@ -1,0 +1,77 @@
+"""The SDK's retry middleware, minus the one retry that can duplicate an object: a POST answered 503/504.
+
+kiota-http's ``RetryHandler`` resends every request answered 429, 503 or 504, POSTs included
+(``DEFAULT_ALLOWED_METHODS`` lists them). Microsoft documents 429 as a refusal — "When throttling
+occurs, Microsoft Graph returns HTTP status code 429 (Too many requests), and the requests fail"
+(https://learn.microsoft.com/graph/throttling) —, so resending a throttled POST is safe. It
+documents no such thing for 503 ("The service is temporarily unavailable for maintenance or is
+overloaded") or 504 ("The server, while acting as a proxy, did not receive a timely response
+from the upstream server", https://learn.microsoft.com/graph/errors): the service may have
+created the object before the answer was lost, and the same POST sent again creates a second
+one. So this handler lets such an answer through to the caller, whose write helper
+(:mod:`scorekeeper.plugin.writes`) looks for the object by its marker before it sends anything
+again.
+
+In kiota-http-python (1.16) ``RetryHandlerOption.should_retry`` is a plain switch for every
+status and method (unlike the ``IShouldRetry`` callable of kiota-java/-dotnet), so the rule
+lives in an override of the handler's own ``should_retry(request, options, response)`` check,
+which keeps every other behaviour (``Retry-After``, back-off, limits, the per-request option).
+A ``$batch`` envelope is still retried: scorekeeper batches reads only (``graph/batch.py``).
+The portal client (``graph/portal.py``) follows the same rule, :func:`resend_is_safe`. kiota is
+imported only when a Graph client is built, so the portal alone does not pay for it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+    from kiota_http.middleware.options import RetryHandlerOption
+
+#: Statuses after which a POST may have been applied although it was answered with an error.
+UNSAFE_TO_RESEND_POST = frozenset({503, 504})
+
+
+def resend_is_safe(method: str, path: str, status: int) -> bool:
+    """Whether a request answered ``status`` may be sent again as it is, without looking first.
+
+    Everything but a POST is idempotent in Graph (PATCH/PUT of the same body, DELETE, GET). A
+    POST is safe to resend only when Microsoft says it was refused (429), or when it is a
+    ``$batch`` of reads.
+    """
+    if method.upper() != "POST" or path.rstrip("/").endswith("/$batch"):
+        return True
+    return status not in UNSAFE_TO_RESEND_POST
+
+
+@cache
+def write_safe_retry_handler() -> type[Any]:
+    """The class: kiota's ``RetryHandler`` that never resends a POST answered 503 or 504."""
+    from kiota_http.middleware import RetryHandler
+
+    class WriteSafeRetryHandler(RetryHandler):  # type: ignore[misc]
+        """kiota's ``RetryHandler`` minus resending a POST whose outcome is unknown (see ``graph/retry.py``)."""
+
+        def should_retry(self, request: httpx.Request, options: RetryHandlerOption, response: httpx.Response) -> bool:
+            if not resend_is_safe(request.method, request.url.path, response.status_code):
+                return False
+            return bool(super().should_retry(request, options, response))
+
+    return WriteSafeRetryHandler
+
+
+def graph_middleware() -> list[object]:
+    """msgraph-core's default middleware, in its order, with the write-safe retry handler for kiota's."""
+    from kiota_http.kiota_client_factory import KiotaClientFactory
+    from kiota_http.middleware import RetryHandler
+    from msgraph_core.middleware import GraphTelemetryHandler  # type: ignore[import-untyped]
+
+    handler_class = write_safe_retry_handler()
+    middleware: list[object] = [
+        handler_class() if type(handler) is RetryHandler else handler
+        for handler in KiotaClientFactory.get_default_middleware(None)
+    ]
+    middleware.append(GraphTelemetryHandler())
+    return middleware
