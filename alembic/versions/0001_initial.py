@@ -9,6 +9,9 @@ upgrades an empty database and compares it with the models. Types are the portab
 ones (``JSON`` is ``json`` on PostgreSQL, text on SQLite; timestamps are ``timestamptz`` on
 PostgreSQL and UTC ISO text on SQLite). Constraint names follow ``tables.NAMING_CONVENTION`` so
 later batch migrations can refer to them.
+
+The downgrade drops every table, so it refuses while any of them holds a row: going below the
+first revision would delete the whole history.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from alembic import op
+from scorekeeper.store.migrationsafety import refuse_dropping_rows
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -190,16 +194,20 @@ def upgrade() -> None:
     op.create_index("ix_drift_events_run_id", "drift_events", ["run_id"])
 
 
+TABLES = (
+    "drift_events",
+    "attestations",
+    "score_snapshots",
+    "changes",
+    "findings",
+    "latest_results",
+    "control_results",
+    "runs",
+    "tenants",
+)
+
+
 def downgrade() -> None:
-    for table in (
-        "drift_events",
-        "attestations",
-        "score_snapshots",
-        "changes",
-        "findings",
-        "latest_results",
-        "control_results",
-        "runs",
-        "tenants",
-    ):
+    refuse_dropping_rows(op.get_bind(), TABLES[::-1], revision="0001", older="base")  # tenants and runs first
+    for table in TABLES:
         op.drop_table(table)

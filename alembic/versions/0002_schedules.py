@@ -7,6 +7,8 @@ Create Date: 2025-11-26
 ``schedules`` holds what ``scorekeeper schedule add`` defines and the daemon runs;
 ``exception_notices`` remembers which expired accepted-risk exceptions were already notified.
 Runs need nothing new: ``runs.scheduled`` (from 0001) already marks a scheduled run.
+
+The downgrade refuses while either table holds a row (0001 has nowhere to keep them).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from alembic import op
+from scorekeeper.store.migrationsafety import refuse_dropping_rows
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -64,6 +67,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_dropping_rows(op.get_bind(), ("schedules", "exception_notices"), revision="0002", older="0001")
     op.drop_table("exception_notices")
     op.drop_index("ix_schedules_tenant", table_name="schedules")
     op.drop_table("schedules")

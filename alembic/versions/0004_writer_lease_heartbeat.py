@@ -10,6 +10,10 @@ heartbeat. Runs gain ``heartbeat_at``/``heartbeat_seconds`` (refreshed while the
 its silence rather than by asking whether a process id exists — which fails in containers,
 where PID 1 is always alive, and across hosts. Plain columns and one table: the same on SQLite
 and PostgreSQL.
+
+The downgrade keeps every run and drops only the three columns; it refuses while a lease is held
+(a writer is at work, and 0003 has no table for its lease). Both directions rebuild ``runs`` on
+SQLite, which ``env.py`` does with foreign keys off, so no child row of a run is touched.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from alembic import op
+from scorekeeper.store.migrationsafety import refuse_dropping_rows
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -50,6 +55,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_dropping_rows(
+        op.get_bind(),
+        ("tenant_leases",),
+        revision="0004",
+        older="0003",
+        hint="A writer holds a tenant's lease: let it finish (or, if its process is gone, wait until its lease "
+        "expires and a scorekeeper command takes it over), then downgrade",
+    )
     op.drop_table("tenant_leases")
     with op.batch_alter_table("runs") as batch:
         batch.drop_column("heartbeat_seconds")

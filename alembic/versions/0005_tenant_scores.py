@@ -7,6 +7,8 @@ Create Date: 2026-12-01
 ``tenant_scores`` keeps each assessment's total (``source`` ``assessment``, with its run) and the
 daily entries Microsoft already held when a tenant was first seen (``imported``, no run), with
 the comparison averages and every control's score.
+
+The downgrade refuses while the table holds a row: 0004 has nowhere to keep the scores.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from alembic import op
+from scorekeeper.store.migrationsafety import refuse_dropping_rows
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -48,6 +51,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_dropping_rows(op.get_bind(), ("tenant_scores",), revision="0005", older="0004")
     op.drop_index("ix_tenant_scores_run_id", table_name="tenant_scores")
     op.drop_index("ix_tenant_scores_tenant_scored_at", table_name="tenant_scores")
     op.drop_table("tenant_scores")

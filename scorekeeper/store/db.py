@@ -10,11 +10,17 @@ write the same file): WAL so readers never block the writer, a generous ``busy_t
 writer waits for another instead of failing with ``database is locked``, and write transactions
 that start with ``BEGIN IMMEDIATE`` so the write lock is taken up front — a deferred transaction
 that reads first and then tries to write can fail at once under WAL, without waiting.
+
+A history file that exists but holds no SQLite database — 0 bytes, another kind of file, not
+readable — is refused (:func:`prepare_sqlite_file`) rather than silently started over as a new,
+empty history; a missing file is created on first use, as a new database that appears only whole.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,8 +31,9 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import StaticPool
 
 from scorekeeper.store import lockwait
+from scorekeeper.store.migrationsafety import foreign_keys_off
 from scorekeeper.store.records import StoreError
-from scorekeeper.util.private import private_file
+from scorekeeper.util.private import private_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -52,20 +59,92 @@ def resolve_url(url_or_path: str | Path | None, *, create_parent: bool = True) -
     """Turn ``None``, a filesystem path or an SQLAlchemy URL into an SQLAlchemy URL.
 
     Anything containing ``://`` is taken as a URL (``sqlite:///...``, ``postgresql+psycopg://...``);
-    everything else is a path, with ``~`` expanded. A SQLite file that does not exist yet is
-    created empty with mode 0600 (its folder 0700) so that a first run on a fresh machine just
-    works and history is readable by its owner only.
+    everything else is a path, with ``~`` expanded. With ``create_parent`` (the default), an SQLite
+    file is made ready for use (:func:`prepare_sqlite_file`): one that does not exist yet is created
+    as a new, empty database with mode 0600 (its folder 0700) so that a first run on a fresh machine
+    just works and history is readable by its owner only; one that exists but holds no SQLite
+    database (0 bytes, another kind of file, unreadable) is refused with :class:`StoreError`.
     """
     if url_or_path is not None and "://" in str(url_or_path):
         url = make_url(str(url_or_path))
         database = url.database if url.get_backend_name() == "sqlite" else None
         if create_parent and database and database != ":memory:" and not database.startswith("file:"):
-            private_file(Path(database).expanduser())
+            prepare_sqlite_file(Path(database).expanduser())
         return url.render_as_string(hide_password=False)
     path = default_path() if url_or_path is None or str(url_or_path) == "" else Path(url_or_path).expanduser()
     if create_parent:
-        private_file(path)  # owner-only, and so are the -wal/-shm files SQLite makes beside it
+        prepare_sqlite_file(path)  # owner-only, and so are the -wal/-shm files SQLite makes beside it
     return f"sqlite:///{path.resolve() if create_parent else path}"
+
+
+#: The first 16 bytes of every SQLite database file (https://www.sqlite.org/fileformat.html).
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Create a missing history file as a new SQLite database; refuse an existing file that is not one.
+
+    SQLite takes a 0-byte file (or a missing one) for a new, empty database, so a history truncated
+    by a full disk or a mistaken copy would silently become a new history, and the before-values
+    rollback needs would be gone without a word. A missing file is therefore created whole — an
+    empty database with its header written, mode 0600, linked into place only once complete — so
+    that a 0-byte file is never one scorekeeper just made (not even for a process opening the same
+    new file at the same moment), and an existing file that is empty, not an SQLite database or not
+    readable is refused with one line naming it and what to do.
+    """
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        _create_sqlite_file(path)
+        return
+    except IsADirectoryError:
+        raise StoreError(
+            f"the history database {path} is a folder, not a file; point --db at a file (say {path / DEFAULT_FILENAME})"
+        ) from None
+    except OSError as exc:
+        raise StoreError(
+            f"cannot read the history database {path}: {exc.strerror or exc}; give this account read and write "
+            "access to it, or point --db at another file"
+        ) from exc
+    if not head:
+        raise StoreError(
+            f"the history database {path} is an empty file (0 bytes), not a history; scorekeeper will not start a "
+            "new history over it: restore the file from a backup, or delete it to start a new, empty history"
+        )
+    if head != SQLITE_HEADER:
+        raise StoreError(
+            f"the history database {path} is not an SQLite database; scorekeeper will not start a new history over "
+            "it: check that --db, SCOREKEEPER_DB or [scorekeeper] db names the history file, or restore it from "
+            "a backup"
+        )
+
+
+def _create_sqlite_file(path: Path) -> None:
+    """A new, empty SQLite database at ``path`` (mode 0600, folders 0700), which appears only whole."""
+    private_dir(path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)  # mode 0600
+    os.close(fd)
+    new = Path(name)
+    try:
+        raw = sqlite3.connect(new)
+        try:
+            raw.execute("PRAGMA journal_mode = WAL")  # writes the header page; the store uses WAL anyway
+        finally:
+            raw.close()
+        try:
+            os.link(new, path)  # atomic, and never replaces a file another process made meanwhile
+        except FileExistsError:
+            pass  # another process created it first: theirs is used
+        except OSError:  # a file system without hard links: create exclusively and copy
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                return
+            with os.fdopen(fd, "wb") as file:
+                file.write(new.read_bytes())
+    finally:
+        new.unlink(missing_ok=True)
 
 
 def safe_url(url: str | URL) -> str:
@@ -144,24 +223,14 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
     """A connection inside one transaction that holds the database's write lock, for migrating.
 
     On SQLite, foreign keys are switched off for the duration (a batch migration rebuilds tables
-    by drop-and-rename, which would otherwise cascade deletes) and checked before committing. A
-    second process opening the same file waits here until the first has migrated.
+    by drop-and-rename, which would otherwise cascade deletes) and checked before committing
+    (:func:`scorekeeper.store.migrationsafety.foreign_keys_off`). A second process opening the
+    same file waits here until the first has migrated.
     """
     with engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:  # outside any transaction: the pragma is a no-op inside one
-            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
-        try:
-            connection.execution_options(**{WRITE_OPTION: True})
-            with connection.begin():
-                yield connection
-                if sqlite:
-                    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if problems:
-                        raise StoreError(f"migration left rows that break foreign keys: {problems[:5]}")
-        finally:
-            if sqlite:
-                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+        connection.execution_options(**{WRITE_OPTION: True})
+        with foreign_keys_off(connection):
+            yield connection
 
 
 #: The newest migration in ``alembic/versions`` (a test keeps the two equal). A database already
@@ -233,8 +302,8 @@ def open_engine(url_or_path: str | Path | None = None) -> Engine:
     """Resolve, connect and migrate: the only way the application opens the database."""
     try:
         url = resolve_url(url_or_path)
-    except OSError as exc:
-        raise StoreError(f"cannot create the directory for the history database: {exc}") from exc
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot create the history database or its directory: {exc}") from exc
     try:
         engine = create_store_engine(url)
     except Exception as exc:
