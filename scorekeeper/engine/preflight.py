@@ -83,7 +83,13 @@ def preflight(config: Config, plugins: Any, tenants: Iterable[str]) -> None:
     :class:`CredentialError` naming each of ``tenants`` whose credential references are broken
     (other tenants' credentials are ``config check``'s business, not this run's).
     """
+    from scorekeeper.channels.notify import check_channels, ensure_builtin_channels
+
     problems = config_problems(config, plugins, with_plugins=False)
+    # The [notifications.*] tables exactly as `config check` checks them: a run that `config check`
+    # rejects must not contact a tenant or create a database (it used to, for these tables).
+    ensure_builtin_channels(plugins)
+    problems += check_channels(plugins, config.notifications)
     if problems:
         raise ConfigError(problems, config.source)
     lines = tenant_credential_lines([config.tenant(name) for name in tenants])
