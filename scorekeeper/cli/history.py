@@ -155,7 +155,10 @@ def attest(
 
     tenants = state.config.select_tenants(tenant_names, group_names)
     state.preflight()
-    control = state.engine().select([control_id])[0]
+    from scorekeeper.engine.controls import select_controls
+
+    # From the plugins alone: a control or setting that does not exist is exit 2 before history is opened.
+    control = select_controls(state.plugins, [control_id], state.config.source)[0]
     if setting not in control.setting_ids:
         raise CommandFailed(
             f"control {control_id} has no setting {setting!r} (known: {', '.join(control.setting_ids)})", EXIT_USAGE
