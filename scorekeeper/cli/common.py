@@ -92,6 +92,25 @@ class State:
             self._store.interrupt_stale_runs()  # runs left "running" by a process that died
         return self._store
 
+    def existing_store(self, looking_for: str = "", *, missing: str = "") -> Any:
+        """The history store, for a command that only looks something up in it (a run by id, a schedule).
+
+        Such a command must not create a database to find it empty: when the history is a file
+        that does not exist yet, ``looking_for`` ("run 5") is a usage error (exit 2) naming the
+        file — or exactly ``missing``, the line the command gives for an absent item — and nothing
+        is created. A database URL is opened as usual.
+        """
+        if self._store is None:
+            from scorekeeper.store.db import default_path
+
+            url = self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
+            if not url or "://" not in url:
+                path = Path(url).expanduser() if url else default_path()
+                if not path.exists():
+                    line = missing or f"no {looking_for}: there is no history yet ({path} does not exist)"
+                    raise CommandFailed(line, EXIT_USAGE)
+        return self.store
+
     def preflight(self, tenants: list[str] | tuple[str, ...] = ()) -> None:
         """What ``config check`` would refuse stops here: before a tenant is read or history is opened."""
         from scorekeeper.engine.preflight import preflight

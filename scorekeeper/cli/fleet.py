@@ -6,6 +6,7 @@ Loaded lazily (``LazyGroup.lazy``); parse, call :mod:`scorekeeper.fleet`, print.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -19,9 +20,13 @@ from scorekeeper.util import eventloop
 def _url(state: State) -> str:
     """The history URL the queue lives in (password included: it connects); refuses SQLite in one line."""
     from scorekeeper.fleet.app import FleetError, conninfo
+    from scorekeeper.store.db import resolve_url
 
-    url = str(state.store._engine.url.render_as_string(hide_password=False))
     try:
+        # Refused from the configured URL alone: a SQLite history is never created just to be refused.
+        configured = state.db or os.environ.get("SCOREKEEPER_DB") or state.config.settings.db
+        conninfo(resolve_url(configured, create_parent=False))
+        url = str(state.store._engine.url.render_as_string(hide_password=False))
         conninfo(url)
     except FleetError as exc:
         raise CommandFailed(str(exc), EXIT_USAGE) from None

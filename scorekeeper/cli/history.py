@@ -64,7 +64,7 @@ def history(
     assert not isinstance(run_id, str)
 
     if run_id is not None:
-        run = state.store.get_run(run_id)
+        run = state.existing_store(f"run {run_id} in history").get_run(run_id)
         if run is None:
             raise CommandFailed(f"no run {run_id} in history", EXIT_USAGE)
         drift = state.store.drift_of_runs([run_id]).get(run_id, [])

@@ -292,6 +292,7 @@ def verify(
     """Read back every setting a remediation (or rollback) changed."""
     state.preflight()
     if run_id is not None:
+        state.existing_store(f"run {run_id} in history")  # a run id looked up: never create a history to find it
         run_ids = [run_id]
     else:
         if not tenant_names and not group_names:
@@ -330,10 +331,10 @@ def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
     """
     from scorekeeper.cli.render import print_plans, print_restorations, print_run
 
-    engine = state.engine()
-    run = state.store.get_run(run_id)
+    run = state.existing_store(f"run {run_id} in history").get_run(run_id)
     if run is None:
         raise CommandFailed(f"no run {run_id} in history", EXIT_USAGE)
+    engine = state.engine()
     out = console(err=as_json)
     # One memory of signals from reading the plan to the last write (as in remediate).
     with signals_remembered(), lease_or_fail(state, run.tenant, "rollback"):

@@ -34,10 +34,11 @@ if TYPE_CHECKING:
     from scorekeeper.scheduler.store import ScheduleStore
 
 
-def _schedules(state: State) -> ScheduleStore:
+def _schedules(state: State, *, missing: str = "") -> ScheduleStore:
+    """The schedules in history; with ``missing`` (a schedule looked up by id) a history is never created for it."""
     from scorekeeper.scheduler.store import ScheduleStore
 
-    return ScheduleStore(state.store)
+    return ScheduleStore(state.existing_store(missing=missing) if missing else state.store)
 
 
 def _when(value: datetime | None) -> str:
@@ -170,11 +171,13 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def _change(state: State, action: Any) -> Schedule:
+def _change(state: State, schedule_id: int, action: Any) -> Schedule:
     from scorekeeper.store import StoreError
 
     try:
-        return action(_schedules(state))
+        # The same one line whether the history lacks the schedule or does not exist yet (never created here).
+        schedules = _schedules(state, missing=f"no schedule {schedule_id} (see `scorekeeper schedule list`)")
+        return action(schedules)
     except StoreError as exc:
         raise CommandFailed(str(exc), EXIT_USAGE) from None
 
@@ -184,7 +187,7 @@ def _change(state: State, action: Any) -> Schedule:
 @pass_state
 def schedule_remove(state: State, schedule_id: int) -> None:
     """Delete a schedule (its past runs stay in history)."""
-    removed = _change(state, lambda s: s.remove(schedule_id))
+    removed = _change(state, schedule_id, lambda s: s.remove(schedule_id))
     click.echo(f"schedule {schedule_id} removed: {removed.describe()}")
 
 
@@ -193,7 +196,7 @@ def schedule_remove(state: State, schedule_id: int) -> None:
 @pass_state
 def schedule_pause(state: State, schedule_id: int) -> None:
     """Stop a schedule from running until it is resumed."""
-    changed = _change(state, lambda s: s.set_paused(schedule_id, True))
+    changed = _change(state, schedule_id, lambda s: s.set_paused(schedule_id, True))
     click.echo(f"schedule {schedule_id} paused: {changed.describe()}")
 
 
@@ -202,7 +205,7 @@ def schedule_pause(state: State, schedule_id: int) -> None:
 @pass_state
 def schedule_resume(state: State, schedule_id: int) -> None:
     """Let a paused schedule run again (a run missed while paused runs once if within the misfire grace)."""
-    changed = _change(state, lambda s: s.set_paused(schedule_id, False))
+    changed = _change(state, schedule_id, lambda s: s.set_paused(schedule_id, False))
     click.echo(f"schedule {schedule_id} resumed: {changed.describe()}")
 
 

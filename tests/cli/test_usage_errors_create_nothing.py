@@ -32,6 +32,11 @@ ATTEST = ["attest", "--tenant", "demo", "--by", "me", "--note", "n"]
         ],
         ["plan", "--tenant", "nope"],
         ["verify", "--tenant", "nope"],
+        ["rollback", "5"],
+        ["verify", "5"],
+        ["history", "5"],
+        ["schedule", "remove", "5"],
+        ["fleet", "status"],
     ],
 )
 def test_a_usage_error_creates_no_history(tmp_path: Path, args: list[str]) -> None:
