@@ -76,11 +76,17 @@ class State:
         return self._plugins
 
     @property
+    def history_url(self) -> str | None:
+        """Where history is configured to be (``--db``, else ``$SCOREKEEPER_DB``, else ``[scorekeeper] db``);
+        ``None``: the default file. Read without opening anything."""
+        return self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
+
+    @property
     def store(self) -> Any:
         if self._store is None:
             from scorekeeper.store import HistoryStore
 
-            url = self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
+            url = self.history_url
             if url and "://" not in url:  # a path: never create an empty database somewhere unexpected
                 folder = Path(url).expanduser().parent
                 if not folder.is_dir():
@@ -103,7 +109,7 @@ class State:
         if self._store is None:
             from scorekeeper.store.db import default_path
 
-            url = self.db or os.environ.get("SCOREKEEPER_DB") or self.config.settings.db
+            url = self.history_url
             if not url or "://" not in url:
                 path = Path(url).expanduser() if url else default_path()
                 if not path.exists():

@@ -6,7 +6,6 @@ Loaded lazily (``LazyGroup.lazy``); parse, call :mod:`scorekeeper.fleet`, print.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from typing import Any
 
@@ -24,8 +23,7 @@ def _url(state: State) -> str:
 
     try:
         # Refused from the configured URL alone: a SQLite history is never created just to be refused.
-        configured = state.db or os.environ.get("SCOREKEEPER_DB") or state.config.settings.db
-        conninfo(resolve_url(configured, create_parent=False))
+        conninfo(resolve_url(state.history_url, create_parent=False))
         url = str(state.store._engine.url.render_as_string(hide_password=False))
         conninfo(url)
     except FleetError as exc:

@@ -33,23 +33,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class TenantChange:
-    """What one change of a tenant did: the plan's run and plans, and the remediation if any was written.
+    """What one unattended change of a tenant did: the run it planned from, its plans, the remediation.
 
-    ``result`` is ``None`` when nothing was written: nothing automated to do, or not confirmed
-    (``declined``). ``refused`` names the controls an unattended change left alone because their
-    ``auto_remediate`` is not ``true``.
+    ``result`` is ``None`` when nothing was written (nothing automated that ``auto_remediate``
+    allows). ``refused`` names the controls left alone because their ``auto_remediate`` is not ``true``.
     """
 
     plan_run: RunResult
     plans: list[Plan]
     result: RunResult | None = None
-    declined: bool = False
     refused: tuple[str, ...] = ()
-
-    @property
-    def automated(self) -> int:
-        """How many automated items the plans hold (what a confirmation asks about)."""
-        return sum(len(p.automated) for p in self.plans)
 
 
 def unattended_plans(engine: Scoring, run: RunResult) -> tuple[list[Plan], tuple[str, ...]]:
