@@ -10,6 +10,8 @@ and :mod:`scorekeeper.simulator`. Everything else is internal and may change bet
 
 from typing import TYPE_CHECKING, Any
 
+from scorekeeper.domain.impact import Affected, Harm, Impact
+from scorekeeper.domain.levels import Level
 from scorekeeper.domain.licensing import gate_by_licence
 from scorekeeper.domain.model import (
     Attestation,
@@ -32,6 +34,7 @@ from scorekeeper.domain.model import (
     Verification,
 )
 from scorekeeper.domain.platform_changes import ChangeAhead, PlatformChange, changes_ahead
+from scorekeeper.domain.staging import Stage
 from scorekeeper.errors import RemediationBlocked, ScorekeeperError, WritesStopped
 from scorekeeper.plugin.context import Assessment, ChangeRecorder, TenantContext
 from scorekeeper.plugin.controller import Controller, RegisterControl
@@ -58,6 +61,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "HOOKSPEC_VERSION",
+    "Affected",
     "Assessment",
     "Attestation",
     "BatchItem",
@@ -69,7 +73,10 @@ __all__ = [
     "Controller",
     "Finding",
     "GraphCallError",
+    "Harm",
+    "Impact",
     "JSONValue",
+    "Level",
     "Outcome",
     "Part",
     "Plan",
@@ -89,6 +96,7 @@ __all__ = [
     "ScorekeeperError",
     "SecureScore",
     "Setting",
+    "Stage",
     "Status",
     "TenantContext",
     "Verification",

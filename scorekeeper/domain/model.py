@@ -12,6 +12,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from scorekeeper.domain.impact import Impact
+from scorekeeper.domain.levels import Level
+from scorekeeper.domain.staging import Stage
+
 #: A value read from or written to a tenant: anything ``json.dumps`` accepts.
 JSONValue = Any
 
@@ -66,6 +70,12 @@ class Status(enum.StrEnum):
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"  # the plugin or the tenant failed unexpectedly
     PENDING = "pending"  # the Secure Score has not caught up with settings that now pass (set by the engine)
+    #: In a non-final stage of a staged rollout (report-only, pilot, Audit): neither pass nor fail;
+    #: ``Finding.stage`` says where it stands and what the next stage needs.
+    STAGED = "staged"
+    #: Fails a requirement the configuration did not select (advice, or an unselected baseline):
+    #: shown, never counted as a failure (set by the engine from ``Setting.level``).
+    ADVICE = "advice"
 
     @property
     def symbol(self) -> str:
@@ -81,6 +91,8 @@ _SYMBOLS = {
     Status.NOT_APPLICABLE: "–",
     Status.ERROR: "!",
     Status.PENDING: "⧗",
+    Status.STAGED: "◐",
+    Status.ADVICE: "ℹ",
 }
 
 
@@ -137,6 +149,13 @@ class Setting:
     depends_on: tuple[str, ...] = ()
     docs_url: str = ""
     unverified: str = ""  # what about this setting's API is not confirmed by Microsoft's docs
+    #: What kind of requirement this is: the control's own criterion (the default, so settings
+    #: written before levels existed keep failing as they did), a baseline requirement, or advice.
+    level: Level = Level.CRITERION
+    #: The baseline references that require (or recommend) it: "CISA MS.AAD.3.5v2", "CIS M365 5.2.3.7".
+    baselines: tuple[str, ...] = ()
+    #: Microsoft's page (or the baseline's) that the level and the desired value follow.
+    level_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,6 +212,10 @@ class Finding:
     missing_permissions: tuple[str, ...] = ()
     excepted: str = ""  # set by the engine when an accepted-risk exception covers this finding
     verification: Verification | None = None  # set on verify's findings: did the write stick?
+    #: Whom remediating this finding would affect, computed from the tenant's data (see Impact).
+    impact: Impact | None = None
+    #: Where a staged rollout stands (with ``Status.STAGED`` while not final).
+    stage: Stage | None = None
 
     def with_status(self, status: Status, reason: str) -> Finding:
         return replace(self, status=status, reason=reason)
@@ -210,6 +233,8 @@ class Finding:
             "missing_permissions": list(self.missing_permissions),
             "excepted": self.excepted,
             "verification": self.verification.value if self.verification else None,
+            "impact": self.impact.to_dict() if self.impact else None,
+            "stage": self.stage.to_dict() if self.stage else None,
         }
 
 
@@ -231,6 +256,11 @@ class PlanItem:
     undo: Change | None = None
     #: What the write does to users beyond the fields it moves (from the finding's evidence "consequence").
     consequence: str = ""
+    #: Whom the write affects (from the finding's impact); a blocking impact never reaches an
+    #: automated item unless the configuration accepts it.
+    impact: Impact | None = None
+    #: The stage this item moves the setting to, for a staged rollout ("report-only", "enabled").
+    stage: str = ""
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -243,6 +273,8 @@ class PlanItem:
             "steps": list(self.steps),
             "undo_of": self.undo.id if self.undo else None,
             "consequence": self.consequence,
+            "impact": self.impact.to_dict() if self.impact else None,
+            "stage": self.stage,
         }
 
 
