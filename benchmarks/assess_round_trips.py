@@ -85,19 +85,22 @@ async def over_socket(args: argparse.Namespace) -> None:
 
     from scorekeeper.config.model import load_config
     from scorekeeper.engine import Engine
+    from scorekeeper.graph.transport import AiohttpTransport
     from scorekeeper.plugin.manager import load_plugins
 
+    # The engine's requests leave through its own aiohttp transport (scorekeeper.graph.transport),
+    # not httpx's: log there, so the baseline's plain httpx client below is not counted as the engine's.
     wire: list[tuple[str, str, list[str]]] = []  # method, path, reads inside a $batch
-    original = httpx.AsyncHTTPTransport.handle_async_request
+    original = AiohttpTransport.handle_async_request
 
-    async def logged(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+    async def logged(self: AiohttpTransport, request: httpx.Request) -> httpx.Response:
         inner = []
         if request.url.path.endswith("/$batch"):
             inner = [r["url"] for r in json.loads(request.content)["requests"]]
         wire.append((request.method, request.url.path, inner))
         return await original(self, request)
 
-    httpx.AsyncHTTPTransport.handle_async_request = logged  # type: ignore[method-assign]
+    AiohttpTransport.handle_async_request = logged  # type: ignore[method-assign]
     server, snippet, port = start_server(1, args.latency * 1000, args.profile)
     try:
         with tempfile.TemporaryDirectory() as tmp:
