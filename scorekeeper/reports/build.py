@@ -16,7 +16,16 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.domain.model import Attestation, Control, Finding, Organization, RunResult, SecureScore, Status
+from scorekeeper.domain.model import (
+    Attestation,
+    Control,
+    Finding,
+    Organization,
+    RunResult,
+    SecureScore,
+    Setting,
+    Status,
+)
 
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 from scorekeeper.errors import ReportError as ReportError
@@ -54,8 +63,6 @@ ASSESSING = ("assess", "plan")
 # The engine words a covering exception "accepted risk until <ISO date>: <reason>"
 # (Engine._apply_policy); the date is what "days left" counts down to.
 _EXPIRES = re.compile(r"until (\d{4}-\d{2}-\d{2})")
-
-
 
 
 def build_report(
@@ -129,7 +136,9 @@ class _History:
     secure_score: dict[str, SecureScoreSection] = field(default_factory=dict)
     #: One row per distinct finding object (runs share the finding bodies they share in history,
     #: ``store.bulk``), so that equal settings across a fleet are one row the renderers see once.
-    rows: dict[tuple[int, str, AttestationInfo | None], tuple[Finding, SettingRow]] = field(default_factory=dict)
+    rows: dict[tuple[int, int, AttestationInfo | None], tuple[Finding, SettingRow, Setting | None]] = field(
+        default_factory=dict
+    )
 
 
 def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, now: datetime) -> TenantSection:
@@ -198,14 +207,15 @@ def _control(
     declared: Control | None,
     attested: Mapping[tuple[str, str], AttestationInfo],
     today: date,
-    memo: dict[tuple[int, str, AttestationInfo | None], tuple[Finding, SettingRow]],
+    memo: dict[tuple[int, int, AttestationInfo | None], tuple[Finding, SettingRow, Setting | None]],
 ) -> ControlSection:
-    docs = {s.id: s.docs_url for s in declared.settings} if declared else {}
+    declared_settings = {s.id: s for s in declared.settings} if declared else {}
     rows = []
     for f in result.findings:
-        key = (id(f), docs.get(f.setting, ""), attested.get((f.control, f.setting)))
-        if key not in memo:  # the finding is kept with its row, so its id stays its own
-            memo[key] = (f, _setting(f, key[1], key[2], today))
+        setting = declared_settings.get(f.setting)
+        key = (id(f), id(setting), attested.get((f.control, f.setting)))
+        if key not in memo:  # the finding (and declaration) kept with its row, so their ids stay their own
+            memo[key] = (f, _setting(f, setting, key[2], today), setting)
         rows.append(memo[key][1])
     settings = tuple(rows)
     return ControlSection(
@@ -220,7 +230,14 @@ def _control(
     )
 
 
-def _setting(finding: Finding, docs_url: str, attestation: AttestationInfo | None, today: date) -> SettingRow:
+def _setting(
+    finding: Finding, declared: Setting | None, attestation: AttestationInfo | None, today: date
+) -> SettingRow:
+    """A finding as a report row, with what the installed plugin declares about its setting.
+
+    The documentation link and the verdict level (criterion, baseline, advice) are declarations,
+    not history: a setting whose plugin is not installed has neither ("not recorded").
+    """
     return SettingRow(
         control=finding.control,
         setting=finding.setting,
@@ -235,7 +252,12 @@ def _setting(finding: Finding, docs_url: str, attestation: AttestationInfo | Non
         missing_permissions=finding.missing_permissions,
         exception=_exception(finding.excepted, today),
         attestation=attestation,
-        docs_url=docs_url,
+        docs_url=declared.docs_url if declared else "",
+        level=declared.level if declared else None,
+        baselines=declared.baselines if declared else (),
+        level_source=declared.level_source if declared else "",
+        impact=finding.impact,
+        stage=finding.stage,
     )
 
 
@@ -284,7 +306,8 @@ def _ledger(run: RunResult) -> tuple[LedgerEntry, ...]:
                     error=change.error,
                     created=change.created,
                     resource=dict(change.resource),
-                    verified=None if check is None else check.status is Status.PASS,
+                    # a first stage reached (report-only written) reads back staged: as intended
+                    verified=None if check is None else check.status in (Status.PASS, Status.STAGED),
                     verified_status=check.status.value if check else "",
                     rolled_back_by=change.rolled_back_by,
                 )

@@ -178,6 +178,11 @@ def _setting(s: SettingRow) -> dict[str, Any]:
         if s.attestation is None
         else {"by": s.attestation.by, "at": s.attestation.at, "note": s.attestation.note},
         "docs_url": s.docs_url,
+        "level": s.level.value if s.level else None,
+        "baselines": list(s.baselines),
+        "level_source": s.level_source,
+        "impact": s.impact.to_dict() if s.impact else None,
+        "stage": s.stage.to_dict() if s.stage else None,
     }
 
 

@@ -15,16 +15,14 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
+from scorekeeper.domain.display import STATUS_ORDER as STATUS_ORDER
+from scorekeeper.domain.impact import Impact
+from scorekeeper.domain.levels import Level
 from scorekeeper.domain.model import RemediationKind, Status
+from scorekeeper.domain.staging import Stage
 
 #: Bumped on any change to the JSON shape (docs/report-schema.json carries the same number).
-SCHEMA_VERSION = "1.2"
-
-#: Statuses in the order reports list and count them.
-_PREFERRED = ("fail", "error", "unknown", "manual", "pending", "pass", "not_applicable")
-STATUS_ORDER: tuple[Status, ...] = tuple(
-    sorted(Status, key=lambda s: _PREFERRED.index(s.value) if s.value in _PREFERRED else len(_PREFERRED))
-)
+SCHEMA_VERSION = "1.3"
 
 
 def status_counts(statuses: list[tuple[Status, bool]]) -> dict[str, int]:
@@ -78,6 +76,15 @@ class SettingRow:
     exception: ExceptionInfo | None = None
     attestation: AttestationInfo | None = None
     docs_url: str = ""
+    #: The requirement the setting is (``Setting.level`` of the installed plugin); None when the
+    #: plugin that assessed it is not installed where the report is made ("not recorded").
+    level: Level | None = None
+    baselines: tuple[str, ...] = ()  # the baseline references the plugin cites for it
+    level_source: str = ""  # Microsoft's (or the baseline's) page the level follows
+    #: Whom remediating it would affect, as the run recorded it (``Finding.impact``).
+    impact: Impact | None = None
+    #: Where a staged rollout stands (``Finding.stage``), with ``Status.STAGED`` while not final.
+    stage: Stage | None = None
 
     @property
     def excepted(self) -> bool:
@@ -92,6 +99,16 @@ class SettingRow:
     def unassessed(self) -> bool:
         """Could not be read (``unknown``/``error``) and no exception covers it: exit code 1."""
         return self.status in (Status.UNKNOWN, Status.ERROR) and not self.excepted
+
+    @property
+    def advice(self) -> bool:
+        """Fails a requirement the configuration did not select: shown, never a failure anywhere."""
+        return self.status is Status.ADVICE and not self.excepted
+
+    @property
+    def staged(self) -> bool:
+        """Part-way through a staged rollout: neither a pass nor a failure."""
+        return self.status is Status.STAGED and not self.excepted
 
     @property
     def planned(self) -> bool:
