@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scorekeeper.domain.levels import DEFAULT_REQUIREMENTS, Level
 from scorekeeper.errors import ConfigError
 from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
 from scorekeeper.graph.portal import DEFAULT_PORTAL_URL, PORTAL_CLIENT_ID
@@ -210,6 +211,66 @@ class HistorySettings(BaseModel):
     keep_days: int | None = Field(default=None, ge=1, le=36_500)
 
 
+#: ``control.setting`` or ``control.*``, as ``accept_impact`` and ``promote`` name settings.
+_SETTING_REF = re.compile(r"^[A-Za-z0-9_-]+\.(\*|[A-Za-z0-9_-]+)$")
+_LEVEL_WORDS = tuple(level.value for level in Level)
+
+
+class RemediationSettings(BaseModel):
+    """``[remediation]``: which requirements fail a tenant, and what remediation may do beyond the default.
+
+    ``requirements`` selects the settings that can fail a tenant (``scorekeeper.domain.levels``):
+    level names (``criterion``, ``baseline``, ``advice``) or the start of a baseline reference as
+    a setting cites it ("CISA", "CIS M365"). ``accept_impact`` names settings (``control.setting``
+    or ``control.*``) whose change is planned although its impact locks someone out; ``promote``
+    names staged settings that may move to their next stage once the tenant's evidence says so.
+    A tenant overrides any key in ``[tenants.NAME.remediation]`` (the key replaces the shared one).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    requirements: tuple[str, ...] = DEFAULT_REQUIREMENTS
+    accept_impact: tuple[str, ...] = ()
+    promote: tuple[str, ...] = ()
+
+    @field_validator("requirements")
+    @classmethod
+    def _requirements(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError(f"select at least one requirement (the default is {list(DEFAULT_REQUIREMENTS)})")
+        for entry in value:
+            word = entry.strip()
+            if not word:
+                raise ValueError("an empty requirement selects nothing")
+            # One lowercase word is a level name; a baseline prefix is written as settings cite it ("CISA").
+            if word not in _LEVEL_WORDS and word.islower() and " " not in word:
+                raise ValueError(
+                    f"unknown requirement {word!r}{did_you_mean(word, _LEVEL_WORDS)}: use "
+                    f'{", ".join(_LEVEL_WORDS)} or a baseline prefix as settings cite it ("CISA", "CIS M365")'
+                )
+        return tuple(dict.fromkeys(v.strip() for v in value))
+
+    @field_validator("accept_impact", "promote")
+    @classmethod
+    def _setting_refs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [v for v in value if not _SETTING_REF.match(v)]
+        if bad:
+            raise ValueError(f'{bad[0]!r} is not control.setting or control.* (e.g. "SelfServicePasswordReset.*")')
+        return tuple(dict.fromkeys(value))
+
+    def accepts_impact(self, control: str, setting: str) -> bool:
+        """Whether a change of ``control.setting`` may be planned although it locks someone out."""
+        return _names(self.accept_impact, control, setting)
+
+    def promotes(self, control: str, setting: str) -> bool:
+        """Whether ``control.setting`` may move to its next stage (when the tenant's evidence allows)."""
+        return _names(self.promote, control, setting)
+
+
+def _names(refs: Iterable[str], control: str, setting: str) -> bool:
+    return f"{control}.{setting}" in refs or f"{control}.*" in refs
+
+
 @dataclass
 class Config:
     """A validated configuration. ``controls`` stays raw until plugins are loaded to validate it."""
@@ -227,6 +288,11 @@ class Config:
     #: ``[tenants.NAME.controls.ID]``: tenant → control → the keys that tenant overrides.
     overrides: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     history: HistorySettings = field(default_factory=HistorySettings)
+    #: ``[remediation]`` as written (validated); see :meth:`remediation`.
+    remediation_values: dict[str, Any] = field(default_factory=dict)
+    #: ``[tenants.NAME.remediation]``: tenant → the keys that tenant overrides.
+    remediation_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _remediation: dict[str | None, RemediationSettings] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.exceptions and not self.exception_targets:  # built in code rather than read from a file
@@ -289,6 +355,21 @@ class Config:
             raise ConfigError([f"{', '.join(unknown)} ({known})"], self.source)
         chosen = [*names, *(member for g in groups for member in self.groups[g])]
         return list(dict.fromkeys(chosen))
+
+    def remediation(self, tenant: str | None = None) -> RemediationSettings:
+        """``[remediation]`` with ``[tenants.TENANT.remediation]`` laid over it key by key (validated at parse)."""
+        if tenant not in self._remediation:  # asked once per control of every run: built once per tenant
+            values = dict(self.remediation_values)
+            if tenant is not None:
+                values.update(self.remediation_overrides.get(tenant, {}))
+            self._remediation[tenant] = RemediationSettings(**values)
+        return self._remediation[tenant]
+
+    def remediation_source(self, tenant: str, key: str) -> str:
+        """Where ``tenant``'s ``[remediation]`` key comes from: its override, the shared table, or the default."""
+        if key in self.remediation_overrides.get(tenant, {}):
+            return f"tenants.{tenant}.remediation"
+        return "remediation" if key in self.remediation_values else "default"
 
     def groups_of(self, tenant: str) -> list[str]:
         """The groups ``tenant`` belongs to, by name."""
@@ -368,7 +449,16 @@ def format_validation_error(prefix: str, error: ValidationError, model: type[Bas
 def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: Path | None = None) -> Config:
     """Validate a parsed TOML document; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
-    known_sections = {"tenants", "controls", "exceptions", "scorekeeper", "notifications", "groups", "history"}
+    known_sections = {
+        "tenants",
+        "controls",
+        "exceptions",
+        "scorekeeper",
+        "notifications",
+        "groups",
+        "history",
+        "remediation",
+    }
     problems += [
         f"{key}: unknown section{did_you_mean(key, known_sections)} "
         f"(expected one of {', '.join(sorted(known_sections))})"
@@ -378,6 +468,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
 
     tenants: dict[str, TenantConfig] = {}
     overrides: dict[str, dict[str, dict[str, Any]]] = {}
+    remediation_overrides: dict[str, dict[str, Any]] = {}
     raw_tenants = data.get("tenants", {})
     if not isinstance(raw_tenants, dict):
         problems.append("tenants: must be a table of [tenants.NAME] tables")
@@ -391,6 +482,11 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
             f"tenants.{name}: {key} must not be written in the config file: use {_SECRET_KEYS[key]}" for key in secrets
         ]
         table = {k: v for k, v in table.items() if k not in secrets}  # the rest is still checked
+        tenant_remediation = table.pop("remediation", None)
+        if tenant_remediation is not None and _check_remediation(
+            f"tenants.{name}.remediation", tenant_remediation, problems
+        ):
+            remediation_overrides[name] = tenant_remediation
         tenant_controls = table.pop("controls", {})
         if isinstance(tenant_controls, dict) and all(isinstance(v, dict) for v in tenant_controls.values()):
             if tenant_controls:
@@ -450,6 +546,13 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
 
     history = _parse_section(data, "history", HistorySettings, problems)
 
+    remediation_values = data.get("remediation", {})
+    if not _check_remediation("remediation", remediation_values, problems):
+        remediation_values = {}
+    for name, values in list(remediation_overrides.items()):  # the merged table must hold too
+        if not _check_remediation(f"tenants.{name}.remediation", {**remediation_values, **values}, problems):
+            del remediation_overrides[name]
+
     config = Config(
         tenants=tenants,
         controls=controls,
@@ -461,6 +564,8 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         groups=groups,
         overrides=overrides,
         history=history,
+        remediation_values=remediation_values,
+        remediation_overrides=remediation_overrides,
     )
     if problems:
         raise ConfigError(problems, source, controls, overrides, partial=config)
@@ -481,6 +586,19 @@ def _parse_section(data: dict[str, Any], key: str, model: type[_Section], proble
     except (ValidationError, TypeError) as exc:
         problems += format_validation_error(key, exc, model) if isinstance(exc, ValidationError) else [f"{key}: {exc}"]
         return model()
+
+
+def _check_remediation(where: str, table: Any, problems: list[str]) -> bool:
+    """Whether ``table`` is a valid ``[remediation]`` table; its problems are added under ``where``."""
+    if not isinstance(table, dict):
+        problems.append(f"{where}: must be a table")
+        return False
+    try:
+        RemediationSettings(**table)
+    except ValidationError as exc:
+        problems += format_validation_error(where, exc, RemediationSettings)
+        return False
+    return True
 
 
 def _parse_groups(raw: Any, tenant_names: set[str], problems: list[str]) -> dict[str, tuple[str, ...]]:

@@ -5,6 +5,14 @@ the same question of a run — did it read everything it had to? — and must ge
 A setting left ``unknown`` or ``error`` counts (a missing permission or an expired portal sign-in
 must never read as a clean bill of health), *unless* an accepted-risk exception covers it: the
 admin chose to leave it unread, and neither an exit code nor a notification should nag about it.
+
+Two statuses are neither pass nor fail. ``advice`` (a failing setting the configured
+requirements do not select, ``domain/advice.py``) never fails a run or a control: exit 3 is for
+selected requirements only. ``staged`` (a setting in a non-final stage of a rollout it was put
+in on purpose: report-only, a pilot group, Audit) is not a failure either — the tenant is as the
+admin's rollout left it, so a run whose only shortfalls are staged exits 0 — but a control with a
+staged setting is never *passing*: :func:`control_passes` says so, and every front end shows
+"staged" with what the next stage needs.
 """
 
 from __future__ import annotations
@@ -49,8 +57,21 @@ def could_not_assess(runs: Iterable[RunResult]) -> bool:
     return bool(unread(runs)) or any(incomplete(r) for r in runs)
 
 
+def control_passes(findings: Iterable[Finding]) -> bool:
+    """Whether a control is done: nothing fails, is unread, waits for a person or is staged.
+
+    Advice, accepted risks, pending scores and not-applicable settings do not stand in the way;
+    a staged setting does (report-only enforces nothing).
+    """
+    blocking = {Status.FAIL, Status.UNKNOWN, Status.ERROR, Status.MANUAL, Status.STAGED}
+    return not any(f.status in blocking and not f.excepted for f in findings)
+
+
 def run_exit_code(runs: Iterable[RunResult]) -> int:
-    """3 when a setting fails; else 1 when something could not be assessed; else 0."""
+    """3 when a selected requirement fails; else 1 when something could not be assessed; else 0.
+
+    ``advice`` and ``staged`` findings are not failures (see the module docstring).
+    """
     runs = list(runs)
     if any(r.failed for r in runs):
         return EXIT_FAIL

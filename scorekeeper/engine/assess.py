@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from scorekeeper.config.model import ConfigError
+from scorekeeper.domain.advice import with_advice
 from scorekeeper.domain.model import (
     Control,
     ControlResult,
@@ -42,7 +43,10 @@ class Assessing(EngineBase):
             if answer is None:
                 raise EngineError("the plugin returned nothing from assess")
             assessment = answer if isinstance(answer, Assessment) else Assessment(findings=list(answer))
-            findings = with_pending_score(self._apply_policy(name, control, assessment.findings), assessment.score)
+            findings = self._apply_policy(name, control, assessment.findings)
+            # Levels before the score: advice never keeps a score row from reading as pending.
+            findings = with_advice(findings, control, self.config.remediation(name).requirements)
+            findings = with_pending_score(findings, assessment.score)
             result = ControlResult(control=control.id, title=control.title, findings=findings, score=assessment.score)
         except Exception as exc:
             result = self._failed_control(control, phase, exc)
@@ -156,9 +160,18 @@ class Assessing(EngineBase):
             await slots.aclose()
 
     async def plan(
-        self, tenant: str, control_ids: Iterable[str] | None = None, settings: set[str] | None = None
+        self,
+        tenant: str,
+        control_ids: Iterable[str] | None = None,
+        settings: set[str] | None = None,
+        *,
+        promotions_only: bool = False,
     ) -> tuple[RunResult, list[Plan]]:
-        """Assess afresh (recorded as a ``plan`` run) and derive what remediation would do."""
+        """Assess afresh (recorded as a ``plan`` run) and derive what remediation would do.
+
+        The tenant's ``[remediation]`` decides what a blocking impact and a staged setting may
+        become (``engine/planning.py``); ``promotions_only`` plans only stages moving on (``promote``).
+        """
         controls = self.select(control_ids)
         if settings:
             known = {s for c in controls for s in c.setting_ids}
@@ -166,6 +179,11 @@ class Assessing(EngineBase):
             if unknown:
                 raise ConfigError([f"unknown setting {s!r} (known: {', '.join(sorted(known))})" for s in unknown])
         run = await self.assess_tenant(tenant, controls, kind="plan")
-        plans = [plan_for(tenant, self.plugins.controls[r.control], r.findings, settings) for r in run.controls]
+        rules = self.config.remediation(tenant)
+        plans = [
+            plan_for(
+                tenant, self.plugins.controls[r.control], r.findings, settings, rules, promotions_only=promotions_only
+            )
+            for r in run.controls
+        ]
         return run, [p for p in plans if p.items]
-

@@ -259,4 +259,3 @@ class EngineBase:
         if opened:
             self._record_who(run_id, opened[0])
         self.store.finish_run(run_id, "interrupted", reason)
-

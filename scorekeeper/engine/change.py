@@ -50,15 +50,19 @@ def unattended_plans(engine: Scoring, run: RunResult) -> tuple[list[Plan], tuple
 
     The one rule for the scheduler and the fleet worker alike: only a control whose
     ``auto_remediate = true`` (for this tenant) is written, never one that could not be assessed,
-    and only its automated items.
+    and only its automated items. The plan is the one a person would see (``plan_for`` with the
+    tenant's ``[remediation]``): a change that locks someone out is a guided step unless
+    ``accept_impact`` names it, so it is never written unattended; a staged setting moves on only
+    when ``promote`` names it and the tenant's evidence says it is ready.
     """
     plans: list[Plan] = []
     refused: list[str] = []
+    rules = engine.config.remediation(run.tenant)
     for result in run.controls:
         control = engine.plugins.controls.get(result.control)
         if control is None or result.error:
             continue
-        plan = plan_for(run.tenant, control, result.findings)
+        plan = plan_for(run.tenant, control, result.findings, rules=rules)
         if not plan.automated:
             continue
         if not engine.auto_remediate_allowed(control.id, run.tenant):
@@ -79,11 +83,18 @@ class LeasedChange:
     scheduled: bool = False
     planned: RunResult | None = field(default=None, init=False)
 
-    async def plan(self, control_ids: Iterable[str] | None = None, settings: set[str] | None = None) -> tuple[
-        RunResult, list[Plan]
-    ]:
-        """Assess afresh under the lease (a ``plan`` run) and derive what remediation would do."""
-        run, plans = await self.engine.plan(self.tenant, control_ids, settings)
+    async def plan(
+        self,
+        control_ids: Iterable[str] | None = None,
+        settings: set[str] | None = None,
+        *,
+        promotions_only: bool = False,
+    ) -> tuple[RunResult, list[Plan]]:
+        """Assess afresh under the lease (a ``plan`` run) and derive what remediation would do.
+
+        ``promotions_only``: only staged settings moving to their next stage (``scorekeeper promote``).
+        """
+        run, plans = await self.engine.plan(self.tenant, control_ids, settings, promotions_only=promotions_only)
         self.planned = run
         return run, plans
 

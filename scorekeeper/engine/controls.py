@@ -33,4 +33,3 @@ def select_controls(plugins: Plugins, control_ids: Iterable[str] | None, source:
         return [plugins.control(c) for c in ids]
     except KeyError as exc:
         raise ConfigError([str(exc.args[0])], source) from None
-

@@ -18,6 +18,7 @@ from scorekeeper.util.secretfile import read_secret_file
 #: A PEM or PKCS#12 certificate with its key is a few KiB; a bound keeps a wrong path from being read whole.
 MAX_CERTIFICATE_BYTES = 1024 * 1024
 
+
 def _env(key: str, name: str | None) -> list[str]:
     if name and not os.environ.get(name, "").strip():
         return [f"{key} {name} is not set"]

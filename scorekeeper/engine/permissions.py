@@ -87,6 +87,7 @@ def engine_reads() -> list[dict[str, Any]]:
     what a signed-in user's token needs instead (Microsoft's permission table of the API).
     """
     from scorekeeper.graph import organization
+
     return [
         {
             "read": organization.READ_API,
@@ -156,8 +157,6 @@ def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
             "delegated": delegated,
         },
     }
-
-
 
 
 def required_resource_access(

@@ -74,8 +74,6 @@ def check_all(explicit: str | Path | None, plugins: Any, *, data_dir: Path, toda
     return CheckReport(config.source, config, problems, expired_exception_lines(config.exception_targets, today))
 
 
-
-
 def preflight(config: Config, plugins: Any, tenants: Iterable[str]) -> None:
     """Refuse, before any tenant is contacted or any database opened, what ``config check`` would.
 
@@ -165,4 +163,3 @@ def override_problems(
                 if key in values or line not in shared:
                     problems.append(f"tenants.{tenant}.{line}")
     return problems
-

@@ -145,4 +145,3 @@ class Remediating(Verifying):
         return ControlResult(
             control=control.id, title=control.title, findings=tuple(findings), changes=tuple(changes), error=error
         )
-

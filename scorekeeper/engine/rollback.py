@@ -181,4 +181,3 @@ class RollingBack(Remediating):
             error=f"{len(left)} change(s) could not be restored" if left else "",
             restorations=tuple(restorations),
         )
-

@@ -61,4 +61,3 @@ class Scoring(RollingBack):
                 session.graph_factory(), self.store, tenant, session.tenant_id, self.coverage(), only
             ),
         )
-

@@ -46,8 +46,7 @@ def no_portal_reason(config: TenantConfig, data_dir: Path) -> str:
     if not auth_record_path(config, data_dir).is_file():
         return NO_SIGN_IN_REASON.format(kind=config.portal_auth, name=config.name)
     return (
-        f"the saved portal sign-in of {config.name} could not be loaded: "
-        f"run `scorekeeper login --tenant {config.name}`"
+        f"the saved portal sign-in of {config.name} could not be loaded: run `scorekeeper login --tenant {config.name}`"
     )
 
 

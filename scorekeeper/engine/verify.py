@@ -73,4 +73,3 @@ class Verifying(Assessing):
 
         results = await self._with_session(run.tenant, work, new_id)
         return self._finish(new_id, run.tenant, "verify", started, results)
-

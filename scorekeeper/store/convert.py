@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from scorekeeper.domain.impact import Impact
 from scorekeeper.domain.model import (
     Actor,
     Attestation,
@@ -21,12 +22,19 @@ from scorekeeper.domain.model import (
     Status,
     Verification,
 )
+from scorekeeper.domain.staging import Stage
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import AttestationRow, ChangeRow, DriftEventRow, FindingBodyRow, RunRow, ScoreSnapshotRow
 
 #: The evidence key under which a verification finding's :class:`Verification` is stored.
 VERIFICATION_KEY = "_verification"
+#: The evidence keys under which a finding's :class:`Impact` and :class:`Stage` are stored (issue 25):
+#: like the verification, they travel in the evidence JSON column instead of columns of their own,
+#: so history keeps who a planned change affects and where a rollout stands without a migration,
+#: and the body's digest covers them.
+IMPACT_KEY = "_impact"
+STAGE_KEY = "_stage"
 
 
 def body_values(finding: Finding) -> dict[str, Any]:
@@ -45,7 +53,9 @@ def body_values(finding: Finding) -> dict[str, Any]:
         "excepted": finding.excepted,
         # Whether a verified write stuck travels with the evidence: no column of its own needed.
         "evidence": dict(finding.evidence)
-        | ({VERIFICATION_KEY: finding.verification.value} if finding.verification else {}),
+        | ({VERIFICATION_KEY: finding.verification.value} if finding.verification else {})
+        | ({IMPACT_KEY: finding.impact.to_dict()} if finding.impact else {})
+        | ({STAGE_KEY: finding.stage.to_dict()} if finding.stage else {}),
     }
     values["digest"] = body_digest(values)
     return values
@@ -77,6 +87,8 @@ def _finding_fields(finding: Finding) -> tuple[Any, ...]:
         finding.excepted,
         finding.evidence,
         None if verification is None else str(verification),
+        None if finding.impact is None else finding.impact.to_dict(),
+        None if finding.stage is None else finding.stage.to_dict(),
     )
 
 
@@ -106,6 +118,8 @@ def finding_from_row(row: FindingBodyRow | Any) -> Finding:
     """A finding from its stored body: a ``FindingBodyRow`` or a Core row of its columns."""
     evidence = dict(row.evidence or {})
     verification = evidence.pop(VERIFICATION_KEY, None)
+    impact = evidence.pop(IMPACT_KEY, None)
+    stage = evidence.pop(STAGE_KEY, None)
     return Finding(
         control=row.control,
         setting=row.setting,
@@ -120,6 +134,8 @@ def finding_from_row(row: FindingBodyRow | Any) -> Finding:
         missing_permissions=tuple(row.missing_permissions or ()),
         excepted=row.excepted,
         verification=Verification(verification) if verification else None,
+        impact=Impact.from_dict(impact) if isinstance(impact, dict) else None,
+        stage=Stage.from_dict(stage) if isinstance(stage, dict) else None,
     )
 
 
