@@ -8,6 +8,7 @@ from scorekeeper.simulator.routing import Route
 def core_routes() -> list[Route]:
     from scorekeeper.simulator.routes import (
         conditional_access,
+        consent,
         directory,
         intune,
         policies,
@@ -17,5 +18,5 @@ def core_routes() -> list[Route]:
         settings,
     )
 
-    modules = (directory, policies, intune, conditional_access, settings, security, portal, reports)
+    modules = (directory, policies, consent, intune, conditional_access, settings, security, portal, reports)
     return [route for module in modules for route in module.table.routes]
