@@ -32,6 +32,7 @@ from scorekeeper.domain.model import (
     Setting,
     Status,
     Verification,
+    WhenConfigured,
 )
 from scorekeeper.domain.platform_changes import ChangeAhead, PlatformChange, changes_ahead
 from scorekeeper.domain.staging import Stage
@@ -100,6 +101,7 @@ __all__ = [
     "Status",
     "TenantContext",
     "Verification",
+    "WhenConfigured",
     "WritesStopped",
     "__version__",
     "changes_ahead",

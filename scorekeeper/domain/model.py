@@ -127,6 +127,28 @@ class Verification(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class WhenConfigured:
+    """Permissions a setting needs only when a key of its control's configuration is set.
+
+    A Conditional Access control that excludes break-glass accounts named by UPN in
+    ``[controls.<id>] break_glass`` must resolve them to object ids (``GET /users/{upn}``,
+    User.Read.All) — but only when ``break_glass`` is configured. Declared here, the permission
+    is neither demanded of every tenant nor reported unused by the contract suite, which checks
+    it under a configuration that sets ``key`` instead. "Set" means present and not empty,
+    ``None`` or ``False``.
+    """
+
+    #: A field of the control's config model (``[controls.<id>]``): "break_glass".
+    key: str
+    #: Needed to assess the setting when ``key`` is set.
+    read_permissions: tuple[str, ...] = ()
+    #: Needed to remediate the setting when ``key`` is set (reads made while writing included).
+    write_permissions: tuple[str, ...] = ()
+    #: Why, in words for ``scorekeeper permissions`` and the docs: "to resolve break-glass UPNs to ids".
+    why: str = ""
+
+
+@dataclass(frozen=True)
 class Setting:
     """One configurable aspect of a control, with what it costs to read and write it.
 
@@ -156,6 +178,8 @@ class Setting:
     baselines: tuple[str, ...] = ()
     #: Microsoft's page (or the baseline's) that the level and the desired value follow.
     level_source: str = ""
+    #: Permissions needed only under some configuration (see :class:`WhenConfigured`).
+    when_configured: tuple[WhenConfigured, ...] = ()
 
 
 @dataclass(frozen=True)
