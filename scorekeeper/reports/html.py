@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from scorekeeper.domain.display import impact_line
 from scorekeeper.reports import rows, values
 from scorekeeper.reports.chart import trend_svg
 from scorekeeper.reports.model import STATUS_ORDER, Report, ScoreSeries, StatusChange
@@ -32,6 +33,8 @@ def render_html(report: Report) -> str:
             setting_rows=settings,
             statuses=[s.value for s in STATUS_ORDER],
             status_symbol=rows.SYMBOLS,
+            status_word=rows.WORDS,
+            status_css=Markup(rows.status_css()),
         )
     )
 
@@ -106,6 +109,8 @@ def _environment() -> Any:
         chart=_chart,
         by_transition=_by_transition,
         ledger_rows=rows.ledger_rows,
+        impact=lambda i: Markup(rows.impact_html(i)),
+        impact_line=impact_line,
     )
     env.globals["asset"] = _asset
     return env

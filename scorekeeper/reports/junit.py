@@ -1,8 +1,11 @@
 """JUnit XML: a test suite per tenant × control, a test case per setting, for any CI test view.
 
 ``fail`` → ``<failure>``; ``unknown``/``error`` → ``<error>``; ``not applicable``, an
-accepted-risk exception, a ``manual`` setting nobody attested yet and a ``pending`` Secure Score
-(waiting for Microsoft's refresh) → ``<skipped>`` with the reason; ``pass`` → a passing case.
+accepted-risk exception, a ``manual`` setting nobody attested yet, a ``pending`` Secure Score
+(waiting for Microsoft's refresh), a ``staged`` rollout (with its stage line) and ``advice`` (a
+requirement the configuration does not select: never a failure) → ``<skipped>`` with the reason;
+``pass`` → a passing case. The setting's level and baselines, and the impact the run recorded,
+are in the case's ``<system-out>`` (the Surefire schema gives a test case no properties).
 Validates against the Surefire-compatible ``junit-10.xsd`` that Jenkins, Azure DevOps
 (PublishTestResults) and GitLab read.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from scorekeeper.domain.display import impact_lines, level_label, stage_line
 from scorekeeper.domain.model import Status
 from scorekeeper.reports.model import ControlSection, Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact
@@ -24,6 +28,8 @@ _SKIPPED = {
     Status.NOT_APPLICABLE: "not applicable",
     Status.MANUAL: "manual: a person must act, then attest",
     Status.PENDING: "pending: the Secure Score waits for Microsoft's daily refresh",
+    Status.STAGED: "staged: neither pass nor fail until its last stage",
+    Status.ADVICE: "advice: a recommendation the configured requirements do not include, never a failure",
 }
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
@@ -100,7 +106,24 @@ def _case(tenant: TenantSection, s: SettingRow) -> ET.Element:
     elif s.status in (Status.UNKNOWN, Status.ERROR):
         missing = f"\nmissing permissions: {', '.join(s.missing_permissions)}" if s.missing_permissions else ""
         ET.SubElement(case, "error", type=s.status.value, message=text(s.reason)).text = detail + text(missing)
-    elif s.status is not Status.PASS:  # not applicable, manual, pending: neither passed nor failed
+    elif s.status is Status.STAGED and s.stage is not None:
+        ET.SubElement(case, "skipped", message=text(f"{stage_line(s.stage)} — {s.reason}"))
+    elif s.status is not Status.PASS:  # not applicable, manual, pending, staged, advice: neither passed nor failed
         label = _SKIPPED.get(s.status, s.status.value)
         ET.SubElement(case, "skipped", message=text(f"{label} — {s.reason}"))
+    out = _system_out(s)
+    if out:
+        ET.SubElement(case, "system-out").text = text(out)
     return case
+
+
+def _system_out(s: SettingRow) -> str:
+    """The setting's level (and baselines, source) and the recorded impact: what a CI view shows beside the case."""
+    lines = []
+    if s.level is not None:
+        lines.append(f"level: {level_label(s.level, s.baselines)}")
+    if s.level_source:
+        lines.append(f"level source: {s.level_source}")
+    if s.impact is not None:
+        lines += ["impact:", *(f"  {line}" for line in impact_lines(s.impact, limit=20))]
+    return "\n".join(lines)

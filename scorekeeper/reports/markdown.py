@@ -17,6 +17,8 @@ import string
 from collections.abc import Iterable
 from datetime import UTC
 
+from scorekeeper.domain.display import impact_lines, level_label, status_label, status_look
+from scorekeeper.domain.model import Status
 from scorekeeper.reports.model import STATUS_ORDER, Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact, one_line
 
@@ -36,8 +38,15 @@ def _value(value: object) -> str:
     return md(text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…")
 
 
-def _symbol(status: str) -> str:
-    return {s.value: s.symbol for s in STATUS_ORDER}.get(status, "⚑")
+def _status(s: SettingRow) -> str:
+    """The status cell: ``⚑ excepted`` for a covered finding, a staged one with its stage line, else the label."""
+    if s.excepted:
+        return "⚑ excepted"
+    return md(status_label(s.status, s.stage))
+
+
+def _level(s: SettingRow) -> str:
+    return "not recorded" if s.level is None else md(level_label(s.level, s.baselines))
 
 
 def render_markdown(report: Report) -> str:
@@ -53,19 +62,31 @@ def render_markdown(report: Report) -> str:
     lines += _counts_table(report)
     failing = [(t, s) for t in report.ranked_tenants for s in t.settings if s.failing]
     unread = [(t, s) for t in report.ranked_tenants for s in t.settings if s.unassessed]
+    staged = [(t, s) for t in report.ranked_tenants for s in t.settings if s.staged]
+    advice = [(t, s) for t in report.ranked_tenants for s in t.settings if s.advice]
     lines += _settings_table("Failing settings", failing, report.fleet)
     lines += _settings_table("Settings that could not be read", unread, report.fleet)
+    if staged:
+        lines += _settings_table("Staged rollouts (neither pass nor fail yet)", staged, report.fleet)
+    if advice:
+        lines += _settings_table("Advice (not required by the configuration; never a failure)", advice, report.fleet)
+    lines += _impacts(report)
     if report.fleet:
         lines += _fleet_scores(report)
     else:
         lines += _secure_score(report.tenants[0])
         lines += _ahead(report.tenants[0])
         lines += _ledger(report.tenants[0])
-    rest = [(t, s) for t in report.ranked_tenants for s in t.settings if not (s.failing or s.unassessed)]
+    rest = [
+        (t, s)
+        for t in report.ranked_tenants
+        for s in t.settings
+        if not (s.failing or s.unassessed or s.staged or s.advice)
+    ]
     if rest:
         lines += [
             "<details><summary>"
-            + f"{len(rest)} other settings (pass, manual, excepted, not applicable)"
+            + f"{len(rest)} other settings (pass, manual, pending, excepted, not applicable)"
             + "</summary>",
             "",
         ]
@@ -105,7 +126,7 @@ def _run_versions(t: TenantSection) -> str:
 
 
 def _counts_table(report: Report) -> list[str]:
-    head = ["tenant", "run", *(f"{s.symbol} {s.value.replace('_', ' ')}" for s in STATUS_ORDER), "⚑ excepted", "points"]
+    head = ["tenant", "run", *(status_look(s).label for s in STATUS_ORDER), "⚑ excepted", "points"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for t in report.ranked_tenants:
         points = "not read" if t.score is None else f"{t.score:g} / {t.max_score:g}" if t.max_score is not None else ""
@@ -122,18 +143,18 @@ def _counts_table(report: Report) -> list[str]:
 def _settings_table(title: str, rows: list[tuple[TenantSection, SettingRow]], fleet: bool) -> list[str]:
     if not rows:
         return [f"## {title}", "", "None.", ""] if title else []
-    head = (["tenant"] if fleet else []) + ["control", "setting", "status", "current", "desired", "reason"]
+    head = (["tenant"] if fleet else []) + ["control", "setting", "status", "level", "current", "desired", "reason"]
     lines = ([f"## {title} ({len(rows)})", ""] if title else []) + [
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]
     for tenant, s in rows[:MAX_ROWS]:
-        status = f"{_symbol(s.verdict)} {s.verdict.replace('_', ' ')}"
         reason = md(s.reason) + (f" — {md(s.exception.text)}" if s.exception else "")
         cells = ([md(tenant.name)] if fleet else []) + [
             md(s.control),
             f"{md(s.title)} ({md(s.setting)})",
-            status,
+            _status(s),
+            _level(s),
             _value(s.current),
             _value(s.desired),
             reason,
@@ -141,6 +162,33 @@ def _settings_table(title: str, rows: list[tuple[TenantSection, SettingRow]], fl
         lines.append("| " + " | ".join(cells) + " |")
     if len(rows) > MAX_ROWS:
         lines += ["", f"…and {len(rows) - MAX_ROWS} more (the HTML, JSON and CSV reports list them all)."]
+    return [*lines, ""]
+
+
+def _impacts(report: Report) -> list[str]:
+    """Whom each planned change (a failing, staged or advice setting the run computed an impact for) affects.
+
+    Blocking impacts first: a change that locks someone out is planned as a guided step unless the
+    configuration accepts it, and this is where a reader of the report learns who and what makes it safe.
+    """
+    found = [
+        (t, s)
+        for t in report.ranked_tenants
+        for s in t.settings
+        if s.impact is not None and not s.excepted and s.status is not Status.PASS
+    ]
+    if not found:
+        return []
+    found.sort(key=lambda ts: not (ts[1].impact and ts[1].impact.blocks))  # stable: blocking first
+    lines = [f"## Impact of the planned changes ({len(found)})", ""]
+    for tenant, s in found[:MAX_ROWS]:
+        assert s.impact is not None
+        where = (f"{md(tenant.name)}: " if report.fleet else "") + f"{md(s.control)}/{md(s.setting)}"
+        first, *rest = impact_lines(s.impact, limit=10)
+        lines.append(f"- **{where}** — {md(first)}")
+        lines += [f"  - {md(line.strip())}" for line in rest]
+    if len(found) > MAX_ROWS:
+        lines += ["", f"…and {len(found) - MAX_ROWS} more (the HTML and JSON reports list them all)."]
     return [*lines, ""]
 
 

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from scorekeeper.domain.display import STATUS_ORDER as STATUS_ORDER
+from scorekeeper.domain.display import status_rank
 from scorekeeper.domain.impact import Impact
 from scorekeeper.domain.levels import Level
 from scorekeeper.domain.model import RemediationKind, Status
@@ -158,6 +159,14 @@ class ControlSection:
         if self.score is None or self.max_score is None:
             return None
         return max(self.max_score - self.score, 0.0)
+
+    @cached_property
+    def by_status(self) -> tuple[SettingRow, ...]:
+        """The settings as reports list them: failures first, advice after every failure, passes last.
+
+        Stable, so settings of one status keep the plugin's order.
+        """
+        return tuple(sorted(self.settings, key=lambda s: status_rank(s.status)))
 
     @property
     def planned(self) -> int:

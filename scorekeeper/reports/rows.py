@@ -19,6 +19,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from scorekeeper.domain.display import STATUS_LOOK, harm_label, impact_line, impact_lines, level_label, stage_line
+from scorekeeper.domain.impact import Impact
 from scorekeeper.domain.model import Status
 from scorekeeper.reports import values
 from scorekeeper.reports.model import ControlSection, LedgerEntry, Report, SettingRow
@@ -28,9 +30,21 @@ from scorekeeper.util.safetext import clean
 PREVIEW = 40
 FLEET_PREVIEW = 24
 
-#: Status glyphs for the page. ``pending``'s ⧗ (U+29D7) is in none of Debian's stock fonts
-#: (Chromium drew a box), so the page uses ◔ (U+25D4), which DejaVu and the usual system fonts have.
-SYMBOLS = {s.value: s.symbol for s in Status} | {"pending": "◔", "excepted": "⚑"}
+#: Status glyphs for the page (:data:`scorekeeper.domain.display.STATUS_LOOK`). ``pending``'s ⧗
+#: (U+29D7) is in none of Debian's stock fonts (Chromium drew a box), so the page uses ◔ (U+25D4),
+#: which DejaVu and the usual system fonts have.
+SYMBOLS = {s.value: look.glyph for s, look in STATUS_LOOK.items()} | {"pending": "◔", "excepted": "⚑"}
+#: Status words for the page ("not applicable").
+WORDS = {s.value: look.word for s, look in STATUS_LOOK.items()} | {"excepted": "excepted"}
+
+
+def status_css() -> str:
+    """Each status's colour on the page: its tone (domain/display.py) as the stylesheet's ``--t-<tone>``."""
+    rules = []
+    for status, look in STATUS_LOOK.items():
+        colour = f"color:var(--t-{look.tone.value})"
+        rules.append(f".{status.value}{{{colour}}}tr[data-s={status.value}]>td:nth-child(2){{{colour}}}")
+    return "\n".join(rules)
 
 
 def esc(text: object) -> str:
@@ -118,7 +132,7 @@ class SettingRows:
         self._memo: _Memo = {}
 
     def __call__(self, control: ControlSection) -> Markup:
-        return Markup("".join(self._row(s) for s in control.settings))
+        return Markup("".join(self._row(s) for s in control.by_status))
 
     def _row(self, s: SettingRow) -> str:
         done = self._done.get(id(s))
@@ -188,16 +202,46 @@ def _row(s: SettingRow, fleet: bool, shared: Shared | None, memo: _Memo | None =
     # a class only where the verdict (excepted) is not the status.
     cls = f' class="{status}"' if s.excepted else ""
     excepted = '<br><span class="excepted">⚑ excepted</span>' if s.excepted else ""
+    if s.status is Status.STAGED and s.stage is not None:
+        excepted += f'<span class="stage">{esc(stage_line(s.stage).removeprefix("staged: "))}</span>'
     details = "".join(_details(s, shared, v if assessed else None, memo))
     return (
-        f'<tr data-s="{s.verdict}"><td>{title}<code>{esc(s.setting)}</code></td>'
-        f"<td{cls}>{SYMBOLS[status]} {status.replace('_', ' ')}{excepted}</td>"
+        f'<tr data-s="{s.verdict}"><td>{title}<code>{esc(s.setting)}</code>{_level(s)}</td>'
+        f"<td{cls}>{SYMBOLS[status]} {WORDS[status]}{excepted}</td>"
         f"<td>{_cell(s.current, v.current_text, preview, memo)}</td><td>{desired}</td>"
         f"<td>{esc(s.reason)}{details}</td></tr>"
     )
 
 
+def _level(s: SettingRow) -> str:
+    """The verdict level as a badge under the setting's name, linked to the page it follows."""
+    if s.level is None:
+        return ""
+    text = esc(level_label(s.level, s.baselines))
+    if s.level_source:
+        text = f'<a href="{attr(s.level_source)}">{text}</a>'
+    return f'<span class="lvl {s.level.value}">{text}</span>'
+
+
+def impact_html(impact: Impact, limit: int = 50) -> str:
+    """An impact as a block: harm and summary, the people it affects, what makes it safe, its sources.
+
+    The wording is :func:`scorekeeper.domain.display.impact_lines`' (the same as the CLI's and the
+    dashboard's): its first line is the heading, indented lines the affected principals.
+    """
+    head, *rest = impact_lines(impact, limit)
+    people = "".join(f"<li>{esc(line.strip())}</li>" for line in rest if line.startswith("  "))
+    notes = "".join(f"<p>{esc(line)}</p>" for line in rest if not line.startswith("  "))
+    return (
+        f'<div class="impact {attr(impact.harm.value)}" title="{attr(harm_label(impact.harm))}">'
+        f"<b>{esc(head)}</b>{f'<ul>{people}</ul>' if people else ''}{notes}</div>"
+    )
+
+
 def _details(s: SettingRow, shared: Shared | None, v: _Values | None, memo: _Memo | None = None) -> Iterable[str]:
+    if s.impact is not None and s.status is not Status.PASS:  # in full under "Impact of the planned changes"
+        yield f'<p class="impact {attr(s.impact.harm.value)}">{esc(impact_line(s.impact))}</p>'
+
     if v is not None:
         key = ("deltas", v.current_text, isinstance(v.current, str), v.desired_text, isinstance(v.desired, str))
         html = memo.get(key) if memo is not None else None

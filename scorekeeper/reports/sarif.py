@@ -8,8 +8,14 @@ tenant, control and setting only, so code scanning tracks one alert per setting 
 GitHub's limits (docs.github.com, "SARIF results exceed limit"): at most 20 runs per file —
 we write one; at most 25,000 results per run — beyond that the least severe are left out and
 the run's ``properties`` say how many; 25,000 rules per run; 1,000 locations per result (we
-write one); 20 tags per rule (we write three). Only excepted settings are left out by design:
-an accepted risk is not an alert.
+write one); 20 tags per rule (we write three, the setting's level and its baselines, cut at 20).
+Only excepted settings are left out by design: an accepted risk is not an alert.
+
+``fail`` is an ``error``; ``unknown``/``error`` a ``warning``; ``advice`` (a requirement the
+configuration does not select) and ``staged`` (part-way through a staged rollout) are ``note``
+results: visible, never a failure. No ``security-severity`` is written: scorekeeper has no
+per-setting severity that would mean the same across controls, and GitHub would otherwise rank
+the alerts by it.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from scorekeeper.domain.display import impact_line, level_label, stage_line
+from scorekeeper.domain.levels import Level
 from scorekeeper.domain.model import Status
 from scorekeeper.reports.model import Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact
@@ -27,7 +35,16 @@ from scorekeeper.util.safetext import clean
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
 FINGERPRINT = "scorekeeperSetting/v1"
-LEVELS = {Status.FAIL: "error", Status.ERROR: "warning", Status.UNKNOWN: "warning"}
+LEVELS = {
+    Status.FAIL: "error",
+    Status.ERROR: "warning",
+    Status.UNKNOWN: "warning",
+    Status.STAGED: "note",
+    Status.ADVICE: "note",
+}
+#: Results are kept most severe first when GitHub's limit leaves some out.
+_SEVERITY = {"error": 0, "warning": 1, "note": 2}
+MAX_TAGS = 20
 
 
 def render_sarif(report: Report) -> str:
@@ -40,7 +57,7 @@ def render_sarif(report: Report) -> str:
                 rules[rule_id] = _rule(tenant, s, rule_id)
             if s.excepted or s.status not in LEVELS:
                 continue
-            results.append((0 if s.status is Status.FAIL else 1, _result(tenant, s, rule_id)))
+            results.append((_SEVERITY[LEVELS[s.status]], _result(tenant, s, rule_id)))
     index = {rule_id: i for i, rule_id in enumerate(rules)}
     results.sort(key=lambda r: r[0])  # stable: most severe first, report order within a level
     kept = [r for _, r in results[:MAX_RESULTS]]
@@ -98,6 +115,8 @@ def _rule(tenant: TenantSection, s: SettingRow, rule_id: str) -> dict[str, Any]:
         f"{s.title} — part of the Microsoft Secure Score control {control_title} ({s.control}). "
         f"Desired value: {compact(s.desired)}. Remediation: {s.remediation.value}"
         + (" (scorekeeper remediate can write it)." if s.remediation.value == "automated" else ".")
+        + (f" Requirement: {level_label(s.level, s.baselines)}." if s.level is not None else "")
+        + (f" Level source: {s.level_source}" if s.level_source else "")
         + (f" Microsoft's documentation: {s.docs_url}" if s.docs_url else "")
     )
     rule: dict[str, Any] = {
@@ -106,18 +125,43 @@ def _rule(tenant: TenantSection, s: SettingRow, rule_id: str) -> dict[str, Any]:
         "shortDescription": {"text": s.title},
         "fullDescription": {"text": f"{control_title}: {s.title}"},
         "help": {"text": help_text},
-        "defaultConfiguration": {"level": "error"},
-        "properties": {"tags": ["security", "secure-score", s.control]},
+        "defaultConfiguration": {"level": "note" if s.level is Level.ADVICE else "error"},
+        "properties": _rule_properties(s),
     }
     if s.docs_url:
         rule["helpUri"] = s.docs_url
     return rule
 
 
+def _rule_properties(s: SettingRow) -> dict[str, Any]:
+    """Tags a code-scanning view filters by: the control, the setting's level and its baselines."""
+    tags = ["security", "secure-score", s.control]
+    if s.level is not None:
+        tags.append(s.level.value)
+    tags += [b for b in s.baselines if b not in tags]
+    properties: dict[str, Any] = {"tags": tags[:MAX_TAGS]}
+    if s.level is not None:
+        properties["level"] = s.level.value
+        properties["baselines"] = list(s.baselines)
+    return properties
+
+
+def _what(s: SettingRow) -> str:
+    if s.status is Status.FAIL:
+        return "fails"
+    if s.status is Status.ADVICE:
+        requirement = f" ({level_label(s.level, s.baselines)})" if s.level is not None else ""
+        return f"is advice{requirement}: it fails a recommendation the configured requirements do not include"
+    if s.status is Status.STAGED:
+        return f"is {stage_line(s.stage)}" if s.stage else "is staged"
+    return f"could not be assessed ({s.status.value})"
+
+
 def _result(tenant: TenantSection, s: SettingRow, rule_id: str) -> dict[str, Any]:
-    what = "fails" if s.status is Status.FAIL else f"could not be assessed ({s.status.value})"
     message = (
-        f"{tenant.name}: {s.title} {what}. {s.reason} Current: {compact(s.current)}; desired: {compact(s.desired)}."
+        f"{tenant.name}: {s.title} {_what(s)}. {s.reason}"
+        f" Current: {compact(s.current)}; desired: {compact(s.desired)}."
+        + (f" Impact of remediating: {impact_line(s.impact)}." if s.impact else "")
     )
     return {
         "ruleId": rule_id,

@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from scorekeeper.domain.display import impact_line, stage_line
 from scorekeeper.reports.model import Report, SettingRow, TenantSection
 from scorekeeper.reports.values import compact, one_line
 
@@ -40,6 +41,11 @@ SETTING_COLUMNS = (
     "attestation_at",
     "attestation_note",
     "docs_url",
+    "level",
+    "baselines",
+    "level_source",
+    "stage",
+    "impact",
 )
 ACTION_COLUMNS = (
     "tenant",
@@ -54,6 +60,9 @@ ACTION_COLUMNS = (
     "reason",
     "guided_steps",
     "docs_url",
+    "level",
+    "baselines",
+    "impact",
     "owner",
     "due_date",
     "justification",
@@ -69,7 +78,8 @@ def cell(value: object) -> str:
 
 
 def render_csv(report: Report) -> str:
-    return _write(SETTING_COLUMNS, (_setting_row(t, s) for t in report.tenants for s in t.settings))
+    rows = (_setting_row(t, s) for t in report.tenants for c in t.controls for s in c.by_status)
+    return _write(SETTING_COLUMNS, rows)
 
 
 def render_actionplan(report: Report) -> str:
@@ -87,12 +97,16 @@ def render_actionplan(report: Report) -> str:
             s.reason,
             " / ".join(s.steps),
             s.docs_url,
+            s.level.value if s.level else "",
+            " / ".join(s.baselines),
+            impact_line(s.impact, limit=20) if s.impact else "",
             "",
             "",
             "",
         ]
         for t in report.tenants
-        for s in t.settings
+        for c in t.controls
+        for s in c.by_status
         if s.failing
     )
     return _write(ACTION_COLUMNS, rows)
@@ -123,6 +137,11 @@ def _setting_row(t: TenantSection, s: SettingRow) -> list[object]:
         attestation.at.isoformat() if attestation else "",
         attestation.note if attestation else "",
         s.docs_url,
+        s.level.value if s.level else "",
+        " / ".join(s.baselines),
+        s.level_source,
+        stage_line(s.stage) if s.stage else "",
+        impact_line(s.impact, limit=20) if s.impact else "",
     ]
 
 

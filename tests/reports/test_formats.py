@@ -42,6 +42,7 @@ def expected(assess_json: dict[str, Any]) -> Counter[str]:
             found["excepted"] += bool(f["excepted"])
             found["failing"] += f["status"] == "fail" and not f["excepted"]
             found["unread"] += f["status"] in ("unknown", "error") and not f["excepted"]
+            found["noted"] += f["status"] in ("staged", "advice") and not f["excepted"]  # SARIF notes
     return found
 
 
@@ -74,7 +75,8 @@ def test_junit_validates_against_the_xsd_and_counts_agree(history: History, flee
         suites = [s for s in root.iter("testsuite") if s.get("name", "").startswith(f"{tenant.name} / ")]
         assert sum(int(s.get("failures", "0")) for s in suites) == want["failing"]
         assert sum(int(s.get("errors", "0")) for s in suites) == want["unread"]
-        skipped = want["not_applicable"] + want["manual"] + want["pending"] + want["excepted"]
+        neither = ("not_applicable", "manual", "pending", "staged", "advice")  # neither passed nor failed
+        skipped = sum(want[s] for s in neither) + want["excepted"]
         assert sum(int(s.get("skipped", "0")) for s in suites) == skipped
         assert sum(int(s.get("tests", "0")) for s in suites) == sum(want[s] for s in STATUSES)
 
@@ -87,10 +89,14 @@ def test_sarif_validates_and_is_tracked_across_runs(history: History, fleet: Rep
     run = sarif["runs"][0]
     results = run["results"]
     want = sum(
-        expected(history.assessed[t.run.id])["failing"] + expected(history.assessed[t.run.id])["unread"]
+        expected(history.assessed[t.run.id])["failing"]
+        + expected(history.assessed[t.run.id])["unread"]
+        + expected(history.assessed[t.run.id])["noted"]
         for t in fleet.tenants
     )
     assert len(results) == want
+    assert {r["properties"]["status"] for r in results if r["level"] == "note"} <= {"staged", "advice"}
+    assert all(r["level"] == "error" for r in results if r["properties"]["status"] == "fail")
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert len(rule_ids) == len(set(rule_ids))
     for result in results:
