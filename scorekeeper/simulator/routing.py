@@ -13,10 +13,11 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from scorekeeper.simulator import odata
+from scorekeeper.simulator import metadata, odata
 from scorekeeper.simulator.errors import Area, GraphError, bad_request, not_found
 from scorekeeper.simulator.models import check, model
 
@@ -56,6 +57,18 @@ class Route:
     #: Permission *combinations* a page requires ("Policy.Read.All and Policy.ReadWrite.ConditionalAccess"):
     #: when set, a token must hold every permission of one of them; ``permissions`` is then their union.
     all_of: tuple[frozenset[str], ...] = ()
+    #: The Graph type the route returns (``user``); None: derived from the path through the metadata.
+    returns: str | None = None
+
+    @cached_property
+    def graph_type(self) -> metadata.TypeInfo | None:
+        """What the route serves, per Microsoft's metadata: named by ``returns`` or found from the path."""
+        if self.api != "graph":
+            return None
+        if self.returns is not None:
+            return metadata.graph_type(self.returns)
+        resolved = metadata.resolve(self.pattern)
+        return resolved[0] if resolved is not None else None
 
     def grants(self, permissions: frozenset[str], *, app_only: bool) -> bool:
         """Whether a token with ``permissions`` (app roles or delegated scopes) may call this route."""
@@ -98,6 +111,7 @@ class RouteTable:
         doc: str = "",
         delegated_only: Iterable[str] = (),
         all_of: Iterable[Iterable[str]] = (),
+        returns: str | None = None,
     ) -> Callable[[Handler], Handler]:
         combinations = tuple(frozenset(c) for c in all_of)
         accepted = frozenset(permissions).union(*combinations)
@@ -116,6 +130,7 @@ class RouteTable:
                     self.namespace,
                     frozenset(delegated_only),
                     combinations,
+                    returns,
                 )
             )
             return handler
@@ -158,10 +173,25 @@ class Router:
             allowed = True
         if allowed:
             raise GraphError(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
-        segment = next((s for s in path.strip("/").split("/") if s), "")
         if api == "portal":
             raise GraphError(404, "NotFound", f"No HTTP resource was found that matches the request URI '{path}'.")
+        segment = self.failing_segment(api, version, path)
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+
+    def failing_segment(self, api: str, version: str, path: str) -> str:
+        """The first segment of ``path`` that no route continues with (Graph names that one)."""
+        segments = [s for s in path.strip("/").split("/") if s]
+        patterns = [
+            [p for p in r.pattern.strip("/").split("/") if p]
+            for r in self.routes
+            if r.api == api and (api != "graph" or version in r.versions)
+        ]
+        for i, segment in enumerate(segments):
+            wanted = segment.lower()
+            patterns = [p for p in patterns if len(p) > i and (p[i].startswith("{") or p[i].lower() == wanted)]
+            if not patterns:
+                return segment
+        return segments[-1] if segments else ""
 
 
 def now_iso() -> str:
@@ -247,16 +277,32 @@ class RequestContext:
     def context_url(self, fragment: str) -> str:
         return f"{odata.GRAPH_ROOT}/{self.version}/$metadata#{fragment}"
 
+    @property
+    def graph_type(self) -> metadata.TypeInfo | None:
+        """The Graph type this route serves (None for the portal and paths the v1.0 metadata lacks)."""
+        return self.route.graph_type
+
     def select_fields(self, known: Iterable[str] | None = None, type_name: str = "entity") -> list[str] | None:
+        """``$select``: a name the route's type does not have is refused (v1.0; beta has more properties).
+
+        ``known`` lets an extension narrow the names further, as before.
+        """
         fields = odata.parse_select(self.query.get("$select"))
         if known is not None:
             odata.check_select(fields, known, self.area, type_name)
+        info = self.graph_type
+        if info is not None and self.version == "v1.0":
+            odata.check_select_type(fields, info, self.area)
         return fields
+
+    def shape(self, item: dict[str, Any], fields: list[str] | None = None) -> dict[str, Any]:
+        """``item`` as Graph serves it: the selected properties or the type's default set (nulls filled)."""
+        return odata.shape(item, self.graph_type, fields)
 
     def entity(self, item: dict[str, Any], fragment: str, *, select: bool = True) -> dict[str, Any]:
         """One object with its ``@odata.context`` (``fragment`` like ``policies/authorizationPolicy/$entity``)."""
         fields = self.select_fields() if select else None
-        body = odata.apply_select(item, fields)
+        body = self.shape(item, fields)
         if fields:
             base, _, tail = fragment.partition("/$entity")
             fragment = f"{base}({','.join(fields)})/$entity" if tail == "" and "/$entity" in fragment else fragment
@@ -269,18 +315,27 @@ class RequestContext:
         *,
         type_name: str = "entity",
         filterable: Iterable[str] = (),
+        sortable: Iterable[str] = (),
         page_size: int = 100,
         max_top: int = 999,
         top: bool = True,
         skip: bool = False,
     ) -> dict[str, Any]:
-        """A page of ``items`` with $filter, $select, $top and ``@odata.nextLink`` as Graph gives them.
+        """A page of ``items`` with $filter, $orderby, $count, $select, $top and paging, as Graph gives them.
 
-        ``skip=True`` for the lists whose page documents ``$skip``; elsewhere it is ignored, as before.
+        What may be filtered or sorted is what the route names plus what the metadata and the
+        API pages declare for its type. ``skip=True`` for the lists whose page documents ``$skip``;
+        elsewhere it is ignored, as before.
         """
-        if "$filter" in self.query and not filterable:
+        info = self.graph_type
+        declared = tuple(filterable)
+        if "$filter" in self.query and not declared and (info is None or not info.filterable):
             raise self.bad_request("Filter is not supported on this resource.")
-        rows = odata.apply_filter(items, self.query.get("$filter"), filterable, self.area, type_name)
+        rows = odata.apply_filter(items, self.query.get("$filter"), declared, self.area, type_name, info)
+        rows = odata.apply_orderby(rows, self.query.get("$orderby"), sortable, self.area, info)
+        count = odata.wants_count(self.query.get("$count"), self.area)
+        if count:
+            self.check_count(info)
         fields = self.select_fields()
         size = (odata.parse_top(self.query.get("$top"), self.area, max_top) if top else None) or page_size
         offset = odata.parse_skip(self.query.get("$skip"), self.area) if skip else 0
@@ -289,15 +344,24 @@ class RequestContext:
         page = rows[offset : offset + size]
         context = f"{fragment}({','.join(fields)})" if fields else fragment
         body: dict[str, Any] = {"@odata.context": self.context_url(context)}
+        if count:
+            body["@odata.count"] = len(rows)
         if offset + size < len(rows):
             query = {k: v for k, v in self.query.items() if k not in ("$skiptoken", "$skip")}
             query["$skiptoken"] = odata.encode_skiptoken(offset + size, {})
             body["@odata.nextLink"] = f"{self.base_url}/{self.version}{self.path}?{urlencode(query, safe='$,')}"
-        body["value"] = [odata.apply_select(item, fields) for item in page]
+        body["value"] = [self.shape(item, fields) for item in page]
         return body
 
+    def check_count(self, info: metadata.TypeInfo | None) -> None:
+        """``$count=true``: directory objects need ``ConsistencyLevel: eventual`` (an advanced query)."""
+        directory = info is not None and metadata.is_subtype(info.name, "directoryObject")
+        eventual = self.headers.get("consistencylevel", "").strip().lower() == "eventual"
+        if (directory and not eventual) or (info is not None and info.countable is False):
+            raise self.bad_request("$count is not currently supported.")
+
     def created(self, item: dict[str, Any], fragment: str) -> Reply:
-        return Reply(201, {"@odata.context": self.context_url(fragment), **item})
+        return Reply(201, {"@odata.context": self.context_url(fragment), **self.shape(item)})
 
     @staticmethod
     def no_content() -> Reply:
