@@ -147,7 +147,7 @@ async def test_filter_select_top(http: Any) -> None:
     assert quoted.json()["value"] == []
     starts = await http("GET", "/v1.0/users", params={"$filter": "startswith(displayName,'a')", "$top": "1"})
     assert len(starts.json()["value"]) == 1 and "@odata.nextLink" in starts.json()
-    unsupported = await http("GET", "/v1.0/groups", params={"$filter": "description eq 'x'"})
+    unsupported = await http("GET", "/v1.0/groups", params={"$filter": "theme eq 'x'"})
     assert unsupported.status_code == 400 and unsupported.json()["error"]["code"] == "Request_UnsupportedQuery"
     assert (await http("GET", "/v1.0/subscribedSkus", params={"$filter": "skuId eq 'x'"})).status_code == 400
     assert (await http("GET", "/v1.0/users", params={"$top": "1000"})).status_code == 400
