@@ -1,13 +1,26 @@
-"""From the reads to findings: may users consent to applications, and under which policy?
+"""From the reads to findings: may users consent to applications, and can they ask an administrator?
 
-The verdict follows Microsoft's user-consent page: user consent is governed only by the
-``managePermissionGrantsForSelf.*`` entries of ``permissionGrantPoliciesAssigned``. None means
-only administrators consent (compliant); only ``microsoft-user-default-low`` limits users to
-verified publishers and low-impact permissions (compliant, as the control's guidance allows);
-``microsoft-user-default-legacy`` lets users consent to any app (fails). A custom policy cannot be
-judged from this read — what it allows lives in ``permissionGrantPolicies`` — so it is a guided
-review, never changed automatically. ``managePermissionGrantsForOwnedResource.*`` entries (team
-and chat owners' resource-specific consent) are another setting and are always kept.
+``user_consent`` follows Microsoft's consent pages: user consent is governed only by the
+``managePermissionGrantsForSelf.*`` entries of ``permissionGrantPoliciesAssigned``.
+
+* none: only administrators consent (pass);
+* only ``microsoft-user-default-low``: verified publishers and this tenant's apps, low-impact
+  permissions only (pass, as the control's guidance allows);
+* ``microsoft-user-default-legacy``: any app, any permission that needs no admin consent (fail);
+* Microsoft-managed (``microsoft-user-default-recommended``, with or without the mail-client policy
+  ``microsoft-user-default-allow-consent-apps``): its own verdict, **fail**. Microsoft calls it
+  recommended and makes it the default of new tenants, but it lets users consent to apps from any
+  publisher for every user-consentable permission outside Microsoft's exclusion list, which is not
+  "no consent to unreliable applications"; CISA's ScubaGear fails it for MS.AAD.5.2 and CIS asks for
+  "Do not allow user consent". The safer reading wins; the docs name the disagreement;
+* a custom policy: what it allows lives in ``permissionGrantPolicies``, so a guided review.
+
+``admin_consent_workflow`` (CISA MS.AAD.5.3, CIS 5.1.5.2): on, with at least one reviewer. It is
+turned on only with reviewers from the configuration, each looked up in the tenant first; without
+them it is a guided step asking for them.
+
+``managePermissionGrantsForOwnedResource.*`` entries (team and chat owners' resource-specific
+consent) are another setting and are always kept.
 """
 
 from __future__ import annotations
@@ -15,18 +28,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from scorekeeper import Finding, RemediationKind, SecureScore, Status
+from scorekeeper import Affected, Finding, Harm, Impact, RemediationKind, SecureScore, Status
 from scorekeeper.reads import PROFILE, SCORES, Read, secure_score_finding
 from scorekeeper.reads import secure_score as score_of
 from scorekeeper_integratedapps.control import (
     CONTROL_ID,
     LEGACY,
     LOW_IMPACT,
+    MICROSOFT_MANAGED,
     SELF_PREFIX,
     SETTINGS,
     IntegratedAppsConfig,
 )
-from scorekeeper_integratedapps.reads import POLICY, assigned
+from scorekeeper_integratedapps.reads import POLICY, WORKFLOW, assigned, reviewer_reads, workflow_settings
 
 TITLES = {s.id: s.title for s in SETTINGS}
 PERMISSIONS = {s.id: s.read_permissions for s in SETTINGS}
@@ -35,6 +49,15 @@ CONSEQUENCE = (
     "(Entra admin center → Enterprise apps → Consent and permissions → Admin consent settings) so they can ask "
     "an administrator instead."
 )
+WORKFLOW_STEPS = (
+    "1. Choose who reviews requests (people who can grant admin consent: Cloud Application Administrator or "
+    "Application Administrator).",
+    "2. Either set them in the configuration and run remediate again:\n"
+    '   [controls.IntegratedApps]\n   consent_reviewers = ["reviewer@contoso.com"]',
+    "3. Or in the Entra admin center → Enterprise apps → Consent and permissions → Admin consent settings: "
+    "'Users can request admin consent to apps they are unable to consent to' = Yes, add the reviewers, Save.",
+)
+USER_READ = "User.Read.All"
 
 
 def is_user_consent(entry: str) -> bool:
@@ -51,12 +74,49 @@ def _finding(setting: str, status: Status, reason: str, **kw: Any) -> Finding:
     return Finding(control=CONTROL_ID, setting=setting, title=TITLES[setting], status=status, reason=reason, **kw)
 
 
-def user_consent(read: Read, config: IntegratedAppsConfig) -> Finding:
+def _unreadable(setting: str, read: Read, missing: tuple[str, ...] | None = None) -> Finding:
+    names = (missing if missing is not None else PERMISSIONS[setting]) if read.denied else ()
+    why = f"Graph refused the read ({read.error})" if read.denied else f"could not be read ({read.error})"
+    hint = f"; grant {', '.join(names)}" if names else ""
+    return _finding(setting, Status.UNKNOWN, f"{why}{hint}.", missing_permissions=names)
+
+
+def workflow_on(settings: dict[str, Any]) -> bool:
+    """Whether users can ask an administrator: the workflow is on and someone reviews."""
+    return bool(settings.get("isEnabled")) and bool(settings.get("reviewers"))
+
+
+def consent_impact(config: IntegratedAppsConfig, workflow: Read) -> Impact:
+    """What turning user consent off (or down to low impact) does to people.
+
+    Microsoft's page: a change of user consent settings affects only future consent operations;
+    consents already granted stay. So nobody loses an app they use today (never a lock-out); every
+    user loses the ability to consent to new apps or permissions themselves, and whether they can
+    ask instead depends on the admin consent workflow.
+    """
+    limited = "only to verified publishers' low-impact permissions" if config.user_consent == "low_impact" else ""
+    what = f"All users can consent to applications {limited}" if limited else "No user can consent to applications"
+    settings = workflow_settings(workflow) if workflow.ok else {}
+    if not workflow.ok:
+        ask = "whether they can ask an administrator instead is unknown (the admin consent workflow was not readable)"
+    elif workflow_on(settings):
+        ask = "they can ask the admin consent workflow's reviewers instead"
+    elif config.consent_reviewers:
+        ask = "they can ask the configured reviewers once the admin consent workflow is turned on (planned too)"
+    else:
+        ask = "and they have no way to ask: the admin consent workflow is off and no consent_reviewers are configured"
+    return Impact(
+        summary=f"{what} themselves any more; consents already granted stay; {ask}",
+        harm=Harm.DEGRADES,
+        remedy="turn on the admin consent workflow with reviewers ([controls.IntegratedApps] consent_reviewers)",
+        sources=("authorizationPolicy", "adminConsentRequestPolicy"),
+    )
+
+
+def user_consent(read: Read, config: IntegratedAppsConfig, workflow: Read | None = None) -> Finding:
     if not read.ok:
-        missing = PERMISSIONS["user_consent"] if read.denied else ()
-        why = f"Graph refused the read ({read.error})" if read.denied else f"could not be read ({read.error})"
-        hint = f"; grant {', '.join(missing)}" if missing else ""
-        return _finding("user_consent", Status.UNKNOWN, f"{why}{hint}.", missing_permissions=missing)
+        return _unreadable("user_consent", read)
+    workflow = workflow if workflow is not None else Read(None, 0, "not read")
     current = assigned(read)
     consent = [entry for entry in current if is_user_consent(entry)]
     desired = target(current, config)
@@ -82,18 +142,33 @@ def user_consent(read: Read, config: IntegratedAppsConfig) -> Finding:
             desired=current,
             evidence=evidence,
         )
-    if lowered <= {LOW_IMPACT.lower(), LEGACY.lower()}:
+    known = {LOW_IMPACT.lower(), LEGACY.lower(), *(m.lower() for m in MICROSOFT_MANAGED)}
+    if lowered <= known:
+        if LEGACY.lower() in lowered:
+            reason = (
+                "users may consent to any application for any permission that does not need admin consent "
+                "(microsoft-user-default-legacy): an attacker's app needs only one user's click."
+            )
+        else:
+            reason = (
+                "Microsoft manages user consent ('Let Microsoft manage your consent settings', "
+                f"{', '.join(e.split('.', 1)[1] for e in consent)}): users may consent to apps from any publisher for "
+                "every user-consentable permission outside Microsoft's exclusion list. Microsoft recommends it, but "
+                "it does not keep unreliable applications out; CISA and CIS require user consent off (or, for "
+                "CISA, limited to low-impact permissions)."
+            )
+            evidence["microsoft_managed"] = True
         return _finding(
             "user_consent",
             Status.FAIL,
-            "users may consent to any application for any permission that does not need admin consent "
-            "(microsoft-user-default-legacy): an attacker's app needs only one user's click.",
+            reason,
             current=current,
             desired=desired,
             remediation=RemediationKind.AUTOMATED,
             evidence=evidence | ({"consequence": CONSEQUENCE} if config.user_consent == "disabled" else {}),
+            impact=consent_impact(config, workflow),
         )
-    custom = [entry for entry in consent if entry.lower() not in {LOW_IMPACT.lower(), LEGACY.lower()}]
+    custom = [entry for entry in consent if entry.lower() not in known]
     return _finding(
         "user_consent",
         Status.MANUAL,
@@ -115,6 +190,85 @@ def user_consent(read: Read, config: IntegratedAppsConfig) -> Finding:
     )
 
 
+def reviewer_scope(user_id: str) -> dict[str, Any]:
+    """One reviewer in the documented ``accessReviewReviewerScope`` shape."""
+    return {"query": f"/users/{user_id}", "queryType": "MicrosoftGraph", "queryRoot": None}
+
+
+def desired_workflow(config: IntegratedAppsConfig, user_ids: list[str]) -> dict[str, Any]:
+    """The whole object a ``PUT`` sends: on, reviewers notified and reminded, requests open as configured."""
+    return {
+        "isEnabled": True,
+        "notifyReviewers": True,
+        "remindersEnabled": True,
+        "requestDurationInDays": config.consent_request_days,
+        "reviewers": [reviewer_scope(uid) for uid in user_ids],
+    }
+
+
+def admin_consent_workflow(workflow: Read, reviewers: list[Read], config: IntegratedAppsConfig) -> Finding:
+    setting = "admin_consent_workflow"
+    if not workflow.ok:
+        return _unreadable(setting, workflow, ("Policy.Read.All",))
+    current = workflow_settings(workflow)
+    if workflow_on(current):
+        return _finding(
+            setting,
+            Status.PASS,
+            f"the admin consent workflow is on with {len(current['reviewers'])} reviewer query(ies): users who may "
+            "not consent can ask an administrator.",
+            current=current,
+            desired=current,
+        )
+    problem = (
+        "the admin consent workflow is on but has no reviewer: requests reach nobody"
+        if current.get("isEnabled")
+        else "the admin consent workflow is off: users who may not consent to an app cannot ask an administrator"
+    )
+    if not config.consent_reviewers:
+        return _finding(
+            setting,
+            Status.FAIL,
+            f"{problem}. No consent_reviewers are configured, so scorekeeper does not turn it on (it never enables "
+            "the workflow with nobody to review).",
+            current=current,
+            remediation=RemediationKind.GUIDED,
+            steps=WORKFLOW_STEPS,
+        )
+    denied = [r for r in reviewers if r.denied]
+    if denied:
+        return _unreadable(setting, denied[0], (USER_READ,))
+    found = [(key, r) for key, r in zip(config.consent_reviewers, reviewers, strict=True) if r.ok]
+    unknown = [key for key, r in zip(config.consent_reviewers, reviewers, strict=True) if not r.ok]
+    if unknown:
+        return _finding(
+            setting,
+            Status.FAIL,
+            f"{problem}. These configured consent_reviewers are not users of this tenant: {', '.join(unknown)}; "
+            "fix the list before the workflow is turned on.",
+            current=current,
+            remediation=RemediationKind.GUIDED,
+            steps=WORKFLOW_STEPS,
+            evidence={"unknown_reviewers": unknown},
+        )
+    people = [(str(r.value["id"]), str(r.value.get("userPrincipalName") or key)) for key, r in found]
+    ids = list(dict.fromkeys(uid for uid, _ in people))
+    return _finding(
+        setting,
+        Status.FAIL,
+        f"{problem}.",
+        current=current,
+        desired=desired_workflow(config, ids),
+        remediation=RemediationKind.AUTOMATED,
+        impact=Impact(
+            summary=f"{len(ids)} reviewer(s) will receive admin consent requests by email",
+            harm=Harm.NONE,
+            affected=tuple(Affected(uid, name, "user", "reviews admin consent requests") for uid, name in people),
+            sources=("users", "adminConsentRequestPolicy"),
+        ),
+    )
+
+
 def secure_score(reads: dict[str, Read]) -> tuple[Finding, SecureScore | None]:
     """The score finding and snapshot, parsed by scorekeeper's shared Secure Score reader."""
     reading = score_of({SCORES: reads[SCORES], PROFILE: reads[PROFILE]}, CONTROL_ID)
@@ -124,4 +278,9 @@ def secure_score(reads: dict[str, Read]) -> tuple[Finding, SecureScore | None]:
 
 def evaluate(reads: dict[str, Read], config: IntegratedAppsConfig) -> tuple[list[Finding], SecureScore | None]:
     score_finding, score = secure_score(reads)
-    return [user_consent(reads[POLICY], config), score_finding], score
+    workflow = reads[WORKFLOW]
+    return [
+        user_consent(reads[POLICY], config, workflow),
+        admin_consent_workflow(workflow, reviewer_reads(reads), config),
+        score_finding,
+    ], score
