@@ -44,6 +44,7 @@ def register_commands(cli: click.Group) -> None:
     cli.add_command(assess)
     cli.add_command(plan)
     cli.add_command(remediate)
+    cli.add_command(promote)
     cli.add_command(verify)
     cli.add_command(rollback)
 
@@ -100,13 +101,15 @@ def _plan(
     settings: tuple[str, ...],
     on_progress: Any,
     change: LeasedChange | None = None,
+    *,
+    promotions_only: bool = False,
 ) -> tuple[RunResult, list[Plan]]:
     """A fresh plan (``change``: under that change's lease); refuses one built on a failed assessment."""
     state.config.tenant(tenant)
     state.preflight([tenant])
     if change is not None:
         change.engine.on_progress = on_progress or (lambda event: None)
-        planning = change.plan(control_ids, set(settings) or None)
+        planning = change.plan(control_ids, set(settings) or None, promotions_only=promotions_only)
     else:
         planning = state.engine(on_progress).plan(tenant, control_ids, set(settings) or None)
     run, plans = run_async(planning)
@@ -208,6 +211,11 @@ def remediate(
             output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
             outputs.append(output)
             codes.append(code)
+    _finish_changes(outputs, codes, stop, as_json)
+
+
+def _finish_changes(outputs: list[dict[str, Any]], codes: list[int], stop: Any, as_json: bool) -> None:
+    """Every tenant's JSON, then the exit code: a signal's first, then a failing setting's, else the worst."""
     if as_json:
         emit_json(one_or_many(outputs))
     signalled = [c for c in codes if c > 128]
@@ -218,7 +226,14 @@ def remediate(
 
 
 def _remediate_one(
-    state: State, tenant: str, control_ids: tuple[str, ...], settings: tuple[str, ...], yes: bool, as_json: bool
+    state: State,
+    tenant: str,
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    yes: bool,
+    as_json: bool,
+    *,
+    promoting: bool = False,
 ) -> tuple[dict[str, Any], int]:
     """One tenant's plan, confirmation, writes and verification: (its JSON, its exit code)."""
     from scorekeeper.safety.lease import LeaseHeld
@@ -226,7 +241,9 @@ def _remediate_one(
     state.config.tenant(tenant)
     try:
         # The engine's one entry for changing a tenant: its lease before the plan is read.
-        with state.engine().changing(tenant, "remediate") as change:
+        with state.engine().changing(tenant, "promote" if promoting else "remediate") as change:
+            if promoting:
+                return _promote_leased(state, change, control_ids, settings, yes, as_json)
             return _remediate_leased(state, change, control_ids, settings, yes, as_json)
     except LeaseHeld as exc:  # one line, and the other tenants of a group still go ahead
         click.echo(f"error: {exc}", err=True)
@@ -241,9 +258,9 @@ def _remediate_leased(
     yes: bool,
     as_json: bool,
 ) -> tuple[dict[str, Any], int]:
-    from scorekeeper.cli.render import print_plans, print_run
+    from scorekeeper.cli.render import print_plans
 
-    tenant, engine = change.tenant, change.engine
+    tenant = change.tenant
     out = console(err=as_json)
     with progress_bar(not as_json) as on_progress:
         run, plans = _plan(state, tenant, control_ids, settings, on_progress, change)
@@ -255,7 +272,20 @@ def _remediate_leased(
         out.print(f"No automated change to make in {tenant}.")
         nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
         return {**nothing, "status": "nothing_to_do", "controls": []}, EXIT_ERROR if unread else EXIT_OK
-    confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}", yes)
+    from scorekeeper.cli.render import impact_summary
+
+    confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}{impact_summary(plans)}", yes)
+    return _apply(change, run, plans, unread, as_json)
+
+
+def _apply(
+    change: LeasedChange, run: RunResult, plans: list[Plan], unread: bool, as_json: bool
+) -> tuple[dict[str, Any], int]:
+    """Write the confirmed ``plans`` under ``change``'s lease, verify, and say how to undo: (JSON, exit code)."""
+    from scorekeeper.cli.render import print_run
+
+    tenant, engine = change.tenant, change.engine
+    out = console(err=as_json)
     with progress_bar(not as_json) as on_progress:
         engine.on_progress = on_progress or (lambda event: None)
         result, stopped = run_writing(engine, tenant, "remediate", change.apply(plans))
@@ -270,6 +300,96 @@ def _remediate_leased(
     if stopped is not None:
         return output, stopped
     return output, EXIT_ERROR if result.status == "failed" or unread else exit_code_for([result])
+
+
+@click.command()
+@tenant_options(all_flag=False)
+@click.option("--control", "control_ids", multiple=True, metavar="ID")
+@click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def promote(
+    state: State,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    yes: bool,
+    as_json: bool,
+) -> None:
+    """Move staged settings to their next stage (report-only → enabled, pilot → all, Audit → Enforce).
+
+    Only settings that [remediation] promote names and whose tenant evidence says the next stage
+    is safe; each staged setting left where it is gets one line saying what is missing. The same
+    lease, plan, confirmation, verification and record as remediate: `rollback RUN` undoes it.
+    Exit 1 when staged settings were refused and none was promoted.
+    """
+    tenants = state.config.select_tenants(tenant_names, group_names)
+    state.preflight(tenants)
+    outputs, codes = [], []
+    with signals_remembered() as stop:
+        for tenant in tenants:
+            if stop.signum is not None:
+                break
+            output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json, promoting=True)
+            outputs.append(output)
+            codes.append(code)
+    _finish_changes(outputs, codes, stop, as_json)
+
+
+def _promote_leased(
+    state: State,
+    change: LeasedChange,
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    yes: bool,
+    as_json: bool,
+) -> tuple[dict[str, Any], int]:
+    """One tenant's promotion under its lease: the refusals, the plan, the confirmation, the writes."""
+    from scorekeeper.cli.render import impact_summary, print_plans
+    from scorekeeper.engine.planning import promotion_refusals
+
+    tenant = change.tenant
+    out = console(err=as_json)
+    with progress_bar(not as_json) as on_progress:
+        run, plans = _plan(state, tenant, control_ids, settings, on_progress, change, promotions_only=True)
+    unread = not_assessed([run], detail=True)
+    rules = state.config.remediation(tenant)
+    wanted = set(settings)
+    refused = [
+        r
+        for result in run.controls
+        for r in promotion_refusals(result.control, result.findings, rules)
+        if not wanted or r.setting in wanted
+    ]
+    refused += _not_staged(run, wanted)
+    for refusal in refused:  # one line each, on stderr: what is missing for that setting
+        click.echo(clean(f"not promoted: {tenant}/{refusal.line()}"), err=True)
+    if plans:
+        print_plans(out, plans, controls=state.plugins.controls)
+    automated = sum(len(p.automated) for p in plans)
+    if not automated:
+        out.print(f"No stage to move on in {tenant}." if refused else f"Nothing is staged in {tenant}.")
+        nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
+        code = EXIT_ERROR if refused or unread else EXIT_OK
+        return {**nothing, "status": "nothing_to_do", "controls": [], "refused": [r.to_dict() for r in refused]}, code
+    confirm_or_abort(f"Promote {automated} staged setting(s) in tenant {tenant}{impact_summary(plans)}", yes)
+    output, code = _apply(change, run, plans, unread, as_json)
+    return {**output, "refused": [r.to_dict() for r in refused]}, code
+
+
+def _not_staged(run: RunResult, wanted: set[str]) -> list[Any]:
+    """A refusal for each setting named with ``--setting`` that is not staged at all (it passes, fails...)."""
+    from scorekeeper.domain.model import Status
+    from scorekeeper.engine.planning import Refusal
+
+    return [
+        Refusal(result.control, f.setting, "", f"not staged (it reads {f.status.value})")
+        for result in run.controls
+        for f in result.findings
+        if f.setting in wanted and f.status is not Status.STAGED
+    ]
 
 
 def _stopped(result: RunResult) -> None:

@@ -21,7 +21,11 @@ STATUS_STYLE = {
     Status.NOT_APPLICABLE: "dim",
     Status.ERROR: "bold red reverse",
     Status.PENDING: "cyan",
+    Status.STAGED: "blue",
+    Status.ADVICE: "dim cyan",
 }
+#: How many affected principals a plan line names before "and K more" (``--json`` names every one).
+NAMES_SHOWN = 5
 WIDE_TABLE_COLUMNS = 140
 OUTCOME_STYLE = {
     Outcome.APPLIED: "green",
@@ -126,6 +130,8 @@ def print_run(
         for finding in control.findings:
             reason = finding.reason if finding.reason != control.error else "(see the error below)"
             reason += f" [accepted risk: {finding.excepted}]" if finding.excepted else ""
+            if finding.stage is not None and finding.status is Status.STAGED:
+                reason += f" ({finding.stage.line()})"
             values = [Text(cell(finding.current)), Text(cell(finding.desired))] if wide else []
             # Text, not markup: a reason may quote "[controls.X]" or a value with brackets.
             status = status_markup(finding.status)
@@ -142,6 +148,8 @@ def print_run(
             console.print(Text(clean(control.error), style="red"))
         if details:
             for finding in control.findings:
+                if finding.impact is not None and finding.status is not Status.PASS:
+                    console.print(impact_text(finding.impact, f"{finding.setting} — remediating it: ", limit=None))
                 if finding.steps and finding.status is not Status.PASS:
                     console.print(f"\n[bold]{finding.setting}[/] — steps:")
                     for step in finding.steps:
@@ -212,6 +220,38 @@ def print_restorations(console: Console, run: RunResult, undone_run: int) -> Non
         )
 
 
+def impact_text(impact: Any, indent: str = "", *, accepted: bool = False, limit: int | None = NAMES_SHOWN) -> Any:
+    """An :class:`~scorekeeper.domain.impact.Impact` as rich text: who, how badly, and what makes it safe.
+
+    A change that locks people out and is planned anyway (``accepted``) says so in bold red: the
+    configuration accepted it, and the person confirming should see whom it costs.
+    """
+    from rich.text import Text
+
+    style = "bold red" if impact.blocks else ("yellow" if impact.harm.value == "degrades" else "cyan")
+    text = Text(indent)
+    mark = "⚠ ACCEPTED ([remediation] accept_impact): " if accepted else "⚠ "
+    shown = impact.line(limit) if limit is not None else impact.line(len(impact.affected))
+    text.append(clean(f"{mark}{shown}"), style=style)
+    if impact.remedy and impact.blocks:
+        text.append(clean(f"\n{indent}  to make it safe: {impact.remedy}"), style="dim")
+    return text
+
+
+def impact_summary(plans: list[Plan]) -> str:
+    """What the confirmation adds about people: "; 2 change(s) affect 7 user(s), 1 LOCKS OUT 3 (accepted)"."""
+    items = [i for p in plans for i in p.automated if i.impact is not None and i.impact.affected]
+    if not items:
+        return ""
+    people = {a.id or a.name for i in items for a in i.impact.affected}  # type: ignore[union-attr]
+    text = f"; {len(items)} of them affect {len(people)} principal(s)"
+    locking = [i for i in items if i.impact.blocks]  # type: ignore[union-attr]
+    if locking:
+        names = ", ".join(f"{i.setting} ({len(i.impact.affected)})" for i in locking)  # type: ignore[union-attr]
+        text += f", locking out people although accepted: {names}"
+    return text
+
+
 def print_plans(console: Console, plans: list[Plan], controls: Mapping[str, Control] | None = None) -> None:
     """The plan as a diff of current → desired (only the fields that move), then the guided steps.
 
@@ -237,7 +277,11 @@ def print_plans(console: Console, plans: list[Plan], controls: Mapping[str, Cont
                     console.print(Text("       (no field differs; written to make sure)", style="dim"))
                 for line in lines:
                     console.print(diff_text(line, "       "))
-                if item.consequence:
+                if item.stage:
+                    console.print(Text(f"       stage → {clean(item.stage)}", style="blue"))
+                if item.impact is not None:  # who it affects, in preference to the older one-line consequence
+                    console.print(impact_text(item.impact, "       ", accepted=item.impact.blocks))
+                elif item.consequence:
                     console.print(Text(f"       ⚠ {clean(item.consequence)}", style="yellow"))
         declared = (controls or {}).get(plan.control)
         for item in plan.guided:
@@ -251,6 +295,8 @@ def print_plans(console: Console, plans: list[Plan], controls: Mapping[str, Cont
                     f" ({clean(item.title)}): a person must do this, {then}",
                 )
             )
+            if item.impact is not None and not item.impact.blocks:  # a blocking one is in the steps already
+                console.print(impact_text(item.impact, "  "))
             for step in item.steps:
                 console.print(f"  {clean(step)}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
 
@@ -264,6 +310,8 @@ SUMMARY_WORDS = {
     Status.ERROR: "error",
     Status.PENDING: "score pending",
     Status.NOT_APPLICABLE: "n/a",
+    Status.STAGED: "staged",
+    Status.ADVICE: "advice",
 }
 
 

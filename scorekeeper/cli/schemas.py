@@ -20,7 +20,7 @@ from scorekeeper.securescore import schema as score_schema
 
 #: Raised when a key of any ``--json`` document is renamed or removed (adding keys keeps it).
 SCHEMA_VERSION = 1
-STATUSES = ["pass", "fail", "manual", "unknown", "not_applicable", "error", "pending"]
+STATUSES = ["pass", "fail", "manual", "unknown", "not_applicable", "error", "pending", "staged", "advice"]
 RUN_KINDS = ["assess", "plan", "remediate", "verify", "rollback"]
 RUN_STATUSES = ["running", "completed", "failed", "interrupted"]
 
@@ -48,6 +48,42 @@ _BOOL = {"type": "boolean"}
 _STRS = {"type": "array", "items": _STR}
 
 DEFS: dict[str, Any] = {
+    "impact": {
+        **_nullable(
+            _obj(
+                {
+                    "summary": _STR,
+                    "harm": {"enum": ["none", "degrades", "locks_out"]},
+                    "affected": {
+                        "type": "array",
+                        "items": _obj({"id": _STR, "name": _STR, "kind": _STR, "detail": _STR}),
+                    },
+                    "remedy": _STR,
+                    "sources": _STRS,
+                }
+            )
+        ),
+        "description": "Whom the change affects, from the tenant's data (every affected principal, not only the "
+        "first shown in text); harm locks_out keeps it out of an automated plan unless [remediation] accept_impact "
+        "names the setting; null: the plugin declared none.",
+    },
+    "stage": {
+        **_nullable(
+            _obj(
+                {
+                    "stages": _STRS,
+                    "current": _INT,
+                    "name": _STR,
+                    "next": _nullable(_STR),
+                    "next_desired": _ANY,
+                    "ready": _BOOL,
+                    "needs": _STR,
+                    "evidence": _STR,
+                }
+            )
+        ),
+        "description": "Where a staged rollout stands (status staged while not final); null: not staged.",
+    },
     "finding": _obj(
         {
             "setting": _STR,
@@ -60,7 +96,10 @@ DEFS: dict[str, Any] = {
             "steps": _STRS,
             "missing_permissions": _STRS,
             "excepted": _STR,
-        }
+            "impact": {"$ref": "#/$defs/impact"},
+            "stage": {"$ref": "#/$defs/stage"},
+        },
+        ["setting", "title", "status", "current", "desired", "remediation", "reason", "steps"],
     ),
     "change": _obj(
         {
@@ -125,6 +164,8 @@ DEFS: dict[str, Any] = {
             "api": _STR,
             "steps": _STRS,
             "undo_of": _nullable(_INT),
+            "impact": {"$ref": "#/$defs/impact"},
+            "stage": {"type": "string", "description": "the stage this item moves the setting to; empty: not staged"},
         },
         ["setting", "current", "desired", "kind", "api", "steps"],
     ),
@@ -158,6 +199,25 @@ DEFS: dict[str, Any] = {
             "controls": {"type": "array", "maxItems": 0},
         }
     ),
+    "refusal": _obj(
+        {
+            "control": _STR,
+            "setting": _STR,
+            "stage": _STR,
+            "reason": {
+                "type": "string",
+                "description": "what is missing: not allowed by [remediation] promote, or what the next stage needs",
+            },
+        }
+    ),
+    "promotion": {
+        "allOf": [
+            {"oneOf": [{"$ref": "#/$defs/remediation"}, {"$ref": "#/$defs/nothing_to_remediate"}]},
+            _obj({"refused": {"type": "array", "items": {"$ref": "#/$defs/refusal"}}}),
+        ],
+        "description": "A promotion is a remediate run of staged settings moving to their next stage, with the "
+        "staged settings left where they are and why.",
+    },
     "run_summary": _obj(
         {
             "run_id": _INT,
@@ -214,6 +274,7 @@ COMMANDS: dict[str, dict[str, Any]] = {
             _obj({"runs": {"type": "array"}}),
         ]
     },
+    "promote": {"oneOf": [{"$ref": "#/$defs/promotion"}, _obj({"runs": {"type": "array"}})]},
     "verify": _one_or_many("#/$defs/run"),
     "rollback": {"$ref": "#/$defs/run"},
     "history": _obj({"runs": {"type": "array", "items": {"$ref": "#/$defs/run_summary"}}}),
