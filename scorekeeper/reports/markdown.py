@@ -67,9 +67,9 @@ def render_markdown(report: Report) -> str:
     lines += _settings_table("Failing settings", failing, report.fleet)
     lines += _settings_table("Settings that could not be read", unread, report.fleet)
     if staged:
-        lines += _settings_table("Staged rollouts (neither pass nor fail yet)", staged, report.fleet)
+        lines += _settings_table("Staged rollouts — neither pass nor fail yet", staged, report.fleet)
     if advice:
-        lines += _settings_table("Advice (not required by the configuration; never a failure)", advice, report.fleet)
+        lines += _settings_table("Advice — not required by the configuration, never a failure", advice, report.fleet)
     lines += _impacts(report)
     if report.fleet:
         lines += _fleet_scores(report)
