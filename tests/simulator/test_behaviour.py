@@ -266,6 +266,11 @@ def test_cli_profiles_token_reset_and_refusals(tmp_path: Path, monkeypatch: pyte
         "o365-only",
         "modern-cloud",
         "large",
+        "phone-legacy",
+        "migrated",
+        "business-standard",
+        "passkey-users",
+        "trusted-locations",
     }
     code, out, _ = _run(["simulator", "token", "--roles", "Policy.Read.All"], tmp_path, monkeypatch, capsys)
     demo = tmp_path / "simulator" / "demo.json"
