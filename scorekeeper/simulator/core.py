@@ -20,7 +20,7 @@ from scorekeeper.simulator.faults import Faults
 from scorekeeper.simulator.observe import SERVER_MAINTAINED, LoggedRequest, StateChange, diff
 from scorekeeper.simulator.profiles import ProfileError, build_state, tenant_id_for
 from scorekeeper.simulator.routing import Router
-from scorekeeper.simulator.tokens import GRAPH_AUDIENCE, PORTAL_AUDIENCE, issue
+from scorekeeper.simulator.tokens import GRAPH_AUDIENCE, PORTAL_AUDIENCE, application_permissions, issue
 
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
@@ -124,10 +124,10 @@ class Simulator:
         return sorted({p for r in self.router.routes if r.api == "graph" for p in r.permissions})
 
     def issue_token(self, tenant_id: str | None = None, roles: Iterable[str] | None = None) -> str:
-        """An app-only Graph token (``idtyp`` app, ``roles``); ``roles=None`` grants every permission."""
+        """An app-only Graph token (``idtyp`` app, ``roles``); ``roles=None`` grants every application permission."""
         tid = tenant_id or self.tenant_id
         self.tenant(tid)
-        chosen = self.known_permissions() if roles is None else list(roles)
+        chosen = application_permissions(self.known_permissions()) if roles is None else list(roles)
         return issue(self.secret, tid, audience=GRAPH_AUDIENCE, roles=chosen)
 
     def issue_delegated_token(

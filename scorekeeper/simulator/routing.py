@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from scorekeeper.simulator import metadata, odata
 from scorekeeper.simulator.errors import Area, GraphError, bad_request, not_found
 from scorekeeper.simulator.models import check, model
+from scorekeeper.simulator.tokens import DELEGATED_ONLY
 
 if TYPE_CHECKING:
     from scorekeeper.simulator.core import Simulator, Tenant
@@ -74,7 +75,7 @@ class Route:
         """Whether a token with ``permissions`` (app roles or delegated scopes) may call this route."""
         if self.all_of:
             return any(combination <= permissions for combination in self.all_of)
-        accepted = self.permissions - self.delegated_only if app_only else self.permissions
+        accepted = self.permissions - self.delegated_only - DELEGATED_ONLY if app_only else self.permissions
         return bool(accepted & permissions)
 
     @property
@@ -285,14 +286,15 @@ class RequestContext:
     def select_fields(self, known: Iterable[str] | None = None, type_name: str = "entity") -> list[str] | None:
         """``$select``: a name the route's type does not have is refused (v1.0; beta has more properties).
 
-        ``known`` lets an extension narrow the names further, as before.
+        ``known`` (an extension's own list) is used only where the metadata does not know the
+        route's type: where it does, every property of the type may be selected, as in Graph.
         """
         fields = odata.parse_select(self.query.get("$select"))
-        if known is not None:
-            odata.check_select(fields, known, self.area, type_name)
         info = self.graph_type
         if info is not None and self.version == "v1.0":
-            odata.check_select_type(fields, info, self.area)
+            odata.check_select_type(fields, info, self.area)  # the metadata decides where it knows the type
+        elif known is not None:
+            odata.check_select(fields, known, self.area, type_name)
         return fields
 
     def shape(self, item: dict[str, Any], fields: list[str] | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import hmac
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,17 @@ PORTAL_AUDIENCE = "74658136-14ec-4630-ad9b-26e160ff0fc6"
 PORTAL_CLIENT_APP = "1950a258-227b-4e31-a9cf-717495945fc2"
 SIMULATOR_APP_ID = "5c0b1a57-5c0e-4e3e-9f00-5c0e4ee9e700"
 LIFETIME_SECONDS = 3600
+#: Graph permissions that exist only as delegated scopes: Entra ID never puts them in an app-only
+#: token's ``roles``. Directory.AccessAsUser.All and User.Read have no application row in the
+#: permissions reference; User.ReadBasic.All's application role is honoured by no users page (user-list
+#: and user-get list it for delegated access only), so the simulator treats it as delegated too.
+#: ``user_impersonation`` is the portal API's delegated scope.
+DELEGATED_ONLY = frozenset({"Directory.AccessAsUser.All", "User.Read", "User.ReadBasic.All", "user_impersonation"})
+
+
+def application_permissions(permissions: Iterable[str]) -> list[str]:
+    """The permissions an app-only token may carry as ``roles``: the delegated-only ones left out."""
+    return sorted(set(permissions) - DELEGATED_ONLY)
 
 
 def _b64(data: bytes) -> str:
@@ -36,8 +48,6 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 
 
 @dataclass(frozen=True)
