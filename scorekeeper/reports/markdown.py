@@ -1,6 +1,7 @@
 """The Markdown report: sized for a CI job summary (GitHub's ``$GITHUB_STEP_SUMMARY``) or a ticket.
 
-Counts first, then the failing settings, then those that could not be read, the Secure Score
+Counts first, then the failing settings, those that could not be read, staged rollouts and
+advice (neither is a failure), whom the planned changes affect, the Secure Score
 (points now and max for the tenant and each control; the trend as small tables), and the rest
 folded. Values are cut at :data:`VALUE_WIDTH` characters
 (the HTML and JSON reports carry them whole). GitHub accepts at most 1 MiB of summary per step,

@@ -202,8 +202,6 @@ def _row(s: SettingRow, fleet: bool, shared: Shared | None, memo: _Memo | None =
     # a class only where the verdict (excepted) is not the status.
     cls = f' class="{status}"' if s.excepted else ""
     excepted = '<br><span class="excepted">⚑ excepted</span>' if s.excepted else ""
-    if s.status is Status.STAGED and s.stage is not None:
-        excepted += f'<span class="stage">{esc(stage_line(s.stage).removeprefix("staged: "))}</span>'
     details = "".join(_details(s, shared, v if assessed else None, memo))
     return (
         f'<tr data-s="{s.verdict}"><td>{title}<code>{esc(s.setting)}</code>{_level(s)}</td>'
@@ -239,6 +237,8 @@ def impact_html(impact: Impact, limit: int = 50) -> str:
 
 
 def _details(s: SettingRow, shared: Shared | None, v: _Values | None, memo: _Memo | None = None) -> Iterable[str]:
+    if s.stage is not None and s.status is Status.STAGED:
+        yield f'<p class="stage">{SYMBOLS["staged"]} {esc(stage_line(s.stage))}</p>'
     if s.impact is not None and s.status is not Status.PASS:  # in full under "Impact of the planned changes"
         yield f'<p class="impact {attr(s.impact.harm.value)}">{esc(impact_line(s.impact))}</p>'
 

@@ -182,7 +182,8 @@ def test_html_orders_rows_and_shows_stage_level_and_impact(report: Report) -> No
     order = [html.index(f"<code>{s}</code>") for s in ("gates", "registration", "campaign", "enabled")]
     assert order == sorted(order)  # fail, staged, advice, pass
     staged_row = html[html.index('<tr data-s="staged">') :].split("</tr>")[0]
-    assert "◐ staged" in staged_row and "report-only → enabled" in staged_row and "✔" not in staged_row
+    assert "<td>◐ staged</td>" in staged_row and "✔" not in staged_row  # its own label, never a tick
+    assert '<p class="stage">◐ staged: report-only → enabled; report-only 2 days; next stage needs 7' in staged_row
     assert f'<span class="lvl baseline">baseline: {CISA}</span>' in html
     assert '<span class="lvl advice"><a href="https://learn.microsoft.com/' in html
     section = html.split("<h3>Impact of the planned changes</h3>")[1].split("<h3>")[0]
