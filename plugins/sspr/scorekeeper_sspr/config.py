@@ -18,10 +18,10 @@ Method = Literal[
     "mobile_app_notification", "mobile_app_code", "email", "mobile_phone", "office_phone", "security_questions"
 ]
 #: What SSPR offers by default: methods that survive Microsoft's retirement of Microsoft-provided SMS and
-#: voice (2027-02-01), and enough of them for two gates: Microsoft's SSPR page does not allow the
-#: Authenticator app plus only one other method when two are required. Why each one: see
-#: docs/controls/SelfServicePasswordReset.md, "Platform changes".
-DEFAULT_METHODS: tuple[Method, ...] = ("mobile_app_notification", "mobile_app_code", "email", "security_questions")
+#: voice (2027-02-01). Security questions are not among them: Microsoft calls them less secure
+#: (concept-authentication-security-questions), so they are never turned on unless listed here, and a
+#: tenant that offers them keeps them. Why each one: see docs/controls/SelfServicePasswordReset.md.
+DEFAULT_METHODS: tuple[Method, ...] = ("mobile_app_notification", "mobile_app_code", "email")
 #: Authentication methods policy configurations that CISA MS.AAD.3.5 (and CIS 5.2.3.7 for email) want
 #: off, and that Microsoft retires (SMS, voice): remediation turns them on only when named in
 #: ``enable_in_methods_policy``.
@@ -74,7 +74,8 @@ class SsprConfig(BaseModel):
     break_glass: tuple[str, ...] = ()
     registration_campaign_snooze_days: int = Field(1, ge=0, le=14)
     banned_passwords: tuple[str, ...] = ()
-    password_protection_on_premises_mode: Literal["Audit", "Enforce"] = "Enforce"
+    #: howto-password-ban-bad-on-premises-deploy: start in Audit, move to Enforce once the audit log is clean.
+    password_protection_on_premises_mode: Literal["Audit", "Enforce"] = "Audit"
     #: Email/Sms/Voice configurations remediation may turn on in the Authentication methods policy.
     enable_in_methods_policy: tuple[RestrictedConfig, ...] = ()
     #: What to do where SSPR offers mobile or office phone: keep them (and warn), or turn them off.
@@ -83,6 +84,11 @@ class SsprConfig(BaseModel):
     registration_campaign_method: Literal["fido2", "microsoftAuthenticator"] = "fido2"
     #: Replace a Microsoft-managed (state "default") campaign with the configured one.
     registration_campaign_replace_default: bool = False
+    #: ``enforceRegistrationAfterAllowedSnoozes``: after the allowed snoozes, registration is required.
+    registration_campaign_limited_snoozes: bool = True
+    #: Conditional Access authentication strength the registration policy requires (Microsoft's built-in
+    #: "Multifactor authentication" strength by default).
+    registration_ca_authentication_strength: str = "00000000-0000-0000-0000-000000000002"
     #: Passkeys (FIDO2) enabled for all users, or for this group (name or object id).
     passkeys_group: str | None = Field(None, min_length=1)
     connect_domain_dn: str | None = Field(None, min_length=1)

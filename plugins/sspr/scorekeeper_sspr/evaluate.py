@@ -17,16 +17,23 @@ from scorekeeper_sspr.reads import Snapshot
 from scorekeeper_sspr.rows.context import RowContext
 from scorekeeper_sspr.rows.facts import gather_facts
 from scorekeeper_sspr.rows.table import ROWS
-from scorekeeper_sspr.settings import CONTROL_ID, P1, SETTINGS_BY_ID
+from scorekeeper_sspr.settings import CONTROL_ID, INTUNE, P1, SETTINGS_BY_ID, SSPR_LICENCE
 
 __all__ = ["evaluate", "findings"]
 
 
 def findings(snapshot: Snapshot, desired: SsprConfig) -> list[Finding]:
-    """One finding per setting; settings needing Entra ID P1 are not applicable without it."""
-    ctx = RowContext(snapshot, desired, gather_facts(snapshot, desired))
+    """One finding per setting; a setting needing a licence the tenant lacks is not applicable (never planned).
+
+    Three licences gate: Entra ID P1 (Conditional Access, writeback, banned passwords, the
+    registration report), the SSPR licence (P1, or Microsoft 365 Business Standard/Premium: the SSPR
+    policy itself) and Intune (the Windows sign-in profile), per concept-sspr-licensing.
+    """
+    facts = gather_facts(snapshot, desired)
+    ctx = RowContext(snapshot, desired, facts)
     found = [ROWS[setting_id](ctx) for setting_id in SETTINGS_BY_ID]
-    return gate_by_licence(CONTROL, found, {P1: ctx.facts.licensed}, "see the license row")
+    held = {P1: facts.licensed, SSPR_LICENCE: facts.sspr_licensed, INTUNE: facts.intune}
+    return gate_by_licence(CONTROL, found, held, "see the license row")
 
 
 def evaluate(snapshot: Snapshot, desired: SsprConfig) -> tuple[list[Finding], SecureScore | None]:

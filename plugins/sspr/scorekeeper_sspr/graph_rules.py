@@ -71,6 +71,45 @@ def premium_skus(skus: Any) -> list[str]:
     return sorted(found)
 
 
+#: Microsoft 365 Business Standard (skuPartNumber O365_BUSINESS_PREMIUM, and the older SMB_BUSINESS_PREMIUM)
+#: and Business Premium (SPB): concept-sspr-licensing counts them for cloud-only password reset.
+BUSINESS_SKUS = {
+    "f245ecc8-75af-4f8e-b61f-27d8114de5f3": "O365_BUSINESS_PREMIUM",
+    "ac5cef5d-921b-4f97-9ef3-c99076e5470f": "SMB_BUSINESS_PREMIUM",
+    "cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46": "SPB",
+}
+INTUNE_A = "c1ec4a95-1f05-45b3-a911-aa3fa01094f5"
+
+
+def _enabled_skus(skus: Any) -> list[dict[str, Any]]:
+    return [s for s in values(skus) if s.get("capabilityStatus") == "Enabled"]
+
+
+def business_skus(skus: Any) -> list[str]:
+    """Part numbers of enabled Microsoft 365 Business Standard/Premium subscriptions."""
+    found = []
+    for sku in _enabled_skus(skus):
+        if str(sku.get("skuId")) in BUSINESS_SKUS or sku.get("skuPartNumber") in BUSINESS_SKUS.values():
+            found.append(str(sku.get("skuPartNumber") or BUSINESS_SKUS.get(str(sku.get("skuId")))))
+    return sorted(found)
+
+
+def _is_intune(plan: dict[str, Any]) -> bool:
+    return plan.get("servicePlanId") == INTUNE_A or plan.get("servicePlanName") == "INTUNE_A"
+
+
+def intune_skus(skus: Any) -> list[str]:
+    """Part numbers of enabled subscriptions with the Microsoft Intune plan (INTUNE_A)."""
+    return sorted(
+        str(sku.get("skuPartNumber") or sku.get("skuId"))
+        for sku in _enabled_skus(skus)
+        if any(
+            p.get("servicePlanId") == INTUNE_A or p.get("servicePlanName") == "INTUNE_A"
+            for p in sku.get("servicePlans") or []
+        )
+    )
+
+
 def sync_state(organization: Any) -> dict[str, Any]:
     org = first(organization) or {}
     return {
@@ -120,6 +159,8 @@ def method_configurations(policy: Any, ids: list[str]) -> dict[str, Any]:
         entry: dict[str, Any] = {"state": config.get("state"), "includeTargets": target_ids(config)}
         if config_id == "Voice":
             entry["isOfficePhoneAllowed"] = config.get("isOfficePhoneAllowed")
+        if config_id == "MicrosoftAuthenticator":
+            entry["isSoftwareOathEnabled"] = config.get("isSoftwareOathEnabled")
         out[config_id] = entry
     return out
 
@@ -146,6 +187,25 @@ def desired_method_configurations(
         for config_id in PHONE_CONFIGS:
             desired[config_id] = {"state": "disabled"}
     return desired
+
+
+def applied(policy: Any, desired: dict[str, Any]) -> dict[str, Any]:
+    """The methods policy as the method-configuration writes would leave it (for impact, no I/O)."""
+    import copy
+
+    after = copy.deepcopy(policy or {})
+    configs = after.setdefault("authenticationMethodConfigurations", [])
+    for config_id, wanted in desired.items():
+        if wanted is None:
+            continue
+        raw = config_of(after, config_id)
+        if raw is None:
+            raw = {"id": config_id, "includeTargets": [], "excludeTargets": []}
+            configs.append(raw)
+        body, _ = config_patch(config_id, wanted, raw)
+        body.pop("@odata.type", None)
+        raw.update(body)
+    return after
 
 
 def config_holds(wanted: dict[str, Any] | None, current: dict[str, Any] | None) -> bool:
@@ -249,6 +309,11 @@ def campaign(policy: Any) -> dict[str, Any] | None:
             for t in raw.get("includeTargets") or []
         ],
         "excludeTargets": [{k: t.get(k) for k in ("id", "targetType")} for t in raw.get("excludeTargets") or []],
+        **(
+            {"enforceRegistrationAfterAllowedSnoozes": raw["enforceRegistrationAfterAllowedSnoozes"]}
+            if "enforceRegistrationAfterAllowedSnoozes" in raw
+            else {}
+        ),
     }
 
 
@@ -365,19 +430,59 @@ def state_satisfies(current: str | None, desired: str) -> bool:
     return _STATE_RANK.get(str(current), 0) >= _STATE_RANK[desired]
 
 
-def registration_policy_body(state: str, excluded_user_ids: list[str]) -> dict[str, Any]:
-    """Microsoft's "Securing security info registration" template, with break-glass exclusions."""
+#: Every guest and external user type (conditionalAccessGuestOrExternalUserTypes), for the template's
+#: "Exclude: All guest and external users".
+GUEST_TYPES = (
+    "internalGuest,b2bCollaborationGuest,b2bCollaborationMember,b2bDirectConnectUser,otherExternalUser,serviceProvider"
+)
+
+
+def registration_policy_body(state: str, excluded_user_ids: list[str], strength_id: str) -> dict[str, Any]:
+    """Microsoft's current template (policy-all-users-security-info-registration): all users except guests
+    and break-glass accounts, any location except trusted ones, grant: require an authentication strength."""
     return {
         "displayName": "Securing security info registration (scorekeeper)",
         "state": state,
         "conditions": {
             "applications": {"includeUserActions": [REGISTER_SECURITY_INFO]},
-            "users": {"includeUsers": ["All"], "excludeUsers": list(excluded_user_ids)},
+            "users": {
+                "includeUsers": ["All"],
+                "excludeUsers": list(excluded_user_ids),
+                "excludeGuestsOrExternalUsers": {
+                    "guestOrExternalUserTypes": GUEST_TYPES,
+                    "externalTenants": {
+                        "@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants",
+                        "membershipKind": "all",
+                    },
+                },
+            },
             "clientAppTypes": ["all"],
             "locations": {"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]},
         },
-        "grantControls": {"operator": "OR", "builtInControls": ["block"]},
+        "grantControls": {"operator": "OR", "authenticationStrength": {"id": strength_id}},
     }
+
+
+def trusted_locations(named: Any) -> list[str]:
+    """Names of the trusted named locations (``isTrusted``; country locations cannot be trusted)."""
+    return [str(n.get("displayName") or n.get("id")) for n in values(named) if n.get("isTrusted") is True]
+
+
+#: appliedConditionalAccessPolicy.result values of a report-only policy (signIn resource).
+REPORT_ONLY_RESULTS = ("reportOnlySuccess", "reportOnlyFailure", "reportOnlyInterrupted", "reportOnlyNotApplied")
+
+
+def report_only_results(sign_ins: Any, policy_id: str) -> dict[str, list[str]]:
+    """For one policy: result → the users (UPN) whose sign-ins had that report-only result."""
+    out: dict[str, list[str]] = {}
+    for sign_in in values(sign_ins):
+        for applied in sign_in.get("appliedConditionalAccessPolicies") or []:
+            if applied.get("id") == policy_id and applied.get("result") in REPORT_ONLY_RESULTS:
+                who = str(sign_in.get("userPrincipalName") or sign_in.get("userId"))
+                names = out.setdefault(str(applied["result"]), [])
+                if who not in names:
+                    names.append(who)
+    return out
 
 
 # ----------------------------------------------------------------- password protection

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper import GraphCallError
-from scorekeeper.reads import Read, read_batch, secure_score_requests
+from scorekeeper.reads import Read, all_pages, read_batch, secure_score_requests
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 from scorekeeper_sspr.portal import read_onprem, read_policy
 from scorekeeper_sspr.settings import CONTROL_ID
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["BETA_POLICY", "PAGED", "Read", "Snapshot", "read_graph", "read_tenant"]
 
 #: Lists that Graph may page; their next pages are followed so that nothing is missed.
-PAGED = ("device_configurations", "ca_policies", "group_settings", "registration_details")
+PAGED = ("device_configurations", "ca_policies", "group_settings", "registration_details", "named_locations")
 #: The beta-only passkey-migration opt-out (concept-sms-voice-retirement): read beside the batch.
 BETA_POLICY = "beta_methods_policy"
 
@@ -71,6 +71,10 @@ def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestIn
             RequestConfiguration(query_parameters=configs_query)
         ),
         "ca_policies": g.identity.conditional_access.policies.to_get_request_information(),
+        # Trusted named locations decide what "All trusted locations" excludes in the registration policy.
+        "named_locations": g.identity.conditional_access.named_locations.to_get_request_information(),
+        # Security defaults enforce MFA registration on tenants without Conditional Access.
+        "security_defaults": g.policies.identity_security_defaults_enforcement_policy.to_get_request_information(),
         "group_settings": g.group_settings.to_get_request_information(),
         **secure_score_requests(tenant, CONTROL_ID),
         # Per-user registered methods: how many users keep an SSPR method once phones retire.
@@ -111,17 +115,67 @@ async def _beta_policy(tenant: TenantContext) -> Read:
 
 
 async def read_tenant(tenant: TenantContext, desired: SsprConfig) -> Snapshot:
-    """All Graph reads (one batch) concurrently with the beta policy read and both portal reads."""
+    """All Graph reads (one batch) concurrently with the beta policy read and both portal reads,
+    then the reads that depend on them: targeted groups' members and the registration policy's
+    report-only sign-in results (a second round trip only when there is something to read)."""
     portal = tenant.portal
     if portal is None:
         graph, beta = await asyncio.gather(read_graph(tenant, desired), _beta_policy(tenant))
         graph[BETA_POLICY] = beta
-        return Snapshot(graph, None, None, tenant.portal_unavailable or "no portal sign-in")
-    graph, beta, policy, onprem = await asyncio.gather(
-        read_graph(tenant, desired),
-        _beta_policy(tenant),
-        _portal_read(read_policy(portal)),
-        _portal_read(read_onprem(portal)),
-    )
-    graph[BETA_POLICY] = beta
-    return Snapshot(graph, policy, onprem)
+        snapshot = Snapshot(graph, None, None, tenant.portal_unavailable or "no portal sign-in")
+    else:
+        graph, beta, policy, onprem = await asyncio.gather(
+            read_graph(tenant, desired),
+            _beta_policy(tenant),
+            _portal_read(read_policy(portal)),
+            _portal_read(read_onprem(portal)),
+        )
+        graph[BETA_POLICY] = beta
+        snapshot = Snapshot(graph, policy, onprem)
+    await _follow_up(tenant, snapshot)
+    return snapshot
+
+
+def _groups_to_read(snapshot: Snapshot) -> list[str]:
+    """Groups whose members decide someone's effective methods or SSPR scope."""
+    from scorekeeper_sspr.effective import group_ids
+
+    methods = snapshot.graph.get("methods_policy")
+    found = group_ids(methods.value) if methods is not None and methods.ok else []
+    policy = snapshot.policy.value if snapshot.policy is not None and snapshot.policy.ok else None
+    if isinstance(policy, dict) and policy.get("enablementType") == 1:
+        found += [str(g) for g in policy.get("passwordResetEnabledGroupIds") or [] if str(g) not in found]
+    return found
+
+
+async def _members(tenant: TenantContext, group_id: str) -> Read:
+    """A group's transitive member ids (Graph: GET /groups/{id}/transitiveMembers)."""
+    try:
+        read = await all_pages(
+            tenant, Read(await tenant.graph_request("GET", f"groups/{group_id}/transitiveMembers?$select=id&$top=999"))
+        )
+    except GraphCallError as exc:
+        return Read.failed(exc)
+    return Read(frozenset(str(m.get("id")) for m in read.items)) if read.ok else read
+
+
+async def _sign_ins(tenant: TenantContext) -> Read:
+    """Recent sign-ins (first page, newest first), for the report-only registration policy's results
+    in ``appliedConditionalAccessPolicies`` (Graph: GET /auditLogs/signIns)."""
+    try:
+        return Read(await tenant.graph_request("GET", "auditLogs/signIns?$top=999"))
+    except GraphCallError as exc:
+        return Read.failed(exc)
+
+
+async def _follow_up(tenant: TenantContext, snapshot: Snapshot) -> None:
+    from scorekeeper_sspr import graph_rules as rules
+
+    groups = _groups_to_read(snapshot)
+    reads = await asyncio.gather(*(_members(tenant, g) for g in groups))
+    snapshot.extra["members"] = {g: r.value for g, r in zip(groups, reads, strict=True) if r.ok}
+    snapshot.extra["members_unread"] = {g: r.error for g, r in zip(groups, reads, strict=True) if not r.ok}
+    ca = snapshot.graph.get("ca_policies")
+    current = rules.registration_policy(ca.value) if ca is not None and ca.ok else None
+    if current and current.get("state") == "enabledForReportingButNotEnforced":
+        snapshot.extra["sign_ins"] = await _sign_ins(tenant)

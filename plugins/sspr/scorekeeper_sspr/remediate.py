@@ -231,19 +231,37 @@ class Remediation:
         )
         if existing is not None:
             path = f"{CA_POLICIES}/{existing['id']}"
+            raw = next((p for p in rules.values(policies) if p.get("id") == existing["id"]), {})
+            body: dict[str, Any] = {"state": state}
+            before: dict[str, Any] = {"state": existing.get("state")}
+            if state == "enabled":
+                # Enabling: the configured break-glass accounts are excluded in the same PATCH.
+                users = dict((raw.get("conditions") or {}).get("users") or {})
+                excluded = list(users.get("excludeUsers") or [])
+                body["conditions"] = {
+                    "users": {
+                        **users,
+                        "excludeUsers": excluded + [i for i in self.resolved.break_glass_ids if i not in excluded],
+                    }
+                }
+                before["conditions"] = {"users": users}
             change = await self.tenant.write(
                 item.setting,
                 "PATCH",
                 path,
-                {"state": state},
-                before={"state": existing.get("state")},
+                body,
+                before=before,
                 resource={"type": "conditionalAccessPolicy", "id": existing["id"], "path": path},
             )
             return self.keep(change)
         created = await self.tenant.create(
             item.setting,
             CA_POLICIES,
-            rules.registration_policy_body(state, self.resolved.break_glass_ids),
+            rules.registration_policy_body(
+                "enabledForReportingButNotEnforced",
+                self.resolved.break_glass_ids,
+                self.cfg.registration_ca_authentication_strength,
+            ),
             after={"state": state},
             resource={"type": "conditionalAccessPolicy"},
         )
@@ -375,6 +393,14 @@ def _check_plan(tenant: TenantContext, items: list[PlanItem]) -> None:
     if unknown:
         raise RemediationBlocked(f"nothing was written: no automated write exists for {', '.join(unknown)}")
     portal_items = [i.setting for i in items if i.setting in PORTAL_POLICY_SETTINGS | ONPREM_SETTINGS]
+    enabling = [
+        i for i in items if i.setting == "registration_ca_policy" and (i.desired or {}).get("state") == "enabled"
+    ]
+    if enabling and not tenant.desired.break_glass:
+        raise RemediationBlocked(
+            "nothing was written: enabling the security-info registration policy needs break_glass accounts in "
+            "[controls.SelfServicePasswordReset] (they are excluded first, so nobody loses the way in)"
+        )
     if portal_items and tenant.portal is None:
         raise RemediationBlocked(
             f"nothing was written: {', '.join(portal_items)} can only be written through the Azure portal's API, "

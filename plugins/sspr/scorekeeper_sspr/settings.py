@@ -7,13 +7,17 @@ the simulator enforces them and the docs describe them, so they must stay exact.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from scorekeeper import Control, PlatformChange, RemediationKind, Setting
+from scorekeeper import Control, Level, PlatformChange, RemediationKind, Setting
 from scorekeeper.reads import secure_score_setting
 
 CONTROL_ID = "SelfServicePasswordReset"
 P1 = "Microsoft Entra ID P1"
+#: concept-sspr-licensing: cloud-only password reset comes with Entra ID P1/P2 and with Microsoft 365
+#: Business Standard or Business Premium (Entra ID Free has password change, not reset).
+SSPR_LICENCE = "Microsoft 365 Business Standard or Premium, or Microsoft Entra ID P1"
 INTUNE = "Microsoft Intune"
 PORTAL = "https://main.iam.ad.ext.azure.com/api/"
 PORTAL_POLICY = "PasswordReset/PasswordResetPolicies"
@@ -42,6 +46,7 @@ def _portal(setting_id: str, title: str, fields: str, docs: str, **extra: object
         directory_roles=PORTAL_ROLES,
         apis=("portal",),
         docs_url=docs,
+        licence=str(extra.pop("licence", SSPR_LICENCE)),
         unverified=str(extra.pop("unverified", PORTAL_NOTE)),
         **extra,  # type: ignore[arg-type]
     )
@@ -74,7 +79,6 @@ SETTINGS: tuple[Setting, ...] = (
         "enablementType, passwordResetEnabledGroupIds, passwordResetEnabledGroupName",
         TUTORIAL,
         write_permissions=("GroupMember.Read.All",),  # only to resolve a configured group name to its id
-        licence=P1,
     ),
     _portal(
         "methods_available",
@@ -288,6 +292,51 @@ SETTINGS: tuple[Setting, ...] = (
     secure_score_setting("SelfServicePasswordReset", title="Secure Score of the control"),
 )
 
+SCORE_PAGE = f"{LEARN}/entra/identity/authentication/tutorial-enable-sspr"
+SCUBA_AAD = "https://github.com/cisagov/ScubaGear/blob/main/PowerShell/ScubaGear/baselines/aad.md"
+CIS_M365 = "https://www.cisecurity.org/benchmark/microsoft_365"
+DEPLOY = f"{LEARN}/entra/identity/authentication/concept-sspr-deploy"
+_C, _B, _A = Level.CRITERION, Level.BASELINE, Level.ADVICE
+
+#: setting id → (level, baseline references, the page the level follows). Criterion: what the Secure
+#: Score control "Enable self-service password reset" measures (SSPR enabled, with the licence that
+#: allows it, and the score itself). Baseline: a named baseline requires it. Everything else is
+#: Microsoft's deployment advice and never fails a tenant unless ``advice`` is selected.
+LEVELS: dict[str, tuple[Level, tuple[str, ...], str]] = {
+    "license": (_C, (), f"{LEARN}/entra/identity/authentication/concept-sspr-licensing"),
+    "hybrid": (_C, (), f"{LEARN}/graph/api/resources/organization"),
+    "enablement": (_C, ("CIS M365 5.2.4.1",), SCORE_PAGE),
+    "secure_score": (_C, (), f"{LEARN}/graph/api/resources/securescorecontrolprofile"),
+    "methods_policy_migration": (_B, ("CISA MS.AAD.3.4v1",), SCUBA_AAD),
+    "password_protection": (_B, ("CIS M365 5.2.3.2",), CIS_M365),
+    "method_configurations": (_A, ("CISA MS.AAD.3.5v2", "CIS M365 5.2.3.7"), SCUBA_AAD),
+    "methods_available": (_A, (), HOWITWORKS),
+    "methods_required": (_A, (), HOWITWORKS),
+    "security_questions": (_A, (), f"{LEARN}/entra/identity/authentication/concept-authentication-security-questions"),
+    "registration_required": (_A, (), f"{HOWITWORKS}#registration"),
+    "reconfirm_days": (_A, (), HOWITWORKS),
+    "notify_users": (_A, (), f"{HOWITWORKS}#notifications"),
+    "notify_admins": (_A, (), f"{HOWITWORKS}#notifications"),
+    "helpdesk_link": (_A, (), f"{HOWITWORKS}#customize-helpdesk-link"),
+    "password_writeback": (_A, (), WRITEBACK),
+    "account_unlock": (_A, (), WRITEBACK),
+    "connect_account_permissions": (_A, (), WRITEBACK),
+    "passkeys": (_A, (), f"{LEARN}/entra/identity/authentication/how-to-enable-passkey-fido2"),
+    "phone_retirement": (_A, (), f"{LEARN}/entra/identity/authentication/concept-sms-voice-retirement"),
+    "combined_registration": (_A, (), f"{LEARN}/entra/identity/authentication/concept-registration-mfa-sspr-combined"),
+    "admin_sspr": (_A, ("EIDSCA AP01",), f"{LEARN}/entra/identity/authentication/concept-sspr-policy"),
+    "admins_excluded": (_A, (), f"{LEARN}/entra/identity/authentication/concept-sspr-policy"),
+    "windows_sign_in_reset": (_A, (), f"{LEARN}/entra/identity/authentication/howto-sspr-windows"),
+    "registration_ca_policy": (
+        _A,
+        (),
+        f"{LEARN}/entra/identity/conditional-access/policy-all-users-security-info-registration",
+    ),
+    "mfa_registration_campaign": (_A, (), f"{LEARN}/entra/identity/authentication/how-to-mfa-registration-campaign"),
+}
+SETTINGS = tuple(
+    replace(s, level=LEVELS[s.id][0], baselines=LEVELS[s.id][1], level_source=LEVELS[s.id][2]) for s in SETTINGS
+)
 SETTINGS_BY_ID = {s.id: s for s in SETTINGS}
 
 RETIREMENT = f"{LEARN}/entra/identity/authentication/concept-sms-voice-retirement"
@@ -320,7 +369,7 @@ def build_control(config_model: type) -> Control:
         id=CONTROL_ID,
         title="Enable self-service password reset",
         settings=SETTINGS,
-        min_licence=P1,
+        min_licence=SSPR_LICENCE,
         apis=("graph", "portal"),
         auth_flows=("app-only", "delegated (portal)"),
         config_model=config_model,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scorekeeper import RemediationKind
 from scorekeeper.engine.permissions import permission_report
 from scorekeeper_sspr.plugin import CONTROL, SelfServicePasswordReset, scorekeeper_register_controls
-from scorekeeper_sspr.settings import PORTAL_POLICY_SETTINGS
+from scorekeeper_sspr.settings import PORTAL_POLICY_SETTINGS, SSPR_LICENCE
 
 TABLE_ROWS = (
     "license", "hybrid", "enablement", "methods_required", "methods_available", "security_questions",
@@ -25,7 +25,7 @@ def test_every_row_of_the_table_is_a_setting() -> None:
     [controller] = registered
     assert isinstance(controller, SelfServicePasswordReset) and controller.control == CONTROL
     assert CONTROL.id == "SelfServicePasswordReset"
-    assert CONTROL.min_licence == "Microsoft Entra ID P1"
+    assert CONTROL.min_licence == SSPR_LICENCE
 
 
 def test_graph_rows_carry_the_least_privileged_permissions() -> None:

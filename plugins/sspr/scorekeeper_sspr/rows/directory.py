@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scorekeeper import Finding, Status
+from scorekeeper import Affected, Finding, Harm, Impact, Stage, Status
 from scorekeeper_sspr import graph_rules as rules
 from scorekeeper_sspr.rows.context import RowContext
 
@@ -36,33 +36,124 @@ def row_admin_sspr(ctx: RowContext) -> Finding:
     )
 
 
+REPORT_ONLY = "enabledForReportingButNotEnforced"
+
+
+def _locations_note(ctx: RowContext) -> str:
+    named = ctx.snap.graph.get("named_locations")
+    if named is None or not named.ok:
+        return " Trusted named locations could not be read."
+    trusted = rules.trusted_locations(named.value)
+    if trusted:
+        return f" Trusted named locations excluded: {', '.join(trusted)}."
+    return (
+        " The tenant has no trusted named location, so 'All trusted locations' excludes nothing: the policy "
+        "asks for the authentication strength wherever users register; new users need a Temporary Access Pass."
+    )
+
+
 def row_registration_ca_policy(ctx: RowContext) -> Finding:
+    """Microsoft's template, staged: created report-only (enforces nothing: staged, not pass), enabled only
+    with break-glass accounts configured and report-only results showing it would block nobody."""
     if (failed := ctx.graph_reads("registration_ca_policy")) is not None:
         return ctx.unreadable("registration_ca_policy", failed)
-    state = ctx.cfg.registration_ca_policy_state
     current = rules.registration_policy(ctx.value("ca_policies"))
-    desired = {"state": state}
-    if current and rules.state_satisfies(current.get("state"), state):
+    note = _locations_note(ctx)
+    if current is None:
+        return ctx.finding(
+            "registration_ca_policy",
+            Status.FAIL,
+            "no Conditional Access policy protects 'Register security information': an attacker with a password "
+            "could register their own methods. scorekeeper creates Microsoft's template report-only (all users "
+            "except guests and break-glass accounts, any location except trusted, authentication strength)." + note,
+            current=None,
+            desired={"state": REPORT_ONLY},
+            impact=Impact(
+                summary="report-only: the new policy blocks nobody; its results show whom enforcing it would block",
+                sources=("conditionalAccessPolicies", "namedLocations"),
+            ),
+        )
+    how = (
+        "blocking it outside trusted locations"
+        if current.get("protection") == "block"
+        else "an authentication strength"
+    )
+    if current.get("state") == "enabled":
         return ctx.finding(
             "registration_ca_policy",
             Status.PASS,
-            f"policy {current['id']} protects security-info registration "
-            + (
-                "by blocking it outside trusted locations"
-                if current.get("protection") == "block"
-                else "by requiring an authentication strength"
-            )
-            + f" ({current['state']}).",
+            f"policy {current['id']} protects security-info registration with {how} (enabled).{note}",
             current=current,
-            desired=desired,
+            desired={"state": "enabled"},
         )
-    reason = (
-        f"policy {current['id']} protects registration but is {current['state']}, configured {state}."
-        if current
-        else "no Conditional Access policy restricts 'Register security information' to trusted locations: "
-        "an attacker with a password could register their own methods."
+    if current.get("state") != REPORT_ONLY:
+        return ctx.finding(
+            "registration_ca_policy",
+            Status.FAIL,
+            f"policy {current['id']} protects registration but is {current.get('state')}; scorekeeper turns it "
+            f"back on report-only first.{note}",
+            current=current,
+            desired={"id": current["id"], "state": REPORT_ONLY},
+        )
+    stage, impact = _promotion(ctx, str(current["id"]))
+    return ctx.finding(
+        "registration_ca_policy",
+        Status.STAGED,
+        f"policy {current['id']} ({how}) is report-only: it enforces nothing yet. {stage.line()}.{note}",
+        current=current,
+        desired={"id": current["id"], "state": "enabled"},
+        stage=stage,
+        impact=impact,
     )
-    return ctx.finding("registration_ca_policy", Status.FAIL, reason, current=current, desired=desired)
+
+
+def _promotion(ctx: RowContext, policy_id: str) -> tuple[Stage, Impact]:
+    """Whether enabling the report-only policy is safe: break-glass accounts configured, and sign-in logs
+    with report-only results for it and no ``reportOnlyFailure`` (a sign-in it would have blocked)."""
+    sign_ins = ctx.snap.extra.get("sign_ins")
+    needs = []
+    if not ctx.cfg.break_glass:
+        needs.append("break_glass accounts in the configuration (excluded before enabling)")
+    if sign_ins is None or not sign_ins.ok:
+        why = sign_ins.error if sign_ins is not None else "not read"
+        needs.append(f"report-only results from the sign-in logs (auditLogs/signIns: {why})")
+        impact = Impact(
+            summary="whom enabling the policy would block could not be read from the sign-in logs",
+            harm=Harm.LOCKS_OUT,
+            remedy="grant AuditLog.Read.All and let the policy collect report-only results",
+            sources=("signIns",),
+        )
+        return Stage(
+            ("report-only", "enabled"), 0, {"id": policy_id, "state": "enabled"}, False, "; ".join(needs)
+        ), impact
+    results = rules.report_only_results(sign_ins.value, policy_id)
+    blocked = results.get("reportOnlyFailure", [])
+    seen = sum(len(v) for k, v in results.items() if k != "reportOnlyNotApplied")
+    evidence = f"report-only results for {seen} user(s), {len(blocked)} would have been blocked"
+    if not seen:
+        needs.append("at least one registration with a report-only result in the sign-in logs")
+    if blocked:
+        needs.append(f"no sign-in it would have blocked ({len(blocked)} now)")
+        impact = Impact(
+            summary=f"enabling it would block {len(blocked)} user(s) from registering security information",
+            harm=Harm.LOCKS_OUT,
+            affected=tuple(Affected(u, u, detail="report-only result: would have been blocked") for u in blocked),
+            remedy="give them a Temporary Access Pass or let them register from a trusted location first",
+            sources=("signIns",),
+        )
+    else:
+        impact = Impact(
+            summary=f"enabling it blocks nobody seen in the sign-in logs ({evidence})", sources=("signIns",)
+        )
+    stage = Stage(
+        ("report-only", "enabled"),
+        0,
+        next_desired={"id": policy_id, "state": "enabled"},
+        ready=not needs,
+        needs="; ".join(needs),
+        evidence=evidence,
+    )
+    return stage, impact
 
 
 def row_password_protection(ctx: RowContext) -> Finding:

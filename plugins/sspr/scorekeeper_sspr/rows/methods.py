@@ -6,10 +6,14 @@ campaign, which also lives in that policy, has its own module (:mod:`~scorekeepe
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from scorekeeper import Finding, RemediationKind, Status
+from scorekeeper import Finding, Harm, Impact, RemediationKind, Stage, Status
 from scorekeeper_sspr import graph_rules as rules
+from scorekeeper_sspr.effective import COMPLETE, IN_PROGRESS, PRE, legacy_offer, policy_offer, words
+from scorekeeper_sspr.people import reset_impact
+from scorekeeper_sspr.portal import METHOD_FIELDS
 from scorekeeper_sspr.rows.context import RowContext
 from scorekeeper_sspr.rows.phones import RETIRES, readiness_words
 from scorekeeper_sspr.settings import PHONE_RETIREMENT
@@ -21,7 +25,13 @@ def row_method_configurations(ctx: RowContext) -> Finding:
         return ctx.unreadable("method_configurations", failed)
     cfg = ctx.cfg
     policy = ctx.value("methods_policy")
-    desired = rules.desired_method_configurations(cfg.methods, cfg.enable_in_methods_policy, cfg.phone_methods == "off")
+    desired = rules.desired_method_configurations(
+        aligned_methods(ctx), cfg.enable_in_methods_policy, cfg.phone_methods == "off"
+    )
+    aligning = ctx.facts.methods is not None and ctx.facts.methods.migration in (PRE, IN_PROGRESS)
+    if aligning and "mobile_app_code" in legacy_methods(ctx) and "MicrosoftAuthenticator" in desired:
+        # how-to-authentication-methods-manage: codes from the app need "Allow use of Microsoft Authenticator OTP".
+        desired["MicrosoftAuthenticator"]["isSoftwareOathEnabled"] = True
     current = rules.method_configurations(policy, list(desired))
     missing = [i for i, c in current.items() if c is None]
     if missing:
@@ -52,7 +62,50 @@ def row_method_configurations(ctx: RowContext) -> Finding:
         current=current,
         desired=desired,
         evidence=evidence,
+        impact=configurations_impact(ctx, policy, {i: desired[i] for i in wrong}),
     )
+
+
+def legacy_methods(ctx: RowContext) -> set[str]:
+    """The config-named methods the legacy SSPR policy offers (Enabled and Allowed), when it was read."""
+    portal = ctx.facts.methods.portal if ctx.facts.methods else None
+    if portal is None:
+        return set()
+    return {m for m, (e, a) in METHOD_FIELDS.items() if portal.get(e) is True and portal.get(a) is True}
+
+
+def aligned_methods(ctx: RowContext) -> tuple[str, ...]:
+    """The methods the methods policy should offer: before migration completes, only those the legacy
+    policy already offers (how-to-authentication-methods-manage: align, then complete); afterwards, the
+    configured ones."""
+    tenant = ctx.facts.methods
+    if tenant is None or tenant.migration not in (PRE, IN_PROGRESS) or tenant.portal is None:
+        return ctx.cfg.methods
+    offered = legacy_methods(ctx)
+    return tuple(m for m in ctx.cfg.methods if m in offered)
+
+
+def configurations_impact(ctx: RowContext, policy: Any, wrong: dict[str, Any]) -> Impact | None:
+    """Whom the method-configuration writes affect (turning SMS/voice off can strand phone-only users)."""
+    tenant = ctx.facts.methods
+    if tenant is None:
+        return None
+    after = replace(tenant, methods_policy=rules.applied(policy, wrong))
+    gates = _gates(ctx)
+    return reset_impact(
+        tenant,
+        after,
+        ctx.facts.details,
+        gates_before=gates,
+        gates_after=gates,
+        what="this methods-policy change",
+        remedy="let these users register Microsoft Authenticator (or another method the policy keeps) first",
+    )
+
+
+def _gates(ctx: RowContext) -> int:
+    portal = ctx.facts.methods.portal if ctx.facts.methods else None
+    return int((portal or {}).get("numberOfAuthenticationMethodsRequired") or 1)
 
 
 def _configuration_notes(ctx: RowContext, policy: Any, desired: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -128,6 +181,13 @@ def row_passkeys(ctx: RowContext) -> Finding:
 
 
 def row_methods_policy_migration(ctx: RowContext) -> Finding:
+    """Migration as Microsoft describes it: audit, *in progress*, align, and complete only when safe.
+
+    ``preMigration`` fails and plans *Migration in progress* (both policies respected, so nobody loses
+    a method). ``migrationInProgress`` is a stage: completing it makes the methods policy the only
+    source, so it is ready only when completing changes no user's effective methods; otherwise it
+    stays in progress and says who would lose what.
+    """
     if (failed := ctx.graph_reads("methods_policy_migration")) is not None:
         return ctx.unreadable("methods_policy_migration", failed)
     state = (ctx.value("methods_policy") or {}).get("policyMigrationState")
@@ -140,22 +200,91 @@ def row_methods_policy_migration(ctx: RowContext) -> Finding:
             "after Microsoft made the Authentication methods policy the only place to manage methods; they are "
             "governed by it alone (ScubaGear treats null as migrated, cisagov/ScubaGear#1778).",
             current=None,
-            desired="migrationComplete",
+            desired=COMPLETE,
             remediation=RemediationKind.NONE,
         )
-    if state == "migrationComplete":
+    if state == COMPLETE:
         return ctx.finding(
             "methods_policy_migration",
             Status.PASS,
             "authentication methods are governed by the Authentication methods policy alone.",
             current=state,
-            desired="migrationComplete",
+            desired=COMPLETE,
         )
+    audit = migration_audit(ctx)
+    if state != IN_PROGRESS:
+        return ctx.finding(
+            "methods_policy_migration",
+            Status.FAIL,
+            f"migration state is {state}: the Authentication methods policy is not yet used for password reset. "
+            f"Audit: {audit}. The first step sets Migration in progress, where both policies are respected, so no "
+            "user loses a method; completion comes in a later run, once it changes nobody's methods.",
+            current=state,
+            desired=IN_PROGRESS,
+            evidence={"audit": audit},
+            impact=Impact(
+                summary="no user loses a method: in Migration in progress the legacy SSPR policy is still respected",
+                harm=Harm.NONE,
+                sources=("authenticationMethodsPolicy", "PasswordResetPolicies"),
+            ),
+        )
+    return _in_progress(ctx, state, audit)
+
+
+def _in_progress(ctx: RowContext, state: str, audit: str) -> Finding:
+    tenant = ctx.facts.methods
+    needs_portal = tenant is None or tenant.portal is None
+    if needs_portal or tenant is None:
+        impact = Impact(
+            summary="completing the migration cannot be judged: the legacy SSPR policy could not be read",
+            harm=Harm.LOCKS_OUT,
+            remedy="sign in to the portal API so the legacy policy can be compared, then assess again",
+        )
+    else:
+        gates = _gates(ctx)
+        impact = reset_impact(
+            tenant,
+            replace(tenant, migration=COMPLETE),
+            ctx.facts.details,
+            gates_before=gates,
+            gates_after=gates,
+            what="completing the migration",
+            remedy="enable the methods these users rely on in the Authentication methods policy for them "
+            "(method_configurations; SMS, voice and email only through enable_in_methods_policy), or let them "
+            "register Microsoft Authenticator first; then assess again",
+        )
+    ready = impact.harm is Harm.NONE
+    stage = Stage(
+        stages=(IN_PROGRESS, COMPLETE),
+        current=0,
+        next_desired=COMPLETE,
+        ready=ready,
+        needs="" if ready else impact.line(),
+        evidence=impact.summary,
+    )
     return ctx.finding(
         "methods_policy_migration",
-        Status.FAIL,
-        f"migration state is {state}: legacy MFA/SSPR method settings may still apply; Microsoft ended legacy "
-        "management on 30 September 2025.",
+        Status.STAGED,
+        f"migration is in progress (both policies respected). Audit: {audit}. "
+        + (
+            "Completing it changes no user's reset methods: it can be completed."
+            if ready
+            else f"Not completed: {impact.line()}."
+        ),
         current=state,
-        desired="migrationComplete",
+        desired=COMPLETE,
+        evidence={"audit": audit},
+        impact=impact,
+        stage=stage,
     )
+
+
+def migration_audit(ctx: RowContext) -> str:
+    """What the legacy SSPR policy offers against what the methods policy offers all users."""
+    tenant = ctx.facts.methods
+    if tenant is None:
+        return "the Authentication methods policy could not be read"
+    legacy = "could not be read (no portal sign-in)" if tenant.portal is None else words(legacy_offer(tenant.portal))
+    certain, uncertain = policy_offer(tenant.methods_policy, "", {})
+    modern = words(certain) + (f" (and for some groups: {words(uncertain)})" if uncertain else "")
+    return f"the legacy SSPR policy offers {legacy}; the Authentication methods policy offers all users {modern}"

@@ -123,10 +123,12 @@ def row_security_questions(ctx: RowContext) -> Finding:
         offered = bool(policy.get("securityQuestionsOptionEnabled"))
         return ctx.finding(
             setting_id,
-            Status.FAIL if offered else Status.PASS,
-            "security questions are offered although the configuration turns them off (methods_available removes them)."
+            Status.PASS,
+            "security questions are offered; scorekeeper leaves them as the admin set them (Microsoft calls them "
+            "less secure than other methods, for use with another method, and not for administrators)."
             if offered
-            else "security questions are not offered; the question counts do not apply.",
+            else "security questions are not offered (Microsoft calls them less secure; scorekeeper never turns "
+            "them on unless the configuration lists them); the question counts do not apply.",
             current=current,
             remediation=RemediationKind.NONE,
         )

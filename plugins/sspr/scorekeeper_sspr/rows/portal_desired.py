@@ -49,6 +49,8 @@ def desired_methods(cfg: SsprConfig, policy: dict[str, Any] | None = None) -> di
     for method, (enabled, allowed) in METHOD_FIELDS.items():
         if method in PHONE_METHODS and method not in cfg.methods and cfg.phone_methods == "keep":
             continue  # turning phones off is the admin's choice (phone_methods), never a silent default
+        if method == "security_questions" and method not in cfg.methods:
+            continue  # "less secure" (concept-authentication-security-questions): never turned on, never taken away
         if (
             method == "security_questions"
             and policy is not None

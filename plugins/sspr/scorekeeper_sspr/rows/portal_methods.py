@@ -7,10 +7,13 @@ that Microsoft's rule for the Authenticator app would not allow yet.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from scorekeeper import Finding, RemediationKind, Status
+from scorekeeper import Finding, Impact, RemediationKind, Status
 from scorekeeper_sspr.config import PHONE_METHODS
+from scorekeeper_sspr.effective import COMPLETE
+from scorekeeper_sspr.people import reset_impact, unknown_impact
 from scorekeeper_sspr.portal import METHOD_FIELDS, policy_slice
 from scorekeeper_sspr.rows.context import RowContext
 from scorekeeper_sspr.rows.phones import RETIRES, readiness_words, retirement_note
@@ -28,7 +31,28 @@ def row_methods_available(ctx: RowContext) -> Finding:
     current = policy_slice(policy, "methods_available")
     desired = desired_methods(ctx.cfg, policy)
     note, extra = methods_notes(ctx, policy, desired)
+    extra["impact"] = portal_impact(ctx, policy, desired, "this change of the methods SSPR offers")
     return compare(ctx, "methods_available", current, desired, note=note, extra=extra)
+
+
+def portal_impact(ctx: RowContext, policy: dict[str, Any], desired: dict[str, Any], what: str) -> Impact:
+    """Whom writing ``desired`` into the legacy SSPR policy affects (gates and methods), per user."""
+    tenant = ctx.facts.methods
+    if tenant is None:
+        return unknown_impact("the Authentication methods policy could not be read")
+    before = replace(tenant, portal=policy)
+    after_policy = {**policy, **desired_methods(ctx.cfg, policy), **desired}
+    after = replace(tenant, portal=after_policy)
+    return reset_impact(
+        before,
+        after,
+        ctx.facts.details,
+        gates_before=int(policy.get("numberOfAuthenticationMethodsRequired") or 1),
+        gates_after=int(after_policy.get("numberOfAuthenticationMethodsRequired") or 1),
+        what=what,
+        remedy="let these users register a second method SSPR offers them (Microsoft Authenticator, or a method "
+        "enabled for them in the Authentication methods policy) before raising the requirement",
+    )
 
 
 def row_methods_required(ctx: RowContext) -> Finding:
@@ -39,7 +63,8 @@ def row_methods_required(ctx: RowContext) -> Finding:
         return policy
     current = policy_slice(policy, setting_id)
     desired = desired_simple(ctx.cfg, setting_id)
-    if blocked := gates_blocked(ctx, policy, current, desired):
+    legacy = ctx.facts.methods is None or ctx.facts.methods.migration not in (COMPLETE, None)
+    if legacy and (blocked := gates_blocked(ctx, policy, current, desired)):
         return ctx.finding(
             setting_id,
             Status.FAIL,
@@ -49,7 +74,9 @@ def row_methods_required(ctx: RowContext) -> Finding:
             remediation=RemediationKind.GUIDED,
             steps=portal_steps(setting_id),
         )
-    return compare(ctx, setting_id, current, desired, extra=gates_consequence(ctx, current, desired))
+    extra = gates_consequence(ctx, current, desired)
+    extra["impact"] = portal_impact(ctx, policy, desired, "requiring two methods to reset")
+    return compare(ctx, setting_id, current, desired, extra=extra)
 
 
 def methods_notes(ctx: RowContext, policy: dict[str, Any], desired: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -108,11 +135,10 @@ def gates_consequence(ctx: RowContext, current: dict[str, Any], desired: dict[st
     have = current.get("numberOfAuthenticationMethodsRequired")
     if want == 2 and have == 1:
         text = (
-            "This change requires two methods to reset: a user with one registered method can no longer reset "
-            "(Microsoft's 'Change authentication methods' table) until they register another."
+            "This change requires two methods to reset: a user with fewer than two distinct usable methods (as "
+            "the Authentication methods policy and the SSPR policy allow them) can no longer reset until they "
+            "register another."
         )
-        if ctx.facts.readiness is not None:
-            text += f" {ctx.facts.readiness['single']} member users have exactly one method registered."
         return {"evidence": {"consequence": text}}
     if want == 1 and have == 2:
         return {"evidence": {"consequence": "This change lowers SSPR from two gates to one."}}

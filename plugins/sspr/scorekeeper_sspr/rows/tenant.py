@@ -19,19 +19,32 @@ from scorekeeper_sspr.steps import LICENCE
 def row_license(ctx: RowContext) -> Finding:
     if (failed := ctx.graph_reads("license")) is not None:
         return ctx.unreadable("license", failed)
-    if ctx.facts.licensed:
+    facts = ctx.facts
+    if facts.licensed:
         return ctx.finding(
             "license",
             Status.PASS,
-            f"Entra ID P1/P2 is included in {', '.join(ctx.facts.skus)}.",
-            current=ctx.facts.skus,
+            f"Entra ID P1/P2 is included in {', '.join(facts.skus)}."
+            + ("" if facts.intune else " No Intune plan: the Windows sign-in profile is not applicable."),
+            current=facts.skus,
+            desired="licensed",
+        )
+    if facts.business:
+        return ctx.finding(
+            "license",
+            Status.PASS,
+            f"{', '.join(facts.business)} licenses cloud-only password reset (concept-sspr-licensing); without "
+            "Entra ID P1 the settings that need it (Conditional Access, writeback, custom banned passwords, the "
+            "registration report) are not applicable and never written.",
+            current=facts.business,
             desired="licensed",
         )
     return ctx.finding(
         "license",
         Status.FAIL,
-        "no enabled subscription includes Entra ID P1 or P2 (service plans AAD_PREMIUM / AAD_PREMIUM_P2): "
-        "SSPR for cloud users, writeback and Conditional Access need one.",
+        "no enabled subscription licenses self-service password reset: Microsoft 365 Business Standard or "
+        "Premium, or Entra ID P1/P2 (service plans AAD_PREMIUM / AAD_PREMIUM_P2), is needed for cloud-only reset; "
+        "writeback and Conditional Access need P1.",
         current=[],
         desired="licensed",
         steps=LICENCE,
