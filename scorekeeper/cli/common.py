@@ -38,8 +38,6 @@ NOTHING_CHANGED = "not confirmed: nothing was changed"
 RUN_ID = click.IntRange(1, 2**63 - 1)
 
 
-
-
 class State:
     """Options of the top-level group, and what is built from them on first use."""
 
@@ -330,9 +328,7 @@ def confirm_or_abort(what: str, yes: bool) -> None:
         if yes:
             return
         if not sys.stdin.isatty():
-            raise CommandFailed(
-                f"refusing to {what} without confirmation: run in a terminal or pass --yes", EXIT_USAGE
-            )
+            raise CommandFailed(f"refusing to {what} without confirmation: run in a terminal or pass --yes", EXIT_USAGE)
         if not click.confirm(f"{what}?", default=False):
             raise CommandFailed(NOTHING_CHANGED, EXIT_ERROR)
 

@@ -30,7 +30,8 @@ def config_show(
     """Explain the effective value of every control key per tenant, and where it came from.
 
     Each key comes from [tenants.NAME.controls.ID] (the tenant's override), else [controls.ID],
-    else the plugin's default.
+    else the plugin's default; [remediation] likewise from [tenants.NAME.remediation], else
+    [remediation], else the default.
     """
     from scorekeeper.engine.effective import explain
 
@@ -40,6 +41,7 @@ def config_show(
         {
             "tenant": tenant,
             "groups": state.config.groups_of(tenant),
+            "remediation": _remediation(state.config, tenant),
             "controls": [explain(state.config, control, tenant) for control in controls],
         }
         for tenant in tenants
@@ -54,12 +56,24 @@ def config_show(
         )
 
 
+def _remediation(config: Any, tenant: str) -> list[dict[str, Any]]:
+    """``[remediation]`` as ``tenant`` runs with it: each key's value and where it came from."""
+    values = config.remediation(tenant)
+    return [
+        {"key": key, "value": list(getattr(values, key)), "source": config.remediation_source(tenant, key)}
+        for key in ("requirements", "accept_impact", "promote")
+    ]
+
+
 def _print(shown: list[dict[str, Any]]) -> None:
     """``key = value  (from SOURCE)`` lines under one heading per tenant and control; lines never truncated."""
     from scorekeeper.domain.display import short
 
     for tenant in shown:
         groups = f" (groups: {', '.join(tenant['groups'])})" if tenant["groups"] else ""
+        click.echo(f"{tenant['tenant']}{groups} · [remediation]")
+        for value in tenant["remediation"]:
+            click.echo(f"  {value['key']:<13} = {short(value['value'], width=200)}  (from {value['source']})")
         for values in tenant["controls"]:
             click.echo(f"{tenant['tenant']}{groups} · [controls.{values.control}]")
             width = max((len(v.key) for v in values.values), default=0)

@@ -68,13 +68,17 @@ def history(
         if run is None:
             raise CommandFailed(f"no run {run_id} in history", EXIT_USAGE)
         drift = state.store.drift_of_runs([run_id]).get(run_id, [])
+        plan_run, impacts = _planned_impacts(state.store, run)
         if as_json:
-            emit_json({**run.to_dict(), "drift": [d.to_dict() for d in drift]})
+            emit_json(
+                {**run.to_dict(), "drift": [d.to_dict() for d in drift], "planned_from": plan_run, "impacts": impacts}
+            )
         else:
             from scorekeeper.cli.render import print_run
 
             out = console()
             print_run(out, run, details=True)
+            _print_impacts(out, plan_run, impacts)
             if drift:
                 from scorekeeper.cli.render import diff_text
                 from scorekeeper.scheduler.events import drift_changes
@@ -124,6 +128,53 @@ def history(
     out.print(table)
     hint = "" if show_all else " · plans hidden (--all)"
     out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
+
+
+def _planned_impacts(store: Any, run: Any) -> tuple[int | None, list[dict[str, Any]]]:
+    """Whom each changed setting of ``run`` affected and the stage it moved to, from the run it was planned from.
+
+    The plan is a function of that run's findings (committed before the confirmation), so their
+    impact and stage are what the person confirmed: a change with a blocking impact was
+    written only because ``[remediation] accept_impact`` named it (``accepted``).
+    """
+    if not run.changes:
+        return None, []
+    plan_run, findings = store.planned_from(run.run_id)
+    by_setting = {(f.control, f.setting): f for f in findings}
+    out = []
+    for result in run.controls:
+        for setting in dict.fromkeys(c.setting for c in result.changes):
+            finding = by_setting.get((result.control, setting))
+            if finding is None or (finding.impact is None and finding.stage is None):
+                continue
+            stage = finding.stage
+            moved_to = (stage.next_name if finding.status.value == "staged" else stage.name) if stage else None
+            out.append(
+                {
+                    "control": result.control,
+                    "setting": setting,
+                    "stage": moved_to,
+                    "impact": finding.impact.to_dict() if finding.impact else None,
+                    "accepted": bool(finding.impact and finding.impact.blocks),
+                }
+            )
+    return plan_run, out
+
+
+def _print_impacts(out: Any, plan_run: int | None, impacts: list[dict[str, Any]]) -> None:
+    """Who the run's changes affected, every name (history is where a person looks it up)."""
+    if not impacts:
+        return
+    from scorekeeper.cli.render import impact_text
+    from scorekeeper.domain.impact import Impact
+
+    out.print(f"\n[bold]Whom the changes affected[/] (as planned in run {plan_run})")
+    for entry in impacts:
+        stage = f" → stage {entry['stage']}" if entry["stage"] else ""
+        out.print(f"  {entry['control']}/{entry['setting']}{stage}", markup=False, highlight=False)
+        if entry["impact"]:
+            impact = Impact.from_dict(entry["impact"])
+            out.print(impact_text(impact, "    ", accepted=entry["accepted"], limit=None))
 
 
 def _summary_json(summary: Any, drift: int) -> dict[str, Any]:

@@ -42,12 +42,6 @@ VERIFICATION_STYLE = {
 RESTORE_STYLE = {RestoreStatus.RESTORED: "green", RestoreStatus.ALREADY: "dim", RestoreStatus.FAILED: "bold red"}
 
 
-
-
-
-
-
-
 def diff_text(line: DiffLine, indent: str = "") -> Any:
     """A :class:`~scorekeeper.domain.diff.DiffLine` as rich text: ``path: before → after``, ``+ item``, ``− item``."""
     from rich.text import Text
@@ -69,12 +63,6 @@ def diff_text(line: DiffLine, indent: str = "") -> Any:
 def plain_diff(line: DiffLine) -> str:
     """The same line without styles (drift notifications, JSON ``line`` fields)."""
     return diff_text(line).plain
-
-
-
-
-
-
 
 
 def status_markup(status: Status) -> Any:

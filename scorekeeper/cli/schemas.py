@@ -281,7 +281,31 @@ COMMANDS: dict[str, dict[str, Any]] = {
     "history-run": {
         "allOf": [
             {"$ref": "#/$defs/run"},
-            _obj({"drift": {"type": "array", "items": {"$ref": "#/$defs/drift_event"}}}),
+            _obj(
+                {
+                    "drift": {"type": "array", "items": {"$ref": "#/$defs/drift_event"}},
+                    "planned_from": {
+                        **_nullable(_INT),
+                        "description": "the run this one's changes were planned from (impact is recorded there)",
+                    },
+                    "impacts": {
+                        "type": "array",
+                        "items": _obj(
+                            {
+                                "control": _STR,
+                                "setting": _STR,
+                                "stage": _nullable(_STR),
+                                "impact": {"$ref": "#/$defs/impact"},
+                                "accepted": {
+                                    "type": "boolean",
+                                    "description": "it locked people out and [remediation] accept_impact allowed it",
+                                },
+                            }
+                        ),
+                    },
+                },
+                ["drift"],
+            ),
         ]
     },
     "controls": _obj(

@@ -52,7 +52,29 @@ def config_problems(config: Config, plugins: Any, *, with_plugins: bool = True) 
         *control_problems(plugins, config.controls),
         *override_problems(plugins, config.controls, config.overrides),
         *exception_problems(plugins, config.exception_targets),
+        *remediation_problems(plugins, config),
     ]
+
+
+def remediation_problems(plugins: Any, config: Config) -> list[str]:
+    """``accept_impact`` and ``promote`` entries naming a control or setting no installed plugin declares."""
+    tables = [("remediation", config.remediation_values)]
+    tables += [(f"tenants.{t}.remediation", values) for t, values in config.remediation_overrides.items()]
+    problems = []
+    for where, values in tables:
+        for key in ("accept_impact", "promote"):
+            for ref in values.get(key) or ():
+                control_id, _, setting = str(ref).partition(".")
+                control = plugins.controls.get(control_id)
+                if control is None:
+                    known = ", ".join(sorted(plugins.controls)) or "none installed"
+                    problems.append(f"{where}.{key}: unknown control {control_id!r} in {ref!r} (known: {known})")
+                elif setting != "*" and setting not in control.setting_ids:
+                    problems.append(
+                        f"{where}.{key}: control {control_id} has no setting {setting!r} "
+                        f"(known: {', '.join(control.setting_ids)})"
+                    )
+    return problems
 
 
 def check_all(explicit: str | Path | None, plugins: Any, *, data_dir: Path, today: date) -> CheckReport:

@@ -134,6 +134,19 @@ class RunReads(Transactions):
             assert row.id is not None
             return _summary(row, self._counts(session, [row.id]))
 
+    def planned_from(self, run_id: int) -> tuple[int | None, list[Finding]]:
+        """The run that run ``run_id`` was planned from (its parent: a plan or an assessment) and its findings.
+
+        Whom a remediation's changes affected is recorded there: the plan is derived from those
+        findings (their impact and stage), committed before the confirmation and the first write.
+        ``(None, [])`` for a run with no parent (or one pruned since).
+        """
+        with self._read() as session:
+            parent = session.execute(select(col(RunRow.parent_run_id)).where(col(RunRow.id) == run_id)).scalar()
+            if parent is None or session.get(RunRow, parent) is None:
+                return None, []
+            return parent, [convert.finding_from_row(r) for r in _finding_bodies(session, parent)]
+
     def findings_for_run(self, run_id: int) -> list[Finding]:
         """A run's findings in the order they were recorded."""
         with self._read() as session:
