@@ -7,16 +7,22 @@ from scorekeeper.simulator.routing import Route
 
 def core_routes() -> list[Route]:
     from scorekeeper.simulator.routes import (
+        applications,
+        audit_logs,
         conditional_access,
         consent,
         directory,
+        identity,
         intune,
+        intune_devices,
         policies,
         portal,
         reports,
+        roles,
         security,
         settings,
     )
 
     modules = (directory, policies, consent, intune, conditional_access, settings, security, portal, reports)
+    modules += (roles, identity, applications, intune_devices, audit_logs)  # issue 27: the core directory
     return [route for module in modules for route in module.table.routes]

@@ -1,0 +1,141 @@
+"""Sign-in logs, directory audits and access review definitions (Microsoft Graph v1.0/beta), read-only.
+
+Sign-ins are listed newest first, as Graph lists them, and need Entra ID P1 (the signIn resource
+page). Directory audits hold the profile's history plus one entry per successful write the
+simulator served (:mod:`scorekeeper.simulator.audit`), so "who changed what" is answerable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scorekeeper.simulator.errors import Area
+from scorekeeper.simulator.licensing import require_premium
+from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+
+table = RouteTable(Area.GRAPH)
+LEARN = "https://learn.microsoft.com/graph/api"
+#: signin-list / signin-get: "AuditLog.Read.All and Directory.Read.All", for delegated and application.
+SIGN_INS_ALL_OF = (("AuditLog.Read.All", "Directory.Read.All"),)
+#: directoryaudit-list / -get: AuditLog.Read.All (least), Directory.Read.All (higher).
+AUDITS_READ = ("AuditLog.Read.All", "Directory.Read.All")
+#: accessreviewset-list-definitions / accessreviewscheduledefinition-get.
+REVIEWS_READ = ("AccessReview.Read.All", "AccessReview.ReadWrite.All")
+#: signin-list's table of $filter attributes (the flat ones and the nested paths the parser reads).
+SIGN_IN_FILTERS = (
+    "id",
+    "userId",
+    "appId",
+    "createdDateTime",
+    "userDisplayName",
+    "userPrincipalName",
+    "appDisplayName",
+    "ipAddress",
+    "location/city",
+    "location/state",
+    "location/countryOrRegion",
+    "status/errorCode",
+    "clientAppUsed",
+    "conditionalAccessStatus",
+    "correlationId",
+)
+#: directoryAudit's properties that "Support $filter".
+AUDIT_FILTERS = (
+    "id",
+    "activityDateTime",
+    "activityDisplayName",
+    "category",
+    "correlationId",
+    "loggedByService",
+    "operationType",
+    "result",
+    "initiatedBy/user/id",
+    "initiatedBy/user/displayName",
+    "initiatedBy/user/userPrincipalName",
+    "initiatedBy/app/appId",
+    "initiatedBy/app/displayName",
+)
+
+
+def newest_first(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda item: str(item.get(key) or ""), reverse=True)
+
+
+@table.get("/auditLogs/signIns", permissions=(), all_of=SIGN_INS_ALL_OF, doc=f"{LEARN}/signin-list", returns="signIn")
+def list_sign_ins(ctx: RequestContext) -> dict[str, Any]:
+    require_premium(ctx.state)
+    return ctx.collection(
+        newest_first(list(ctx.state.get("signIns") or []), "createdDateTime"),
+        "auditLogs/signIns",
+        type_name="signIn",
+        filterable=SIGN_IN_FILTERS,
+        page_size=1000,
+        max_top=1000,
+    )
+
+
+@table.get(
+    "/auditLogs/signIns/{id}", permissions=(), all_of=SIGN_INS_ALL_OF, doc=f"{LEARN}/signin-get", returns="signIn"
+)
+def get_sign_in(ctx: RequestContext) -> dict[str, Any]:
+    require_premium(ctx.state)
+    found = find(ctx.state.get("signIns") or [], ctx.params["id"])
+    if found is None:
+        raise ctx.not_found(ctx.params["id"])
+    return ctx.entity(found, "auditLogs/signIns/$entity")
+
+
+@table.get(
+    "/auditLogs/directoryAudits", permissions=AUDITS_READ, doc=f"{LEARN}/directoryaudit-list", returns="directoryAudit"
+)
+def list_directory_audits(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(
+        newest_first(list(ctx.state.get("directoryAudits") or []), "activityDateTime"),
+        "auditLogs/directoryAudits",
+        type_name="directoryAudit",
+        filterable=AUDIT_FILTERS,
+        page_size=1000,
+        max_top=1000,
+    )
+
+
+@table.get(
+    "/auditLogs/directoryAudits/{id}",
+    permissions=AUDITS_READ,
+    doc=f"{LEARN}/directoryaudit-get",
+    returns="directoryAudit",
+)
+def get_directory_audit(ctx: RequestContext) -> dict[str, Any]:
+    found = find(ctx.state.get("directoryAudits") or [], ctx.params["id"])
+    if found is None:
+        raise ctx.not_found(ctx.params["id"])
+    return ctx.entity(found, "auditLogs/directoryAudits/$entity")
+
+
+@table.get(
+    "/identityGovernance/accessReviews/definitions",
+    permissions=REVIEWS_READ,
+    doc=f"{LEARN}/accessreviewset-list-definitions",
+    returns="accessReviewScheduleDefinition",
+)
+def list_access_reviews(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(
+        list(ctx.state.get("accessReviewDefinitions") or []),
+        "identityGovernance/accessReviews/definitions",
+        type_name="accessReviewScheduleDefinition",
+        filterable=("id", "displayName", "status"),
+        skip=True,
+    )
+
+
+@table.get(
+    "/identityGovernance/accessReviews/definitions/{id}",
+    permissions=REVIEWS_READ,
+    doc=f"{LEARN}/accessreviewscheduledefinition-get",
+    returns="accessReviewScheduleDefinition",
+)
+def get_access_review(ctx: RequestContext) -> dict[str, Any]:
+    found = find(ctx.state.get("accessReviewDefinitions") or [], ctx.params["id"])
+    if found is None:
+        raise ctx.not_found(ctx.params["id"])
+    return ctx.entity(found, "identityGovernance/accessReviews/definitions/$entity")

@@ -1,0 +1,307 @@
+"""Directory roles and unified role management (RBAC and PIM reads) of Microsoft Graph v1.0/beta.
+
+Role membership has one source in the state, ``roleAssignments`` (unified role assignments at
+directory scope ``/``): ``/directoryRoles/{id}/members`` and ``$expand=principal`` are derived from
+it, so a fixture that adds an assignment changes every view at once. ``directoryRoles`` holds the
+roles activated in the tenant; a role is addressed by its object id or its template id, as Graph
+allows. A missing state key reads as an empty collection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scorekeeper.simulator.errors import Area, GraphError
+from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+
+table = RouteTable(Area.DIRECTORY)
+LEARN = "https://learn.microsoft.com/graph/api"
+#: directoryrole-list / -get / -list-members: least RoleManagement.Read.Directory.
+DIRECTORY_ROLES = (
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+)
+#: rbacapplication-list-roleassignments (directory provider), the same table on the role definition pages.
+RBAC_READ = (
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+    "Directory.Read.All",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.ReadWrite.All",
+)
+#: rbacapplication-list-roleeligibilityschedules / -roleeligibilityscheduleinstances.
+ELIGIBILITY_READ = (
+    "RoleEligibilitySchedule.Read.Directory",
+    "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+)
+#: policyroot-list-rolemanagementpolicyassignments (PIM for Microsoft Entra roles).
+PIM_POLICY_READ = (
+    "RoleManagementPolicy.Read.Directory",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagementPolicy.ReadWrite.Directory",
+    "RoleManagement.ReadWrite.Directory",
+)
+RBAC = "/roleManagement/directory"
+
+
+def _items(ctx: RequestContext, key: str) -> list[dict[str, Any]]:
+    return list(ctx.state.get(key) or [])
+
+
+def _get(ctx: RequestContext, key: str, item_id: str) -> dict[str, Any]:
+    found = find(_items(ctx, key), item_id)
+    if found is None:
+        raise ctx.not_found(item_id)
+    return found
+
+
+def principal(state: dict[str, Any], principal_id: str) -> dict[str, Any] | None:
+    """The user, group or service principal an assignment names, with its ``@odata.type``."""
+    for key, kind in (("users", "user"), ("groups", "group"), ("servicePrincipals", "servicePrincipal")):
+        found = find(state.get(key) or [], principal_id)
+        if found is not None:
+            return {"@odata.type": f"#microsoft.graph.{kind}", **found}
+    return None
+
+
+# ----------------------------------------------------------------------------- directoryRoles
+def _role(ctx: RequestContext) -> dict[str, Any]:
+    key = ctx.params["id"]
+    roles = _items(ctx, "directoryRoles")
+    found = find(roles, key) or find(roles, key, "roleTemplateId")
+    if found is None:
+        raise ctx.not_found(key)
+    return found
+
+
+@table.get("/directoryRoles", permissions=DIRECTORY_ROLES, doc=f"{LEARN}/directoryrole-list", returns="directoryRole")
+def list_directory_roles(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(
+        _items(ctx, "directoryRoles"),
+        "directoryRoles",
+        type_name="directoryRole",
+        filterable=("id", "displayName", "roleTemplateId"),
+    )
+
+
+@table.get(
+    "/directoryRoles/{id}", permissions=DIRECTORY_ROLES, doc=f"{LEARN}/directoryrole-get", returns="directoryRole"
+)
+def get_directory_role(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.entity(_role(ctx), "directoryRoles/$entity")
+
+
+@table.get(
+    "/directoryRoles/{id}/members",
+    permissions=DIRECTORY_ROLES,
+    doc=f"{LEARN}/directoryrole-list-members",
+    returns="directoryObject",
+)
+def list_directory_role_members(ctx: RequestContext) -> dict[str, Any]:
+    role = _role(ctx)
+    template = str(role.get("roleTemplateId", "")).lower()
+    members = []
+    for assignment in _items(ctx, "roleAssignments"):
+        if (
+            str(assignment.get("roleDefinitionId", "")).lower() == template
+            and assignment.get("directoryScopeId") == "/"
+        ):
+            found = principal(ctx.state, str(assignment.get("principalId", "")))
+            if found is not None and found not in members:
+                members.append(found)
+    return ctx.collection(members, "directoryObjects", type_name="directoryObject")
+
+
+# ----------------------------------------------------------------------------- role definitions and assignments
+@table.get(
+    f"{RBAC}/roleDefinitions",
+    permissions=RBAC_READ,
+    doc=f"{LEARN}/rbacapplication-list-roledefinitions",
+    returns="unifiedRoleDefinition",
+)
+def list_role_definitions(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(
+        _items(ctx, "roleDefinitions"),
+        "roleManagement/directory/roleDefinitions",
+        type_name="unifiedRoleDefinition",
+        filterable=("id", "displayName", "isBuiltIn", "templateId"),
+    )
+
+
+@table.get(
+    f"{RBAC}/roleDefinitions/{{id}}",
+    permissions=RBAC_READ,
+    doc=f"{LEARN}/unifiedroledefinition-get",
+    returns="unifiedRoleDefinition",
+)
+def get_role_definition(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.entity(
+        _get(ctx, "roleDefinitions", ctx.params["id"]), "roleManagement/directory/roleDefinitions/$entity"
+    )
+
+
+ASSIGNMENT_FILTERS = ("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId")
+
+
+def _expanded(ctx: RequestContext, rows: list[dict[str, Any]], source: list[dict[str, Any]]) -> None:
+    """``$expand=principal`` / ``roleDefinition``: attach the related object, as the list page's example does."""
+    wanted = {e.strip() for e in ctx.query.get("$expand", "").split(",") if e.strip()}
+    unknown = wanted - {"principal", "roleDefinition"}
+    if unknown:
+        raise GraphError(
+            400,
+            "Request_BadRequest",
+            f"Could not find a property named '{sorted(unknown)[0]}' on type 'microsoft.graph.unifiedRoleAssignment'.",
+        )
+    by_id = {str(item.get("id")): item for item in source}
+    for row in rows:
+        item = by_id.get(str(row.get("id")), row)
+        if "principal" in wanted:
+            row["principal"] = principal(ctx.state, str(item.get("principalId", "")))
+        if "roleDefinition" in wanted:
+            row["roleDefinition"] = find(_items(ctx, "roleDefinitions"), str(item.get("roleDefinitionId", "")))
+
+
+@table.get(
+    f"{RBAC}/roleAssignments",
+    permissions=RBAC_READ,
+    doc=f"{LEARN}/rbacapplication-list-roleassignments",
+    returns="unifiedRoleAssignment",
+)
+def list_role_assignments(ctx: RequestContext) -> dict[str, Any]:
+    items = _items(ctx, "roleAssignments")
+    body = ctx.collection(
+        items,
+        "roleManagement/directory/roleAssignments",
+        type_name="unifiedRoleAssignment",
+        filterable=ASSIGNMENT_FILTERS,
+    )
+    _expanded(ctx, body["value"], items)
+    return body
+
+
+@table.get(
+    f"{RBAC}/roleAssignments/{{id}}",
+    permissions=RBAC_READ,
+    doc=f"{LEARN}/unifiedroleassignment-get",
+    returns="unifiedRoleAssignment",
+)
+def get_role_assignment(ctx: RequestContext) -> dict[str, Any]:
+    item = _get(ctx, "roleAssignments", ctx.params["id"])
+    body = ctx.entity(item, "roleManagement/directory/roleAssignments/$entity")
+    _expanded(ctx, [body], [item])
+    return body
+
+
+# ----------------------------------------------------------------------------- PIM eligibility
+SCHEDULE_FILTERS = ("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId", "status", "memberType")
+
+
+@table.get(
+    f"{RBAC}/roleEligibilitySchedules",
+    permissions=ELIGIBILITY_READ,
+    doc=f"{LEARN}/rbacapplication-list-roleeligibilityschedules",
+    returns="unifiedRoleEligibilitySchedule",
+)
+def list_eligibility_schedules(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(
+        _items(ctx, "roleEligibilitySchedules"),
+        "roleManagement/directory/roleEligibilitySchedules",
+        type_name="unifiedRoleEligibilitySchedule",
+        filterable=SCHEDULE_FILTERS,
+    )
+
+
+@table.get(
+    f"{RBAC}/roleEligibilitySchedules/{{id}}",
+    permissions=ELIGIBILITY_READ,
+    doc=f"{LEARN}/unifiedroleeligibilityschedule-get",
+    returns="unifiedRoleEligibilitySchedule",
+)
+def get_eligibility_schedule(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.entity(
+        _get(ctx, "roleEligibilitySchedules", ctx.params["id"]),
+        "roleManagement/directory/roleEligibilitySchedules/$entity",
+    )
+
+
+def instances(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """One current instance per provisioned schedule (what PIM shows as "eligible now")."""
+    found = []
+    for schedule in state.get("roleEligibilitySchedules") or []:
+        if schedule.get("status") != "Provisioned":
+            continue
+        info = schedule.get("scheduleInfo") or {}
+        found.append(
+            {
+                "id": f"{schedule['id']}-instance",
+                "principalId": schedule.get("principalId"),
+                "roleDefinitionId": schedule.get("roleDefinitionId"),
+                "directoryScopeId": schedule.get("directoryScopeId"),
+                "appScopeId": schedule.get("appScopeId"),
+                "startDateTime": info.get("startDateTime"),
+                "endDateTime": (info.get("expiration") or {}).get("endDateTime"),
+                "memberType": schedule.get("memberType"),
+                "roleEligibilityScheduleId": schedule.get("id"),
+            }
+        )
+    return found
+
+
+@table.get(
+    f"{RBAC}/roleEligibilityScheduleInstances",
+    permissions=ELIGIBILITY_READ,
+    doc=f"{LEARN}/rbacapplication-list-roleeligibilityscheduleinstances",
+    returns="unifiedRoleEligibilityScheduleInstance",
+)
+def list_eligibility_instances(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.collection(
+        instances(ctx.state),
+        "roleManagement/directory/roleEligibilityScheduleInstances",
+        type_name="unifiedRoleEligibilityScheduleInstance",
+        filterable=("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId", "memberType"),
+    )
+
+
+# ----------------------------------------------------------------------------- PIM policy assignments
+@table.get(
+    "/policies/roleManagementPolicyAssignments",
+    permissions=PIM_POLICY_READ,
+    doc=f"{LEARN}/policyroot-list-rolemanagementpolicyassignments",
+    returns="unifiedRoleManagementPolicyAssignment",
+)
+def list_policy_assignments(ctx: RequestContext) -> dict[str, Any]:
+    """The page *requires* ``$filter`` on ``scopeId`` and ``scopeType`` (the wording of the 400 is assumed)."""
+    text = ctx.query.get("$filter", "")
+    if "scopeid" not in text.lower() or "scopetype" not in text.lower():
+        raise GraphError(
+            400,
+            "BadRequest",
+            "The filter query must specify both scopeId and scopeType, for example "
+            "$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'.",
+        )
+    return ctx.collection(
+        _items(ctx, "roleManagementPolicyAssignments"),
+        "policies/roleManagementPolicyAssignments",
+        type_name="unifiedRoleManagementPolicyAssignment",
+        filterable=("scopeId", "scopeType", "roleDefinitionId", "policyId", "id"),
+    )
+
+
+@table.get(
+    "/policies/roleManagementPolicyAssignments/{id}",
+    permissions=PIM_POLICY_READ,
+    doc=f"{LEARN}/unifiedrolemanagementpolicyassignment-get",
+    returns="unifiedRoleManagementPolicyAssignment",
+)
+def get_policy_assignment(ctx: RequestContext) -> dict[str, Any]:
+    return ctx.entity(
+        _get(ctx, "roleManagementPolicyAssignments", ctx.params["id"]),
+        "policies/roleManagementPolicyAssignments/$entity",
+    )
