@@ -16,19 +16,33 @@ Fixtures:
   rollback) whose tenants are served by given simulators; the engine behind it stays internal.
 
 Functions: :func:`simulator_for` (what ``sk_simulator`` returns), :func:`simulated_tenant` (a
-``TenantContext`` to call a hook directly), :func:`make_engine`. Class: :class:`ControlContract`,
-the contract suite every control plugin runs by subclassing it in one line.
+``TenantContext`` to call a hook directly), :func:`make_engine`. Classes: :class:`ControlContract`,
+the contract suite every control plugin runs by subclassing it in one line (its judgements are
+in :mod:`scorekeeper.kit.contract`), and :class:`Fixture`, a tenant state of the plugin's own
+that the suite runs beside every shipped profile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from scorekeeper.domain.model import Control, Plan, RunResult
+from scorekeeper.kit.contract import (
+    conditional_permissions,
+    config_value_set,
+    describe_differences,
+    not_passing,
+    off_plan,
+    undeclared_writes,
+    unstuck,
+    writes_outside_the_helper,
+)
 from scorekeeper.plugin.context import TenantContext
 
 if TYPE_CHECKING:
@@ -139,12 +153,52 @@ def make_engine(
     return Engine(config, load_plugins(extra_plugins), store, data_dir, simulators=dict(sims))
 
 
-def _describe_writes(sim: Any) -> str:
-    return "; ".join(f"{w.method} {w.path}" for w in sim.writes()) or "none"
+def _describe_writes(writes: Iterable[Any]) -> str:
+    return "; ".join(f"{w.method} {w.path}" for w in writes) or "none"
 
 
 def _describe_findings(findings: Iterable[Any]) -> str:
     return "\n".join(f"  {f.setting}: {f.status.value} — {f.reason or '(no reason)'}" for f in findings)
+
+
+def _problems(title: str, problems: list[str]) -> str:
+    return f"{title} ({len(problems)}):\n" + "\n".join(f"  - {p}" for p in problems)
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A tenant state of the plugin's own that the contract suite runs, beside every shipped profile.
+
+    ``profile`` is fixture data (``{"extends": "weak-cloud", "set": {...}}``), a
+    :class:`pathlib.Path` to such a JSON file, or a shipped profile's name. ``name`` is the
+    test id (default: the data's ``name``, the file's stem, or the profile name). ``config`` is
+    the ``[controls.<id>]`` table for this state (default: the contract's ``config``): a state
+    whose configuration sets a key that a :class:`scorekeeper.WhenConfigured` names is where the
+    suite checks those permissions.
+    """
+
+    profile: Any
+    name: str = ""
+    config: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ContractState:
+    """One state the suite runs: a name (the test id), the profile or fixture, the configuration."""
+
+    name: str
+    profile: Any
+    config: Mapping[str, Any]
+
+
+def _state_name(profile: Any, index: int) -> str:
+    if isinstance(profile, str):
+        return profile
+    if isinstance(profile, os.PathLike):
+        return Path(profile).stem
+    if isinstance(profile, Mapping) and profile.get("name"):
+        return str(profile["name"])
+    return f"fixture-{index}"
 
 
 class ControlContract:
@@ -157,14 +211,27 @@ class ControlContract:
         control_id = "MyControl"
     ```
 
+    It runs the control on **every shipped simulator profile** and on the plugin's own
+    ``fixtures``; on each it checks that assessing writes nothing, and, where the plan has
+    automated items, that remediation writes only through the write helper, that every write
+    stuck, that a fresh assessment passes with the values the plan showed, and that rollback
+    leaves the whole tenant exactly as it was (created objects gone, edited ones restored).
+
     Class attributes a subclass may set:
 
     - ``control_id`` (required): the Secure Score control id the plugin declares.
-    - ``weak_profile``: a tenant on which the control fails and can be remediated: a shipped
-      profile name or fixture data (see :func:`simulator_for`). Default ``weak-cloud``.
-    - ``profiles``: tenants assessed for the no-write and every-setting-has-a-finding checks.
+    - ``fixtures``: more tenant states: fixture data, ``pathlib.Path`` to it, or :class:`Fixture`
+      (with a name and a configuration of its own). Declare the states where the object your
+      remediation edits **already exists** (an existing policy, a disabled setting object), so
+      the edit path and its rollback run, not only the create path.
     - ``config``: the ``[controls.<id>]`` table to run with (desired values).
+    - ``weak_profile``: a state on which the control fails and can be remediated: the permission
+      checks run there. Default ``weak-cloud``.
+    - ``profiles``: kept for plugins written before fixtures: fixture data listed here runs too
+      (shipped profile names are run anyway).
     - ``extensions``: the simulator extensions to serve (``None``: every installed one).
+    - ``extra_plugins``: ``(name, plugin)`` pairs registered beside the installed plugins, for a
+      plugin under test that is not installed.
 
     Override :meth:`simulator` to build the tenants some other way. The plugin must be installed
     (entry point group ``scorekeeper``), exactly as users will get it. The async tests need
@@ -173,20 +240,53 @@ class ControlContract:
 
     control_id: str = ""
     weak_profile: Any = "weak-cloud"
-    profiles: tuple[Any, ...] = ("weak-cloud", "hardened")
+    profiles: tuple[Any, ...] = ()
+    fixtures: Sequence[Any] = ()
     config: dict[str, Any] = {}  # noqa: RUF012 - a class-level default that subclasses replace
     extensions: tuple[Any, ...] | None = None
+    extra_plugins: Sequence[tuple[str, object]] = ()
 
     # ------------------------------------------------------------------ hooks for subclasses
     def simulator(self, profile: Any) -> Simulator:
         """The simulated tenant for ``profile`` (a name or fixture data); override to customise."""
         return simulator_for(profile, extensions=self.extensions)
 
+    def states(self) -> list[ContractState]:
+        """Every state the suite runs: each shipped profile, then ``profiles`` and ``fixtures`` of the subclass."""
+        from scorekeeper.simulator import PROFILES
+
+        found: dict[str, ContractState] = {}
+        extra: list[Any] = [self.weak_profile, *self.profiles, *self.fixtures]
+        for index, entry in enumerate([*PROFILES, *extra]):
+            fixture = entry if isinstance(entry, Fixture) else Fixture(entry)
+            name = fixture.name or _state_name(fixture.profile, index - len(PROFILES) + 1)
+            config = dict(self.config if fixture.config is None else fixture.config)
+            state = ContractState(name, fixture.profile, config)
+            if name in found and found[name] != state:
+                if isinstance(fixture.profile, str) and not isinstance(entry, Fixture):
+                    continue  # a shipped profile named again (profiles = ("weak-cloud", ...)): run once
+                pytest.fail(f"{type(self).__name__}: two fixtures are named {name!r}; give each its own name")
+            found[name] = state
+        return list(found.values())
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Run every test taking ``contract_state`` once per state (its name is the test id)."""
+        if "contract_state" in metafunc.fixturenames:
+            states = self.states()
+            metafunc.parametrize("contract_state", states, ids=[s.name for s in states])
+
     # ------------------------------------------------------------------ helpers
-    def _engine(self, sim: Any, store: Any, tmp_path: Path) -> Engine:
+    def _engine(self, sim: Any, store: Any, tmp_path: Path, config: Mapping[str, Any] | None = None) -> Engine:
         if not self.control_id:
             pytest.fail(f"{type(self).__name__} must set control_id to the control the plugin declares")
-        engine = make_engine({"contract": sim}, store, tmp_path, controls={self.control_id: dict(self.config)})
+        table = dict(self.config if config is None else config)
+        engine = make_engine(
+            {"contract": sim},
+            store,
+            tmp_path,
+            controls={self.control_id: table},
+            extra_plugins=self.extra_plugins,
+        )
         problems = [str(p) for p in engine.plugins.problems]
         assert not problems, "plugins failed to load:\n  " + "\n  ".join(problems)
         self._control(engine)
@@ -198,12 +298,32 @@ class ControlContract:
         except KeyError as exc:
             pytest.fail(
                 f"{exc.args[0]}. Is the plugin installed (pip install -e .) with an entry point in the "
-                "'scorekeeper' group, and does scorekeeper_controls() return this control?"
+                "'scorekeeper' group, and does scorekeeper_register_controls register a Controller for it?"
             )
 
-    @staticmethod
-    def _name(profile: Any) -> str:
-        return profile if isinstance(profile, str) else f"fixture {profile!r}"[:80]
+    def _plugins(self) -> Any:
+        from scorekeeper.plugin.manager import load_plugins
+
+        plugins = load_plugins(self.extra_plugins)
+        try:
+            plugins.control(self.control_id)
+        except KeyError as exc:
+            pytest.fail(f"{exc.args[0]}; is the plugin installed (pip install -e .)?")
+        return plugins
+
+    async def _remediated(self, state: ContractState, store: Any, tmp_path: Path) -> _Remediated | None:
+        """Plan and remediate ``state``; ``None`` when its plan has nothing automated."""
+        sim = self.simulator(state.profile)
+        engine = self._engine(sim, store, tmp_path, state.config)
+        sim.mark()
+        _, plans = await engine.plan("contract", [self.control_id])
+        items = [i for p in plans for i in p.automated]
+        if not items:
+            return None
+        start = len(sim.request_log)
+        result = await engine.remediate("contract", plans)
+        writes = [r for r in list(sim.request_log)[start:] if r.is_write]
+        return _Remediated(sim, engine, items, result, writes)
 
     # ------------------------------------------------------------------ the contract
     def test_hooks_conform(self, sk_store: Any, tmp_path: Path) -> None:
@@ -218,6 +338,7 @@ class ControlContract:
         assert control.settings, f"{control.id} declares no setting; a control declares at least one"
         duplicates = sorted({s for s in control.setting_ids if control.setting_ids.count(s) > 1})
         assert not duplicates, f"setting ids must be unique; repeated: {', '.join(duplicates)}"
+        fields = set(getattr(control.config_model, "model_fields", None) or {})
         for setting in control.settings:
             assert setting.title, f"setting {setting.id} has no title"
             if setting.write_api:
@@ -225,145 +346,263 @@ class ControlContract:
                     f"setting {setting.id} declares write_api {setting.write_api!r} but its remediation is "
                     f"{setting.remediation.value!r}; a setting an API writes is RemediationKind.AUTOMATED"
                 )
+            for condition in setting.when_configured:
+                assert condition.key in fields, (
+                    f"setting {setting.id}: WhenConfigured key {condition.key!r} is not a field of the control's "
+                    f"config model (fields: {', '.join(sorted(fields)) or 'none'})"
+                )
         info = {i.name: i for i in engine.plugins.info()}[control.plugin]
-        assert "assess" in info.hooks, f"plugin {control.plugin} does not implement assess (it has: {info.hooks})"
+        assert "assess" in info.hooks, (
+            f"plugin {control.plugin}'s Controller does not implement assess (it has: {info.hooks})"
+        )
 
     @pytest.mark.asyncio
-    async def test_assess_makes_no_writes_and_every_finding_is_valid(self, sk_store: Any, tmp_path: Path) -> None:
-        for profile in self.profiles:
-            sim = self.simulator(profile)
-            engine = self._engine(sim, sk_store, tmp_path)
-            [run] = await engine.assess(["contract"], [self.control_id])
-            name = self._name(profile)
-            assert sim.writes() == [], f"assessing {name} wrote to the tenant: {_describe_writes(sim)}"
-            [result] = run.controls
-            assert not result.error, f"assessing {name} failed: {result.error}"
-            expected = sorted(self._control(engine).setting_ids)
-            got = sorted(f.setting for f in result.findings)
-            assert got == expected, (
-                f"assessing {name} must give one finding per declared setting: expected {expected}, got {got}"
+    async def test_assess_makes_no_writes_and_every_finding_is_valid(
+        self, contract_state: ContractState, sk_store: Any, tmp_path: Path
+    ) -> None:
+        state = contract_state
+        sim = self.simulator(state.profile)
+        engine = self._engine(sim, sk_store, tmp_path, state.config)
+        sim.mark()
+        [run] = await engine.assess(["contract"], [self.control_id])
+        assert sim.writes() == [], (
+            f"Controller.assess wrote to the {state.name} tenant ({_describe_writes(sim.writes())}); assess only "
+            "reads: move the write into Controller.remediate, through tenant.write"
+        )
+        changed = sim.state_diff()
+        assert changed == [], f"assessing {state.name} changed the tenant:\n" + describe_differences(changed)
+        [result] = run.controls
+        assert not result.error, f"assessing {state.name} failed: {result.error}"
+        expected = sorted(self._control(engine).setting_ids)
+        got = sorted(f.setting for f in result.findings)
+        assert got == expected, (
+            f"assessing {state.name} must give one finding per declared setting: expected {expected}, got {got}"
+        )
+        unexplained = [f.setting for f in result.findings if not f.reason]
+        assert not unexplained, f"{state.name}: findings without a reason: {', '.join(unexplained)}"
+
+    @pytest.mark.asyncio
+    async def test_remediation_writes_through_the_helper_and_sticks(
+        self, contract_state: ContractState, sk_store: Any, tmp_path: Path
+    ) -> None:
+        from scorekeeper.domain.model import Outcome
+
+        done = await self._remediated(contract_state, sk_store, tmp_path)
+        if done is None:
+            return  # nothing automated to remediate in this state: the assess test covered it
+        control = self._control(done.engine)
+        result = done.result
+        problems = [f"Controller.remediate failed: {c.error}" for c in result.controls if c.error]
+        problems += writes_outside_the_helper([(w.method, w.path) for w in done.writes], result.changes)
+        problems += undeclared_writes(control, result.changes)
+        problems += [
+            f"{c.setting}: the write was {c.outcome.value}: {c.error}"
+            for c in result.changes
+            if c.outcome is not Outcome.APPLIED
+        ]
+        problems += unstuck(result.findings, result.changes)
+        if not result.changes and not done.writes:
+            problems.append(
+                f"the plan listed {', '.join(i.setting for i in done.items)} but Controller.remediate sent no "
+                "write and returned no change; write each planned item through tenant.write (or skip it only "
+                "when a fresh read shows it already as desired)"
             )
-            unexplained = [f.setting for f in result.findings if not f.reason]
-            assert not unexplained, f"{name}: findings without a reason: {', '.join(unexplained)}"
+        [fresh] = await done.engine.assess(["contract"], [self.control_id])
+        problems += not_passing(done.items, fresh.findings)
+        assert not problems, _problems(f"remediating {contract_state.name}", problems)
+
+    @pytest.mark.asyncio
+    async def test_writes_match_the_plan(self, contract_state: ContractState, sk_store: Any, tmp_path: Path) -> None:
+        done = await self._remediated(contract_state, sk_store, tmp_path)
+        if done is None:
+            return
+        [fresh] = await done.engine.assess(["contract"], [self.control_id])
+        problems = off_plan(done.items, fresh.findings)
+        assert not problems, _problems(f"remediating {contract_state.name} did not do what the plan showed", problems)
+
+    @pytest.mark.asyncio
+    async def test_rollback_restores_the_tenant_exactly(
+        self, contract_state: ContractState, sk_store: Any, tmp_path: Path
+    ) -> None:
+        done = await self._remediated(contract_state, sk_store, tmp_path)
+        if done is None:
+            return
+        _, undo = done.engine.rollback_plans(done.result.run_id)
+        rolled = await done.engine.rollback(done.result.run_id, undo)
+        failed = [
+            f"{r.change.setting}: {r.status.value} — {r.detail}"
+            for c in rolled.controls
+            for r in c.restorations
+            if r.status.value == "could not restore"
+        ]
+        left = done.sim.state_diff()
+        message = f"rollback of {contract_state.name} did not leave the tenant as it was before remediation"
+        if left:
+            message += (
+                "; still different (Controller.rollback, or the before-values given to tenant.write, restore "
+                "something else):\n" + describe_differences(left)
+            )
+        if failed:
+            message += "\n" + _problems("changes rollback could not restore", failed)
+        assert not left and not failed, message
 
     @pytest.mark.asyncio
     async def test_remediate_then_verify_passes_on_weak_tenant(self, sk_store: Any, tmp_path: Path) -> None:
-        from scorekeeper.domain.model import Outcome, Status
-
         engine = self._engine(self.simulator(self.weak_profile), sk_store, tmp_path)
         run, plans = await engine.plan("contract", [self.control_id])
-        name = self._name(self.weak_profile)
+        name = _state_name(self.weak_profile, 0)
         assert any(p.automated for p in plans), (
-            f"{name} gives nothing to remediate automatically; the assessment was:\n" + _describe_findings(run.findings)
-        )
-        result = await engine.remediate("contract", plans)
-        errors = [c.error for c in result.controls if c.error]
-        assert result.status == "completed" and not errors, f"remediation {result.status}: {errors}"
-        failed = [c for c in result.changes if c.outcome is not Outcome.APPLIED]
-        assert not failed, "writes that did not apply:\n" + "\n".join(
-            f"  {c.setting}: {c.outcome.value} {c.error}" for c in failed
-        )
-        assert result.changes, "remediation returned no change: every write goes through tenant.record_change"
-        failing = [f for f in result.findings if f.status is not Status.PASS]
-        assert not failing, "verification after remediation did not pass:\n" + _describe_findings(failing)
-
-    @pytest.mark.asyncio
-    async def test_rollback_restores_the_tenant_exactly(self, sk_store: Any, tmp_path: Path) -> None:
-        sim = self.simulator(self.weak_profile)
-        engine = self._engine(sim, sk_store, tmp_path)
-        sim.mark()
-        _, plans = await engine.plan("contract", [self.control_id])
-        result = await engine.remediate("contract", plans)
-        assert sim.state_diff(), "remediation changed nothing in the simulated tenant"
-        _, undo = engine.rollback_plans(result.run_id)
-        await engine.rollback(result.run_id, undo)
-        left = sim.state_diff()
-        assert left == [], "rollback did not restore the tenant; still different:\n" + "\n".join(
-            f"  {change}" for change in left
+            f"weak_profile {name} gives nothing to remediate automatically, so the suite cannot check "
+            "remediation; set weak_profile to a state where the control fails. The assessment was:\n"
+            + _describe_findings(run.findings)
         )
 
     @pytest.mark.asyncio
     async def test_declared_permissions_are_enough_and_necessary(self) -> None:
-        from scorekeeper.engine.permissions import assess_permissions
+        plugins = self._plugins()
+        control = plugins.control(self.control_id)
+        for state, conditional in self._permission_states(control, write=False):
+            await self._check_reads(plugins, control, state, conditional)
+
+    @pytest.mark.asyncio
+    async def test_declared_write_permissions_are_enough_and_each_is_named_when_missing(self) -> None:
+        plugins = self._plugins()
+        control = plugins.control(self.control_id)
+        for state, conditional in self._permission_states(control, write=True):
+            await self._check_writes(plugins, control, state, conditional)
+
+    # ------------------------------------------------------------------ permissions
+    def _permission_states(self, control: Control, *, write: bool) -> list[tuple[ContractState, list[str]]]:
+        """(state, permissions checked there): the weak profile for the unconditional ones, then for each
+        :class:`scorekeeper.WhenConfigured` the first state whose configuration sets its key."""
+        weak = ContractState(_state_name(self.weak_profile, 0), self.weak_profile, dict(self.config))
+        out: list[tuple[ContractState, list[str]]] = [(weak, [])]
+        states = self.states()
+        for setting in control.settings:
+            for condition in setting.when_configured:
+                wanted = condition.write_permissions if write else condition.read_permissions
+                if not wanted or (write and not setting.write_api):
+                    continue
+                where = next((s for s in states if config_value_set(s.config, condition.key)), None)
+                if where is None:
+                    pytest.fail(
+                        f"{setting.id} declares {', '.join(wanted)} as needed when {condition.key!r} is configured, "
+                        f"but no state of the suite sets {condition.key!r}: add a Fixture(profile, "
+                        f"config={{..., {condition.key!r}: ...}}) to fixtures so the suite can check it is needed then"
+                    )
+                out.append((where, list(wanted)))
+        return out
+
+    def _desired(self, control: Control, config: Mapping[str, Any]) -> Any:
+        model = control.config_model
+        return model(**dict(config)) if model is not None else None
+
+    async def _assess_with(
+        self, plugins: Any, control: Control, sim: Any, state: ContractState, roles: list[str]
+    ) -> Any:
         from scorekeeper.plugin.context import Assessment
-        from scorekeeper.plugin.manager import await_me_maybe, load_plugins
+        from scorekeeper.plugin.manager import await_me_maybe
 
-        plugins = load_plugins()
-        try:
-            control = plugins.control(self.control_id)
-        except KeyError as exc:
-            pytest.fail(f"{exc.args[0]}; is the plugin installed (pip install -e .)?")
-        needed = assess_permissions(control)
-        sim = self.simulator(self.weak_profile)
+        context = simulated_tenant(sim, control, roles=roles, desired=dict(state.config))
+        answer = await await_me_maybe(plugins.call("assess", control, tenant=context))
+        return answer.findings if isinstance(answer, Assessment) else list(answer)
 
-        async def assess(roles: list[str]) -> list[Any]:
-            context = simulated_tenant(sim, control, roles=roles, desired=dict(self.config))
-            answer = await await_me_maybe(plugins.call("assess", control, tenant=context))
-            return answer.findings if isinstance(answer, Assessment) else list(answer)
+    async def _check_reads(self, plugins: Any, control: Control, state: ContractState, only: list[str]) -> None:
+        from scorekeeper.engine.permissions import assess_permissions, smallest_grant
 
-        enough = await assess(needed)
-        short = [f for f in enough if f.missing_permissions]
+        desired = self._desired(control, state.config)
+        needed = smallest_grant([*assess_permissions(control), *conditional_permissions(control, desired, write=False)])
+        sim = self.simulator(state.profile)
+        where = f"on {state.name}" + (f" with {', '.join(sorted(state.config))} configured" if state.config else "")
+        short = [f for f in await self._assess_with(plugins, control, sim, state, needed) if f.missing_permissions]
         assert not short, (
-            f"with exactly the declared read permissions ({', '.join(needed) or 'none'}) these settings still "
-            "miss some; declare them in Setting.read_permissions:\n"
+            f"{where}, with exactly the declared read permissions ({', '.join(needed) or 'none'}) these settings "
+            "still miss some; declare them in Setting.read_permissions (or in Setting.when_configured when only "
+            "some configurations need them):\n"
             + "\n".join(f"  {f.setting}: {', '.join(f.missing_permissions)}" for f in short)
         )
-        for permission in needed:
-            findings = await assess([p for p in needed if p != permission])
+        for permission in only or needed:
+            if only and permission not in needed:
+                continue
+            findings = await self._assess_with(plugins, control, sim, state, [p for p in needed if p != permission])
             named = [f.setting for f in findings if permission in f.missing_permissions]
             assert named, (
-                f"{permission} is declared but no finding named it missing when it was withheld; drop it, or "
-                "report Graph's 403 as Status.UNKNOWN with missing_permissions"
+                f"{where}, {permission} is declared but no finding named it missing when it was withheld; if only "
+                "some configurations need it, declare it in Setting.when_configured; otherwise drop it, or report "
+                "Graph's 403 as Status.UNKNOWN with missing_permissions"
             )
 
-    async def _remediate_with(self, plugins: Any, control: Control, roles: list[str]) -> list[Any]:
-        """Assess with every permission, then remediate the plan with exactly ``roles``; the changes."""
+    async def _remediate_with(
+        self, plugins: Any, control: Control, state: ContractState, roles: list[str]
+    ) -> tuple[list[Any], str]:
+        """Assess with every permission, then remediate the plan with exactly ``roles``: (changes, error)."""
         from scorekeeper.engine.planning import plan_for
         from scorekeeper.plugin.context import Assessment
         from scorekeeper.plugin.manager import await_me_maybe
 
-        sim = self.simulator(self.weak_profile)
-        reader = simulated_tenant(sim, control, desired=dict(self.config))
+        sim = self.simulator(state.profile)
+        reader = simulated_tenant(sim, control, desired=dict(state.config))
         answer = await await_me_maybe(plugins.call("assess", control, tenant=reader))
         findings = answer.findings if isinstance(answer, Assessment) else list(answer)
         plan = plan_for("simulated", control, findings)
         plan = type(plan)(plan.tenant, plan.control, plan.automated)
-        writer = simulated_tenant(sim, control, roles=roles, desired=dict(self.config), phase="remediate")
-        return list(await await_me_maybe(plugins.call("remediate", control, tenant=writer, plan=plan)))
+        writer = simulated_tenant(sim, control, roles=roles, desired=dict(state.config), phase="remediate")
+        try:
+            return list(await await_me_maybe(plugins.call("remediate", control, tenant=writer, plan=plan))), ""
+        except Exception as exc:  # a refused read while remediating: the plugin's error should name the permission
+            return list(getattr(writer.change_sink, "changes", [])), f"{type(exc).__name__}: {exc}"
 
-    @pytest.mark.asyncio
-    async def test_declared_write_permissions_are_enough_and_each_is_named_when_missing(self) -> None:
+    async def _check_writes(self, plugins: Any, control: Control, state: ContractState, only: list[str]) -> None:
         from scorekeeper.domain.model import Outcome
         from scorekeeper.engine.permissions import assess_permissions, smallest_grant, split_permissions
-        from scorekeeper.plugin.manager import load_plugins
 
-        plugins = load_plugins()
-        try:
-            control = plugins.control(self.control_id)
-        except KeyError as exc:
-            pytest.fail(f"{exc.args[0]}; is the plugin installed (pip install -e .)?")
-        reads = assess_permissions(control)
+        desired = self._desired(control, state.config)
+        reads = smallest_grant([*assess_permissions(control), *conditional_permissions(control, desired, write=False)])
+        declared = [p for s in control.settings if s.write_api for p in s.write_permissions]
         writes = smallest_grant(
-            split_permissions(p for s in control.settings if s.write_api for p in s.write_permissions)[0]
+            split_permissions([*declared, *conditional_permissions(control, desired, write=True)])[0]
         )
-        changes = await self._remediate_with(plugins, control, sorted({*reads, *writes}))
+        where = f"on {state.name}" + (f" with {', '.join(sorted(state.config))} configured" if state.config else "")
+        changes, error = await self._remediate_with(plugins, control, state, sorted({*reads, *writes}))
         refused = [c for c in changes if c.outcome is not Outcome.APPLIED]
-        assert changes, "remediating the weak tenant wrote nothing"
+        assert not error, (
+            f"{where}, Controller.remediate failed with exactly the declared read ({', '.join(reads)}) and write "
+            f"({', '.join(writes)}) permissions: {error}"
+        )
+        assert changes, (
+            f"{where}, Controller.remediate recorded no change, so the write permissions cannot be checked; "
+            "weak_profile (or the fixture that sets the configuration) must give it something to write"
+        )
         assert not refused, (
-            f"with exactly the declared read ({', '.join(reads)}) and write ({', '.join(writes)}) permissions "
-            "these writes did not apply; declare what they need in Setting.write_permissions:\n"
+            f"{where}, with exactly the declared read ({', '.join(reads)}) and write ({', '.join(writes)}) "
+            "permissions these writes did not apply; declare what they need in Setting.write_permissions (or "
+            "Setting.when_configured when only some configurations need it):\n"
             + "\n".join(f"  {c.setting}: {c.outcome.value} {c.error}" for c in refused)
         )
-        for permission in writes:
-            if permission in reads:
+        for permission in only or writes:
+            if permission in reads and not only:
                 continue  # also needed to read: the read-permission check covers it
-            changes = await self._remediate_with(plugins, control, sorted({*reads, *writes} - {permission}))
-            named = [c for c in changes if c.outcome is Outcome.FAILED and permission in c.error]
-            assert named, (
-                f"{permission} is a declared write permission, but with it withheld no write was refused naming "
-                f"it (writes: {', '.join(f'{c.setting} {c.outcome.value}' for c in changes) or 'none'}); drop it, "
-                "or declare it on the setting whose write needs it"
+            changes, error = await self._remediate_with(
+                plugins, control, state, sorted({*reads, *writes} - {permission})
             )
+            named = [c for c in changes if c.outcome is Outcome.FAILED and permission in c.error]
+            assert named or permission in error, (
+                f"{where}, {permission} is a declared write permission, but with it withheld no write was refused "
+                f"naming it (writes: {', '.join(f'{c.setting} {c.outcome.value}' for c in changes) or 'none'}"
+                f"{'; error: ' + error if error else ''}); if only some configurations need it, declare it in "
+                "Setting.when_configured; otherwise drop it, or declare it on the setting whose write needs it"
+            )
+
+
+@dataclass(frozen=True)
+class _Remediated:
+    """What one contract test's remediation left: the simulator, the engine, the plan's items, the run."""
+
+    sim: Any
+    engine: Any
+    items: list[Any]
+    result: RunResult
+    writes: list[Any]
 
 
 @pytest.fixture

@@ -6,13 +6,16 @@ author learns from ``scorekeeper/simulator/profiles/*.json`` applies unchanged:
 ```python
 {"extends": "weak-cloud",                              # a shipped profile to start from ...
  "set": {"portal.passwordResetPolicies.enablementType": 2,
-         "extensions.my-plugin.policy.isEnabled": True}}  # ... dotted paths, plugin state included
+         "extensions.my-plugin.policy.isEnabled": True},  # ... dotted paths, plugin state included
+ "add": {"conditionalAccessPolicies": [{...}]}}         # ... items appended to a list, not restating it
 {"tenant": {...}, "name": "bare"}                     # or a whole tenant state of its own
 ```
 
 ``name`` is the profile name the tenant carries and that simulator extensions choose their
 initial state by (default: the ``extends`` profile, else ``"fixture"``). ``set`` is applied after
-the extensions' initial state, so it may reach into ``extensions.<name>``. A JSON file holding the
+the extensions' initial state, so it may reach into ``extensions.<name>``; ``add`` appends items
+to the list at each dotted path after that (an item whose ``id`` is already there replaces it),
+as in the profile files. A JSON file holding the
 same object may be given as a :class:`pathlib.Path`. :meth:`FixtureSimulator.reset` rebuilds the
 fixture, not the bare profile.
 """
@@ -31,13 +34,11 @@ from typing import Any
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 from scorekeeper.errors import FixtureError as FixtureError
 from scorekeeper.simulator import ProfileError, Simulator, SimulatorExtension, Tenant
-from scorekeeper.simulator.profiles import _fill, build_state, profile_names, set_path, tenant_id_for
+from scorekeeper.simulator.profiles import _fill, add_path, build_state, profile_names, set_path, tenant_id_for
 
 #: A shipped profile's name, fixture data, or a JSON file holding fixture data.
 ProfileSpec = str | Mapping[str, Any] | os.PathLike[str]
-KEYS = frozenset({"description", "name", "extends", "tenant", "set", "generate"})
-
-
+KEYS = frozenset({"description", "name", "extends", "tenant", "set", "add", "generate"})
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,19 @@ class Recipe:
     extends: str | None = None
     tenant: dict[str, Any] | None = None
     sets: dict[str, Any] = field(default_factory=dict)
+    adds: dict[str, Any] = field(default_factory=dict)
     generate: dict[str, int] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
         """What the tenant id is derived from: shipped profiles keep the ids ``from_profiles`` gives."""
-        plain = self.extends is not None and not self.sets and not self.generate and self.name == self.extends
+        plain = (
+            self.extends is not None
+            and not self.sets
+            and not self.adds
+            and not self.generate
+            and self.name == self.extends
+        )
         return self.name if plain else f"fixture:{self.name}"
 
     def base_state(self, tenant_id: str, index: int) -> dict[str, Any]:
@@ -71,6 +79,8 @@ class Recipe:
         values = replacements(tenant.id, tenant.index)
         for dotted, value in self.sets.items():
             set_path(tenant.state, dotted, _fill(copy.deepcopy(value), values))
+        for dotted, items in self.adds.items():
+            add_path(tenant.state, dotted, _fill(copy.deepcopy(items), values))
 
 
 def replacements(tenant_id: str, index: int) -> dict[str, str]:
@@ -123,12 +133,16 @@ def _from_data(data: Any, *, where: str) -> Recipe:
     sets = data.get("set") or {}
     if not isinstance(sets, Mapping) or not all(isinstance(k, str) for k in sets):
         raise FixtureError(f"{where}: 'set' must map dotted paths to values")
+    adds = data.get("add") or {}
+    if not isinstance(adds, Mapping) or not all(isinstance(k, str) for k in adds):
+        raise FixtureError(f"{where}: 'add' must map dotted paths to the items to append")
     name = data.get("name") or extends or "fixture"
     return Recipe(
         name=str(name),
         extends=extends,
         tenant=dict(tenant) if tenant is not None else None,
         sets=dict(sets),
+        adds=dict(adds),
         generate=dict(data.get("generate") or {}),
     )
 
