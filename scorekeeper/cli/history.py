@@ -110,7 +110,7 @@ def history(
     table = Table("run", "tenant", "kind", "status", "started", "findings", "drift")
     for column in table.columns:
         column.no_wrap = column.header != "tenant"
-    tallied = (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.ERROR)
+    tallied = (Status.PASS, Status.FAIL, Status.STAGED, Status.ADVICE, Status.UNKNOWN, Status.MANUAL, Status.ERROR)
     for r in runs:
         counts = " ".join(f"{s.symbol}{r.counts[s.value]}" for s in tallied if r.counts.get(s.value))
         drifted = len(drift_by_run.get(r.id, []))

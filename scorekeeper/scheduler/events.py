@@ -169,7 +169,8 @@ def remediation_event(run: RunResult, *, schedule_id: int | None) -> dict[str, A
     items = [dict(change.to_dict(), control=result.control) for result in run.controls for change in result.changes]
     applied = sum(1 for i in items if i["outcome"] == "applied")
     failed = sum(1 for i in items if i["outcome"] == "failed")
-    not_confirmed = [f for f in run.findings if f.status is not Status.PASS]
+    # A staged setting read back in the stage the write put it in is confirmed: the rollout's step is done.
+    not_confirmed = [f for f in run.findings if f.status not in (Status.PASS, Status.STAGED)]
     summary = f"Remediated {run.tenant}: {_plural(applied, 'change')} applied"
     if failed:
         summary += f", {failed} failed"
