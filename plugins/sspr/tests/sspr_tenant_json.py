@@ -20,6 +20,12 @@ P1_PLAN = {
     "provisioningStatus": "Success",
     "appliesTo": "Company",
 }
+INTUNE_PLAN = {
+    "servicePlanId": "c1ec4a95-1f05-45b3-a911-aa3fa01094f5",
+    "servicePlanName": "INTUNE_A",
+    "provisioningStatus": "Success",
+    "appliesTo": "User",
+}
 EXCHANGE_PLAN = {
     "servicePlanId": "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
     "servicePlanName": "EXCHANGE_S_STANDARD",
@@ -34,7 +40,7 @@ def skus(p1: bool = True) -> dict[str, Any]:
         "consumedUnits": 14,
         "id": "48a80680-7326-48cd-9935-b556b81d3a4e_c7df2760-2c81-4ef7-b578-5b5392b571df",
         "prepaidUnits": {"enabled": 25, "suspended": 0, "warning": 0},
-        "servicePlans": [EXCHANGE_PLAN, *([P1_PLAN] if p1 else [])],
+        "servicePlans": [EXCHANGE_PLAN, *([P1_PLAN, INTUNE_PLAN] if p1 else [])],
         "skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df" if p1 else "18181a46-0d4e-45cd-891e-60aabd171b4e",
         "skuPartNumber": "ENTERPRISEPREMIUM" if p1 else "STANDARDPACK",
         "appliesTo": "User",

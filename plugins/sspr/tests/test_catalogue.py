@@ -117,7 +117,6 @@ def test_settings_that_need_p1_declare_it() -> None:
     """Microsoft's licensing pages: CA, custom banned passwords, writeback, usage reports need P1/P2."""
     needs_p1 = {s.id for s in CONTROL.settings if s.licence == "Microsoft Entra ID P1"}
     assert needs_p1 == {
-        "enablement",
         "password_writeback",
         "account_unlock",
         "registration_ca_policy",
@@ -135,3 +134,22 @@ def test_the_phone_retirement_is_declared_as_a_dated_platform_change() -> None:
     assert change.on == date(2027, 2, 1)
     assert "concept-sms-voice-retirement" in change.source
     assert set(change.settings) <= set(CONTROL.setting_ids)
+
+
+def test_the_sspr_policy_itself_needs_only_the_cloud_reset_licence() -> None:
+    """concept-sspr-licensing: Business Standard/Premium license cloud-only reset, so the portal rows ask
+    for that licence (P1 or Business Standard/Premium), not P1."""
+    assert {s.id for s in CONTROL.settings if s.licence == SSPR_LICENCE} == set(PORTAL_POLICY_SETTINGS)
+
+
+def test_every_setting_has_a_level_and_its_source() -> None:
+    from scorekeeper import Level
+
+    assert all(s.level_source.startswith("https://") for s in CONTROL.settings)
+    criteria = {s.id for s in CONTROL.settings if s.level is Level.CRITERION}
+    assert criteria == {"license", "hybrid", "enablement", "secure_score"}
+    baselines = {s.id: s.baselines for s in CONTROL.settings if s.level is Level.BASELINE}
+    assert baselines == {
+        "methods_policy_migration": ("CISA MS.AAD.3.4v1",),
+        "password_protection": ("CIS M365 5.2.3.2",),
+    }

@@ -20,9 +20,10 @@ def test_defaults_are_the_desired_values_of_the_table() -> None:
     assert cfg.enablement == "all"
     assert cfg.methods_required == 2
     assert cfg.methods == DEFAULT_METHODS
-    # Methods that survive the SMS/voice retirement, enough for two gates beside the Authenticator app.
-    assert set(cfg.methods) == {"mobile_app_notification", "mobile_app_code", "email", "security_questions"}
-    assert cfg.security_questions
+    # Methods that survive the SMS/voice retirement; security questions ("less secure") are never pushed.
+    assert set(cfg.methods) == {"mobile_app_notification", "mobile_app_code", "email"}
+    assert not cfg.security_questions
+    assert cfg.password_protection_on_premises_mode == "Audit"  # Microsoft: deploy in Audit first
     assert cfg.enable_in_methods_policy == () and cfg.phone_methods == "keep"
     assert cfg.registration_campaign_method == "fido2" and not cfg.registration_campaign_replace_default
     assert (cfg.security_questions_to_register, cfg.security_questions_to_reset) == (5, 3)
@@ -30,7 +31,6 @@ def test_defaults_are_the_desired_values_of_the_table() -> None:
     assert cfg.reconfirm_days == 180
     assert cfg.admin_sspr is False
     assert cfg.registration_ca_policy_state == "enabledForReportingButNotEnforced"
-    assert cfg.password_protection_on_premises_mode == "Enforce"
 
 
 def test_a_misspelt_key_is_named() -> None:
