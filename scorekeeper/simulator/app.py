@@ -329,6 +329,11 @@ class SimulatorApp:
                 if inspect.isawaitable(result):
                     result = await result
             answer = self._result(result)
+            if route.writes and 200 <= answer.status < 300:
+                from scorekeeper.simulator.audit import record  # issue 27: who changed what
+
+                with self.sim.lock:
+                    record(ctx, answer.body)
             if route.writes and 200 <= answer.status < 300 and self.on_write is not None:
                 self.on_write()
             return answer

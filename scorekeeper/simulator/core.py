@@ -19,7 +19,7 @@ from scorekeeper.simulator.extension import SimulatorExtension, installed_extens
 from scorekeeper.simulator.faults import Faults
 from scorekeeper.simulator.observe import SERVER_MAINTAINED, LoggedRequest, StateChange, diff
 from scorekeeper.simulator.profiles import ProfileError, build_state, tenant_id_for
-from scorekeeper.simulator.routing import Router
+from scorekeeper.simulator.routing import Router, now_iso
 from scorekeeper.simulator.tokens import GRAPH_AUDIENCE, PORTAL_AUDIENCE, application_permissions, issue
 
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
@@ -27,8 +27,6 @@ from scorekeeper.simulator.tokens import GRAPH_AUDIENCE, PORTAL_AUDIENCE, applic
 STATE_FORMAT = 1
 #: Directory role template id of Global Administrator, carried in delegated tokens' ``wids``.
 GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
-
-
 
 
 @dataclass
@@ -73,6 +71,8 @@ class Simulator:
         self.router = Router([*core_routes(), *(r for e in self.extensions for r in e.routes)])
         self.faults = Faults(seed)
         self.request_log: list[LoggedRequest] = []
+        #: Directory audit entries for the writes served, per tenant id (see simulator/audit.py).
+        self.directory_audits: dict[str, list[dict[str, Any]]] = {}
         self.lock = threading.RLock()
         self._mark = self._snapshot()
         self._app: Any = None
@@ -185,6 +185,24 @@ class Simulator:
                 changes += diff(tid, self._mark.get(tid, {}), tenant.state, ignore=ignore)
             return changes
 
+    # ------------------------------------------------------------------ sign-in logs
+    def add_sign_in(self, user_id: str, tenant_id: str | None = None, **attempt: Any) -> dict[str, Any]:
+        """Log one sign-in for ``user_id``, its Conditional Access results evaluated against today's policies.
+
+        ``attempt`` takes the fields of :class:`scorekeeper.simulator.signins.Attempt`: ``app_id``,
+        ``client_app`` ("Browser", "Exchange ActiveSync", "IMAP4"…), ``ip_address``, ``created``
+        (ISO time), ``mfa``, ``sign_in_risk``, ``user_risk``, ``compliant_device``. A report-only
+        policy gets ``reportOnly*`` results, an enforced one ``success``/``failure``. Returns the signIn.
+        """
+        from scorekeeper.simulator.signins import Attempt, sign_in
+
+        with self.lock:
+            state = self.tenant(tenant_id or self.tenant_id).state
+            attempt.setdefault("created", now_iso())
+            entry = sign_in(state, Attempt(user_id, **attempt))
+            state.setdefault("signIns", []).append(entry)
+            return entry
+
     # ------------------------------------------------------------------ Secure Score
     def refresh_secure_score(self, tenant_id: str | None = None) -> dict[str, Any]:
         """Compute today's Secure Score from the state, as Microsoft does about once a day.
@@ -241,6 +259,7 @@ class Simulator:
                 tenant.state = build_state(tenant.profile, tenant.id, tenant.index)
                 self._init_extensions(tenant)
             self.request_log.clear()
+            self.directory_audits.clear()
             self.faults.clear()
             self._mark = self._snapshot()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scorekeeper.simulator.audit import audits
 from scorekeeper.simulator.errors import Area
 from scorekeeper.simulator.licensing import require_premium
 from scorekeeper.simulator.routing import RequestContext, RouteTable, find
@@ -90,7 +91,7 @@ def get_sign_in(ctx: RequestContext) -> dict[str, Any]:
 )
 def list_directory_audits(ctx: RequestContext) -> dict[str, Any]:
     return ctx.collection(
-        newest_first(list(ctx.state.get("directoryAudits") or []), "activityDateTime"),
+        newest_first(audits(ctx), "activityDateTime"),
         "auditLogs/directoryAudits",
         type_name="directoryAudit",
         filterable=AUDIT_FILTERS,
@@ -106,7 +107,7 @@ def list_directory_audits(ctx: RequestContext) -> dict[str, Any]:
     returns="directoryAudit",
 )
 def get_directory_audit(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state.get("directoryAudits") or [], ctx.params["id"])
+    found = find(audits(ctx), ctx.params["id"])
     if found is None:
         raise ctx.not_found(ctx.params["id"])
     return ctx.entity(found, "auditLogs/directoryAudits/$entity")
