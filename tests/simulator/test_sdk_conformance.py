@@ -50,7 +50,7 @@ def _delegated_client(sim: Simulator) -> Any:
     )
     from msgraph import GraphServiceClient
     from msgraph.graph_request_adapter import GraphRequestAdapter
-    from msgraph_core import GraphClientFactory
+    from msgraph_core import GraphClientFactory  # type: ignore[import-untyped]
 
     from scorekeeper.engine.auth import StaticTokenCredential
 
