@@ -1,4 +1,5 @@
-"""The reads, in one Graph ``$batch``: the domains (every page), the latest Secure Score, the control profile."""
+"""The reads, in one Graph ``$batch``: the domains (every page), the organization's creation date, the
+latest Secure Score and the control profile."""
 
 from __future__ import annotations
 
@@ -12,19 +13,26 @@ if TYPE_CHECKING:
 
 #: Only what the verdict needs: which domains carry their own policy (verified, managed, root) and its value.
 DOMAIN_FIELDS = ["id", "isVerified", "isRoot", "authenticationType", "passwordValidityPeriodInDays"]
+#: When the tenant was created decides what an unset expiry means (Entra: before 2021, 90 days).
+ORGANIZATION_FIELDS = ["id", "createdDateTime"]
 
-__all__ = ["DOMAIN_FIELDS", "Read", "read_domains", "read_tenant"]
+__all__ = ["DOMAIN_FIELDS", "ORGANIZATION_FIELDS", "Read", "read_domains", "read_tenant"]
 
 
 def _requests(tenant: TenantContext, only: tuple[str, ...]) -> dict[str, Any]:
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.domains.domains_request_builder import DomainsRequestBuilder
+    from msgraph.generated.organization.organization_request_builder import OrganizationRequestBuilder
 
     query = DomainsRequestBuilder.DomainsRequestBuilderGetQueryParameters(select=DOMAIN_FIELDS)
+    org = OrganizationRequestBuilder.OrganizationRequestBuilderGetQueryParameters(select=ORGANIZATION_FIELDS)
     requests = {
-        "domains": tenant.graph.domains.to_get_request_information(RequestConfiguration(query_parameters=query))
+        "domains": tenant.graph.domains.to_get_request_information(RequestConfiguration(query_parameters=query)),
+        "organization": tenant.graph.organization.to_get_request_information(
+            RequestConfiguration(query_parameters=org)
+        ),
     }
-    if not only or set(only) - {"domains"}:
+    if not only or set(only) - {"domains", "organization"}:
         requests |= secure_score_requests(tenant, CONTROL_ID)
     return {key: request for key, request in requests.items() if not only or key in only}
 
@@ -35,5 +43,11 @@ async def read_tenant(tenant: TenantContext, only: tuple[str, ...] = ()) -> dict
 
 
 async def read_domains(tenant: TenantContext) -> Read:
-    """Just the domains: what remediation and verification need (no Secure Score permission)."""
+    """Just the domains: what remediation needs (no Secure Score permission)."""
     return (await read_tenant(tenant, only=("domains",)))["domains"]
+
+
+async def read_domains_and_organization(tenant: TenantContext) -> tuple[Read, Read]:
+    """The domains and the creation date: what verification judges with."""
+    reads = await read_tenant(tenant, only=("domains", "organization"))
+    return reads["domains"], reads["organization"]

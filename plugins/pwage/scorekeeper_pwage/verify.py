@@ -14,7 +14,7 @@ from scorekeeper import Finding, Status
 from scorekeeper.verification import check_write, verified
 from scorekeeper_pwage.control import CONTROL_ID
 from scorekeeper_pwage.evaluate import TITLES, password_expiry, validity
-from scorekeeper_pwage.reads import read_domains
+from scorekeeper_pwage.reads import read_domains_and_organization
 from scorekeeper_pwage.remediate import FIELD
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 async def verify(tenant: TenantContext, changes: Sequence[Change]) -> list[Finding]:
-    domains = await read_domains(tenant)
+    domains, organization = await read_domains_and_organization(tenant)
     if not domains.ok:
         reason = f"could not read the domains back: {domains.error}"
         unread = Finding(CONTROL_ID, "password_expiry", Status.UNKNOWN, reason=reason, title=TITLES["password_expiry"])
@@ -35,6 +35,6 @@ async def verify(tenant: TenantContext, changes: Sequence[Change]) -> list[Findi
     for domain, change in latest.items():
         verdict, text = check_write(change, {FIELD: observed.get(domain)})
         checks.append((verdict, f"{domain}: {text}"))
-    finding = verified(password_expiry(domains, tenant.desired), checks)
+    finding = verified(password_expiry(domains, tenant.desired, organization), checks)
     tenant.progress("password_expiry", finding.status.value, finding.reason)
     return [finding]

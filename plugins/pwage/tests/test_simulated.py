@@ -1,7 +1,9 @@
 """The plugin against simulated tenants, through the engine and the real msgraph-sdk pipeline.
 
 Expectations come from each profile's domains (``scorekeeper_pwage/simulated_state.py``): which
-domains exist, which are federated, unverified or subdomains, and what each holds.
+domains exist, which are federated, unverified or subdomains, and what each holds. The shipped
+profiles' organization was created on 2021-09-14, so an unset value there means "no expiration"
+(Entra's password policy page); ``old`` builds the same tenant created in 2019, where it means 90 days.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ INITIAL = "contoso.onmicrosoft.com"
 
 def simulator(profile: str) -> Simulator:
     return Simulator.from_profiles(profile, extensions=[extension])
+
+
+def old(profile: str = "weak-cloud") -> Simulator:
+    """``profile`` as a tenant created before 2021: its unset domains expire after 90 days."""
+    from scorekeeper.testing import simulator_for
+
+    data = {"extends": profile, "set": {"organization.createdDateTime": "2019-05-02T08:00:00Z"}}
+    return simulator_for(profile_data=data, extensions=[extension])
 
 
 def engine(sim: Simulator, store: Any, tmp_path: Path, **config: Any) -> Any:
@@ -54,12 +64,20 @@ async def test_weak_cloud_is_judged_on_its_managed_verified_root_domains(sk_stor
     finding = (await assess(engine(simulator("weak-cloud"), sk_store, tmp_path)))["password_expiry"]
     assert finding.status is Status.FAIL
     assert finding.current == {INITIAL: None, "contoso.com": 90}
-    assert finding.desired == {INITIAL: NEVER, "contoso.com": NEVER}
+    assert finding.desired == {INITIAL: None, "contoso.com": NEVER}  # unset means no expiration for this tenant
+    assert "2021-09-14" in finding.evidence["unset_default"]
     assert set(finding.evidence["left_alone"]) == {"eu.contoso.com", "fabrikam.com"}
+    assert finding.impact is not None and not finding.impact.blocks and "contoso.com" in finding.impact.summary
+
+
+async def test_a_tenant_created_before_2021_fails_on_an_unset_domain(sk_store: Any, tmp_path: Path) -> None:
+    finding = (await assess(engine(old(), sk_store, tmp_path)))["password_expiry"]
+    assert finding.desired == {INITIAL: NEVER, "contoso.com": NEVER}
+    assert f"{INITIAL}: not set (tenant created 2019-05-02, before 2021" in finding.reason
 
 
 async def test_remediation_leaves_subdomains_and_unverified_domains_untouched(sk_store: Any, tmp_path: Path) -> None:
-    sim = simulator("weak-cloud")
+    sim = old()
     eng = engine(sim, sk_store, tmp_path)
     result = await remediate(eng)
     assert result.status == "completed"
@@ -69,8 +87,15 @@ async def test_remediation_leaves_subdomains_and_unverified_domains_untouched(sk
     assert (await assess(eng))["password_expiry"].status is Status.PASS
 
 
+async def test_an_unset_domain_of_a_newer_tenant_is_not_written(sk_store: Any, tmp_path: Path) -> None:
+    sim = simulator("weak-cloud")
+    await remediate(engine(sim, sk_store, tmp_path))
+    assert written(sim) == ["PATCH /v1.0/domains/contoso.com"]
+    assert days(sim)[INITIAL] is None
+
+
 async def test_a_federated_domain_is_left_alone(sk_store: Any, tmp_path: Path) -> None:
-    sim = simulator("hybrid-writeback-off")
+    sim = old("hybrid-writeback-off")
     eng = engine(sim, sk_store, tmp_path)
     finding = (await assess(eng))["password_expiry"]
     assert finding.current == {INITIAL: None}
@@ -78,6 +103,12 @@ async def test_a_federated_domain_is_left_alone(sk_store: Any, tmp_path: Path) -
     await remediate(eng)
     assert written(sim) == [f"PATCH /v1.0/domains/{INITIAL}"]
     assert days(sim) == {INITIAL: NEVER, "contoso.com": None}
+
+
+async def test_a_newer_hybrid_tenant_passes_on_its_unset_initial_domain(sk_store: Any, tmp_path: Path) -> None:
+    finding = (await assess(engine(simulator("hybrid-writeback-off"), sk_store, tmp_path)))["password_expiry"]
+    assert finding.status is Status.PASS
+    assert "not set, which means no expiration here" in finding.reason
 
 
 async def test_hardened_passes_and_plans_nothing(sk_store: Any, tmp_path: Path) -> None:
@@ -90,14 +121,14 @@ async def test_hardened_passes_and_plans_nothing(sk_store: Any, tmp_path: Path) 
 
 
 async def test_an_excluded_domain_keeps_its_policy(sk_store: Any, tmp_path: Path) -> None:
-    sim = simulator("weak-cloud")
+    sim = old()
     await remediate(engine(sim, sk_store, tmp_path, exclude_domains=["CONTOSO.com"]))
     assert written(sim) == [f"PATCH /v1.0/domains/{INITIAL}"]
     assert days(sim)["contoso.com"] == 90
 
 
 async def test_a_domain_set_back_to_90_days_between_runs_is_found_again(sk_store: Any, tmp_path: Path) -> None:
-    sim = simulator("weak-cloud")
+    sim = old()
     eng = engine(sim, sk_store, tmp_path)
     await remediate(eng)
     # Someone else (an admin in the portal, another script) sets the custom domain back to 90 days.
@@ -119,7 +150,7 @@ async def test_a_domain_set_back_to_90_days_between_runs_is_found_again(sk_store
 
 
 async def test_a_refused_patch_fails_that_domain_only(sk_store: Any, tmp_path: Path) -> None:
-    sim = simulator("weak-cloud")
+    sim = old()
     eng = engine(sim, sk_store, tmp_path)
     sim.mark()
     fault = sim.faults.add(status=400, path="/v1.0/domains/contoso.com", method="PATCH")
@@ -149,7 +180,7 @@ async def test_a_refused_patch_fails_that_domain_only(sk_store: Any, tmp_path: P
 
 
 async def test_a_500_is_an_ambiguous_outcome_that_rollback_re_reads(sk_store: Any, tmp_path: Path) -> None:
-    sim = simulator("weak-cloud")
+    sim = old()
     eng = engine(sim, sk_store, tmp_path)
     sim.mark()
     sim.faults.add(status=500, path="/v1.0/domains/contoso.com", method="PATCH")
@@ -167,9 +198,9 @@ async def test_a_large_tenant_is_read_across_pages_and_remediated_whole(sk_store
     sim = simulator("large")
     eng = engine(sim, sk_store, tmp_path)
     finding = (await assess(eng))["password_expiry"]
-    expiring = {name for name, value in finding.current.items() if value != NEVER}
+    expiring = {name for name, value in finding.current.items() if value not in (NEVER, None)}
     assert len(finding.current) == 2 + LARGE_EXTRA_DOMAINS
-    assert len(expiring) == 2 + LARGE_EXTRA_DOMAINS // 3
+    assert len(expiring) == 1 + LARGE_EXTRA_DOMAINS // 3  # contoso.com; the unset initial domain never expires
     pages = [r for r in sim.request_log if r.method == "GET" and r.path == "/v1.0/domains" and not r.batched]
     assert len(pages) == 3  # the first page came in the $batch, three more followed @odata.nextLink
     result = await remediate(eng)
