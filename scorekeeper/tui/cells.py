@@ -1,7 +1,7 @@
 """Which tenant × control cells of the dashboard a person asked to see, and in which groups.
 
 One implementation of the overview's selection rules, free of any front end: a cell's states
-(failing, drift, unknown, manual, passing, never assessed) from what history recorded, a
+(failing, drift, unknown, manual, staged, advice, passing, never assessed) from what history recorded, a
 filter by tenant name, ``[groups.NAME]`` and state, written and read back as one line of text
 (``contoso group:emea status:failing``), and the rows grouped by group. The TUI renders what
 these return; a CLI or report that lists cells would use the same functions.
@@ -34,7 +34,9 @@ class CellState(enum.StrEnum):
     DRIFT = "drift"  # a setting stopped passing, or the score fell, since the previous assessment
     UNKNOWN = "unknown"  # a setting could not be read
     MANUAL = "manual"  # a person must act, then attest
-    PASSING = "passing"  # assessed, and nothing fails, is unknown or waits for a person
+    STAGED = "staged"  # a setting is part-way through a staged rollout (neither pass nor fail)
+    ADVICE = "advice"  # a setting fails only a requirement the configuration does not select
+    PASSING = "passing"  # assessed, and nothing fails, is unknown, staged or waits for a person
     NEVER = "never"  # never assessed
 
 
@@ -50,13 +52,15 @@ def cell_states(cell: TenantOverview | None) -> frozenset[CellState]:
         states.add(CellState.UNKNOWN)
     if counts.get(Status.MANUAL.value, 0):
         states.add(CellState.MANUAL)
+    if counts.get(Status.STAGED.value, 0):
+        states.add(CellState.STAGED)
+    if counts.get(Status.ADVICE.value, 0):
+        states.add(CellState.ADVICE)  # advice never stops a cell passing
     if cell.drift:
         states.add(CellState.DRIFT)
-    if not states & {CellState.FAILING, CellState.UNKNOWN, CellState.MANUAL}:
+    if not states & {CellState.FAILING, CellState.UNKNOWN, CellState.MANUAL, CellState.STAGED}:
         states.add(CellState.PASSING)
     return frozenset(states)
-
-
 
 
 @dataclass(frozen=True)

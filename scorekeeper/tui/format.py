@@ -13,19 +13,26 @@ from typing import Any
 
 from rich.text import Text
 
-from scorekeeper.domain.display import local_time
+from scorekeeper.domain.display import STATUS_LOOK, Tone, impact_lines, local_time, status_look
+from scorekeeper.domain.impact import Harm, Impact
 from scorekeeper.domain.model import Outcome, Status
 
-#: Theme variable that colours each status (see ``App.get_css_variables``).
-STATUS_VARIABLE = {
-    Status.PASS: "success",
-    Status.FAIL: "error",
-    Status.MANUAL: "warning",
-    Status.UNKNOWN: "secondary",
-    Status.NOT_APPLICABLE: "foreground-muted",
-    Status.PENDING: "foreground-muted",
-    Status.ERROR: "error",
+#: Theme variable that draws each tone (see ``App.get_css_variables``); a status's tone is
+#: :data:`scorekeeper.domain.display.STATUS_LOOK`'s, shared with the CLI and the reports.
+TONE_VARIABLE = {
+    Tone.GOOD: "success",
+    Tone.BAD: "error",
+    Tone.WARN: "warning",
+    Tone.UNREAD: "secondary",
+    Tone.MUTED: "foreground-muted",
+    Tone.WAITING: "foreground-muted",
+    Tone.STAGED: "accent",
+    Tone.ADVICE: "primary",
 }
+#: Theme variable that colours each status.
+STATUS_VARIABLE = {status: TONE_VARIABLE[look.tone] for status, look in STATUS_LOOK.items()}
+#: Theme variable that colours an impact by its harm.
+HARM_VARIABLE = {Harm.NONE: "foreground-muted", Harm.DEGRADES: "warning", Harm.LOCKS_OUT: "error"}
 OUTCOME_VARIABLE = {
     Outcome.APPLIED: "success",
     Outcome.FAILED: "error",
@@ -70,7 +77,17 @@ def status_text(status: Status | str, palette: Mapping[str, str], *, bold_fail: 
     style = colour(palette, STATUS_VARIABLE[status])
     if bold_fail and status in (Status.FAIL, Status.ERROR):
         style = f"bold {style}".strip()
-    return Text(f"{status.symbol} {status.value.replace('_', ' ')}", style=style)
+    return Text(status_look(status).label, style=style)
+
+
+def impact_text(impact: Impact, palette: Mapping[str, str], *, indent: str = "", limit: int = 20) -> Text:
+    """An impact as the plan and the reports word it (``display.impact_lines``), its harm in colour."""
+    text = Text()
+    head, *rest = impact_lines(impact, limit)
+    text.append(f"{indent}{head}", style=f"bold {colour(palette, HARM_VARIABLE[impact.harm])}".strip())
+    for line in rest:
+        text.append(f"\n{indent}{line}")
+    return text
 
 
 def run_status_text(status: str, palette: Mapping[str, str]) -> Text:
@@ -122,10 +139,19 @@ def sparkline(values: Sequence[float], ceiling: float | None = None, width: int 
     return "".join(SPARK_BLOCKS[max(0, min(last, round(p / top * last)))] for p in points)
 
 
-def counts_text(counts: Mapping[str, int], palette: Mapping[str, str]) -> Text:
-    """``✔3 ✘1 ?0 ✋1``: pass, fail, unknown and manual counts, each in its status colour."""
+def counts_text(counts: Mapping[str, int], palette: Mapping[str, str], width: int | None = None) -> Text:
+    """``✔3 ✘1 ?0 ✋1``: pass, fail, unknown and manual counts, each in its status colour.
+
+    Staged (◐) and advice (ℹ) follow only when there are any: neither is a pass or a failure, and
+    a tenant without them keeps the four counts it always had. When the counts would be wider
+    than ``width``, the zero unknown and manual counts make room for them.
+    """
     text = Text()
-    for status in (Status.PASS, Status.FAIL, Status.UNKNOWN, Status.MANUAL):
+    shown = [Status.PASS, Status.FAIL, Status.UNKNOWN, Status.MANUAL]
+    shown += [s for s in (Status.STAGED, Status.ADVICE) if counts.get(s.value, 0)]
+    if width is not None and sum(len(f"{s.symbol}{counts.get(s.value, 0)} ") for s in shown) - 1 > width:
+        shown = [s for s in shown if counts.get(s.value, 0) or s in (Status.PASS, Status.FAIL)]
+    for status in shown:
         if text:
             text.append(" ")
         number = counts.get(status.value, 0)

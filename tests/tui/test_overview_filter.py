@@ -48,7 +48,7 @@ async def test_filter_by_group_status_and_name(make_engine, store) -> None:
         await pilot.press("f")  # status:failing
         assert shown(app) == ["t1"]
         assert screen.query_one("#overview-filter", Input).value == "group:emea status:failing"
-        await pilot.press("f", "f", "f", "f", "f")  # drift, unknown, manual, passing, never
+        await pilot.press("f", "f", "f", "f", "f", "f", "f")  # drift, unknown, manual, staged, advice, passing, never
         assert screen.filter.state is not None and screen.filter.state.value == "never"
         assert shown(app) == ["t3"]
 

@@ -19,14 +19,19 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from scorekeeper.domain.diff import field_changes
-from scorekeeper.domain.display import short
-from scorekeeper.domain.model import Plan, PlanItem
-from scorekeeper.tui.format import theme_palette
+from scorekeeper.domain.display import STATUS_LOOK, short
+from scorekeeper.domain.model import Plan, PlanItem, Status
+from scorekeeper.tui.format import impact_text, theme_palette
 from scorekeeper.tui.safe import SafeStatic
 
 
 def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
-    """Every plan item as ``- current`` / ``+ desired`` lines; guided items as steps for a person."""
+    """Every plan item as ``- current`` / ``+ desired`` lines; guided items as steps for a person.
+
+    Each item's impact follows it (who is affected, by name, and what would make it safe), and
+    the stage a staged item moves to. A guided item whose impact locks someone out is marked
+    ``⛔ blocked``: the engine kept it out of the writes, and the admin reads why before ``y``.
+    """
     removed, added = palette.get("error", ""), palette.get("success", "")
     muted = palette.get("foreground-muted", "")
     text = Text()
@@ -40,14 +45,31 @@ def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
                 text.append(f" — {item.title}")
             if item.api:
                 text.append(f"  ({item.api})", style=muted)
+            if item.stage:
+                text.append(f"\n    {STATUS_LOOK[Status.STAGED].glyph} moves to stage {item.stage}")
             _diff_lines(text, item, removed, added)
+            if item.impact is not None:
+                text.append("\n")
+                text.append_text(impact_text(item.impact, palette, indent="    "))
         if plan.guided:
             text.append("\n  Guided (not written; a person follows the steps):", style=muted)
             for item in plan.guided:
-                text.append(f"\n  ✋ {item.setting}")
+                blocked = item.impact is not None and item.impact.blocks
+                if blocked:
+                    text.append(f"\n  ⛔ {item.setting}", style=f"bold {removed}".strip())
+                    text.append(f" — blocked: it would lock someone out ({ACCEPT_HINT}{plan.control}.{item.setting})")
+                else:
+                    text.append(f"\n  ✋ {item.setting}")
+                if item.impact is not None:
+                    text.append("\n")
+                    text.append_text(impact_text(item.impact, palette, indent="      "))
                 for step in item.steps:
                     text.append(f"\n      {step}", style=muted)
     return text
+
+
+#: How the admin plans a blocked change anyway (the configuration's ``[remediation] accept_impact``).
+ACCEPT_HINT = "to plan it anyway: [remediation] accept_impact += "
 
 
 def _diff_lines(text: Text, item: PlanItem, removed: str, added: str) -> None:

@@ -1,9 +1,10 @@
 """One control in one tenant: its settings as the latest assessment found them, and why.
 
 The table shows status (symbol and word), current and desired values and how each setting is
-remediated; the pane below it shows the highlighted setting's reason, evidence, guided steps
-and the permissions it needs — all from the recorded finding and the plugin's declared
-:class:`~scorekeeper.domain.model.Setting`, nothing computed here.
+remediated; the pane below it shows the highlighted setting's stage (a staged rollout), reason,
+the impact of remediating it (whom it affects, by name, and what would make it safe), its values,
+verdict level, evidence, guided steps and the permissions it needs — all from the recorded
+finding and the plugin's declared :class:`~scorekeeper.domain.model.Setting`, nothing computed here.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from scorekeeper.domain.display import short
+from scorekeeper.domain.display import level_label, short, stage_line
 from scorekeeper.domain.model import Finding, Setting, Status
 from scorekeeper.domain.platform_changes import changes_ahead
-from scorekeeper.tui.format import fit, pretty, score_text, sized_columns, status_text, when
+from scorekeeper.tui.format import fit, impact_text, pretty, score_text, sized_columns, status_text, when
 from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.widgets.activity import Activity
 
@@ -197,13 +198,23 @@ class ControlScreen(Screen[None]):
         else:
             text.append("  ")
             text.append_text(status_text(finding.status, palette))
+            if finding.stage is not None:
+                _field(text, "stage", stage_line(finding.stage))
+            _field(text, "reason", finding.reason or "—")
+            if finding.impact is not None:
+                text.append("\nImpact of remediating", style="bold")
+                text.append("\n")
+                text.append_text(impact_text(finding.impact, palette, indent="  "))
             _field(text, "current", pretty(finding.current))
             _field(text, "desired", pretty(finding.desired))
-            _field(text, "reason", finding.reason or "—")
             if finding.excepted:
                 _field(text, "excepted", finding.excepted)
             if finding.missing_permissions:
                 _field(text, "missing", ", ".join(finding.missing_permissions))
+        if setting is not None:
+            _field(text, "level", level_label(setting.level, setting.baselines))
+            if setting.level_source:
+                _field(text, "  source", setting.level_source)
         how = finding.remediation if finding else setting.remediation if setting else None
         if how is not None:
             api = f" via {setting.write_api}" if setting and setting.write_api else ""

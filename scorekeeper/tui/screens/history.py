@@ -229,7 +229,7 @@ class HistoryScreen(Screen[None]):
                 fit(kind, self.widths["kind"]),
                 run_status_text(run.status, palette),
                 fit(when(run.started_at), self.widths["started"]),
-                counts_text(run.counts, palette) if run.total else Text("—"),
+                counts_text(run.counts, palette, self.widths["findings"] - 1) if run.total else Text("—"),
                 key=str(run.id),
             )
 

@@ -261,7 +261,7 @@ class OverviewScreen(Screen[None]):
             *names,
             fit(score_text(cell.score, cell.max_score), width["score"]),
             LazyCell(lambda: Text(sparkline(cell.trend, cell.max_score, points), style=palette.get("accent", ""))),
-            LazyCell(lambda: counts_text(cell.counts, palette)),
+            LazyCell(lambda: counts_text(cell.counts, palette, width["settings"] - 1)),
             LazyCell(lambda: Text(fit(when(cell.last_run_at), width["last run"]))),
             LazyCell(lambda: _drift_cell(cell.drift, palette)),
         ]
