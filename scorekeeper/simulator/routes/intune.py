@@ -1,4 +1,9 @@
-"""Intune device configurations: list (with $expand=assignments), get, create, update, delete, assign."""
+"""Intune: device configurations (v1.0, beta) and Settings Catalog policies (beta ``configurationPolicies``).
+
+Every Intune route needs an Intune licence in the tenant ("The Microsoft Graph API for Intune
+requires an active Intune license for the tenant", on each Intune page): without one the route
+answers as :func:`scorekeeper.simulator.licensing.require_intune` documents.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import copy
 from typing import Any
 
 from scorekeeper.simulator.errors import Area
+from scorekeeper.simulator.licensing import require_intune
 from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find, merge
 
 table = RouteTable(Area.INTUNE)
@@ -48,6 +54,7 @@ def _config(ctx: RequestContext) -> dict[str, Any]:
 
 @table.get(CONFIGS, permissions=READ, doc=f"{LEARN}/intune-deviceconfig-deviceconfiguration-list")
 def list_configs(ctx: RequestContext) -> dict[str, Any]:
+    require_intune(ctx.state)
     expand = _expand(ctx)
     views = [_view(c, expand) for c in ctx.state["deviceConfigurations"]]
     return ctx.collection(views, FRAGMENT, type_name="deviceConfiguration", filterable=("displayName",), page_size=100)
@@ -55,6 +62,7 @@ def list_configs(ctx: RequestContext) -> dict[str, Any]:
 
 @table.post(CONFIGS, permissions=WRITE, doc=f"{LEARN}/intune-deviceconfig-windows10customconfiguration-create")
 def create_config(ctx: RequestContext) -> Reply:
+    require_intune(ctx.state)
     body = ctx.json_body()
     kind = body.get("@odata.type")
     if not isinstance(kind, str) or kind == "#microsoft.graph.deviceConfiguration":
@@ -83,11 +91,13 @@ def create_config(ctx: RequestContext) -> Reply:
 
 @table.get(f"{CONFIGS}/{{id}}", permissions=READ, doc=f"{LEARN}/intune-deviceconfig-deviceconfiguration-get")
 def get_config(ctx: RequestContext) -> dict[str, Any]:
+    require_intune(ctx.state)
     return ctx.entity(_view(_config(ctx), _expand(ctx)), f"{FRAGMENT}/$entity")
 
 
 @table.patch(f"{CONFIGS}/{{id}}", permissions=WRITE, doc=f"{LEARN}/intune-deviceconfig-deviceconfiguration-update")
 def patch_config(ctx: RequestContext) -> dict[str, Any]:
+    require_intune(ctx.state)
     config = _config(ctx)
     body = dict(ctx.json_body())
     if body.get("@odata.type", config["@odata.type"]) != config["@odata.type"]:
@@ -105,6 +115,7 @@ def patch_config(ctx: RequestContext) -> dict[str, Any]:
 
 @table.delete(f"{CONFIGS}/{{id}}", permissions=WRITE, doc=f"{LEARN}/intune-deviceconfig-deviceconfiguration-delete")
 def delete_config(ctx: RequestContext) -> Reply:
+    require_intune(ctx.state)
     config = _config(ctx)
     ctx.state["deviceConfigurations"].remove(config)
     return ctx.no_content()
@@ -116,6 +127,7 @@ def delete_config(ctx: RequestContext) -> Reply:
     doc=f"{LEARN}/intune-deviceconfig-deviceconfigurationassignment-list",
 )
 def list_assignments(ctx: RequestContext) -> dict[str, Any]:
+    require_intune(ctx.state)
     config = _config(ctx)
     fragment = f"{FRAGMENT}('{config['id']}')/assignments"
     return ctx.collection(copy.deepcopy(config.get("assignments") or []), fragment, top=False)
@@ -126,6 +138,7 @@ def list_assignments(ctx: RequestContext) -> dict[str, Any]:
 )
 def assign(ctx: RequestContext) -> dict[str, Any]:
     """Replaces the configuration's assignments; answers with the new ones."""
+    require_intune(ctx.state)
     config = _config(ctx)
     body = ctx.json_body()
     unknown = sorted(set(body) - {"assignments"})
@@ -154,5 +167,302 @@ def assign(ctx: RequestContext) -> dict[str, Any]:
     config["lastModifiedDateTime"] = ctx.now()
     return {
         "@odata.context": ctx.context_url("Collection(microsoft.graph.deviceConfigurationAssignment)"),
+        "value": copy.deepcopy(made),
+    }
+
+
+# --------------------------------------------------------------------------- Settings Catalog (beta)
+# intune-deviceconfigv2-devicemanagementconfigurationpolicy-*: beta only. The simulator stores a
+# policy with its ``settings`` and ``assignments`` inside it and serves them as the navigation
+# properties they are ($expand, /settings, /assignments). msgraph-sdk is v1.0 only, so bodies are
+# checked here against the beta resource pages rather than an SDK model.
+POLICIES = "/deviceManagement/configurationPolicies"
+POLICY_FRAGMENT = "deviceManagement/configurationPolicies"
+BETA = ("beta",)
+POLICY_NAVIGATION = ("settings", "assignments")
+POLICY_WRITABLE = frozenset(
+    {
+        "name",
+        "description",
+        "platforms",
+        "technologies",
+        "roleScopeTagIds",
+        "settings",
+        "templateReference",
+        "creationSource",
+        "priorityMetaData",
+    }
+)
+POLICY_SERVER_SET = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "settingCount", "isAssigned"})
+PLATFORMS = frozenset({"none", "android", "iOS", "macOS", "windows10X", "windows10", "linux", "unknownFutureValue"})
+TECHNOLOGIES = frozenset(
+    {
+        "none",
+        "mdm",
+        "windows10XManagement",
+        "configManager",
+        "appleRemoteManagement",
+        "microsoftSense",
+        "exchangeOnline",
+        "mobileApplicationManagement",
+        "linuxMdm",
+        "extensibility",
+        "enrollment",
+        "endpointPrivilegeManagement",
+        "unknownFutureValue",
+        "windowsOsRecovery",
+    }
+)
+INSTANCE_TYPES = frozenset(
+    f"#microsoft.graph.deviceManagementConfiguration{kind}"
+    for kind in (
+        "ChoiceSettingInstance",
+        "ChoiceSettingCollectionInstance",
+        "SimpleSettingInstance",
+        "SimpleSettingCollectionInstance",
+        "GroupSettingInstance",
+        "GroupSettingCollectionInstance",
+        "SettingGroupInstance",
+        "SettingGroupCollectionInstance",
+    )
+)
+#: The Settings Catalog's "Allow Aad Password Reset" (Policy CSP Authentication/AllowAadPasswordReset).
+ALLOW_AAD_PASSWORD_RESET = "device_vendor_msft_policy_config_authentication_allowaadpasswordreset"
+
+
+def _policy_expand(ctx: RequestContext) -> frozenset[str]:
+    raw = ctx.query.get("$expand")
+    if raw is None:
+        return frozenset()
+    wanted = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    unknown = sorted(wanted - set(POLICY_NAVIGATION))
+    if unknown:
+        owner = "microsoft.graph.deviceManagementConfigurationPolicy"
+        raise ctx.bad_request(f"Could not find a property named '{unknown[0]}' on type '{owner}'.")
+    return wanted
+
+
+def _policy_view(policy: dict[str, Any], expand: frozenset[str] = frozenset()) -> dict[str, Any]:
+    view = {k: copy.deepcopy(v) for k, v in policy.items() if k not in POLICY_NAVIGATION}
+    view["settingCount"] = len(policy.get("settings") or [])
+    view["isAssigned"] = bool(policy.get("assignments"))
+    for name in POLICY_NAVIGATION:
+        if name in expand:
+            view[name] = copy.deepcopy(policy.get(name) or [])
+    return view
+
+
+def _policy(ctx: RequestContext) -> dict[str, Any]:
+    found = find(ctx.state.setdefault("configurationPolicies", []), ctx.params["id"])
+    if found is None:
+        raise ctx.not_found(ctx.params["id"])
+    return found
+
+
+def _check_enum(ctx: RequestContext, name: str, value: Any, allowed: frozenset[str], *, flags: bool = False) -> None:
+    parts = str(value).split(",") if flags and isinstance(value, str) else [value]
+    for part in parts:
+        if not isinstance(part, str) or part.strip() not in allowed:
+            raise ctx.bad_request(f"Requested value '{value}' was not found for the property '{name}'.")
+
+
+def _settings(ctx: RequestContext, raw: Any) -> list[dict[str, Any]]:
+    """The ``settings`` of a create/update body, each with its ``settingInstance`` checked; ids by position."""
+    if not isinstance(raw, list):
+        raise ctx.bad_request("The property 'settings' must be a collection.")
+    made = []
+    for index, entry in enumerate(raw):
+        instance = entry.get("settingInstance") if isinstance(entry, dict) else None
+        if not isinstance(instance, dict) or instance.get("@odata.type") not in INSTANCE_TYPES:
+            raise ctx.bad_request(
+                "Each setting needs a settingInstance of a deviceManagementConfiguration*Instance type."
+            )
+        if not isinstance(instance.get("settingDefinitionId"), str) or not instance["settingDefinitionId"]:
+            raise ctx.bad_request("The property 'settingDefinitionId' is required and must be specified.")
+        if instance["@odata.type"].endswith("ChoiceSettingInstance"):
+            choice = instance.get("choiceSettingValue")
+            if not isinstance(choice, dict) or not isinstance(choice.get("value"), str):
+                raise ctx.bad_request("A choice setting instance needs choiceSettingValue.value.")
+        made.append({"id": str(index), "settingInstance": copy.deepcopy(instance)})
+    return made
+
+
+def _policy_body(ctx: RequestContext, *, creating: bool) -> dict[str, Any]:
+    body = {k: v for k, v in ctx.json_body().items() if k != "@odata.type"}
+    for key in sorted(body):
+        if key in POLICY_SERVER_SET:
+            raise ctx.bad_request(f"Property '{key}' is read-only and cannot be set.")
+        if key == "assignments":
+            raise ctx.bad_request("Assignments are made with the assign action, not in the policy body.")
+        if key not in POLICY_WRITABLE:
+            raise ctx.bad_request(
+                f"The property '{key}' does not exist on type 'microsoft.graph.deviceManagementConfigurationPolicy'. "
+                "Make sure to only use property names that are defined by the type."
+            )
+    if creating:
+        for key in ("name", "platforms", "technologies"):
+            if body.get(key) is None:
+                raise ctx.bad_request(f"The property '{key}' is required and must be specified.")
+    if "platforms" in body:
+        _check_enum(ctx, "platforms", body["platforms"], PLATFORMS)
+    if "technologies" in body:
+        _check_enum(ctx, "technologies", body["technologies"], TECHNOLOGIES, flags=True)
+    if "settings" in body:
+        body["settings"] = _settings(ctx, body["settings"])
+    return body
+
+
+@table.get(
+    POLICIES,
+    permissions=READ,
+    versions=BETA,
+    doc=f"{LEARN}/intune-deviceconfigv2-devicemanagementconfigurationpolicy-list",
+)
+def list_policies(ctx: RequestContext) -> dict[str, Any]:
+    require_intune(ctx.state)
+    expand = _policy_expand(ctx)
+    views = [_policy_view(p, expand) for p in ctx.state.get("configurationPolicies") or []]
+    return ctx.collection(
+        views,
+        POLICY_FRAGMENT,
+        type_name="deviceManagementConfigurationPolicy",
+        filterable=("name", "platforms", "technologies"),
+        page_size=100,
+    )
+
+
+@table.post(
+    POLICIES,
+    permissions=WRITE,
+    versions=BETA,
+    doc=f"{LEARN}/intune-deviceconfigv2-devicemanagementconfigurationpolicy-create",
+)
+def create_policy(ctx: RequestContext) -> Reply:
+    require_intune(ctx.state)
+    body = _policy_body(ctx, creating=True)
+    now = ctx.now()
+    policy: dict[str, Any] = {
+        "id": ctx.new_id(),
+        "name": body["name"],
+        "description": body.get("description") or "",
+        "platforms": body["platforms"],
+        "technologies": body["technologies"],
+        "createdDateTime": now,
+        "lastModifiedDateTime": now,
+        "creationSource": body.get("creationSource"),
+        "roleScopeTagIds": list(body.get("roleScopeTagIds") or ["0"]),
+        "templateReference": body.get("templateReference")
+        or {"templateId": "", "templateFamily": "none", "templateDisplayName": None, "templateDisplayVersion": None},
+        "priorityMetaData": body.get("priorityMetaData"),
+        "settings": body.get("settings") or [],
+        "assignments": [],
+    }
+    ctx.state.setdefault("configurationPolicies", []).append(policy)
+    return ctx.created(_policy_view(policy), f"{POLICY_FRAGMENT}/$entity")
+
+
+@table.get(
+    f"{POLICIES}/{{id}}",
+    permissions=READ,
+    versions=BETA,
+    doc=f"{LEARN}/intune-deviceconfigv2-devicemanagementconfigurationpolicy-get",
+)
+def get_policy(ctx: RequestContext) -> dict[str, Any]:
+    require_intune(ctx.state)
+    return ctx.entity(_policy_view(_policy(ctx), _policy_expand(ctx)), f"{POLICY_FRAGMENT}/$entity")
+
+
+@table.patch(
+    f"{POLICIES}/{{id}}",
+    permissions=WRITE,
+    versions=BETA,
+    doc=f"{LEARN}/intune-deviceconfigv2-devicemanagementconfigurationpolicy-update",
+)
+def patch_policy(ctx: RequestContext) -> dict[str, Any]:
+    """Merges the given properties; a ``settings`` collection replaces the policy's settings (assumed)."""
+    require_intune(ctx.state)
+    policy = _policy(ctx)
+    body = _policy_body(ctx, creating=False)
+    merge(policy, body)
+    policy["lastModifiedDateTime"] = ctx.now()
+    return ctx.entity(_policy_view(policy), f"{POLICY_FRAGMENT}/$entity", select=False)
+
+
+@table.delete(
+    f"{POLICIES}/{{id}}",
+    permissions=WRITE,
+    versions=BETA,
+    doc=f"{LEARN}/intune-deviceconfigv2-devicemanagementconfigurationpolicy-delete",
+)
+def delete_policy(ctx: RequestContext) -> Reply:
+    require_intune(ctx.state)
+    ctx.state["configurationPolicies"].remove(_policy(ctx))
+    return ctx.no_content()
+
+
+@table.get(
+    f"{POLICIES}/{{id}}/settings",
+    permissions=READ,
+    versions=BETA,
+    doc=f"{LEARN}/intune-deviceconfigv2-devicemanagementconfigurationsetting-list",
+)
+def list_policy_settings(ctx: RequestContext) -> dict[str, Any]:
+    require_intune(ctx.state)
+    policy = _policy(ctx)
+    fragment = f"{POLICY_FRAGMENT}('{policy['id']}')/settings"
+    return ctx.collection(copy.deepcopy(policy.get("settings") or []), fragment, top=False)
+
+
+@table.get(
+    f"{POLICIES}/{{id}}/assignments",
+    permissions=READ,
+    versions=BETA,
+    doc=f"{LEARN}/intune-deviceconfigv2-devicemanagementconfigurationpolicyassignment-list",
+)
+def list_policy_assignments(ctx: RequestContext) -> dict[str, Any]:
+    require_intune(ctx.state)
+    policy = _policy(ctx)
+    fragment = f"{POLICY_FRAGMENT}('{policy['id']}')/assignments"
+    return ctx.collection(copy.deepcopy(policy.get("assignments") or []), fragment, top=False)
+
+
+@table.post(
+    f"{POLICIES}/{{id}}/assign",
+    permissions=WRITE,
+    versions=BETA,
+    doc=f"{LEARN}/intune-deviceconfigv2-devicemanagementconfigurationpolicy-assign",
+)
+def assign_policy(ctx: RequestContext) -> dict[str, Any]:
+    """Replaces the policy's assignments (as device configurations' assign does); answers with the new ones."""
+    require_intune(ctx.state)
+    policy = _policy(ctx)
+    body = ctx.json_body()
+    unknown = sorted(set(body) - {"assignments"})
+    if unknown:
+        raise ctx.bad_request(f"The parameter '{unknown[0]}' in the request payload is not a valid parameter.")
+    assignments = body.get("assignments")
+    if not isinstance(assignments, list):
+        raise ctx.bad_request("The parameter 'assignments' must be a collection.")
+    made = []
+    for entry in assignments:
+        target = entry.get("target") if isinstance(entry, dict) else None
+        if not isinstance(target, dict) or target.get("@odata.type") not in TARGET_TYPES:
+            kind = target.get("@odata.type") if isinstance(target, dict) else None
+            raise ctx.bad_request(f"Invalid assignment target type '{kind}'.")
+        if target["@odata.type"].endswith("roupAssignmentTarget") and not target.get("groupId"):
+            raise ctx.bad_request("A group assignment target needs a groupId.")
+        suffix = target.get("groupId") or target["@odata.type"].rsplit(".", 1)[-1]
+        made.append(
+            {
+                "id": f"{policy['id']}_{suffix}",
+                "source": "direct",
+                "sourceId": policy["id"],
+                "target": dict(target),
+            }
+        )
+    policy["assignments"] = made
+    policy["lastModifiedDateTime"] = ctx.now()
+    return {
+        "@odata.context": ctx.context_url("Collection(microsoft.graph.deviceManagementConfigurationPolicyAssignment)"),
         "value": copy.deepcopy(made),
     }
