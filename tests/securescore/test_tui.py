@@ -47,7 +47,7 @@ async def test_the_first_assessment_shows_the_total_its_90_day_trend_and_every_c
         screen = app.screen
         assert isinstance(screen, SecureScoreScreen)
         total = str(screen.query_one("#score-total", Static).render())
-        assert "Secure Score 97/270" in total and "(90 days)" in total and "AllTenants avg 41.2" in total
+        assert "Secure Score 94.2/270" in total and "(90 days)" in total and "AllTenants avg 41.2" in total
         rows = _rows(screen)
         assert len(rows) == len(catalogue())
         assert rows[0][2] == "DLPEnabled" and rows[0][0] == "20"
