@@ -64,6 +64,8 @@ IDS: dict[tuple[str, Kind], str] = {
     ("Policy.ReadWrite.Authorization", "Delegated"): "edd3c878-b384-41fd-95ad-e7407dd775be",
     ("Policy.ReadWrite.ConditionalAccess", "Application"): "01c0a623-fc9b-48e9-b794-0756f8e8f067",
     ("Policy.ReadWrite.ConditionalAccess", "Delegated"): "ad902697-1014-4ef5-81ef-2b4301988e8c",
+    ("Policy.ReadWrite.ConsentRequest", "Application"): "999f8c63-0a38-4f1b-91fd-ed1947bdd1a9",
+    ("Policy.ReadWrite.ConsentRequest", "Delegated"): "4d135e65-66b8-41a8-9f8b-081452c91774",
     ("SecurityEvents.Read.All", "Application"): "bf394140-e372-4bf9-a898-299cfc7564e5",
     ("SecurityEvents.Read.All", "Delegated"): "64733abd-851e-478a-bffb-e47a14b18235",
     ("SecurityEvents.ReadWrite.All", "Application"): "d903a879-88e0-4c09-b0c9-82f6a1333f84",
