@@ -61,14 +61,19 @@ def writes_outside_the_helper(logged: Iterable[tuple[str, str]], changes: Sequen
             continue
         attempts = str(change.resource.get("attempts") or "")
         allowed[target] += 1 + attempts.count(";")
-    seen: Counter[tuple[str, str]] = Counter(logged_target(m, p) for m, p in logged)
+    seen: Counter[tuple[str, str]] = Counter()
+    shown: dict[tuple[str, str], str] = {}
+    for method, path in logged:
+        target = logged_target(method, path)
+        seen[target] += 1
+        shown.setdefault(target, f"{method.upper()} {path.split('?', 1)[0]}")
     problems = []
-    for (method, path), count in seen.items():
-        extra = count - allowed[(method, path)]
+    for target, count in seen.items():
+        extra = count - allowed[target]
         if extra > 0:
             times = f" ({extra} of {count} requests)" if count > 1 else ""
             problems.append(
-                f"{method} {path}{times} reached the tenant but Controller.remediate recorded no change for it: "
+                f"{shown[target]}{times} reached the tenant but Controller.remediate recorded no change for it: "
                 f"a write outside the helper cannot be verified or rolled back. Send it through {HELPER} "
                 "(one call per request), never through tenant.graph_request or tenant.graph"
             )
@@ -170,15 +175,24 @@ def off_plan(items: Sequence[PlanItem], fresh: Sequence[Finding]) -> list[str]:
     return problems
 
 
+def _object(value: Any) -> str:
+    """A whole object in a few words: its name when it has one, else its start."""
+    if isinstance(value, Mapping):
+        name = value.get("displayName") or value.get("name")
+        if name:
+            return f"{name!r}" + (f" (id {value['id']})" if value.get("id") else "")
+    return _short(value, 100)
+
+
 def describe_differences(differences: Iterable[Any], limit: int = 12) -> str:
     """One indented line per difference: created objects, removed ones and edited fields told apart."""
     lines = []
     items = list(differences)
     for diff in items[:limit]:
         if diff.before is None and diff.after is not None:
-            lines.append(f"  {diff.path}: created and still there ({_short(diff.after, 100)})")
+            lines.append(f"  {diff.path}: created and still there: {_object(diff.after)}")
         elif diff.after is None and diff.before is not None:
-            lines.append(f"  {diff.path}: was {_short(diff.before, 100)}, now missing")
+            lines.append(f"  {diff.path}: was {_object(diff.before)}, now missing")
         else:
             lines.append(f"  {diff.path}: was {_short(diff.before, 100)}, now {_short(diff.after, 100)}")
     if len(items) > limit:
