@@ -15,7 +15,7 @@ from typing import Any
 from scorekeeper.domain.diff import MISSING
 from scorekeeper.domain.impact import Harm, Impact
 from scorekeeper.domain.levels import Level
-from scorekeeper.domain.model import Status
+from scorekeeper.domain.model import Finding, Status
 from scorekeeper.domain.staging import Stage
 from scorekeeper.util.safetext import clean
 
@@ -166,14 +166,21 @@ def harm_label(harm: Harm | str) -> str:
     return ("⚠ " if harm is Harm.LOCKS_OUT else "") + HARM_WORDS[harm]
 
 
-def impact_lines(impact: Impact, limit: int = 5) -> list[str]:
+#: What a blocking impact planned anyway says: the configuration, not scorekeeper, accepted it.
+ACCEPTED = "accepted by [remediation] accept_impact"
+
+
+def impact_lines(impact: Impact, limit: int = 5, *, accepted: bool = False) -> list[str]:
     """An impact as lines a person reads before a write (plan, confirmation, reports, dashboard).
 
     First the harm and summary, then one line per affected principal (up to ``limit``, then
     "… and N more"), then what would make the change safe and what tenant data it was computed
-    from. Tenant text is cleaned (:func:`scorekeeper.util.safetext.clean`); every line is one line.
+    from. ``accepted`` marks a blocking impact of a change that is written anyway because the
+    configuration accepts it. Tenant text is cleaned (:func:`scorekeeper.util.safetext.clean`);
+    every line is one line.
     """
-    lines = [f"{harm_label(impact.harm)}: {_one_line(impact.summary)}"]
+    mark = f" ({ACCEPTED})" if accepted and impact.blocks else ""
+    lines = [f"{harm_label(impact.harm)}{mark}: {_one_line(impact.summary)}"]
     for who in impact.affected[:limit]:
         name = _one_line(who.name or who.id)
         kind = "" if who.kind == "user" else f" ({_one_line(who.kind)})"
@@ -197,6 +204,18 @@ def impact_line(impact: Impact, limit: int = 3) -> str:
         names += f" and {rest} more"
     text = f"{harm_label(impact.harm)}: {_one_line(impact.summary)}"
     return f"{text}: {names}" if names else text
+
+
+def stage_moved_to(finding: Finding) -> str | None:
+    """The stage a change planned from ``finding`` moved the setting to; None when it is not staged.
+
+    A staged finding is promoted to its next stage; any other finding with a stage (a failing
+    setting whose rollout starts) is written to the stage it names.
+    """
+    stage = finding.stage
+    if stage is None:
+        return None
+    return stage.next_name if finding.status is Status.STAGED else stage.name
 
 
 def level_label(level: Level | str, baselines: tuple[str, ...] | list[str] = ()) -> str:

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from scorekeeper.domain.display import stage_moved_to
 from scorekeeper.domain.model import (
     Attestation,
     Control,
@@ -98,6 +99,9 @@ def build_report(
         organizations=store.organizations_known_at(r.run_id for r in runs if r.organization is None),
     )
     history.previous_statuses = store.finding_statuses(history.previous.values())
+    # Whom a remediation's changes affected is recorded on the run it was planned from (its
+    # findings' impact and stage, committed before the confirmation): one read per such run.
+    history.planned = {r.run_id: store.planned_from(r.run_id)[1] for r in runs if r.kind == "remediate" and r.changes}
     from scorekeeper.securescore.history import secure_score_overviews
 
     coverage = {c.id: c.plugin for c in declared.values()}
@@ -133,6 +137,7 @@ class _History:
     attestations: dict[str, list[Attestation]]
     organizations: dict[int, KnownOrganization] = field(default_factory=dict)
     previous_statuses: dict[int, dict[tuple[str, str], str]] = field(default_factory=dict)
+    planned: dict[int, list[Finding]] = field(default_factory=dict)  # remediation run → its plan's findings
     secure_score: dict[str, SecureScoreSection] = field(default_factory=dict)
     #: One row per distinct finding object (runs share the finding bodies they share in history,
     #: ``store.bulk``), so that equal settings across a fleet are one row the renderers see once.
@@ -146,7 +151,7 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
     controls = tuple(_control(c, declared.get(c.control), attested, now.date(), history.rows) for c in run.controls)
     previous_id = history.previous.get(run.run_id)
     changes = _since_previous(run, history.previous_statuses.get(previous_id, {})) if previous_id else ()
-    ledger = _ledger(run)
+    ledger = _ledger(run, history.planned.get(run.run_id, []))
     open_changes = [e for e in ledger if e.outcome != "failed" and e.rolled_back_by is None]
     rollback = f"scorekeeper rollback {run.run_id}" if run.kind == "remediate" and open_changes else None
     org, source = _organization(run, history.organizations.get(run.run_id))
@@ -289,12 +294,16 @@ def _since_previous(run: RunResult, before: Mapping[tuple[str, str], str]) -> tu
     return tuple(changes)
 
 
-def _ledger(run: RunResult) -> tuple[LedgerEntry, ...]:
+def _ledger(run: RunResult, planned: Sequence[Finding] = ()) -> tuple[LedgerEntry, ...]:
+    """Each recorded write with its read-back, and whom it affected as the run it was planned from says."""
     entries = []
+    plan = {(f.control, f.setting): f for f in planned}
     for control in run.controls:
         verified = {f.setting: f for f in control.findings}
         for change in control.changes:
             check = verified.get(change.setting)
+            source = plan.get((control.control, change.setting))
+            impact = source.impact if source else None
             entries.append(
                 LedgerEntry(
                     change_id=change.id,
@@ -310,6 +319,9 @@ def _ledger(run: RunResult) -> tuple[LedgerEntry, ...]:
                     verified=None if check is None else check.status in (Status.PASS, Status.STAGED),
                     verified_status=check.status.value if check else "",
                     rolled_back_by=change.rolled_back_by,
+                    impact=impact,
+                    stage=(stage_moved_to(source) or "") if source else "",
+                    accepted=bool(impact and impact.blocks),
                 )
             )
     return tuple(entries)

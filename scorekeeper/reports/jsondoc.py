@@ -200,4 +200,7 @@ def _entry(e: LedgerEntry) -> dict[str, Any]:
         "verified": e.verified,
         "verified_status": e.verified_status,
         "rolled_back_by": e.rolled_back_by,
+        "impact": e.impact.to_dict() if e.impact else None,
+        "stage": e.stage or None,
+        "accepted": e.accepted,
     }

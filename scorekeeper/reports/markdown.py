@@ -292,6 +292,14 @@ def _ledger(t: TenantSection) -> list[str]:
         outcome = md(e.outcome) + (f": {md(e.error)}" if e.error else "")
         cells = [str(e.change_id or ""), f"{md(e.control)}/{md(e.setting)}", _value(e.before), _value(e.after)]
         lines.append("| " + " | ".join([*cells, outcome, verified]) + " |")
+    affected = [e for e in t.ledger if e.impact is not None or e.stage]
+    if affected:
+        lines += ["", "Whom the changes affected (as planned):", ""]
+        for e in affected:
+            stage = f" → stage {md(e.stage)}" if e.stage else ""
+            lines.append(f"- **#{e.change_id or '?'} {md(e.control)}/{md(e.setting)}**{stage}")
+            if e.impact is not None:
+                lines += [f"  - {md(line.strip())}" for line in impact_lines(e.impact, 20, accepted=e.accepted)]
     if t.rollback_command:
         lines += ["", f"Undo with `{t.rollback_command}`."]
     return [*lines, ""]

@@ -193,6 +193,13 @@ class LedgerEntry:
     verified: bool | None  # True: read back as intended; False: read back otherwise; None: not verified
     verified_status: str  # the verification finding's status, "" when none was recorded
     rolled_back_by: int | None
+    #: Whom the change affected, as the run it was planned from recorded it (what the person
+    #: confirmed); None when that run computed none, or history holds no such run.
+    impact: Impact | None = None
+    #: The stage the change moved the setting to (a staged rollout); "" when not staged.
+    stage: str = ""
+    #: The change was written although its impact locks someone out: the configuration accepted it.
+    accepted: bool = False
 
 
 @dataclass(frozen=True)

@@ -221,13 +221,13 @@ def _level(s: SettingRow) -> str:
     return f'<span class="lvl {s.level.value}">{text}</span>'
 
 
-def impact_html(impact: Impact, limit: int = 50) -> str:
+def impact_html(impact: Impact, limit: int = 50, *, accepted: bool = False) -> str:
     """An impact as a block: harm and summary, the people it affects, what makes it safe, its sources.
 
     The wording is :func:`scorekeeper.domain.display.impact_lines`' (the same as the CLI's and the
     dashboard's): its first line is the heading, indented lines the affected principals.
     """
-    head, *rest = impact_lines(impact, limit)
+    head, *rest = impact_lines(impact, limit, accepted=accepted)
     people = "".join(f"<li>{esc(line.strip())}</li>" for line in rest if line.startswith("  "))
     notes = "".join(f"<p>{esc(line)}</p>" for line in rest if not line.startswith("  "))
     return (
@@ -327,9 +327,12 @@ def ledger_rows(entries: Iterable[LedgerEntry]) -> Markup:
             verified = '<span class="pass">✔ read back as intended</span>'
         else:
             verified = f'<span class="fail">✘ read back {esc(e.verified_status)}</span>'
+        if e.stage:
+            created += f'<br><span class="note stage">{SYMBOLS["staged"]} moved to stage {esc(e.stage)}</span>'
+        impact = impact_html(e.impact, accepted=e.accepted) if e.impact else ""
         out.append(
             f"<tr><td><b>#{e.change_id or '?'}</b> <code>{esc(e.control)}/{esc(e.setting)}</code>{created}</td>"
-            f"<td>{value_html(e.before)} → {value_html(e.after)}</td>"
+            f"<td>{value_html(e.before)} → {value_html(e.after)}{impact}</td>"
             f'<td class="st {outcome_cls}">{esc(e.outcome)}{notes}</td><td>{verified}</td></tr>'
         )
     return Markup("".join(out))

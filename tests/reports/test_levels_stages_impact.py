@@ -1,9 +1,9 @@
 """Issue 25 in every report format: staged and advice are neither pass nor failure, levels are named,
 and the impact of a planned change names the people it affects.
 
-The run is written to a real history; the control's declaration (levels, baselines) comes from the
-plugin as a report's does. The recorded impact and stage are put on the rows the way the history
-holds them once the run's findings carry them (``Finding.impact``/``Finding.stage``).
+The runs are written to a real history (findings keep their impact and stage there); the control's
+declaration (levels, baselines) comes from the plugin as a report's does. A remediation's ledger
+names whom each change affected from the run it was planned from.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
@@ -20,7 +20,16 @@ import pytest
 import xmlschema
 
 from scorekeeper import Affected, Harm, Impact, Level, Stage
-from scorekeeper.domain.model import Control, ControlResult, Finding, RemediationKind, Setting, Status
+from scorekeeper.domain.model import (
+    Change,
+    Control,
+    ControlResult,
+    Finding,
+    Outcome,
+    RemediationKind,
+    Setting,
+    Status,
+)
 from scorekeeper.reports import render
 from scorekeeper.reports.build import build_report
 from scorekeeper.reports.model import Report
@@ -78,30 +87,36 @@ FINDINGS = (
 )
 
 
+@dataclass
+class Runs:
+    assess: Report
+    remediation: Report
+
+
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     tmp = tmp_path_factory.mktemp("levels")
     with HistoryStore.open(str(tmp / "history.db")) as store:
-        run = store.start_run("contoso", "assess", controls=[CONTROL])
-        store.record_run(run, [ControlResult(CONTROL, "Demo control", FINDINGS)])
-        built = build_report(store, [run], controls={CONTROL: DECLARED}, generator={"scorekeeper": "test"})
-    return _as_recorded(built)
-
-
-def _as_recorded(report: Report) -> Report:
-    """The rows with the impact and stage their findings carried (when history holds them, a no-op)."""
-    by_setting = {f.setting: f for f in FINDINGS}
-    tenant = report.tenants[0]
-    controls = tuple(
-        replace(
-            c,
-            settings=tuple(
-                replace(s, impact=by_setting[s.setting].impact, stage=by_setting[s.setting].stage) for s in c.settings
-            ),
+        assessed = store.start_run("contoso", "assess", controls=[CONTROL])
+        store.record_run(assessed, [ControlResult(CONTROL, "Demo control", FINDINGS)])
+        # a remediation planned from it: the promotion of the staged setting and the accepted gate change
+        fixed = (*FINDINGS[1:3], _finding("gates", Status.PASS))
+        changes = (
+            Change("registration", "enabledForReportingButNotEnforced", "enabled", Outcome.APPLIED),
+            Change("gates", 1, 2, Outcome.APPLIED),
         )
-        for c in tenant.controls
-    )
-    return replace(report, tenants=(replace(tenant, controls=controls),))
+        remediated = store.start_run("contoso", "remediate", controls=[CONTROL], parent_run_id=assessed)
+        store.record_run(remediated, [ControlResult(CONTROL, "Demo control", fixed, changes)])
+        declared = {CONTROL: DECLARED}
+        return Runs(
+            build_report(store, [assessed], controls=declared, generator={"scorekeeper": "test"}),
+            build_report(store, [remediated], controls=declared, generator={"scorekeeper": "test"}),
+        )
+
+
+@pytest.fixture(scope="module")
+def report(runs: Runs) -> Report:
+    return runs.assess
 
 
 def test_json_counts_staged_and_advice_and_carries_level_impact_and_stage(report: Report) -> None:
@@ -189,3 +204,23 @@ def test_html_orders_rows_and_shows_stage_level_and_impact(report: Report) -> No
     section = html.split("<h3>Impact of the planned changes</h3>")[1].split("<h3>")[0]
     assert "cy@contoso.example — loses mobile phone" in section and "To make it safe:" in section
     assert "tr[data-s=advice]>td:nth-child(2){color:var(--t-advice)}" in html  # its own colour
+
+
+def test_remediation_ledger_names_whom_each_change_affected(runs: Runs) -> None:
+    report = runs.remediation
+    ledger = {e.setting: e for e in report.tenants[0].ledger}
+    assert ledger["gates"].impact == IMPACT and ledger["gates"].accepted  # written although it locks out
+    assert ledger["registration"].stage == "enabled" and ledger["registration"].impact is None  # promoted
+    assert ledger["registration"].verified  # a stage reached reads back staged: as intended
+    data = json.loads(render(report, "json"))
+    jsonschema.validate(data, json.loads((ROOT / "docs" / "report-schema.json").read_text()))
+    entries = {e["setting"]: e for e in data["tenants"][0]["ledger"]}
+    assert entries["gates"]["accepted"] and entries["gates"]["impact"]["affected"][2]["name"] == "cy@contoso.example"
+    assert entries["registration"]["stage"] == "enabled" and entries["registration"]["impact"] is None
+    html = render(report, "html")
+    ledger_html = html.split("<h3>Remediation ledger</h3>")[1]
+    assert "⚠ locks out (accepted by [remediation] accept_impact): 3 users" in ledger_html
+    assert "◐ moved to stage enabled" in ledger_html and "bo@contoso.example — loses mobile phone" in ledger_html
+    text = render(report, "md")
+    assert "- **#" in text and "/gates**" in text and "→ stage enabled" in text
+    assert "accept\\_impact\\)\\: 3 users" in text and "cy\\@contoso\\.example" in text
