@@ -310,3 +310,30 @@ async def test_a_served_write_is_audited_with_its_initiator(http: Any, sim: Simu
     assert newest["initiatedBy"]["app"]["appId"] and newest["initiatedBy"]["user"] is None
     assert _problems("directoryAudit", newest) == []
     assert [c.path for c in sim.state_diff()] and all("directoryAudits" not in c.path for c in sim.state_diff())
+
+
+async def test_report_only_results_need_the_prefer_header_for_unknown_enum_members() -> None:
+    sim = Simulator.from_profiles("modern-cloud", extensions=[])
+    policy = next(
+        p["id"]
+        for p in sim.tenant(sim.tenant_id).state["conditionalAccessPolicies"]
+        if p["state"] == "enabledForReportingButNotEnforced"
+    )
+    token = sim.issue_token(roles=["AuditLog.Read.All", "Directory.Read.All"])
+    query = {"$filter": f"appliedConditionalAccessPolicies/any(p:p/id eq '{policy}')"}
+
+    async def results(headers: dict[str, str]) -> set[str]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim.app), base_url="http://127.0.0.1") as client:
+            response = await client.get(
+                "/v1.0/auditLogs/signIns", params=query, headers={"Authorization": f"Bearer {token}", **headers}
+            )
+        assert response.status_code == 200
+        return {
+            entry["result"]
+            for sign_in in response.json()["value"]
+            for entry in sign_in["appliedConditionalAccessPolicies"]
+            if entry["id"] == policy
+        }
+
+    assert await results({}) == {"unknownFutureValue"}
+    assert await results({"Prefer": "include-unknown-enum-members"}) == {"reportOnlyFailure", "reportOnlyNotApplied"}

@@ -39,6 +39,13 @@ SIGN_IN_FILTERS = (
     "clientAppUsed",
     "conditionalAccessStatus",
     "correlationId",
+    "appliedConditionalAccessPolicies",  # appliedConditionalAccessPolicy.id "Supports $filter (eq)", through any()
+)
+#: The report-only results are members of an evolvable enum: Graph sends them only to a caller whose
+#: ``Prefer`` header holds ``include-unknown-enum-members`` and ``unknownFutureValue`` to the others
+#: (appliedConditionalAccessPolicy resource page).
+EVOLVABLE_RESULTS = frozenset(
+    {"reportOnlySuccess", "reportOnlyFailure", "reportOnlyNotApplied", "reportOnlyInterrupted"}
 )
 #: directoryAudit's properties that "Support $filter".
 AUDIT_FILTERS = (
@@ -62,11 +69,29 @@ def newest_first(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
     return sorted(items, key=lambda item: str(item.get(key) or ""), reverse=True)
 
 
+def wants_unknown_enum_members(ctx: RequestContext) -> bool:
+    prefer = ctx.headers.get("prefer", "").replace(" ", "").lower()
+    return "include-unknown-enum-members" in prefer.split(",")
+
+
+def as_served(ctx: RequestContext, sign_in: dict[str, Any]) -> dict[str, Any]:
+    """The sign-in as this caller sees it: report-only results hidden behind ``unknownFutureValue``
+    unless the request asked for the evolvable enum's newer members."""
+    if wants_unknown_enum_members(ctx):
+        return sign_in
+    applied = [
+        {**entry, "result": "unknownFutureValue"} if entry.get("result") in EVOLVABLE_RESULTS else entry
+        for entry in sign_in.get("appliedConditionalAccessPolicies") or []
+    ]
+    return {**sign_in, "appliedConditionalAccessPolicies": applied}
+
+
 @table.get("/auditLogs/signIns", permissions=(), all_of=SIGN_INS_ALL_OF, doc=f"{LEARN}/signin-list", returns="signIn")
 def list_sign_ins(ctx: RequestContext) -> dict[str, Any]:
     require_premium(ctx.state)
+    served = [as_served(ctx, s) for s in ctx.state.get("signIns") or []]
     return ctx.collection(
-        newest_first(list(ctx.state.get("signIns") or []), "createdDateTime"),
+        newest_first(served, "createdDateTime"),
         "auditLogs/signIns",
         type_name="signIn",
         filterable=SIGN_IN_FILTERS,
@@ -83,7 +108,7 @@ def get_sign_in(ctx: RequestContext) -> dict[str, Any]:
     found = find(ctx.state.get("signIns") or [], ctx.params["id"])
     if found is None:
         raise ctx.not_found(ctx.params["id"])
-    return ctx.entity(found, "auditLogs/signIns/$entity")
+    return ctx.entity(as_served(ctx, found), "auditLogs/signIns/$entity")
 
 
 @table.get(
