@@ -80,10 +80,15 @@ def status_text(status: Status | str, palette: Mapping[str, str], *, bold_fail: 
     return Text(status_look(status).label, style=style)
 
 
-def impact_text(impact: Impact, palette: Mapping[str, str], *, indent: str = "", limit: int = 20) -> Text:
-    """An impact as the plan and the reports word it (``display.impact_lines``), its harm in colour."""
+def impact_text(
+    impact: Impact, palette: Mapping[str, str], *, indent: str = "", limit: int = 20, accepted: bool = False
+) -> Text:
+    """An impact as the plan and the reports word it (``display.impact_lines``), its harm in colour.
+
+    ``accepted``: the change is written although it locks someone out (``[remediation] accept_impact``).
+    """
     text = Text()
-    head, *rest = impact_lines(impact, limit)
+    head, *rest = impact_lines(impact, limit, accepted=accepted)
     text.append(f"{indent}{head}", style=f"bold {colour(palette, HARM_VARIABLE[impact.harm])}".strip())
     for line in rest:
         text.append(f"\n{indent}{line}")

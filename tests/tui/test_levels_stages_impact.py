@@ -100,7 +100,10 @@ async def test_confirmation_lists_impacts_and_marks_blocked_items(make_app: Any)
         assert isinstance(screen, ConfirmScreen)
         lines = screen.diff_text.splitlines()
         assert lines[1:4] == ["  size  (PATCH /size)", "    ◐ moves to stage enabled", "    1 → 3"]
-        assert lines[4] == "    ⚠ locks out: 7 users can no longer reset their password"
+        assert (
+            lines[4]
+            == "    ⚠ locks out (accepted by [remediation] accept_impact): 7 users can no longer reset their password"
+        )
         assert "      user4@contoso.example — loses mobile phone, their only reset method" in lines
         blocked_line = next(line for line in lines if "⛔ colour" in line)
         assert "blocked: it would lock someone out" in blocked_line

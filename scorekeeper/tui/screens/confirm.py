@@ -48,9 +48,9 @@ def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
             if item.stage:
                 text.append(f"\n    {STATUS_LOOK[Status.STAGED].glyph} moves to stage {item.stage}")
             _diff_lines(text, item, removed, added)
-            if item.impact is not None:
+            if item.impact is not None:  # an automated item that locks someone out was accepted by the config
                 text.append("\n")
-                text.append_text(impact_text(item.impact, palette, indent="    "))
+                text.append_text(impact_text(item.impact, palette, indent="    ", accepted=True))
         if plan.guided:
             text.append("\n  Guided (not written; a person follows the steps):", style=muted)
             for item in plan.guided:
