@@ -208,6 +208,9 @@ class CheckingNode(JsonParseNode):
         return [getter(self._child(item, str(i))) for i, item in enumerate(items)]
 
     def get_collection_of_enum_values(self, enum_class: Any) -> list[Any] | None:
+        if isinstance(self._json_node, str) and self._json_node:  # a flags enum sent as "a,b", as Graph takes it
+            parts = self._json_node.split(",")
+            return [self._child(part.strip(), str(i)).get_enum_value(enum_class) for i, part in enumerate(parts)]
         items = self._items()
         if items is None:
             return None

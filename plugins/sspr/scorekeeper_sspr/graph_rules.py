@@ -309,11 +309,6 @@ def campaign(policy: Any) -> dict[str, Any] | None:
             for t in raw.get("includeTargets") or []
         ],
         "excludeTargets": [{k: t.get(k) for k in ("id", "targetType")} for t in raw.get("excludeTargets") or []],
-        **(
-            {"enforceRegistrationAfterAllowedSnoozes": raw["enforceRegistrationAfterAllowedSnoozes"]}
-            if "enforceRegistrationAfterAllowedSnoozes" in raw
-            else {}
-        ),
     }
 
 

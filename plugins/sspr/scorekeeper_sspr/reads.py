@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper import GraphCallError
-from scorekeeper.reads import Read, all_pages, read_batch, secure_score_requests
+from scorekeeper.reads import Read, read_batch, secure_score_requests
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 from scorekeeper_sspr.portal import read_onprem, read_policy
 from scorekeeper_sspr.settings import CONTROL_ID
@@ -29,6 +29,8 @@ __all__ = ["BETA_POLICY", "PAGED", "Read", "Snapshot", "read_graph", "read_tenan
 PAGED = ("device_configurations", "ca_policies", "group_settings", "registration_details", "named_locations")
 #: The beta-only passkey-migration opt-out (concept-sms-voice-retirement): read beside the batch.
 BETA_POLICY = "beta_methods_policy"
+#: Keys of the follow-up batch: ``members:<group id>`` and the sign-in logs.
+MEMBERS, SIGN_INS = "members:", "sign_ins"
 
 
 @dataclass(frozen=True)
@@ -148,34 +150,47 @@ def _groups_to_read(snapshot: Snapshot) -> list[str]:
     return found
 
 
-async def _members(tenant: TenantContext, group_id: str) -> Read:
-    """A group's transitive member ids (Graph: GET /groups/{id}/transitiveMembers)."""
-    try:
-        read = await all_pages(
-            tenant, Read(await tenant.graph_request("GET", f"groups/{group_id}/transitiveMembers?$select=id&$top=999"))
+def _follow_up_requests(tenant: TenantContext, groups: list[str], sign_ins: bool) -> dict[str, RequestInformation]:
+    """Targeted groups' transitive members (ids only) and, when a registration policy is report-only,
+    the sign-in logs whose ``appliedConditionalAccessPolicies`` hold its report-only results."""
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.audit_logs.sign_ins.sign_ins_request_builder import SignInsRequestBuilder
+    from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
+        TransitiveMembersRequestBuilder,
+    )
+
+    g = tenant.graph
+    members = TransitiveMembersRequestBuilder.TransitiveMembersRequestBuilderGetQueryParameters(select=["id"], top=999)
+    requests: dict[str, RequestInformation] = {
+        f"{MEMBERS}{gid}": g.groups.by_group_id(gid).transitive_members.to_get_request_information(
+            RequestConfiguration(query_parameters=members)
         )
-    except GraphCallError as exc:
-        return Read.failed(exc)
-    return Read(frozenset(str(m.get("id")) for m in read.items)) if read.ok else read
-
-
-async def _sign_ins(tenant: TenantContext) -> Read:
-    """Recent sign-ins (first page, newest first), for the report-only registration policy's results
-    in ``appliedConditionalAccessPolicies`` (Graph: GET /auditLogs/signIns)."""
-    try:
-        return Read(await tenant.graph_request("GET", "auditLogs/signIns?$top=999"))
-    except GraphCallError as exc:
-        return Read.failed(exc)
+        for gid in groups
+    }
+    if sign_ins:
+        query = SignInsRequestBuilder.SignInsRequestBuilderGetQueryParameters(top=999)
+        requests[SIGN_INS] = g.audit_logs.sign_ins.to_get_request_information(
+            RequestConfiguration(query_parameters=query)
+        )
+    return requests
 
 
 async def _follow_up(tenant: TenantContext, snapshot: Snapshot) -> None:
+    """The second round trip, as one ``$batch``, only when there is something to read."""
     from scorekeeper_sspr import graph_rules as rules
 
     groups = _groups_to_read(snapshot)
-    reads = await asyncio.gather(*(_members(tenant, g) for g in groups))
-    snapshot.extra["members"] = {g: r.value for g, r in zip(groups, reads, strict=True) if r.ok}
-    snapshot.extra["members_unread"] = {g: r.error for g, r in zip(groups, reads, strict=True) if not r.ok}
     ca = snapshot.graph.get("ca_policies")
     current = rules.registration_policy(ca.value) if ca is not None and ca.ok else None
-    if current and current.get("state") == "enabledForReportingButNotEnforced":
-        snapshot.extra["sign_ins"] = await _sign_ins(tenant)
+    wants_sign_ins = bool(current and current.get("state") == "enabledForReportingButNotEnforced")
+    requests = _follow_up_requests(tenant, groups, wants_sign_ins)
+    reads = (
+        await read_batch(tenant, requests, paged=tuple(k for k in requests if k.startswith(MEMBERS)))
+        if requests
+        else {}
+    )
+    members = {k[len(MEMBERS) :]: r for k, r in reads.items() if k.startswith(MEMBERS)}
+    snapshot.extra["members"] = {g: frozenset(str(m.get("id")) for m in r.items) for g, r in members.items() if r.ok}
+    snapshot.extra["members_unread"] = {g: r.error for g, r in members.items() if not r.ok}
+    if SIGN_INS in reads:
+        snapshot.extra["sign_ins"] = reads[SIGN_INS]

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import sspr_tenant_json as tenant
+from sspr_engine import sspr_engine
 
-from scorekeeper import Status, changes_ahead
-from scorekeeper.testing import make_engine
+from scorekeeper import RemediationKind, Status, changes_ahead
 from scorekeeper_sspr.config import SsprConfig
 from scorekeeper_sspr.evaluate import evaluate
 from scorekeeper_sspr.plugin import CONTROL
@@ -63,7 +63,14 @@ def test_a_new_tenant_without_a_migration_state_passes_with_the_reason() -> None
         ({"campaign_state": "default"}, {"registration_campaign_replace_default": True}, F),
         ({"campaign_state": "disabled"}, {}, F),
         ({"campaign_state": "enabled", "campaign_method": "fido2"}, {}, P),
-        ({"campaign_state": "enabled", "campaign_method": "microsoftAuthenticator"}, {}, F),
+        # An admin's working Authenticator campaign is not rewritten to the configured passkeys.
+        ({"campaign_state": "enabled", "campaign_method": "microsoftAuthenticator"}, {}, P),
+        # A passkey campaign while passkeys are off nudges nobody: fail, changed to what users can register.
+        (
+            {"campaign_state": "enabled", "campaign_method": "fido2", "enabled": ("MicrosoftAuthenticator",)},
+            {},
+            F,
+        ),
         (
             {"campaign_state": "enabled", "campaign_method": "microsoftAuthenticator"},
             {"registration_campaign_method": "microsoftAuthenticator"},
@@ -75,6 +82,12 @@ def test_registration_campaign_states(campaign: dict[str, Any], config: dict[str
     snapshot = tenant.with_graph(tenant.hardened(), methods_policy=Read(tenant.methods_policy(**campaign)))
     row = by_setting(snapshot, SsprConfig(helpdesk="https://help.contoso.com", **config))["mfa_registration_campaign"]
     assert row.status is status, row.reason
+    if status is F and row.desired:
+        # never changed to a method its users cannot register
+        policy = tenant.methods_policy(**campaign)
+        fido2 = next(c for c in policy["authenticationMethodConfigurations"] if c["id"] == "Fido2")
+        wanted = row.desired["includeTargets"][0]["targetedAuthenticationMethod"]
+        assert wanted != "fido2" or fido2["state"] == "enabled"
     if campaign["campaign_state"] == "default" and status is P:
         assert "passkeys" in row.reason and "registration_campaign_replace_default" in row.reason
 
@@ -167,7 +180,7 @@ async def test_remediation_never_turns_sms_voice_or_email_on_by_default(
     sk_simulator: Any, sk_store: Any, tmp_path: Any, profile: str
 ) -> None:
     sim = sk_simulator(profile)
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     _, plans = await engine.plan("contoso", [SSPR])
     await engine.remediate("contoso", plans)
 
@@ -184,7 +197,7 @@ async def test_asked_for_sms_and_voice_the_plan_states_the_retirement(
         "methods": ["mobile_app_notification", "mobile_app_code", "email", "mobile_phone"],
         "enable_in_methods_policy": ["Sms", "Voice"],
     }
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
     _, [plan] = await engine.plan("contoso", [SSPR])
     items = {i.setting: i for i in plan.items}
     for setting in ("method_configurations", "methods_available"):
@@ -197,7 +210,7 @@ async def test_on_o365_only_nothing_that_needs_p1_is_planned_or_written(
     sk_simulator: Any, sk_store: Any, tmp_path: Any
 ) -> None:
     sim = sk_simulator("o365-only")
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     assessment, [plan] = await engine.plan("contoso", [SSPR])
     p1_only = {s.id for s in CONTROL.settings if s.licence == "Microsoft Entra ID P1"}
     assert not p1_only & {i.setting for i in plan.items}
@@ -256,7 +269,7 @@ async def test_modern_cloud_exits_3_for_its_real_failures_never_1(
     from scorekeeper.cli.main import exit_code_for
 
     sim = sk_simulator("modern-cloud")
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     runs = await engine.assess(["contoso"], [SSPR])
     statuses = {f.setting: f.status for f in runs[0].findings}
     assert not [s for s, v in statuses.items() if v in (Status.UNKNOWN, Status.ERROR)]
@@ -279,19 +292,32 @@ async def test_phone_methods_off_is_planned_with_its_consequence_and_written(
         }
     )
     # by default the phone stays, with the warning and the dated change
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     assessment, [plan] = await engine.plan("contoso", [SSPR])
     methods = next(f for f in assessment.findings if f.setting == "methods_available")
     assert "2027-02-01" in methods.reason and "mobilePhoneOptionEnabled" not in (methods.desired or {})
-    assert "Sms" not in {
-        k for k, v in (next(i for i in plan.items if i.setting == "method_configurations").desired).items()
-    }
+    configurations = [i for i in plan.items if i.setting == "method_configurations"]
+    assert all("Sms" not in (i.desired or {}) for i in configurations)
 
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: {**CONFIG, "phone_methods": "off"}})
+    # Turning phones off strands Adele (mobile phone only): not planned as a write, a guided step naming her.
+    off = {SSPR: {**CONFIG, "phone_methods": "off"}}
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls=off)
     _, [plan] = await engine.plan("contoso", [SSPR])
     items = {i.setting: i for i in plan.items}
+    assert items["methods_available"].kind is RemediationKind.GUIDED
+    assert items["methods_available"].impact is not None and items["methods_available"].impact.blocks
+    assert "adelev@" in items["methods_available"].impact.names()
+    # Pre-migration the methods policy is used only for authentication: turning SMS off there strands
+    # nobody's password reset (concept-authentication-methods-manage), so it is not blocked.
+    assert items["method_configurations"].kind is RemediationKind.AUTOMATED
+    assert items["method_configurations"].impact is not None and not items["method_configurations"].impact.blocks
     assert "stops offering mobile phone" in items["methods_available"].consequence
     assert "1 of 5 member users have only a phone method" in items["method_configurations"].consequence
+
+    # Accepted explicitly, it is written.
+    accepted = [f"{SSPR}.methods_available", f"{SSPR}.method_configurations"]
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls=off, accept_impact=accepted)
+    _, [plan] = await engine.plan("contoso", [SSPR])
     await engine.remediate("contoso", [plan])
     state = sim.tenant(sim.tenant_id).state
     sms = next(
@@ -305,13 +331,20 @@ async def test_phone_methods_off_is_planned_with_its_consequence_and_written(
 async def test_replacing_a_microsoft_managed_campaign_is_opt_in(
     sk_simulator: Any, sk_store: Any, tmp_path: Any
 ) -> None:
-    sim = sk_simulator("weak-cloud")  # campaign state default
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    # campaign state default; passkeys enabled with self-service setup, so a passkey campaign can be followed
+    fido2 = "authenticationMethodsPolicy.authenticationMethodConfigurations[id=Fido2]"
+    sim = sk_simulator(
+        profile_data={
+            "extends": "weak-cloud",
+            "set": {f"{fido2}.state": "enabled", f"{fido2}.isSelfServiceRegistrationAllowed": True},
+        }
+    )
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     _, [plan] = await engine.plan("contoso", [SSPR])
     assert "mfa_registration_campaign" not in {i.setting for i in plan.items}
 
     config = {**CONFIG, "registration_campaign_replace_default": True}
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
     _, [plan] = await engine.plan("contoso", [SSPR])
     [item] = [i for i in plan.items if i.setting == "mfa_registration_campaign"]
     assert "replaces Microsoft's managed campaign" in item.consequence
@@ -325,10 +358,25 @@ async def test_replacing_a_microsoft_managed_campaign_is_opt_in(
     ]
 
 
+def test_security_questions_are_not_turned_on_by_default_nor_taken_away() -> None:
+    weak = tenant.weak()
+    off = {**weak.policy.value, "securityQuestionsOptionEnabled": False}
+    found = by_setting(type(weak)(weak.graph, Read(off), weak.onprem))
+    assert "securityQuestionsOptionEnabled" not in found["methods_available"].desired
+    assert found["security_questions"].status is P and "less secure" in found["security_questions"].reason
+    on = {**weak.policy.value, "securityQuestionsOptionEnabled": True, "securityQuestionsOptionAllowed": True}
+    found = by_setting(type(weak)(weak.graph, Read(on), weak.onprem))
+    assert "securityQuestionsOptionEnabled" not in found["methods_available"].desired  # a tenant keeps them
+
+
 def test_security_questions_are_not_turned_on_before_the_tenant_defines_them() -> None:
     weak = tenant.weak()
     policy = {**weak.policy.value, "securityQuestionsOptionEnabled": False, "securityQuestions": []}
-    found = by_setting(type(weak)(weak.graph, Read(policy), weak.onprem))
+    methods = ("mobile_app_notification", "mobile_app_code", "email", "security_questions")
+    found = by_setting(
+        type(weak)(weak.graph, Read(policy), weak.onprem),
+        SsprConfig(helpdesk="https://help.contoso.com", methods=methods),
+    )
     assert "securityQuestionsOptionEnabled" not in found["methods_available"].desired
     questions = found["security_questions"]
     assert questions.status is F and questions.steps and "defines 0" in questions.reason
@@ -342,7 +390,7 @@ async def test_passkeys_are_enabled_read_back_and_rolled_back(sk_simulator: Any,
     from scorekeeper import RemediationKind
 
     sim = sk_simulator("weak-cloud")  # Fido2 disabled
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     sim.mark()
     _, [plan] = await engine.plan("contoso", [SSPR])
     [item] = [i for i in plan.items if i.setting == "passkeys"]
@@ -363,4 +411,18 @@ async def test_passkeys_are_enabled_read_back_and_rolled_back(sk_simulator: Any,
 
     _, undo = engine.rollback_plans(result.run_id)
     await engine.rollback(result.run_id, undo)
+    assert sim.state_diff() == []
+
+
+async def test_a_campaign_is_never_pointed_at_a_method_nobody_can_register(
+    sk_simulator: Any, sk_store: Any, tmp_path: Any
+) -> None:
+    sim = sk_simulator("weak-cloud")  # Authenticator and passkeys off
+    config = {**CONFIG, "registration_campaign_replace_default": True}
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    [item] = [i for i in plan.items if i.setting == "mfa_registration_campaign"]
+    assert item.kind is RemediationKind.GUIDED
+    sim.mark()
+    await engine.remediate("contoso", [plan.only({"mfa_registration_campaign"})])
     assert sim.state_diff() == []

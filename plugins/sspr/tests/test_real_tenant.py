@@ -11,9 +11,9 @@ from dataclasses import replace
 from typing import Any
 
 import sspr_tenant_json as tenant
+from sspr_engine import sspr_engine
 
 from scorekeeper import Outcome, RestoreStatus, Status
-from scorekeeper.testing import make_engine
 from scorekeeper_sspr import graph_rules as rules
 from scorekeeper_sspr.config import SsprConfig
 from scorekeeper_sspr.evaluate import evaluate
@@ -59,7 +59,7 @@ async def test_a_tenant_configured_by_microsofts_how_to_passes_and_gets_no_dupli
     sim = sk_simulator("weak-cloud")
     state = sim.tenant(sim.tenant_id).state
     state["deviceConfigurations"].append(_windows_config(DOCUMENTED_URI, [{"@odata.type": rules.ALL_DEVICES}]))
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
 
     _, plans = await engine.plan("contoso", [SSPR])
 
@@ -71,7 +71,7 @@ async def test_a_tenant_configured_by_microsofts_how_to_passes_and_gets_no_dupli
 async def test_a_refused_write_names_the_permission_it_lacked(sk_simulator: Any, sk_store: Any, tmp_path: Any) -> None:
     sim = sk_simulator("weak-cloud")
     sim.faults.add(status=403, method="PATCH", path="/v1.0/policies/authorizationPolicy")
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     _, plans = await engine.plan("contoso", [SSPR])
 
     result = await engine.remediate("contoso", plans)
@@ -90,7 +90,7 @@ async def test_a_configuration_whose_assignment_fails_is_deleted_again(
     state = sim.tenant(sim.tenant_id).state
     before = [c["id"] for c in state["deviceConfigurations"]]
     sim.faults.add(status=403, method="POST", path="/v1.0/deviceManagement/deviceConfigurations/*/assign")
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     _, plans = await engine.plan("contoso", [SSPR])
 
     result = await engine.remediate("contoso", plans)
@@ -115,7 +115,7 @@ async def test_rollback_of_a_created_policy_that_someone_deleted_counts_as_resto
     sk_simulator: Any, sk_store: Any, tmp_path: Any
 ) -> None:
     sim = sk_simulator("weak-cloud")
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     sim.mark()
     _, plans = await engine.plan("contoso", [SSPR])
     result = await engine.remediate("contoso", plans)
@@ -139,7 +139,7 @@ async def test_the_portal_policy_is_read_with_its_selected_group_before_it_is_pu
     sk_simulator: Any, sk_store: Any, tmp_path: Any
 ) -> None:
     sim = sk_simulator("weak-cloud")  # SSPR enabled for a pilot group
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: {**CONFIG, "notify_users": True}})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: {**CONFIG, "notify_users": True}})
     sim.mark()
     _, plans = await engine.plan("contoso", [SSPR])
     plans = [replace(p, items=tuple(i for i in p.items if i.setting == "notify_users")) for p in plans]

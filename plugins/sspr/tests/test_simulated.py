@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sspr_engine import sspr_engine
 
 from scorekeeper import Assessment, Finding, RemediationKind, Status
-from scorekeeper.testing import make_engine, simulated_tenant
+from scorekeeper.testing import simulated_tenant
 
 SSPR = "SelfServicePasswordReset"
 CONFIG = {"helpdesk": "https://help.contoso.com/password"}
@@ -31,8 +32,11 @@ WEAK_CLOUD: dict[str, Status] = {
     "enablement": F,
     "methods_available": F,
     "methods_required": F,
-    "security_questions": F,
-    "method_configurations": F,
+    # Security questions are offered: left as the admin set them ("less secure", never pushed or removed).
+    "security_questions": P,
+    # Pre-migration: the methods policy is aligned only with what the legacy policy offers (email, whose
+    # configuration is already on); nothing else is turned on before the migration.
+    "method_configurations": P,
     "passkeys": F,
     "phone_retirement": F,
     "methods_policy_migration": F,
@@ -65,13 +69,28 @@ HARDENED = {
     **dict.fromkeys(ON_PREMISES, NA),
     "helpdesk_link": F,
 }
-#: Office 365 licences only (no AAD_PREMIUM plan): the licence row fails, and every setting that needs
-#: Entra ID P1 is not applicable (never planned): SSPR for cloud users, Conditional Access, the custom
-#: banned-password list and the registration reports. The rest is as weak as weak-cloud.
+#: Office 365 licences only (no AAD_PREMIUM plan, not Business Standard/Premium): the licence row fails,
+#: the SSPR policy itself is not applicable (concept-sspr-licensing: cloud-only reset needs Business
+#: Standard/Premium or P1), nor is what needs P1 (Conditional Access, the custom banned-password list, the
+#: registration reports) or Intune (the Windows sign-in profile). None of it is ever planned.
 O365_ONLY = {
     **WEAK_CLOUD,
     "license": F,
-    "enablement": NA,
+    **dict.fromkeys(
+        (
+            "enablement",
+            "methods_available",
+            "methods_required",
+            "security_questions",
+            "registration_required",
+            "reconfirm_days",
+            "notify_users",
+            "notify_admins",
+            "helpdesk_link",
+        ),
+        NA,
+    ),
+    "windows_sign_in_reset": NA,
     "registration_ca_policy": NA,
     "password_protection": NA,
     "phone_retirement": NA,
@@ -131,19 +150,20 @@ async def test_assessment_matches_the_profile_and_writes_nothing(sk_simulator: A
     assert {s: f.status for s, f in findings.items()} == EXPECTED[profile]
     assert sim.writes() == []
     # One $batch for every Graph read, beside the two portal reads: about one round trip.
+    # A second $batch only when targeted groups' members or report-only sign-ins are to be read.
     sent = [r for r in sim.request_log if not r.batched]
-    assert sorted(r.path for r in sent) == [
+    assert sorted(r.path for r in sent if r.path != "/v1.0/$batch") == [
         "/api/PasswordReset/OnPremisesPasswordResetPolicies",
         "/api/PasswordReset/PasswordResetPolicies",
         "/beta/policies/authenticationMethodsPolicy",  # the beta-only passkey-migration opt-out
-        "/v1.0/$batch",
     ]
+    assert 1 <= len([r for r in sent if r.path == "/v1.0/$batch"]) <= 2
 
 
 async def test_missing_licence_is_explained_on_the_rows_that_need_p1(sk_simulator: Any) -> None:
     findings = await _assess(sk_simulator("o365-only"))
 
-    assert "P1" in findings["license"].reason
+    assert "P1" in findings["license"].reason and "Business Standard" in findings["license"].reason
     for setting in ("registration_ca_policy", "password_protection", "enablement", "phone_retirement"):
         assert findings[setting].status is NA, setting
         assert "Entra ID P1" in findings[setting].reason and "license row" in findings[setting].reason
@@ -205,7 +225,7 @@ async def test_remediation_creates_report_only_ca_policy_and_intune_profile_then
     sk_simulator: Any, sk_store: Any, tmp_path: Any
 ) -> None:
     sim = sk_simulator("weak-cloud")
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
     sim.mark()
     _, plans = await engine.plan("contoso", [SSPR])
     result = await engine.remediate("contoso", plans)
@@ -234,7 +254,7 @@ async def test_a_group_named_in_config_that_does_not_exist_stops_remediation_bef
 ) -> None:
     sim = sk_simulator("weak-cloud")
     config = {**CONFIG, "enablement": "selected", "enablement_group": "No such group"}
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
     _, plans = await engine.plan("contoso", [SSPR])
     result = await engine.remediate("contoso", plans)
 
@@ -247,7 +267,7 @@ async def test_a_group_named_in_config_that_does_not_exist_stops_remediation_bef
 async def test_a_group_named_in_config_is_resolved_to_its_id(sk_simulator: Any, sk_store: Any, tmp_path: Any) -> None:
     sim = sk_simulator("weak-cloud")
     config = {**CONFIG, "enablement": "selected", "enablement_group": "Sales and Marketing"}
-    engine = make_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
     _, plans = await engine.plan("contoso", [SSPR])
     await engine.remediate("contoso", plans)
 

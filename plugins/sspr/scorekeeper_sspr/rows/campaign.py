@@ -67,9 +67,6 @@ def row_mfa_registration_campaign(ctx: RowContext) -> Finding:
     cfg = ctx.cfg
     policy = ctx.value("methods_policy")
     current = rules.campaign(policy)
-    raw = ((policy or {}).get("registrationEnforcement") or {}).get("authenticationMethodsRegistrationCampaign") or {}
-    if current is not None and "enforceRegistrationAfterAllowedSnoozes" in raw:
-        current["enforceRegistrationAfterAllowedSnoozes"] = raw.get("enforceRegistrationAfterAllowedSnoozes")
     can_register = registrable(policy)
     method: str | None = cfg.registration_campaign_method
     if method not in can_register:
@@ -77,12 +74,21 @@ def row_mfa_registration_campaign(ctx: RowContext) -> Finding:
     desired: dict[str, Any] = {
         "state": "enabled",
         "snoozeDurationInDays": cfg.registration_campaign_snooze_days,
-        "enforceRegistrationAfterAllowedSnoozes": cfg.registration_campaign_limited_snoozes,
         "includeTargets": [rules.campaign_target(method or cfg.registration_campaign_method)],
     }
     evidence: dict[str, Any] = {"enforcement": enforcement(ctx)}
     opt_out = passkey_opt_out(ctx)
     note = f" Enforcement: {evidence['enforcement']}."
+    limited = limited_snoozes(ctx)
+    if limited is not None:
+        evidence["enforceRegistrationAfterAllowedSnoozes"] = limited
+        note += (
+            " Snoozes are limited (registration required after 3)."
+            if limited
+            else " Snoozes are unlimited (enforceRegistrationAfterAllowedSnoozes false)."
+        )
+        if limited is not ctx.cfg.registration_campaign_limited_snoozes:
+            note += " Configured otherwise: change 'Limit number of snoozes' in the portal (the property is beta)."
     if opt_out is not None:
         evidence["passkeyDynamicMigration"] = opt_out
         note += (
@@ -137,6 +143,18 @@ def row_mfa_registration_campaign(ctx: RowContext) -> Finding:
         desired=desired,
         evidence=evidence,
     )
+
+
+def limited_snoozes(ctx: RowContext) -> bool | None:
+    """``enforceRegistrationAfterAllowedSnoozes`` as the beta policy reads it (absent from v1.0's metadata)."""
+    beta = ctx.snap.graph.get(BETA_POLICY)
+    if beta is None or not beta.ok or not isinstance(beta.value, dict):
+        return None
+    enforcement = beta.value.get("registrationEnforcement") or {}
+    value = (enforcement.get("authenticationMethodsRegistrationCampaign") or {}).get(
+        "enforceRegistrationAfterAllowedSnoozes"
+    )
+    return value if isinstance(value, bool) else None
 
 
 def passkey_opt_out(ctx: RowContext) -> Any:

@@ -37,6 +37,8 @@ def row_admin_sspr(ctx: RowContext) -> Finding:
 
 
 REPORT_ONLY = "enabledForReportingButNotEnforced"
+#: The rollout a create (or a re-enable) starts: report-only first, enabled by promotion.
+FIRST_STAGE = Stage(("report-only", "enabled"), 0, needs="report-only results and break-glass accounts")
 
 
 def _locations_note(ctx: RowContext) -> str:
@@ -68,6 +70,7 @@ def row_registration_ca_policy(ctx: RowContext) -> Finding:
             "except guests and break-glass accounts, any location except trusted, authentication strength)." + note,
             current=None,
             desired={"state": REPORT_ONLY},
+            stage=FIRST_STAGE,
             impact=Impact(
                 summary="report-only: the new policy blocks nobody; its results show whom enforcing it would block",
                 sources=("conditionalAccessPolicies", "namedLocations"),
@@ -94,6 +97,7 @@ def row_registration_ca_policy(ctx: RowContext) -> Finding:
             f"back on report-only first.{note}",
             current=current,
             desired={"id": current["id"], "state": REPORT_ONLY},
+            stage=FIRST_STAGE,
         )
     stage, impact = _promotion(ctx, str(current["id"]))
     return ctx.finding(

@@ -82,7 +82,9 @@ def aligned_methods(ctx: RowContext) -> tuple[str, ...]:
     if tenant is None or tenant.migration not in (PRE, IN_PROGRESS) or tenant.portal is None:
         return ctx.cfg.methods
     offered = legacy_methods(ctx)
-    return tuple(m for m in ctx.cfg.methods if m in offered)
+    opted = set(ctx.cfg.enable_in_methods_policy)  # the config's explicit opt-in (Email, Sms, Voice)
+    explicit = {m for m in ctx.cfg.methods if rules.METHOD_CONFIGS[m] and set(rules.METHOD_CONFIGS[m]) <= opted}
+    return tuple(m for m in ctx.cfg.methods if m in offered or m in explicit)
 
 
 def configurations_impact(ctx: RowContext, policy: Any, wrong: dict[str, Any]) -> Impact | None:
@@ -222,6 +224,8 @@ def row_methods_policy_migration(ctx: RowContext) -> Finding:
             current=state,
             desired=IN_PROGRESS,
             evidence={"audit": audit},
+            # The rollout this write starts: its first stage (completion follows when it is safe).
+            stage=Stage((IN_PROGRESS, COMPLETE), 0, next_desired=COMPLETE, needs="a later assessment"),
             impact=Impact(
                 summary="no user loses a method: in Migration in progress the legacy SSPR policy is still respected",
                 harm=Harm.NONE,
