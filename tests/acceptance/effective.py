@@ -29,7 +29,9 @@ test can judge what the plugin did. The rules and the pages they come from:
   0 nobody. Administrators (``isAdmin`` in the report, or any directory role assignment) reset
   under the administrator policy, switched by ``authorizationPolicy.allowedToUseSSPR``; guests
   (``userType`` guest) reset in their home tenant, not here (assumption: the simulator models no
-  B2B reset).
+  B2B reset). Administrators always prove two methods and may not use security questions
+  (concept-sspr-policy, concept-authentication-security-questions); which methods the administrator
+  policy offers is not in any API, so the tenant's offer is used for them (assumption).
 
 Group membership is read from the simulator's ``groupMembers`` state (group id → user ids). A
 group the state does not describe is assumed to hold the user where it includes (SSPR's selected
@@ -203,12 +205,19 @@ def in_scope(state: Mapping[str, Any], person: Person) -> bool:
     return False
 
 
+def gates_for(state: Mapping[str, Any], person: Person) -> int:
+    """Methods the person must prove: the tenant's number, or two for administrators (concept-sspr-policy)."""
+    return 2 if person.admin else gates(state)
+
+
 def usable(state: Mapping[str, Any], person: Person) -> frozenset[str]:
     """The methods the person can use for a reset today (nothing when SSPR does not apply to them)."""
     if not in_scope(state, person):
         return frozenset()
     found = offered(state, person.id) & person.registered
-    if gates(state) == 1:
+    if person.admin:
+        found -= {QUESTIONS}  # security questions are not allowed for administrators
+    if gates_for(state, person) == 1:
         found -= {NOTIFICATION}
     return found
 
@@ -219,7 +228,8 @@ def distinct(methods: Iterable[str]) -> frozenset[str]:
 
 
 def can_reset(state: Mapping[str, Any], person: Person) -> bool:
-    return bool(usable(state, person)) and len(distinct(usable(state, person))) >= gates(state)
+    found = usable(state, person)
+    return bool(found) and len(distinct(found)) >= gates_for(state, person)
 
 
 def with_migration(state: Mapping[str, Any], phase: str) -> dict[str, Any]:
