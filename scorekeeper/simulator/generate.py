@@ -19,6 +19,7 @@ def _ids(rng: random.Random, count: int) -> list[str]:
 
 def generate(state: dict[str, Any], counts: dict[str, int], *, seed: str) -> None:
     rng = random.Random(seed)
+    skus = [str(sku["skuId"]) for sku in state.get("subscribedSkus") or [] if sku.get("skuId")]
     for i, uid in enumerate(_ids(rng, int(counts.get("users", 0)))):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         local = f"{first}.{last}{i}".lower()
@@ -35,6 +36,11 @@ def generate(state: dict[str, Any], counts: dict[str, int], *, seed: str) -> Non
                 "preferredLanguage": "en-US",
                 "surname": last,
                 "userPrincipalName": f"{local}@$DOMAIN",
+                "accountEnabled": i % 50 != 49,  # one in fifty has left and is disabled
+                "userType": "Member",
+                "onPremisesSyncEnabled": None,
+                "createdDateTime": "2024-06-01T09:00:00Z",
+                "assignedLicenses": [{"disabledPlans": [], "skuId": sku} for sku in skus[:1]],
             }
         )
     for i, gid in enumerate(_ids(rng, int(counts.get("groups", 0)))):

@@ -284,6 +284,15 @@ def sign_in(state: dict[str, Any], attempt: Attempt) -> dict[str, Any]:
     }
 
 
+def _recent(user: dict[str, Any]) -> bool:
+    """Whether the user signs in these days: a ``signInActivity`` that says otherwise (a break-glass
+    account last used weeks ago, or never) keeps them out of the generated log, so both agree."""
+    if "signInActivity" not in user:
+        return True
+    last = str((user.get("signInActivity") or {}).get("lastSignInDateTime") or "")
+    return last.startswith(("$TODAY", "$YESTERDAY"))
+
+
 def profile_attempts(state: dict[str, Any]) -> list[Attempt]:
     """A deterministic day or two of sign-ins: each enabled member signs in to Office, admins to the portal,
     one Exchange ActiveSync (legacy) client, one guest; capped at 20 users so ``large`` stays small."""
@@ -291,7 +300,7 @@ def profile_attempts(state: dict[str, Any]) -> list[Attempt]:
         str(r.get("id")).lower() for r in state.get("userRegistrationDetails") or [] if r.get("isMfaRegistered")
     }
     attempts: list[Attempt] = []
-    enabled = [u for u in state.get("users") or [] if u.get("accountEnabled", True)][:20]
+    enabled = [u for u in state.get("users") or [] if u.get("accountEnabled", True) and _recent(u)][:20]
     for index, user in enumerate(enabled):
         uid = str(user["id"])
         mfa = uid.lower() in registered

@@ -89,8 +89,8 @@ def test_a_conditional_access_control_scores_only_with_its_policy(profile: str, 
         holds.append("security defaults")  # they block legacy authentication and require MFA of admins
     if score > 0:
         assert holds, f"{profile} scores {control} {score} but holds no enforced policy that earns it"
-    else:
-        assert not holds, f"{profile} holds {holds} yet scores {control} 0"
+    else:  # whether Secure Score credits security defaults for these controls is not documented
+        assert not [h for h in holds if h != "security defaults"], f"{profile} holds {holds} yet scores {control} 0"
 
 
 @pytest.mark.parametrize("profile", profile_names())

@@ -52,8 +52,6 @@ PROFILE_FIELDS = (
 )
 
 
-
-
 @cache
 def _data(name: str) -> dict[str, Any]:
     text = (resources.files("scorekeeper.simulator.securescore") / name).read_text(encoding="utf-8")
@@ -132,6 +130,26 @@ def _control_score(control: str, category: str, score: float, maximum: float, st
     }
 
 
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+
+
+def derived_fractions(state: dict[str, Any]) -> dict[str, float]:
+    """Controls whose implementation the state itself decides, so a profile cannot contradict it.
+
+    OneAdmin ("Designate more than one global admin") and ManyAdmins ("Ensure fewer than 5 global
+    admins") follow the Global Administrator role assignments when the state holds any
+    ``roleAssignments``; the all-or-nothing reading of both titles is the project's assumption.
+    """
+    if "roleAssignments" not in state:
+        return {}
+    admins = {
+        str(a.get("principalId"))
+        for a in state.get("roleAssignments") or []
+        if str(a.get("roleDefinitionId", "")).lower() == GLOBAL_ADMINISTRATOR
+    }
+    return {"OneAdmin": 1.0 if len(admins) > 1 else 0.0, "ManyAdmins": 1.0 if 0 < len(admins) < 5 else 0.0}
+
+
 def populate(state: dict[str, Any], profile: str, tenant_id: str, today: date) -> None:
     """Give ``state`` every catalogue control, today's consistent score and its 90-day trend."""
     status = status_for(profile)
@@ -148,6 +166,7 @@ def populate(state: dict[str, Any], profile: str, tenant_id: str, today: date) -
             raise SecureScoreDataError(f"state for unknown control {control_id!r} in profile {profile!r}")
         found["controlStateUpdates"] = [{k: str(v).replace("$DOMAIN", domain) for k, v in update.items()}]
 
+    derived = derived_fractions(state)
     existing = list(state.get("secureScores") or [])
     latest = copy.deepcopy(existing[0]) if existing else _empty_score(tenant_id)
     scored = {c["controlName"]: c for c in latest.get("controlScores", [])}
@@ -156,7 +175,7 @@ def populate(state: dict[str, Any], profile: str, tenant_id: str, today: date) -
         if prof["id"] in scored:
             controls.append(scored[prof["id"]])
             continue
-        fraction = float(status["implemented"].get(prof["id"], status["default"]))
+        fraction = derived.get(prof["id"], float(status["implemented"].get(prof["id"], status["default"])))
         score = round(maxima[prof["id"]] * fraction, 2)
         controls.append(_control_score(prof["id"], prof["controlCategory"], score, maxima[prof["id"]]))
     stamp = today.isoformat()
