@@ -94,8 +94,11 @@ def consent_impact(config: IntegratedAppsConfig, workflow: Read) -> Impact:
     user loses the ability to consent to new apps or permissions themselves, and whether they can
     ask instead depends on the admin consent workflow.
     """
-    limited = "only to verified publishers' low-impact permissions" if config.user_consent == "low_impact" else ""
-    what = f"All users can consent to applications {limited}" if limited else "No user can consent to applications"
+    what = (
+        "Users can consent themselves only to apps from verified publishers (or this tenant) for low-impact permissions"
+        if config.user_consent == "low_impact"
+        else "No user can consent to applications themselves any more"
+    )
     settings = workflow_settings(workflow) if workflow.ok else {}
     if not workflow.ok:
         ask = "whether they can ask an administrator instead is unknown (the admin consent workflow was not readable)"
@@ -106,7 +109,7 @@ def consent_impact(config: IntegratedAppsConfig, workflow: Read) -> Impact:
     else:
         ask = "and they have no way to ask: the admin consent workflow is off and no consent_reviewers are configured"
     return Impact(
-        summary=f"{what} themselves any more; consents already granted stay; {ask}",
+        summary=f"{what}; consents already granted stay; {ask}",
         harm=Harm.DEGRADES,
         remedy="turn on the admin consent workflow with reviewers ([controls.IntegratedApps] consent_reviewers)",
         sources=("authorizationPolicy", "adminConsentRequestPolicy"),

@@ -133,3 +133,9 @@ def test_a_refused_workflow_read_is_unknown_naming_policy_read_all() -> None:
 def test_a_request_lasts_at_least_one_day() -> None:
     with pytest.raises(ValueError):
         IntegratedAppsConfig(consent_request_days=0)
+
+
+def test_the_low_impact_target_says_what_users_keep() -> None:
+    impact = user_consent(policy(RECOMMENDED), config(user_consent="low_impact"), workflow(True, ADA)).impact
+    assert impact is not None
+    assert impact.summary.startswith("Users can consent themselves only to apps from verified publishers")
