@@ -154,14 +154,14 @@ def stage_line(stage: Stage) -> str:
 
 #: How a harm reads in a plan, a report or the dashboard.
 HARM_WORDS: dict[Harm, str] = {
-    Harm.NONE: "no one is worse off",
+    Harm.NONE: "no harm",
     Harm.DEGRADES: "degrades",
     Harm.LOCKS_OUT: "locks out",
 }
 
 
 def harm_label(harm: Harm | str) -> str:
-    """``⚠ locks out`` / ``degrades`` / ``no one is worse off``: the warning sign only where someone is locked out."""
+    """``⚠ locks out`` / ``degrades`` / ``no harm``: the warning sign only where someone is locked out."""
     harm = Harm(harm)
     return ("⚠ " if harm is Harm.LOCKS_OUT else "") + HARM_WORDS[harm]
 
