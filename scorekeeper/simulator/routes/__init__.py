@@ -15,6 +15,7 @@ def core_routes() -> list[Route]:
         identity,
         intune,
         intune_devices,
+        membership,
         policies,
         portal,
         reports,
@@ -25,4 +26,5 @@ def core_routes() -> list[Route]:
 
     modules = (directory, policies, consent, intune, conditional_access, settings, security, portal, reports)
     modules += (roles, identity, applications, intune_devices, audit_logs)  # issue 27: the core directory
+    modules += (membership,)  # issue 25: group members (the profiles' groupMembers)
     return [route for module in modules for route in module.table.routes]
