@@ -107,7 +107,7 @@ def consent_impact(config: IntegratedAppsConfig, workflow: Read) -> Impact:
     elif config.consent_reviewers:
         ask = "they can ask the configured reviewers once the admin consent workflow is turned on (planned too)"
     else:
-        ask = "and they have no way to ask: the admin consent workflow is off and no consent_reviewers are configured"
+        ask = "they have no way to ask: the admin consent workflow is off and no consent_reviewers are configured"
     return Impact(
         summary=f"{what}; consents already granted stay; {ask}",
         harm=Harm.DEGRADES,
