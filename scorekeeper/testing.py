@@ -138,8 +138,12 @@ def make_engine(
     controls: dict[str, dict[str, Any]] | None = None,
     exceptions: list[dict[str, Any]] | None = None,
     extra_plugins: Iterable[tuple[str, object]] = (),
+    remediation: Mapping[str, Any] | None = None,
 ) -> Engine:
-    """An engine whose tenants (named by ``sims``' keys) are served by those simulators."""
+    """An engine whose tenants (named by ``sims``' keys) are served by those simulators.
+
+    ``remediation`` is the ``[remediation]`` table (requirements, accept_impact, promote).
+    """
     from scorekeeper.config.model import parse_config
     from scorekeeper.engine import Engine
     from scorekeeper.plugin.manager import load_plugins
@@ -149,6 +153,8 @@ def make_engine(
         "controls": controls or {},
         "exceptions": exceptions or [],
     }
+    if remediation is not None:
+        data["remediation"] = dict(remediation)
     config = parse_config(data, None, data_dir=data_dir)
     return Engine(config, load_plugins(extra_plugins), store, data_dir, simulators=dict(sims))
 
@@ -245,6 +251,10 @@ class ControlContract:
     config: dict[str, Any] = {}  # noqa: RUF012 - a class-level default that subclasses replace
     extensions: tuple[Any, ...] | None = None
     extra_plugins: Sequence[tuple[str, object]] = ()
+    #: The ``[remediation]`` table the suite runs with; ``None`` (default): every level selected,
+    #: every impact accepted and every ready stage promoted for this control, so each automated
+    #: write the plugin can make is planned somewhere and checked.
+    remediation: Mapping[str, Any] | None = None
 
     # ------------------------------------------------------------------ hooks for subclasses
     def simulator(self, profile: Any) -> Simulator:
@@ -286,11 +296,22 @@ class ControlContract:
             tmp_path,
             controls={self.control_id: table},
             extra_plugins=self.extra_plugins,
+            remediation=self._remediation_table(),
         )
         problems = [str(p) for p in engine.plugins.problems]
         assert not problems, "plugins failed to load:\n  " + "\n  ".join(problems)
         self._control(engine)
         return engine
+
+    def _remediation_table(self) -> dict[str, Any]:
+        if self.remediation is not None:
+            return dict(self.remediation)
+        everything = f"{self.control_id}.*"
+        return {
+            "requirements": ["criterion", "baseline", "advice"],
+            "accept_impact": [everything],
+            "promote": [everything],
+        }
 
     def _control(self, engine: Engine) -> Control:
         try:
