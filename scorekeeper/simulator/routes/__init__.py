@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from scorekeeper.simulator.routing import Route
 
 
@@ -24,7 +26,17 @@ def core_routes() -> list[Route]:
         settings,
     )
 
-    modules = (directory, policies, consent, intune, conditional_access, settings, security, portal, reports)
+    modules: tuple[ModuleType, ...] = (
+        directory,
+        policies,
+        consent,
+        intune,
+        conditional_access,
+        settings,
+        security,
+        portal,
+        reports,
+    )
     modules += (roles, identity, applications, intune_devices, audit_logs)  # issue 27: the core directory
     modules += (membership,)  # issue 25: group members (the profiles' groupMembers)
     return [route for module in modules for route in module.table.routes]
