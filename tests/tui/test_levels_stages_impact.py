@@ -15,10 +15,20 @@ from textual.widgets import DataTable, Static
 
 from scorekeeper import Affected, Harm, Impact, Stage
 from scorekeeper.domain.display import status_look
-from scorekeeper.domain.model import ControlResult, Finding, Plan, PlanItem, RemediationKind, Status
+from scorekeeper.domain.model import (
+    Change,
+    ControlResult,
+    Finding,
+    Outcome,
+    Plan,
+    PlanItem,
+    RemediationKind,
+    Status,
+)
 from scorekeeper.tui.format import STATUS_VARIABLE, counts_text, status_text
 from scorekeeper.tui.screens.confirm import ConfirmScreen
 from scorekeeper.tui.screens.control import ControlScreen
+from scorekeeper.tui.screens.history import HistoryScreen
 from tests.tui.helpers import settle
 
 PEOPLE = tuple(
@@ -115,3 +125,25 @@ async def test_confirmation_lists_impacts_and_marks_blocked_items(make_app: Any)
         assert body.scroll_y == body.max_scroll_y
         await pilot.press("n")
         assert answers == [False]
+
+
+async def test_history_names_whom_a_remediations_changes_affected(make_app: Any, store: Any) -> None:
+    """The impact the person confirmed is on the run the remediation was planned from (``planned_from``)."""
+    planned = store.start_run("t1", "plan", controls=["ToyControl"])
+    store.record_run(planned, [ControlResult("ToyControl", "Toy", FINDINGS)])
+    remediated = store.start_run("t1", "remediate", controls=["ToyControl"], parent_run_id=planned)
+    changes = (Change("colour", "red", "green", Outcome.APPLIED), Change("size", 1, 3, Outcome.APPLIED))
+    store.record_run(remediated, [ControlResult("ToyControl", "Toy", (), changes)])
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen) and screen.selected is not None
+        assert screen.selected.run_id == remediated  # the newest run is highlighted (plans are hidden)
+        text = str(screen.query_one("#run-text", Static).content)
+        colour = text[text.index(" colour") : text.index(" size")]
+        assert "⚠ locks out (accepted by [remediation] accept_impact): 7 users" in colour
+        assert "user6@contoso.example — loses mobile phone" in colour
+        assert "◐ moved to stage enabled" in text[text.index(" size") :]

@@ -19,12 +19,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.domain.diff import field_changes
-from scorekeeper.domain.display import RUN_MARKERS, run_marker, short
-from scorekeeper.domain.model import Outcome
+from scorekeeper.domain.display import RUN_MARKERS, STATUS_LOOK, run_marker, short, stage_moved_to
+from scorekeeper.domain.model import Outcome, Status
 from scorekeeper.tui.format import (
     OUTCOME_VARIABLE,
     counts_text,
     fit,
+    impact_text,
     run_status_text,
     score_text,
     sized_columns,
@@ -36,7 +37,7 @@ from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
-    from scorekeeper.domain.model import RunResult, SecureScore
+    from scorekeeper.domain.model import Finding, RunResult, SecureScore
     from scorekeeper.store.records import RunSummary
     from scorekeeper.tui.app import ScorekeeperApp
 
@@ -70,6 +71,8 @@ class HistoryScreen(Screen[None]):
         #: Plans are recorded but hidden, as ``scorekeeper history`` hides them without ``--all``.
         self.show_plans = False
         self.selected: RunResult | None = None
+        #: The selected remediation's plan findings by (control, setting): whom each change affected.
+        self.planned: dict[tuple[str, str], Finding] = {}
         #: Only this tenant's runs (``t``); every configured tenant's when ``None``.
         self.only_tenant: str | None = None
         #: Whether history holds runs older than the last one listed.
@@ -249,12 +252,19 @@ class HistoryScreen(Screen[None]):
         run = store.get_run(run_id)
         scores: list[SecureScore] = []
         control = ""
+        planned: list[Finding] = []
         if run is not None and run.controls:
             control = run.controls[0].control
             scores = store.score_history(run.tenant, control, limit=60)
-        self.app.call_from_thread(self._show_run, run, control, scores)
+        if run is not None and run.kind == "remediate" and run.changes:
+            # whom the changes affected: the impact the person confirmed, on the run it was planned from
+            planned = store.planned_from(run_id)[1]
+        self.app.call_from_thread(self._show_run, run, control, scores, planned)
 
-    def _show_run(self, run: RunResult | None, control: str, scores: list[SecureScore]) -> None:
+    def _show_run(
+        self, run: RunResult | None, control: str, scores: list[SecureScore], planned: list[Finding] | None = None
+    ) -> None:
+        self.planned = {(f.control, f.setting): f for f in planned or ()}
         self.selected = run
         if run is None:
             return
@@ -300,6 +310,7 @@ class HistoryScreen(Screen[None]):
                     text.append(f"  (rolled back by run {change.rolled_back_by})")
                 if change.error:
                     text.append(f"  {change.error}", style=palette.get("error", ""))
+                text.append_text(self._affected(control.control, change.setting, palette))
             for finding in control.findings:
                 text.append("\n  ")
                 text.append_text(status_text(finding.status, palette))
@@ -308,6 +319,21 @@ class HistoryScreen(Screen[None]):
                     text.append(f" — {short(finding.reason, 40)}")
         if run.kind in ("remediate", "rollback") and run.changes:
             text.append("\n\nu rolls these changes back · v reads them back (verify)")
+        return text
+
+    def _affected(self, control: str, setting: str, palette: dict[str, str]) -> Text:
+        """The stage a change moved its setting to and whom it affected, as its plan recorded them."""
+        text = Text()
+        planned = self.planned.get((control, setting))
+        if planned is None:
+            return text
+        moved_to = stage_moved_to(planned)
+        if moved_to:
+            text.append(f"\n             {STATUS_LOOK[Status.STAGED].glyph} moved to stage {moved_to}")
+        if planned.impact is not None:
+            text.append("\n")
+            impact = planned.impact
+            text.append_text(impact_text(impact, palette, indent="             ", accepted=impact.blocks))
         return text
 
     # ------------------------------------------------------------------ actions
