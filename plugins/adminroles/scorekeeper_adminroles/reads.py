@@ -1,0 +1,152 @@
+"""The reads, in two ``$batch`` round trips at most.
+
+1. Role assignments (``$expand=principal``, so each principal's type is known), PIM eligibility
+   schedules, role definitions (for names), and the control's Secure Score.
+2. Only what the first answer names: each user who holds (or may activate) a role, each configured
+   break-glass account (``accountEnabled``, ``onPremisesSyncEnabled`` and ``userType`` are not
+   among a user's default properties, so they are selected explicitly), and the transitive members
+   of each group assigned to a role.
+
+``OneAdmin`` and ``ManyAdmins`` read only Global Administrator assignments (``$filter`` on
+``roleDefinitionId``, as Microsoft's example does); ``RoleOverlap`` reads every assignment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scorekeeper.reads import Read, read_batch, secure_score_requests
+from scorekeeper_adminroles.control import GLOBAL_ADMIN
+
+if TYPE_CHECKING:
+    from kiota_abstractions.request_information import RequestInformation
+
+    from scorekeeper import TenantContext
+
+ASSIGNMENTS, ELIGIBLE, DEFINITIONS = "role_assignments", "role_eligibility", "role_definitions"
+USER, MEMBERS = "user:", "members:"
+USER_FIELDS = ["id", "displayName", "userPrincipalName", "accountEnabled", "onPremisesSyncEnabled", "userType"]
+
+
+@dataclass
+class Snapshot:
+    """What the tenant answered: the first batch by key, users by the key they were asked by, group members."""
+
+    first: dict[str, Read]
+    users: dict[str, Read] = field(default_factory=dict)
+    members: dict[str, Read] = field(default_factory=dict)
+
+
+def _role_filter(only_global_admin: bool) -> str | None:
+    return f"roleDefinitionId eq '{GLOBAL_ADMIN}'" if only_global_admin else None
+
+
+def _first_requests(tenant: TenantContext, control_id: str, only_global_admin: bool) -> dict[str, RequestInformation]:
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.role_management.directory.role_assignments.role_assignments_request_builder import (
+        RoleAssignmentsRequestBuilder,
+    )
+    from msgraph.generated.role_management.directory.role_definitions.role_definitions_request_builder import (
+        RoleDefinitionsRequestBuilder,
+    )
+    from msgraph.generated.role_management.directory.role_eligibility_schedules.role_eligibility_schedules_request_builder import (  # noqa: E501
+        RoleEligibilitySchedulesRequestBuilder,
+    )
+
+    directory = tenant.graph.role_management.directory
+    role_filter = _role_filter(only_global_admin)
+    assignments = RoleAssignmentsRequestBuilder.RoleAssignmentsRequestBuilderGetQueryParameters(
+        filter=role_filter, expand=["principal"]
+    )
+    eligible = RoleEligibilitySchedulesRequestBuilder.RoleEligibilitySchedulesRequestBuilderGetQueryParameters(
+        filter=role_filter
+    )
+    definitions = RoleDefinitionsRequestBuilder.RoleDefinitionsRequestBuilderGetQueryParameters(
+        select=["id", "displayName", "templateId"]
+    )
+    return {
+        ASSIGNMENTS: directory.role_assignments.to_get_request_information(
+            RequestConfiguration(query_parameters=assignments)
+        ),
+        ELIGIBLE: directory.role_eligibility_schedules.to_get_request_information(
+            RequestConfiguration(query_parameters=eligible)
+        ),
+        DEFINITIONS: directory.role_definitions.to_get_request_information(
+            RequestConfiguration(query_parameters=definitions)
+        ),
+        **secure_score_requests(tenant, control_id),
+    }
+
+
+def _principal_type(row: dict[str, Any]) -> str:
+    principal = row.get("principal") or {}
+    return str(principal.get("@odata.type") or "").rsplit(".", 1)[-1]
+
+
+def to_resolve(first: dict[str, Read], break_glass: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(user keys, group ids) the second batch reads: role holders, eligible principals, break-glass accounts.
+
+    An eligible principal's type is not in the schedule, so it is read as a user; a group that is
+    eligible answers 404 there and is then read as a group (see :func:`read_tenant`).
+    """
+    users: list[str] = []
+    groups: list[str] = []
+    for row in first[ASSIGNMENTS].items:
+        pid = str(row.get("principalId") or "")
+        kind = _principal_type(row)
+        if kind == "group" and pid not in groups:
+            groups.append(pid)
+        elif kind in ("user", "") and pid and pid not in users:
+            users.append(pid)
+    for row in first[ELIGIBLE].items:
+        pid = str(row.get("principalId") or "")
+        if pid and pid not in users and pid not in groups:
+            users.append(pid)
+    users += [key for key in break_glass if key not in users]
+    return users, groups
+
+
+def _second_requests(tenant: TenantContext, users: list[str], groups: list[str]) -> dict[str, RequestInformation]:
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
+        TransitiveMembersRequestBuilder,
+    )
+    from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+
+    user_query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=USER_FIELDS)
+    member_query = TransitiveMembersRequestBuilder.TransitiveMembersRequestBuilderGetQueryParameters(
+        select=USER_FIELDS, top=999
+    )
+    requests: dict[str, RequestInformation] = {
+        f"{USER}{key}": tenant.graph.users.by_user_id(key).to_get_request_information(
+            RequestConfiguration(query_parameters=user_query)
+        )
+        for key in users
+    }
+    requests |= {
+        f"{MEMBERS}{gid}": tenant.graph.groups.by_group_id(gid).transitive_members.to_get_request_information(
+            RequestConfiguration(query_parameters=member_query)
+        )
+        for gid in groups
+    }
+    return requests
+
+
+async def read_tenant(tenant: TenantContext, control_id: str, *, only_global_admin: bool) -> Snapshot:
+    """Everything one control needs: one round trip, and a second only for the people it names."""
+    first = await read_batch(
+        tenant,
+        _first_requests(tenant, control_id, only_global_admin),
+        paged=(ASSIGNMENTS, ELIGIBLE, DEFINITIONS),
+    )
+    users, groups = to_resolve(first, tuple(tenant.desired.break_glass))
+    snapshot = Snapshot(first)
+    if not users and not groups:
+        return snapshot
+    second = await read_batch(
+        tenant, _second_requests(tenant, users, groups), paged=tuple(f"{MEMBERS}{g}" for g in groups)
+    )
+    snapshot.users = {k[len(USER) :]: r for k, r in second.items() if k.startswith(USER)}
+    snapshot.members = {k[len(MEMBERS) :]: r for k, r in second.items() if k.startswith(MEMBERS)}
+    return snapshot
