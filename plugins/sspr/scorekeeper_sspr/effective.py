@@ -123,6 +123,19 @@ class UserMethods:
         """How many distinct methods the user can use for gates (one Authenticator app counts once)."""
         return len({DISTINCT.get(m, m) for m in self.usable})
 
+    def enough(self, gates: int, *, possibly: bool = False) -> bool:
+        """Whether the user can pass ``gates`` gates (``possibly``: counting uncertain methods too).
+
+        concept-sspr-howitworks ("Mobile app and SSPR"): with one method required only the app's
+        *code* is offered, with two the notification or the code. Microsoft scopes that table to
+        tenants not migrated to the methods policy; it is applied in every state here, the safer
+        reading (it can only hold back a change, never approve a lockout).
+        """
+        methods = set(self.usable | self.uncertain) if possibly else set(self.usable)
+        if gates <= 1:
+            methods.discard("authenticator_notification")
+        return len({DISTINCT.get(m, m) for m in methods}) >= gates
+
     @property
     def only_authentication(self) -> bool:
         """Registered something, but only authentication-only methods (passkeys, Windows Hello...)."""

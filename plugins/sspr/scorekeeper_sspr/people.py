@@ -11,17 +11,13 @@ unread group or portal policy leaves the answer open, the impact says so and cou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scorekeeper import Affected, Harm, Impact
-from scorekeeper_sspr.effective import DISTINCT, Tenant, in_sspr_scope, members_only, user_methods, words
+from scorekeeper_sspr.effective import Tenant, in_sspr_scope, members_only, user_methods, words
 
 SOURCES = ("userRegistrationDetails", "authenticationMethodsPolicy", "PasswordResetPolicies")
-
-
-def _distinct(methods: Iterable[str]) -> int:
-    return len({DISTINCT.get(m, m) for m in methods})
 
 
 def unknown_impact(why: str) -> Impact:
@@ -49,6 +45,7 @@ def reset_impact(
     if details is None:
         return unknown_impact("the per-user registration report could not be read")
     locked: list[Affected] = []
+    unsure: list[Affected] = []  # could not be decided: listed after the certain ones
     degraded: list[Affected] = []
     checked = 0
     for detail in members_only(details):
@@ -57,24 +54,30 @@ def reset_impact(
             continue  # not enabled for SSPR: nothing to lose
         checked += 1
         b, a = user_methods(before, detail), user_methods(after, detail)
-        could = _distinct(b.usable | b.uncertain) >= gates_before
-        can = a.distinct >= gates_after
+        could = b.enough(gates_before, possibly=True)
+        can = a.enough(gates_after)
         lost = b.usable - a.usable - a.uncertain
         if could and not can:
-            if _distinct(a.usable | a.uncertain) >= gates_after:
+            if a.enough(gates_after, possibly=True):
                 detail_words = f"may lose reset (could not be decided: {words(a.uncertain)} unknown for them)"
-            elif lost:
+                unsure.append(Affected(b.id, b.name, detail=detail_words))
+                continue
+            if lost:
                 detail_words = f"loses {words(lost)}; left with {words(a.usable)} (needs {gates_after})"
             else:
-                detail_words = f"has {words(a.usable)}; {gates_after} distinct method(s) would be required"
+                detail_words = f"has {words(a.usable)}; {gates_after} distinct method(s) would be required" + (
+                    " (with one gate the Authenticator app counts by its code only)" if gates_after == 1 else ""
+                )
             locked.append(Affected(b.id, b.name, detail=detail_words))
         elif lost:
             degraded.append(Affected(b.id, b.name, detail=f"loses {words(lost)}; keeps {words(a.usable)}"))
-    if locked:
+    if locked or unsure:
+        maybe = f" (and {len(unsure)} more may not: their methods could not be decided)" if unsure else ""
+        fewer = f"; {len(degraded)} more lose a method but can still reset" if degraded else ""
         return Impact(
-            summary=f"{len(locked)} user(s) can no longer reset their password after {what}",
+            summary=f"{len(locked)} user(s) can no longer reset their password after {what}{maybe}{fewer}",
             harm=Harm.LOCKS_OUT,
-            affected=tuple(locked + degraded),
+            affected=tuple(locked + unsure),
             remedy=remedy,
             sources=SOURCES,
         )

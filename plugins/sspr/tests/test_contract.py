@@ -46,8 +46,8 @@ WINDOWS_SIGN_IN_RESET_SHAPES = frozenset(
 class TestSelfServicePasswordResetContract(ControlContract):
     control_id = "SelfServicePasswordReset"
     weak_profile = "weak-cloud"
-    config = CONFIG  # noqa: RUF012
-    fixtures = (  # noqa: RUF012
+    config = CONFIG
+    fixtures = (
         REGISTRATION_POLICY_DISABLED,
         Fixture("weak-cloud", name="break-glass-configured", config=BREAK_GLASS),
     )

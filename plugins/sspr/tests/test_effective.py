@@ -184,3 +184,16 @@ def test_a_change_that_strands_nobody_does_not_block() -> None:
         remedy="x",
     )
     assert impact.harm is Harm.NONE and not impact.blocks
+
+
+def test_with_one_gate_the_app_counts_by_its_code_only() -> None:
+    """concept-sspr-howitworks, "Mobile app and SSPR": one method required → code only."""
+    push_only = Tenant(COMPLETE, methods_policy(config("MicrosoftAuthenticator", isSoftwareOathEnabled=False)), None)
+    with_code = Tenant(COMPLETE, methods_policy(config("MicrosoftAuthenticator", isSoftwareOathEnabled=True)), None)
+    app = user("microsoftAuthenticatorPush")
+    assert not user_methods(push_only, app).enough(1)
+    assert user_methods(with_code, app).enough(1)
+    # completing a migration that leaves only the notification locks a one-gate user out
+    before = Tenant(IN_PROGRESS, push_only.methods_policy, portal(code=True))
+    impact = reset_impact(before, push_only, [app], gates_before=1, gates_after=1, what="completing", remedy="x")
+    assert impact.blocks and [a.id for a in impact.affected] == ["u1"]

@@ -279,6 +279,10 @@ async def test_modern_cloud_exits_3_for_its_real_failures_never_1(
         assert statuses[setting] is P, setting
 
 
+PILOT = "02bd9fd6-8f93-4758-87c3-1fb73740a315"
+ADELE = "6e7b768e-07e2-4810-8459-485f84f8f204"
+
+
 async def test_phone_methods_off_is_planned_with_its_consequence_and_written(
     sk_simulator: Any, sk_store: Any, tmp_path: Any
 ) -> None:
@@ -288,6 +292,8 @@ async def test_phone_methods_off_is_planned_with_its_consequence_and_written(
             "set": {
                 "authenticationMethodsPolicy.authenticationMethodConfigurations[id=Sms].state": "enabled",
                 "portal.passwordResetPolicies.mobilePhoneOptionEnabled": True,
+                # Adele (mobile phone only) is in the SSPR pilot group, so SSPR is hers to lose.
+                "groupMembers": {PILOT: [ADELE]},
             },
         }
     )

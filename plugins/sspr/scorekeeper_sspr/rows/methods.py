@@ -226,13 +226,43 @@ def row_methods_policy_migration(ctx: RowContext) -> Finding:
             evidence={"audit": audit},
             # The rollout this write starts: its first stage (completion follows when it is safe).
             stage=Stage((IN_PROGRESS, COMPLETE), 0, next_desired=COMPLETE, needs="a later assessment"),
-            impact=Impact(
-                summary="no user loses a method: in Migration in progress the legacy SSPR policy is still respected",
-                harm=Harm.NONE,
-                sources=("authenticationMethodsPolicy", "PasswordResetPolicies"),
-            ),
+            impact=_first_step_impact(ctx),
         )
     return _in_progress(ctx, state, audit)
+
+
+def _completion(ctx: RowContext) -> Impact | None:
+    """Whom completing the migration would lock out, judged from the in-progress state (both policies)."""
+    tenant = ctx.facts.methods
+    if tenant is None or tenant.portal is None:
+        return None
+    gates = _gates(ctx)
+    return reset_impact(
+        replace(tenant, migration=IN_PROGRESS),
+        replace(tenant, migration=COMPLETE),
+        ctx.facts.details,
+        gates_before=gates,
+        gates_after=gates,
+        what="completing the migration",
+        remedy="enable the methods these users rely on in the Authentication methods policy for them "
+        "(method_configurations; SMS, voice and email only through enable_in_methods_policy), or let them "
+        "register Microsoft Authenticator first; then assess again",
+    )
+
+
+def _first_step_impact(ctx: RowContext) -> Impact:
+    """Setting *in progress* harms nobody; the plan still names whom a later completion would lock out."""
+    safe = "no user loses a method in this step: in Migration in progress the legacy SSPR policy is still respected"
+    later = _completion(ctx)
+    if later is None or later.harm is Harm.NONE:
+        return Impact(summary=safe, sources=("authenticationMethodsPolicy", "PasswordResetPolicies"))
+    # This step affects nobody, so ``affected`` stays empty; the summary names whom the later step would.
+    return Impact(
+        summary=f"{safe}; completing it later is held back while {later.summary}: {later.names(limit=20)}",
+        harm=Harm.NONE,
+        remedy=later.remedy,
+        sources=later.sources,
+    )
 
 
 def _in_progress(ctx: RowContext, state: str, audit: str) -> Finding:
@@ -245,18 +275,7 @@ def _in_progress(ctx: RowContext, state: str, audit: str) -> Finding:
             remedy="sign in to the portal API so the legacy policy can be compared, then assess again",
         )
     else:
-        gates = _gates(ctx)
-        impact = reset_impact(
-            tenant,
-            replace(tenant, migration=COMPLETE),
-            ctx.facts.details,
-            gates_before=gates,
-            gates_after=gates,
-            what="completing the migration",
-            remedy="enable the methods these users rely on in the Authentication methods policy for them "
-            "(method_configurations; SMS, voice and email only through enable_in_methods_policy), or let them "
-            "register Microsoft Authenticator first; then assess again",
-        )
+        impact = _completion(ctx) or Impact(summary="not computed", harm=Harm.LOCKS_OUT)
     ready = impact.harm is Harm.NONE
     stage = Stage(
         stages=(IN_PROGRESS, COMPLETE),
