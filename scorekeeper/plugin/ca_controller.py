@@ -13,15 +13,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from scorekeeper.domain.levels import Level
-from scorekeeper.domain.model import Finding, RemediationKind, Setting, WhenConfigured
+from scorekeeper.domain.model import Finding, RemediationKind, Setting
 from scorekeeper.plugin.ca_judge import (
     P2,
     READ_AUDIT,
     READ_DIRECTORY,
-    READ_LICENCES,
     READ_POLICIES,
     READ_ROLES,
-    READ_USERS,
     WRITE_POLICIES,
     held_roles,
     judge,
@@ -63,13 +61,14 @@ def policy_setting(
     """The declared setting of a Conditional Access control, with the permissions its reads and writes need.
 
     Reads (Microsoft's least-privileged application permissions): the policies, security defaults
-    and named locations Policy.Read.All; subscribedSkus LicenseAssignment.Read.All; sign-ins
-    AuditLog.Read.All *and* Directory.Read.All (signin-list); the registration report
+    and named locations Policy.Read.All; sign-ins AuditLog.Read.All *and* Directory.Read.All
+    (signin-list), and Directory.Read.All also reads subscribedSkus; the registration report
     AuditLog.Read.All; role assignments RoleManagement.Read.Directory. Writes
     (conditionalaccessroot-post-policies, conditionalaccesspolicy-update): Policy.Read.All and
-    Policy.ReadWrite.ConditionalAccess. Resolving break-glass UPNs: User.Read.All, only when configured.
+    Policy.ReadWrite.ConditionalAccess. Resolving break-glass UPNs (GET /users/{upn}) needs User.Read.All,
+    which Directory.Read.All (declared for the sign-ins) already grants, so nothing more is declared.
     """
-    reads = [READ_POLICIES, READ_LICENCES, READ_AUDIT, READ_DIRECTORY]
+    reads = [READ_POLICIES, READ_AUDIT, READ_DIRECTORY]
     if template.for_roles:
         reads.append(READ_ROLES)
     return Setting(
@@ -88,14 +87,6 @@ def policy_setting(
         level=level,
         baselines=baselines,
         level_source=level_source or template.docs_url,
-        when_configured=(
-            WhenConfigured(
-                "break_glass",
-                read_permissions=(READ_USERS,),
-                write_permissions=(READ_USERS,),
-                why="to resolve the break-glass accounts to the object ids a policy excludes",
-            ),
-        ),
     )
 
 

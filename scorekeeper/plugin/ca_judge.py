@@ -211,7 +211,7 @@ def promotion(
     skip = {b.lower() for b in break_glass}
     blocked = {u: n for u, n in results.get("reportOnlyFailure", {}).items() if u.lower() not in skip}
     challenged = {u: n for u, n in results.get("reportOnlyInterrupted", {}).items() if u.lower() not in skip}
-    seen = {u for k, v in results.items() if k != "reportOnlyNotApplied" for u in v}
+    seen = {u for v in results.values() for u in v}  # every sign-in the policy evaluated, applied or not
     evidence = (
         f"report-only results in the last {SIGN_IN_DAYS} days for {len(seen)} user(s): {len(blocked)} would have "
         f"been blocked, {len(challenged)} asked for MFA"
@@ -266,16 +266,16 @@ def _resolve_break_glass(reads: CaReads) -> tuple[list[str], Verdict | None]:
 def judge(template: Template, reads: CaReads, break_glass: tuple[str, ...], licensed_note: str = "") -> Verdict:
     """The verdict on ``template`` in the tenant ``reads`` describes (see the module docstring)."""
     if not reads.skus.ok:
-        return unreadable("the tenant's subscriptions", reads.skus, READ_LICENCES)
+        return unreadable("the tenant's subscriptions", reads.skus, READ_DIRECTORY)
     held = licences(reads.skus)
     defaults = security_defaults_on(reads.security_defaults)
     defaults_note = " Security defaults are on." if defaults else ""
     if held[P1] is False or (template.licence == P2 and held[P2] is False):
         need = template.licence if held[P1] else P1
+        what = "Conditional Access with Identity Protection risk conditions" if need == P2 else "Conditional Access"
         return Verdict(
             Status.NOT_APPLICABLE,
-            f"needs {need} (Conditional Access{' with Identity Protection risk conditions' if template.licence == P2 else ''}); "
-            f"no enabled subscription of this tenant includes it.{defaults_note}{licensed_note}",
+            f"needs {need} ({what}); no enabled subscription of this tenant includes it.{defaults_note}{licensed_note}",
             remediation=RemediationKind.NONE,
         )
     if not reads.policies.ok:
