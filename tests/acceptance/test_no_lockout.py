@@ -241,15 +241,36 @@ def test_plan_on_phone_legacy_names_the_users_each_risky_change_affects(
     assert not blocking, f"automated items that lock someone out: {blocking}"
 
 
-def test_hardened_passes_with_the_default_configuration(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _hardened(tmp_path_factory: pytest.TempPathFactory, *control: str) -> tuple[int, dict[str, Any], str]:
     folder = tmp_path_factory.mktemp("hardened")
     state = folder / "lab.json"
     Simulator.from_profiles("hardened").save(state)
     (folder / "scorekeeper.toml").write_text(CONFIG.format(profile="hardened", state=state), encoding="utf-8")
-    code, raw, err = _cli(folder, "assess", "--tenant", "lab", "--control", SSPR, "--json")
-    run = json.loads(raw)
+    code, raw, err = _cli(
+        folder, "assess", "--tenant", "lab", *(("--control", control[0]) if control else ()), "--json"
+    )
+    return code, json.loads(raw), err
+
+
+def test_hardened_passes_with_the_default_configuration(tmp_path_factory: pytest.TempPathFactory) -> None:
+    code, run, err = _hardened(tmp_path_factory, SSPR)
     failing = [
         f"{f['setting']}: {f['reason']}" for c in run["controls"] for f in c["findings"] if f["status"] == "fail"
     ]
     assert not failing, "hardened fails: " + " | ".join(failing)
+    assert code == 0, err
+
+
+def test_on_hardened_no_control_microsoft_scores_full_fails(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Issue 25's rule for every shipped control: Microsoft's full score and a selected verdict agree
+    (a recommendation beyond the control's criterion shows as advice, never as a failure)."""
+    code, run, err = _hardened(tmp_path_factory)
+    failing = [
+        f"{c['control']}.{f['setting']} ({f.get('remediation')}): {f['reason'][:160]}"
+        for c in run["controls"]
+        if c.get("max_score") and c.get("score") == c.get("max_score")
+        for f in c["findings"]
+        if f["status"] == "fail"
+    ]
+    assert not failing, "scored full by Microsoft, failed here: " + " | ".join(failing)
     assert code == 0, err
