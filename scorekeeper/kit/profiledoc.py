@@ -138,7 +138,8 @@ def render() -> str:
         "## Profile reference\n\n"
         "Every profile's users, groups, domains, named locations, Conditional Access policies and scores, as a\n"
         "tenant built from it holds them (ids are stable; `$DOMAIN` is `contoso.onmicrosoft.com` in the first\n"
-        "tenant of a profile). Write fixtures and `break_glass = [...]` settings from these ids.\n"
+        "tenant of a profile: `scorekeeper simulator serve --profile X`, and the `demo` tenant, which is\n"
+        "`weak-cloud`'s). Write fixtures and `break_glass = [...]` settings from these ids.\n"
     )
     body = "\n".join(render_profile(name, text) for name, text in descriptions().items() if name in profile_names())
     return f"{START}\n{intro}\n{body.rstrip()}\n{END}"
