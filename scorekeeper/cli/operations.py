@@ -271,7 +271,13 @@ def _remediate_leased(
     if not automated:
         out.print(f"No automated change to make in {tenant}.")
         nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
-        return {**nothing, "status": "nothing_to_do", "controls": []}, EXIT_ERROR if unread else EXIT_OK
+        planned = [p.to_dict() for p in plans]  # guided items too: whom a change left out would affect
+        return {
+            **nothing,
+            "status": "nothing_to_do",
+            "controls": [],
+            "plans": planned,
+        }, EXIT_ERROR if unread else EXIT_OK
     from scorekeeper.cli.render import impact_summary
 
     confirm_or_abort(f"Apply {automated} automated change(s) to tenant {tenant}{impact_summary(plans)}", yes)
@@ -296,7 +302,8 @@ def _apply(
     elif not as_json:
         out.print(f"Undo with: scorekeeper rollback {result.run_id}")
     # The run as assess reports one: controls, each with its changes and the findings verify read back.
-    output = {**result.to_dict(), "plan_run_id": run.run_id}
+    # The plan confirmed (each item with its impact and stage) beside the run that carried it out.
+    output = {**result.to_dict(), "plan_run_id": run.run_id, "plans": [p.to_dict() for p in plans]}
     if stopped is not None:
         return output, stopped
     return output, EXIT_ERROR if result.status == "failed" or unread else exit_code_for([result])
@@ -323,7 +330,8 @@ def promote(
     Only settings that [remediation] promote names and whose tenant evidence says the next stage
     is safe; each staged setting left where it is gets one line saying what is missing. The same
     lease, plan, confirmation, verification and record as remediate: `rollback RUN` undoes it.
-    Exit 1 when staged settings were refused and none was promoted.
+    Exit 0 when nothing may move yet (the lines say why); 1 when a setting named with --setting
+    could not be promoted.
     """
     tenants = state.config.select_tenants(tenant_names, group_names)
     state.preflight(tenants)
@@ -371,8 +379,11 @@ def _promote_leased(
     automated = sum(len(p.automated) for p in plans)
     if not automated:
         out.print(f"No stage to move on in {tenant}." if refused else f"Nothing is staged in {tenant}.")
-        nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
-        code = EXIT_ERROR if refused or unread else EXIT_OK
+        nothing: dict[str, Any] = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
+        nothing["plans"] = []
+        # Waiting for evidence or for the configuration is the normal state of a rollout: exit 0 with the
+        # lines above. A setting named with --setting that could not move is what was asked and not done: 1.
+        code = EXIT_ERROR if (wanted and refused) or unread else EXIT_OK
         return {**nothing, "status": "nothing_to_do", "controls": [], "refused": [r.to_dict() for r in refused]}, code
     confirm_or_abort(f"Promote {automated} staged setting(s) in tenant {tenant}{impact_summary(plans)}", yes)
     output, code = _apply(change, run, plans, unread, as_json)

@@ -47,6 +47,13 @@ _NUM = {"type": "number"}
 _BOOL = {"type": "boolean"}
 _STRS = {"type": "array", "items": _STR}
 
+#: The plan a remediation carried out (or, with nothing to do, what it left to people): each control's items.
+_PLANS = {
+    "type": "array",
+    "items": _obj({"control": _STR, "items": {"type": "array", "items": {"$ref": "#/$defs/plan_item"}}}),
+    "description": "the confirmed plan, each item with its impact and stage (guided items included)",
+}
+
 DEFS: dict[str, Any] = {
     "impact": {
         **_nullable(
@@ -185,7 +192,7 @@ DEFS: dict[str, Any] = {
     "remediation": {
         "allOf": [
             {"$ref": "#/$defs/run"},
-            _obj({"plan_run_id": _nullable(_INT)}),
+            _obj({"plan_run_id": _nullable(_INT), "plans": _PLANS}, ["plan_run_id"]),
         ],
         "description": "A remediate run; run_id is null and controls empty when nothing automated was left to do.",
     },
@@ -197,7 +204,9 @@ DEFS: dict[str, Any] = {
             "kind": {"const": "remediate"},
             "status": {"const": "nothing_to_do"},
             "controls": {"type": "array", "maxItems": 0},
-        }
+            "plans": _PLANS,
+        },
+        ["run_id", "plan_run_id", "tenant", "kind", "status", "controls"],
     ),
     "refusal": _obj(
         {

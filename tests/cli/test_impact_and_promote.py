@@ -46,6 +46,7 @@ def sk(home: Path, run: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> 
         lambda extra=(), **kw: real_load([*extra, ("staged", StagedPlugin())], **kw),
     )
     monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("SCOREKEEPER_LOAD_PLUGINS", "")  # only the staged control: its counts are exact
     simulator_for("hardened").save(home / "lab.json")
 
     def invoke(*args: str, config: str = "", excepted: bool = True) -> Any:
@@ -122,15 +123,18 @@ def test_promote_is_refused_then_allowed_with_evidence_then_rolled_back(sk: Call
     import jsonschema
 
     assert sk("remediate", "--tenant", "lab", "--setting", "policy", "--yes").code == 0
-    refused = sk("promote", "--tenant", "lab", "--yes", "--json")
-    assert refused.code == 1
+    waiting = sk("promote", "--tenant", "lab", "--yes")
+    assert waiting.code == 0  # nothing may move yet: the normal state of a rollout, said on stderr
+    assert "not allowed by [remediation] promote" in waiting.err
+    refused = sk("promote", "--tenant", "lab", "--setting", "policy", "--yes", "--json")
+    assert refused.code == 1  # the setting asked for could not move
     assert "not promoted: lab/StagedCA.policy (report-only): not allowed by [remediation] promote" in refused.err
     data = json.loads(refused.out)
     jsonschema.validate(data, schema("promote"))
     assert data["status"] == "nothing_to_do" and data["refused"][0]["setting"] == "policy"
 
     allow = '[remediation]\npromote = ["StagedCA.policy"]\n'
-    not_ready = sk("promote", "--tenant", "lab", "--yes", config=allow)
+    not_ready = sk("promote", "--tenant", "lab", "--setting", "policy", "--yes", config=allow)
     assert not_ready.code == 1
     assert "not ready: needs report-only results reviewed in the sign-in logs" in not_ready.err
     assert _policy_state(home) == STATES["report-only"]
@@ -154,9 +158,15 @@ def test_promote_is_refused_then_allowed_with_evidence_then_rolled_back(sk: Call
 
 
 def test_history_shows_whom_an_accepted_change_affected(sk: Callable[..., Any]) -> None:
+    import jsonschema
+
     accept = '[remediation]\naccept_impact = ["StagedCA.lockout"]\n'
     done = sk("remediate", "--tenant", "lab", "--setting", "lockout", "--yes", "--json", config=accept, excepted=False)
-    run_id = json.loads(done.out)["run_id"]
+    output = json.loads(done.out)
+    jsonschema.validate(output, schema("remediate"))
+    [item] = output["plans"][0]["items"]  # the confirmed plan, with whom each change affects
+    assert item["kind"] == "automated" and len(item["impact"]["affected"]) == 2
+    run_id = output["run_id"]
     text = sk("history", str(run_id), excepted=False).out
     assert "Whom the changes affected" in text
     assert "ada@contoso.example, bo@contoso.example" in text and "ACCEPTED" in text

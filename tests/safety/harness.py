@@ -102,6 +102,10 @@ class Lab:
     def write_config(self, extra: str = "") -> None:
         self.config.write_text(
             f"""
+# Every level selected: these tests are about write safety, so every SSPR row is written (issue 25).
+[remediation]
+requirements = ["criterion", "baseline", "advice"]
+
 [tenants.{TENANT}]
 auth = "static"
 tenant_id = "{self.sim.tenant_id}"

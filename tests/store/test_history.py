@@ -225,7 +225,7 @@ def test_runs_listing_filters_pages_and_counts(store: HistoryStore) -> None:
     assert [r.id for r in store.runs("contoso", kind="assess")] == [a2, a1]
     assert [r.id for r in store.runs(limit=2, offset=1)] == [rem, f1]
     by_id = {r.id: r for r in store.runs()}
-    zero = dict.fromkeys(["manual", "pending", "unknown", "not_applicable", "error"], 0)
+    zero = dict.fromkeys(["manual", "pending", "unknown", "not_applicable", "error", "staged", "advice"], 0)
     assert by_id[a1].counts == {**zero, "pass": 1, "fail": 2}
     assert by_id[a1].total == 3
     assert by_id[rem].parent_run_id == a1 and by_id[rem].status == "running" and by_id[rem].finished_at is None
