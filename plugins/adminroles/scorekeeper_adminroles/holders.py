@@ -126,11 +126,14 @@ def _group_members(roles: Roles, snapshot: Snapshot, gid: str, name: str) -> lis
     if not read.ok:
         _note_failure(roles, f"the members of group {name}", read, "GroupMember.Read.All")
         return []
-    members = [m for m in read.items if str(m.get("@odata.type") or "").endswith(".user") or "@odata.type" not in m]
-    people = [person(m) for m in members]
-    if any(not p.upn and p.enabled is None for p in people):
-        roles.unread.append(f"the members of group {name} were returned without their details")
-        roles.denied.add("User.Read.All")
+    people = []
+    for member in read.items:
+        mid = str(member.get("id") or "")
+        if not str(member.get("@odata.type") or "").endswith(".user"):
+            continue  # a nested group's own members are in the transitive list already
+        found = _user(roles, snapshot, mid, {})
+        if found is not None:
+            people.append(found)
     return people
 
 

@@ -5,7 +5,9 @@
 2. Only what the first answer names: each user who holds (or may activate) a role, each configured
    break-glass account (``accountEnabled``, ``onPremisesSyncEnabled`` and ``userType`` are not
    among a user's default properties, so they are selected explicitly), and the transitive members
-   of each group assigned to a role.
+   of each group assigned to a role (ids only: a member list is a ``directoryObject`` collection,
+   on which Graph refuses user properties in ``$select``).
+3. Only when a group is assigned to a role: its members not already read, as users.
 
 ``OneAdmin`` and ``ManyAdmins`` read only Global Administrator assignments (``$filter`` on
 ``roleDefinitionId``, as Microsoft's example does); ``RoleOverlap`` reads every assignment.
@@ -116,7 +118,7 @@ def _second_requests(tenant: TenantContext, users: list[str], groups: list[str])
 
     user_query = UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(select=USER_FIELDS)
     member_query = TransitiveMembersRequestBuilder.TransitiveMembersRequestBuilderGetQueryParameters(
-        select=USER_FIELDS, top=999
+        select=["id"], top=999
     )
     requests: dict[str, RequestInformation] = {
         f"{USER}{key}": tenant.graph.users.by_user_id(key).to_get_request_information(
@@ -149,4 +151,18 @@ async def read_tenant(tenant: TenantContext, control_id: str, *, only_global_adm
     )
     snapshot.users = {k[len(USER) :]: r for k, r in second.items() if k.startswith(USER)}
     snapshot.members = {k[len(MEMBERS) :]: r for k, r in second.items() if k.startswith(MEMBERS)}
+    unread = [
+        mid
+        for read in snapshot.members.values()
+        for mid in (str(m.get("id") or "") for m in read.items if _is_user(m))
+        if mid and mid not in snapshot.users
+    ]
+    if unread:
+        third = await read_batch(tenant, _second_requests(tenant, list(dict.fromkeys(unread)), []))
+        snapshot.users |= {k[len(USER) :]: r for k, r in third.items()}
     return snapshot
+
+
+def _is_user(member: dict[str, Any]) -> bool:
+    """A member list entry that is a user (Graph types every entry with ``@odata.type``)."""
+    return str(member.get("@odata.type") or "").endswith(".user")
