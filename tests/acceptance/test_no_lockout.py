@@ -69,9 +69,18 @@ def _cli(folder: Path, *args: str) -> tuple[int, str, str]:
     """Run the CLI in-process in ``folder`` (its own data dir and config), as a person types it."""
     from scorekeeper.cli.main import main
 
-    saved = {k: os.environ.get(k) for k in ("SCOREKEEPER_DATA_DIR", "XDG_CONFIG_HOME", "SCOREKEEPER_CONFIG")}
+    names = (
+        "SCOREKEEPER_DATA_DIR",
+        "XDG_CONFIG_HOME",
+        "SCOREKEEPER_CONFIG",
+        "SCOREKEEPER_DB",
+        "SCOREKEEPER_LOAD_PLUGINS",
+    )
+    saved = {k: os.environ.get(k) for k in names}
     cwd = Path.cwd()
     out, err = io.StringIO(), io.StringIO()
+    os.environ.pop("SCOREKEEPER_DB", None)  # a new user's machine: history in the data dir, every plugin
+    os.environ.pop("SCOREKEEPER_LOAD_PLUGINS", None)
     os.environ["SCOREKEEPER_DATA_DIR"] = str(folder / "data")
     os.environ["XDG_CONFIG_HOME"] = str(folder / "xdg")
     os.environ["SCOREKEEPER_CONFIG"] = str(folder / "scorekeeper.toml")
