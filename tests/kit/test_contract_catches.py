@@ -60,6 +60,12 @@ BREAK_GLASS_ID = SAMPLE_TESTS.BREAK_GLASS_ID
 CONTRACT_FAILURE = (AssertionError, pytest.fail.Exception)
 
 
+@pytest.fixture(autouse=True)
+def only_the_sample_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load no installed plugin beside the sample: a shipped one may declare the same control id."""
+    monkeypatch.setenv("SCOREKEEPER_LOAD_PLUGINS", "blocklegacy")
+
+
 class TestTheCorrectSampleContract(SAMPLE_CONTRACT):  # type: ignore[valid-type,misc]
     """The sample's own contract class, unchanged but for registering the (not installed) plugin."""
 
