@@ -66,6 +66,9 @@ IDS: dict[tuple[str, Kind], str] = {
     ("Policy.ReadWrite.ConditionalAccess", "Delegated"): "ad902697-1014-4ef5-81ef-2b4301988e8c",
     ("Policy.ReadWrite.ConsentRequest", "Application"): "999f8c63-0a38-4f1b-91fd-ed1947bdd1a9",
     ("Policy.ReadWrite.ConsentRequest", "Delegated"): "4d135e65-66b8-41a8-9f8b-081452c91774",
+    # Not in the table at the commit above: "Read all directory RBAC settings", the application id as the
+    # permission's reference entry gives it (and every public grant script checked uses the same id).
+    ("RoleManagement.Read.Directory", "Application"): "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
     ("SecurityEvents.Read.All", "Application"): "bf394140-e372-4bf9-a898-299cfc7564e5",
     ("SecurityEvents.Read.All", "Delegated"): "64733abd-851e-478a-bffb-e47a14b18235",
     ("SecurityEvents.ReadWrite.All", "Application"): "d903a879-88e0-4c09-b0c9-82f6a1333f84",
