@@ -110,6 +110,7 @@ def _environment() -> Any:
         by_transition=_by_transition,
         ledger_rows=rows.ledger_rows,
         impact=lambda i: Markup(rows.impact_html(i)),
+        level=lambda s: Markup(rows.level_badge(s)),
         impact_line=impact_line,
     )
     env.globals["asset"] = _asset

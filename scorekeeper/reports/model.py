@@ -409,15 +409,19 @@ class Report:
         return tuple(sorted(available, key=lambda c: (-available[c], c)))
 
     @cached_property
-    def catalogue(self) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
-        """Each control's settings once, with their documentation: ``(id, title, [(setting, title, url)])``."""
-        found: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {}
+    def catalogue(self) -> list[tuple[str, str, list[SettingRow]]]:
+        """Each control's settings once: ``(id, title, [first row of each setting])``.
+
+        What the plugin declares about a setting — its documentation and its verdict level — is the
+        same in every tenant, so a fleet report shows it here once, read from the setting's first row.
+        """
+        found: dict[str, tuple[str, dict[str, SettingRow]]] = {}
         for tenant in self.tenants:
             for control in tenant.controls:
                 settings = found.setdefault(control.id, (control.title, {}))[1]
                 for s in control.settings:
-                    settings.setdefault(s.setting, (s.title, s.docs_url))
-        return [(cid, title, [(k, t, u) for k, (t, u) in settings.items()]) for cid, (title, settings) in found.items()]
+                    settings.setdefault(s.setting, s)
+        return [(cid, title, list(settings.values())) for cid, (title, settings) in found.items()]
 
     @cached_property
     def plugin_of(self) -> dict[str, str]:

@@ -67,3 +67,17 @@ def test_values_rendered_once_per_text_read_as_when_rendered_each_time(history: 
             )
             assert str(once(control)) == alone, (tenant.name, control.id)
     assert once._memo, "the sample fleet repeats folded values"
+
+
+def test_a_fleet_names_each_settings_level_once_in_the_catalogue(history: History) -> None:
+    """The level is the plugin's declaration, alike in every tenant: in a fleet once per setting, not per row."""
+    report = _fleet(history)
+    html = render(report, "html")
+    catalogue = html[html.index('<details id="cat">') : html.index("</details>\n</section>")]
+    settings = {(c.id, s.setting) for t in report.tenants for c in t.controls for s in c.settings}
+    with_level = [s for t in report.tenants for s in t.settings if s.level is not None]
+    assert with_level, "the installed plugins declare levels"
+    assert catalogue.count('<span class="lvl ') == len({(s.control, s.setting) for s in with_level}) <= len(settings)
+    assert html.count('<span class="lvl ') == catalogue.count('<span class="lvl ')  # none in the rows
+    single = render(build_report(history.store, [history.first["contoso"]], controls=load_plugins().controls), "html")
+    assert single.count('<span class="lvl ') == sum(s.level is not None for s in report.tenants[0].settings)
