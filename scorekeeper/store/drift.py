@@ -1,8 +1,10 @@
 """Deciding what counts as drift between two assessments of the same tenant.
 
 Pure functions over domain objects, so the rule can be read and tested without a database:
-a setting *regressed* when it passed before and fails now (a setting that merely became
-unreadable is ``unknown``, not a regression — nothing is invented); a score *dropped* when the
+a setting *regressed* when it passed before and fails now, or is back in a non-final stage (an
+enforced Conditional Access policy set back to report-only enforces nothing any more); a setting
+that merely became unreadable is ``unknown``, and one that now reads ``advice`` is no requirement
+of this configuration: neither is a regression (nothing is invented); a score *dropped* when the
 tenant reports a lower score for the control than it did at the previous assessment, or a lower
 total Secure Score (control ``SecureScore``).
 """
@@ -15,16 +17,19 @@ from scorekeeper.domain.model import Finding, SecureScore, Status
 from scorekeeper.domain.securescore import DailyScore
 from scorekeeper.store.records import DriftEvent
 
+#: What a passing setting can become that counts as drift.
+_REGRESSED = (Status.FAIL, Status.STAGED)
+
 
 def regressed_settings(
     tenant: str, previous: Iterable[Finding], current: Iterable[Finding], *, run_id: int, previous_run_id: int
 ) -> list[DriftEvent]:
-    """One ``setting_regressed`` event per setting that went from ``pass`` to ``fail``."""
+    """One ``setting_regressed`` event per setting that went from ``pass`` to ``fail`` or ``staged``."""
     before = {(f.control, f.setting): f for f in previous}
     events = []
     for finding in current:
         old = before.get((finding.control, finding.setting))
-        if old is None or old.status is not Status.PASS or finding.status is not Status.FAIL:
+        if old is None or old.status is not Status.PASS or finding.status not in _REGRESSED:
             continue
         events.append(
             DriftEvent(

@@ -453,3 +453,11 @@ def test_a_run_records_who_acted(store: HistoryStore) -> None:
         "identity": "app 11111111-1111-1111-1111-111111111111",
     }
     assert store.runs()[0].actor == run.actor
+
+
+def test_a_passing_setting_back_in_a_stage_is_drift_and_one_turned_advice_is_not(store: HistoryStore) -> None:
+    first = _assess(store, "contoso", {"a": Status.PASS, "b": Status.PASS, "c": Status.PASS})
+    second = _assess(store, "contoso", {"a": Status.STAGED, "b": Status.ADVICE, "c": Status.FAIL})
+    events = store.detect_drift(second)
+    assert sorted((e.setting, e.detail["status"]) for e in events) == [("a", "staged"), ("c", "fail")]
+    assert all(e.previous_run_id == first for e in events)
