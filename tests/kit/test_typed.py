@@ -11,12 +11,18 @@ package mypy could not analyse would be ``Any``, and type-check clean vacuously)
 The mypy run takes about a minute, nearly all of it in msgraph-sdk (~27,000 modules), which
 scorekeeper's tenant context names and mypy therefore follows, as it does for every plugin author.
 Nothing is cached: a cache would be written once and never read, and the test stays hermetic.
+
+The same run checks ``tests/fixtures/blocklegacy_plugin``'s package, the third-party-style
+Conditional Access control the contract suite's planted bugs are made from (a copy, outside this
+repository's packages, as its author would have it): the public API it uses — ``WhenConfigured``,
+the write helper, ``Restoration`` — type-checks strictly too, at no extra cost.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -31,6 +37,7 @@ from scorekeeper.kit.scaffold import scaffold
 ROOT = Path(__file__).resolve().parents[2]
 NAME, CONTROL = "kit-typed", "KitTyped"
 PACKAGE = "scorekeeper_kit_typed"
+SAMPLE = ROOT / "tests" / "fixtures" / "blocklegacy_plugin" / "scorekeeper_blocklegacy"
 
 PROBE = """\
 from scorekeeper import Status
@@ -60,6 +67,7 @@ def test_the_generated_plugin_passes_mypy_strict_against_the_installed_scorekeep
     probe = tmp_path / "probe" / "sk_probe.py"
     probe.parent.mkdir()
     probe.write_text(PROBE, encoding="utf-8")
+    sample = shutil.copytree(SAMPLE, tmp_path / "sample" / SAMPLE.name, ignore=shutil.ignore_patterns("__pycache__"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MYPY", "PYTHON"))}
     result = subprocess.run(
         [
@@ -78,6 +86,7 @@ def test_the_generated_plugin_passes_mypy_strict_against_the_installed_scorekeep
             "--no-error-summary",
             PACKAGE,
             "tests",
+            str(sample),
             str(probe),
         ],
         cwd=project,
@@ -91,7 +100,9 @@ def test_the_generated_plugin_passes_mypy_strict_against_the_installed_scorekeep
     lines = [line for line in output.splitlines() if line.strip()]
     probe_lines = [line for line in lines if line.startswith(str(probe))]
     project_lines = [line for line in lines if line not in probe_lines]
-    assert not project_lines, f"mypy --strict on the generated plugin ({len(project_lines)} lines):\n{output}"
+    assert not project_lines, (
+        f"mypy --strict on the generated and the sample plugin ({len(project_lines)} lines):\n{output}"
+    )
     revealed = [line for line in probe_lines if "Revealed type is" in line]
     assert revealed and "scorekeeper." in revealed[0], output
     errors = [line for line in probe_lines if ": error:" in line]
