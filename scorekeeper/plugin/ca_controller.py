@@ -19,7 +19,6 @@ from scorekeeper.plugin.ca_judge import (
     READ_AUDIT,
     READ_DIRECTORY,
     READ_POLICIES,
-    READ_ROLES,
     WRITE_POLICIES,
     held_roles,
     judge,
@@ -63,14 +62,12 @@ def policy_setting(
     Reads (Microsoft's least-privileged application permissions): the policies, security defaults
     and named locations Policy.Read.All; sign-ins AuditLog.Read.All *and* Directory.Read.All
     (signin-list), and Directory.Read.All also reads subscribedSkus; the registration report
-    AuditLog.Read.All; role assignments RoleManagement.Read.Directory. Writes
+    AuditLog.Read.All; role assignments RoleManagement.Read.Directory, which Directory.Read.All also
+    grants (rbacapplication-list-roleassignments), so only Directory.Read.All is declared. Writes
     (conditionalaccessroot-post-policies, conditionalaccesspolicy-update): Policy.Read.All and
     Policy.ReadWrite.ConditionalAccess. Resolving break-glass UPNs (GET /users/{upn}) needs User.Read.All,
     which Directory.Read.All (declared for the sign-ins) already grants, so nothing more is declared.
     """
-    reads = [READ_POLICIES, READ_AUDIT, READ_DIRECTORY]
-    if template.for_roles:
-        reads.append(READ_ROLES)
     return Setting(
         id=setting_id,
         title=title,
@@ -80,7 +77,7 @@ def policy_setting(
         + (", /reports/authenticationMethods/userRegistrationDetails" if "mfa" in template.grant else "")
         + (", /roleManagement/directory/roleAssignments" if template.for_roles else ""),
         write_api=f"Graph POST /{POLICIES}, or PATCH /{POLICIES}/{{id}} state and conditions.users.excludeUsers",
-        read_permissions=tuple(reads),
+        read_permissions=(READ_POLICIES, READ_AUDIT, READ_DIRECTORY),
         write_permissions=(READ_POLICIES, WRITE_POLICIES),
         licence=template.licence,
         docs_url=template.docs_url,

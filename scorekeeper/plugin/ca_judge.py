@@ -294,7 +294,7 @@ def judge(template: Template, reads: CaReads, break_glass: tuple[str, ...], lice
         missing += _denied(reads.not_mfa_capable, READ_AUDIT)
     roles = held_roles(reads)
     if reads.role_assignments is not None and not reads.role_assignments.ok:
-        return unreadable("the directory role assignments", reads.role_assignments, READ_ROLES)
+        return unreadable("the directory role assignments", reads.role_assignments, READ_DIRECTORY)
     held_required = [r for r in template.required_roles if roles.get(r.lower())]
     policies = reads.policies.items
     policy = best_match(policies, template, held_required, keep=bg_ids)
