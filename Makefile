@@ -8,12 +8,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install demo test lint typecheck dist clean
 
-$(BIN)/.installed: pyproject.toml plugins/sspr/pyproject.toml plugins/pwage/pyproject.toml plugins/integratedapps/pyproject.toml constraints.txt
+$(BIN)/.installed: pyproject.toml plugins/sspr/pyproject.toml plugins/pwage/pyproject.toml plugins/integratedapps/pyproject.toml plugins/conditionalaccess/pyproject.toml plugins/adminroles/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "scorekeeper needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	@# a venv made before the distributions were renamed to scorekeeper-m365* keeps the old entry points
 	$(BIN)/python -m pip uninstall -q -y scorekeeper scorekeeper-sspr scorekeeper-pwage 2>/dev/null || true
-	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/sspr -e plugins/pwage -e plugins/integratedapps
+	$(BIN)/python -m pip install -q -e '.[dev]' -e plugins/sspr -e plugins/pwage -e plugins/integratedapps -e plugins/conditionalaccess -e plugins/adminroles
 	@touch $@
 
 install: $(BIN)/.installed

@@ -4,8 +4,9 @@ This module is the public API that plugins may import: the hook markers, :class:
 (what a plugin registers), the domain types, the tenant context with its write helper, and the
 read result. Also public: :mod:`scorekeeper.reads` (batch, paging, Secure Score),
 :mod:`scorekeeper.verification` (did-it-stick wording), :mod:`scorekeeper.writes` (the write
-helper's types), :mod:`scorekeeper.errors`, :mod:`scorekeeper.graph`, :mod:`scorekeeper.testing`
-and :mod:`scorekeeper.simulator`. Everything else is internal and may change between releases.
+helper's types), :mod:`scorekeeper.conditional_access` (Microsoft's Conditional Access templates:
+recognise, create report-only, promote with sign-in evidence, roll back), :mod:`scorekeeper.errors`,
+:mod:`scorekeeper.graph`, :mod:`scorekeeper.testing` and :mod:`scorekeeper.simulator`. Everything else is internal and may change between releases.
 """
 
 from typing import TYPE_CHECKING, Any

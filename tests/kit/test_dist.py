@@ -23,7 +23,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE = "scorekeeper-m365"
-SHIPPED = ("scorekeeper-m365-sspr", "scorekeeper-m365-pwage", "scorekeeper-m365-integratedapps")
+SHIPPED = (
+    "scorekeeper-m365-sspr",
+    "scorekeeper-m365-pwage",
+    "scorekeeper-m365-integratedapps",
+    "scorekeeper-m365-conditionalaccess",
+    "scorekeeper-m365-adminroles",
+)
 
 try:
     import hatchling  # noqa: F401 - make dist and the scaffold's editable install build with it
@@ -117,6 +123,8 @@ def test_the_installed_tool_runs_lists_its_plugins_and_assesses_the_demo_tenant(
     assert by_name["sspr"]["distribution"] == "scorekeeper-m365-sspr"
     assert by_name["pwage"]["distribution"] == "scorekeeper-m365-pwage"
     assert by_name["integratedapps"]["distribution"] == "scorekeeper-m365-integratedapps"
+    assert by_name["conditionalaccess"]["distribution"] == "scorekeeper-m365-conditionalaccess"
+    assert by_name["adminroles"]["distribution"] == "scorekeeper-m365-adminroles"
     assessed = subprocess.run(
         [str(tool), "assess", "--tenant", "demo", "--json"], env=env, capture_output=True, text=True, timeout=120
     )
