@@ -6,7 +6,8 @@ read result. Also public: :mod:`scorekeeper.reads` (batch, paging, Secure Score)
 :mod:`scorekeeper.verification` (did-it-stick wording), :mod:`scorekeeper.writes` (the write
 helper's types), :mod:`scorekeeper.conditional_access` (Microsoft's Conditional Access templates:
 recognise, create report-only, promote with sign-in evidence, roll back), :mod:`scorekeeper.errors`,
-:mod:`scorekeeper.graph`, :mod:`scorekeeper.testing` and :mod:`scorekeeper.simulator`. Everything else is internal and may change between releases.
+:mod:`scorekeeper.graph`, :mod:`scorekeeper.testing` and :mod:`scorekeeper.simulator`. Everything
+else is internal and may change between releases.
 """
 
 from typing import TYPE_CHECKING, Any
