@@ -349,3 +349,48 @@ def unlicensed_writes(before: Mapping[str, Any], after: Mapping[str, Any]) -> li
         for path, need in LICENSED_STATE.items()
         if not getattr(have, need) and _settings_only(_at(before, path)) != _settings_only(_at(after, path))
     ]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A write request the tenant received (whatever it answered)."""
+
+    method: str
+    path: str
+    status: int
+    body: Any = None
+
+
+#: Request paths (after the version or ``/api`` prefix) whose writes need a licence → that licence.
+LICENSED_PATHS = (
+    ("/identity/conditionalAccess/", "p1"),
+    ("/deviceManagement/", "intune"),
+    ("/PasswordReset/PasswordResetPolicies", "cloud_sspr"),
+    ("/PasswordReset/OnPremisesPasswordResetPolicies", "writeback"),
+)
+
+
+def _password_rules(attempt: Attempt, before: Mapping[str, Any]) -> bool:
+    """A write of the Password Rule Settings (by template on create, by the stored setting's id otherwise)."""
+    tail = attempt.path.split("/groupSettings", 1)[-1] if "/groupSettings" in attempt.path else None
+    if tail is None and "/settings" in attempt.path:
+        tail = attempt.path.split("/settings", 1)[-1]
+    if tail is None:
+        return False
+    if isinstance(attempt.body, dict) and attempt.body.get("templateId") == PASSWORD_RULE_SETTINGS:
+        return True
+    ids = {s.get("id") for s in before.get("groupSettings") or [] if s.get("templateId") == PASSWORD_RULE_SETTINGS}
+    return tail.strip("/") in ids
+
+
+def unlicensed_attempts(before: Mapping[str, Any], attempts: Iterable[Attempt]) -> list[str]:
+    """``"METHOD path (status) needs licence"`` for each write tried without the licence it needs."""
+    have = licences(before)
+    found = []
+    for attempt in attempts:
+        needs = next((need for prefix, need in LICENSED_PATHS if prefix in attempt.path), None)
+        if needs is None and _password_rules(attempt, before):
+            needs = "p1"
+        if needs is not None and not getattr(have, needs):
+            found.append(f"{attempt.method} {attempt.path} ({attempt.status}) needs {needs}")
+    return found

@@ -29,8 +29,8 @@ import io
 import json
 import os
 from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,8 @@ class Outcome:
     remediate: dict[str, Any]
     assess: dict[str, Any]
     folder: Path
+    #: Every write request the simulator received during ``remediate`` (refused ones included).
+    attempts: list[eff.Attempt] = field(default_factory=list)
 
     def cli(self, *args: str) -> tuple[int, str, str]:
         return _cli(self.folder, *args)
@@ -110,6 +112,22 @@ def _state(path: Path) -> dict[str, Any]:
 _OUTCOMES: dict[str, Outcome] = {}
 
 
+@contextmanager
+def _recording() -> Iterator[list[Simulator]]:
+    """The simulators the CLI loads from the state file, kept so their request logs can be read."""
+    served: list[Simulator] = []
+    original = Simulator.load.__func__  # type: ignore[attr-defined]
+
+    def load(cls: type[Simulator], *args: Any, **kwargs: Any) -> Simulator:
+        sim = original(cls, *args, **kwargs)
+        served.append(sim)
+        return sim
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Simulator, "load", classmethod(load))
+        yield served
+
+
 def outcome(profile: str, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     """Remediate ``profile`` once per session; every rule below judges the same run."""
     if profile not in _OUTCOMES:
@@ -118,12 +136,19 @@ def outcome(profile: str, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
         Simulator.from_profiles(profile).save(state)
         (folder / "scorekeeper.toml").write_text(CONFIG.format(profile=profile, state=state), encoding="utf-8")
         before = _state(state)
-        code, out, err = _cli(folder, "remediate", "--tenant", "lab", "--yes", "--json")
+        with _recording() as served:
+            code, out, err = _cli(folder, "remediate", "--tenant", "lab", "--yes", "--json")
         assert code in (0, 3), f"remediate on {profile} exited {code}: {err or out}"
         assessed_code, assessed, err = _cli(folder, "assess", "--tenant", "lab", "--json")
         assert assessed_code in (0, 3), f"assess on {profile} exited {assessed_code}: {err}"
+        attempts = [
+            eff.Attempt(r.method, r.path, r.status, r.body)
+            for sim in served
+            for r in sim.request_log
+            if r.method in ("POST", "PATCH", "PUT", "DELETE") and not r.path.endswith("/$batch")
+        ]
         _OUTCOMES[profile] = Outcome(
-            profile, before, _state(state), code, json.loads(out), json.loads(assessed), folder
+            profile, before, _state(state), code, json.loads(out), json.loads(assessed), folder, attempts
         )
     return _OUTCOMES[profile]
 
@@ -191,6 +216,13 @@ def test_no_campaign_targets_a_method_its_users_cannot_register(done: Outcome) -
 def test_nothing_needing_a_missing_licence_is_written(done: Outcome) -> None:
     written = eff.unlicensed_writes(done.before, done.after)
     assert not written, f"{done.profile}: " + "; ".join(written)
+
+
+def test_nothing_needing_a_missing_licence_is_even_attempted(done: Outcome) -> None:
+    """The simulator refuses such writes, so the state alone cannot show an attempt: the request log does."""
+    assert done.attempts or not any(c.get("changes") for c in done.remediate["controls"]), "no request log read"
+    tried = eff.unlicensed_attempts(done.before, done.attempts)
+    assert not tried, f"{done.profile}: " + "; ".join(tried)
 
 
 def test_no_automated_setting_still_fails(done: Outcome) -> None:

@@ -85,3 +85,19 @@ def test_an_automated_setting_still_failing_is_caught() -> None:
     with pytest.raises(AssertionError, match="enablement") as caught:
         rules.test_no_automated_setting_still_fails(_outcome("weak-cloud", lambda s: None, assess))
     assert "helpdesk_link" not in str(caught.value) and "registration_ca_policy" not in str(caught.value)
+
+
+def test_a_refused_write_without_the_licence_is_caught_from_the_request_log() -> None:
+    done = _outcome("business-standard", lambda s: None)
+    done.attempts = [
+        eff.Attempt("POST", "/v1.0/identity/conditionalAccess/policies", 403),
+        eff.Attempt("POST", "/beta/deviceManagement/configurationPolicies", 400),
+        eff.Attempt("POST", "/v1.0/groupSettings", 403, {"templateId": eff.PASSWORD_RULE_SETTINGS}),
+        eff.Attempt("PUT", "/api/PasswordReset/PasswordResetPolicies", 200),  # Business Standard licenses SSPR
+    ]
+    done.remediate = {"controls": [{"changes": [{"setting": "x"}]}]}
+    with pytest.raises(AssertionError) as caught:
+        rules.test_nothing_needing_a_missing_licence_is_even_attempted(done)
+    message = str(caught.value)
+    assert "conditionalAccess" in message and "configurationPolicies" in message and "groupSettings" in message
+    assert "PasswordResetPolicies" not in message
