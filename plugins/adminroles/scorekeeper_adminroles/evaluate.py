@@ -180,7 +180,10 @@ def _move_line(roles: Roles, person: Person) -> str:
     elif others:
         why = f"already holds {', '.join(others)}: keep that, remove Global Administrator"
     else:
-        why = f"give them the narrowest role for their tasks ({LEAST_PRIVILEGED_BY_TASK}), then remove Global Administrator"
+        why = (
+            f"give them the narrowest role for their tasks ({LEAST_PRIVILEGED_BY_TASK}), then remove Global "
+            "Administrator"
+        )
     flags = f" [{', '.join(person.flags())}]" if person.flags() else ""
     return f"   - {person.label}{flags}: {why} ({how})"
 
@@ -271,8 +274,8 @@ def cisa_range(roles: Roles, config: AdminRolesConfig) -> Finding:
         control,
         setting,
         Status.FAIL,
-        f"{_count(len(counted))} hold or may activate Global Administrator ({_names(counted)}){note}: CISA MS.AAD.7.1v1 "
-        "asks for two to eight.",
+        f"{_count(len(counted))} hold or may activate Global Administrator ({_names(counted)}){note}: CISA "
+        "MS.AAD.7.1v1 asks for two to eight.",
         current=current,
         remediation=RemediationKind.GUIDED,
         evidence=_evidence(roles),
