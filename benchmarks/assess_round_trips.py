@@ -9,6 +9,10 @@ tool without ``$batch`` or concurrency would. Prints figures; asserts nothing.
     .venv/bin/python benchmarks/assess_round_trips.py [--latency 0.1] [--control SelfServicePasswordReset]
         [--profile weak-cloud] [--repeat 3] [--in-process]
 
+``--control all`` assesses every installed control at once, as ``scorekeeper assess`` does: the
+engine's shared reads send each distinct read once per tenant, so the figure to watch is still
+about one round trip per tenant.
+
 By default everything goes through a socket: ``scorekeeper simulator serve --latency`` in its own
 process, the engine's real httpx clients over TCP (what a user waits for, TLS set-up included);
 ``--in-process`` measures over the ASGI transport instead, which skips the sockets.
@@ -32,16 +36,21 @@ from scorekeeper.store import HistoryStore
 from scorekeeper.testing import make_engine
 
 
+def control_ids(control: str) -> list[str] | None:
+    """The engine's control filter: ``None`` (every installed control) for ``all``."""
+    return None if control == "all" else [control]
+
+
 async def batched(sim: Simulator, control: str) -> tuple[float, list[Any]]:
     """Wall time of one engine assessment, and the requests it made (top level and batched)."""
     with tempfile.TemporaryDirectory() as tmp:
         store = HistoryStore.open(str(Path(tmp) / "history.db"))
         try:
             engine = make_engine({"bench": sim}, store, Path(tmp))
-            await engine.assess(["bench"], [control])  # warm-up: imports, token, first connection
+            await engine.assess(["bench"], control_ids(control))  # warm-up: imports, token, first connection
             sim.request_log.clear()
             started = time.perf_counter()
-            [run] = await engine.assess(["bench"], [control])
+            [run] = await engine.assess(["bench"], control_ids(control))
             elapsed = time.perf_counter() - started
         finally:
             store.close()
@@ -109,12 +118,12 @@ async def over_socket(args: argparse.Namespace) -> None:
             config = load_config(Path(tmp) / "c.toml", data_dir=Path(tmp))
             store = HistoryStore.open(str(Path(tmp) / "history.db"))
             engine = Engine(config, load_plugins(), store, Path(tmp))
-            await engine.assess(["sim-0001"], [args.control])  # warm-up
+            await engine.assess(["sim-0001"], control_ids(args.control))  # warm-up
             times = []
             for _ in range(args.repeat):
                 wire.clear()
                 started = time.perf_counter()
-                await engine.assess(["sim-0001"], [args.control])
+                await engine.assess(["sim-0001"], control_ids(args.control))
                 times.append(time.perf_counter() - started)
             store.close()
             tenant = config.tenant("sim-0001")
@@ -152,7 +161,7 @@ async def over_socket(args: argparse.Namespace) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to every HTTP exchange")
-    parser.add_argument("--control", default="SelfServicePasswordReset")
+    parser.add_argument("--control", default="SelfServicePasswordReset", help="a control id, or 'all'")
     parser.add_argument("--profile", default="weak-cloud")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--in-process", action="store_true", help="the in-process simulator (no socket) only")
