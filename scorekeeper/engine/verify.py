@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from scorekeeper.domain.advice import with_advice
 from scorekeeper.domain.model import (
     Change,
     Control,
@@ -34,6 +35,8 @@ class Verifying(Assessing):
             if findings is None:  # the plugin relies on the default: re-assess, and re-read each write
                 findings = await self._default_verify(control, context, changes)
             result = self._apply_policy(name, control, list(findings))
+            # The same levels as the assessment: a setting this configuration does not require never fails a verify.
+            result = with_advice(result, control, self.config.remediation(name).requirements)
         except Exception as exc:
             result = self._failed_control(control, "verify", exc).findings
             touched = {c.setting for c in changes}
