@@ -15,7 +15,9 @@ knows Microsoft's rules and nothing of the SSPR plugin. The rules checked (issue
 - **nothing needing a licence the tenant lacks is written** (P1: Conditional Access, Password Rule
   Settings; cloud-only SSPR: P1, Business Standard or Premium; writeback: P1 or Business Premium;
   Intune: the INTUNE_A plan);
-- **no automated setting still fails** in the fresh assessment (staged or advice is fine).
+- **no automated setting still fails** in the fresh assessment (staged or advice is fine);
+- and, on a tenant whose portal API refuses every request (phone-legacy, business-standard,
+  weak-cloud), nobody loses a method and the migration is never completed unread.
 
 Administrators reset under the administrator policy (``allowedToUseSSPR``): switching that policy
 off is a decision about SSPR for administrators, not a change of their methods, so an
@@ -113,13 +115,19 @@ _OUTCOMES: dict[str, Outcome] = {}
 
 
 @contextmanager
-def _recording() -> Iterator[list[Simulator]]:
-    """The simulators the CLI loads from the state file, kept so their request logs can be read."""
+def _recording(*, portal_down: bool = False) -> Iterator[list[Simulator]]:
+    """The simulators the CLI loads from the state file, kept so their request logs can be read.
+
+    ``portal_down``: every portal API request is refused (403), as for an admin who cannot sign in
+    to the portal — the tenant the issue saw migrated without its legacy policy ever being read.
+    """
     served: list[Simulator] = []
     original = Simulator.load.__func__  # type: ignore[attr-defined]
 
     def load(cls: type[Simulator], *args: Any, **kwargs: Any) -> Simulator:
         sim = original(cls, *args, **kwargs)
+        if portal_down:
+            sim.faults.add(status=403, path="/api/*")
         served.append(sim)
         return sim
 
@@ -128,29 +136,32 @@ def _recording() -> Iterator[list[Simulator]]:
         yield served
 
 
-def outcome(profile: str, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
+def outcome(profile: str, tmp_path_factory: pytest.TempPathFactory, *, portal_down: bool = False) -> Outcome:
     """Remediate ``profile`` once per session; every rule below judges the same run."""
-    if profile not in _OUTCOMES:
+    key = f"{profile}{' without the portal' if portal_down else ''}"
+    if key not in _OUTCOMES:
         folder = tmp_path_factory.mktemp(f"lab-{profile}")
         state = folder / "lab.json"
         Simulator.from_profiles(profile).save(state)
         (folder / "scorekeeper.toml").write_text(CONFIG.format(profile=profile, state=state), encoding="utf-8")
         before = _state(state)
-        with _recording() as served:
+        with _recording(portal_down=portal_down) as served:
             code, out, err = _cli(folder, "remediate", "--tenant", "lab", "--yes", "--json")
-        assert code in (0, 3), f"remediate on {profile} exited {code}: {err or out}"
-        assessed_code, assessed, err = _cli(folder, "assess", "--tenant", "lab", "--json")
-        assert assessed_code in (0, 3), f"assess on {profile} exited {assessed_code}: {err}"
+        allowed = (0, 1, 3) if portal_down else (0, 3)  # 1: settings that could not be read, as documented
+        assert code in allowed, f"remediate on {profile} exited {code}: {(err or out)[-2000:]}"
+        with _recording(portal_down=portal_down):
+            assessed_code, assessed, err = _cli(folder, "assess", "--tenant", "lab", "--json")
+        assert assessed_code in allowed, f"assess on {profile} exited {assessed_code}: {err[-2000:]}"
         attempts = [
             eff.Attempt(r.method, r.path, r.status, r.body)
             for sim in served
             for r in sim.request_log
             if r.method in ("POST", "PATCH", "PUT", "DELETE") and not r.path.endswith("/$batch")
         ]
-        _OUTCOMES[profile] = Outcome(
+        _OUTCOMES[key] = Outcome(
             profile, before, _state(state), code, json.loads(out), json.loads(assessed), folder, attempts
         )
-    return _OUTCOMES[profile]
+    return _OUTCOMES[key]
 
 
 PROFILES = profile_names()
@@ -159,6 +170,21 @@ PROFILES = profile_names()
 @pytest.fixture(params=PROFILES)
 def done(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
     yield outcome(str(request.param), tmp_path_factory)
+
+
+@pytest.fixture(params=["phone-legacy", "business-standard", "weak-cloud"])
+def blind(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outcome]:
+    """The same run on a tenant whose portal API refuses every request (the legacy policy unreadable)."""
+    yield outcome(str(request.param), tmp_path_factory, portal_down=True)
+
+
+def test_without_the_portal_nobody_loses_a_method_either(blind: Outcome) -> None:
+    test_no_user_loses_a_usable_reset_method(blind)
+    test_everyone_who_could_reset_still_can(blind)
+    test_nothing_needing_a_missing_licence_is_even_attempted(blind)
+    assert eff.migration(blind.after) != "migrationComplete" or eff.migration(blind.before) == "migrationComplete", (
+        f"{blind.profile}: the migration was completed although the legacy SSPR policy could not be read"
+    )
 
 
 def _admin_policy_changed(result: Outcome) -> bool:
