@@ -479,6 +479,17 @@ class ControlContract:
         engine = self._engine(self.simulator(self.weak_profile), sk_store, tmp_path)
         run, plans = await engine.plan("contract", [self.control_id])
         name = _state_name(self.weak_profile, 0)
+        if not any(s.write_api for s in self._control(engine).settings):
+            # Guided only: nothing may be planned as a write, and what fails says what to do.
+            automated = [i.setting for p in plans for i in p.automated]
+            assert not automated, (
+                f"{', '.join(automated)}: planned as automated writes, but no setting declares a write_api"
+            )
+            failing = [f for f in run.findings if f.status.value in ("fail", "manual")]
+            assert failing, f"weak_profile {name} gives nothing to do; set it to a state where the control fails"
+            bare = [f.setting for f in failing if f.remediation.value == "guided" and not f.steps]
+            assert not bare, f"{name}: guided findings without steps saying what to do: {', '.join(bare)}"
+            return
         assert any(p.automated for p in plans), (
             f"weak_profile {name} gives nothing to remediate automatically, so the suite cannot check "
             "remediation; set weak_profile to a state where the control fails. The assessment was:\n"
@@ -496,6 +507,10 @@ class ControlContract:
     async def test_declared_write_permissions_are_enough_and_each_is_named_when_missing(self) -> None:
         plugins = self._plugins()
         control = plugins.control(self.control_id)
+        if not any(s.write_api for s in control.settings):
+            stray = [s.id for s in control.settings if s.write_permissions]
+            assert not stray, f"{', '.join(stray)}: write_permissions declared but no write_api; drop them"
+            return
         for state, conditional in self._permission_states(control, write=True):
             await self._check_writes(plugins, control, state, conditional)
 

@@ -19,7 +19,17 @@ from typing import Any
 
 import pytest
 
-from scorekeeper import Change, Plan, PlanItem, Restoration, RestoreStatus, TenantContext, hookimpl
+from scorekeeper import (
+    Change,
+    Finding,
+    Plan,
+    PlanItem,
+    RemediationKind,
+    Restoration,
+    RestoreStatus,
+    TenantContext,
+    hookimpl,
+)
 from scorekeeper.testing import ContractState, ControlContract
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "blocklegacy_plugin"
@@ -179,6 +189,24 @@ class DoesNotDeclareTheConditionalPermission(BlockLegacyAuthentication):
     control = replace(CONTROL, settings=(replace(SETTINGS[0], when_configured=()),))
 
 
+class GuidedOnly(BlockLegacyAuthentication):
+    """The same control offered as guided steps only: no write_api, no write permission."""
+
+    control = replace(
+        CONTROL,
+        settings=(replace(SETTINGS[0], remediation=RemediationKind.GUIDED, write_api="", write_permissions=()),),
+    )
+    steps: tuple[str, ...] = ("1. Entra admin center → Conditional Access → New policy from template.",)
+
+    async def assess(self, tenant: TenantContext) -> list[Finding]:
+        findings = await super().assess(tenant)
+        return [replace(f, remediation=RemediationKind.GUIDED, steps=self.steps) for f in findings]
+
+
+class GuidedWithoutSteps(GuidedOnly):
+    steps = ()
+
+
 # ---------------------------------------------------------------------- the suite catches each
 async def test_a_write_outside_the_helper_fails(sk_store: Any, tmp_path: Path) -> None:
     contract = contract_with(WritesAroundTheHelper())
@@ -318,3 +346,14 @@ def test_every_shipped_profile_and_each_fixture_is_a_state() -> None:
     ]
     configured = state(TestTheCorrectSampleContract(), "new-policy-break-glass-configured")
     assert configured.config == {"break_glass": ["breakglass@contoso.onmicrosoft.com"]}
+
+
+async def test_a_guided_only_control_needs_no_write_but_must_say_what_to_do(sk_store: Any, tmp_path: Path) -> None:
+    guided = contract_with(GuidedOnly())
+    await guided.test_remediate_then_verify_passes_on_weak_tenant(sk_store, tmp_path)
+    await guided.test_declared_write_permissions_are_enough_and_each_is_named_when_missing()
+    await guided.test_remediation_writes_through_the_helper_and_sticks(state(guided, "weak-cloud"), sk_store, tmp_path)
+    bare = contract_with(GuidedWithoutSteps())
+    with pytest.raises(CONTRACT_FAILURE) as failure:
+        await bare.test_remediate_then_verify_passes_on_weak_tenant(sk_store, tmp_path)
+    assert f"weak-cloud: guided findings without steps saying what to do: {SETTING}" in str(failure.value)
