@@ -300,7 +300,24 @@ def judge(template: Template, reads: CaReads, break_glass: tuple[str, ...], lice
     policy = best_match(policies, template, held_required, keep=bg_ids)
     scope = _in_scope(template, roles)
     verdict = _judge_policy(template, reads, policy, policies, bg_ids, held_required, scope)
-    return Verdict(**{**verdict.__dict__, "missing_permissions": tuple(dict.fromkeys(missing))})
+    note = locations_note(reads.named_locations) if verdict.status is Status.FAIL and policy is None else ""
+    return Verdict(
+        **{**verdict.__dict__, "reason": verdict.reason + note, "missing_permissions": tuple(dict.fromkeys(missing))}
+    )
+
+
+def locations_note(named: Read) -> str:
+    """What the tenant's trusted named locations mean for a new policy: Microsoft's templates apply
+    everywhere, so a trusted location is never a reason to skip MFA or a block (said, not changed)."""
+    if not named.ok:
+        return f" Named locations could not be read ({named.error})."
+    trusted = [str(n.get("displayName") or n.get("id")) for n in named.items if n.get("isTrusted") is True]
+    if not trusted:
+        return ""
+    return (
+        f" Trusted named locations ({', '.join(trusted)}) are not excluded: Microsoft's template applies in every "
+        "location."
+    )
 
 
 def _under_security_defaults(template: Template) -> Verdict:

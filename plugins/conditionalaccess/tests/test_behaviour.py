@@ -189,3 +189,26 @@ async def test_mfa_registration_names_users_who_are_not_mfa_capable() -> None:
     [finding] = [f for f in answer.findings if f.setting == "mfa_registered"]
     assert finding.status is Status.FAIL
     assert "breakglass@contoso.onmicrosoft.com" in finding.reason
+
+
+def security_defaults_on() -> dict[str, Any]:
+    data = with_p2("weak-cloud", "security-defaults")
+    data["set"] = {"conditionalAccessPolicies": [], "identitySecurityDefaultsEnforcementPolicy.isEnabled": True}
+    return data
+
+
+async def test_security_defaults_cover_legacy_auth_and_leave_risk_policies_guided() -> None:
+    sim = simulator_for(profile_data=security_defaults_on())
+    legacy = await ca_finding(sim, "BlockLegacyAuthentication")
+    assert legacy.status is Status.PASS and "security defaults are on" in legacy.reason
+    risk = await ca_finding(sim, "SigninRiskPolicy")
+    assert risk.status is Status.FAIL
+    assert risk.remediation.value == "guided" and risk.steps
+
+
+async def test_trusted_locations_are_named_when_a_policy_is_created() -> None:
+    finding = await ca_finding(
+        simulator_for(profile_data=with_p2("trusted-locations", "tl")), "BlockLegacyAuthentication"
+    )
+    assert finding.status is Status.FAIL
+    assert "Trusted named locations" in finding.reason
