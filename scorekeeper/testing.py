@@ -238,6 +238,11 @@ class ControlContract:
     - ``extensions``: the simulator extensions to serve (``None``: every installed one).
     - ``extra_plugins``: ``(name, plugin)`` pairs registered beside the installed plugins, for a
       plugin under test that is not installed.
+    - ``remediation``: the ``[remediation]`` table to plan with (default: every level selected,
+      every impact accepted and ready stages promoted for this control, so every write is checked).
+
+    A guided-only control (no setting with a ``write_api``) passes the write checks by planning
+    no write and giving steps wherever it fails.
 
     Override :meth:`simulator` to build the tenants some other way. The plugin must be installed
     (entry point group ``scorekeeper``), exactly as users will get it. The async tests need
