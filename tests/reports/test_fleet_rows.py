@@ -81,3 +81,21 @@ def test_a_fleet_names_each_settings_level_once_in_the_catalogue(history: Histor
     assert html.count('<span class="lvl ') == catalogue.count('<span class="lvl ')  # none in the rows
     single = render(build_report(history.store, [history.first["contoso"]], controls=load_plugins().controls), "html")
     assert single.count('<span class="lvl ') == sum(s.level is not None for s in report.tenants[0].settings)
+
+
+def test_a_fleet_shows_harmless_impacts_in_one_line_and_harmful_ones_in_full(history: History) -> None:
+    report = _fleet(history)
+    impacts = [s.impact for t in report.tenants for s in t.settings if s.impact is not None]
+    assert any(i.harm.value == "none" for i in impacts), "the sample has a harmless impact (else this proves nothing)"
+    fleet = render(report, "html")
+    assert '<div class="impact none"' not in fleet
+    assert fleet.count('<div class="impact ') == sum(
+        i.harm.value != "none"
+        for t in report.tenants
+        for s in t.settings
+        if (i := s.impact) and s.status.value != "pass" and not s.excepted
+    )
+    single = render(build_report(history.store, [history.first["contoso"]], controls=load_plugins().controls), "html")
+    assert '<div class="impact none"' in single or not any(
+        s.impact and s.impact.harm.value == "none" and s.status.value != "pass" for s in report.tenants[0].settings
+    )
