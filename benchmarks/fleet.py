@@ -281,7 +281,7 @@ def main() -> None:
         print(reference_workload_ms())
         return
     if args.client is not None:
-        from scorekeeper import eventloop  # the loop the scorekeeper command runs on
+        from scorekeeper.util import eventloop  # the loop the scorekeeper command runs on
 
         print(json.dumps(eventloop.run(client(args.client, args.controls, args.server_pid, args.default_gc))))
         return
