@@ -1,8 +1,10 @@
 """What scorekeeper loads through the ``scorekeeper`` entry point ``adminroles``: three controllers.
 
-They share the reads and the people model; each reads what its control needs (Global
-Administrator assignments only for OneAdmin and ManyAdmins) in about one round trip. None has a
-``remediate``: every failing setting is a guided step, so the engine never plans a write here.
+They share the reads and the people model, and send exactly the same requests (every role
+assignment, not only Global Administrator's): the engine assesses a tenant's controls
+concurrently and sends each distinct read once (``scorekeeper.graph.shared``), so the three cost
+the round trips of one. None has a ``remediate``: every failing setting is a guided step, so the
+engine never plans a write here.
 """
 
 from __future__ import annotations
@@ -21,11 +23,9 @@ if TYPE_CHECKING:
 class _AdminRoles(Controller):
     """Assess one of the three controls from the tenant's role assignments."""
 
-    only_global_admin = True
-
     async def assess(self, tenant: TenantContext) -> Assessment:
         control: Control = self.control
-        snapshot = await reads.read_tenant(tenant, control.id, only_global_admin=self.only_global_admin)
+        snapshot = await reads.read_tenant(tenant, control.id)
         findings, score = evaluate.evaluate(control.id, snapshot, resolve(snapshot), tenant.desired)
         tenant.report_findings(findings)
         return Assessment(findings=findings, score=score)
@@ -44,10 +44,9 @@ class ManyAdmins(_AdminRoles):
 
 
 class RoleOverlap(_AdminRoles):
-    """``RoleOverlap``: least-privileged administrative roles; reads every role assignment."""
+    """``RoleOverlap``: least-privileged administrative roles."""
 
     control = CONTROLS[ROLE_OVERLAP]
-    only_global_admin = False
 
 
 @hookimpl

@@ -9,8 +9,9 @@
    on which Graph refuses user properties in ``$select``).
 3. Only when a group is assigned to a role: its members not already read, as users.
 
-``OneAdmin`` and ``ManyAdmins`` read only Global Administrator assignments (``$filter`` on
-``roleDefinitionId``, as Microsoft's example does); ``RoleOverlap`` reads every assignment.
+The three controls read every assignment rather than Global Administrator's alone (``$filter``
+on ``roleDefinitionId``, as Microsoft's example does): identical requests are sent once per tenant
+by the engine's shared reads, which a filtered variant would defeat.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.reads import Read, read_batch, secure_score_requests
-from scorekeeper_adminroles.control import GLOBAL_ADMIN
 
 if TYPE_CHECKING:
     from kiota_abstractions.request_information import RequestInformation
@@ -40,11 +40,7 @@ class Snapshot:
     members: dict[str, Read] = field(default_factory=dict)
 
 
-def _role_filter(only_global_admin: bool) -> str | None:
-    return f"roleDefinitionId eq '{GLOBAL_ADMIN}'" if only_global_admin else None
-
-
-def _first_requests(tenant: TenantContext, control_id: str, only_global_admin: bool) -> dict[str, RequestInformation]:
+def _first_requests(tenant: TenantContext, control_id: str) -> dict[str, RequestInformation]:
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.role_management.directory.role_assignments.role_assignments_request_builder import (
         RoleAssignmentsRequestBuilder,
@@ -52,18 +48,9 @@ def _first_requests(tenant: TenantContext, control_id: str, only_global_admin: b
     from msgraph.generated.role_management.directory.role_definitions.role_definitions_request_builder import (
         RoleDefinitionsRequestBuilder,
     )
-    from msgraph.generated.role_management.directory.role_eligibility_schedules.role_eligibility_schedules_request_builder import (  # noqa: E501
-        RoleEligibilitySchedulesRequestBuilder,
-    )
 
     directory = tenant.graph.role_management.directory
-    role_filter = _role_filter(only_global_admin)
-    assignments = RoleAssignmentsRequestBuilder.RoleAssignmentsRequestBuilderGetQueryParameters(
-        filter=role_filter, expand=["principal"]
-    )
-    eligible = RoleEligibilitySchedulesRequestBuilder.RoleEligibilitySchedulesRequestBuilderGetQueryParameters(
-        filter=role_filter
-    )
+    assignments = RoleAssignmentsRequestBuilder.RoleAssignmentsRequestBuilderGetQueryParameters(expand=["principal"])
     definitions = RoleDefinitionsRequestBuilder.RoleDefinitionsRequestBuilderGetQueryParameters(
         select=["id", "displayName", "templateId"]
     )
@@ -71,9 +58,7 @@ def _first_requests(tenant: TenantContext, control_id: str, only_global_admin: b
         ASSIGNMENTS: directory.role_assignments.to_get_request_information(
             RequestConfiguration(query_parameters=assignments)
         ),
-        ELIGIBLE: directory.role_eligibility_schedules.to_get_request_information(
-            RequestConfiguration(query_parameters=eligible)
-        ),
+        ELIGIBLE: directory.role_eligibility_schedules.to_get_request_information(),
         DEFINITIONS: directory.role_definitions.to_get_request_information(
             RequestConfiguration(query_parameters=definitions)
         ),
@@ -135,11 +120,11 @@ def _second_requests(tenant: TenantContext, users: list[str], groups: list[str])
     return requests
 
 
-async def read_tenant(tenant: TenantContext, control_id: str, *, only_global_admin: bool) -> Snapshot:
+async def read_tenant(tenant: TenantContext, control_id: str) -> Snapshot:
     """Everything one control needs: one round trip, and a second only for the people it names."""
     first = await read_batch(
         tenant,
-        _first_requests(tenant, control_id, only_global_admin),
+        _first_requests(tenant, control_id),
         paged=(ASSIGNMENTS, ELIGIBLE, DEFINITIONS),
     )
     users, groups = to_resolve(first, tuple(tenant.desired.break_glass))
