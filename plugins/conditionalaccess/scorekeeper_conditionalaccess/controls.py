@@ -5,6 +5,11 @@ cisagov/ScubaGear baselines/aad.md) and the CIS Microsoft 365 Foundations Benchm
 Conditional Access). Where CISA asks for more than Microsoft's template (block high-risk users and
 sign-ins rather than challenge them; phishing-resistant MFA for privileged roles), the docs page of
 the control says so; scorekeeper follows Microsoft's template.
+
+MFARegistrationV2's ``ca_policy`` (MFA for all users) is advice, not a baseline requirement, although
+CISA and CIS require it: Microsoft's control measures registration, and issue 25's rule is that a
+tenant Microsoft scores full does not fail on what lies beyond the criterion. Select ``advice`` in
+``[remediation] requirements`` to have it fail and be planned.
 """
 
 from __future__ import annotations
@@ -73,7 +78,7 @@ MFA_REGISTRATION_CONTROL = _control(
         "ca_policy",
         "An enabled Conditional Access policy requires MFA for all users (so everyone registers)",
         ALL_USERS_MFA,
-        level=Level.BASELINE,
+        level=Level.ADVICE,
         baselines=("CISA MS.AAD.3.2v1", "CIS M365 5.2.2.2"),
         level_source=SCUBA,
     ),

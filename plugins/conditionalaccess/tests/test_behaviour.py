@@ -21,6 +21,8 @@ from scorekeeper_conditionalaccess.plugin import AdminMfa, BlockLegacy, MfaRegis
 CONTROLLERS = {c.control.id: c for c in (AdminMfa(), BlockLegacy(), MfaRegistration(), SignInRisk(), UserRisk())}
 P1_CONTROLS = ("AdminMFAV2", "BlockLegacyAuthentication", "MFARegistrationV2")
 P2_CONTROLS = ("SigninRiskPolicy", "UserRiskPolicy")
+#: MFARegistrationV2's ca_policy is advice: planned only when the requirements select advice.
+EVERY_LEVEL = {"requirements": ["criterion", "baseline", "advice"]}
 
 
 def policies(sim: Any) -> list[dict[str, Any]]:
@@ -88,7 +90,7 @@ async def test_remediates_to_report_only_with_break_glass_excluded_and_rolls_bac
     data = with_p2("weak-cloud", "weak-p2")
     data["set"] = {"conditionalAccessPolicies": []}  # weak-cloud's admin policy would already pass AdminMFAV2
     sim = simulator_for(profile_data=data)
-    engine = sk_engine({"t": sim}, controls={control_id: BREAK_GLASS})
+    engine = sk_engine({"t": sim}, controls={control_id: BREAK_GLASS}, remediation=EVERY_LEVEL)
     before = {p["id"] for p in policies(sim)}
     sim.mark()
     _, plans = await engine.plan("t", [control_id])
@@ -212,3 +214,12 @@ async def test_trusted_locations_are_named_when_a_policy_is_created() -> None:
     )
     assert finding.status is Status.FAIL
     assert "Trusted named locations" in finding.reason
+
+
+async def test_all_users_mfa_is_advice_by_default(sk_engine: Any) -> None:
+    sim = simulator_for("weak-cloud")
+    engine = sk_engine({"t": sim}, controls={"MFARegistrationV2": BREAK_GLASS})
+    run, plans = await engine.plan("t", ["MFARegistrationV2"])
+    assert not [i for p in plans for i in p.automated]
+    [finding] = [f for f in run.findings if f.setting == "ca_policy"]
+    assert finding.status is Status.ADVICE
