@@ -53,7 +53,8 @@ def _finding(control: str, setting: str, status: Status, reason: str, **kw: Any)
 
 
 def _count(n: int) -> str:
-    return f"{n} user" if n == 1 else f"{n} users"
+    """``"1 user holds"`` / ``"3 users hold"``: the subject and verb of a count."""
+    return "1 user holds" if n == 1 else f"{n} users hold"
 
 
 def _names(people: list[Person] | dict[str, Person]) -> str:
@@ -150,12 +151,13 @@ def more_than_one(roles: Roles, config: AdminRolesConfig, known: dict[str, Perso
             f"{len(enabled)} enabled users hold Global Administrator: {_names(enabled)}{extra}.",
             current=current,
         )
+    holders = _count(len(enabled)).replace("user", "enabled user", 1)
     return _finding(
         control,
         setting,
         Status.FAIL,
-        f"only {len(enabled)} enabled user holds Global Administrator ({_names(enabled)}){extra}: if that account "
-        "is lost or locked out, nobody can administer the tenant.",
+        f"only {holders} Global Administrator ({_names(enabled)}){extra}: if that account is lost or locked out, "
+        "nobody can administer the tenant.",
         current=current,
         desired={"enabled_global_admins": 2},
         remediation=RemediationKind.GUIDED,
@@ -213,7 +215,7 @@ def fewer_than_five(roles: Roles, config: AdminRolesConfig) -> Finding:
             control,
             setting,
             Status.PASS,
-            f"{_count(len(active))} hold Global Administrator: {_names(active)}{extra}.",
+            f"{_count(len(active))} Global Administrator: {_names(active)}{extra}.",
             current=current,
         )
     excess = len(active) - 4
@@ -230,7 +232,7 @@ def fewer_than_five(roles: Roles, config: AdminRolesConfig) -> Finding:
         control,
         setting,
         Status.FAIL,
-        f"{_count(len(active))} hold Global Administrator ({_names(active)}){extra}: Microsoft recommends fewer than "
+        f"{_count(len(active))} Global Administrator ({_names(active)}){extra}: Microsoft recommends fewer than "
         f"five; {excess} should move to a narrower role.",
         current=current,
         desired={"global_admins": 4},
@@ -253,7 +255,7 @@ def cisa_range(roles: Roles, config: AdminRolesConfig) -> Finding:
             control,
             setting,
             Status.PASS,
-            f"{_count(len(counted))} hold or may activate Global Administrator (CISA allows 2 to 8){note}.",
+            f"{_count(len(counted))} or may activate Global Administrator (CISA allows 2 to 8){note}.",
             current=current,
         )
     few = len(counted) < 2
@@ -274,7 +276,7 @@ def cisa_range(roles: Roles, config: AdminRolesConfig) -> Finding:
         control,
         setting,
         Status.FAIL,
-        f"{_count(len(counted))} hold or may activate Global Administrator ({_names(counted)}){note}: CISA "
+        f"{_count(len(counted))} or may activate Global Administrator ({_names(counted)}){note}: CISA "
         "MS.AAD.7.1v1 asks for two to eight.",
         current=current,
         remediation=RemediationKind.GUIDED,
