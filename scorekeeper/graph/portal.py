@@ -17,7 +17,7 @@ import orjson
 
 from scorekeeper.graph.batch import MAX_RETRY_AFTER_SECONDS, RETRYABLE, _retry_after_seconds
 from scorekeeper.graph.errors import PortalError, describe_error, retry_after_of
-from scorekeeper.graph.retry import resend_is_safe
+from scorekeeper.graph.retry import resend_is_safe, retry_unanswered_read
 from scorekeeper.graph.throttle import pause
 
 if TYPE_CHECKING:
@@ -75,8 +75,13 @@ class PortalClient:
         return result.token
 
     async def request(self, method: str, path: str, body: Any = None) -> Any:
-        """One call; returns parsed JSON or ``None``; raises :class:`PortalError` on failure."""
-        for attempt in range(self._max_retries + 1):
+        """One call; returns parsed JSON or ``None``; raises :class:`PortalError` on failure.
+
+        A read that gets no answer (timeout, dropped connection) is sent again after a short
+        back-off (``graph/retry.py``: ``retry_unanswered_read``); a write never is.
+        """
+        unanswered_reads = refused = 0
+        while True:
             try:
                 headers = {
                     "Authorization": f"Bearer {await self._token()}",
@@ -86,13 +91,17 @@ class PortalClient:
                 }
                 response = await self._http.request(method, path.lstrip("/"), json=body, headers=headers)
             except Exception as exc:
+                if await retry_unanswered_read(exc, method, path, None, unanswered_reads):
+                    unanswered_reads += 1
+                    continue
                 error = describe_error(exc)
                 raise PortalError(error.status, error.code, error.message) from exc
             resend = resend_is_safe(method, path, response.status_code)  # never a POST answered 503/504
-            if response.status_code in RETRYABLE and resend and attempt < self._max_retries:
+            if response.status_code in RETRYABLE and resend and refused < self._max_retries:
                 wait = _retry_after_seconds(response.headers)
                 if wait < MAX_RETRY_AFTER_SECONDS:
                     await pause(wait, "portal API")
+                    refused += 1
                     continue
             if response.status_code >= 400:
                 raise _portal_error(response)
@@ -104,7 +113,6 @@ class PortalClient:
                 raise PortalError(
                     response.status_code, "MalformedResponse", f"{method} {path}: body is not JSON"
                 ) from exc
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
     async def get(self, path: str) -> Any:
         return await self.request("GET", path)

@@ -26,12 +26,62 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
+from scorekeeper.graph.throttle import pause
+
 if TYPE_CHECKING:
     import httpx
     from kiota_http.middleware.options import RetryHandlerOption
 
 #: Statuses after which a POST may have been applied although it was answered with an error.
 UNSAFE_TO_RESEND_POST = frozenset({503, 504})
+
+#: Seconds to wait before each new attempt of a read that got no answer (a timeout, a dropped
+#: connection): two more attempts, then the failure goes to the caller (and the setting is
+#: ``unknown``). Short on purpose: the request already waited its whole timeout.
+READ_RETRY_DELAYS = (0.5, 2.0)
+
+
+def is_read(method: str, path: str, content: bytes | None = None) -> bool:
+    """Whether a request only reads: a GET, or a ``$batch`` whose every item is a GET.
+
+    Sending a read twice changes nothing at Microsoft, so one that got no answer may be sent
+    again. Anything else may have been applied before its answer was lost, and is left to the
+    write helpers, which look before they write again (``scorekeeper.writes``).
+    """
+    verb = method.upper()
+    if verb in ("GET", "HEAD"):
+        return True
+    if verb != "POST" or not path.rstrip("/").endswith("/$batch") or not content:
+        return False
+    try:
+        items = orjson.loads(content).get("requests")
+    except (orjson.JSONDecodeError, AttributeError):
+        return False
+    return bool(items) and all(str(item.get("method", "")).upper() == "GET" for item in items)
+
+
+def unanswered(exc: BaseException) -> bool:
+    """Whether ``exc`` means no HTTP answer came (timeout, connection refused, reset, closed mid-answer)."""
+    import httpx
+
+    return isinstance(exc, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError))
+
+
+async def retry_unanswered_read(
+    exc: BaseException, method: str, path: str, content: bytes | None, retried: int
+) -> bool:
+    """Whether to send a request that failed with ``exc`` again, after waiting; ``retried``: how often it was.
+
+    Yes for a read (:func:`is_read`) that got no answer (:func:`unanswered`), at most
+    ``len(READ_RETRY_DELAYS)`` times; the wait goes through :func:`throttle.pause`, so a worker's
+    limit on sleeping holds. Never for a write.
+    """
+    if retried >= len(READ_RETRY_DELAYS) or not unanswered(exc) or not is_read(method, path, content):
+        return False
+    await pause(READ_RETRY_DELAYS[retried], f"{method} {path} got no answer")
+    return True
 
 
 def resend_is_safe(method: str, path: str, status: int) -> bool:
@@ -62,8 +112,38 @@ def write_safe_retry_handler() -> type[Any]:
     return WriteSafeRetryHandler
 
 
+@cache
+def read_retry_handler() -> type[Any]:
+    """The class: a middleware that sends a read again when it got no answer at all.
+
+    kiota's ``RetryHandler`` retries answers (429/503/504); a timeout or a dropped connection is
+    an exception that goes straight through it, so a slow tenant's read failed at the first
+    timeout and its settings became ``unknown``. This handler sits last, next to the transport,
+    so each attempt is one exchange on the wire, and it resends only reads (:func:`is_read`).
+    """
+    from kiota_http.middleware import BaseMiddleware
+
+    class ReadRetryHandler(BaseMiddleware):  # type: ignore[misc]
+        """Resend a read (GET, ``$batch`` of GETs) that timed out or lost its connection, backing off."""
+
+        async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
+            retried = 0
+            while True:
+                try:
+                    return await super().send(request, transport)
+                except Exception as exc:
+                    if not await retry_unanswered_read(exc, request.method, request.url.path, request.content, retried):
+                        raise
+                retried += 1
+
+    return ReadRetryHandler
+
+
 def graph_middleware() -> list[object]:
-    """msgraph-core's default middleware, in its order, with the write-safe retry handler for kiota's."""
+    """msgraph-core's default middleware, in its order, with the write-safe retry handler for kiota's.
+
+    The read-retry handler (:func:`read_retry_handler`) comes last, under the others.
+    """
     from kiota_http.kiota_client_factory import KiotaClientFactory
     from kiota_http.middleware import RetryHandler
     from msgraph_core.middleware import GraphTelemetryHandler  # type: ignore[import-untyped]
@@ -74,4 +154,5 @@ def graph_middleware() -> list[object]:
         for handler in KiotaClientFactory.get_default_middleware(None)
     ]
     middleware.append(GraphTelemetryHandler())
+    middleware.append(read_retry_handler()())
     return middleware
