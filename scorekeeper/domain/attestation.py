@@ -13,14 +13,16 @@ from scorekeeper.domain.model import Control, RemediationKind
 
 
 def can_attest(control: Control, setting_id: str) -> bool:
-    """True for a setting whose declared remediation is guided."""
-    return control.setting(setting_id).remediation is RemediationKind.GUIDED
+    """True for a setting whose declared remediation is guided, or one declared ``attestable``
+    (automated, but also done another way no API reads, such as a registry value or GPO)."""
+    setting = control.setting(setting_id)
+    return setting.remediation is RemediationKind.GUIDED or setting.attestable
 
 
 def attest_refusal(control: Control, setting_id: str, tenant: str) -> str | None:
     """Why ``setting_id`` may not be attested (one line with what to do instead), or ``None``."""
     setting = control.setting(setting_id)
-    if setting.remediation is RemediationKind.GUIDED:
+    if setting.remediation is RemediationKind.GUIDED or setting.attestable:
         return None
     if setting.remediation is RemediationKind.AUTOMATED:
         return (

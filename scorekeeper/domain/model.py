@@ -180,6 +180,9 @@ class Setting:
     level_source: str = ""
     #: Permissions needed only under some configuration (see :class:`WhenConfigured`).
     when_configured: tuple[WhenConfigured, ...] = ()
+    #: An automated setting a person may also carry out another way that no API reads (a registry
+    #: value or GPO on the devices): its ``manual`` finding can then be attested.
+    attestable: bool = False
 
 
 @dataclass(frozen=True)

@@ -293,7 +293,13 @@ class Writer:
         if api == "portal":
             roles = " or ".join(spec.directory_roles) or "an admin role"
             return f"the signed-in admin needs {roles}"
-        permissions = ", ".join(spec.write_permissions)
+        wanted = list(spec.write_permissions)
+        desired = getattr(self.tenant, "desired", None)
+        for condition in spec.when_configured:  # needed under this configuration too (Setting.when_configured)
+            value = desired.get(condition.key) if isinstance(desired, dict) else getattr(desired, condition.key, None)
+            if value:
+                wanted += [p for p in condition.write_permissions if p not in wanted]
+        permissions = ", ".join(wanted)
         return f"the app needs {permissions}" if permissions else ""
 
     async def send(self, request: Request) -> Any:

@@ -67,7 +67,11 @@ class SsprConfig(BaseModel):
     password_writeback: bool = True
     account_unlock: bool = True
     admin_sspr: bool = False
+    #: The device group to pilot Windows sign-in reset on (howto-sspr-windows: a test group first).
     windows_sign_in_group: str | None = Field(None, min_length=1)
+    #: How devices get AllowAadPasswordReset: an Intune profile scorekeeper manages, or the registry/GPO
+    #: (no API reads it: the setting is then attested).
+    windows_sign_in_method: Literal["intune", "registry"] = "intune"
     registration_ca_policy_state: Literal["enabledForReportingButNotEnforced", "enabled"] = (
         "enabledForReportingButNotEnforced"
     )

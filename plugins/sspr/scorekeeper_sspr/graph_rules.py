@@ -367,6 +367,29 @@ def sspr_device_configurations(configs: Any) -> list[dict[str, Any]]:
     return found
 
 
+#: The Settings Catalog definition of Policy CSP Authentication/AllowAadPasswordReset, and its "allowed"
+#: choice (the catalog names choices ``<definition id>_<value>``).
+CATALOG_ALLOW_RESET = "device_vendor_msft_policy_config_authentication_allowaadpasswordreset"
+CATALOG_ALLOWED = f"{CATALOG_ALLOW_RESET}_1"
+
+
+def catalog_policies(policies: Any) -> list[dict[str, Any]]:
+    """Settings Catalog policies (beta ``configurationPolicies`` with ``settings`` and ``assignments``
+    expanded) that allow password reset at sign-in, as ``{"id", "targets", "source"}``."""
+    found = []
+    for policy in values(policies):
+        instances = [s.get("settingInstance") or {} for s in policy.get("settings") or []]
+        if not any(
+            str(i.get("settingDefinitionId", "")).lower() == CATALOG_ALLOW_RESET
+            and str((i.get("choiceSettingValue") or {}).get("value", "")).lower() == CATALOG_ALLOWED
+            for i in instances
+        ):
+            continue
+        targets = [normalise_target(a.get("target") or {}) for a in policy.get("assignments") or []]
+        found.append({"id": policy.get("id"), "targets": targets, "source": "Settings Catalog"})
+    return found
+
+
 def device_configuration(configs: Any, config_id: str) -> dict[str, Any] | None:
     return next((c for c in sspr_device_configurations(configs) if c["id"] == config_id), None)
 

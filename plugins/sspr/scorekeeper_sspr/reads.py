@@ -29,6 +29,8 @@ __all__ = ["BETA_POLICY", "PAGED", "Read", "Snapshot", "read_graph", "read_tenan
 PAGED = ("device_configurations", "ca_policies", "group_settings", "registration_details", "named_locations")
 #: The beta-only passkey-migration opt-out (concept-sms-voice-retirement): read beside the batch.
 BETA_POLICY = "beta_methods_policy"
+#: Settings Catalog policies (beta only), for Windows sign-in reset set through the catalog.
+CATALOG = "settings_catalog"
 #: Keys of the follow-up batch: ``members:<group id>`` and the sign-in logs.
 MEMBERS, SIGN_INS = "members:", "sign_ins"
 
@@ -116,23 +118,36 @@ async def _beta_policy(tenant: TenantContext) -> Read:
         return Read.failed(exc)
 
 
+async def _catalog(tenant: TenantContext) -> Read:
+    """Settings Catalog policies with their settings and assignments (Graph beta configurationPolicies)."""
+    try:
+        return Read(
+            await tenant.graph_request(
+                "GET", "deviceManagement/configurationPolicies?$expand=settings,assignments", version="beta"
+            )
+        )
+    except GraphCallError as exc:
+        return Read.failed(exc)
+
+
 async def read_tenant(tenant: TenantContext, desired: SsprConfig) -> Snapshot:
     """All Graph reads (one batch) concurrently with the beta policy read and both portal reads,
     then the reads that depend on them: targeted groups' members and the registration policy's
     report-only sign-in results (a second round trip only when there is something to read)."""
     portal = tenant.portal
     if portal is None:
-        graph, beta = await asyncio.gather(read_graph(tenant, desired), _beta_policy(tenant))
-        graph[BETA_POLICY] = beta
+        graph, beta, catalog = await asyncio.gather(read_graph(tenant, desired), _beta_policy(tenant), _catalog(tenant))
+        graph[BETA_POLICY], graph[CATALOG] = beta, catalog
         snapshot = Snapshot(graph, None, None, tenant.portal_unavailable or "no portal sign-in")
     else:
-        graph, beta, policy, onprem = await asyncio.gather(
+        graph, beta, catalog, policy, onprem = await asyncio.gather(
             read_graph(tenant, desired),
             _beta_policy(tenant),
+            _catalog(tenant),
             _portal_read(read_policy(portal)),
             _portal_read(read_onprem(portal)),
         )
-        graph[BETA_POLICY] = beta
+        graph[BETA_POLICY], graph[CATALOG] = beta, catalog
         snapshot = Snapshot(graph, policy, onprem)
     await _follow_up(tenant, snapshot)
     return snapshot

@@ -270,7 +270,13 @@ class Remediation:
     async def windows_sign_in_reset(self, item: PlanItem) -> bool:
         configs = self.graph_value("device_configurations")
         group = self.resolved.windows_group
-        wanted = rules.desired_target(group.id if group else None)
+        targets = list((item.desired or {}).get("targets") or [])
+        # The plan names the stage's target: the pilot group first, all devices when promoted.
+        wanted = (
+            targets[0]
+            if targets and targets[0].get("@odata.type") == rules.ALL_DEVICES
+            else rules.desired_target(group.id if group else None)
+        )
         found = rules.sspr_device_configurations(configs)
         existing = found[0] if found else None
         if existing is not None:

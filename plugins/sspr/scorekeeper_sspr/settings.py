@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from scorekeeper import Control, Level, PlatformChange, RemediationKind, Setting
+from scorekeeper import Control, Level, PlatformChange, RemediationKind, Setting, WhenConfigured
 from scorekeeper.reads import secure_score_setting
 
 CONTROL_ID = "SelfServicePasswordReset"
@@ -243,12 +243,20 @@ SETTINGS: tuple[Setting, ...] = (
         id="windows_sign_in_reset",
         title="Reset password from the Windows sign-in screen",
         remediation=_AUTOMATED,
+        # The registry/GPO method (howto-sspr-windows) is done on the devices, where no API reads it.
+        attestable=True,
         read_api="Graph GET /deviceManagement/deviceConfigurations?$expand=assignments "
         "(windows10CustomConfiguration with AllowAadPasswordReset = 1)",
         write_api="Graph POST /deviceManagement/deviceConfigurations, then POST …/{id}/assign",
         read_permissions=("DeviceManagementConfiguration.Read.All",),
-        write_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
-        licence=INTUNE,
+        # Written only to a configured pilot group first (howto-sspr-windows), so only then needed.
+        when_configured=(
+            WhenConfigured(
+                "windows_sign_in_group",
+                write_permissions=("DeviceManagementConfiguration.ReadWrite.All",),
+                why="to create and assign the Intune profile, to the pilot device group first",
+            ),
+        ),
         docs_url=f"{LEARN}/entra/identity/authentication/howto-sspr-windows",
         unverified="Reading assignments with $expand=assignments on the list is assumed (Intune's docs show "
         "GET …/{id}/assignments per configuration).",

@@ -39,10 +39,8 @@ def test_graph_rows_carry_the_least_privileged_permissions() -> None:
             ("Policy.ReadWrite.AuthenticationMethod",),
         ),
         "admin_sspr": (("Policy.Read.All",), ("Policy.ReadWrite.Authorization",)),
-        "windows_sign_in_reset": (
-            ("DeviceManagementConfiguration.Read.All",),
-            ("DeviceManagementConfiguration.ReadWrite.All",),
-        ),
+        # Written only with a pilot device group configured: the write permission is when_configured.
+        "windows_sign_in_reset": (("DeviceManagementConfiguration.Read.All",), ()),
         "registration_ca_policy": (
             ("Policy.Read.All",),
             ("Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "User.Read.All"),
@@ -153,3 +151,11 @@ def test_every_setting_has_a_level_and_its_source() -> None:
         "methods_policy_migration": ("CISA MS.AAD.3.4v1",),
         "password_protection": ("CIS M365 5.2.3.2",),
     }
+
+
+def test_windows_sign_in_reset_is_written_only_with_a_pilot_group_and_can_be_attested() -> None:
+    setting = CONTROL.setting("windows_sign_in_reset")
+    [condition] = setting.when_configured
+    assert condition.key == "windows_sign_in_group"
+    assert condition.write_permissions == ("DeviceManagementConfiguration.ReadWrite.All",)
+    assert setting.attestable  # the registry/GPO method, which no API reads

@@ -90,7 +90,8 @@ async def test_a_configuration_whose_assignment_fails_is_deleted_again(
     state = sim.tenant(sim.tenant_id).state
     before = [c["id"] for c in state["deviceConfigurations"]]
     sim.faults.add(status=403, method="POST", path="/v1.0/deviceManagement/deviceConfigurations/*/assign")
-    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    pilot = {**CONFIG, "windows_sign_in_group": "1d3c5f6a-2b4e-4c8d-9e0f-a1b2c3d4e5f6"}
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: pilot})
     _, plans = await engine.plan("contoso", [SSPR])
 
     result = await engine.remediate("contoso", plans)

@@ -18,6 +18,7 @@ from scorekeeper.testing import simulated_tenant
 SSPR = "SelfServicePasswordReset"
 CONFIG = {"helpdesk": "https://help.contoso.com/password"}
 
+PILOT_DEVICES = "1d3c5f6a-2b4e-4c8d-9e0f-a1b2c3d4e5f6"
 P, F, M, U, NA = Status.PASS, Status.FAIL, Status.MANUAL, Status.UNKNOWN, Status.NOT_APPLICABLE
 ON_PREMISES = ("password_writeback", "account_unlock", "connect_account_permissions")
 
@@ -90,7 +91,8 @@ O365_ONLY = {
         ),
         NA,
     ),
-    "windows_sign_in_reset": NA,
+    # No Intune plan: nothing is written; the registry/GPO method is done by hand and attested.
+    "windows_sign_in_reset": M,
     "registration_ca_policy": NA,
     "password_protection": NA,
     "phone_retirement": NA,
@@ -155,6 +157,7 @@ async def test_assessment_matches_the_profile_and_writes_nothing(sk_simulator: A
     assert sorted(r.path for r in sent if r.path != "/v1.0/$batch") == [
         "/api/PasswordReset/OnPremisesPasswordResetPolicies",
         "/api/PasswordReset/PasswordResetPolicies",
+        "/beta/deviceManagement/configurationPolicies",  # Settings Catalog (beta only)
         "/beta/policies/authenticationMethodsPolicy",  # the beta-only passkey-migration opt-out
     ]
     assert 1 <= len([r for r in sent if r.path == "/v1.0/$batch"]) <= 2
@@ -225,7 +228,8 @@ async def test_remediation_creates_report_only_ca_policy_and_intune_profile_then
     sk_simulator: Any, sk_store: Any, tmp_path: Any
 ) -> None:
     sim = sk_simulator("weak-cloud")
-    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: dict(CONFIG)})
+    config = {**CONFIG, "windows_sign_in_group": PILOT_DEVICES}  # the Intune profile goes to a pilot first
+    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
     sim.mark()
     _, plans = await engine.plan("contoso", [SSPR])
     result = await engine.remediate("contoso", plans)
