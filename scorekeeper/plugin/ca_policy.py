@@ -80,6 +80,13 @@ class Template:
     exclude_guests: bool = False
     enforces: str = "challenge"
     licence: str = "Microsoft Entra ID P1"
+    #: User actions instead of resources ("urn:user:registersecurityinfo" for the registration template).
+    include_user_actions: tuple[str, ...] = ()
+    #: Locations the template excludes ("AllTrusted"); any other location condition narrows a policy.
+    exclude_locations: tuple[str, ...] = ()
+    #: An authentication strength id the created policy grants with instead of ``mfa`` (recognition
+    #: accepts ``mfa`` or any strength either way).
+    authentication_strength: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -106,11 +113,14 @@ class Template:
                     "membershipKind": "all",
                 },
             }
-        cond: dict[str, Any] = {
-            "applications": {"includeApplications": ["All"]},
-            "users": users,
-            "clientAppTypes": list(self.client_app_types),
-        }
+        apps: dict[str, Any] = (
+            {"includeUserActions": list(self.include_user_actions)}
+            if self.include_user_actions
+            else {"includeApplications": ["All"]}
+        )
+        cond: dict[str, Any] = {"applications": apps, "users": users, "clientAppTypes": list(self.client_app_types)}
+        if self.exclude_locations:
+            cond["locations"] = {"includeLocations": ["All"], "excludeLocations": list(self.exclude_locations)}
         if self.sign_in_risk_levels:
             cond["signInRiskLevels"] = list(self.sign_in_risk_levels)
         if self.user_risk_levels:
@@ -119,7 +129,11 @@ class Template:
             "displayName": display_name or self.display_name,
             "state": state,
             "conditions": cond,
-            "grantControls": {"operator": self.operator, "builtInControls": list(self.grant)},
+            "grantControls": (
+                {"operator": "OR", "authenticationStrength": {"id": self.authentication_strength}}
+                if self.authentication_strength
+                else {"operator": self.operator, "builtInControls": list(self.grant)}
+            ),
         }
         if self.every_time:
             body["sessionControls"] = {
@@ -147,8 +161,11 @@ def _covers_users(policy: Mapping[str, Any], template: Template, held_roles: Ite
     return f"it does not cover the role(s) {', '.join(missing)}" if missing else ""
 
 
-def _covers_apps(policy: Mapping[str, Any]) -> str:
+def _covers_apps(policy: Mapping[str, Any], template: Template) -> str:
     apps = dict(conditions(policy).get("applications") or {})
+    if template.include_user_actions:
+        missing = _lower(template.include_user_actions) - _lower(apps.get("includeUserActions") or [])
+        return f"it does not cover the user action(s) {', '.join(sorted(missing))}" if missing else ""
     if "all" not in _lower(apps.get("includeApplications") or []):
         return "it does not target all resources (cloud apps)"
     if apps.get("excludeApplications"):
@@ -182,7 +199,12 @@ def _covers_risk(policy: Mapping[str, Any], template: Template) -> str:
 def _other_conditions(policy: Mapping[str, Any], template: Template) -> str:
     """A condition the template does not set narrows where the policy applies (a location, a platform)."""
     cond = conditions(policy)
-    narrowing = [k for k in ("locations", "platforms", "devices") if cond.get(k)]
+    narrowing = [k for k in ("platforms", "devices") if cond.get(k)]
+    locations = dict(cond.get("locations") or {})
+    included = _lower(locations.get("includeLocations") or [])
+    extra_excluded = _lower(locations.get("excludeLocations") or []) - _lower(template.exclude_locations)
+    if (included and included != {"all"}) or extra_excluded:
+        narrowing.append("locations")
     if not template.sign_in_risk_levels and cond.get("signInRiskLevels"):
         narrowing.append("signInRiskLevels")
     if not template.user_risk_levels and cond.get("userRiskLevels"):
@@ -213,7 +235,7 @@ def shortfall(policy: Mapping[str, Any], template: Template, held_roles: Iterabl
     """Why ``policy`` does not do what ``template`` does (state aside), or ``""`` when it does."""
     for check in (
         _covers_users(policy, template, held_roles),
-        _covers_apps(policy),
+        _covers_apps(policy, template),
         _covers_clients(policy, template),
         _covers_risk(policy, template),
         _other_conditions(policy, template),
