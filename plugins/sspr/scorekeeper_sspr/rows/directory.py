@@ -27,13 +27,32 @@ def row_admin_sspr(ctx: RowContext) -> Finding:
             desired=desired,
         )
     why = " Admin SSPR is a phishing target and the EIDSCA baseline (AP01) expects it off." if desired is False else ""
+    extra: dict[str, Any] = {}
+    if desired is False:
+        why += " " + _one_admin(ctx)
+        extra["evidence"] = {"consequence": _one_admin(ctx)}
     return ctx.finding(
         "admin_sspr",
         Status.FAIL,
         f"allowedToUseSSPR is {current}, configured {desired}.{why}",
         current=current,
         desired=desired,
+        **extra,
     )
+
+
+def _one_admin(ctx: RowContext) -> str:
+    """What turning admin SSPR off means for this tenant's administrators (registration report's isAdmin)."""
+    admins = [d for d in ctx.facts.details or [] if d.get("isAdmin")]
+    if ctx.facts.details is None:
+        return "Administrators then cannot reset their own password (the number of admins could not be read)."
+    if len(admins) == 1:
+        who = admins[0].get("userPrincipalName") or admins[0].get("id")
+        return (
+            f"This tenant has one administrator ({who}): with admin SSPR off nobody can reset their password "
+            "for them; keep a second, break-glass Global Administrator first."
+        )
+    return f"The {len(admins)} administrators then reset each other's passwords, not their own."
 
 
 REPORT_ONLY = "enabledForReportingButNotEnforced"
@@ -160,17 +179,45 @@ def _promotion(ctx: RowContext, policy_id: str) -> tuple[Stage, Impact]:
     return stage, impact
 
 
+#: howto-password-ban-bad-on-premises-deploy: on-premises password protection starts in Audit.
+ON_PREM_STAGES = ("Audit", "Enforce")
+MODE = "BannedPasswordCheckOnPremisesMode"
+
+
 def row_password_protection(ctx: RowContext) -> Finding:
+    """The banned-password check; on-premises it is staged Audit → Enforce and never weakened.
+
+    A tenant already enforcing on-premises keeps Enforce although the default asks for Audit (Enforce
+    holds everything Audit does); a tenant in Audit reads as staged: moving to Enforce is the admin's
+    call once the DC agents' audit events (which no API reads) show nothing users need is rejected.
+    """
     if (failed := ctx.graph_reads("password_protection")) is not None:
         return ctx.unreadable("password_protection", failed)
     current = rules.password_rules(ctx.value("group_settings"))
     values = current["values"] if current else None
     hybrid = ctx.facts.hybrid is True
-    wanted = rules.desired_password_rules(
-        values, ctx.cfg.banned_passwords, hybrid, ctx.cfg.password_protection_on_premises_mode
-    )
+    mode = ctx.cfg.password_protection_on_premises_mode
+    if mode == "Audit" and str((values or {}).get(MODE)).lower() == "enforce":
+        mode = "Enforce"  # never step an enforcing tenant back to Audit
+    wanted = rules.desired_password_rules(values, ctx.cfg.banned_passwords, hybrid, mode)
     desired = {"values": wanted}
+    staged = hybrid and mode == "Audit"
     if rules.rules_match(values, wanted):
+        if staged:
+            return ctx.finding(
+                "password_protection",
+                Status.STAGED,
+                "the custom banned-password check is on, on-premises in Audit mode (Microsoft: start in Audit).",
+                current=current,
+                desired=desired,
+                stage=Stage(
+                    ON_PREM_STAGES,
+                    0,
+                    next_desired={"values": {**wanted, MODE: "Enforce"}},
+                    needs="the DC agents' audit events (no API reads them) show no password users need is "
+                    "rejected; then set password_protection_on_premises_mode = 'Enforce'",
+                ),
+            )
         return ctx.finding(
             "password_protection",
             Status.PASS,
@@ -184,7 +231,14 @@ def row_password_protection(ctx: RowContext) -> Finding:
         reason = "no Password Rule Settings object exists: the custom banned-password list is not configured."
     else:
         reason = _rules_differ(current["values"], wanted)
-    return ctx.finding("password_protection", Status.FAIL, reason, current=current, desired=desired)
+    return ctx.finding(
+        "password_protection",
+        Status.FAIL,
+        reason,
+        current=current,
+        desired=desired,
+        stage=Stage(ON_PREM_STAGES, 0, needs="the audit first") if staged else None,
+    )
 
 
 def _rules_differ(values: dict[str, Any], wanted: dict[str, str]) -> str:
