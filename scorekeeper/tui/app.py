@@ -245,21 +245,31 @@ class ScorekeeperApp(App[None]):
 
         return self.start_job(Job("plan", f"plan {tenant}", work, on_done=show))
 
-    def remediate(self, tenant: str, controls: list[str] | None = None) -> bool:
+    def promote(self, tenant: str, controls: list[str] | None = None) -> bool:
+        """Move staged settings to their next stage, as ``scorekeeper promote``: the same confirmation and lease.
+
+        The engine plans only stages that ``[remediation] promote`` allows and whose tenant evidence
+        says the next stage is safe; a promotion is an ordinary recorded write, rolled back like any.
+        """
+        return self.remediate(tenant, controls, promotions_only=True)
+
+    def remediate(self, tenant: str, controls: list[str] | None = None, *, promotions_only: bool = False) -> bool:
         """Plan, show the diff, and write only after the admin confirms it — all under the tenant's lease.
 
         The engine's one entry for changing a tenant (:meth:`~scorekeeper.engine.change.ChangingTenants.changing`)
         takes the writer lease before the plan is read; the lease is held while the confirmation
         screen is up and released when the writes are done or the plan is declined. Another
-        writer's lease is the job's one-line error, before anything is read.
+        writer's lease is the job's one-line error, before anything is read. ``promotions_only``
+        plans only staged settings moving to their next stage (:meth:`promote`).
         """
         held = contextlib.ExitStack()
+        verb = "promote" if promotions_only else "remediate"
 
         # (run, plans, change): the run first, as every plan job's result, so the activity line shows it.
         async def work(engine: Engine) -> tuple[RunResult, list[Plan], LeasedChange]:
-            change = held.enter_context(engine.changing(tenant, "remediate"))
+            change = held.enter_context(engine.changing(tenant, verb))
             try:
-                run, plans = await change.plan(controls)
+                run, plans = await change.plan(controls, promotions_only=promotions_only)
             except BaseException:
                 held.close()
                 raise
@@ -268,6 +278,13 @@ class ScorekeeperApp(App[None]):
         def show(result: tuple[RunResult, list[Plan], LeasedChange]) -> None:
             run, plans, change = result
             automated = sum(len(p.automated) for p in plans)
+            if not automated and promotions_only:
+                held.close()
+                self.notify(
+                    f"No stage to move on in {tenant}: a staged setting moves only when [remediation] promote names"
+                    " it and the tenant's evidence says the next stage is safe (`scorekeeper promote` says which)."
+                )
+                return
             if not automated:
                 held.close()
                 if not plans:
@@ -284,10 +301,15 @@ class ScorekeeperApp(App[None]):
                     held.close()
                     self._declined()
 
-            title = f"Apply {automated} change(s) to {tenant}?"
+            title = (
+                f"Move {automated} setting(s) of {tenant} to their next stage?"
+                if promotions_only
+                else (f"Apply {automated} change(s) to {tenant}?")
+            )
             self.push_screen(ConfirmScreen(plans, title=title, apply_label="Apply"), answered)
 
-        started = self.start_job(Job("plan", f"plan {tenant}", work, on_done=show))
+        label = f"plan the promotions of {tenant}" if promotions_only else f"plan {tenant}"
+        started = self.start_job(Job("plan", label, work, on_done=show))
         if not started:
             held.close()
         return started

@@ -49,6 +49,11 @@ class ScorekeeperCommands(Provider):
                 (f"Assess {tenant}", partial(app.assess, [tenant]), "Read every control; writes nothing"),
                 (f"Plan {tenant}", partial(app.plan, tenant), "Show what remediation would change"),
                 (f"Remediate {tenant}", partial(app.remediate, tenant), "Plan, confirm the diff, then write"),
+                (
+                    f"Promote staged settings of {tenant}",
+                    partial(app.promote, tenant),
+                    "Move staged rollouts on where [remediation] promote allows and the evidence says safe",
+                ),
                 (f"Secure Score of {tenant}", partial(_secure_score, app, tenant), "Every control by points available"),
                 (
                     f"Verify the latest remediation of {tenant}",

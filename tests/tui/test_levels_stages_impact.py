@@ -13,7 +13,7 @@ from typing import Any
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
-from scorekeeper import Affected, Harm, Impact, Stage
+from scorekeeper import Affected, Assessment, Harm, Impact, Stage
 from scorekeeper.domain.display import status_look
 from scorekeeper.domain.model import (
     Change,
@@ -25,10 +25,12 @@ from scorekeeper.domain.model import (
     RemediationKind,
     Status,
 )
+from scorekeeper.tui.app import ScorekeeperApp
 from scorekeeper.tui.format import STATUS_VARIABLE, counts_text, status_text
 from scorekeeper.tui.screens.confirm import ConfirmScreen
 from scorekeeper.tui.screens.control import ControlScreen
 from scorekeeper.tui.screens.history import HistoryScreen
+from tests.core import toy_plugins
 from tests.tui.helpers import settle
 
 PEOPLE = tuple(
@@ -147,3 +149,44 @@ async def test_history_names_whom_a_remediations_changes_affected(make_app: Any,
         assert "⚠ locks out (accepted by [remediation] accept_impact): 7 users" in colour
         assert "user6@contoso.example — loses mobile phone" in colour
         assert "◐ moved to stage enabled" in text[text.index(" size") :]
+
+
+class StagedToy(toy_plugins.GoodPlugin):
+    """The toy colour rolled out in stages: amber (the pilot) before green; ready to move on."""
+
+    async def assess(self, tenant: Any) -> Assessment:
+        found = await toy_plugins.GoodPlugin.assess(self, tenant)
+        colour = toy_plugins.state(tenant.name)["colour"]
+        if colour != "amber":
+            return found
+        stage = Stage(("amber", "green"), 0, next_desired="green", ready=True, evidence="amber 9 days, no complaint")
+        staged = Finding("ToyControl", "colour", Status.STAGED, "amber", "green", "pilot stage", stage=stage)
+        return Assessment((staged, *found.findings[1:]), found.score)
+
+
+async def test_promote_moves_a_ready_stage_on_only_when_the_configuration_allows_it(make_engine: Any) -> None:
+    toy_plugins.TENANTS["t1"] = {"colour": "amber", "size": 3}
+    refused = ScorekeeperApp(make_engine(StagedToy()), ("t1",))
+    async with refused.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        refused.promote("t1")
+        await settle(pilot)
+        assert not isinstance(refused.screen, ConfirmScreen)
+        assert any("No stage to move on in t1" in n.message for n in refused._notifications)
+    assert toy_plugins.TENANTS["t1"]["colour"] == "amber"  # nothing written
+
+    app = ScorekeeperApp(make_engine(StagedToy(), remediation={"promote": ["ToyControl.colour"]}), ("t1",))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.promote("t1")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        assert screen.title_text == "Move 1 setting(s) of t1 to their next stage?"
+        assert "◐ moves to stage green" in screen.diff_text and "amber → green" in screen.diff_text
+        assert toy_plugins.TENANTS["t1"]["colour"] == "amber"  # nothing written before the answer
+        await pilot.press("y")
+        await settle(pilot)
+    assert toy_plugins.TENANTS["t1"]["colour"] == "green"  # an ordinary recorded write: rollback undoes it
+    runs = [r for r in app.store.runs() if r.kind == "remediate"]
+    assert len(runs) == 1 and app.store.get_run(runs[0].id).changes[0].after == "green"  # type: ignore[union-attr]
