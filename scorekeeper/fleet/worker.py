@@ -65,22 +65,25 @@ async def run_worker(
 
     ``stalled_seconds`` must be several ``heartbeat_seconds``: a busy worker's beat may be late.
     """
+    from scorekeeper.fleet.tasks import open_shared_clients
+
     recovery = asyncio.create_task(
         _recovery_loop(app, store, stalled_seconds, every=max(0.05, stalled_seconds / 2)), name="recover-stalled"
     )
     try:
-        await app.run_worker_async(
-            queues=[QUEUE],
-            concurrency=concurrency,
-            name=name,
-            wait=wait,
-            install_signal_handlers=install_signal_handlers,
-            update_heartbeat_interval=heartbeat_seconds,
-            stalled_worker_timeout=stalled_seconds,
-            shutdown_graceful_timeout=shutdown_grace,
-            listen_notify=True,
-            fetch_job_polling_interval=min(5.0, heartbeat_seconds),
-        )
+        async with open_shared_clients(concurrency):  # jobs reuse HTTP clients slot by slot (graph/pool.py)
+            await app.run_worker_async(
+                queues=[QUEUE],
+                concurrency=concurrency,
+                name=name,
+                wait=wait,
+                install_signal_handlers=install_signal_handlers,
+                update_heartbeat_interval=heartbeat_seconds,
+                stalled_worker_timeout=stalled_seconds,
+                shutdown_graceful_timeout=shutdown_grace,
+                listen_notify=True,
+                fetch_job_polling_interval=min(5.0, heartbeat_seconds),
+            )
     finally:
         recovery.cancel()
         with contextlib.suppress(asyncio.CancelledError):
