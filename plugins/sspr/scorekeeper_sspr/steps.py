@@ -55,9 +55,15 @@ _PORTAL: dict[str, tuple[str, ...]] = {
         "Save.",
     ),
     "password_writeback": (
+        "The On-premises integration blade needs Global Administrator (tutorial-enable-sspr-writeback) or at least "
+        "Hybrid Identity Administrator (tutorial-enable-cloud-sync-sspr-writeback), not Authentication Policy "
+        "Administrator.",
         "Open On-premises integration.",
         "Set 'Enable password write back for synced users' to Yes.",
         "Save.",
+        "With Microsoft Entra Cloud Sync instead of Connect: turn on password writeback in the cloud sync "
+        "configuration as well (it has its own switch).",
+        "On-premises, the minimum password age must be 0 for users who reset.",
     ),
     "account_unlock": (
         "Open On-premises integration.",
