@@ -258,7 +258,7 @@ def _first_step_impact(ctx: RowContext) -> Impact:
         return Impact(summary=safe, sources=("authenticationMethodsPolicy", "PasswordResetPolicies"))
     # This step affects nobody, so ``affected`` stays empty; the summary names whom the later step would.
     return Impact(
-        summary=f"{safe}; completing it later is held back while {later.summary}: {later.names(limit=20)}",
+        summary=f"{safe}. Completing it later is held back: {later.summary}. Would lose reset: {later.names(limit=20)}",
         harm=Harm.NONE,
         remedy=later.remedy,
         sources=later.sources,
