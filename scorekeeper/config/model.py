@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from scorekeeper.config.templates import PartnerSettings, expand_templates, parse_partner
 from scorekeeper.domain.levels import DEFAULT_REQUIREMENTS, Level
 from scorekeeper.errors import ConfigError
 from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
@@ -34,6 +35,8 @@ GRAPH_HOSTS = frozenset(
 #: The US Government portal API has a host and resource of its own, which scorekeeper does not
 #: support yet; no other host may receive an admin's delegated portal token.
 PORTAL_HOSTS = frozenset({"main.iam.ad.ext.azure.com"})
+#: Microsoft Entra ID's sign-in hosts (azure-identity's AzureAuthorityHosts: public, US Government, China).
+AUTHORITY_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn"})
 
 AuthKind = Literal[
     "client-secret",
@@ -85,6 +88,9 @@ class TenantConfig(BaseModel):
     simulator: bool = False
     profile: str = "weak-cloud"
     state: Path | None = None
+    #: The identity platform's host for sign-in (azure-identity's ``authority``): a national cloud's
+    #: (login.microsoftonline.us, login.partner.microsoftonline.cn) or a loopback simulator's URL.
+    authority: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -103,6 +109,21 @@ class TenantConfig(BaseModel):
         if value.startswith("http://") and not is_loopback(value):
             raise ValueError("plain http is allowed only on loopback (127.0.0.1, localhost, ::1)")
         return value.rstrip("/")
+
+    @field_validator("authority")
+    @classmethod
+    def _authority(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith("http://"):
+            if not is_loopback(value):
+                raise ValueError("plain http is allowed only on loopback (a simulator's token endpoint)")
+            return value.rstrip("/")
+        host = value.removeprefix("https://").rstrip("/")
+        if host not in AUTHORITY_HOSTS:
+            known = ", ".join(sorted(AUTHORITY_HOSTS))
+            raise ValueError(f"{host!r} is not a Microsoft sign-in host: use one of {known}")
+        return host
 
     @field_validator("graph_url")
     @classmethod
@@ -292,6 +313,11 @@ class Config:
     remediation_values: dict[str, Any] = field(default_factory=dict)
     #: ``[tenants.NAME.remediation]``: tenant → the keys that tenant overrides.
     remediation_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``[templates.NAME]`` as written, and the template each tenant was built from (config/templates.py).
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tenant_templates: dict[str, str] = field(default_factory=dict)
+    #: ``[partner]``: the partner tenant and the template of its multi-tenant app (config/templates.py).
+    partner: PartnerSettings | None = None
     _remediation: dict[str | None, RemediationSettings] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -458,6 +484,8 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         "groups",
         "history",
         "remediation",
+        "templates",
+        "partner",
     }
     problems += [
         f"{key}: unknown section{did_you_mean(key, known_sections)} "
@@ -469,6 +497,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     tenants: dict[str, TenantConfig] = {}
     overrides: dict[str, dict[str, dict[str, Any]]] = {}
     remediation_overrides: dict[str, dict[str, Any]] = {}
+    data, tenant_templates = expand_templates(data, problems)  # before anything reads [tenants] or [groups]
     raw_tenants = data.get("tenants", {})
     if not isinstance(raw_tenants, dict):
         problems.append("tenants: must be a table of [tenants.NAME] tables")
@@ -566,6 +595,9 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         history=history,
         remediation_values=remediation_values,
         remediation_overrides=remediation_overrides,
+        templates=data.get("templates", {}) if isinstance(data.get("templates"), dict) else {},
+        tenant_templates=tenant_templates,
+        partner=parse_partner(data.get("partner"), data.get("templates") or {}, problems),
     )
     if problems:
         raise ConfigError(problems, source, controls, overrides, partial=config)
