@@ -21,6 +21,10 @@ next takes the connection the last answer freed. (httpx's own transport scanned 
 connection of its pool on each request, which is why the clients were split per slot; aiohttp's
 connector takes an idle connection from a queue.)
 
+The clients above those connections, each with its SDK middleware pipeline, are one per
+service for the whole operation too (:meth:`SharedConnections.client`): a pipeline holds no
+tenant's state, so one pre-built pipeline serves every slot.
+
 Only connections and the middleware pipeline are shared: every request still carries its own
 tenant's token (kiota's authentication provider and the portal client add it per request), and
 retries, ``Retry-After`` and error handling are the same code as before. A pool belongs to the
@@ -49,7 +53,24 @@ class SharedConnections:
 
     def __init__(self, tenants_at_once: int = 1) -> None:
         self._transports: dict[str, httpx.AsyncBaseTransport] = {}
+        self._clients: dict[Hashable, httpx.AsyncClient] = {}
         self._tenants_at_once = tenants_at_once
+
+    def client(self, key: Hashable, build: Callable[[], httpx.AsyncClient]) -> httpx.AsyncClient:
+        """The operation's one client (and request pipeline) for ``key``, built with ``build`` on first use.
+
+        The SDK's middleware pipeline (retry with ``Retry-After``, headers, telemetry, tracing
+        spans) is built once per fleet operation and shared by every slot: it holds no tenant's
+        state — the token is added per request by the tenant's own adapter — so building one per
+        slot only multiplied the construction (``concurrency`` pipelines per service).
+        """
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = build()
+        return client
+
+    def holds(self, client: Any) -> bool:
+        return any(client is held for held in self._clients.values())
 
     def for_url(self, base_url: str) -> httpx.AsyncBaseTransport | None:
         """The shared transport for ``base_url``'s origin; ``None`` where a proxy applies (httpx's transport then)."""
@@ -72,37 +93,42 @@ class SharedConnections:
         return len(self._transports)
 
     async def aclose(self) -> None:
+        """Close the shared clients, then the connections under them."""
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
         transports, self._transports = list(self._transports.values()), {}
         for transport in transports:
             await transport.aclose()
 
 
 class ClientPool:
-    """The HTTP clients of one fleet slot, built on first use; closed together by :meth:`aclose`."""
+    """One fleet slot: what a tenant run borrows; its clients are the operation's shared ones.
+
+    A slot is the unit of concurrency (one tenant at a time) and the handle a session asks for
+    clients; the clients and their middleware pipelines are built once per operation in
+    :class:`SharedConnections` and closed there.
+    """
 
     def __init__(self, connections: SharedConnections | None = None) -> None:
-        self._clients: dict[Hashable, httpx.AsyncClient] = {}
+        self._used: set[Hashable] = set()
         self._owns_connections = connections is None
         self.connections = connections if connections is not None else SharedConnections()
 
     def get(self, key: Hashable, build: Callable[[], httpx.AsyncClient]) -> httpx.AsyncClient:
-        """The client for ``key``, built with ``build`` the first time it is asked for."""
-        client = self._clients.get(key)
-        if client is None:
-            client = self._clients[key] = build()
-        return client
+        """The client for ``key``, built with ``build`` the first time the operation asks for it."""
+        self._used.add(key)
+        return self.connections.client(key, build)
 
     def holds(self, client: Any) -> bool:
-        """Whether ``client`` is one of this pool's (its owner closes it, not the session)."""
-        return any(client is held for held in self._clients.values())
+        """Whether ``client`` is one of the operation's shared clients (their owner closes them, not the session)."""
+        return self.connections.holds(client)
 
     def __len__(self) -> int:
-        return len(self._clients)
+        return len(self._used)
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        self._used.clear()
         if self._owns_connections:
             await self.connections.aclose()
 

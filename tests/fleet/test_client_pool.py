@@ -41,6 +41,31 @@ async def test_one_slot_lends_its_clients_to_each_tenant_in_turn_and_closes_them
     assert graph_a.is_closed and portal_a.is_closed
 
 
+async def test_every_slot_of_an_operation_sends_through_one_pre_built_pipeline() -> None:
+    """Tenants running at once in different slots share one client and SDK middleware pipeline per service."""
+    slots, seen = PoolSlots(3), []
+    entered = asyncio.Event()
+    inside = [0]
+
+    async def tenant(token: str) -> None:
+        async with slots.slot() as pool:
+            inside[0] += 1
+            if inside[0] == 3:
+                entered.set()
+            await entered.wait()  # all three hold a slot of their own at once
+            graph = build_graph_client(StaticTokenCredential(token), GRAPH)
+            portal = PortalClient(StaticTokenCredential(token), PORTAL)
+            seen.append((pool, graph.request_adapter._http_client, portal._http))
+
+    await asyncio.gather(*(tenant(t) for t in ("a", "b", "c")))
+    assert len({id(pool) for pool, _, _ in seen}) == 3, "three slots in use"
+    assert len({id(graph) for _, graph, _ in seen}) == 1 and len({id(portal) for _, _, portal in seen}) == 1
+    graph, portal = seen[0][1], seen[0][2]
+    assert all(pool.holds(graph) and pool.holds(portal) for pool, _, _ in seen), "no session closes a shared one"
+    await slots.aclose()
+    assert graph.is_closed and portal.is_closed
+
+
 async def test_outside_a_slot_and_with_its_own_transport_a_session_keeps_its_own_clients() -> None:
     first, second = (build_graph_client(StaticTokenCredential("t"), GRAPH) for _ in range(2))
     assert first.request_adapter._http_client is not second.request_adapter._http_client
