@@ -350,6 +350,40 @@ def profile_command(command: list[str], env: dict[str, str], args: argparse.Name
     return str(out)
 
 
+#: Where a sampled stack's time goes: the first rule whose pattern is in the stack wins (order matters:
+#: rendering and history are checked before the HTTP layers they may call into).
+BREAKDOWN = (
+    ("printing the result tables (rich)", ("scorekeeper/cli/render.py", "rich/")),
+    ("history writes and reads", ("scorekeeper/store/", "sqlalchemy/", "sqlite3")),
+    ("imports (start-up)", ("_find_and_load",)),
+    ("config, credentials, tokens", ("scorekeeper/config/", "azure/identity", "get_token", "kiota_authentication")),
+    ("portal requests (client, httpx, the socket under it)", ("graph/portal.py",)),
+    (
+        "Graph requests (kiota adapter, middleware, httpx, the socket under them)",
+        ("kiota_http", "msgraph_core", "httpx/"),
+    ),
+    ("aiohttp transport", ("aiohttp/", "graph/transport.py")),
+    ("SDK models and parsing", ("kiota_serialization", "msgraph/generated")),
+    ("plugins' evaluation", ("scorekeeper_",)),
+    ("engine (sessions, shared reads, results)", ("scorekeeper/engine/", "scorekeeper/graph/")),
+    ("idle threads (sampled waiting)", ("concurrent/futures/thread.py", "threading.py")),
+)
+
+
+def breakdown(raw: Path) -> list[tuple[str, float]]:
+    """Share of py-spy's samples per :data:`BREAKDOWN` (``--format raw``: one ``frame;...;frame count`` a line)."""
+    shares: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        total += int(count)
+        name = next((n for n, marks in BREAKDOWN if any(m in stack for m in marks)), "other (event loop, asyncio, gc)")
+        shares[name] = shares.get(name, 0) + int(count)
+    return sorted(((n, c / max(total, 1)) for n, c in shares.items()), key=lambda item: -item[1])
+
+
 _CPROFILE = """
 import cProfile, sys
 out = sys.argv[1]
@@ -400,6 +434,9 @@ def report(result: dict[str, Any], latency: float) -> None:
     print(f"  peak RSS:             {rss:.0f} MB")
     if result["profile"]:
         print(f"  profile:              {result['profile']}")
+        if result["profile"].endswith(".raw"):
+            for name, share in breakdown(Path(result["profile"])):
+                print(f"    {share * 100:5.1f} %  {name}")
 
 
 def main() -> None:
@@ -412,11 +449,16 @@ def main() -> None:
     parser.add_argument("--profile-name", default="weak-cloud", help="the simulator profile of the tenants")
     parser.add_argument("--profile", action="store_true", help="one more run under cProfile")
     parser.add_argument("--py-spy", action="store_true", help="one more run sampled by py-spy (raw stacks)")
-    parser.add_argument("--profile-out", default="fleet_cli.prof")
+    parser.add_argument("--profile-out", default="fleet_cli.prof", help="use a .raw name with --py-spy")
+    parser.add_argument("--breakdown", type=Path, default=None, help="print the breakdown of a py-spy raw file")
     parser.add_argument("--sqlite-floor", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--wire-floor", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--capture", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.breakdown is not None:
+        for name, share in breakdown(args.breakdown):
+            print(f"{share * 100:5.1f} %  {name}")
+        return
     if args.sqlite_floor is not None:
         print(json.dumps(_sqlite_floor_child(json.loads(args.sqlite_floor))))
         return

@@ -25,8 +25,6 @@ from scorekeeper.errors import TenantThrottled as TenantThrottled
 max_wait: ContextVar[float | None] = ContextVar("scorekeeper_throttle_max_wait", default=None)
 
 
-
-
 async def pause(seconds: float, what: str = "") -> None:
     """Sleep ``seconds`` before a retry, unless this task may not wait that long (then raise)."""
     limit = max_wait.get()
