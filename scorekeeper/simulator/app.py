@@ -178,6 +178,12 @@ class SimulatorApp:
         if delay:
             await asyncio.sleep(delay)
         status_rule = next((r for r in rules if r.status), None)
+        if method == "POST" and path.endswith("/oauth2/v2.0/token"):  # the identity platform (fleet.py)
+            from scorekeeper.simulator.fleet import token_endpoint
+
+            status, payload = token_endpoint(self.sim, path, raw)
+            self._log(method, path, query, None, status, False, None, at=arrived)  # never the secret
+            return Answer(status, payload), rules
         body = self._parse_body(raw)
         if any(r.unapplied for r in rules):  # lost on its way in: the backend never sees it
             self._log(method, path, query, body, 0, False, None, at=arrived)

@@ -8,9 +8,13 @@ what a real client config expresses for a real fleet (one credential per tenant,
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
     from scorekeeper.simulator.core import Simulator
@@ -54,3 +58,181 @@ def config_snippet(sim: Simulator, base_url: str, names: Iterable[tuple[str, str
             "",
         ]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Partner sign-in (issue 28): one multi-tenant app, consented in each customer tenant.
+#
+# The partner's own tenant (the simulator's first tenant) registers the app and holds one GDAP
+# relationship per customer (routes/partner.py serves them). A customer tenant has consented when
+# it holds a service principal of the app, as admin consent creates one. The token endpoint
+# (``POST /{tenant}/oauth2/v2.0/token``, client credentials) issues a token for the customer
+# tenant named in the path, under the app's one client id, only where it has consented.
+# ---------------------------------------------------------------------------------------------
+
+#: The simulated multi-tenant app's client id (a fixed UUID so configs and tests can name it).
+PARTNER_APP_ID = "5c0b1a57-9a27-4e55-8b7e-000000000028"
+PARTNER_NAME_FORMAT = "customer-{:04d}"
+#: Roles the simulated GDAP relationships grant (directory role template ids): Global Reader and
+#: Security Administrator, what docs/operations.md "Partner sign-in" asks a partner to request.
+GDAP_ROLES = ("f2ef992c-3afb-46b9-b7cf-a126ee74c451", "194ae4cb-b126-40b2-bd5b-6091b380977d")
+_CREATED = "2026-01-05T09:00:00Z"
+
+
+def build_partner_fleet(
+    customers: int,
+    profile: str = "weak-cloud",
+    *,
+    unconsented: int = 0,
+    pending: int = 0,
+    app_id: str = PARTNER_APP_ID,
+) -> Simulator:
+    """A partner tenant plus ``customers`` customer tenants reached through one multi-tenant app.
+
+    The last ``unconsented`` customers have an active relationship but have not consented to the
+    app (their token requests fail as Entra ID's do); the last ``pending`` relationships are still
+    ``approvalPending`` (no customer object yet, so discovery does not list them).
+    """
+    if customers < 1:
+        raise ValueError("a partner fleet needs at least one customer tenant")
+    if unconsented + pending > customers:
+        raise ValueError("unconsented + pending cannot exceed the number of customers")
+    sim = build_fleet(customers + 1, profile)
+    partner, *clients = sim.tenant_ids
+    register_app(sim, partner, app_id)
+    consent(sim, partner, app_id)
+    relationships, listed = [], []
+    for index, tid in enumerate(clients):
+        name = customer_display_name(index)
+        active = index < customers - pending
+        relationships.append(_relationship(index, tid, name, "active" if active else "approvalPending"))
+        if active:
+            listed.append({"id": tid, "tenantId": tid, "displayName": name})
+        if index < customers - unconsented - pending:
+            consent(sim, tid, app_id)
+    state = sim.tenant(partner).state
+    state["delegatedAdminRelationships"] = relationships
+    state["delegatedAdminCustomers"] = listed
+    return sim
+
+
+def customer_display_name(index: int) -> str:
+    """The display name the partner tenant's GDAP lists give customer ``index`` (0-based)."""
+    return f"Customer {index + 1:04d} Ltd"
+
+
+def _relationship(index: int, tenant_id: str, name: str, status: str) -> dict[str, Any]:
+    active = status == "active"
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"scorekeeper-gdap/{tenant_id}")),
+        "displayName": f"scorekeeper-gdap-{index + 1:04d}",
+        "status": status,
+        "customer": {"tenantId": tenant_id, "displayName": name},
+        "duration": "P730D",
+        "autoExtendDuration": "PT0S",
+        "accessDetails": {"unifiedRoles": [{"roleDefinitionId": role} for role in GDAP_ROLES]},
+        "createdDateTime": _CREATED,
+        "activatedDateTime": _CREATED if active else None,
+        "lastModifiedDateTime": _CREATED,
+        "endDateTime": "2028-01-05T09:00:00Z" if active else None,
+    }
+
+
+def register_app(sim: Simulator, home_tenant: str, app_id: str = PARTNER_APP_ID) -> None:
+    """The multi-tenant application object in its home (partner) tenant."""
+    apps = sim.tenant(home_tenant).state.setdefault("applications", [])
+    if not any(a.get("appId") == app_id for a in apps):
+        apps.append(
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"scorekeeper-app/{app_id}")),
+                "appId": app_id,
+                "displayName": "scorekeeper (multi-tenant)",
+                "signInAudience": "AzureADMultipleOrgs",
+                "createdDateTime": _CREATED,
+            }
+        )
+
+
+def consent(sim: Simulator, tenant_id: str, app_id: str = PARTNER_APP_ID) -> None:
+    """Admin consent in ``tenant_id``: the app's service principal appears there (idempotent)."""
+    sps = sim.tenant(tenant_id).state.setdefault("servicePrincipals", [])
+    if not any(sp.get("appId") == app_id for sp in sps):
+        sps.append(
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"scorekeeper-sp/{tenant_id}/{app_id}")),
+                "appId": app_id,
+                "displayName": "scorekeeper (multi-tenant)",
+                "appDisplayName": "scorekeeper (multi-tenant)",
+                "servicePrincipalType": "Application",
+                "accountEnabled": True,
+                "appOwnerOrganizationId": home_tenant_of(sim, app_id),
+            }
+        )
+
+
+def consented(sim: Simulator, tenant_id: str, app_id: str) -> bool:
+    """Whether ``tenant_id`` holds a service principal of ``app_id`` (its admin has consented)."""
+    return any(sp.get("appId") == app_id for sp in sim.tenant(tenant_id).state.get("servicePrincipals") or [])
+
+
+def home_tenant_of(sim: Simulator, app_id: str) -> str | None:
+    """The tenant whose ``applications`` registers ``app_id``, or ``None`` when no tenant does."""
+    for tid in sim.tenant_ids:
+        if any(a.get("appId") == app_id for a in sim.tenant(tid).state.get("applications") or []):
+            return tid
+    return None
+
+
+def client_secret(sim: Simulator, app_id: str = PARTNER_APP_ID) -> str:
+    """The simulated app's client secret: derived from the simulator's signing secret, never stored."""
+    return hmac.new(sim.secret.encode(), f"client-secret/{app_id}".encode(), hashlib.sha256).hexdigest()
+
+
+def token_endpoint(sim: Simulator, path: str, form: bytes) -> tuple[int, dict[str, Any]]:
+    """``POST /{tenant}/oauth2/v2.0/token`` with the client-credentials grant: status and JSON body.
+
+    Errors carry the identity platform's shape (``error``, ``error_description`` starting with the
+    AADSTS code, ``error_codes``) and the codes Microsoft documents for each case; see
+    docs/simulator.md "Partner sign-in" for the pages checked.
+    """
+    from scorekeeper.simulator.tokens import GRAPH_AUDIENCE, application_permissions, issue
+
+    tenant = path.strip("/").split("/", 1)[0]
+    fields = dict(parse_qsl(form.decode("utf-8", "replace"), keep_blank_values=True))
+    client = fields.get("client_id", "")
+    if tenant.lower() not in sim.tenants:
+        return _token_error(400, "invalid_request", 90002, f"Tenant '{tenant}' not found.")
+    if fields.get("grant_type") != "client_credentials":
+        return _token_error(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
+    if not fields.get("scope", "").endswith("/.default"):
+        return _token_error(
+            400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid."
+        )
+    if home_tenant_of(sim, client) is None:
+        return _token_error(
+            400,
+            "unauthorized_client",
+            700016,
+            f"Application with identifier '{client}' was not found in the directory '{tenant}'.",
+        )
+    if not hmac.compare_digest(fields.get("client_secret", ""), client_secret(sim, client)):
+        return _token_error(401, "invalid_client", 7000215, "Invalid client secret provided.")
+    if not consented(sim, tenant.lower(), client):
+        return _token_error(
+            401,
+            "invalid_client",
+            7000229,
+            f"The client application {client} is missing service principal in the tenant {tenant}.",
+        )
+    roles = application_permissions(sim.known_permissions())
+    token = issue(sim.secret, tenant.lower(), audience=GRAPH_AUDIENCE, roles=roles, app_id=client)
+    return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+
+
+def _token_error(status: int, error: str, code: int, description: str) -> tuple[int, dict[str, Any]]:
+    return status, {
+        "error": error,
+        "error_description": f"AADSTS{code}: {description}",
+        "error_codes": [code],
+        "error_uri": f"https://login.microsoftonline.com/error?code={code}",
+    }

@@ -76,8 +76,13 @@ def issue(
     scopes: list[str] | None = None,
     lifetime: int = LIFETIME_SECONDS,
     extra: dict[str, Any] | None = None,
+    app_id: str = SIMULATOR_APP_ID,
 ) -> str:
-    """A signed token: app-only when ``scopes`` is None, delegated otherwise."""
+    """A signed token: app-only when ``scopes`` is None, delegated otherwise.
+
+    ``app_id`` is the client the token names (``appid``): a partner's multi-tenant app gets tokens
+    for every consented customer tenant under its one client id (simulator/fleet.py).
+    """
     now = int(time.time())
     claims: dict[str, Any] = {
         "aud": audience,
@@ -91,7 +96,7 @@ def issue(
     }
     if scopes is None:
         claims.update(
-            {"appid": SIMULATOR_APP_ID, "idtyp": "app", "oid": str(uuid.uuid4()), "roles": sorted(roles or [])}
+            {"appid": app_id, "idtyp": "app", "oid": str(uuid.uuid4()), "roles": sorted(roles or [])}
         )
     else:
         claims.update(

@@ -18,6 +18,7 @@ def core_routes() -> list[Route]:
         intune,
         intune_devices,
         membership,
+        partner,
         policies,
         portal,
         reports,
@@ -39,4 +40,5 @@ def core_routes() -> list[Route]:
     )
     modules += (roles, identity, applications, intune_devices, audit_logs)  # issue 27: the core directory
     modules += (membership,)  # issue 25: group members (the profiles' groupMembers)
+    modules += (partner,)  # issue 28: GDAP relationships and customers of a partner tenant
     return [route for module in modules for route in module.table.routes]
