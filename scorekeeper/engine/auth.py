@@ -39,6 +39,53 @@ class StaticTokenCredential:
         """Nothing to release; present because callers close every credential."""
 
 
+@dataclass
+class LoopbackClientSecretCredential:
+    """Client credentials against a loopback token endpoint (the simulator's), for one tenant.
+
+    azure-identity talks only to https authorities, so a simulated partner fleet is reached with
+    this small equivalent: ``POST {authority}/{tenant}/oauth2/v2.0/token`` with the app's client id
+    and secret, the token kept until five minutes before it expires. A refusal raises
+    azure-core's ClientAuthenticationError with the identity platform's ``error_description``
+    (``AADSTS7000229: …``), as azure-identity's credentials do.
+    """
+
+    authority: str
+    tenant_id: str
+    client_id: str
+    client_secret: str
+    _token: AccessToken | None = None
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        from azure.core.credentials import AccessToken
+
+        if self._token is not None and self._token.expires_on - 300 > time.time():
+            return self._token
+        import httpx
+        from azure.core.exceptions import ClientAuthenticationError
+
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "scope": " ".join(scopes) or "https://graph.microsoft.com/.default",
+        }
+        try:
+            reply = httpx.post(f"{self.authority}/{self.tenant_id}/oauth2/v2.0/token", data=form, timeout=30)
+            body = reply.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ClientAuthenticationError(f"token endpoint {self.authority} unreachable: {exc}") from None
+        if reply.status_code != 200 or "access_token" not in body:
+            raise ClientAuthenticationError(
+                str(body.get("error_description") or body.get("error") or reply.status_code)
+            )
+        self._token = AccessToken(body["access_token"], int(time.time()) + int(body.get("expires_in", 3599)))
+        return self._token
+
+    def close(self) -> None:
+        """Nothing to release: each request uses its own connection."""
+
+
 def _secret(env: str | None, file: Path | None, what: str) -> str:
     if env:
         value = os.environ.get(env)
@@ -69,26 +116,43 @@ def auth_record_path(tenant: TenantConfig, data_dir: Path) -> Path:
 
 
 def graph_credential(tenant: TenantConfig) -> TokenCredential:
-    """The credential for Graph calls, as ``auth`` says."""
+    """The credential for Graph calls, as ``auth`` says.
+
+    A partner's multi-tenant app is the same ``client_id`` in every customer's table (usually
+    from one ``[templates.NAME]``): each tenant gets its own credential built with its own
+    ``tenant_id``, so azure-identity asks that tenant's token endpoint and no
+    ``additionally_allowed_tenants`` is needed. ``authority`` picks a national cloud's sign-in
+    host, or a loopback simulator's token endpoint (:class:`LoopbackClientSecretCredential`).
+    """
     import azure.identity as identity
 
     kind = tenant.auth
     if kind == "static":
         return StaticTokenCredential(tenant.token or _secret(tenant.token_env, None, "token"))
+    if tenant.authority and tenant.authority.startswith("http://"):
+        if kind != "client-secret":
+            raise AuthError(f"{tenant.name}: a loopback authority (a simulator) takes auth = 'client-secret' only")
+        secret = _secret(tenant.client_secret_env, tenant.client_secret_file, "client secret")
+        return LoopbackClientSecretCredential(tenant.authority, tenant.tenant_id, tenant.client_id or "", secret)
+    cloud: dict[str, Any] = {"authority": tenant.authority} if tenant.authority else {}
     if kind == "client-secret":
         secret = _secret(tenant.client_secret_env, tenant.client_secret_file, "client secret")
-        return identity.ClientSecretCredential(tenant.tenant_id, tenant.client_id or "", secret)
+        return identity.ClientSecretCredential(tenant.tenant_id, tenant.client_id or "", secret, **cloud)
     if kind == "certificate":
         password = os.environ.get(tenant.certificate_password_env) if tenant.certificate_password_env else None
         path = tenant.certificate_path.expanduser() if tenant.certificate_path else None
         if path is None or not path.is_file():
             raise AuthError(f"certificate: file not found: {path}")
-        return identity.CertificateCredential(tenant.tenant_id, tenant.client_id or "", str(path), password=password)
+        return identity.CertificateCredential(
+            tenant.tenant_id, tenant.client_id or "", str(path), password=password, **cloud
+        )
     if kind == "managed-identity":
         return identity.ManagedIdentityCredential(client_id=tenant.client_id)
     if kind == "workload-identity":
         extra = {"token_file_path": str(tenant.token_file_path)} if tenant.token_file_path else {}
-        return identity.WorkloadIdentityCredential(tenant_id=tenant.tenant_id, client_id=tenant.client_id, **extra)
+        return identity.WorkloadIdentityCredential(
+            tenant_id=tenant.tenant_id, client_id=tenant.client_id, **extra, **cloud
+        )
     if kind == "device-code":
         return identity.DeviceCodeCredential(
             tenant_id=tenant.tenant_id,
