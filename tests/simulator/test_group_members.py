@@ -51,5 +51,5 @@ async def test_refusals() -> None:
     missing = await _get(sim, "/v1.0/groups/00000000-0000-0000-0000-000000000001/members", ["GroupMember.Read.All"])
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "Request_ResourceNotFound"
     weak = Simulator.from_profiles("weak-cloud", extensions=[])
-    group = weak.tenant(weak.tenant_id).state["groups"][0]["id"]
+    group = next(g["id"] for g in weak.tenant(weak.tenant_id).state["groups"] if g["displayName"] == "Windows devices")
     assert (await _get(weak, f"/v1.0/groups/{group}/members", ["GroupMember.Read.All"])).json()["value"] == []
