@@ -29,8 +29,6 @@ SUFFIX = ".tmpl"
 RENAMED = {"package": "{package}", "gitignore": ".gitignore"}
 
 
-
-
 @dataclass(frozen=True)
 class Scaffolded:
     """What was generated, for the CLI to print."""
