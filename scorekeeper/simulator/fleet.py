@@ -236,3 +236,35 @@ def _token_error(status: int, error: str, code: int, description: str) -> tuple[
         "error_codes": [code],
         "error_uri": f"https://login.microsoftonline.com/error?code={code}",
     }
+
+
+#: The environment variable the partner snippet names for the app's client secret.
+PARTNER_SECRET_ENV = "SCOREKEEPER_PARTNER_SECRET"
+
+
+def partner_config_snippet(
+    sim: Simulator, base_url: str, *, template: str = "msp", app_id: str = PARTNER_APP_ID
+) -> str:
+    """``[partner]`` and ``[templates.TEMPLATE]`` (TOML) for a partner fleet served at ``base_url``.
+
+    No tenant table: ``scorekeeper tenants discover --append`` adds them from the simulated GDAP
+    relationships. The secret stays out of the file: export :data:`PARTNER_SECRET_ENV` with
+    :func:`client_secret`.
+    """
+    base = base_url.rstrip("/")
+    return "\n".join(
+        [
+            "[partner]",
+            f"tenant_id = {json.dumps(sim.tenant_id)}",
+            f"template = {json.dumps(template)}",
+            'consent_redirect_uri = "http://localhost/scorekeeper/consent"',
+            "",
+            f"[templates.{template}]",
+            'auth = "client-secret"',
+            f"client_id = {json.dumps(app_id)}",
+            f"client_secret_env = {json.dumps(PARTNER_SECRET_ENV)}",
+            f"authority = {json.dumps(base)}",
+            f"graph_url = {json.dumps(base)}",
+            "",
+        ]
+    )
