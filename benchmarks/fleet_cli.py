@@ -229,7 +229,7 @@ class _Connection:
                 chunked = True
         if not chunked:
             return status, await self.reader.readexactly(length)
-        parts = []
+        parts: list[bytes] = []
         while True:
             size = int((await self.reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
             if size == 0:

@@ -32,7 +32,7 @@ async def test_one_slot_lends_its_clients_to_each_tenant_in_turn_and_closes_them
             graph = build_graph_client(StaticTokenCredential(token), GRAPH)
             portal = PortalClient(StaticTokenCredential(token), PORTAL)
             await portal.aclose()  # a session's close leaves a pooled client open
-            built.append((pool, graph.request_adapter._http_client, portal._http))
+            built.append((pool, graph.request_adapter._http_client, portal._http))  # type: ignore[attr-defined]
         assert current_pool() is None
     (pool_a, graph_a, portal_a), (pool_b, graph_b, portal_b) = built
     assert pool_a is pool_b and graph_a is graph_b and portal_a is portal_b, "the warm slot is lent again"
@@ -55,7 +55,8 @@ async def test_every_slot_of_an_operation_sends_through_one_pre_built_pipeline()
             await entered.wait()  # all three hold a slot of their own at once
             graph = build_graph_client(StaticTokenCredential(token), GRAPH)
             portal = PortalClient(StaticTokenCredential(token), PORTAL)
-            seen.append((pool, graph.request_adapter._http_client, portal._http))
+            http = graph.request_adapter._http_client  # type: ignore[attr-defined]
+            seen.append((pool, http, portal._http))
 
     await asyncio.gather(*(tenant(t) for t in ("a", "b", "c")))
     assert len({id(pool) for pool, _, _ in seen}) == 3, "three slots in use"
@@ -68,7 +69,7 @@ async def test_every_slot_of_an_operation_sends_through_one_pre_built_pipeline()
 
 async def test_outside_a_slot_and_with_its_own_transport_a_session_keeps_its_own_clients() -> None:
     first, second = (build_graph_client(StaticTokenCredential("t"), GRAPH) for _ in range(2))
-    assert first.request_adapter._http_client is not second.request_adapter._http_client
+    assert first.request_adapter._http_client is not second.request_adapter._http_client  # type: ignore[attr-defined]
     slots = PoolSlots(1)
     async with slots.slot() as pool:
         transport = httpx.MockTransport(lambda request: httpx.Response(200))
