@@ -154,6 +154,24 @@ def test_the_sspr_group_and_every_group_a_method_targets_lists_its_members(profi
     assert all(set(ids) <= users | set(state["groupMembers"]) for ids in state["groupMembers"].values())
 
 
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_the_mfa_registration_score_is_the_registered_share_of_the_report(profile: str) -> None:
+    """MFARegistrationV2 ("Ensure all users can complete MFA") earns its share of users registered for MFA.
+
+    Microsoft does not publish the formula; the proportional reading is the project's (weak-cloud's
+    4 of 5 registered users earn 7.2 of 9). The control carries ``count``/``total`` beside the
+    score, which must agree with the report too.
+    """
+    state = _state(profile)
+    rows = [r for r in state["userRegistrationDetails"] if r.get("userType") == "member"]
+    registered = sum(bool(r["isMfaRegistered"]) for r in rows)
+    [control] = [c for c in state["secureScores"][0]["controlScores"] if c["controlName"] == "MFARegistrationV2"]
+    maximum = next(p["maxScore"] for p in state["secureScoreControlProfiles"] if p["id"] == "MFARegistrationV2")
+    assert control["score"] == pytest.approx(round(maximum * registered / len(rows), 2))
+    if "total" in control:
+        assert (int(control["count"]), int(control["total"])) == (registered, len(rows))
+
+
 def test_the_rule_notices_a_wrong_row() -> None:
     """The comparison can fail: flipping one answer in a copy of a consistent profile is caught."""
     state = {**_state("weak-cloud")}
