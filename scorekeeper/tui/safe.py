@@ -19,9 +19,10 @@ A string cell becomes plain :class:`~rich.text.Text`, never markup: a tenant's `
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Span, Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from scorekeeper.util.safetext import clean, is_clean, unsafe_positions
@@ -104,7 +105,15 @@ class SafeStatic(Static):
 
 
 class SafeTable(DataTable[Any]):
-    """A ``DataTable`` whose cells (and row labels) are always cleaned (see the module docstring)."""
+    """A ``DataTable`` whose cells (and row labels) are always cleaned (see the module docstring).
+
+    ``j`` and ``k`` move the cursor as ``↓`` and ``↑`` do, for hands that stay on the home row.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
 
     def add_row(self, *cells: Any, **kwargs: Any) -> Any:
         if kwargs.get("label") is not None:

@@ -25,7 +25,7 @@ from scorekeeper.tui.format import impact_text, theme_palette
 from scorekeeper.tui.safe import SafeStatic
 
 
-def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
+def plan_diff(plans: list[Plan], palette: Mapping[str, str], value_width: int = 56) -> Text:
     """Every plan item as ``- current`` / ``+ desired`` lines; guided items as steps for a person.
 
     Each item's impact follows it (who is affected, by name, and what would make it safe), and
@@ -47,7 +47,7 @@ def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
                 text.append(f"  ({item.api})", style=muted)
             if item.stage:
                 text.append(f"\n    {STATUS_LOOK[Status.STAGED].glyph} moves to stage {item.stage}")
-            _diff_lines(text, item, removed, added)
+            _diff_lines(text, item, removed, added, value_width)
             if item.impact is not None:  # an automated item that locks someone out was accepted by the config
                 text.append("\n")
                 text.append_text(impact_text(item.impact, palette, indent="    ", accepted=True))
@@ -68,17 +68,26 @@ def plan_diff(plans: list[Plan], palette: Mapping[str, str]) -> Text:
     return text
 
 
+def value_width(dialog: int) -> int:
+    """How wide one side of ``before → after`` may be in a dialog ``dialog`` columns wide.
+
+    One line holds the field's path (about 16 columns), both values and the arrow; 56 at the old
+    fixed 76-column dialog was enough for a single value, so that stays the floor.
+    """
+    return max(56, dialog - 20)
+
+
 #: How the admin plans a blocked change anyway (the configuration's ``[remediation] accept_impact``).
 ACCEPT_HINT = "to plan it anyway: [remediation] accept_impact += "
 
 
-def _diff_lines(text: Text, item: PlanItem, removed: str, added: str) -> None:
+def _diff_lines(text: Text, item: PlanItem, removed: str, added: str, width: int = 56) -> None:
     """Only the fields that move, as ``path: before → after`` (the arrow reads without colour)."""
     for change in field_changes(item.current, item.desired):
         text.append(f"\n    {change.path}: " if change.path else "\n    ")
-        text.append(short(change.before, 56), style=removed)
+        text.append(short(change.before, width), style=removed)
         text.append(" → ")
-        text.append(short(change.after, 56), style=added)
+        text.append(short(change.after, width), style=added)
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -117,12 +126,18 @@ class ConfirmScreen(ModalScreen[bool]):
                     yield Button(f"{self.apply_label} (y)", id="apply", variant="error")
 
     def on_mount(self) -> None:
-        palette = theme_palette(self.app.get_css_variables())
-        self.query_one("#confirm-diff", Static).update(plan_diff(self.plans, palette))
+        self._draw()
         self.query_one("#decline", Button).focus()
         self.call_after_refresh(self._hint)
 
+    def _draw(self) -> None:
+        """The diff, its values as wide as the dialog allows (the dialog follows the terminal)."""
+        palette = theme_palette(self.app.get_css_variables())
+        dialog = self.app.size.width * 95 // 100 - 4  # the border and padding
+        self.query_one("#confirm-diff", Static).update(plan_diff(self.plans, palette, value_width(dialog)))
+
     def on_resize(self) -> None:
+        self._draw()
         self.call_after_refresh(self._hint)
 
     def _hint(self) -> None:

@@ -45,6 +45,8 @@ class ControlScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("f", "toggle_failing", "Failing"),
+        # At 80×24 the table and the detail pane share 15 lines; d gives the detail the screen.
+        Binding("d,tab", "toggle_detail", "Detail"),
         Binding("a", "assess", "Assess"),
         Binding("p", "plan", "Plan"),
         Binding("r", "remediate", "Remediate"),
@@ -93,11 +95,31 @@ class ControlScreen(Screen[None]):
             table.add_column(label, width=self.widths[label], key=label)
 
     def on_resize(self, event: Any) -> None:
-        """Setting names in full first, then more of the values, when the terminal is wider than 80."""
+        self._resize(event.size.width)
+
+    def _resize(self, width: int) -> None:
+        """Setting names in full first, then the values, shared fairly, as wide as they are.
+
+        The value columns want their longest value (no fixed cap), so at 200 columns a long value
+        is shown whole rather than cut beside empty space.
+        """
+        findings = self.result.findings if self.result is not None else ()
         longest = max((len(s.id) for s in self.control.settings), default=0) + 1
-        widths = sized_columns(
-            tuple(COLUMNS.items()), event.size.width, {"setting": longest, "current": 41, "desired": 41}
-        )
+        current = max((len(short(f.current, 500)) for f in findings), default=0) + 1
+        desired = max((len(short(f.desired, 500)) for f in findings), default=0) + 1
+        widths = sized_columns(tuple(COLUMNS.items()), width, {"setting": longest})
+        spare = max(width - sum(widths.values()) - 2, 0)
+        wants = {"current": max(current - widths["current"], 0), "desired": max(desired - widths["desired"], 0)}
+        # Half the spare each, then what one leaves to the other.
+        half = spare // 2
+        give = {label: min(want, half) for label, want in wants.items()}
+        left = spare - sum(give.values())
+        for label, want in wants.items():
+            more = min(want - give[label], left)
+            give[label] += more
+            left -= more
+        for label, extra in give.items():
+            widths[label] += extra
         if widths != self.widths:
             self.widths = widths
             self._add_columns()
@@ -122,6 +144,7 @@ class ControlScreen(Screen[None]):
     def _loaded(self, result: ControlResult | None, label: str) -> None:
         self.result = result
         self.run_label = label
+        self._resize(self.size.width)
         self._fill()
         self.loaded = True
 
@@ -245,6 +268,14 @@ class ControlScreen(Screen[None]):
     # ------------------------------------------------------------------ actions
     def action_toggle_failing(self) -> None:
         self.failing_only = not self.failing_only
+
+    def action_toggle_detail(self) -> None:
+        """The highlighted setting's detail on the whole screen, or the table and detail again."""
+        self.toggle_class("detail-only")
+        if self.has_class("detail-only"):
+            self.query_one("#setting-detail").focus()
+        else:
+            self.query_one("#settings", DataTable).focus()
 
     def action_assess(self) -> None:
         self.sk.assess([self.tenant], [self.control_id])

@@ -79,6 +79,8 @@ class HistoryScreen(Screen[None]):
         self.more = False
         #: A page is being read: ``m`` waits for it rather than asking for the same page twice.
         self.loading = False
+        #: The run ids the table lists, row by row (what the highlight was on before a re-read).
+        self._shown_ids: list[int] = []
 
     @property
     def sk(self) -> ScorekeeperApp:
@@ -197,6 +199,7 @@ class HistoryScreen(Screen[None]):
         self.runs += runs
         self.more = more
         self._add_rows(runs)
+        self._shown_ids += [r.id for r in runs]
         self._resize(self.size.width)  # a longer tenant name or time may widen a column
         self._page_line()
 
@@ -211,12 +214,16 @@ class HistoryScreen(Screen[None]):
         self.query_one("#runs-page", Static).update(Text(line, style=self.sk.palette.get("foreground-muted", "")))
 
     def _fill(self, top: bool = False) -> None:
+        """Redraw the list; the highlight stays on the run it was on (new runs are listed above it)."""
         table = self.query_one("#runs", DataTable)
         keep = 0 if top else table.cursor_row
+        kept_id = self._shown_ids[keep] if not top and 0 <= keep < len(self._shown_ids) else None
         table.clear()
         self._add_rows(self.runs)
+        self._shown_ids = [r.id for r in self.runs]
         if self.runs:
-            table.move_cursor(row=min(max(keep, 0), len(self.runs) - 1))
+            at = next((i for i, r in enumerate(self.runs) if r.id == kept_id), None)
+            table.move_cursor(row=at if at is not None else min(max(keep, 0), len(self.runs) - 1))
             self._select(self.runs[table.cursor_row].id)
         else:
             self.query_one("#run-text", Static).update("No runs yet. Go back (escape) and assess a tenant (a).")

@@ -45,6 +45,12 @@ GROWS = ("last run", "control", "tenant", "score", "trend")
 TREND_WIDTH = 8
 
 
+class OpenTable(FixedTable):
+    """The overview's table: enter selects the row under the cursor, named "Open" in the footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open")]
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of the overview: a configured tenant, an installed control, and what history knows.
@@ -78,7 +84,12 @@ class OverviewScreen(Screen[None]):
 
     AUTO_FOCUS = "#overview"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", priority=True),
+        # Not a priority binding: a priority binding runs when the app reads the key, while the
+        # arrow keys typed just before it are still on their way through the table (a key reaches
+        # the table's bindings as it bubbles back up), so "↓ ↓ ⏎" typed fast opened the first row.
+        # The table's own enter (OpenTable) is handled in key order; this one serves a table
+        # without focus.
+        Binding("enter", "open", "Open", show=False),
         Binding("a", "assess", "Assess"),
         Binding("A", "assess_all", "Assess all", show=False),
         Binding("p", "plan", "Plan"),
@@ -123,7 +134,7 @@ class OverviewScreen(Screen[None]):
                 compact=True,
                 classes="hidden",
             )
-            table = FixedTable(id="overview", cursor_type="row", cell_padding=0, zebra_stripes=True)
+            table = OpenTable(id="overview", cursor_type="row", cell_padding=0, zebra_stripes=True)
             yield table
             with VerticalScroll(id="cell-detail"):
                 yield SafeStatic(id="cell-summary")
@@ -423,13 +434,19 @@ class OverviewScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#overview")
     def _selected(self, event: DataTable.RowSelected) -> None:
-        self.action_open()
+        # The row the table's cursor was on when it handled enter (after every key typed before it).
+        if 0 <= event.cursor_row < len(self.rows):
+            self._open(self.rows[event.cursor_row])
 
     def action_open(self) -> None:
+        row = self.current()
+        if row is not None:
+            self._open(row)
+
+    def _open(self, row: Row) -> None:
         from scorekeeper.tui.screens.control import ControlScreen
 
-        row = self.current()
-        if row is not None and not row.is_heading:
+        if not row.is_heading:
             self.app.push_screen(ControlScreen(row.tenant, row.control))
 
     def action_assess(self) -> None:

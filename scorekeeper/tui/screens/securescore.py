@@ -30,12 +30,20 @@ COLUMNS = (("avail", 6), ("points", 8), ("control", 28), ("category", 9), ("stat
 WIDTH = dict(COLUMNS)
 
 
+class ScoreTable(SafeTable):
+    """The controls table: enter selects the row under the cursor, named in the footer."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open control")]
+
+
 class SecureScoreScreen(Screen[None]):
     """One tenant's Secure Score; ``enter`` opens a covered control, ``g`` reads the tenant now."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
-        Binding("enter", "open", "Open control", priority=True),
+        # Not a priority binding (see the overview): the table's own enter is handled after the
+        # arrow keys typed before it, so the row opened is the row the cursor reached.
+        Binding("enter", "open", "Open control", show=False),
         Binding("g", "fetch", "Read now"),
         Binding("c", "toggle_covered", "Covered only"),
     ]
@@ -56,7 +64,7 @@ class SecureScoreScreen(Screen[None]):
         yield Header()
         with Vertical(id="score-body"):
             yield SafeStatic(id="score-total")
-            table: DataTable[Any] = SafeTable(
+            table: DataTable[Any] = ScoreTable(
                 id="score-controls", cursor_type="row", cell_padding=0, zebra_stripes=True
             )
             yield table
@@ -166,13 +174,19 @@ class SecureScoreScreen(Screen[None]):
         self.query_one("#score-detail", Static).update(text)
 
     # ------------------------------------------------------------------ actions
+    @on(DataTable.RowSelected, "#score-controls")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self._open_row(event.cursor_row)
+
     def action_open(self) -> None:
+        self._open_row(self.query_one("#score-controls", DataTable).cursor_row)
+
+    def _open_row(self, index: int) -> None:
         from scorekeeper.tui.screens.control import ControlScreen
 
-        table = self.query_one("#score-controls", DataTable)
-        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+        if not self.rows or not 0 <= index < len(self.rows):
             return
-        row = self.rows[table.cursor_row]
+        row = self.rows[index]
         if not row.covered_by:
             self.notify(f"{row.id} is not covered by an installed plugin.", severity="warning")
             return
