@@ -113,6 +113,35 @@ class RunReads(Transactions):
             counts = self._counts(session, ids)
         return [_summary(rows[i], counts) for i in ids if i in rows]
 
+    def batch_of(self, run_id: int) -> list[RunSummary]:
+        """The runs one command recorded with ``run_id``: same process, same kind, oldest first ([] if unknown).
+
+        A ``remediate --group`` writes one run per tenant from one process, so host, pid and
+        ``process_key`` (boot and PID namespace) tie a fleet operation's runs together without a
+        column of their own (``rollback --fleet``); a day either side bounds a reused pid.
+        """
+        from datetime import timedelta
+
+        with self._read() as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                return []
+            day = timedelta(days=1)
+            query = (
+                select(RunRow)
+                .where(
+                    col(RunRow.host) == row.host,
+                    col(RunRow.pid) == row.pid,
+                    col(RunRow.process_key) == row.process_key,
+                    col(RunRow.kind) == row.kind,
+                    col(RunRow.started_at).between(row.started_at - day, row.started_at + day),
+                )
+                .order_by(col(RunRow.id))
+            )
+            rows = [row] if row.pid is None else list(session.execute(query).scalars())
+            counts = self._counts(session, [r.id for r in rows if r.id is not None])
+        return [_summary(r, counts) for r in rows]
+
     def latest_run(
         self, tenant: str, kind: str = "assess", before_run_id: int | None = None, *, status: str | None = None
     ) -> RunSummary | None:
