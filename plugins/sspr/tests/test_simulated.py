@@ -49,7 +49,9 @@ WEAK_CLOUD: dict[str, Status] = {
     "helpdesk_link": F,
     **dict.fromkeys(ON_PREMISES, NA),
     "admin_sspr": F,
-    "admins_excluded": P,
+    # The registration report shows administrators enabled for SSPR (a112735: reports follow each profile's
+    # policies); advice only, unverified, never failing a tenant (the engine reads it as advice).
+    "admins_excluded": F,
     "windows_sign_in_reset": F,
     "registration_ca_policy": F,
     "mfa_registration_campaign": P,
