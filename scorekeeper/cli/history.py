@@ -107,9 +107,17 @@ def history(
     from scorekeeper.domain.display import RUN_MARKERS, local_time, run_marker
     from scorekeeper.domain.model import Status
 
-    table = Table("run", "tenant", "kind", "status", "started", "findings", "drift")
-    for column in table.columns:
-        column.no_wrap = column.header != "tenant"
+    out = console()
+    # The tenant is what a person reads first: never cut, as wide as the longest name. Below
+    # 120 columns the other cells wrap instead (and the box is lighter) to leave it the room.
+    narrow = out.width < 120
+    table = Table("run", "tenant", "kind", "status", "started", "findings", "drift", box=_box(narrow))
+    for column in table.columns:  # run, tenant and status whole; the others wrap when even that is not enough
+        column.no_wrap = column.header in ("run", "tenant", "status") or not narrow
+        column.overflow = "fold"
+    table.columns[0].min_width = max((len(str(r.id)) for r in runs), default=3)
+    table.columns[1].min_width = max((len(r.tenant) for r in runs), default=6)
+    table.columns[3].min_width = max((len(r.status) for r in runs), default=6)
     tallied = (Status.PASS, Status.FAIL, Status.STAGED, Status.ADVICE, Status.UNKNOWN, Status.MANUAL, Status.ERROR)
     for r in runs:
         counts = " ".join(f"{s.symbol}{r.counts[s.value]}" for s in tallied if r.counts.get(s.value))
@@ -120,14 +128,20 @@ def history(
             r.tenant,
             kind,
             r.status,
-            local_time(r.started_at),
+            local_time(r.started_at)[5:] if narrow else local_time(r.started_at),  # 12-07 21:40 UTC: no year
             counts,
             f"[yellow]⚠ {drifted}[/]" if drifted else "",
         )
-    out = console()
     out.print(table)
     hint = "" if show_all else " · plans hidden (--all)"
     out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
+
+
+def _box(narrow: bool) -> Any:
+    """A box without vertical rules when columns are scarce (three characters more per column)."""
+    from rich import box
+
+    return box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD
 
 
 def _planned_impacts(store: Any, run: Any) -> tuple[int | None, list[dict[str, Any]]]:

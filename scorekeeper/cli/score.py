@@ -172,31 +172,52 @@ def print_overview(out: Console, overview: ScoreOverview, *, details: bool = Fal
             out.print(f"  state {row.state.state} set by {row.state.updated_by or '?'}{when}{why}", markup=False)
 
 
+#: Room one control column takes: "C12" or "12.5" and its padding.
+CONTROL_COLUMN = 6
+#: At most this many controls get a column, however wide the terminal: the legend stays a glance.
+TOP_CONTROLS = 12
+
+
 def print_fleet(out: Console, overviews: Sequence[ScoreOverview]) -> None:
+    """Tenants in rows, the controls with the most points available over the fleet in columns.
+
+    A person reads the tenant first, so tenant names are never cut: that column is as wide as the
+    longest name. As many controls as the terminal's width leaves room for get a column, headed
+    ``C1``, ``C2``... (by points available over the fleet), and the legend under the table names
+    each in full; ``--json`` has every control.
+    """
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
     from scorekeeper.securescore.fleet import fleet_summary
 
     summary = fleet_summary(overviews)
-    totals = Table(title="Secure Score per tenant", header_style="bold")
-    for column in ("tenant", "score", "max", "available", "trend"):
-        totals.add_column(column)
+    name_width = max((len(o.tenant) for o in overviews), default=6)
+    scores = [f"{_points(o.current)}/{_points(o.max_score)}" for o in overviews]
+    score_width = max((len(text) for text in [*scores, "score"]), default=5)
+    avail_width = max((len(f"{o.available:g}") for o in [*overviews]), default=5)
+    used = (name_width + 2) + (score_width + 2) + (max(avail_width, 5) + 2) + 2  # each column's padding, the edges
+    shown = summary.rows[: max(0, min(TOP_CONTROLS, (out.width - used) // CONTROL_COLUMN))]
+    table = Table(title="Points available: tenant × top controls", header_style="bold", box=box.SIMPLE_HEAD)
+    table.add_column("tenant", no_wrap=True, min_width=name_width)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("avail", justify="right", no_wrap=True)
+    for number, _ in enumerate(shown, 1):
+        table.add_column(f"C{number}", justify="right", no_wrap=True)
     for item in overviews:
-        totals.add_row(
-            Text(item.tenant), _points(item.current), _points(item.max_score), f"{item.available:g}", spark(item.trend)
-        )
-    out.print(totals)
-    grid = Table(title="Points available: control × tenant", header_style="bold")
-    grid.add_column("control", overflow="fold")
-    grid.add_column("covered by")
-    for name in summary.tenants:
-        grid.add_column(Text(name), justify="right")
-    grid.add_column("total", justify="right")
-    for line in summary.rows:
-        cells = [_points(line.available.get(name)) for name in summary.tenants]
-        grid.add_row(Text(line.control), line.covered_by or "—", *cells, f"{line.total:g}")
-    out.print(grid)
+        cells = [_points(line.available.get(item.tenant)) for line in shown]
+        score = f"{_points(item.current)}/{_points(item.max_score)}"
+        table.add_row(Text(item.tenant), score, f"{item.available:g}", *cells)
+    out.print(table)
+    for number, line in enumerate(shown, 1):
+        legend = Text(f"C{number} ", style="bold")
+        legend.append(line.control)
+        legend.append(f"  {line.total:g} points over the fleet · {line.covered_by or 'no plugin'}", style="dim")
+        out.print(legend, soft_wrap=True)
+    left = len(summary.rows) - len(shown)
+    if left:
+        out.print(f"{left} more control(s) with fewer points: `--tenant NAME` or --json lists them", markup=False)
 
 
 @score.command("set-state")
