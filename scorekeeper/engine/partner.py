@@ -55,7 +55,7 @@ def partner_config(config: Config) -> TenantConfig:
 async def discover_customers(partner: TenantConfig, *, transport: Any = None) -> list[Customer]:
     """Customers with an ``active`` GDAP relationship, from the partner tenant (v1.0 lists).
 
-    ``delegatedAdminRelationships`` filtered on ``status`` active, joined with
+    ``delegatedAdminRelationships`` filtered on ``status`` active (``$filter`` and again here), joined with
     ``delegatedAdminCustomers`` for the display name Entra ID gives the customer; sorted by name.
     Needs DelegatedAdminRelationship.Read.All (application) consented in the partner tenant.
     """
@@ -67,27 +67,36 @@ async def discover_customers(partner: TenantConfig, *, transport: Any = None) ->
     )
     try:
         found: dict[str, str] = {}
-        relationships = client.tenant_relationships.delegated_admin_relationships
-        page = await relationships.get()
-        while page is not None:
-            for rel in page.value or []:
-                status = getattr(rel.status, "value", rel.status)
-                if status == "active" and rel.customer and rel.customer.tenant_id:
-                    found.setdefault(rel.customer.tenant_id.lower(), rel.customer.display_name or "")
-            page = await relationships.with_url(page.odata_next_link).get() if page.odata_next_link else None
-        customers = client.tenant_relationships.delegated_admin_customers
-        listed = await customers.get()
-        while listed is not None:
-            for customer in listed.value or []:
-                tid = (customer.tenant_id or "").lower()
-                if tid in found and customer.display_name:
-                    found[tid] = customer.display_name
-            listed = await customers.with_url(listed.odata_next_link).get() if listed.odata_next_link else None
+        for rel in await _pages(client, "tenantRelationships/delegatedAdminRelationships?$filter=status eq 'active'"):
+            customer = rel.get("customer") or {}
+            if rel.get("status") == "active" and customer.get("tenantId"):
+                found.setdefault(str(customer["tenantId"]).lower(), str(customer.get("displayName") or ""))
+        for customer in await _pages(client, "tenantRelationships/delegatedAdminCustomers"):
+            tid = str(customer.get("tenantId") or "").lower()
+            if tid in found and customer.get("displayName"):
+                found[tid] = str(customer["displayName"])
     finally:
-        await client.request_adapter._http_client.aclose()
+        adapter: Any = client.request_adapter
+        await adapter._http_client.aclose()
     return sorted(
         (Customer(tid, name) for tid, name in found.items()), key=lambda c: (c.display_name.lower(), c.tenant_id)
     )
+
+
+async def _pages(client: Any, path: str) -> list[dict[str, Any]]:
+    """Every item of a Graph list, following ``@odata.nextLink`` (raw JSON: no SDK model import cost)."""
+    from scorekeeper.graph.client import graph_request, graph_root
+
+    items: list[dict[str, Any]] = []
+    page = await graph_request(client, "GET", path)
+    while isinstance(page, dict):
+        items += [v for v in page.get("value") or [] if isinstance(v, dict)]
+        link = page.get("@odata.nextLink")
+        if not isinstance(link, str):
+            break
+        root = f"{graph_root(client)}/v1.0/"
+        page = await graph_request(client, "GET", link.removeprefix(root)) if link.startswith(root) else None
+    return items
 
 
 def table_name(display_name: str, taken: Iterable[str]) -> str:
