@@ -366,12 +366,15 @@ BREAKDOWN = (
     ("SDK models and parsing", ("kiota_serialization", "msgraph/generated")),
     ("plugins' evaluation", ("scorekeeper_",)),
     ("engine (sessions, shared reads, results)", ("scorekeeper/engine/", "scorekeeper/graph/")),
-    ("idle threads (sampled waiting)", ("concurrent/futures/thread.py", "threading.py")),
+    ("threads (other)", ("concurrent/futures/thread.py", "threading.py")),
 )
+IDLE = "idle threads (sampled waiting)"
+#: Leaf frames of a thread that is only waiting (py-spy samples some waits as busy).
+IDLE_LEAVES = ("Condition.wait", "Event.wait", "_worker (concurrent/futures/thread.py", "select (selectors.py")
 
 
 def breakdown(raw: Path) -> list[tuple[str, float]]:
-    """Share of py-spy's samples per :data:`BREAKDOWN` (``--format raw``: one ``frame;...;frame count`` a line)."""
+    """Share of py-spy's busy samples per :data:`BREAKDOWN` (``--format raw``: one ``frame;...;frame count`` a line)."""
     shares: dict[str, int] = {}
     total = 0
     for line in raw.read_text().splitlines():
@@ -379,9 +382,16 @@ def breakdown(raw: Path) -> list[tuple[str, float]]:
         if not count.isdigit():
             continue
         total += int(count)
-        name = next((n for n, marks in BREAKDOWN if any(m in stack for m in marks)), "other (event loop, asyncio, gc)")
+        leaf = stack.rsplit(";", 1)[-1]
+        if any(wait in leaf for wait in IDLE_LEAVES):  # a thread sampled while it waits (a heartbeat's timer)
+            name = IDLE
+        else:
+            name = next(
+                (n for n, marks in BREAKDOWN if any(m in stack for m in marks)), "other (event loop, asyncio, gc)"
+            )
         shares[name] = shares.get(name, 0) + int(count)
-    return sorted(((n, c / max(total, 1)) for n, c in shares.items()), key=lambda item: -item[1])
+    busy = max(total - shares.get(IDLE, 0), 1)  # shares of the CPU: waiting threads are not in it
+    return sorted(((n, c / busy) for n, c in shares.items() if n != IDLE), key=lambda item: -item[1])
 
 
 _CPROFILE = """
