@@ -39,6 +39,13 @@ VERIFICATION_STYLE = {
     Verification.NOT_APPLIED: "red",
     Verification.UNREAD: "magenta",
 }
+#: How the CLI words a write's read-back: "stuck" (the stored value) reads to an admin as "hung".
+VERIFICATION_WORDS = {
+    Verification.STUCK: "confirmed",
+    Verification.NOT_STUCK: "did not take effect",
+    Verification.NOT_APPLIED: "not applied",
+    Verification.UNREAD: "could not be read back",
+}
 RESTORE_STYLE = {RestoreStatus.RESTORED: "green", RestoreStatus.ALREADY: "dim", RestoreStatus.FAILED: "bold red"}
 
 
@@ -124,7 +131,8 @@ def print_run(
             # Text, not markup: a reason may quote "[controls.X]" or a value with brackets.
             status = status_markup(finding.status)
             if finding.verification is not None:  # whether the write stuck, beside whether it passes
-                status.append(f" · write {finding.verification.value}", VERIFICATION_STYLE[finding.verification])
+                words = VERIFICATION_WORDS[finding.verification]
+                status.append(f" · change {words}", VERIFICATION_STYLE[finding.verification])
             table.add_row(finding.setting, status, *values, Text(clean(reason)))
         console.print(table)
         declared = (controls or {}).get(control.control)
@@ -275,18 +283,38 @@ def print_plans(console: Console, plans: list[Plan], controls: Mapping[str, Cont
         for item in plan.guided:
             known = declared is not None and item.setting in declared.setting_ids
             attestable = not known or can_attest(declared, item.setting)  # type: ignore[arg-type]
-            then = "then `scorekeeper attest`" if attestable else "then assess again (no attestation needed)"
             console.print(
                 Text.assemble(
                     ("\nguided ", "yellow"),
                     (item.setting, "bold"),
-                    f" ({clean(item.title)}): a person must do this, {then}",
+                    f" ({clean(item.title)}): a person must do this, then record it:",
                 )
             )
+            for line in closing_commands(plan.tenant, plan.control, item.setting, attestable=attestable):
+                console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)  # copyable
             if item.impact is not None and not item.impact.blocks:  # a blocking one is in the steps already
                 console.print(impact_text(item.impact, "  "))
             for step in item.steps:
                 console.print(f"  {clean(step)}", markup=False, highlight=False, soft_wrap=True)  # copyable commands
+
+
+def closing_commands(tenant: str, control: str, setting: str, *, attestable: bool) -> list[str]:
+    """The exact commands that close a guided item, so the advice never loops.
+
+    A setting a person may attest is recorded with ``attest`` (named in full). Any other guided
+    item is one scorekeeper writes once the configuration says how (a helpdesk address, the
+    reviewers...): the value goes in ``[controls.CONTROL]`` as the finding's reason names it, then
+    ``remediate`` writes it; done by hand in the portal instead, ``assess`` reads it back. It is
+    never "attest", which ``attest`` would refuse.
+    """
+    where = f"--tenant {tenant} --control {control} --setting {setting}"
+    if attestable:
+        return [f'scorekeeper attest {where} --by "<your name>" --note "<what was done, ticket>"']
+    return [
+        f"set the value the reason names in [controls.{control}] of the configuration, then: "
+        f"scorekeeper remediate {where}",
+        f"(or, done by hand in the portal: scorekeeper assess --tenant {tenant} --control {control})",
+    ]
 
 
 #: How each status is named in the closing summary line.

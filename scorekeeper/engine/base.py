@@ -153,13 +153,13 @@ class EngineBase:
     def _apply_policy(self, tenant: str, control: Control, findings: list[Finding]) -> tuple[Finding, ...]:
         """Fill titles, apply exceptions and attestations: the parts only the engine knows."""
         today = self.today()
-        attested = self._attestations(tenant, control.id, findings)
+        attested = self._attestations(tenant, control, findings)
         out = []
         for finding in findings:
             if not finding.title:
                 with contextlib.suppress(KeyError):
                     finding = replace(finding, title=control.setting(finding.setting).title)
-            if finding.status is Status.MANUAL and finding.setting in attested:
+            if finding.setting in attested and _attestation_applies(control, finding):
                 att = attested[finding.setting]
                 finding = finding.with_status(Status.PASS, f"attested by {att.by} on {att.at:%Y-%m-%d}: {att.note}")
             rule = self._exception_for(tenant, control.id, finding.setting)
@@ -175,13 +175,13 @@ class EngineBase:
             out.append(finding)
         return tuple(out)
 
-    def _attestations(self, tenant: str, control: str, findings: list[Finding]) -> dict[str, Any]:
-        """Setting → newest attestation, read only when a finding could use one (a manual one)."""
-        if not any(f.status is Status.MANUAL for f in findings):
+    def _attestations(self, tenant: str, control: Control, findings: list[Finding]) -> dict[str, Any]:
+        """Setting → newest attestation, read only when a finding could use one (see :func:`_attestation_applies`)."""
+        if not any(_attestation_applies(control, f) for f in findings):
             return {}
-        if self._attested is not None and (tenant, control) not in self._attested:
+        if self._attested is not None and (tenant, control.id) not in self._attested:
             return {}
-        return {a.setting: a for a in self.store.attestations(tenant, control)}
+        return {a.setting: a for a in self.store.attestations(tenant, control.id)}
 
     def _exception_for(self, tenant: str, control: str, setting: str) -> ExceptionRule | None:
         return next((r for r in self.config.exceptions if r.covers(tenant, control, setting)), None)
@@ -259,3 +259,19 @@ class EngineBase:
         if opened:
             self._record_who(run_id, opened[0])
         self.store.finish_run(run_id, "interrupted", reason)
+
+
+def _attestation_applies(control: Control, finding: Finding) -> bool:
+    """Whether an attestation turns ``finding`` into a pass: a manual one, or one that reads fail or
+    advice of a setting a person may attest (declared guided, or ``attestable``: done another way no
+    API reads, such as a GPO) — else attesting such a setting would change nothing anywhere."""
+    from scorekeeper.domain.attestation import can_attest
+
+    if finding.status is Status.MANUAL:
+        return True
+    if finding.status not in (Status.FAIL, Status.ADVICE):
+        return False
+    try:
+        return can_attest(control, finding.setting)
+    except KeyError:
+        return False
