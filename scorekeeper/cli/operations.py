@@ -29,6 +29,7 @@ from scorekeeper.cli.common import (
     run_writing,
     signals_remembered,
 )
+from scorekeeper.cli.fleetview import fleet_mode, print_fleet, summarise, summarising, verbose_option
 from scorekeeper.cli.targets import tenant_options
 from scorekeeper.domain.outcome import run_exit_code
 from scorekeeper.errors import EXIT_ERROR, EXIT_FAIL, EXIT_OK, EXIT_USAGE
@@ -60,6 +61,7 @@ def register_commands(cli: click.Group) -> None:
     is_flag=True,
     help="Queue one job per tenant in the PostgreSQL history for `scorekeeper worker` instead of running here.",
 )
+@verbose_option
 @pass_state
 def assess(
     state: State,
@@ -70,6 +72,7 @@ def assess(
     details: bool,
     as_json: bool,
     queue: bool,
+    verbose: bool,
 ) -> None:
     """Read the tenant and report every setting; never writes."""
     names = state.config.select_tenants(tenant_names, group_names, all_tenants)
@@ -86,6 +89,9 @@ def assess(
         from scorekeeper.cli.render import print_run, summary_line
 
         out = console()
+        if summarise(names, group_names, all_tenants, verbose or details):  # one line per tenant, then totals
+            print_fleet(out, runs, [run_exit_code([run]) for run in runs])
+            sys.exit(exit_code_for(runs))
         for run in runs:
             print_run(out, run, details=details, controls=state.plugins.controls)
         out.print()
@@ -126,6 +132,7 @@ def _plan(
 @click.option("--control", "control_ids", multiple=True, metavar="ID")
 @click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
 @click.option("--json", "as_json", is_flag=True)
+@verbose_option
 @pass_state
 def plan(
     state: State,
@@ -134,6 +141,7 @@ def plan(
     control_ids: tuple[str, ...],
     settings: tuple[str, ...],
     as_json: bool,
+    verbose: bool,
 ) -> None:
     """Show what remediation would change (current → desired) and the guided steps."""
     from scorekeeper.cli.render import print_plans
@@ -141,6 +149,7 @@ def plan(
     found, runs = [], []
     tenants = state.config.select_tenants(tenant_names, group_names)
     state.preflight(tenants)
+    compact = summarise(tenants, group_names, False, verbose)
     for tenant in tenants:
         with progress_bar(not as_json) as on_progress:
             run, plans = _plan(state, tenant, control_ids, settings, on_progress)
@@ -156,12 +165,20 @@ def plan(
         )
         if as_json:
             continue
-        if not plans:
+        if compact:
+            from scorekeeper.cli.fleetview import plan_line
+
+            console().print(plan_line(run, plans), markup=False, highlight=False, soft_wrap=True)
+        elif not plans:
             console().print(f"Nothing to change in {tenant}: every setting passes, is excepted or cannot be read.")
         else:
             print_plans(console(), plans, controls=state.plugins.controls)
     if as_json:
         emit_json(one_or_many(found))
+    elif compact:
+        from scorekeeper.cli.fleetview import plan_totals_line
+
+        console().print(plan_totals_line(found), markup=False, highlight=False, soft_wrap=True)
     # A plan built on settings that could not be read is no all-clear, even when it is empty.
     sys.exit(EXIT_ERROR if not_assessed(runs, detail=True) else EXIT_OK)
 
@@ -179,6 +196,7 @@ def plan(
     help="Queue one unattended job per tenant instead (like the scheduler: only controls with auto_remediate = true"
     " are written; needs --yes).",
 )
+@verbose_option
 @pass_state
 def remediate(
     state: State,
@@ -189,6 +207,7 @@ def remediate(
     yes: bool,
     as_json: bool,
     queue: bool,
+    verbose: bool,
 ) -> None:
     """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
     tenants = state.config.select_tenants(tenant_names, group_names)
@@ -204,13 +223,19 @@ def remediate(
     outputs, codes = [], []
     # One memory of SIGINT/SIGTERM from the first plan to the last write: a signal at any moment
     # (as a plan finishes, between plan and writes, at the prompt) means no write starts after it.
-    with signals_remembered() as stop:
+    # A fleet confirmed with --yes gets one line per tenant; without --yes each plan is shown to be confirmed.
+    compact = yes and not as_json and summarise(tenants, group_names, False, verbose)
+    with signals_remembered() as stop, fleet_mode(compact):
         for tenant in tenants:
             if stop.signum is not None:  # stopped by a signal: no other tenant is started
                 break
             output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
             outputs.append(output)
             codes.append(code)
+    if len(tenants) > 1 and not as_json:
+        from scorekeeper.cli.fleetview import fleet_undo_line
+
+        console().print(fleet_undo_line(outputs, codes), markup=False, highlight=False, soft_wrap=True)
     _finish_changes(outputs, codes, stop, as_json)
 
 
@@ -266,7 +291,7 @@ def _remediate_leased(
         run, plans = _plan(state, tenant, control_ids, settings, on_progress, change)
     unread = not_assessed([run], detail=True)
     automated = sum(len(p.automated) for p in plans)
-    if plans:
+    if plans and not summarising():  # a fleet confirmed with --yes: one line per tenant instead
         print_plans(out, plans, controls=state.plugins.controls)
     if not automated:
         out.print(f"No automated change to make in {tenant}.")
@@ -295,18 +320,23 @@ def _apply(
     with progress_bar(not as_json) as on_progress:
         engine.on_progress = on_progress or (lambda event: None)
         result, stopped = run_writing(engine, tenant, "remediate", change.apply(plans))
-    if not as_json:
+    if not as_json and not summarising():
         print_run(out, result)
     if stopped is not None:
         _stopped(result)
-    elif not as_json:
+    elif not as_json and not summarising():
         out.print(f"Undo with: scorekeeper rollback {result.run_id}")
     # The run as assess reports one: controls, each with its changes and the findings verify read back.
     # The plan confirmed (each item with its impact and stage) beside the run that carried it out.
     output = {**result.to_dict(), "plan_run_id": run.run_id, "plans": [p.to_dict() for p in plans]}
     if stopped is not None:
         return output, stopped
-    return output, EXIT_ERROR if result.status == "failed" or unread else exit_code_for([result])
+    code = EXIT_ERROR if result.status == "failed" or unread else exit_code_for([result])
+    if summarising() and not as_json:
+        from scorekeeper.cli.fleetview import tenant_line
+
+        out.print(tenant_line(result, code, f"{len(result.changes)} change(s)"), markup=False, soft_wrap=True)
+    return output, code
 
 
 @click.command()
@@ -416,9 +446,15 @@ def _stopped(result: RunResult) -> None:
 @click.argument("run_id", type=RUN_ID, required=False)
 @tenant_options(all_flag=False, tenant_help="Verify the latest remediation of this tenant (repeatable).")
 @click.option("--json", "as_json", is_flag=True)
+@verbose_option
 @pass_state
 def verify(
-    state: State, run_id: int | None, tenant_names: tuple[str, ...], group_names: tuple[str, ...], as_json: bool
+    state: State,
+    run_id: int | None,
+    tenant_names: tuple[str, ...],
+    group_names: tuple[str, ...],
+    as_json: bool,
+    verbose: bool,
 ) -> None:
     """Read back every setting a remediation (or rollback) changed."""
     state.preflight()
@@ -440,6 +476,8 @@ def verify(
             results.append(run_async(state.engine(on_progress).verify(one)))
     if as_json:
         emit_json(one_or_many([r.to_dict() for r in results]))
+    elif summarise([r.tenant for r in results], group_names, False, verbose):
+        print_fleet(console(), results, [run_exit_code([r]) for r in results])
     else:
         from scorekeeper.cli.render import print_run
 
@@ -452,15 +490,27 @@ def verify(
 @click.argument("run_id", type=RUN_ID)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--fleet",
+    is_flag=True,
+    help="Roll back every run the command that recorded RUN_ID wrote (a whole `remediate --group`), one line each.",
+)
+@verbose_option
 @pass_state
-def rollback(state: State, run_id: int, yes: bool, as_json: bool) -> None:
+def rollback(state: State, run_id: int, yes: bool, as_json: bool, fleet: bool, verbose: bool) -> None:
     """Make every change a run made equal to its recorded before-value again.
 
     Every change counts, also those that failed, had no answer or were cut short: each is
     re-read and restored only when it differs. Exit 1 when any could not be restored; the
-    output says what is left and how to fix it by hand.
+    output says what is left and how to fix it by hand. With --fleet, RUN_ID is any run of a
+    fleet remediation and every tenant's run of it is rolled back after one confirmation.
     """
     from scorekeeper.cli.render import print_plans, print_restorations, print_run
+
+    if fleet:
+        from scorekeeper.cli.fleetview import rollback_fleet
+
+        return rollback_fleet(state, run_id, yes, as_json, verbose)
 
     run = state.existing_store(f"run {run_id} in history").get_run(run_id)
     if run is None:
