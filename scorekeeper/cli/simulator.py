@@ -95,6 +95,12 @@ def profiles() -> None:
     help="Serve this many independent tenants of --profile and print their [tenants.*] config on stdout.",
 )
 @click.option(
+    "--partner",
+    is_flag=True,
+    help="With --tenants N: a partner tenant plus N customers behind one multi-tenant app; print its"
+    " [partner]/[templates.msp] config (then: scorekeeper tenants discover --append).",
+)
+@click.option(
     "--latency",
     "latency_ms",
     type=click.FloatRange(0, 60_000),
@@ -117,6 +123,7 @@ def serve(
     profile: str | None,
     state_path: Path | None,
     tenant_count: int | None,
+    partner: bool,
     latency_ms: float,
     fault_specs: tuple[str, ...],
 ) -> None:
@@ -128,8 +135,10 @@ def serve(
 
     from scorekeeper.simulator.wire import config
 
+    if partner and tenant_count is None:
+        _fail("--partner needs --tenants N (the number of customer tenants)")
     if tenant_count is not None:
-        sim, state = _fleet(tenant_count, profile, state_path), state_path
+        sim, state = _fleet(tenant_count, profile, state_path, partner=partner), state_path
     else:
         state = state_path or _demo_state()
         sim = _load_or_create(state, profile)
@@ -143,7 +152,13 @@ def serve(
         sim.faults.add(**rule)
         click.echo(f"fault: {spec}", err=True)
     click.echo(f"Graph: http://{host}:{port}/v1.0   portal: http://{host}:{port}/api", err=True)
-    if tenant_count is not None:
+    if tenant_count is not None and partner:
+        from scorekeeper.simulator.fleet import PARTNER_SECRET_ENV, client_secret, partner_config_snippet
+
+        click.echo(f"export {PARTNER_SECRET_ENV}={client_secret(sim)}   # the app's client secret", err=True)
+        click.echo(partner_config_snippet(sim, f"http://{host}:{port}"))
+        sys.stdout.flush()
+    elif tenant_count is not None:
         from scorekeeper.simulator.fleet import config_snippet
 
         click.echo(config_snippet(sim, f"http://{host}:{port}"))
@@ -167,27 +182,34 @@ def _fault_rules(specs: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
     return rules
 
 
-def _fleet(count: int, profile: str | None, state: Path | None) -> Any:
-    """``count`` tenants: loaded from ``state`` when it holds exactly that many, else built (and saved there)."""
+def _fleet(count: int, profile: str | None, state: Path | None, *, partner: bool = False) -> Any:
+    """``count`` tenants: loaded from ``state`` when it holds exactly that many, else built (and saved there).
+
+    ``partner``: a partner tenant first, then ``count`` customers (simulator/fleet.py build_partner_fleet).
+    """
     from scorekeeper.simulator import ProfileError, Simulator, SimulatorStateError
-    from scorekeeper.simulator.fleet import build_fleet
+    from scorekeeper.simulator.fleet import build_fleet, build_partner_fleet
+
+    expected = count + 1 if partner else count
 
     if state is not None and state.is_file():
         try:
             sim = Simulator.load(state)
         except SimulatorStateError as exc:
             _fail(str(exc))
-        if len(sim.tenant_ids) != count:
-            _fail(f"{state} holds {len(sim.tenant_ids)} tenants, not {count}; pass another --state or delete it")
+        if len(sim.tenant_ids) != expected:
+            _fail(f"{state} holds {len(sim.tenant_ids)} tenants, not {expected}; pass another --state or delete it")
     else:
         try:
-            sim = build_fleet(count, profile or "weak-cloud")
+            build = build_partner_fleet if partner else build_fleet
+            sim = build(count, profile or "weak-cloud")
         except ProfileError as exc:
             _fail(str(exc))
         if state is not None:
             sim.save(state)
     where = f"state {state}" if state is not None else "in memory only (pass --state to keep it)"
-    click.echo(f"{count} simulated tenants ({profile or 'weak-cloud'}), {where}; tenant = the token's tid", err=True)
+    what = f"a partner tenant and {count} customer tenants" if partner else f"{count} simulated tenants"
+    click.echo(f"{what} ({profile or 'weak-cloud'}), {where}; tenant = the token's tid", err=True)
     return sim
 
 
