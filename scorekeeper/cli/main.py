@@ -69,7 +69,10 @@ LazyGroup.lazy = {
     "tui": ("scorekeeper.cli.tui:tui", "Open the dashboard (Textual)."),
     "schedule": ("scorekeeper.cli.scheduler:schedule", "Add, list, pause, resume and remove scheduled assessments."),
     "scheduler": ("scorekeeper.cli.scheduler:scheduler", "Run scheduled assessments in the foreground (daemon)."),
-    "drift": ("scorekeeper.cli.scheduler:drift", "Show drift: settings that stopped passing, scores that dropped."),
+    "drift": (
+        "scorekeeper.cli.scheduler:drift",
+        "Show drift: settings off their baseline, settings that stopped passing, scores that dropped.",
+    ),
     "plugin": ("scorekeeper.cli.plugin:plugin", "Tools for plugin authors (scaffold a new plugin)."),
     "score": ("scorekeeper.cli.score:score", "Show the whole Secure Score: every control, points, state."),
     "worker": ("scorekeeper.cli.fleet:worker", "Run queued assessments from the PostgreSQL history (fleets)."),

@@ -109,13 +109,17 @@ def _plan(
     change: LeasedChange | None = None,
     *,
     promotions_only: bool = False,
+    drift: bool = False,
 ) -> tuple[RunResult, list[Plan]]:
-    """A fresh plan (``change``: under that change's lease); refuses one built on a failed assessment."""
+    """A fresh plan (``change``: under that change's lease); refuses one built on a failed assessment.
+
+    ``drift``: only settings off their baseline, planned back to it (``remediate --drift``).
+    """
     state.config.tenant(tenant)
     state.preflight([tenant])
     if change is not None:
         change.engine.on_progress = on_progress or (lambda event: None)
-        planning = change.plan(control_ids, set(settings) or None, promotions_only=promotions_only)
+        planning = change.plan(control_ids, set(settings) or None, promotions_only=promotions_only, drift=drift)
     else:
         planning = state.engine(on_progress).plan(tenant, control_ids, set(settings) or None)
     run, plans = run_async(planning)
@@ -196,6 +200,11 @@ def plan(
     help="Queue one unattended job per tenant instead (like the scheduler: only controls with auto_remediate = true"
     " are written; needs --yes).",
 )
+@click.option(
+    "--drift",
+    is_flag=True,
+    help="Only put settings that drifted back to their baseline (the value a verified remediation established).",
+)
 @verbose_option
 @pass_state
 def remediate(
@@ -207,11 +216,14 @@ def remediate(
     yes: bool,
     as_json: bool,
     queue: bool,
+    drift: bool,
     verbose: bool,
 ) -> None:
     """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
     tenants = state.config.select_tenants(tenant_names, group_names)
     if queue:
+        if drift:
+            raise CommandFailed("--drift and --queue cannot be combined: --drift asks before it writes", EXIT_USAGE)
         if not yes or settings:
             raise CommandFailed(
                 "--queue runs unattended: give --yes (and no --setting; auto_remediate decides)", EXIT_USAGE
@@ -229,7 +241,7 @@ def remediate(
         for tenant in tenants:
             if stop.signum is not None:  # stopped by a signal: no other tenant is started
                 break
-            output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json)
+            output, code = _remediate_one(state, tenant, control_ids, settings, yes, as_json, drift=drift)
             outputs.append(output)
             codes.append(code)
     if len(tenants) > 1 and not as_json:
@@ -259,6 +271,7 @@ def _remediate_one(
     as_json: bool,
     *,
     promoting: bool = False,
+    drift: bool = False,
 ) -> tuple[dict[str, Any], int]:
     """One tenant's plan, confirmation, writes and verification: (its JSON, its exit code)."""
     from scorekeeper.safety.lease import LeaseHeld
@@ -269,7 +282,7 @@ def _remediate_one(
         with state.engine().changing(tenant, "promote" if promoting else "remediate") as change:
             if promoting:
                 return _promote_leased(state, change, control_ids, settings, yes, as_json)
-            return _remediate_leased(state, change, control_ids, settings, yes, as_json)
+            return _remediate_leased(state, change, control_ids, settings, yes, as_json, drift=drift)
     except LeaseHeld as exc:  # one line, and the other tenants of a group still go ahead
         click.echo(f"error: {exc}", err=True)
         return {"tenant": tenant, "error": str(exc)}, exc.exit_code
@@ -282,19 +295,25 @@ def _remediate_leased(
     settings: tuple[str, ...],
     yes: bool,
     as_json: bool,
+    *,
+    drift: bool = False,
 ) -> tuple[dict[str, Any], int]:
     from scorekeeper.cli.render import print_plans
 
     tenant = change.tenant
     out = console(err=as_json)
     with progress_bar(not as_json) as on_progress:
-        run, plans = _plan(state, tenant, control_ids, settings, on_progress, change)
+        run, plans = _plan(state, tenant, control_ids, settings, on_progress, change, drift=drift)
     unread = not_assessed([run], detail=True)
     automated = sum(len(p.automated) for p in plans)
     if plans and not summarising():  # a fleet confirmed with --yes: one line per tenant instead
         print_plans(out, plans, controls=state.plugins.controls)
     if not automated:
-        out.print(f"No automated change to make in {tenant}.")
+        out.print(
+            f"No drift to put back in {tenant}: every setting with a baseline reads it."
+            if drift
+            else f"No automated change to make in {tenant}."
+        )
         nothing = {"run_id": None, "plan_run_id": run.run_id, "tenant": tenant, "kind": "remediate"}
         planned = [p.to_dict() for p in plans]  # guided items too: whom a change left out would affect
         return {

@@ -317,7 +317,8 @@ def scheduler(
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_state
 def drift(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, ...], limit: int, as_json: bool) -> None:
-    """Show drift: settings that stopped passing and Secure Scores that dropped, newest first."""
+    """Show drift: settings off their baseline (who changed them, when the audit log says), settings that
+    stopped passing and Secure Scores that dropped, newest first."""
     from scorekeeper.scheduler.events import drift_line
 
     found = newest_first(state, tenant_names, group_names, lambda t: state.store.drift_events(t, limit=limit), limit)
@@ -326,7 +327,10 @@ def drift(state: State, tenant_names: tuple[str, ...], group_names: tuple[str, .
         return
     if not found:
         where = selection_label(tenant_names, group_names)
-        click.echo(f"No drift recorded{where}. Every assessment is compared with the previous one.")
+        click.echo(
+            f"No drift recorded{where}. Each setting a verified remediation established is compared with that"
+            " baseline; the rest with the previous assessment."
+        )
         return
     from rich.table import Table
 

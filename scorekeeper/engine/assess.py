@@ -23,7 +23,7 @@ from scorekeeper.domain.model import (
 from scorekeeper.domain.pending import with_pending_score
 from scorekeeper.engine import base
 from scorekeeper.engine.base import EngineBase
-from scorekeeper.engine.planning import plan_for
+from scorekeeper.engine.planning import drift_plan, plan_for
 from scorekeeper.engine.session import TenantSession
 from scorekeeper.errors import EngineError
 from scorekeeper.graph.throttle import TenantThrottled
@@ -75,6 +75,22 @@ class Assessing(EngineBase):
         )
         return list(results), organization, score
 
+    async def _drift_authors(self, session: TenantSession, results: list[ControlResult]) -> dict[Any, Any]:
+        """Who moved each setting newly off its baseline, from the tenant's audit log (``engine/driftwho.py``)."""
+        from scorekeeper.engine.driftwho import drift_authors
+
+        name = session.config.name
+        try:
+            held = await asyncio.to_thread(self.store.baselines_by_setting, name)
+            if not held:
+                return {}
+            identity = session.identity
+            own = session.config.client_id or (identity[4:] if identity.startswith("app ") else None)
+            return await drift_authors(session.graph_factory(), session.reads, held, results, own)
+        except Exception:  # who changed it is drift's extra; the assessment must not suffer
+            log.exception("reading who changed the drifted settings of %s failed", name)
+            return {}
+
     async def _read_secure_score(self, session: TenantSession) -> Any:
         from scorekeeper.securescore.service import assessed_score
 
@@ -107,9 +123,12 @@ class Assessing(EngineBase):
             raise
         opened: list[TenantSession] = []
         try:
-            results, organization, score = await self._with_session(
-                tenant, lambda session: self._assess_all(session, controls, kind), opened=opened
-            )
+
+            async def work(session: TenantSession) -> tuple[list[ControlResult], Organization | None, Any, Any]:
+                results, organization, score = await self._assess_all(session, controls, kind)
+                return results, organization, score, await self._drift_authors(session, results)
+
+            results, organization, score, authors = await self._with_session(tenant, work, opened=opened)
         except asyncio.CancelledError:
             self._finish_interrupted(run_id, opened, "cancelled before it finished")
             raise
@@ -127,7 +146,12 @@ class Assessing(EngineBase):
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
         # scheduled one does (idempotent, so the scheduler's own call returns the same events).
         finish = functools.partial(  # who acted, the organisation and the whole score: in the run's one commit
-            self._finish, detect_drift=True, session=opened[0], tenant_score=score, organization=organization
+            self._finish,
+            detect_drift=True,
+            session=opened[0],
+            tenant_score=score,
+            organization=organization,
+            drift_authors=authors,
         )
         return await self._history().run(finish, run_id, tenant, kind, started, results)
 
@@ -166,11 +190,13 @@ class Assessing(EngineBase):
         settings: set[str] | None = None,
         *,
         promotions_only: bool = False,
+        drift: bool = False,
     ) -> tuple[RunResult, list[Plan]]:
         """Assess afresh (recorded as a ``plan`` run) and derive what remediation would do.
 
         The tenant's ``[remediation]`` decides what a blocking impact and a staged setting may
-        become (``engine/planning.py``); ``promotions_only`` plans only stages moving on (``promote``).
+        become (``engine/planning.py``); ``promotions_only`` plans only stages moving on (``promote``);
+        ``drift`` plans only settings off their baseline, back to it (``remediate --drift``).
         """
         controls = self.select(control_ids)
         if settings:
@@ -179,6 +205,12 @@ class Assessing(EngineBase):
             if unknown:
                 raise ConfigError([f"unknown setting {s!r} (known: {', '.join(sorted(known))})" for s in unknown])
         run = await self.assess_tenant(tenant, controls, kind="plan")
+        if drift:
+            held = await asyncio.to_thread(self.store.baselines_by_setting, tenant)
+            found = [
+                drift_plan(tenant, self.plugins.controls[r.control], r.findings, held, settings) for r in run.controls
+            ]
+            return run, [p for p in found if p.items]
         rules = self.config.remediation(tenant)
         plans = [
             plan_for(

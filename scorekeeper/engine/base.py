@@ -230,6 +230,7 @@ class EngineBase:
         session: TenantSession | None = None,
         tenant_score: Any = None,
         organization: Organization | None = None,
+        drift_authors: Any = None,
     ) -> RunResult:
         now = _now()
         stored = [
@@ -251,6 +252,7 @@ class EngineBase:
             versions=versions,
             organization=organization,
             tenant_score=tenant_score,
+            drift_authors=drift_authors,
             **who,
         )
         return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor, versions, organization)

@@ -89,12 +89,16 @@ class LeasedChange:
         settings: set[str] | None = None,
         *,
         promotions_only: bool = False,
+        drift: bool = False,
     ) -> tuple[RunResult, list[Plan]]:
         """Assess afresh under the lease (a ``plan`` run) and derive what remediation would do.
 
-        ``promotions_only``: only staged settings moving to their next stage (``scorekeeper promote``).
+        ``promotions_only``: only staged settings moving to their next stage (``scorekeeper promote``);
+        ``drift``: only settings off their baseline, back to it (``remediate --drift``).
         """
-        run, plans = await self.engine.plan(self.tenant, control_ids, settings, promotions_only=promotions_only)
+        run, plans = await self.engine.plan(
+            self.tenant, control_ids, settings, promotions_only=promotions_only, drift=drift
+        )
         self.planned = run
         return run, plans
 

@@ -16,10 +16,11 @@ Three rules of issue 25 live here, once for every front end (CLI, dashboard, sch
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from scorekeeper.config.model import RemediationSettings
+from scorekeeper.domain.baseline import Baseline, drifted
 from scorekeeper.domain.impact import Impact
 from scorekeeper.domain.model import Control, Finding, Plan, PlanItem, RemediationKind, Status
 
@@ -163,4 +164,44 @@ def plan_for(
         item = _item(control, finding, rules)
         if item is not None:
             items.append(item)
+    return Plan(tenant=tenant, control=control.id, items=tuple(order_by_dependencies(items, control)))
+
+
+def drift_plan(
+    tenant: str,
+    control: Control,
+    findings: Iterable[Finding],
+    held: Mapping[tuple[str, str], Baseline],
+    settings: set[str] | None = None,
+) -> Plan:
+    """The plan that puts each drifted setting back to its baseline (``remediate --drift``).
+
+    Only settings off their baseline (``domain/baseline.py``) are planned, each with the baseline
+    value as ``desired``, through the same items, confirmation and writes as any plan. A setting
+    excepted since, or one remediation cannot change, is left alone.
+    """
+    items = []
+    for drift in drifted(held, findings):
+        finding = drift.finding
+        if settings is not None and finding.setting not in settings:
+            continue
+        if finding.excepted or finding.remediation is RemediationKind.NONE:
+            continue
+        try:
+            setting = control.setting(finding.setting)
+            api, title = setting.write_api, setting.title
+        except KeyError:
+            api, title = "", finding.title
+        items.append(
+            PlanItem(
+                setting=finding.setting,
+                current=finding.current,
+                desired=drift.baseline.value,
+                kind=finding.remediation,
+                api=api,
+                title=title or finding.title,
+                steps=finding.steps,
+                impact=finding.impact,
+            )
+        )
     return Plan(tenant=tenant, control=control.id, items=tuple(order_by_dependencies(items, control)))

@@ -17,6 +17,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from scorekeeper.config.model import ExceptionRule
+from scorekeeper.domain.baseline import WHO_UNKNOWN
+from scorekeeper.domain.baseline import drift_line as baseline_drift_line
 from scorekeeper.domain.diff import DiffLine, diff_lines
 from scorekeeper.domain.model import ControlResult, RunResult, Status
 from scorekeeper.domain.outcome import unread_findings
@@ -56,6 +58,11 @@ def drift_line(event: DriftEvent) -> str:
     if event.kind == "score_dropped":
         out_of = f" of {d.get('max_score'):g}" if isinstance(d.get("max_score"), int | float) else ""
         return f"{event.control}: Secure Score {d.get('previous_score')} → {d.get('score')}{out_of}"
+    if event.kind == "setting_drifted":
+        line = baseline_drift_line(event.control, event.setting or "", d.get("baseline"), d.get("value"))
+        who = d.get("who") or WHO_UNKNOWN
+        when = f" at {d['when']}" if d.get("when") else ""
+        return f"{line} (who: {who}{when})"
     moved = "; ".join(str(line) for line in drift_changes(event))
     head = f"{event.control}/{event.setting}: {d.get('previous_status', 'pass')} → {d.get('status', 'fail')}"
     return f"{head} ({moved})" if moved else head
@@ -71,11 +78,21 @@ def drift_changes(event: DriftEvent) -> list[DiffLine]:
 
 def drift_event(tenant: str, drift: list[DriftEvent], *, schedule_id: int | None, run_id: int) -> dict[str, Any]:
     """One notification for every regression one run found."""
+    drifted = sum(1 for d in drift if d.kind == "setting_drifted")
     settings = sum(1 for d in drift if d.kind == "setting_regressed")
     scores = sum(1 for d in drift if d.kind == "score_dropped")
-    parts = [_plural(settings, "setting") + " stopped passing"] if settings else []
+    parts = (
+        [
+            _plural(drifted, "setting") + " off its baseline"
+            if drifted == 1
+            else f"{drifted} settings off their baselines"
+        ]
+        if drifted
+        else []
+    )
+    parts += [_plural(settings, "setting") + " stopped passing"] if settings else []
     parts += [_plural(scores, "Secure Score") + " dropped"] if scores else []
-    previous = drift[0].previous_run_id if drift else None
+    previous = next((d.previous_run_id for d in drift if d.kind != "setting_drifted"), None)
     since = f" since run {previous}" if previous else ""
     items = [dict(d.to_dict(), line=drift_line(d)) for d in drift]
     return _event(

@@ -12,7 +12,7 @@ Measured per tenant run of SSPR + PWAgePolicyNew: about 10 ms of CPU through ORM
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,10 +20,11 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
+from scorekeeper.domain.baseline import back_in_line, drifted
 from scorekeeper.domain.model import ControlResult, Finding, SecureScore, Status
 from scorekeeper.domain.securescore import Comparison, DailyScore
-from scorekeeper.store import convert
-from scorekeeper.store.drift import dropped_scores, dropped_totals, regressed_settings
+from scorekeeper.store import baselines, convert
+from scorekeeper.store.drift import baseline_drift, dropped_scores, dropped_totals, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import (
@@ -151,8 +152,6 @@ def drift_in(session: Session, run_id: int, tenant: str, current: RunFacts | Non
         existing = select(DriftEventRow).where(_DRIFT.c.run_id == run_id).order_by(_DRIFT.c.id)
         return [convert.drift_from_row(r) for r in session.execute(existing).scalars()]
     previous_id = session.execute(_PREVIOUS_RUN, {"tenant": tenant, "run_id": run_id}).scalar()
-    if previous_id is None:
-        return []
     now_ = current if current is not None else read_facts(session, run_id)
     return drift_against(session, run_id, tenant, previous_id, now_)
 
@@ -161,26 +160,40 @@ def drift_against(
     session: Session,
     run_id: int,
     tenant: str,
-    previous_id: int,
+    previous_id: int | None,
     now_: RunFacts,
     body_ids: Sequence[int] | None = None,
     previous_body_ids: Sequence[int] | None = None,
+    *,
+    authors: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
 ) -> list[DriftEvent]:
-    """Record and return the drift of ``run_id`` (facts ``now_``) against the completed assessment ``previous_id``.
+    """Record and return the drift of ``run_id`` (facts ``now_``): against each setting's baseline,
+    and against the completed assessment ``previous_id`` (``None``: there is none).
 
-    ``body_ids`` are ``now_``'s findings' body ids when the caller knows them (``record_run``
-    just wrote them), ``previous_body_ids`` those of ``previous_id`` if it read them: an
-    unchanged run's previous findings are then not read back.
+    A setting with a baseline is judged against it alone (``domain/baseline.py``): it drifted when
+    its value differs, whoever changed it; settings a rollback of scorekeeper's restored since the
+    previous assessment are not regressions (the rollback moved their baselines). ``body_ids``
+    are ``now_``'s findings' body ids when the caller knows them (``record_run`` just wrote them),
+    ``previous_body_ids`` those of ``previous_id`` if it read them: an unchanged run's previous
+    findings are then not read back.
     """
-    like = (body_ids, now_.findings) if body_ids is not None else None
-    before = read_facts(session.connection(), previous_id, like=like, body_ids=previous_body_ids)
-    ids = {"run_id": run_id, "previous_run_id": previous_id}
-    events = regressed_settings(tenant, before.findings, now_.findings, **ids)
-    events += dropped_scores(tenant, before.scores, now_.scores, **ids)
-    events += dropped_totals(tenant, before.total, now_.total, already_compared=now_.scores, **ids)
+    core = session.connection()
+    at = datetime.now(UTC)
+    held = baselines.current(core, tenant)
+    found = drifted(held, now_.findings)
+    events = baseline_drift(tenant, [d for d in found if d.new], run_id=run_id, at=at, authors=authors or {})
+    baselines.set_drift(core, [(d.baseline.id, d.current, at) for d in found if d.new and d.baseline.id is not None])
+    baselines.set_drift(core, [(b.id, None, None) for b in back_in_line(held, now_.findings) if b.id is not None])
+    if previous_id is not None:
+        like = (body_ids, now_.findings) if body_ids is not None else None
+        before = read_facts(core, previous_id, like=like, body_ids=previous_body_ids)
+        ids = {"run_id": run_id, "previous_run_id": previous_id}
+        skip = set(held) | baselines.rolled_back_since(core, tenant, previous_id, run_id)
+        events += regressed_settings(tenant, before.findings, now_.findings, skip=skip, **ids)
+        events += dropped_scores(tenant, before.scores, now_.scores, **ids)
+        events += dropped_totals(tenant, before.total, now_.total, already_compared=now_.scores, **ids)
     if not events:
         return []
-    at = datetime.now(UTC)
     rows = [convert.drift_to_row(event, at) for event in events]
     session.add_all(rows)
     session.flush()

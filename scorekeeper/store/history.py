@@ -11,6 +11,7 @@ and transactions of ``transactions.py`` —
 * ``scores.py`` — each control's score history and the overview of every tenant × control
 * ``wholescore.py`` — the tenant's whole Secure Score per day
 * ``driftevents.py`` — drift events, recorded and detected
+* ``baselines.py`` — each setting's baseline, the value drift is judged against
 * ``upkeep.py`` — pruning by retention, rebuilding the latest pointers
 
 Every public method is one short transaction, so that several processes can share one SQLite
@@ -29,6 +30,7 @@ from sqlalchemy import Engine
 
 from scorekeeper.store import db
 from scorekeeper.store.attestations import AttestationHistory
+from scorekeeper.store.baselines import BaselineHistory
 from scorekeeper.store.changes import ChangeHistory
 from scorekeeper.store.driftevents import DriftHistory
 from scorekeeper.store.leases import LeaseTable
@@ -54,6 +56,7 @@ class HistoryStore(
     ScoreHistory,
     WholeScoreHistory,
     DriftHistory,
+    BaselineHistory,
     Upkeep,
 ):
     """The history database. Open with :meth:`open`; safe to share between threads of one process."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 
 from scorekeeper.domain.model import Actor, ControlResult, Organization
 from scorekeeper.domain.securescore import AssessedScore
-from scorekeeper.store import convert, driftdetect, runwrite, summary, tenant_scores
+from scorekeeper.store import baselines, convert, driftdetect, runwrite, summary, tenant_scores
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.records import StoreError
 from scorekeeper.store.tables import RUN_STATUSES, ControlResultRow, RunRow, ScoreSnapshotRow
@@ -74,6 +74,7 @@ class ResultHistory(Transactions):
         identity: str = "",
         tenant_id: str = "",
         tenant_score: AssessedScore | None = None,
+        drift_authors: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
     ) -> Actor | None:
         """Store every control's result, close the run and (optionally) record its drift: one transaction.
 
@@ -86,7 +87,9 @@ class ResultHistory(Transactions):
         ``scorekeeper.graph.organization``), ``None`` recording nothing for them; ``identity``, what
         :meth:`record_identity` would record, and ``tenant_id``, what :meth:`record_tenant_id`
         would ("" for neither); ``tenant_score``, the tenant's whole Secure Score as
-        :meth:`record_tenant_scores` would keep it (with the days to import on a first run).
+        :meth:`record_tenant_scores` would keep it (with the days to import on a first run);
+        ``drift_authors``, who moved each ``(control, setting)`` off its baseline and when, as the
+        tenant's audit log told the engine (added to the ``setting_drifted`` events).
         """
         if status not in RUN_STATUSES or status == "running":
             raise StoreError(f"a run cannot finish as {status!r}; expected completed, failed or interrupted")
@@ -136,11 +139,18 @@ class ResultHistory(Transactions):
                 )
             # The one drift rule, as detect_drift (idempotent; against the previous completed
             # assessment, both read with the run above); this run's facts from memory.
-            if detect_drift and status == "completed" and not run.drift_recorded and run.previous_id is not None:
+            # Baselines first: a verified remediation establishes them, a rollback moves them back.
+            if run.kind == "remediate":
+                baselines.establish(core, run.tenant, run_id, results, now)
+            elif run.kind == "rollback":
+                baselines.withdraw_rolled_back(core, run.tenant, run_id, results)
+            if detect_drift and status == "completed" and not run.drift_recorded:
                 total = tenant_score.today if tenant_score is not None else driftdetect.read_total(core, run_id)
                 facts = driftdetect.facts_of(results, total)
-                previous_ids = [body_id for body_id, _ in before]
-                driftdetect.drift_against(session, run_id, run.tenant, run.previous_id, facts, body_ids, previous_ids)
+                previous_ids = [body_id for body_id, _ in before] if run.previous_id is not None else None
+                driftdetect.drift_against(
+                    session, run_id, run.tenant, run.previous_id, facts, body_ids, previous_ids, authors=drift_authors
+                )
             actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=who)
         self.heartbeat.remove_run(run_id)  # finished: nothing left to keep alive
         return actor

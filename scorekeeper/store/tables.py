@@ -51,7 +51,7 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 RUN_KINDS: tuple[str, ...] = ("assess", "plan", "remediate", "verify", "rollback")
 RUN_STATUSES: tuple[str, ...] = ("running", "completed", "failed", "interrupted")
-DRIFT_KINDS: tuple[str, ...] = ("setting_regressed", "score_dropped")
+DRIFT_KINDS: tuple[str, ...] = ("setting_regressed", "score_dropped", "setting_drifted")
 #: Run kinds whose findings describe a control's whole state (verify runs only re-read what changed).
 ASSESSING_KINDS: tuple[str, ...] = ("assess", "plan")
 
@@ -516,3 +516,37 @@ class RunVersionsRow(SQLModel, table=True):
 
 
 ALL_TABLES += (RunVersionsRow,)
+
+
+# --------------------------------------------------------------------------- drift baselines (migration 0013)
+class BaselineRow(SQLModel, table=True):
+    """The value a setting should keep, as a verified remediation (or a person) established it.
+
+    Append-only: each establishing run adds a row, and the newest row of a tenant × control ×
+    setting not withdrawn is the baseline (``scorekeeper.domain.baseline``). A rollback withdraws
+    the rows its rolled-back run added (``withdrawn_by_run_id``), so the baseline moves back to
+    what was established before, or there is none. ``drift_value``/``drift_since`` remember the
+    drift last reported against the row, so a drift that lasts is recorded and notified once.
+    """
+
+    __tablename__ = "baselines"
+    __table_args__ = (Index("ix_baselines_tenant_control_setting", "tenant", "control", "setting"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(sa_column=Column(String, ForeignKey("tenants.name", ondelete="CASCADE"), nullable=False))
+    control: str = Field(sa_type=String, nullable=False)
+    setting: str = Field(sa_type=String, nullable=False)
+    value: Any = Field(default=None, sa_type=JSON, nullable=True)
+    source: str = Field(sa_type=String, nullable=False)
+    run_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    )
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    withdrawn_by_run_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), nullable=True)
+    )
+    drift_value: Any = Field(default=None, sa_type=JSON, nullable=True)
+    drift_since: datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+ALL_TABLES += (BaselineRow,)

@@ -13,9 +13,10 @@ head, only the columns the bottom revision did not have are lost (who ran a run 
 versions below 0007...); the pair summaries that 0009 derives come back equal. One step below the
 bottom is refused with one line and changes nothing.
 
-Four trips, each ended by a refusal: to 0005 with everything (below it ``tenant_scores`` would go);
-with the whole scores deleted, to 0004 (the writer's lease); with the lease released, to 0002
-(``schedules``, ``exception_notices``); with those removed too, to 0001 (runs, findings, changes,
+Five trips, each ended by a refusal: to 0013 with everything (below it ``baselines`` would go);
+with the baselines deleted, to 0005 (below it ``tenant_scores`` would go); with the whole scores
+deleted, to 0004 (the writer's lease); with the lease released, to 0002 (``schedules``,
+``exception_notices``); with those removed too, to 0001 (runs, findings, changes,
 attestations, drift...: refused below it, at base).
 """
 
@@ -46,6 +47,7 @@ from scorekeeper.domain.model import (
     RemediationKind,
     SecureScore,
     Status,
+    Verification,
 )
 from scorekeeper.domain.securescore import AssessedScore, Comparison, ControlScore, DailyScore
 from scorekeeper.scheduler.store import ScheduleStore
@@ -169,7 +171,9 @@ def _populate(url: str) -> None:
                 )
                 ids.append(store.change_started(fix, SSPR, change))
                 store.change_finished(replace(change, id=ids[-1]))
-            store.record_run(fix, [ControlResult(SSPR, "Self-service password reset", ())])
+            # Its verification read "enablement" back as written: a drift baseline (0013).
+            stuck = Finding(SSPR, "enablement", Status.PASS, "all", "all", verification=Verification.STUCK)
+            store.record_run(fix, [ControlResult(SSPR, "Self-service password reset", (stuck,))])
             verify = store.start_run(tenant, "verify", controls=[SSPR], parent_run_id=fix)
             store.record_run(verify, _results(0)[:1])
             back = store.start_run(tenant, "rollback", controls=[SSPR], parent_run_id=fix)
@@ -381,10 +385,15 @@ def test_every_migration_down_and_up_keeps_every_row(url: str) -> None:
     log: list[str] = []
     try:
         counts = _counts(engine)
-        assert counts["runs"] == 13 and counts["findings"] == 44 and counts["changes"] == 6
+        assert counts["runs"] == 13 and counts["findings"] == 46 and counts["changes"] == 6
+        assert counts["baselines"] == 2
         assert counts["attestations"] == 2 and counts["schedules"] == 2 and counts["tenant_leases"] == 1
         assert counts["tenant_scores"] > 0 and counts["drift_events"] > 0 and counts["exception_notices"] == 1
 
+        _trip(url, engine, "0013", "2 rows in baselines", log)
+
+        with engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM baselines"))
         _trip(url, engine, "0005", "in tenant_scores", log)
 
         with engine.begin() as connection:

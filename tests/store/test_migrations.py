@@ -20,7 +20,7 @@ from scorekeeper.store.db import alembic_config, create_store_engine, migrate, r
 
 from .helpers import release_all, result, spawn, wait_ready
 
-HEAD = "0012"
+HEAD = "0013"
 
 
 def _diff(db_path: Path, metadata: MetaData) -> list[object]:

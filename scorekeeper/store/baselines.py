@@ -1,0 +1,150 @@
+"""Drift baselines as the store keeps them: established by verified remediations, withdrawn by rollbacks.
+
+The rule — what establishes a baseline and what counts as drift — is ``domain/baseline.py``; this
+module only keeps its rows (``BaselineRow``, append-only) with Core statements on the caller's
+open write transaction, so that a run's results, its baselines and its drift commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
+
+from scorekeeper.domain.baseline import Baseline, established
+from scorekeeper.domain.model import ControlResult, RestoreStatus
+from scorekeeper.store.tables import BaselineRow, ChangeRow, RunRow
+from scorekeeper.store.transactions import Transactions
+
+__all__ = ["BaselineHistory", "current", "establish", "withdraw_rolled_back"]
+
+_BASELINES = SQLModel.metadata.tables[BaselineRow.__tablename__]
+_CHANGES = SQLModel.metadata.tables[ChangeRow.__tablename__]
+_RUNS = SQLModel.metadata.tables[RunRow.__tablename__]
+
+_OF_TENANT = (
+    select(_BASELINES)
+    .where(_BASELINES.c.tenant == bindparam("tenant"), _BASELINES.c.withdrawn_by_run_id.is_(None))
+    .order_by(_BASELINES.c.id)
+)
+_SET_DRIFT = (
+    update(_BASELINES)
+    .where(_BASELINES.c.id == bindparam("id_"))
+    .values(drift_value=bindparam("drift_value"), drift_since=bindparam("drift_since"))
+)
+
+
+def current(connection: Connection, tenant: str) -> dict[tuple[str, str], Baseline]:
+    """Each setting's baseline: the newest row not withdrawn (by control and setting)."""
+    found: dict[tuple[str, str], Baseline] = {}
+    for row in connection.execute(_OF_TENANT, {"tenant": tenant}).mappings():
+        found[(row["control"], row["setting"])] = Baseline(
+            tenant=row["tenant"],
+            control=row["control"],
+            setting=row["setting"],
+            value=row["value"],
+            source=row["source"],
+            run_id=row["run_id"],
+            at=row["at"],
+            drift_value=row["drift_value"],
+            drift_since=row["drift_since"],
+            id=row["id"],
+        )
+    return found
+
+
+def establish(connection: Connection, tenant: str, run_id: int, results: Iterable[ControlResult], at: datetime) -> int:
+    """Add the baselines a remediation's verified writes established; returns how many."""
+    rows = [
+        {"tenant": tenant, "control": control, "setting": setting, "value": value, "source": "remediation"}
+        | {"run_id": run_id, "at": at}
+        for result in results
+        for (control, setting), value in established(result.findings).items()
+    ]
+    if rows:
+        connection.execute(insert(_BASELINES), rows)
+    return len(rows)
+
+
+def withdraw_rolled_back(
+    connection: Connection, tenant: str, rollback_run_id: int, results: Iterable[ControlResult]
+) -> int:
+    """Withdraw the baselines the rolled-back run established for each setting a rollback restored.
+
+    The rolled-back run is the rollback's parent. The baseline then falls back to what was
+    established before it, or there is none: scorekeeper's own undo is never drift.
+    """
+    parent = connection.execute(select(_RUNS.c.parent_run_id).where(_RUNS.c.id == rollback_run_id)).scalar()
+    if parent is None:
+        return 0
+    restored = {
+        (result.control, r.change.setting)
+        for result in results
+        for r in result.restorations
+        if r.status is not RestoreStatus.FAILED
+    }
+    count = 0
+    for control, setting in sorted(restored):
+        done = connection.execute(
+            update(_BASELINES)
+            .where(
+                _BASELINES.c.tenant == tenant,
+                _BASELINES.c.run_id == parent,
+                _BASELINES.c.control == control,
+                _BASELINES.c.setting == setting,
+                _BASELINES.c.withdrawn_by_run_id.is_(None),
+            )
+            .values(withdrawn_by_run_id=rollback_run_id)
+        )
+        count += done.rowcount or 0
+    return count
+
+
+def set_drift(connection: Connection, changes: Iterable[tuple[int, object, datetime | None]]) -> None:
+    """Remember the drift last reported against each baseline row: ``(id, value, since)``, ``since`` None to clear."""
+    params = [{"id_": i, "drift_value": v, "drift_since": s} for i, v, s in changes]
+    if params:
+        connection.execute(_SET_DRIFT, params)
+
+
+def rolled_back_since(
+    connection: Connection, tenant: str, after_run_id: int, before_run_id: int
+) -> set[tuple[str, str]]:
+    """Settings a rollback of ``tenant`` between the two runs restored: scorekeeper's own undo, not drift."""
+    query = (
+        select(_CHANGES.c.control, _CHANGES.c.setting)
+        .join(_RUNS, _RUNS.c.id == _CHANGES.c.rolled_back_by_run_id)
+        .where(
+            and_(
+                _RUNS.c.tenant == tenant,
+                _CHANGES.c.rolled_back_by_run_id > after_run_id,
+                _CHANGES.c.rolled_back_by_run_id < before_run_id,
+            )
+        )
+    )
+    return {(c, s) for c, s in connection.execute(query)}
+
+
+class BaselineHistory(Transactions):
+    """Reading each setting's baseline (what drift compares an assessment with)."""
+
+    def baselines(self, tenant: str) -> list[Baseline]:
+        """The tenant's baselines in force, in the order they were established."""
+        with self._read() as session:
+            return sorted(current(_connection(session), tenant).values(), key=lambda b: b.id or 0)
+
+    def open_drift(self, tenant: str) -> list[Baseline]:
+        """The tenant's settings off their baseline now (``drift_value``, ``drift_since``): for reports and views."""
+        return [b for b in self.baselines(tenant) if b.drift_since is not None]
+
+    def baselines_by_setting(self, tenant: str) -> dict[tuple[str, str], Baseline]:
+        """The tenant's baselines in force by ``(control, setting)`` (what the engine's drift check needs)."""
+        with self._read() as session:
+            return current(_connection(session), tenant)
+
+
+def _connection(session: Session) -> Connection:
+    return session.connection()
