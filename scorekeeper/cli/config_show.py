@@ -47,7 +47,8 @@ def config_show(
         for tenant in tenants
     ]
     if as_json:
-        emit_json([dict(t, controls=[c.to_dict() for c in t["controls"]]) for t in shown])
+        # An object with schema_version like every --json document (it was a bare list before).
+        emit_json({"tenants": [dict(t, controls=[c.to_dict() for c in t["controls"]]) for t in shown]})
     else:
         _print(shown)
     if any(c.problems for t in shown for c in t["controls"]):

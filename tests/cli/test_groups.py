@@ -61,7 +61,9 @@ def sspr(shown: list[dict], tenant: str) -> dict[str, tuple[object, str]]:
 def test_config_show_explains_every_key_and_where_it_came_from(run: Callable, config: Path) -> None:
     result = run("--config", str(config), "config", "show", "--group", "customers", "--json")
     assert result.code == 0, result.err
-    shown = json.loads(result.out)
+    document = json.loads(result.out)
+    assert document["schema_version"] == 1
+    shown = document["tenants"]
     assert [t["tenant"] for t in shown] == ["alpha", "beta"]
     assert shown[1]["groups"] == ["all_but_alpha", "customers"]
     alpha, beta = sspr(shown, "alpha"), sspr(shown, "beta")
@@ -106,7 +108,7 @@ def test_unknown_tenants_and_groups_are_one_line_naming_all(run: Callable, confi
 
 def test_groups_and_tenants_combine_without_repeats(run: Callable, config: Path) -> None:
     result = run("--config", str(config), "config", "show", "--tenant", "gamma", "--group", "all_but_alpha", "--json")
-    assert [t["tenant"] for t in json.loads(result.out)] == ["gamma", "beta"]
+    assert [t["tenant"] for t in json.loads(result.out)["tenants"]] == ["gamma", "beta"]
 
 
 def test_schedule_add_with_a_group_adds_one_schedule_per_tenant(run: Callable, config: Path) -> None:
