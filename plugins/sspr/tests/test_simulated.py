@@ -260,7 +260,10 @@ async def test_a_group_named_in_config_that_does_not_exist_stops_remediation_bef
 ) -> None:
     sim = sk_simulator("weak-cloud")
     config = {**CONFIG, "enablement": "selected", "enablement_group": "No such group"}
-    engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    # Narrowing SSPR to a group named (not yet resolved) cannot be judged: accepted explicitly here.
+    engine = sspr_engine(
+        {"contoso": sim}, sk_store, tmp_path, controls={SSPR: config}, accept_impact=[f"{SSPR}.enablement"]
+    )
     _, plans = await engine.plan("contoso", [SSPR])
     result = await engine.remediate("contoso", plans)
 
@@ -274,6 +277,13 @@ async def test_a_group_named_in_config_is_resolved_to_its_id(sk_simulator: Any, 
     sim = sk_simulator("weak-cloud")
     config = {**CONFIG, "enablement": "selected", "enablement_group": "Sales and Marketing"}
     engine = sspr_engine({"contoso": sim}, sk_store, tmp_path, controls={SSPR: config})
+    _, [plan] = await engine.plan("contoso", [SSPR])
+    # Narrowing SSPR's scope to a group whose members are not known yet is never planned blind.
+    [item] = [i for i in plan.items if i.setting == "enablement"]
+    assert item.kind is RemediationKind.GUIDED and item.impact is not None and item.impact.blocks
+    engine = sspr_engine(
+        {"contoso": sim}, sk_store, tmp_path, controls={SSPR: config}, accept_impact=[f"{SSPR}.enablement"]
+    )
     _, plans = await engine.plan("contoso", [SSPR])
     await engine.remediate("contoso", plans)
 

@@ -118,3 +118,15 @@ def test_admin_sspr_off_states_the_consequence_for_a_single_administrator() -> N
     snap = tenant.with_graph(tenant.weak(), registration_details=Read(details))
     found = row(snap, "admin_sspr")
     assert found.status is Status.FAIL and "one administrator (user0@contoso.com)" in found.reason
+
+
+def test_narrowing_sspr_to_a_group_names_who_leaves_its_scope() -> None:
+    group = "5b8a8b8e-0d3f-4a9c-9e1a-2b3c4d5e6f70"
+    snap = tenant.hardened()  # SSPR for all users; user1 (Authenticator + email) can reset
+    snap.extra["members"] = {group: frozenset({"00000000-1111-2222-3333-444444444444"})}  # only user0
+    cfg = SsprConfig(helpdesk="https://help.contoso.com", enablement="selected", enablement_group=group)
+    found = row(snap, "enablement", cfg)
+    assert found.status is Status.FAIL and found.impact.blocks
+    assert "user1@contoso.com" in found.impact.names() and "user0@contoso.com" not in found.impact.names()
+    widening = row(tenant.weak(), "enablement")  # None → All takes nothing from anyone
+    assert widening.impact is not None and not widening.impact.blocks

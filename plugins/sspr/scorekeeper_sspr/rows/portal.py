@@ -8,13 +8,16 @@ add notes and a gate check, are in :mod:`~scorekeeper_sspr.rows.portal_methods`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from scorekeeper import Finding, RemediationKind, Status
+from scorekeeper import Affected, Finding, Harm, Impact, RemediationKind, Status
 from scorekeeper_sspr import graph_rules as rules
 from scorekeeper_sspr.config import SsprConfig
-from scorekeeper_sspr.portal import policy_slice
+from scorekeeper_sspr.effective import in_sspr_scope, members_only, user_methods
+from scorekeeper_sspr.people import unknown_impact
+from scorekeeper_sspr.portal import ENABLEMENT_ALL, ENABLEMENT_SELECTED, policy_slice
 from scorekeeper_sspr.rows.context import RowContext
 from scorekeeper_sspr.rows.portal_desired import (
     desired_enablement,
@@ -101,7 +104,42 @@ def row_enablement(ctx: RowContext) -> Finding:
     if isinstance(policy, Finding):
         return policy
     current = policy_slice(policy, "enablement")
-    return compare(ctx, "enablement", current, desired_enablement(ctx.cfg), explain=partial(_enablement, ctx.cfg))
+    desired = desired_enablement(ctx.cfg)
+    extra = {"impact": enablement_impact(ctx, policy, desired)}
+    return compare(ctx, "enablement", current, desired, explain=partial(_enablement, ctx.cfg), extra=extra)
+
+
+def enablement_impact(ctx: RowContext, policy: dict[str, Any], desired: dict[str, Any]) -> Impact:
+    """Whom a change of SSPR's scope affects: users who could reset and would no longer be enabled.
+
+    Widening (to All) takes nothing from anyone. Narrowing to a group by name cannot be judged before the
+    group is resolved, and a group whose members were not read leaves the answer open: both block.
+    """
+    if desired.get("enablementType") == ENABLEMENT_ALL:
+        return Impact(summary="SSPR is offered to more users; nobody loses it", sources=("PasswordResetPolicies",))
+    tenant = ctx.facts.methods
+    group = (desired.get("passwordResetEnabledGroupIds") or [None])[0]
+    if tenant is None or ctx.facts.details is None or group is None or group not in tenant.members:
+        return unknown_impact("the selected group's members or the registration report could not be read")
+    after_policy = {**policy, "enablementType": ENABLEMENT_SELECTED, "passwordResetEnabledGroupIds": [group]}
+    losing = []
+    for detail in members_only(ctx.facts.details):
+        user_id = str(detail.get("id"))
+        before = in_sspr_scope(policy, user_id, tenant.members)
+        after = in_sspr_scope(after_policy, user_id, tenant.members)
+        if before is not False and after is False and user_methods(replace(tenant, portal=policy), detail).usable:
+            losing.append(
+                Affected(user_id, str(detail.get("userPrincipalName") or user_id), detail="leaves SSPR scope")
+            )
+    if not losing:
+        return Impact(summary="nobody who can reset today leaves SSPR's scope", sources=("PasswordResetPolicies",))
+    return Impact(
+        summary=f"{len(losing)} user(s) who can reset today leave SSPR's scope",
+        harm=Harm.LOCKS_OUT,
+        affected=tuple(losing),
+        remedy="add them to the selected group first, or keep SSPR enabled for all users",
+        sources=("PasswordResetPolicies", "groups/transitiveMembers", "userRegistrationDetails"),
+    )
 
 
 def _enablement(cfg: SsprConfig, current: dict[str, Any], desired: dict[str, Any]) -> str:
