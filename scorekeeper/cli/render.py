@@ -290,8 +290,8 @@ def print_plans(console: Console, plans: list[Plan], controls: Mapping[str, Cont
                     f" ({clean(item.title)}): a person must do this, then record it:",
                 )
             )
-            for line in closing_commands(plan.tenant, plan.control, item.setting, attestable=attestable):
-                console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)  # copyable
+            for command in closing_commands(plan.tenant, plan.control, item.setting, attestable=attestable):
+                console.print(f"  {command}", markup=False, highlight=False, soft_wrap=True)  # copyable
             if item.impact is not None and not item.impact.blocks:  # a blocking one is in the steps already
                 console.print(impact_text(item.impact, "  "))
             for step in item.steps:
