@@ -95,9 +95,7 @@ def issue(
         "ver": "1.0",
     }
     if scopes is None:
-        claims.update(
-            {"appid": app_id, "idtyp": "app", "oid": str(uuid.uuid4()), "roles": sorted(roles or [])}
-        )
+        claims.update({"appid": app_id, "idtyp": "app", "oid": str(uuid.uuid4()), "roles": sorted(roles or [])})
     else:
         claims.update(
             {
