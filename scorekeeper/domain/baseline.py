@@ -7,6 +7,8 @@ tenant × control × setting has a **baseline**: the value the newest of these e
 
 * a remediation whose write was read back as it was written (``Verification.STUCK``): the value
   the verification read;
+* an attestation (a person's word that a guided setting is done), or an accepted-risk exception
+  covering the setting: the value the first assessment after it reads (:func:`by_person`);
 * scorekeeper's own rollback of that remediation does not raise drift: it *moves* the baseline
   back to what was established before the rolled-back run, or clears it when nothing was
   (the store withdraws the rolled-back run's baselines, ``store/baselines.py``).
@@ -91,6 +93,30 @@ def established(findings: Iterable[Finding]) -> dict[tuple[str, str], JSONValue]
         for f in findings
         if f.verification is Verification.STUCK and f.status not in _NO_VALUE
     }
+
+
+def by_person(
+    held: Mapping[tuple[str, str], Baseline], findings: Iterable[Finding], attested: Mapping[tuple[str, str], datetime]
+) -> list[tuple[Finding, str]]:
+    """Baselines a person's word establishes at this assessment: ``(finding, source)`` pairs.
+
+    An attestation newer than the setting's baseline (or with none) makes the value this
+    assessment reads the baseline (source ``attestation``); an accepted-risk exception covering a
+    setting without a baseline makes the accepted value the baseline (source ``exception``). A
+    setting read without a value establishes nothing.
+    """
+    found = []
+    for finding in findings:
+        if finding.status in _NO_VALUE:
+            continue
+        key = (finding.control, finding.setting)
+        baseline = held.get(key)
+        when = attested.get(key)
+        if when is not None and (baseline is None or baseline.at < when):
+            found.append((finding, "attestation"))
+        elif finding.excepted and baseline is None:
+            found.append((finding, "exception"))
+    return found
 
 
 def same_value(a: JSONValue, b: JSONValue) -> bool:

@@ -1,4 +1,5 @@
-"""Drift baselines as the store keeps them: established by verified remediations, withdrawn by rollbacks.
+"""Drift baselines as the store keeps them: established by verified remediations, attestations and
+exceptions, withdrawn by rollbacks.
 
 The rule — what establishes a baseline and what counts as drift — is ``domain/baseline.py``; this
 module only keeps its rows (``BaselineRow``, append-only) with Core statements on the caller's
@@ -9,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
-from scorekeeper.domain.baseline import Baseline, established
+from scorekeeper.domain.baseline import Baseline, by_person, established
 from scorekeeper.domain.model import ControlResult, RestoreStatus
-from scorekeeper.store.tables import BaselineRow, ChangeRow, RunRow
+from scorekeeper.store.tables import AttestationRow, BaselineRow, ChangeRow, RunRow
 from scorekeeper.store.transactions import Transactions
 
 __all__ = ["BaselineHistory", "current", "establish", "withdraw_rolled_back"]
@@ -24,11 +26,17 @@ __all__ = ["BaselineHistory", "current", "establish", "withdraw_rolled_back"]
 _BASELINES = SQLModel.metadata.tables[BaselineRow.__tablename__]
 _CHANGES = SQLModel.metadata.tables[ChangeRow.__tablename__]
 _RUNS = SQLModel.metadata.tables[RunRow.__tablename__]
+_ATTESTATIONS = SQLModel.metadata.tables[AttestationRow.__tablename__]
 
 _OF_TENANT = (
     select(_BASELINES)
     .where(_BASELINES.c.tenant == bindparam("tenant"), _BASELINES.c.withdrawn_by_run_id.is_(None))
     .order_by(_BASELINES.c.id)
+)
+_ATTESTED = (
+    select(_ATTESTATIONS.c.control, _ATTESTATIONS.c.setting, func.max(_ATTESTATIONS.c.at))
+    .where(_ATTESTATIONS.c.tenant == bindparam("tenant"))
+    .group_by(_ATTESTATIONS.c.control, _ATTESTATIONS.c.setting)
 )
 _SET_DRIFT = (
     update(_BASELINES)
@@ -67,6 +75,38 @@ def establish(connection: Connection, tenant: str, run_id: int, results: Iterabl
     if rows:
         connection.execute(insert(_BASELINES), rows)
     return len(rows)
+
+
+def establish_by_person(
+    connection: Connection,
+    tenant: str,
+    run_id: int,
+    held: dict[tuple[str, str], Baseline],
+    findings: list[Any],
+    at: datetime,
+) -> None:
+    """Add the baselines attestations and exceptions establish at this assessment (``by_person``), into ``held`` too."""
+    attested: dict[tuple[str, str], datetime] = {}
+    for control, setting, when in connection.execute(_ATTESTED, {"tenant": tenant}):
+        attested[(control, setting)] = when
+    found = by_person(held, findings, attested)
+    if not found:
+        return
+    for finding, source in found:
+        row = {"tenant": tenant, "control": finding.control, "setting": finding.setting, "value": finding.current}
+        new_id = connection.execute(
+            insert(_BASELINES).values(**row, source=source, run_id=run_id, at=at)
+        ).inserted_primary_key
+        held[(finding.control, finding.setting)] = Baseline(
+            tenant,
+            finding.control,
+            finding.setting,
+            finding.current,
+            source,
+            run_id,
+            at,
+            id=new_id[0] if new_id else None,
+        )
 
 
 def withdraw_rolled_back(

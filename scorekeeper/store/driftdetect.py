@@ -180,6 +180,7 @@ def drift_against(
     core = session.connection()
     at = datetime.now(UTC)
     held = baselines.current(core, tenant)
+    baselines.establish_by_person(core, tenant, run_id, held, list(now_.findings), at)
     found = drifted(held, now_.findings)
     events = baseline_drift(tenant, [d for d in found if d.new], run_id=run_id, at=at, authors=authors or {})
     baselines.set_drift(core, [(d.baseline.id, d.current, at) for d in found if d.new and d.baseline.id is not None])
