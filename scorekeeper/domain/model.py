@@ -183,6 +183,10 @@ class Setting:
     #: An automated setting a person may also carry out another way that no API reads (a registry
     #: value or GPO on the devices): its ``manual`` finding can then be attested.
     attestable: bool = False
+    #: How reports word this setting's values for a person: pairs of a value and what to call it,
+    #: e.g. ``((True, "anyone may reset"), (False, "nobody"))``. Values without a pair are worded
+    #: by the framework ("on"/"off", comma lists, "(none)"; see docs/reports.md).
+    value_words: tuple[tuple[Any, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -263,6 +263,7 @@ def _setting(
         level_source=declared.level_source if declared else "",
         impact=finding.impact,
         stage=finding.stage,
+        wording=declared.value_words if declared else (),
     )
 
 

@@ -86,6 +86,21 @@ class SettingRow:
     impact: Impact | None = None
     #: Where a staged rollout stands (``Finding.stage``), with ``Status.STAGED`` while not final.
     stage: Stage | None = None
+    #: The plugin's wording of this setting's values (``Setting.value_words``), for :func:`words`.
+    wording: tuple[tuple[Any, str], ...] = ()
+
+    @property
+    def current_words(self) -> str:
+        """The current value as a person reads it (``reports.values.words``), never JSON."""
+        from scorekeeper.reports.values import words
+
+        return words(self.current, self.wording)
+
+    @property
+    def desired_words(self) -> str:
+        from scorekeeper.reports.values import words
+
+        return words(self.desired, self.wording)
 
     @property
     def excepted(self) -> bool:

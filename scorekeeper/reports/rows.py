@@ -57,16 +57,16 @@ def attr(text: object) -> str:
     return escape(clean(str(text)), quote=True)
 
 
-def value_html(value: object, bare: bool = False) -> str:
-    """A value in full: one line when short, folded as indented JSON when long.
+def value_html(value: object, bare: bool = False, wording: Any = ()) -> str:
+    """A value in full, in words (``values.words``: never JSON): one line when short, folded when long.
 
     ``bare`` leaves a short value without its ``<code>`` element, for a cell styled as code.
     """
-    text = values.compact(value)
+    text = values.words(value, wording)
     if len(text) <= values.FOLD_AT and "\n" not in text:
         return esc(text) if bare else f"<code>{esc(text)}</code>"
     preview = esc(text[:PREVIEW])
-    return f"<details><summary><code>{preview}…</code></summary><pre>{esc(values.pretty(value))}</pre></details>"
+    return f"<details><summary><code>{preview}…</code></summary><p>{esc(text)}</p></details>"
 
 
 @dataclass(frozen=True)
@@ -148,10 +148,12 @@ class _Values:
 
     current: Any
     desired: Any
+    wording: Any = ()
 
     def __post_init__(self) -> None:
-        self.current_text = values.compact(self.current)
-        self.desired_text = values.compact(self.desired)
+        # In words (values.words), as a person reads them; the JSON is in the JSON report.
+        self.current_text = values.words(self.current, self.wording)
+        self.desired_text = values.words(self.desired, self.wording)
         self.long = _long(self.current_text) or _long(self.desired_text)
         self._deltas: list[values.Delta] | None = None
 
@@ -178,7 +180,7 @@ def _cell(value: Any, text: str, preview: int = PREVIEW, memo: _Memo | None = No
     key = ("cell", text, isinstance(value, str), preview)
     if memo is not None and key in memo:
         return memo[key]
-    html = f"<details><summary>{esc(text[:preview])}…</summary><pre>{esc(values.pretty(value))}</pre></details>"
+    html = f"<details><summary>{esc(text[:preview])}…</summary><p>{esc(text)}</p></details>"
     if memo is not None:
         memo[key] = html
     return html
@@ -187,7 +189,7 @@ def _cell(value: Any, text: str, preview: int = PREVIEW, memo: _Memo | None = No
 def _row(s: SettingRow, fleet: bool, shared: Shared | None, memo: _Memo | None = None) -> str:
     status = s.status.value
     preview = FLEET_PREVIEW if fleet else PREVIEW
-    v = _Values(s.current, s.desired)
+    v = _Values(s.current, s.desired, s.wording)
     assessed = s.status not in (Status.PASS, Status.NOT_APPLICABLE)
     if s.current == s.desired and s.current is not None:
         desired = "<i>= current</i>"
@@ -272,14 +274,18 @@ def _details(
     common = shared or Shared()
     evidence = {k: v for k, v in s.evidence.items() if k not in common.evidence}
     if evidence:
-        yield f"<details><summary>Evidence</summary><pre>{esc(values.pretty(evidence))}</pre></details>"
+        # The one place a row shows what Graph returned, as it returned it.
+        pre = esc(values.pretty(evidence))
+        yield f'<details class="evidence"><summary>Evidence</summary><pre>{pre}</pre></details>'
     links = []
     if s.steps and s.status is not Status.PASS:
         if s.steps == common.steps:
             links.append(f"{s.remediation.value} steps")
         else:
             steps = esc("\n".join(s.steps))
-            yield f"<details><summary>Guided steps ({s.remediation.value})</summary><pre>{steps}</pre></details>"
+            # A plugin's steps may quote the Graph request that does the step: a how-to, kept as written.
+            summary = f"Guided steps ({s.remediation.value})"
+            yield f'<details class="steps"><summary>{summary}</summary><pre>{steps}</pre></details>'
     if len(evidence) < len(s.evidence):
         links.append("shared evidence")
     if links:
@@ -310,19 +316,19 @@ def _deltas(v: _Values) -> Iterable[str]:
         return  # both values are short and side by side: what differs is plain to see
     items = []
     for d in found:
-        where = f"{esc(d.path)}: " if d.path else ""
+        where = f"{esc(values.field_words(d.path))}: " if d.path else ""
         if d.is_list:
-            items += [f'<li class="add">+ {where}{esc(values.compact(x))}</li>' for x in d.added]
-            items += [f'<li class="rm">− {where}{esc(values.compact(x))}</li>' for x in d.removed]
+            items += [f'<li class="add">+ {where}{esc(values.words(x))}</li>' for x in d.added]
+            items += [f'<li class="rm">− {where}{esc(values.words(x))}</li>' for x in d.removed]
         else:
-            items.append(f"<li>{where}{esc(values.compact(d.before))} → {esc(values.compact(d.after))}</li>")
+            items.append(f"<li>{where}{esc(values.words(d.before))} → {esc(values.words(d.after))}</li>")
     yield '<ul class="d">' + "".join(items) + "</ul>"
 
 
 def ledger_rows(entries: Iterable[LedgerEntry]) -> Markup:
     out = []
     for e in entries:
-        created = f'<br><span class="note">created {esc(values.compact(e.resource))}</span>' if e.created else ""
+        created = f'<br><span class="note">{esc(values.created_words(e.resource))}</span>' if e.created else ""
         outcome_cls = "pass" if e.outcome == "applied" else "fail"
         notes = f'<div class="note">{esc(e.error)}</div>' if e.error else ""
         if e.rolled_back_by:

@@ -45,6 +45,77 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=1, ensure_ascii=False, default=str)
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+#: Words a Graph property name is made of that stay as they are (acronyms): not lower-cased.
+_KEEP = re.compile(r"^[A-Z0-9]{2,}s?$")
+
+
+def field_words(name: str) -> str:
+    """A Graph property name for a person: ``allowedToUseSSPR`` → "allowed to use SSPR".
+
+    Split where the case changes; acronyms (``SSPR``, ``MFA``) keep their capitals, other words
+    are lower-cased. Snake and dotted names (``notify_admins``) read the same way.
+    """
+    parts: list[str] = []
+    for chunk in re.split(r"[_.\s]+", name.strip()):
+        for word in _CAMEL.split(chunk):
+            if word:
+                parts.append(word if _KEEP.match(word) else word.lower())
+    return " ".join(parts) or name
+
+
+def words(value: Any, wording: Any = ()) -> str:
+    """A value as a person reads it, never as JSON: "on"/"off", "a, b", "(none)", "name: value; …".
+
+    ``wording`` is the plugin's own (``Setting.value_words``: pairs of a value and what to call
+    it); the first pair whose value equals ``value`` wins. Otherwise booleans read "on"/"off",
+    a list is its items joined by commas ("(none)" when empty), an object its fields as
+    "field words: value" joined by semicolons (nested objects in brackets), and ``None`` "(none)".
+    """
+    for known, said in wording or ():
+        if known == value and type(known) is type(value):
+            return str(said)
+    return _words(value, top=True)
+
+
+def _words(value: Any, top: bool = False) -> str:
+    if value is MISSING:
+        return "(absent)"
+    if value is None:
+        return "(none)"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, str):
+        return value if value else "(empty)"
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, list | tuple):
+        if not value:
+            return "(none)"
+        return ", ".join(_words(v) for v in value)
+    if isinstance(value, dict):
+        if not value:
+            return "(none)"
+        inner = "; ".join(f"{field_words(str(k))}: {_words(v)}" for k, v in value.items())
+        return inner if top else f"({inner})"
+    return str(value)
+
+
+#: The fields that name a created directory object, most telling first (Graph's ``displayName``).
+_NAMES = ("displayName", "name", "userPrincipalName", "id")
+
+
+def created_words(resource: Any) -> str:
+    """What a change created, for the ledger: "created “SSPR pilot” (group)", not the stored JSON."""
+    if not isinstance(resource, dict) or not resource:
+        return "created a resource" if resource in (None, "", {}) else f"created {words(resource)}"
+    name = next((str(resource[k]) for k in _NAMES if resource.get(k)), "")
+    kind = str(resource.get("kind") or resource.get("type") or resource.get("@odata.type") or "")
+    kind = field_words(kind.removeprefix("#microsoft.graph.")) if kind else ""
+    said = f"created “{name}”" if name else "created a resource"
+    return f"{said} ({kind})" if kind else said
+
+
 def is_long(value: Any) -> bool:
     return len(compact(value)) > FOLD_AT or "\n" in compact(value)
 

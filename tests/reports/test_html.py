@@ -68,8 +68,8 @@ def test_exception_attestation_and_full_values(history: History) -> None:
     html = render(_report(history, [history.first["contoso"]]), "html")
     assert re.search(r"Accepted risk until \d{4}-\d{2}-\d{2} \(30 days left\)", html)
     assert "Attested by Ada Admin on" in html and "ticket CHG-1" in html
-    # long values are whole (folded), never cut at a few dozen characters
-    assert '"passwordResetEnabledGroupIds": [' in html
+    # long values are whole (folded), never cut at a few dozen characters, and in words
+    assert "password reset enabled group ids: " in html
 
 
 def test_lists_show_as_added_and_removed_against_desired() -> None:
@@ -88,8 +88,8 @@ def test_lists_show_as_added_and_removed_against_desired() -> None:
     row = SettingRow("C", "s", "S", Status.FAIL, current, desired, "differs", RemediationKind.AUTOMATED)
     html = _row(row, False, None)
     added = "ManagePermissionGrantsForSelf.microsoft-all-application-permissions-verified"
-    assert f'<li class="add">+ excludeApps: {added}</li>' in html
-    assert '<li class="rm">− excludeApps: Legacy.app</li>' in html
+    assert f'<li class="add">+ exclude apps: {added}</li>' in html
+    assert '<li class="rm">− exclude apps: Legacy.app</li>' in html
     assert html.count("ManagePermissionGrantsForSelf.microsoft-user-default-low") == 2  # whole in both values
 
 

@@ -1,0 +1,83 @@
+"""Reports speak to a person: values in words, Graph's JSON only in the evidence sections."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from scorekeeper.domain.diff import MISSING
+from scorekeeper.plugin.manager import load_plugins
+from scorekeeper.reports import render
+from scorekeeper.reports.build import build_report
+from scorekeeper.reports.values import created_words, field_words, words
+from tests.reports.conftest import History
+
+#: The parts of a page that are not read as prose: the evidence (Graph's answer as it was), a
+#: plugin's guided steps (which may quote the Graph request that does a step), and the page's
+#: own script and style.
+_NOT_PROSE = re.compile(
+    r'<details class="(?:evidence|steps)">.*?</details>|<pre class="(?:evidence|steps)">.*?</pre>'
+    r"|<script.*?</script>|<style.*?</style>",
+    re.S,
+)
+#: "Raw Graph JSON": an object's opening (``{"``), a quoted key (``":``), or a camelCase property
+#: name used as a key (``allowedToUseSSPR:``).
+RAW_JSON = re.compile(r'\{"|":|\b[a-z]+[A-Z][A-Za-z0-9]*"?\s*:')
+
+
+def prose(html: str) -> str:
+    return _NOT_PROSE.sub("", html)
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        (True, "on"),
+        (False, "off"),
+        (None, "(none)"),
+        ([], "(none)"),
+        (["email", "mobilePhone"], "email, mobilePhone"),
+        ("", "(empty)"),
+        (3, "3"),
+        (MISSING, "(absent)"),
+        ({"allowedToUseSSPR": True, "userIds": []}, "allowed to use SSPR: on; user ids: (none)"),
+        ({"policy": {"isEnabled": False}}, "policy: (is enabled: off)"),
+    ],
+)
+def test_words_read_as_a_person_would_say_them(value: object, said: str) -> None:
+    assert words(value) == said
+
+
+def test_a_plugins_wording_wins_for_the_values_it_names() -> None:
+    wording = ((True, "anyone may reset"), (1, "one method"))
+    assert words(True, wording) == "anyone may reset"
+    assert words(1, wording) == "one method"  # 1 == True in Python; the type must match too
+    assert words(False, wording) == "off"
+
+
+def test_field_words_keep_acronyms() -> None:
+    assert field_words("isMFARegistrationRequired") == "is MFA registration required"
+    assert field_words("notify_admins") == "notify admins"
+
+
+def test_created_words_name_what_was_created() -> None:
+    assert created_words({"type": "group", "id": "g1", "displayName": "SSPR pilot"}) == "created “SSPR pilot” (group)"
+    assert created_words({"id": "abc"}) == "created “abc”"
+
+
+def test_html_after_remediation_has_no_raw_graph_json_outside_evidence(history: History) -> None:
+    controls = load_plugins().controls
+    for run_id in (history.remediation_run, history.latest["contoso"]):
+        report = build_report(history.store, [run_id], controls=controls)
+        html = render(report, "html")
+        assert 'class="evidence"' in html  # the evidence is still there, whole
+        found = RAW_JSON.findall(prose(html))
+        assert not found, f"run {run_id}: raw JSON outside the evidence: {found[:5]}"
+
+
+def test_raw_json_check_catches_json(history: History) -> None:
+    """The check above can fail: the same page with a value shown as JSON is caught."""
+    assert RAW_JSON.search(prose('<td>{"allowedToUseSSPR":true}</td>'))
+    assert RAW_JSON.search(prose("<td>allowedToUseSSPR: on</td>"))
+    assert not RAW_JSON.search(prose('<details class="evidence"><pre>{"a": 1}</pre></details>'))
