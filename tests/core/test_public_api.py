@@ -2,7 +2,8 @@
 
 That is ``scorekeeper`` itself, plus the modules made for plugin authors: ``scorekeeper.testing``
 (fixtures and the contract suite), ``scorekeeper.simulator`` (extensions that serve a control's
-endpoints), the shared building blocks ``scorekeeper.reads`` and ``scorekeeper.verification``,
+endpoints), the shared building blocks ``scorekeeper.reads``, ``scorekeeper.verification`` and
+``scorekeeper.conditional_access``,
 the write helper's types ``scorekeeper.writes`` and ``scorekeeper.errors``, all documented in
 docs/writing-plugins.md.
 """
@@ -18,6 +19,7 @@ PUBLIC_MODULES = {
     "scorekeeper.simulator",
     "scorekeeper.reads",
     "scorekeeper.verification",
+    "scorekeeper.conditional_access",
     "scorekeeper.writes",
     "scorekeeper.errors",
 }
