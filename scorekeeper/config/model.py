@@ -316,6 +316,8 @@ class Config:
     #: ``[templates.NAME]`` as written, and the template each tenant was built from (config/templates.py).
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     tenant_templates: dict[str, str] = field(default_factory=dict)
+    #: The tenant tables as written (before their template was folded in), for :meth:`template_source`.
+    raw_tenant_tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: ``[partner]``: the partner tenant and the template of its multi-tenant app (config/templates.py).
     partner: PartnerSettings | None = None
     _remediation: dict[str | None, RemediationSettings] = field(default_factory=dict, repr=False, compare=False)
@@ -391,10 +393,22 @@ class Config:
             self._remediation[tenant] = RemediationSettings(**values)
         return self._remediation[tenant]
 
+    def template_source(self, tenant: str, key: str) -> str | None:
+        """``templates.NAME.KEY`` when ``tenant`` took the dotted ``key`` from its template, else ``None``."""
+        name = self.tenant_templates.get(tenant)
+        if name is None:
+            return None
+        from scorekeeper.config.templates import inherited_keys
+
+        own = self.raw_tenant_tables.get(tenant, {})
+        if key not in inherited_keys(self.templates.get(name, {}), own):
+            return None
+        return f"templates.{name}.{key.rsplit('.', 1)[0]}" if "." in key else f"templates.{name}"
+
     def remediation_source(self, tenant: str, key: str) -> str:
         """Where ``tenant``'s ``[remediation]`` key comes from: its override, the shared table, or the default."""
         if key in self.remediation_overrides.get(tenant, {}):
-            return f"tenants.{tenant}.remediation"
+            return self.template_source(tenant, f"remediation.{key}") or f"tenants.{tenant}.remediation"
         return "remediation" if key in self.remediation_values else "default"
 
     def groups_of(self, tenant: str) -> list[str]:
@@ -497,6 +511,8 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     tenants: dict[str, TenantConfig] = {}
     overrides: dict[str, dict[str, dict[str, Any]]] = {}
     remediation_overrides: dict[str, dict[str, Any]] = {}
+    raw = data.get("tenants")
+    written: dict[str, Any] = raw if isinstance(raw, dict) else {}
     data, tenant_templates = expand_templates(data, problems)  # before anything reads [tenants] or [groups]
     raw_tenants = data.get("tenants", {})
     if not isinstance(raw_tenants, dict):
@@ -597,6 +613,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         remediation_overrides=remediation_overrides,
         templates=data.get("templates", {}) if isinstance(data.get("templates"), dict) else {},
         tenant_templates=tenant_templates,
+        raw_tenant_tables={t: written[t] for t in tenant_templates if isinstance(written.get(t), dict)},
         partner=parse_partner(data.get("partner"), data.get("templates") or {}, problems),
     )
     if problems:

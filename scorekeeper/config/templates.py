@@ -70,6 +70,8 @@ class PartnerSettings(BaseModel):
 def expand_templates(data: dict[str, Any], problems: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
     """``data`` with every tenant's template folded in; also tenant → template name.
 
+    :func:`inherited_keys` says afterwards which of a tenant's keys its template supplied.
+
     Problems (an unknown template, a template that is not a table, a per-tenant key in a
     template) are added to ``problems`` as one line each; the tenant is then left as written so
     its other problems are still reported. ``data`` itself is not modified.
@@ -117,6 +119,29 @@ def expand_templates(data: dict[str, Any], problems: list[str]) -> tuple[dict[st
     if joined:
         out["groups"] = _join_groups(data.get("groups", {}), joined)
     return out, used
+
+
+def inherited_keys(template: dict[str, Any], table: dict[str, Any]) -> frozenset[str]:
+    """The dotted keys (``auth``, ``controls.ID.key``, ``remediation.key``) a tenant takes from its template.
+
+    ``table`` is the tenant's own table as written; ``config show`` names the template as the
+    source of these keys instead of the tenant's table.
+    """
+    found: set[str] = set()
+    for key, value in template.items():
+        if key in _TEMPLATE_ONLY or key in _PER_TENANT:
+            continue
+        own = table.get(key)
+        if key == "controls" and isinstance(value, dict):
+            for control, values in value.items():
+                mine = own.get(control, {}) if isinstance(own, dict) else {}
+                if isinstance(values, dict):
+                    found |= {f"controls.{control}.{k}" for k in values if not (isinstance(mine, dict) and k in mine)}
+        elif key == "remediation" and isinstance(value, dict):
+            found |= {f"remediation.{k}" for k in value if not (isinstance(own, dict) and k in own)}
+        elif key not in table:
+            found.add(key)
+    return frozenset(found)
 
 
 def merge_template(template: dict[str, Any], table: dict[str, Any]) -> dict[str, Any]:

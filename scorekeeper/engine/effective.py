@@ -48,7 +48,8 @@ class ControlValues:
 
 def _source(config: Config, tenant: str, control_id: str, key: str) -> str:
     if key in config.overrides.get(tenant, {}).get(control_id, {}):
-        return f"tenants.{tenant}.controls.{control_id}"
+        inherited = config.template_source(tenant, f"controls.{control_id}.{key}")  # [templates.NAME]
+        return inherited or f"tenants.{tenant}.controls.{control_id}"
     if key in config.controls.get(control_id, {}):
         return f"controls.{control_id}"
     return DEFAULT

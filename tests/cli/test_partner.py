@@ -225,3 +225,39 @@ def test_the_consent_link_is_microsofts_v2_admin_consent_endpoint() -> None:
         "6ce2d7be-6407-53a3-b90c-15c798320f1a", APP, "https://x.example/c", authority="login.microsoftonline.us"
     )
     assert us.startswith("https://login.microsoftonline.us/")
+
+
+def test_config_show_names_the_template_as_the_source_of_inherited_keys(run: Callable, home: Path) -> None:
+    path = home / "templated.toml"
+    path.write_text(
+        """
+[templates.msp]
+auth = "client-secret"
+client_id = "11111111-2222-3333-4444-555555555555"
+client_secret_env = "MSP_SECRET"
+
+[templates.msp.controls.SelfServicePasswordReset]
+reconfirm_days = 180
+notify_admins = false
+
+[templates.msp.remediation]
+accept_impact = ["SelfServicePasswordReset.*"]
+
+[tenants.acme]
+template = "msp"
+tenant_id = "6ce2d7be-6407-53a3-b90c-15c798320f1a"
+
+[tenants.acme.controls.SelfServicePasswordReset]
+reconfirm_days = 90
+""",
+        encoding="utf-8",
+    )
+    result = run("--config", str(path), "config", "show", "--tenant", "acme", "--json")
+    assert result.code == 0, result.err
+    [acme] = json.loads(result.out)["tenants"]
+    control = next(c for c in acme["controls"] if c["control"] == "SelfServicePasswordReset")
+    sources = {v["key"]: (v["value"], v["source"]) for v in control["values"]}
+    assert sources["reconfirm_days"] == (90, "tenants.acme.controls.SelfServicePasswordReset")
+    assert sources["notify_admins"] == (False, "templates.msp.controls.SelfServicePasswordReset")
+    remediation = {r["key"]: r["source"] for r in acme["remediation"]}
+    assert remediation["accept_impact"] == "templates.msp.remediation"
