@@ -21,7 +21,7 @@ from datetime import UTC
 from scorekeeper.domain.display import impact_lines, level_label, status_label, status_look
 from scorekeeper.domain.model import Status
 from scorekeeper.reports.model import STATUS_ORDER, Report, SettingRow, TenantSection
-from scorekeeper.reports.values import compact, one_line
+from scorekeeper.reports.values import one_line, words
 
 VALUE_WIDTH = 120
 MAX_ROWS = 1000
@@ -35,7 +35,8 @@ def md(text: object) -> str:
 
 
 def _value(value: object) -> str:
-    text = compact(value)
+    """A value in words (``values.words``), cut to the table's width."""
+    text = words(value)
     return md(text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…")
 
 

@@ -29,7 +29,6 @@ from scorekeeper.domain.display import impact_line, level_label, stage_line
 from scorekeeper.domain.levels import Level
 from scorekeeper.domain.model import Status
 from scorekeeper.reports.model import Report, SettingRow, TenantSection
-from scorekeeper.reports.values import compact
 from scorekeeper.util.safetext import clean
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -71,7 +70,7 @@ def render_sarif(report: Report) -> str:
                 "rules": list(rules.values()),
             }
         },
-        "automationDetails": {"id": "scorekeeper/"},
+        "automationDetails": {"id": automation_id(report)},
         "results": kept,
         "properties": {
             "reportId": report.report_id,
@@ -83,6 +82,29 @@ def render_sarif(report: Report) -> str:
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     text = json.dumps(_clean(log), indent=2, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
+
+
+def automation_id(report: Report) -> str:
+    """The run's ``automationDetails.id``: ``scorekeeper/<tenant>/`` for one tenant's report.
+
+    GitHub code scanning takes the part before the last ``/`` as the analysis category: uploads
+    with the same category replace each other, so one tenant's report must not share its
+    category with another tenant's (``report --group G -o reports/{tenant}.sarif`` writes one
+    per tenant). A fleet report in one file is one analysis, ``scorekeeper/fleet/``.
+    """
+    if len(report.tenants) == 1:
+        return f"scorekeeper/{quote(report.tenants[0].name, safe='')}/"
+    return "scorekeeper/fleet/"
+
+
+#: GitHub's ``security-severity`` per verdict level (a number string, 0.0–10.0). GitHub reads it
+#: as critical over 9.0, high 7.0–8.9, medium 4.0–6.9, low 3.9 or less ("SARIF support for code
+#: scanning", reportingDescriptor object). A criterion of Microsoft's Secure Score control is a
+#: gap Microsoft scores: high; a named baseline's requirement: medium; advice: low. Nothing is
+#: critical: a setting of one control is not a compromise on its own.
+SECURITY_SEVERITY = {Level.CRITERION: "7.5", Level.BASELINE: "5.5", Level.ADVICE: "2.0"}
+#: A setting whose plugin is not installed where the report is made (its level is not recorded).
+UNKNOWN_SEVERITY = "5.5"
 
 
 def _organization(tenant: TenantSection) -> dict[str, Any]:
@@ -113,7 +135,7 @@ def _rule(tenant: TenantSection, s: SettingRow, rule_id: str) -> dict[str, Any]:
     control_title = control.title if control else s.control
     help_text = (
         f"{s.title} — part of the Microsoft Secure Score control {control_title} ({s.control}). "
-        f"Desired value: {compact(s.desired)}. Remediation: {s.remediation.value}"
+        f"Desired value: {s.desired_words}. Remediation: {s.remediation.value}"
         + (" (scorekeeper remediate can write it)." if s.remediation.value == "automated" else ".")
         + (f" Requirement: {level_label(s.level, s.baselines)}." if s.level is not None else "")
         + (f" Level source: {s.level_source}" if s.level_source else "")
@@ -139,7 +161,10 @@ def _rule_properties(s: SettingRow) -> dict[str, Any]:
     if s.level is not None:
         tags.append(s.level.value)
     tags += [b for b in s.baselines if b not in tags]
-    properties: dict[str, Any] = {"tags": tags[:MAX_TAGS]}
+    properties: dict[str, Any] = {
+        "tags": tags[:MAX_TAGS],
+        "security-severity": SECURITY_SEVERITY.get(s.level, UNKNOWN_SEVERITY) if s.level else UNKNOWN_SEVERITY,
+    }
     if s.level is not None:
         properties["level"] = s.level.value
         properties["baselines"] = list(s.baselines)
@@ -160,7 +185,7 @@ def _what(s: SettingRow) -> str:
 def _result(tenant: TenantSection, s: SettingRow, rule_id: str) -> dict[str, Any]:
     message = (
         f"{tenant.name}: {s.title} {_what(s)}. {s.reason}"
-        f" Current: {compact(s.current)}; desired: {compact(s.desired)}."
+        f" Current: {s.current_words}; desired: {s.desired_words}."
         + (f" Impact of remediating: {impact_line(s.impact)}." if s.impact else "")
     )
     return {

@@ -81,3 +81,23 @@ def test_raw_json_check_catches_json(history: History) -> None:
     assert RAW_JSON.search(prose('<td>{"allowedToUseSSPR":true}</td>'))
     assert RAW_JSON.search(prose("<td>allowedToUseSSPR: on</td>"))
     assert not RAW_JSON.search(prose('<details class="evidence"><pre>{"a": 1}</pre></details>'))
+
+
+def test_sarif_rules_carry_security_severity_and_one_category_per_tenant(history: History) -> None:
+    import json
+
+    controls = load_plugins().controls
+    per_tenant = {}
+    for tenant in ("contoso", "fabrikam"):
+        report = build_report(history.store, [history.latest[tenant]], controls=controls)
+        [run] = json.loads(render(report, "sarif"))["runs"]
+        per_tenant[tenant] = run["automationDetails"]["id"]
+        severities = {r["properties"]["security-severity"] for r in run["tool"]["driver"]["rules"]}
+        assert severities and all(0.0 <= float(v) <= 10.0 for v in severities)
+        levels = {
+            r["properties"].get("level"): r["properties"]["security-severity"] for r in run["tool"]["driver"]["rules"]
+        }
+        assert levels.get("criterion", "7.5") == "7.5" and levels.get("advice", "2.0") == "2.0"
+    assert per_tenant == {"contoso": "scorekeeper/contoso/", "fabrikam": "scorekeeper/fabrikam/"}
+    fleet = build_report(history.store, list(history.latest.values()), controls=controls)
+    assert json.loads(render(fleet, "sarif"))["runs"][0]["automationDetails"]["id"] == "scorekeeper/fleet/"
