@@ -215,7 +215,13 @@ def tenants_discover(state: State, template: str | None, append: bool, as_json: 
 
     config = state.config
     chosen = _template_for(config, template)
-    customers = run_async(discover_customers(partner_config(config)))
+    from scorekeeper.errors import GraphCallError
+
+    partner = partner_config(config)
+    try:
+        customers = run_async(discover_customers(partner))
+    except GraphCallError as exc:  # sign-in or Graph refused: one line naming where
+        raise CommandFailed(f"GDAP discovery in the partner tenant {partner.tenant_id} failed: {exc}") from None
     known = {t.tenant_id.lower(): name for name, t in config.tenants.items() if t.tenant_id}
     taken = set(config.tenants)
     new: list[tuple[str, str, str]] = []

@@ -261,3 +261,15 @@ reconfirm_days = 90
     assert sources["notify_admins"] == (False, "templates.msp.controls.SelfServicePasswordReset")
     remediation = {r["key"]: r["source"] for r in acme["remediation"]}
     assert remediation["accept_impact"] == "templates.msp.remediation"
+
+
+def test_discover_with_a_refused_sign_in_is_one_line(
+    run: Callable, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(PARTNER_SECRET_ENV, "not-the-secret")
+    before = config.read_text(encoding="utf-8")
+    result = run("--config", str(config), "tenants", "discover", "--append")
+    assert result.code == 1
+    [line] = result.err.strip().splitlines()
+    assert "GDAP discovery in the partner tenant" in line and "AADSTS7000215" in line
+    assert config.read_text(encoding="utf-8") == before
