@@ -19,7 +19,14 @@ HOLDER = f"tenant {TENANT} is being changed by "
 
 
 def _ca_policies_created(lab: Lab) -> int:
-    return sum(1 for r in lab.sim.writes() if r.method == "POST" and r.path.endswith("/conditionalAccess/policies"))
+    """How many times the most-created Conditional Access policy was POSTed: 1 when nothing was created
+    twice (several plugins create policies of their own, each once; the marker tail is not compared)."""
+    names = [
+        str((r.body or {}).get("displayName", "")).split(" [scorekeeper run", 1)[0]
+        for r in lab.sim.writes()
+        if r.method == "POST" and r.path.endswith("/conditionalAccess/policies")
+    ]
+    return max((names.count(n) for n in names), default=0)
 
 
 def _refused(result_err: str) -> str:
