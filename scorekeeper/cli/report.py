@@ -5,6 +5,7 @@ Registered in ``scorekeeper.cli.main.LazyGroup.lazy`` so that ``scorekeeper --he
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -41,6 +42,9 @@ def report(
     exits 0 once the file is written.
     """
     fmt = _format(fmt, output)
+    if output and TENANT_FIELD in output:
+        _each_tenant(state, run_id, tenant_names, group_names, all_tenants, fmt, output)
+        return
     report_model = _build(state, run_id, tenant_names, group_names, all_tenants)
     text = render(report_model, fmt)
     if output:
@@ -48,6 +52,42 @@ def report(
         click.echo(f"wrote {output} ({fmt}, {len(report_model.tenants)} tenant(s))", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+#: In ``--output``, where each tenant's name goes: one report per tenant (``-o reports/{tenant}.html``).
+TENANT_FIELD = "{tenant}"
+#: What a tenant name may keep in a file name; anything else becomes ``_``.
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _each_tenant(
+    state: State,
+    run_id: int | None,
+    tenants: tuple[str, ...],
+    groups: tuple[str, ...],
+    all_tenants: bool,
+    fmt: str,
+    output: str,
+) -> None:
+    """One report per tenant, each from that tenant's latest assessment, written where ``output`` says.
+
+    A customer gets their own file, never a fleet file holding every customer's data.
+    """
+    if run_id is not None:
+        raise CommandFailed(f"{TENANT_FIELD} in --output needs tenants (--tenant/--group/--all-tenants)", EXIT_USAGE)
+    if not tenants and not groups and not all_tenants:
+        raise CommandFailed("give --tenant NAME, --group NAME or --all-tenants", EXIT_USAGE)
+    names = state.config.select_tenants(tenants, groups, all_tenants, configured_only=False)
+    paths = {name: Path(output.replace(TENANT_FIELD, _UNSAFE.sub("_", name))) for name in names}
+    if len(set(paths.values())) < len(paths):
+        raise CommandFailed(f"two tenants' names give the same file name in {output!r}", EXIT_USAGE)
+    written = 0
+    for name, path in paths.items():
+        model = _build(state, None, (name,), (), False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write(path, render(model, fmt))
+        written += 1
+    click.echo(f"wrote {written} report(s) ({fmt}), one per tenant: {output}", err=True)
 
 
 def _format(fmt: str | None, output: str | None) -> str:
