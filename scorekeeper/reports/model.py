@@ -383,6 +383,26 @@ class TenantSection:
         return sum(c.points_available or 0.0 for c in self.controls)
 
     @property
+    def pending_points(self) -> float:
+        """Points of controls whose settings now pass but whose score Microsoft has not refreshed.
+
+        After a remediation the settings pass at once and Secure Score catches up within a day or
+        so: these points are earned, just not yet counted, so the first screen says so rather
+        than reading as "0 of 19".
+        """
+        return sum(
+            c.points_available or 0.0 for c in self.controls if not c.failing and c.counts.get("pending", 0)
+        )
+
+    @property
+    def rolled_back_by(self) -> tuple[int, ...]:
+        """The runs that rolled back every change this remediation applied (empty when any still stands)."""
+        applied = [e for e in self.ledger if e.outcome == "applied"]
+        if not applied or any(e.rolled_back_by is None for e in applied):
+            return ()
+        return tuple(sorted({e.rolled_back_by for e in applied if e.rolled_back_by is not None}))
+
+    @property
     def plan_points(self) -> float:
         """Points of the controls the current plan works on: at most what the plan could add.
 

@@ -101,3 +101,33 @@ def test_sarif_rules_carry_security_severity_and_one_category_per_tenant(history
     assert per_tenant == {"contoso": "scorekeeper/contoso/", "fabrikam": "scorekeeper/fabrikam/"}
     fleet = build_report(history.store, list(history.latest.values()), controls=controls)
     assert json.loads(render(fleet, "sarif"))["runs"][0]["automationDetails"]["id"] == "scorekeeper/fleet/"
+
+
+def test_first_screen_after_remediation_shows_points_pending_the_refresh(history: History) -> None:
+    report = build_report(history.store, [history.latest["contoso"]], controls=load_plugins().controls)
+    [tenant] = report.tenants
+    html = render(report, "html")
+    assert "Points earned (these controls)" in html
+    # The simulator's score lags the settings, as Microsoft's does: remediated controls are pending.
+    assert tenant.counts.get("pending", 0) > 0 and tenant.pending_points > 0
+    card = re.search(r"Pending Microsoft(?:&#39;|')s refresh<b>([0-9.]+)</b>", html)
+    assert card is not None and float(card.group(1)) == tenant.pending_points
+
+
+async def test_a_rolled_back_remediation_says_so_before_anything_else(tmp_path) -> None:
+    from scorekeeper.store import HistoryStore
+    from scorekeeper.testing import make_engine, simulator_for
+
+    store = HistoryStore.open(str(tmp_path / "h.db"))
+    engine = make_engine({"acme": simulator_for("weak-cloud")}, store, tmp_path)
+    await engine.assess(["acme"])
+    plan_run, plans = await engine.plan("acme")
+    remediation = await engine.remediate("acme", plans, parent_run_id=plan_run.run_id)
+    html = render(build_report(store, [remediation.run_id], controls=load_plugins().controls), "html")
+    assert "Rolled back by run" not in html
+    _tenant, back = engine.rollback_plans(remediation.run_id)
+    rollback = await engine.rollback(remediation.run_id, back)
+    html = render(build_report(store, [remediation.run_id], controls=load_plugins().controls), "html")
+    banner = html.index(f"Rolled back by run {rollback.run_id}")
+    assert banner < html.index("<h2>Summary</h2>") < html.index('class="chips"', banner)
+    store.close()
