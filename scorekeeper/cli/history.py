@@ -109,15 +109,24 @@ def history(
 
     out = console()
     # The tenant is what a person reads first: never cut, as wide as the longest name. Below
-    # 120 columns the other cells wrap instead (and the box is lighter) to leave it the room.
+    # 120 columns kind, findings and drift wrap instead to leave it the room.
     narrow = out.width < 120
-    table = Table("run", "tenant", "kind", "status", "started", "findings", "drift", box=_box(narrow))
-    for column in table.columns:  # run, tenant and status whole; the others wrap when even that is not enough
-        column.no_wrap = column.header in ("run", "tenant", "status") or not narrow
+    any_drift = any(drift_by_run.get(r.id) for r in runs)  # no drift anywhere: its column leaves the room
+    table = Table("run", "tenant", "kind", "status", "started", "findings", *(["drift"] if any_drift else []))
+    for column in table.columns:  # run, tenant, status and time whole; the others wrap when space is short
+        column.no_wrap = column.header in ("run", "tenant", "status", "started") or not narrow
         column.overflow = "fold"
     table.columns[0].min_width = max((len(str(r.id)) for r in runs), default=3)
     table.columns[1].min_width = max((len(r.tenant) for r in runs), default=6)
     table.columns[3].min_width = max((len(r.status) for r in runs), default=6)
+    table.columns[2].min_width = 6  # "assess" whole; "remediate ↩12" wraps at its space
+    needed = sum(c.min_width or 0 for c in table.columns[:4]) + 20 + 4 + 4 * any_drift + 3 * len(table.columns) + 1
+    if narrow and needed > out.width:  # a very long tenant name: the time goes over two lines rather than it
+        from rich import box
+
+        table.columns[4].no_wrap = False
+        table.columns[4].min_width = 10
+        table.box = box.SIMPLE_HEAD  # and no vertical rules: one column's room more
     tallied = (Status.PASS, Status.FAIL, Status.STAGED, Status.ADVICE, Status.UNKNOWN, Status.MANUAL, Status.ERROR)
     for r in runs:
         counts = " ".join(f"{s.symbol}{r.counts[s.value]}" for s in tallied if r.counts.get(s.value))
@@ -128,20 +137,13 @@ def history(
             r.tenant,
             kind,
             r.status,
-            local_time(r.started_at)[5:] if narrow else local_time(r.started_at),  # 12-07 21:40 UTC: no year
+            local_time(r.started_at),
             counts,
-            f"[yellow]⚠ {drifted}[/]" if drifted else "",
+            *([f"[yellow]⚠ {drifted}[/]" if drifted else ""] if any_drift else []),
         )
     out.print(table)
     hint = "" if show_all else " · plans hidden (--all)"
     out.print(f"[dim]{RUN_MARKERS}  ⚠ drift{hint}[/]")
-
-
-def _box(narrow: bool) -> Any:
-    """A box without vertical rules when columns are scarce (three characters more per column)."""
-    from rich import box
-
-    return box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD
 
 
 def _planned_impacts(store: Any, run: Any) -> tuple[int | None, list[dict[str, Any]]]:

@@ -196,11 +196,12 @@ def test_plan_never_suggests_attesting_an_automated_setting(run: Callable, home:
     # Every level selected: the guided rows that are advice by default are planned too (issue 25).
     config(home, '[remediation]\nrequirements = ["criterion", "baseline", "advice"]\n')
     shown = " ".join(run("plan", "--tenant", "demo", "--control", "SelfServicePasswordReset").out.split())
-    guided = re.findall(r"guided (\w+) \(.*?\): a person must do this, then (\S+ \S+)", shown)
+    guided = re.findall(r"guided (\w+) \(.*?\): a person must do this, then record it: (.*?)(?= \d+\. |$)", shown)
     assert guided
     for setting, then in guided:
-        if setting == "helpdesk_link":  # automated: its guided step is a config value, then assess again
-            assert then == "assess again"
+        if setting == "helpdesk_link":  # automated: a config value, then remediate (issue 28), never attest
+            assert "remediate --tenant demo --control SelfServicePasswordReset --setting helpdesk_link" in then
+            assert "attest" not in then
 
 
 def test_portal_rows_say_a_sign_in_is_missing_not_that_none_is_configured(run: Callable, home: Path) -> None:

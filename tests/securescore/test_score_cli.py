@@ -111,7 +111,8 @@ def test_the_fleet_view_sums_points_available_per_control(run: Callable, home: P
     totals = [r["total_available"] for r in data["fleet"]]
     assert totals == sorted(totals, reverse=True)
     shown = run("score", "--all-tenants")
-    assert shown.code == 0 and "control × tenant" in shown.out
+    assert shown.code == 0 and "tenant × top controls" in shown.out  # tenants in rows (issue 28)
+    assert "C1 DLPEnabled" in shown.out  # the control with the most points over the fleet, named in the legend
 
 
 def test_json_follows_its_schema_for_one_tenant_and_a_fleet(run: Callable, home: Path) -> None:
