@@ -37,6 +37,11 @@ if TYPE_CHECKING:
     from scorekeeper.engine.change import LeasedChange
 
 
+def report_file_name(tenant: str) -> str:
+    """A tenant's name as a file name: ``A-Z a-z 0-9 . _ -`` kept, anything else ``_`` (as the CLI's ``{tenant}``)."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in tenant)
+
+
 class ScorekeeperApp(App[None]):
     """``scorekeeper tui``: every tenant × control at a glance, and the work happening live."""
 
@@ -367,6 +372,70 @@ class ScorekeeperApp(App[None]):
             confirmed,
         )
         return True
+
+    def attest(self, tenant: str, control_id: str, setting: str) -> bool:
+        """Ask who did a guided setting and what they did, then record it as ``scorekeeper attest`` does."""
+        from scorekeeper.domain.attestation import attest_refusal
+        from scorekeeper.tui.screens.attest import AttestScreen
+
+        control = self.engine.plugins.controls[control_id]
+        refusal = attest_refusal(control, setting, tenant)
+        if refusal:
+            self.notify(refusal, severity="warning", timeout=10)
+            return False
+
+        def answered(answer: tuple[str, str] | None) -> None:
+            from datetime import UTC, datetime
+
+            from scorekeeper.domain.model import Attestation
+
+            if answer is None:
+                self._declined()
+                return
+            by, note = answer
+            recorded = self.store.record_attestation(
+                Attestation(tenant, control_id, setting, by, note, datetime.now(UTC))
+            )
+            self.notify(f"Attestation {recorded} recorded: {tenant}/{control_id}/{setting} by {by}.")
+            self.reload_screens()
+
+        self.push_screen(AttestScreen(f"{tenant} › {control_id}/{setting}"), answered)
+        return True
+
+    def write_report(self, tenants: list[str]) -> None:
+        """Write each tenant's HTML report from its latest assessment, as ``report -o reports/{tenant}.html``.
+
+        Reads history only (no tenant is contacted), in a worker thread; the same functions as the
+        CLI's ``report`` build and render it.
+        """
+        self._write_reports(list(tenants))
+
+    @work(thread=True, group="report", exit_on_error=False)
+    def _write_reports(self, tenants: list[str]) -> None:
+        from pathlib import Path
+
+        from scorekeeper import __version__
+        from scorekeeper.reports import render
+        from scorekeeper.reports.build import ReportError, build_report, latest_assessments
+        from scorekeeper.util.private import private_file
+
+        plugins = self.engine.plugins
+        generator = {"scorekeeper": __version__, "plugins": {p.name: p.version for p in plugins.info()}}
+        written: list[str] = []
+        for tenant in tenants:
+            try:
+                report = build_report(
+                    self.store, latest_assessments(self.store, [tenant]), controls=plugins.controls, generator=generator
+                )
+                path = Path("reports") / f"{report_file_name(tenant)}.html"
+                private_file(path)
+                path.write_text(render(report, "html"), encoding="utf-8")
+            except (ReportError, OSError) as exc:
+                self.call_from_thread(self.notify, f"No report for {tenant}: {exc}", severity="warning")
+                continue
+            written.append(str(path))
+        if written:
+            self.call_from_thread(self.notify, "Wrote " + ", ".join(written) + " (from history; open in a browser).")
 
     def verify(self, run_id: int) -> bool:
         """Read back every setting a remediation or rollback changed, as a new verify run."""

@@ -80,6 +80,12 @@ async def test_no_screen_draws_tenant_text_raw(engine: Engine) -> None:
         assert isinstance(overview, OverviewScreen)
         assert_clean(app, "overview")
 
+        # Several controls: one row per tenant; enter lists the tenant's controls.
+        assert overview.by_tenant
+        await pilot.press("enter")
+        await settle(pilot)
+        assert_clean(app, "overview, the tenant's controls")
+
         # The control view: the unreadable setting's reason is Graph's hostile message.
         overview.query_one("#overview", DataTable).move_cursor(
             row=next(i for i, r in enumerate(overview.rows) if r.control == "SelfServicePasswordReset")

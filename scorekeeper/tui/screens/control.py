@@ -46,10 +46,12 @@ class ControlScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("f", "toggle_failing", "Failing"),
         # At 80×24 the table and the detail pane share 15 lines; d gives the detail the screen.
-        Binding("d,tab", "toggle_detail", "Detail"),
+        Binding("d", "toggle_detail", "Detail"),
+        Binding("tab", "toggle_detail", "Detail", show=False),
         Binding("a", "assess", "Assess"),
         Binding("p", "plan", "Plan"),
         Binding("r", "remediate", "Remediate"),
+        Binding("t", "attest", "Attest", show=False),
     ]
 
     failing_only: reactive[bool] = reactive(False)
@@ -285,6 +287,12 @@ class ControlScreen(Screen[None]):
 
     def action_remediate(self) -> None:
         self.sk.remediate(self.tenant, [self.control_id])
+
+    def action_attest(self) -> None:
+        """Record that a person carried out the highlighted guided setting (who, what)."""
+        table = self.query_one("#settings", DataTable)
+        if 0 <= table.cursor_row < len(self.shown):
+            self.sk.attest(self.tenant, self.control_id, self.shown[table.cursor_row][2])
 
 
 def _field(text: Text, label: str, value: str) -> None:

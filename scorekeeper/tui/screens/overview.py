@@ -18,6 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from scorekeeper.store.records import TenantOverview
 from scorekeeper.tui.cells import CellFilter, CellFilterError, CellState, cell_states, grouped, parse_filter
 from scorekeeper.tui.format import counts_text, fit, score_text, sized_columns, sparkline, trend_text, when
 from scorekeeper.tui.safe import SafeStatic
@@ -25,7 +26,7 @@ from scorekeeper.tui.widgets.activity import Activity
 from scorekeeper.tui.widgets.fixed_table import FixedTable, LazyCell
 
 if TYPE_CHECKING:
-    from scorekeeper.store.records import DriftEvent, TenantOverview
+    from scorekeeper.store.records import DriftEvent
     from scorekeeper.tui.app import ScorekeeperApp
 
 #: Each column's width at 80 columns; :data:`GROWS` get the spare width of wider terminals.
@@ -65,14 +66,66 @@ class Row:
     cell: TenantOverview | None
     heading: str | None = None
     members: tuple[str, ...] = ()
+    #: On a tenant's own row (``t``): the controls behind it, which enter lists.
+    controls: tuple[str, ...] = ()
 
     @property
     def is_heading(self) -> bool:
-        return self.heading is not None and not self.control
+        return self.heading is not None and not self.control and not self.controls
+
+    @property
+    def is_tenant(self) -> bool:
+        return bool(self.controls)
 
     @property
     def key(self) -> str:
         return f"{self.heading or ''}\x00{self.tenant}\x00{self.control}"
+
+
+def tenant_row(tenant: str, rows: list[Row], heading: str | None = None) -> Row:
+    """One tenant's line: its controls' scores, counts and drift added up, its newest run."""
+    cells = [r.cell for r in rows if r.cell is not None]
+    controls = tuple(r.control for r in rows)
+    if not cells:
+        return Row(tenant, "", f"{len(controls)} control(s)", None, heading=heading, controls=controls)
+    scored = [c for c in cells if c.score is not None]
+    counts: dict[str, int] = {}
+    for c in cells:
+        for status, number in c.counts.items():
+            counts[status] = counts.get(status, 0) + number
+    newest = max(cells, key=lambda c: (c.last_run_at is not None, c.last_run_at or 0, c.last_run_id or 0))
+    summed = TenantOverview(
+        tenant=tenant,
+        control="",
+        score=sum(c.score or 0.0 for c in scored) if scored else None,
+        max_score=sum(c.max_score or 0.0 for c in scored) if scored else None,
+        counts=counts,
+        last_run_id=newest.last_run_id,
+        last_run_at=newest.last_run_at,
+        trend=[],
+        drift=sum(c.drift for c in cells),
+    )
+    return Row(tenant, "", f"{len(controls)} control(s)", summed, heading=heading, controls=controls)
+
+
+#: What each column sorts by (``o`` steps through them, a click on a header picks one).
+def _sort_key(label: str) -> Any:
+    def score(r: Row) -> tuple[bool, float]:
+        c = r.cell
+        if c is None or c.score is None or not c.max_score:
+            return (True, 0.0)
+        return (False, c.score / c.max_score)
+
+    keys: dict[str, Any] = {
+        "tenant": lambda r: r.tenant.casefold(),
+        "control": lambda r: (r.control or r.title).casefold(),
+        "score": score,
+        "trend": lambda r: (r.cell.trend[-1] - r.cell.trend[0]) if r.cell and len(r.cell.trend) > 1 else 0.0,
+        "settings": lambda r: -(r.cell.counts.get("fail", 0) if r.cell else -1),
+        "last run": lambda r: r.cell.last_run_at.timestamp() if r.cell and r.cell.last_run_at else 0.0,
+        "drift": lambda r: -(r.cell.drift if r.cell else 0),
+    }
+    return keys[label]
 
 
 class OverviewScreen(Screen[None]):
@@ -94,10 +147,14 @@ class OverviewScreen(Screen[None]):
         Binding("A", "assess_all", "Assess all", show=False),
         Binding("p", "plan", "Plan"),
         Binding("r", "remediate", "Remediate"),
+        Binding("R", "report", "Report", show=False),
         Binding("slash", "filter", "Filter"),
         Binding("f", "next_state", "Status", show=False),
         Binding("G", "next_group", "Group", show=False),
         Binding("b", "toggle_grouped", "By group", show=False),
+        Binding("t", "toggle_tenants", "Tenants", show=False),
+        Binding("o", "sort_next", "Sort", show=False),
+        Binding("O", "sort_reverse", "Reverse sort", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("g", "reload", "Refresh", show=False),
         Binding("q", "app.quit", "Quit", show=False),  # in the help; the footer has no room at 80 columns
@@ -116,6 +173,14 @@ class OverviewScreen(Screen[None]):
         self._drift_loading: set[tuple[str, str, int | None]] = set()
         #: Tenants with a failing cell, for the group headings' counts.
         self._failing: set[str] = set()
+        #: One row per tenant (``t``), its controls behind enter; set on the first load when
+        #: more than one control is installed (with one, a tenant's row is its control's row).
+        self.by_tenant: bool | None = None
+        #: The filter that enter on a tenant's row replaced, restored by escape.
+        self._tenant_opened_from: CellFilter | None = None
+        #: The column the rows are sorted by (``o``, or a click on its header) and whether reversed.
+        self.sort: str | None = None
+        self.sort_reversed = False
 
     @property
     def sk(self) -> ScorekeeperApp:
@@ -195,6 +260,8 @@ class OverviewScreen(Screen[None]):
         self.app.call_from_thread(self._loaded, rows)
 
     def _loaded(self, rows: list[Row]) -> None:
+        if self.by_tenant is None:
+            self.by_tenant = len(self.sk.engine.plugins.controls) > 1
         self.all_rows = rows
         self._drift.clear()
         self._select_rows()
@@ -209,18 +276,29 @@ class OverviewScreen(Screen[None]):
         """:attr:`rows` from :attr:`all_rows`: the filter applied, then grouped when asked."""
         groups = self.groups
         shown = [r for r in self.all_rows if self.filter.matches(r.tenant, r.cell, groups)]
-        if not self.grouped:
-            self.rows = shown
-            return
         by_tenant: dict[str, list[Row]] = {}
         for row in shown:
             by_tenant.setdefault(row.tenant, []).append(row)
+        if self.by_tenant:
+            shown = [tenant_row(name, members) for name, members in by_tenant.items()]
+            by_tenant = {r.tenant: [r] for r in shown}
+        if self.sort is not None:
+            shown.sort(key=_sort_key(self.sort), reverse=self.sort_reversed)
+            by_tenant = {}
+            for row in shown:
+                by_tenant.setdefault(row.tenant, []).append(row)
+        if not self.grouped:
+            self.rows = shown
+            return
         self._failing = {r.tenant for r in self.all_rows if CellState.FAILING in cell_states(r.cell)}
         self.rows = []
         for name, members in grouped(list(by_tenant), groups):
             self.rows.append(Row("", "", "", None, heading=name, members=tuple(members)))
             for member in members:
-                self.rows += [Row(r.tenant, r.control, r.title, r.cell, heading=name) for r in by_tenant[member]]
+                self.rows += [
+                    Row(r.tenant, r.control, r.title, r.cell, heading=name, controls=r.controls)
+                    for r in by_tenant[member]
+                ]
 
     def _fill(self, *, leaving: bool = False) -> None:
         table = self.query_one("#overview", FixedTable)
@@ -255,6 +333,10 @@ class OverviewScreen(Screen[None]):
             parts.append(f"{shown} of {len(self.all_rows)} rows")
         if self.grouped:
             parts.append("by group")
+        if self.by_tenant:
+            parts.append("per tenant (t: per control)")
+        if self.sort is not None:
+            parts.append(f"sorted by {self.sort}{' ↑' if self.sort_reversed else ''}")
         self.sub_title = " · ".join(parts)
 
     def _cells(self, row: Row, palette: dict[str, str]) -> list[Any]:
@@ -262,7 +344,7 @@ class OverviewScreen(Screen[None]):
         if row.is_heading:
             return self._heading_cells(row, width, palette)
         cell = row.cell
-        names = [fit(row.tenant, width["tenant"]), fit(row.control, width["control"])]
+        names = [fit(row.tenant, width["tenant"]), fit(row.control or row.title, width["control"])]
         if cell is None:
             muted = palette.get("foreground-muted", "")
             return [*names, "—", "", Text("not assessed", style=muted), "never", "—"]
@@ -298,6 +380,9 @@ class OverviewScreen(Screen[None]):
         if row.is_heading:
             self._show_group(row)
             return
+        if row.is_tenant:
+            self._show_tenant(row)
+            return
         cell = row.cell
         summary = Text()
         summary.append(f"{row.tenant} · {row.control}", style="bold")
@@ -329,6 +414,26 @@ class OverviewScreen(Screen[None]):
         summary.append("a assesses these tenants (reads only); b lists the rows without groups.")
         self.query_one("#cell-summary", Static).update(summary)
         self.query_one("#cell-drift", Static).update("")
+
+    def _show_tenant(self, row: Row) -> None:
+        cell = row.cell
+        summary = Text(row.tenant, style="bold")
+        summary.append(f" · {len(row.controls)} control(s)")
+        if cell is not None:
+            summary.append(f" · Secure Score {score_text(cell.score, cell.max_score)}")
+            summary.append(f" · last assessment {when(cell.last_run_at)}")
+        summary.append("\n")
+        for control in row.controls:
+            one = next((r for r in self.all_rows if r.tenant == row.tenant and r.control == control), None)
+            c = one.cell if one is not None else None
+            summary.append(f"  {control}: ")
+            summary.append(score_text(c.score, c.max_score) if c is not None else "not assessed")
+            summary.append("\n")
+        summary.append("enter lists these controls · t shows every tenant × control")
+        self.query_one("#cell-summary", Static).update(summary)
+        self.query_one("#cell-drift", Static).update(
+            f"▼ {cell.drift} drift event(s): enter, then the control" if cell is not None and cell.drift else ""
+        )
 
     @work(thread=True, group="overview-drift")
     def _load_drift(self, key: tuple[str, str, int | None]) -> None:
@@ -413,8 +518,46 @@ class OverviewScreen(Screen[None]):
         self._set_filter(grouped=not self.grouped)
 
     def action_clear_filter(self) -> None:
-        if self.filter.active:
+        back = self._tenant_opened_from
+        if back is not None:
+            self._tenant_opened_from = None
+            self.by_tenant = True
+            self._set_filter(back)
+        elif self.filter.active:
             self._set_filter(CellFilter())
+
+    def action_toggle_tenants(self) -> None:
+        """One row per tenant, or one per tenant × control."""
+        self._tenant_opened_from = None
+        self.by_tenant = not self.by_tenant
+        self._set_filter()
+
+    def action_sort_next(self) -> None:
+        """Sort by the next column (none after the last: the configured order again)."""
+        labels = [label for label, _ in COLUMNS]
+        at = labels.index(self.sort) + 1 if self.sort in labels else 0
+        self.sort = labels[at] if at < len(labels) else None
+        self.sort_reversed = False
+        self._sorted()
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reversed = not self.sort_reversed
+        self._sorted()
+
+    @on(DataTable.HeaderSelected, "#overview")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        """A click on a header sorts by it; a second click reverses."""
+        label = str(event.column_key.value)
+        if self.sort == label:
+            self.sort_reversed = not self.sort_reversed
+        else:
+            self.sort, self.sort_reversed = label, False
+        self._sorted()
+
+    def _sorted(self) -> None:
+        self._set_filter()
+        if self.sort is not None:
+            self.notify(f"Sorted by {self.sort}{' (reversed)' if self.sort_reversed else ''}.")
 
     # ------------------------------------------------------------------ actions
     def current(self) -> Row | None:
@@ -446,6 +589,12 @@ class OverviewScreen(Screen[None]):
     def _open(self, row: Row) -> None:
         from scorekeeper.tui.screens.control import ControlScreen
 
+        if row.is_tenant:
+            # The tenant's controls, one row each; escape comes back to the tenants.
+            self._tenant_opened_from = self.filter
+            self.by_tenant = False
+            self._set_filter(CellFilter(text=row.tenant))
+            return
         if not row.is_heading:
             self.app.push_screen(ControlScreen(row.tenant, row.control))
 
@@ -474,6 +623,12 @@ class OverviewScreen(Screen[None]):
             self.sk.remediate(tenant)
         elif self.current() is not None:
             self.notify("Highlight one tenant's row to remediate it: remediation is per tenant.", severity="warning")
+
+    def action_report(self) -> None:
+        """The highlighted tenant's HTML report (a group heading: each of its tenants), in ./reports/."""
+        row = self.current()
+        if row is not None:
+            self.sk.write_report(list(row.members) if row.is_heading else [row.tenant])
 
     def action_reload(self) -> None:
         self.reload()
