@@ -383,6 +383,12 @@ class TenantSection:
         return sum(c.points_available or 0.0 for c in self.controls)
 
     @property
+    def top_controls(self) -> tuple[ControlSection, ...]:
+        """Up to three controls with the most points still available and something to do, for the summary."""
+        open_ = [c for c in self.controls if (c.points_available or 0.0) > 0 and (c.failing or c.planned)]
+        return tuple(sorted(open_, key=lambda c: (-(c.points_available or 0.0), c.id))[:3])
+
+    @property
     def pending_points(self) -> float:
         """Points of controls whose settings now pass but whose score Microsoft has not refreshed.
 

@@ -131,3 +131,17 @@ async def test_a_rolled_back_remediation_says_so_before_anything_else(tmp_path) 
     banner = html.index(f"Rolled back by run {rollback.run_id}")
     assert banner < html.index("<h2>Summary</h2>") < html.index('class="chips"', banner)
     store.close()
+
+
+def test_an_executive_summary_comes_first_in_words(history: History) -> None:
+    controls = load_plugins().controls
+    report = build_report(history.store, [history.latest["contoso"]], controls=controls)
+    [tenant] = report.tenants
+    html = render(report, "html")
+    summary = re.search(r'<section id="exec".*?</section>', html, re.S)
+    assert summary is not None and html.index('id="exec"') < html.index("<h2>Summary</h2>")
+    text = re.sub(r"<[^>]+>", "", summary.group(0))
+    assert f"{tenant.failing} setting(s) fail" in text and "points earned" in text
+    assert "pending Microsoft" in text  # after the remediation, the earned-but-not-counted points
+    fleet = render(build_report(history.store, list(history.latest.values()), controls=controls), "html")
+    assert "2 tenants." in re.sub(r"<[^>]+>", "", re.search(r'<section id="exec".*?</section>', fleet, re.S).group(0))
