@@ -16,7 +16,7 @@ from scorekeeper_sspr.people import reset_impact
 from scorekeeper_sspr.portal import METHOD_FIELDS
 from scorekeeper_sspr.rows.context import RowContext
 from scorekeeper_sspr.rows.phones import RETIRES, readiness_words
-from scorekeeper_sspr.settings import PHONE_RETIREMENT
+from scorekeeper_sspr.settings import CONTROL_ID, PHONE_RETIREMENT
 from scorekeeper_sspr.steps import PASSKEY_STEPS
 
 
@@ -290,7 +290,8 @@ def _in_progress(ctx: RowContext, state: str, audit: str) -> Finding:
         Status.STAGED,
         f"migration is in progress (both policies respected). Audit: {audit}. "
         + (
-            "Completing it changes no user's reset methods: it can be completed."
+            "Completing it changes no user's reset methods: it can be completed (list "
+            f'"{CONTROL_ID}.methods_policy_migration" in [remediation] promote, then run scorekeeper promote).'
             if ready
             else f"Not completed: {impact.line()}."
         ),
