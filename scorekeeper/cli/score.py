@@ -18,6 +18,7 @@ from scorekeeper.util.safetext import clean
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from scorekeeper.domain.coverage import Coverage, CoverageTotals
     from scorekeeper.domain.securescore import ScoreOverview, TrendPoint
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -95,9 +96,11 @@ def score(
     names = state.config.select_tenants(tenant_names, group_names, all_tenants)
     only = ControlFilter(categories, services, covered)
     overviews = _read(state, names, only)
+    engine = state.engine()
+    coverages = [engine.score_coverage(o) for o in overviews]
     if as_json:
         if len(overviews) == 1:
-            emit_json(overviews[0].to_dict())
+            emit_json({**overviews[0].to_dict(), "coverage": coverages[0].to_dict()})
         else:
             from scorekeeper.securescore.fleet import fleet_summary
 
@@ -105,12 +108,47 @@ def score(
         return
     out = console()
     if len(overviews) == 1:
-        print_overview(out, overviews[0], details=details)
+        print_overview(out, overviews[0], details=details, coverage=coverages[0])
     else:
         print_fleet(out, overviews)
+        print_fleet_coverage(out, coverages)
 
 
-def print_overview(out: Console, overview: ScoreOverview, *, details: bool = False) -> None:
+def coverage_line(totals: CoverageTotals) -> str:
+    """The totals in words: "plugins cover 76 of 270 points; automated remediation covers 50"."""
+    return (
+        f"plugins cover {_points(totals.covered)} of {_points(totals.points)} points; "
+        f"automated remediation covers {_points(totals.automated)}"
+    )
+
+
+def print_coverage(out: Console, coverage: Coverage) -> None:
+    """The totals line, then one line per category a plugin covers something of."""
+    out.print(coverage_line(coverage.totals), markup=False)
+    parts = [
+        f"{name or '(no category)'} {_points(t.automated)} automated, "
+        f"{_points(t.covered)} covered of {_points(t.points)}"
+        for name, t in coverage.by_category.items()
+        if t.covered
+    ]
+    if parts:
+        out.print("  " + " · ".join(parts), markup=False, soft_wrap=False)
+
+
+def print_fleet_coverage(out: Console, coverages: Sequence[Coverage]) -> None:
+    """One footer line: the fleet's points covered by plugins and by automated remediation."""
+    from scorekeeper.domain.coverage import fleet_totals
+
+    out.print(f"fleet: {coverage_line(fleet_totals(coverages))}", markup=False)
+
+
+#: The remediation in a narrow terminal's plugin cell.
+SHORT = {"automated": "auto", "assess-only": "read"}
+
+
+def print_overview(
+    out: Console, overview: ScoreOverview, *, details: bool = False, coverage: Coverage | None = None
+) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -145,8 +183,18 @@ def print_overview(out: Console, overview: ScoreOverview, *, details: bool = Fal
     if wide:
         table.add_column("service", no_wrap=True)
     table.add_column("state", no_wrap=True)
-    table.add_column("plugin", no_wrap=True)
+    # The remediation gets its own column when there is room; else it leads the plugin cell in
+    # short ("auto", "guided", "read"), so a cut name still shows it ("auto conditionalacc…").
+    roomy = out.width >= 120
+    table.add_column("plugin", no_wrap=True, max_width=None if roomy else 18)
+    if roomy:
+        table.add_column("remediation", no_wrap=True)
     for row in overview.controls:
+        judged = coverage.of(row.id) if coverage is not None else None
+        remedy = judged.remediation.value if judged is not None and judged.remediation is not None else ""
+        plugin = row.covered_by or "—"
+        if remedy and not roomy:
+            plugin = f"{SHORT.get(remedy, remedy)} {plugin}"
         cells = [
             _points(row.available) if row.scored else "n/s",
             f"{_points(row.score)}/{_points(row.max_score)}",
@@ -154,16 +202,31 @@ def print_overview(out: Console, overview: ScoreOverview, *, details: bool = Fal
             row.category,
             *([row.service] if wide else []),
             row.state.state,
-            row.covered_by or "—",
+            plugin,
+            *([remedy or "—"] if roomy else []),
         ]
         table.add_row(*(Text(cell) for cell in cells))  # Microsoft's words are text, never markup
     out.print(table)
+    if coverage is not None:
+        print_coverage(out, coverage)
+        out.print("auto/guided/read: scorekeeper writes the fix / a person acts / it only assesses", markup=False)
     if not details:
         out.print("n/s: not scored in this tenant (not licensed); --details for titles, status and action URLs")
         return
     for row in overview.controls:
         out.print(Text.assemble("\n", (row.id, "bold"), " ", row.title or ""), highlight=False)
-        for line in (f"{row.category} · {row.service} · {row.action_type}", row.implementation_status, row.action_url):
+        judged = coverage.of(row.id) if coverage is not None else None
+        covered = (
+            f"covered by {judged.distribution}: {judged.remediation.value} remediation"
+            if judged is not None and judged.plugin and judged.remediation is not None
+            else ""
+        )
+        for line in (
+            f"{row.category} · {row.service} · {row.action_type}",
+            covered,
+            row.implementation_status,
+            row.action_url,
+        ):
             if line:
                 out.print(f"  {line}", markup=False)
         if row.state.updated_by or row.state.state != "Default":

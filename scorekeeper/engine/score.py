@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scorekeeper.domain.model import (
     Plan,
     SecureScore,
 )
 from scorekeeper.engine.rollback import RollingBack
+
+if TYPE_CHECKING:
+    from scorekeeper.domain.coverage import Coverage
+    from scorekeeper.domain.securescore import ScoreOverview
 
 log = logging.getLogger("scorekeeper.engine")
 
@@ -26,6 +30,15 @@ class Scoring(RollingBack):
     def coverage(self) -> dict[str, str]:
         """Secure Score control id → the installed plugin that assesses and remediates it."""
         return {control_id: control.plugin for control_id, control in self.plugins.controls.items()}
+
+    def score_coverage(self, overview: ScoreOverview) -> Coverage:
+        """Which plugin covers each control of ``overview`` (a ``ScoreOverview``) and how it is
+        remediated, with the points covered and covered by automated remediation (a
+        ``scorekeeper.domain.coverage.Coverage``)."""
+        from scorekeeper.domain.coverage import judge_coverage
+
+        distributions = {name: dist for name, (dist, _version) in self.plugins.distributions.items()}
+        return judge_coverage(overview.controls, self.plugins.controls, distributions)
 
     async def state_plans(
         self, tenants: Iterable[str], controls: list[str], state: str, reason: str, assigned_to: str | None = None

@@ -49,7 +49,8 @@ DEFS: dict[str, Any] = {'score_number_or_null': {'type': ['number', 'null']},
                                                 'description': 'Sorted by points available, most first.'},
                                    'trend': {'type': 'array',
                                              'items': {'$ref': '#/$defs/score_point'},
-                                             'description': 'One point per day, oldest first.'}}},
+                                             'description': 'One point per day, oldest first.'},
+                                   'coverage': {'$ref': '#/$defs/score_coverage'}}},
  'score_control': {'type': 'object',
                    'additionalProperties': False,
                    'required': ['id',
@@ -140,6 +141,51 @@ DEFS: dict[str, Any] = {'score_number_or_null': {'type': ['number', 'null']},
                                                                                                 'points available.'},
                                                                    'total_available': {'type': 'number'}}}}}},
  'score_schema_version': {'const': 1, 'description': 'scorekeeper.cli.schemas.SCHEMA_VERSION'}}
+
+_TOTALS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["points", "covered", "automated"],
+    "properties": {
+        "points": {"type": "number", "description": "maxScore summed over the controls the tenant is scored on."},
+        "covered": {"type": "number", "description": "Of those, the points of controls an installed plugin covers."},
+        "automated": {
+            "type": "number",
+            "description": "Of those, the points of controls whose remediation is automated: scorekeeper writes every change that earns them.",
+        },
+    },
+}
+DEFS["score_coverage_totals"] = _TOTALS
+DEFS["score_coverage"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "score --json with one tenant: which plugin covers each control and how it is remediated (scorekeeper.domain.coverage; docs/securescore.md).",
+    "required": ["totals", "categories", "controls"],
+    "properties": {
+        "totals": {"$ref": "#/$defs/score_coverage_totals"},
+        "categories": {
+            "type": "object",
+            "additionalProperties": {"$ref": "#/$defs/score_coverage_totals"},
+            "description": "controlCategory → totals.",
+        },
+        "controls": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["id", "category", "plugin", "distribution", "remediation", "points"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "category": {"type": "string"},
+                    "plugin": {"type": ["string", "null"], "description": "The plugin's entry-point name."},
+                    "distribution": {"type": ["string", "null"], "description": "The plugin's distribution."},
+                    "remediation": {"enum": ["automated", "guided", "assess-only", None]},
+                    "points": {"type": "number", "description": "maxScore when the tenant is scored on it, else 0."},
+                },
+            },
+        },
+    },
+}
 
 DEFS["score_set_state"] = {
     "type": "object",

@@ -1,0 +1,163 @@
+"""How much of a tenant's Secure Score scorekeeper covers, and how much it can earn by itself.
+
+One judgement for every front end (``score``, the dashboard, reports). A control profile of the
+tenant's Secure Score is *covered* when an installed plugin declares a control of the same id.
+How it is remediated follows from the settings that plugin declares, read at the control's own
+criterion level (:class:`~scorekeeper.domain.levels.Level.CRITERION`, what Microsoft's control
+measures — baseline requirements and advice earn no Secure Score points):
+
+``automated``
+    every criterion setting that asks for a change is ``RemediationKind.AUTOMATED``: scorekeeper
+    itself can write each change that earns the points (plan → record → write → verify → rollback).
+``guided``
+    at least one criterion setting is ``GUIDED``: a person must act (register for MFA, remove an
+    administrator, buy a licence) before Microsoft awards the points, even if other settings are
+    written automatically.
+``assess-only``
+    the plugin only reads the control: no criterion setting asks for a change.
+
+Points are Microsoft's ``maxScore`` of the controls the tenant is scored on (a control Microsoft
+does not score in this tenant — unlicensed — adds nothing), so "points covered by automated
+remediation" is the sum of the maximum of the scored controls whose remediation is automated:
+what scorekeeper can earn without a person, not what it has earned.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scorekeeper.domain.levels import Level
+from scorekeeper.domain.model import Control, RemediationKind
+from scorekeeper.domain.securescore import ControlScore
+
+
+class Remediation(enum.StrEnum):
+    """How scorekeeper brings a covered control to Microsoft's criterion."""
+
+    AUTOMATED = "automated"
+    GUIDED = "guided"
+    ASSESS_ONLY = "assess-only"
+
+
+def remediation_of(control: Control) -> Remediation:
+    """The remediation of ``control``, judged from its criterion settings (see the module docs)."""
+    kinds = {s.remediation for s in control.settings if s.level is Level.CRITERION}
+    if RemediationKind.GUIDED in kinds:
+        return Remediation.GUIDED
+    if RemediationKind.AUTOMATED in kinds:
+        return Remediation.AUTOMATED
+    return Remediation.ASSESS_ONLY
+
+
+@dataclass(frozen=True)
+class ControlCoverage:
+    """One control profile of the tenant: who covers it and how (``plugin`` empty when nobody)."""
+
+    id: str
+    category: str
+    max_score: float | None
+    scored: bool
+    plugin: str = ""
+    distribution: str = ""
+    remediation: Remediation | None = None
+
+    @property
+    def points(self) -> float:
+        """What it adds to the tenant's maximum: its ``maxScore`` when scored, else 0."""
+        return (self.max_score or 0.0) if self.scored else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "category": self.category,
+            "plugin": self.plugin or None,
+            "distribution": self.distribution or None,
+            "remediation": self.remediation.value if self.remediation else None,
+            "points": self.points,
+        }
+
+
+@dataclass(frozen=True)
+class CoverageTotals:
+    """Points of the controls listed: the tenant's, a plugin's, automated remediation's."""
+
+    points: float
+    covered: float
+    automated: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"points": self.points, "covered": self.covered, "automated": self.automated}
+
+
+def _totals(rows: Iterable[ControlCoverage]) -> CoverageTotals:
+    listed = list(rows)
+    return CoverageTotals(
+        points=round(sum(r.points for r in listed), 2),
+        covered=round(sum(r.points for r in listed if r.plugin), 2),
+        automated=round(sum(r.points for r in listed if r.remediation is Remediation.AUTOMATED), 2),
+    )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Every control of one tenant's Secure Score with its coverage, and the totals."""
+
+    controls: tuple[ControlCoverage, ...]
+
+    def of(self, control_id: str) -> ControlCoverage | None:
+        """The coverage of one control, ``None`` when it is not among those judged."""
+        return next((c for c in self.controls if c.id == control_id), None)
+
+    @property
+    def totals(self) -> CoverageTotals:
+        return _totals(self.controls)
+
+    @property
+    def by_category(self) -> dict[str, CoverageTotals]:
+        """Totals per Microsoft category (Identity, Data, Device, Apps...), in first-seen order."""
+        names = dict.fromkeys(c.category for c in self.controls)
+        return {name: _totals(c for c in self.controls if c.category == name) for name in names}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "totals": self.totals.to_dict(),
+            "categories": {name: t.to_dict() for name, t in self.by_category.items()},
+            "controls": [c.to_dict() for c in self.controls],
+        }
+
+
+def fleet_totals(coverages: Iterable[Coverage]) -> CoverageTotals:
+    """The totals of several tenants added up: the fleet's points, covered and automated."""
+    return _totals(c for coverage in coverages for c in coverage.controls)
+
+
+def judge_coverage(
+    rows: Iterable[ControlScore],
+    controls: Mapping[str, Control],
+    distributions: Mapping[str, str] | None = None,
+) -> Coverage:
+    """The coverage of the tenant's controls ``rows`` by the installed ``controls`` (id → declaration).
+
+    ``distributions`` maps a plugin name to its distribution ("conditionalaccess" →
+    "scorekeeper-m365-conditionalaccess"); a plugin without one is named by its plugin name.
+    """
+    names = distributions or {}
+    judged = []
+    for row in rows:
+        control = controls.get(row.id)
+        plugin = control.plugin if control is not None else ""
+        judged.append(
+            ControlCoverage(
+                id=row.id,
+                category=row.category,
+                max_score=row.max_score,
+                scored=row.scored,
+                plugin=plugin,
+                distribution=names.get(plugin, plugin),
+                remediation=remediation_of(control) if control is not None else None,
+            )
+        )
+    return Coverage(tuple(judged))

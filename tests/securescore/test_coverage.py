@@ -1,0 +1,115 @@
+"""Coverage of the Secure Score: which plugin covers a control, and the points automated remediation can earn."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from scorekeeper.domain.coverage import Remediation, fleet_totals, judge_coverage, remediation_of
+from scorekeeper.domain.levels import Level
+from scorekeeper.domain.model import Control, RemediationKind, Setting
+from scorekeeper.domain.securescore import ControlScore
+
+AUTO, GUIDED, NONE = RemediationKind.AUTOMATED, RemediationKind.GUIDED, RemediationKind.NONE
+
+
+def _control(control_id: str, *settings: tuple[RemediationKind, Level], plugin: str = "lab") -> Control:
+    declared = tuple(
+        Setting(id=f"s{i}", title="", remediation=kind, level=level) for i, (kind, level) in enumerate(settings)
+    )
+    return Control(id=control_id, title=control_id, settings=declared, plugin=plugin)
+
+
+def _row(control_id: str, category: str, max_score: float | None, score: float | None = 0.0) -> ControlScore:
+    return ControlScore(id=control_id, title="", category=category, service="", score=score, max_score=max_score)
+
+
+def test_remediation_is_judged_from_the_criterion_settings_only() -> None:
+    assert remediation_of(_control("A", (AUTO, Level.CRITERION), (NONE, Level.CRITERION))) is Remediation.AUTOMATED
+    # a person must act on one criterion: guided, however many settings are written automatically
+    assert remediation_of(_control("B", (AUTO, Level.CRITERION), (GUIDED, Level.CRITERION))) is Remediation.GUIDED
+    # guided advice or baseline requirements earn no Secure Score points: they do not decide
+    assert remediation_of(_control("C", (AUTO, Level.CRITERION), (GUIDED, Level.ADVICE))) is Remediation.AUTOMATED
+    assert remediation_of(_control("D", (AUTO, Level.BASELINE), (NONE, Level.CRITERION))) is Remediation.ASSESS_ONLY
+
+
+def test_points_count_only_scored_controls_and_split_by_category() -> None:
+    controls = {
+        "Auto": _control("Auto", (AUTO, Level.CRITERION), plugin="ca"),
+        "People": _control("People", (GUIDED, Level.CRITERION), plugin="roles"),
+        "Unscored": _control("Unscored", (AUTO, Level.CRITERION), plugin="ca"),
+    }
+    rows = [
+        _row("Auto", "Identity", 8, score=3),
+        _row("People", "Identity", 1),
+        _row("Unscored", "Identity", 7, score=None),  # not licensed: not part of the tenant's maximum
+        _row("DLP", "Data", 20),
+    ]
+    coverage = judge_coverage(rows, controls, {"ca": "scorekeeper-m365-conditionalaccess"})
+    totals = coverage.totals
+    assert (totals.points, totals.covered, totals.automated) == (29, 9, 8)
+    assert coverage.by_category["Identity"].to_dict() == {"points": 9, "covered": 9, "automated": 8}
+    assert coverage.by_category["Data"].to_dict() == {"points": 20, "covered": 0, "automated": 0}
+    auto, people, dlp = coverage.of("Auto"), coverage.of("People"), coverage.of("DLP")
+    assert auto is not None and auto.distribution == "scorekeeper-m365-conditionalaccess"
+    assert people is not None and people.distribution == "roles"  # no distribution known: the plugin name
+    assert dlp is not None and dlp.plugin == "" and dlp.remediation is None
+    assert coverage.of("Missing") is None
+    assert fleet_totals([coverage, coverage]).to_dict() == {"points": 58, "covered": 18, "automated": 16}
+
+
+def _score(run: Callable, *args: str) -> dict:
+    result = run("score", *args, "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_score_json_carries_coverage_that_adds_up_and_follows_the_schema(run: Callable) -> None:
+    data = _score(run, "--tenant", "demo")
+    coverage = data["coverage"]
+    by_id = {c["id"]: c for c in coverage["controls"]}
+    assert set(by_id) == {c["id"] for c in data["controls"]}
+    assert by_id["PWAgePolicyNew"]["remediation"] == "automated"
+    assert by_id["PWAgePolicyNew"]["distribution"] == "scorekeeper-m365-pwage"
+    assert by_id["OneAdmin"]["remediation"] == "guided"  # an administrator is never removed automatically
+    assert by_id["DLPEnabled"]["plugin"] is None and by_id["DLPEnabled"]["remediation"] is None
+    scored = [c for c in data["controls"] if c["score"] is not None]
+    assert coverage["totals"]["points"] == pytest.approx(sum(c["max_score"] for c in scored))
+    assert coverage["totals"]["covered"] == pytest.approx(sum(c["max_score"] for c in scored if c["covered_by"]))
+    automated = sum(by_id[c["id"]]["points"] for c in scored if by_id[c["id"]]["remediation"] == "automated")
+    assert coverage["totals"]["automated"] == pytest.approx(automated)
+    identity = coverage["categories"]["Identity"]
+    assert 0 < identity["automated"] <= identity["covered"] <= identity["points"]
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parents[2] / "docs" / "schemas" / "score.json").read_text())
+    jsonschema.validate(data, schema)
+
+
+def test_score_says_the_totals_and_each_rows_remediation(run: Callable) -> None:
+    data = _score(run, "--tenant", "demo")["coverage"]["totals"]
+    shown = run("score", "--tenant", "demo")
+    assert shown.code == 0, shown.err
+    points, covered, automated = (f"{data[k]:g}" for k in ("points", "covered", "automated"))
+    assert f"plugins cover {covered} of {points} points; automated remediation covers {automated}" in shown.out
+    row = next(line for line in shown.out.splitlines() if "PWAgePolicyNew" in line)
+    assert "auto" in row and "pwage" in row
+    details = run("score", "--tenant", "demo", "--details", "--category", "Identity")
+    assert "covered by scorekeeper-m365-adminroles: guided remediation" in details.out
+
+
+def test_the_fleet_view_adds_the_fleets_coverage_in_one_line(run: Callable, home: Path) -> None:
+    (home / "scorekeeper.toml").write_text(
+        '[tenants.weak]\nsimulator = true\nprofile = "weak-cloud"\n'
+        '[tenants.hard]\nsimulator = true\nprofile = "hardened"\n'
+    )
+    shown = run("score", "--all-tenants")
+    assert shown.code == 0, shown.err
+    [footer] = [line for line in shown.out.splitlines() if line.startswith("fleet: ")]
+    weak, hard = (_score(run, "--tenant", name)["coverage"]["totals"] for name in ("weak", "hard"))
+    assert (
+        f"plugins cover {weak['covered'] + hard['covered']:g} of {weak['points'] + hard['points']:g} points" in footer
+    )
+    assert len(footer) <= 80
