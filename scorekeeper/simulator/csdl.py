@@ -6,7 +6,9 @@ simulator loads at run time instead of parsing the XML on every start. ``--check
 the packaged file is stale. What the JSON holds, per entity and complex type: the base type,
 structural properties (type, nullability, collection), navigation properties, and the
 ``Org.OData.Capabilities.V1`` annotations the CSDL gives the type (filterable, non-filterable
-properties, $select/$count/$top/$skip/$orderby support).
+properties, $select/$count/$top/$skip/$orderby support), the properties it marks read-only
+(``Core.Computed``, or ``Core.Permissions`` of Read alone: ``readOnly``) and the enums it marks
+``IsFlags`` (``flags``), so a write body is checked against the same file.
 
 The CSDL carries no per-property query notes for users or groups ("Returned by default",
 "Supports $filter (eq, ne, …)", "$orderby"); Microsoft publishes those in the descriptions of
@@ -101,6 +103,19 @@ def _capabilities(element: ET.Element, aliases: dict[str, str]) -> dict[str, Any
     return found
 
 
+def _read_only(element: ET.Element) -> bool:
+    """Whether a property's annotations mark it read-only: ``Core.Computed`` or Read-only ``Core.Permissions``."""
+    for annotation in element.findall(f"{EDM}Annotation"):
+        term = annotation.get("Term", "")
+        if term == "Org.OData.Core.V1.Computed" and annotation.get("Bool", "true") == "true":
+            return True
+        if term == "Org.OData.Core.V1.Permissions":
+            members = [m.text or "" for m in annotation.iter(f"{EDM}EnumMember")]
+            if members == ["Org.OData.Core.V1.Permission/Read"]:
+                return True
+    return False
+
+
 def parse(csdl: Path) -> dict[str, Any]:
     """The compact metadata of one CSDL file (without the SDK's documentation notes)."""
     root = ET.parse(csdl).getroot()
@@ -115,6 +130,8 @@ def parse(csdl: Path) -> dict[str, Any]:
     enums: dict[str, list[str]] = {}
     container: dict[str, str] = {}
     capabilities: dict[str, dict[str, Any]] = {}
+    read_only: dict[str, list[str]] = {}
+    flags: list[str] = []
     for schema in schemas:
         namespace = schema.get("Namespace", "")
         aliases["self"] = namespace
@@ -139,6 +156,8 @@ def parse(csdl: Path) -> dict[str, Any]:
                 types[name] = entry
             elif tag == "EnumType":
                 enums[name] = [m.get("Name", "") for m in element.findall(f"{EDM}Member")]
+                if element.get("IsFlags") == "true":
+                    flags.append(name)
             elif tag == "EntityContainer":
                 for item in element:
                     kind = item.tag.removeprefix(EDM)
@@ -147,12 +166,22 @@ def parse(csdl: Path) -> dict[str, Any]:
                     elif kind == "Singleton":
                         container[item.get("Name", "")] = _full(item.get("Type", ""), aliases)
             elif tag == "Annotations":
-                target = _full(element.get("Target", ""), aliases) if "/" not in element.get("Target", "") else ""
+                owner, slash, prop = element.get("Target", "").partition("/")
+                if slash and "(" not in owner and _read_only(element):
+                    read_only.setdefault(_full(owner, aliases), []).append(prop)
+                target = _full(element.get("Target", ""), aliases) if not slash else ""
                 if target:
                     found = _capabilities(element, aliases)
                     if found:
                         capabilities.setdefault(target, {}).update(found)
-    return {"types": types, "enums": enums, "container": container, "capabilities": capabilities}
+    return {
+        "types": types,
+        "enums": enums,
+        "container": container,
+        "capabilities": capabilities,
+        "readOnly": {name: sorted(props) for name, props in read_only.items()},
+        "flags": sorted(flags),
+    }
 
 
 # ----------------------------------------------------------------------------- the API pages' notes

@@ -1,15 +1,15 @@
-"""Checks JSON against msgraph-sdk's models: what Graph would reject, and what a client would lose.
+"""Checks JSON against Graph's types: write bodies against Microsoft's metadata, answers against msgraph-sdk.
 
-The SDK's models are generated from Graph's own metadata, so they are the best available
-statement of which properties a type has and what type each holds. One walker serves two jobs:
+* A PATCH/POST body is checked by :func:`body_problems` against the v1.0 metadata the simulator
+  ships (``metadata/v1.0.json``, compiled from Microsoft's CSDL), the same source that answers
+  ``$select`` and ``$filter``: an unknown property, a wrong JSON type or an invalid enum value is
+  refused with a 400, and :func:`read_only_properties` names what the CSDL marks Computed/Read.
+* A response that would not deserialize into the SDK model without loss (a property left in
+  ``additional_data``, a value dropped because its type was wrong) fails the simulator's tests
+  (:func:`lost`): that is a question about what a client built on msgraph-sdk would see.
 
-* a PATCH/POST body with an unknown property, a wrong JSON type or an invalid enum value is
-  refused with a 400, as Graph refuses it;
-* a response that would not deserialize into the SDK model without loss (a property left in
-  ``additional_data``, a value dropped because its type was wrong) fails the simulator's tests.
-
-The walker is a ``JsonParseNode`` that records every mismatch instead of silently returning
-``None`` as kiota does, so the same deserializers the SDK uses decide what is valid.
+The response walker is a ``JsonParseNode`` that records every mismatch instead of silently
+returning ``None`` as kiota does, so the same deserializers the SDK uses decide what is lost.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from typing import Any
 from uuid import UUID
 
 from kiota_serialization_json.json_parse_node import JsonParseNode
+
+from scorekeeper.simulator import metadata
 
 _EDM = {str: "Edm.String", bool: "Edm.Boolean", int: "Edm.Int32", float: "Edm.Double"}
 
@@ -244,3 +246,160 @@ def lost(model_class: Any, data: Any, expected_extra: frozenset[str] = frozenset
 
 def is_enum(value: Any) -> bool:
     return isinstance(value, enum.Enum)
+
+
+# ----------------------------------------------------------------------------- write bodies, against the metadata
+_INT_RANGES = {
+    "Edm.Byte": (0, 2**8 - 1),
+    "Edm.SByte": (-(2**7), 2**7 - 1),
+    "Edm.Int16": (-(2**15), 2**15 - 1),
+    "Edm.Int32": (-(2**31), 2**31 - 1),
+    "Edm.Int64": (-(2**63), 2**63 - 1),
+}
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _primitive_fits(edm: str, value: Any) -> bool:
+    """Whether a JSON value can be read as ``edm`` (ODataLib, IEEE754Compatible=false)."""
+    if edm == "Edm.String":
+        return isinstance(value, str)
+    if edm == "Edm.Boolean":
+        return isinstance(value, bool)
+    if edm in _INT_RANGES:
+        low, high = _INT_RANGES[edm]
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    if edm in ("Edm.Double", "Edm.Single", "Edm.Decimal"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if edm == "Edm.Guid":
+        return isinstance(value, str) and _GUID.match(value) is not None
+    if edm == "Edm.DateTimeOffset":
+        if not isinstance(value, str):
+            return False
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return "T" in value
+    if edm == "Edm.Date":
+        return isinstance(value, str) and _DATE.match(value) is not None
+    if edm in ("Edm.TimeOfDay", "Edm.Duration", "Edm.Binary"):
+        return isinstance(value, str)
+    return True  # Edm.Untyped, Edm.Stream and the geography types: not checked
+
+
+#: A directory extension property: ``extension_{appId without dashes}_{name}`` (Microsoft's
+#: "Add custom data to resources using extensions" page). The CSDL marks directoryObject open
+#: only for these; any other unknown name on a directory object is refused.
+_DIRECTORY_EXTENSION = re.compile(r"^extension_[0-9a-fA-F]{32}_\w+$")
+
+
+def _dynamic(info: metadata.TypeInfo, key: str) -> bool:
+    """Whether an open type takes ``key`` as a dynamic property (directory objects: extensions only)."""
+    if not info.open:
+        return False
+    if metadata.is_subtype(info.name, "directoryObject"):
+        return _DIRECTORY_EXTENSION.match(key) is not None
+    return True
+
+
+def _enum_fits(enum_name: str, value: Any) -> bool:
+    members = metadata.enum_members(enum_name) or ()
+    if not isinstance(value, str):
+        return False
+    if value in members:
+        return True
+    parts = [part.strip() for part in value.split(",")]
+    return len(parts) > 1 and metadata.is_flags(enum_name) and all(part in members for part in parts)
+
+
+class BodyChecker:
+    """Walks a PATCH/POST body against Microsoft's v1.0 metadata and records what Graph would refuse.
+
+    One source for every route: a property must exist on the type (or on the derived type its
+    ``@odata.type`` names); each value must fit the property's Edm type, enum or complex type;
+    an open type takes any extra property. ``null`` is accepted everywhere (the CSDL's
+    ``Nullable="false"`` is not enforced: the pages do not say what Graph answers).
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def walk(self, info: metadata.TypeInfo, data: Any, path: str = "") -> metadata.TypeInfo:
+        """Check the object ``data`` as a ``info``; returns the type it was read as (its own ``@odata.type``)."""
+        if not isinstance(data, dict):
+            self._mismatch(path, data, info.name)
+            return info
+        own = self._own_type(info, data, path)
+        for key, value in data.items():
+            child = f"{path}.{key}" if path else key
+            if "@" in key:
+                self.problems.append(Problem(child, "annotation", key))
+                continue
+            prop = own.properties.get(key)
+            if prop is None:
+                if key not in own.navigation and not _dynamic(own, key):
+                    self.problems.append(Problem(child, "unknown", key, own.name))
+                continue
+            if value is not None:
+                self._value(prop, value, child)
+        return own
+
+    def _own_type(self, info: metadata.TypeInfo, data: dict[str, Any], path: str) -> metadata.TypeInfo:
+        odata_type = data.get("@odata.type")
+        if not isinstance(odata_type, str) or metadata.full_name(odata_type) == info.name:
+            return info
+        name = metadata.full_name(odata_type)
+        found = metadata.find_type(name)
+        if found is None or name not in info.derived:
+            where = f"{path}.@odata.type" if path else "@odata.type"
+            detail = f"A type named '{name}' could not be resolved by the model, or is not derived from '{info.name}'."
+            self.problems.append(Problem(where, "type", detail))
+            return info
+        return found
+
+    def _value(self, prop: metadata.Property, value: Any, path: str) -> None:
+        if prop.collection:
+            if prop.is_enum and isinstance(value, str) and value:  # "a,b" for a collection of enums
+                items: list[Any] = [part.strip() for part in value.split(",")]
+            elif isinstance(value, list):
+                items = value
+            else:
+                self._mismatch(path, value, f"Collection({prop.type})")
+                return
+            for index, item in enumerate(items):
+                if item is not None:
+                    self._single(prop.type, item, f"{path}.{index}")
+            return
+        self._single(prop.type, value, path)
+
+    def _single(self, type_name: str, value: Any, path: str) -> None:
+        if type_name.startswith("Edm."):
+            if not _primitive_fits(type_name, value):
+                self._mismatch(path, value, type_name)
+        elif metadata.enum_members(type_name) is not None:
+            if not _enum_fits(type_name, value):
+                self._mismatch(path, value, type_name)
+        else:
+            nested = metadata.find_type(type_name)
+            if nested is not None:
+                self.walk(nested, value, path)
+
+    def _mismatch(self, path: str, value: Any, expected: str) -> None:
+        detail = f"Cannot convert the literal '{_literal(value)}' to the expected type '{expected}'."
+        self.problems.append(Problem(path, "type", detail))
+
+
+def body_problems(type_name: str, data: Any) -> tuple[metadata.TypeInfo, list[Problem]]:
+    """What Graph would refuse in a write body for ``type_name``: the type read, and every problem.
+
+    Raises :class:`metadata.UnknownType` when the v1.0 metadata lacks the type (a beta-only one).
+    """
+    checker = BodyChecker()
+    own = checker.walk(metadata.graph_type(type_name), data)
+    return own, checker.problems
+
+
+def read_only_properties(info: metadata.TypeInfo) -> frozenset[str]:
+    """Top-level properties a write may not carry: ``id`` and what the CSDL marks Computed/Read-only."""
+    return metadata.read_only(info.name) | {"id"}

@@ -261,6 +261,18 @@ def enum_members(name: str) -> tuple[str, ...] | None:
     return tuple(members) if members is not None else None
 
 
+def is_flags(name: str) -> bool:
+    """Whether the CSDL marks the enum ``IsFlags`` (a value may then combine members: ``"sms,voice"``)."""
+    return full_name(name) in _data().get("flags", ())
+
+
+@cache
+def read_only(name: str) -> frozenset[str]:
+    """The properties of ``name`` (inherited ones included) the CSDL marks Core.Computed or Read-only."""
+    marked = _data().get("readOnly", {})
+    return frozenset(p for type_name in _chain(full_name(name)) for p in marked.get(type_name, ()))
+
+
 def is_subtype(name: str, of: str) -> bool:
     return full_name(name) == full_name(of) or full_name(name) in graph_type(of).derived
 
