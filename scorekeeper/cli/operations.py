@@ -84,7 +84,9 @@ def assess(
     with progress_bar(not as_json) as on_progress:
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
     if as_json:
-        emit_json(one_or_many([r.to_dict() for r in runs]))
+        from scorekeeper.domain.requirements import with_requirements  # each finding's level and baselines
+
+        emit_json(one_or_many([with_requirements(r.to_dict(), state.plugins.controls) for r in runs]))
     else:
         from scorekeeper.cli.render import print_run, summary_line
 

@@ -122,9 +122,11 @@ def print_run(
             table.add_column("current", overflow="fold", ratio=1)
             table.add_column("desired", overflow="fold", ratio=1)
         table.add_column("reason", overflow="fold", ratio=2)
+        declared = (controls or {}).get(control.control)
         for finding in control.findings:
             reason = finding.reason if finding.reason != control.error else "(see the error below)"
             reason += f" [accepted risk: {finding.excepted}]" if finding.excepted else ""
+            reason += cited_baselines(declared, finding.setting) if finding.status in BASELINES_SHOWN else ""
             if finding.stage is not None and finding.status is Status.STAGED:
                 reason += f" ({finding.stage.line()})"
             values = [Text(cell(finding.current)), Text(cell(finding.desired))] if wide else []
@@ -135,7 +137,6 @@ def print_run(
                 status.append(f" · change {words}", VERIFICATION_STYLE[finding.verification])
             table.add_row(finding.setting, status, *values, Text(clean(reason)))
         console.print(table)
-        declared = (controls or {}).get(control.control)
         if declared is not None:
             print_changes_ahead(console, declared, control.findings)
         if control.changes:
@@ -150,6 +151,22 @@ def print_run(
                     console.print(f"\n[bold]{finding.setting}[/] — steps:")
                     for step in finding.steps:
                         console.print(f"  {clean(step)}", markup=False, highlight=False, soft_wrap=True)  # copyable
+
+
+#: A finding of these statuses names the baselines that require its setting ("CISA MS.AAD.3.4v1"), so a
+#: reader sees which requirement fails the tenant and can select it in ``[remediation] requirements``.
+BASELINES_SHOWN = frozenset({Status.FAIL, Status.ADVICE})
+
+
+def cited_baselines(control: Control | None, setting: str) -> str:
+    """`` [CISA MS.AAD.3.4v1, CIS M365 5.2.3.7]``: the baselines the setting cites, or "" (none, or unknown)."""
+    if control is None:
+        return ""
+    try:
+        baselines = control.setting(setting).baselines
+    except KeyError:
+        return ""
+    return f" [{', '.join(baselines)}]" if baselines else ""
 
 
 def print_changes_ahead(console: Console, control: Control, findings: Iterable[Any]) -> None:

@@ -105,6 +105,16 @@ DEFS: dict[str, Any] = {
             "excepted": _STR,
             "impact": {"$ref": "#/$defs/impact"},
             "stage": {"$ref": "#/$defs/stage"},
+            "level": {
+                "enum": ["criterion", "baseline", "advice"],
+                "description": "assess --json: what kind of requirement the setting is (docs/configuration.md "
+                "[remediation] requirements); absent where the control is not installed.",
+            },
+            "baselines": {
+                **_STRS,
+                "description": "assess --json: the baseline references that cite the setting "
+                '("CISA MS.AAD.3.4v1", "CIS M365 5.2.3.7"); a requirements entry selects them by prefix.',
+            },
         },
         ["setting", "title", "status", "current", "desired", "remediation", "reason", "steps"],
     ),
