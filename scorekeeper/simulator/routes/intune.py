@@ -134,7 +134,10 @@ def list_assignments(ctx: RequestContext) -> dict[str, Any]:
 
 
 @table.post(
-    f"{CONFIGS}/{{id}}/assign", permissions=WRITE, doc=f"{LEARN}/intune-deviceconfig-deviceconfiguration-assign"
+    f"{CONFIGS}/{{id}}/assign",
+    permissions=WRITE,
+    doc=f"{LEARN}/intune-deviceconfig-deviceconfiguration-assign",
+    returns="deviceConfigurationAssignment",  # the action answers with the new assignments
 )
 def assign(ctx: RequestContext) -> dict[str, Any]:
     """Replaces the configuration's assignments; answers with the new ones."""
