@@ -206,11 +206,16 @@ def not_assessed(runs: list[RunResult], *, detail: bool = False) -> bool:
     ``detail`` names each unread setting and why (``plan`` and ``remediate``, where the admin is
     about to act on the result, and a CI job must not read "nothing to change" as all-clear).
     """
-    from scorekeeper.domain.outcome import could_not_assess, unread
+    from scorekeeper.domain.outcome import could_not_assess, incomplete, unreachable, unread
 
     if not could_not_assess(runs):
         return False
     settings = unread(runs)
+    gone = unreachable(runs)
+    if not settings and gone and all(r.unreachable for r in runs if incomplete(r)):
+        # Each tenant never reached had its one line (or JSON) already: the reason is not repeated.
+        echo(f"note: {len(gone)} tenant(s) could not be reached; exit code {EXIT_ERROR}", err=True)
+        return True
     what = f"{len(settings)} setting(s) could not be assessed" if settings else "a run did not complete"
     echo(f"note: {what}; exit code {EXIT_ERROR}", err=True)
     if detail:
@@ -339,6 +344,14 @@ def selection_label(names: tuple[str, ...], groups: tuple[str, ...]) -> str:
     return f" for {' and '.join(parts)}" if parts else ""
 
 
+def _history_names(state: State) -> list[str]:
+    """The tenants history holds runs of ([] when there is no history database yet)."""
+    try:
+        return list(state.store.tenant_ids())
+    except Exception:  # no database, or one that cannot be opened: only configured names count
+        return []
+
+
 def newest_first(
     state: State, names: tuple[str, ...], groups: tuple[str, ...], query: Callable[[str | None], list[Any]], limit: int
 ) -> list[Any]:
@@ -349,7 +362,8 @@ def newest_first(
     """
     if not names and not groups:
         return query(None)
-    tenants = state.config.select_tenants(names, groups, configured_only=False)
+    # A tenant no longer configured but in history still lists; any other unknown name exits 2.
+    tenants = state.config.select_tenants(names, groups, configured_only=False, in_history=_history_names(state))
     rows = [row for tenant in tenants for row in query(tenant)]
     rows.sort(key=lambda r: (getattr(r, "started_at", None) or getattr(r, "at", None), r.id), reverse=True)
     return rows[:limit]

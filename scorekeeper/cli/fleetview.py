@@ -123,6 +123,8 @@ def counts_text(runs: Sequence[RunResult]) -> str:
 def tenant_line(run: RunResult, code: int, extra: str = "") -> str:
     """One tenant of a fleet command: name, counts, points, exit code and what it means."""
     kind = f"{run.kind} run {run.run_id}" if run.run_id is not None else run.kind
+    if run.unreachable:  # never reached: the reason once, no counts (domain/outcome.unreachable)
+        return f"{run.tenant}: {run.unreachable} — {kind} failed, exit {code} (could not reach the tenant)"
     tail = f" · {extra}" if extra else ""
     return f"{run.tenant}: {counts_text([run])}{tail} — {kind}, exit {code} ({exit_meaning(code)})"
 

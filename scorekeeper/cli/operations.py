@@ -95,10 +95,14 @@ def assess(
             print_fleet(out, runs, [run_exit_code([run]) for run in runs])
             sys.exit(exit_code_for(runs))
         for run in runs:
+            if run.unreachable:  # one line for a tenant never reached (domain/outcome.unreachable)
+                out.print(f"{run.tenant}: {run.unreachable}", markup=False, highlight=False)
+                continue
             print_run(out, run, details=details, controls=state.plugins.controls)
         out.print()
-        for run in runs:  # the last lines: one per tenant, with the exit code it alone would give
-            out.print(summary_line(run, run_exit_code([run])), markup=False, highlight=False)
+        for run in runs:  # the last lines: one per tenant reached, with the exit code it alone would give
+            if not run.unreachable:
+                out.print(summary_line(run, run_exit_code([run])), markup=False, highlight=False)
     sys.exit(exit_code_for(runs))
 
 
@@ -125,6 +129,8 @@ def _plan(
     else:
         planning = state.engine(on_progress).plan(tenant, control_ids, set(settings) or None)
     run, plans = run_async(planning)
+    if run.unreachable:  # one line: nothing of the tenant was read
+        raise CommandFailed(f"{tenant}: {clean(run.unreachable)}; nothing was planned or written", EXIT_ERROR)
     broken = [f"{r.control}: {clean(r.error)}" for r in run.controls if r.error]  # Graph's words: tenant text
     if broken:  # a plan built on a failed assessment would silently leave those controls out
         raise CommandFailed(

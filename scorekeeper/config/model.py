@@ -7,6 +7,7 @@ tenant names the environment variable or file that holds them.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -320,6 +321,9 @@ class Config:
     raw_tenant_tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: ``[partner]``: the partner tenant and the template of its multi-tenant app (config/templates.py).
     partner: PartnerSettings | None = None
+    #: The built-in ``demo`` when real tenants are configured: reachable by name only (:meth:`tenant`),
+    #: never listed in :attr:`tenants`, ``--all-tenants``, groups or error messages.
+    demo: TenantConfig | None = None
     _remediation: dict[str | None, RemediationSettings] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -329,12 +333,14 @@ class Config:
             )
 
     def tenant(self, name: str) -> TenantConfig:
-        try:
-            return self.tenants[name]
-        except KeyError:
-            known = ", ".join(sorted(self.tenants)) or "none"
-            hint = did_you_mean(name, self.tenants)
-            raise ConfigError([f"unknown tenant {name!r}{hint} (configured: {known})"], self.source) from None
+        found = self.tenants.get(name) or (self.demo if self.demo is not None and name == DEMO_TENANT else None)
+        if found is None:
+            raise ConfigError([unknown_tenant(name, self.tenants)], self.source)
+        return found
+
+    def named(self, name: str) -> bool:
+        """Whether ``name`` is a tenant a command may be given by name (the configured ones, and ``demo``)."""
+        return name in self.tenants or (self.demo is not None and name == DEMO_TENANT)
 
     def select_tenants(
         self,
@@ -344,6 +350,7 @@ class Config:
         *,
         required: bool = True,
         configured_only: bool = True,
+        in_history: Iterable[str] | None = None,
     ) -> list[str]:
         """The tenants that ``--tenant NAME ...``, ``--group NAME ...`` and ``--all-tenants`` name.
 
@@ -352,7 +359,10 @@ class Config:
         tenant for ``all_tenants`` (or when nothing is given and ``required`` is false). Every
         unknown name is reported in one :class:`ConfigError` line, with what is configured.
         ``configured_only=False`` is for reading history: a tenant removed from the config
-        still has runs, so ``--tenant`` names are taken as written (groups still must exist).
+        still has runs, so a ``--tenant`` name in ``in_history`` (the tenants history holds) is
+        taken as written (groups still must exist); any other unknown name is refused, with the
+        closest names. Without ``in_history`` every name is taken.
+        ``demo`` is chosen only by name when real tenants are configured.
         """
         names, groups = list(names), list(groups)
         if all_tenants:
@@ -366,21 +376,19 @@ class Config:
                     self.source,
                 )
             return sorted(self.tenants)
+        kept = set(in_history or ())
         unknown = [
-            f"unknown tenant {n!r}{did_you_mean(n, self.tenants)}"
+            unknown_tenant(n, [*self.tenants, *kept])
             for n in dict.fromkeys(names)
-            if configured_only and n not in self.tenants
+            if not self.named(n) and n not in kept and (configured_only or in_history is not None)
         ]
         unknown += [
-            f"unknown group {g!r}{did_you_mean(g, self.groups)}" for g in dict.fromkeys(groups) if g not in self.groups
+            f"unknown group {g!r}{did_you_mean(g, self.groups)}" + ("" if self.groups else " (no [groups.NAME] table)")
+            for g in dict.fromkeys(groups)
+            if g not in self.groups
         ]
         if unknown:
-            known = f"configured: {', '.join(sorted(self.tenants)) or 'none'}"
-            if self.groups:
-                known += f"; groups: {', '.join(sorted(self.groups))}"
-            elif groups:
-                known += "; no [groups.NAME] table"
-            raise ConfigError([f"{', '.join(unknown)} ({known})"], self.source)
+            raise ConfigError(["; ".join(unknown)], self.source)
         chosen = [*names, *(member for g in groups for member in self.groups[g])]
         return list(dict.fromkeys(chosen))
 
@@ -425,6 +433,18 @@ class Config:
         if tenant is not None:
             values.update(self.overrides.get(tenant, {}).get(control_id, {}))
         return values
+
+
+def unknown_tenant(name: str, known: Iterable[str]) -> str:
+    """One line for a tenant name nobody configured: the closest names (difflib), never the whole list."""
+    names = sorted(set(known))
+    close = difflib.get_close_matches(name.lower(), [n.lower() for n in names], n=3, cutoff=0.6)
+    by_lower = {n.lower(): n for n in names}
+    if close:
+        return f"unknown tenant {name!r} (did you mean {' or '.join(repr(by_lower[c]) for c in close)}?)"
+    if not names:
+        return f"unknown tenant {name!r}: no tenant is configured"
+    return f"unknown tenant {name!r}: none of the {len(names)} configured tenant(s) is close (scorekeeper config show)"
 
 
 def demo_tenant(data_dir: Path) -> TenantConfig:
@@ -544,8 +564,14 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
             problems += format_validation_error(f"tenants.{name}", exc, TenantConfig)
         except TypeError as exc:
             problems.append(f"tenants.{name}: {exc}")
+    # The simulated demo joins the list only when nothing else is configured; with real tenants
+    # it is still there by name (``--tenant demo``), never in --all-tenants, groups or error lists.
+    demo = None
     if DEMO_TENANT not in tenants and DEMO_TENANT not in raw_tenants:
-        tenants[DEMO_TENANT] = demo_tenant(data_dir or default_data_dir())
+        demo = demo_tenant(data_dir or default_data_dir())
+        if not tenants and not raw_tenants:
+            tenants[DEMO_TENANT], demo = demo, None
+    hidden = DEMO_TENANT if demo is not None else ""  # named explicitly (an exception, a group): still allowed
 
     controls = data.get("controls", {})
     if not isinstance(controls, dict) or not all(isinstance(v, dict) for v in controls.values()):
@@ -572,7 +598,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
             targets.append(ExceptionTarget(index, rule.control, rule.setting, rule))
         if rule is None:
             problems.append(f"exceptions[{index}]: must be a table")
-        elif rule.tenant and rule.tenant not in tenants and rule.tenant not in raw_tenants:
+        elif rule.tenant and rule.tenant not in tenants and rule.tenant not in raw_tenants and rule.tenant != hidden:
             known = [*tenants, *raw_tenants]
             problems.append(
                 f"exceptions[{index}].tenant: unknown tenant {rule.tenant!r}{did_you_mean(rule.tenant, known)}"
@@ -587,7 +613,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         problems.append("notifications: must be [notifications.<channel>] tables")
         notifications = {}
 
-    groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants), problems)
+    groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants) | {hidden} - {""}, problems)
 
     history = _parse_section(data, "history", HistorySettings, problems)
 
@@ -615,6 +641,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         tenant_templates=tenant_templates,
         raw_tenant_tables={t: written[t] for t in tenant_templates if isinstance(written.get(t), dict)},
         partner=parse_partner(data.get("partner"), data.get("templates") or {}, problems),
+        demo=demo,
     )
     if problems:
         raise ConfigError(problems, source, controls, overrides, partial=config)

@@ -55,7 +55,6 @@ class ChangeAhead:
         return text
 
 
-
 class Status(enum.StrEnum):
     """The verdict on one setting.
 
@@ -501,6 +500,8 @@ class RunResult:
     actor: Actor | None = None
     versions: dict[str, str] | None = None  # scorekeeper + plugin distributions used; None: not recorded
     organization: Organization | None = None  # the tenant's names as this run read them; None: not read
+    #: Why the tenant could not be reached at all (sign-in or network), one line; "" when it was.
+    unreachable: str = ""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -528,6 +529,7 @@ class RunResult:
             "finished_at": self.finished_at.isoformat(),
             "actor": self.actor.to_dict() if self.actor else None,
             **self.recorded_facts(),
+            **({"unreachable": self.unreachable} if self.unreachable else {}),
             "controls": [c.to_dict() for c in self.controls],
         }
 

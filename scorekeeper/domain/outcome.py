@@ -1,4 +1,4 @@
-"""What a run's result means, judged once for every front end: "could not assess" and the exit code.
+"""What a run's result means, judged once for every front end: "could not assess", unreachable, the exit code.
 
 The CLI's exit code, the scheduler's ``run_failed`` notification, the fleet summary and CI all ask
 the same question of a run — did it read everything it had to? — and must get the same answer.
@@ -44,6 +44,16 @@ def unread_findings(result: ControlResult) -> list[Finding]:
 def unread(runs: Iterable[RunResult]) -> list[Unread]:
     """Every unread, unexcepted setting of ``runs``."""
     return [Unread(r.tenant, c.control, f) for r in runs for c in r.controls for f in unread_findings(c)]
+
+
+def unreachable(runs: Iterable[RunResult]) -> list[RunResult]:
+    """The runs whose tenant could not be reached at all (sign-in or network failed).
+
+    Such a run is ``failed`` and holds no findings: nothing of the tenant was read, so nothing of
+    it may count as pass (or as unknown, setting by setting: the one reason says it once). Front
+    ends print one line per such tenant, ``"{tenant}: {run.unreachable}"``.
+    """
+    return [r for r in runs if r.unreachable]
 
 
 def incomplete(run: RunResult) -> bool:

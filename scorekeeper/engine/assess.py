@@ -20,10 +20,12 @@ from scorekeeper.domain.model import (
     RunResult,
     Status,
 )
+from scorekeeper.domain.outcome import UNREAD_STATUSES
 from scorekeeper.domain.pending import with_pending_score
 from scorekeeper.engine import base
 from scorekeeper.engine.base import EngineBase
 from scorekeeper.engine.planning import drift_plan, plan_for
+from scorekeeper.engine.reach import HeldWarnings, Unreachable, connect, sign_in
 from scorekeeper.engine.session import TenantSession
 from scorekeeper.errors import EngineError
 from scorekeeper.graph.throttle import TenantThrottled
@@ -125,7 +127,19 @@ class Assessing(EngineBase):
         try:
 
             async def work(session: TenantSession) -> tuple[list[ControlResult], Organization | None, Any, Any]:
-                results, organization, score = await self._assess_all(session, controls, kind)
+                await sign_in(session)  # one line for a tenant never reached, not one error per setting
+                held = HeldWarnings("scorekeeper.securescore", tenant)
+                try:
+                    results, organization, score = await self._assess_all(session, controls, kind)
+                    if any(r.error or any(f.status in UNREAD_STATUSES for f in r.findings) for r in results):
+                        await connect(session)  # a read failed: was the tenant reached at all?
+                except Unreachable:
+                    held.drop()
+                    raise
+                except BaseException:
+                    held.release()
+                    raise
+                held.release()
                 return results, organization, score, await self._drift_authors(session, results)
 
             results, organization, score, authors = await self._with_session(tenant, work, opened=opened)
@@ -135,6 +149,12 @@ class Assessing(EngineBase):
         except TenantThrottled as exc:  # a fleet worker gives the tenant back to the queue (scorekeeper.graph.throttle)
             self._finish_interrupted(run_id, opened, f"{exc}; the queue runs it again after that")
             raise
+        except Unreachable as exc:  # sign-in or network failed: the run is failed, with no findings
+            session = opened[0] if opened else None
+            never_reached = await self._history().run(
+                self._finish, run_id, tenant, kind, started, [], "failed", str(exc), session=session
+            )
+            return replace(never_reached, unreachable=str(exc))
         except Exception as exc:  # credentials unusable: nothing could be read
             reason = f"could not open tenant {tenant}: {exc}"
             failed = [self._failed_control(c, kind, exc, Status.UNKNOWN) for c in controls]

@@ -133,17 +133,19 @@ def _findings(output: str) -> list[dict]:
 
 
 def test_an_unreachable_tenant_is_not_a_clean_result(run: Callable, home: Path) -> None:
-    """Nothing read must never look like nothing failing: exit 1, and the findings say why."""
+    """Nothing read must never look like nothing failing: exit 1, the run failed, the reason once (issue 28)."""
     (home / "scorekeeper.toml").write_text(UNREACHABLE_TENANT, encoding="utf-8")
     result = run("assess", "--tenant", "dead", "--control", "PWAgePolicyNew", "--json")
 
     assert result.code == 1
-    assert "could not be assessed" in result.err
-    findings = _findings(result.out)
-    assert findings and all(f["status"] == "unknown" and f["reason"] for f in findings)
+    assert "1 tenant(s) could not be reached; exit code 1" in result.err
+    output = json.loads(result.out)
+    assert output["status"] == "failed" and output["controls"] == []  # no setting counted, not even unknown
+    assert output["unreachable"].startswith("cannot connect to 127.0.0.1:9")
 
 
-def test_settings_left_unread_on_purpose_can_be_accepted_as_exceptions(run: Callable, home: Path) -> None:
+def test_exceptions_do_not_make_an_unreachable_tenant_clean(run: Callable, home: Path) -> None:
+    """An accepted risk covers a setting left unread; a tenant never reached is still exit 1."""
     exceptions = "".join(
         f'\n[[exceptions]]\ntenant = "dead"\ncontrol = "PWAgePolicyNew"\nsetting = "{setting}"\n'
         f'reason = "lab tenant, unreachable on purpose"\nexpires = 2099-01-01\n'
@@ -152,9 +154,8 @@ def test_settings_left_unread_on_purpose_can_be_accepted_as_exceptions(run: Call
     (home / "scorekeeper.toml").write_text(UNREACHABLE_TENANT + exceptions, encoding="utf-8")
     result = run("assess", "--tenant", "dead", "--control", "PWAgePolicyNew", "--json")
 
-    assert result.code == 0, result.err
-    findings = _findings(result.out)
-    assert findings and all(f["status"] == "unknown" and f["excepted"] for f in findings)
+    assert result.code == 1, result.err
+    assert json.loads(result.out)["status"] == "failed"
 
 
 CONTOSO = """

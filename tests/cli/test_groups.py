@@ -103,7 +103,7 @@ def test_unknown_tenants_and_groups_are_one_line_naming_all(run: Callable, confi
     lines = [line for line in result.err.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in result.err
     assert "unknown tenant 'nope'" in lines[0] and "unknown group 'missing'" in lines[0]
-    assert "configured: alpha, beta, demo, gamma; groups: all_but_alpha, customers" in lines[0]
+    assert "configured" not in lines[0] or "demo" not in lines[0]  # the closest names, never the whole list
 
 
 def test_groups_and_tenants_combine_without_repeats(run: Callable, config: Path) -> None:

@@ -83,10 +83,34 @@ def test_unreadable_or_invalid_files_are_one_line(tmp_path: Path) -> None:
         load_config(bad, data_dir=tmp_path)
 
 
-def test_unknown_tenant_names_the_configured_ones(tmp_path: Path) -> None:
+def test_unknown_tenant_names_the_closest_ones_never_the_whole_list(tmp_path: Path) -> None:
     config = parse_config({}, None, data_dir=tmp_path)
-    with pytest.raises(ConfigError, match=r"unknown tenant 'x' \(configured: demo\)"):
+    with pytest.raises(ConfigError, match=r"unknown tenant 'x': none of the 1 configured tenant\(s\) is close"):
         config.tenant("x")
+    many = parse_config(
+        {"tenants": {f"customer{i:02d}": {"simulator": True} for i in range(30)}}, None, data_dir=tmp_path
+    )
+    with pytest.raises(ConfigError) as caught:
+        many.tenant("customr07")
+    assert "did you mean 'customer07'" in str(caught.value) and "customer29" not in str(caught.value)
+
+
+def test_demo_joins_only_a_config_with_no_other_tenant(tmp_path: Path) -> None:
+    """Issue 28: a config with real tenants never lists the simulated demo; it is still there by name."""
+    assert parse_config({}, None, data_dir=tmp_path).select_tenants(all_tenants=True) == ["demo"]
+    real = parse_config(
+        {"tenants": {"acme": {"simulator": True}}, "groups": {"gold": {"tenants": ["acme"]}}}, None, data_dir=tmp_path
+    )
+    assert real.select_tenants(all_tenants=True) == ["acme"] and list(real.tenants) == ["acme"]
+    assert real.select_tenants(required=False) == ["acme"] and real.select_tenants(groups=["gold"]) == ["acme"]
+    assert real.select_tenants(["demo"]) == ["demo"] and real.tenant("demo").simulator
+    with pytest.raises(ConfigError) as caught:
+        real.select_tenants(["acmee"])
+    assert "did you mean 'acme'" in str(caught.value) and "demo" not in str(caught.value)
+    # History may name a tenant no longer configured; any other name is refused (exit 2).
+    assert real.select_tenants(["old"], configured_only=False, in_history=["old"]) == ["old"]
+    with pytest.raises(ConfigError):
+        real.select_tenants(["acmee"], configured_only=False, in_history=["old", "acme"])
 
 
 def test_typos_name_what_was_meant(tmp_path: Path) -> None:

@@ -75,7 +75,11 @@ def test_add_list_pause_resume_remove(sk) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--tenant", "nope", "--interval", "60"], "scorekeeper.toml: unknown tenant 'nope' (configured: demo, t1)"),
+        (
+            ["--tenant", "nope", "--interval", "60"],
+            "scorekeeper.toml: unknown tenant 'nope': none of the 1 configured tenant(s) is close"
+            " (scorekeeper config show)",
+        ),
         (
             ["--tenant", "t1", "--interval", "60", "--control", "Nope"],
             "scorekeeper.toml: unknown control 'Nope' (installed: ToyControl)",

@@ -37,7 +37,9 @@ def test_unknown_tenant_is_a_one_line_usage_error(config_file: Path, capsys: pyt
         main(["--config", str(config_file), "--db", str(config_file.parent / "h.db"), "tui", "--tenant", "nope"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert err == "error: unknown tenant 'nope' (configured: demo, t1)\n"
+    assert (
+        err == "error: unknown tenant 'nope': none of the 1 configured tenant(s) is close (scorekeeper config show)\n"
+    )
 
 
 def test_command_opens_the_dashboard_on_the_named_tenant(
