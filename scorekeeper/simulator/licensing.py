@@ -15,6 +15,13 @@ reads itself, so a profile cannot say one thing and serve another:
   (SPB), per Microsoft's SSPR licensing page (concept-sspr-licensing). Password writeback needs
   P1/P2 or Business Premium (:func:`writeback_licensed`). The simulator only reports these; the
   portal API itself refuses nothing (what it answers without a licence is not documented).
+- **Entra ID P2** (:func:`premium_p2`): an enabled subscription carries the AAD_PREMIUM_P2 service
+  plan (Microsoft 365 E5, EMS E5, Entra ID P2). Privileged Identity Management's lists
+  (roleEligibilitySchedules/-Instances, roleAssignmentScheduleInstances) refuse a tenant without it
+  with 400 ``AadPremiumLicenseRequired`` "The tenant needs to have Microsoft Entra ID P2 or
+  Microsoft Entra ID Governance license." (the answer reported in maester365/maester#1421 for
+  v1.0 roleEligibilityScheduleInstances). An Entra ID Governance subscription is not recognised
+  (assumption: no profile holds one, and its plan ids were not checked).
 - **Intune** (:func:`intune`): an enabled subscription carries the INTUNE_A service plan
   (Microsoft 365 E3/E5 and Business Premium include it; Intune's standalone SKU is INTUNE_A). The
   Intune Graph pages say the API "requires an active Intune license for the tenant"; without one
@@ -44,6 +51,10 @@ BUSINESS_SKUS = {BUSINESS_STANDARD: "O365_BUSINESS_PREMIUM", BUSINESS_PREMIUM: "
 INTUNE_PLAN = "c1ec4a95-1f05-45b3-a911-aa3fa01094f5"
 INTUNE_PLAN_NAME = "INTUNE_A"
 INTUNE_SKU = "061f9ace-7d42-4136-88ac-31dc755f143f"
+P2_PLANS = frozenset({"eec0eb4f-6444-4f95-aba0-50c24d67f998"})
+P2_NAMES = frozenset({"AAD_PREMIUM_P2"})
+P2_CODE = "AadPremiumLicenseRequired"
+P2_MESSAGE = "The tenant needs to have Microsoft Entra ID P2 or Microsoft Entra ID Governance license."
 INTUNE_CODE = "BadRequest"
 INTUNE_MESSAGE = "Request not applicable to target tenant."
 
@@ -69,6 +80,11 @@ def _has_sku(state: dict[str, Any], sku_ids: set[str], part_numbers: set[str]) -
 def premium(state: dict[str, Any]) -> bool:
     """True when an enabled subscription includes Entra ID P1 or P2."""
     return _has_plan(state, PREMIUM_PLANS, PREMIUM_NAMES)
+
+
+def premium_p2(state: dict[str, Any]) -> bool:
+    """True when an enabled subscription includes Entra ID P2 (what PIM needs)."""
+    return _has_plan(state, P2_PLANS, P2_NAMES)
 
 
 def sspr_cloud_licensed(state: dict[str, Any]) -> bool:
@@ -98,3 +114,9 @@ def require_intune(state: dict[str, Any]) -> None:
     """Refuse an Intune request on a tenant without an Intune licence, as Graph does."""
     if not intune(state):
         raise GraphError(400, INTUNE_CODE, INTUNE_MESSAGE)
+
+
+def require_p2(state: dict[str, Any]) -> None:
+    """Refuse a PIM request on a tenant without Entra ID P2, as Graph does."""
+    if not premium_p2(state):
+        raise GraphError(400, P2_CODE, P2_MESSAGE)

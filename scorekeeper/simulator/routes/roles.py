@@ -5,6 +5,10 @@ directory scope ``/``): ``/directoryRoles/{id}/members`` and ``$expand=principal
 it, so a fixture that adds an assignment changes every view at once. ``directoryRoles`` holds the
 roles activated in the tenant; a role is addressed by its object id or its template id, as Graph
 allows. A missing state key reads as an empty collection.
+
+Privileged Identity Management's lists (eligibility schedules and instances, assignment schedule
+instances) need Microsoft Entra ID P2: on a tenant without it they answer 400
+``AadPremiumLicenseRequired`` (see :mod:`scorekeeper.simulator.licensing`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from scorekeeper.simulator.errors import Area, GraphError
+from scorekeeper.simulator.licensing import require_p2
 from scorekeeper.simulator.routing import RequestContext, RouteTable, find
 
 table = RouteTable(Area.DIRECTORY)
@@ -35,6 +40,14 @@ RBAC_READ = (
 ELIGIBILITY_READ = (
     "RoleEligibilitySchedule.Read.Directory",
     "RoleEligibilitySchedule.ReadWrite.Directory",
+    "RoleManagement.Read.All",
+    "RoleManagement.Read.Directory",
+    "RoleManagement.ReadWrite.Directory",
+)
+#: rbacapplication-list-roleassignmentscheduleinstances (the same for delegated and application).
+ASSIGNMENT_SCHEDULE_READ = (
+    "RoleAssignmentSchedule.Read.Directory",
+    "RoleAssignmentSchedule.ReadWrite.Directory",
     "RoleManagement.Read.All",
     "RoleManagement.Read.Directory",
     "RoleManagement.ReadWrite.Directory",
@@ -154,10 +167,9 @@ def _expanded(ctx: RequestContext, rows: list[dict[str, Any]], source: list[dict
     wanted = {e.strip() for e in ctx.query.get("$expand", "").split(",") if e.strip()}
     unknown = wanted - {"principal", "roleDefinition"}
     if unknown:
+        owner = ctx.graph_type.name if ctx.graph_type is not None else "microsoft.graph.unifiedRoleAssignment"
         raise GraphError(
-            400,
-            "Request_BadRequest",
-            f"Could not find a property named '{sorted(unknown)[0]}' on type 'microsoft.graph.unifiedRoleAssignment'.",
+            400, "Request_BadRequest", f"Could not find a property named '{sorted(unknown)[0]}' on type '{owner}'."
         )
     by_id = {str(item.get("id")): item for item in source}
     for row in rows:
@@ -210,6 +222,7 @@ SCHEDULE_FILTERS = ("id", "principalId", "roleDefinitionId", "directoryScopeId",
     returns="unifiedRoleEligibilitySchedule",
 )
 def list_eligibility_schedules(ctx: RequestContext) -> dict[str, Any]:
+    require_p2(ctx.state)
     return ctx.collection(
         _items(ctx, "roleEligibilitySchedules"),
         "roleManagement/directory/roleEligibilitySchedules",
@@ -225,6 +238,7 @@ def list_eligibility_schedules(ctx: RequestContext) -> dict[str, Any]:
     returns="unifiedRoleEligibilitySchedule",
 )
 def get_eligibility_schedule(ctx: RequestContext) -> dict[str, Any]:
+    require_p2(ctx.state)
     return ctx.entity(
         _get(ctx, "roleEligibilitySchedules", ctx.params["id"]),
         "roleManagement/directory/roleEligibilitySchedules/$entity",
@@ -261,12 +275,80 @@ def instances(state: dict[str, Any]) -> list[dict[str, Any]]:
     returns="unifiedRoleEligibilityScheduleInstance",
 )
 def list_eligibility_instances(ctx: RequestContext) -> dict[str, Any]:
+    require_p2(ctx.state)
     return ctx.collection(
         instances(ctx.state),
         "roleManagement/directory/roleEligibilityScheduleInstances",
         type_name="unifiedRoleEligibilityScheduleInstance",
         filterable=("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId", "memberType"),
     )
+
+
+# ----------------------------------------------------------------------------- PIM active assignments
+def assignment_instances(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """The active role assignment instances, derived from ``roleAssignments``.
+
+    The simulator stores no assignment schedules, so every assignment is a permanent one made
+    directly through the role assignments API: ``assignmentType`` "Assigned", ``memberType``
+    "Direct", no ``endDateTime`` (permanent), and the assignment's id as the instance's id, its
+    origin and its schedule id (assumption: what Graph shows for a direct permanent assignment).
+    ``startDateTime`` is the assignment's ``createdDateTime`` when the state holds one.
+    """
+    found = []
+    for assignment in state.get("roleAssignments") or []:
+        assignment_id = assignment.get("id")
+        found.append(
+            {
+                "id": assignment_id,
+                "principalId": assignment.get("principalId"),
+                "roleDefinitionId": assignment.get("roleDefinitionId"),
+                "directoryScopeId": assignment.get("directoryScopeId"),
+                "appScopeId": assignment.get("appScopeId"),
+                "assignmentType": "Assigned",
+                "memberType": "Direct",
+                "startDateTime": assignment.get("createdDateTime"),
+                "endDateTime": None,
+                "roleAssignmentOriginId": assignment_id,
+                "roleAssignmentScheduleId": assignment_id,
+            }
+        )
+    return found
+
+
+@table.get(
+    f"{RBAC}/roleAssignmentScheduleInstances",
+    permissions=ASSIGNMENT_SCHEDULE_READ,
+    doc=f"{LEARN}/rbacapplication-list-roleassignmentscheduleinstances",
+    returns="unifiedRoleAssignmentScheduleInstance",
+)
+def list_assignment_instances(ctx: RequestContext) -> dict[str, Any]:
+    require_p2(ctx.state)
+    items = assignment_instances(ctx.state)
+    body = ctx.collection(
+        items,
+        "roleManagement/directory/roleAssignmentScheduleInstances",
+        type_name="unifiedRoleAssignmentScheduleInstance",
+        filterable=("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"),
+    )
+    _expanded(ctx, body["value"], items)
+    return body
+
+
+@table.get(
+    f"{RBAC}/roleAssignmentScheduleInstances/{{id}}",
+    permissions=ASSIGNMENT_SCHEDULE_READ,
+    doc=f"{LEARN}/unifiedroleassignmentscheduleinstance-get",
+    returns="unifiedRoleAssignmentScheduleInstance",
+)
+def get_assignment_instance(ctx: RequestContext) -> dict[str, Any]:
+    require_p2(ctx.state)
+    items = assignment_instances(ctx.state)
+    item = find(items, ctx.params["id"])
+    if item is None:
+        raise ctx.not_found(ctx.params["id"])
+    body = ctx.entity(item, "roleManagement/directory/roleAssignmentScheduleInstances/$entity")
+    _expanded(ctx, [body], [item])
+    return body
 
 
 # ----------------------------------------------------------------------------- PIM policy assignments
