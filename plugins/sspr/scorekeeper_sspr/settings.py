@@ -231,13 +231,20 @@ SETTINGS: tuple[Setting, ...] = (
         id="admins_excluded",
         title="Administrators are outside the user SSPR policy when SSPR for administrators is off",
         remediation=_GUIDED,
-        read_api="Graph GET /reports/authenticationMethods/userRegistrationDetails (isAdmin, isSsprEnabled)",
+        # isSsprEnabled is no use here: for an administrator it follows the administrator policy. The user
+        # policy's scope (enablement, the Selected group's transitive members) says whom it covers.
+        read_api="Graph GET /reports/authenticationMethods/userRegistrationDetails (isAdmin); "
+        f"portal GET {PORTAL_POLICY} (enablementType, passwordResetEnabledGroupIds); "
+        "Graph GET /groups/{id}/transitiveMembers when a group is selected",
         read_permissions=("AuditLog.Read.All",),
+        directory_roles=PORTAL_ROLES,
         licence=P1,
         depends_on=("admin_sspr",),
         docs_url=f"{LEARN}/entra/identity/authentication/concept-sspr-policy#administrator-reset-policy-differences",
         unverified="The advice to exclude administrators from the user policy is from a 2025 revision of Microsoft's "
-        "SSPR policy page; that isSsprEnabled is true for an administrator the user policy targets is assumed.",
+        "SSPR policy page, not found in the revision read; administrators are taken to be the users the "
+        "registration report marks isAdmin (any admin role), assumed to match the roles the administrator "
+        "policy governs.",
     ),
     Setting(
         id="windows_sign_in_reset",

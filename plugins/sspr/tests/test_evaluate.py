@@ -44,7 +44,10 @@ def test_every_setting_of_the_article_gets_exactly_one_finding() -> None:
 def test_hardened_cloud_tenant_passes_and_hybrid_rows_do_not_apply() -> None:
     got = statuses(tenant.hardened())
     assert {k for k, v in got.items() if v is NA} == set(HYBRID_ROWS)
-    assert all(v is P for k, v in got.items() if k not in HYBRID_ROWS)
+    # SSPR for all users covers the administrator too, and the defaults keep SSPR for administrators
+    # off: the advice-level row says so (it never fails the tenant); every other row passes.
+    assert {k for k, v in got.items() if k not in HYBRID_ROWS and v is not P} == {"admins_excluded"}
+    assert got["admins_excluded"] is F and SETTINGS_BY_ID["admins_excluded"].level.value == "advice"
 
 
 def test_hardened_hybrid_tenant_applies_writeback_and_needs_an_attestation_for_ad_rights() -> None:

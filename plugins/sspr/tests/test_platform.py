@@ -167,9 +167,11 @@ def test_without_the_reports_permission_only_the_report_rows_are_unknown() -> No
 
 
 def test_administrators_in_the_user_policy_fail_with_steps_when_admin_sspr_is_off() -> None:
-    details = tenant.registration_details(["fido2"], admin_in_policy=True)
+    # isSsprEnabled false: for an administrator it follows the admin policy, so it cannot hide them.
+    details = tenant.registration_details(["fido2"], admin_in_policy=False)
     found = by_setting(tenant.with_graph(tenant.hardened(), registration_details=Read(details)))
     assert found["admins_excluded"].status is F and found["admins_excluded"].steps
+    assert "admin@contoso.com" in found["admins_excluded"].reason
     allowed = SsprConfig(helpdesk="https://help.contoso.com", admin_sspr=True)
     assert by_setting(tenant.hardened(), allowed)["admins_excluded"].status is NA
 
@@ -432,3 +434,38 @@ async def test_a_campaign_is_never_pointed_at_a_method_nobody_can_register(
     sim.mark()
     await engine.remediate("contoso", [plan.only({"mfa_registration_campaign"})])
     assert sim.state_diff() == []
+
+
+PILOT = "9c0ffee0-1111-2222-3333-444444444444"
+ADMIN_ID = "a0000000-1111-2222-3333-444444444444"
+
+
+def _selected(members: dict[str, frozenset[str]], unread: dict[str, str] | None = None) -> Any:
+    """The hardened snapshot with SSPR enabled for one group, whose members are as given."""
+    base = tenant.hardened()
+    policy = Read(tenant.portal_policy(enablementType=1, passwordResetEnabledGroupIds=[PILOT]))
+    details = Read(tenant.registration_details(["fido2"], admin_in_policy=True))  # isSsprEnabled: no evidence
+    graph = {**base.graph, "registration_details": details}
+    extra = {"members": members, "members_unread": unread or {}}
+    return type(base)(graph, policy, base.onprem, extra=extra)
+
+
+@pytest.mark.parametrize(
+    ("members", "unread", "status"),
+    [
+        ({PILOT: frozenset({"00000000-1111-2222-3333-444444444444"})}, None, Status.PASS),
+        ({PILOT: frozenset({ADMIN_ID})}, None, Status.FAIL),
+        ({}, {PILOT: "HTTP 403"}, Status.UNKNOWN),
+    ],
+)
+def test_admins_excluded_judges_the_user_policys_scope_not_is_sspr_enabled(
+    members: dict[str, frozenset[str]], unread: dict[str, str] | None, status: Status
+) -> None:
+    found = by_setting(_selected(members, unread))["admins_excluded"]
+    assert found.status is status, found.reason
+
+
+def test_admins_excluded_is_unknown_without_the_portal_policy() -> None:
+    base = tenant.hardened()
+    found = by_setting(type(base)(base.graph, None, None, "no portal sign-in"))["admins_excluded"]
+    assert found.status is Status.UNKNOWN and found.steps

@@ -49,9 +49,9 @@ WEAK_CLOUD: dict[str, Status] = {
     "helpdesk_link": F,
     **dict.fromkeys(ON_PREMISES, NA),
     "admin_sspr": F,
-    # The registration report shows administrators enabled for SSPR (a112735: reports follow each profile's
-    # policies); advice only, unverified, never failing a tenant (the engine reads it as advice).
-    "admins_excluded": F,
+    # SSPR is enabled for the pilot group only, which holds no administrator (the report's isSsprEnabled
+    # for an administrator follows the administrator policy, so the row judges the user policy's scope).
+    "admins_excluded": P,
     "windows_sign_in_reset": F,
     "registration_ca_policy": F,
     "mfa_registration_campaign": P,
@@ -66,11 +66,13 @@ HYBRID_WRITEBACK_OFF = {
     "account_unlock": F,
     "connect_account_permissions": M,
 }
-#: Everything hardened, except that its helpdesk link points at another URL than the config asks.
+#: Everything hardened, except that its helpdesk link points at another URL than the config asks, and
+#: SSPR for all users covers its administrators while the defaults keep admin SSPR off (advice only).
 HARDENED = {
     **{setting: P for setting in WEAK_CLOUD},
     **dict.fromkeys(ON_PREMISES, NA),
     "helpdesk_link": F,
+    "admins_excluded": F,
 }
 #: Office 365 licences only (no AAD_PREMIUM plan, not Business Standard/Premium): the licence row fails,
 #: the SSPR policy itself is not applicable (concept-sspr-licensing: cloud-only reset needs Business
