@@ -119,6 +119,14 @@ WINDOWS_FALLBACK: tuple[str, ...] = (
 )
 
 
+#: The helpdesk link's first steps when the configuration names none: scorekeeper writes it once told.
+HELPDESK_CONFIG: tuple[str, ...] = (
+    'Add to the configuration: [controls.SelfServicePasswordReset] helpdesk = "<email or https URL>"',
+    "Then run: scorekeeper remediate (it sets the link and verifies it).",
+    "Or set it in the portal:",
+)
+
+
 def portal_steps(setting_id: str) -> tuple[str, ...]:
     """The portal click path for a portal-held setting."""
     return (ADMIN_CENTER, PASSWORD_RESET, *_PORTAL.get(setting_id, ()))

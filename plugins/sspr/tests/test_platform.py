@@ -469,3 +469,12 @@ def test_admins_excluded_is_unknown_without_the_portal_policy() -> None:
     base = tenant.hardened()
     found = by_setting(type(base)(base.graph, None, None, "no portal sign-in"))["admins_excluded"]
     assert found.status is Status.UNKNOWN and found.steps
+
+
+def test_helpdesk_steps_start_with_the_config_line_then_remediate_then_the_portal() -> None:
+    found = by_setting(tenant.weak(), SsprConfig())["helpdesk_link"]
+    assert found.status is F and found.remediation is RemediationKind.GUIDED
+    first, then, *portal = found.steps
+    assert first.endswith('[controls.SelfServicePasswordReset] helpdesk = "<email or https URL>"')
+    assert "scorekeeper remediate" in then
+    assert any("Customize helpdesk link" in step for step in portal)

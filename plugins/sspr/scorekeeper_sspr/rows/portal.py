@@ -27,7 +27,7 @@ from scorekeeper_sspr.rows.portal_desired import (
     questions_missing,
 )
 from scorekeeper_sspr.rows.wording import ENABLEMENT_WORDS, differences
-from scorekeeper_sspr.steps import portal_steps
+from scorekeeper_sspr.steps import HELPDESK_CONFIG, portal_steps
 
 #: Why a slice fails, from (current, desired); called only when it does fail.
 Explain = Callable[[dict[str, Any], dict[str, Any]], str]
@@ -210,5 +210,5 @@ def row_helpdesk_link(ctx: RowContext) -> Finding:
         "[controls.SelfServicePasswordReset] so that scorekeeper can configure it, or set it in the portal.",
         current=current,
         remediation=RemediationKind.GUIDED,
-        steps=portal_steps(setting_id),
+        steps=(*HELPDESK_CONFIG, *portal_steps(setting_id)),
     )
