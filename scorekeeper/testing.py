@@ -610,7 +610,7 @@ class ControlContract:
 
     async def _check_writes(self, plugins: Any, control: Control, state: ContractState, only: list[str] | None) -> None:
         from scorekeeper.domain.model import Outcome
-        from scorekeeper.engine.permissions import assess_permissions, smallest_grant, split_permissions
+        from scorekeeper.engine.permissions import assess_permissions, covering, smallest_grant, split_permissions
 
         desired = self._desired(control, state.config)
         reads = smallest_grant([*assess_permissions(control), *conditional_permissions(control, desired, write=False)])
@@ -640,6 +640,8 @@ class ControlContract:
         for permission in writes if only is None else only:
             if only is None and permission in reads:
                 continue  # also needed to read: the read-permission check covers it
+            if covering(permission) & ({*reads, *writes} - {permission}):
+                continue  # the rest of this grant already includes it (User.Read.All under Directory.Read.All)
             changes, error = await self._remediate_with(
                 plugins, control, state, sorted({*reads, *writes} - {permission})
             )

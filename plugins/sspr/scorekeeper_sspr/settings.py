@@ -276,7 +276,15 @@ SETTINGS: tuple[Setting, ...] = (
         write_api="Graph POST /identity/conditionalAccess/policies (PATCH state when it exists)",
         read_permissions=("Policy.Read.All",),
         # Microsoft requires Policy.Read.All beside Policy.ReadWrite.ConditionalAccess to write.
-        write_permissions=("Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "User.Read.All"),
+        write_permissions=("Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"),
+        # Break-glass accounts named by UPN are resolved to object ids (GET /users/{upn}) before writing.
+        when_configured=(
+            WhenConfigured(
+                "break_glass",
+                write_permissions=("User.Read.All",),
+                why="to resolve break-glass UPNs to object ids for the policy's exclusions",
+            ),
+        ),
         licence=P1,
         docs_url=f"{LEARN}/entra/identity/conditional-access/policy-all-users-security-info-registration",
     ),

@@ -43,7 +43,7 @@ def test_graph_rows_carry_the_least_privileged_permissions() -> None:
         "windows_sign_in_reset": (("DeviceManagementConfiguration.Read.All",), ()),
         "registration_ca_policy": (
             ("Policy.Read.All",),
-            ("Policy.ReadWrite.ConditionalAccess", "Policy.Read.All", "User.Read.All"),
+            ("Policy.ReadWrite.ConditionalAccess", "Policy.Read.All"),
         ),
         "password_protection": (("Directory.Read.All",), ("Directory.ReadWrite.All",)),
         "secure_score": (("SecurityEvents.Read.All",), ()),
@@ -52,6 +52,9 @@ def test_graph_rows_carry_the_least_privileged_permissions() -> None:
         "phone_retirement": (("AuditLog.Read.All",), ()),
         "admins_excluded": (("AuditLog.Read.All",), ()),
     }
+    # User.Read.All only resolves break-glass UPNs, so it is asked for only when break_glass is set.
+    [glass] = CONTROL.setting("registration_ca_policy").when_configured
+    assert (glass.key, glass.read_permissions, glass.write_permissions) == ("break_glass", (), ("User.Read.All",))
     for setting_id, (read, write) in expected.items():
         setting = CONTROL.setting(setting_id)
         assert (setting.read_permissions, setting.write_permissions) == (read, write), setting_id
