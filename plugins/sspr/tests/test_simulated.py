@@ -115,6 +115,9 @@ MODERN_CLOUD = {
     "phone_retirement": P,
     "methods_policy_migration": P,
     "admins_excluded": F,
+    # SSPR is enabled for all users, which is what the control scores (the simulator's refresh gives
+    # 1/1 too; the profile's stored score had been left at weak-cloud's 0).
+    "secure_score": P,
 }
 
 EXPECTED = {
