@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from scorekeeper.domain.display import level_label, short, stage_line
 from scorekeeper.domain.model import Finding, Setting, Status
 from scorekeeper.domain.platform_changes import changes_ahead
+from scorekeeper.reports.values import words
 from scorekeeper.tui.format import fit, impact_text, pretty, score_text, sized_columns, status_text, when
 from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.widgets.activity import Activity
@@ -107,8 +108,8 @@ class ControlScreen(Screen[None]):
         """
         findings = self.result.findings if self.result is not None else ()
         longest = max((len(s.id) for s in self.control.settings), default=0) + 1
-        current = max((len(short(f.current, 500)) for f in findings), default=0) + 1
-        desired = max((len(short(f.desired, 500)) for f in findings), default=0) + 1
+        current = max((len(said(f.current, 500)) for f in findings), default=0) + 1
+        desired = max((len(said(f.desired, 500)) for f in findings), default=0) + 1
         widths = sized_columns(tuple(COLUMNS.items()), width, {"setting": longest})
         spare = max(width - sum(widths.values()) - 2, 0)
         wants = {"current": max(current - widths["current"], 0), "desired": max(desired - widths["desired"], 0)}
@@ -195,8 +196,8 @@ class ControlScreen(Screen[None]):
                 if finding.excepted:
                     status.append(" ⚑")
                 status.truncate(COLUMNS["status"] - 1, overflow="ellipsis")  # one blank column before the next
-                current = short(finding.current, self.widths["current"] - 1)
-                desired = short(finding.desired, self.widths["desired"] - 1)
+                current = said(finding.current, self.widths["current"] - 1)
+                desired = said(finding.desired, self.widths["desired"] - 1)
             table.add_row(status, fit(setting_id, self.widths["setting"]), current, desired, str(how), key=setting_id)
         if self.shown:
             table.move_cursor(row=min(max(keep, 0), len(self.shown) - 1))
@@ -230,8 +231,8 @@ class ControlScreen(Screen[None]):
                 text.append("\nImpact of remediating", style="bold")
                 text.append("\n")
                 text.append_text(impact_text(finding.impact, palette, indent="  "))
-            _field(text, "current", pretty(finding.current))
-            _field(text, "desired", pretty(finding.desired))
+            _field(text, "current", said(finding.current))
+            _field(text, "desired", said(finding.desired))
             if finding.excepted:
                 _field(text, "excepted", finding.excepted)
             if finding.missing_permissions:
@@ -293,6 +294,18 @@ class ControlScreen(Screen[None]):
         table = self.query_one("#settings", DataTable)
         if 0 <= table.cursor_row < len(self.shown):
             self.sk.attest(self.tenant, self.control_id, self.shown[table.cursor_row][2])
+
+
+def said(value: Any, width: int | None = None) -> str:
+    """A setting's value in words, as the reports say it ("on", "a, b", "field: value"), cut to ``width``.
+
+    ``—`` when there is none (not read, or a guided setting with no value); the evidence below the
+    detail keeps Graph's JSON.
+    """
+    if value is None:
+        return "—"
+    text = words(value)
+    return text if width is None else short(text, width)
 
 
 def _field(text: Text, label: str, value: str) -> None:
