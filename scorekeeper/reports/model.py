@@ -396,9 +396,7 @@ class TenantSection:
         so: these points are earned, just not yet counted, so the first screen says so rather
         than reading as "0 of 19".
         """
-        return sum(
-            c.points_available or 0.0 for c in self.controls if not c.failing and c.counts.get("pending", 0)
-        )
+        return sum(c.points_available or 0.0 for c in self.controls if not c.failing and c.counts.get("pending", 0))
 
     @property
     def rolled_back_by(self) -> tuple[int, ...]:
