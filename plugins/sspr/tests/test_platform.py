@@ -436,14 +436,14 @@ async def test_a_campaign_is_never_pointed_at_a_method_nobody_can_register(
     assert sim.state_diff() == []
 
 
-PILOT = "9c0ffee0-1111-2222-3333-444444444444"
+SSPR_GROUP = "9c0ffee0-1111-2222-3333-444444444444"
 ADMIN_ID = "a0000000-1111-2222-3333-444444444444"
 
 
 def _selected(members: dict[str, frozenset[str]], unread: dict[str, str] | None = None) -> Any:
     """The hardened snapshot with SSPR enabled for one group, whose members are as given."""
     base = tenant.hardened()
-    policy = Read(tenant.portal_policy(enablementType=1, passwordResetEnabledGroupIds=[PILOT]))
+    policy = Read(tenant.portal_policy(enablementType=1, passwordResetEnabledGroupIds=[SSPR_GROUP]))
     details = Read(tenant.registration_details(["fido2"], admin_in_policy=True))  # isSsprEnabled: no evidence
     graph = {**base.graph, "registration_details": details}
     extra = {"members": members, "members_unread": unread or {}}
@@ -453,9 +453,9 @@ def _selected(members: dict[str, frozenset[str]], unread: dict[str, str] | None 
 @pytest.mark.parametrize(
     ("members", "unread", "status"),
     [
-        ({PILOT: frozenset({"00000000-1111-2222-3333-444444444444"})}, None, Status.PASS),
-        ({PILOT: frozenset({ADMIN_ID})}, None, Status.FAIL),
-        ({}, {PILOT: "HTTP 403"}, Status.UNKNOWN),
+        ({SSPR_GROUP: frozenset({"00000000-1111-2222-3333-444444444444"})}, None, Status.PASS),
+        ({SSPR_GROUP: frozenset({ADMIN_ID})}, None, Status.FAIL),
+        ({}, {SSPR_GROUP: "HTTP 403"}, Status.UNKNOWN),
     ],
 )
 def test_admins_excluded_judges_the_user_policys_scope_not_is_sspr_enabled(
