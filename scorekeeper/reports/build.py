@@ -335,6 +335,15 @@ def _drift_line(event: DriftEvent) -> str:
             f"{event.control}: Secure Score fell from {detail.get('previous_score')} to {detail.get('score')}"
             f" (of {detail.get('max_score')}) since run {event.previous_run_id}"
         )
+    if event.kind == "setting_drifted":  # against the baseline a remediation, attestation or exception set
+        from scorekeeper.reports.values import words
+
+        who = detail.get("who") or "not known (the audit log did not say)"
+        at = f" at {detail['when']}" if detail.get("when") else ""
+        return (
+            f"{event.control}/{event.setting}: moved away from the value scorekeeper established"
+            f" ({words(detail.get('baseline'))}) to {words(detail.get('value'))}; who: {who}{at}"
+        )
     return (
         f"{event.control}/{event.setting}: stopped passing ({detail.get('previous_status')} →"
         f" {detail.get('status')}) since run {event.previous_run_id}"

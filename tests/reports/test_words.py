@@ -145,3 +145,21 @@ def test_an_executive_summary_comes_first_in_words(history: History) -> None:
     assert "pending Microsoft" in text  # after the remediation, the earned-but-not-counted points
     fleet = render(build_report(history.store, list(history.latest.values()), controls=controls), "html")
     assert "2 tenants." in re.sub(r"<[^>]+>", "", re.search(r'<section id="exec".*?</section>', fleet, re.S).group(0))
+
+
+def test_drift_against_the_baseline_reads_in_words_with_who() -> None:
+    from scorekeeper.reports.build import _drift_line
+    from scorekeeper.store.records import DriftEvent
+
+    event = DriftEvent(
+        "acme",
+        "SelfServicePasswordReset",
+        "setting_drifted",
+        7,
+        6,
+        setting="enablement",
+        detail={"baseline": {"allowedToUseSSPR": False}, "value": {"allowedToUseSSPR": True}, "who": "eve@acme"},
+    )
+    line = _drift_line(event)
+    assert "allowed to use SSPR: off" in line and "allowed to use SSPR: on" in line and "who: eve@acme" in line
+    assert not RAW_JSON.search(line)
