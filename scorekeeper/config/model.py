@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scorekeeper.config.templates import PartnerSettings, expand_templates, parse_partner
+from scorekeeper.config.validation import format_validation_error as format_validation_error
 from scorekeeper.domain.levels import DEFAULT_REQUIREMENTS, Level
 from scorekeeper.errors import ConfigError
 from scorekeeper.graph.client import DEFAULT_GRAPH_URL, is_loopback
@@ -479,31 +480,6 @@ def find_config_file(explicit: str | Path | None) -> Path | None:
 
     user = Path(user_config_dir("scorekeeper", appauthor=False)) / "scorekeeper.toml"
     return user if user.is_file() else None
-
-
-def _location(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc if part not in ("__root__",))
-
-
-def format_validation_error(prefix: str, error: ValidationError, model: type[BaseModel] | None = None) -> list[str]:
-    """One line per pydantic problem, with the config path of the offending key.
-
-    An unknown key names the closest known one of ``model`` and a wrong choice the closest
-    allowed value, so a typo is fixed in one round.
-    """
-    lines = []
-    for problem in error.errors():
-        where = ".".join(p for p in (prefix, _location(problem["loc"])) if p)
-        message = problem["msg"].removeprefix("Value error, ")
-        if problem["type"] == "extra_forbidden":
-            key = str(problem["loc"][-1]) if problem["loc"] else ""
-            known = list(model.model_fields) if model is not None else []
-            message = "unknown key" + (did_you_mean(key, known) or " (check the spelling)")
-        elif problem["type"] == "literal_error" and isinstance(problem.get("input"), str):
-            expected = re.findall(r"'([^']*)'", str(problem.get("ctx", {}).get("expected", "")))
-            message += did_you_mean(problem["input"], expected)
-        lines.append(f"{where}: {message}")
-    return lines
 
 
 def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: Path | None = None) -> Config:

@@ -187,7 +187,7 @@ def parse_partner(raw: Any, templates: dict[str, Any], problems: list[str]) -> P
         return None
     from pydantic import ValidationError
 
-    from scorekeeper.config.model import format_validation_error
+    from scorekeeper.config.validation import format_validation_error
 
     try:
         partner = PartnerSettings(**raw)
