@@ -20,7 +20,6 @@ from scorekeeper.domain.model import (
     RunResult,
     Status,
 )
-from scorekeeper.domain.outcome import UNREAD_STATUSES
 from scorekeeper.domain.pending import with_pending_score
 from scorekeeper.engine import base
 from scorekeeper.engine.base import EngineBase
@@ -131,7 +130,9 @@ class Assessing(EngineBase):
                 held = HeldWarnings("scorekeeper.securescore", tenant)
                 try:
                     results, organization, score = await self._assess_all(session, controls, kind)
-                    if any(r.error or any(f.status in UNREAD_STATUSES for f in r.findings) for r in results):
+                    # A read that got no answer is ``unknown``; a plugin's own failure (``error``) is no
+                    # network's, and a setting left unread under an accepted-risk exception asks nothing.
+                    if any(f.status is Status.UNKNOWN and not f.excepted for r in results for f in r.findings):
                         await connect(session)  # a read failed: was the tenant reached at all?
                 except Unreachable:
                     held.drop()

@@ -91,6 +91,6 @@ async def test_drift_command_lists_it(harness, tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "ToyControl/size: pass → fail" in out and f"{before.run_id} → {after.run_id}" in out
 
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as unknown:  # neither configured nor in history: exit 2, one line (issue 28)
         main(["--db", db, "drift", "--tenant", "elsewhere"])
-    assert "No drift recorded for tenant elsewhere" in capsys.readouterr().out
+    assert unknown.value.code == 2 and "unknown tenant 'elsewhere'" in capsys.readouterr().err
