@@ -320,6 +320,8 @@ class Config:
     tenant_templates: dict[str, str] = field(default_factory=dict)
     #: The tenant tables as written (before their template was folded in), for :meth:`template_source`.
     raw_tenant_tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``[reports]``: the operator's name and logo every report shows (:class:`ReportsSettings`).
+    reports: ReportsSettings = field(default_factory=lambda: ReportsSettings())
     #: ``[partner]``: the partner tenant and the template of its multi-tenant app (config/templates.py).
     partner: PartnerSettings | None = None
     #: The built-in ``demo`` when real tenants are configured: reachable by name only (:meth:`tenant`),
@@ -496,6 +498,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         "remediation",
         "templates",
         "partner",
+        "reports",
     }
     problems += [
         f"{key}: unknown section{did_you_mean(key, known_sections)} "
@@ -592,6 +595,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
     groups = _parse_groups(data.get("groups", {}), set(tenants) | set(raw_tenants) | {hidden} - {""}, problems)
 
     history = _parse_section(data, "history", HistorySettings, problems)
+    reports = _parse_reports(data, source, problems)
 
     remediation_values = data.get("remediation", {})
     if not _check_remediation("remediation", remediation_values, problems):
@@ -617,6 +621,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
         tenant_templates=tenant_templates,
         raw_tenant_tables={t: written[t] for t in tenant_templates if isinstance(written.get(t), dict)},
         partner=parse_partner(data.get("partner"), data.get("templates") or {}, problems),
+        reports=reports,
         demo=demo,
     )
     if problems:
@@ -625,6 +630,65 @@ def parse_config(data: dict[str, Any], source: Path | None = None, *, data_dir: 
 
 
 _Section = TypeVar("_Section", bound=BaseModel)
+
+
+#: What a report logo may be, told by its first bytes (never by its name alone): PNG, JPEG, SVG.
+LOGO_MAX_BYTES = 512 * 1024
+_LOGO_KINDS = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+class ReportsSettings(BaseModel):
+    """``[reports]``: who made the report (an MSP's name) and its logo, shown in every report.
+
+    ``logo`` is a PNG, JPEG or SVG file of at most 512 KB, relative to the config file's folder;
+    reports embed it as a data URI so an HTML report stays one file.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    operator: str = Field(default="", max_length=120)
+    logo: Path | None = None
+
+    @property
+    def logo_type(self) -> str:
+        """The logo's media type (``image/png``...), "" without a logo."""
+        return _LOGO_KINDS.get(self.logo.suffix.lower(), "") if self.logo else ""
+
+
+def _parse_reports(data: dict[str, Any], source: Path | None, problems: list[str]) -> ReportsSettings:
+    """``[reports]``, its logo resolved against the config file's folder and checked now, not at render."""
+    settings = _parse_section(data, "reports", ReportsSettings, problems)
+    logo = settings.logo
+    if logo is None:
+        return settings
+    if not logo.is_absolute() and source is not None:
+        logo = source.parent / logo
+    problem = _logo_problem(logo)
+    if problem:
+        problems.append(f"reports.logo: {problem}")
+        return settings.model_copy(update={"logo": None})
+    return settings.model_copy(update={"logo": logo})
+
+
+def _logo_problem(path: Path) -> str:
+    """Why ``path`` cannot be a report logo ("" when it can): missing, not PNG/JPEG/SVG, too big."""
+    kind = _LOGO_KINDS.get(path.suffix.lower())
+    if kind is None:
+        return f"{path} is not a .png, .jpg, .jpeg or .svg file"
+    try:
+        size = path.stat().st_size
+        if size > LOGO_MAX_BYTES:
+            return f"{path} is {size // 1024} KB; a logo may be at most {LOGO_MAX_BYTES // 1024} KB"
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError as exc:
+        return f"cannot read {path}: {exc.strerror or exc}"
+    looks = {
+        "image/png": head.startswith(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg": head.startswith(b"\xff\xd8\xff"),
+        "image/svg+xml": b"<svg" in head.lower(),
+    }
+    return "" if looks[kind] else f"{path} does not hold {kind} data (its first bytes say otherwise)"
 
 
 def _parse_section(data: dict[str, Any], key: str, model: type[_Section], problems: list[str]) -> _Section:
