@@ -13,12 +13,13 @@ import click
 
 from scorekeeper.cli.common import EXIT_ERROR, CommandFailed, State, console, emit_json, run_async
 from scorekeeper.cli.targets import tenant_options
+from scorekeeper.domain.coverage import coverage_line
 from scorekeeper.util.safetext import clean
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from scorekeeper.domain.coverage import Coverage, CoverageTotals
+    from scorekeeper.domain.coverage import Coverage
     from scorekeeper.domain.securescore import ScoreOverview, TrendPoint
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -112,14 +113,6 @@ def score(
     else:
         print_fleet(out, overviews)
         print_fleet_coverage(out, coverages)
-
-
-def coverage_line(totals: CoverageTotals) -> str:
-    """The totals in words: "plugins cover 76 of 270 points; automated remediation covers 50"."""
-    return (
-        f"plugins cover {_points(totals.covered)} of {_points(totals.points)} points; "
-        f"automated remediation covers {_points(totals.automated)}"
-    )
 
 
 def print_coverage(out: Console, coverage: Coverage) -> None:

@@ -129,6 +129,15 @@ class Coverage:
         }
 
 
+def coverage_line(totals: CoverageTotals) -> str:
+    """The totals in words, one wording for every front end: "plugins cover 76 of 270 points;
+    automated remediation covers 50" (``score``, the dashboard's Secure Score screen, reports)."""
+    return (
+        f"plugins cover {totals.covered:g} of {totals.points:g} points; "
+        f"automated remediation covers {totals.automated:g}"
+    )
+
+
 def fleet_totals(coverages: Iterable[Coverage]) -> CoverageTotals:
     """The totals of several tenants added up: the fleet's points, covered and automated."""
     return _totals(c for coverage in coverages for c in coverage.controls)
