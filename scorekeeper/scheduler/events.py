@@ -115,6 +115,8 @@ def run_problems(run: RunResult) -> list[dict[str, Any]]:
     judgement (:func:`scorekeeper.domain.outcome.unread_findings`), the same as the CLI's exit code.
     """
     problems: list[dict[str, Any]] = []
+    if run.unreachable:  # never reached (domain/outcome.unreachable): the reason once
+        return [{"control": None, "setting": None, "status": "unreachable", "reason": run.unreachable}]
     if run.status == "failed" and not any(c.error for c in run.controls):
         problems.append({"control": None, "setting": None, "status": "failed", "reason": "the run failed"})
     for result in run.controls:
@@ -158,6 +160,9 @@ def run_failed_event(
     missing = sorted({perm for p in problems for perm in p.get("missing_permissions") or []})
     hint = f"; missing permission(s): {', '.join(missing)}" if missing else ""
     summary = f"Scheduled run for {tenant} incomplete: {', '.join(parts) or error}{hint}"
+    gone = [p["reason"] for p in problems if p["status"] == "unreachable"]
+    if gone:  # one line: the tenant was never reached
+        summary = f"Scheduled run for {tenant} could not reach the tenant: {gone[0]}"
     return _event(
         "run_failed",
         "error",

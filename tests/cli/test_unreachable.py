@@ -108,3 +108,19 @@ def test_bad_secret_and_closed_port_are_one_line_each_failed_and_exit_1(
 
     code, _, err = _run([*base, "plan", "--tenant", "badsecret", "--control", CONTROL], capsys)
     assert code == 1 and err.count("\n") == 1 and "sign-in failed" in err and "nothing was planned" in err
+
+
+def test_a_scheduled_run_of_a_tenant_never_reached_notifies_the_reason_once() -> None:
+    from datetime import UTC, datetime
+
+    from scorekeeper.domain.model import RunResult
+    from scorekeeper.domain.outcome import run_exit_code, unreachable
+    from scorekeeper.scheduler.events import run_failed_event, run_problems
+
+    now = datetime.now(UTC)
+    run = RunResult(7, "gone", "assess", (), now, now, "failed", unreachable="cannot connect to 127.0.0.1:9: refused")
+    assert unreachable([run]) == [run] and run_exit_code([run]) == 1
+    problems = run_problems(run)
+    assert problems == [{"control": None, "setting": None, "status": "unreachable", "reason": run.unreachable}]
+    event = run_failed_event("gone", problems, schedule_id=1, run_id=7)
+    assert event["summary"] == f"Scheduled run for gone could not reach the tenant: {run.unreachable}"
