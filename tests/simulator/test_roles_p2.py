@@ -32,10 +32,19 @@ async def test_a_tenant_without_p2_is_refused_as_graph_refuses_it(path: str) -> 
 
 
 @pytest.mark.parametrize("path", PIM_LISTS)
-async def test_a_p2_tenant_is_served(path: str) -> None:
-    response = await get(Simulator.from_profiles("hardened", extensions=[]), f"{RBAC}/{path}")
+async def test_a_p2_tenant_is_served_with_every_selected_property(path: str) -> None:
+    sim = Simulator.from_profiles("hardened", extensions=[])
+    response = await get(sim, f"{RBAC}/{path}")
     assert response.status_code == 200, response.text
     assert response.json()["value"], path
+    resolved = metadata.resolve(f"/roleManagement/directory/{path}")
+    assert resolved is not None
+    names = set(resolved[0].properties)
+    selected = await get(sim, f"{RBAC}/{path}?$select={','.join(sorted(names))}")
+    assert selected.status_code == 200, selected.text
+    assert all(set(row) - {"@odata.type"} == names for row in selected.json()["value"])
+    unknown = await get(sim, f"{RBAC}/{path}?$select=id,noSuchProperty")
+    assert unknown.status_code == 400 and resolved[0].name in unknown.json()["error"]["message"]
 
 
 async def test_assignment_instances_are_the_role_assignments_as_permanent_direct_ones() -> None:

@@ -200,6 +200,9 @@ async def test_every_get_route_answers_as_the_metadata_says(sim: Simulator) -> N
         if status == 400 and "filter query must" in body["error"]["message"]:
             skipped[route.pattern] = "the page requires a $filter on every request"
             continue
+        if status == 400 and body["error"]["code"] == "AadPremiumLicenseRequired":
+            skipped[route.pattern] = "PIM needs Entra ID P2, which this profile lacks (test_roles_p2 checks it)"
+            continue
         if status != 200:
             problems.append(f"{path}: $select of every property answered {status}: {body}")
             continue

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scorekeeper.simulator.errors import Area
+from scorekeeper.simulator.errors import Area, GraphError
+from scorekeeper.simulator.licensing import require_premium
 from scorekeeper.simulator.routing import RequestContext, RouteTable, find
 
 table = RouteTable(Area.DIRECTORY)
@@ -97,8 +98,36 @@ def get_group(ctx: RequestContext) -> dict[str, Any]:
 USER_FILTERS = ("id", "displayName", "userPrincipalName", "mail", "accountEnabled", "userType", "givenName", "surname")
 
 
+#: The user resource page: signInActivity is "Returned only on $select" and needs a Microsoft Entra
+#: ID P1 or P2 licence and the AuditLog.Read.All permission besides the users' own.
+SIGN_IN_ACTIVITY = "signInActivity"
+AUDIT_LOG_READ = "AuditLog.Read.All"
+
+
+def _check_sign_in_activity(ctx: RequestContext) -> None:
+    """Selecting or filtering on ``signInActivity``: refused without AuditLog.Read.All or without P1/P2.
+
+    Without the permission Graph answers 403 ``Authentication_MSGraphPermissionMissing`` (the answer
+    in microsoftgraph/microsoft-graph-explorer-v4#2731); without the licence 403
+    ``Authentication_RequestFromNonPremiumTenantOrB2CTenant`` (microsoftgraph/microsoft-graph-docs#12772).
+    Which comes first when both are missing is not documented: the permission is checked first.
+    """
+    selected = {f.strip().lower() for f in ctx.query.get("$select", "").split(",")}
+    filtered = SIGN_IN_ACTIVITY.lower() in ctx.query.get("$filter", "").lower()
+    if SIGN_IN_ACTIVITY.lower() not in selected and not filtered:
+        return
+    if AUDIT_LOG_READ not in ctx.principal.permissions:
+        raise GraphError(
+            403,
+            "Authentication_MSGraphPermissionMissing",
+            f"Calling principal does not have required MSGraph permissions {AUDIT_LOG_READ}",
+        )
+    require_premium(ctx.tenant.state)
+
+
 @table.get("/users", permissions=USER_READ, delegated_only=USER_DELEGATED_ONLY, doc=f"{LEARN}/user-list")
 def list_users(ctx: RequestContext) -> dict[str, Any]:
+    _check_sign_in_activity(ctx)
     return ctx.collection(ctx.state["users"], "users", type_name="user", filterable=USER_FILTERS)
 
 
@@ -108,4 +137,5 @@ def get_user(ctx: RequestContext) -> dict[str, Any]:
     from urllib.parse import unquote
 
     key = unquote(ctx.params["id"])
+    _check_sign_in_activity(ctx)
     return ctx.entity(_object(ctx, ctx.state["users"], key, "userPrincipalName"), "users/$entity")
