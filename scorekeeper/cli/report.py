@@ -105,6 +105,7 @@ def _build(
     state: State, run_id: int | None, tenants: tuple[str, ...], groups: tuple[str, ...], all_tenants: bool
 ) -> Report:
     from scorekeeper import __version__
+    from scorekeeper.reports.branding import branding_of
     from scorekeeper.reports.build import ReportError, build_report, latest_assessments
 
     if run_id is not None and (tenants or groups or all_tenants):
@@ -124,6 +125,7 @@ def _build(
             run_ids,
             controls=plugins.controls,
             generator={"scorekeeper": __version__, "plugins": {p.name: p.version for p in plugins.info()}},
+            branding=branding_of(state.config.reports),
         )
     except ReportError as exc:
         raise CommandFailed(str(exc), EXIT_USAGE) from None

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from scorekeeper.domain.coverage import Coverage, judge_coverage
 from scorekeeper.domain.display import stage_moved_to
 from scorekeeper.domain.model import (
     Attestation,
@@ -32,6 +33,7 @@ from scorekeeper.domain.model import (
 from scorekeeper.errors import ReportError as ReportError
 from scorekeeper.reports.model import (
     AttestationInfo,
+    Branding,
     ChangeAheadInfo,
     ControlSection,
     ExceptionInfo,
@@ -74,6 +76,7 @@ def build_report(
     generator: dict[str, Any] | None = None,
     now: datetime | None = None,
     report_id: str | None = None,
+    branding: Branding | None = None,
 ) -> Report:
     """The report of ``run_ids`` (one tenant section per run, in the order given).
 
@@ -107,12 +110,15 @@ def build_report(
     coverage = {c.id: c.plugin for c in declared.values()}
     overviews = secure_score_overviews(store, tenants, coverage)
     history.secure_score = {t: _secure_score(o) for t, o in overviews.items()}
+    # The one judgement of coverage (score, dashboard and reports say the same).
+    history.coverage = {t: judge_coverage(o.controls, declared) for t, o in overviews.items()}
     sections = tuple(_tenant(run, declared, history, now) for run in runs)
     return Report(
         report_id=report_id or str(uuid.uuid4()),
         generated_at=now,
         generator=generator or {},
         tenants=sections,
+        branding=branding or Branding(),
     )
 
 
@@ -139,6 +145,7 @@ class _History:
     previous_statuses: dict[int, dict[tuple[str, str], str]] = field(default_factory=dict)
     planned: dict[int, list[Finding]] = field(default_factory=dict)  # remediation run → its plan's findings
     secure_score: dict[str, SecureScoreSection] = field(default_factory=dict)
+    coverage: dict[str, Coverage] = field(default_factory=dict)
     #: One row per distinct finding object (runs share the finding bodies they share in history,
     #: ``store.bulk``), so that equal settings across a fleet are one row the renderers see once.
     rows: dict[tuple[int, int, AttestationInfo | None], tuple[Finding, SettingRow, Setting | None]] = field(
@@ -179,6 +186,7 @@ def _tenant(run: RunResult, declared: Mapping[str, Control], history: _History, 
         trend=_trend(run, history.scores),
         changes_ahead=_changes_ahead(run, declared, now.date()),
         secure_score=history.secure_score.get(run.tenant),
+        coverage=history.coverage.get(run.tenant),
         organization_unread=(org.unread or None) if org else None,
         organization_recorded_by=source,
     )

@@ -109,6 +109,7 @@ def _environment() -> Any:
         chart=_chart,
         by_transition=_by_transition,
         ledger_rows=rows.ledger_rows,
+        print_rows=rows.print_rows,
         impact=lambda i: Markup(rows.impact_html(i)),
         level=lambda s: Markup(rows.level_badge(s)),
         impact_line=impact_line,

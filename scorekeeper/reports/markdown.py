@@ -59,6 +59,15 @@ def render_markdown(report: Report) -> str:
         t = report.tenants[0]
         lines.append(f"# scorekeeper report — {md(t.name)}, {md(t.run.kind)} run {t.run.id}")
     lines += ["", _generated(report), ""]
+    if report.branding.operator:  # [reports] operator: who made the report
+        lines += [f"Prepared by {md(report.branding.operator)}", ""]
+    cov = report.coverage_totals
+    if cov is not None:  # domain/coverage.py's judgement, as `score` prints it
+        lines += [
+            f"Coverage: plugins cover {cov.covered:g} of {cov.points:g} Secure Score points; "
+            f"automated remediation covers {cov.automated:g}",
+            "",
+        ]
     if not report.fleet:
         lines += [_organization(report.tenants[0]), "", _run_versions(report.tenants[0]), ""]
     lines += _counts_table(report)

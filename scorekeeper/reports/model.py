@@ -15,6 +15,7 @@ from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
+from scorekeeper.domain.coverage import Coverage, CoverageTotals, fleet_totals
 from scorekeeper.domain.display import STATUS_ORDER as STATUS_ORDER
 from scorekeeper.domain.display import status_rank
 from scorekeeper.domain.impact import Impact
@@ -334,6 +335,9 @@ class TenantSection:
     #: The run that read what ``display_name``, ``primary_domain`` and ``organization_unread`` say;
     #: None when history holds no record of them at or before the reported run ("not recorded").
     organization_recorded_by: OrganizationSource | None = None
+    #: Which profiles of the whole score a plugin covers and how (``domain.coverage.judge_coverage``);
+    #: None when history holds no whole-tenant score.
+    coverage: Coverage | None = None
 
     @property
     def organization_from_another_run(self) -> bool:
@@ -417,6 +421,17 @@ class TenantSection:
 
 
 @dataclass(frozen=True)
+class Branding:
+    """Who made the report (``[reports]`` in the configuration): an MSP's name and logo.
+
+    ``logo`` is a ``data:`` URI (the HTML report stays one file); "" when none is configured.
+    """
+
+    operator: str = ""
+    logo: str = ""
+
+
+@dataclass(frozen=True)
 class Report:
     """A report of one tenant or a fleet (several tenants): the same shape either way."""
 
@@ -425,6 +440,13 @@ class Report:
     generator: dict[str, Any]  # {"scorekeeper": version, "plugins": {name: version}}
     tenants: tuple[TenantSection, ...]
     schema_version: str = SCHEMA_VERSION
+    branding: Branding = field(default_factory=Branding)
+
+    @property
+    def coverage_totals(self) -> CoverageTotals | None:
+        """The fleet's (or the tenant's) points covered by plugins and automated remediation."""
+        judged = [t.coverage for t in self.tenants if t.coverage is not None]
+        return fleet_totals(judged) if judged else None
 
     @property
     def fleet(self) -> bool:

@@ -348,3 +348,52 @@ def ledger_rows(entries: Iterable[LedgerEntry]) -> Markup:
             f'<td class="st {outcome_cls}">{esc(e.outcome)}{notes}</td><td>{verified}</td></tr>'
         )
     return Markup("".join(out))
+
+
+#: How much of a value the printed summary shows: a person reads the words, the file has the rest.
+PRINT_CHARS = 160
+
+
+def _clip(text: str, limit: int = PRINT_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def print_rows(control: ControlSection) -> Markup:
+    """The printed version of one control: each setting to act on in words, passes as a count.
+
+    Failing, staged, advice, manual and unreadable settings get a line with current → desired
+    (``values.words``, clipped), the impact and any attestation or accepted risk; passing and
+    not-applicable settings are one count. No evidence and no tables: the screen's settings table
+    is hidden in print (``report.css``), so three controls print on a few pages.
+    """
+    items = []
+    quiet = 0
+    for s in control.by_status:
+        if s.status in (Status.PASS, Status.NOT_APPLICABLE) and not s.excepted and s.attestation is None:
+            quiet += 1
+            continue
+        status = s.status.value
+        verdict = " · excepted" if s.excepted else ""
+        if s.current == s.desired and s.current is not None:
+            change = f"{esc(_clip(s.current_words))}"
+        else:
+            change = f"{esc(_clip(s.current_words))} → {esc(_clip(s.desired_words))}"
+        notes = []
+        if s.reason:
+            notes.append(esc(_clip(s.reason, 240)))
+        if s.impact is not None and s.status is not Status.PASS:
+            notes.append(esc(impact_line(s.impact)))
+        if s.attestation:
+            a = s.attestation
+            notes.append(f"attested by {esc(a.by)} on {a.at:%Y-%m-%d}: {esc(_clip(a.note, 120))}")
+        if s.exception:
+            notes.append(f"accepted risk: {esc(_clip(s.exception.text, 160))}")
+        items.append(
+            f'<li><b>{esc(s.title)}</b> <span class="{status}">{SYMBOLS[status]} {WORDS[status]}{verdict}</span>'
+            f'<br><span class="chg">{change}</span>'
+            + "".join(f'<br><span class="note">{n}</span>' for n in notes)
+            + "</li>"
+        )
+    if quiet:
+        items.append(f'<li class="muted">{quiet} other setting(s) pass or do not apply.</li>')
+    return Markup("".join(items))

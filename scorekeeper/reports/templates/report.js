@@ -12,6 +12,5 @@ function apply(){
  count.textContent=n+" setting(s) shown";
 }
 q.addEventListener("input",apply);checks.forEach(function(c){c.addEventListener("change",apply)});
-window.addEventListener("beforeprint",function(){document.querySelectorAll("details:not(.evidence)").forEach(function(d){d.open=true})});
 apply();
 })();
