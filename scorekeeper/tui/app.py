@@ -402,6 +402,147 @@ class ScorekeeperApp(App[None]):
         self.push_screen(AttestScreen(f"{tenant} › {control_id}/{setting}"), answered)
         return True
 
+    def add_exception(self, tenant: str, control_id: str, setting: str) -> bool:
+        """Accept the risk of one setting until a date: an ``[[exceptions]]`` table appended to the config file.
+
+        Exceptions are configuration (``assess``, ``plan``, the scheduler and ``config check``
+        read them from the file), so the dashboard writes them there, validated by the config's
+        own model and after the admin has seen the table (:mod:`scorekeeper.tui.exception`). The
+        engine then knows the rule too, and an assessment of the control (reads only) shows the
+        finding as excepted.
+        """
+        from scorekeeper.tui.exception import exception_rule
+        from scorekeeper.tui.screens.exception import ExceptionScreen
+
+        config = self.engine.config
+        if config.source is None:
+            self.notify(
+                "No config file to write the exception to: start the dashboard with --config FILE.", severity="warning"
+            )
+            return False
+        existing = next((r for r in config.exceptions if r.covers(tenant, control_id, setting)), None)
+        if existing is not None:
+            self.notify(
+                f"{tenant}/{control_id}/{setting} is already excepted until {existing.expires}: "
+                f"edit [[exceptions]] in {config.source} to change it.",
+                severity="warning",
+                timeout=10,
+            )
+            return False
+
+        def check(reason: str, expires: str) -> Any:
+            return exception_rule(tenant, control_id, setting, reason, expires, self.engine.today())
+
+        def answered(rule: Any) -> None:
+            if rule is None:
+                self._declined()
+                return
+            self._append_exception(rule)
+
+        self.push_screen(ExceptionScreen(f"{tenant} › {control_id}/{setting}", str(config.source), check), answered)
+        return True
+
+    def _append_exception(self, rule: Any) -> None:
+        """Append the confirmed rule to the file (the whole file validated first), then re-assess the control."""
+        from pathlib import Path
+
+        from scorekeeper.engine.partner import append_tables
+        from scorekeeper.errors import ConfigError
+        from scorekeeper.tui.exception import exception_table
+
+        config = self.engine.config
+        try:
+            append_tables(Path(str(config.source)), exception_table(rule), data_dir=self.engine.data_dir)
+        except (ConfigError, OSError) as exc:
+            self.notify(f"Nothing written to {config.source}: {one_line(exc)}", severity="error", timeout=10)
+            return
+        config.exceptions = [*config.exceptions, rule]
+        self.notify(
+            f"Exception for {rule.tenant}/{rule.control}/{rule.setting} until {rule.expires} appended to "
+            f"{config.source}; re-assessing {rule.control} (reads only)."
+        )
+        self.assess([str(rule.tenant)], [rule.control])
+
+    def set_score_state(self, tenant: str, control_id: str, current: str = "") -> bool:
+        """Set a control's Secure Score state as ``scorekeeper score set-state`` does, after a confirmation.
+
+        The admin picks the state and says why; the tenant's writer lease is taken before the
+        control profile is read (:meth:`~scorekeeper.engine.change.ChangingTenants.changing`) and
+        held across the confirmation, the plan is the engine's ``state_plans`` and the write its
+        ``remediate`` (recorded before the PATCH, verified by reading back, undone from History
+        like any run). The screen's Secure Score is read again afterwards.
+        """
+        from scorekeeper.tui.screens.state import StateScreen
+
+        def answered(answer: Any) -> None:
+            if answer is None:
+                self._declined()
+                return
+            self._plan_state(tenant, control_id, answer.state, answer.reason, answer.assigned_to)
+
+        self.push_screen(StateScreen(f"{control_id} in {tenant}", current), answered)
+        return True
+
+    def _plan_state(self, tenant: str, control_id: str, state: str, reason: str, assigned_to: str | None) -> None:
+        held = contextlib.ExitStack()
+
+        async def work(engine: Engine) -> list[Plan]:
+            held.enter_context(engine.changing(tenant, "set-state"))
+            try:
+                return await engine.state_plans([tenant], [control_id], state, reason, assigned_to)
+            except BaseException:
+                held.close()
+                raise
+
+        def show(plans: list[Plan]) -> None:
+            if not any(p.automated for p in plans):
+                held.close()
+                self.notify(f"Nothing to change: {control_id} in {tenant} already says that.")
+                return
+
+            def confirmed(answer: bool | None) -> None:
+                if answer:
+                    self._write_state(tenant, plans, held)
+                else:
+                    held.close()
+                    self._declined()
+
+            title = f"Set the Secure Score state of {control_id} in {tenant}?"
+            self.push_screen(ConfirmScreen(plans, title=title, apply_label="Set state"), confirmed)
+
+        if not self.start_job(Job("plan", f"plan the state of {control_id} in {tenant}", work, on_done=show)):
+            held.close()
+
+    def _write_state(self, tenant: str, plans: list[Plan], held: contextlib.ExitStack) -> None:
+        async def work(engine: Engine) -> RunResult:
+            try:
+                return await engine.remediate(tenant, plans)
+            finally:
+                held.close()
+
+        def done(run: RunResult) -> None:
+            stuck = run.status != "failed" and all(f.status is Status.PASS for f in run.findings)
+            if stuck:
+                self.notify(f"State set: run {run.run_id}; undo from History (h, u). Reading the Secure Score again.")
+            else:
+                self.notify(
+                    f"The state update did not stick (run {run.run_id} {run.status}): see its verification in History.",
+                    severity="error",
+                    timeout=10,
+                )
+            self.read_secure_score(tenant)
+
+        if not self.start_job(Job("remediate", f"set state in {tenant}", work, cancellable=False, on_done=done)):
+            held.close()
+
+    def read_secure_score(self, tenant: str) -> bool:
+        """Read ``tenant``'s Secure Score now (reads only); the screens reload from the history it updates."""
+
+        async def read(engine: Engine) -> Any:
+            return await engine.secure_score(tenant)
+
+        return self.start_job(Job("score", f"read Secure Score of {tenant}", read))
+
     def write_report(self, tenants: list[str]) -> None:
         """Write each tenant's HTML report from its latest assessment, as ``report -o reports/{tenant}.html``.
 

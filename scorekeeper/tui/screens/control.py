@@ -53,6 +53,8 @@ class ControlScreen(Screen[None]):
         Binding("p", "plan", "Plan"),
         Binding("r", "remediate", "Remediate"),
         Binding("t", "attest", "Attest", show=False),
+        Binding("e", "except", "Exception", show=False),
+        Binding("S", "set_state", "Set state", show=False),
     ]
 
     failing_only: reactive[bool] = reactive(False)
@@ -291,9 +293,25 @@ class ControlScreen(Screen[None]):
 
     def action_attest(self) -> None:
         """Record that a person carried out the highlighted guided setting (who, what)."""
+        setting = self._highlighted_setting()
+        if setting is not None:
+            self.sk.attest(self.tenant, self.control_id, setting)
+
+    def action_except(self) -> None:
+        """Accept the highlighted setting's risk until a date (an ``[[exceptions]]`` table in the config file)."""
+        setting = self._highlighted_setting()
+        if setting is not None:
+            self.sk.add_exception(self.tenant, self.control_id, setting)
+
+    def action_set_state(self) -> None:
+        """Set this control's Secure Score state (Default, Ignored, ThirdParty, Reviewed), as ``score set-state``."""
+        self.sk.set_score_state(self.tenant, self.control_id)
+
+    def _highlighted_setting(self) -> str | None:
         table = self.query_one("#settings", DataTable)
         if 0 <= table.cursor_row < len(self.shown):
-            self.sk.attest(self.tenant, self.control_id, self.shown[table.cursor_row][2])
+            return self.shown[table.cursor_row][2]
+        return None
 
 
 def said(value: Any, width: int | None = None) -> str:

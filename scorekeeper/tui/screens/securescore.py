@@ -3,7 +3,11 @@
 Shown from history (:func:`scorekeeper.securescore.history.secure_score_overview`, read in a
 worker thread), so it paints without calling the tenant; ``g`` reads the tenant now (reads only,
 as a job, like an assessment) and the screen reloads from the history that read updated.
-Controls a plugin covers are marked; ``enter`` opens their control view.
+Controls a plugin covers are marked with the plugin and how it remediates them (auto, guided,
+read), and the totals line says how many of the tenant's points plugins cover and how many
+automated remediation covers, in the words of ``scorekeeper score`` (the engine's one judgement,
+:meth:`~scorekeeper.engine.score.Scoring.score_coverage`). ``enter`` opens a covered control's
+view; ``S`` sets the highlighted control's Secure Score state as ``score set-state`` does.
 """
 
 from __future__ import annotations
@@ -18,16 +22,28 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from scorekeeper.domain.coverage import coverage_line
 from scorekeeper.tui.format import colour, fit, score_text, sparkline
 from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
+    from scorekeeper.domain.coverage import Coverage
     from scorekeeper.domain.securescore import ControlScore, ScoreOverview
     from scorekeeper.tui.app import ScorekeeperApp
 
-COLUMNS = (("avail", 6), ("points", 8), ("control", 28), ("category", 9), ("state", 11), ("plugin", 8))
+COLUMNS = (
+    ("avail", 6),
+    ("points", 8),
+    ("control", 25),
+    ("category", 9),
+    ("state", 11),
+    ("plugin", 10),
+    ("how", 7),
+)
 WIDTH = dict(COLUMNS)
+#: How a covered control is remediated, in the ``how`` column (the CLI's short words).
+HOW = {"automated": "auto", "guided": "guided", "assess-only": "read"}
 
 
 class ScoreTable(SafeTable):
@@ -46,12 +62,14 @@ class SecureScoreScreen(Screen[None]):
         Binding("enter", "open", "Open control", show=False),
         Binding("g", "fetch", "Read now"),
         Binding("c", "toggle_covered", "Covered only"),
+        Binding("S", "set_state", "Set state"),
     ]
 
     def __init__(self, tenant: str) -> None:
         super().__init__()
         self.tenant = tenant
         self.overview: ScoreOverview | None = None
+        self.coverage: Coverage | None = None
         self.rows: list[ControlScore] = []
         self.covered_only = False
         self.loaded = False
@@ -88,11 +106,14 @@ class SecureScoreScreen(Screen[None]):
     def _load(self) -> None:
         from scorekeeper.securescore.history import secure_score_overview
 
-        overview = secure_score_overview(self.sk.store, self.tenant, self.sk.engine.coverage())
-        self.app.call_from_thread(self._loaded, overview)
+        engine = self.sk.engine
+        overview = secure_score_overview(engine.store, self.tenant, engine.coverage())
+        coverage = engine.score_coverage(overview) if overview is not None else None
+        self.app.call_from_thread(self._loaded, overview, coverage)
 
-    def _loaded(self, overview: ScoreOverview | None) -> None:
+    def _loaded(self, overview: ScoreOverview | None, coverage: Coverage | None = None) -> None:
         self.overview = overview
+        self.coverage = coverage
         self._fill()
         self.loaded = True
 
@@ -110,7 +131,7 @@ class SecureScoreScreen(Screen[None]):
         self.rows = [c for c in overview.controls if c.covered_by or not self.covered_only]
         palette = self.sk.palette
         for row in self.rows:
-            table.add_row(*self._cells(row, palette), key=row.id)
+            table.add_row(*self._cells(row, palette, self._how(row)), key=row.id)
         if self.rows:
             table.move_cursor(row=0)
             self._show(self.rows[0])
@@ -133,12 +154,23 @@ class SecureScoreScreen(Screen[None]):
             text.append(f"\nTrend {first.day} → {last.day} ({len(overview.trend)} days) ", style="bold")
             text.append(sparkline(trend, overview.max_score, width=48), style=colour(palette, "accent"))
             text.append(f"  {trend[0]:g} → {trend[-1]:g}")
+        if self.coverage is not None:
+            text.append(f"\n{coverage_line(self.coverage.totals)}")
         return text
 
+    def _how(self, row: ControlScore) -> str:
+        """How the plugin covering ``row`` remediates it ("automated", "guided", "assess-only"), or ""."""
+        judged = self.coverage.of(row.id) if self.coverage is not None else None
+        return judged.remediation.value if judged is not None and judged.remediation is not None else ""
+
     @staticmethod
-    def _cells(row: ControlScore, palette: dict[str, str]) -> list[Any]:
+    def _cells(row: ControlScore, palette: dict[str, str], how: str = "") -> list[Any]:
         available = "n/s" if row.available is None else f"{row.available:g}"
-        covered = Text(f"✔ {row.covered_by}", style=colour(palette, "success")) if row.covered_by else Text("—")
+        covered = (
+            Text(fit(f"✔ {row.covered_by}", WIDTH["plugin"]), style=colour(palette, "success"))
+            if row.covered_by
+            else Text("—")
+        )
         return [
             available,
             score_text(row.score, row.max_score) if row.score is not None else f"—/{row.max_score or 0:g}",
@@ -146,6 +178,7 @@ class SecureScoreScreen(Screen[None]):
             fit(row.category, WIDTH["category"]),
             fit(row.state.state, WIDTH["state"]),
             covered,
+            HOW.get(how, how) or "—",
         ]
 
     # ------------------------------------------------------------------ detail
@@ -167,10 +200,15 @@ class SecureScoreScreen(Screen[None]):
             when = f" on {state.updated_at:%Y-%m-%d %H:%M} UTC" if state.updated_at else ""
             why = f": {state.comment}" if state.comment else ""
             text.append(f"State {state.state} set by {state.updated_by or '?'}{when}{why}\n")
+        how = self._how(row)
+        judged = self.coverage.of(row.id) if self.coverage is not None else None
         if row.covered_by:
-            text.append(f"Covered by the {row.covered_by} plugin: enter opens its settings.", style="bold")
+            named = judged.distribution if judged is not None and judged.distribution else row.covered_by
+            text.append(f"Covered by {named}", style="bold")
+            text.append(f": {how} remediation" if how else "")
+            text.append(". Enter opens its settings; S sets its state.")
         else:
-            text.append("No installed plugin covers this control: act on it in Microsoft's portal.")
+            text.append("No installed plugin covers this control: act on it in Microsoft's portal (S sets its state).")
         self.query_one("#score-detail", Static).update(text)
 
     # ------------------------------------------------------------------ actions
@@ -197,11 +235,11 @@ class SecureScoreScreen(Screen[None]):
         self._fill()
 
     def action_fetch(self) -> None:
-        from scorekeeper.tui.jobs import Job
+        self.sk.read_secure_score(self.tenant)
 
-        tenant = self.tenant
-
-        async def read(engine: Any) -> Any:
-            return await engine.secure_score(tenant)
-
-        self.sk.start_job(Job("score", f"read Secure Score of {tenant}", read))
+    def action_set_state(self) -> None:
+        """Set the highlighted control's Secure Score state, after the usual plan and confirmation."""
+        index = self.query_one("#score-controls", DataTable).cursor_row
+        if self.rows and 0 <= index < len(self.rows):
+            row = self.rows[index]
+            self.sk.set_score_state(self.tenant, row.id, row.state.state)
