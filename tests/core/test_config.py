@@ -42,7 +42,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     found = problems(data, tmp_path)
     expected = [
         "surprise: unknown section (expected one of controls, exceptions, groups, history, notifications, partner, "
-        "remediation, scorekeeper, templates, tenants)",
+        "remediation, reports, scorekeeper, templates, tenants)",
         "tenants.a: auth = 'client-secret' needs client_id",
         "tenants.b.auth: Input should be 'client-secret', 'certificate', 'managed-identity', 'workload-identity', "
         "'device-code', 'interactive', 'azure-cli', 'default' or 'static'",
