@@ -187,6 +187,9 @@ def _follow_up_requests(tenant: TenantContext, groups: list[str], sign_ins: bool
         requests[SIGN_INS] = g.audit_logs.sign_ins.to_get_request_information(
             RequestConfiguration(query_parameters=query)
         )
+        # Graph sends report-only results (reportOnlyFailure, ...) only to a caller that asks for the
+        # evolvable enum's newer members; without this header every one reads unknownFutureValue.
+        requests[SIGN_INS].headers.try_add("Prefer", "include-unknown-enum-members")
     return requests
 
 

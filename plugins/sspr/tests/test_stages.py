@@ -130,3 +130,18 @@ def test_narrowing_sspr_to_a_group_names_who_leaves_its_scope() -> None:
     assert "user1@contoso.com" in found.impact.names() and "user0@contoso.com" not in found.impact.names()
     widening = row(tenant.weak(), "enablement")  # None → All takes nothing from anyone
     assert widening.impact is not None and not widening.impact.blocks
+
+
+def test_the_sign_in_read_asks_for_report_only_results(sk_simulator: Any) -> None:
+    """Graph names report-only results (reportOnlyFailure, ...) only for a caller that sends
+    ``Prefer: include-unknown-enum-members``; without it every result reads unknownFutureValue and the
+    policy could never be judged ready (appliedConditionalAccessPolicy resource page)."""
+    from scorekeeper.plugin.manager import load_plugins
+    from scorekeeper.testing import simulated_tenant
+    from scorekeeper_sspr.reads import SIGN_INS, _follow_up_requests
+
+    sim = sk_simulator("weak-cloud")
+    control = load_plugins().control("SelfServicePasswordReset")
+    context = simulated_tenant(sim, control, desired={"helpdesk": "https://help.contoso.com"})
+    request = _follow_up_requests(context, [], sign_ins=True)[SIGN_INS]
+    assert "include-unknown-enum-members" in request.headers.get("Prefer")
