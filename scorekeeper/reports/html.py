@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from scorekeeper.domain.coverage import coverage_line
 from scorekeeper.domain.display import impact_line
 from scorekeeper.reports import rows, values
 from scorekeeper.reports.chart import trend_svg
@@ -110,6 +111,7 @@ def _environment() -> Any:
         by_transition=_by_transition,
         ledger_rows=rows.ledger_rows,
         print_rows=rows.print_rows,
+        coverage_line=coverage_line,
         impact=lambda i: Markup(rows.impact_html(i)),
         level=lambda s: Markup(rows.level_badge(s)),
         impact_line=impact_line,

@@ -18,6 +18,7 @@ import string
 from collections.abc import Iterable
 from datetime import UTC
 
+from scorekeeper.domain.coverage import coverage_line
 from scorekeeper.domain.display import impact_lines, level_label, status_label, status_look
 from scorekeeper.domain.model import Status
 from scorekeeper.reports.model import STATUS_ORDER, Report, SettingRow, TenantSection
@@ -63,11 +64,7 @@ def render_markdown(report: Report) -> str:
         lines += [f"Prepared by {md(report.branding.operator)}", ""]
     cov = report.coverage_totals
     if cov is not None:  # domain/coverage.py's judgement, as `score` prints it
-        lines += [
-            f"Coverage: plugins cover {cov.covered:g} of {cov.points:g} Secure Score points; "
-            f"automated remediation covers {cov.automated:g}",
-            "",
-        ]
+        lines += [f"Secure Score coverage: {coverage_line(cov)}", ""]
     if not report.fleet:
         lines += [_organization(report.tenants[0]), "", _run_versions(report.tenants[0]), ""]
     lines += _counts_table(report)

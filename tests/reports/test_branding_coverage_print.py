@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from scorekeeper.config.model import LOGO_MAX_BYTES, parse_config
-from scorekeeper.domain.coverage import fleet_totals, judge_coverage
+from scorekeeper.config.model import LOGO_MAX_BYTES, Config, parse_config
+from scorekeeper.domain.coverage import coverage_line, fleet_totals, judge_coverage
 from scorekeeper.errors import ConfigError
 from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.reports import render
@@ -28,7 +28,7 @@ def _report(history: History, run_ids: list[int], branding: Branding | None = No
     return build_report(history.store, run_ids, controls=load_plugins().controls, branding=branding)
 
 
-def _config(tmp_path: Path, reports: dict[str, object]) -> object:
+def _config(tmp_path: Path, reports: dict[str, object]) -> Config:
     return parse_config({"reports": reports}, tmp_path / "scorekeeper.toml", data_dir=tmp_path)
 
 
@@ -42,7 +42,7 @@ def _problems(tmp_path: Path, reports: dict[str, object]) -> str:
 def test_operator_and_logo_are_in_the_header_summary_and_footer(history: History, tmp_path: Path) -> None:
     (tmp_path / "logo.png").write_bytes(PNG)
     config = _config(tmp_path, {"operator": "Contoso MSP", "logo": "logo.png"})  # relative to the config file
-    branding = branding_of(config.reports)  # type: ignore[attr-defined]
+    branding = branding_of(config.reports)
     html = render(_report(history, [history.latest["contoso"]], branding), "html")
 
     header = html.split("</header>")[0]
@@ -57,7 +57,7 @@ def test_operator_and_logo_are_in_the_header_summary_and_footer(history: History
 
 def test_svg_logo_is_embedded_with_its_type(tmp_path: Path) -> None:
     (tmp_path / "logo.svg").write_bytes(SVG)
-    branding = branding_of(_config(tmp_path, {"logo": str(tmp_path / "logo.svg")}).reports)  # type: ignore[attr-defined]
+    branding = branding_of(_config(tmp_path, {"logo": str(tmp_path / "logo.svg")}).reports)
     assert branding.logo.startswith("data:image/svg+xml;base64,")
     assert branding.operator == ""
 
@@ -101,7 +101,9 @@ def test_coverage_card_and_column_say_what_domain_coverage_judges(history: Histo
         f"plugins cover {totals.covered:g} of {totals.points:g} points; "
         f"automated remediation covers {totals.automated:g}"
     )
-    assert line in html
+    assert line == coverage_line(totals)  # the one wording score and the dashboard use
+    assert html.count(line) == 2  # the executive summary and the coverage card
+    assert f"Secure Score coverage: {line}" in render(report, "md")
     identity = expected.by_category["Identity"]
     assert f"Identity: {identity.automated:g} automated, {identity.covered:g} covered of {identity.points:g}" in html
     assert "<th>Remediation</th>" in html

@@ -57,7 +57,11 @@ def test_single_tenant_report_has_header_summary_and_every_setting(history: Hist
     assert len(rows) == sum(len(c["findings"]) for c in history.assessed[run_id]["controls"])
     # self-contained: no external stylesheet, script or image
     assert not [a for t, a in tags(html) if t in ("link", "img") or (t == "script" and a.get("src"))]
-    assert "prefers-color-scheme:dark" in html and "@media print" in html and ".print-only{display:block!important}" in html
+    assert (
+        "prefers-color-scheme:dark" in html
+        and "@media print" in html
+        and ".print-only{display:block!important}" in html
+    )
     assert 'id="filters" class="filters" hidden' in html  # shown only by the script
     # seen in Chromium at 1280 px: without fixed widths the ledger's first column took two thirds
     assert "table.led{table-layout:fixed}" in html and "th{overflow-wrap:normal}" in html
