@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from scorekeeper.reports.branding import branding_of
 from scorekeeper.reports.build import build_report
 from scorekeeper.reports.model import Branding, Report
 from scorekeeper.securescore.history import secure_score_overviews
+from tests.conftest import Result
 from tests.reports.conftest import History
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -169,3 +171,23 @@ def test_printed_settings_are_words_without_evidence(history: History) -> None:
     attested = [s for s in tenant.settings if s.attestation]
     for s in attested:
         assert f"attested by {s.attestation.by}" in printed  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------ through the CLI
+def test_report_command_brands_the_file_and_refuses_a_bad_logo_in_one_line(
+    run: Callable[..., Result], home: Path
+) -> None:
+    (home / "logo.svg").write_bytes(SVG)
+    (home / "scorekeeper.toml").write_text('[reports]\noperator = "Fabrikam IT"\nlogo = "logo.svg"\n')
+    assert run("assess", "--tenant", "demo", "--json").code in (0, 1, 3)
+    written = run("report", "--tenant", "demo", "-o", "r.html")
+    assert written.code == 0, written.err
+    html = (home / "r.html").read_text()
+    assert '<span class="operator">Fabrikam IT</span>' in html and 'src="data:image/svg+xml;base64,' in html
+
+    (home / "scorekeeper.toml").write_text('[reports]\nlogo = "logo.bmp"\n')
+    refused = run("report", "--tenant", "demo", "-o", "r2.html")
+    assert refused.code == 2
+    assert "reports.logo:" in refused.err and "Traceback" not in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert not (home / "r2.html").exists()
