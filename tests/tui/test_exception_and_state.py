@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import Button, DataTable, Input
 
 from scorekeeper.config.model import parse_config, parse_toml
 from scorekeeper.domain.coverage import coverage_line
@@ -24,6 +24,7 @@ from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.simulator import Simulator
 from scorekeeper.store import HistoryStore
 from scorekeeper.tui.app import ScorekeeperApp
+from scorekeeper.tui.safe import SafeStatic
 from scorekeeper.tui.screens.confirm import ConfirmScreen
 from scorekeeper.tui.screens.control import ControlScreen
 from scorekeeper.tui.screens.exception import ExceptionScreen
@@ -54,7 +55,7 @@ def filed(store: HistoryStore, tmp_path: Path) -> tuple[ScorekeeperApp, Path]:
 
 
 def _error(app: ScorekeeperApp) -> str:
-    return str(app.screen.query_one("#exception-error").content)
+    return str(app.screen.query_one("#exception-error", SafeStatic).content)
 
 
 async def test_e_appends_a_validated_exception_and_the_reassessment_marks_the_finding(filed, store) -> None:
@@ -80,7 +81,7 @@ async def test_e_appends_a_validated_exception_and_the_reassessment_marks_the_fi
         expires.value = "2026-06-30"
         await pilot.press("enter")  # checked: the table is shown, nothing written yet
         await pilot.pause()
-        assert "[[exceptions]]" in str(app.screen.query_one("#exception-preview").content)
+        assert "[[exceptions]]" in str(app.screen.query_one("#exception-preview", SafeStatic).content)
         assert path.read_text() == CONFIG
         await pilot.press("enter")  # append
         await settle(pilot)
@@ -120,7 +121,7 @@ async def test_escape_in_the_exception_dialog_writes_nothing(filed) -> None:
         await pilot.press("e")
         await pilot.pause()
         await pilot.press(*"Vendor needs red", "enter", *"2026-06-30", "enter")
-        assert app.screen.query_one("#record").label.plain == "Append"
+        assert app.screen.query_one("#record", Button).label.plain == "Append"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ControlScreen)
@@ -180,7 +181,7 @@ async def test_secure_score_screen_says_the_coverage_as_score_does(lab) -> None:
         coverage = engine.score_coverage(screen.overview)
         line = coverage_line(coverage.totals)
         assert coverage.totals.covered > 0 and coverage.totals.automated > 0
-        assert line in str(screen.query_one("#score-total").content)
+        assert line in str(screen.query_one("#score-total", SafeStatic).content)
         table = screen.query_one("#score-controls", DataTable)
         rows = {str(table.get_row_at(i)[2]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
         sspr = coverage.of("SelfServicePasswordReset")
@@ -218,7 +219,7 @@ async def test_S_sets_a_controls_state_through_the_plan_confirmation_and_verify(
         await pilot.press("down", "enter")  # Ignored
         await pilot.press("tab", "enter", "enter")  # no reason: the dialog asks
         assert isinstance(app.screen, StateScreen)
-        assert "must say why" in str(app.screen.query_one("#state-error").content)
+        assert "must say why" in str(app.screen.query_one("#state-error", SafeStatic).content)
         app.screen.query_one("#state-reason", Input).value = "Risk accepted (MSP-42)"
         await pilot.press("enter")
         await settle(pilot)

@@ -42,8 +42,14 @@ class ExceptionScreen(ModalScreen[ExceptionRule | None]):
         with Vertical(id="confirm-dialog"):
             yield SafeStatic(Text(f"Accept the risk of {self.what}", style="bold"), id="confirm-title")
             yield SafeStatic("It may fail until the date, for the reason given; then it counts as failing again.")
-            yield Input(placeholder="reason: why the risk is accepted (a ticket, who decided)", id="exception-reason")
-            yield Input(placeholder="expires: YYYY-MM-DD", id="exception-expires")
+            with Horizontal(classes="form-field"):
+                yield SafeStatic("reason", classes="form-label")
+                yield Input(
+                    placeholder="why the risk is accepted (a ticket, who decided)", id="exception-reason", compact=True
+                )
+            with Horizontal(classes="form-field"):
+                yield SafeStatic("expires", classes="form-label")
+                yield Input(placeholder="YYYY-MM-DD", id="exception-expires", compact=True)
             yield SafeStatic(id="exception-error")
             yield SafeStatic(id="exception-preview")
             with Horizontal(id="confirm-buttons"):

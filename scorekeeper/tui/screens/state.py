@@ -50,11 +50,15 @@ class StateScreen(ModalScreen[StateAnswer | None]):
             if self.current:
                 title.append(f" (now {self.current})", style="")
             yield SafeStatic(title, id="confirm-title")
-            with RadioSet(id="state-choice"):
+            with RadioSet(id="state-choice", compact=True):
                 for name, label in STATES:
                     yield RadioButton(label, value=name == self.current, name=name)
-            yield Input(placeholder="reason: kept as the update's comment", id="state-reason")
-            yield Input(placeholder="assigned to (UPN; empty keeps it as it is)", id="state-assigned")
+            with Horizontal(classes="form-field"):
+                yield SafeStatic("reason", classes="form-label")
+                yield Input(placeholder="why: kept as the update's comment", id="state-reason", compact=True)
+            with Horizontal(classes="form-field"):
+                yield SafeStatic("assigned", classes="form-label")
+                yield Input(placeholder="UPN (empty keeps it as it is)", id="state-assigned", compact=True)
             yield SafeStatic(id="state-error")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel (esc)", id="cancel")
