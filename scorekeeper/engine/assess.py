@@ -81,6 +81,8 @@ class Assessing(EngineBase):
         from scorekeeper.engine.driftwho import drift_authors
 
         name = session.config.name
+        if self._baselined is not None and name not in self._baselined:  # a fleet read them once: none here
+            return {}
         try:
             held = await asyncio.to_thread(self.store.baselines_by_setting, name)
             if not held:
@@ -196,12 +198,12 @@ class Assessing(EngineBase):
 
         # One query each for the fleet instead of one per tenant (× control): most tenants attest
         # nothing, and only a tenant never assessed before imports its Secure Score history.
-        self._attested = await asyncio.to_thread(self.store.attested_pairs)
+        self._attested, self._baselined = await asyncio.to_thread(self.store.attested_and_baselined)
         self._scored = await asyncio.to_thread(self.store.scored_tenants)
         try:
             return list(await asyncio.gather(*(one(n) for n in names)))
         finally:
-            self._attested = self._scored = None
+            self._attested = self._scored = self._baselined = None
             await slots.aclose()
 
     async def plan(

@@ -60,6 +60,8 @@ class EngineBase:
     _desired: dict[str, Any] = field(default_factory=dict)
     #: (tenant, control) pairs with any attestation, read once per fleet assessment; None: ask per control.
     _attested: set[tuple[str, str]] | None = None
+    #: Tenants with a drift baseline, read once by a fleet's assessment (``None``: not read, ask each).
+    _baselined: set[str] | None = None
     #: Tenants whose whole Secure Score history holds anything, read once per fleet assessment; None: ask.
     _scored: set[str] | None = None
     #: What every run of this engine records as the code it used (plugins do not change once loaded).

@@ -176,6 +176,20 @@ class BaselineHistory(Transactions):
         with self._read() as session:
             return sorted(current(_connection(session), tenant).values(), key=lambda b: b.id or 0)
 
+    def attested_and_baselined(self) -> tuple[set[tuple[str, str]], set[str]]:
+        """Every (tenant, control) with an attestation, and every tenant with a baseline: one read for a fleet.
+
+        A fleet's assessment asks these once, so that a tenant that attests nothing and has no
+        baseline (most of them) costs no read of its own.
+        """
+        with self._read() as session:
+            connection = _connection(session)
+            pairs = connection.execute(select(_ATTESTATIONS.c.tenant, _ATTESTATIONS.c.control).distinct())
+            attested = {(tenant, control) for tenant, control in pairs}
+            held = _BASELINES.c.withdrawn_by_run_id.is_(None)
+            baselined = set(connection.execute(select(_BASELINES.c.tenant).where(held).distinct()).scalars())
+            return attested, baselined
+
     def open_drift(self, tenant: str) -> list[Baseline]:
         """The tenant's settings off their baseline now (``drift_value``, ``drift_since``): for reports and views."""
         return [b for b in self.baselines(tenant) if b.drift_since is not None]
