@@ -191,6 +191,11 @@ async def test_secure_score_screen_says_the_coverage_as_score_does(lab) -> None:
         assert rows["SelfServicePasswordReset"][5].startswith("✔ ")
         uncovered = next(r for r in rows.values() if r[5] == "—")
         assert uncovered[6] == "—"
+        # At 120 columns every control id and plugin name is whole (at 80 they are cut with "…").
+        for control in screen.rows:
+            assert rows[control.id][2] == control.id
+            if control.covered_by:
+                assert rows[control.id][5] == f"✔ {control.covered_by}"
 
 
 async def test_S_sets_a_controls_state_through_the_plan_confirmation_and_verify(lab) -> None:

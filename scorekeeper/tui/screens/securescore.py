@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.domain.coverage import coverage_line
-from scorekeeper.tui.format import colour, fit, score_text, sparkline
+from scorekeeper.tui.format import colour, fit, score_text, sized_columns, sparkline
 from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.widgets.activity import Activity
 
@@ -93,10 +93,32 @@ class SecureScoreScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"Secure Score · {self.tenant}"
-        table = self.query_one("#score-controls", DataTable)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width, key=label)
+        self.widths = dict(WIDTH)
+        self._add_columns()
         self.reload()
+
+    def _add_columns(self) -> None:
+        table = self.query_one("#score-controls", DataTable)
+        table.clear(columns=True)
+        for label, _ in COLUMNS:
+            table.add_column(label, width=self.widths[label], key=label)
+
+    def on_resize(self, event: Any) -> None:
+        self._resize(event.size.width)
+
+    def _resize(self, width: int) -> None:
+        """The defaults at 80 columns; wider, control ids and then plugin names in full."""
+        rows = self.overview.controls if self.overview is not None else ()
+        wants = {
+            "control": max((len(r.id) for r in rows), default=0) + 1,
+            "plugin": max((len(r.covered_by) + 2 for r in rows if r.covered_by), default=0) + 1,
+        }
+        widths = sized_columns(COLUMNS, width, wants)
+        if widths != self.widths:
+            self.widths = widths
+            self._add_columns()
+            if self.loaded:
+                self._fill()
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
@@ -114,6 +136,7 @@ class SecureScoreScreen(Screen[None]):
     def _loaded(self, overview: ScoreOverview | None, coverage: Coverage | None = None) -> None:
         self.overview = overview
         self.coverage = coverage
+        self._resize(self.size.width)
         self._fill()
         self.loaded = True
 
@@ -131,7 +154,7 @@ class SecureScoreScreen(Screen[None]):
         self.rows = [c for c in overview.controls if c.covered_by or not self.covered_only]
         palette = self.sk.palette
         for row in self.rows:
-            table.add_row(*self._cells(row, palette, self._how(row)), key=row.id)
+            table.add_row(*self._cells(row, palette, self.widths, self._how(row)), key=row.id)
         if self.rows:
             table.move_cursor(row=0)
             self._show(self.rows[0])
@@ -164,19 +187,19 @@ class SecureScoreScreen(Screen[None]):
         return judged.remediation.value if judged is not None and judged.remediation is not None else ""
 
     @staticmethod
-    def _cells(row: ControlScore, palette: dict[str, str], how: str = "") -> list[Any]:
+    def _cells(row: ControlScore, palette: dict[str, str], widths: dict[str, int], how: str = "") -> list[Any]:
         available = "n/s" if row.available is None else f"{row.available:g}"
         covered = (
-            Text(fit(f"✔ {row.covered_by}", WIDTH["plugin"]), style=colour(palette, "success"))
+            Text(fit(f"✔ {row.covered_by}", widths["plugin"]), style=colour(palette, "success"))
             if row.covered_by
             else Text("—")
         )
         return [
             available,
             score_text(row.score, row.max_score) if row.score is not None else f"—/{row.max_score or 0:g}",
-            fit(row.id, WIDTH["control"]),
-            fit(row.category, WIDTH["category"]),
-            fit(row.state.state, WIDTH["state"]),
+            fit(row.id, widths["control"]),
+            fit(row.category, widths["category"]),
+            fit(row.state.state, widths["state"]),
             covered,
             HOW.get(how, how) or "—",
         ]
