@@ -29,6 +29,8 @@ from scorekeeper.store import HistoryStore
 
 REPO = Path(__file__).resolve().parents[2]
 TENANT = "lab"
+#: The "Windows devices" group of the weak-cloud profile: the pilot Windows sign-in reset is assigned to.
+PILOT_DEVICE_GROUP = "1d3c5f6a-2b4e-4c8d-9e0f-a1b2c3d4e5f6"
 #: Heartbeat of the CLI processes under test: a killed run counts as dead after 4 × 0.25 s.
 HEARTBEAT = "0.25"
 
@@ -100,6 +102,7 @@ class Lab:
         return self.home / "history.db"
 
     def write_config(self, extra: str = "") -> None:
+        """The lab's config; ``extra`` is appended (top-level tables only: the tenant's own table ends above)."""
         self.config.write_text(
             f"""
 # Every level selected: these tests are about write safety, so every SSPR row is written (issue 25).
@@ -115,6 +118,11 @@ portal_url = "{self.url}/api"
 portal_auth = "static"
 portal_token = "{self.sim.issue_delegated_token(self.sim.tenant_id)}"
 request_timeout = {self.request_timeout}
+
+# Windows sign-in reset is written only to a pilot device group (howto-sspr-windows: a test group
+# first); without one it is a guided step and these tests would have no create to fault.
+[tenants.{TENANT}.controls.SelfServicePasswordReset]
+windows_sign_in_group = "{PILOT_DEVICE_GROUP}"
 {extra}""",
             encoding="utf-8",
         )
