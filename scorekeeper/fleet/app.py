@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     import procrastinate
 
 
-
-
 def conninfo(url: str) -> str:
     """The libpq connection string for an SQLAlchemy ``postgresql+psycopg://`` URL; refuses SQLite."""
     from sqlalchemy.engine import make_url
