@@ -14,5 +14,5 @@ from scorekeeper.testing import ControlContract
 class TestIntegratedAppsContract(ControlContract):
     control_id = "IntegratedApps"
     weak_profile = "weak-cloud"
-    profiles = ("weak-cloud", "hybrid-writeback-off", "hardened", "o365-only", "large", "modern-cloud")
+    profiles = ("weak-cloud", "hybrid-writeback-off", "hardened", "o365-only", "modern-cloud")
     config: dict[str, Any] = {"consent_reviewers": ["adelev@contoso.onmicrosoft.com"]}  # noqa: RUF012
