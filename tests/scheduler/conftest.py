@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,37 @@ LOOPBACK = {
 }
 #: The built-in channels, passed explicitly until pyproject declares their entry points.
 CHANNELS = [("log", log_channel), ("webhook", webhook_channel)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def listening_graph_host() -> Any:
+    """A loopback port that accepts connections, as the tenants' Graph host.
+
+    The toy plugins never send a request, but the engine probes the Graph host with a TCP connect
+    when a read comes back unknown (is the tenant reachable at all? issue 28): a closed port would
+    turn every "missing permission" these tests stage into "could not reach the tenant".
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    port = listener.getsockname()[1]
+
+    def accept_and_close() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return  # the listener closed at the end of the session
+            conn.close()
+
+    threading.Thread(target=accept_and_close, daemon=True).start()
+    try:
+        saved = dict(LOOPBACK)
+        LOOPBACK.update(graph_url=f"http://127.0.0.1:{port}", portal_url=f"http://127.0.0.1:{port}/api")
+        yield port
+        LOOPBACK.update(saved)
+    finally:
+        listener.close()
 
 
 @pytest.fixture(autouse=True)
