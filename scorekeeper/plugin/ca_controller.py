@@ -92,6 +92,9 @@ class PolicyController(Controller):
 
     template: ClassVar[Template]
     setting: ClassVar[str] = "ca_policy"
+    #: Further settings whose planned change is this policy's write (a criterion that the policy
+    #: brings about, such as MFARegistrationV2's ``mfa_registered``); each is recorded under its own id.
+    also_written_by: ClassVar[tuple[str, ...]] = ()
 
     def extra_findings(self, tenant: TenantContext, reads: Any) -> list[Finding]:
         """More findings from the same reads (a control with a second setting overrides this)."""
@@ -128,7 +131,7 @@ class PolicyController(Controller):
         desired: PolicyConfig = tenant.desired
         changes: list[Change] = []
         for item in plan.automated:
-            if item.setting != self.setting:
+            if item.setting != self.setting and item.setting not in self.also_written_by:
                 continue
             change = await write_policy(
                 tenant,

@@ -14,8 +14,10 @@ tenant Microsoft scores full does not fail on what lies beyond the criterion. Se
 
 from __future__ import annotations
 
-from scorekeeper import HOOKSPEC_VERSION, Control, Level, RemediationKind, Setting
-from scorekeeper.conditional_access import P1, READ_AUDIT, PolicyConfig, policy_setting
+from dataclasses import replace
+
+from scorekeeper import HOOKSPEC_VERSION, Control, Level, Setting
+from scorekeeper.conditional_access import P1, PolicyConfig, policy_setting
 from scorekeeper.reads import secure_score_setting
 from scorekeeper_conditionalaccess.templates import (
     ADMIN_MFA,
@@ -63,16 +65,15 @@ BLOCK_LEGACY_CONTROL = _control(
 MFA_REGISTRATION_CONTROL = _control(
     "MFARegistrationV2",
     "Ensure all users can complete multifactor authentication",
-    Setting(
-        id="mfa_registered",
-        title="Every user is MFA-capable (registered a method that MFA can use)",
-        remediation=RemediationKind.GUIDED,
-        read_api="Graph GET /reports/authenticationMethods/userRegistrationDetails?$filter=isMfaCapable eq false",
-        read_permissions=(READ_AUDIT,),
-        licence=P1,
+    replace(
+        policy_setting(
+            "mfa_registered",
+            "Every user is MFA-capable (registered a method that MFA can use)",
+            ALL_USERS_MFA,
+            level_source=SCORE_DOCS,
+        ),
+        # remediated by enforcing registration: the all-users MFA policy, report-only first
         docs_url="https://learn.microsoft.com/graph/api/authenticationmethodsroot-list-userregistrationdetails",
-        level=Level.CRITERION,
-        level_source=SCORE_DOCS,
     ),
     policy_setting(
         "ca_policy",

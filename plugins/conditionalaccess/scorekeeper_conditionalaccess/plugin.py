@@ -6,10 +6,11 @@ template; MFARegistrationV2 adds its criterion (who is not MFA-capable) from the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper import Affected, Finding, Harm, Impact, RemediationKind, Status, hookimpl
-from scorekeeper.conditional_access import P1, READ_AUDIT, PolicyController, licences
+from scorekeeper.conditional_access import P1, READ_AUDIT, PolicyConfig, PolicyController, licences
 from scorekeeper_conditionalaccess.controls import (
     ADMIN_MFA_CONTROL,
     BLOCK_LEGACY_CONTROL,
@@ -58,10 +59,22 @@ REGISTER_STEPS = (
     "2. Meanwhile nudge them: Entra admin center → Protection → Authentication methods → Registration campaign.",
     "3. For users who cannot register alone (no phone, new starters), issue a Temporary Access Pass.",
 )
+BREAK_GLASS_STEP = (
+    "Register a phishing-resistant method (a FIDO2 security key or passkey) for each break-glass account by hand: "
+    "the policy excludes them by design, so it never asks them to register (Microsoft's emergency-access guidance)."
+)
 
 
-def registration_finding(reads: CaReads) -> Finding:
-    """MFARegistrationV2's criterion: the users the registration report says are not MFA-capable."""
+def registration_finding(reads: CaReads, policy: Finding | None = None) -> Finding:
+    """MFARegistrationV2's criterion: the users the registration report says are not MFA-capable.
+
+    ``policy`` is the ``ca_policy`` finding from the same reads: the policy requiring MFA for all
+    users is how scorekeeper brings them to register, so while it is missing the criterion's
+    remediation *is* that policy's write (report-only first; promotion enforces it and Microsoft
+    then asks each user without a method to register at their next sign-in). Once it is enforced,
+    what is left is people: users who have not signed in since, and the break-glass accounts the
+    policy excludes on purpose.
+    """
     base: dict[str, Any] = {
         "control": MFA_REGISTRATION_CONTROL.id,
         "setting": "mfa_registered",
@@ -91,35 +104,90 @@ def registration_finding(reads: CaReads) -> Finding:
     names = [str(u.get("userPrincipalName") or u.get("id")) for u in users]
     if not users:
         return Finding(**base, status=Status.PASS, reason="every user is MFA-capable.", current=0, desired=0)
+    listed = f"{len(users)} user(s) are not MFA-capable: {', '.join(names[:5])}" + (
+        f" and {len(names) - 5} more" if len(names) > 5 else ""
+    )
+    affected = tuple(Affected(str(u.get("id")), n, detail="not MFA-capable") for u, n in zip(users, names, strict=True))
+    if policy is not None and policy.remediation is RemediationKind.AUTOMATED and policy.status is Status.FAIL:
+        return Finding(
+            **base,
+            status=Status.FAIL,
+            reason=f"{listed}. No enabled policy requires MFA for all users: scorekeeper creates Microsoft's template "
+            "report-only (break-glass accounts excluded); once promoted to enabled, Microsoft asks each of them to "
+            "register at their next sign-in.",
+            current=len(users),
+            desired=policy.desired,
+            remediation=RemediationKind.AUTOMATED,
+            stage=policy.stage,
+            impact=Impact(
+                summary=f"{len(users)} user(s) have no method MFA can use; report-only asks nobody yet",
+                harm=Harm.NONE,
+                affected=affected,
+                sources=("userRegistrationDetails",),
+            ),
+        )
+    if policy is not None and policy.status is Status.STAGED:
+        return Finding(
+            **base,
+            status=Status.STAGED,
+            reason=f"{listed}. The policy requiring MFA for all users is report-only: {policy.reason}",
+            current=len(users),
+            desired=policy.desired,
+            remediation=policy.remediation,
+            stage=policy.stage,
+            impact=policy.impact,
+            steps=policy.steps,
+        )
+    enforced = policy is not None and policy.status is Status.PASS
     return Finding(
         **base,
         status=Status.FAIL,
-        reason=f"{len(users)} user(s) are not MFA-capable: {', '.join(names[:5])}"
-        + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        + ". Requiring MFA for all users (ca_policy) makes them register at their next sign-in.",
+        reason=f"{listed}."
+        + (
+            " A policy already requires MFA for all users: each is asked to register at their next sign-in, except "
+            "accounts the policy excludes (break-glass), which need a person."
+            if enforced
+            else " Requiring MFA for all users (ca_policy) makes them register at their next sign-in."
+        ),
         current=len(users),
         desired=0,
         remediation=RemediationKind.GUIDED,
-        steps=REGISTER_STEPS,
+        steps=(*REGISTER_STEPS, f"4. {BREAK_GLASS_STEP}"),
         impact=Impact(
             summary=f"{len(users)} user(s) have no method MFA can use",
             harm=Harm.NONE,
-            affected=tuple(
-                Affected(str(u.get("id")), n, detail="not MFA-capable") for u, n in zip(users, names, strict=True)
-            ),
+            affected=affected,
             sources=("userRegistrationDetails",),
         ),
     )
 
 
 class MfaRegistration(PolicyController):
-    """``MFARegistrationV2``: everyone can complete MFA; the CA policy requiring MFA makes them register."""
+    """``MFARegistrationV2``: everyone can complete MFA; the CA policy requiring MFA makes them register.
+
+    The criterion ``mfa_registered`` is remediated by writing that policy (one write, under the
+    criterion's own setting id, so it is recorded and rolled back as any other); the advice-level
+    ``ca_policy`` then says its write is planned there instead of planning the same policy twice.
+    """
 
     control = MFA_REGISTRATION_CONTROL
     template = ALL_USERS_MFA
+    also_written_by = ("mfa_registered",)
+
+    def _finding(self, reads: Any, desired: PolicyConfig) -> Finding:
+        policy = super()._finding(reads, desired)
+        registered = registration_finding(reads, policy)
+        if registered.remediation is RemediationKind.AUTOMATED and registered.status is Status.FAIL:
+            return replace(
+                policy,
+                remediation=RemediationKind.NONE,
+                reason=f"{policy.reason} Its write is planned under mfa_registered (the criterion).",
+            )
+        return policy
 
     def extra_findings(self, tenant: TenantContext, reads: Any) -> list[Finding]:
-        return [registration_finding(reads)]
+        desired: PolicyConfig = tenant.desired
+        return [registration_finding(reads, super()._finding(reads, desired))]
 
 
 @hookimpl

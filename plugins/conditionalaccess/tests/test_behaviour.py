@@ -29,10 +29,12 @@ def policies(sim: Any) -> list[dict[str, Any]]:
     return list(sim.tenant(sim.tenant_id).state["conditionalAccessPolicies"])
 
 
-async def ca_finding(sim: Any, control_id: str, config: dict[str, Any] | None = None) -> Any:
+async def ca_finding(
+    sim: Any, control_id: str, config: dict[str, Any] | None = None, setting: str = "ca_policy"
+) -> Any:
     controller = CONTROLLERS[control_id]
     answer = await controller.assess(simulated_tenant(sim, controller.control, desired=config or {}))
-    return next(f for f in answer.findings if f.setting == "ca_policy")
+    return next(f for f in answer.findings if f.setting == setting)
 
 
 @pytest.mark.parametrize("control_id", [*P1_CONTROLS, *P2_CONTROLS])
@@ -216,10 +218,31 @@ async def test_trusted_locations_are_named_when_a_policy_is_created() -> None:
     assert "Trusted named locations" in finding.reason
 
 
-async def test_all_users_mfa_is_advice_by_default(sk_engine: Any) -> None:
+async def test_registration_is_remediated_by_the_all_users_policy_planned_once(sk_engine: Any) -> None:
+    """The criterion (users not MFA-capable) plans the all-users MFA policy report-only; the advice-level
+    ca_policy does not plan the same policy a second time, with advice selected or not."""
+    for remediation in ({}, EVERY_LEVEL):
+        sim = simulator_for("weak-cloud")
+        engine = sk_engine({"t": sim}, controls={"MFARegistrationV2": BREAK_GLASS}, remediation=remediation)
+        run, plans = await engine.plan("t", ["MFARegistrationV2"])
+        [item] = [i for p in plans for i in p.automated]
+        assert item.setting == "mfa_registered" and item.stage == "report-only"
+        assert item.desired["state"] == "enabledForReportingButNotEnforced"
+        [policy] = [f for f in run.findings if f.setting == "ca_policy"]
+        assert policy.remediation.value == "none" and "planned under mfa_registered" in policy.reason
+        if not remediation:
+            assert policy.status is Status.ADVICE
+
+
+async def test_registration_stages_with_the_report_only_policy_and_is_guided_once_enforced(sk_engine: Any) -> None:
     sim = simulator_for("weak-cloud")
     engine = sk_engine({"t": sim}, controls={"MFARegistrationV2": BREAK_GLASS})
-    run, plans = await engine.plan("t", ["MFARegistrationV2"])
-    assert not [i for p in plans for i in p.automated]
-    [finding] = [f for f in run.findings if f.setting == "ca_policy"]
-    assert finding.status is Status.ADVICE
+    _, plans = await engine.plan("t", ["MFARegistrationV2"])
+    await engine.remediate("t", plans)
+    staged = await ca_finding(sim, "MFARegistrationV2", BREAK_GLASS, setting="mfa_registered")
+    assert staged.status is Status.STAGED and staged.stage is not None
+    [created] = [p for p in policies(sim) if p["state"] == "enabledForReportingButNotEnforced"]
+    created["state"] = "enabled"  # promoted (by hand here; the promotion path has its own tests)
+    enforced = await ca_finding(sim, "MFARegistrationV2", BREAK_GLASS, setting="mfa_registered")
+    assert enforced.status is Status.FAIL and enforced.remediation.value == "guided"
+    assert "break-glass" in enforced.reason and any("FIDO2" in step for step in enforced.steps)
