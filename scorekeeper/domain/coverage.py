@@ -12,7 +12,10 @@ measures — baseline requirements and advice earn no Secure Score points):
 ``guided``
     at least one criterion setting is ``GUIDED``: a person must act (register for MFA, remove an
     administrator, buy a licence) before Microsoft awards the points, even if other settings are
-    written automatically.
+    written automatically. Judged for one tenant, with its newest assessment, a guided setting that
+    *holds* there (the licence is held) asks no one to act and does not count: "buy a licence" is
+    not a step for a tenant that has it. A guided setting that fails there, or that the tenant's
+    newest assessment did not record, counts as declared.
 ``assess-only``
     the plugin only reads the control: no criterion setting asks for a change.
 
@@ -42,9 +45,22 @@ class Remediation(enum.StrEnum):
     ASSESS_ONLY = "assess-only"
 
 
-def remediation_of(control: Control) -> Remediation:
-    """The remediation of ``control``, judged from its criterion settings (see the module docs)."""
-    kinds = {s.remediation for s in control.settings if s.level is Level.CRITERION}
+#: Statuses of a setting that asks no one to act in the tenant (a guided setting that holds there).
+HOLDS = frozenset({"pass", "not_applicable"})
+
+
+def remediation_of(control: Control, statuses: Mapping[str, str] | None = None) -> Remediation:
+    """The remediation of ``control``, judged from its criterion settings (see the module docs).
+
+    ``statuses`` (setting id → status value of the tenant's newest assessment) makes it the
+    judgement for that tenant: a guided criterion setting that holds there is left out.
+    """
+    held = statuses or {}
+    kinds = {
+        s.remediation
+        for s in control.settings
+        if s.level is Level.CRITERION and not (s.remediation is RemediationKind.GUIDED and held.get(s.id) in HOLDS)
+    }
     if RemediationKind.GUIDED in kinds:
         return Remediation.GUIDED
     if RemediationKind.AUTOMATED in kinds:
@@ -147,13 +163,19 @@ def judge_coverage(
     rows: Iterable[ControlScore],
     controls: Mapping[str, Control],
     distributions: Mapping[str, str] | None = None,
+    statuses: Mapping[tuple[str, str], str] | None = None,
 ) -> Coverage:
     """The coverage of the tenant's controls ``rows`` by the installed ``controls`` (id → declaration).
 
     ``distributions`` maps a plugin name to its distribution ("conditionalaccess" →
     "scorekeeper-m365-conditionalaccess"); a plugin without one is named by its plugin name.
+    ``statuses`` are the tenant's newest assessment's finding statuses per ``(control, setting)``
+    (``HistoryStore.finding_statuses``); without them each control is judged as declared.
     """
     names = distributions or {}
+    by_control: dict[str, dict[str, str]] = {}
+    for (control_id, setting_id), status in (statuses or {}).items():
+        by_control.setdefault(control_id, {})[setting_id] = status
     judged = []
     for row in rows:
         control = controls.get(row.id)
@@ -166,7 +188,7 @@ def judge_coverage(
                 scored=row.scored,
                 plugin=plugin,
                 distribution=names.get(plugin, plugin),
-                remediation=remediation_of(control) if control is not None else None,
+                remediation=remediation_of(control, by_control.get(row.id)) if control is not None else None,
             )
         )
     return Coverage(tuple(judged))

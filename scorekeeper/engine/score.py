@@ -38,7 +38,15 @@ class Scoring(RollingBack):
         from scorekeeper.domain.coverage import judge_coverage
 
         distributions = {name: dist for name, (dist, _version) in self.plugins.distributions.items()}
-        return judge_coverage(overview.controls, self.plugins.controls, distributions)
+        return judge_coverage(
+            overview.controls, self.plugins.controls, distributions, self.latest_statuses(overview.tenant)
+        )
+
+    def latest_statuses(self, tenant: str) -> dict[tuple[str, str], str]:
+        """The finding statuses per ``(control, setting)`` of ``tenant``'s newest assessment (empty
+        when it has none): what coverage judges a tenant's guided settings by."""
+        run_id = self.store.latest_run_ids([tenant]).get(tenant)
+        return self.store.finding_statuses([run_id]).get(run_id, {}) if run_id is not None else {}
 
     async def state_plans(
         self, tenants: Iterable[str], controls: list[str], state: str, reason: str, assigned_to: str | None = None

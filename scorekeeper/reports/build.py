@@ -111,7 +111,12 @@ def build_report(
     overviews = secure_score_overviews(store, tenants, coverage)
     history.secure_score = {t: _secure_score(o) for t, o in overviews.items()}
     # The one judgement of coverage (score, dashboard and reports say the same).
-    history.coverage = {t: judge_coverage(o.controls, declared) for t, o in overviews.items()}
+    newest = store.latest_run_ids(overviews)
+    statuses = store.finding_statuses(newest.values())
+    history.coverage = {
+        t: judge_coverage(o.controls, declared, statuses=statuses.get(newest.get(t, -1), {}))
+        for t, o in overviews.items()
+    }
     sections = tuple(_tenant(run, declared, history, now) for run in runs)
     return Report(
         report_id=report_id or str(uuid.uuid4()),

@@ -94,7 +94,9 @@ def test_coverage_card_and_column_say_what_domain_coverage_judges(history: Histo
     controls = load_plugins().controls
     report = _report(history, [history.latest["contoso"]])
     overview = secure_score_overviews(history.store, ["contoso"])["contoso"]
-    expected = judge_coverage(overview.controls, controls)  # the one judgement, computed independently
+    newest = history.store.latest_run_ids(["contoso"])["contoso"]
+    statuses = history.store.finding_statuses([newest])[newest]  # guided settings judged by the tenant's findings
+    expected = judge_coverage(overview.controls, controls, statuses=statuses)  # the one judgement, independently
     assert report.tenants[0].coverage == expected
     totals = expected.totals
     assert totals.covered > 0 and totals.automated > 0
@@ -125,7 +127,11 @@ def test_fleet_report_shows_fleet_totals(history: History) -> None:
     tenants = ["contoso", "fabrikam"]
     report = _report(history, [history.latest[t] for t in tenants])
     overviews = secure_score_overviews(history.store, tenants)
-    totals = fleet_totals(judge_coverage(o.controls, controls) for o in overviews.values())
+    newest = history.store.latest_run_ids(tenants)
+    statuses = history.store.finding_statuses(newest.values())
+    totals = fleet_totals(
+        judge_coverage(o.controls, controls, statuses=statuses[newest[t]]) for t, o in overviews.items()
+    )
     html = render(report, "html")
     assert (
         f"Fleet coverage: plugins cover {totals.covered:g} of {totals.points:g} points; "

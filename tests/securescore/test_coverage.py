@@ -36,6 +36,23 @@ def test_remediation_is_judged_from_the_criterion_settings_only() -> None:
     assert remediation_of(_control("D", (AUTO, Level.BASELINE), (NONE, Level.CRITERION))) is Remediation.ASSESS_ONLY
 
 
+def test_a_guided_setting_that_holds_in_the_tenant_asks_no_one_to_act() -> None:
+    """SSPR's licence: "buy a licence" is no step for a tenant that holds it; failing or unrecorded, it counts."""
+    sspr = _control("SSPR", (GUIDED, Level.CRITERION), (AUTO, Level.CRITERION))
+    assert remediation_of(sspr) is Remediation.GUIDED
+    assert remediation_of(sspr, {"s0": "pass", "s1": "fail"}) is Remediation.AUTOMATED
+    assert remediation_of(sspr, {"s0": "not_applicable"}) is Remediation.AUTOMATED
+    assert remediation_of(sspr, {"s0": "fail"}) is Remediation.GUIDED
+    assert remediation_of(sspr, {"s0": "unknown"}) is Remediation.GUIDED
+    assert remediation_of(sspr, {"s1": "pass"}) is Remediation.GUIDED  # the licence not recorded: as declared
+    # a passing automated setting stays what it is: the control is still remediated by scorekeeper
+    assert remediation_of(sspr, {"s0": "pass", "s1": "pass"}) is Remediation.AUTOMATED
+    rows = [_row("SSPR", "Identity", 1), _row("Other", "Identity", 2)]
+    judged = judge_coverage(rows, {"SSPR": sspr}, statuses={("SSPR", "s0"): "pass", ("Other", "s0"): "fail"})
+    assert judged.totals.automated == 1
+    assert judge_coverage(rows, {"SSPR": sspr}).totals.automated == 0
+
+
 def test_points_count_only_scored_controls_and_split_by_category() -> None:
     controls = {
         "Auto": _control("Auto", (AUTO, Level.CRITERION), plugin="ca"),
