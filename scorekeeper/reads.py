@@ -15,11 +15,13 @@ from scorekeeper.plugin.reads import (
     Read,
     ScoreReading,
     all_pages,
+    get_request,
     read_batch,
     secure_score,
     secure_score_finding,
     secure_score_requests,
     secure_score_setting,
+    sign_ins_request,
 )
 
 __all__ = [
@@ -28,9 +30,11 @@ __all__ = [
     "Read",
     "ScoreReading",
     "all_pages",
+    "get_request",
     "read_batch",
     "secure_score",
     "secure_score_finding",
     "secure_score_requests",
     "secure_score_setting",
+    "sign_ins_request",
 ]

@@ -12,10 +12,21 @@ templates), the configured break-glass accounts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.plugin.reads import PROFILE, SCORES, Read, read_batch, secure_score_requests
+from scorekeeper.plugin.reads import (  # the sign-in window and request are shared with other plugins (SSPR)
+    PREFER_UNKNOWN_ENUMS as PREFER_UNKNOWN_ENUMS,
+)
+from scorekeeper.plugin.reads import (
+    PROFILE,
+    SCORES,
+    Read,
+    read_batch,
+    secure_score_requests,
+    sign_ins_request,
+)
+from scorekeeper.plugin.reads import SIGN_IN_DAYS as SIGN_IN_DAYS
+from scorekeeper.plugin.reads import SIGN_IN_TOP as SIGN_IN_TOP
 
 if TYPE_CHECKING:
     from kiota_abstractions.request_information import RequestInformation
@@ -24,13 +35,6 @@ if TYPE_CHECKING:
     from scorekeeper.plugin.context import TenantContext
 
 POLICIES = "identity/conditionalAccess/policies"
-#: How far back sign-ins are read for report-only results and for who would be affected.
-SIGN_IN_DAYS = 30
-#: The newest sign-ins read (one page: Graph's largest ``$top`` for signIns is 1000).
-SIGN_IN_TOP = 999
-#: Graph sends the report-only results (``reportOnlyFailure``…) of appliedConditionalAccessPolicy
-#: only to a caller that asks for the evolvable enum's newer members (``unknownFutureValue`` otherwise).
-PREFER_UNKNOWN_ENUMS = "include-unknown-enum-members"
 
 
 @dataclass
@@ -48,28 +52,17 @@ class CaReads:
     scores: dict[str, Read] = field(default_factory=dict)
 
 
-def _since(days: int) -> str:
-    """The start of the sign-in window, to the day, so every control's URL is the same one."""
-    start = datetime.now(UTC).date() - timedelta(days=days)
-    return f"{start.isoformat()}T00:00:00Z"
-
-
 def _requests(
     tenant: TenantContext, template: Template, break_glass: tuple[str, ...], control_id: str
 ) -> dict[str, RequestInformation]:
     from kiota_abstractions.base_request_configuration import RequestConfiguration
-    from msgraph.generated.audit_logs.sign_ins.sign_ins_request_builder import SignInsRequestBuilder
     from msgraph.generated.reports.authentication_methods.user_registration_details.user_registration_details_request_builder import (  # noqa: E501
         UserRegistrationDetailsRequestBuilder,
     )
     from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 
     g = tenant.graph
-    sign_in_query = SignInsRequestBuilder.SignInsRequestBuilderGetQueryParameters(
-        top=SIGN_IN_TOP, filter=f"createdDateTime ge {_since(SIGN_IN_DAYS)}"
-    )
-    sign_ins = g.audit_logs.sign_ins.to_get_request_information(RequestConfiguration(query_parameters=sign_in_query))
-    sign_ins.headers.try_add("Prefer", PREFER_UNKNOWN_ENUMS)
+    sign_ins = sign_ins_request(tenant)
     requests: dict[str, RequestInformation] = {
         "skus": g.subscribed_skus.to_get_request_information(),
         "policies": g.identity.conditional_access.policies.to_get_request_information(),

@@ -1,12 +1,16 @@
-"""The reads, in two ``$batch`` round trips at most.
+"""The reads: one ``$batch`` round trip, a second only for people the first cannot describe.
 
-1. Role assignments (``$expand=principal``, so each principal's type is known), PIM eligibility
-   schedules, role definitions (for names), and the control's Secure Score.
-2. Only what the first answer names: each user who holds (or may activate) a role, each configured
-   break-glass account (``accountEnabled``, ``onPremisesSyncEnabled`` and ``userType`` are not
-   among a user's default properties, so they are selected explicitly), and the transitive members
-   of each group assigned to a role (ids only: a member list is a ``directoryObject`` collection,
-   on which Graph refuses user properties in ``$select``).
+1. Role assignments (``$expand=principal``), PIM eligibility schedules, role definitions (for
+   names), the control's Secure Score, and each configured break-glass account (known from the
+   configuration, so read up front; ``accountEnabled``, ``onPremisesSyncEnabled`` and ``userType``
+   are not among a user's default properties, so they are selected explicitly).
+2. Only what the first answer names and does not describe: an eligible principal (a schedule
+   carries only its id), an assigned user whose expanded ``principal`` lacks one of those three
+   properties, and the transitive members of each group assigned to a role (ids only: a member
+   list is a ``directoryObject`` collection, on which Graph refuses user properties in ``$select``).
+   An assigned user's expanded principal is the whole user object (Microsoft Q&A 1456900 shows
+   ``accountEnabled``, ``ageGroup``… in it), so on a tenant without PIM eligibility or role-assigned
+   groups there is no second round trip.
 3. Only when a group is assigned to a role: its members not already read, as users.
 
 The three controls read every assignment rather than Global Administrator's alone (``$filter``
@@ -71,8 +75,19 @@ def _principal_type(row: dict[str, Any]) -> str:
     return str(principal.get("@odata.type") or "").rsplit(".", 1)[-1]
 
 
-def to_resolve(first: dict[str, Read], break_glass: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """(user keys, group ids) the second batch reads: role holders, eligible principals, break-glass accounts.
+def described(row: dict[str, Any]) -> dict[str, Any] | None:
+    """An assignment's expanded user principal when it carries every field a user read selects, else ``None``."""
+    principal = row.get("principal")
+    if _principal_type(row) != "user" or not isinstance(principal, dict):
+        return None
+    return principal if all(f in principal for f in USER_FIELDS) else None
+
+
+def to_resolve(
+    first: dict[str, Read], break_glass: tuple[str, ...], known: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """(user keys, group ids) the second batch reads: role holders and eligible principals not in ``known``
+    (described by the first batch), break-glass accounts not read up front.
 
     An eligible principal's type is not in the schedule, so it is read as a user; a group that is
     eligible answers 404 there and is then read as a group (see :func:`read_tenant`).
@@ -84,13 +99,13 @@ def to_resolve(first: dict[str, Read], break_glass: tuple[str, ...]) -> tuple[li
         kind = _principal_type(row)
         if kind == "group" and pid not in groups:
             groups.append(pid)
-        elif kind in ("user", "") and pid and pid not in users:
+        elif kind in ("user", "") and pid and pid not in users and pid not in known:
             users.append(pid)
     for row in first[ELIGIBLE].items:
         pid = str(row.get("principalId") or "")
-        if pid and pid not in users and pid not in groups:
+        if pid and pid not in users and pid not in groups and pid not in known:
             users.append(pid)
-    users += [key for key in break_glass if key not in users]
+    users += [key for key in break_glass if key not in users and key not in known]
     return users, groups
 
 
@@ -121,20 +136,27 @@ def _second_requests(tenant: TenantContext, users: list[str], groups: list[str])
 
 
 async def read_tenant(tenant: TenantContext, control_id: str) -> Snapshot:
-    """Everything one control needs: one round trip, and a second only for the people it names."""
+    """Everything one control needs: one round trip, and a second only for the people it names
+    and does not describe (see the module docstring)."""
+    break_glass = tuple(tenant.desired.break_glass)
     first = await read_batch(
         tenant,
-        _first_requests(tenant, control_id),
+        _first_requests(tenant, control_id) | _second_requests(tenant, list(dict.fromkeys(break_glass)), []),
         paged=(ASSIGNMENTS, ELIGIBLE, DEFINITIONS),
     )
-    users, groups = to_resolve(first, tuple(tenant.desired.break_glass))
-    snapshot = Snapshot(first)
+    snapshot = Snapshot({k: r for k, r in first.items() if not k.startswith(USER)})
+    snapshot.users = {k[len(USER) :]: r for k, r in first.items() if k.startswith(USER)}
+    for row in first[ASSIGNMENTS].items:
+        principal = described(row)
+        if principal is not None:
+            snapshot.users.setdefault(str(row.get("principalId") or ""), Read(principal))
+    users, groups = to_resolve(snapshot.first, break_glass, frozenset(snapshot.users))
     if not users and not groups:
         return snapshot
     second = await read_batch(
         tenant, _second_requests(tenant, users, groups), paged=tuple(f"{MEMBERS}{g}" for g in groups)
     )
-    snapshot.users = {k[len(USER) :]: r for k, r in second.items() if k.startswith(USER)}
+    snapshot.users |= {k[len(USER) :]: r for k, r in second.items() if k.startswith(USER)}
     snapshot.members = {k[len(MEMBERS) :]: r for k, r in second.items() if k.startswith(MEMBERS)}
     unread = [
         mid

@@ -1,4 +1,11 @@
-"""Every read the control needs, in about one round trip: one Graph ``$batch`` plus two portal GETs.
+"""Every read the control needs, in about one round trip: the Graph ``$batch`` plus two portal GETs.
+
+The v1.0 reads and the two beta-only reads (the methods policy's opt-out, Intune's Settings
+Catalog) go in one call of :func:`~scorekeeper.reads.read_batch`: a v1.0 and a beta ``$batch``
+sent at the same moment, beside the portal reads. A second round trip happens only for what the
+first answers name: the members of a group the policies target that the configuration does not
+name by id (a group named by id is read up front), and the report-only sign-ins, which are
+answered without a round trip when another control (Conditional Access) read them already.
 
 Assessment, remediation (for fresh before-values) and verification all call :func:`read_tenant`,
 so the three phases see the tenant through exactly the same eyes.
@@ -11,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper import GraphCallError
-from scorekeeper.reads import Read, read_batch, secure_score_requests
+from scorekeeper.reads import Read, get_request, read_batch, secure_score_requests, sign_ins_request
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 from scorekeeper_sspr.portal import read_onprem, read_policy
 from scorekeeper_sspr.settings import CONTROL_ID
@@ -25,12 +32,12 @@ if TYPE_CHECKING:
 
 __all__ = ["BETA_POLICY", "PAGED", "Read", "Snapshot", "read_graph", "read_tenant"]
 
-#: Lists that Graph may page; their next pages are followed so that nothing is missed.
-PAGED = ("device_configurations", "ca_policies", "group_settings", "registration_details", "named_locations")
-#: The beta-only passkey-migration opt-out (concept-sms-voice-retirement): read beside the batch.
+#: The beta-only passkey-migration opt-out (concept-sms-voice-retirement): in the beta ``$batch``.
 BETA_POLICY = "beta_methods_policy"
 #: Settings Catalog policies (beta only), for Windows sign-in reset set through the catalog.
 CATALOG = "settings_catalog"
+#: Lists that Graph may page; their next pages are followed so that nothing is missed.
+PAGED = ("device_configurations", "ca_policies", "group_settings", "registration_details", "named_locations", CATALOG)
 #: Keys of the follow-up batch: ``members:<group id>`` and the sign-in logs.
 MEMBERS, SIGN_INS = "members:", "sign_ins"
 
@@ -84,6 +91,15 @@ def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestIn
         # Per-user registered methods: how many users keep an SSPR method once phones retire.
         "registration_details": g.reports.authentication_methods.user_registration_details.to_get_request_information(),
     }
+    # The beta-only rows ride in the same call: a beta $batch beside the v1.0 one.
+    requests[BETA_POLICY] = get_request(tenant, "policies/authenticationMethodsPolicy", version="beta")
+    requests[CATALOG] = get_request(
+        tenant, "deviceManagement/configurationPolicies?$expand=settings,assignments", version="beta"
+    )
+    # A group the configuration names by id is the group the policy should target: its members are
+    # read now, in the first round trip, instead of after the portal has named it.
+    if desired.enablement == "selected" and desired.enablement_group and is_object_id(desired.enablement_group):
+        requests |= _members_requests(tenant, [desired.enablement_group])
     group = desired.windows_sign_in_group
     if group and not is_object_id(group):  # a display name: find its id in the same round trip
         query = GroupsRequestBuilder.GroupsRequestBuilderGetQueryParameters(
@@ -106,48 +122,27 @@ async def _portal_read(call: Awaitable[Any]) -> Read:
 
 
 async def read_graph(tenant: TenantContext, desired: SsprConfig) -> dict[str, Read]:
-    """One ``$batch`` (scorekeeper's shared reader), every page of the lists that page."""
-    return await read_batch(tenant, _requests(tenant, desired), paged=PAGED)
+    """One call of the shared reader (a v1.0 and a beta ``$batch`` at once), every page of the lists that page."""
+    return await read_batch(tenant, _requests(tenant, desired), paged=(*PAGED, *_member_keys(desired)))
 
 
-async def _beta_policy(tenant: TenantContext) -> Read:
-    """The beta Authentication methods policy, for ``optOutSettings`` (absent from v1.0)."""
-    try:
-        return Read(await tenant.graph_request("GET", "policies/authenticationMethodsPolicy", version="beta"))
-    except GraphCallError as exc:
-        return Read.failed(exc)
-
-
-async def _catalog(tenant: TenantContext) -> Read:
-    """Settings Catalog policies with their settings and assignments (Graph beta configurationPolicies)."""
-    try:
-        return Read(
-            await tenant.graph_request(
-                "GET", "deviceManagement/configurationPolicies?$expand=settings,assignments", version="beta"
-            )
-        )
-    except GraphCallError as exc:
-        return Read.failed(exc)
+def _member_keys(desired: SsprConfig) -> tuple[str, ...]:
+    group = desired.enablement_group
+    return (f"{MEMBERS}{group}",) if desired.enablement == "selected" and group and is_object_id(group) else ()
 
 
 async def read_tenant(tenant: TenantContext, desired: SsprConfig) -> Snapshot:
-    """All Graph reads (one batch) concurrently with the beta policy read and both portal reads,
-    then the reads that depend on them: targeted groups' members and the registration policy's
+    """All Graph reads (v1.0 and beta, one call) concurrently with both portal reads, then the
+    reads that depend on them: targeted groups' members not read yet and the registration policy's
     report-only sign-in results (a second round trip only when there is something to read)."""
     portal = tenant.portal
     if portal is None:
-        graph, beta, catalog = await asyncio.gather(read_graph(tenant, desired), _beta_policy(tenant), _catalog(tenant))
-        graph[BETA_POLICY], graph[CATALOG] = beta, catalog
+        graph = await read_graph(tenant, desired)
         snapshot = Snapshot(graph, None, None, tenant.portal_unavailable or "no portal sign-in")
     else:
-        graph, beta, catalog, policy, onprem = await asyncio.gather(
-            read_graph(tenant, desired),
-            _beta_policy(tenant),
-            _catalog(tenant),
-            _portal_read(read_policy(portal)),
-            _portal_read(read_onprem(portal)),
+        graph, policy, onprem = await asyncio.gather(
+            read_graph(tenant, desired), _portal_read(read_policy(portal)), _portal_read(read_onprem(portal))
         )
-        graph[BETA_POLICY], graph[CATALOG] = beta, catalog
         snapshot = Snapshot(graph, policy, onprem)
     await _follow_up(tenant, snapshot)
     return snapshot
@@ -165,31 +160,30 @@ def _groups_to_read(snapshot: Snapshot) -> list[str]:
     return found
 
 
-def _follow_up_requests(tenant: TenantContext, groups: list[str], sign_ins: bool) -> dict[str, RequestInformation]:
-    """Targeted groups' transitive members (ids only) and, when a registration policy is report-only,
-    the sign-in logs whose ``appliedConditionalAccessPolicies`` hold its report-only results."""
+def _members_requests(tenant: TenantContext, groups: list[str]) -> dict[str, RequestInformation]:
+    """Groups' transitive members (ids only), keyed ``members:<group id>``."""
     from kiota_abstractions.base_request_configuration import RequestConfiguration
-    from msgraph.generated.audit_logs.sign_ins.sign_ins_request_builder import SignInsRequestBuilder
     from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
         TransitiveMembersRequestBuilder,
     )
 
-    g = tenant.graph
     members = TransitiveMembersRequestBuilder.TransitiveMembersRequestBuilderGetQueryParameters(select=["id"], top=999)
-    requests: dict[str, RequestInformation] = {
-        f"{MEMBERS}{gid}": g.groups.by_group_id(gid).transitive_members.to_get_request_information(
+    return {
+        f"{MEMBERS}{gid}": tenant.graph.groups.by_group_id(gid).transitive_members.to_get_request_information(
             RequestConfiguration(query_parameters=members)
         )
         for gid in groups
     }
+
+
+def _follow_up_requests(tenant: TenantContext, groups: list[str], sign_ins: bool) -> dict[str, RequestInformation]:
+    """Targeted groups' transitive members (ids only) and, when a registration policy is report-only,
+    the sign-in logs whose ``appliedConditionalAccessPolicies`` hold its report-only results: the
+    last 30 days' newest sign-ins, the very request Conditional Access controls send
+    (``scorekeeper.reads.sign_ins_request``), so an assessment of both reads them once."""
+    requests = _members_requests(tenant, groups)
     if sign_ins:
-        query = SignInsRequestBuilder.SignInsRequestBuilderGetQueryParameters(top=999)
-        requests[SIGN_INS] = g.audit_logs.sign_ins.to_get_request_information(
-            RequestConfiguration(query_parameters=query)
-        )
-        # Graph sends report-only results (reportOnlyFailure, ...) only to a caller that asks for the
-        # evolvable enum's newer members; without this header every one reads unknownFutureValue.
-        requests[SIGN_INS].headers.try_add("Prefer", "include-unknown-enum-members")
+        requests[SIGN_INS] = sign_ins_request(tenant)
     return requests
 
 
@@ -197,7 +191,8 @@ async def _follow_up(tenant: TenantContext, snapshot: Snapshot) -> None:
     """The second round trip, as one ``$batch``, only when there is something to read."""
     from scorekeeper_sspr import graph_rules as rules
 
-    groups = _groups_to_read(snapshot)
+    read_already = {k[len(MEMBERS) :]: r for k, r in snapshot.graph.items() if k.startswith(MEMBERS)}
+    groups = [g for g in _groups_to_read(snapshot) if g not in read_already]
     ca = snapshot.graph.get("ca_policies")
     current = rules.registration_policy(ca.value) if ca is not None and ca.ok else None
     wants_sign_ins = bool(current and current.get("state") == "enabledForReportingButNotEnforced")
@@ -207,7 +202,9 @@ async def _follow_up(tenant: TenantContext, snapshot: Snapshot) -> None:
         if requests
         else {}
     )
+    wanted = set(_groups_to_read(snapshot))
     members = {k[len(MEMBERS) :]: r for k, r in reads.items() if k.startswith(MEMBERS)}
+    members |= {g: r for g, r in read_already.items() if g in wanted}
     snapshot.extra["members"] = {g: frozenset(str(m.get("id")) for m in r.items) for g, r in members.items() if r.ok}
     snapshot.extra["members_unread"] = {g: r.error for g, r in members.items() if not r.ok}
     if SIGN_INS in reads:

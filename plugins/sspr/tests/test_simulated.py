@@ -158,15 +158,17 @@ async def test_assessment_matches_the_profile_and_writes_nothing(sk_simulator: A
 
     assert {s: f.status for s, f in findings.items()} == EXPECTED[profile]
     assert sim.writes() == []
-    # One $batch for every Graph read, beside the two portal reads: about one round trip.
-    # A second $batch only when targeted groups' members or report-only sign-ins are to be read.
+    # One $batch for every v1.0 read and one for the two beta-only reads (the passkey-migration
+    # opt-out, the Settings Catalog), sent together beside the two portal reads: about one round
+    # trip. A second $batch only when targeted groups' members or report-only sign-ins are to be read.
     sent = [r for r in sim.request_log if not r.batched]
     assert sorted(r.path for r in sent if r.path != "/v1.0/$batch") == [
         "/api/PasswordReset/OnPremisesPasswordResetPolicies",
         "/api/PasswordReset/PasswordResetPolicies",
-        "/beta/deviceManagement/configurationPolicies",  # Settings Catalog (beta only)
-        "/beta/policies/authenticationMethodsPolicy",  # the beta-only passkey-migration opt-out
+        "/beta/$batch",
     ]
+    beta = {r.path for r in sim.request_log if r.batched and r.path.startswith("/beta/")}
+    assert beta == {"/beta/deviceManagement/configurationPolicies", "/beta/policies/authenticationMethodsPolicy"}
     assert 1 <= len([r for r in sent if r.path == "/v1.0/$batch"]) <= 2
 
 
