@@ -122,7 +122,14 @@ def permissions(state: State, control_id: str | None, all_controls: bool, as_jso
     from scorekeeper.engine.controls import select_controls
 
     selected = select_controls(state.plugins, [control_id] if control_id else None, state.config.source)
-    report = permission_report(selected)
+    config = state.config
+
+    def configured(control: str) -> set[str]:
+        """Keys of [controls.ID] and of every tenant's override that are set (present, not empty or false)."""
+        tables = [config.controls.get(control, {}), *(t.get(control, {}) for t in config.overrides.values())]
+        return {key for table in tables for key, value in table.items() if value not in (None, False, "", [], {})}
+
+    report = permission_report(selected, configured)
     if fmt == "manifest":
         try:
             manifest = required_resource_access(report, phase)
@@ -157,6 +164,17 @@ def permissions(state: State, control_id: str | None, all_controls: bool, as_jso
                 "\n".join(s["directory_roles"]) or "—",
             )
         out.print(table)
+        for c in control["when_configured"]:
+            needs = ", ".join(dict.fromkeys([*c["read"], *c["write"]])) or "—"
+            state_words = "set in your config: included above" if c["configured"] else "not set: not included"
+            why = f" ({c['why']})" if c["why"] else ""
+            out.print(
+                Text(
+                    f"  when [controls.{control['control']}] {c['key']} is set, "
+                    f"{c['setting']} also needs {needs}{why}; "
+                )
+                + Text(state_words, style="dim")
+            )
     out.print("[bold]Every assessment also reads[/]")
     for read in report["engine"]:
         optional = "" if read["required"] else "; optional, a run without it still succeeds"

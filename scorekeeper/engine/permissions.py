@@ -8,7 +8,7 @@ the directory roles the signed-in admin must hold.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from scorekeeper.domain.model import Control, Setting
@@ -100,8 +100,33 @@ def engine_reads() -> list[dict[str, Any]]:
     ]
 
 
-def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
+def _conditional(control: Control, configured: Iterable[str]) -> list[dict[str, Any]]:
+    """The control's ``Setting.when_configured`` entries, each marked whether the config sets its key."""
+    keys = set(configured)
+    return [
+        {
+            "setting": s.id,
+            "key": c.key,
+            "read": list(c.read_permissions),
+            "write": list(c.write_permissions),
+            "why": c.why,
+            "configured": c.key in keys,
+        }
+        for s in control.settings
+        for c in s.when_configured
+    ]
+
+
+def permission_report(
+    controls: Iterable[Control], configured: Callable[[str], Iterable[str]] | None = None
+) -> dict[str, Any]:
     """The data behind ``scorekeeper permissions``: per control, per phase, per setting, and the union.
+
+    ``configured(control_id)`` names the keys of ``[controls.<id>]`` (or of any tenant's override)
+    that the configuration sets: a permission a setting needs only when such a key is set
+    (``Setting.when_configured``, e.g. User.Read.All to resolve break-glass UPNs) joins the control's
+    sets and the union when the key is set, and is listed under ``when_configured`` either way, so
+    an admin sees it before setting the key.
 
     A setting's ``write`` column lists only permissions that let the app change something; a read
     its remediation needs (resolving a group by name, say) is listed under ``read``, though the
@@ -113,8 +138,11 @@ def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
     controls = list(controls)
     report = []
     for control in controls:
-        reads = [p for s in control.settings for p in s.read_permissions]
+        conditional = _conditional(control, configured(control.id) if configured else ())
+        active = [c for c in conditional if c["configured"]]
+        reads = [p for s in control.settings for p in s.read_permissions] + [p for c in active for p in c["read"]]
         writes = [p for s in control.settings if s.write_api for p in s.write_permissions]
+        writes += [p for c in active for p in c["write"]]
         read_graph, read_other = split_permissions(reads)
         write_graph, write_other = split_permissions(writes)
         report.append(
@@ -142,6 +170,7 @@ def permission_report(controls: Iterable[Control]) -> dict[str, Any]:
                     }
                     for s in control.settings
                 ],
+                "when_configured": conditional,
             }
         )
     engine = engine_reads()

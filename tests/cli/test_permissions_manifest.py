@@ -139,3 +139,29 @@ def test_permissions_never_opens_the_history_database(run: Callable, tmp_path: P
     result = run("--db", str(broken), "permissions", "--json")
     assert result.code == 0, result.err
     assert broken.read_bytes() == b"not a database at all" * 100
+
+
+def test_permissions_a_configured_key_needs_are_listed_and_join_the_sets_only_when_set(
+    run: Callable, tmp_path: Path
+) -> None:
+    """``Setting.when_configured``: shown before the key is set; counted in the grant once it is."""
+    plain = _report(run, "--control", "SelfServicePasswordReset")
+    [control] = plain["controls"]
+    conditional = {c["key"]: c for c in control["when_configured"]}
+    intune = conditional["windows_sign_in_group"]
+    assert intune["write"] == ["DeviceManagementConfiguration.ReadWrite.All"] and not intune["configured"]
+    assert "DeviceManagementConfiguration.ReadWrite.All" not in control["remediate"]["graph"]
+    config = tmp_path / "scorekeeper.toml"
+    config.write_text(
+        '[tenants.contoso]\ntenant_id = "00000000-0000-0000-0000-000000000001"\n'
+        '[tenants.contoso.controls.SelfServicePasswordReset]\nwindows_sign_in_group = "Windows pilot"\n'
+    )
+    result = run("--config", str(config), "permissions", "--control", "SelfServicePasswordReset", "--json")
+    assert result.code == 0, result.err
+    [configured] = json.loads(result.out)["controls"]
+    assert {c["key"]: c["configured"] for c in configured["when_configured"]}["windows_sign_in_group"] is True
+    assert "DeviceManagementConfiguration.ReadWrite.All" in configured["remediate"]["graph"]
+    table = run("--config", str(config), "permissions", "--control", "SelfServicePasswordReset")
+    words = " ".join(table.out.split())  # rich folds lines at the terminal's width
+    assert "windows_sign_in_group is set, windows_sign_in_reset also needs" in words
+    assert "set in your config: included above" in words
