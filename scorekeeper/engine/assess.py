@@ -176,7 +176,21 @@ class Assessing(EngineBase):
             organization=organization,
             drift_authors=authors,
         )
-        return await self._history().run(finish, run_id, tenant, kind, started, results)
+        if kind != "assess":  # a plan precedes writes: committed by its own call, never in a group
+            return await self._history().run(finish, run_id, tenant, kind, started, results)
+        # An assessment's results join the tenants finishing in this loop turn in one commit
+        # (group commit, store/loopwrites.py); its run was started, and committed, above.
+        record = self._run_record(
+            run_id,
+            results,
+            detect_drift=True,
+            session=opened[0],
+            tenant_score=score,
+            organization=organization,
+            drift_authors=authors,
+        )
+        actor = await self._history().record_in_group(self.store, record)
+        return self._run_result(record, tenant, kind, started, results, actor)
 
     async def assess(
         self, tenants: Iterable[str], control_ids: Iterable[str] | None = None, *, scheduled: bool = False

@@ -32,6 +32,7 @@ from scorekeeper.plugin.context import TenantContext
 from scorekeeper.plugin.manager import Plugins
 from scorekeeper.safety.gate import WriteGate
 from scorekeeper.store.loopwrites import HistoryWrites
+from scorekeeper.store.results import RunRecord
 
 log = logging.getLogger("scorekeeper.engine")
 
@@ -121,7 +122,10 @@ class EngineBase:
         except Exception:  # a front end's rendering bug must not break a run
             log.exception("progress listener failed")
 
-    def _context(self, session: TenantSession, control: Control, phase: str, sink: Any = None) -> TenantContext:
+    def _context(
+        self, session: TenantSession, control: Control, phase: str, sink: Any = None, wire: Any = None
+    ) -> TenantContext:
+        """``wire``: the tenant's ``safety.wire.TenantWire`` while it is changed (requests in waves)."""
         extra = {"change_sink": sink} if sink is not None else {}
         return TenantContext(
             name=session.config.name,
@@ -136,6 +140,7 @@ class EngineBase:
             phase=phase,
             declaration=control,
             _shared_reads=session.reads if phase in ASSESSING_PHASES else None,
+            _wire=wire,
             **extra,
         )
 
@@ -234,6 +239,36 @@ class EngineBase:
         organization: Organization | None = None,
         drift_authors: Any = None,
     ) -> RunResult:
+        record = self._run_record(
+            run_id,
+            results,
+            status,
+            error,
+            detect_drift=detect_drift,
+            session=session,
+            tenant_score=tenant_score,
+            organization=organization,
+            drift_authors=drift_authors,
+        )
+        # One transaction for the whole run (results, pointers, finish, drift, who acted, the code
+        # and organisation, the tenant's whole score), not seven.
+        actor = self.store.record_run(record.run_id, record.results, record.status, record.error, **record.options)
+        return self._run_result(record, tenant, kind, started, results, actor)
+
+    def _run_record(
+        self,
+        run_id: int,
+        results: list[ControlResult],
+        status: str = "completed",
+        error: str = "",
+        *,
+        detect_drift: bool = False,
+        session: TenantSession | None = None,
+        tenant_score: Any = None,
+        organization: Organization | None = None,
+        drift_authors: Any = None,
+    ) -> RunRecord:
+        """What :meth:`_finish` hands the store, held as one record (a fleet commits several together)."""
         now = _now()
         stored = [
             replace(r, score=replace(r.score, taken_at=now)) if r.score is not None and r.score.taken_at is None else r
@@ -242,22 +277,24 @@ class EngineBase:
         who = {"identity": session.identity, "tenant_id": session.tenant_id} if session is not None else {}
         if self._versions is None:
             self._versions = run_versions(self.plugins)
-        versions = self._versions
-        # One transaction for the whole run (results, pointers, finish, drift, who acted, the code
-        # and organisation, the tenant's whole score), not seven.
-        actor = self.store.record_run(
-            run_id,
-            stored,
-            status,
-            error,
-            detect_drift=detect_drift,
-            versions=versions,
-            organization=organization,
-            tenant_score=tenant_score,
-            drift_authors=drift_authors,
+        options = {
+            "detect_drift": detect_drift,
+            "versions": self._versions,
+            "organization": organization,
+            "tenant_score": tenant_score,
+            "drift_authors": drift_authors,
             **who,
+        }
+        return RunRecord(run_id, stored, status, error, options)
+
+    def _run_result(
+        self, record: RunRecord, tenant: str, kind: str, started: datetime, results: list[ControlResult], actor: Any
+    ) -> RunResult:
+        """The run as the engine reports it, once ``record`` is committed (``actor`` as the store returned it)."""
+        versions, organization = record.options["versions"], record.options["organization"]
+        return RunResult(
+            record.run_id, tenant, kind, tuple(results), started, _now(), record.status, actor, versions, organization
         )
-        return RunResult(run_id, tenant, kind, tuple(results), started, _now(), status, actor, versions, organization)
 
     def _finish_interrupted(self, run_id: int, opened: list[TenantSession], reason: str) -> None:
         if opened:

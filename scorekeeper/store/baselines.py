@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 
 from scorekeeper.domain.baseline import Baseline, by_person, established
 from scorekeeper.domain.model import ControlResult, RestoreStatus
+from scorekeeper.store.prepared import Prepared
 from scorekeeper.store.tables import AttestationRow, BaselineRow, ChangeRow, RunRow
 from scorekeeper.store.transactions import Transactions
 
@@ -28,12 +29,12 @@ _CHANGES = SQLModel.metadata.tables[ChangeRow.__tablename__]
 _RUNS = SQLModel.metadata.tables[RunRow.__tablename__]
 _ATTESTATIONS = SQLModel.metadata.tables[AttestationRow.__tablename__]
 
-_OF_TENANT = (
+_OF_TENANT = Prepared(
     select(_BASELINES)
     .where(_BASELINES.c.tenant == bindparam("tenant"), _BASELINES.c.withdrawn_by_run_id.is_(None))
     .order_by(_BASELINES.c.id)
 )
-_ATTESTED = (
+_ATTESTED = Prepared(
     select(_ATTESTATIONS.c.control, _ATTESTATIONS.c.setting, func.max(_ATTESTATIONS.c.at))
     .where(_ATTESTATIONS.c.tenant == bindparam("tenant"))
     .group_by(_ATTESTATIONS.c.control, _ATTESTATIONS.c.setting)
@@ -48,7 +49,9 @@ _SET_DRIFT = (
 def current(connection: Connection, tenant: str) -> dict[tuple[str, str], Baseline]:
     """Each setting's baseline: the newest row not withdrawn (by control and setting)."""
     found: dict[tuple[str, str], Baseline] = {}
-    for row in connection.execute(_OF_TENANT, {"tenant": tenant}).mappings():
+    names = _BASELINES.c.keys()
+    for values in _OF_TENANT.rows(connection, {"tenant": tenant}):
+        row = dict(zip(names, values, strict=True))
         found[(row["control"], row["setting"])] = Baseline(
             tenant=row["tenant"],
             control=row["control"],
@@ -87,7 +90,7 @@ def establish_by_person(
 ) -> None:
     """Add the baselines attestations and exceptions establish at this assessment (``by_person``), into ``held`` too."""
     attested: dict[tuple[str, str], datetime] = {}
-    for control, setting, when in connection.execute(_ATTESTED, {"tenant": tenant}):
+    for control, setting, when in _ATTESTED.rows(connection, {"tenant": tenant}):
         attested[(control, setting)] = when
     found = by_person(held, findings, attested)
     if not found:
@@ -154,18 +157,21 @@ def rolled_back_since(
     connection: Connection, tenant: str, after_run_id: int, before_run_id: int
 ) -> set[tuple[str, str]]:
     """Settings a rollback of ``tenant`` between the two runs restored: scorekeeper's own undo, not drift."""
-    query = (
-        select(_CHANGES.c.control, _CHANGES.c.setting)
-        .join(_RUNS, _RUNS.c.id == _CHANGES.c.rolled_back_by_run_id)
-        .where(
-            and_(
-                _RUNS.c.tenant == tenant,
-                _CHANGES.c.rolled_back_by_run_id > after_run_id,
-                _CHANGES.c.rolled_back_by_run_id < before_run_id,
-            )
+    values = {"tenant": tenant, "after": after_run_id, "before": before_run_id}
+    return {(c, s) for c, s in _ROLLED_BACK.rows(connection, values)}
+
+
+_ROLLED_BACK = Prepared(
+    select(_CHANGES.c.control, _CHANGES.c.setting)
+    .join(_RUNS, _RUNS.c.id == _CHANGES.c.rolled_back_by_run_id)
+    .where(
+        and_(
+            _RUNS.c.tenant == bindparam("tenant"),
+            _CHANGES.c.rolled_back_by_run_id > bindparam("after"),
+            _CHANGES.c.rolled_back_by_run_id < bindparam("before"),
         )
     )
-    return {(c, s) for c, s in connection.execute(query)}
+)
 
 
 class BaselineHistory(Transactions):

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
@@ -26,6 +26,7 @@ from scorekeeper.domain.securescore import Comparison, DailyScore
 from scorekeeper.store import baselines, convert
 from scorekeeper.store.drift import baseline_drift, dropped_scores, dropped_totals, regressed_settings
 from scorekeeper.store.overview import ASSESSING_KINDS
+from scorekeeper.store.prepared import Prepared
 from scorekeeper.store.records import DriftEvent
 from scorekeeper.store.tables import (
     DriftEventRow,
@@ -59,25 +60,33 @@ _PREVIOUS_RUN = (
     .order_by(_RUNS.c.id.desc())
     .limit(1)
 )
-_RUN_FINDINGS = (
+_RUN_FINDINGS = Prepared(
     select(*(_BODIES.c[name] for name in ("control", "setting", "status", "current", "desired", "reason")))
     .join(_FINDINGS, _FINDINGS.c.body_id == _BODIES.c.id)
     .where(_FINDINGS.c.run_id == bindparam("run_id"))
     .order_by(_FINDINGS.c.id)
 )
-_RUN_BODY_IDS = select(_FINDINGS.c.body_id).where(_FINDINGS.c.run_id == bindparam("run_id")).order_by(_FINDINGS.c.id)
-_RUN_SCORES = (
+_RUN_BODY_IDS = Prepared(
+    select(_FINDINGS.c.body_id).where(_FINDINGS.c.run_id == bindparam("run_id")).order_by(_FINDINGS.c.id)
+)
+_RUN_SCORES = Prepared(
     select(_SCORES.c.control, _SCORES.c.score, _SCORES.c.max_score, _SCORES.c.taken_at)
     .where(_SCORES.c.run_id == bindparam("run_id"))
     .order_by(_SCORES.c.id)
 )
-_RUN_TOTAL = (
+_RUN_TOTAL = Prepared(
     select(_TOTALS.c.scored_at, _TOTALS.c.current_score, _TOTALS.c.max_score, _TOTALS.c.comparisons, _MAPS.c.controls)
     .select_from(_TOTALS.outerjoin(_MAPS, _MAPS.c.id == _TOTALS.c.controls_id))
     .where(_TOTALS.c.run_id == bindparam("run_id"))
     .order_by(_TOTALS.c.id)
     .limit(1)
 )
+_DRIFT_COLUMNS = ("tenant", "control", "setting", "kind", "previous_run_id", "run_id", "detail", "at")
+_INSERT_DRIFT = Prepared(insert(_DRIFT), columns=_DRIFT_COLUMNS)
+
+
+def _connection(session: Session | Connection) -> Connection:
+    return session if isinstance(session, Connection) else session.connection()
 
 
 @dataclass(frozen=True)
@@ -111,25 +120,26 @@ def read_facts(
     decoded again — the common case of an unchanged tenant. ``body_ids`` are the stored run's
     own body ids when the caller read them already.
     """
+    connection = _connection(session)
     if like is not None and body_ids is None:
-        body_ids = list(session.execute(_RUN_BODY_IDS, {"run_id": run_id}).scalars())
+        body_ids = [body_id for (body_id,) in _RUN_BODY_IDS.rows(connection, {"run_id": run_id})]
     if like is not None and list(like[0]) == list(body_ids or ()):
         findings = list(like[1])
     else:
         findings = [
             Finding(control=c, setting=s, status=Status(status), current=current, desired=desired, reason=reason or "")
-            for c, s, status, current, desired, reason in session.execute(_RUN_FINDINGS, {"run_id": run_id})
+            for c, s, status, current, desired, reason in _RUN_FINDINGS.rows(connection, {"run_id": run_id})
         ]
     scores = {
         control: SecureScore(control=control, score=score, max_score=max_score, taken_at=taken_at)
-        for control, score, max_score, taken_at in session.execute(_RUN_SCORES, {"run_id": run_id})
+        for control, score, max_score, taken_at in _RUN_SCORES.rows(connection, {"run_id": run_id})
     }
-    return RunFacts(findings, scores, read_total(session, run_id))
+    return RunFacts(findings, scores, read_total(connection, run_id))
 
 
 def read_total(session: Session | Connection, run_id: int) -> DailyScore | None:
     """The whole Secure Score an assessment recorded (``tenant_scores.of_run`` without the profiles)."""
-    row = session.execute(_RUN_TOTAL, {"run_id": run_id}).first()
+    row = _RUN_TOTAL.first(_connection(session), {"run_id": run_id})
     if row is None:
         return None
     scored_at, current, max_score, comparisons, controls = row
@@ -157,7 +167,7 @@ def drift_in(session: Session, run_id: int, tenant: str, current: RunFacts | Non
 
 
 def drift_against(
-    session: Session,
+    session: Session | Connection,
     run_id: int,
     tenant: str,
     previous_id: int | None,
@@ -175,9 +185,10 @@ def drift_against(
     previous assessment are not regressions (the rollback moved their baselines). ``body_ids``
     are ``now_``'s findings' body ids when the caller knows them (``record_run`` just wrote them),
     ``previous_body_ids`` those of ``previous_id`` if it read them: an unchanged run's previous
-    findings are then not read back.
+    findings are then not read back. Given a connection (``record_run``'s write path) the events
+    are inserted as Core rows and returned without their ids; given a session, with them.
     """
-    core = session.connection()
+    core = _connection(session)
     at = datetime.now(UTC)
     held = baselines.current(core, tenant)
     baselines.establish_by_person(core, tenant, run_id, held, list(now_.findings), at)
@@ -196,6 +207,9 @@ def drift_against(
     if not events:
         return []
     rows = [convert.drift_to_row(event, at) for event in events]
+    if isinstance(session, Connection):
+        _INSERT_DRIFT.executemany(session, [{name: getattr(row, name) for name in _DRIFT_COLUMNS} for row in rows])
+        return [convert.drift_from_row(r) for r in rows]
     session.add_all(rows)
     session.flush()
     return [convert.drift_from_row(r) for r in rows]

@@ -21,22 +21,39 @@ writes ended up in the thread.
 
 PostgreSQL locks rows, not the database, and every statement is a round trip to a server that
 may be far away, so there the writes of different tenants run side by side on the default pool.
+
+**Group commit** (:meth:`HistoryWrites.record_in_group`, issue 30). A fleet's assessments finish
+many at a time, and each commit costs more than a run's rows. So the finished assessments that
+are ready within one turn of the event loop (up to :data:`GROUP_LIMIT`) are recorded together, in
+one transaction (``HistoryStore.record_runs``), and each caller gets its own answer when that
+commits. The safety order does not change: only assessment results wait in a group — nothing a
+tenant write depends on. A remediation's before-values (``change_started``) and the start of any
+run (``start_run``) are committed by their own calls, before the caller goes on to the tenant.
+What a crash can lose is the group not yet committed: those runs stay ``running`` and
+``HistoryStore.interrupt_stale_runs`` closes them as ``interrupted`` (never ``completed``). When
+a group's transaction fails, its runs are recorded again one by one, so one bad run fails alone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scorekeeper.store import lockwait
 from scorekeeper.store.db import BUSY_TIMEOUT_SECONDS
 from scorekeeper.store.records import StoreError
 
+if TYPE_CHECKING:
+    from scorekeeper.domain.model import Actor
+    from scorekeeper.store.results import RunRecord
+
 T = TypeVar("T")
 
 FIRST_PAUSE_SECONDS = 0.001
 LONGEST_PAUSE_SECONDS = 0.1
+#: The most runs one group commit records.
+GROUP_LIMIT = 64
 
 
 class HistoryWrites:
@@ -47,6 +64,10 @@ class HistoryWrites:
         self._busy_timeout = busy_timeout
         #: How many times a call found the write lock taken and paused (benchmarks and tests read it).
         self.lock_pauses = 0
+        #: The size of each group committed (benchmarks and tests read it).
+        self.group_sizes: list[int] = []
+        self._waiting: list[tuple[Any, RunRecord, asyncio.Future[Actor]]] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     async def run(self, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``call(*args, **kwargs)`` without making the event loop wait for a lock.
@@ -73,3 +94,58 @@ class HistoryWrites:
             self.lock_pauses += 1
             await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
             pause = min(pause * 2, LONGEST_PAUSE_SECONDS)
+
+    async def record_in_group(self, store: Any, record: RunRecord) -> Actor:
+        """``store.record_run`` for an assessment's ``record``, committed with the others ready in this loop turn.
+
+        Returns when the group holding it has committed (the run's actor, as ``record_run``
+        returns it) or raises what recording it alone raised. Only for assessment results: see
+        the module docstring. The record is committed even if the caller stops waiting.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Actor] = loop.create_future()
+        self._waiting.append((store, record, done))
+        if self._flusher is None:
+            self._flusher = loop.create_task(self._flush())
+        return await asyncio.shield(done)
+
+    async def _flush(self) -> None:
+        """Commit the waiting records, a group at a time, until none is left."""
+        try:
+            await asyncio.sleep(0)  # one loop turn: the tenants finishing in it join this group
+            while self._waiting:
+                store = self._waiting[0][0]
+                group = [entry for entry in self._waiting if entry[0] is store][:GROUP_LIMIT]
+                taken = {id(entry) for entry in group}
+                self._waiting = [entry for entry in self._waiting if id(entry) not in taken]
+                await self._commit(store, group)
+        finally:
+            self._flusher = None
+
+    async def _commit(self, store: Any, group: Sequence[tuple[Any, RunRecord, asyncio.Future[Actor]]]) -> None:
+        records = [record for _, record, _ in group]
+        try:
+            actors = await self.run(store.record_runs, records)
+        except asyncio.CancelledError as exc:  # the loop is closing: nobody is left to record them
+            for _, _, done in group:
+                _settle(done, error=exc)
+            raise
+        except Exception as exc:
+            if len(group) == 1:
+                _settle(group[0][2], error=exc)
+                return
+            for entry in group:  # the group failed whole: each alone, so one bad run fails alone
+                await self._commit(store, [entry])
+            return
+        self.group_sizes.append(len(group))
+        for (_, _, done), actor in zip(group, actors, strict=True):
+            _settle(done, actor)
+
+
+def _settle(done: asyncio.Future[Any], value: Any = None, *, error: BaseException | None = None) -> None:
+    if done.done():
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        done.set_result(value)

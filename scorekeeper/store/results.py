@@ -8,7 +8,11 @@ Both store the same rows, so a report cannot tell which path wrote a run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
 
 from scorekeeper.domain.model import Actor, ControlResult, Organization
 from scorekeeper.domain.securescore import AssessedScore
@@ -18,7 +22,21 @@ from scorekeeper.store.records import StoreError
 from scorekeeper.store.tables import RUN_STATUSES, ControlResultRow, RunRow, ScoreSnapshotRow
 from scorekeeper.store.transactions import Transactions
 
-__all__ = ["ResultHistory"]
+__all__ = ["ResultHistory", "RunRecord"]
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run's :meth:`ResultHistory.record_run` call, held so that several can share a transaction.
+
+    ``options`` are ``record_run``'s keyword arguments (``detect_drift``, ``versions``...).
+    """
+
+    run_id: int
+    results: Sequence[ControlResult]
+    status: str = "completed"
+    error: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ResultHistory(Transactions):
@@ -91,66 +109,115 @@ class ResultHistory(Transactions):
         ``drift_authors``, who moved each ``(control, setting)`` off its baseline and when, as the
         tenant's audit log told the engine (added to the ``setting_drifted`` events).
         """
-        if status not in RUN_STATUSES or status == "running":
-            raise StoreError(f"a run cannot finish as {status!r}; expected completed, failed or interrupted")
-        results = list(results)
+        record = RunRecord(
+            run_id,
+            list(results),
+            status,
+            error,
+            {
+                "detect_drift": detect_drift,
+                "versions": versions,
+                "organization": organization,
+                "identity": identity,
+                "tenant_id": tenant_id,
+                "tenant_score": tenant_score,
+                "drift_authors": drift_authors,
+            },
+        )
+        return self.record_runs([record])[0]
+
+    def record_runs(self, records: Sequence[RunRecord]) -> list[Actor]:
+        """:meth:`record_run` for each of ``records``, all in one transaction (a group commit); the actors in order.
+
+        For a fleet's assessments only (``HistoryWrites.record_in_group``): either every run of
+        the group is recorded or none is, and until the commit each stays ``running`` — a crash
+        before it loses these results and nothing else, and :meth:`interrupt_stale_runs` closes
+        the runs as ``interrupted``. Nothing a tenant write depends on (a remediation's
+        before-values, a run started before its writes) may wait in a group: those are committed
+        by their own calls before the write leaves (see ``history.py``).
+        """
+        for record in records:
+            if record.status not in RUN_STATUSES or record.status == "running":
+                raise StoreError(f"a run cannot finish as {record.status!r}; expected completed, failed or interrupted")
+        with self._write_connection() as core:  # no session: prepared statements on the driver (prepared.py)
+            actors = [self._record(core, r.run_id, list(r.results), r.status, r.error, **r.options) for r in records]
+        for record in records:
+            self.heartbeat.remove_run(record.run_id)  # finished: nothing left to keep alive
+        return actors
+
+    def _record(
+        self,
+        core: Connection,
+        run_id: int,
+        results: list[ControlResult],
+        status: str,
+        error: str,
+        *,
+        detect_drift: bool = False,
+        versions: Mapping[str, str] | None = None,
+        organization: Organization | None = None,
+        identity: str = "",
+        tenant_id: str = "",
+        tenant_score: AssessedScore | None = None,
+        drift_authors: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+    ) -> Actor:
+        """One run's part of :meth:`record_runs`, inside its transaction."""
         now = self._clock()
-        with self._write() as session:
-            core = session.connection()  # Core statements on the session's connection: no ORM layer per statement
-            profiles = tenant_scores.profile_set(tenant_score.profiles) if tenant_score is not None else None
-            digest = profiles.digest if profiles is not None else None
-            today = tenant_score.today if tenant_score is not None else None
-            map_digest = tenant_scores.controls_digest(today.controls) if today is not None else None
-            digests = {"profiles_digest": digest, "controls_digest": map_digest}
-            digests["versions_digest"] = runwrite.versions_digest(versions)
-            run = core.execute(runwrite.RUN_FOR_RESULTS, {"run_id": run_id, **digests}).first()
-            if run is None:
-                raise StoreError(f"no run {run_id} in history")
-            # The previous assessment's bodies: an unchanged run's digests need no lookup, drift compares the ids.
-            before = runwrite.run_bodies(core, run.previous_id) if run.previous_id is not None else []
-            known = {digest: body_id for body_id, digest in before}
-            body_ids = runwrite.write_results(core, run_id, run.tenant, run.kind, results, now, known)
-            for result in results:
-                for change in result.changes:
-                    if change.id is None:
-                        row = convert.change_row(run_id, result.control, change, now)
-                        row.finished_at = now
-                        session.add(row)
-            who = identity or run.identity or ""
-            finish = {"id_": run_id, "status": status, "error": error, "finished_at": now, "who": who}
-            if versions is not None or organization is not None:
-                stored = runwrite.versions_id(core, versions, run.versions_id)
-                finish |= runwrite.run_facts(run_id, stored, organization)
-                core.execute(runwrite.FINISH_RUN_WITH_FACTS, finish)
-            else:
-                core.execute(runwrite.FINISH_RUN, finish)
-            if tenant_id and tenant_id != run.tenant_id:  # an unchanged directory id is not written again
-                runwrite.set_tenant_id(core, run.tenant, tenant_id)
-            if tenant_score is not None:
-                known_maps = {map_digest: run.controls_id} if map_digest and run.controls_id is not None else None
-                tenant_scores.add_record(
-                    core,
-                    run.tenant,
-                    run_id,
-                    tenant_score,
-                    profiles=profiles,
-                    known_set_id=run.profiles_id,
-                    known_maps=known_maps,
-                )
-            # The one drift rule, as detect_drift (idempotent; against the previous completed
-            # assessment, both read with the run above); this run's facts from memory.
-            # Baselines first: a verified remediation establishes them, a rollback moves them back.
-            if run.kind == "remediate":
-                baselines.establish(core, run.tenant, run_id, results, now)
-            elif run.kind == "rollback":
-                baselines.withdraw_rolled_back(core, run.tenant, run_id, results)
-            if detect_drift and status == "completed" and not run.drift_recorded:
-                total = tenant_score.today if tenant_score is not None else driftdetect.read_total(core, run_id)
-                facts = driftdetect.facts_of(results, total)
-                previous_ids = [body_id for body_id, _ in before] if run.previous_id is not None else None
-                driftdetect.drift_against(
-                    session, run_id, run.tenant, run.previous_id, facts, body_ids, previous_ids, authors=drift_authors
-                )
-            actor = Actor(os_user=run.os_user or "", host=run.host or "", identity=who)
-        self.heartbeat.remove_run(run_id)  # finished: nothing left to keep alive
-        return actor
+        profiles = tenant_scores.profile_set(tenant_score.profiles) if tenant_score is not None else None
+        digest = profiles.digest if profiles is not None else None
+        today = tenant_score.today if tenant_score is not None else None
+        map_digest = tenant_scores.controls_digest(today.controls) if today is not None else None
+        digests = {"profiles_digest": digest, "controls_digest": map_digest}
+        digests["versions_digest"] = runwrite.versions_digest(versions)
+        run = runwrite.run_for_results(core, {"run_id": run_id, **digests})
+        if run is None:
+            raise StoreError(f"no run {run_id} in history")
+        # The previous assessment's bodies: an unchanged run's digests need no lookup, drift compares the ids.
+        before = runwrite.run_bodies(core, run.previous_id) if run.previous_id is not None else []
+        known = {digest: body_id for body_id, digest in before}
+        body_ids = runwrite.write_results(core, run_id, run.tenant, run.kind, results, now, known)
+        unrecorded = []
+        for result in results:
+            for change in result.changes:
+                if change.id is None:
+                    row = convert.change_row(run_id, result.control, change, now)
+                    row.finished_at = now
+                    unrecorded.append(row)
+        if unrecorded:
+            runwrite.insert_changes(core, unrecorded)
+        who = identity or run.identity or ""
+        finish = {"id_": run_id, "status": status, "error": error, "finished_at": now, "who": who}
+        if versions is not None or organization is not None:
+            stored = runwrite.versions_id(core, versions, run.versions_id)
+            finish |= runwrite.run_facts(run_id, stored, organization)
+            runwrite.FINISH_RUN_WITH_FACTS_PREPARED.execute(core, finish)
+        else:
+            runwrite.FINISH_RUN_PREPARED.execute(core, finish)
+        if tenant_id and tenant_id != run.tenant_id:  # an unchanged directory id is not written again
+            runwrite.set_tenant_id(core, run.tenant, tenant_id)
+        if tenant_score is not None:
+            known_maps = {map_digest: run.controls_id} if map_digest and run.controls_id is not None else None
+            tenant_scores.add_record(
+                core,
+                run.tenant,
+                run_id,
+                tenant_score,
+                profiles=profiles,
+                known_set_id=run.profiles_id,
+                known_maps=known_maps,
+            )
+        # The one drift rule, as detect_drift (idempotent; against the previous completed
+        # assessment, both read with the run above); this run's facts from memory.
+        # Baselines first: a verified remediation establishes them, a rollback moves them back.
+        if run.kind == "remediate":
+            baselines.establish(core, run.tenant, run_id, results, now)
+        elif run.kind == "rollback":
+            baselines.withdraw_rolled_back(core, run.tenant, run_id, results)
+        if detect_drift and status == "completed" and not run.drift_recorded:
+            total = tenant_score.today if tenant_score is not None else driftdetect.read_total(core, run_id)
+            facts = driftdetect.facts_of(results, total)
+            previous_ids = [body_id for body_id, _ in before] if run.previous_id is not None else None
+            driftdetect.drift_against(
+                core, run_id, run.tenant, run.previous_id, facts, body_ids, previous_ids, authors=drift_authors
+            )
+        return Actor(os_user=run.os_user or "", host=run.host or "", identity=who)

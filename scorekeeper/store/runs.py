@@ -51,11 +51,10 @@ class RunHistory(Transactions):
         me = this_process()
         if not tenant:
             raise StoreError("a tenant name is required")
-        with self._write() as session:  # Core statements built once (runwrite.py): every tenant run pays this
-            core = session.connection()
+        with self._write_connection() as core:  # statements prepared once (runwrite.py): every tenant run pays this
             if tenant_id or tenant not in self._known_tenants:
                 runwrite.ensure_tenant(core, tenant, tenant_id, self._clock)
-            if parent_run_id is not None and session.get(RunRow, parent_run_id) is None:
+            if parent_run_id is not None and not runwrite.run_exists(core, parent_run_id):
                 raise StoreError(f"parent run {parent_run_id} is not in history")
             now = self._clock()
             run_id = runwrite.insert_run(
@@ -67,6 +66,7 @@ class RunHistory(Transactions):
                     "scheduled": scheduled,
                     "parent_run_id": parent_run_id,
                     "controls": list(controls),
+                    "error": "",
                     "started_at": now,
                     "pid": me.pid,
                     "host": actor.host if actor and actor.host else me.host,

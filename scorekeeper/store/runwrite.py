@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
@@ -22,7 +22,9 @@ from scorekeeper.store import convert, summary
 from scorekeeper.store.dialects import content_id, dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
 from scorekeeper.store.overview import ASSESSING_KINDS
+from scorekeeper.store.prepared import Prepared
 from scorekeeper.store.tables import (
+    ChangeRow,
     ControlResultRow,
     DriftEventRow,
     FindingBodyRow,
@@ -49,9 +51,16 @@ _PROFILE_SETS = ScoreProfilesRow.__table__
 _CONTROL_MAPS = ScoreControlsRow.__table__
 _VERSIONS = RunVersionsRow.__table__
 
-#: A connection or a session: the write path runs its Core statements on the session's connection
-#: (``Session.execute`` adds an ORM layer per statement that costs more CPU than SQLite's work).
+#: A connection or a session: the write path runs its statements on the connection (a session's own
+#: when given one): ``Session.execute`` adds an ORM layer per statement that costs more CPU than
+#: SQLite's work, and the hot statements go to the driver as :class:`Prepared` ones.
 Executor = Session | Connection
+
+
+def connection_of(executor: Executor) -> Connection:
+    """The connection a session's transaction runs on (or the connection itself)."""
+    return executor if isinstance(executor, Connection) else executor.connection()
+
 
 # Statements built once (their construction costs more CPU than running them); values are bound.
 _BODY_LOOKUP = select(_BODIES.c.digest, _BODIES.c.id).where(_BODIES.c.digest.in_(bindparam("digests", expanding=True)))
@@ -116,6 +125,33 @@ RUN_FOR_RESULTS = (
     .select_from(_RUNS.outerjoin(_TENANTS, _TENANTS.c.name == _RUNS.c.tenant))
     .where(_RUNS.c.id == bindparam("run_id"))
 )
+
+
+class RunForResults(NamedTuple):
+    """A row of :data:`RUN_FOR_RESULTS`, by name."""
+
+    tenant: str
+    kind: str
+    os_user: str
+    host: str
+    identity: str
+    tenant_id: str | None
+    previous_id: int | None
+    drift_recorded: bool
+    profiles_id: int | None
+    controls_id: int | None
+    versions_id: int | None
+
+
+_RUN_FOR_RESULTS = Prepared(RUN_FOR_RESULTS)
+
+
+def run_for_results(connection: Connection, values: Mapping[str, Any]) -> RunForResults | None:
+    """:data:`RUN_FOR_RESULTS` with ``values`` (``run_id`` and the three digests); ``None`` for no such run."""
+    row = _RUN_FOR_RESULTS.first(connection, values)
+    return RunForResults(*row) if row is not None else None
+
+
 _FINISH_VALUES = {
     "status": bindparam("status"),
     "error": bindparam("error"),
@@ -135,11 +171,14 @@ _FACT_VALUES = {
 RECORD_FACTS = update(_RUNS).where(_RUNS.c.id == bindparam("id_")).values(**_FACT_VALUES)
 #: :data:`FINISH_RUN` and :data:`RECORD_FACTS` in one statement (what ``record_run`` sends).
 FINISH_RUN_WITH_FACTS = update(_RUNS).where(_RUNS.c.id == bindparam("id_")).values(**_FINISH_VALUES, **_FACT_VALUES)
-_SET_TENANT_ID = (
+_SET_TENANT_ID = Prepared(
     update(_TENANTS)
     .where(_TENANTS.c.name == bindparam("tenant_name"), _TENANTS.c.tenant_id != bindparam("new_id"))
     .values(tenant_id=bindparam("new_id"))
 )
+#: The finishing updates as ``record_run`` sends them (on the driver).
+FINISH_RUN_PREPARED = Prepared(FINISH_RUN)
+FINISH_RUN_WITH_FACTS_PREPARED = Prepared(FINISH_RUN_WITH_FACTS)
 
 
 def run_facts(run_id: int, stored_versions: int | None, organization: Organization | None) -> dict[str, Any]:
@@ -186,38 +225,75 @@ def versions_id(session: Executor, versions: Mapping[str, str] | None, known: in
     return content_id(session, _VERSIONS, digest, lambda: {"versions": dict(versions)})
 
 
-_INSERT_FINDINGS = insert(_FINDINGS)
-_INSERT_RESULTS = insert(_RESULTS)
-_INSERT_SCORES = insert(_SCORES)
+_INSERT_FINDINGS = Prepared(insert(_FINDINGS), columns=["run_id", "body_id"])
+_INSERT_RESULTS = Prepared(insert(_RESULTS), columns=["run_id", "control", "title", "error"])
+SCORE_COLUMNS = ("run_id", "tenant", "control", "score", "max_score", "taken_at")
+_INSERT_SCORES = Prepared(insert(_SCORES), columns=SCORE_COLUMNS)
 
 
-_TENANT_LOOKUP = select(_TENANTS.c.tenant_id).where(_TENANTS.c.name == bindparam("tenant_name"))
-_INSERT_TENANT = insert(_TENANTS)
-_INSERT_RUN = insert(_RUNS)
+_TENANT_LOOKUP = Prepared(select(_TENANTS.c.tenant_id).where(_TENANTS.c.name == bindparam("tenant_name")))
+_INSERT_TENANT = Prepared(insert(_TENANTS), columns=["name", "tenant_id", "created_at"])
+#: Every column ``start_run`` fills (the others stay NULL until the run finishes).
+RUN_COLUMNS = (
+    "tenant",
+    "kind",
+    "status",
+    "scheduled",
+    "parent_run_id",
+    "controls",
+    "error",
+    "started_at",
+    "pid",
+    "host",
+    "os_user",
+    "identity",
+    "process_key",
+    "heartbeat_at",
+    "heartbeat_seconds",
+)
+_INSERT_RUN = Prepared(insert(_RUNS).returning(_RUNS.c.id), columns=RUN_COLUMNS)
 
 
 def ensure_tenant(session: Executor, tenant: str, tenant_id: str, clock: Callable[[], datetime]) -> None:
     """The tenant's row on first sight (``clock`` gives its creation time); its directory id filled in once known."""
-    found = session.execute(_TENANT_LOOKUP, {"tenant_name": tenant}).first()
+    connection = connection_of(session)
+    found = _TENANT_LOOKUP.first(connection, {"tenant_name": tenant})
     if found is None:
-        session.execute(_INSERT_TENANT, {"name": tenant, "tenant_id": tenant_id, "created_at": clock()})
-    elif tenant_id and found.tenant_id != tenant_id:
-        set_tenant_id(session, tenant, tenant_id)
+        _INSERT_TENANT.execute(connection, {"name": tenant, "tenant_id": tenant_id, "created_at": clock()})
+    elif tenant_id and found[0] != tenant_id:
+        set_tenant_id(connection, tenant, tenant_id)
 
 
-def insert_run(session: Executor, values: dict[str, Any]) -> int:
-    """Insert one ``runs`` row; returns its id."""
-    key = session.execute(_INSERT_RUN, values).inserted_primary_key
+def insert_run(session: Executor, values: Mapping[str, Any]) -> int:
+    """Insert one ``runs`` row (``values`` has every one of :data:`RUN_COLUMNS`); returns its id."""
+    key = _INSERT_RUN.execute(connection_of(session), values).fetchone()
     assert key is not None and key[0] is not None
     return int(key[0])
 
 
+_RUN_EXISTS = Prepared(select(_RUNS.c.id).where(_RUNS.c.id == bindparam("run_id")))
+
+
+def run_exists(connection: Connection, run_id: int) -> bool:
+    return _RUN_EXISTS.first(connection, {"run_id": run_id}) is not None
+
+
+#: Every column of a ``changes`` row but its id (``insert_changes``).
+_CHANGE_COLUMNS = tuple(c.key for c in ChangeRow.__table__.columns if c.key != "id")
+_INSERT_CHANGES = Prepared(insert(ChangeRow.__table__), columns=_CHANGE_COLUMNS)
+
+
+def insert_changes(connection: Connection, rows: Sequence[ChangeRow]) -> None:
+    """Store change rows built by ``convert.change_row`` (a run's changes that carry no id yet)."""
+    _INSERT_CHANGES.executemany(connection, [{name: getattr(row, name) for name in _CHANGE_COLUMNS} for row in rows])
+
+
 def set_tenant_id(session: Executor, tenant: str, tenant_id: str) -> None:
     """Keep the directory id a session used for ``tenant`` (its row exists: ``start_run`` made it)."""
-    session.execute(_SET_TENANT_ID, {"tenant_name": tenant, "new_id": tenant_id})
+    _SET_TENANT_ID.execute(connection_of(session), {"tenant_name": tenant, "new_id": tenant_id})
 
 
-_PREVIOUS_BODIES = (
+_PREVIOUS_BODIES = Prepared(
     select(_FINDINGS.c.body_id, _BODIES.c.digest)
     .join(_BODIES, _BODIES.c.id == _FINDINGS.c.body_id)
     .where(_FINDINGS.c.run_id == bindparam("run_id"))
@@ -231,7 +307,7 @@ def run_bodies(session: Executor, run_id: int) -> list[tuple[int, str]]:
     ``record_run`` reads the tenant's previous run this way: an unchanged run's digests are all
     there (no lookup of its own), and drift compares the body ids.
     """
-    return [(body_id, digest) for body_id, digest in session.execute(_PREVIOUS_BODIES, {"run_id": run_id})]
+    return [(body_id, digest) for body_id, digest in _PREVIOUS_BODIES.rows(connection_of(session), {"run_id": run_id})]
 
 
 def insert_findings(
@@ -250,7 +326,9 @@ def insert_findings(
     digests = [convert.finding_digest(f) for f in findings]
     ids = body_ids(session, dict(zip(digests, findings, strict=True)), known or {})
     pointed = [ids[d] for d in digests]
-    session.execute(_INSERT_FINDINGS, [{"run_id": run_id, "body_id": body_id} for body_id in pointed])
+    _INSERT_FINDINGS.executemany(
+        connection_of(session), [{"run_id": run_id, "body_id": body_id} for body_id in pointed]
+    )
     return pointed
 
 
@@ -263,18 +341,37 @@ def body_ids(session: Executor, findings: Mapping[str, Finding], known: Mapping[
     """
     found: dict[str, int] = {d: known[d] for d in findings if d in known}
     wanted = sorted(d for d in findings if d not in found)
-    if wanted:
-        found.update({d: i for d, i in session.execute(_BODY_LOOKUP, {"digests": wanted})})
+    if not wanted:
+        return found
+    connection = connection_of(session)
+    found.update({d: i for d, i in _lookup_bodies(connection, wanted)})
     missing = [convert.body_values(findings[d]) for d in wanted if d not in found]
     if missing:
-        session.execute(insert_ignoring_duplicates(_BODIES, dialect_name(session)), missing)
-        more = session.execute(_BODY_LOOKUP, {"digests": [b["digest"] for b in missing]})
-        found.update({d: i for d, i in more})
+        _insert_bodies(connection.dialect.name).executemany(connection, missing)
+        found.update({d: i for d, i in _lookup_bodies(connection, [b["digest"] for b in missing])})
+    return found
+
+
+_BODY_LOOKUP_PREPARED = Prepared(_BODY_LOOKUP)
+#: Every column of a body (``convert.body_values``' keys).
+_BODY_COLUMNS = (*convert.BODY_FIELDS, "digest")
+
+
+def _lookup_bodies(connection: Connection, digests: Sequence[str]) -> list[tuple[str, int]]:
+    """(digest, id) of the stored bodies among ``digests``, 500 at a time (one compiled form per length)."""
+    found: list[tuple[str, int]] = []
+    for start in range(0, len(digests), 500):
+        found += _BODY_LOOKUP_PREPARED.rows(connection, {"digests": digests[start : start + 500]})
     return found
 
 
 @cache
-def _point_latest_statement(dialect: str) -> Any:
+def _insert_bodies(dialect: str) -> Prepared:
+    return Prepared(insert_ignoring_duplicates(_BODIES, dialect), columns=_BODY_COLUMNS)
+
+
+@cache
+def _point_latest_statement(dialect: str) -> Prepared:
     """Move a tenant × control's latest-assessment pointer forward (never back): one upsert, built once."""
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as upsert
@@ -283,10 +380,12 @@ def _point_latest_statement(dialect: str) -> Any:
     statement = upsert(_LATEST).values(
         tenant=bindparam("tenant"), control=bindparam("control"), run_id=bindparam("run_id")
     )
-    return statement.on_conflict_do_update(
-        index_elements=["tenant", "control"],
-        set_={"run_id": statement.excluded.run_id},
-        where=_LATEST.c.run_id < statement.excluded.run_id,
+    return Prepared(
+        statement.on_conflict_do_update(
+            index_elements=["tenant", "control"],
+            set_={"run_id": statement.excluded.run_id},
+            where=_LATEST.c.run_id < statement.excluded.run_id,
+        )
     )
 
 
@@ -305,8 +404,9 @@ def write_results(
     """
     if not results:
         return []
-    session.execute(
-        _INSERT_RESULTS,
+    connection = connection_of(session)
+    _INSERT_RESULTS.executemany(
+        connection,
         [{"run_id": run_id, "control": r.control, "title": r.title, "error": r.error} for r in results],
     )
     pointed = insert_findings(session, run_id, [f for r in results for f in r.findings], known)
@@ -322,11 +422,10 @@ def write_results(
         for r in results
         if r.score is not None
     ]
-    if scores:
-        session.execute(_INSERT_SCORES, scores)
+    _INSERT_SCORES.executemany(connection, scores)
     assessing = kind in ASSESSING_KINDS
     touched = [r.control for r in results if assessing or r.score is not None]
-    current = summary.lock_current(session, tenant, touched)  # before the pointers move
+    current = summary.lock_current(connection, tenant, touched)  # before the pointers move
     # A pair already pointed at (locked by the read above) has its pointer moved by the summary's
     # update; only a pair's first pointer is upserted here (ON CONFLICT: another writer's first).
     new_pairs = [r for r in results if r.control not in current] if assessing else []
@@ -334,12 +433,12 @@ def write_results(
         pointers = [{"tenant": tenant, "control": r.control, "run_id": run_id} for r in new_pairs]
         dialect = dialect_name(session)
         if dialect in ("sqlite", "postgresql"):
-            session.execute(_point_latest_statement(dialect), pointers)
+            _point_latest_statement(dialect).executemany(connection, pointers)
         else:  # pragma: no cover - the two supported backends take the branch above
             assert isinstance(session, Session)
             for pointer in pointers:
                 point_latest(session, pointer["tenant"], pointer["control"], run_id)
-    summary.record(session, run_id, tenant, kind, results, now, current, move_pointers=True)
+    summary.record(connection, run_id, tenant, kind, results, now, current, move_pointers=True)
     return pointed
 
 

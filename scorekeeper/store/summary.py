@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from scorekeeper.domain.model import ControlResult
 from scorekeeper.store.dialects import dialect_name
+from scorekeeper.store.prepared import Prepared
 from scorekeeper.store.records import TREND_POINTS
 from scorekeeper.store.tables import ASSESSING_KINDS, FindingBodyRow, FindingRow, LatestResultRow, ScoreSnapshotRow
 
@@ -69,6 +70,13 @@ _UPDATE = (
 #: :data:`_UPDATE` that also moves the pair's pointer to the run being recorded (``record_run``'s
 #: steady state: the pointer's upsert folded into the summary's update, one statement less).
 _UPDATE_POINTING = _UPDATE.values(run_id=bindparam("run_"))
+#: The two as the write path sends them (on the driver, see ``prepared.py``).
+_UPDATE_PREPARED = Prepared(_UPDATE)
+_UPDATE_POINTING_PREPARED = Prepared(_UPDATE_POINTING)
+
+
+def _connection(session: Session | Connection) -> Connection:
+    return session if isinstance(session, Connection) else session.connection()
 
 
 def pack(scores: Sequence[float | None]) -> bytes | None:
@@ -157,7 +165,7 @@ def _locked(session: Session, query: Any) -> Any:
 
 
 @cache
-def _current_statement(postgresql: bool) -> Any:
+def _current_statement(postgresql: bool) -> Prepared:
     """The read of :func:`lock_current`, built once (building costs more CPU than running it)."""
     query = (
         select(
@@ -172,7 +180,7 @@ def _current_statement(postgresql: bool) -> Any:
         .where(_LATEST.c.tenant == bindparam("tenant"), _LATEST.c.control.in_(bindparam("controls", expanding=True)))
         .order_by(_LATEST.c.control)
     )
-    return query.with_for_update() if postgresql else query
+    return Prepared(query.with_for_update() if postgresql else query)
 
 
 def lock_current(
@@ -184,8 +192,8 @@ def lock_current(
     query = _current_statement(dialect_name(session) == "postgresql")
     return {
         control: (run_id, Summary(dict(counts), unpack(trend), unpack_times(trend_at), score, max_score))
-        for control, run_id, counts, trend, trend_at, score, max_score in session.execute(
-            query, {"tenant": tenant, "controls": sorted(controls)}
+        for control, run_id, counts, trend, trend_at, score, max_score in query.rows(
+            _connection(session), {"tenant": tenant, "controls": sorted(controls)}
         )
     }
 
@@ -235,10 +243,8 @@ def record(
             moved.append(summary.values(tenant, result.control) | {"run_": run_id})
         elif touched:
             changed.append(summary.values(tenant, result.control))
-    if moved:
-        session.execute(_UPDATE_POINTING, moved)
-    if changed:
-        session.execute(_UPDATE, changed)
+    _UPDATE_POINTING_PREPARED.executemany(_connection(session), moved)
+    _UPDATE_PREPARED.executemany(_connection(session), changed)
     if fresh:
         refresh(session, fresh)
 

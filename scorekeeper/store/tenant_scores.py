@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, exists, func, insert, select
@@ -17,14 +18,24 @@ from sqlalchemy.orm import Session
 from scorekeeper.domain.securescore import AssessedScore, Comparison, ControlScore, DailyScore, TrendPoint
 from scorekeeper.store.dialects import content_id, dialect_name, insert_ignoring_duplicates
 from scorekeeper.store.digestcache import DigestCache, canonical_digest
+from scorekeeper.store.prepared import Prepared
 from scorekeeper.store.tables import ScoreControlsRow, ScoreProfilesRow, TenantScoreRow
 
 SOURCES: tuple[str, ...] = ("assessment", "read", "imported")
-_INSERT = insert(TenantScoreRow.__table__)
+_TABLE = TenantScoreRow.__table__
+#: Every column of a row but its id: what :func:`add` fills.
+_COLUMNS = tuple(c.key for c in _TABLE.columns if c.key != "id")
+#: One executemany on the driver (``prepared.py``): a first run imports up to 90 days in it.
+_INSERT = Prepared(insert(_TABLE), columns=_COLUMNS)
+_HELD_DAYS = Prepared(
+    select(_TABLE.c.scored_at).where(_TABLE.c.tenant == bindparam("tenant"), _TABLE.c.source == bindparam("source"))
+)
 _SETS = ScoreProfilesRow.__table__
 _SET_PROFILES = select(_SETS.c.id, _SETS.c.profiles).where(_SETS.c.id.in_(bindparam("ids", expanding=True)))
 _MAPS = ScoreControlsRow.__table__
-_MAP_LOOKUP = select(_MAPS.c.digest, _MAPS.c.id).where(_MAPS.c.digest.in_(bindparam("digests", expanding=True)))
+_MAP_LOOKUP = Prepared(
+    select(_MAPS.c.digest, _MAPS.c.id).where(_MAPS.c.digest.in_(bindparam("digests", expanding=True)))
+)
 _MAP_CONTROLS = select(_MAPS.c.id, _MAPS.c.controls).where(_MAPS.c.id.in_(bindparam("ids", expanding=True)))
 
 #: The keys of a kept profile, in the order ``ControlScore.to_dict`` has them (so the stored JSON is the same).
@@ -73,11 +84,9 @@ def add(
     kept = profiles if isinstance(profiles, ProfileSet) or profiles is None else profile_set(profiles)
     now = datetime.now(UTC)
     held: set[date] = set()
+    connection = session if isinstance(session, Connection) else session.connection()
     if source == "imported":
-        rows = session.execute(
-            select(TenantScoreRow.scored_at).where(TenantScoreRow.tenant == tenant, TenantScoreRow.source == source)
-        )
-        held = {at.date() for (at,) in rows}
+        held = {at.date() for (at,) in _HELD_DAYS.rows(connection, {"tenant": tenant, "source": source})}
     rows = []
     maps: dict[str, Mapping[str, float]] = {}
     digests: list[str | None] = []
@@ -110,8 +119,7 @@ def add(
                 row["controls_id"] = ids[digest]
     if rows and kept is not None:
         rows[0]["profiles_id"] = profile_set_id(session, kept, known_set_id)
-    if rows:  # one executemany of a Core statement: a first run imports up to 90 days
-        session.execute(_INSERT, rows)
+    _INSERT.executemany(connection, rows)  # one executemany on the driver: a first run imports up to 90 days
     return len(rows)
 
 
@@ -139,14 +147,28 @@ def map_ids(
     """
     found: dict[str, int] = {d: known[d] for d in maps if d in known}
     wanted = sorted(d for d in maps if d not in found)
-    if wanted:
-        found.update({d: i for d, i in session.execute(_MAP_LOOKUP, {"digests": wanted})})
+    if not wanted:
+        return found
+    connection = session if isinstance(session, Connection) else session.connection()
+    found.update({d: i for d, i in _lookup_maps(connection, wanted)})
     missing = [{"digest": d, "controls": dict(maps[d])} for d in wanted if d not in found]
     if missing:
-        session.execute(insert_ignoring_duplicates(_MAPS, dialect_name(session)), missing)
-        stored = session.execute(_MAP_LOOKUP, {"digests": [m["digest"] for m in missing]})
-        found.update({d: i for d, i in stored})
+        _insert_maps(dialect_name(connection)).executemany(connection, missing)
+        found.update({d: i for d, i in _lookup_maps(connection, [m["digest"] for m in missing])})
     return found
+
+
+def _lookup_maps(connection: Connection, digests: Sequence[str]) -> list[tuple[str, int]]:
+    """(digest, id) of the stored maps among ``digests``, 500 at a time (one compiled form per length)."""
+    found: list[tuple[str, int]] = []
+    for start in range(0, len(digests), 500):
+        found += _MAP_LOOKUP.rows(connection, {"digests": digests[start : start + 500]})
+    return found
+
+
+@cache
+def _insert_maps(dialect: str) -> Prepared:
+    return Prepared(insert_ignoring_duplicates(_MAPS, dialect), columns=("digest", "controls"))
 
 
 def maps_of(session: Session | Connection, ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Engine, Result, select
+from sqlalchemy import Connection, CursorResult, Engine, Result, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -56,6 +56,19 @@ class Transactions:
         try:
             with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
                 yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"history database write failed: {_reason(exc)}") from exc
+
+    @contextmanager
+    def _write_connection(self) -> Iterator[Connection]:
+        """:meth:`_write` without a session: the write path's statements run on the connection (``prepared.py``).
+
+        A ``Session`` costs CPU to build, begin and commit (its transaction object, event hooks,
+        identity map) that a run's few Core statements do not need.
+        """
+        try:
+            with self._write_engine.begin() as connection:
+                yield connection
         except SQLAlchemyError as exc:
             raise StoreError(f"history database write failed: {_reason(exc)}") from exc
 

@@ -1,7 +1,7 @@
-"""What one assessed tenant costs the history: two write transactions, and no read of its own.
+"""What one assessed tenant costs the history: its run's start, a share of one group commit, no read of its own.
 
 A fleet pays these once per tenant, so each is counted here: the run's start, and one commit
-with everything else (results, pointers, drift, who acted, the directory id, the tenant's whole
+(shared with the other tenants finishing in the same loop turn: group commit) with everything else (results, pointers, drift, who acted, the directory id, the tenant's whole
 Secure Score, and on a first run its imported history). The fleet-wide reads (attestations,
 which tenants have a score history) happen once per assessment, not once per tenant.
 """
@@ -22,9 +22,9 @@ from scorekeeper.testing import make_engine
 CONTROLS = ["SelfServicePasswordReset", "PWAgePolicyNew"]
 
 
-def _watch(store: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The store's transactions of one kind (``_write`` or ``_read``): the thread each one ran in."""
-    original, threads = getattr(store, name), []
+def _watch(store: Any, name: str, monkeypatch: pytest.MonkeyPatch, threads: list[str] | None = None) -> list[str]:
+    """The store's transactions of one kind (``_write``, ``_write_connection`` or ``_read``): the thread each ran in."""
+    original, threads = getattr(store, name), threads if threads is not None else []
 
     @contextmanager
     def noted() -> Iterator[Any]:
@@ -36,19 +36,27 @@ def _watch(store: Any, name: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return threads
 
 
-async def test_each_assessed_tenant_costs_two_write_transactions(
+def _watch_writes(store: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every write transaction, with a session or on a bare connection (the write path's)."""
+    return _watch(store, "_write_connection", monkeypatch, _watch(store, "_write", monkeypatch))
+
+
+async def test_each_assessed_tenant_costs_its_start_and_a_share_of_a_group_commit(
     history_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sims = {f"t{i}": Simulator.from_profiles("weak-cloud") for i in range(3)}
     store = history_store
     engine = make_engine(sims, store, tmp_path)
-    writes, reads = _watch(store, "_write", monkeypatch), _watch(store, "_read", monkeypatch)
+    writes, reads = _watch_writes(store, monkeypatch), _watch(store, "_read", monkeypatch)
     for _ in range(2):  # the first assessment imports each tenant's Secure Score history, the second does not
         writes.clear()
         reads.clear()
+        groups = engine._history().group_sizes
+        groups.clear()
         runs = await engine.assess(list(sims), CONTROLS)
         assert all(r.status == "completed" and not any(c.error for c in r.controls) for r in runs)
-        assert len(writes) == 2 * len(sims), "start_run and record_run per tenant, nothing else"
+        assert sum(groups) == len(sims), "every run recorded in a group commit"
+        assert len(writes) == len(sims) + len(groups), "start_run per tenant and one commit per group, nothing else"
         assert len(reads) == 2, "attested pairs and scored tenants, once for the whole fleet"
     for run, (name, sim) in zip(runs, sims.items(), strict=True):
         actor = store.run_actor(run.run_id)
@@ -66,10 +74,10 @@ async def test_on_sqlite_a_fleet_s_writes_run_on_the_loop_and_on_postgresql_in_t
     sims = {f"t{i}": Simulator.from_profiles("weak-cloud") for i in range(6)}
     store = history_store
     engine = make_engine(sims, store, tmp_path)
-    threads = _watch(store, "_write", monkeypatch)
+    threads = _watch_writes(store, monkeypatch)
     runs = await engine.assess(list(sims), CONTROLS)
     assert all(r.status == "completed" for r in runs)
-    assert len(threads) == 2 * len(sims)
+    assert len(threads) == len(sims) + len(engine._history().group_sizes)
     loop_thread = threading.current_thread().name
     if store.one_writer_at_a_time:
         assert set(threads) == {loop_thread}, threads

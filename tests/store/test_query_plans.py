@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from scorekeeper.domain.model import ControlResult, Finding, SecureScore, Status
 from scorekeeper.store import HistoryStore
+from scorekeeper.store.prepared import OBSERVERS
 
 C = "SelfServicePasswordReset"
 HISTORY_TABLES = ("runs", "findings", "finding_bodies", "control_results", "score_snapshots", "drift_events", "changes")
@@ -53,10 +54,15 @@ def _plans(store: HistoryStore, call: Callable[[], Any]) -> list[str]:
         if statement.lstrip().upper().startswith("SELECT"):
             seen.append((statement, parameters))
 
+    def prepared(statement: str, parameters: Any, many: bool) -> None:  # the write path's own (store/prepared.py)
+        capture(None, None, statement, parameters, None, many)
+
     event.listen(store._engine, "before_cursor_execute", capture)
+    OBSERVERS.append(prepared)
     try:
         call()
     finally:
+        OBSERVERS.remove(prepared)
         event.remove(store._engine, "before_cursor_execute", capture)
     assert seen, "the query sent no SELECT"
     plans: list[str] = []
