@@ -164,7 +164,15 @@ def serve(
         click.echo(config_snippet(sim, f"http://{host}:{port}"))
         sys.stdout.flush()
     # wire.config: a reset or timeout fault acts on the connection itself, not as an HTTP 500.
-    uvicorn.Server(config(sim.app, host, port)).run()
+    from scorekeeper.safety.signals import Interrupted
+
+    try:
+        uvicorn.Server(config(sim.app, host, port)).run()
+    except (Interrupted, KeyboardInterrupt):
+        # uvicorn shut down gracefully, then re-raised the signal it caught: for a server, being told
+        # to stop is how it ends, not an error (every write was saved to the state file as it came).
+        saved = f"; state saved in {state}" if state is not None else ""
+        click.echo(f"simulator stopped{saved}", err=True)
 
 
 def _fault_rules(specs: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:

@@ -90,3 +90,32 @@ def test_a_state_file_with_another_count_is_refused(tmp_path: Path) -> None:
     done = subprocess.run([*command, "--state", str(state)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "holds 2 tenants, not 3" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_sigterm_stops_the_server_cleanly_with_its_state_saved(tmp_path: Path) -> None:
+    """Being told to stop is how a server ends: one line naming the state file, exit 0, no "error:"."""
+    import signal
+
+    command = [str(Path(sys.executable).with_name("scorekeeper")), "simulator", "serve", "--tenants", "1"]
+    own_port, own_state = _free_port(), tmp_path / "own.json"
+    process = subprocess.Popen(
+        [*command, "--port", str(own_port), "--state", str(own_state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    while not process.stdout.readline().startswith("portal_url"):
+        assert process.poll() is None
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", own_port), timeout=0.1).close()
+            break
+        except OSError:
+            assert process.poll() is None
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert f"simulator stopped; state saved in {own_state}" in err
+    assert "error:" not in err and "Traceback" not in err
+    assert own_state.exists()
