@@ -153,6 +153,8 @@ def _planned_impacts(store: Any, run: Any) -> tuple[int | None, list[dict[str, A
     impact and stage are what the person confirmed: a change with a blocking impact was
     written only because ``[remediation] accept_impact`` named it (``accepted``).
     """
+    from scorekeeper.domain.display import stage_moved_to
+
     if not run.changes:
         return None, []
     plan_run, findings = store.planned_from(run.run_id)
@@ -163,8 +165,7 @@ def _planned_impacts(store: Any, run: Any) -> tuple[int | None, list[dict[str, A
             finding = by_setting.get((result.control, setting))
             if finding is None or (finding.impact is None and finding.stage is None):
                 continue
-            stage = finding.stage
-            moved_to = (stage.next_name if finding.status.value == "staged" else stage.name) if stage else None
+            moved_to = stage_moved_to(finding)
             out.append(
                 {
                     "control": result.control,

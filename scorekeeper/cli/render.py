@@ -6,24 +6,15 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.domain.diff import DiffLine
-from scorekeeper.domain.display import cell, full, local_time
+from scorekeeper.domain.display import STATUS_LOOK, TERMINAL_STYLE, cell, full, local_time
 from scorekeeper.domain.model import Control, Outcome, Plan, RestoreStatus, RunResult, Status, Verification
 from scorekeeper.util.safetext import clean
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-STATUS_STYLE = {
-    Status.PASS: "green",
-    Status.FAIL: "bold red",
-    Status.MANUAL: "yellow",
-    Status.UNKNOWN: "magenta",
-    Status.NOT_APPLICABLE: "dim",
-    Status.ERROR: "bold red reverse",
-    Status.PENDING: "cyan",
-    Status.STAGED: "blue",
-    Status.ADVICE: "dim cyan",
-}
+#: The terminal style of each status: the domain's one look (tone) per status, in rich's words.
+STATUS_STYLE = {status: TERMINAL_STYLE[look.tone] for status, look in STATUS_LOOK.items()}
 #: How many affected principals a plan line names before "and K more" (``--json`` names every one).
 NAMES_SHOWN = 5
 WIDE_TABLE_COLUMNS = 140
