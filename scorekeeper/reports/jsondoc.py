@@ -29,6 +29,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "generated_at": report.generated_at.isoformat(),
         "generator": report.generator,
         "counts": report.counts,
+        "operator": report.branding.operator,
+        "coverage": None if report.coverage_totals is None else report.coverage_totals.to_dict(),
         "tenants": [_tenant(t) for t in report.tenants],
     }
     cleaned: dict[str, Any] = _clean(data)
@@ -109,6 +111,7 @@ def _tenant(t: TenantSection) -> dict[str, Any]:
             for s in t.trend
         ],
         "secure_score": _secure_score(t),
+        "coverage": None if t.coverage is None else t.coverage.to_dict(),
         "controls": [_control(c) for c in t.controls],
         "ledger": [_entry(e) for e in t.ledger],
         "rollback_command": t.rollback_command,

@@ -24,7 +24,7 @@ from scorekeeper.domain.model import RemediationKind, Status
 from scorekeeper.domain.staging import Stage
 
 #: Bumped on any change to the JSON shape (docs/report-schema.json carries the same number).
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def status_counts(statuses: list[tuple[Status, bool]]) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable
 from importlib.resources import files
@@ -55,6 +56,8 @@ def test_operator_and_logo_are_in_the_header_summary_and_footer(history: History
     assert "Prepared by Contoso MSP" in summary
     assert "Report by Contoso MSP" in html.split("<footer")[1]
     assert "Prepared by Contoso MSP" in render(_report(history, [history.latest["contoso"]], branding), "md")
+    document = json.loads(render(_report(history, [history.latest["contoso"]], branding), "json"))
+    assert document["operator"] == "Contoso MSP" and document["schema_version"] == "1.4"
 
 
 def test_svg_logo_is_embedded_with_its_type(tmp_path: Path) -> None:
@@ -106,6 +109,13 @@ def test_coverage_card_and_column_say_what_domain_coverage_judges(history: Histo
         f"automated remediation covers {totals.automated:g}"
     )
     assert line == coverage_line(totals)  # the one wording score and the dashboard use
+    document = json.loads(render(report, "json"))  # machines read the same judgement
+    assert document["tenants"][0]["coverage"] == json.loads(json.dumps(expected.to_dict()))
+    assert document["coverage"] == totals.to_dict()
+    import jsonschema
+
+    schema = Path(__file__).parents[2] / "docs" / "report-schema.json"
+    jsonschema.validate(document, json.loads(schema.read_text()))
     assert html.count(line) == 2  # the executive summary and the coverage card
     assert f"Secure Score coverage: {line}" in render(report, "md")
     identity = expected.by_category["Identity"]
