@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from scorekeeper.store import lockwait
@@ -186,16 +187,27 @@ def _on_sqlite_connect(dbapi_connection: sqlite3.Connection, connection_record: 
 
 
 def _on_sqlite_begin(connection: Connection) -> None:
-    """Start writes with the write lock held (see the module docstring); reads stay deferred."""
+    """Start writes with the write lock held (see the module docstring); reads stay deferred.
+
+    ``BEGIN`` goes straight to the driver (every history transaction pays SQLAlchemy's statement
+    layer otherwise), its errors raised as SQLAlchemy's, as a statement's would be.
+    """
+    driver: sqlite3.Connection = connection.connection.dbapi_connection  # type: ignore[assignment]
+
+    def execute(statement: str) -> None:
+        try:
+            driver.execute(statement)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
+
     if connection.get_execution_options().get(WRITE_OPTION, False):
-        driver: sqlite3.Connection = connection.connection.dbapi_connection  # type: ignore[assignment]
 
         def set_busy_timeout(ms: int) -> None:
             driver.execute(f"PRAGMA busy_timeout = {ms}")
 
-        lockwait.begin_immediate(connection.exec_driver_sql, set_busy_timeout, BUSY_TIMEOUT_SECONDS * 1000)
+        lockwait.begin_immediate(execute, set_busy_timeout, BUSY_TIMEOUT_SECONDS * 1000)
     else:
-        connection.exec_driver_sql("BEGIN")
+        execute("BEGIN")
 
 
 def script_location() -> Path:

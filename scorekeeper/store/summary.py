@@ -255,31 +255,55 @@ def refresh(session: Session | Connection, pairs: Iterable[Key] | None = None) -
     if wanted is not None and not wanted:
         return
     summaries = computed(session, wanted)
-    if summaries:
-        session.execute(_UPDATE, [s.values(*key) for key, s in summaries.items()])
+    _UPDATE_PREPARED.executemany(_connection(session), [s.values(*key) for key, s in summaries.items()])
 
 
 def computed(session: Session | Connection, pairs: Sequence[Key] | None = None) -> dict[Key, Summary]:
     """What the summaries of ``pairs`` (every pair with a pointer when ``None``) should hold, from the tables."""
-    latest = select(_LATEST.c.tenant, _LATEST.c.control, _LATEST.c.run_id)
+    tenants = sorted({tenant for tenant, _ in pairs}) if pairs is not None else None
+    if pairs is not None and tenants is not None and len(tenants) == 1:
+        # The common case (a tenant's first pointers): one tenant's pairs, narrowed by the index,
+        # through statements prepared once (a first assessment of every tenant of a fleet pays this).
+        values = {"tenant": tenants[0], "controls": sorted({control for _, control in pairs})}
+        connection = _connection(session)
+        latest, counts, newest = (query.rows(connection, values) for query in _one_tenant_queries())
+        return _summaries(pairs, latest, counts, newest)
+    latest_query = select(_LATEST.c.tenant, _LATEST.c.control, _LATEST.c.run_id)
     snapshots = select(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control)
-    if pairs is not None:
-        tenants = sorted({tenant for tenant, _ in pairs})
-        latest = latest.where(_LATEST.c.tenant.in_(tenants))
+    if tenants is not None:
+        latest_query = latest_query.where(_LATEST.c.tenant.in_(tenants))
         snapshots = snapshots.where(_SNAPSHOTS.c.tenant.in_(tenants))
-        if len(tenants) == 1:  # the common case: one tenant's pairs, narrowed by the index
-            controls = sorted({control for _, control in pairs})
-            latest = latest.where(_LATEST.c.control.in_(controls))
-            snapshots = snapshots.where(_SNAPSHOTS.c.control.in_(controls))
+    first, then, last = _queries(latest_query, snapshots)
+    latest = list(session.execute(first))
+    if not latest:
+        return {}
+    return _summaries(pairs, latest, session.execute(then), session.execute(last))
+
+
+def _summaries(
+    pairs: Sequence[Key] | None, latest: Iterable[Any], counts: Iterable[Any], newest: Iterable[Any]
+) -> dict[Key, Summary]:
+    """The summaries from the rows of :func:`_queries`' three statements."""
     keep = None if pairs is None else set(pairs)
     found: dict[Key, Summary] = {
-        (tenant, control): Summary()
-        for tenant, control, _ in session.execute(latest)
-        if keep is None or (tenant, control) in keep
+        (tenant, control): Summary() for tenant, control, _ in latest if keep is None or (tenant, control) in keep
     }
     if not found:
         return {}
+    for tenant, control, status, n in counts:
+        if (tenant, control) in found:
+            found[(tenant, control)].counts[status] = n
+    for tenant, control, score, max_score, taken_at in newest:
+        summary = found.get((tenant, control))
+        if summary is not None:
+            summary.trend.append(score)
+            summary.trend_at.append(micros(taken_at))
+            summary.score, summary.max_score = score, max_score
+    return found
 
+
+def _queries(latest: Any, snapshots: Any) -> tuple[Any, Any, Any]:
+    """The pairs' pointers, their pointed-at runs' finding counts, and their newest snapshots, ranked."""
     pointer = latest.subquery()
     counts = (
         select(pointer.c.tenant, pointer.c.control, _BODIES.c.status, func.count())
@@ -287,10 +311,6 @@ def computed(session: Session | Connection, pairs: Sequence[Key] | None = None) 
         .join(FindingBodyRow, (_BODIES.c.id == _FINDINGS.c.body_id) & (_BODIES.c.control == pointer.c.control))
         .group_by(pointer.c.tenant, pointer.c.control, _BODIES.c.status)
     )
-    for tenant, control, status, n in session.execute(counts):
-        if (tenant, control) in found:
-            found[(tenant, control)].counts[status] = n
-
     ranked = snapshots.add_columns(
         _SNAPSHOTS.c.score,
         _SNAPSHOTS.c.max_score,
@@ -308,13 +328,22 @@ def computed(session: Session | Connection, pairs: Sequence[Key] | None = None) 
         .where(ranked.c.n <= TREND_POINTS)
         .order_by(ranked.c.tenant, ranked.c.control, ranked.c.taken_at, ranked.c.id)
     )
-    for tenant, control, score, max_score, taken_at in session.execute(newest):
-        summary = found.get((tenant, control))
-        if summary is not None:
-            summary.trend.append(score)
-            summary.trend_at.append(micros(taken_at))
-            summary.score, summary.max_score = score, max_score
-    return found
+    return latest, counts, newest
+
+
+@cache
+def _one_tenant_queries() -> tuple[Prepared, Prepared, Prepared]:
+    """:func:`_queries` for one tenant's pairs (``tenant``, ``controls``), prepared once."""
+    tenant: Any = bindparam("tenant")
+    controls: Any = bindparam("controls", expanding=True)
+    latest = select(_LATEST.c.tenant, _LATEST.c.control, _LATEST.c.run_id).where(
+        _LATEST.c.tenant == tenant, _LATEST.c.control.in_(controls)
+    )
+    snapshots = select(_SNAPSHOTS.c.tenant, _SNAPSHOTS.c.control).where(
+        _SNAPSHOTS.c.tenant == tenant, _SNAPSHOTS.c.control.in_(controls)
+    )
+    first, then, last = _queries(latest, snapshots)
+    return Prepared(first), Prepared(then), Prepared(last)
 
 
 def refresh_after_delete(session: Session, run_ids: Sequence[int]) -> list[Key]:
