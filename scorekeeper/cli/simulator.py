@@ -155,8 +155,9 @@ def serve(
     if tenant_count is not None and partner:
         from scorekeeper.simulator.fleet import PARTNER_SECRET_ENV, client_secret, partner_config_snippet
 
+        cert_path = _partner_certificate(sim, state)
         click.echo(f"export {PARTNER_SECRET_ENV}={client_secret(sim)}   # the app's client secret", err=True)
-        click.echo(partner_config_snippet(sim, f"http://{host}:{port}"))
+        click.echo(partner_config_snippet(sim, f"http://{host}:{port}", certificate_path=cert_path))
         sys.stdout.flush()
     elif tenant_count is not None:
         from scorekeeper.simulator.fleet import config_snippet
@@ -173,6 +174,30 @@ def serve(
         # to stop is how it ends, not an error (every write was saved to the state file as it came).
         saved = f"; state saved in {state}" if state is not None else ""
         click.echo(f"simulator stopped{saved}", err=True)
+
+
+def _partner_certificate(sim: Any, state: Path | None) -> Path:
+    """The app's certificate + key beside the state file (or in the data dir): written, registered, named on stderr."""
+    from scorekeeper.simulator.appcert import thumbprint
+    from scorekeeper.simulator.fleet import partner_certificate
+
+    path = (
+        state.with_name(f"{state.stem}.partner-cert.pem")
+        if state is not None
+        else _demo_state().parent / "partner-cert.pem"
+    )
+    try:
+        cert = partner_certificate(sim, path).x509
+    except OSError as exc:
+        _fail(f"cannot write the app's certificate to {path}: {exc.strerror}")
+    if state is not None:
+        sim.save(state)  # the keyCredential is part of the partner tenant's state
+    click.echo(
+        f"certificate: {path} (thumbprint {thumbprint(cert)}, valid until {cert.not_valid_after_utc:%Y-%m-%d};"
+        " in the app's keyCredentials; key and certificate, mode 0600)",
+        err=True,
+    )
+    return path
 
 
 def _fault_rules(specs: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:

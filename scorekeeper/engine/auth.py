@@ -86,6 +86,52 @@ class LoopbackClientSecretCredential:
         """Nothing to release: each request uses its own connection."""
 
 
+def _loopback_transport(authority: str) -> Any:
+    """An azure-core transport that carries ``https://`` requests for the loopback ``authority`` over plain HTTP.
+
+    azure-identity and MSAL accept only https authorities and token endpoints, and a simulator on
+    127.0.0.1 speaks plain HTTP: this transport lets their own code (discovery, the certificate's
+    signed assertion, the token request) run unchanged against it. Only URLs of that one
+    loopback host and port are rewritten; anything else is refused rather than sent anywhere.
+    """
+    from azure.core.pipeline.transport import RequestsTransport
+
+    secure = "https://" + authority.removeprefix("http://").rstrip("/")
+
+    class LoopbackTransport(RequestsTransport):  # type: ignore[misc]
+        def send(self, request: Any, **kwargs: Any) -> Any:
+            if not (request.url == secure or request.url.startswith(secure + "/")):
+                raise AuthError(f"refusing to send a sign-in request outside the simulator at {authority}")
+            request.url = authority.rstrip("/") + request.url[len(secure) :]
+            return super().send(request, **kwargs)
+
+    return LoopbackTransport()
+
+
+def _certificate_credential(tenant: TenantConfig, *, loopback: str | None = None) -> TokenCredential:
+    """azure-identity's CertificateCredential; against a loopback simulator (``loopback`` = its http
+    authority) the same class, named ``https://`` and carried over HTTP by :func:`_loopback_transport`."""
+    import azure.identity as identity
+
+    password = os.environ.get(tenant.certificate_password_env) if tenant.certificate_password_env else None
+    path = tenant.certificate_path.expanduser() if tenant.certificate_path else None
+    if path is None or not path.is_file():
+        raise AuthError(f"certificate: file not found: {path}")
+    extra: dict[str, Any] = {"authority": tenant.authority} if tenant.authority else {}
+    if loopback:
+        extra = {
+            "authority": "https://" + loopback.removeprefix("http://"),
+            "disable_instance_discovery": True,  # no trip to login.microsoftonline.com to vouch for the host
+            "transport": _loopback_transport(loopback),
+        }
+    try:
+        return identity.CertificateCredential(
+            tenant.tenant_id, tenant.client_id or "", str(path), password=password, **extra
+        )
+    except ValueError as exc:  # not a certificate, wrong password, not RSA: azure-identity's own words
+        raise AuthError(f"certificate {path}: {exc}") from None
+
+
 def _secret(env: str | None, file: Path | None, what: str) -> str:
     if env:
         value = os.environ.get(env)
@@ -130,8 +176,12 @@ def graph_credential(tenant: TenantConfig) -> TokenCredential:
     if kind == "static":
         return StaticTokenCredential(tenant.token or _secret(tenant.token_env, None, "token"))
     if tenant.authority and tenant.authority.startswith("http://"):
+        if kind == "certificate":
+            return _certificate_credential(tenant, loopback=tenant.authority)
         if kind != "client-secret":
-            raise AuthError(f"{tenant.name}: a loopback authority (a simulator) takes auth = 'client-secret' only")
+            raise AuthError(
+                f"{tenant.name}: a loopback authority (a simulator) takes auth = 'client-secret' or 'certificate'"
+            )
         secret = _secret(tenant.client_secret_env, tenant.client_secret_file, "client secret")
         return LoopbackClientSecretCredential(tenant.authority, tenant.tenant_id, tenant.client_id or "", secret)
     cloud: dict[str, Any] = {"authority": tenant.authority} if tenant.authority else {}
@@ -139,13 +189,7 @@ def graph_credential(tenant: TenantConfig) -> TokenCredential:
         secret = _secret(tenant.client_secret_env, tenant.client_secret_file, "client secret")
         return identity.ClientSecretCredential(tenant.tenant_id, tenant.client_id or "", secret, **cloud)
     if kind == "certificate":
-        password = os.environ.get(tenant.certificate_password_env) if tenant.certificate_password_env else None
-        path = tenant.certificate_path.expanduser() if tenant.certificate_path else None
-        if path is None or not path.is_file():
-            raise AuthError(f"certificate: file not found: {path}")
-        return identity.CertificateCredential(
-            tenant.tenant_id, tenant.client_id or "", str(path), password=password, **cloud
-        )
+        return _certificate_credential(tenant)
     if kind == "managed-identity":
         return identity.ManagedIdentityCredential(client_id=tenant.client_id)
     if kind == "workload-identity":

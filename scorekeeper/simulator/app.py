@@ -181,8 +181,14 @@ class SimulatorApp:
         if method == "POST" and path.endswith("/oauth2/v2.0/token"):  # the identity platform (fleet.py)
             from scorekeeper.simulator.fleet import token_endpoint
 
-            status, payload = token_endpoint(self.sim, path, raw)
+            status, payload = token_endpoint(self.sim, path, raw, base_url=base_url)
             self._log(method, path, query, None, status, False, None, at=arrived)  # never the secret
+            return Answer(status, payload), rules
+        if method == "GET" and path.endswith("/v2.0/.well-known/openid-configuration"):  # MSAL's discovery
+            from scorekeeper.simulator.fleet import openid_configuration
+
+            status, payload = openid_configuration(self.sim, path, base_url)
+            self._log(method, path, query, None, status, False, None, at=arrived)
             return Answer(status, payload), rules
         body = self._parse_body(raw)
         if any(r.unapplied for r in rules):  # lost on its way in: the backend never sees it

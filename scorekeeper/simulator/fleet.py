@@ -13,10 +13,12 @@ import hmac
 import json
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 if TYPE_CHECKING:
+    from scorekeeper.simulator.appcert import AppCertificate
     from scorekeeper.simulator.core import Simulator
 
 #: Tenant names in a fleet snippet: ``sim-0001`` … (zero-padded so they sort in order).
@@ -188,12 +190,15 @@ def client_secret(sim: Simulator, app_id: str = PARTNER_APP_ID) -> str:
     return hmac.new(sim.secret.encode(), f"client-secret/{app_id}".encode(), hashlib.sha256).hexdigest()
 
 
-def token_endpoint(sim: Simulator, path: str, form: bytes) -> tuple[int, dict[str, Any]]:
+def token_endpoint(sim: Simulator, path: str, form: bytes, *, base_url: str) -> tuple[int, dict[str, Any]]:
     """``POST /{tenant}/oauth2/v2.0/token`` with the client-credentials grant: status and JSON body.
 
-    Errors carry the identity platform's shape (``error``, ``error_description`` starting with the
-    AADSTS code, ``error_codes``) and the codes Microsoft documents for each case; see
-    docs/simulator.md "Partner sign-in" for the pages checked.
+    The app proves itself with its secret (``client_secret``) or its certificate (``client_assertion``,
+    checked by simulator/assertion.py against the app's ``keyCredentials``; the assertion's ``aud``
+    must be this endpoint's URL at ``base_url``'s host). Errors carry the identity platform's shape
+    (``error``, ``error_description`` starting with the AADSTS code, ``error_codes``) and the codes
+    Microsoft documents for each case; see docs/simulator.md "Partner sign-in" and "Certificate
+    sign-in" for the pages checked.
     """
     from scorekeeper.simulator.tokens import GRAPH_AUDIENCE, application_permissions, issue
 
@@ -208,15 +213,17 @@ def token_endpoint(sim: Simulator, path: str, form: bytes) -> tuple[int, dict[st
         return _token_error(
             400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid."
         )
-    if home_tenant_of(sim, client) is None:
+    home = home_tenant_of(sim, client)
+    if home is None:
         return _token_error(
             400,
             "unauthorized_client",
             700016,
             f"Application with identifier '{client}' was not found in the directory '{tenant}'.",
         )
-    if not hmac.compare_digest(fields.get("client_secret", ""), client_secret(sim, client)):
-        return _token_error(401, "invalid_client", 7000215, "Invalid client secret provided.")
+    refused = _client_authentication(sim, home, client, fields, token_urls(base_url, tenant))
+    if refused is not None:
+        return refused
     if not consented(sim, tenant.lower(), client):
         return _token_error(
             401,
@@ -229,6 +236,88 @@ def token_endpoint(sim: Simulator, path: str, form: bytes) -> tuple[int, dict[st
     return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
 
 
+def _client_authentication(
+    sim: Simulator, home: str, client: str, fields: dict[str, str], audiences: list[str]
+) -> tuple[int, dict[str, Any]] | None:
+    """``None`` when the app proved itself (secret or certificate), else the identity platform's refusal."""
+    import time
+
+    from scorekeeper.simulator.assertion import JWT_BEARER, AssertionRefused, check_client_assertion
+
+    assertion = fields.get("client_assertion", "")
+    if assertion and fields.get("client_assertion_type") == JWT_BEARER:
+        try:
+            check_client_assertion(
+                assertion,
+                client_id=client,
+                audiences=audiences,
+                credentials=key_credentials(sim, home, client),
+                now=time.time(),
+            )
+        except AssertionRefused as exc:
+            return _token_error(401, "invalid_client", exc.code, exc.description)
+        return None
+    if "client_secret" in fields:
+        if hmac.compare_digest(fields["client_secret"], client_secret(sim, client)):
+            return None
+        return _token_error(401, "invalid_client", 7000215, "Invalid client secret provided.")
+    return _token_error(
+        401,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    )
+
+
+def token_urls(base_url: str, tenant: str) -> list[str]:
+    """The token endpoint's URL for ``tenant`` at ``base_url``'s host: what an assertion's ``aud`` names.
+
+    Both schemes: azure-identity only speaks https, so a loopback client names the endpoint
+    ``https://`` and carries it over plain HTTP (engine/auth.py); a hand-made client may say ``http://``.
+    """
+    host = base_url.split("://", 1)[-1].rstrip("/")
+    return [f"{scheme}://{host}/{tenant}/oauth2/v2.0/token" for scheme in ("https", "http")]
+
+
+def openid_configuration(sim: Simulator, path: str, base_url: str) -> tuple[int, dict[str, Any]]:
+    """``GET /{tenant}/v2.0/.well-known/openid-configuration``: where MSAL learns the token endpoint.
+
+    Only the members MSAL reads (``token_endpoint``, ``authorization_endpoint``,
+    ``device_authorization_endpoint``, ``issuer``), named ``https://`` at the served host because
+    MSAL accepts nothing else; see :func:`token_urls`.
+    """
+    tenant = path.strip("/").split("/", 1)[0]
+    if tenant.lower() not in sim.tenants:
+        return _token_error(400, "invalid_tenant", 90002, f"Tenant '{tenant}' not found.")
+    base = token_urls(base_url, tenant)[0].removesuffix("/token")
+    return 200, {
+        "token_endpoint": f"{base}/token",
+        "authorization_endpoint": f"{base}/authorize",
+        "device_authorization_endpoint": f"{base}/devicecode",
+        "issuer": f"{base.removesuffix('/oauth2/v2.0')}/v2.0",
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+    }
+
+
+def key_credentials(sim: Simulator, home_tenant: str, app_id: str) -> list[dict[str, Any]]:
+    """The ``keyCredentials`` of ``app_id``'s application object in its home tenant."""
+    for app in sim.tenant(home_tenant).state.get("applications") or []:
+        if app.get("appId") == app_id:
+            return list(app.get("keyCredentials") or [])
+    return []
+
+
+def register_certificate(sim: Simulator, credential: dict[str, Any], app_id: str = PARTNER_APP_ID) -> None:
+    """Add ``credential`` (appcert.key_credential) to the app, replacing one of the same ``displayName``."""
+    home = home_tenant_of(sim, app_id)
+    if home is None:
+        raise ValueError(f"no tenant registers the app {app_id}")
+    for app in sim.tenant(home).state.get("applications") or []:
+        if app.get("appId") == app_id:
+            kept = [k for k in app.get("keyCredentials") or [] if k.get("displayName") != credential["displayName"]]
+            app["keyCredentials"] = [*kept, credential]
+
+
 def _token_error(status: int, error: str, code: int, description: str) -> tuple[int, dict[str, Any]]:
     return status, {
         "error": error,
@@ -238,19 +327,59 @@ def _token_error(status: int, error: str, code: int, description: str) -> tuple[
     }
 
 
+def partner_certificate(sim: Simulator, path: Path, app_id: str = PARTNER_APP_ID) -> AppCertificate:
+    """The app's certificate kept at ``path``, registered in its ``keyCredentials``; made anew when needed.
+
+    The file is reused while it holds a key and certificate that the app still lists and that is
+    within its dates (a saved fleet served again keeps its certificate); otherwise a new
+    self-signed one is written there (mode 0600) and replaces the simulator's earlier credential.
+    """
+    from datetime import UTC, datetime
+
+    from scorekeeper.simulator.appcert import key_credential, make_certificate, read_certificate, write_certificate
+
+    home = home_tenant_of(sim, app_id)
+    if home is None:
+        raise ValueError(f"no tenant registers the app {app_id}")
+    found = read_certificate(path)
+    if found is not None:
+        registered = key_credential(found.x509)["key"] in {k.get("key") for k in key_credentials(sim, home, app_id)}
+        if registered and found.x509.not_valid_after_utc > datetime.now(UTC):
+            return found
+    made = make_certificate()
+    write_certificate(path, made)
+    register_certificate(sim, key_credential(made.x509), app_id)
+    return made
+
+
 #: The environment variable the partner snippet names for the app's client secret.
 PARTNER_SECRET_ENV = "SCOREKEEPER_PARTNER_SECRET"
 
 
 def partner_config_snippet(
-    sim: Simulator, base_url: str, *, template: str = "msp", app_id: str = PARTNER_APP_ID
+    sim: Simulator,
+    base_url: str,
+    *,
+    template: str = "msp",
+    app_id: str = PARTNER_APP_ID,
+    certificate_path: Path | None = None,
+    auth: str = "client-secret",
 ) -> str:
     """``[partner]`` and ``[templates.TEMPLATE]`` (TOML) for a partner fleet served at ``base_url``.
 
     No tenant table: ``scorekeeper tenants discover --append`` adds them from the simulated GDAP
-    relationships. The secret stays out of the file: export :data:`PARTNER_SECRET_ENV` with
-    :func:`client_secret`.
+    relationships. ``auth`` picks the app's secret (kept out of the file: export
+    :data:`PARTNER_SECRET_ENV` with :func:`client_secret`) or its certificate at
+    ``certificate_path``; the other one, when available, follows as commented lines to swap in.
     """
+    if auth not in ("client-secret", "certificate") or (auth == "certificate" and certificate_path is None):
+        raise ValueError("auth is 'client-secret', or 'certificate' with a certificate_path")
+    secret = ['auth = "client-secret"', f"client_secret_env = {json.dumps(PARTNER_SECRET_ENV)}"]
+    cert = (
+        ['auth = "certificate"', f"certificate_path = {json.dumps(str(certificate_path))}"] if certificate_path else []
+    )
+    chosen, other = (cert, secret) if auth == "certificate" else (secret, cert)
+    alternative = ["# or sign in with the other credential the app holds:", *(f"# {line}" for line in other)]
     base = base_url.rstrip("/")
     return "\n".join(
         [
@@ -260,9 +389,9 @@ def partner_config_snippet(
             'consent_redirect_uri = "http://localhost/scorekeeper/consent"',
             "",
             f"[templates.{template}]",
-            'auth = "client-secret"',
             f"client_id = {json.dumps(app_id)}",
-            f"client_secret_env = {json.dumps(PARTNER_SECRET_ENV)}",
+            *chosen,
+            *(alternative if other else []),
             f"authority = {json.dumps(base)}",
             f"graph_url = {json.dumps(base)}",
             "",
