@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from scorekeeper.simulator.errors import Area
-from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+from scorekeeper.simulator.routes.entityset import entity_set, lookup
+from scorekeeper.simulator.routing import RequestContext, RouteTable
 
 table = RouteTable(Area.DIRECTORY)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -39,38 +40,19 @@ APP_FILTERS = ("id", "appId", "displayName", "createdDateTime", "signInAudience"
 
 
 def _one(ctx: RequestContext, key: str, item_id: str, *alternates: str) -> dict[str, Any]:
-    items = ctx.state.get(key) or []
-    found = find(items, item_id) or next((f for a in alternates if (f := find(items, item_id, a))), None)
-    if found is None:
-        raise ctx.not_found(item_id)
-    return found
+    return lookup(ctx, ctx.state.get(key) or [], item_id, *alternates)
 
 
-@table.get(
+entity_set(
+    table,
     "/servicePrincipals",
+    key="servicePrincipals",
+    returns="servicePrincipal",
     permissions=APP_READ,
     delegated_only=APP_DELEGATED_ONLY,
-    doc=f"{LEARN}/serviceprincipal-list",
-    returns="servicePrincipal",
+    pages=(f"{LEARN}/serviceprincipal-list", f"{LEARN}/serviceprincipal-get"),
+    filterable=SP_FILTERS,
 )
-def list_service_principals(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        list(ctx.state.get("servicePrincipals") or []),
-        "servicePrincipals",
-        type_name="servicePrincipal",
-        filterable=SP_FILTERS,
-    )
-
-
-@table.get(
-    "/servicePrincipals/{id}",
-    permissions=APP_READ,
-    delegated_only=APP_DELEGATED_ONLY,
-    doc=f"{LEARN}/serviceprincipal-get",
-    returns="servicePrincipal",
-)
-def get_service_principal(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(_one(ctx, "servicePrincipals", ctx.params["id"]), "servicePrincipals/$entity")
 
 
 @table.get(
@@ -84,28 +66,16 @@ def get_service_principal_by_app_id(ctx: RequestContext) -> dict[str, Any]:
     return ctx.entity(_one(ctx, "servicePrincipals", ctx.params["app_id"], "appId"), "servicePrincipals/$entity")
 
 
-@table.get(
+entity_set(
+    table,
     "/applications",
+    key="applications",
+    returns="application",
     permissions=APP_READ,
     delegated_only=APP_DELEGATED_ONLY,
-    doc=f"{LEARN}/application-list",
-    returns="application",
+    pages=(f"{LEARN}/application-list", f"{LEARN}/application-get"),
+    filterable=APP_FILTERS,
 )
-def list_applications(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        list(ctx.state.get("applications") or []), "applications", type_name="application", filterable=APP_FILTERS
-    )
-
-
-@table.get(
-    "/applications/{id}",
-    permissions=APP_READ,
-    delegated_only=APP_DELEGATED_ONLY,
-    doc=f"{LEARN}/application-get",
-    returns="application",
-)
-def get_application(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(_one(ctx, "applications", ctx.params["id"]), "applications/$entity")
 
 
 def license_details(state: dict[str, Any], user: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,7 +12,8 @@ from typing import Any
 from scorekeeper.simulator.audit import audits
 from scorekeeper.simulator.errors import Area
 from scorekeeper.simulator.licensing import require_premium
-from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+from scorekeeper.simulator.routes.entityset import entity_set, lookup
+from scorekeeper.simulator.routing import RequestContext, RouteTable
 
 table = RouteTable(Area.GRAPH)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -105,10 +106,7 @@ def list_sign_ins(ctx: RequestContext) -> dict[str, Any]:
 )
 def get_sign_in(ctx: RequestContext) -> dict[str, Any]:
     require_premium(ctx.state)
-    found = find(ctx.state.get("signIns") or [], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return ctx.entity(as_served(ctx, found), "auditLogs/signIns/$entity")
+    return ctx.entity(as_served(ctx, lookup(ctx, ctx.state.get("signIns") or [])), "auditLogs/signIns/$entity")
 
 
 @table.get(
@@ -132,36 +130,16 @@ def list_directory_audits(ctx: RequestContext) -> dict[str, Any]:
     returns="directoryAudit",
 )
 def get_directory_audit(ctx: RequestContext) -> dict[str, Any]:
-    found = find(audits(ctx), ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return ctx.entity(found, "auditLogs/directoryAudits/$entity")
+    return ctx.entity(lookup(ctx, audits(ctx)), "auditLogs/directoryAudits/$entity")
 
 
-@table.get(
+entity_set(
+    table,
     "/identityGovernance/accessReviews/definitions",
-    permissions=REVIEWS_READ,
-    doc=f"{LEARN}/accessreviewset-list-definitions",
+    key="accessReviewDefinitions",
     returns="accessReviewScheduleDefinition",
-)
-def list_access_reviews(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        list(ctx.state.get("accessReviewDefinitions") or []),
-        "identityGovernance/accessReviews/definitions",
-        type_name="accessReviewScheduleDefinition",
-        filterable=("id", "displayName", "status"),
-        skip=True,
-    )
-
-
-@table.get(
-    "/identityGovernance/accessReviews/definitions/{id}",
     permissions=REVIEWS_READ,
-    doc=f"{LEARN}/accessreviewscheduledefinition-get",
-    returns="accessReviewScheduleDefinition",
+    pages=(f"{LEARN}/accessreviewset-list-definitions", f"{LEARN}/accessreviewscheduledefinition-get"),
+    filterable=("id", "displayName", "status"),
+    skip=True,
 )
-def get_access_review(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state.get("accessReviewDefinitions") or [], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return ctx.entity(found, "identityGovernance/accessReviews/definitions/$entity")

@@ -7,7 +7,8 @@ from typing import Any
 
 from scorekeeper.simulator.errors import Area
 from scorekeeper.simulator.licensing import require_premium
-from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find, merge
+from scorekeeper.simulator.routes.entityset import lookup
+from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, merge
 
 table = RouteTable(Area.POLICY)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -28,10 +29,7 @@ SERVER_SET = ("id", "createdDateTime", "modifiedDateTime", "templateId", "delete
 
 
 def _policy(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state["conditionalAccessPolicies"], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
+    return lookup(ctx, ctx.state["conditionalAccessPolicies"])
 
 
 def _check_references(ctx: RequestContext, policy: dict[str, Any]) -> None:

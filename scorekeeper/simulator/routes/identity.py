@@ -15,7 +15,8 @@ from typing import Any
 
 from scorekeeper.simulator.errors import Area
 from scorekeeper.simulator.licensing import require_premium
-from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find, merge
+from scorekeeper.simulator.routes.entityset import entity_set, lookup
+from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, merge
 
 table = RouteTable(Area.POLICY)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -127,29 +128,30 @@ def singleton(ctx: RequestContext, key: str, *, store: bool = False) -> dict[str
     return fresh
 
 
+def read_singleton(
+    path: str, key: str, *, returns: str, permissions: tuple[str, ...], page: str, delegated_only: tuple[str, ...] = ()
+) -> None:
+    """Declare ``GET path``: the singleton stored under ``key``, or Microsoft's default (never stored by a read)."""
+
+    @table.get(path, permissions=permissions, delegated_only=delegated_only, doc=page, returns=returns)
+    def get_singleton(ctx: RequestContext) -> dict[str, Any]:
+        return ctx.entity(singleton(ctx, key), f"{path.lstrip('/')}/$entity")
+
+
 # ----------------------------------------------------------------------------- named locations
 def _location(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state.get("namedLocations") or [], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
+    return lookup(ctx, ctx.state.get("namedLocations") or [])
 
 
-@table.get(
-    LOCATIONS, permissions=NAMED_READ, doc=f"{LEARN}/conditionalaccessroot-list-namedlocations", returns="namedLocation"
+entity_set(
+    table,
+    LOCATIONS,
+    key="namedLocations",
+    returns="namedLocation",
+    permissions=NAMED_READ,
+    pages=(f"{LEARN}/conditionalaccessroot-list-namedlocations", f"{LEARN}/namedlocation-get"),
+    filterable=("id", "displayName", "createdDateTime", "modifiedDateTime"),
 )
-def list_named_locations(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        list(ctx.state.get("namedLocations") or []),
-        "identity/conditionalAccess/namedLocations",
-        type_name="namedLocation",
-        filterable=("id", "displayName", "createdDateTime", "modifiedDateTime"),
-    )
-
-
-@table.get(f"{LOCATIONS}/{{id}}", permissions=NAMED_READ, doc=f"{LEARN}/namedlocation-get", returns="namedLocation")
-def get_named_location(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(_location(ctx), "identity/conditionalAccess/namedLocations/$entity")
 
 
 def _location_type(ctx: RequestContext, body: dict[str, Any]) -> str:
@@ -236,17 +238,13 @@ def delete_named_location(ctx: RequestContext) -> Reply:
 SECURITY_DEFAULTS = "/policies/identitySecurityDefaultsEnforcementPolicy"
 
 
-@table.get(
+read_singleton(
     SECURITY_DEFAULTS,
-    permissions=SECURITY_DEFAULTS_READ,
-    doc=f"{LEARN}/identitysecuritydefaultsenforcementpolicy-get",
+    "identitySecurityDefaultsEnforcementPolicy",
     returns="identitySecurityDefaultsEnforcementPolicy",
+    permissions=SECURITY_DEFAULTS_READ,
+    page=f"{LEARN}/identitysecuritydefaultsenforcementpolicy-get",
 )
-def get_security_defaults(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(
-        singleton(ctx, "identitySecurityDefaultsEnforcementPolicy"),
-        "policies/identitySecurityDefaultsEnforcementPolicy/$entity",
-    )
 
 
 @table.patch(
@@ -266,34 +264,25 @@ def update_security_defaults(ctx: RequestContext) -> Reply:
 
 
 # ----------------------------------------------------------------------------- read-only policy singletons
-@table.get(
+read_singleton(
     "/policies/defaultAppManagementPolicy",
-    permissions=APP_POLICY_READ,
-    doc=f"{LEARN}/tenantappmanagementpolicy-get",
+    "defaultAppManagementPolicy",
     returns="tenantAppManagementPolicy",
+    permissions=APP_POLICY_READ,
+    page=f"{LEARN}/tenantappmanagementpolicy-get",
 )
-def get_default_app_management_policy(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(singleton(ctx, "defaultAppManagementPolicy"), "policies/defaultAppManagementPolicy/$entity")
-
-
-@table.get(
+read_singleton(
     "/policies/deviceRegistrationPolicy",
+    "deviceRegistrationPolicy",
+    returns="deviceRegistrationPolicy",
     permissions=DEVICE_REGISTRATION_READ,
     delegated_only=("Policy.Read.All",),  # its Application row omits Policy.Read.All
-    doc=f"{LEARN}/deviceregistrationpolicy-get",
-    returns="deviceRegistrationPolicy",
+    page=f"{LEARN}/deviceregistrationpolicy-get",
 )
-def get_device_registration_policy(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(singleton(ctx, "deviceRegistrationPolicy"), "policies/deviceRegistrationPolicy/$entity")
-
-
-@table.get(
+read_singleton(
     "/policies/crossTenantAccessPolicy/default",
-    permissions=CROSS_TENANT_READ,
-    doc=f"{LEARN}/crosstenantaccesspolicyconfigurationdefault-get",
+    "crossTenantAccessPolicyDefault",
     returns="crossTenantAccessPolicyConfigurationDefault",
+    permissions=CROSS_TENANT_READ,
+    page=f"{LEARN}/crosstenantaccesspolicyconfigurationdefault-get",
 )
-def get_cross_tenant_default(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(
-        singleton(ctx, "crossTenantAccessPolicyDefault"), "policies/crossTenantAccessPolicy/default/$entity"
-    )

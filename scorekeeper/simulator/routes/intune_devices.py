@@ -6,10 +6,9 @@ no policies and no devices.
 
 from __future__ import annotations
 
-from typing import Any
-
 from scorekeeper.simulator.errors import Area
-from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+from scorekeeper.simulator.routes.entityset import entity_set
+from scorekeeper.simulator.routing import RouteTable
 
 table = RouteTable(Area.INTUNE)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -19,37 +18,18 @@ COMPLIANCE_READ = ("DeviceManagementConfiguration.Read.All", "DeviceManagementCo
 DEVICES_READ = ("DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.ReadWrite.All")
 
 
-def _one(ctx: RequestContext, key: str) -> dict[str, Any]:
-    found = find(ctx.state.get(key) or [], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
-
-
-@table.get(
+entity_set(
+    table,
     "/deviceManagement/deviceCompliancePolicies",
-    permissions=COMPLIANCE_READ,
-    doc=f"{LEARN}/intune-deviceconfig-devicecompliancepolicy-list",
+    key="deviceCompliancePolicies",
     returns="deviceCompliancePolicy",
-)
-def list_compliance_policies(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        list(ctx.state.get("deviceCompliancePolicies") or []),
-        "deviceManagement/deviceCompliancePolicies",
-        type_name="deviceCompliancePolicy",
-        filterable=("id", "displayName"),
-    )
-
-
-@table.get(
-    "/deviceManagement/deviceCompliancePolicies/{id}",
     permissions=COMPLIANCE_READ,
-    doc=f"{LEARN}/intune-deviceconfig-devicecompliancepolicy-get",
-    returns="deviceCompliancePolicy",
+    pages=(
+        f"{LEARN}/intune-deviceconfig-devicecompliancepolicy-list",
+        f"{LEARN}/intune-deviceconfig-devicecompliancepolicy-get",
+    ),
+    filterable=("id", "displayName"),
 )
-def get_compliance_policy(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(_one(ctx, "deviceCompliancePolicies"), "deviceManagement/deviceCompliancePolicies/$entity")
-
 
 DEVICE_FILTERS = (
     "id",
@@ -61,27 +41,12 @@ DEVICE_FILTERS = (
     "userPrincipalName",
 )
 
-
-@table.get(
+entity_set(
+    table,
     "/deviceManagement/managedDevices",
-    permissions=DEVICES_READ,
-    doc=f"{LEARN}/intune-devices-manageddevice-list",
+    key="managedDevices",
     returns="managedDevice",
-)
-def list_managed_devices(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        list(ctx.state.get("managedDevices") or []),
-        "deviceManagement/managedDevices",
-        type_name="managedDevice",
-        filterable=DEVICE_FILTERS,
-    )
-
-
-@table.get(
-    "/deviceManagement/managedDevices/{id}",
     permissions=DEVICES_READ,
-    doc=f"{LEARN}/intune-devices-manageddevice-get",
-    returns="managedDevice",
+    pages=(f"{LEARN}/intune-devices-manageddevice-list", f"{LEARN}/intune-devices-manageddevice-get"),
+    filterable=DEVICE_FILTERS,
 )
-def get_managed_device(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(_one(ctx, "managedDevices"), "deviceManagement/managedDevices/$entity")

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from scorekeeper.simulator.errors import Area
-from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+from scorekeeper.simulator.routes.entityset import lookup
+from scorekeeper.simulator.routing import RequestContext, RouteTable
 
 table = RouteTable(Area.DIRECTORY)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -32,10 +33,7 @@ USER_READERS = frozenset(
 
 
 def _group(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state.get("groups") or [], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
+    return lookup(ctx, ctx.state.get("groups") or [])
 
 
 def _member_ids(

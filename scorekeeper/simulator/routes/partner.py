@@ -18,10 +18,9 @@ any other tenant's lists are empty, as a tenant with no GDAP relationship sees t
 
 from __future__ import annotations
 
-from typing import Any
-
 from scorekeeper.simulator.errors import Area
-from scorekeeper.simulator.routing import RequestContext, RouteTable, find
+from scorekeeper.simulator.routes.entityset import entity_set
+from scorekeeper.simulator.routing import RouteTable
 
 table = RouteTable(Area.GRAPH)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -34,43 +33,30 @@ CUSTOMER_FILTERS = ("id", "tenantId", "displayName")
 MAX_TOP = 300
 
 
-@table.get(RELATIONSHIPS, permissions=READ, doc=f"{LEARN}/tenantrelationship-list-delegatedadminrelationships")
-def list_relationships(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        list(ctx.state.get("delegatedAdminRelationships") or []),
-        "tenantRelationships/delegatedAdminRelationships",
-        type_name="delegatedAdminRelationship",
-        filterable=RELATIONSHIP_FILTERS,
-        sortable=("displayName", "status", "createdDateTime"),
-        page_size=MAX_TOP,
-        max_top=MAX_TOP,
-    )
-
-
-@table.get(f"{RELATIONSHIPS}/{{id}}", permissions=READ, doc=f"{LEARN}/delegatedadminrelationship-get")
-def get_relationship(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state.get("delegatedAdminRelationships") or [], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return ctx.entity(found, "tenantRelationships/delegatedAdminRelationships/$entity")
-
-
-@table.get(CUSTOMERS, permissions=READ, doc=f"{LEARN}/tenantrelationship-list-delegatedadmincustomers")
-def list_customers(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        list(ctx.state.get("delegatedAdminCustomers") or []),
-        "tenantRelationships/delegatedAdminCustomers",
-        type_name="delegatedAdminCustomer",
-        filterable=CUSTOMER_FILTERS,
-        sortable=("displayName",),
-        page_size=MAX_TOP,
-        max_top=MAX_TOP,
-    )
-
-
-@table.get(f"{CUSTOMERS}/{{id}}", permissions=READ, doc=f"{LEARN}/delegatedadmincustomer-get")
-def get_customer(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state.get("delegatedAdminCustomers") or [], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return ctx.entity(found, "tenantRelationships/delegatedAdminCustomers/$entity")
+entity_set(
+    table,
+    RELATIONSHIPS,
+    key="delegatedAdminRelationships",
+    returns="delegatedAdminRelationship",
+    permissions=READ,
+    pages=(
+        f"{LEARN}/tenantrelationship-list-delegatedadminrelationships",
+        f"{LEARN}/delegatedadminrelationship-get",
+    ),
+    filterable=RELATIONSHIP_FILTERS,
+    sortable=("displayName", "status", "createdDateTime"),
+    page_size=MAX_TOP,
+    max_top=MAX_TOP,
+)
+entity_set(
+    table,
+    CUSTOMERS,
+    key="delegatedAdminCustomers",
+    returns="delegatedAdminCustomer",
+    permissions=READ,
+    pages=(f"{LEARN}/tenantrelationship-list-delegatedadmincustomers", f"{LEARN}/delegatedadmincustomer-get"),
+    filterable=CUSTOMER_FILTERS,
+    sortable=("displayName",),
+    page_size=MAX_TOP,
+    max_top=MAX_TOP,
+)

@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 from scorekeeper.simulator.errors import Area
-from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find, merge
+from scorekeeper.simulator.routes.entityset import lookup
+from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, merge
 
 table = RouteTable(Area.POLICY)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -72,11 +73,7 @@ def patch_methods_policy(ctx: RequestContext) -> Reply:
 
 
 def _config(ctx: RequestContext) -> dict[str, Any]:
-    configs = ctx.state["authenticationMethodsPolicy"]["authenticationMethodConfigurations"]
-    found = find(configs, ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
+    return lookup(ctx, ctx.state["authenticationMethodsPolicy"]["authenticationMethodConfigurations"])
 
 
 CONFIGS = f"{POLICY}/authenticationMethodConfigurations"

@@ -17,6 +17,7 @@ from typing import Any
 
 from scorekeeper.simulator.errors import Area, GraphError
 from scorekeeper.simulator.licensing import require_p2
+from scorekeeper.simulator.routes.entityset import entity_set, lookup
 from scorekeeper.simulator.routing import RequestContext, RouteTable, find
 
 table = RouteTable(Area.DIRECTORY)
@@ -67,13 +68,6 @@ def _items(ctx: RequestContext, key: str) -> list[dict[str, Any]]:
     return list(ctx.state.get(key) or [])
 
 
-def _get(ctx: RequestContext, key: str, item_id: str) -> dict[str, Any]:
-    found = find(_items(ctx, key), item_id)
-    if found is None:
-        raise ctx.not_found(item_id)
-    return found
-
-
 def principal(state: dict[str, Any], principal_id: str) -> dict[str, Any] | None:
     """The user, group or service principal an assignment names, with its ``@odata.type``."""
     for key, kind in (("users", "user"), ("groups", "group"), ("servicePrincipals", "servicePrincipal")):
@@ -85,12 +79,7 @@ def principal(state: dict[str, Any], principal_id: str) -> dict[str, Any] | None
 
 # ----------------------------------------------------------------------------- directoryRoles
 def _role(ctx: RequestContext) -> dict[str, Any]:
-    key = ctx.params["id"]
-    roles = _items(ctx, "directoryRoles")
-    found = find(roles, key) or find(roles, key, "roleTemplateId")
-    if found is None:
-        raise ctx.not_found(key)
-    return found
+    return lookup(ctx, _items(ctx, "directoryRoles"), None, "roleTemplateId")
 
 
 @table.get("/directoryRoles", permissions=DIRECTORY_ROLES, doc=f"{LEARN}/directoryrole-list", returns="directoryRole")
@@ -132,31 +121,15 @@ def list_directory_role_members(ctx: RequestContext) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- role definitions and assignments
-@table.get(
+entity_set(
+    table,
     f"{RBAC}/roleDefinitions",
-    permissions=RBAC_READ,
-    doc=f"{LEARN}/rbacapplication-list-roledefinitions",
+    key="roleDefinitions",
     returns="unifiedRoleDefinition",
-)
-def list_role_definitions(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.collection(
-        _items(ctx, "roleDefinitions"),
-        "roleManagement/directory/roleDefinitions",
-        type_name="unifiedRoleDefinition",
-        filterable=("id", "displayName", "isBuiltIn", "templateId"),
-    )
-
-
-@table.get(
-    f"{RBAC}/roleDefinitions/{{id}}",
     permissions=RBAC_READ,
-    doc=f"{LEARN}/unifiedroledefinition-get",
-    returns="unifiedRoleDefinition",
+    pages=(f"{LEARN}/rbacapplication-list-roledefinitions", f"{LEARN}/unifiedroledefinition-get"),
+    filterable=("id", "displayName", "isBuiltIn", "templateId"),
 )
-def get_role_definition(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(
-        _get(ctx, "roleDefinitions", ctx.params["id"]), "roleManagement/directory/roleDefinitions/$entity"
-    )
 
 
 ASSIGNMENT_FILTERS = ("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId")
@@ -205,7 +178,7 @@ def list_role_assignments(ctx: RequestContext) -> dict[str, Any]:
     returns="unifiedRoleAssignment",
 )
 def get_role_assignment(ctx: RequestContext) -> dict[str, Any]:
-    item = _get(ctx, "roleAssignments", ctx.params["id"])
+    item = lookup(ctx, _items(ctx, "roleAssignments"))
     body = ctx.entity(item, "roleManagement/directory/roleAssignments/$entity")
     _expanded(ctx, [body], [item])
     return body
@@ -215,34 +188,19 @@ def get_role_assignment(ctx: RequestContext) -> dict[str, Any]:
 SCHEDULE_FILTERS = ("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId", "status", "memberType")
 
 
-@table.get(
+entity_set(
+    table,
     f"{RBAC}/roleEligibilitySchedules",
-    permissions=ELIGIBILITY_READ,
-    doc=f"{LEARN}/rbacapplication-list-roleeligibilityschedules",
+    key="roleEligibilitySchedules",
     returns="unifiedRoleEligibilitySchedule",
-)
-def list_eligibility_schedules(ctx: RequestContext) -> dict[str, Any]:
-    require_p2(ctx.state)
-    return ctx.collection(
-        _items(ctx, "roleEligibilitySchedules"),
-        "roleManagement/directory/roleEligibilitySchedules",
-        type_name="unifiedRoleEligibilitySchedule",
-        filterable=SCHEDULE_FILTERS,
-    )
-
-
-@table.get(
-    f"{RBAC}/roleEligibilitySchedules/{{id}}",
     permissions=ELIGIBILITY_READ,
-    doc=f"{LEARN}/unifiedroleeligibilityschedule-get",
-    returns="unifiedRoleEligibilitySchedule",
+    pages=(
+        f"{LEARN}/rbacapplication-list-roleeligibilityschedules",
+        f"{LEARN}/unifiedroleeligibilityschedule-get",
+    ),
+    filterable=SCHEDULE_FILTERS,
+    guard=require_p2,
 )
-def get_eligibility_schedule(ctx: RequestContext) -> dict[str, Any]:
-    require_p2(ctx.state)
-    return ctx.entity(
-        _get(ctx, "roleEligibilitySchedules", ctx.params["id"]),
-        "roleManagement/directory/roleEligibilitySchedules/$entity",
-    )
 
 
 def instances(state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -342,10 +300,7 @@ def list_assignment_instances(ctx: RequestContext) -> dict[str, Any]:
 )
 def get_assignment_instance(ctx: RequestContext) -> dict[str, Any]:
     require_p2(ctx.state)
-    items = assignment_instances(ctx.state)
-    item = find(items, ctx.params["id"])
-    if item is None:
-        raise ctx.not_found(ctx.params["id"])
+    item = lookup(ctx, assignment_instances(ctx.state))
     body = ctx.entity(item, "roleManagement/directory/roleAssignmentScheduleInstances/$entity")
     _expanded(ctx, [body], [item])
     return body
@@ -384,6 +339,6 @@ def list_policy_assignments(ctx: RequestContext) -> dict[str, Any]:
 )
 def get_policy_assignment(ctx: RequestContext) -> dict[str, Any]:
     return ctx.entity(
-        _get(ctx, "roleManagementPolicyAssignments", ctx.params["id"]),
+        lookup(ctx, _items(ctx, "roleManagementPolicyAssignments")),
         "policies/roleManagementPolicyAssignments/$entity",
     )

@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 from scorekeeper.simulator.errors import Area
-from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find
+from scorekeeper.simulator.routes.entityset import lookup
+from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable
 from scorekeeper.simulator.securescore import history
 
 table = RouteTable(Area.SECURITY)
@@ -27,10 +28,7 @@ def list_scores(ctx: RequestContext) -> dict[str, Any]:
 
 @table.get("/security/secureScores/{id}", permissions=READ, doc=f"{LEARN}/securescore-get")
 def get_score(ctx: RequestContext) -> dict[str, Any]:
-    found = find(history(ctx.state), ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return ctx.entity(found, "security/secureScores/$entity")
+    return ctx.entity(lookup(ctx, history(ctx.state)), "security/secureScores/$entity")
 
 
 @table.get(PROFILES, permissions=READ, doc=f"{LEARN}/security-list-securescorecontrolprofiles")
@@ -45,10 +43,7 @@ def list_profiles(ctx: RequestContext) -> dict[str, Any]:
 
 
 def _profile(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state["secureScoreControlProfiles"], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
+    return lookup(ctx, ctx.state["secureScoreControlProfiles"])
 
 
 @table.get(f"{PROFILES}/{{id}}", permissions=READ, doc=f"{LEARN}/securescorecontrolprofile-get")

@@ -7,6 +7,7 @@ from typing import Any
 
 from scorekeeper.simulator.errors import Area
 from scorekeeper.simulator.licensing import require_premium
+from scorekeeper.simulator.routes.entityset import lookup
 from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find
 
 table = RouteTable(Area.DIRECTORY)
@@ -75,10 +76,7 @@ def _fragment(ctx: RequestContext) -> str:
 
 
 def _template(ctx: RequestContext, template_id: str) -> dict[str, Any]:
-    found = find(TEMPLATES, template_id)
-    if found is None:
-        raise ctx.not_found(template_id)
-    return found
+    return lookup(ctx, TEMPLATES, template_id)
 
 
 def _check_values(ctx: RequestContext, template: dict[str, Any], values: Any) -> dict[str, str]:
@@ -104,10 +102,7 @@ def _check_values(ctx: RequestContext, template: dict[str, Any], values: Any) ->
 
 
 def _setting(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state["groupSettings"], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
+    return lookup(ctx, ctx.state["groupSettings"])
 
 
 for _path, _versions in (("/groupSettings", ("v1.0", "beta")), ("/settings", ("beta",))):
