@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from azure.identity import CertificateCredential
-from msal.oauth2cli.assertion import JwtAssertionCreator
+from msal.oauth2cli.assertion import JwtAssertionCreator  # type: ignore[import-untyped]
 
 from scorekeeper.config.model import TenantConfig
 from scorekeeper.engine.auth import graph_credential

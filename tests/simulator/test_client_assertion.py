@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from msal.oauth2cli.assertion import JwtAssertionCreator
+from msal.oauth2cli.assertion import JwtAssertionCreator  # type: ignore[import-untyped]
 
 from scorekeeper.config.model import TenantConfig
 from scorekeeper.engine.credentials import credential_problems
