@@ -16,22 +16,25 @@ from markupsafe import Markup
 
 from scorekeeper.domain.coverage import coverage_line
 from scorekeeper.domain.display import impact_line
-from scorekeeper.reports import rows, values
+from scorekeeper.reports import rows, staterows, values
 from scorekeeper.reports.chart import trend_svg
 from scorekeeper.reports.model import STATUS_ORDER, Report, ScoreSeries, StatusChange
+from scorekeeper.reports.states import fleet_states
 from scorekeeper.util.safetext import clean
 
 
 def render_html(report: Report) -> str:
     """The report as a complete HTML document."""
     settings = rows.SettingRows(report)
+    # A fleet shows each distinct state of a setting once, with its tenants (reports/states.py).
+    states = staterows.StateRows(fleet_states(report), settings.memo) if report.fleet else None
     return (
         _environment()
         .get_template("report.html.j2")
         .render(
             report=report,
-            shared=settings.shared,
             setting_rows=settings,
+            states=states,
             statuses=[s.value for s in STATUS_ORDER],
             status_symbol=rows.SYMBOLS,
             status_word=rows.WORDS,

@@ -128,6 +128,15 @@ class SettingRow:
         return self.status is Status.STAGED and not self.excepted
 
     @property
+    def attention(self) -> bool:
+        """Shown in full wherever settings are summarised: not a plain pass or not-applicable.
+
+        Any status but pass and not applicable, and any setting an accepted risk covers or a
+        person attested. The print version lists these in words; a fleet page names the rest.
+        """
+        return self.status not in (Status.PASS, Status.NOT_APPLICABLE) or self.excepted or self.attestation is not None
+
+    @property
     def planned(self) -> bool:
         """The engine would plan it (automated or guided): failing or manual, not excepted."""
         return self.status in (Status.FAIL, Status.MANUAL) and not self.excepted
@@ -470,23 +479,8 @@ class Report:
         return tuple(sorted(available, key=lambda c: (-available[c], c)))
 
     @cached_property
-    def catalogue(self) -> list[tuple[str, str, list[SettingRow]]]:
-        """Each control's settings once: ``(id, title, [first row of each setting])``.
-
-        What the plugin declares about a setting — its documentation and its verdict level — is the
-        same in every tenant, so a fleet report shows it here once, read from the setting's first row.
-        """
-        found: dict[str, tuple[str, dict[str, SettingRow]]] = {}
-        for tenant in self.tenants:
-            for control in tenant.controls:
-                settings = found.setdefault(control.id, (control.title, {}))[1]
-                for s in control.settings:
-                    settings.setdefault(s.setting, s)
-        return [(cid, title, list(settings.values())) for cid, (title, settings) in found.items()]
-
-    @cached_property
     def plugin_of(self) -> dict[str, str]:
-        """Control id → the plugin that assessed it (a fleet report names it once, in the catalogue)."""
+        """Control id → the plugin that assessed it (a fleet report names it once, above the control's states)."""
         return {c.id: c.plugin for t in self.tenants for c in t.controls if c.plugin}
 
     @cached_property

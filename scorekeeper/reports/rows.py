@@ -1,19 +1,19 @@
 """The HTML of the settings and ledger tables, built in Python because they are the report's bulk.
 
-A fleet report of 200 tenants has ~5,000 setting rows; rendered through Jinja macros they took
+A fleet report of 200 tenants has ~10,000 setting rows; rendered through Jinja macros they took
 seconds. These functions build the same markup directly with :func:`esc` (HTML escaping after
 :func:`scorekeeper.util.safetext.clean`), which every piece of text passes through.
 
-To keep a fleet report small without leaving anything out, a desired value equal to the
-current one is shown as "= current"; in fleet reports a long desired object is shown as the
-field changes it asks for, and a setting's documentation link, and the steps and evidence every
-tenant shows alike, are in the settings catalogue once instead of in every tenant's row.
+A desired value equal to the current one is shown as "= current". A row is built from parts
+(:func:`head`, :func:`value_parts`, :func:`notes`) so that the fleet page
+(:mod:`scorekeeper.reports.staterows`) shows a state several tenants share with the same cells,
+and what its tenants say differently beside it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -69,67 +69,18 @@ def value_html(value: object, bare: bool = False, wording: Any = ()) -> str:
     return f"<details><summary><code>{preview}…</code></summary><p>{esc(text)}</p></details>"
 
 
-@dataclass(frozen=True)
-class Shared:
-    """What one setting shows identically in every tenant of a fleet: listed once, in the catalogue."""
-
-    steps: tuple[str, ...] = ()
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-
-def shared_parts(report: Report) -> dict[tuple[str, str], Shared]:
-    """Per setting, the guided steps and the evidence entries that are alike wherever they appear.
-
-    Only for fleet reports: a plugin's notes ("this API is undocumented", what a change will
-    cause) and generic portal steps repeat in every tenant's row that has them; said once in
-    the catalogue, with a link from each such row, a 200-tenant report stays under 5 MB.
-    Anything that differs between tenants (a group name, a domain) stays in the tenant's row.
-    """
-    if not report.fleet:
-        return {}
-    seen: dict[tuple[str, str], int] = {}
-    steps: dict[tuple[str, str], set[tuple[str, ...]]] = {}
-    evidence: dict[tuple[str, str], dict[str, tuple[set[str], int, Any]]] = {}
-    for tenant in report.tenants:
-        for s in tenant.settings:
-            key = (s.control, s.setting)
-            seen[key] = seen.get(key, 0) + 1
-            if s.steps and s.status is not Status.PASS:
-                steps.setdefault(key, set()).add(s.steps)
-            entries = evidence.setdefault(key, {})
-            for name, value in s.evidence.items():
-                forms, n, first = entries.get(name, (set(), 0, value))
-                forms.add(values.compact(value))
-                entries[name] = (forms, n + 1, first)
-    shared = {}
-    for key in seen:
-        same_steps = next(iter(steps[key])) if len(steps.get(key, ())) == 1 else ()
-        same_evidence = {
-            name: first
-            for name, (forms, count, first) in evidence.get(key, {}).items()
-            if len(forms) == 1 and count > 1  # the same wherever it appears, and it appears more than once
-        }
-        if same_steps or same_evidence:
-            shared[key] = Shared(same_steps, same_evidence)
-    return shared
-
-
 class SettingRows:
-    """The settings tables of one report render; a row several tenants share is rendered once.
+    """The settings tables of a one-tenant report render; a row object is rendered once.
 
-    The report model shares one :class:`SettingRow` between tenants whose finding is the same
-    stored body (``reports.build``), so a fleet of look-alike tenants costs one rendering per
-    distinct setting state, not one per tenant. Rows are looked up by identity and kept alive
-    here for the render, so an id cannot be reused by another row. Rows that differ (a reason
-    naming the tenant) still share their values: a folded value and a list of differences are
-    rendered once per distinct value text (``_Memo``).
+    Rows are looked up by identity and kept alive here for the render, so an id cannot be reused
+    by another row; folded values and lists of differences are rendered once per distinct value
+    text (``Memo``), which the fleet page's state rows share too.
     """
 
     def __init__(self, report: Report) -> None:
         self.fleet = report.fleet
-        self.shared = shared_parts(report)
         self._done: dict[int, tuple[SettingRow, str]] = {}
-        self._memo: _Memo = {}
+        self.memo: Memo = {}
 
     def __call__(self, control: ControlSection) -> Markup:
         return Markup("".join(self._row(s) for s in control.by_status))
@@ -137,8 +88,7 @@ class SettingRows:
     def _row(self, s: SettingRow) -> str:
         done = self._done.get(id(s))
         if done is None:
-            common = self.shared.get((s.control, s.setting))
-            done = self._done[id(s)] = (s, _row(s, self.fleet, common, self._memo))
+            done = self._done[id(s)] = (s, _row(s, self.fleet, self.memo))
         return done[1]
 
 
@@ -170,10 +120,10 @@ def _long(text: str) -> bool:
 
 #: Per render: HTML already made for a value's one-line text (and whether the value is a string,
 #: which alone can share its text with a list or object), or for a pair of them.
-_Memo = dict[tuple[Any, ...], str]
+Memo = dict[tuple[Any, ...], str]
 
 
-def _cell(value: Any, text: str, preview: int = PREVIEW, memo: _Memo | None = None) -> str:
+def _cell(value: Any, text: str, preview: int = PREVIEW, memo: Memo | None = None) -> str:
     """A value in a settings cell (monospace by the stylesheet): whole, folded when long."""
     if not _long(text):
         return esc(text)
@@ -186,7 +136,19 @@ def _cell(value: Any, text: str, preview: int = PREVIEW, memo: _Memo | None = No
     return html
 
 
-def _row(s: SettingRow, fleet: bool, shared: Shared | None, memo: _Memo | None = None) -> str:
+def _row(s: SettingRow, fleet: bool, memo: Memo | None = None) -> str:
+    """One setting's row: its cells, then the reason, the values' differences and the notes."""
+    open_, v = head(s, fleet, memo)
+    return f"{open_}<td>{esc(s.reason)}{''.join(value_parts(s, v, memo, fleet=fleet))}{''.join(notes(s))}</td></tr>"
+
+
+def head(s: SettingRow, fleet: bool, memo: Memo | None = None, attrs: str = "") -> tuple[str, _Values | None]:
+    """The row's opening tag and its first four cells (setting, status, current, desired).
+
+    Returns the worked-out values too, for :func:`value_parts` (``None`` for a pass or a
+    not-applicable setting, whose differences are not listed). ``attrs`` is added to the
+    ``<tr>`` (the fleet page's state rows carry an id and how many tenants they stand for).
+    """
     status = s.status.value
     preview = FLEET_PREVIEW if fleet else PREVIEW
     v = _Values(s.current, s.desired, s.wording)
@@ -198,25 +160,24 @@ def _row(s: SettingRow, fleet: bool, shared: Shared | None, memo: _Memo | None =
     else:
         desired = _cell(s.desired, v.desired_text, preview, memo)
     title = esc(s.title)
-    if s.docs_url and not fleet:
+    if s.docs_url:
         title = f'<a href="{attr(s.docs_url)}">{title}</a>'
     # Status colour and the value cells' font come from the stylesheet (tr[data-s], column):
     # a class only where the verdict (excepted) is not the status.
     cls = f' class="{status}"' if s.excepted else ""
     excepted = '<br><span class="excepted">⚑ excepted</span>' if s.excepted else ""
-    details = "".join(_details(s, shared, v if assessed else None, memo, fleet=fleet))
-    return (
-        f'<tr data-s="{s.verdict}"><td>{title}<code>{esc(s.setting)}</code>{"" if fleet else level_badge(s)}</td>'
+    open_ = (
+        f'<tr data-s="{s.verdict}"{attrs}><td>{title}<code>{esc(s.setting)}</code>{level_badge(s)}</td>'
         f"<td{cls}>{SYMBOLS[status]} {WORDS[status]}{excepted}</td>"
         f"<td>{_cell(s.current, v.current_text, preview, memo)}</td><td>{desired}</td>"
-        f"<td>{esc(s.reason)}{details}</td></tr>"
     )
+    return open_, v if assessed else None
 
 
 def level_badge(s: SettingRow) -> str:
     """The verdict level as a badge, linked to the page it follows.
 
-    Under the setting's name in a single-tenant report; in a fleet report once, in the catalogue
+    Under the setting's name: in a fleet report once per state of the setting, not per tenant
     (it is the plugin's declaration, the same in every tenant: 10,000 badges were 1.3 MB).
     """
     if s.level is None:
@@ -242,14 +203,15 @@ def impact_html(impact: Impact, limit: int = 50, *, accepted: bool = False) -> s
     )
 
 
-def _details(
-    s: SettingRow, shared: Shared | None, v: _Values | None, memo: _Memo | None = None, *, fleet: bool = False
-) -> Iterable[str]:
+def value_parts(s: SettingRow, v: _Values | None, memo: Memo | None = None, *, fleet: bool = False) -> Iterable[str]:
+    """What the row's values say beyond the cells: the stage line, the impact and what differs.
+
+    In a fleet the impact is left out: each tenant's "Impact of the planned changes" has it in full.
+    """
     if s.stage is not None and s.status is Status.STAGED:
         yield f'<p class="stage">{SYMBOLS["staged"]} {esc(stage_line(s.stage))}</p>'
     if s.impact is not None and s.status is not Status.PASS and not fleet:  # in full under "Impact of …"
         yield f'<p class="impact {attr(s.impact.harm.value)}">{esc(impact_line(s.impact))}</p>'
-
     if v is not None:
         key = ("deltas", v.current_text, isinstance(v.current, str), v.desired_text, isinstance(v.desired, str))
         html = memo.get(key) if memo is not None else None
@@ -259,6 +221,10 @@ def _details(
                 memo[key] = html
         if html:
             yield html
+
+
+def notes(s: SettingRow) -> Iterable[str]:
+    """What one tenant's row says beyond its values: permissions, accepted risk, attestation, evidence, steps."""
     if s.missing_permissions:
         yield "<p>Missing permissions: " + ", ".join(f"<code>{esc(p)}</code>" for p in s.missing_permissions) + "</p>"
     if s.exception:
@@ -271,28 +237,18 @@ def _details(
     if s.attestation:
         a = s.attestation
         yield f"<p>Attested by {esc(a.by)} on {a.at:%Y-%m-%d %H:%M} UTC: {esc(a.note)}</p>"
-    common = shared or Shared()
-    evidence = {k: v for k, v in s.evidence.items() if k not in common.evidence}
-    if evidence:
+    if s.evidence:
         # The one place a row shows what Graph returned, as it returned it.
-        pre = esc(values.pretty(evidence))
+        pre = esc(values.pretty(s.evidence))
         yield f'<details class="evidence"><summary>Evidence</summary><pre>{pre}</pre></details>'
-    links = []
     if s.steps and s.status is not Status.PASS:
-        if s.steps == common.steps:
-            links.append(f"{s.remediation.value} steps")
-        else:
-            steps = esc("\n".join(s.steps))
-            # A plugin's steps may quote the Graph request that does the step: a how-to, kept as written.
-            summary = f"Guided steps ({s.remediation.value})"
-            yield f'<details class="steps"><summary>{summary}</summary><pre>{steps}</pre></details>'
-    if len(evidence) < len(s.evidence):
-        links.append("shared evidence")
-    if links:
-        yield f'<p><a href="#cat">{", ".join(links)}</a></p>'  # in the catalogue, once for the fleet
+        steps = esc("\n".join(s.steps))
+        # A plugin's steps may quote the Graph request that does a step: a how-to, kept as written.
+        summary = f"Guided steps ({s.remediation.value})"
+        yield f'<details class="steps"><summary>{summary}</summary><pre>{steps}</pre></details>'
 
 
-def _as_changes(s: SettingRow, v: _Values, memo: _Memo | None = None) -> bool:
+def _as_changes(s: SettingRow, v: _Values, memo: Memo | None = None) -> bool:
     """In a fleet report, a long desired object is shown as the field changes it asks for.
 
     Both values are objects, the desired one would be folded, and the changes are listed beside
@@ -369,7 +325,7 @@ def print_rows(control: ControlSection) -> Markup:
     items = []
     quiet = 0
     for s in control.by_status:
-        if s.status in (Status.PASS, Status.NOT_APPLICABLE) and not s.excepted and s.attestation is None:
+        if not s.attention:
             quiet += 1
             continue
         status = s.status.value

@@ -1,26 +1,44 @@
-"""A fleet report renders a setting row that tenants share once, and exactly as if it were not shared."""
+"""A fleet page shows each distinct state of a setting once, with its tenants, and loses nothing that needs attention."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 
-from markupsafe import escape
-
+from scorekeeper.domain.display import level_label, stage_line
 from scorekeeper.plugin.manager import load_plugins
-from scorekeeper.reports import render, rows
+from scorekeeper.reports import render, rows, values
 from scorekeeper.reports.build import build_report, latest_assessments
-from scorekeeper.reports.model import Report
-from scorekeeper.reports.rows import shared_parts
-from scorekeeper.reports.values import pretty
+from scorekeeper.reports.model import Report, SettingRow, TenantSection
+from scorekeeper.reports.staterows import StateRows
+from scorekeeper.reports.states import Member, fleet_states
 from tests.reports.conftest import History
+
+
+def _build(history: History, runs: list[int]) -> Report:
+    return build_report(
+        history.store, runs, controls=load_plugins().controls, generator={"scorekeeper": "t"}, report_id="r"
+    )
 
 
 def _fleet(history: History) -> Report:
     runs = [history.first["contoso"], history.first["fabrikam"], *latest_assessments(history.store, ["fabrikam"])]
-    return build_report(
-        history.store, runs, controls=load_plugins().controls, generator={"scorekeeper": "t"}, report_id="r"
-    )
+    return _build(history, runs)
+
+
+def _two(history: History) -> Report:
+    """A seeded fleet of three: contoso's first assessment (an exception, an attestation, failures), the same
+    tenant after its remediation (staged rollouts) as "contoso-after", and fabrikam's latest (hardened)."""
+    runs = [history.first["contoso"], history.latest["contoso"], history.latest["fabrikam"]]
+    report = _build(history, runs)
+    first, after, fabrikam = report.tenants
+    return replace(report, tenants=(first, replace(after, name="contoso-after"), fabrikam))
+
+
+def _copies(report: Report, n: int) -> Report:
+    """The report's tenants, each copied ``n`` times under new names: a fleet made from a few baselines."""
+    tenants = tuple(replace(t, name=f"{t.name}-{i:02d}") for i in range(n) for t in report.tenants)
+    return replace(report, tenants=tenants)
 
 
 def _unshared(report: Report) -> Report:
@@ -32,55 +50,140 @@ def _unshared(report: Report) -> Report:
     return replace(report, tenants=tenants)
 
 
+def _state_row(html: str, anchor: str) -> str:
+    found = re.search(rf'<tr data-s="[a-z_]+" id="{anchor}" data-n="\d+">.*?</tr>', html, re.S)
+    assert found, anchor
+    return found.group(0)
+
+
+def _said_for(row_html: str, tenant: TenantSection) -> str:
+    """The part of a state's row that speaks for ``tenant``: the whole cell, or its group's item."""
+    link = f'href="#{tenant.anchor}"'
+    if '<ul class="by">' not in row_html:
+        return row_html
+    items = [li for li in re.findall(r"<li>.*?</li>", row_html.split('<ul class="by">')[1], re.S) if link in li]
+    assert len(items) == 1, tenant.name
+    return items[0]
+
+
+def _index(html: str, tenant: TenantSection, control: str) -> str:
+    start = html.index(f'id="{tenant.anchor}-{control}"')
+    return html[start : html.index("</ul>", start)]
+
+
 def test_equal_findings_share_one_row_and_render_exactly_as_unshared(history: History) -> None:
     report = _fleet(history)
-    rows = [s for t in report.tenants for s in t.settings]
-    assert len({id(s) for s in rows}) < len(rows)  # fabrikam's two runs share the settings that stayed equal
+    found = [s for t in report.tenants for s in t.settings]
+    assert len({id(s) for s in found}) < len(found)  # fabrikam's two runs share the settings that stayed equal
     assert render(report, "html") == render(_unshared(report), "html")
 
 
-def test_evidence_alike_wherever_it_appears_is_in_the_catalogue_once_and_linked(history: History) -> None:
-    report = _fleet(history)
-    shared = {key: part for key, part in shared_parts(report).items() if part.evidence}
-    assert shared, "the sample fleet has evidence that reads the same in every tenant that has it"
+def test_every_setting_is_named_by_its_tenant_and_every_one_needing_attention_is_shown_in_full(
+    history: History,
+) -> None:
+    report = _two(history)
     html = render(report, "html")
-    catalogue = html[html.index('<details id="cat">') : html.index("</details>\n</section>")]
-    for (control, setting), part in shared.items():
-        text = pretty(part.evidence)
-        shown = str(escape(text))  # as the catalogue (Jinja) writes it: under each setting that has it
-        assert shown in catalogue and html.count(shown) == catalogue.count(shown), (control, setting)
-        assert html.count(rows.esc(text)) == 0  # and in no tenant's row (rows.esc)
-        with_it = [s for t in report.tenants for s in t.settings if (s.control, s.setting) == (control, setting)]
-        assert any(set(part.evidence) <= set(s.evidence) for s in with_it)
-    linked = re.findall(r"<a href=\"#cat\">[^<]*shared evidence</a>", html)
-    assert linked  # each row whose evidence moved says where it went
-
-
-def test_values_rendered_once_per_text_read_as_when_rendered_each_time(history: History) -> None:
-    """The per-render memo of folded values and differences changes nothing in the page."""
-    report = _fleet(history)
-    once = rows.SettingRows(report)
+    states = fleet_states(report)
+    checked = {"attention": 0, "exception": 0, "attestation": 0, "evidence": 0, "steps": 0, "stage": 0}
     for tenant in report.tenants:
         for control in tenant.controls:
-            alone = "".join(
-                rows._row(s, report.fleet, once.shared.get((s.control, s.setting)), None) for s in control.by_status
-            )
-            assert str(once(control)) == alone, (tenant.name, control.id)
-    assert once._memo, "the sample fleet repeats folded values"
+            index = _index(html, tenant, control.id)
+            for s in control.settings:
+                state = states.state(tenant, s)
+                # named in the tenant's section under its verdict, linked to its state
+                assert f'<a href="#{state.anchor}">{rows.esc(s.setting)}</a>' in index, (tenant.name, s.setting)
+                row = _state_row(html, state.anchor)
+                assert f'data-s="{s.verdict}"' in row and f"{rows.WORDS[s.status.value]}" in row
+                assert f'<a href="#{tenant.anchor}">{rows.esc(tenant.name)}</a>' in row  # the tenant is in it
+                assert rows.esc(values.words(s.current, s.wording)) in row  # the current value, whole
+                if not s.attention:
+                    continue
+                checked["attention"] += 1
+                said = _said_for(row, tenant)
+                assert rows.esc(s.reason) in said
+                desired = rows.esc(values.words(s.desired, s.wording))
+                assert desired in row or "= current" in row or "with the changes listed beside" in row
+                if s.docs_url:
+                    assert f'<a href="{rows.attr(s.docs_url)}">' in row
+                if s.level is not None:
+                    assert rows.esc(level_label(s.level, s.baselines)) in row
+                if s.stage is not None and s.status.value == "staged":
+                    assert rows.esc(stage_line(s.stage)) in row
+                    checked["stage"] += 1
+                if s.exception:
+                    assert rows.esc(s.exception.text) in said and "⚑ excepted" in row
+                    checked["exception"] += 1
+                if s.attestation:
+                    assert f"Attested by {rows.esc(s.attestation.by)}" in said and rows.esc(s.attestation.note) in said
+                    checked["attestation"] += 1
+                if s.evidence:
+                    assert rows.esc(values.pretty(s.evidence)) in said
+                    checked["evidence"] += 1
+                if s.steps and s.status.value != "pass":
+                    assert rows.esc("\n".join(s.steps)) in said
+                    checked["steps"] += 1
+                for permission in s.missing_permissions:
+                    assert f"<code>{rows.esc(permission)}</code>" in said
+    assert all(checked.values()), checked  # the seeded fleet has every kind of note (else this proves little)
+    # every tenant × setting is counted once: the rows stand for all of them
+    assert sum(map(int, re.findall(r' data-n="(\d+)"', html))) == sum(len(t.settings) for t in report.tenants)
 
 
-def test_a_fleet_names_each_settings_level_once_in_the_catalogue(history: History) -> None:
-    """The level is the plugin's declaration, alike in every tenant: in a fleet once per setting, not per row."""
-    report = _fleet(history)
+def test_a_setting_state_shared_by_tenants_is_one_row_naming_them(history: History) -> None:
+    report = _copies(_two(history), 4)
     html = render(report, "html")
-    catalogue = html[html.index('<details id="cat">') : html.index("</details>\n</section>")]
-    settings = {(c.id, s.setting) for t in report.tenants for c in t.controls for s in c.settings}
-    with_level = [s for t in report.tenants for s in t.settings if s.level is not None]
-    assert with_level, "the installed plugins declare levels"
-    assert catalogue.count('<span class="lvl ') == len({(s.control, s.setting) for s in with_level}) <= len(settings)
-    assert html.count('<span class="lvl ') == catalogue.count('<span class="lvl ')  # none in the rows
+    states = fleet_states(report)
+    for cs in states.controls:
+        for state in cs.states:
+            row = _state_row(html, state.anchor)
+            assert html.count(f'id="{state.anchor}"') == 1
+            for member in state.members:
+                assert f'<a href="#{member.anchor}">{rows.esc(member.tenant)}</a>' in row
+    assert any(len(s.members) > 6 for cs in states.controls for s in cs.states), "a state of eight tenants"
+    assert '<details class="who"><summary>8 tenants</summary>' in html  # many tenants are folded behind their count
+
+
+def test_the_fleet_page_is_a_fraction_of_one_row_per_tenant_and_setting(history: History) -> None:
+    """The bound is a ratio of bytes on a seeded fleet of copies (ten tenants from each of two runs)."""
+    report = _copies(_two(history), 10)
+    page = render(report, "html")
+    memo: rows.Memo = {}
+    every_row = sum(len(rows._row(s, True, memo)) for t in report.tenants for s in t.settings)
+    rest = len(page) - len(page[page.index('<section id="settings">') :].split("</section>", 1)[0])
+    indexes = sum(len(m) for m in re.findall(r'<ul class="ids">.*?</ul>', page, re.S))
+    before = rest - indexes + every_row  # the page with one row per tenant and setting, as it was
+    assert len(page) < 0.5 * before, (len(page), before)
+    assert every_row > 3 * (len(page) - rest)  # the settings themselves: a third of the rows' bytes at most
+
+
+def test_a_fleet_names_each_settings_level_once_per_state(history: History) -> None:
+    """The level is the plugin's declaration: in a fleet once per state of the setting, not per tenant."""
+    report = _copies(_two(history), 3)
+    html = render(report, "html")
+    states = [s for cs in fleet_states(report).controls for s in cs.states]
+    assert html.count('<span class="lvl ') == sum(s.row.level is not None for s in states)
+    assert sum(s.level is not None for t in report.tenants for s in t.settings) > html.count('<span class="lvl ')
     single = render(build_report(history.store, [history.first["contoso"]], controls=load_plugins().controls), "html")
     assert single.count('<span class="lvl ') == sum(s.level is not None for s in report.tenants[0].settings)
+
+
+def test_state_rows_read_the_same_with_or_without_the_shared_value_memo(history: History) -> None:
+    report = _copies(_two(history), 2)
+    states = fleet_states(report)
+    once = StateRows(states)
+    for cs in states.controls:
+        assert str(once(cs)) == "".join(StateRows(states, {}).row(s) for s in cs.states), cs.id
+    assert once.memo, "the sample fleet repeats folded values"
+
+
+def test_the_one_tenant_report_carries_no_fleet_part(history: History) -> None:
+    single = render(_build(history, [history.first["contoso"]]), "html")
+    fleet = render(_two(history), "html")
+    for part in ('<section id="settings">', '<ul class="ids">', "data-n=", ".who{", "recount"):
+        assert part in fleet and part not in single, part
+    assert '<section class="print-only">' in single and '<section class="print-only">' not in fleet
+    rows_shown = re.findall(r'<tr data-s="[a-z_]+">', single)
+    assert len(rows_shown) == len(_build(history, [history.first["contoso"]]).tenants[0].settings)
 
 
 def test_a_fleet_shows_harmless_impacts_in_one_line_and_harmful_ones_in_full(history: History) -> None:
@@ -99,3 +202,36 @@ def test_a_fleet_shows_harmless_impacts_in_one_line_and_harmful_ones_in_full(his
     assert '<div class="impact none"' in single or not any(
         s.impact and s.impact.harm.value == "none" and s.status.value != "pass" for s in report.tenants[0].settings
     )
+
+
+def test_a_passing_state_whose_tenants_say_different_things_shows_values_and_tenants(history: History) -> None:
+    """Reasons that name the tenant make each passing tenant's note its own: the values and tenants stay."""
+    base = _copies(_two(history), 2)
+
+    def own(t: TenantSection) -> TenantSection:
+        def mark(s: SettingRow) -> SettingRow:
+            return replace(s, reason=f"{s.reason} [{t.name}]")
+
+        return replace(t, controls=tuple(replace(c, settings=tuple(map(mark, c.settings))) for c in t.controls))
+
+    report = replace(base, tenants=tuple(own(t) for t in base.tenants))
+    html = render(report, "html")
+    seen = {"attention": 0, "quiet": 0}
+    for cs in fleet_states(report).controls:
+        for state in cs.states:
+            row = _state_row(html, state.anchor)
+            if len(state.members) < 2:
+                continue
+            if state.attention:  # each tenant's own reason, beside its name
+                assert all(rows.esc(m.row.reason) in _said_for(row, _t(report, m)) for m in state.members)
+                seen["attention"] += 1
+            else:  # the values and the tenants, and where the reasons are
+                assert "each tenant's own report has them" in row
+                assert not any(rows.esc(m.row.reason) in row for m in state.members)
+                assert all(f'href="#{m.anchor}"' in row for m in state.members)
+                seen["quiet"] += 1
+    assert all(seen.values()), seen
+
+
+def _t(report: Report, member: Member) -> TenantSection:
+    return next(t for t in report.tenants if t.name == member.tenant)
