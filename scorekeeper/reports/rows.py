@@ -225,27 +225,39 @@ def value_parts(s: SettingRow, v: _Values | None, memo: Memo | None = None, *, f
 
 def notes(s: SettingRow) -> Iterable[str]:
     """What one tenant's row says beyond its values: permissions, accepted risk, attestation, evidence, steps."""
+    return (html for _, html in note_parts(s))
+
+
+def note_parts(s: SettingRow) -> list[tuple[str, str]]:
+    """:func:`notes` by name (``permissions``, ``exception``, ``attestation``, ``evidence``, ``steps``).
+
+    Named so that the fleet page can say once what every tenant of a state says alike and list
+    per tenant only what differs.
+    """
+    parts = []
     if s.missing_permissions:
-        yield "<p>Missing permissions: " + ", ".join(f"<code>{esc(p)}</code>" for p in s.missing_permissions) + "</p>"
+        listed = ", ".join(f"<code>{esc(p)}</code>" for p in s.missing_permissions)
+        parts.append(("permissions", f"<p>Missing permissions: {listed}</p>"))
     if s.exception:
         e = s.exception
         when = ""
         if e.expires is not None and e.days_left is not None:
             left = f"{e.days_left} days left" if e.days_left >= 0 else f"expired {-e.days_left} days ago"
             when = f" until {e.expires.isoformat()} ({left})"
-        yield f'<p class="excepted">Accepted risk{when}: {esc(e.text)}</p>'
+        parts.append(("exception", f'<p class="excepted">Accepted risk{when}: {esc(e.text)}</p>'))
     if s.attestation:
         a = s.attestation
-        yield f"<p>Attested by {esc(a.by)} on {a.at:%Y-%m-%d %H:%M} UTC: {esc(a.note)}</p>"
+        parts.append(("attestation", f"<p>Attested by {esc(a.by)} on {a.at:%Y-%m-%d %H:%M} UTC: {esc(a.note)}</p>"))
     if s.evidence:
         # The one place a row shows what Graph returned, as it returned it.
         pre = esc(values.pretty(s.evidence))
-        yield f'<details class="evidence"><summary>Evidence</summary><pre>{pre}</pre></details>'
+        parts.append(("evidence", f'<details class="evidence"><summary>Evidence</summary><pre>{pre}</pre></details>'))
     if s.steps and s.status is not Status.PASS:
         steps = esc("\n".join(s.steps))
         # A plugin's steps may quote the Graph request that does a step: a how-to, kept as written.
         summary = f"Guided steps ({s.remediation.value})"
-        yield f'<details class="steps"><summary>{summary}</summary><pre>{steps}</pre></details>'
+        parts.append(("steps", f'<details class="steps"><summary>{summary}</summary><pre>{steps}</pre></details>'))
+    return parts
 
 
 def _as_changes(s: SettingRow, v: _Values, memo: Memo | None = None) -> bool:

@@ -17,17 +17,26 @@ from collections.abc import Sequence
 from markupsafe import Markup
 
 from scorekeeper.reports import rows
-from scorekeeper.reports.model import ControlSection, TenantSection
+from scorekeeper.reports.model import ControlSection, SettingRow, TenantSection
 from scorekeeper.reports.rows import SYMBOLS, WORDS, attr, esc
 from scorekeeper.reports.states import ControlStates, FleetStates, Member, SettingState
 
 #: Up to this many tenants are named in the row; more are folded behind their count.
 WHO_INLINE = 6
 
-#: Said once per passing state whose tenants differ in what they say (the values are the same).
-QUIET_NOTES = (
-    '<p class="note muted">Reasons and evidence differ between these tenants: each tenant\'s own report has them.</p>'
-)
+#: What a row says beyond its values, in the order a row says it (``rows.note_parts`` and the reason).
+NOTES = ("reason", "permissions", "exception", "attestation", "evidence", "steps")
+#: Where what a passing state's tenants say differently is.
+OWN_REPORT = "each tenant's own report has them"
+#: How the page names a note that differs between the tenants of a passing state.
+NOTE_WORDS = {
+    "reason": "reasons",
+    "permissions": "missing permissions",
+    "exception": "accepted risks",
+    "attestation": "attestations",
+    "evidence": "evidence",
+    "steps": "guided steps",
+}
 
 
 class StateRows:
@@ -36,26 +45,47 @@ class StateRows:
     def __init__(self, states: FleetStates, memo: rows.Memo | None = None) -> None:
         self.states = states
         self.memo: rows.Memo = {} if memo is None else memo
+        self._said: dict[int, tuple[SettingRow, dict[str, str]]] = {}  # row kept alive: its id stays its own
 
     def __call__(self, control: ControlStates) -> Markup:
         return Markup("".join(self.row(s) for s in control.states))
 
     def row(self, state: SettingState) -> str:
-        """A state as the settings table's row, with the tenants in it (``data-n``: how many)."""
+        """A state as the settings table's row, with the tenants in it (``data-n``: how many).
+
+        What every tenant of the state says alike (the reason, the evidence, the steps…) is said
+        once, in the order a one-tenant row says it; what differs is listed per group of tenants
+        that say the same — or, for a passing or not-applicable state, named as differing.
+        """
         s = state.row
         members = state.members
         opening, v = rows.head(s, True, self.memo, f' id="{state.anchor}" data-n="{len(members)}"')
-        cell = "".join(rows.value_parts(s, v, self.memo, fleet=True))
-        if len(state.groups) == 1:
-            cell = esc(s.reason) + cell + "".join(rows.notes(s)) + who(members)
+        said = [(g.members, self._notes(g.row)) for g in state.groups]
+        first = said[0][1]
+        same = [n for n in NOTES if all(parts.get(n, "") == first.get(n, "") for _, parts in said[1:])]
+        differ = [n for n in NOTES if n not in same]
+        cell = first.get("reason", "") if "reason" in same else ""
+        cell += "".join(rows.value_parts(s, v, self.memo, fleet=True))
+        cell += "".join(first.get(n, "") for n in same if n != "reason")
+        if not differ:
+            cell += who(members)
         elif state.attention:
-            by = "".join(
-                f"<li>{esc(g.row.reason)}{''.join(rows.notes(g.row))}{who(g.members)}</li>" for g in state.groups
-            )
-            cell += f'<ul class="by">{by}</ul>'
+            by: dict[str, list[Member]] = {}
+            for group, parts in said:
+                by.setdefault("".join(parts.get(n, "") for n in differ), []).extend(group)
+            cell += '<ul class="by">' + "".join(f"<li>{html}{who(ms)}</li>" for html, ms in by.items()) + "</ul>"
         else:
-            cell += QUIET_NOTES + who(members)
+            differing = ", ".join(NOTE_WORDS[n] for n in differ)
+            cell += f'<p class="note muted">These tenants differ in {differing}: {OWN_REPORT}.</p>'
+            cell += who(members)
         return f"{opening}<td>{cell}</td></tr>"
+
+    def _notes(self, row: SettingRow) -> dict[str, str]:
+        """A row's reason and notes as HTML by name, made once per row object."""
+        done = self._said.get(id(row))
+        if done is None:
+            done = self._said[id(row)] = (row, {"reason": esc(row.reason), **dict(rows.note_parts(row))})
+        return done[1]
 
     def index(self, tenant: TenantSection, control: ControlSection) -> Markup:
         """One tenant's settings of one control by name, grouped by verdict, each linked to its state."""

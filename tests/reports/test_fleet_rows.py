@@ -57,13 +57,14 @@ def _state_row(html: str, anchor: str) -> str:
 
 
 def _said_for(row_html: str, tenant: TenantSection) -> str:
-    """The part of a state's row that speaks for ``tenant``: the whole cell, or its group's item."""
+    """What a state's row says for ``tenant``: what all its tenants share, and its own group's item."""
     link = f'href="#{tenant.anchor}"'
     if '<ul class="by">' not in row_html:
         return row_html
-    items = [li for li in re.findall(r"<li>.*?</li>", row_html.split('<ul class="by">')[1], re.S) if link in li]
+    before, by = row_html.split('<ul class="by">')
+    items = [li for li in re.findall(r"<li>.*?</li>", by, re.S) if link in li]
     assert len(items) == 1, tenant.name
-    return items[0]
+    return before + items[0]
 
 
 def _index(html: str, tenant: TenantSection, control: str) -> str:
@@ -222,15 +223,20 @@ def test_a_passing_state_whose_tenants_say_different_things_shows_values_and_ten
             row = _state_row(html, state.anchor)
             if len(state.members) < 2:
                 continue
-            if state.attention:  # each tenant's own reason, beside its name
+            if state.attention:  # each tenant's own reason, beside its name; its steps and evidence said once
                 assert all(rows.esc(m.row.reason) in _said_for(row, _t(report, m)) for m in state.members)
+                for part in ("steps", "evidence"):
+                    alike = {dict(rows.note_parts(m.row)).get(part) for m in state.members}
+                    if len(alike) == 1 and None not in alike:
+                        assert row.count(alike.pop() or "") == 1, (state.anchor, part)
+                        seen[part] = seen.get(part, 0) + 1
                 seen["attention"] += 1
             else:  # the values and the tenants, and where the reasons are
                 assert "each tenant's own report has them" in row
                 assert not any(rows.esc(m.row.reason) in row for m in state.members)
                 assert all(f'href="#{m.anchor}"' in row for m in state.members)
                 seen["quiet"] += 1
-    assert all(seen.values()), seen
+    assert seen["attention"] and seen["quiet"] and seen.get("steps") and seen.get("evidence"), seen
 
 
 def _t(report: Report, member: Member) -> TenantSection:
