@@ -63,19 +63,28 @@ def _certificate(tenant: TenantConfig) -> list[str]:
         if b"PRIVATE KEY-----" not in data:
             return [f"certificate_path {path} has a certificate but no private key (export it with its key)"]
         try:
-            load_pem_private_key(data, password)
+            pem_key = load_pem_private_key(data, password)
         except TypeError:
             return [f"certificate_path {path}: the private key is encrypted; set certificate_password_env"]
         except ValueError:
             return [f"certificate_path {path}: the private key cannot be read (wrong password or damaged)"]
-        return []
+        return _rsa(path, pem_key)
     try:
         key, cert, _ = pkcs12.load_key_and_certificates(data, password)
     except ValueError:
         return [f"certificate_path {path} is neither PEM nor PKCS#12, or its password is wrong"]
     if key is None or cert is None:
         return [f"certificate_path {path} must hold both the certificate and its private key"]
-    return []
+    return _rsa(path, key)
+
+
+def _rsa(path: Path, key: object) -> list[str]:
+    """azure-identity's CertificateCredential signs RS256 and refuses any other key at sign-in: say so now."""
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+    if isinstance(key, RSAPrivateKey):
+        return []
+    return [f"certificate_path {path}: the private key is not RSA (azure-identity signs the assertion with RS256)"]
 
 
 def credential_problems(tenant: TenantConfig) -> list[str]:

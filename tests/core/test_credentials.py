@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from scorekeeper.config.model import TenantConfig
@@ -18,7 +18,7 @@ IDS = {"tenant_id": "00000000-0000-0000-0000-000000000000", "client_id": "111111
 
 
 def pem(tmp_path: Path, *, with_key: bool = True, password: bytes | None = None) -> Path:
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # CertificateCredential needs RSA
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "scorekeeper-test")])
     now = dt.datetime.now(dt.UTC)
     cert = (

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from msal.oauth2cli.assertion import JwtAssertionCreator  # type: ignore[import-untyped]
 
 from scorekeeper.config.model import TenantConfig
@@ -155,3 +158,36 @@ def test_the_written_file_is_private_and_passes_config_check(cert: AppCertificat
     )
     assert credential_problems(tenant) == []
     assert read_certificate(tmp_path / "missing.pem") is None
+
+
+def test_config_check_refuses_a_key_azure_identity_cannot_sign_with(tmp_path: Path) -> None:
+    """An EC certificate parses, but CertificateCredential signs RS256 only: found before any sign-in."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ec")])
+    start = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    path = tmp_path / "ec.pem"
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
+    tenant = TenantConfig.model_validate(
+        {
+            "name": "acme",
+            "tenant_id": "6ce2d7be-6407-53a3-b90c-15c798320f1a",
+            "auth": "certificate",
+            "client_id": CLIENT,
+            "certificate_path": str(path),
+        }
+    )
+    [problem] = credential_problems(tenant)
+    assert "not RSA" in problem and str(path) in problem
