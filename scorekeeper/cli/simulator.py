@@ -98,7 +98,8 @@ def profiles() -> None:
     "--partner",
     is_flag=True,
     help="With --tenants N: a partner tenant plus N customers behind one multi-tenant app; print its"
-    " [partner]/[templates.msp] config (then: scorekeeper tenants discover --append).",
+    " [partner]/[templates.msp] config (then: scorekeeper tenants discover --append) and write the app's"
+    ' certificate + key beside --state (auth = "certificate").',
 )
 @click.option(
     "--latency",

@@ -98,7 +98,7 @@ def _loopback_transport(authority: str) -> Any:
 
     secure = "https://" + authority.removeprefix("http://").rstrip("/")
 
-    class LoopbackTransport(RequestsTransport):  # type: ignore[misc]
+    class LoopbackTransport(RequestsTransport):
         def send(self, request: Any, **kwargs: Any) -> Any:
             if not (request.url == secure or request.url.startswith(secure + "/")):
                 raise AuthError(f"refusing to send a sign-in request outside the simulator at {authority}")

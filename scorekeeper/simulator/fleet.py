@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -240,8 +241,6 @@ def _client_authentication(
     sim: Simulator, home: str, client: str, fields: dict[str, str], audiences: list[str]
 ) -> tuple[int, dict[str, Any]] | None:
     """``None`` when the app proved itself (secret or certificate), else the identity platform's refusal."""
-    import time
-
     from scorekeeper.simulator.assertion import JWT_BEARER, AssertionRefused, check_client_assertion
 
     assertion = fields.get("client_assertion", "")
