@@ -89,11 +89,12 @@ def _segments(assertion: str) -> tuple[dict[str, Any], dict[str, Any], bytes, by
     try:
         header, claims = (json.loads(b64url_decode(part)) for part in parts[:2])
         signature = b64url_decode(parts[2])
-    except ValueError:
+        signed = f"{parts[0]}.{parts[1]}".encode("ascii")
+    except ValueError:  # bad base64, bad JSON, or not ASCII at all (UnicodeError is a ValueError)
         raise _malformed() from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise _malformed()
-    return header, claims, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
+    return header, claims, signed, signature
 
 
 def _find_key(
@@ -151,7 +152,10 @@ def _signature_valid(cert: x509.Certificate, alg: str, signed: bytes, signature:
 
 
 def _instant(value: float) -> str:
-    return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+    try:
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+    except (OverflowError, OSError, ValueError):  # a claim no calendar holds: say the number
+        return str(value)
 
 
 def check_client_assertion(

@@ -118,9 +118,11 @@ def test_claims_are_checked_with_the_documented_codes(cert: AppCertificate) -> N
     late = _refusal(_assertion(cert, expires_at=now - 3600, issued_at=now - 4200), cert)
     assert late.code == 700024 and late.description.startswith("Client assertion is not within its valid time range.")
     assert _refusal(_assertion(cert, not_before=now + 3600), cert).code == 700024
+    assert _refusal(_assertion(cert, not_before=1e20), cert).code == 700024  # no calendar year: still one answer
     assert _check(_assertion(cert, expires_at=now - 60), cert)  # within the assumed five minutes of skew
     assert _refusal("not.a-jwt", cert).code == 50027
     assert _refusal("only-one-segment", cert).code == 50027
+    assert _refusal("é.é.é", cert).code == 50027
 
 
 def test_the_key_credential_has_graphs_shape(cert: AppCertificate) -> None:
