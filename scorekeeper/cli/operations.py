@@ -196,10 +196,12 @@ def plan(
 
 
 @click.command()
-@tenant_options(all_flag=False)
+@tenant_options()
 @click.option("--control", "control_ids", multiple=True, metavar="ID")
 @click.option("--setting", "settings", multiple=True, metavar="ID", help="Only these settings.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option(
+    "--yes", is_flag=True, help="Do not ask for confirmation (for scripts; several tenants then run concurrently)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.option(
     "--queue",
@@ -219,6 +221,7 @@ def remediate(
     state: State,
     tenant_names: tuple[str, ...],
     group_names: tuple[str, ...],
+    all_tenants: bool,
     control_ids: tuple[str, ...],
     settings: tuple[str, ...],
     yes: bool,
@@ -227,8 +230,12 @@ def remediate(
     drift: bool,
     verbose: bool,
 ) -> None:
-    """Show the plan, ask, then write the automated changes and verify them (tenant by tenant)."""
-    tenants = state.config.select_tenants(tenant_names, group_names)
+    """Show the plan, ask, then write the automated changes and verify them.
+
+    Tenant by tenant when each plan is confirmed; with --yes, several tenants are planned and
+    written concurrently (at most [scorekeeper] concurrency at a time, one writer per tenant).
+    """
+    tenants = state.config.select_tenants(tenant_names, group_names, all_tenants)
     if queue:
         if drift:
             raise CommandFailed("--drift and --queue cannot be combined: --drift asks before it writes", EXIT_USAGE)
@@ -244,7 +251,16 @@ def remediate(
     # One memory of SIGINT/SIGTERM from the first plan to the last write: a signal at any moment
     # (as a plan finishes, between plan and writes, at the prompt) means no write starts after it.
     # A fleet confirmed with --yes gets one line per tenant; without --yes each plan is shown to be confirmed.
-    compact = yes and not as_json and summarise(tenants, group_names, False, verbose)
+    compact = yes and not as_json and summarise(tenants, group_names, all_tenants, verbose)
+    if yes and len(tenants) > 1:  # confirmed beforehand: the tenants go concurrently
+        with signals_remembered() as stop, fleet_mode(compact):
+            written, written_codes = _remediate_fleet(state, tenants, control_ids, settings, as_json, drift=drift)
+        if not as_json:
+            from scorekeeper.cli.fleetview import fleet_undo_line
+
+            line = fleet_undo_line(written, written_codes)
+            console().print(line, markup=False, highlight=False, soft_wrap=True)
+        return _finish_changes(written, written_codes, stop, as_json)
     with signals_remembered() as stop, fleet_mode(compact):
         for tenant in tenants:
             if stop.signum is not None:  # stopped by a signal: no other tenant is started
@@ -268,6 +284,70 @@ def _finish_changes(outputs: list[dict[str, Any]], codes: list[int], stop: Any, 
         click.echo(f"interrupted by {stop.name}: what is shown above was done; nothing started after it", err=True)
         signalled = [stop.exit_code]
     sys.exit(signalled[0] if signalled else max(codes, key=lambda c: (c == EXIT_FAIL, c)))
+
+
+def _remediate_fleet(
+    state: State,
+    tenants: list[str],
+    control_ids: tuple[str, ...],
+    settings: tuple[str, ...],
+    as_json: bool,
+    *,
+    drift: bool = False,
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """``remediate --yes`` over several tenants, concurrently (``Engine.change_fleet``): each tenant's
+    JSON and exit code, in the order given; each printed as it finishes."""
+    from scorekeeper.cli.render import print_plans, print_run
+    from scorekeeper.engine.change import FleetChange
+
+    engine = state.engine()
+    out = console(err=as_json)
+    outputs: dict[str, tuple[dict[str, Any], int]] = {}
+
+    def done(change: FleetChange) -> None:
+        if change.refused:
+            click.echo(f"error: {change.tenant}: {change.refused}", err=True)
+            outputs[change.tenant] = ({"tenant": change.tenant, "error": change.refused}, change.refused_code)
+            return
+        assert change.plan_run is not None
+        unread = bool(not_assessed([change.plan_run], detail=True))
+        planned = [p.to_dict() for p in change.plans]
+        if change.result is None:
+            if not summarising():
+                print_plans(out, change.plans, controls=state.plugins.controls)
+            what = "No drift to put back in" if drift else "No automated change to make in"
+            out.print(f"{what} {change.tenant}.", markup=False)
+            nothing = {"run_id": None, "plan_run_id": change.plan_run.run_id, "tenant": change.tenant}
+            output = {**nothing, "kind": "remediate", "status": "nothing_to_do", "controls": [], "plans": planned}
+            outputs[change.tenant] = (output, EXIT_ERROR if unread else EXIT_OK)
+            return
+        result = change.result
+        code = EXIT_ERROR if result.status == "failed" or unread else exit_code_for([result])
+        if as_json:
+            pass
+        elif summarising():
+            from scorekeeper.cli.fleetview import tenant_line
+
+            out.print(tenant_line(result, code, f"{len(result.changes)} change(s)"), markup=False, soft_wrap=True)
+        else:
+            print_plans(out, change.plans, controls=state.plugins.controls)
+            print_run(out, result)
+            out.print(f"Undo with: scorekeeper rollback {result.run_id}", markup=False)
+        output = {**result.to_dict(), "plan_run_id": change.plan_run.run_id, "plans": planned}
+        outputs[change.tenant] = (output, code)
+
+    wanted = list(control_ids) or None
+    _, stopped = run_writing(
+        engine,
+        None,
+        "remediate",
+        engine.change_fleet(tenants, wanted, set(settings) or None, drift=drift, on_done=done),
+    )
+    ordered = [outputs[t] for t in tenants if t in outputs]
+    codes = [code for _, code in ordered]
+    if stopped is not None:
+        codes.append(stopped)
+    return [output for output, _ in ordered], codes
 
 
 def _remediate_one(

@@ -17,6 +17,7 @@ unattended rule (:func:`unattended_plans`) instead of a person.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -108,6 +109,22 @@ class LeasedChange:
         return await self.engine.remediate(self.tenant, plans, parent_run_id=parent, scheduled=self.scheduled)
 
 
+@dataclass(frozen=True)
+class FleetChange:
+    """One tenant of :meth:`ChangingTenants.change_fleet`: its plan run and plans, and what was written.
+
+    ``result`` is ``None`` when nothing automated was planned (or a stop came first); ``refused``
+    holds the one line of a tenant whose lease another writer held (nothing of it was read).
+    """
+
+    tenant: str
+    plan_run: RunResult | None = None
+    plans: list[Plan] = field(default_factory=list)
+    result: RunResult | None = None
+    refused: str = ""
+    refused_code: int = 0
+
+
 class ChangingTenants(Scoring):
     """The engine's entry for changing a tenant (see the module docstring)."""
 
@@ -142,3 +159,62 @@ class ChangingTenants(Scoring):
             return TenantChange(run, plans, refused=refused)
         result = await self.remediate(run.tenant, plans, parent_run_id=run.run_id, scheduled=scheduled)
         return TenantChange(run, plans, result, refused=refused)
+
+    async def change_fleet(
+        self,
+        tenants: list[str],
+        control_ids: Iterable[str] | None = None,
+        settings: set[str] | None = None,
+        *,
+        drift: bool = False,
+        on_done: Callable[[FleetChange], None] | None = None,
+    ) -> list[FleetChange]:
+        """Plan and write many tenants, confirmed beforehand (``remediate --yes``), concurrently.
+
+        At most ``[scorekeeper] concurrency`` tenants at a time. Each tenant goes the one way
+        :meth:`changing` sets: its writer lease before its plan is read (another writer is refused
+        in one line and nothing of that tenant is read), a fresh plan, then its writes and their
+        read-back (one writer per tenant, as ever). ``on_done`` hears each tenant as it finishes;
+        the list is in ``tenants``' order. After a stop (the write gate closed) no new tenant
+        starts and those running start no new write; the gate is reopened at the end.
+        """
+        from scorekeeper.safety.lease import LeaseHeld
+
+        limit = asyncio.Semaphore(self.config.settings.concurrency)
+        wanted = list(control_ids) if control_ids is not None else None
+
+        async def one(tenant: str) -> FleetChange:
+            async with limit:
+                if self.write_gate.closed:  # stopped: this tenant is not started
+                    return FleetChange(tenant, refused=f"not started: {self.write_gate.reason}", refused_code=1)
+                try:
+                    with self.changing(tenant) as change:
+                        run, plans = await change.plan(wanted, settings, drift=drift)
+                        if not any(p.automated for p in plans) or self.write_gate.closed:
+                            return FleetChange(tenant, run, plans)
+                        result = await self.remediate(tenant, plans, parent_run_id=run.run_id, reopen=False)
+                        return FleetChange(tenant, run, plans, result)
+                except LeaseHeld as exc:
+                    return FleetChange(tenant, refused=str(exc), refused_code=exc.exit_code)
+
+        done: dict[str, FleetChange] = {}
+
+        async def in_turn(names: list[str]) -> None:
+            for tenant in names:  # tenants sharing one directory (lease) are changed one after another
+                done[tenant] = await one(tenant)
+                if on_done is not None:
+                    on_done(done[tenant])
+
+        try:
+            await asyncio.gather(*(in_turn(names) for names in by_lease(tenants, self.lease_key)))
+        finally:
+            self.write_gate.reopen()
+        return [done[t] for t in tenants]
+
+
+def by_lease(tenants: Iterable[str], key: Callable[[str], str]) -> list[list[str]]:
+    """``tenants`` grouped by writer lease, in order: two names of one directory are one writer's."""
+    groups: dict[str, list[str]] = {}
+    for tenant in tenants:
+        groups.setdefault(key(tenant), []).append(tenant)
+    return list(groups.values())

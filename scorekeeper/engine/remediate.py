@@ -55,12 +55,14 @@ class Remediating(Verifying):
         parent_run_id: int | None = None,
         scheduled: bool = False,
         kind: str = "remediate",
+        reopen: bool = True,
     ) -> RunResult:
         """Carry out the automated items of confirmed ``plans``, then verify them by reading back.
 
         Holds the tenant's writer lease throughout (joining the caller's when it holds one);
         raises :class:`~scorekeeper.safety.lease.LeaseHeld` before recording anything when another
-        process writes to the tenant.
+        process writes to the tenant. ``reopen=False``: leave the write gate as it is afterwards
+        (a fleet operation, whose other tenants still write, reopens it once at its end).
         """
         from scorekeeper.safety.lease import writer_lease
 
@@ -75,7 +77,8 @@ class Remediating(Verifying):
                 return await self._remediate_leased(tenant, plans, controls, lease, parent_run_id, scheduled, kind)
             finally:
                 unsubscribe()
-                self.write_gate.reopen()  # the next operation of a long-lived engine (TUI) starts afresh
+                if reopen:
+                    self.write_gate.reopen()  # the next operation of a long-lived engine (TUI) starts afresh
 
     async def _remediate_leased(
         self,
@@ -94,14 +97,27 @@ class Remediating(Verifying):
         lease.attach(run_id)
 
         async def work(session: TenantSession) -> list[ControlResult]:
-            results = []
-            for control, plan in zip(controls, plans, strict=True):  # one control at a time: writes stay ordered
-                if self.write_gate.closed:
-                    break
-                results.append(
-                    await self._remediate_control(session, control, replace(plan, items=plan.automated), run_id, kind)
+            from scorekeeper.safety.wire import TenantWire
+
+            # The controls write concurrently, their requests in shared waves (safety/wire.py): every
+            # before-value read in one wave, writes to one resource merged, independent ones together.
+            # Each control's own writes keep their order (its plugin awaits them in turn).
+            wire = TenantWire(session.graph_factory, session.portal)
+            written = await asyncio.gather(
+                *(
+                    self._write_control(session, control, replace(plan, items=plan.automated), run_id, kind, wire)
+                    for control, plan in zip(controls, plans, strict=True)
                 )
-            return results
+            )
+            # Then every control's read-back together, once no write is left in flight.
+            return list(
+                await asyncio.gather(
+                    *(
+                        self._verify_written(session, control, changes, error, wire)
+                        for control, changes, error in written
+                    )
+                )
+            )
 
         try:
             results = await self._with_session(tenant, work, run_id)
@@ -116,20 +132,20 @@ class Remediating(Verifying):
         failed = any(not c.applied for r in results for c in r.changes) or any(r.error for r in results)
         return self._finish(run_id, tenant, kind, started, results, "failed" if failed else "completed")
 
-    async def _remediate_control(
-        self, session: TenantSession, control: Control, plan: Plan, run_id: int, phase: str
-    ) -> ControlResult:
+    async def _write_control(
+        self, session: TenantSession, control: Control, plan: Plan, run_id: int, phase: str, wire: Any = None
+    ) -> tuple[Control, list[Change], str]:
+        """Call the control's ``remediate`` with a recording context: (the control, its changes, an error)."""
         name = session.config.name
         sink = StoreSink(self.store, run_id, control.id, frozenset(i.setting for i in plan.items), self.write_gate)
         self._emit(name, control.id, phase, "started", total=len(plan.items))
         error = ""
         returned: list[Change] = []
+        if self.write_gate.closed:  # stopped before this control began: nothing of it is written
+            return control, [], f"stopped before every write was made: {self.write_gate.reason}"
         try:
-            returned = list(
-                await self.plugins.call(
-                    "remediate", control, tenant=self._context(session, control, phase, sink), plan=plan
-                )
-            )
+            context = self._context(session, control, phase, sink, wire=wire)
+            returned = list(await self.plugins.call("remediate", control, tenant=context, plan=plan))
         except WritesStopped as exc:  # a stop was requested: what was written stays recorded
             error = f"stopped before every write was made: {exc}"
         except Exception as exc:  # changes already recorded stay recorded, and can be rolled back
@@ -138,10 +154,15 @@ class Remediating(Verifying):
         changes, problem = _reconcile(returned, sink.changes)
         if problem and not error:
             error = f"plugin {control.plugin}: {problem}"
-        # Stopping: the rollback re-reads everything anyway, and the person wants the prompt back.
-        verify = changes and not self.write_gate.closed
-        findings = await self._verify_control(session, control, changes) if verify else []
         self._emit(name, control.id, phase, "done", completed=len(changes), total=len(plan.items))
+        return control, changes, error
+
+    async def _verify_written(
+        self, session: TenantSession, control: Control, changes: list[Change], error: str, wire: Any = None
+    ) -> ControlResult:
+        """Read back what the control wrote (unless stopping: rollback re-reads everything anyway)."""
+        verify = changes and not self.write_gate.closed
+        findings = await self._verify_control(session, control, changes, wire=wire) if verify else ()
         return ControlResult(
             control=control.id, title=control.title, findings=tuple(findings), changes=tuple(changes), error=error
         )

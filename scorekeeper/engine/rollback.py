@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from scorekeeper.domain.model import (
+    Change,
     Control,
     ControlResult,
     Plan,
@@ -68,14 +70,15 @@ class RollingBack(Remediating):
             raise NothingToRollBack(run_id, f"run {run_id} has no changes left to roll back: {done}; nothing to do")
         return run.tenant, plans
 
-    async def rollback(self, run_id: int, plans: list[Plan]) -> RunResult:
+    async def rollback(self, run_id: int, plans: list[Plan], *, reopen: bool = True) -> RunResult:
         """Make every change of ``plans`` (from :meth:`rollback_plans`) equal to its before-value again.
 
         Each change's :class:`~scorekeeper.Restoration` is restored, already as before, or could not
         restore (with the reason and what to do by hand); the run is ``failed`` when any could not.
         Restored and already-as-before changes are marked rolled back; the others stay open, so
         running the rollback again retries exactly them. Holds the tenant's writer lease, as
-        remediation does.
+        remediation does. ``reopen=False``: leave the write gate closed after a stop (a fleet's
+        other tenants are still running; :meth:`rollback_fleet` reopens it at its end).
         """
         from scorekeeper.safety.lease import writer_lease
 
@@ -89,7 +92,42 @@ class RollingBack(Remediating):
                 return await self._rollback_leased(tenant, run_id, plans, controls, lease)
             finally:
                 unsubscribe()
-                self.write_gate.reopen()
+                if reopen:
+                    self.write_gate.reopen()
+
+    async def rollback_fleet(
+        self, batches: list[tuple[int, list[Plan]]], on_done: Callable[[int, RunResult], None] | None = None
+    ) -> list[RunResult]:
+        """Roll back several runs (one per tenant, as ``rollback --fleet`` finds them) concurrently.
+
+        At most ``[scorekeeper] concurrency`` tenants at a time; each holds its own writer lease (one
+        writer per tenant). ``on_done(run_id, result)`` hears each tenant as it finishes. After a
+        stop no new tenant starts and each one running starts no new write; the results are in
+        ``batches``' order.
+        """
+        limit = asyncio.Semaphore(self.config.settings.concurrency)
+
+        from scorekeeper.engine.change import by_lease
+
+        done: dict[int, RunResult] = {}
+        plans_of = dict(batches)
+        tenant_of = {run_id: plans[0].tenant for run_id, plans in batches}
+        runs_of: dict[str, list[int]] = {}
+        for run_id, _ in batches:
+            runs_of.setdefault(tenant_of[run_id], []).append(run_id)
+
+        async def in_turn(tenants: list[str]) -> None:
+            for run_id in [r for t in tenants for r in runs_of[t]]:  # one writer per tenant (lease)
+                async with limit:
+                    done[run_id] = await self.rollback(run_id, plans_of[run_id], reopen=False)
+                if on_done is not None:
+                    on_done(run_id, done[run_id])
+
+        try:
+            await asyncio.gather(*(in_turn(group) for group in by_lease(list(runs_of), self.lease_key)))
+        finally:
+            self.write_gate.reopen()
+        return [done[run_id] for run_id, _ in batches]
 
     async def _rollback_leased(
         self, tenant: str, run_id: int, plans: list[Plan], controls: list[Control], lease: Any
@@ -99,10 +137,7 @@ class RollingBack(Remediating):
         lease.attach(new_id)
 
         async def work(session: TenantSession) -> list[ControlResult]:
-            return [
-                await self._rollback_control(session, c, p, run_id, new_id)
-                for c, p in zip(controls, plans, strict=True)
-            ]
+            return await self._restore_all(session, controls, plans, run_id, new_id)
 
         try:
             results = await self._with_session(tenant, work, new_id)
@@ -128,16 +163,28 @@ class RollingBack(Remediating):
         error = f"{len(left)} change(s) could not be restored" if left else ""
         return self._finish(new_id, tenant, "rollback", started, results, "failed" if left else "completed", error)
 
-    async def _rollback_control(
-        self, session: TenantSession, control: Control, plan: Plan, run_id: int, rollback_run: int
-    ) -> ControlResult:
+    async def _restore_all(
+        self, session: TenantSession, controls: list[Control], plans: list[Plan], run_id: int, rollback_run: int
+    ) -> list[ControlResult]:
+        """Restore every change of ``plans``: resources concurrently, in waves (``safety/restoreorder.py``).
+
+        Independent resources are restored at once and their requests share the tenant's waves
+        (``safety/wire.py``): every re-read in one ``$batch``, restores of one resource merged,
+        every read-back together; then each control's restored settings are verified, together.
+        """
         from scorekeeper.safety.restore import restore
+        from scorekeeper.safety.restoreorder import restore_order
+        from scorekeeper.safety.wire import TenantWire
 
         name = session.config.name
-        settings = frozenset(i.setting for i in plan.items)
-        sink = StoreSink(self.store, rollback_run, control.id, settings, self.write_gate)
-        context = self._context(session, control, "rollback", sink)
-        self._emit(name, control.id, "rollback", "started", total=len(plan.items))
+        wire = TenantWire(session.graph_factory, session.portal)
+        contexts, sinks = {}, {}
+        for control, plan in zip(controls, plans, strict=True):
+            sinks[control.id] = StoreSink(
+                self.store, rollback_run, control.id, frozenset(i.setting for i in plan.items), self.write_gate
+            )
+            contexts[control.id] = self._context(session, control, "rollback", sinks[control.id], wire=wire)
+            self._emit(name, control.id, "rollback", "started", total=len(plan.items))
         created = frozenset(
             str(path)
             for _, c in self.store.changes_for_run(run_id)
@@ -145,18 +192,21 @@ class RollingBack(Remediating):
             for path in [c.resource.get("path"), *(c.resource.get("paths") or [])]
             if path
         )
-        restorations: list[Restoration] = []
-        for item in plan.items:
-            change = item.undo
-            if change is None:
-                continue
+        pairs = [
+            (control, item.undo)
+            for control, plan in zip(controls, plans, strict=True)
+            for item in plan.items
+            if item.undo is not None
+        ]
+        pairs.sort(key=lambda pair: -(pair[1].id or 0))  # newest first, across controls
+        done: dict[int, Restoration] = {}
+
+        async def one(control: Control, change: Change) -> None:
             if self.write_gate.closed:
-                restorations.append(
-                    Restoration(
-                        change, RestoreStatus.FAILED, f"not attempted: {self.write_gate.reason}; run the rollback again"
-                    )
-                )
-                continue
+                reason = f"not attempted: {self.write_gate.reason}; run the rollback again"
+                done[id(change)] = Restoration(change, RestoreStatus.FAILED, reason)
+                return
+            context = contexts[control.id]
             try:
                 answer = await self.plugins.call("rollback", control, tenant=context, change=change)
                 restoration = answer if answer is not None else await restore(context, change, run_id, created)
@@ -167,17 +217,34 @@ class RollingBack(Remediating):
                 restoration = Restoration(
                     change, RestoreStatus.FAILED, f"plugin {control.plugin} failed: {type(exc).__name__}: {exc}"
                 )
-            restorations.append(restoration)
+            done[id(change)] = restoration
             self._emit(name, control.id, "rollback", restoration.status.value, restoration.detail)
-        writes = list(sink.changes)
-        findings = await self._verify_control(session, control, writes) if writes else ()
-        self._emit(name, control.id, "rollback", "done", completed=len(restorations), total=len(plan.items))
-        left = [r for r in restorations if r.status is RestoreStatus.FAILED]
-        return ControlResult(
-            control=control.id,
-            title=control.title,
-            findings=tuple(findings),
-            changes=tuple(writes),
-            error=f"{len(left)} change(s) could not be restored" if left else "",
-            restorations=tuple(restorations),
+
+        async def resource(steps: list[list[tuple[Control, Change]]]) -> None:
+            for step in steps:  # one after another, newest first; a step's changes together
+                await asyncio.gather(*(one(control, change) for control, change in step))
+
+        order = restore_order(
+            pairs,
+            lambda pair: pair[1],
+            created,
+            lambda pair: self.plugins.controller(pair[0]).implements("rollback"),
         )
+        await asyncio.gather(*(resource(steps) for steps in order))
+
+        async def finish(control: Control, plan: Plan) -> ControlResult:
+            restorations = [done[id(i.undo)] for i in plan.items if i.undo is not None and id(i.undo) in done]
+            writes = list(sinks[control.id].changes)
+            findings = await self._verify_control(session, control, writes, wire=wire) if writes else ()
+            self._emit(name, control.id, "rollback", "done", completed=len(restorations), total=len(plan.items))
+            left = [r for r in restorations if r.status is RestoreStatus.FAILED]
+            return ControlResult(
+                control=control.id,
+                title=control.title,
+                findings=tuple(findings),
+                changes=tuple(writes),
+                error=f"{len(left)} change(s) could not be restored" if left else "",
+                restorations=tuple(restorations),
+            )
+
+        return list(await asyncio.gather(*(finish(c, p) for c, p in zip(controls, plans, strict=True))))

@@ -8,6 +8,7 @@ gets compliance only.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -45,24 +46,38 @@ async def read_back(tenant: TenantContext, change: Change) -> tuple[Verification
     return check_write(change, observed)
 
 
-async def default_verify(
-    tenant: TenantContext, assessed: Sequence[Finding], changes: Sequence[Change]
+async def read_backs(tenant: TenantContext, changes: Sequence[Change]) -> list[tuple[Verification, str] | None]:
+    """:func:`read_back` of every change, concurrently (one wave of reads while a tenant is changed)."""
+    return list(await asyncio.gather(*(read_back(tenant, change) for change in changes)))
+
+
+def combine(
+    tenant: TenantContext,
+    assessed: Sequence[Finding],
+    changes: Sequence[Change],
+    checks: Sequence[tuple[Verification, str] | None],
 ) -> list[Finding]:
-    """One finding per changed setting: its fresh assessment, with how its writes read back."""
+    """One finding per changed setting: its fresh assessment, with how its writes read back (``checks``)."""
     by_setting = {f.setting: f for f in assessed}
-    checks: dict[str, list[tuple[Verification, str]]] = {}
-    for change in changes:
-        check = await read_back(tenant, change)
-        checks.setdefault(change.setting, [])
+    found: dict[str, list[tuple[Verification, str]]] = {}
+    for change, check in zip(changes, checks, strict=True):
+        found.setdefault(change.setting, [])
         if check is not None:
-            checks[change.setting].append(check)
+            found[change.setting].append(check)
     out = []
-    for setting, found in checks.items():
+    for setting, setting_checks in found.items():
         finding = by_setting.get(setting) or Finding(
             control=tenant.control,
             setting=setting,
             status=Status.UNKNOWN,
             reason="the assessment has no finding for it",
         )
-        out.append(verified(finding, found))
+        out.append(verified(finding, setting_checks))
     return out
+
+
+async def default_verify(
+    tenant: TenantContext, assessed: Sequence[Finding], changes: Sequence[Change]
+) -> list[Finding]:
+    """One finding per changed setting: its fresh assessment, with how its writes read back."""
+    return combine(tenant, assessed, changes, await read_backs(tenant, changes))

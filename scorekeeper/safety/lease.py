@@ -50,8 +50,6 @@ from scorekeeper.store.liveness import this_process
 __all__ = ["LeaseHeld", "LeaseHolder", "TenantLease", "held_lease", "writer_lease"]
 
 
-
-
 @dataclass
 class TenantLease:
     """A lease this process holds. Made by :func:`writer_lease`; never construct one yourself."""

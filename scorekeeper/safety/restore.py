@@ -5,6 +5,7 @@ The implementation of the public :mod:`scorekeeper.restore` (whose docstring is 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,7 @@ async def _put_back(tenant: TenantContext, change: Change) -> Restoration:
     if same(current, change.before):
         return Restoration(change, RestoreStatus.ALREADY, f"{read.path} reads as before")
     undo_spec = change.resource.get("undo")
+    recorded_undo = isinstance(undo_spec, Mapping)
     if isinstance(undo_spec, Mapping):
         undo = Request.from_dict(undo_spec)
     elif sent.method == "PATCH":
@@ -104,6 +106,9 @@ async def _put_back(tenant: TenantContext, change: Change) -> Restoration:
         version=undo.version,
         read=read.path if read.path != undo.path else None,
         resource={"type": change.resource.get("type", ""), "restores": change.id},
+        # The default restore sets exactly the before-value's fields: restores of other settings of
+        # the same resource, made at the same moment, may share its request (safety/wire.py).
+        merge=not recorded_undo,
     )
     return await _confirm(tenant, change, read, written)
 
@@ -122,6 +127,10 @@ async def _confirm(tenant: TenantContext, change: Change, read: Request, written
         _by_hand(change, f"after the restore it reads {project(observed, change.before)!r}"),
         (written,),
     )
+
+
+async def _nothing() -> list[str]:
+    return []
 
 
 def _recorded_paths(change: Change) -> list[str]:
@@ -180,10 +189,13 @@ async def _remove_created(tenant: TenantContext, change: Change, run_id: int) ->
         )
 
     async def present(searching: bool) -> list[str]:
-        found = [p for p in paths if await _exists(tenant, p, api, version)]
-        if searching:
-            found += [p for p in await find_marked(tenant, marker, tag, api=api, version=version) if p not in found]
-        return found
+        # Every recorded object and the marker's collection read at once (one wave of reads).
+        exists, marked = await asyncio.gather(
+            asyncio.gather(*(_exists(tenant, p, api, version) for p in paths)),
+            find_marked(tenant, marker, tag, api=api, version=version) if searching else _nothing(),
+        )
+        found = [p for p, there in zip(paths, exists, strict=True) if there]
+        return found + [p for p in marked if p not in found]
 
     try:
         targets = await present(search_first)

@@ -7,6 +7,9 @@ re-read right before the write and only its user-consent entries are replaced, k
 was added since the plan. The before-value is that fresh list, in the body's own shape, which is
 all the engine's default rollback needs.
 
+The two settings are written concurrently (different resources); the policy's ``PATCH`` asks to be
+merged, so the engine sends it in one request with SSPR's ``allowedToUseSSPR`` when both are planned.
+
 The admin consent workflow is updated with ``PUT`` (Microsoft's update page): the whole object,
 every settable property. Its before-value is the object's settable properties as read just before,
 and the undo is that same whole object ``PUT`` back, so a rollback never sends the read-only
@@ -15,6 +18,7 @@ and the undo is that same whole object ``PUT`` back, so a rollback never sends t
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from scorekeeper.writes import Request
@@ -47,6 +51,7 @@ async def _user_consent(tenant: TenantContext) -> Change | None:
         body(wanted),
         before=body(before),
         resource={"type": "authorizationPolicy", "id": "authorizationPolicy"},
+        merge=True,  # one PATCH of the policy with another control's fields (SSPR's allowedToUseSSPR)
     )
 
 
@@ -74,14 +79,21 @@ async def _workflow(tenant: TenantContext, item: PlanItem) -> Change | None:
     )
 
 
+async def _one(tenant: TenantContext, item: PlanItem) -> Change | None:
+    if item.setting == "user_consent":
+        return await _user_consent(tenant)
+    if item.setting == "admin_consent_workflow":
+        return await _workflow(tenant, item)
+    return None
+
+
 async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
-    changes: list[Change] = []
-    for item in plan.automated:
-        change = None
-        if item.setting == "user_consent":
-            change = await _user_consent(tenant)
-        elif item.setting == "admin_consent_workflow":
-            change = await _workflow(tenant, item)
-        if change is not None:
-            changes.append(change)
-    return changes
+    """Both settings at once: their re-reads go out together, then their writes (two resources).
+
+    Every write runs to its end before an error of another is raised, so none is left in flight.
+    """
+    results = await asyncio.gather(*(_one(tenant, item) for item in plan.automated), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [change for change in results if change is not None and not isinstance(change, BaseException)]

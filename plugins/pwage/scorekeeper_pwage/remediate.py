@@ -1,4 +1,5 @@
-"""Writes: one ``PATCH /domains/{id}`` per domain through the write helper, each its own recorded change.
+"""Writes: one ``PATCH /domains/{id}`` per domain through the write helper, each its own recorded change,
+every domain at once.
 
 A remediation item's ``desired`` maps domain → days. The before-value of each write is the
 domain's ``passwordValidityPeriodInDays`` as read just before writing (``None`` when unset), so
@@ -7,6 +8,7 @@ rollback — the engine's default, no code here — puts exactly that back.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -33,7 +35,7 @@ async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
         raise GraphCallError(domains.status, "ReadFailed", f"cannot read the domains before writing: {domains.error}")
     known = {str(d["id"]): d for d in domains.items}
     in_scope = {str(d["id"]) for d in governed_domains(domains.items, config)}
-    changes: list[Change] = []
+    writes = []
     for item in plan.items:
         if item.kind is not RemediationKind.AUTOMATED or item.setting != "password_expiry":
             continue
@@ -46,14 +48,21 @@ async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
             before = validity(known[domain])
             if before == value:
                 continue
-            changes.append(
-                await tenant.write(
+            writes.append(
+                tenant.write(
                     "password_expiry",
                     "PATCH",
                     f"domains/{quote(domain)}",
                     {FIELD: value},
                     before={FIELD: before},
                     resource={"type": "domain", "id": domain},
+                    merge=True,
                 )
             )
-    return changes
+    # Every domain at once (independent resources); each PATCH is its own recorded change, and every
+    # one runs to its end before an error of another is raised.
+    results = await asyncio.gather(*writes, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [change for change in results if not isinstance(change, BaseException)]

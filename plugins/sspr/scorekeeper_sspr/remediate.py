@@ -14,9 +14,11 @@ the write helper's marker, so the engine's default rollback restores all of it.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper import Change, GraphCallError, Part, PlanItem, RemediationKind, Request
+from scorekeeper import Change, GraphCallError, Part, PlanItem, Read, RemediationKind, Request
 from scorekeeper_sspr import graph_rules as rules
 from scorekeeper_sspr.config import SsprConfig
 from scorekeeper_sspr.portal import (
@@ -26,10 +28,8 @@ from scorekeeper_sspr.portal import (
     merged,
     onprem_slice,
     policy_slice,
-    read_onprem,
-    read_policy,
 )
-from scorekeeper_sspr.reads import Snapshot, read_tenant
+from scorekeeper_sspr.reads import Snapshot, read_graph
 from scorekeeper_sspr.resolve import RemediationBlocked, Resolved, resolve
 from scorekeeper_sspr.settings import (
     ONPREM_POLICY,
@@ -60,6 +60,9 @@ class Remediation:
         self.snap = snapshot
         self.resolved = resolved
         self.changes: list[Change] = []
+        #: The password-rules settings template, read with the before-values when password_protection
+        #: is planned (a create needs its defaults; read up front, it costs no round trip of its own).
+        self.template: Read | None = None
 
     def keep(self, *changes: Change) -> bool:
         """Remember the changes; whether every one of them applied."""
@@ -82,14 +85,13 @@ class Remediation:
         return target
 
     async def write_portal_policy(self, items: list[PlanItem]) -> set[str]:
-        """One GET and one PUT for every PasswordResetPolicies setting; one recorded change each."""
-        portal = self.tenant.portal
-        assert portal is not None
-        try:
-            policy = await read_policy(portal)
-        except GraphCallError as exc:
-            self.tenant.logger.warning("portal policy could not be read before writing: %s", exc)
+        """One PUT for every PasswordResetPolicies setting, from the fresh read; one recorded change each."""
+        read = self.snap.policy
+        if read is None or not read.ok or not isinstance(read.value, dict):
+            why = read.error if read is not None else self.tenant.portal_unavailable
+            self.tenant.logger.warning("portal policy could not be read before writing: %s", why)
             return {i.setting for i in items}
+        policy = read.value
         targets = {i.setting: self.portal_target(i) for i in items}
         body = merged(policy, targets.values())
         parts = [Part(sid, policy_slice(policy, sid), policy_slice(body, sid)) for sid in targets]
@@ -101,6 +103,7 @@ class Remediation:
             api="portal",
             read=f"{PORTAL_POLICY}?{READ_WITH_GROUP}",
             resource={"type": "portal:PasswordResetPolicies"},
+            merge=True,  # each part's after is the slice it sets
         )
         self.keep(*changes)
         return {c.setting for c in changes if not c.applied}
@@ -110,11 +113,12 @@ class Remediation:
         assert portal is not None
         field, put_field = ONPREM_FIELDS[item.setting]
         value = bool((item.desired or {}).get(field))
-        try:
-            before = onprem_slice(await read_onprem(portal), item.setting)
-        except GraphCallError as exc:
-            self.tenant.logger.warning("on-premises policy could not be read before writing: %s", exc)
+        read = self.snap.onprem
+        if read is None or not read.ok or not isinstance(read.value, dict):
+            why = read.error if read is not None else self.tenant.portal_unavailable
+            self.tenant.logger.warning("on-premises policy could not be read before writing: %s", why)
             return False
+        before = onprem_slice(read.value, item.setting)
         # The PUT body names the flag differently from the read, so the restore request is given.
         undo = Request("PUT", ONPREM_POLICY, {put_field: before[field]}, "portal")
         change = await self.tenant.write(
@@ -140,6 +144,7 @@ class Remediation:
             {"allowedToUseSSPR": item.desired},
             before={"allowedToUseSSPR": before},
             resource={"type": "authorizationPolicy"},
+            merge=True,  # one PATCH with another control's fields of the same policy (IntegratedApps)
         )
         return self.keep(change)
 
@@ -154,6 +159,7 @@ class Remediation:
             before={"policyMigrationState": before},
             version="beta",
             resource={"type": "authenticationMethodsPolicy"},
+            merge=True,
         )
         return self.keep(change)
 
@@ -166,23 +172,26 @@ class Remediation:
         target: dict[str, Any] = dict(item.desired or {})
         policy = self.graph_value("methods_policy")
         current = rules.method_configurations(policy, list(target))
-        ok = True
+        writes = []
         for config_id, wanted in target.items():
             if wanted is None or rules.config_holds(wanted, current.get(config_id)):
                 continue
             raw = rules.config_of(policy, config_id) or {}
             body, _ = rules.config_patch(config_id, wanted, raw)
             before = {k: (v if k == "@odata.type" else raw.get(k)) for k, v in body.items()}
-            change = await self.tenant.write(
-                item.setting,
-                "PATCH",
-                f"{METHODS_POLICY}/authenticationMethodConfigurations/{config_id}",
-                body,
-                before=before,
-                resource={"type": "authenticationMethodConfiguration", "id": config_id},
+            writes.append(
+                self.tenant.write(
+                    item.setting,
+                    "PATCH",
+                    f"{METHODS_POLICY}/authenticationMethodConfigurations/{config_id}",
+                    body,
+                    before=before,
+                    resource={"type": "authenticationMethodConfiguration", "id": config_id},
+                    merge=True,
+                )
             )
-            ok = self.keep(change) and ok
-        return ok
+        # Independent configurations, written together (each PATCH is its own recorded change).
+        return self.keep(*await settled(*writes))
 
     async def passkeys(self, item: PlanItem) -> bool:
         """One PATCH of the FIDO2 (passkey) configuration: state, self-service registration and targets.
@@ -201,6 +210,7 @@ class Remediation:
             body,
             before=before,
             resource={"type": "authenticationMethodConfiguration", "id": rules.FIDO2},
+            merge=True,
         )
         return self.keep(change)
 
@@ -219,6 +229,7 @@ class Remediation:
             body(campaign),
             before=body(before),
             resource={"type": "authenticationMethodsPolicy"},
+            merge=True,
         )
         return self.keep(change)
 
@@ -252,6 +263,7 @@ class Remediation:
                 body,
                 before=before,
                 resource={"type": "conditionalAccessPolicy", "id": existing["id"], "path": path},
+                merge=True,
             )
             return self.keep(change)
         created = await self.tenant.create(
@@ -336,13 +348,15 @@ class Remediation:
                 {"values": [{"name": k, "value": v} for k, v in values.items()]},
                 before={"values": [{"name": v.get("name"), "value": v.get("value")} for v in raw.get("values") or []]},
                 resource={"type": "groupSetting", "id": current["id"], "path": path},
+                merge=True,
             )
             return self.keep(change)
-        try:
-            template = await self.tenant.graph_request("GET", f"groupSettingTemplates/{rules.PASSWORD_RULES_TEMPLATE}")
-        except GraphCallError as exc:
-            self.tenant.logger.warning("password_protection: the settings template could not be read: %s", exc)
+        read = self.template
+        if read is None or not read.ok or not isinstance(read.value, dict):
+            why = read.error if read is not None else "it was not read"
+            self.tenant.logger.warning("password_protection: the settings template could not be read: %s", why)
             return False
+        template = read.value
         values = {d["name"]: d.get("defaultValue") for d in template.get("values") or []}
         values.update(wanted)
         listed = [{"name": k, "value": v} for k, v in values.items()]
@@ -414,31 +428,105 @@ def _check_plan(tenant: TenantContext, items: list[PlanItem]) -> None:
         )
 
 
+async def read_before(tenant: TenantContext, cfg: SsprConfig) -> Snapshot:
+    """The before-values: every Graph read in one call concurrently with both portal reads (one round trip).
+
+    The assessment's follow-up reads (group members, sign-in logs) decide compliance, not what a
+    write replaces, so remediation does without them.
+    """
+    portal = tenant.portal
+    if portal is None:
+        return Snapshot(await read_graph(tenant, cfg), None, None, tenant.portal_unavailable or "no portal sign-in")
+    # Through the tenant's requests (tenant.send), so they ride the engine's wave with the Graph reads.
+    graph, policy, onprem = await asyncio.gather(
+        read_graph(tenant, cfg),
+        _read(tenant.send(Request("GET", f"{PORTAL_POLICY}?{READ_WITH_GROUP}", api="portal"))),
+        _read(tenant.send(Request("GET", ONPREM_POLICY, api="portal"))),
+    )
+    return Snapshot(graph, policy, onprem)
+
+
+async def _none() -> None:
+    return None
+
+
+async def _read(call: Awaitable[Any]) -> Read:
+    try:
+        return Read(await call)
+    except GraphCallError as exc:  # PortalError is a GraphCallError
+        return Read.failed(exc)
+
+
 async def remediate(tenant: TenantContext, plan: Plan) -> list[Change]:
+    """Resolve names and read the before-values together, then write: independent settings at once.
+
+    A setting waits only for the settings it ``depends_on`` that the plan writes too, and is
+    skipped when one of them failed; every PasswordResetPolicies setting goes out in one PUT.
+    """
     cfg: SsprConfig = tenant.desired
     items = [i for i in plan.items if i.kind is RemediationKind.AUTOMATED]
     _check_plan(tenant, items)
-    resolved = await resolve(tenant, cfg, {i.setting for i in items})
-    snapshot = await read_tenant(tenant, cfg)
+    # Both before anything is written: a missing group stops the whole remediation.
+    planned = {i.setting for i in items}
+    template = f"groupSettingTemplates/{rules.PASSWORD_RULES_TEMPLATE}"
+    resolved, snapshot, rules_template = await settled(
+        resolve(tenant, cfg, planned),
+        read_before(tenant, cfg),
+        _read(tenant.graph_request("GET", template)) if "password_protection" in planned else _none(),
+    )
     run = Remediation(tenant, cfg, snapshot, resolved)
-    failed: set[str] = set()
-    portal_done = False
-    for item in items:
-        blocked = [d for d in SETTINGS_BY_ID[item.setting].depends_on if d in failed]
-        if blocked:
-            tenant.logger.warning("%s skipped: %s failed first", item.setting, ", ".join(blocked))
-            tenant.progress(item.setting, "skipped", f"skipped because {', '.join(blocked)} failed")
-            failed.add(item.setting)
-            continue
-        if item.setting in PORTAL_POLICY_SETTINGS:
-            if not portal_done:
-                portal_done = True
-                failed |= await run.write_portal_policy([i for i in items if i.setting in PORTAL_POLICY_SETTINGS])
-            continue
+    run.template = rules_template
+    portal_items = [i for i in items if i.setting in PORTAL_POLICY_SETTINGS]
+    tasks: dict[str, asyncio.Future[bool]] = {}
+
+    async def blocked(settings: list[str]) -> list[str]:
+        # A portal setting never waits for another: they all go out in the one PUT.
+        inside = set(settings) if settings and settings[0] in PORTAL_POLICY_SETTINGS else set()
+        deps = list(
+            dict.fromkeys(d for s in settings for d in SETTINGS_BY_ID[s].depends_on if d in tasks and d not in inside)
+        )
+        done = await asyncio.gather(*(tasks[d] for d in deps), return_exceptions=True)
+        return [d for d, ok in zip(deps, done, strict=True) if ok is not True]
+
+    async def write(item: PlanItem) -> bool:
+        stopped = await blocked([item.setting])
+        if stopped:
+            tenant.logger.warning("%s skipped: %s failed first", item.setting, ", ".join(stopped))
+            tenant.progress(item.setting, "skipped", f"skipped because {', '.join(stopped)} failed")
+            return False
         if item.setting in ONPREM_SETTINGS:
-            ok = await run.write_onprem(item)
+            return await run.write_onprem(item)
+        return await GRAPH_WRITERS[item.setting](run, item)
+
+    async def write_portal() -> set[str]:
+        stopped = set(await blocked([i.setting for i in portal_items]))
+        ready = [i for i in portal_items if not stopped & set(SETTINGS_BY_ID[i.setting].depends_on)]
+        for item in portal_items:
+            if item not in ready:
+                tenant.progress(item.setting, "skipped", "skipped because a setting it depends on failed")
+        failed = await run.write_portal_policy(ready) if ready else set()
+        return failed | {i.setting for i in portal_items if i not in ready}
+
+    portal = asyncio.ensure_future(write_portal()) if portal_items else None
+    for item in items:  # the plan's order puts what a setting depends on before it
+        if item.setting in PORTAL_POLICY_SETTINGS:
+            assert portal is not None
+            tasks[item.setting] = asyncio.ensure_future(_portal_ok(portal, item.setting))
         else:
-            ok = await GRAPH_WRITERS[item.setting](run, item)
-        if not ok:
-            failed.add(item.setting)
+            tasks[item.setting] = asyncio.ensure_future(write(item))
+    await settled(*tasks.values(), *([portal] if portal is not None else []))
     return run.changes
+
+
+async def settled(*calls: Awaitable[Any]) -> list[Any]:
+    """Every call run to its end, then the first exception raised, if any: no write is left in
+    flight behind an error (the engine reconciles what was recorded only once this returns)."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+async def _portal_ok(portal: asyncio.Future[set[str]], setting: str) -> bool:
+    return setting not in await portal
