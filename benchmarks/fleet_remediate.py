@@ -330,9 +330,8 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> None:
             for who, method, path, inner, left, answered, status in first:
                 if who == tenant:
                     carried = f" ({len(inner)}: {' '.join(inner)})" if inner else ""
-                    print(
-                        f"    {(left - start) * 1000:7.0f} {(answered - start) * 1000:7.0f} {status} {method} {path}{carried}"
-                    )
+                    at = f"{(left - start) * 1000:7.0f} {(answered - start) * 1000:7.0f}"
+                    print(f"    {at} {status} {method} {path}{carried}")
     print(f"  remediation changed {result['changed']} value(s) over the fleet")
     left = result["left"]
     print(f"  after rollback: {'every tenant reads as before' if not left else f'{len(left)} difference(s) left'}")

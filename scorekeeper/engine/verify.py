@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Any
 
 from scorekeeper.domain.advice import with_advice
 from scorekeeper.domain.model import (
@@ -25,11 +27,17 @@ class Verifying(Assessing):
     """Verification operations of the engine (see :class:`scorekeeper.engine.Engine`)."""
 
     async def _verify_control(
-        self, session: TenantSession, control: Control, changes: list[Change], phase: str = "verify"
+        self,
+        session: TenantSession,
+        control: Control,
+        changes: list[Change],
+        phase: str = "verify",
+        wire: Any = None,
     ) -> tuple[Finding, ...]:
+        """``wire``: the tenant's wave of requests (``safety/wire.py``), shared by the controls verified together."""
         name = session.config.name
         self._emit(name, control.id, phase, "started", total=len(changes))
-        context = self._context(session, control, phase)
+        context = self._context(session, control, phase, wire=wire)
         try:
             findings = await self.plugins.call("verify", control, tenant=context, changes=changes)
             if findings is None:  # the plugin relies on the default: re-assess, and re-read each write
@@ -45,11 +53,14 @@ class Verifying(Assessing):
         return result
 
     async def _default_verify(self, control: Control, context: TenantContext, changes: list[Change]) -> list[Finding]:
-        from scorekeeper.safety.default_verify import default_verify
+        from scorekeeper.safety.default_verify import combine, read_backs
 
-        answer = await self.plugins.call("assess", control, tenant=context)
+        # The fresh assessment and the read-back of every write go out together (one wave).
+        answer, checks = await asyncio.gather(
+            self.plugins.call("assess", control, tenant=context), read_backs(context, changes)
+        )
         findings = answer.findings if isinstance(answer, Assessment) else list(answer or [])
-        return await default_verify(context, findings, changes)
+        return combine(context, findings, changes, checks)
 
     async def verify(self, run_id: int) -> RunResult:
         """Re-read every setting a past remediation or rollback changed, as a new ``verify`` run."""

@@ -138,6 +138,9 @@ class TenantContext:
     declaration: Control | None = None
     #: ``scorekeeper.graph.shared.SharedReads`` while assessing: the same read asked by two controls is sent once.
     _shared_reads: Any = None
+    #: ``scorekeeper.safety.wire.TenantWire`` while a tenant is changed: its controls' requests sent in
+    #: waves (reads in one ``$batch``, writes to one resource merged when they ask to be).
+    _wire: Any = None
 
     @cached_property
     def graph(self) -> GraphServiceClient:
@@ -152,12 +155,16 @@ class TenantContext:
         """
         if self._shared_reads is not None:
             return dict(await self._shared_reads.batch(self.graph, requests))
+        if self._wire is not None:
+            return dict(await self._wire.batch(self.graph, requests))
         from scorekeeper.graph.batch import send_batch
 
         return await send_batch(self.graph, requests)
 
     async def graph_request(self, method: str, path: str, body: Any = None, *, version: str = "v1.0") -> Any:
         """One raw JSON call through the same SDK pipeline (for ``/beta`` rows); see ``graph_request``."""
+        if self._wire is not None and method.upper() == "GET" and body is None:  # a read joins the wave
+            return await self._wire.send(Request("GET", path, None, "graph", version))
         from scorekeeper.graph.client import graph_request
 
         return await graph_request(self.graph, method, path, body, version=version)
@@ -210,6 +217,7 @@ class TenantContext:
         read: str | None = None,
         resource: Mapping[str, JSONValue] | None = None,
         undo: Request | None = None,
+        merge: bool = False,
     ) -> Change:
         """Send one write request, recorded first; return its :class:`~scorekeeper.Change` (never raises for a
         tenant error: look at ``change.outcome``).
@@ -223,6 +231,14 @@ class TenantContext:
         the freshly read object with ``before`` merged in (for a ``PUT``). ``resource`` adds
         identification (``{"type": "domain", "id": "contoso.com"}``) shown in history.
 
+        ``merge=True`` lets the engine send this write in one request with other writes to the same
+        resource (same API, version, method and path) made at the same moment, by this control or
+        another: ``PATCH`` bodies are merged, a ``PUT``'s ``after`` fields are laid over the first
+        body; writes that set one field differently are never merged. Each write is still its own
+        recorded change, rolled back on its own fields. Give it when the request's fields are all
+        the write means to set (a ``PATCH`` of some properties; a ``PUT`` whose ``after`` names
+        what it changes); without it the request goes out as it is.
+
         Raises :class:`scorekeeper.errors.WritesStopped` — before recording or sending — when the
         engine was asked to start no new write (Ctrl-C).
         """
@@ -233,6 +249,7 @@ class TenantContext:
             read=Request("GET", read, None, api, version) if read else None,
             resource=resource or {},
             undo=undo,
+            merge=merge,
         )
         return change
 
@@ -247,16 +264,19 @@ class TenantContext:
         version: str = "v1.0",
         read: str | None = None,
         resource: Mapping[str, JSONValue] | None = None,
+        merge: bool = False,
     ) -> list[Change]:
         """One request that moves several settings at once (a whole-object ``PUT``): one change per
         :class:`~scorekeeper.writes.Part` (setting, the fields it owned before, after), all committed
-        before the request leaves and sharing its outcome. Each rolls back on its own fields only."""
+        before the request leaves and sharing its outcome. Each rolls back on its own fields only.
+        ``merge``: as for :meth:`write` (the parts' ``after`` values are the fields it sets)."""
         return await self._writer.write(
             parts,
             Request(method.upper(), path, body, api, version),
             read=Request("GET", read, None, api, version) if read else None,
             resource=resource or {},
             undo=None,
+            merge=merge,
         )
 
     async def create(

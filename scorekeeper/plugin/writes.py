@@ -305,12 +305,22 @@ class Writer:
     async def send(self, request: Request) -> Any:
         from scorekeeper.graph.errors import GraphCallError
 
+        if request.api == "portal" and self.tenant.portal is None:
+            raise GraphCallError(0, "NoPortalSignIn", self.tenant.portal_unavailable)
+        wire = getattr(self.tenant, "_wire", None)  # the engine's waves while a tenant is changed
+        if wire is not None:
+            return await wire.send(request)
         if request.api == "portal":
-            portal = self.tenant.portal
-            if portal is None:
-                raise GraphCallError(0, "NoPortalSignIn", self.tenant.portal_unavailable)
-            return await portal.request(request.method, request.path, request.body)
+            assert self.tenant.portal is not None
+            return await self.tenant.portal.request(request.method, request.path, request.body)
         return await self.tenant.graph_request(request.method, request.path, request.body, version=request.version)
+
+    async def _send_write(self, request: Request, parts: Sequence[Part], merge: bool) -> Any:
+        """Send a recorded write; through the engine's wave, merged with others, when it asked to be."""
+        wire = getattr(self.tenant, "_wire", None)
+        if wire is None or not merge or (request.api == "portal" and self.tenant.portal is None):
+            return await self.send(request)
+        return await wire.send(request, merge=True, fields=[p.after for p in parts])
 
     def _start(self, change: Change) -> Change:
         return replace(change, id=self.tenant.change_sink.started(change))
@@ -332,6 +342,7 @@ class Writer:
         read: Request | None,
         resource: Mapping[str, JSONValue],
         undo: Request | None,
+        merge: bool = False,
     ) -> list[Change]:
         from scorekeeper.graph.errors import GraphCallError
 
@@ -350,7 +361,7 @@ class Writer:
             for p in parts
         ]
         try:
-            await self.send(request)
+            await self._send_write(request, parts, merge)
         except GraphCallError as exc:
             failure = classify(exc, needs=self.needs(parts[0].setting, request.api), method=request.method)
             done = [self._finish(c, failure.outcome, failure.text) for c in started]
