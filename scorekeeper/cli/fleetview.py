@@ -213,7 +213,6 @@ def rollback_fleet(state: Any, run_id: int, yes: bool, as_json: bool, verbose: b
         console,
         emit_json,
         lease_or_fail,
-        progress_bar,
         run_writing,
         signals_remembered,
     )
@@ -247,14 +246,9 @@ def rollback_fleet(state: Any, run_id: int, yes: bool, as_json: bool, verbose: b
         changes = sum(len(p.items) for _, _, plans in planned for p in plans)
         runs = ", ".join(str(rid) for rid, _, _ in planned)
         confirm_or_abort(f"Roll back {changes} change(s) of {len(planned)} run(s) ({runs}), one per tenant", yes)
-        for undone, tenant, plans in planned:
-            with progress_bar(not as_json) as on_progress:
-                if on_progress:
-                    engine.on_progress = on_progress
-                result, stopped = run_writing(engine, tenant, "rollback", engine.rollback(undone, plans))
+
+        def done(undone: int, result: RunResult) -> None:  # each tenant's line as it finishes
             code = EXIT_ERROR if result.status != "completed" else EXIT_OK
-            results.append(result)
-            codes.append(code)
             if as_json:
                 pass
             elif verbose:
@@ -262,8 +256,11 @@ def rollback_fleet(state: Any, run_id: int, yes: bool, as_json: bool, verbose: b
                 print_restorations(out, result, undone)
             else:
                 out.print(restore_line(result, undone, code), markup=False, highlight=False, soft_wrap=True)
-            if stopped is not None:
-                break
+
+        # Every tenant concurrently (at most [scorekeeper] concurrency, one writer per tenant).
+        batches = [(undone, plans) for undone, _, plans in planned]
+        results, stopped = run_writing(engine, None, "rollback", engine.rollback_fleet(batches, on_done=done))
+        codes = [EXIT_ERROR if r.status != "completed" else EXIT_OK for r in results]
     if as_json:
         emit_json({"schema_version": 1, "runs": [r.to_dict() for r in results]})
     else:
