@@ -228,11 +228,11 @@ def notes(s: SettingRow) -> Iterable[str]:
     return (html for _, html in note_parts(s))
 
 
-def note_parts(s: SettingRow) -> list[tuple[str, str]]:
+def note_parts(s: SettingRow, memo: Memo | None = None) -> list[tuple[str, str]]:
     """:func:`notes` by name (``permissions``, ``exception``, ``attestation``, ``evidence``, ``steps``).
 
     Named so that the fleet page can say once what every tenant of a state says alike and list
-    per tenant only what differs.
+    per tenant only what differs; ``memo`` makes equal evidence's HTML once per render.
     """
     parts = []
     if s.missing_permissions:
@@ -249,9 +249,15 @@ def note_parts(s: SettingRow) -> list[tuple[str, str]]:
         a = s.attestation
         parts.append(("attestation", f"<p>Attested by {esc(a.by)} on {a.at:%Y-%m-%d %H:%M} UTC: {esc(a.note)}</p>"))
     if s.evidence:
-        # The one place a row shows what Graph returned, as it returned it.
-        pre = esc(values.pretty(s.evidence))
-        parts.append(("evidence", f'<details class="evidence"><summary>Evidence</summary><pre>{pre}</pre></details>'))
+        key = ("evidence", repr(s.evidence))  # tenants' equal evidence: made once per render (``memo``)
+        html = memo.get(key) if memo is not None else None
+        if html is None:
+            # The one place a row shows what Graph returned, as it returned it.
+            pre = esc(values.pretty(s.evidence))
+            html = f'<details class="evidence"><summary>Evidence</summary><pre>{pre}</pre></details>'
+            if memo is not None:
+                memo[key] = html
+        parts.append(("evidence", html))
     if s.steps and s.status is not Status.PASS:
         steps = esc("\n".join(s.steps))
         # A plugin's steps may quote the Graph request that does a step: a how-to, kept as written.

@@ -84,7 +84,7 @@ class StateRows:
         """A row's reason and notes as HTML by name, made once per row object."""
         done = self._said.get(id(row))
         if done is None:
-            done = self._said[id(row)] = (row, {"reason": esc(row.reason), **dict(rows.note_parts(row))})
+            done = self._said[id(row)] = (row, {"reason": esc(row.reason), **dict(rows.note_parts(row, self.memo))})
         return done[1]
 
     def index(self, tenant: TenantSection, control: ControlSection) -> Markup:

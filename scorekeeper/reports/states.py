@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scorekeeper.domain.display import status_rank
-from scorekeeper.reports import values
 from scorekeeper.reports.model import Report, SettingRow, TenantSection
 
 
@@ -80,9 +79,13 @@ class FleetStates:
         return self.of[(tenant.name, id(row))]
 
 
-def _value_key(value: Any) -> tuple[str, str]:
-    # The type with the compact JSON: the string "[]" and an empty list read alike but are not equal.
-    return type(value).__name__, values.compact(value)
+def _value_key(value: Any) -> str:
+    """A value as a key: equal values decoded from history have equal ``repr`` (their order is stored).
+
+    ``repr`` keeps types apart (``"[]"`` and ``[]``, ``True`` and ``1``) and is several times
+    faster than JSON for 10,000 rows whose values are equal but not the same objects.
+    """
+    return repr(value)
 
 
 def state_key(row: SettingRow) -> tuple[Any, ...]:
@@ -112,7 +115,7 @@ def notes_key(row: SettingRow) -> tuple[Any, ...]:
         row.missing_permissions,
         row.exception,
         row.attestation,
-        values.compact(row.evidence),
+        _value_key(row.evidence),
         row.steps,
     )
 
