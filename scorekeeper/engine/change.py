@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from scorekeeper.domain.model import Plan, RunResult
 from scorekeeper.engine.planning import plan_for
 from scorekeeper.engine.score import Scoring
-from scorekeeper.safety.lease import writer_lease
+from scorekeeper.safety.lease import by_lease, writer_lease
 
 if TYPE_CHECKING:
     from scorekeeper.safety.lease import TenantLease as Lease
@@ -210,11 +210,3 @@ class ChangingTenants(Scoring):
         finally:
             self.write_gate.reopen()
         return [done[t] for t in tenants]
-
-
-def by_lease(tenants: Iterable[str], key: Callable[[str], str]) -> list[list[str]]:
-    """``tenants`` grouped by writer lease, in order: two names of one directory are one writer's."""
-    groups: dict[str, list[str]] = {}
-    for tenant in tenants:
-        groups.setdefault(key(tenant), []).append(tenant)
-    return list(groups.values())

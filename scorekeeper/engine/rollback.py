@@ -107,7 +107,7 @@ class RollingBack(Remediating):
         """
         limit = asyncio.Semaphore(self.config.settings.concurrency)
 
-        from scorekeeper.engine.change import by_lease
+        from scorekeeper.safety.lease import by_lease
 
         done: dict[int, RunResult] = {}
         plans_of = dict(batches)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,7 +47,7 @@ from scorekeeper.store.liveness import this_process
 
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 
-__all__ = ["LeaseHeld", "LeaseHolder", "TenantLease", "held_lease", "writer_lease"]
+__all__ = ["LeaseHeld", "LeaseHolder", "TenantLease", "by_lease", "held_lease", "writer_lease"]
 
 
 @dataclass
@@ -155,3 +155,15 @@ def writer_lease(store: Any, tenant: str, purpose: str, *, key: str | None = Non
             _held.pop(key_held, None)
         store.heartbeat.remove_lease(row, token)
         store.leases.release(row, token)
+
+
+def by_lease(tenants: Iterable[str], key: Callable[[str], str]) -> list[list[str]]:
+    """``tenants`` grouped by writer lease (``key``: the engine's ``lease_key``), in order.
+
+    A fleet operation runs the groups concurrently and the tenants of one group one after another:
+    two configured names of one directory are one tenant, with one writer at a time.
+    """
+    groups: dict[str, list[str]] = {}
+    for tenant in tenants:
+        groups.setdefault(key(tenant), []).append(tenant)
+    return list(groups.values())
