@@ -18,7 +18,17 @@ Every public method is one short transaction, so that several processes can shar
 file: writes take the write lock up front (``BEGIN IMMEDIATE``, see ``db.py``) and release it on
 return; nothing holds a transaction open across an ``await`` or a network call. The one rule the
 engine relies on most: :meth:`HistoryStore.change_started` has committed the before-value by the
-time it returns, before the plugin writes to the tenant.
+time it returns, before the plugin writes to the tenant; so has :meth:`HistoryStore.start_run`
+the run it opens.
+
+One method records several runs in one transaction: :meth:`HistoryStore.record_runs`, a group
+commit of a fleet's *assessment results* (``loopwrites.HistoryWrites.record_in_group`` gathers
+the tenants finishing in one loop turn). Nothing that precedes a tenant write ever waits in a
+group — not a before-value, not a run's start — so the safety order is that of one transaction
+per call. A crash before a group commits loses those results only; their runs stay ``running``
+and :meth:`HistoryStore.interrupt_stale_runs` closes them as ``interrupted``, never completed.
+The write path's statements are prepared once per backend and sent to the driver
+(``prepared.py``), on a bare connection rather than a ``Session``.
 """
 
 from __future__ import annotations

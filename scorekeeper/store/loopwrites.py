@@ -105,22 +105,29 @@ class HistoryWrites:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Actor] = loop.create_future()
         self._waiting.append((store, record, done))
-        if self._flusher is None:
+        flusher = self._flusher
+        # One flusher per loop: a command may run several loops one after another (plan, then apply).
+        if flusher is None or flusher.done() or flusher.get_loop() is not loop:
             self._flusher = loop.create_task(self._flush())
         return await asyncio.shield(done)
 
     async def _flush(self) -> None:
         """Commit the waiting records, a group at a time, until none is left."""
+        loop = asyncio.get_running_loop()
         try:
             await asyncio.sleep(0)  # one loop turn: the tenants finishing in it join this group
-            while self._waiting:
-                store = self._waiting[0][0]
-                group = [entry for entry in self._waiting if entry[0] is store][:GROUP_LIMIT]
+            while True:
+                mine = [entry for entry in self._waiting if entry[2].get_loop() is loop]
+                if not mine:
+                    break
+                store = mine[0][0]
+                group = [entry for entry in mine if entry[0] is store][:GROUP_LIMIT]
                 taken = {id(entry) for entry in group}
                 self._waiting = [entry for entry in self._waiting if id(entry) not in taken]
                 await self._commit(store, group)
         finally:
-            self._flusher = None
+            if self._flusher is asyncio.current_task():
+                self._flusher = None
 
     async def _commit(self, store: Any, group: Sequence[tuple[Any, RunRecord, asyncio.Future[Actor]]]) -> None:
         records = [record for _, record, _ in group]

@@ -266,9 +266,9 @@ def ensure_tenant(session: Executor, tenant: str, tenant_id: str, clock: Callabl
 
 def insert_run(session: Executor, values: Mapping[str, Any]) -> int:
     """Insert one ``runs`` row (``values`` has every one of :data:`RUN_COLUMNS`); returns its id."""
-    key = _INSERT_RUN.execute(connection_of(session), values).fetchone()
-    assert key is not None and key[0] is not None
-    return int(key[0])
+    returned = _INSERT_RUN.execute(connection_of(session), values).fetchall()  # to the end: the statement is done
+    assert returned and returned[0][0] is not None
+    return int(returned[0][0])
 
 
 _RUN_EXISTS = Prepared(select(_RUNS.c.id).where(_RUNS.c.id == bindparam("run_id")))
