@@ -30,8 +30,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# pytest-xdist runs the tests on every core, each worker with a PostgreSQL server of its own
+# (tests/conftest.py); `make test PYTEST_WORKERS=0` runs them in one process, in order.
+PYTEST_WORKERS ?= auto
 test: lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 # Wheels and sdists of the core (distribution scorekeeper-m365) and every shipped plugin, built
 # offline with the pinned hatchling; tests/kit/test_dist.py installs them into a fresh venv.

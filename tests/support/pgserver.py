@@ -27,12 +27,14 @@ the test fixtures give each test a fresh database.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -70,6 +72,27 @@ def find_binaries(*, install: bool = True) -> Path:
             "PostgreSQL is not installed and this is not a root Debian machine: install the postgresql "
             "package, or set SCOREKEEPER_PG_BIN to a folder holding initdb and pg_ctl"
         )
+    # `make test` runs pytest-xdist workers, each starting its own server: on a fresh machine they
+    # would all run apt-get at once, and all but one would fail on dpkg's lock. One installs; the
+    # others wait here, then find the binaries it installed.
+    with _install_lock():
+        found = _binaries_dir()
+        return found if found is not None else _apt_install()
+
+
+@contextlib.contextmanager
+def _install_lock() -> Iterator[None]:
+    """Hold an exclusive lock, across processes, on a file in the temporary folder."""
+    with (Path(tempfile.gettempdir()) / "scorekeeper-pg-install.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _apt_install() -> Path:
+    """``apt-get install -y postgresql`` (after ``apt-get update`` when the first try fails); its bin folder."""
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     for command in (["apt-get", "install", "-y", "-q", "postgresql"], None):
         if command is None:  # the package lists may be missing or stale on a fresh machine
