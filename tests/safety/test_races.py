@@ -77,8 +77,9 @@ def test_a_manual_remediation_is_refused_while_a_scheduled_one_writes(tmp_path: 
     from tests.safety.harness import lab as make_lab
 
     with make_lab(tmp_path, extra=AUTO) as served:  # type: ignore[arg-type]
-        # Slow enough that the scheduled writes outlast the manual process's start-up (~3 s loaded).
-        slow_writes(served.sim, 0.8)
+        # Slow enough that the scheduled writes outlast the manual process's start-up (~3 s loaded):
+        # since issue 30 independent writes go out together, so one wave must last that long, not a sum.
+        slow_writes(served.sim, 4.0)
         assert served.cli("schedule", "add", "--tenant", TENANT, "--interval", "1", "--remediate").code == 0
         daemon = _daemon(served)
         try:
@@ -102,7 +103,8 @@ def test_a_scheduled_remediation_does_not_write_while_a_manual_one_does(tmp_path
     from tests.safety.harness import lab as make_lab
 
     with make_lab(tmp_path, extra=AUTO) as served:  # type: ignore[arg-type]
-        slow_writes(served.sim, 0.25)
+        # The manual writes must outlast the daemon's start-up; they go out in waves (issue 30).
+        slow_writes(served.sim, 4.0)
         assert served.cli("schedule", "add", "--tenant", TENANT, "--interval", "1", "--remediate").code == 0
         manual = served.spawn("remediate", "--tenant", TENANT, "--yes")
         daemon = None
