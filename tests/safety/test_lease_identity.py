@@ -20,7 +20,12 @@ from scorekeeper.store import HistoryStore
 from tests.core import toy_plugins
 
 DIRECTORY = "6F1C2A3B-0000-4000-8000-000000000001"
-LOOPBACK = {"auth": "static", "token": "not-a-secret", "graph_url": "http://127.0.0.1:9", "portal_url": "http://127.0.0.1:9/api"}
+LOOPBACK = {
+    "auth": "static",
+    "token": "not-a-secret",
+    "graph_url": "http://127.0.0.1:9",
+    "portal_url": "http://127.0.0.1:9/api",
+}
 
 
 def engine(store: Any, tmp_path: Path, tenants: dict[str, str]) -> Engine:
