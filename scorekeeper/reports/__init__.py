@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from scorekeeper.reports.collector import collector_paused
 from scorekeeper.reports.model import Report
 
 #: format → (module:function, file name endings that select it)
@@ -47,8 +48,9 @@ def format_for(path: str | Path) -> str | None:
     return best[1] if best else None
 
 
+@collector_paused()
 def render(report: Report, fmt: str) -> str:
-    """``report`` rendered as ``fmt`` (a key of :data:`FORMATS`)."""
+    """``report`` rendered as ``fmt`` (a key of :data:`FORMATS`), the cycle collector paused (``collector``)."""
     module_name, function = FORMATS[fmt][0].split(":")
     renderer = getattr(importlib.import_module(module_name), function)
     text: str = renderer(report)

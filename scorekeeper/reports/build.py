@@ -31,6 +31,7 @@ from scorekeeper.domain.model import (
 
 # Defined in the one error tree (scorekeeper/errors.py); importable from here as before.
 from scorekeeper.errors import ReportError as ReportError
+from scorekeeper.reports.collector import collector_paused
 from scorekeeper.reports.model import (
     AttestationInfo,
     Branding,
@@ -68,6 +69,7 @@ ASSESSING = ("assess", "plan")
 _EXPIRES = re.compile(r"until (\d{4}-\d{2}-\d{2})")
 
 
+@collector_paused()
 def build_report(
     store: HistoryStore,
     run_ids: Sequence[int],

@@ -1,4 +1,4 @@
-"""A fleet page shows each distinct state of a setting once, with its tenants, and loses nothing that needs attention."""
+"""A fleet page shows each state of a setting once, with its tenants, and loses nothing that needs attention."""
 
 from __future__ import annotations
 
