@@ -8,11 +8,13 @@ answers as :func:`scorekeeper.simulator.licensing.require_intune` documents.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from scorekeeper.simulator.errors import Area
 from scorekeeper.simulator.licensing import require_intune
-from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, find, merge
+from scorekeeper.simulator.routes.entityset import lookup
+from scorekeeper.simulator.routing import Reply, RequestContext, RouteTable, merge
 
 table = RouteTable(Area.INTUNE)
 LEARN = "https://learn.microsoft.com/graph/api"
@@ -46,10 +48,55 @@ def _view(config: dict[str, Any], expand: bool) -> dict[str, Any]:
 
 
 def _config(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state["deviceConfigurations"], ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
+    return lookup(ctx, ctx.state["deviceConfigurations"])
+
+
+def _navigation(ctx: RequestContext, owner: dict[str, Any], base: str, name: str) -> dict[str, Any]:
+    """``GET …/{id}/assignments`` (or ``/settings``): what ``owner`` holds under ``name``, as one page, no $top."""
+    return ctx.collection(copy.deepcopy(owner.get(name) or []), f"{base}('{owner['id']}')/{name}", top=False)
+
+
+def _assign(
+    ctx: RequestContext,
+    owner: dict[str, Any],
+    assignment_type: str,
+    made: Callable[[str, dict[str, Any]], dict[str, Any]],
+    *,
+    validate: bool,
+) -> dict[str, Any]:
+    """The ``assign`` action both kinds of Intune policy have: replace ``owner``'s assignments, answer with them.
+
+    The body holds ``assignments`` and nothing else; each one's ``target`` must be one of
+    :data:`TARGET_TYPES` (a group target with its ``groupId``). ``made(suffix, target)`` builds the
+    stored assignment, whose id ends in the group id or the target type. ``validate``: check each
+    entry against the metadata first (v1.0's ``assignment_type``; the beta Settings Catalog type is
+    not in it).
+    """
+    body = ctx.json_body()
+    unknown = sorted(set(body) - {"assignments"})
+    if unknown:
+        raise ctx.bad_request(f"The parameter '{unknown[0]}' in the request payload is not a valid parameter.")
+    assignments = body.get("assignments")
+    if not isinstance(assignments, list):
+        raise ctx.bad_request("The parameter 'assignments' must be a collection.")
+    new = []
+    for entry in assignments:
+        if validate:
+            ctx.validate(assignment_type, entry)
+        target = entry.get("target") if isinstance(entry, dict) else None
+        if not isinstance(target, dict) or target.get("@odata.type") not in TARGET_TYPES:
+            kind = target.get("@odata.type") if isinstance(target, dict) else None
+            raise ctx.bad_request(f"Invalid assignment target type '{kind}'.")
+        if target["@odata.type"].endswith("roupAssignmentTarget") and not target.get("groupId"):
+            raise ctx.bad_request("A group assignment target needs a groupId.")
+        suffix = target.get("groupId") or target["@odata.type"].rsplit(".", 1)[-1]
+        new.append(made(suffix, dict(target)))
+    owner["assignments"] = new
+    owner["lastModifiedDateTime"] = ctx.now()
+    return {
+        "@odata.context": ctx.context_url(f"Collection(microsoft.graph.{assignment_type})"),
+        "value": copy.deepcopy(new),
+    }
 
 
 @table.get(CONFIGS, permissions=READ, doc=f"{LEARN}/intune-deviceconfig-deviceconfiguration-list")
@@ -128,9 +175,7 @@ def delete_config(ctx: RequestContext) -> Reply:
 )
 def list_assignments(ctx: RequestContext) -> dict[str, Any]:
     require_intune(ctx.state)
-    config = _config(ctx)
-    fragment = f"{FRAGMENT}('{config['id']}')/assignments"
-    return ctx.collection(copy.deepcopy(config.get("assignments") or []), fragment, top=False)
+    return _navigation(ctx, _config(ctx), FRAGMENT, "assignments")
 
 
 @table.post(
@@ -143,35 +188,15 @@ def assign(ctx: RequestContext) -> dict[str, Any]:
     """Replaces the configuration's assignments; answers with the new ones."""
     require_intune(ctx.state)
     config = _config(ctx)
-    body = ctx.json_body()
-    unknown = sorted(set(body) - {"assignments"})
-    if unknown:
-        raise ctx.bad_request(f"The parameter '{unknown[0]}' in the request payload is not a valid parameter.")
-    assignments = body.get("assignments")
-    if not isinstance(assignments, list):
-        raise ctx.bad_request("The parameter 'assignments' must be a collection.")
-    made = []
-    for entry in assignments:
-        ctx.validate("deviceConfigurationAssignment", entry)
-        target = entry.get("target") or {}
-        if target.get("@odata.type") not in TARGET_TYPES:
-            raise ctx.bad_request(f"Invalid assignment target type '{target.get('@odata.type')}'.")
-        if target["@odata.type"].endswith("roupAssignmentTarget") and not target.get("groupId"):
-            raise ctx.bad_request("A group assignment target needs a groupId.")
-        suffix = target.get("groupId") or target["@odata.type"].rsplit(".", 1)[-1]
-        made.append(
-            {
-                "@odata.type": "#microsoft.graph.deviceConfigurationAssignment",
-                "id": f"{config['id']}_{suffix}",
-                "target": dict(target),
-            }
-        )
-    config["assignments"] = made
-    config["lastModifiedDateTime"] = ctx.now()
-    return {
-        "@odata.context": ctx.context_url("Collection(microsoft.graph.deviceConfigurationAssignment)"),
-        "value": copy.deepcopy(made),
-    }
+
+    def made(suffix: str, target: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "@odata.type": "#microsoft.graph.deviceConfigurationAssignment",
+            "id": f"{config['id']}_{suffix}",
+            "target": target,
+        }
+
+    return _assign(ctx, config, "deviceConfigurationAssignment", made, validate=True)
 
 
 # --------------------------------------------------------------------------- Settings Catalog (beta)
@@ -256,10 +281,7 @@ def _policy_view(policy: dict[str, Any], expand: frozenset[str] = frozenset()) -
 
 
 def _policy(ctx: RequestContext) -> dict[str, Any]:
-    found = find(ctx.state.setdefault("configurationPolicies", []), ctx.params["id"])
-    if found is None:
-        raise ctx.not_found(ctx.params["id"])
-    return found
+    return lookup(ctx, ctx.state.setdefault("configurationPolicies", []))
 
 
 def _check_enum(ctx: RequestContext, name: str, value: Any, allowed: frozenset[str], *, flags: bool = False) -> None:
@@ -411,9 +433,7 @@ def delete_policy(ctx: RequestContext) -> Reply:
 )
 def list_policy_settings(ctx: RequestContext) -> dict[str, Any]:
     require_intune(ctx.state)
-    policy = _policy(ctx)
-    fragment = f"{POLICY_FRAGMENT}('{policy['id']}')/settings"
-    return ctx.collection(copy.deepcopy(policy.get("settings") or []), fragment, top=False)
+    return _navigation(ctx, _policy(ctx), POLICY_FRAGMENT, "settings")
 
 
 @table.get(
@@ -424,9 +444,7 @@ def list_policy_settings(ctx: RequestContext) -> dict[str, Any]:
 )
 def list_policy_assignments(ctx: RequestContext) -> dict[str, Any]:
     require_intune(ctx.state)
-    policy = _policy(ctx)
-    fragment = f"{POLICY_FRAGMENT}('{policy['id']}')/assignments"
-    return ctx.collection(copy.deepcopy(policy.get("assignments") or []), fragment, top=False)
+    return _navigation(ctx, _policy(ctx), POLICY_FRAGMENT, "assignments")
 
 
 @table.post(
@@ -439,33 +457,8 @@ def assign_policy(ctx: RequestContext) -> dict[str, Any]:
     """Replaces the policy's assignments (as device configurations' assign does); answers with the new ones."""
     require_intune(ctx.state)
     policy = _policy(ctx)
-    body = ctx.json_body()
-    unknown = sorted(set(body) - {"assignments"})
-    if unknown:
-        raise ctx.bad_request(f"The parameter '{unknown[0]}' in the request payload is not a valid parameter.")
-    assignments = body.get("assignments")
-    if not isinstance(assignments, list):
-        raise ctx.bad_request("The parameter 'assignments' must be a collection.")
-    made = []
-    for entry in assignments:
-        target = entry.get("target") if isinstance(entry, dict) else None
-        if not isinstance(target, dict) or target.get("@odata.type") not in TARGET_TYPES:
-            kind = target.get("@odata.type") if isinstance(target, dict) else None
-            raise ctx.bad_request(f"Invalid assignment target type '{kind}'.")
-        if target["@odata.type"].endswith("roupAssignmentTarget") and not target.get("groupId"):
-            raise ctx.bad_request("A group assignment target needs a groupId.")
-        suffix = target.get("groupId") or target["@odata.type"].rsplit(".", 1)[-1]
-        made.append(
-            {
-                "id": f"{policy['id']}_{suffix}",
-                "source": "direct",
-                "sourceId": policy["id"],
-                "target": dict(target),
-            }
-        )
-    policy["assignments"] = made
-    policy["lastModifiedDateTime"] = ctx.now()
-    return {
-        "@odata.context": ctx.context_url("Collection(microsoft.graph.deviceManagementConfigurationPolicyAssignment)"),
-        "value": copy.deepcopy(made),
-    }
+
+    def made(suffix: str, target: dict[str, Any]) -> dict[str, Any]:
+        return {"id": f"{policy['id']}_{suffix}", "source": "direct", "sourceId": policy["id"], "target": target}
+
+    return _assign(ctx, policy, "deviceManagementConfigurationPolicyAssignment", made, validate=False)
