@@ -20,13 +20,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from kiota_serialization_json.json_parse_node import JsonParseNode
 
 from scorekeeper.simulator import metadata
 
+#: What a string-parsed Edm value (GUID, date, bytes) comes back as.
+Parsed = TypeVar("Parsed")
 _EDM = {str: "Edm.String", bool: "Edm.Boolean", int: "Edm.Int32", float: "Edm.Double"}
 
 
@@ -91,6 +93,14 @@ class CheckingNode(JsonParseNode):
             return False
         return True
 
+    def _parsed(self, ok: bool, parse: Callable[[], Parsed | None], expected: str) -> Parsed | None:
+        """A value the SDK parses from a string (GUID, date, base64): one it cannot parse is a mismatch too."""
+        try:
+            return parse() if self._typed(ok, expected) else None
+        except ValueError:
+            self._mismatch(expected)
+            return None
+
     # -- primitives
     def get_str_value(self) -> str | None:
         return super().get_str_value() if self._typed(isinstance(self._json_node, str), "Edm.String") else None
@@ -109,35 +119,17 @@ class CheckingNode(JsonParseNode):
         return super().get_float_value() if self._typed(ok, "Edm.Double") else None
 
     def get_uuid_value(self) -> UUID | None:
-        try:
-            return super().get_uuid_value() if self._typed(isinstance(self._json_node, str), "Edm.Guid") else None
-        except ValueError:
-            self._mismatch("Edm.Guid")
-            return None
+        return self._parsed(isinstance(self._json_node, str), super().get_uuid_value, "Edm.Guid")
 
     def get_datetime_value(self) -> datetime | None:
         ok = isinstance(self._json_node, str) and re.match(r"^\d{4}-\d{2}-\d{2}T", self._json_node) is not None
-        if not self._typed(ok, "Edm.DateTimeOffset"):
-            return None
-        try:
-            return super().get_datetime_value()
-        except ValueError:
-            self._mismatch("Edm.DateTimeOffset")
-            return None
+        return self._parsed(ok, super().get_datetime_value, "Edm.DateTimeOffset")
 
     def get_date_value(self) -> date | None:
-        try:
-            return super().get_date_value() if self._typed(isinstance(self._json_node, str), "Edm.Date") else None
-        except ValueError:
-            self._mismatch("Edm.Date")
-            return None
+        return self._parsed(isinstance(self._json_node, str), super().get_date_value, "Edm.Date")
 
     def get_bytes_value(self) -> bytes | None:
-        try:
-            return super().get_bytes_value() if self._typed(isinstance(self._json_node, str), "Edm.Binary") else None
-        except ValueError:
-            self._mismatch("Edm.Binary")
-            return None
+        return self._parsed(isinstance(self._json_node, str), super().get_bytes_value, "Edm.Binary")
 
     def get_enum_value(self, enum_class: Any) -> Any:
         value = self._json_node
