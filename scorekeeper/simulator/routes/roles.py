@@ -153,6 +153,23 @@ def _expanded(ctx: RequestContext, rows: list[dict[str, Any]], source: list[dict
             row["roleDefinition"] = find(_items(ctx, "roleDefinitions"), str(item.get("roleDefinitionId", "")))
 
 
+def _expanded_page(
+    ctx: RequestContext, items: list[dict[str, Any]], fragment: str, type_name: str, filterable: tuple[str, ...]
+) -> dict[str, Any]:
+    """A page of assignments (or their instances) as the list pages serve it, ``$expand`` applied to its rows."""
+    body = ctx.collection(items, fragment, type_name=type_name, filterable=filterable)
+    _expanded(ctx, body["value"], items)
+    return body
+
+
+def _expanded_one(ctx: RequestContext, items: list[dict[str, Any]], fragment: str) -> dict[str, Any]:
+    """The assignment (or instance) the route's ``{id}`` names, ``$expand`` applied; Graph's 404 when none."""
+    item = lookup(ctx, items)
+    body = ctx.entity(item, f"{fragment}/$entity")
+    _expanded(ctx, [body], [item])
+    return body
+
+
 @table.get(
     f"{RBAC}/roleAssignments",
     permissions=RBAC_READ,
@@ -160,15 +177,13 @@ def _expanded(ctx: RequestContext, rows: list[dict[str, Any]], source: list[dict
     returns="unifiedRoleAssignment",
 )
 def list_role_assignments(ctx: RequestContext) -> dict[str, Any]:
-    items = _items(ctx, "roleAssignments")
-    body = ctx.collection(
-        items,
+    return _expanded_page(
+        ctx,
+        _items(ctx, "roleAssignments"),
         "roleManagement/directory/roleAssignments",
-        type_name="unifiedRoleAssignment",
-        filterable=ASSIGNMENT_FILTERS,
+        "unifiedRoleAssignment",
+        ASSIGNMENT_FILTERS,
     )
-    _expanded(ctx, body["value"], items)
-    return body
 
 
 @table.get(
@@ -178,10 +193,7 @@ def list_role_assignments(ctx: RequestContext) -> dict[str, Any]:
     returns="unifiedRoleAssignment",
 )
 def get_role_assignment(ctx: RequestContext) -> dict[str, Any]:
-    item = lookup(ctx, _items(ctx, "roleAssignments"))
-    body = ctx.entity(item, "roleManagement/directory/roleAssignments/$entity")
-    _expanded(ctx, [body], [item])
-    return body
+    return _expanded_one(ctx, _items(ctx, "roleAssignments"), "roleManagement/directory/roleAssignments")
 
 
 # ----------------------------------------------------------------------------- PIM eligibility
@@ -281,15 +293,13 @@ def assignment_instances(state: dict[str, Any]) -> list[dict[str, Any]]:
 )
 def list_assignment_instances(ctx: RequestContext) -> dict[str, Any]:
     require_p2(ctx.state)
-    items = assignment_instances(ctx.state)
-    body = ctx.collection(
-        items,
+    return _expanded_page(
+        ctx,
+        assignment_instances(ctx.state),
         "roleManagement/directory/roleAssignmentScheduleInstances",
-        type_name="unifiedRoleAssignmentScheduleInstance",
-        filterable=("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"),
+        "unifiedRoleAssignmentScheduleInstance",
+        ("id", "principalId", "roleDefinitionId", "directoryScopeId", "appScopeId"),
     )
-    _expanded(ctx, body["value"], items)
-    return body
 
 
 @table.get(
@@ -300,10 +310,9 @@ def list_assignment_instances(ctx: RequestContext) -> dict[str, Any]:
 )
 def get_assignment_instance(ctx: RequestContext) -> dict[str, Any]:
     require_p2(ctx.state)
-    item = lookup(ctx, assignment_instances(ctx.state))
-    body = ctx.entity(item, "roleManagement/directory/roleAssignmentScheduleInstances/$entity")
-    _expanded(ctx, [body], [item])
-    return body
+    return _expanded_one(
+        ctx, assignment_instances(ctx.state), "roleManagement/directory/roleAssignmentScheduleInstances"
+    )
 
 
 # ----------------------------------------------------------------------------- PIM policy assignments
