@@ -222,7 +222,12 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    concurrency: int = Field(default=4, ge=1, le=64)
+    #: Tenants assessed at once. 64 keeps a one-process fleet pass bound by the client's CPU, not by
+    #: round trips, up to about a second of latency per tenant; more only holds more tenants in memory
+    #: (measured at 4/16/64/128 in docs/performance.md). At most 256: every tenant in flight draws on
+    #: Graph's one per-app limit across all tenants (130,000 requests per 10 s), and a typo must not
+    #: open thousands of connections.
+    concurrency: int = Field(default=64, ge=1, le=256)
     db: str | None = None
 
 
