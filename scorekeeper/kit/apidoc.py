@@ -37,6 +37,8 @@ MODULES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
             "Read",
             "read_batch",
             "all_pages",
+            "get_request",
+            "sign_ins_request",
             "secure_score_requests",
             "secure_score",
             "ScoreReading",
