@@ -73,7 +73,8 @@ class StateRows:
             by: dict[str, list[Member]] = {}
             for group, parts in said:
                 by.setdefault("".join(parts.get(n, "") for n in differ), []).extend(group)
-            cell += '<ul class="by">' + "".join(f"<li>{html}{who(ms)}</li>" for html, ms in by.items()) + "</ul>"
+            items = "".join(f"<li>{who(ms, lead=True)}{html}</li>" for html, ms in by.items())
+            cell += f'<ul class="by">{items}</ul>'
         else:
             differing = ", ".join(NOTE_WORDS[n] for n in differ)
             cell += f'<p class="note muted">These tenants differ in {differing}: {OWN_REPORT}.</p>'
@@ -100,10 +101,16 @@ class StateRows:
         return Markup(f'<ul class="ids">{items}</ul>')
 
 
-def who(members: Sequence[Member]) -> str:
-    """The tenants in a state (or a group of it), each linked to its section; folded when many."""
+def who(members: Sequence[Member], *, lead: bool = False) -> str:
+    """The tenants in a state (or a group of it), each linked to its section; folded when many.
+
+    ``lead``: the names open a group's item and what the group says follows them
+    ("tenant-a, tenant-b: reason"), as a list of who says what reads.
+    """
     links = ", ".join(f'<a href="#{attr(m.anchor)}">{esc(m.tenant)}</a>' for m in members)
     label = f"{len(members)} tenant{'' if len(members) == 1 else 's'}"
-    if len(members) <= WHO_INLINE:
-        return f'<p class="who">{label}: {links}</p>'
-    return f'<details class="who"><summary>{label}</summary>{links}</details>'
+    if len(members) > WHO_INLINE:
+        return f'<details class="who"><summary>{label}</summary>{links}</details>'
+    if lead:
+        return f'<b class="who">{links}:</b> '
+    return f'<p class="who">{label}: {links}</p>'
