@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.domain.display import level_label, short, stage_line
@@ -26,6 +25,7 @@ from scorekeeper.domain.platform_changes import changes_ahead
 from scorekeeper.reports.values import words
 from scorekeeper.tui.format import fit, impact_text, pretty, score_text, sized_columns, status_text, when
 from scorekeeper.tui.safe import SafeStatic, SafeTable
+from scorekeeper.tui.screens.sized import SizedTableScreen
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -40,8 +40,11 @@ FAILING = (Status.FAIL, Status.ERROR)
 COLUMNS = {"status": 11, "setting": 24, "current": 15, "desired": 15, "how": 10}
 
 
-class ControlScreen(Screen[None]):
+class ControlScreen(SizedTableScreen):
     """Settings table plus detail pane; f filters to failing settings."""
+
+    TABLE_ID = "#settings"
+    TABLE_COLUMNS = tuple(COLUMNS.items())
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
@@ -88,19 +91,9 @@ class ControlScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.tenant} › {self.control_id}"
-        self.widths = dict(COLUMNS)
-        self._add_columns()
+        self._start_columns()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
         self.reload()
-
-    def _add_columns(self) -> None:
-        table = self.query_one("#settings", DataTable)
-        table.clear(columns=True)
-        for label in COLUMNS:
-            table.add_column(label, width=self.widths[label], key=label)
-
-    def on_resize(self, event: Any) -> None:
-        self._resize(event.size.width)
 
     def _resize(self, width: int) -> None:
         """Setting names in full first, then the values, shared fairly, as wide as they are.
@@ -112,7 +105,7 @@ class ControlScreen(Screen[None]):
         longest = max((len(s.id) for s in self.control.settings), default=0) + 1
         current = max((len(said(f.current, 500)) for f in findings), default=0) + 1
         desired = max((len(said(f.desired, 500)) for f in findings), default=0) + 1
-        widths = sized_columns(tuple(COLUMNS.items()), width, {"setting": longest})
+        widths = sized_columns(self.TABLE_COLUMNS, width, {"setting": longest})
         spare = max(width - sum(widths.values()) - 2, 0)
         wants = {"current": max(current - widths["current"], 0), "desired": max(desired - widths["desired"], 0)}
         # Half the spare each, then what one leaves to the other.
@@ -125,11 +118,8 @@ class ControlScreen(Screen[None]):
             left -= more
         for label, extra in give.items():
             widths[label] += extra
-        if widths != self.widths:
-            self.widths = widths
-            self._add_columns()
-            if self.loaded:
-                self._fill()
+        if self._set_widths(widths) and self.loaded:
+            self._fill()
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:

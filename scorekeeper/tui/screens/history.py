@@ -15,7 +15,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.domain.diff import field_changes
@@ -34,6 +33,7 @@ from scorekeeper.tui.format import (
     when,
 )
 from scorekeeper.tui.safe import SafeStatic, SafeTable
+from scorekeeper.tui.screens.sized import SizedTableScreen
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -52,7 +52,9 @@ COLUMNS = (("run", 6), ("tenant", 10), ("kind", 14), ("status", 12), ("started",
 MAX_FIELDS_SHOWN = 4
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(SizedTableScreen):
+    TABLE_ID = "#runs"
+    TABLE_COLUMNS = COLUMNS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("u", "rollback", "Roll back"),
@@ -99,8 +101,7 @@ class HistoryScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._title()
-        self.widths = dict(COLUMNS)
-        self._add_columns()
+        self._start_columns()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
         self.reload()
 
@@ -124,12 +125,6 @@ class HistoryScreen(Screen[None]):
             return
         self._load(PAGE, top=True)
 
-    def _add_columns(self) -> None:
-        table = self.query_one("#runs", DataTable)
-        table.clear(columns=True)
-        for label, _ in COLUMNS:
-            table.add_column(label, width=self.widths[label], key=label)
-
     def _resize(self, width: int) -> None:
         """Tenant names and times in full when the terminal has room for them."""
         longest = {
@@ -137,14 +132,8 @@ class HistoryScreen(Screen[None]):
             "started": max((len(when(r.started_at)) for r in self.runs), default=0),
         }
         widths = sized_columns(COLUMNS, width, {"started": longest["started"] + 1, "tenant": longest["tenant"] + 1})
-        if widths != self.widths:
-            self.widths = widths
-            self._add_columns()
-            if self.runs:
-                self._fill()
-
-    def on_resize(self, event: Any) -> None:
-        self._resize(event.size.width)
+        if self._set_widths(widths) and self.runs:
+            self._fill()
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:

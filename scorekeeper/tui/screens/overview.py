@@ -15,13 +15,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from scorekeeper.store.records import TenantOverview
 from scorekeeper.tui.cells import CellFilter, CellFilterError, CellState, cell_states, grouped, parse_filter
 from scorekeeper.tui.format import counts_text, fit, score_text, sized_columns, sparkline, trend_text, when
 from scorekeeper.tui.safe import SafeStatic
+from scorekeeper.tui.screens.sized import SizedTableScreen
 from scorekeeper.tui.widgets.activity import Activity
 from scorekeeper.tui.widgets.fixed_table import FixedTable, LazyCell
 
@@ -128,7 +128,7 @@ def _sort_key(label: str) -> Any:
     return keys[label]
 
 
-class OverviewScreen(Screen[None]):
+class OverviewScreen(SizedTableScreen):
     """Tenants × controls; enter opens a control, a/p/r act on the highlighted tenant.
 
     ``/`` filters by tenant name, ``group:NAME`` and ``status:STATE`` (see :mod:`scorekeeper.tui.cells`),
@@ -136,6 +136,9 @@ class OverviewScreen(Screen[None]):
     """
 
     AUTO_FOCUS = "#overview"
+    TABLE_ID = "#overview"
+    TABLE_COLUMNS = COLUMNS
+
     BINDINGS: ClassVar[list[BindingType]] = [
         # Not a priority binding: a priority binding runs when the app reads the key, while the
         # arrow keys typed just before it are still on their way through the table (a key reaches
@@ -208,16 +211,9 @@ class OverviewScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.widths = dict(COLUMNS)
-        self._add_columns()
+        self._start_columns()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._fill())
         self.reload()
-
-    def _add_columns(self) -> None:
-        table = self.query_one("#overview", DataTable)
-        table.clear(columns=True)
-        for label, _ in COLUMNS:
-            table.add_column(label, width=self.widths[label], key=label)
 
     def _sized(self, width: int) -> dict[str, int]:
         """Widths for a terminal ``width`` wide: names in full when there is room (120 columns)."""
@@ -231,16 +227,9 @@ class OverviewScreen(Screen[None]):
         }
         return sized_columns(COLUMNS, width, {label: longest[label] + 1 for label in GROWS})
 
-    def on_resize(self, event: Any) -> None:
-        self._resize(event.size.width)
-
     def _resize(self, width: int) -> None:
-        widths = self._sized(width)
-        if widths != getattr(self, "widths", None):
-            self.widths = widths
-            self._add_columns()
-            if self.rows:
-                self._fill()
+        if self._set_widths(self._sized(width)) and self.rows:
+            self._fill()
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
@@ -265,10 +254,7 @@ class OverviewScreen(Screen[None]):
         self.all_rows = rows
         self._drift.clear()
         self._select_rows()
-        widths = self._sized(self.size.width)
-        if widths != self.widths:
-            self.widths = widths
-            self._add_columns()
+        self._set_widths(self._sized(self.size.width))
         self._fill()
         self.loaded = True
 

@@ -19,12 +19,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.domain.coverage import coverage_line
 from scorekeeper.tui.format import colour, fit, score_text, sized_columns, sparkline
 from scorekeeper.tui.safe import SafeStatic, SafeTable
+from scorekeeper.tui.screens.sized import SizedTableScreen
 from scorekeeper.tui.widgets.activity import Activity
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ COLUMNS = (
     ("plugin", 10),
     ("how", 7),
 )
-WIDTH = dict(COLUMNS)
 #: How a covered control is remediated, in the ``how`` column (the CLI's short words).
 HOW = {"automated": "auto", "guided": "guided", "assess-only": "read"}
 
@@ -52,8 +51,11 @@ class ScoreTable(SafeTable):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select_cursor", "Open control")]
 
 
-class SecureScoreScreen(Screen[None]):
+class SecureScoreScreen(SizedTableScreen):
     """One tenant's Secure Score; ``enter`` opens a covered control, ``g`` reads the tenant now."""
+
+    TABLE_ID = "#score-controls"
+    TABLE_COLUMNS = COLUMNS
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
@@ -93,18 +95,8 @@ class SecureScoreScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"Secure Score · {self.tenant}"
-        self.widths = dict(WIDTH)
-        self._add_columns()
+        self._start_columns()
         self.reload()
-
-    def _add_columns(self) -> None:
-        table = self.query_one("#score-controls", DataTable)
-        table.clear(columns=True)
-        for label, _ in COLUMNS:
-            table.add_column(label, width=self.widths[label], key=label)
-
-    def on_resize(self, event: Any) -> None:
-        self._resize(event.size.width)
 
     def _resize(self, width: int) -> None:
         """The defaults at 80 columns; wider, control ids and then plugin names in full."""
@@ -114,11 +106,8 @@ class SecureScoreScreen(Screen[None]):
             "plugin": max((len(r.covered_by) + 2 for r in rows if r.covered_by), default=0) + 1,
         }
         widths = sized_columns(COLUMNS, width, wants)
-        if widths != self.widths:
-            self.widths = widths
-            self._add_columns()
-            if self.loaded:
-                self._fill()
+        if self._set_widths(widths) and self.loaded:
+            self._fill()
 
     # ------------------------------------------------------------------ data
     def reload(self) -> None:
