@@ -10,7 +10,7 @@ the history store after each job; the app keeps no domain state of its own.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -299,19 +299,12 @@ class ScorekeeperApp(App[None]):
                 self.push_screen(ConfirmScreen(plans, title=f"Plan for {tenant} (run {run.run_id})", apply_label=None))
                 return
 
-            def answered(confirmed: bool | None) -> None:
-                if confirmed:
-                    self._apply(change, plans, held)
-                else:
-                    held.close()
-                    self._declined()
-
             title = (
                 f"Move {automated} setting(s) of {tenant} to their next stage?"
                 if promotions_only
                 else (f"Apply {automated} change(s) to {tenant}?")
             )
-            self.push_screen(ConfirmScreen(plans, title=title, apply_label="Apply"), answered)
+            self._confirm(plans, title, "Apply", lambda: self._apply(change, plans, held), held)
 
         label = f"plan the promotions of {tenant}" if promotions_only else f"plan {tenant}"
         started = self.start_job(Job("plan", label, work, on_done=show))
@@ -337,6 +330,26 @@ class ScorekeeperApp(App[None]):
         if not self.start_job(Job("remediate", f"remediate {change.tenant}", work, cancellable=False, on_done=done)):
             held.close()
 
+    def _confirm(
+        self,
+        plans: list[Plan],
+        title: str,
+        apply_label: str,
+        apply: Callable[[], object],
+        held: contextlib.ExitStack | None = None,
+    ) -> None:
+        """Show ``plans`` for confirmation: ``apply`` on yes; on no (or escape) release ``held``, write nothing."""
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                apply()
+                return
+            if held is not None:
+                held.close()
+            self._declined()
+
+        self.push_screen(ConfirmScreen(plans, title=title, apply_label=apply_label), answered)
+
     def _declined(self) -> None:
         self.notify("Nothing was written.")
 
@@ -359,17 +372,11 @@ class ScorekeeperApp(App[None]):
             self.notify(f"Rollback run {run.run_id} {run.status}; re-assessing.")
             self.assess([tenant], [p.control for p in plans])
 
-        def confirmed(answer: bool | None) -> None:
-            if answer:
-                self.start_job(Job("rollback", f"roll back run {run_id}", work, cancellable=False, on_done=done))
-            else:
-                self._declined()
-
-        self.push_screen(
-            ConfirmScreen(
-                plans, title=f"Roll back {count} change(s) of run {run_id} in {tenant}?", apply_label="Roll back"
-            ),
-            confirmed,
+        self._confirm(
+            plans,
+            f"Roll back {count} change(s) of run {run_id} in {tenant}?",
+            "Roll back",
+            lambda: self.start_job(Job("rollback", f"roll back run {run_id}", work, cancellable=False, on_done=done)),
         )
         return True
 
@@ -500,15 +507,8 @@ class ScorekeeperApp(App[None]):
                 self.notify(f"Nothing to change: {control_id} in {tenant} already says that.")
                 return
 
-            def confirmed(answer: bool | None) -> None:
-                if answer:
-                    self._write_state(tenant, plans, held)
-                else:
-                    held.close()
-                    self._declined()
-
             title = f"Set the Secure Score state of {control_id} in {tenant}?"
-            self.push_screen(ConfirmScreen(plans, title=title, apply_label="Set state"), confirmed)
+            self._confirm(plans, title, "Set state", lambda: self._write_state(tenant, plans, held), held)
 
         if not self.start_job(Job("plan", f"plan the state of {control_id} in {tenant}", work, on_done=show)):
             held.close()

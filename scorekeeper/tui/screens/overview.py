@@ -7,6 +7,7 @@ store answers. Pairs never assessed are listed too, so a new tenant shows what t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -596,19 +597,19 @@ class OverviewScreen(SizedTableScreen):
         if tenants:
             self.sk.assess(tenants)
 
-    def action_plan(self) -> None:
+    def _per_tenant(self, act: Callable[[str], object], refusal: str) -> None:
+        """``act`` on the highlighted tenant; on a group heading, say why not (``refusal``): it is per tenant."""
         tenant = self.current_tenant()
         if tenant is not None:
-            self.sk.plan(tenant)
+            act(tenant)
         elif self.current() is not None:
-            self.notify("Highlight one tenant's row to plan it: a plan is per tenant.", severity="warning")
+            self.notify(f"Highlight one tenant's row to {refusal}", severity="warning")
+
+    def action_plan(self) -> None:
+        self._per_tenant(self.sk.plan, "plan it: a plan is per tenant.")
 
     def action_remediate(self) -> None:
-        tenant = self.current_tenant()
-        if tenant is not None:
-            self.sk.remediate(tenant)
-        elif self.current() is not None:
-            self.notify("Highlight one tenant's row to remediate it: remediation is per tenant.", severity="warning")
+        self._per_tenant(self.sk.remediate, "remediate it: remediation is per tenant.")
 
     def action_report(self) -> None:
         """The highlighted tenant's HTML report (a group heading: each of its tenants), in ./reports/."""
