@@ -7,23 +7,18 @@ and the reports already show.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Vertical
 from textual.widgets import Button, Input
 
 from scorekeeper.tui.safe import SafeStatic
+from scorekeeper.tui.screens.form import FormDialog, buttons
 
 
-class AttestScreen(ModalScreen[tuple[str, str] | None]):
+class AttestScreen(FormDialog[tuple[str, str]]):
     """Returns ``(by, note)``, both filled in, or ``None`` when the admin cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, what: str) -> None:
         super().__init__()
@@ -36,9 +31,7 @@ class AttestScreen(ModalScreen[tuple[str, str] | None]):
             yield Input(placeholder="by: name or UPN", id="attest-by")
             yield Input(placeholder="note: what was done", id="attest-note")
             yield SafeStatic(id="attest-error")
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Record", id="record", variant="primary")
+            yield buttons("Record")
 
     def on_mount(self) -> None:
         self.query_one("#attest-by", Input).focus()
@@ -56,7 +49,3 @@ class AttestScreen(ModalScreen[tuple[str, str] | None]):
             self.query_one("#attest-error", SafeStatic).update(Text("Both who and what are needed.", style="bold"))
             return
         self.dismiss((by, note))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -8,28 +8,24 @@ written: the first ``Record`` checks, the second appends. Escape cancels at any 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Vertical
 from textual.widgets import Button, Input
 
 from scorekeeper.config.model import ExceptionRule
 from scorekeeper.tui.exception import ExceptionInvalid, exception_table
 from scorekeeper.tui.safe import SafeStatic
+from scorekeeper.tui.screens.form import FormDialog, buttons, labelled
 
 #: ``check(reason, expires)``: the validated rule, or :class:`ExceptionInvalid` naming what is wrong.
 Check = Callable[[str, str], ExceptionRule]
 
 
-class ExceptionScreen(ModalScreen[ExceptionRule | None]):
+class ExceptionScreen(FormDialog[ExceptionRule]):
     """Returns the rule to append once the admin has seen its table, or ``None`` when cancelled."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, what: str, file: str, check: Check) -> None:
         super().__init__()
@@ -42,19 +38,14 @@ class ExceptionScreen(ModalScreen[ExceptionRule | None]):
         with Vertical(id="confirm-dialog"):
             yield SafeStatic(Text(f"Accept the risk of {self.what}", style="bold"), id="confirm-title")
             yield SafeStatic("It may fail until the date, for the reason given; then it counts as failing again.")
-            with Horizontal(classes="form-field"):
-                yield SafeStatic("reason", classes="form-label")
-                yield Input(
-                    placeholder="why the risk is accepted (a ticket, who decided)", id="exception-reason", compact=True
-                )
-            with Horizontal(classes="form-field"):
-                yield SafeStatic("expires", classes="form-label")
-                yield Input(placeholder="YYYY-MM-DD", id="exception-expires", compact=True)
+            reason = Input(
+                placeholder="why the risk is accepted (a ticket, who decided)", id="exception-reason", compact=True
+            )
+            yield labelled("reason", reason)
+            yield labelled("expires", Input(placeholder="YYYY-MM-DD", id="exception-expires", compact=True))
             yield SafeStatic(id="exception-error")
             yield SafeStatic(id="exception-preview")
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Check", id="record", variant="primary")
+            yield buttons("Check")
 
     def on_mount(self) -> None:
         self.query_one("#exception-reason", Input).focus()
@@ -92,7 +83,3 @@ class ExceptionScreen(ModalScreen[ExceptionRule | None]):
         self.query_one("#exception-preview", SafeStatic).update(preview)
         self.query_one("#record", Button).label = "Append"
         self.checked = rule
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -7,17 +7,16 @@ confirmation before the PATCH is written (see :meth:`~scorekeeper.tui.app.Scorek
 
 from __future__ import annotations
 
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Vertical
 from textual.widgets import Button, Input, RadioButton, RadioSet
 
 from scorekeeper.tui.safe import SafeStatic
+from scorekeeper.tui.screens.form import FormDialog, buttons, labelled
 
 #: Microsoft's states (secureScoreControlProfile ``controlStateUpdates.state``) and what each means here.
 STATES = (
@@ -34,10 +33,8 @@ class StateAnswer(NamedTuple):
     assigned_to: str | None
 
 
-class StateScreen(ModalScreen[StateAnswer | None]):
+class StateScreen(FormDialog[StateAnswer]):
     """Returns the state, the reason and the assignee (``None``: kept as it is), or ``None`` when cancelled."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, what: str, current: str = "") -> None:
         super().__init__()
@@ -53,16 +50,12 @@ class StateScreen(ModalScreen[StateAnswer | None]):
             with RadioSet(id="state-choice", compact=True):
                 for name, label in STATES:
                     yield RadioButton(label, value=name == self.current, name=name)
-            with Horizontal(classes="form-field"):
-                yield SafeStatic("reason", classes="form-label")
-                yield Input(placeholder="why: kept as the update's comment", id="state-reason", compact=True)
-            with Horizontal(classes="form-field"):
-                yield SafeStatic("assigned", classes="form-label")
-                yield Input(placeholder="UPN (empty keeps it as it is)", id="state-assigned", compact=True)
+            reason = Input(placeholder="why: kept as the update's comment", id="state-reason", compact=True)
+            assigned = Input(placeholder="UPN (empty keeps it as it is)", id="state-assigned", compact=True)
+            yield labelled("reason", reason)
+            yield labelled("assigned", assigned)
             yield SafeStatic(id="state-error")
-            with Horizontal(id="confirm-buttons"):
-                yield Button("Cancel (esc)", id="cancel")
-                yield Button("Plan", id="record", variant="primary")
+            yield buttons("Plan")
 
     def on_mount(self) -> None:
         self.query_one("#state-choice", RadioSet).focus()
@@ -85,7 +78,3 @@ class StateScreen(ModalScreen[StateAnswer | None]):
             error.update(Text("The reason must say why (it is kept as the state update's comment).", style="bold"))
             return
         self.dismiss(StateAnswer(pressed.name, reason, assigned or None))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
