@@ -142,7 +142,14 @@ def run_wrapped(argv: list[str], env: dict[str, str], log: Path) -> dict[str, An
     """One command in its own process under :func:`_wrapped`: wall, CPU, exit code and the request log."""
     command = [sys.executable, __file__, "--wrapped", str(log), "--", *argv]
     started = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        command,
+        env=env,
+        cwd=log.parent,  # not the checkout: an older commit must not find this one's alembic.ini
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
     wall = time.perf_counter() - started
     cpu = proc_cpu_seconds(proc.pid)
@@ -226,7 +233,8 @@ def differences(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 def has_all_tenants(env: dict[str, str]) -> bool:
     """Whether the measured code's ``remediate`` takes ``--all-tenants`` (an older commit's does not)."""
     command = [sys.executable, "-c", "from scorekeeper.cli.main import main; main()", "remediate", "--help"]
-    help_text = subprocess.run(command, capture_output=True, text=True, env=env).stdout
+    # Not from the checkout's directory: ``python -c`` would import this checkout's package first.
+    help_text = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir()).stdout
     return "--all-tenants" in help_text
 
 
@@ -275,10 +283,16 @@ def measure(count: int, args: argparse.Namespace) -> dict[str, Any]:
                 env["PYTHONPATH"] = os.pathsep.join([*paths, *filter(None, [env.get("PYTHONPATH")])])
             select = ["--all-tenants"] if has_all_tenants(env) else ["--group", "fleet"]
             before = asyncio.run(read_state(config, args.concurrency))
+            served = proc_cpu_seconds(server.pid)
             remediated = run_wrapped(["remediate", *select, "--yes"], env, data / "remediate.json")
+            remediated["server_cpu"] = proc_cpu_seconds(server.pid) - served
             middle = asyncio.run(read_state(config, args.concurrency))
+            if remediated["exit"] not in (0, 3):
+                raise SystemExit(f"remediate exited {remediated['exit']}:\n{remediated['stderr'][-3000:]}")
             run_id = latest_remediation(data / "history.db")
+            served = proc_cpu_seconds(server.pid)
             rolled = run_wrapped(["rollback", "--fleet", str(run_id), "--yes"], env, data / "rollback.json")
+            rolled["server_cpu"] = proc_cpu_seconds(server.pid) - served
             after = asyncio.run(read_state(config, args.concurrency))
             return {
                 "tenants": count,
@@ -305,7 +319,10 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> None:
         run, summary = result[phase], result[f"{phase}_summary"]
         trips = summary["round_trips"] or [0]
         limit = latency * minimum * n / min(conc, n)
-        print(f"  {phase}: exit {run['exit']}, wall {run['wall']:.2f} s, CPU {run['cpu'] / n * 1000:.0f} ms per tenant")
+        print(
+            f"  {phase}: exit {run['exit']}, wall {run['wall']:.2f} s, CPU {run['cpu'] / n * 1000:.0f} ms per tenant "
+            f"({run['cpu']:.1f} s; the served simulator's {run.get('server_cpu', 0.0):.1f} s)"
+        )
         print(
             f"    per tenant: {summary['requests']:.1f} requests ({summary['carried']:.1f} carried), "
             f"{summary['writes']:.1f} writes to {summary['resources']:.1f} distinct resources (the minimum writes)"
