@@ -14,7 +14,7 @@ Not part of the extension API (``scorekeeper.simulator``): extensions declare th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from scorekeeper.simulator.routing import RequestContext, RouteTable, find
@@ -24,7 +24,7 @@ Guard = Callable[[dict[str, Any]], None]
 
 
 def lookup(
-    ctx: RequestContext, items: Iterable[dict[str, Any]], item_id: str | None = None, *keys: str
+    ctx: RequestContext, items: Sequence[dict[str, Any]], item_id: str | None = None, *keys: str
 ) -> dict[str, Any]:
     """The object ``item_id`` addresses (the route's ``{id}`` when None), or Graph's 404 naming it.
 
@@ -32,8 +32,7 @@ def lookup(
     ``roleTemplateId``, a service principal by its ``appId``), case-insensitively as Graph does.
     """
     wanted = ctx.params["id"] if item_id is None else item_id
-    rows = list(items)
-    found = find(rows, wanted) or next((f for key in keys if (f := find(rows, wanted, key))), None)
+    found = find(items, wanted) or next((f for key in keys if (f := find(items, wanted, key))), None)
     if found is None:
         raise ctx.not_found(wanted)
     return found
