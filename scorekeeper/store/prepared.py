@@ -92,7 +92,7 @@ class Prepared:
         binds = compiled.binds.values()
         self._required = sorted({b.key for b in binds if b.required})
         self._expanding = sorted({b.key for b in binds if b.required and b.expanding})
-        self._forms: dict[tuple[str, tuple[int, ...]], _Form] = {}
+        self._forms: dict[tuple[str, str, tuple[int, ...]], _Form] = {}
 
     # ------------------------------------------------------------------ running it
     def execute(self, connection: Connection, values: Mapping[str, Any] | None = None) -> Any:
@@ -143,10 +143,10 @@ class Prepared:
         return tuple(len(values[name]) for name in self._expanding)
 
     def _form(self, dialect: Dialect, values: Mapping[str, Any]) -> _Form:
-        key = (dialect.name, self._lengths(values) if self._expanding else ())
+        key = (dialect.name, dialect.driver, self._lengths(values) if self._expanding else ())  # paramstyles differ
         form = self._forms.get(key)
         if form is None:
-            form = self._forms[key] = self._compile(dialect, dict(zip(self._expanding, key[1], strict=True)))
+            form = self._forms[key] = self._compile(dialect, dict(zip(self._expanding, key[2], strict=True)))
         return form
 
     def _compile(self, dialect: Dialect, lengths: Mapping[str, int]) -> _Form:
