@@ -126,6 +126,7 @@ def test_every_setting_is_named_by_its_tenant_and_every_one_needing_attention_is
                 for permission in s.missing_permissions:
                     assert f"<code>{rows.esc(permission)}</code>" in said
     assert all(checked.values()), checked  # the seeded fleet has every kind of note (else this proves little)
+    assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # tenant text inert
     # every tenant × setting is counted once: the rows stand for all of them
     assert sum(map(int, re.findall(r' data-n="(\d+)"', html))) == sum(len(t.settings) for t in report.tenants)
 
