@@ -3,11 +3,11 @@
 :mod:`scorekeeper.reports.states` groups the fleet's rows; this renders them with the settings
 table's own cells (:func:`scorekeeper.reports.rows.head`), so a state reads like the row each of
 its tenants had in a one-tenant report. The last cell holds the reason, the differences and the
-notes, then the tenants in the state; where tenants in one state say different things (a
-reason naming the tenant, an exception, an attestation, their own evidence), each group of
-tenants is listed with what it says. A passing or not-applicable state whose tenants say
-different things shows the values and the tenants only: the tenants' own reports (and the JSON
-and CSV reports of the same run) have each reason and piece of evidence.
+notes, then the tenants in the state. What all of a state's tenants say alike is said once;
+what differs (a reason naming the tenant, an exception, an attestation, their own evidence) is
+listed per group of tenants that say the same, their names first. A passing or not-applicable
+state whose tenants differ names what differs and where it is instead: the tenants' own reports
+(and the JSON and CSV reports of the same run) have each reason and piece of evidence.
 """
 
 from __future__ import annotations
