@@ -337,6 +337,8 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> None:
         )
         if run["exit"] not in (0, 3):
             print("    stderr: " + run["stderr"].strip().replace("\n", "\n            ")[-1500:])
+            failing = [line for line in run["stdout"].splitlines() if "exit 0" not in line and line.strip()]
+            print("    stdout: " + "\n            ".join(failing[:12]))
     print(f"  resources written: {', '.join(result['remediate_summary'].get('written', []))}")
     if args.verbose:
         for phase in ("remediate", "rollback"):

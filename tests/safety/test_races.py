@@ -96,7 +96,9 @@ def test_a_manual_remediation_is_refused_while_a_scheduled_one_writes(tmp_path: 
         assert _ca_policies_created(served) == 1
         with served.store() as store:
             remediations = store.runs(kind="remediate")
-            assert [r.scheduled for r in remediations] == [True]
+            # Only the scheduler wrote (the manual process recorded nothing). Its next fire, right
+            # after the long first run, may remediate what the first one's writes made plannable.
+            assert remediations and all(r.scheduled for r in remediations)
 
 
 def test_a_scheduled_remediation_does_not_write_while_a_manual_one_does(tmp_path: object) -> None:
