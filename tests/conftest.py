@@ -29,6 +29,20 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def no_read_retry_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the count of ``graph/retry.py``'s read retries, drop their waits (0.5 s, then 2 s).
+
+    Toy tenants point at a closed loopback port (127.0.0.1:9): every assess reads the Secure
+    Score and the organisation beside the controls, got no answer, and slept 2.5 s before giving
+    up — in about a hundred tests, minutes of the suite spent asleep. Every attempt still happens
+    and still fails the same way; ``tests/core/test_read_retries.py`` does the same for its own.
+    """
+    from scorekeeper.graph import retry
+
+    monkeypatch.setattr(retry, "READ_RETRY_DELAYS", (0.0,) * len(retry.READ_RETRY_DELAYS))
+
+
 @pytest.fixture
 def run(home: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """Run the CLI in-process as a user would type it; returns exit code and output."""
