@@ -4,8 +4,8 @@ Each control reads what it needs in its own ``$batch``, and several need the sam
 control that reports a Secure Score reads ``/security/secureScores?$top=1``. Controls of a tenant
 are assessed concurrently, so their batches are issued within a few turns of the event loop (a
 plugin that gathers its reads in tasks issues them a turn or two after one that calls directly).
-:class:`SharedReads` collects the requests until a turn of the loop adds none (at most
-:data:`SETTLE_TURNS` turns), sends each distinct read once, in as few ``$batch`` calls as Graph
+:class:`SharedReads` collects the requests until two turns of the loop in a row add none (at
+most :data:`SETTLE_TURNS` turns), sends each distinct read once, in as few ``$batch`` calls as Graph
 allows (20 per batch; v1.0 and beta each to their own endpoint, all at once: one round trip), and
 hands every control the answer under its own request id. A read asked for again later in the same
 assessment gets the first answer, so a control's follow-up read that another control already
@@ -32,9 +32,11 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str, str]  # API version, URL relative to the version root, request headers
 
-#: Turns of the event loop the first requests wait for more to join them before they are sent.
+#: Turns of the event loop the first requests wait at most for more to join them before they are sent.
 #: Each turn costs microseconds; the controls of a tenant issue their first reads within two or three.
 SETTLE_TURNS = 8
+#: Consecutive turns that add no request after which the queued requests are sent.
+QUIET_TURNS = 2
 
 
 class SharedReads:
@@ -48,6 +50,7 @@ class SharedReads:
         self.sent = 0  #: distinct reads sent (for tests and benchmarks)
         self.shared = 0  #: reads answered from another control's request
         self._turns = 0  # turns of the loop the queued requests have waited
+        self._quiet = 0  # consecutive turns that added none
         self._seen = 0  # how many were queued at the last turn
 
     async def batch(
@@ -68,7 +71,7 @@ class SharedReads:
                 self._answers[key] = loop.create_future()
                 if not self._queued:
                     self._client = client
-                    self._turns = self._seen = 0
+                    self._turns = self._quiet = self._seen = 0
                     loop.call_soon(self._settle)  # after the other controls' code of this turn has run
                 self._queued[key] = (version, entry)
             waiting[request_id] = self._answers[key]
@@ -80,10 +83,11 @@ class SharedReads:
         return {request_id: results[request_id] for request_id in requests}
 
     def _settle(self) -> None:
-        """Send once a turn of the loop added no request (or after :data:`SETTLE_TURNS` turns)."""
+        """Send once :data:`QUIET_TURNS` turns of the loop in a row added no request (at most :data:`SETTLE_TURNS`)."""
         self._turns += 1
-        if len(self._queued) > self._seen and self._turns < SETTLE_TURNS:
-            self._seen = len(self._queued)
+        self._quiet = 0 if len(self._queued) > self._seen else self._quiet + 1
+        self._seen = len(self._queued)
+        if self._quiet < QUIET_TURNS and self._turns < SETTLE_TURNS:
             asyncio.get_running_loop().call_soon(self._settle)
             return
         self._flush()

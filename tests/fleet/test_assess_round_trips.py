@@ -142,3 +142,47 @@ async def test_a_group_only_the_tenant_names_costs_one_more_round_trip_and_nothi
     # role holders come expanded with the assignments, break-glass accounts are read up front.
     assert later.reads == [f"/groups/{_pilot_group(sim)}/transitiveMembers?%24select=id&%24top=999"]
     assert not any("/users/" in u for r in wire.sent for u in r.reads)
+
+
+async def test_reads_issued_a_few_turns_of_the_loop_apart_share_one_batch() -> None:
+    """A plugin that reads from inside ``asyncio.gather`` issues its batch a turn or two after one that
+    calls directly: the shared reads wait for the loop to settle, so both go in one ``$batch``."""
+    import asyncio
+
+    from scorekeeper.engine.auth import StaticTokenCredential
+    from scorekeeper.graph.client import build_graph_client
+    from scorekeeper.graph.shared import QUIET_TURNS, SharedReads
+
+    sim = Simulator.from_profiles("weak-cloud")
+    client = build_graph_client(
+        StaticTokenCredential(sim.issue_token(sim.tenant_id)),
+        "http://127.0.0.1",
+        transport=httpx.ASGITransport(app=sim.app),
+    )
+    reads = SharedReads()
+
+    async def after(turns: int, request: Any) -> Any:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        return await reads.batch(client, {"r": request})
+
+    g = client
+    sim.request_log.clear()
+    answers = await asyncio.gather(
+        after(0, g.organization.to_get_request_information()),
+        after(2, g.domains.to_get_request_information()),  # a turn with nothing new between
+        after(4, g.subscribed_skus.to_get_request_information()),
+    )
+    assert all(a["r"].ok for a in answers)
+    sent = [r for r in sim.request_log if not r.batched]
+    assert [r.path for r in sent] == ["/v1.0/$batch"], [r.path for r in sent]
+    assert reads.sent == 3
+
+    sim.request_log.clear()  # a read that comes after quiet turns goes in a batch of its own
+    late = await asyncio.gather(
+        after(0, g.policies.authorization_policy.to_get_request_information()),
+        after(QUIET_TURNS + 4, g.groups.to_get_request_information()),
+    )
+    assert all(a["r"].ok for a in late)
+    assert [r.path for r in sim.request_log if not r.batched] == ["/v1.0/$batch", "/v1.0/$batch"]
+    assert reads.sent == 5
