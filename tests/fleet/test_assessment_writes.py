@@ -1,9 +1,10 @@
 """What one assessed tenant costs the history: its run's start, a share of one group commit, no read of its own.
 
 A fleet pays these once per tenant, so each is counted here: the run's start, and one commit
-(shared with the other tenants finishing in the same loop turn: group commit) with everything else (results, pointers, drift, who acted, the directory id, the tenant's whole
-Secure Score, and on a first run its imported history). The fleet-wide reads (attestations,
-which tenants have a score history) happen once per assessment, not once per tenant.
+(shared with the other tenants finishing in the same loop turn: group commit) with everything
+else (results, pointers, drift, who acted, the directory id, the tenant's whole Secure Score, and
+on a first run its imported history). The fleet-wide reads (attestations, which tenants have a
+score history) happen once per assessment, not once per tenant.
 """
 
 from __future__ import annotations
