@@ -37,6 +37,7 @@ a group's transaction fails, its runs are recorded again one by one, so one bad 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -67,6 +68,7 @@ class HistoryWrites:
         #: The size of each group committed (benchmarks and tests read it).
         self.group_sizes: list[int] = []
         self._waiting: list[tuple[Any, RunRecord, asyncio.Future[Actor]]] = []
+        self._waiting_lock = threading.Lock()  # an engine's loops may live in several threads (TUI, scheduler)
         self._flusher: asyncio.Task[None] | None = None
 
     async def run(self, call: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -104,7 +106,8 @@ class HistoryWrites:
         """
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Actor] = loop.create_future()
-        self._waiting.append((store, record, done))
+        with self._waiting_lock:
+            self._waiting.append((store, record, done))
         flusher = self._flusher
         # One flusher per loop: a command may run several loops one after another (plan, then apply).
         if flusher is None or flusher.done() or flusher.get_loop() is not loop:
@@ -117,13 +120,14 @@ class HistoryWrites:
         try:
             await asyncio.sleep(0)  # one loop turn: the tenants finishing in it join this group
             while True:
-                mine = [entry for entry in self._waiting if entry[2].get_loop() is loop]
-                if not mine:
-                    break
-                store = mine[0][0]
-                group = [entry for entry in mine if entry[0] is store][:GROUP_LIMIT]
-                taken = {id(entry) for entry in group}
-                self._waiting = [entry for entry in self._waiting if id(entry) not in taken]
+                with self._waiting_lock:
+                    mine = [entry for entry in self._waiting if entry[2].get_loop() is loop]
+                    if not mine:
+                        break
+                    store = mine[0][0]
+                    group = [entry for entry in mine if entry[0] is store][:GROUP_LIMIT]
+                    taken = {id(entry) for entry in group}
+                    self._waiting = [entry for entry in self._waiting if id(entry) not in taken]
                 await self._commit(store, group)
         finally:
             if self._flusher is asyncio.current_task():

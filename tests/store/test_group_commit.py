@@ -192,3 +192,14 @@ def test_a_crash_loses_only_the_uncommitted_group_and_its_runs_end_interrupted(s
         assert status == "interrupted" and "before the run finished" in error
     assert _seen(store, runs[0])[0] == "completed"
     assert store.interrupt_stale_runs() == 0
+
+
+def test_one_writer_serves_several_loops_one_after_another(store: HistoryStore) -> None:
+    """A command runs a loop per step (plan, then apply): each loop's records are committed by its own flusher."""
+    writes = HistoryWrites(store.one_writer_at_a_time)
+    for n in range(3):
+        run_id = store.start_run(f"t{n}", "assess", controls=[C])
+        actor = asyncio.run(writes.record_in_group(store, RunRecord(run_id, [_result(n)])))
+        assert actor.os_user
+        assert _seen(store, run_id)[0] == "completed"
+    assert writes.group_sizes == [1, 1, 1]
