@@ -135,10 +135,6 @@ def print_fleet_coverage(out: Console, coverages: Sequence[Coverage]) -> None:
     out.print(f"fleet: {coverage_line(fleet_totals(coverages))}", markup=False)
 
 
-#: The remediation in a narrow terminal's plugin cell.
-SHORT = {"automated": "auto", "assess-only": "read"}
-
-
 def print_overview(
     out: Console, overview: ScoreOverview, *, details: bool = False, coverage: Coverage | None = None
 ) -> None:
@@ -184,10 +180,11 @@ def print_overview(
         table.add_column("remediation", no_wrap=True)
     for row in overview.controls:
         judged = coverage.of(row.id) if coverage is not None else None
-        remedy = judged.remediation.value if judged is not None and judged.remediation is not None else ""
+        how = judged.remediation if judged is not None else None
+        remedy = how.word if how is not None else ""
         plugin = row.covered_by or "—"
-        if remedy and not roomy:
-            plugin = f"{SHORT.get(remedy, remedy)} {plugin}"
+        if how is not None and not roomy:
+            plugin = f"{how.short} {plugin}"
         cells = [
             _points(row.available) if row.scored else "n/s",
             f"{_points(row.score)}/{_points(row.max_score)}",
@@ -202,7 +199,11 @@ def print_overview(
     out.print(table)
     if coverage is not None:
         print_coverage(out, coverage)
-        out.print("auto/guided/read: scorekeeper writes the fix / a person acts / it only assesses", markup=False)
+        out.print(
+            "auto/guided/read/n/a: scorekeeper writes the fix / a person acts / it only assesses / "
+            "its settings do not apply in this tenant (usually a licence)",
+            markup=False,
+        )
     if not details:
         out.print("n/s: not scored in this tenant (not licensed); --details for titles, status and action URLs")
         return

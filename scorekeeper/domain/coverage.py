@@ -18,6 +18,13 @@ measures — baseline requirements and advice earn no Secure Score points):
     newest assessment did not record, counts as declared.
 ``assess-only``
     the plugin only reads the control: no criterion setting asks for a change.
+``not-applicable``
+    judged for one tenant: every criterion setting the plugin could change is ``not_applicable``
+    in the tenant's newest assessment — most often a licence the tenant lacks (the risk policies
+    without Microsoft Entra ID P2). Microsoft still counts the control's points in the tenant's
+    maximum (Secure Score is not relative to licences), but scorekeeper can earn none of them
+    there until that changes, so they are not counted as automated; the totals name them apart
+    (``not_applicable``) so "covers N" never promises points a missing licence withholds.
 
 Points are Microsoft's ``maxScore`` of the controls the tenant is scored on (a control Microsoft
 does not score in this tenant — unlicensed — adds nothing), so "points covered by automated
@@ -43,6 +50,26 @@ class Remediation(enum.StrEnum):
     AUTOMATED = "automated"
     GUIDED = "guided"
     ASSESS_ONLY = "assess-only"
+    NOT_APPLICABLE = "not-applicable"
+
+    @property
+    def word(self) -> str:
+        """The word every front end shows: "automated", "guided", "read", "n/a here"."""
+        return _WORDS[self]
+
+    @property
+    def short(self) -> str:
+        """The same in a narrow cell: "auto", "guided", "read", "n/a"."""
+        return _SHORT[self]
+
+
+_WORDS = {
+    Remediation.AUTOMATED: "automated",
+    Remediation.GUIDED: "guided",
+    Remediation.ASSESS_ONLY: "read",
+    Remediation.NOT_APPLICABLE: "n/a here",
+}
+_SHORT = {**_WORDS, Remediation.AUTOMATED: "auto", Remediation.NOT_APPLICABLE: "n/a"}
 
 
 #: Statuses of a setting that asks no one to act in the tenant (a guided setting that holds there).
@@ -56,6 +83,11 @@ def remediation_of(control: Control, statuses: Mapping[str, str] | None = None) 
     judgement for that tenant: a guided criterion setting that holds there is left out.
     """
     held = statuses or {}
+    changeable = [
+        s for s in control.settings if s.level is Level.CRITERION and s.remediation is not RemediationKind.NONE
+    ]
+    if changeable and all(held.get(s.id) == "not_applicable" for s in changeable):
+        return Remediation.NOT_APPLICABLE
     kinds = {
         s.remediation
         for s in control.settings
@@ -65,6 +97,10 @@ def remediation_of(control: Control, statuses: Mapping[str, str] | None = None) 
         return Remediation.GUIDED
     if RemediationKind.AUTOMATED in kinds:
         return Remediation.AUTOMATED
+    if any(s.remediation is RemediationKind.GUIDED for s in changeable):
+        # every guided setting holds and none is automated (OneAdmin with two Global Administrators):
+        # still a control only a person can bring back if it slips, not one scorekeeper only reads
+        return Remediation.GUIDED
     return Remediation.ASSESS_ONLY
 
 
@@ -103,9 +139,16 @@ class CoverageTotals:
     points: float
     covered: float
     automated: float
+    #: Points of covered controls that do not apply in the tenant (a licence it lacks): not automated.
+    not_applicable: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"points": self.points, "covered": self.covered, "automated": self.automated}
+        return {
+            "points": self.points,
+            "covered": self.covered,
+            "automated": self.automated,
+            "not_applicable": self.not_applicable,
+        }
 
 
 def _totals(rows: Iterable[ControlCoverage]) -> CoverageTotals:
@@ -114,6 +157,7 @@ def _totals(rows: Iterable[ControlCoverage]) -> CoverageTotals:
         points=round(sum(r.points for r in listed), 2),
         covered=round(sum(r.points for r in listed if r.plugin), 2),
         automated=round(sum(r.points for r in listed if r.remediation is Remediation.AUTOMATED), 2),
+        not_applicable=round(sum(r.points for r in listed if r.remediation is Remediation.NOT_APPLICABLE), 2),
     )
 
 
@@ -148,10 +192,13 @@ class Coverage:
 def coverage_line(totals: CoverageTotals) -> str:
     """The totals in words, one wording for every front end: "plugins cover 76 of 270 points;
     automated remediation covers 50" (``score``, the dashboard's Secure Score screen, reports)."""
-    return (
+    line = (
         f"plugins cover {totals.covered:g} of {totals.points:g} points; "
         f"automated remediation covers {totals.automated:g}"
     )
+    if totals.not_applicable:
+        line += f" ({totals.not_applicable:g} more where its settings do not apply here, usually for a licence)"
+    return line
 
 
 def fleet_totals(coverages: Iterable[Coverage]) -> CoverageTotals:

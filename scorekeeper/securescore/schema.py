@@ -153,6 +153,10 @@ _TOTALS: dict[str, Any] = {
             "type": "number",
             "description": "Of those, the points of controls whose remediation is automated: scorekeeper writes every change that earns them.",
         },
+        "not_applicable": {
+            "type": "number",
+            "description": "Of the covered points, those of controls whose settings do not apply in the tenant (usually a licence it lacks): not counted as automated.",
+        },
     },
 }
 DEFS["score_coverage_totals"] = _TOTALS
@@ -179,7 +183,7 @@ DEFS["score_coverage"] = {
                     "category": {"type": "string"},
                     "plugin": {"type": ["string", "null"], "description": "The plugin's entry-point name."},
                     "distribution": {"type": ["string", "null"], "description": "The plugin's distribution."},
-                    "remediation": {"enum": ["automated", "guided", "assess-only", None]},
+                    "remediation": {"enum": ["automated", "guided", "assess-only", "not-applicable", None]},
                     "points": {"type": "number", "description": "maxScore when the tenant is scored on it, else 0."},
                 },
             },

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scorekeeper.domain.coverage import Remediation, fleet_totals, judge_coverage, remediation_of
+from scorekeeper.domain.coverage import Remediation, coverage_line, fleet_totals, judge_coverage, remediation_of
 from scorekeeper.domain.levels import Level
 from scorekeeper.domain.model import Control, RemediationKind, Setting
 from scorekeeper.domain.securescore import ControlScore
@@ -47,10 +47,35 @@ def test_a_guided_setting_that_holds_in_the_tenant_asks_no_one_to_act() -> None:
     assert remediation_of(sspr, {"s1": "pass"}) is Remediation.GUIDED  # the licence not recorded: as declared
     # a passing automated setting stays what it is: the control is still remediated by scorekeeper
     assert remediation_of(sspr, {"s0": "pass", "s1": "pass"}) is Remediation.AUTOMATED
+    # a control only a person can fix stays guided while it holds (not "read")
+    admins = _control("OneAdmin", (GUIDED, Level.CRITERION), (NONE, Level.CRITERION))
+    assert remediation_of(admins, {"s0": "pass"}) is Remediation.GUIDED
     rows = [_row("SSPR", "Identity", 1), _row("Other", "Identity", 2)]
     judged = judge_coverage(rows, {"SSPR": sspr}, statuses={("SSPR", "s0"): "pass", ("Other", "s0"): "fail"})
     assert judged.totals.automated == 1
     assert judge_coverage(rows, {"SSPR": sspr}).totals.automated == 0
+
+
+def test_a_control_whose_changeable_settings_do_not_apply_is_not_counted_automated() -> None:
+    """A risk policy in a tenant without P2: Microsoft scores it, scorekeeper can earn none of it there."""
+    risk = _control("Risk", (AUTO, Level.CRITERION), (NONE, Level.CRITERION))
+    assert remediation_of(risk, {"s0": "not_applicable", "s1": "fail"}) is Remediation.NOT_APPLICABLE
+    assert remediation_of(risk, {"s0": "fail"}) is Remediation.AUTOMATED
+    assert remediation_of(risk) is Remediation.AUTOMATED  # no assessment: as declared
+    both = _control("Both", (AUTO, Level.CRITERION), (GUIDED, Level.CRITERION))
+    # one changeable setting still applies: judged by what is left (the guided one holds)
+    assert remediation_of(both, {"s0": "fail", "s1": "not_applicable"}) is Remediation.AUTOMATED
+    rows = [_row("Risk", "Identity", 7), _row("Auto", "Identity", 8)]
+    controls = {"Risk": risk, "Auto": _control("Auto", (AUTO, Level.CRITERION), plugin="ca")}
+    judged = judge_coverage(rows, controls, statuses={("Risk", "s0"): "not_applicable"})
+    assert judged.totals.to_dict() == {"points": 15, "covered": 15, "automated": 8, "not_applicable": 7}
+    assert "(7 more where its settings do not apply here" in coverage_line(judged.totals)
+    assert [Remediation(v).short for v in ("automated", "guided", "assess-only", "not-applicable")] == [
+        "auto",
+        "guided",
+        "read",
+        "n/a",
+    ]
 
 
 def test_points_count_only_scored_controls_and_split_by_category() -> None:
@@ -68,14 +93,24 @@ def test_points_count_only_scored_controls_and_split_by_category() -> None:
     coverage = judge_coverage(rows, controls, {"ca": "scorekeeper-m365-conditionalaccess"})
     totals = coverage.totals
     assert (totals.points, totals.covered, totals.automated) == (29, 9, 8)
-    assert coverage.by_category["Identity"].to_dict() == {"points": 9, "covered": 9, "automated": 8}
-    assert coverage.by_category["Data"].to_dict() == {"points": 20, "covered": 0, "automated": 0}
+    assert coverage.by_category["Identity"].to_dict() == {
+        "points": 9,
+        "covered": 9,
+        "automated": 8,
+        "not_applicable": 0,
+    }
+    assert coverage.by_category["Data"].to_dict() == {"points": 20, "covered": 0, "automated": 0, "not_applicable": 0}
     auto, people, dlp = coverage.of("Auto"), coverage.of("People"), coverage.of("DLP")
     assert auto is not None and auto.distribution == "scorekeeper-m365-conditionalaccess"
     assert people is not None and people.distribution == "roles"  # no distribution known: the plugin name
     assert dlp is not None and dlp.plugin == "" and dlp.remediation is None
     assert coverage.of("Missing") is None
-    assert fleet_totals([coverage, coverage]).to_dict() == {"points": 58, "covered": 18, "automated": 16}
+    assert fleet_totals([coverage, coverage]).to_dict() == {
+        "points": 58,
+        "covered": 18,
+        "automated": 16,
+        "not_applicable": 0,
+    }
 
 
 def _score(run: Callable, *args: str) -> dict:

@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from scorekeeper.domain.coverage import coverage_line
+from scorekeeper.domain.coverage import Remediation, coverage_line
 from scorekeeper.tui.format import colour, fit, score_text, sized_columns, sparkline
 from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.screens.sized import SizedTableScreen
@@ -42,7 +42,6 @@ COLUMNS = (
     ("how", 7),
 )
 #: How a covered control is remediated, in the ``how`` column (the CLI's short words).
-HOW = {"automated": "auto", "guided": "guided", "assess-only": "read"}
 
 
 class ScoreTable(SafeTable):
@@ -190,7 +189,7 @@ class SecureScoreScreen(SizedTableScreen):
             fit(row.category, widths["category"]),
             fit(row.state.state, widths["state"]),
             covered,
-            HOW.get(how, how) or "—",
+            Remediation(how).short if how else "—",
         ]
 
     # ------------------------------------------------------------------ detail
