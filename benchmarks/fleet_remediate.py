@@ -264,8 +264,10 @@ def summarise(result: dict[str, Any], count: int) -> dict[str, Any]:
 def measure(count: int, args: argparse.Namespace) -> dict[str, Any]:
     server, snippet, _ = start_server(count, args.latency, args.profile)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as scratch:
+            tmp = args.keep or scratch  # --keep: the history and the request logs stay for `history RUN --json`
             data = Path(tmp)
+            data.mkdir(parents=True, exist_ok=True)
             config = data / "scorekeeper.toml"
             names = [
                 line.split(".", 1)[1].rstrip("]\n") for line in snippet.splitlines() if line.startswith("[tenants.")
@@ -287,7 +289,7 @@ def measure(count: int, args: argparse.Namespace) -> dict[str, Any]:
             remediated = run_wrapped(["remediate", *select, "--yes"], env, data / "remediate.json")
             remediated["server_cpu"] = proc_cpu_seconds(server.pid) - served
             middle = asyncio.run(read_state(config, args.concurrency))
-            if remediated["exit"] not in (0, 3):
+            if remediated["exit"] not in (0, 1, 3):  # 1: some tenant's write failed; its rollback is measured too
                 raise SystemExit(f"remediate exited {remediated['exit']}:\n{remediated['stderr'][-3000:]}")
             run_id = latest_remediation(data / "history.db")
             served = proc_cpu_seconds(server.pid)
@@ -374,6 +376,9 @@ def main() -> None:
     parser.add_argument("--advice", action="store_true", help="plan advice-level settings too ([remediation])")
     parser.add_argument("--verbose", action="store_true", help="list one tenant's requests")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
+    parser.add_argument(
+        "--keep", default="", help="keep the config, history.db and request logs in this directory (one tenant count)"
+    )
     parser.add_argument("--wrapped", default=None, help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.wrapped is not None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from scorekeeper.domain.model import RunResult, Status
+from scorekeeper.domain.model import RestoreStatus, RunResult, Status
 from scorekeeper.errors import EXIT_ERROR, EXIT_FAIL, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -191,8 +191,11 @@ def restore_line(result: RunResult, undone_run: int, code: int) -> str:
 
     done = Counter(r.status.value for r in result.restorations)
     what = " · ".join(f"{n} {status}" for status, n in sorted(done.items())) or "no change to restore"
+    left = sorted({r.change.setting for r in result.restorations if r.status is RestoreStatus.FAILED})
+    # What is left and how to retry it (each restoration's reason: `history RUN` or --verbose).
+    retry = f"; left: {', '.join(left)} (`scorekeeper rollback {undone_run}` retries them)" if left else ""
     return (
-        f"{result.tenant}: run {undone_run} rolled back: {what} — rollback run {result.run_id}, "
+        f"{result.tenant}: run {undone_run} rolled back: {what}{retry} — rollback run {result.run_id}, "
         f"exit {code} ({exit_meaning(code)})"
     )
 
@@ -267,7 +270,7 @@ def rollback_fleet(state: Any, run_id: int, yes: bool, as_json: bool, verbose: b
         failed = sum(1 for c in codes if c != EXIT_OK)
         out.print(
             f"total {len(results)} tenant(s) rolled back, {failed} with changes left; "
-            + ("`scorekeeper rollback RUN` retries a tenant's" if failed else "all restored"),
+            + (f"`scorekeeper rollback --fleet {run_id}` retries exactly what is left" if failed else "all restored"),
             markup=False,
             highlight=False,
         )

@@ -48,12 +48,19 @@ async def restore(
     try:
         if change.created:
             return await _remove_created(tenant, change, run_id)
-        return await _put_back(tenant, change)
+        return await _put_back(tenant, change, run_id)
     except GraphCallError as exc:
         target = _where(change)
         if exc.status == 404 and any(target == p or target.startswith(p.rstrip("/") + "/") for p in created):
             return Restoration(
                 change, RestoreStatus.ALREADY, f"{target} belonged to an object this run created, now gone"
+            )
+        if exc.status == 0 or exc.status in (429, 500, 502, 503, 504):  # no answer, or not now: try again later
+            return Restoration(
+                change,
+                RestoreStatus.FAILED,
+                f"the tenant answered {exc}; run `scorekeeper rollback {run_id}` again to retry, "
+                f"or make {target} read {change.before!r} by hand",
             )
         return Restoration(change, RestoreStatus.FAILED, _by_hand(change, f"the tenant answered {exc}"))
 
@@ -69,7 +76,16 @@ def read_request(change: Change) -> Request | None:
     return Request("GET", sent.path, None, sent.api, sent.version)
 
 
-async def _put_back(tenant: TenantContext, change: Change) -> Restoration:
+#: How often a default restore is sent at most (the first time included). A restore whose write
+#: got no answer the tenant can be read for (a connection the server had closed, a timeout, a
+#: 5xx) is sent again while the read says it did not take: rollback reads before it writes, and
+#: putting the same fields back twice changes nothing. Under load a kept-alive connection the
+#: server had just closed failed one restore ``PATCH`` in four tenants of a 200-tenant fleet
+#: (docs/performance.md, "Remediation and rollback in round trips").
+RESTORE_ATTEMPTS = 3
+
+
+async def _put_back(tenant: TenantContext, change: Change, run_id: int) -> Restoration:
     recorded = change.resource.get("request")
     read = read_request(change)
     if not isinstance(recorded, Mapping) or read is None:
@@ -85,48 +101,78 @@ async def _put_back(tenant: TenantContext, change: Change) -> Restoration:
     current = await tenant.send(read)
     if same(current, change.before):
         return Restoration(change, RestoreStatus.ALREADY, f"{read.path} reads as before")
-    undo_spec = change.resource.get("undo")
-    recorded_undo = isinstance(undo_spec, Mapping)
-    if isinstance(undo_spec, Mapping):
-        undo = Request.from_dict(undo_spec)
-    elif sent.method == "PATCH":
-        undo = Request("PATCH", sent.path, change.before, sent.api, sent.version)
-    elif sent.method == "PUT":
-        undo = Request("PUT", sent.path, merged(current, change.before), sent.api, sent.version)
-    else:
-        return Restoration(change, RestoreStatus.FAILED, _by_hand(change, f"no default restore for a {sent.method}"))
-    written = await tenant.write(
-        change.setting,
-        undo.method,
-        undo.path,
-        undo.body,
-        before=project(current, change.before),
-        after=change.before,
-        api=undo.api,
-        version=undo.version,
-        read=read.path if read.path != undo.path else None,
-        resource={"type": change.resource.get("type", ""), "restores": change.id},
-        # The default restore sets exactly the before-value's fields: restores of other settings of
-        # the same resource, made at the same moment, may share its request (safety/wire.py).
-        merge=not recorded_undo,
-    )
-    return await _confirm(tenant, change, read, written)
-
-
-async def _confirm(tenant: TenantContext, change: Change, read: Request, written: Change) -> Restoration:
-    if written.outcome is Outcome.FAILED:
-        return Restoration(
-            change, RestoreStatus.FAILED, _by_hand(change, f"the restore was refused: {written.error}"), (written,)
+    writes: list[Change] = []
+    while True:
+        undo = _undo(change, sent, current)
+        if undo is None:
+            return Restoration(
+                change, RestoreStatus.FAILED, _by_hand(change, f"no default restore for a {sent.method}")
+            )
+        written = await tenant.write(
+            change.setting,
+            undo.method,
+            undo.path,
+            undo.body,
+            before=project(current, change.before),
+            after=change.before,
+            api=undo.api,
+            version=undo.version,
+            read=read.path if read.path != undo.path else None,
+            resource={"type": change.resource.get("type", ""), "restores": change.id},
+            # The default restore sets exactly the before-value's fields: restores of other settings of
+            # the same resource, made at the same moment, may share its request (safety/wire.py).
+            merge=not isinstance(change.resource.get("undo"), Mapping),
         )
-    observed = await tenant.send(read)
-    if same(observed, change.before):
-        return Restoration(change, RestoreStatus.RESTORED, f"{read.path} reads as before again", (written,))
+        writes.append(written)
+        if written.outcome is Outcome.FAILED:
+            return Restoration(
+                change,
+                RestoreStatus.FAILED,
+                _by_hand(change, f"the restore was refused: {written.error}"),
+                tuple(writes),
+            )
+        current = await tenant.send(read)
+        if same(current, change.before):
+            again = f" (sent {len(writes)} times: {_unanswered(writes)})" if len(writes) > 1 else ""
+            return Restoration(
+                change, RestoreStatus.RESTORED, f"{read.path} reads as before again{again}", tuple(writes)
+            )
+        # Answered with success but not as before: someone else writes it, or the service did not
+        # keep it; sending the same again would not change that. Unanswered (or answered with an
+        # outcome the service does not vouch for): the read says it did not take, so send it again.
+        if written.outcome is not Outcome.AMBIGUOUS or len(writes) >= RESTORE_ATTEMPTS:
+            break
+    seen = project(current, change.before)
+    if written.outcome is Outcome.AMBIGUOUS:
+        return Restoration(
+            change,
+            RestoreStatus.FAILED,
+            f"sent the restore {len(writes)} times and got no answer the tenant kept ({_unanswered(writes)}); "
+            f"{_where(change)} still reads {seen!r}; run `scorekeeper rollback {run_id}` again to retry, "
+            f"or make it read {change.before!r} by hand",
+            tuple(writes),
+        )
     return Restoration(
-        change,
-        RestoreStatus.FAILED,
-        _by_hand(change, f"after the restore it reads {project(observed, change.before)!r}"),
-        (written,),
+        change, RestoreStatus.FAILED, _by_hand(change, f"after the restore it reads {seen!r}"), tuple(writes)
     )
+
+
+def _undo(change: Change, sent: Request, current: JSONValue) -> Request | None:
+    """The request that puts ``change.before`` back, given what the resource reads now (``current``)."""
+    undo_spec = change.resource.get("undo")
+    if isinstance(undo_spec, Mapping):
+        return Request.from_dict(undo_spec)
+    if sent.method == "PATCH":
+        return Request("PATCH", sent.path, change.before, sent.api, sent.version)
+    if sent.method == "PUT":
+        return Request("PUT", sent.path, merged(current, change.before), sent.api, sent.version)
+    return None
+
+
+def _unanswered(writes: list[Change]) -> str:
+    """What the restores that got no usable answer said, once each."""
+    said = dict.fromkeys(w.error.split(": ", 1)[-1] for w in writes if w.outcome is Outcome.AMBIGUOUS and w.error)
+    return "; ".join(said) or "no answer"
 
 
 async def _nothing() -> list[str]:
