@@ -176,15 +176,19 @@ class ChangingTenants(Scoring):
         in one line and nothing of that tenant is read), a fresh plan, then its writes and their
         read-back (one writer per tenant, as ever). ``on_done`` hears each tenant as it finishes;
         the list is in ``tenants``' order. After a stop (the write gate closed) no new tenant
-        starts and those running start no new write; the gate is reopened at the end.
+        starts and those running start no new write; the gate is reopened at the end. Each tenant
+        runs in a slot of the operation's shared HTTP clients (``graph/pool.py``), as a fleet
+        assessment does: a tenant's clients of its own kept idle connections 5 s, as long as
+        uvicorn does, and under load a write went out on one the server had just closed.
         """
+        from scorekeeper.graph.pool import PoolSlots
         from scorekeeper.safety.lease import LeaseHeld
 
-        limit = asyncio.Semaphore(self.config.settings.concurrency)
+        slots = PoolSlots(self.config.settings.concurrency)
         wanted = list(control_ids) if control_ids is not None else None
 
         async def one(tenant: str) -> FleetChange:
-            async with limit:
+            async with slots.slot():
                 if self.write_gate.closed:  # stopped: this tenant is not started
                     return FleetChange(tenant, refused=f"not started: {self.write_gate.reason}", refused_code=1)
                 try:
@@ -209,4 +213,5 @@ class ChangingTenants(Scoring):
             await asyncio.gather(*(in_turn(names) for names in by_lease(tenants, self.lease_key)))
         finally:
             self.write_gate.reopen()
+            await slots.aclose()
         return [done[t] for t in tenants]

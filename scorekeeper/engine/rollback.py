@@ -103,11 +103,15 @@ class RollingBack(Remediating):
         At most ``[scorekeeper] concurrency`` tenants at a time; each holds its own writer lease (one
         writer per tenant). ``on_done(run_id, result)`` hears each tenant as it finishes. After a
         stop no new tenant starts and each one running starts no new write; the results are in
-        ``batches``' order.
+        ``batches``' order. Each tenant runs in a slot of the operation's shared HTTP clients
+        (``graph/pool.py``), as a fleet assessment does: connections kept alive from one tenant to
+        the next, and idle ones closed before a server's own keep-alive timeout can close them
+        under a restore (a tenant's clients of its own kept them as long as uvicorn does, 5 s).
         """
-        limit = asyncio.Semaphore(self.config.settings.concurrency)
-
+        from scorekeeper.graph.pool import PoolSlots
         from scorekeeper.safety.lease import by_lease
+
+        slots = PoolSlots(self.config.settings.concurrency)
 
         done: dict[int, RunResult] = {}
         plans_of = dict(batches)
@@ -118,7 +122,7 @@ class RollingBack(Remediating):
 
         async def in_turn(tenants: list[str]) -> None:
             for run_id in [r for t in tenants for r in runs_of[t]]:  # one writer per tenant (lease)
-                async with limit:
+                async with slots.slot():
                     done[run_id] = await self.rollback(run_id, plans_of[run_id], reopen=False)
                 if on_done is not None:
                     on_done(run_id, done[run_id])
@@ -127,6 +131,7 @@ class RollingBack(Remediating):
             await asyncio.gather(*(in_turn(group) for group in by_lease(list(runs_of), self.lease_key)))
         finally:
             self.write_gate.reopen()
+            await slots.aclose()
         return [done[run_id] for run_id, _ in batches]
 
     async def _rollback_leased(
