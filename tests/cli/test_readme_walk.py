@@ -37,7 +37,12 @@ EXPECTED = {
     ("schedule", "fabrikam"): {2},  # the README's config names contoso only
     # the fleet lines need a PostgreSQL history; a fresh machine has SQLite: one line, exit 2
     ("fleet", ""): {2},
-    ("assess", ""): {2},  # assess --all-tenants --queue
+    # the fleet lines on the README's own config: its one tenant (contoso) cannot be reached here
+    ("assess", ""): {1},
+    ("remediate", ""): {1},
+    # contoso's remediation read nothing, so the newest run is an assessment: one line, exit 2
+    ("rollback", ""): {2},
+    ("score", ""): {1},
 }
 
 
