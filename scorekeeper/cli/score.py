@@ -41,26 +41,40 @@ def _points(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def _read(state: State, names: list[str], only: Any) -> list[ScoreOverview]:
+def _read(state: State, names: list[str], only: Any) -> tuple[list[ScoreOverview], list[str]]:
+    """Each tenant's whole score, and one line per tenant that could not be read.
+
+    One tenant that cannot be read (unreachable, a permission missing) must not hide the others'
+    scores from an MSP looking at the fleet: it gets its line and the command ends with exit 1.
+    A single named tenant that cannot be read is one error line, as before.
+    """
     import asyncio
 
     from scorekeeper.securescore.read import SecureScoreReadError
 
     engine = state.engine()
 
-    async def all_of() -> list[ScoreOverview]:
+    async def all_of() -> list[ScoreOverview | BaseException]:
         limit = asyncio.Semaphore(state.config.settings.concurrency)
 
         async def one(name: str) -> ScoreOverview:
             async with limit:
                 return await engine.secure_score(name, only)
 
-        return list(await asyncio.gather(*(one(n) for n in names)))
+        return list(await asyncio.gather(*(one(n) for n in names), return_exceptions=True))
 
-    try:
-        return list(run_async(all_of()))
-    except SecureScoreReadError as exc:  # Graph's error message inside: tenant text
-        raise CommandFailed(clean(str(exc)), EXIT_ERROR) from None
+    overviews: list[ScoreOverview] = []
+    failed: list[str] = []
+    for name, read in zip(names, run_async(all_of()), strict=True):
+        if isinstance(read, SecureScoreReadError):  # Graph's error message inside: tenant text
+            if len(names) == 1:
+                raise CommandFailed(clean(str(read)), EXIT_ERROR) from None
+            failed.append(f"{name}: {clean(str(read))}")
+        elif isinstance(read, BaseException):
+            raise read
+        else:
+            overviews.append(read)
+    return overviews, failed
 
 
 @click.group(invoke_without_command=True)
@@ -96,23 +110,32 @@ def score(
     state: State = ctx.ensure_object(State)
     names = state.config.select_tenants(tenant_names, group_names, all_tenants)
     only = ControlFilter(categories, services, covered)
-    overviews = _read(state, names, only)
+    overviews, failed = _read(state, names, only)
+    for line in failed:
+        click.echo(f"error: {line}", err=True)
     engine = state.engine()
     coverages = [engine.score_coverage(o) for o in overviews]
-    if as_json:
-        if len(overviews) == 1:
+    if not overviews:
+        pass  # none could be read: the lines above say why
+    elif as_json:
+        if len(names) == 1:
             emit_json({**overviews[0].to_dict(), "coverage": coverages[0].to_dict()})
         else:
             from scorekeeper.securescore.fleet import fleet_summary
 
             emit_json(fleet_summary(overviews).to_dict())
-        return
-    out = console()
-    if len(overviews) == 1:
-        print_overview(out, overviews[0], details=details, coverage=coverages[0])
     else:
-        print_fleet(out, overviews)
-        print_fleet_coverage(out, coverages)
+        out = console()
+        if len(names) == 1:
+            print_overview(out, overviews[0], details=details, coverage=coverages[0])
+        else:
+            print_fleet(out, overviews)
+            print_fleet_coverage(out, coverages)
+    if failed:  # after the readable tenants are shown
+        raise CommandFailed(
+            f"{len(failed)} of {len(names)} tenant(s) could not be read (lines above); the others are shown",
+            EXIT_ERROR,
+        )
 
 
 def print_coverage(out: Console, coverage: Coverage) -> None:

@@ -143,3 +143,23 @@ def test_the_first_assessment_shows_the_whole_score_and_its_90_days_in_the_repor
     [tenant] = as_json["tenants"]
     assert tenant["total_score"]["score"] == 94.2
     assert len(tenant["secure_score"]["trend"]) == 90  # the daily total, imported days included
+
+
+def test_a_tenant_that_cannot_be_read_does_not_hide_the_fleet(
+    run: Callable, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One unreachable customer: its own line, the others' scores shown, exit 1 (never all or nothing)."""
+    (home / "scorekeeper.toml").write_text(
+        '[tenants.weak]\nsimulator = true\nprofile = "weak-cloud"\n'
+        '[tenants.gone]\ntenant_id = "00000000-0000-0000-0000-000000000009"\nauth = "static"\n'
+        'token_env = "GONE_TOKEN"\ngraph_url = "http://127.0.0.1:9/v1.0"\nportal_url = "http://127.0.0.1:9/api"\n'
+    )
+    monkeypatch.setenv("GONE_TOKEN", "t")
+    shown = run("score", "--all-tenants")
+    as_json = run("score", "--all-tenants", "--json")
+    assert shown.code == 1 and as_json.code == 1, shown.err
+    assert "weak" in shown.out and "tenant × top controls" in shown.out
+    lines = [line for line in shown.err.splitlines() if line.strip()]
+    assert lines[0].startswith("error: gone: ") and "1 of 2 tenant(s) could not be read" in lines[-1]
+    assert "Traceback" not in shown.err
+    assert [t["tenant"] for t in json.loads(as_json.out)["tenants"]] == ["weak"]
