@@ -168,20 +168,14 @@ class PoolSlots:
         await self.connections.aclose()
 
 
-#: Seconds an idle shared connection is kept. The next tenant of a fleet reuses one within
-#: milliseconds; a connection idle for longer is closed by the client before a server's own idle
-#: timeout can close it under a request (uvicorn's is 5 s, httpx's own default expiry too: the
-#: two raced, and a request sent on a connection the server had just closed failed).
-KEEPALIVE_SECONDS = 2.0
-
-
 #: Requests one tenant has in flight to one service at most (SSPR: the ``$batch`` and the beta
 #: policy on Graph, two reads on the portal).
 REQUESTS_PER_TENANT = 2
 
 
 def fleet_limits(tenants_at_once: int = 1) -> httpx.Limits:
-    """httpx's default limits, with idle connections kept :data:`KEEPALIVE_SECONDS`.
+    """httpx's default limits, with idle connections kept ``transport.KEEPALIVE_SECONDS`` (the next
+    tenant of a fleet reuses one within milliseconds; see that constant for why it is short).
 
     One connection set serves every slot of an operation, so its limit grows with the slots:
     a tenant never waits for a connection another slot holds idle for it.
@@ -194,7 +188,7 @@ def fleet_limits(tenants_at_once: int = 1) -> httpx.Limits:
     return httpx.Limits(
         max_connections=max(default, REQUESTS_PER_TENANT * tenants_at_once),
         max_keepalive_connections=DEFAULT_LIMITS.max_keepalive_connections,
-        keepalive_expiry=KEEPALIVE_SECONDS,
+        keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
     )
 
 

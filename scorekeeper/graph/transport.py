@@ -38,8 +38,14 @@ if TYPE_CHECKING:
 
     import aiohttp
 
-#: httpx's default connection limits and idle-connection expiry, kept for clients of one tenant.
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+#: Seconds an idle connection is kept. A tenant's next wave reuses one within milliseconds; one
+#: idle for longer is closed by the client before a server's own idle timeout can close it under a
+#: request (uvicorn's is 5 s, httpx's default expiry was 5 s too: the two raced, and a write sent
+#: on a connection the server had just closed failed with its outcome unknown).
+KEEPALIVE_SECONDS = 2.0
+
+#: httpx's default connection limits, with idle connections kept :data:`KEEPALIVE_SECONDS`.
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS)
 
 
 def network_client(
