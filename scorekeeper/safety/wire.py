@@ -34,6 +34,9 @@ from typing import TYPE_CHECKING, Any
 from scorekeeper.domain.model import JSONValue
 from scorekeeper.plugin.writes import Request
 
+# one recursive overlay: a merged PUT lays each write's fields over the body as a restore does
+from scorekeeper.safety.restore import merged as overlay
+
 if TYPE_CHECKING:
     from kiota_abstractions.request_information import RequestInformation
     from msgraph import GraphServiceClient
@@ -67,16 +70,6 @@ def deep_merge(first: JSONValue, second: JSONValue) -> JSONValue:
     if first != second:
         raise MergeConflict(f"{first!r} != {second!r}")
     return first
-
-
-def overlay(body: JSONValue, fields: JSONValue) -> JSONValue:
-    """``body`` with ``fields`` laid over it (recursively): a whole object with one write's fields set."""
-    if isinstance(body, Mapping) and isinstance(fields, Mapping):
-        out = dict(body)
-        for key, value in fields.items():
-            out[key] = overlay(body.get(key), value)
-        return out
-    return fields
 
 
 @dataclass
@@ -380,4 +373,4 @@ class TenantWire:
         return self.portal
 
 
-__all__ = ["MergeConflict", "TenantWire", "WireCounts", "deep_merge", "merge_writes", "overlay"]
+__all__ = ["MergeConflict", "TenantWire", "WireCounts", "deep_merge", "merge_writes"]
