@@ -13,6 +13,9 @@ single request moves). In order, it:
    throttled past retries; any other 4xx); or **ambiguous** (the request left and no trustworthy
    answer came back: connection reset, timeout, a truncated or malformed body, a 5xx from a
    gateway) — rollback treats an ambiguous change as possibly applied;
+   an ambiguous ``PATCH``/``PUT`` is read back first (:mod:`scorekeeper.plugin.resend`, the rule
+   rollback's restores follow too): the read shows it took — applied; shows it did not — the
+   same request again, at most three times in all; the read fails — it stays ambiguous;
 5. reports progress and returns the :class:`scorekeeper.Change`. It never raises for a tenant error.
 
 What is recorded lets the engine roll back without plugin code: ``Change.before`` holds the

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from scorekeeper.domain.model import Change, JSONValue, Outcome
 from scorekeeper.errors import WritesStopped
+from scorekeeper.plugin.resend import provable, resend
 
 if TYPE_CHECKING:
     from scorekeeper.domain.model import Control
@@ -183,8 +184,10 @@ class Sender(Protocol):
 
 def searchable(marker: Any) -> bool:
     """Whether a create's recorded marker can find its object: a marker field, or fields to ``match``."""
-    return isinstance(marker, Mapping) and bool(marker.get("collection")) and bool(
-        marker.get("field") or marker.get("match")
+    return (
+        isinstance(marker, Mapping)
+        and bool(marker.get("collection"))
+        and bool(marker.get("field") or marker.get("match"))
     )
 
 
@@ -222,7 +225,6 @@ async def find_marked(sender: Sender, marker: Mapping[str, Any], tag: str, *, ap
             continue
         found.append(f"{collection.rstrip('/')}/{item['id']}")
     return found
-
 
 
 class ChangeSink(Protocol):
@@ -364,7 +366,10 @@ class Writer:
             await self._send_write(request, parts, merge)
         except GraphCallError as exc:
             failure = classify(exc, needs=self.needs(parts[0].setting, request.api), method=request.method)
-            done = [self._finish(c, failure.outcome, failure.text) for c in started]
+            if failure.outcome is Outcome.AMBIGUOUS and provable(request.method):
+                done = await self._prove(started, parts, request, read, merge, f"answered {exc}", failure.text)
+            else:
+                done = [self._finish(c, failure.outcome, failure.text) for c in started]
         except Exception as exc:  # a bug or a cancelled task: the outcome is not known
             done = [self._finish(c, Outcome.AMBIGUOUS, f"outcome unknown: {one_line(exc)}") for c in started]
             for change in done:
@@ -375,6 +380,82 @@ class Writer:
         for change in done:
             self._report(change, f"{request.method} {request.path}: {change.before!r} → {change.after!r}")
         return done
+
+    async def _prove(
+        self,
+        started: list[Change],
+        parts: Sequence[Part],
+        request: Request,
+        read: Request | None,
+        merge: bool,
+        answer: str,
+        text: str,
+    ) -> list[Change]:
+        """Settle a ``PATCH``/``PUT`` that got no answer by reading it back (:mod:`scorekeeper.plugin.resend`).
+
+        The read is ``read`` (else ``GET`` of the request's path). Every part reads as its
+        ``after``: applied, proven. Otherwise the same request goes out again while
+        :func:`~scorekeeper.plugin.resend.resend` says so; a resend answered with success is
+        applied, one refused is failed. A read that fails leaves the changes ``ambiguous``.
+        ``answer`` is what the first attempt got, ``text`` its classified error. Each change's
+        ``resource["attempts"]`` tells the story; nothing raises for a tenant error.
+        """
+        from scorekeeper.graph.errors import GraphCallError
+
+        probe = read or Request("GET", request.path, None, request.api, request.version)
+        history = [f"{request.method} 1 {answer}"]
+        outcome, sent = Outcome.AMBIGUOUS, 1
+
+        def settled(outcome: Outcome, error: str = "", note: str = "") -> list[Change]:
+            story = "; ".join([*history, note] if note else history)
+            told: dict[str, JSONValue] = {"attempts": story, "sent": sent}
+            return [self._finish(replace(c, resource=c.resource | told), outcome, error) for c in started]
+
+        try:
+            while True:
+                try:
+                    current = await self.send(probe)
+                except GraphCallError as exc:
+                    return settled(
+                        Outcome.AMBIGUOUS,
+                        f"{text}; the read that would prove it failed too ({exc}); rollback re-reads it",
+                    )
+                if all(same(current, p.after) for p in parts):
+                    return settled(Outcome.APPLIED, note=f"GET {probe.path} read it as written")
+                if not resend(request.method, outcome, False, sent):
+                    history.append(f"GET {probe.path} read it as before")
+                    return [
+                        self._finish(
+                            replace(c, resource=c.resource | {"attempts": "; ".join(history), "sent": sent}),
+                            Outcome.AMBIGUOUS,
+                            f"{text}; sent {sent} time(s) and it still reads {project(current, c.after)!r} "
+                            "(not as written); rollback re-reads it",
+                        )
+                        for c in started
+                    ]
+                reason = self.tenant.change_sink.stop_reason
+                if reason:
+                    return settled(
+                        Outcome.AMBIGUOUS, f"{text}; the read says it did not take, not sent again: {reason}"
+                    )
+                history.append(f"GET {probe.path} read it not as written")
+                sent += 1
+                try:
+                    await self._send_write(request, parts, merge)
+                except GraphCallError as exc:
+                    failure = classify(exc, needs=self.needs(parts[0].setting, request.api), method=request.method)
+                    history.append(f"{request.method} {sent} answered {exc}")
+                    if failure.outcome is not Outcome.AMBIGUOUS:
+                        return settled(failure.outcome, failure.text)
+                    outcome, text = failure.outcome, failure.text
+                    continue
+                history.append(f"{request.method} {sent} answered with success")
+                return settled(Outcome.APPLIED)
+        except Exception as exc:  # a bug or a cancelled task mid-proof: the outcome is not known
+            done = [self._finish(c, Outcome.AMBIGUOUS, f"outcome unknown: {one_line(exc)}") for c in started]
+            for change in done:
+                self._report(change, "")
+            raise
 
     async def create(
         self,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.domain.model import Change, JSONValue, Outcome, Restoration, RestoreStatus
+from scorekeeper.plugin.resend import RESEND_ATTEMPTS
 from scorekeeper.plugin.writes import Request, find_marked, marker_tag, project, same, searchable
 
 if TYPE_CHECKING:
@@ -76,13 +77,9 @@ def read_request(change: Change) -> Request | None:
     return Request("GET", sent.path, None, sent.api, sent.version)
 
 
-#: How often a default restore is sent at most (the first time included). A restore whose write
-#: got no answer the tenant can be read for (a connection the server had closed, a timeout, a
-#: 5xx) is sent again while the read says it did not take: rollback reads before it writes, and
-#: putting the same fields back twice changes nothing. Under load a kept-alive connection the
-#: server had just closed failed one restore ``PATCH`` in four tenants of a 200-tenant fleet
-#: (docs/performance.md, "Remediation and rollback in round trips").
-RESTORE_ATTEMPTS = 3
+#: How often a default restore is sent at most (the first time included): the write helper's rule
+#: for every write that got no answer (scorekeeper/plugin/resend.py), which restores follow too.
+RESTORE_ATTEMPTS = RESEND_ATTEMPTS
 
 
 async def _put_back(tenant: TenantContext, change: Change, run_id: int) -> Restoration:
@@ -101,53 +98,46 @@ async def _put_back(tenant: TenantContext, change: Change, run_id: int) -> Resto
     current = await tenant.send(read)
     if same(current, change.before):
         return Restoration(change, RestoreStatus.ALREADY, f"{read.path} reads as before")
-    writes: list[Change] = []
-    while True:
-        undo = _undo(change, sent, current)
-        if undo is None:
-            return Restoration(
-                change, RestoreStatus.FAILED, _by_hand(change, f"no default restore for a {sent.method}")
-            )
-        written = await tenant.write(
-            change.setting,
-            undo.method,
-            undo.path,
-            undo.body,
-            before=project(current, change.before),
-            after=change.before,
-            api=undo.api,
-            version=undo.version,
-            read=read.path if read.path != undo.path else None,
-            resource={"type": change.resource.get("type", ""), "restores": change.id},
-            # The default restore sets exactly the before-value's fields: restores of other settings of
-            # the same resource, made at the same moment, may share its request (safety/wire.py).
-            merge=not isinstance(change.resource.get("undo"), Mapping),
+    undo = _undo(change, sent, current)
+    if undo is None:
+        return Restoration(change, RestoreStatus.FAILED, _by_hand(change, f"no default restore for a {sent.method}"))
+    # The write helper reads back a restore that got no answer and sends it again while the read
+    # says it did not take (RESTORE_ATTEMPTS in all): rollback reads before it writes, and
+    # putting the same fields back twice changes nothing.
+    written = await tenant.write(
+        change.setting,
+        undo.method,
+        undo.path,
+        undo.body,
+        before=project(current, change.before),
+        after=change.before,
+        api=undo.api,
+        version=undo.version,
+        read=read.path if read.path != undo.path else None,
+        resource={"type": change.resource.get("type", ""), "restores": change.id},
+        # The default restore sets exactly the before-value's fields: restores of other settings of
+        # the same resource, made at the same moment, may share its request (safety/wire.py).
+        merge=not isinstance(change.resource.get("undo"), Mapping),
+    )
+    writes = [written]
+    if written.outcome is Outcome.FAILED:
+        return Restoration(
+            change,
+            RestoreStatus.FAILED,
+            _by_hand(change, f"the restore was refused: {written.error}"),
+            tuple(writes),
         )
-        writes.append(written)
-        if written.outcome is Outcome.FAILED:
-            return Restoration(
-                change,
-                RestoreStatus.FAILED,
-                _by_hand(change, f"the restore was refused: {written.error}"),
-                tuple(writes),
-            )
-        current = await tenant.send(read)
-        if same(current, change.before):
-            again = f" (sent {len(writes)} times: {_unanswered(writes)})" if len(writes) > 1 else ""
-            return Restoration(
-                change, RestoreStatus.RESTORED, f"{read.path} reads as before again{again}", tuple(writes)
-            )
-        # Answered with success but not as before: someone else writes it, or the service did not
-        # keep it; sending the same again would not change that. Unanswered (or answered with an
-        # outcome the service does not vouch for): the read says it did not take, so send it again.
-        if written.outcome is not Outcome.AMBIGUOUS or len(writes) >= RESTORE_ATTEMPTS:
-            break
+    current = await tenant.send(read)
+    times = int(written.resource.get("sent") or 1)
+    if same(current, change.before):
+        again = f" (sent {times} times: {written.resource.get('attempts')})" if times > 1 else ""
+        return Restoration(change, RestoreStatus.RESTORED, f"{read.path} reads as before again{again}", tuple(writes))
     seen = project(current, change.before)
     if written.outcome is Outcome.AMBIGUOUS:
         return Restoration(
             change,
             RestoreStatus.FAILED,
-            f"sent the restore {len(writes)} times and got no answer the tenant kept ({_unanswered(writes)}); "
+            f"sent the restore {times} times and got no answer the tenant kept ({_unanswered(writes)}); "
             f"{_where(change)} still reads {seen!r}; run `scorekeeper rollback {run_id}` again to retry, "
             f"or make it read {change.before!r} by hand",
             tuple(writes),

@@ -114,7 +114,7 @@ async def test_a_write_is_recorded_before_it_is_sent_and_applied(sim: Simulator,
     assert allowed(sim) is (not was)
 
 
-async def test_an_answer_lost_after_the_write_applied_is_ambiguous_and_rollback_undoes_it(
+async def test_an_answer_lost_after_the_write_applied_is_proven_by_a_read_and_rollback_undoes_it(
     sim: Simulator, sk_store: Any
 ) -> None:
     run_id = sk_store.start_run("t", "remediate", controls=[CONTROL.id])
@@ -126,7 +126,10 @@ async def test_an_answer_lost_after_the_write_applied_is_ambiguous_and_rollback_
         "admin_sspr", "PATCH", AUTHZ, {"allowedToUseSSPR": not was}, before={"allowedToUseSSPR": was}
     )
     assert lost.dropped == 1 and allowed(sim) is (not was)  # it did apply
-    assert change.outcome is Outcome.AMBIGUOUS and "may have applied" in change.error
+    # The answer was lost; the read back proves it took (scorekeeper/plugin/resend.py): applied, not resent.
+    assert change.outcome is Outcome.APPLIED and change.error == "", change.error
+    assert change.resource["sent"] == 1 and "read it as written" in str(change.resource["attempts"])
+    assert "answered" in str(change.resource["attempts"])
     undo_context, _ = tenant(sim, sk_store, sk_store.start_run("t", "rollback", controls=[CONTROL.id]))
     first = await restore(undo_context, change, run_id)
     assert first.status is RestoreStatus.RESTORED and sim.state_diff() == []
