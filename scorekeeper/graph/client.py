@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+#: Methods the lean path sends; anything else goes to kiota, which names what it does not know.
+LEAN_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
 def is_loopback(url: str) -> bool:
@@ -48,13 +50,17 @@ def build_graph_client(
     root = graph_url.rstrip("/")
     base_url = f"{root}/v1.0"
     host = urlsplit(root).hostname or ""
+    from scorekeeper.graph.lean import attach_graph_pipeline
     from scorekeeper.graph.pool import current_pool, shared_client_options
     from scorekeeper.graph.retry import graph_middleware
     from scorekeeper.graph.transport import network_client
 
     def pipeline(**options: Any) -> httpx.AsyncClient:
         http = network_client(base_url, timeout, transport=transport, **options)
-        return GraphClientFactory.create_with_custom_middleware(graph_middleware(), client=http)  # type: ignore[arg-type]
+        middleware = graph_middleware()
+        http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)  # type: ignore[arg-type]
+        attach_graph_pipeline(http, middleware, timeout)  # graph_request's lean path over the same connections
+        return http
 
     # In a fleet operation every tenant's adapter sends through one client per service root (see
     # graph/pool.py): kept-alive connections instead of new ones per tenant. Its own transport
@@ -84,12 +90,37 @@ async def graph_request(
     *,
     version: str = "v1.0",
 ) -> Any:
-    """Send one raw JSON request through the client's own adapter and middleware.
+    """Send one raw JSON request with the client's own credential, retry rules and headers.
 
     For endpoints the fluent API does not reach (``/beta`` rows) or where a plain JSON body is
     clearer. Returns the parsed JSON, or ``None`` for an empty (204) answer; raises
-    :class:`GraphCallError` otherwise.
+    :class:`GraphCallError` otherwise. A client over aiohttp's connections sends through its
+    lean pipeline (``graph/lean.py``: the SDK middleware's rules without its per-request
+    objects); one with a proxy or an in-process transport through kiota's adapter and middleware.
     """
+    from scorekeeper.graph.lean import graph_pipeline
+
+    adapter = client.request_adapter
+    lean = graph_pipeline(adapter)
+    if lean is not None and method.upper() in LEAN_METHODS:
+        url = f"{graph_root(client)}/{version}/{path.lstrip('/')}"
+        content = None if body is None else orjson.dumps(body)
+        try:
+            raw = await lean.request(adapter, method.upper(), url, content)
+        except Exception as exc:  # every failure becomes one documented type
+            raise describe_error(exc) from exc
+    else:
+        raw = await _through_adapter(client, method, path, body, version)
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise GraphCallError(0, "MalformedResponse", f"{method} {path}: body is not JSON") from exc
+
+
+async def _through_adapter(client: GraphServiceClient, method: str, path: str, body: Any, version: str) -> Any:
+    """The request through kiota's adapter and the SDK middleware (a proxy, an in-process transport)."""
     from kiota_abstractions.method import Method
     from kiota_abstractions.request_information import RequestInformation
     from msgraph.generated.models.o_data_errors.o_data_error import ODataError
@@ -102,12 +133,6 @@ async def graph_request(
         info.headers.try_add("Content-Type", "application/json")
         info.content = orjson.dumps(body)
     try:
-        raw = await client.request_adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+        return await client.request_adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
     except Exception as exc:  # every failure becomes one documented type
         raise describe_error(exc) from exc
-    if not raw:
-        return None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise GraphCallError(0, "MalformedResponse", f"{method} {path}: body is not JSON") from exc

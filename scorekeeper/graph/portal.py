@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     import httpx
     from azure.core.credentials import TokenCredential
 
+    from scorekeeper.graph.lean import LeanClient
+    from scorekeeper.graph.transport import Answer
+
 DEFAULT_PORTAL_URL = "https://main.iam.ad.ext.azure.com/api"
 #: The resource (application id) the portal API's tokens are issued for.
 PORTAL_RESOURCE = "74658136-14ec-4630-ad9b-26e160ff0fc6"
@@ -58,6 +61,9 @@ class PortalClient:
         else:
             self._http = _http_client(portal_url, transport, timeout)
         self._owns_http = pool is None
+        # Over aiohttp's connections the request goes straight there (graph/lean.py); a proxy or an
+        # in-process transport keeps httpx's client. The lean client of a shared one is shared too.
+        self._lean = _shared_lean(self._http, timeout)
 
     async def _token(self) -> str:
         try:
@@ -89,7 +95,7 @@ class PortalClient:
                     "x-ms-client-request-id": str(uuid.uuid4()),
                     "Accept": "application/json",
                 }
-                response = await self._http.request(method, path.lstrip("/"), json=body, headers=headers)
+                response = await self._send(method, path.lstrip("/"), body, headers)
             except Exception as exc:
                 if await retry_unanswered_read(exc, method, path, None, unanswered_reads):
                     unanswered_reads += 1
@@ -114,6 +120,21 @@ class PortalClient:
                     response.status_code, "MalformedResponse", f"{method} {path}: body is not JSON"
                 ) from exc
 
+    async def _send(self, method: str, path: str, body: Any, headers: dict[str, str]) -> Answer | httpx.Response:
+        """One exchange: over the lean client when there is one, else through httpx's client."""
+        if self._lean is None:
+            return await self._http.request(method, path, json=body, headers=headers)
+        content = None
+        own = list(headers.items())
+        if body is not None:
+            from httpx._content import encode_json  # httpx's own JSON body, byte for byte
+
+            encoded, stream = encode_json(body)
+            content = b"".join(stream)  # type: ignore[arg-type]
+            own.append(("Content-Type", encoded["Content-Type"]))
+        sent = [(k, v) for k, v in self._http.headers.multi_items() if k.lower() not in _lowered(headers)]
+        return await self._lean.exchange(method, self._lean.target(path), [*sent, *own], content)
+
     async def get(self, path: str) -> Any:
         return await self.request("GET", path)
 
@@ -133,7 +154,24 @@ def _http_client(
     return network_client(portal_url.rstrip("/") + "/", timeout, transport=transport, **options)
 
 
-def _portal_error(response: httpx.Response) -> PortalError:
+def _lowered(headers: dict[str, str]) -> frozenset[str]:
+    """The header names set, in lower case (httpx lets a request's header replace the client's)."""
+    return frozenset(k.lower() for k in headers)
+
+
+def _shared_lean(http: httpx.AsyncClient, timeout: float) -> LeanClient | None:
+    """The lean client over ``http`` (one per client, so a fleet's shared client has one for all tenants)."""
+    from scorekeeper.graph.lean import lean_client
+
+    lean: LeanClient | None = getattr(http, "lean_portal", None)
+    if lean is None:
+        lean = lean_client(http, timeout)
+        if lean is not None:
+            http.lean_portal = lean  # type: ignore[attr-defined]
+    return lean
+
+
+def _portal_error(response: Answer | httpx.Response) -> PortalError:
     """The portal's error bodies are undocumented; take a message from the usual places."""
     code, message = "PortalError", response.reason_phrase or "request failed"
     try:

@@ -23,8 +23,9 @@ imported only when a Graph client is built, so the portal alone does not pay for
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
@@ -33,6 +34,8 @@ from scorekeeper.graph.throttle import pause
 if TYPE_CHECKING:
     import httpx
     from kiota_http.middleware.options import RetryHandlerOption
+
+T = TypeVar("T")
 
 #: Statuses after which a POST may have been applied although it was answered with an error.
 UNSAFE_TO_RESEND_POST = frozenset({503, 504})
@@ -84,6 +87,22 @@ async def retry_unanswered_read(
     return True
 
 
+async def resend_unanswered_reads(send: Callable[[], Awaitable[T]], method: str, path: str, content: bytes | None) -> T:
+    """``send()``, sent again after a back-off while it is a read that got no answer (:func:`retry_unanswered_read`).
+
+    The one loop of the rule: the SDK pipeline's ``ReadRetryHandler`` and the lean path
+    (``graph/lean.py``) both send through it, one exchange on the wire per attempt.
+    """
+    retried = 0
+    while True:
+        try:
+            return await send()
+        except Exception as exc:
+            if not await retry_unanswered_read(exc, method, path, content, retried):
+                raise
+        retried += 1
+
+
 def resend_is_safe(method: str, path: str, status: int) -> bool:
     """Whether a request answered ``status`` may be sent again as it is, without looking first.
 
@@ -127,14 +146,10 @@ def read_retry_handler() -> type[Any]:
         """Resend a read (GET, ``$batch`` of GETs) that timed out or lost its connection, backing off."""
 
         async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
-            retried = 0
-            while True:
-                try:
-                    return await super().send(request, transport)
-                except Exception as exc:
-                    if not await retry_unanswered_read(exc, request.method, request.url.path, request.content, retried):
-                        raise
-                retried += 1
+            send = super().send
+            return await resend_unanswered_reads(
+                lambda: send(request, transport), request.method, request.url.path, request.content
+            )
 
     return ReadRetryHandler
 

@@ -25,18 +25,21 @@ environment names a proxy for the host, :func:`network_client` leaves httpx's tr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import httpx
+import orjson
 
 if TYPE_CHECKING:
     import ssl
 
     import aiohttp
+    from yarl import URL
 
 #: Seconds an idle connection is kept. A tenant's next wave reuses one within milliseconds; one
 #: idle for longer is closed by the client before a server's own idle timeout can close it under a
@@ -66,11 +69,13 @@ def network_client(
     """
     from scorekeeper.graph.tls import shared_ssl_context
 
+    bottom: AiohttpTransport | None = None
     if transport is None and lent_transport is not None:
         transport = _Lent(lent_transport)
+        bottom = lent_transport if isinstance(lent_transport, AiohttpTransport) else None
     elif transport is None and not proxied(base_url):
-        transport = AiohttpTransport(ssl_context=shared_ssl_context(), limits=limits)
-    return NetworkClient(
+        transport = bottom = AiohttpTransport(ssl_context=shared_ssl_context(), limits=limits)
+    client = NetworkClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout),
         verify=shared_ssl_context(),
@@ -78,6 +83,8 @@ def network_client(
         **({"transport": transport} if transport is not None else {}),
         **options,
     )
+    client.aiohttp_transport = bottom
+    return client
 
 
 class NetworkClient(httpx.AsyncClient):
@@ -93,11 +100,17 @@ class NetworkClient(httpx.AsyncClient):
     only for the jar to drop them. httpx reads a client's cookies only through this property.
     """
 
+    #: The aiohttp transport at the bottom, when requests go there (no proxy, no in-process
+    #: transport): the lean request path (``graph/lean.py``) sends over it directly.
+    aiohttp_transport: AiohttpTransport | None = None
+
     def __init__(self, **options: Any) -> None:
         jar = options.get("cookies")
         super().__init__(**options)
+        #: Whether answers' cookies are kept and sent back (a fleet's shared clients: no).
+        self.keeps_cookies = not getattr(jar, "KEEPS_NOTHING", False)
         # httpx's own Cookies, built from the same jar, unless the jar keeps nothing
-        self._client_cookies = _NoCookies(jar) if getattr(jar, "KEEPS_NOTHING", False) else super().cookies
+        self._client_cookies = super().cookies if self.keeps_cookies else _NoCookies(jar)
         self._built_transports = [self._transport, *(t for t in self._mounts.values() if t is not None)]
 
     @property  # type: ignore[override]
@@ -154,6 +167,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._limits = limits
         self._session: aiohttp.ClientSession | None = None
 
+    def session(self) -> aiohttp.ClientSession:
+        """The ``aiohttp`` session under this transport (opened now if it is not yet): the lean path's too."""
+        return self._session or self._open()
+
     def _open(self) -> aiohttp.ClientSession:
         import aiohttp
 
@@ -172,7 +189,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         import aiohttp
         from yarl import URL
 
-        session = self._session or self._open()
+        session = self.session()
         limits = request.extensions.get("timeout", {})
         timeout = aiohttp.ClientTimeout(
             total=None,
@@ -190,7 +207,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=body or None,
                 allow_redirects=False,  # kiota's redirect handler decides
                 timeout=timeout,
-                skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+                skip_auto_headers=_SKIP_AUTO_HEADERS,
             )
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
         if response.reason:
@@ -203,10 +220,63 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             extensions=extensions,
         )
 
+    async def exchange(
+        self,
+        method: str,
+        url: URL,
+        headers: list[tuple[str, str]],
+        body: bytes | None,
+        timeout: aiohttp.ClientTimeout,
+    ) -> Answer:
+        """One request and its whole answer on this transport's connections, without httpx's objects.
+
+        The lean request path (``graph/lean.py``) sends through here: the same session, connection
+        limits, keep-alive and TLS context as :meth:`handle_async_request`, and the same httpx
+        exceptions for the same failures (:func:`_translate`). ``url`` is already quoted (as httpx
+        quotes it); the answer's body is decoded as httpx would decode it (gzip, deflate).
+        """
+        import aiohttp
+
+        try:
+            async with self.session().request(
+                method,
+                url,
+                headers=headers,
+                data=body,
+                allow_redirects=False,
+                timeout=timeout,
+                skip_auto_headers=_SKIP_AUTO_HEADERS,
+                auto_decompress=True,
+            ) as response:
+                content = await response.read()
+                return Answer(response.status, response.headers, content, response.reason or "")
+        except aiohttp.ClientError as exc:
+            raise _translate(exc, httpx.Request(method, str(url))) from exc
+        except TimeoutError as exc:  # a timeout aiohttp did not wrap
+            raise httpx.ReadTimeout(str(exc) or "timed out", request=httpx.Request(method, str(url))) from exc
+
     async def aclose(self) -> None:
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+#: Headers aiohttp would add of its own: the caller's (httpx's defaults, the SDK's) are sent instead.
+_SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A whole HTTP answer as the lean path hands it on: what callers read of an ``httpx.Response``."""
+
+    status_code: int
+    headers: Mapping[str, str]  # case-insensitive (aiohttp's CIMultiDictProxy)
+    content: bytes
+    reason_phrase: str = ""
+
+    def json(self) -> Any:
+        """The body parsed (``orjson.JSONDecodeError`` is a ``ValueError``, as httpx's is)."""
+        return orjson.loads(self.content)
 
 
 class _ResponseStream(httpx.AsyncByteStream):
