@@ -43,6 +43,21 @@ def _one(ctx: RequestContext, key: str, item_id: str, *alternates: str) -> dict[
     return lookup(ctx, ctx.state.get(key) or [], item_id, *alternates)
 
 
+def key_hidden(ctx: RequestContext, item: dict[str, Any], single: bool) -> dict[str, Any]:
+    """``item`` as Graph shows it: each ``keyCredentials[].key`` is ``null`` unless asked for.
+
+    keyCredential resource (v1.0): ``key`` is "Returned only on ``$select`` for a single object,
+    that is, ``GET applications/{applicationId}?$select=keyCredentials`` or ``GET
+    servicePrincipals/{servicePrincipalId}?$select=keyCredentials``; otherwise, it is always
+    ``null``" (https://learn.microsoft.com/graph/api/resources/keycredential). The stored
+    certificate stays in the state (the simulator's sign-in checks it there).
+    """
+    credentials = item.get("keyCredentials")
+    if not credentials or (single and "keyCredentials" in (ctx.select_fields() or [])):
+        return item
+    return {**item, "keyCredentials": [{**k, "key": None} if isinstance(k, dict) else k for k in credentials]}
+
+
 entity_set(
     table,
     "/servicePrincipals",
@@ -52,6 +67,7 @@ entity_set(
     delegated_only=APP_DELEGATED_ONLY,
     pages=(f"{LEARN}/serviceprincipal-list", f"{LEARN}/serviceprincipal-get"),
     filterable=SP_FILTERS,
+    reveal=key_hidden,
 )
 
 
@@ -63,7 +79,8 @@ entity_set(
     returns="servicePrincipal",
 )
 def get_service_principal_by_app_id(ctx: RequestContext) -> dict[str, Any]:
-    return ctx.entity(_one(ctx, "servicePrincipals", ctx.params["app_id"], "appId"), "servicePrincipals/$entity")
+    found = _one(ctx, "servicePrincipals", ctx.params["app_id"], "appId")
+    return ctx.entity(key_hidden(ctx, found, True), "servicePrincipals/$entity")
 
 
 entity_set(
@@ -75,6 +92,7 @@ entity_set(
     delegated_only=APP_DELEGATED_ONLY,
     pages=(f"{LEARN}/application-list", f"{LEARN}/application-get"),
     filterable=APP_FILTERS,
+    reveal=key_hidden,
 )
 
 

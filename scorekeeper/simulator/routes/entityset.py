@@ -21,6 +21,9 @@ from scorekeeper.simulator.routing import RequestContext, RouteTable, find
 
 #: A licence check run before the route answers (``licensing.require_p2``): raises GraphError.
 Guard = Callable[[dict[str, Any]], None]
+#: What a read shows of a stored object: the request (its ``$select``) and whether one object was
+#: addressed decide; e.g. :func:`scorekeeper.simulator.routes.applications.key_hidden`.
+Reveal = Callable[[RequestContext, dict[str, Any], bool], dict[str, Any]]
 
 
 def lookup(
@@ -54,6 +57,7 @@ def entity_set(
     skip: bool = False,
     guard: Guard | None = None,
     delegated_only: Iterable[str] = (),
+    reveal: Reveal | None = None,
 ) -> None:
     """Declare ``GET path`` and ``GET path/{id}`` on ``table``, served from the state list ``key``.
 
@@ -63,7 +67,8 @@ def entity_set(
     ``…/$entity``. ``filterable``, ``sortable``, ``page_size``, ``max_top``, ``top`` and ``skip`` are
     what the list page documents beyond the metadata (see :meth:`RequestContext.collection`).
     ``guard`` runs first on both (a licence the API needs). A missing state key reads as an
-    empty list, as a tenant that has none of the objects.
+    empty list, as a tenant that has none of the objects. ``reveal`` shapes each object before
+    the OData layer does (a property Graph returns only for one object read with ``$select``).
     """
     fragment = path.lstrip("/")
     permissions = tuple(permissions)
@@ -75,8 +80,9 @@ def entity_set(
     def list_items(ctx: RequestContext) -> dict[str, Any]:
         if guard is not None:
             guard(ctx.state)
+        items = list(ctx.state.get(key) or [])
         return ctx.collection(
-            list(ctx.state.get(key) or []),
+            [reveal(ctx, item, False) for item in items] if reveal is not None else items,
             fragment,
             type_name=returns,
             filterable=filters,
@@ -91,4 +97,5 @@ def entity_set(
     def get_item(ctx: RequestContext) -> dict[str, Any]:
         if guard is not None:
             guard(ctx.state)
-        return ctx.entity(lookup(ctx, ctx.state.get(key) or []), f"{fragment}/$entity")
+        item = lookup(ctx, ctx.state.get(key) or [])
+        return ctx.entity(reveal(ctx, item, True) if reveal is not None else item, f"{fragment}/$entity")
