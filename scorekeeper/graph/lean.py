@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     import aiohttp
     from yarl import URL
 
+#: How the ``RetryHandler`` layer waits (kiota's handler calls ``asyncio.sleep``); tests replace it.
+sleep = asyncio.sleep
 #: Quoted URLs by the string asked for: a fleet sends the same few URLs for every tenant.
 _URL_CACHE_SIZE = 1024
 #: Headers the probe carries that are not the pipeline's to repeat (aiohttp and the request set them).
@@ -256,7 +258,7 @@ class GraphPipeline:
                 and delay < RetryHandlerOption.MAX_DELAY
             ):
                 return answer
-            await asyncio.sleep(delay)  # kiota's handler sleeps (it does not go through throttle.pause)
+            await sleep(delay)  # as kiota's handler: asyncio's sleep, not throttle.pause
             retry_count += 1
             headers = [(k, v) for k, v in headers if k.lower() != "retry-attempt"]
             headers.append(("Retry-Attempt", str(retry_count)))

@@ -147,8 +147,11 @@ def read_retry_handler() -> type[Any]:
 
         async def send(self, request: httpx.Request, transport: httpx.AsyncBaseTransport) -> httpx.Response:
             send = super().send
+            # aread, not .content: a request kiota's RedirectHandler built carries its body as a
+            # stream, and .content raised RequestNotRead, so every followed redirect failed.
+            content = await request.aread()
             return await resend_unanswered_reads(
-                lambda: send(request, transport), request.method, request.url.path, request.content
+                lambda: send(request, transport), request.method, request.url.path, content
             )
 
     return ReadRetryHandler
