@@ -128,7 +128,8 @@ def test_the_registration_report_follows_from_the_profile(profile: str) -> None:
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
-def test_every_enabled_member_has_one_row_and_disabled_users_none(profile: str) -> None:
+def test_every_enabled_user_guests_included_has_one_row_and_disabled_users_none(profile: str) -> None:
+    """The report lists members and guests (its ``userType`` is ``member`` or ``guest``, v1.0 page)."""
     state = _state(profile)
     ids = [r["id"] for r in state["userRegistrationDetails"]]
     users = {u["id"]: u for u in state["users"]}
@@ -136,8 +137,11 @@ def test_every_enabled_member_has_one_row_and_disabled_users_none(profile: str) 
     assert not [users[i]["displayName"] for i in ids if users[i].get("accountEnabled") is False]
     if profile in GENERATED:
         return  # the generated thousands carry no row (scorekeeper/simulator/generate.py writes none)
-    members = {i for i, u in users.items() if u.get("accountEnabled") is not False and u.get("userType") != "Guest"}
-    assert members <= set(ids)
+    enabled = {i for i, u in users.items() if u.get("accountEnabled") is not False}
+    assert enabled <= set(ids), [users[i]["displayName"] for i in enabled - set(ids)]
+    rows = {r["id"]: r for r in state["userRegistrationDetails"]}
+    for i in ids:  # the row's userType is the user's, in the report's lower-case spelling
+        assert rows[i]["userType"] == str(users[i].get("userType") or "Member").lower()
 
 
 @pytest.mark.parametrize("profile", sorted(PROFILES))
@@ -179,3 +183,18 @@ def test_the_rule_notices_a_wrong_row() -> None:
     adele = next(r for r in state["userRegistrationDetails"] if r["userDisplayName"] == "Adele Vance")
     adele["isSsprCapable"] = True  # her only method, a mobile phone, is not offered by the portal
     assert _disagreements(state) == ["Adele Vance: isSsprCapable is True, expected False"]
+
+
+async def test_the_served_report_lists_the_guest_with_the_documented_fields(http: Any) -> None:
+    """weak-cloud's guest, Jordan Lee, is in the report Graph serves, filtered by ``userType`` as documented."""
+    answer = await http(
+        "GET",
+        "/v1.0/reports/authenticationMethods/userRegistrationDetails?$filter=userType eq 'guest'",
+        roles=["AuditLog.Read.All"],
+    )
+    assert answer.status_code == 200, answer.text
+    [guest] = answer.json()["value"]
+    assert guest["userDisplayName"] == "Jordan Lee (Fabrikam)" and guest["userType"] == "guest"
+    assert guest["userPrincipalName"].startswith("jordan.lee_fabrikam.com#EXT#@")
+    assert guest["methodsRegistered"] == [] and guest["isSsprEnabled"] is False and guest["isMfaRegistered"] is False
+    assert guest["userPreferredMethodForSecondaryAuthentication"] == "none"

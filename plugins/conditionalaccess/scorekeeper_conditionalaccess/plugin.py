@@ -100,7 +100,11 @@ def registration_finding(reads: CaReads, policy: Finding | None = None) -> Findi
             remediation=RemediationKind.NONE,
             missing_permissions=(READ_AUDIT,) if denied else (),
         )
-    users = sorted(read.items, key=lambda u: str(u.get("userPrincipalName")))
+    # Members only: the report lists guests too (userType "guest"), and the project reads Microsoft's
+    # score as the registered share of members (tests/simulator/test_registration_consistency.py): no formula
+    # is published. A guest registers, and is counted, in their home tenant.
+    members = [u for u in read.items if str(u.get("userType") or "member").lower() != "guest"]
+    users = sorted(members, key=lambda u: str(u.get("userPrincipalName")))
     names = [str(u.get("userPrincipalName") or u.get("id")) for u in users]
     if not users:
         return Finding(**base, status=Status.PASS, reason="every user is MFA-capable.", current=0, desired=0)
