@@ -122,7 +122,23 @@ async def over_socket(args: argparse.Namespace) -> None:
         finally:
             spans[index] = (start, time.perf_counter() - t0[0])
 
+    original_exchange = AiohttpTransport.exchange  # the lean request path's (graph/lean.py)
+
+    async def logged_exchange(
+        self: AiohttpTransport, method: str, url: Any, headers: Any, body: Any, timeout: Any
+    ) -> Any:
+        inner = [r["url"] for r in json.loads(body)["requests"]] if url.path.endswith("/$batch") else []
+        wire.append((method, url.path, inner))
+        start = time.perf_counter() - t0[0]
+        spans.append((start, start))
+        index = len(spans) - 1
+        try:
+            return await original_exchange(self, method, url, headers, body, timeout)
+        finally:
+            spans[index] = (start, time.perf_counter() - t0[0])
+
     AiohttpTransport.handle_async_request = logged  # type: ignore[method-assign]
+    AiohttpTransport.exchange = logged_exchange  # type: ignore[method-assign]
     server, snippet, port = start_server(1, args.latency * 1000, args.profile)
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -186,7 +186,21 @@ async def _capture_child(config_path: Path, tenant: str, controls: list[str] | N
         )
         return await original(self, request)
 
+    original_exchange = AiohttpTransport.exchange  # the lean request path's (graph/lean.py)
+
+    async def recording_exchange(self: Any, method: str, url: Any, headers: Any, body: Any, timeout: Any) -> Any:
+        seen.append(
+            {
+                "method": method,
+                "url": str(url),
+                "headers": [[k, v] for k, v in headers],
+                "body": (body or b"").decode("latin-1"),
+            }
+        )
+        return await original_exchange(self, method, url, headers, body, timeout)
+
     AiohttpTransport.handle_async_request = recording  # type: ignore[method-assign]
+    AiohttpTransport.exchange = recording_exchange  # type: ignore[method-assign]
     config = load_config(config_path, data_dir=config_path.parent)
     store = HistoryStore.open(str(config_path.parent / "history.db"))
     engine = Engine(config, load_plugins(), store, config_path.parent)

@@ -52,18 +52,30 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> Iterator[Wire]:
     """Log each request leaving the engine's own transport (below the SDK's middleware)."""
     log = Wire()
     original = AiohttpTransport.handle_async_request
+    original_exchange = AiohttpTransport.exchange  # the lean path's (graph/lean.py)
 
-    async def logged(self: AiohttpTransport, request: httpx.Request) -> httpx.Response:
-        batch = request.url.path.endswith("$batch")
-        reads = [r["url"] for r in json.loads(request.content)["requests"]] if batch else []
+    async def record(method: str, path: str, content: bytes | None, send: Any) -> Any:
+        batch = path.endswith("$batch")
+        reads = [r["url"] for r in json.loads(content or b"")["requests"]] if batch else []
         index = len(log.sent)
-        log.sent.append(Sent(request.method, request.url.path, reads, set(log.answered)))
+        log.sent.append(Sent(method, path, reads, set(log.answered)))
         try:
-            return await original(self, request)
+            return await send()
         finally:
             log.answered.add(index)
 
+    async def logged(self: AiohttpTransport, request: httpx.Request) -> httpx.Response:
+        return await record(request.method, request.url.path, request.content, lambda: original(self, request))  # type: ignore[no-any-return]
+
+    async def logged_exchange(
+        self: AiohttpTransport, method: str, url: Any, headers: Any, body: Any, timeout: Any
+    ) -> Any:
+        return await record(
+            method, url.path, body, lambda: original_exchange(self, method, url, headers, body, timeout)
+        )
+
     monkeypatch.setattr(AiohttpTransport, "handle_async_request", logged)
+    monkeypatch.setattr(AiohttpTransport, "exchange", logged_exchange)
     yield log
 
 
