@@ -85,6 +85,13 @@ def count_requests() -> list[int]:
             return await _original(self, request)
 
         transport.handle_async_request = counted  # type: ignore[method-assign]
+    exchange = AiohttpTransport.exchange  # the lean request path's (graph/lean.py): below httpx
+
+    async def exchanged(self: Any, *args: Any) -> Any:
+        counter[0] += 1
+        return await exchange(self, *args)
+
+    AiohttpTransport.exchange = exchanged  # type: ignore[method-assign]
     return counter
 
 
