@@ -91,7 +91,7 @@ def count_requests() -> list[int]:
         counter[0] += 1
         return await exchange(self, *args)
 
-    AiohttpTransport.exchange = exchanged  # type: ignore[method-assign]
+    AiohttpTransport.exchange = exchanged  # type: ignore[method-assign,assignment]
     return counter
 
 
