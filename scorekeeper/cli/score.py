@@ -13,7 +13,8 @@ import click
 
 from scorekeeper.cli.common import EXIT_ERROR, CommandFailed, State, console, emit_json, run_async
 from scorekeeper.cli.targets import tenant_options
-from scorekeeper.domain.coverage import coverage_line
+from scorekeeper.domain.coverage import category_line, coverage_line
+from scorekeeper.domain.display import NOT_SCORED, NOT_SCORED_LEGEND
 from scorekeeper.util.safetext import clean
 
 if TYPE_CHECKING:
@@ -141,12 +142,7 @@ def score(
 def print_coverage(out: Console, coverage: Coverage) -> None:
     """The totals line, then one line per category a plugin covers something of."""
     out.print(coverage_line(coverage.totals), markup=False)
-    parts = [
-        f"{name or '(no category)'} {_points(t.automated)} automated, "
-        f"{_points(t.covered)} covered of {_points(t.points)}"
-        for name, t in coverage.by_category.items()
-        if t.covered
-    ]
+    parts = [category_line(name, t) for name, t in coverage.by_category.items() if t.covered]
     if parts:
         out.print("  " + " · ".join(parts), markup=False, soft_wrap=False)
 
@@ -209,7 +205,7 @@ def print_overview(
         if how is not None and not roomy:
             plugin = f"{how.short} {plugin}"
         cells = [
-            _points(row.available) if row.scored else "n/s",
+            _points(row.available) if row.scored else NOT_SCORED,
             f"{_points(row.score)}/{_points(row.max_score)}",
             row.id,
             row.category,
@@ -228,7 +224,7 @@ def print_overview(
             markup=False,
         )
     if not details:
-        out.print("n/s: not scored in this tenant (not licensed); --details for titles, status and action URLs")
+        out.print(f"{NOT_SCORED_LEGEND}; --details for titles, status and action URLs", markup=False)
         return
     for row in overview.controls:
         out.print(Text.assemble("\n", (row.id, "bold"), " ", row.title or ""), highlight=False)

@@ -49,6 +49,20 @@ def cell(value: Any) -> str:
     return full(value)
 
 
+#: The cell of a Secure Score control the tenant is not scored on today: listed among its control
+#: profiles (``secureScoreControlProfiles``) with no entry in the newest ``secureScores``.
+NOT_SCORED = "n/s"
+#: Its legend, one wording for the CLI, the dashboard and the reports. Microsoft ties scoring to
+#: the *products* a tenant holds a licence for, not to the edition: "If you have a license for one
+#: of the supported Microsoft products, then you see recommendations for those products. We show
+#: you the full set of possible recommendations for a product, regardless of license edition,
+#: subscription, or plan" (https://learn.microsoft.com/defender-xdr/microsoft-secure-score). It
+#: does not say more about a profile with no score, so neither does scorekeeper.
+NOT_SCORED_LEGEND = (
+    f"{NOT_SCORED}: not in this tenant's Secure Score today (Microsoft scores the products a tenant "
+    "holds a licence for, whatever the edition)"
+)
+
 #: The legend of :func:`run_marker`, shared by the CLI's history and the TUI's.
 RUN_MARKERS = "⏲ scheduled  ↩N acts on run N"
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from scorekeeper.domain.coverage import coverage_line
-from scorekeeper.domain.display import impact_line
+from scorekeeper.domain.coverage import category_line, coverage_line
+from scorekeeper.domain.display import NOT_SCORED, NOT_SCORED_LEGEND, impact_line
 from scorekeeper.reports import rows, staterows, values
 from scorekeeper.reports.chart import trend_svg
 from scorekeeper.reports.model import STATUS_ORDER, Report, ScoreSeries, StatusChange
@@ -115,9 +115,12 @@ def _environment() -> Any:
         ledger_rows=rows.ledger_rows,
         print_rows=rows.print_rows,
         coverage_line=coverage_line,
+        category_line=lambda item: category_line(*item),
         impact=lambda i: Markup(rows.impact_html(i)),
         level=lambda s: Markup(rows.level_badge(s)),
         impact_line=impact_line,
     )
     env.globals["asset"] = _asset
+    env.globals["not_scored"] = NOT_SCORED
+    env.globals["not_scored_legend"] = NOT_SCORED_LEGEND
     return env

@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from scorekeeper.domain.coverage import Remediation, coverage_line, fleet_totals, judge_coverage, remediation_of
+from scorekeeper.domain.coverage import (
+    CoverageTotals,
+    Remediation,
+    category_line,
+    coverage_line,
+    fleet_totals,
+    judge_coverage,
+    remediation_of,
+)
+from scorekeeper.domain.display import NOT_SCORED_LEGEND
 from scorekeeper.domain.levels import Level
 from scorekeeper.domain.model import Control, RemediationKind, Setting
 from scorekeeper.domain.securescore import ControlScore
@@ -70,6 +79,13 @@ def test_a_control_whose_changeable_settings_do_not_apply_is_not_counted_automat
     judged = judge_coverage(rows, controls, statuses={("Risk", "s0"): "not_applicable"})
     assert judged.totals.to_dict() == {"points": 15, "covered": 15, "automated": 8, "not_applicable": 7}
     assert "(7 more where its settings do not apply here" in coverage_line(judged.totals)
+    # the category's line says them too, in the same words score and the HTML report print
+    assert category_line("Identity", judged.by_category["Identity"]) == (
+        "Identity: 8 automated (7 more n/a here), 15 covered of 15"
+    )
+    assert category_line("", fleet_totals([judge_coverage(rows[1:], controls)])) == (
+        "(no category): 8 automated, 8 covered of 8"
+    )
     assert [Remediation(v).short for v in ("automated", "guided", "assess-only", "not-applicable")] == [
         "auto",
         "guided",
@@ -148,6 +164,13 @@ def test_score_says_the_totals_and_each_rows_remediation(run: Callable) -> None:
     assert f"plugins cover {covered} of {points} points; automated remediation covers {automated}" in shown.out
     row = next(line for line in shown.out.splitlines() if "PWAgePolicyNew" in line)
     assert "auto" in row and "pwage" in row
+    words = " ".join(shown.out.split())
+    for name, totals in _score(run, "--tenant", "demo")["coverage"]["categories"].items():
+        if totals["covered"]:  # each covered category's line, its n/a points said
+            judged = CoverageTotals(**totals)
+            assert category_line(name, judged) in words, (name, words[-1500:])
+    if any(c["available"] is None for c in _score(run, "--tenant", "demo")["controls"]):
+        assert " ".join(NOT_SCORED_LEGEND.split()) in words
     details = run("score", "--tenant", "demo", "--details", "--category", "Identity")
     assert "covered by scorekeeper-m365-adminroles: guided remediation" in details.out
 

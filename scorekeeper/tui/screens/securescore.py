@@ -22,6 +22,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from scorekeeper.domain.coverage import Remediation, coverage_line
+from scorekeeper.domain.display import NOT_SCORED, NOT_SCORED_LEGEND
 from scorekeeper.tui.format import colour, fit, score_text, sized_columns, sparkline
 from scorekeeper.tui.safe import SafeStatic, SafeTable
 from scorekeeper.tui.screens.sized import SizedTableScreen
@@ -167,6 +168,8 @@ class SecureScoreScreen(SizedTableScreen):
             text.append(f"  {trend[0]:g} → {trend[-1]:g}")
         if self.coverage is not None:
             text.append(f"\n{coverage_line(self.coverage.totals)}")
+        if any(not c.scored for c in overview.controls):
+            text.append(f"\n{NOT_SCORED_LEGEND}", style="dim")
         return text
 
     def _how(self, row: ControlScore) -> str:
@@ -176,7 +179,7 @@ class SecureScoreScreen(SizedTableScreen):
 
     @staticmethod
     def _cells(row: ControlScore, palette: dict[str, str], widths: dict[str, int], how: str = "") -> list[Any]:
-        available = "n/s" if row.available is None else f"{row.available:g}"
+        available = NOT_SCORED if row.available is None else f"{row.available:g}"
         covered = (
             Text(fit(f"✔ {row.covered_by}", widths["plugin"]), style=colour(palette, "success"))
             if row.covered_by
