@@ -6,6 +6,7 @@ mapping here means a column rename touches one function, not every query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +40,14 @@ STAGE_KEY = "_stage"
 
 def body_values(finding: Finding) -> dict[str, Any]:
     """Column values of a finding's body, with the ``digest`` that identifies them (see ``FindingBodyRow``)."""
-    values = {
+    values = body_columns(finding)
+    values["digest"] = body_digest(values)
+    return values
+
+
+def body_columns(finding: Finding) -> dict[str, Any]:
+    """The columns a body's digest covers (:data:`BODY_FIELDS`), as stored."""
+    return {
         "control": finding.control,
         "setting": finding.setting,
         "title": finding.title,
@@ -57,8 +65,6 @@ def body_values(finding: Finding) -> dict[str, Any]:
         | ({IMPACT_KEY: finding.impact.to_dict()} if finding.impact else {})
         | ({STAGE_KEY: finding.stage.to_dict()} if finding.stage else {}),
     }
-    values["digest"] = body_digest(values)
-    return values
 
 
 def body_digest(values: dict[str, Any]) -> str:
@@ -71,7 +77,11 @@ _DIGESTS = DigestCache(50_000)
 
 
 def _finding_fields(finding: Finding) -> tuple[Any, ...]:
-    """Every field a finding's body digest covers, as values ``marshal`` can key."""
+    """Every field a finding's body digest covers, as values ``marshal`` can key.
+
+    The same leaves as :func:`body_columns` (``DigestCache.digest`` relies on it): enum members
+    as their text, the evidence, impact and stage as the body holds them.
+    """
     verification = finding.verification
     return (
         finding.control,
@@ -94,7 +104,12 @@ def _finding_fields(finding: Finding) -> tuple[Any, ...]:
 
 def finding_digest(finding: Finding) -> str:
     """``body_values(finding)["digest"]``, from the process's cache when this finding was seen before."""
-    return _DIGESTS.digest(_finding_fields(finding), lambda: str(body_values(finding)["digest"]))
+    return _DIGESTS.digest(_finding_fields(finding), lambda: body_columns(finding))
+
+
+def finding_digests(findings: Sequence[Finding]) -> list[str]:
+    """:func:`finding_digest` of each of ``findings``, in order (a run's, in one call)."""
+    return _DIGESTS.digests([_finding_fields(f) for f in findings], lambda i: body_columns(findings[i]))
 
 
 #: The columns a digest covers: every column of a body but its id and the digest itself.

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from scorekeeper.domain.model import ControlResult, Finding, Organization
 from scorekeeper.store import convert, summary
 from scorekeeper.store.dialects import content_id, dialect_name, insert_ignoring_duplicates
-from scorekeeper.store.digestcache import DigestCache, canonical_digest
+from scorekeeper.store.digestcache import DigestCache
 from scorekeeper.store.overview import ASSESSING_KINDS
 from scorekeeper.store.prepared import Prepared
 from scorekeeper.store.tables import (
@@ -208,7 +208,7 @@ def versions_digest(versions: Mapping[str, str] | None) -> str | None:
     if versions is None:
         return None
     pairs = tuple(versions.items())
-    return _VERSION_DIGESTS.digest(pairs, lambda: canonical_digest([list(pair) for pair in pairs]))
+    return _VERSION_DIGESTS.digest(pairs, lambda: [list(pair) for pair in pairs])
 
 
 def versions_id(session: Executor, versions: Mapping[str, str] | None, known: int | None = None) -> int | None:
@@ -323,7 +323,7 @@ def insert_findings(
     findings = list(findings)
     if not findings:
         return []
-    digests = [convert.finding_digest(f) for f in findings]
+    digests = convert.finding_digests(findings)
     ids = body_ids(session, dict(zip(digests, findings, strict=True)), known or {})
     pointed = [ids[d] for d in digests]
     _INSERT_FINDINGS.executemany(

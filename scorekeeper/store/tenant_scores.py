@@ -140,7 +140,7 @@ def controls_digest(controls: Mapping[str, float]) -> str | None:
     if not controls:
         return None
     pairs = tuple(controls.items())
-    return _MAP_DIGESTS.digest(pairs, lambda: canonical_digest([list(pair) for pair in pairs]))
+    return _MAP_DIGESTS.digest(pairs, lambda: [list(pair) for pair in pairs])
 
 
 def map_ids(
@@ -243,7 +243,7 @@ def profile_set(profiles: Iterable[ControlScore]) -> ProfileSet | None:
     fields = tuple(_profile_fields(p) for p in profiles)
     if not fields:
         return None
-    digest = _DIGESTS.digest(fields, lambda: profiles_digest([dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields]))
+    digest = _DIGESTS.digest(fields, lambda: [dict(zip(_KEPT_KEYS, f, strict=True)) for f in fields])
     return ProfileSet(fields, digest)
 
 
