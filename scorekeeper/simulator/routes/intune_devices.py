@@ -1,12 +1,16 @@
 """Intune compliance policies and managed devices (Microsoft Graph v1.0/beta), read-only.
 
 Kept apart from ``routes/intune.py`` (device configurations). A state without the keys reads as
-no policies and no devices.
+no policies and no devices. Like every Intune route, both refuse a tenant without an Intune
+licence (:func:`scorekeeper.simulator.licensing.require_intune`): "The Microsoft Graph API for
+Intune requires an active Intune license for the tenant" (the note on each page, e.g.
+https://learn.microsoft.com/graph/api/intune-devices-manageddevice-list).
 """
 
 from __future__ import annotations
 
 from scorekeeper.simulator.errors import Area
+from scorekeeper.simulator.licensing import require_intune
 from scorekeeper.simulator.routes.entityset import entity_set
 from scorekeeper.simulator.routing import RouteTable
 
@@ -29,6 +33,7 @@ entity_set(
         f"{LEARN}/intune-deviceconfig-devicecompliancepolicy-get",
     ),
     filterable=("id", "displayName"),
+    guard=require_intune,
 )
 
 DEVICE_FILTERS = (
@@ -49,4 +54,5 @@ entity_set(
     permissions=DEVICES_READ,
     pages=(f"{LEARN}/intune-devices-manageddevice-list", f"{LEARN}/intune-devices-manageddevice-get"),
     filterable=DEVICE_FILTERS,
+    guard=require_intune,
 )
