@@ -64,6 +64,8 @@ class LoopbackClientSecretCredential:
         import httpx
         from azure.core.exceptions import ClientAuthenticationError
 
+        from scorekeeper.engine.signin import loopback_client
+
         form = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
@@ -71,7 +73,9 @@ class LoopbackClientSecretCredential:
             "scope": " ".join(scopes) or "https://graph.microsoft.com/.default",
         }
         try:
-            reply = httpx.post(f"{self.authority}/{self.tenant_id}/oauth2/v2.0/token", data=form, timeout=30)
+            # The authority's one client (engine/signin.py): a new one per token loaded the CA bundle each time.
+            client = loopback_client(self.authority)
+            reply = client.post(f"{self.authority}/{self.tenant_id}/oauth2/v2.0/token", data=form, timeout=30)
             body = reply.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise ClientAuthenticationError(f"token endpoint {self.authority} unreachable: {exc}") from None
@@ -83,7 +87,7 @@ class LoopbackClientSecretCredential:
         return self._token
 
     def close(self) -> None:
-        """Nothing to release: each request uses its own connection."""
+        """Nothing to release: the connections belong to the authority's shared client (engine/signin.py)."""
 
 
 def _loopback_transport(authority: str) -> Any:
@@ -96,6 +100,8 @@ def _loopback_transport(authority: str) -> Any:
     """
     from azure.core.pipeline.transport import RequestsTransport
 
+    from scorekeeper.engine.signin import shared_session
+
     secure = "https://" + authority.removeprefix("http://").rstrip("/")
 
     class LoopbackTransport(RequestsTransport):
@@ -105,7 +111,8 @@ def _loopback_transport(authority: str) -> Any:
             request.url = authority.rstrip("/") + request.url[len(secure) :]
             return super().send(request, **kwargs)
 
-    return LoopbackTransport()
+    # The simulator's one session for every tenant's credential (engine/signin.py); never closed by one.
+    return LoopbackTransport(session=shared_session(authority), session_owner=False)
 
 
 def _certificate_credential(tenant: TenantConfig, *, loopback: str | None = None) -> TokenCredential:
@@ -117,8 +124,9 @@ def _certificate_credential(tenant: TenantConfig, *, loopback: str | None = None
     path = tenant.certificate_path.expanduser() if tenant.certificate_path else None
     if path is None or not path.is_file():
         raise AuthError(f"certificate: file not found: {path}")
-    extra: dict[str, Any] = {"authority": tenant.authority} if tenant.authority else {}
-    if loopback:
+    if not loopback:
+        extra = _cloud(tenant)
+    else:
         extra = {
             "authority": "https://" + loopback.removeprefix("http://"),
             "disable_instance_discovery": True,  # no trip to login.microsoftonline.com to vouch for the host
@@ -148,6 +156,15 @@ def _secret(env: str | None, file: Path | None, what: str) -> str:
     raise AuthError(f"{what}: no secret configured")
 
 
+def _cloud(tenant: TenantConfig) -> dict[str, Any]:
+    """What an app's azure-identity credential for ``tenant`` is built with: its sign-in host, and a transport
+    over that host's connections, which every tenant's credential shares (engine/signin.py)."""
+    from scorekeeper.engine.signin import identity_transport
+
+    cloud: dict[str, Any] = {"authority": tenant.authority} if tenant.authority else {}
+    return {**cloud, "transport": identity_transport(tenant.authority)}
+
+
 def _cache_options(tenant: TenantConfig, name: str) -> Any:
     from azure.identity import TokenCachePersistenceOptions
 
@@ -170,8 +187,6 @@ def graph_credential(tenant: TenantConfig) -> TokenCredential:
     ``additionally_allowed_tenants`` is needed. ``authority`` picks a national cloud's sign-in
     host, or a loopback simulator's token endpoint (:class:`LoopbackClientSecretCredential`).
     """
-    import azure.identity as identity
-
     kind = tenant.auth
     if kind == "static":
         return StaticTokenCredential(tenant.token or _secret(tenant.token_env, None, "token"))
@@ -184,19 +199,24 @@ def graph_credential(tenant: TenantConfig) -> TokenCredential:
             )
         secret = _secret(tenant.client_secret_env, tenant.client_secret_file, "client secret")
         return LoopbackClientSecretCredential(tenant.authority, tenant.tenant_id, tenant.client_id or "", secret)
-    cloud: dict[str, Any] = {"authority": tenant.authority} if tenant.authority else {}
-    if kind == "client-secret":
-        secret = _secret(tenant.client_secret_env, tenant.client_secret_file, "client secret")
-        return identity.ClientSecretCredential(tenant.tenant_id, tenant.client_id or "", secret, **cloud)
+    # Imported here, not above: a static or loopback tenant needs none of it (about a tenth of the
+    # command's start-up: azure-identity, MSAL, requests, cryptography).
+    import azure.identity as identity
+
     if kind == "certificate":
         return _certificate_credential(tenant)
-    if kind == "managed-identity":
-        return identity.ManagedIdentityCredential(client_id=tenant.client_id)
+    if kind == "client-secret":
+        secret = _secret(tenant.client_secret_env, tenant.client_secret_file, "client secret")
+        return identity.ClientSecretCredential(tenant.tenant_id, tenant.client_id or "", secret, **_cloud(tenant))
     if kind == "workload-identity":
         extra = {"token_file_path": str(tenant.token_file_path)} if tenant.token_file_path else {}
         return identity.WorkloadIdentityCredential(
-            tenant_id=tenant.tenant_id, client_id=tenant.client_id, **extra, **cloud
+            tenant_id=tenant.tenant_id, client_id=tenant.client_id, **extra, **_cloud(tenant)
         )
+    # The rest sign in a person or ask the platform (IMDS, the az CLI, azure-identity's chain):
+    # built as before, each with its own transport.
+    if kind == "managed-identity":
+        return identity.ManagedIdentityCredential(client_id=tenant.client_id)
     if kind == "device-code":
         return identity.DeviceCodeCredential(
             tenant_id=tenant.tenant_id,
