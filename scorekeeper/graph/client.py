@@ -4,6 +4,10 @@ A custom ``transport`` lets the same production pipeline talk to the in-process 
 only the bottom of the stack changes, so tests exercise the real retry handler and
 serialisation rather than a mock. The middleware is msgraph-core's default list with one
 change: kiota's retry handler never resends a POST answered 503/504 (``graph/retry.py``).
+
+:func:`graph_request` (every ``$batch`` too) sends through the client's lean pipeline where its
+connections are aiohttp's (``graph/lean.py``): the same middleware's rules and headers without
+kiota's per-request objects. The fluent API (``client.users...``) keeps the SDK pipeline.
 """
 
 from __future__ import annotations

@@ -87,7 +87,16 @@ class LeanClient:
             total=None, connect=timeout, sock_connect=timeout, sock_read=timeout
         )
         self._targets: dict[str, Target] = {}
+        self._defaults: dict[tuple[str, ...], list[tuple[str, str]]] = {}
         self._keeps_cookies: bool = getattr(http, "keeps_cookies", True)
+
+    def defaults_besides(self, names: tuple[str, ...]) -> list[tuple[str, str]]:
+        """The client's default headers (httpx's ``Accept``, ``User-Agent``...) but those ``names``; remembered."""
+        found = self._defaults.get(names)
+        if found is None:
+            lowered = {name.lower() for name in names}
+            found = self._defaults[names] = [(k, v) for k, v in self.http.headers.multi_items() if k not in lowered]
+        return found
 
     def target(self, url: str) -> Target:
         """``url`` (absolute, or relative to the client's base URL) as httpx would send it; remembered."""

@@ -132,8 +132,8 @@ class PortalClient:
             encoded, stream = encode_json(body)
             content = b"".join(stream)  # type: ignore[arg-type]
             own.append(("Content-Type", encoded["Content-Type"]))
-        sent = [(k, v) for k, v in self._http.headers.multi_items() if k.lower() not in _lowered(headers)]
-        return await self._lean.exchange(method, self._lean.target(path), [*sent, *own], content)
+        defaults = self._lean.defaults_besides(tuple(headers))  # httpx lets a request's header replace the client's
+        return await self._lean.exchange(method, self._lean.target(path), [*defaults, *own], content)
 
     async def get(self, path: str) -> Any:
         return await self.request("GET", path)
@@ -152,11 +152,6 @@ def _http_client(
     from scorekeeper.graph.transport import network_client
 
     return network_client(portal_url.rstrip("/") + "/", timeout, transport=transport, **options)
-
-
-def _lowered(headers: dict[str, str]) -> frozenset[str]:
-    """The header names set, in lower case (httpx lets a request's header replace the client's)."""
-    return frozenset(k.lower() for k in headers)
 
 
 def _shared_lean(http: httpx.AsyncClient, timeout: float) -> LeanClient | None:

@@ -21,6 +21,11 @@ a reader of the error would take to mean the request was never sent.
 
 Proxies: httpx honours ``HTTPS_PROXY``/``NO_PROXY`` only with its own transport, so where the
 environment names a proxy for the host, :func:`network_client` leaves httpx's transport in place.
+
+``graph_request`` and the portal client do not go through httpx at all where the client's
+bottom is an :class:`AiohttpTransport` (``NetworkClient.aiohttp_transport``): their lean path
+(``graph/lean.py``) sends with :meth:`AiohttpTransport.exchange`, on the same session and
+connections, with the same error mapping.
 """
 
 from __future__ import annotations
