@@ -123,7 +123,7 @@ class _FakeEntra(requests.adapters.HTTPAdapter):
         super().__init__()
         self.asked: list[str] = []
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         url = request.url or ""
         path = url.split("login.microsoftonline.com", 1)[1].split("?")[0]
         tenant = path.strip("/").split("/")[0]
