@@ -320,3 +320,44 @@ def test_a_proxy_in_the_environment_keeps_the_sdk_pipeline_and_httpx(monkeypatch
     portal = PortalClient(StaticTokenCredential("TOKEN"))
     assert graph_pipeline(client.request_adapter) is None
     assert portal._lean is None
+
+
+class _RecordingCredential:
+    """A token per call, remembering the claims each call asked for (kiota passes them decoded)."""
+
+    def __init__(self) -> None:
+        self.claims: list[str | None] = []
+
+    def get_token(self, *scopes: str, claims: str | None = None, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        self.claims.append(claims)
+        return AccessToken(f"TOKEN{len(self.claims)}", 2**31)
+
+
+async def test_a_claims_challenge_gets_a_new_token_with_the_claims_and_one_resend_as_kiota_does() -> None:
+    """Continuous access evaluation: a 401 whose ``WWW-Authenticate`` carries ``claims``.
+
+    The header as https://learn.microsoft.com/entra/identity-platform/claims-challenge shows it.
+    """
+    claims = "eyJhY2Nlc3NfdG9rZW4iOnsiYWNycyI6eyJlc3NlbnRpYWwiOnRydWUsInZhbHVlIjoiY3AxIn19fQ=="
+    challenge = _answer(
+        401,
+        ERROR,
+        'www-authenticate: Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
+        f'authorize", error="insufficient_claims", claims="{claims}"\r\n',
+    )
+    async with scripted([challenge, _answer(200, b"{}"), challenge, _answer(200, b"{}")]) as (url, seen):
+        credentials = [_RecordingCredential(), _RecordingCredential()]
+        lean_client = build_graph_client(credentials[0], url, timeout=5)
+        sdk_client = build_graph_client(
+            credentials[1], url, timeout=5, transport=AiohttpTransport(ssl_context=shared_ssl_context())
+        )
+        try:
+            for client in (lean_client, sdk_client):
+                assert await graph_request(client, "GET", "organization") == {}
+        finally:
+            await _close(lean_client, sdk_client)
+    decoded = '{"access_token":{"acrs":{"essential":true,"value":"cp1"}}}'
+    assert credentials[0].claims == credentials[1].claims == [None, decoded]
+    assert [b"authorization: bearer token2" in head.lower() for head in seen.heads] == [False, True, False, True]
