@@ -63,7 +63,7 @@ def build_graph_client(
         http = network_client(base_url, timeout, transport=transport, **options)
         middleware = graph_middleware()
         http = GraphClientFactory.create_with_custom_middleware(middleware, client=http)  # type: ignore[arg-type]
-        attach_graph_pipeline(http, middleware, timeout)  # graph_request's lean path over the same connections
+        attach_graph_pipeline(http, middleware)  # graph_request's lean path over the same connections
         return http
 
     # In a fleet operation every tenant's adapter sends through one client per service root (see

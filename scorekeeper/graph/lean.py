@@ -77,14 +77,15 @@ class Target:
 class LeanClient:
     """What Graph and the portal share: an ``httpx.AsyncClient``'s defaults, sent over its aiohttp transport."""
 
-    def __init__(self, http: httpx.AsyncClient, transport: AiohttpTransport, timeout: float) -> None:
+    def __init__(self, http: httpx.AsyncClient, transport: AiohttpTransport) -> None:
         import aiohttp
 
         self.http = http
         self.transport = transport
-        # httpx.Timeout(timeout) is one limit for connect, read, write and pool; as AiohttpTransport maps it
+        # the client's timeouts, as AiohttpTransport.handle_async_request maps them for each request
+        limits = http.timeout
         self.timeout: aiohttp.ClientTimeout = aiohttp.ClientTimeout(
-            total=None, connect=timeout, sock_connect=timeout, sock_read=timeout
+            total=None, connect=limits.pool, sock_connect=limits.connect, sock_read=limits.read
         )
         self._targets: dict[str, Target] = {}
         self._defaults: dict[tuple[str, ...], list[tuple[str, str]]] = {}
@@ -129,12 +130,12 @@ class LeanClient:
         return answer
 
 
-def lean_client(http: httpx.AsyncClient, timeout: float) -> LeanClient | None:
+def lean_client(http: httpx.AsyncClient) -> LeanClient | None:
     """A :class:`LeanClient` over ``http``'s aiohttp connections; ``None`` where httpx's transport must stay."""
     bottom = getattr(http, "aiohttp_transport", None)
     if not isinstance(bottom, AiohttpTransport):
         return None  # a proxy (httpx's transport) or an in-process transport: the httpx path stays
-    return LeanClient(http, bottom, timeout)
+    return LeanClient(http, bottom)
 
 
 class GraphPipeline:
@@ -296,9 +297,9 @@ async def _raise_failed(adapter: Any, method: str, url: str, answer: Answer) -> 
     await adapter.throw_failed_responses(response, {"XXX": ODataError}, trace.INVALID_SPAN, trace.INVALID_SPAN)
 
 
-def attach_graph_pipeline(http: httpx.AsyncClient, middleware: list[Any], timeout: float) -> None:
+def attach_graph_pipeline(http: httpx.AsyncClient, middleware: list[Any]) -> None:
     """Give a Graph client built with ``middleware`` its lean pipeline, when its connections are aiohttp's."""
-    client = lean_client(http, timeout)
+    client = lean_client(http)
     if client is not None and hasattr(http._transport, "pipeline"):
         http.lean_graph = GraphPipeline(client, middleware)  # type: ignore[attr-defined]
 

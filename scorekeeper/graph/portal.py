@@ -63,7 +63,7 @@ class PortalClient:
         self._owns_http = pool is None
         # Over aiohttp's connections the request goes straight there (graph/lean.py); a proxy or an
         # in-process transport keeps httpx's client. The lean client of a shared one is shared too.
-        self._lean = _shared_lean(self._http, timeout)
+        self._lean = _shared_lean(self._http)
 
     async def _token(self) -> str:
         try:
@@ -154,13 +154,13 @@ def _http_client(
     return network_client(portal_url.rstrip("/") + "/", timeout, transport=transport, **options)
 
 
-def _shared_lean(http: httpx.AsyncClient, timeout: float) -> LeanClient | None:
+def _shared_lean(http: httpx.AsyncClient) -> LeanClient | None:
     """The lean client over ``http`` (one per client, so a fleet's shared client has one for all tenants)."""
     from scorekeeper.graph.lean import lean_client
 
     lean: LeanClient | None = getattr(http, "lean_portal", None)
     if lean is None:
-        lean = lean_client(http, timeout)
+        lean = lean_client(http)
         if lean is not None:
             http.lean_portal = lean  # type: ignore[attr-defined]
     return lean
