@@ -79,7 +79,7 @@ def _orjson_form(shaped: Any, marshalled: bytes) -> bytes | None:
         encoded = orjson.dumps(shaped, default=_refuse, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:
         return None
-    if b"0.0000" in encoded or _has_exponent(encoded, b"e+") or _has_exponent(encoded, b"e-"):
+    if b"0.0000" in encoded or _has_exponent(encoded):
         return None
     return encoded
 
@@ -99,26 +99,30 @@ def _may_hold_non_finite(marshalled: bytes) -> bool:
     return False
 
 
-def _has_exponent(encoded: bytes, mark: bytes) -> bool:
-    """Whether ``mark`` (``e+`` or ``e-``) ends a number's mantissa somewhere in ``encoded``.
+def _has_exponent(encoded: bytes) -> bool:
+    """Whether a number in ``encoded`` is written with an exponent (``1e-7``, ``1e+16``).
 
-    A number in compact JSON starts after ``[``, ``:`` or ``,`` (or at the start); text such as a
-    GUID's ``3629182e-0c4f`` in a URL is not one. Text that does look like one only says yes.
+    Found where a digit is followed by ``e+`` or ``e-`` (in a copy with every digit made ``0``,
+    so that one search covers them all); a number in compact JSON then starts after ``[``, ``:``
+    or ``,`` (or at the start) — text such as a GUID's ``3629182e-0c4f`` is not one. Text that
+    does look like one only says yes.
     """
-    at = encoded.find(mark, 1)
-    while at != -1:
-        start = at - 1
-        while start >= 0 and encoded[start] in _MANTISSA:
-            start -= 1
-        if start < at - 1:  # at least one digit before the e
+    digits = encoded.translate(_DIGITS_AS_ZERO)
+    for mark in (b"0e+", b"0e-"):
+        at = digits.find(mark)
+        while at != -1:
+            start = at
+            while start >= 0 and encoded[start] in _MANTISSA:
+                start -= 1
             if start >= 0 and encoded[start] == 0x2D:  # a minus sign
                 start -= 1
             if start < 0 or encoded[start] in _BEFORE_A_NUMBER:
                 return True
-        at = encoded.find(mark, at + 2)
+            at = digits.find(mark, at + 3)
     return False
 
 
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _MANTISSA = frozenset(b"0123456789.")
 _BEFORE_A_NUMBER = frozenset(b"[:,")
 

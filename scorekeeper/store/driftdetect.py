@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, and_, bindparam, insert, select
 from sqlalchemy.orm import Session
 from sqlmodel import SQLModel
 
@@ -74,9 +74,21 @@ _RUN_SCORES = Prepared(
     .where(_SCORES.c.run_id == bindparam("run_id"))
     .order_by(_SCORES.c.id)
 )
+#: A run's whole score and its control-score map, the map left out (NULL) when its id is ``known_map``:
+#: the caller holds that map already (an unchanged tenant's map is the one it is recording), so it
+#: is neither sent nor decoded.
 _RUN_TOTAL = Prepared(
-    select(_TOTALS.c.scored_at, _TOTALS.c.current_score, _TOTALS.c.max_score, _TOTALS.c.comparisons, _MAPS.c.controls)
-    .select_from(_TOTALS.outerjoin(_MAPS, _MAPS.c.id == _TOTALS.c.controls_id))
+    select(
+        _TOTALS.c.scored_at,
+        _TOTALS.c.current_score,
+        _TOTALS.c.max_score,
+        _TOTALS.c.comparisons,
+        _TOTALS.c.controls_id,
+        _MAPS.c.controls,
+    )
+    .select_from(
+        _TOTALS.outerjoin(_MAPS, and_(_MAPS.c.id == _TOTALS.c.controls_id, _MAPS.c.id != bindparam("known_map")))
+    )
     .where(_TOTALS.c.run_id == bindparam("run_id"))
     .order_by(_TOTALS.c.id)
     .limit(1)
@@ -111,6 +123,7 @@ def read_facts(
     *,
     like: tuple[Sequence[int], Sequence[Finding]] | None = None,
     body_ids: Sequence[int] | None = None,
+    known_map: tuple[int, Mapping[str, float]] | None = None,
 ) -> RunFacts:
     """A stored run's :class:`RunFacts`, reading only the columns the drift rule uses.
 
@@ -118,7 +131,8 @@ def read_facts(
     points at the same bodies in the same order its findings are those (bodies are
     content-addressed, the digest covering every column read here), so they are not read and
     decoded again — the common case of an unchanged tenant. ``body_ids`` are the stored run's
-    own body ids when the caller read them already.
+    own body ids when the caller read them already. ``known_map`` is a stored control-score map
+    the caller holds, by id (see :func:`read_total`).
     """
     connection = _connection(session)
     if like is not None and body_ids is None:
@@ -134,15 +148,24 @@ def read_facts(
         control: SecureScore(control=control, score=score, max_score=max_score, taken_at=taken_at)
         for control, score, max_score, taken_at in _RUN_SCORES.rows(connection, {"run_id": run_id})
     }
-    return RunFacts(findings, scores, read_total(connection, run_id))
+    return RunFacts(findings, scores, read_total(connection, run_id, known_map))
 
 
-def read_total(session: Session | Connection, run_id: int) -> DailyScore | None:
-    """The whole Secure Score an assessment recorded (``tenant_scores.of_run`` without the profiles)."""
-    row = _RUN_TOTAL.first(_connection(session), {"run_id": run_id})
+def read_total(
+    session: Session | Connection, run_id: int, known_map: tuple[int, Mapping[str, float]] | None = None
+) -> DailyScore | None:
+    """The whole Secure Score an assessment recorded (``tenant_scores.of_run`` without the profiles).
+
+    ``known_map``: a stored control-score map's id and its controls, held by the caller; a run
+    whose score points at that map gets those controls, not the map read and decoded again.
+    """
+    known_id, known_controls = known_map if known_map is not None else (-1, None)
+    row = _RUN_TOTAL.first(_connection(session), {"run_id": run_id, "known_map": known_id})
     if row is None:
         return None
-    scored_at, current, max_score, comparisons, controls = row
+    scored_at, current, max_score, comparisons, controls_id, controls = row
+    if controls_id is not None and controls_id == known_id:
+        controls = known_controls
     return DailyScore(
         scored_at=scored_at,
         current=current,
@@ -176,6 +199,7 @@ def drift_against(
     previous_body_ids: Sequence[int] | None = None,
     *,
     authors: Mapping[tuple[str, str], Mapping[str, str]] | None = None,
+    known_map: tuple[int, Mapping[str, float]] | None = None,
 ) -> list[DriftEvent]:
     """Record and return the drift of ``run_id`` (facts ``now_``): against each setting's baseline,
     and against the completed assessment ``previous_id`` (``None``: there is none).
@@ -187,6 +211,8 @@ def drift_against(
     ``previous_body_ids`` those of ``previous_id`` if it read them: an unchanged run's previous
     findings are then not read back. Given a connection (``record_run``'s write path) the events
     are inserted as Core rows and returned without their ids; given a session, with them.
+    ``known_map`` is ``now_``'s control-score map by its stored id, when the caller knows the id
+    (:func:`read_total`: an unchanged previous map is not read back).
     """
     core = _connection(session)
     at = datetime.now(UTC)
@@ -198,7 +224,7 @@ def drift_against(
     baselines.set_drift(core, [(b.id, None, None) for b in back_in_line(held, now_.findings) if b.id is not None])
     if previous_id is not None:
         like = (body_ids, now_.findings) if body_ids is not None else None
-        before = read_facts(core, previous_id, like=like, body_ids=previous_body_ids)
+        before = read_facts(core, previous_id, like=like, body_ids=previous_body_ids, known_map=known_map)
         ids = {"run_id": run_id, "previous_run_id": previous_id}
         skip = set(held) | baselines.rolled_back_since(core, tenant, previous_id, run_id)
         events += regressed_settings(tenant, before.findings, now_.findings, skip=skip, **ids)

@@ -217,7 +217,18 @@ class ResultHistory(Transactions):
             total = tenant_score.today if tenant_score is not None else driftdetect.read_total(core, run_id)
             facts = driftdetect.facts_of(results, total)
             previous_ids = [body_id for body_id, _ in before] if run.previous_id is not None else None
+            # This run's control-score map as stored (its id looked up by digest above): the previous
+            # run's score pointing at the same map is not read and decoded again.
+            known_map = (run.controls_id, today.controls) if run.controls_id is not None and today else None
             driftdetect.drift_against(
-                core, run_id, run.tenant, run.previous_id, facts, body_ids, previous_ids, authors=drift_authors
+                core,
+                run_id,
+                run.tenant,
+                run.previous_id,
+                facts,
+                body_ids,
+                previous_ids,
+                authors=drift_authors,
+                known_map=known_map,
             )
         return Actor(os_user=run.os_user or "", host=run.host or "", identity=who)
