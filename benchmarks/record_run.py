@@ -18,13 +18,20 @@ it must: a run is committed before it touches its tenant). On SQLite it also pri
 ``fleet_cli.py`` measures — the rows the last steady pass added, inserted again by ``sqlite3``
 alone, one transaction per tenant — beside the history CPU per tenant.
 
-    .venv/bin/python benchmarks/record_run.py [--tenants 100] [--passes 4] [--group 1] [--postgres] [--breakdown]
+``--cold`` records each pass as ``assess --all-tenants`` does, a new process per run: the store
+is opened afresh and the process's digest caches are empty at the start of every pass, and each
+tenant has a control-profile set of its own (its first profile's title carries the tenant's name),
+as a fleet's tenants do — so no tenant's set is ever found in the cache, as in the command.
+
+    .venv/bin/python benchmarks/record_run.py [--tenants 100] [--passes 4] [--group 1] [--cold] [--postgres]
+        [--breakdown]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import statistics
 import sys
@@ -76,17 +83,24 @@ def measure(
     passes: int,
     breakdown: bool = False,
     group: int = 1,
+    cold: bool = False,
 ) -> None:
     from scorekeeper.store.results import RunRecord
 
     names = [f"tenant{i:04d}" for i in range(tenants)]
+    own = {name: _own_profiles(calls, name) for name in names} if cold else {}
     sizes: list[int] = []
     objects: list[dict[str, int]] = []
     marks: dict[str, int] = {}
-    with HistoryStore.open(url) as store:
+    store = HistoryStore.open(url)
+    try:
         store.start_run("warm", "assess", controls=CONTROLS)  # statement caches warm
         per_pass: list[tuple[float, float]] = []
         for number in range(passes):
+            if cold:  # a new process: a store of its own, nothing in the digest caches
+                store.close()
+                store = HistoryStore.open(url)
+                _empty_caches()
             sizes.append(_size(url))
             if breakdown and number == 2:
                 objects.append(_objects(url))
@@ -99,20 +113,26 @@ def measure(
                 began = time.process_time()
                 run_ids = [store.start_run(name, "assess", controls=CONTROLS) for name in batch]
                 middle = time.process_time()
+                options = [own[name][0 if number == 0 else 1] if cold else kwargs for name in batch]
                 if group == 1:
-                    store.record_run(run_ids[0], results, status, error, **kwargs)
+                    store.record_run(run_ids[0], results, status, error, **options[0])
                 else:
-                    store.record_runs([RunRecord(run_id, results, status, error, kwargs) for run_id in run_ids])
+                    store.record_runs(
+                        [RunRecord(i, results, status, error, o) for i, o in zip(run_ids, options, strict=True)]
+                    )
                 record_cpu += time.process_time() - middle
                 start_cpu += middle - began
             per_pass.append((start_cpu * 1000 / tenants, record_cpu * 1000 / tenants))
         sizes.append(_size(url))
         if objects:
             objects.append(_objects(url))
+    finally:
+        store.close()
     first_pass, steady = per_pass[0], per_pass[1:]
     start_ms = statistics.median(s for s, _ in steady)
     record_ms = statistics.median(r for _, r in steady)
     grouping = f", {group} tenants per commit" if group > 1 else ", one commit per tenant"
+    grouping += ", cold (a new process per pass, a profile set per tenant)" if cold else ""
     print(
         f"{label}: {tenants} tenants x {passes} passes{grouping}, CPU per tenant run "
         f"(load average {os.getloadavg()[0]:.1f})"
@@ -141,6 +161,27 @@ def measure(
         for name, size in sorted(grown_by.items(), key=lambda item: -item[1]):
             if size:
                 print(f"    {name:<44} {size:7.0f} B")
+
+
+def _own_profiles(calls: tuple[Call, Call], name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first and later runs' ``record_run`` options with a control-profile set of ``name``'s own."""
+    found = []
+    for _, kwargs in calls:
+        score = kwargs.get("tenant_score")
+        if score is not None and score.profiles:
+            first, *rest = score.profiles
+            profiles = (dataclasses.replace(first, title=f"{first.title} ({name})"), *rest)
+            kwargs = kwargs | {"tenant_score": dataclasses.replace(score, profiles=profiles)}
+        found.append(kwargs)
+    return found[0], found[1]
+
+
+def _empty_caches() -> None:
+    """Forget every digest this process computed, as a new process starts."""
+    from scorekeeper.store import convert, runwrite, tenant_scores
+
+    for cache in (convert._DIGESTS, tenant_scores._DIGESTS, tenant_scores._MAP_DIGESTS, runwrite._VERSION_DIGESTS):
+        cache.clear()
 
 
 def _high_water(url: str) -> dict[str, int]:
@@ -186,6 +227,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also on a throwaway PostgreSQL server")
     parser.add_argument("--breakdown", action="store_true", help="the SQLite growth per table and index")
     parser.add_argument("--group", type=int, default=1, help="tenants per record_runs transaction (group commit)")
+    parser.add_argument("--cold", action="store_true", help="a new process per pass, a profile set per tenant")
     args = parser.parse_args()
     if args.tenants < 1 or args.passes < 2 or args.group < 1:
         parser.error("--tenants and --group must be at least 1, --passes at least 2")
@@ -195,13 +237,14 @@ def main() -> None:
         results = calls[1][0][0]
         print(f"one run: {len(results)} controls, {sum(len(r.findings) for r in results)} findings")
         sqlite_url = f"sqlite:///{tmp / 'bench.db'}"
-        measure("SQLite", sqlite_url, calls, args.tenants, args.passes, args.breakdown, args.group)
+        measure("SQLite", sqlite_url, calls, args.tenants, args.passes, args.breakdown, args.group, args.cold)
         if args.postgres:
             sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/support is not shipped
             from tests.support.pgserver import PostgresServer
 
             with PostgresServer() as server:
-                measure("PostgreSQL", server.create_database(), calls, args.tenants, args.passes, group=args.group)
+                url = server.create_database()
+                measure("PostgreSQL", url, calls, args.tenants, args.passes, group=args.group, cold=args.cold)
 
 
 if __name__ == "__main__":
