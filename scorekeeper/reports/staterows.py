@@ -12,6 +12,7 @@ state whose tenants differ names what differs and where it is instead: the tenan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from markupsafe import Markup
@@ -23,6 +24,12 @@ from scorekeeper.reports.states import ControlStates, FleetStates, Member, Setti
 
 #: Up to this many tenants are named in the row; more are folded behind their count.
 WHO_INLINE = 6
+#: Where a reason is cut into pieces (sentences, ``[notes]``) to find the run of them every group says.
+_PIECE = re.compile(r"(?<=[.;])\s+(?=[A-Z\[(])|\s+(?=\[)")
+#: Stands in a group's reason for the run of pieces every group of the state says alike.
+SAME = "[…]"
+#: A shared run shorter than this is left in place: saying it once would not be shorter.
+MIN_SHARED = 40
 
 #: What a row says beyond its values, in the order a row says it (``rows.note_parts`` and the reason).
 NOTES = ("reason", "permissions", "exception", "attestation", "evidence", "steps")
@@ -70,9 +77,14 @@ class StateRows:
         if not differ:
             cell += who(members)
         elif state.attention:
+            reasons = [parts.get("reason", "") for _, parts in said]
+            run, own = shared_run(reasons) if "reason" in differ else ("", reasons)
+            if run:  # what every group's reason says alike, said once; […] marks where it stands
+                cell += f'<p class="note">{SAME} below stands for: {run}</p>'
             by: dict[str, list[Member]] = {}
-            for group, parts in said:
-                by.setdefault("".join(parts.get(n, "") for n in differ), []).extend(group)
+            for (group, parts), reason in zip(said, own, strict=True):
+                told = "".join(reason if n == "reason" else parts.get(n, "") for n in differ)
+                by.setdefault(told, []).extend(group)
             items = "".join(f"<li>{who(ms, lead=True)}{html}</li>" for html, ms in by.items())
             cell += f'<ul class="by">{items}</ul>'
         else:
@@ -101,6 +113,56 @@ class StateRows:
         return Markup(f'<ul class="ids">{items}</ul>')
 
 
+def shared_run(reasons: Sequence[str]) -> tuple[str, list[str]]:
+    """The longest run of pieces (sentences, ``[notes]``) every reason has, and each reason with it cut.
+
+    A fleet's tenants often say the same sentences around what is their own (a policy's name, a
+    user, a count): a state whose reasons differ would list those sentences once per tenant. The
+    run is said once instead and each reason keeps :data:`SAME` where it stood, so a reason is
+    read back whole by putting the run in its place. ``("", reasons)`` when no run of at least
+    :data:`MIN_SHARED` characters is in every one of them, contiguous.
+    """
+    if len(reasons) < 2:
+        return "", list(reasons)
+    split = [_PIECE.split(r) for r in reasons]
+    first = split[0]
+    common = set(first).intersection(*split[1:])  # pieces every reason has, wherever they stand
+    stretches, i = [], 0
+    while i < len(first):  # first's stretches of such pieces: a shared run lies within one
+        j = i
+        while j < len(first) and first[j] in common:
+            j += 1
+        if j > i:
+            stretches.append((i, j))
+        i = j + 1
+    runs = sorted(
+        (first[a:b] for start, end in stretches for a in range(start, end) for b in range(a + 1, end + 1)),
+        key=lambda run: -len(" ".join(run)),
+    )
+    best: list[str] = []
+    for run in runs:  # the longest first: most runs are checked once
+        if len(" ".join(run)) < MIN_SHARED:
+            break
+        if all(_contains(pieces, run) for pieces in split[1:]):
+            best = run
+            break
+    if not best:
+        return "", list(reasons)
+    return " ".join(best), [_cut(pieces, best) for pieces in split]
+
+
+def _contains(pieces: Sequence[str], run: Sequence[str]) -> bool:
+    n = len(run)
+    return any(list(pieces[k : k + n]) == list(run) for k in range(len(pieces) - n + 1))
+
+
+def _cut(pieces: Sequence[str], run: Sequence[str]) -> str:
+    """``pieces`` joined again, with the first occurrence of ``run`` replaced by :data:`SAME`."""
+    n = len(run)
+    at = next(k for k in range(len(pieces) - n + 1) if list(pieces[k : k + n]) == list(run))
+    return " ".join([*pieces[:at], SAME, *pieces[at + n :]])
+
+
 def who(members: Sequence[Member], *, lead: bool = False) -> str:
     """The tenants in a state (or a group of it), each linked to its section; folded when many.
 
@@ -112,5 +174,5 @@ def who(members: Sequence[Member], *, lead: bool = False) -> str:
     if len(members) > WHO_INLINE:
         return f'<details class="who"><summary>{label}</summary>{links}</details>'
     if lead:
-        return f'<b class="who">{links}:</b> '
+        return f"<b>{links}:</b> "  # styled as .who by ul.by>li>b (fleet.css): one class less per item
     return f'<p class="who">{label}: {links}</p>'

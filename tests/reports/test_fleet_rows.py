@@ -10,7 +10,7 @@ from scorekeeper.plugin.manager import load_plugins
 from scorekeeper.reports import render, rows, values
 from scorekeeper.reports.build import build_report, latest_assessments
 from scorekeeper.reports.model import Report, SettingRow, TenantSection
-from scorekeeper.reports.staterows import StateRows
+from scorekeeper.reports.staterows import SAME, StateRows, shared_run
 from scorekeeper.reports.states import Member, fleet_states
 from tests.reports.conftest import History
 
@@ -64,7 +64,15 @@ def _said_for(row_html: str, tenant: TenantSection) -> str:
     before, by = row_html.split('<ul class="by">')
     items = [li for li in re.findall(r"<li>.*?</li>", by, re.S) if link in li]
     assert len(items) == 1, tenant.name
-    return before + items[0]
+    # what every group's reason says alike is said once; SAME marks where it stands in each reason
+    shared = re.search(rf'<p class="note">{re.escape(SAME)} below stands for: (.*?)</p>', before, re.S)
+    item = items[0].replace(SAME, shared.group(1), 1) if shared else items[0]
+    return before + item
+
+
+def _says(said: str, reason: str) -> bool:
+    """Whether ``said`` has ``reason`` (escaped) whole, whitespace aside (HTML collapses it)."""
+    return " ".join(rows.esc(reason).split()) in " ".join(said.split())
 
 
 def _index(html: str, tenant: TenantSection, control: str) -> str:
@@ -101,7 +109,7 @@ def test_every_setting_is_named_by_its_tenant_and_every_one_needing_attention_is
                     continue
                 checked["attention"] += 1
                 said = _said_for(row, tenant)
-                assert rows.esc(s.reason) in said
+                assert _says(said, s.reason), (tenant.name, s.setting)
                 desired = rows.esc(values.words(s.desired, s.wording))
                 assert desired in row or "= current" in row or "with the changes listed beside" in row
                 if s.docs_url:
@@ -225,7 +233,7 @@ def test_a_passing_state_whose_tenants_say_different_things_shows_values_and_ten
             if len(state.members) < 2:
                 continue
             if state.attention:  # each tenant's own reason, beside its name; its steps and evidence said once
-                assert all(rows.esc(m.row.reason) in _said_for(row, _t(report, m)) for m in state.members)
+                assert all(_says(_said_for(row, _t(report, m)), m.row.reason) for m in state.members)
                 for part in ("steps", "evidence"):
                     alike = {dict(rows.note_parts(m.row)).get(part) for m in state.members}
                     if len(alike) == 1 and None not in alike:
@@ -242,3 +250,28 @@ def test_a_passing_state_whose_tenants_say_different_things_shows_values_and_ten
 
 def _t(report: Report, member: Member) -> TenantSection:
     return next(t for t in report.tenants if t.name == member.tenant)
+
+
+def test_what_every_reason_of_a_state_says_alike_is_said_once_and_each_reads_back_whole() -> None:
+    """The longest run of sentences every group says is cut out once; each reason keeps SAME in its place."""
+    common = "Trusted named locations (Head office) are not excluded: the template applies everywhere."
+    note = "[advice (CIS 5.2.2.2), not among the selected requirements: shown, never failing]"
+    reasons = [
+        f"no policy does it (closest: 'A'). {common} {note} [tenant-a]",
+        f"no policy does it (closest: 'B'; 'C'). {common} {note} [tenant-b]",
+        f"no policy does it. {common} {note}",
+    ]
+    run, own = shared_run(reasons)
+    assert run == f"{common} {note}"
+    assert own == [
+        f"no policy does it (closest: 'A'). {SAME} [tenant-a]",
+        f"no policy does it (closest: 'B'; 'C'). {SAME} [tenant-b]",
+        f"no policy does it. {SAME}",
+    ]
+    assert [o.replace(SAME, run) for o in own] == reasons  # nothing lost
+    # nothing long enough in common, or one reason only: left as they are
+    assert shared_run(["short. One.", "short. Two."]) == ("", ["short. One.", "short. Two."])
+    assert shared_run([reasons[0]]) == ("", [reasons[0]])
+    # a run must stand together in every reason: pieces in another order are not shared
+    swapped = [f"{common} Middle one here. {note}", f"{note} Middle two here. {common}"]
+    assert shared_run(swapped)[0] in ("", common, note)
