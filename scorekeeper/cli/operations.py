@@ -8,6 +8,7 @@ and exit codes that say what was read, written or left undone.
 from __future__ import annotations
 
 import sys
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -81,7 +82,10 @@ def assess(
 
         return enqueue_from_cli(state, "assess", names, control_ids, as_json)
     state.preflight(names)
-    with progress_bar(not as_json) as on_progress:
+    from scorekeeper.util.gcpolicy import fleet_collection
+
+    # A fleet pass collects young garbage less often (util/gcpolicy.py); one tenant keeps the default.
+    with progress_bar(not as_json) as on_progress, fleet_collection() if len(names) > 1 else nullcontext():
         runs = run_async(state.engine(on_progress).assess(names, control_ids))
     if as_json:
         from scorekeeper.domain.requirements import with_requirements  # each finding's level and baselines
