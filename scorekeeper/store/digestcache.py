@@ -21,7 +21,6 @@ import hashlib
 import json
 import marshal
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import orjson
@@ -127,6 +126,14 @@ _MANTISSA = frozenset(b"0123456789.")
 _BEFORE_A_NUMBER = frozenset(b"[:,")
 
 
+def _marshalled(value: Any) -> bytes | None:
+    """``value``'s ``marshal`` encoding, ``None`` for a value marshal does not know (not cached)."""
+    try:
+        return marshal.dumps(value)
+    except ValueError:
+        return None
+
+
 class DigestCache:
     """At most ``kept`` digests by key; emptied when full (an entry is ~200 bytes)."""
 
@@ -140,23 +147,10 @@ class DigestCache:
         ``value`` holds the same leaves as ``shaped()`` in a form that is cheaper to build and
         key (tuples for dicts, the fields of a dataclass); ``shaped`` is called only on a miss.
         """
-        try:
-            marshalled: bytes | None = marshal.dumps(value)
-        except ValueError:  # a value marshal does not know: no cache
-            marshalled = None
+        marshalled = _marshalled(value)
         key = hashlib.blake2b(marshalled, digest_size=32).digest() if marshalled is not None else None
-        if key is not None:
-            known = self._digests.get(key)
-            if known is not None:
-                return known
-        canonical = shaped()
-        fast = _orjson_form(canonical, marshalled) if marshalled is not None else None
-        digest = hashlib.sha256(fast if fast is not None else canonical_json(canonical)).hexdigest()
-        if key is not None:
-            if len(self._digests) >= self.kept:
-                self._digests.clear()
-            self._digests[key] = digest
-        return digest
+        known = self._digests.get(key) if key is not None else None
+        return known if known is not None else self._computed(key, marshalled, shaped())
 
     def digests(self, values: Sequence[Any], shaped: Callable[[int], Any]) -> list[str]:
         """:meth:`digest` of each of ``values`` (``shaped(i)`` the canonical value of the ``i``-th), in one call.
@@ -166,13 +160,21 @@ class DigestCache:
         known = self._digests
         found: list[str] = []
         for index, value in enumerate(values):
-            try:
-                key: bytes | None = hashlib.blake2b(marshal.dumps(value), digest_size=32).digest()
-            except ValueError:
-                key = None
+            marshalled = _marshalled(value)
+            key = hashlib.blake2b(marshalled, digest_size=32).digest() if marshalled is not None else None
             digest = known.get(key) if key is not None else None
-            found.append(digest if digest is not None else self.digest(value, partial(shaped, index)))
+            found.append(digest if digest is not None else self._computed(key, marshalled, shaped(index)))
         return found
+
+    def _computed(self, key: bytes | None, marshalled: bytes | None, canonical: Any) -> str:
+        """The digest of ``canonical`` (by orjson when :func:`_orjson_form` allows), kept under ``key``."""
+        fast = _orjson_form(canonical, marshalled) if marshalled is not None else None
+        digest = hashlib.sha256(fast if fast is not None else canonical_json(canonical)).hexdigest()
+        if key is not None:
+            if len(self._digests) >= self.kept:
+                self._digests.clear()
+            self._digests[key] = digest
+        return digest
 
     def clear(self) -> None:
         self._digests.clear()
