@@ -120,6 +120,25 @@ def _wrapped(log_path: str, argv: list[str]) -> None:
 
         transport.handle_async_request = recorded  # type: ignore[method-assign]
 
+    # The lean request path (graph/lean.py) sends below httpx, through AiohttpTransport.exchange.
+    exchange = getattr(AiohttpTransport, "exchange", None)
+    if exchange is not None:
+
+        async def exchanged(self: Any, method: str, url: Any, headers: Any, body: Any, *rest: Any) -> Any:
+            authorization = next((v for k, v in headers if k.lower() == "authorization"), "")
+            tenant = _tid(authorization, tids)
+            inner = _inner(body or b"") if str(url.path).endswith("/$batch") else []
+            left = time.monotonic()
+            status = 0
+            try:
+                answer = await exchange(self, method, url, headers, body, *rest)
+                status = answer.status_code
+                return answer
+            finally:
+                log.append((tenant, method, str(url.path), inner, left, time.monotonic(), status))
+
+        AiohttpTransport.exchange = exchanged  # type: ignore[method-assign]
+
     def dump() -> None:
         Path(log_path).write_text(json.dumps(log))
 
