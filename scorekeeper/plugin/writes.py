@@ -423,7 +423,7 @@ class Writer:
                 if all(same(current, p.after) for p in parts):
                     return settled(Outcome.APPLIED, note=f"GET {probe.path} read it as written")
                 if not resend(request.method, outcome, False, sent):
-                    history.append(f"GET {probe.path} read it as before")
+                    history.append(f"GET {probe.path} read it not as written")
                     return [
                         self._finish(
                             replace(c, resource=c.resource | {"attempts": "; ".join(history), "sent": sent}),
