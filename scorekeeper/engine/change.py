@@ -209,9 +209,14 @@ class ChangingTenants(Scoring):
                 if on_done is not None:
                     on_done(done[tenant])
 
+        # One read each for the fleet, as a fleet assessment does (engine/assess.py), instead of one
+        # per tenant and control in every plan and verification: which tenants attest anything, and
+        # which hold baselines. Read when the operation starts, which the person confirmed as a whole.
+        self._attested, self._baselined = await asyncio.to_thread(self.store.attested_and_baselined)
         try:
             await asyncio.gather(*(in_turn(names) for names in by_lease(tenants, self.lease_key)))
         finally:
+            self._attested = self._baselined = None
             self.write_gate.reopen()
             await slots.aclose()
         return [done[t] for t in tenants]

@@ -38,8 +38,8 @@ class RollingBack(Remediating):
         Raises :class:`~scorekeeper.errors.NothingToRollBack` (exit 0, not a failure) when every
         change was already rolled back, or the run made none: rolling back twice is harmless.
         """
-        run = self.store.get_run(run_id)
-        if run is None:
+        tenant = self.store.run_tenant(run_id)
+        if tenant is None:
             raise NotFound(f"no run {run_id} in history")
         items: dict[str, list[PlanItem]] = {}
         recorded = self.store.changes_for_run(run_id)
@@ -59,7 +59,7 @@ class RollingBack(Remediating):
                     undo=change,
                 )
             )
-        plans = [Plan(tenant=run.tenant, control=c, items=tuple(i)) for c, i in items.items()]
+        plans = [Plan(tenant=tenant, control=c, items=tuple(i)) for c, i in items.items()]
         if not plans:
             by = sorted({c.rolled_back_by for _, c in recorded if c.rolled_back_by is not None})
             done = (
@@ -68,7 +68,7 @@ class RollingBack(Remediating):
                 else "it recorded no change"
             )
             raise NothingToRollBack(run_id, f"run {run_id} has no changes left to roll back: {done}; nothing to do")
-        return run.tenant, plans
+        return tenant, plans
 
     async def rollback(self, run_id: int, plans: list[Plan], *, reopen: bool = True) -> RunResult:
         """Make every change of ``plans`` (from :meth:`rollback_plans`) equal to its before-value again.
@@ -127,9 +127,12 @@ class RollingBack(Remediating):
                 if on_done is not None:
                     on_done(run_id, done[run_id])
 
+        # Which tenants attest anything, once for the fleet (as change_fleet): each verification asked it.
+        self._attested, self._baselined = await asyncio.to_thread(self.store.attested_and_baselined)
         try:
             await asyncio.gather(*(in_turn(group) for group in by_lease(list(runs_of), self.lease_key)))
         finally:
+            self._attested = self._baselined = None
             self.write_gate.reopen()
             await slots.aclose()
         return [done[run_id] for run_id, _ in batches]

@@ -59,6 +59,7 @@ _FINISH_CHANGE = Prepared(
     )
 )
 _RUN_EXISTS = Prepared(select(_RUNS.c.id).where(_RUNS.c.id == bindparam("run_id")))
+_RUN_TENANT = Prepared(select(_RUNS.c.tenant).where(_RUNS.c.id == bindparam("run_id")))
 #: The columns :func:`_change` reads, in its order.
 _READ_COLUMNS = (
     _CHANGES.c.control,
@@ -150,6 +151,15 @@ class ChangeHistory(Transactions):
         with self._read() as session:
             rows = _CHANGES_OF_RUN.rows(session.connection(), {"run_id": run_id})
         return [_change(row) for row in rows]
+
+    def run_tenant(self, run_id: int) -> str | None:
+        """The tenant a run belongs to (``None``: no such run); all a rollback needs of the run itself.
+
+        ``get_run`` reads the run whole (its findings too): a fleet rollback asked it once per tenant.
+        """
+        with self._read() as session:
+            found = _RUN_TENANT.first(session.connection(), {"run_id": run_id})
+        return str(found[0]) if found is not None else None
 
     def mark_rolled_back(self, change_ids: list[int], rollback_run_id: int) -> None:
         """Note that ``rollback_run_id`` restored these changes, so they are not rolled back twice."""
