@@ -1,4 +1,4 @@
-"""Graph reads shared by the controls of one tenant during one assessment.
+"""Graph reads shared by the controls of one tenant during one assessment, and the wave logic beneath it.
 
 Each control reads what it needs in its own ``$batch``, and several need the same thing: every
 control that reports a Secure Score reads ``/security/secureScores?$top=1``. Controls of a tenant
@@ -14,13 +14,20 @@ made costs no second round trip.
 Only reads are shared (GET, no body), and only while assessing: assessment never writes, so an
 answer cannot go stale within one. Remediation and verification read afresh (the engine hands
 them no sharing), because they must see their own writes.
+
+The one coordinator of a tenant's waves, used here and by the write phases' wire
+(``safety/wire.py``): :class:`Settle` decides when a wave is complete (after a few turns of the
+loop that added nothing), :func:`read_key` says when two reads are the same read, and
+:func:`send_reads` sends a wave's distinct reads in ``$batch`` calls and hands back each answer
+by its key. Only what each caller does with the answers differs (kept for the assessment,
+dropped after its wave while writing).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +46,60 @@ SETTLE_TURNS = 8
 QUIET_TURNS = 2
 
 
+def read_key(version: str, entry: Mapping[str, Any]) -> Key:
+    """What makes two ``$batch`` reads the same read: version, URL and headers (not the request id)."""
+    return (version, str(entry["url"]), json.dumps(entry.get("headers") or {}, sort_keys=True))
+
+
+async def send_reads(
+    client: GraphServiceClient, reads: Mapping[Key, tuple[str, dict[str, Any]]]
+) -> dict[Key, BatchItem]:
+    """Each distinct read once, in as few ``$batch`` calls as Graph allows; the answers by key."""
+    ids = {key: str(index) for index, key in enumerate(reads)}
+    pending = {ids[key]: (version, {**entry, "id": ids[key]}) for key, (version, entry) in reads.items()}
+    items = await send_entries(client, pending)
+    return {key: items[ids[key]] for key in reads}
+
+
+class Settle:
+    """Calls ``send`` once a wave is complete: at least ``least`` turns of the event loop have passed and
+    ``quiet`` of them in a row added nothing to ``pending()``, or ``most`` turns have passed whatever is
+    still coming. :meth:`schedule` starts counting (once per wave; later calls join it).
+
+    A turn costs microseconds; a caller woken by an answer issues its next request within a few
+    (a task woken inside ``asyncio.gather`` wakes its parent a turn later), so waiting a few
+    turns puts every caller's request of this round in one wave. Not thread-safe (one loop).
+    """
+
+    __slots__ = ("_least", "_most", "_pending", "_quiet", "_quiet_needed", "_scheduled", "_seen", "_send", "_turns")
+
+    def __init__(
+        self, pending: Callable[[], int], send: Callable[[], None], *, least: int, quiet: int, most: int
+    ) -> None:
+        self._pending, self._send = pending, send
+        self._least, self._quiet_needed, self._most = least, quiet, most
+        self._scheduled = False
+        self._turns = self._quiet = self._seen = 0
+
+    def schedule(self) -> None:
+        """Count turns from now (unless a wave is already being collected), then call ``send``."""
+        if not self._scheduled:
+            self._scheduled = True
+            self._turns = self._quiet = self._seen = 0
+            asyncio.get_running_loop().call_soon(self._turn)  # after the other callers' code of this turn
+
+    def _turn(self) -> None:
+        self._turns += 1
+        pending = self._pending()
+        self._quiet = self._quiet + 1 if pending == self._seen else 0
+        self._seen = pending
+        if self._turns < self._most and (self._turns < self._least or self._quiet < self._quiet_needed):
+            asyncio.get_running_loop().call_soon(self._turn)
+            return
+        self._scheduled = False
+        self._send()
+
+
 class SharedReads:
     """One tenant's reads in one assessment; see the module docstring. Not thread-safe (one event loop)."""
 
@@ -49,9 +110,8 @@ class SharedReads:
         self._sending: set[asyncio.Future[None]] = set()
         self.sent = 0  #: distinct reads sent (for tests and benchmarks)
         self.shared = 0  #: reads answered from another control's request
-        self._turns = 0  # turns of the loop the queued requests have waited
-        self._quiet = 0  # consecutive turns that added none
-        self._seen = 0  # how many were queued at the last turn
+        # Sent once QUIET_TURNS turns in a row added no request (at most SETTLE_TURNS turns).
+        self._settle = Settle(self._queued.__len__, self._flush, least=0, quiet=QUIET_TURNS, most=SETTLE_TURNS)
 
     async def batch(
         self, client: GraphServiceClient, requests: Mapping[str, RequestInformation]
@@ -64,15 +124,14 @@ class SharedReads:
             if entry["method"] != "GET" or "body" in entry:
                 direct[request_id] = (version, entry)  # never share anything but a plain read
                 continue
-            key: Key = (version, entry["url"], json.dumps(entry.get("headers") or {}, sort_keys=True))
+            key = read_key(version, entry)
             if key in self._answers:
                 self.shared += 1
             else:
                 self._answers[key] = loop.create_future()
                 if not self._queued:
                     self._client = client
-                    self._turns = self._quiet = self._seen = 0
-                    loop.call_soon(self._settle)  # after the other controls' code of this turn has run
+                    self._settle.schedule()
                 self._queued[key] = (version, entry)
             waiting[request_id] = self._answers[key]
         results: dict[str, BatchItem] = {}
@@ -82,18 +141,9 @@ class SharedReads:
             results[request_id] = replace(await future, id=request_id)
         return {request_id: results[request_id] for request_id in requests}
 
-    def _settle(self) -> None:
-        """Send once :data:`QUIET_TURNS` turns of the loop in a row added no request (at most :data:`SETTLE_TURNS`)."""
-        self._turns += 1
-        self._quiet = 0 if len(self._queued) > self._seen else self._quiet + 1
-        self._seen = len(self._queued)
-        if self._quiet < QUIET_TURNS and self._turns < SETTLE_TURNS:
-            asyncio.get_running_loop().call_soon(self._settle)
-            return
-        self._flush()
-
     def _flush(self) -> None:
-        queued, self._queued = self._queued, {}
+        queued = dict(self._queued)
+        self._queued.clear()  # the same dict: the settle counts it
         client, self._client = self._client, None
         if queued and client is not None:
             self.sent += len(queued)
@@ -102,10 +152,8 @@ class SharedReads:
             task.add_done_callback(self._sending.discard)
 
     async def _send(self, client: GraphServiceClient, queued: dict[Key, tuple[str, dict[str, Any]]]) -> None:
-        ids = {key: str(index) for index, key in enumerate(queued)}
-        pending = {ids[key]: (version, {**entry, "id": ids[key]}) for key, (version, entry) in queued.items()}
         try:
-            items = await send_entries(client, pending)
+            items = await send_reads(client, queued)
         except BaseException as exc:  # every waiter shares the failure; a later request tries again
             for key in queued:
                 future = self._answers.pop(key)
@@ -118,7 +166,7 @@ class SharedReads:
         for key in queued:
             future = self._answers[key]
             if not future.done():
-                future.set_result(items[ids[key]])
+                future.set_result(items[key])
 
 
-__all__ = ["SharedReads"]
+__all__ = ["QUIET_TURNS", "SETTLE_TURNS", "Key", "Settle", "SharedReads", "read_key", "send_reads"]

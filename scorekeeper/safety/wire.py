@@ -26,12 +26,13 @@ form the next wave. Reads are never cached past their wave: a write phase must s
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper.domain.model import JSONValue
+from scorekeeper.graph.shared import Key as ReadKey
+from scorekeeper.graph.shared import Settle, read_key, send_reads
 from scorekeeper.plugin.writes import Request
 
 # one recursive overlay: a merged PUT lays each write's fields over the body as a restore does
@@ -46,14 +47,13 @@ if TYPE_CHECKING:
 
 #: Turns of the event loop a wave waits at least for requests to join it; every turn costs
 #: microseconds, and a control woken by an answer issues its next request within three or four
-#: (a task woken inside ``asyncio.gather`` wakes its parent a turn later).
+#: (a task woken inside ``asyncio.gather`` wakes its parent a turn later). The counting is the
+#: assessment's (``graph/shared.py``: :class:`~scorekeeper.graph.shared.Settle`), with these limits.
 MIN_TURNS = 10
 #: A wave is sent once this many turns in a row added nothing (after :data:`MIN_TURNS`) ...
 QUIET_TURNS = 4
 #: ... or after this many turns at most, whatever is still coming.
 MAX_TURNS = 64
-
-ReadKey = tuple[str, str, str]  # version, URL relative to the version root, request headers
 
 
 class MergeConflict(ValueError):
@@ -153,10 +153,7 @@ class TenantWire:
     _reads: dict[ReadKey, tuple[str, dict[str, Any], list[_Waiter]]] = field(default_factory=dict)
     _portal_reads: dict[str, list[asyncio.Future[Any]]] = field(default_factory=dict)
     _writes: list[_Write] = field(default_factory=list)
-    _scheduled: bool = False
-    _turns: int = 0
-    _quiet: int = 0
-    _seen: int = 0
+    _settle: Settle | None = None
     _sending: set[asyncio.Future[None]] = field(default_factory=set)
     #: Resource → its writes still in flight: a later wave's write to it waits for them (order kept).
     _inflight: dict[tuple[str, str, str], asyncio.Future[None]] = field(default_factory=dict)
@@ -208,7 +205,7 @@ class TenantWire:
 
     # ------------------------------------------------------------------ collecting a wave
     def _read(self, version: str, entry: dict[str, Any], waiter: _Waiter) -> None:
-        key: ReadKey = (version, str(entry["url"]), json.dumps(entry.get("headers") or {}, sort_keys=True))
+        key = read_key(version, entry)
         if key not in self._reads:
             self._reads[key] = (version, entry, [])
         self._reads[key][2].append(waiter)
@@ -221,21 +218,12 @@ class TenantWire:
         )
 
     def _schedule(self) -> None:
-        if not self._scheduled:
-            self._scheduled = True
-            self._turns = self._quiet = self._seen = 0
-            asyncio.get_running_loop().call_soon(self._settle)
+        if self._settle is None:
+            self._settle = Settle(self._pending, self._flush, least=MIN_TURNS, quiet=QUIET_TURNS, most=MAX_TURNS)
+        self._settle.schedule()
 
-    def _settle(self) -> None:
-        """Send the wave once a few turns of the loop added nothing (see :data:`MIN_TURNS`)."""
-        self._turns += 1
-        pending = self._pending()
-        self._quiet = self._quiet + 1 if pending == self._seen else 0
-        self._seen = pending
-        if self._turns < MAX_TURNS and (self._turns < MIN_TURNS or self._quiet < QUIET_TURNS):
-            asyncio.get_running_loop().call_soon(self._settle)
-            return
-        self._scheduled = False
+    def _flush(self) -> None:
+        """Send the wave (its :class:`Settle` found it complete: see :data:`MIN_TURNS`)."""
         reads, self._reads = self._reads, {}
         portal_reads, self._portal_reads = self._portal_reads, {}
         writes, self._writes = self._writes, []
@@ -283,18 +271,14 @@ class TenantWire:
         reads: dict[ReadKey, tuple[str, dict[str, Any], list[_Waiter]]],
         settled: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
     ) -> None:
-        from scorekeeper.graph.batch import send_entries
-
-        ids = {key: str(index) for index, key in enumerate(reads)}
-        pending = {ids[key]: (version, {**entry, "id": ids[key]}) for key, (version, entry, _) in reads.items()}
-        self.counts.graph_reads += len(pending)
+        self.counts.graph_reads += len(reads)
         try:
-            items = await send_entries(self.graph_factory(), pending)
+            items = await send_reads(self.graph_factory(), {key: (v, entry) for key, (v, entry, _) in reads.items()})
         except Exception as exc:
             settled += [(w.future, None, exc) for _, _, waiters in reads.values() for w in waiters]
             return
         for key, (_, _, waiters) in reads.items():
-            item = items[ids[key]]
+            item = items[key]
             for waiter in waiters:
                 if not waiter.raw:  # a batch caller gets the item, a raw GET its body or its error
                     settled.append((waiter.future, item, None))
