@@ -138,3 +138,19 @@ def test_the_migration_moves_every_rows_map_and_back(store: HistoryStore) -> Non
         migrate(engine)
     finally:
         engine.dispose()
+
+
+def test_a_known_map_reads_the_same_total_as_the_stored_one(store: HistoryStore) -> None:
+    """Drift reads a whole score without its map when the caller holds that map: the same total either way."""
+    from scorekeeper.store import driftdetect
+
+    controls = {"A": 3.0, "B": 2.0}
+    run_id = store.start_run("t", "assess", controls=["A"])
+    store.record_run(run_id, [], tenant_score=AssessedScore(_daily(0, controls), PROFILES))
+    with store._read() as session:
+        map_id = session.execute(sa.text("SELECT controls_id FROM tenant_scores")).scalar_one()
+        read = driftdetect.read_total(session, run_id)
+        known = driftdetect.read_total(session, run_id, (map_id, controls))
+        other = driftdetect.read_total(session, run_id, (map_id + 1, {"Z": 9.0}))  # another map: the stored one is read
+    assert read is not None and read.controls == controls
+    assert known == read and other == read
