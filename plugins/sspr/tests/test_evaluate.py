@@ -152,3 +152,21 @@ def test_secure_score_reports_score_and_max_from_the_tenant() -> None:
 def test_admin_sspr_desired_value_is_configurable() -> None:
     allowed = SsprConfig(admin_sspr=True, helpdesk="help@contoso.com")
     assert statuses(tenant.weak(), allowed)["admin_sspr"] is P
+
+
+def test_intune_refusing_an_unlicensed_tenant_names_the_licence_when_the_skus_are_unreadable() -> None:
+    # Intune's API answers a tenant without an active Intune licence 400 "Request not applicable
+    # to target tenant."; with the subscriptions unreadable the plugin cannot decide, so it stays
+    # unknown but says which licence to check instead of only "could not read it".
+    refused = Read(None, 400, "HTTP 400 BadRequest: Request not applicable to target tenant.")
+    unreadable = Read(None, 403, "HTTP 403 Authorization_RequestDenied: Insufficient privileges")
+    snapshot = tenant.with_graph(tenant.weak(), skus=unreadable, device_configurations=refused)
+    findings, _ = evaluate(snapshot, HELPDESK)
+    row = next(f for f in findings if f.setting == "windows_sign_in_reset")
+    assert row.status is U
+    assert "INTUNE_A" in row.reason and "400" in row.reason and row.steps
+
+    other = Read(None, 500, "HTTP 500 InternalServerError: boom")
+    findings, _ = evaluate(tenant.with_graph(tenant.weak(), skus=unreadable, device_configurations=other), HELPDESK)
+    row = next(f for f in findings if f.setting == "windows_sign_in_reset")
+    assert row.status is U and "INTUNE_A" not in row.reason and "500" in row.reason

@@ -15,7 +15,7 @@ from typing import Any
 
 from scorekeeper import Finding, RemediationKind, Stage, Status
 from scorekeeper_sspr import graph_rules as rules
-from scorekeeper_sspr.reads import CATALOG
+from scorekeeper_sspr.reads import CATALOG, Read
 from scorekeeper_sspr.rows.context import RowContext
 from scorekeeper_sspr.steps import WINDOWS_FALLBACK
 
@@ -39,6 +39,16 @@ def _desired(target: dict[str, Any]) -> dict[str, Any]:
     return {"omaUri": rules.OMA_URI, "value": 1, "targets": [target]}
 
 
+def _no_intune_answer(read: Read) -> bool:
+    """Intune's answer to a tenant without its licence: 400 "Request not applicable to target tenant."
+
+    The Intune API "requires an active Intune license for the tenant" (Microsoft's Intune Graph
+    overview); the 400 and its message are what tenants without one report. Used only when the
+    subscriptions themselves could not be read, so it names the likely cause rather than decides it.
+    """
+    return read.status == 400 and "not applicable to target tenant" in read.error.lower()
+
+
 def row_windows_sign_in_reset(ctx: RowContext) -> Finding:
     if ctx.facts.intune is False or ctx.cfg.windows_sign_in_method == "registry":
         why = (
@@ -56,6 +66,17 @@ def row_windows_sign_in_reset(ctx: RowContext) -> Finding:
             steps=WINDOWS_FALLBACK,
         )
     if (failed := ctx.graph_reads(SETTING)) is not None:
+        if ctx.facts.intune is None and _no_intune_answer(failed):
+            return ctx.finding(
+                SETTING,
+                Status.UNKNOWN,
+                f"Intune answered {failed.status} ({failed.error}), what Microsoft's Intune API answers a tenant "
+                "without an active Intune licence, and the subscriptions could not be read to tell: check the "
+                "tenant's licences (Microsoft 365 admin center > Billing > Licenses, a plan with INTUNE_A). Without "
+                "Intune, set AllowPasswordReset through the registry or a GPO and attest it.",
+                remediation=RemediationKind.GUIDED,
+                steps=WINDOWS_FALLBACK,
+            )
         return ctx.unreadable(SETTING, failed, steps=WINDOWS_FALLBACK)
     if ctx.facts.windows_group_problem:
         return ctx.finding(
