@@ -40,7 +40,6 @@ were no-ops.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
 from collections.abc import Mapping
@@ -51,14 +50,25 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from scorekeeper.graph.retry import resend_unanswered_reads
+from scorekeeper.graph.throttle import pause
 from scorekeeper.graph.transport import AiohttpTransport, Answer
 
 if TYPE_CHECKING:
     import aiohttp
     from yarl import URL
 
-#: How the ``RetryHandler`` layer waits (kiota's handler calls ``asyncio.sleep``); tests replace it.
-sleep = asyncio.sleep
+
+async def sleep(seconds: float) -> None:
+    """How the ``RetryHandler`` layer waits out a ``Retry-After`` (or its back-off); tests replace it.
+
+    kiota's own handler calls ``asyncio.sleep``, so a fleet worker slept through a throttled
+    request (up to 180 s) holding a job slot. :func:`throttle.pause` sleeps the same time in a
+    command run by hand and, in a worker whose job may not wait that long, gives the tenant back
+    to the queue (``TenantThrottled``), as the ``$batch`` and portal retries already did.
+    """
+    await pause(seconds, "Graph request")
+
+
 #: Quoted URLs by the string asked for: a fleet sends the same few URLs for every tenant.
 _URL_CACHE_SIZE = 1024
 #: Headers the probe carries that are not the pipeline's to repeat (aiohttp and the request set them).
@@ -268,7 +278,7 @@ class GraphPipeline:
                 and delay < RetryHandlerOption.MAX_DELAY
             ):
                 return answer
-            await sleep(delay)  # as kiota's handler: asyncio's sleep, not throttle.pause
+            await sleep(delay)
             retry_count += 1
             headers = [(k, v) for k, v in headers if k.lower() != "retry-attempt"]
             headers.append(("Retry-Attempt", str(retry_count)))

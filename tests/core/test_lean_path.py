@@ -153,6 +153,24 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waited
 
 
+async def test_a_fleet_worker_gives_a_throttled_tenant_back_instead_of_sleeping_through_retry_after() -> None:
+    from scorekeeper.errors import TenantThrottled
+    from scorekeeper.graph import throttle
+
+    answers = [_answer(429, ERROR, "retry-after: 120\r\n"), _answer(200, b'{"id": "x"}')]
+    async with scripted(answers) as (url, seen):
+        client, sdk = _both(url)
+        token = throttle.max_wait.set(5.0)  # what a fleet worker sets for the job it runs
+        try:
+            with pytest.raises(TenantThrottled) as raised:
+                await graph_request(client, "GET", "organization")
+        finally:
+            throttle.max_wait.reset(token)
+            await _close(client, sdk)
+    assert len(seen.heads) == 1, "not resent: the queue runs the tenant again after Retry-After"
+    assert raised.value.retry_after == 120
+
+
 async def test_throttled_and_unavailable_reads_are_resent_after_retry_after_or_kiota_s_back_off(
     waits: list[float],
 ) -> None:
