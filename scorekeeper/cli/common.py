@@ -93,6 +93,9 @@ class State:
                         EXIT_USAGE,
                     )
             self._store = HistoryStore.open(url)
+            from scorekeeper.util.quickexit import close_at_exit
+
+            close_at_exit(self._store.close)  # a quick exit closes it as the interpreter's teardown did
             self._store.interrupt_stale_runs()  # runs left "running" by a process that died
         return self._store
 

@@ -132,7 +132,21 @@ onboarding.register_commands(cli)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
-    """Entry point: run the CLI, turning every expected error into one line and an exit code."""
+    """Entry point: run the CLI, turning every expected error into one line and an exit code.
+
+    As the process's own entry point (``argv`` not given) it ends the process without the
+    interpreter's teardown once the command is done (``util/quickexit.py``); called in-process
+    with ``argv``, it raises ``SystemExit`` as before and leaves the caller's interpreter alone.
+    """
+    if argv is not None:
+        _main(argv)
+    from scorekeeper.util.quickexit import leaving_quickly
+
+    with leaving_quickly():
+        _main(None)
+
+
+def _main(argv: list[str] | None) -> NoReturn:
     from scorekeeper.safety.signals import Interrupted, raise_on_sigterm
     from scorekeeper.util.eventloop import chosen_loop
     from scorekeeper.util.gcpolicy import relax_collection
