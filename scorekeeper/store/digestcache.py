@@ -140,8 +140,6 @@ class DigestCache:
     def __init__(self, kept: int) -> None:
         self.kept = kept
         self._digests: dict[bytes, str] = {}
-        #: Whole sequences' digests (:meth:`digests`), at most a tenth as many entries.
-        self._sequences: dict[bytes, tuple[str, ...]] = {}
 
     def digest(self, value: Any, shaped: Callable[[], Any]) -> str:
         """The :func:`canonical_digest` of ``shaped()``, keyed by ``value``: from the cache when this process saw it.
@@ -157,27 +155,15 @@ class DigestCache:
     def digests(self, values: Sequence[Any], shaped: Callable[[int], Any]) -> list[str]:
         """:meth:`digest` of each of ``values`` (``shaped(i)`` the canonical value of the ``i``-th), in one call.
 
-        A run's ~30 findings: one call instead of thirty, and no closure per finding. The whole
-        sequence is keyed too (as one tuple): a run whose findings this process recorded before —
-        another tenant's in a fleet, or the same tenant's in a long-lived worker — costs one
-        ``marshal`` and one BLAKE2b instead of one of each per finding.
+        A run's ~30 findings: one call instead of thirty, and no closure per finding.
         """
-        marshalled_whole = _marshalled(tuple(values)) if len(values) > 1 else None
-        whole = hashlib.blake2b(marshalled_whole, digest_size=32).digest() if marshalled_whole is not None else None
-        if whole is not None:
-            seen = self._sequences.get(whole)
-            if seen is not None:
-                return list(seen)
         known = self._digests
         found: list[str] = []
-        for index, marshalled in enumerate(_marshalled(value) for value in values):
+        for index, value in enumerate(values):
+            marshalled = _marshalled(value)
             key = hashlib.blake2b(marshalled, digest_size=32).digest() if marshalled is not None else None
             digest = known.get(key) if key is not None else None
             found.append(digest if digest is not None else self._computed(key, marshalled, shaped(index)))
-        if whole is not None:
-            if len(self._sequences) >= max(self.kept // 10, 1):
-                self._sequences.clear()
-            self._sequences[whole] = tuple(found)
         return found
 
     def _computed(self, key: bytes | None, marshalled: bytes | None, canonical: Any) -> str:
@@ -192,7 +178,6 @@ class DigestCache:
 
     def clear(self) -> None:
         self._digests.clear()
-        self._sequences.clear()
 
     def __len__(self) -> int:
         return len(self._digests)
