@@ -23,6 +23,11 @@ from scorekeeper.safety.recorder import StoreSink
 log = logging.getLogger("scorekeeper.engine")
 
 
+def _first(opened: list[TenantSession]) -> TenantSession | None:
+    """The session ``_with_session`` opened (``None`` when opening it failed)."""
+    return opened[0] if opened else None
+
+
 def _reconcile(returned: list[Change], recorded: list[Change]) -> tuple[list[Change], str]:
     """The changes to verify: what ``remediate`` returned, checked against what was recorded.
 
@@ -119,18 +124,26 @@ class Remediating(Verifying):
                 )
             )
 
+        # Who acted (the token's identity, the directory) goes into the run's one commit (_finish),
+        # as an assessment's does, not two transactions of its own when the session closes.
+        opened: list[TenantSession] = []
         try:
-            results = await self._with_session(tenant, work, run_id)
+            results = await self._with_session(tenant, work, opened=opened)
         except asyncio.CancelledError:
+            if opened:
+                self._record_who(run_id, opened[0])
             self.store.finish_run(run_id, "interrupted", "cancelled; recorded changes can be rolled back")
             raise
         except Exception as exc:
-            return self._finish(run_id, tenant, kind, started, [], "failed", f"could not open tenant {tenant}: {exc}")
+            reason = f"could not open tenant {tenant}: {exc}"
+            return self._finish(run_id, tenant, kind, started, [], "failed", reason, session=_first(opened))
+        session = opened[0]
         if self.write_gate.closed:
             reason = f"{self.write_gate.reason}; recorded changes can be rolled back"
-            return self._finish(run_id, tenant, kind, started, results, "interrupted", reason)
+            return self._finish(run_id, tenant, kind, started, results, "interrupted", reason, session=session)
         failed = any(not c.applied for r in results for c in r.changes) or any(r.error for r in results)
-        return self._finish(run_id, tenant, kind, started, results, "failed" if failed else "completed")
+        status = "failed" if failed else "completed"
+        return self._finish(run_id, tenant, kind, started, results, status, session=session)
 
     async def _write_control(
         self, session: TenantSession, control: Control, plan: Plan, run_id: int, phase: str, wire: Any = None

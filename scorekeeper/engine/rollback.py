@@ -147,15 +147,20 @@ class RollingBack(Remediating):
         async def work(session: TenantSession) -> list[ControlResult]:
             return await self._restore_all(session, controls, plans, run_id, new_id)
 
+        opened: list[TenantSession] = []  # who acted goes into the run's one commit (_finish), as remediation's
         try:
-            results = await self._with_session(tenant, work, new_id)
+            results = await self._with_session(tenant, work, opened=opened)
         except asyncio.CancelledError:
+            if opened:
+                self._record_who(new_id, opened[0])
             self.store.finish_run(new_id, "interrupted", "cancelled; run the rollback again to finish it")
             raise
         except Exception as exc:
+            reason = f"could not open tenant {tenant}: {exc}"
             return self._finish(
-                new_id, tenant, "rollback", started, [], "failed", f"could not open tenant {tenant}: {exc}"
+                new_id, tenant, "rollback", started, [], "failed", reason, session=opened[0] if opened else None
             )
+        session = opened[0]
         done = [
             r.change.id
             for result in results
@@ -167,9 +172,10 @@ class RollingBack(Remediating):
         left = [r for result in results for r in result.restorations if r.status is RestoreStatus.FAILED]
         if self.write_gate.closed:
             reason = f"{self.write_gate.reason}; run the rollback again to finish it"
-            return self._finish(new_id, tenant, "rollback", started, results, "interrupted", reason)
+            return self._finish(new_id, tenant, "rollback", started, results, "interrupted", reason, session=session)
         error = f"{len(left)} change(s) could not be restored" if left else ""
-        return self._finish(new_id, tenant, "rollback", started, results, "failed" if left else "completed", error)
+        status = "failed" if left else "completed"
+        return self._finish(new_id, tenant, "rollback", started, results, status, error, session=session)
 
     async def _restore_all(
         self, session: TenantSession, controls: list[Control], plans: list[Plan], run_id: int, rollback_run: int

@@ -120,7 +120,7 @@ def withdraw_rolled_back(
     The rolled-back run is the rollback's parent. The baseline then falls back to what was
     established before it, or there is none: scorekeeper's own undo is never drift.
     """
-    parent = connection.execute(select(_RUNS.c.parent_run_id).where(_RUNS.c.id == rollback_run_id)).scalar()
+    parent = _PARENT_RUN.scalar(connection, {"run_id": rollback_run_id})
     if parent is None:
         return 0
     restored = {
@@ -131,19 +131,24 @@ def withdraw_rolled_back(
     }
     count = 0
     for control, setting in sorted(restored):
-        done = connection.execute(
-            update(_BASELINES)
-            .where(
-                _BASELINES.c.tenant == tenant,
-                _BASELINES.c.run_id == parent,
-                _BASELINES.c.control == control,
-                _BASELINES.c.setting == setting,
-                _BASELINES.c.withdrawn_by_run_id.is_(None),
-            )
-            .values(withdrawn_by_run_id=rollback_run_id)
-        )
-        count += done.rowcount or 0
+        values = {"tenant": tenant, "parent": parent, "control": control, "setting": setting, "by": rollback_run_id}
+        count += _WITHDRAW.execute(connection, values).rowcount or 0
     return count
+
+
+# Built and compiled once: a rollback withdraws a baseline per restored setting (7 a tenant in a fleet).
+_PARENT_RUN = Prepared(select(_RUNS.c.parent_run_id).where(_RUNS.c.id == bindparam("run_id")))
+_WITHDRAW = Prepared(
+    update(_BASELINES)
+    .where(
+        _BASELINES.c.tenant == bindparam("tenant"),
+        _BASELINES.c.run_id == bindparam("parent"),
+        _BASELINES.c.control == bindparam("control"),
+        _BASELINES.c.setting == bindparam("setting"),
+        _BASELINES.c.withdrawn_by_run_id.is_(None),
+    )
+    .values(withdrawn_by_run_id=bindparam("by"))
+)
 
 
 def set_drift(connection: Connection, changes: Iterable[tuple[int, object, datetime | None]]) -> None:
