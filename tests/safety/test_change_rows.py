@@ -77,3 +77,24 @@ def test_the_pending_row_is_committed_when_change_started_returns(tmp_path: Path
                 "SELECT setting, before, finished_at FROM changes WHERE id = ?", (change_id,)
             ).fetchone()
         assert row == ("s", '{"v": 1}', None)
+
+
+def test_lease_rows_take_name_the_run_and_give_back(url: str) -> None:
+    """The writer lease's three per-tenant statements (``store/leases.py``), on both backends."""
+    from scorekeeper.store.liveness import this_process
+
+    me = this_process()
+    with HistoryStore.open(url) as store:
+        assert store.leases.try_acquire("graph/t1", "tok-a", "remediate", me, 5.0).acquired
+        refused = store.leases.try_acquire("graph/t1", "tok-b", "rollback", me, 5.0)
+        assert not refused.acquired and refused.holder is not None and refused.holder.token == "tok-a"
+        run_id = store.start_run("t1", "remediate", controls=[C])
+        assert store.leases.attach_run("graph/t1", "tok-a", run_id)
+        assert not store.leases.attach_run("graph/t1", "tok-b", run_id)  # not ours: nothing named
+        held = store.leases.holder("graph/t1")
+        assert held is not None and held.run_id == run_id and held.purpose == "remediate" and held.pid == me.pid
+        store.leases.release("graph/t1", "tok-b")  # another token gives back nothing
+        assert store.leases.holder("graph/t1") is not None
+        store.leases.release("graph/t1", "tok-a")
+        assert store.leases.holder("graph/t1") is None
+        assert store.leases.try_acquire("graph/t1", "tok-b", "rollback", me, 5.0).acquired
