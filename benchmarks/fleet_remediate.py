@@ -137,7 +137,7 @@ def _wrapped(log_path: str, argv: list[str]) -> None:
             finally:
                 log.append((tenant, method, str(url.path), inner, left, time.monotonic(), status))
 
-        AiohttpTransport.exchange = exchanged  # type: ignore[method-assign]
+        AiohttpTransport.exchange = exchanged  # type: ignore[method-assign,assignment]
 
     def dump() -> None:
         Path(log_path).write_text(json.dumps(log))
