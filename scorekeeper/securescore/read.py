@@ -33,8 +33,6 @@ SCORES = "security/secureScores"
 PROFILES = "security/secureScoreControlProfiles"
 
 
-
-
 def _error(what: str, exc: BaseException, permission: str) -> SecureScoreReadError:
     from scorekeeper.graph.errors import describe_error
 
@@ -91,14 +89,21 @@ async def read_control_profile(graph: GraphServiceClient, control_id: str) -> di
 
 
 async def read_assessment_scores(
-    graph: GraphServiceClient, shared: Any
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Today's ``secureScores`` entry and every control profile, through an assessment's shared reads.
+    graph: GraphServiceClient, shared: Any, history: int = 0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]] | SecureScoreReadError | None]:
+    """Today's ``secureScores`` entry, every control profile and (``history`` > 0) the kept days, through shared reads.
 
     ``shared`` is the tenant's :class:`scorekeeper.graph.shared.SharedReads`. ``$top=1`` is the
     very read every control's Secure Score makes (built the same way), so one request inside the
     controls' ``$batch`` serves them and the whole-score record; the first profiles page goes in
     the same ``$batch``, and only further pages (``@odata.nextLink``) cost requests of their own.
+    On a tenant's first run (``history``: the days to import, at most :data:`MAX_DAYS`) the
+    ``$top={history}`` read of Microsoft's kept days rides in that ``$batch`` too, instead of a
+    request of its own after it (one HTTP exchange and one round trip fewer per new tenant); its
+    further pages, if Graph pages it, are followed as :func:`read_daily_scores` follows them.
+    The third value is ``None`` without ``history``; when the kept days could not be read it is
+    the :class:`SecureScoreReadError` saying why, not raised: today's entry and the profiles
+    were read, and the caller imports today alone (as it did when its own request failed).
     Call it before anything else that waits, so its reads join the controls' batch of this turn.
     """
     from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -106,16 +111,22 @@ async def read_assessment_scores(
 
     from scorekeeper.graph.client import graph_root
 
-    top_1 = SecureScoresRequestBuilder.SecureScoresRequestBuilderGetQueryParameters(top=1)
-    latest = RequestConfiguration(query_parameters=top_1)
+    def top(days: int) -> Any:
+        query = SecureScoresRequestBuilder.SecureScoresRequestBuilderGetQueryParameters(top=days)
+        return graph.security.secure_scores.to_get_request_information(RequestConfiguration(query_parameters=query))
+
     requests = {
-        "scores": graph.security.secure_scores.to_get_request_information(latest),
+        "scores": top(1),
         "profiles": graph.security.secure_score_control_profiles.to_get_request_information(),
     }
+    days = max(1, min(history, MAX_DAYS)) if history > 0 else 0
+    if days > 1:
+        requests["history"] = top(days)
     try:
         items = await shared.batch(graph, requests)
     except Exception as exc:
         raise _error("reading secureScores", exc, READ_PERMISSION) from exc
+    prefix = f"{graph_root(graph)}/v1.0/"
     try:
         items["scores"].raise_for_status()
         scores = [item for item in (items["scores"].body or {}).get("value") or [] if isinstance(item, dict)]
@@ -127,10 +138,31 @@ async def read_assessment_scores(
         profiles = [item for item in page.get("value") or [] if isinstance(item, dict)]
         link = page.get("@odata.nextLink")
         if link:
-            profiles += await _pages(graph, str(link).removeprefix(f"{graph_root(graph)}/v1.0/"))
+            profiles += await _pages(graph, str(link).removeprefix(prefix))
     except Exception as exc:
         raise _error("reading secureScoreControlProfiles", exc, READ_PERMISSION) from exc
-    return scores[:1], profiles
+    kept: list[dict[str, Any]] | SecureScoreReadError | None = None
+    if days == 1:
+        kept = scores[:1]
+    elif days > 1:
+        kept = await _kept_days(graph, items["history"], days, prefix)
+    return scores[:1], profiles, kept
+
+
+async def _kept_days(
+    graph: GraphServiceClient, item: Any, days: int, prefix: str
+) -> list[dict[str, Any]] | SecureScoreReadError:
+    """The ``$top={days}`` answer of a ``$batch`` (and its further pages), or why it could not be read."""
+    try:
+        item.raise_for_status()
+        page = item.body or {}
+        found = [entry for entry in page.get("value") or [] if isinstance(entry, dict)]
+        link = page.get("@odata.nextLink")
+        if link and len(found) < days:
+            found += await _pages(graph, str(link).removeprefix(prefix), limit=days - len(found))
+    except Exception as exc:
+        return _error("reading secureScores", exc, READ_PERMISSION)
+    return found[:days]
 
 
 def number(value: Any) -> float | None:

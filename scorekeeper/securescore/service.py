@@ -8,8 +8,8 @@ session (credentials, simulator) and calls these inside it.
   for the first time gets Microsoft's kept history (up to 90 daily entries) imported first.
 * :func:`assessed_score` — every assessment: the tenant's total beside the per-control
   snapshots, and the control profiles, so reports can render the whole score from history;
-  read through the controls' shared ``$batch`` (no request of its own after a tenant's first run)
-  and stored by the engine with the run, in one commit.
+  read through the controls' shared ``$batch`` (no request of its own; a fleet's first run of a
+  tenant adds the kept days' read to that batch) and stored by the engine with the run, in one commit.
 """
 
 from __future__ import annotations
@@ -78,9 +78,10 @@ async def assessed_score(
     The engine keeps the result with the run, in the run's own commit (``HistoryStore.record_run``).
     With ``shared`` (the assessment's ``SharedReads``) today's entry and the profiles come from
     the controls' own ``$batch`` (one ``secureScores`` request serves both); only a tenant's first
-    run reads Microsoft's kept history (up to 90 entries) on its own, to import it. ``first``
-    says whether history holds no whole score of the tenant yet (the engine asks once for the
-    whole fleet); ``None`` asks the store. Returns ``None`` when Secure Score could not be read:
+    run reads Microsoft's kept history (up to 90 entries), to import it: in that same ``$batch``
+    when ``first`` is known beforehand, else in a request of its own once the store has said so.
+    ``first`` says whether history holds no whole score of the tenant yet (the engine asks once
+    for the whole fleet); ``None`` asks the store. Returns ``None`` when Secure Score could not be read:
     the assessment of the controls goes on regardless (their own findings say what they could
     not read).
     """
@@ -88,11 +89,18 @@ async def assessed_score(
 
     try:
         if shared is not None:  # first, before any wait: its reads join the controls' batch of this turn
-            scores, profiles = await read_assessment_scores(graph, shared)
+            # A first run known beforehand (a fleet asks once for all) reads the kept days in that batch too.
+            asked = bool(first)
+            scores, profiles, kept = await read_assessment_scores(graph, shared, MAX_DAYS if asked else 0)
             if first is None:
                 first = not await asyncio.to_thread(store.has_tenant_scores, tenant)
             if first and scores:
-                scores = await _history_or(graph, tenant, scores)
+                if not asked:
+                    scores = await _history_or(graph, tenant, scores)
+                elif isinstance(kept, SecureScoreReadError):  # today's and the profiles were read: import today alone
+                    log.warning("Secure Score history of %s not imported: %s", tenant, kept)
+                else:
+                    scores = kept or scores
         else:
             (scores, first), profiles = await asyncio.gather(
                 _scores_for(graph, store, tenant), read_control_profiles(graph)

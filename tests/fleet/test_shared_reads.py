@@ -22,7 +22,7 @@ def _batches(sim: Simulator) -> list[list[str]]:
 def _graph_reads(sim: Simulator, path: str, *, batched: bool | None = None) -> list[Any]:
     """GETs of ``path``; ``batched=True``: only those inside a ``$batch`` (the controls' own reads).
 
-    The engine also reads the tenant's whole Secure Score for history on its own (not batched).
+    The engine's whole-score record reads in the same batch (and, on a tenant's first run, its kept days).
     """
     found = [r for r in sim.request_log if r.method == "GET" and r.path == path]
     return found if batched is None else [r for r in found if r.batched == batched]
@@ -33,7 +33,8 @@ async def test_two_controls_read_the_secure_score_once_in_one_batch(sk_engine: A
     engine = sk_engine({"t": sim})
     [run] = await engine.assess(["t"], CONTROLS)
     assert run.status == "completed" and not any(c.error for c in run.controls)
-    assert len(_graph_reads(sim, "/v1.0/security/secureScores", batched=True)) == 1
+    today = [r for r in _graph_reads(sim, "/v1.0/security/secureScores", batched=True) if r.query == {"$top": "1"}]
+    assert len(today) == 1
     first, *after = _batches(sim)
     assert "/security/secureScoreControlProfiles/PWAgePolicyNew" in first, "both controls' reads share one $batch"
     assert "/security/secureScoreControlProfiles/SelfServicePasswordReset" in first
@@ -71,7 +72,8 @@ async def test_a_throttled_shared_read_is_retried_for_every_control(sk_engine: A
     sim.faults.add(status=429, retry_after=0, path="/v1.0/security/secureScores", times=1)
     [run] = await sk_engine({"t": sim}).assess(["t"], CONTROLS)
     assert all(c.score is not None for c in run.controls)
-    statuses = [r.status for r in _graph_reads(sim, "/v1.0/security/secureScores", batched=True)]
+    reads = _graph_reads(sim, "/v1.0/security/secureScores", batched=True)
+    statuses = [r.status for r in reads if r.query == {"$top": "1"}]  # the controls' read ($top=90: the import's)
     assert statuses[-1] == 200 and statuses.count(200) == 1 and len(statuses) <= 2, statuses
 
 
@@ -90,8 +92,10 @@ async def test_the_whole_score_record_shares_the_controls_batch_after_the_first_
     sim = Simulator.from_profiles("weak-cloud")
     engine = sk_engine({"t": sim})
     [first] = await engine.assess(["t"], CONTROLS)
-    history = [r for r in _graph_reads(sim, "/v1.0/security/secureScores", batched=False)]
-    assert len(history) == 1, "a first run imports Microsoft's kept history with one read of its own"
+    reads = _graph_reads(sim, "/v1.0/security/secureScores")
+    assert all(r.batched for r in reads), "a first run reads Microsoft's kept history in the controls' $batch"
+    assert sorted(r.query["$top"] for r in reads) == ["1", "90"], reads
+    assert "/security/secureScores?%24top=90" in _batches(sim)[0]
     sim.request_log.clear()
     [second] = await engine.assess(["t"], CONTROLS)
     assert second.status == "completed" and not any(c.error for c in second.controls)
