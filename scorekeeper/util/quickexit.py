@@ -14,9 +14,10 @@ registered with :func:`close_at_exit` (the history store: SQLite checkpoints its
 did when the interpreter closed it), shuts logging down, flushes stdout and stderr, and calls
 ``os._exit`` with that code. Threads were already joined by then. When anything in that goes
 wrong (a stream that cannot be flushed, a store that fails to close) or the command ended
-without an integer code (an exception's traceback), the handler steps aside and Python exits as
-it always has. Only the process's own entry point uses it: a caller that runs ``main(argv)``
-in-process (the tests) keeps its interpreter.
+without an integer code (an exception's traceback), or a tracer or profiler is set (coverage, a
+debugger: their own ``atexit`` handlers, registered before the command, must run), the handler
+steps aside and Python exits as it always has. Only the process's own entry point uses it: a
+caller that runs ``main(argv)`` in-process (the tests) keeps its interpreter.
 """
 
 from __future__ import annotations
@@ -57,8 +58,8 @@ def leaving_quickly() -> Iterator[None]:
 
 def _leave() -> None:
     """The last ``atexit`` handler of the command: close, flush, and end the process with its code."""
-    if not _code:
-        return
+    if not _code or sys.gettrace() is not None or sys.getprofile() is not None:
+        return  # no code to end with, or a tracer (coverage, a debugger) whose own exit handler must run
     try:
         while _closers:
             _closers.pop()()

@@ -60,3 +60,10 @@ def test_called_in_process_with_argv_main_raises_system_exit_as_before() -> None
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code in (0, None)
+
+
+def test_under_a_tracer_such_as_coverage_python_exits_as_before(tmp_path: Path) -> None:
+    traced = "import sys\nsys.settrace(lambda *args: None)\n" + WITH_TEARDOWN_WITNESS
+    done = _run(traced, "--version", data=tmp_path)
+    assert done.returncode == 0
+    assert "torn down" in done.stderr  # the tracer's own exit handlers (coverage's data) still run
