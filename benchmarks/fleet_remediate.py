@@ -95,8 +95,6 @@ def _inner(body: bytes) -> list[str]:
 
 def _wrapped(log_path: str, argv: list[str]) -> None:
     """Run ``scorekeeper *argv`` recording every request at the transport; the log is written at exit."""
-    import atexit
-
     import httpx
 
     from scorekeeper.graph.transport import AiohttpTransport
@@ -142,11 +140,16 @@ def _wrapped(log_path: str, argv: list[str]) -> None:
     def dump() -> None:
         Path(log_path).write_text(json.dumps(log))
 
-    atexit.register(dump)
     sys.argv = ["scorekeeper", *argv]
     from scorekeeper.cli.main import main
 
-    main()
+    # Written as main() ends (its SystemExit passes through here first): the command's quick exit
+    # (util/quickexit.py) ends the process in the first atexit handler it registered, before one
+    # registered here would run.
+    try:
+        main()
+    finally:
+        dump()
 
 
 # --- measuring ----------------------------------------------------------------------------------------
