@@ -171,7 +171,9 @@ async def main(args: argparse.Namespace) -> None:
             if digest(last) != digest(findings):
                 raise SystemExit(f"{control_id}: replayed findings differ from the recorded run's")
             rounds.append((total, entries, copy))
-        per = [((t - e - c) / args.tenants * 1000, e / args.tenants * 1000, t / args.tenants * 1000) for t, e, c in rounds]
+        per = [
+            ((t - e - c) / args.tenants * 1000, e / args.tenants * 1000, t / args.tenants * 1000) for t, e, c in rounds
+        ]
         own = sorted(p[0] for p in per)
         sums.append([p[0] for p in per])
         print(
