@@ -12,7 +12,9 @@ ended with, and an ``atexit`` handler registered before the command ran — so i
 handler the command registered (temporary directories, weak finalizers) — closes what was
 registered with :func:`close_at_exit` (the history store: SQLite checkpoints its WAL then, as it
 did when the interpreter closed it), shuts logging down, flushes stdout and stderr, and calls
-``os._exit`` with that code. Threads were already joined by then. When anything in that goes
+``os._exit`` with that code. Threads were already joined by then. Handlers registered before the
+command started do not run: at the console script's start the only one is logging's, called
+here. When anything in that goes
 wrong (a stream that cannot be flushed, a store that fails to close) or the command ended
 without an integer code (an exception's traceback), or a tracer or profiler is set (coverage, a
 debugger: their own ``atexit`` handlers, registered before the command, must run), the handler
