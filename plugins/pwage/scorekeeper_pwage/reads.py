@@ -3,12 +3,16 @@ latest Secure Score and the control profile."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.reads import Read, read_batch, secure_score_requests
+from scorekeeper.reads import PROFILE, SCORES, Read, read_batch, secure_score_requests
 from scorekeeper_pwage.control import CONTROL_ID
+from scorekeeper_pwage.request_forms import remembered
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scorekeeper import TenantContext
 
 #: Only what the verdict needs: which domains carry their own policy (verified, managed, root) and its value.
@@ -20,21 +24,41 @@ __all__ = ["DOMAIN_FIELDS", "ORGANIZATION_FIELDS", "Read", "read_domains", "read
 
 
 def _requests(tenant: TenantContext, only: tuple[str, ...]) -> dict[str, Any]:
+    """The reads (all, or those named in ``only``), each in the form the SDK's fluent builder gives,
+    built through the builder once per process (:mod:`scorekeeper_pwage.request_forms`)."""
+    keys = ["domains", "organization"]
+    if not only or set(only) - {"domains", "organization"}:
+        keys += [SCORES, PROFILE]
+    return {
+        key: remembered(tenant, (__name__, key), partial(_BUILDERS[key], tenant))
+        for key in keys
+        if not only or key in only
+    }
+
+
+def _domains(tenant: TenantContext) -> Any:
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.domains.domains_request_builder import DomainsRequestBuilder
-    from msgraph.generated.organization.organization_request_builder import OrganizationRequestBuilder
 
     query = DomainsRequestBuilder.DomainsRequestBuilderGetQueryParameters(select=DOMAIN_FIELDS)
-    org = OrganizationRequestBuilder.OrganizationRequestBuilderGetQueryParameters(select=ORGANIZATION_FIELDS)
-    requests = {
-        "domains": tenant.graph.domains.to_get_request_information(RequestConfiguration(query_parameters=query)),
-        "organization": tenant.graph.organization.to_get_request_information(
-            RequestConfiguration(query_parameters=org)
-        ),
-    }
-    if not only or set(only) - {"domains", "organization"}:
-        requests |= secure_score_requests(tenant, CONTROL_ID)
-    return {key: request for key, request in requests.items() if not only or key in only}
+    return tenant.graph.domains.to_get_request_information(RequestConfiguration(query_parameters=query))
+
+
+def _organization(tenant: TenantContext) -> Any:
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.organization.organization_request_builder import OrganizationRequestBuilder
+
+    query = OrganizationRequestBuilder.OrganizationRequestBuilderGetQueryParameters(select=ORGANIZATION_FIELDS)
+    return tenant.graph.organization.to_get_request_information(RequestConfiguration(query_parameters=query))
+
+
+#: Each read's builder; the Secure Score's two are scorekeeper's own (``secure_score_requests``).
+_BUILDERS: dict[str, Callable[[TenantContext], Any]] = {
+    "domains": _domains,
+    "organization": _organization,
+    SCORES: lambda tenant: secure_score_requests(tenant, CONTROL_ID)[SCORES],
+    PROFILE: lambda tenant: secure_score_requests(tenant, CONTROL_ID)[PROFILE],
+}
 
 
 async def read_tenant(tenant: TenantContext, only: tuple[str, ...] = ()) -> dict[str, Read]:

@@ -15,18 +15,21 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper import GraphCallError
-from scorekeeper.reads import Read, get_request, read_batch, secure_score_requests, sign_ins_request
+from scorekeeper.reads import PROFILE, SCORES, Read, get_request, read_batch, secure_score_requests, sign_ins_request
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 from scorekeeper_sspr.portal import read_onprem, read_policy
+from scorekeeper_sspr.request_forms import remembered, remembered_for_id
 from scorekeeper_sspr.settings import CONTROL_ID
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Callable
 
     from kiota_abstractions.request_information import RequestInformation
+    from msgraph import GraphServiceClient
 
     from scorekeeper import TenantContext
 
@@ -58,55 +61,92 @@ class Snapshot:
 
 
 def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestInformation]:
-    """The Graph reads, built with the SDK's fluent builders (relative URLs, query parameters)."""
-    from kiota_abstractions.base_request_configuration import RequestConfiguration
-    from msgraph.generated.device_management.device_configurations.device_configurations_request_builder import (
-        DeviceConfigurationsRequestBuilder,
-    )
-    from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
-    from msgraph.generated.organization.organization_request_builder import OrganizationRequestBuilder
+    """The Graph reads, in the forms the SDK's fluent builders give (relative URLs, query parameters).
 
-    g = tenant.graph
-    org_query = OrganizationRequestBuilder.OrganizationRequestBuilderGetQueryParameters(
-        select=["id", "createdDateTime", "onPremisesSyncEnabled", "onPremisesLastSyncDateTime"]
-    )
-    configs_query = DeviceConfigurationsRequestBuilder.DeviceConfigurationsRequestBuilderGetQueryParameters(
-        expand=["assignments"]
-    )
-    requests: dict[str, RequestInformation] = {
-        "skus": g.subscribed_skus.to_get_request_information(),
-        "organization": g.organization.to_get_request_information(RequestConfiguration(query_parameters=org_query)),
-        "methods_policy": g.policies.authentication_methods_policy.to_get_request_information(),
-        "authorization_policy": g.policies.authorization_policy.to_get_request_information(),
-        "device_configurations": g.device_management.device_configurations.to_get_request_information(
-            RequestConfiguration(query_parameters=configs_query)
-        ),
-        "ca_policies": g.identity.conditional_access.policies.to_get_request_information(),
-        # Trusted named locations decide what "All trusted locations" excludes in the registration policy.
-        "named_locations": g.identity.conditional_access.named_locations.to_get_request_information(),
-        # Security defaults enforce MFA registration on tenants without Conditional Access.
-        "security_defaults": g.policies.identity_security_defaults_enforcement_policy.to_get_request_information(),
-        "group_settings": g.group_settings.to_get_request_information(),
-        **secure_score_requests(tenant, CONTROL_ID),
-        # Per-user registered methods: how many users keep an SSPR method once phones retire.
-        "registration_details": g.reports.authentication_methods.user_registration_details.to_get_request_information(),
-    }
+    Each form is built through the builder once per process (:mod:`scorekeeper_sspr.request_forms`):
+    the same for every tenant, it costs a fleet nothing after its first tenant.
+    """
+    requests = {key: remembered(tenant, (__name__, key), partial(build, tenant.graph)) for key, build in _FIXED.items()}
+    for key in (SCORES, PROFILE):  # the shared reads' own requests, in the form they build them
+        requests[key] = remembered(tenant, (__name__, key), partial(_score_request, tenant, key))
+    # Per-user registered methods: how many users keep an SSPR method once phones retire.
+    requests["registration_details"] = remembered(tenant, (__name__, "registration_details"), partial(_details, tenant))
     # The beta-only rows ride in the same call: a beta $batch beside the v1.0 one.
-    requests[BETA_POLICY] = get_request(tenant, "policies/authenticationMethodsPolicy", version="beta")
-    requests[CATALOG] = get_request(
-        tenant, "deviceManagement/configurationPolicies?$expand=settings,assignments", version="beta"
-    )
+    for key, path in _BETA.items():
+        requests[key] = remembered(tenant, (__name__, key), partial(get_request, tenant, path, version="beta"))
     # A group the configuration names by id is the group the policy should target: its members are
     # read now, in the first round trip, instead of after the portal has named it.
     if desired.enablement == "selected" and desired.enablement_group and is_object_id(desired.enablement_group):
         requests |= _members_requests(tenant, [desired.enablement_group])
     group = desired.windows_sign_in_group
     if group and not is_object_id(group):  # a display name: find its id in the same round trip
+        from kiota_abstractions.base_request_configuration import RequestConfiguration
+        from msgraph.generated.groups.groups_request_builder import GroupsRequestBuilder
+
         query = GroupsRequestBuilder.GroupsRequestBuilderGetQueryParameters(
             filter=f"displayName eq '{_odata_quote(group)}'", select=["id", "displayName"]
         )
-        requests["windows_group"] = g.groups.to_get_request_information(RequestConfiguration(query_parameters=query))
+        requests["windows_group"] = tenant.graph.groups.to_get_request_information(
+            RequestConfiguration(query_parameters=query)
+        )
     return requests
+
+
+def _organization(g: GraphServiceClient) -> RequestInformation:
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.organization.organization_request_builder import OrganizationRequestBuilder
+
+    query = OrganizationRequestBuilder.OrganizationRequestBuilderGetQueryParameters(
+        select=["id", "createdDateTime", "onPremisesSyncEnabled", "onPremisesLastSyncDateTime"]
+    )
+    return g.organization.to_get_request_information(RequestConfiguration(query_parameters=query))
+
+
+def _device_configurations(g: GraphServiceClient) -> RequestInformation:
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.device_management.device_configurations.device_configurations_request_builder import (
+        DeviceConfigurationsRequestBuilder,
+    )
+
+    query = DeviceConfigurationsRequestBuilder.DeviceConfigurationsRequestBuilderGetQueryParameters(
+        expand=["assignments"]
+    )
+    return g.device_management.device_configurations.to_get_request_information(
+        RequestConfiguration(query_parameters=query)
+    )
+
+
+#: The v1.0 reads every assessment makes, each built by the SDK's fluent builder (the first time).
+_FIXED: dict[str, Callable[[GraphServiceClient], RequestInformation]] = {
+    "skus": lambda g: g.subscribed_skus.to_get_request_information(),
+    "organization": _organization,
+    "methods_policy": lambda g: g.policies.authentication_methods_policy.to_get_request_information(),
+    "authorization_policy": lambda g: g.policies.authorization_policy.to_get_request_information(),
+    "device_configurations": _device_configurations,
+    "ca_policies": lambda g: g.identity.conditional_access.policies.to_get_request_information(),
+    # Trusted named locations decide what "All trusted locations" excludes in the registration policy.
+    "named_locations": lambda g: g.identity.conditional_access.named_locations.to_get_request_information(),
+    # Security defaults enforce MFA registration on tenants without Conditional Access.
+    "security_defaults": lambda g: (
+        g.policies.identity_security_defaults_enforcement_policy.to_get_request_information()
+    ),
+    "group_settings": lambda g: g.group_settings.to_get_request_information(),
+}
+
+
+def _score_request(tenant: TenantContext, key: str) -> RequestInformation:
+    return secure_score_requests(tenant, CONTROL_ID)[key]
+
+
+#: The beta-only reads: the methods policy's opt-out, Intune's Settings Catalog.
+_BETA = {
+    BETA_POLICY: "policies/authenticationMethodsPolicy",
+    CATALOG: "deviceManagement/configurationPolicies?$expand=settings,assignments",
+}
+
+
+def _details(tenant: TenantContext) -> RequestInformation:
+    return tenant.graph.reports.authentication_methods.user_registration_details.to_get_request_information()
 
 
 def _odata_quote(value: str) -> str:
@@ -161,19 +201,23 @@ def _groups_to_read(snapshot: Snapshot) -> list[str]:
 
 
 def _members_requests(tenant: TenantContext, groups: list[str]) -> dict[str, RequestInformation]:
-    """Groups' transitive members (ids only), keyed ``members:<group id>``."""
+    """Groups' transitive members (ids only), keyed ``members:<group id>`` (one remembered form for every id)."""
+    return {
+        f"{MEMBERS}{gid}": remembered_for_id(tenant, (__name__, MEMBERS), gid, partial(_members, tenant))
+        for gid in groups
+    }
+
+
+def _members(tenant: TenantContext, gid: str) -> RequestInformation:
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.groups.item.transitive_members.transitive_members_request_builder import (
         TransitiveMembersRequestBuilder,
     )
 
     members = TransitiveMembersRequestBuilder.TransitiveMembersRequestBuilderGetQueryParameters(select=["id"], top=999)
-    return {
-        f"{MEMBERS}{gid}": tenant.graph.groups.by_group_id(gid).transitive_members.to_get_request_information(
-            RequestConfiguration(query_parameters=members)
-        )
-        for gid in groups
-    }
+    return tenant.graph.groups.by_group_id(gid).transitive_members.to_get_request_information(
+        RequestConfiguration(query_parameters=members)
+    )
 
 
 def _follow_up_requests(tenant: TenantContext, groups: list[str], sign_ins: bool) -> dict[str, RequestInformation]:
