@@ -100,13 +100,48 @@ class _Form:
         return tuple(bound) if self.positional else dict(zip(self.names, bound, strict=True))
 
 
+#: Processed values a ``repeated`` parameter keeps per compiled form before starting again.
+_REMEMBERED = 4096
+
+
+def _remembering(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process``, run once per distinct value (bounded); an unhashable value is processed every time.
+
+    Only for values whose equal ones store alike: the aware datetimes ``UTCDateTime`` turns to UTC
+    (two equal instants are one stored time), strings, numbers of one type.
+    """
+    seen: dict[Any, Any] = {}
+
+    def processed(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            if len(seen) >= _REMEMBERED:
+                seen.clear()
+            found = seen[value] = process(value)
+            return found
+        except TypeError:  # unhashable
+            return process(value)
+
+    return processed
+
+
 class Prepared:
     """A Core statement compiled once per backend, run on the driver in the caller's transaction."""
 
-    def __init__(self, statement: ClauseElement, *, columns: Sequence[str] | None = None) -> None:
-        """``columns``: for an INSERT or UPDATE without ``values()``, the columns it sets (each a parameter)."""
+    def __init__(
+        self, statement: ClauseElement, *, columns: Sequence[str] | None = None, repeated: Sequence[str] = ()
+    ) -> None:
+        """``columns``: for an INSERT or UPDATE without ``values()``, the columns it sets (each a parameter).
+
+        ``repeated``: parameters whose values recur from row to row and call to call (a first run's
+        imported days: the same 90 dates for every tenant of a fleet, one ``recorded_at`` per call):
+        each distinct hashable value goes through its type's processor once and its processed form
+        is reused (:func:`_remembering`); the stored form is the processor's own.
+        """
         self.statement = statement
         self._columns = list(columns) if columns is not None else None
+        self._repeated = frozenset(repeated)
         compiled = statement.compile(column_keys=self._columns)
         assert isinstance(compiled, SQLCompiler)
         binds = compiled.binds.values()
@@ -186,7 +221,8 @@ class Prepared:
             if process is None and name in compiled.binds:
                 process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             if isinstance(value, _Slot):
-                slots.append((value.name, value.index, None, process))
+                remembered = _remembering(process) if process is not None and value.name in self._repeated else None
+                slots.append((value.name, value.index, None, remembered or process))
             else:
                 if not isinstance(value, str | int | float | bool) or value is None:
                     raise TypeError(f"{name}: a prepared statement takes constants of plain types only, not {value!r}")

@@ -26,7 +26,8 @@ _TABLE = TenantScoreRow.__table__
 #: Every column of a row but its id: what :func:`add` fills.
 _COLUMNS = tuple(c.key for c in _TABLE.columns if c.key != "id")
 #: One executemany on the driver (``prepared.py``): a first run imports up to 90 days in it.
-_INSERT = Prepared(insert(_TABLE), columns=_COLUMNS)
+#: Its timestamps' processed forms are reused (the same days for every tenant, one recorded_at per call).
+_INSERT = Prepared(insert(_TABLE), columns=_COLUMNS, repeated=("scored_at", "recorded_at"))
 _HELD_DAYS = Prepared(
     select(_TABLE.c.scored_at).where(_TABLE.c.tenant == bindparam("tenant"), _TABLE.c.source == bindparam("source"))
 )
