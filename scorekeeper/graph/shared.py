@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -100,6 +101,18 @@ class Settle:
         self._send()
 
 
+def _flusher(reads: SharedReads) -> Callable[[], None]:
+    """``reads._flush`` without holding ``reads`` (no reference cycle through its settle)."""
+    held = weakref.ref(reads)
+
+    def flush() -> None:
+        alive = held()
+        if alive is not None:
+            alive._flush()
+
+    return flush
+
+
 class SharedReads:
     """One tenant's reads in one assessment; see the module docstring. Not thread-safe (one event loop)."""
 
@@ -110,13 +123,26 @@ class SharedReads:
         self._sending: set[asyncio.Future[None]] = set()
         self.sent = 0  #: distinct reads sent (for tests and benchmarks)
         self.shared = 0  #: reads answered from another control's request
-        # Sent once QUIET_TURNS turns in a row added no request (at most SETTLE_TURNS turns).
-        self._settle = Settle(self._queued.__len__, self._flush, least=0, quiet=QUIET_TURNS, most=SETTLE_TURNS)
+        # Sent once QUIET_TURNS turns in a row added no request (at most SETTLE_TURNS turns). The
+        # settle reaches back through a weak reference: a bound method would make a reference cycle,
+        # and every answer (a first run's 90 kept days: ~3 MB of objects) would live until the
+        # collector found it instead of going with the tenant's session.
+        self._settle = Settle(self._queued.__len__, _flusher(self), least=0, quiet=QUIET_TURNS, most=SETTLE_TURNS)
 
     async def batch(
-        self, client: GraphServiceClient, requests: Mapping[str, RequestInformation]
+        self,
+        client: GraphServiceClient,
+        requests: Mapping[str, RequestInformation],
+        *,
+        once: frozenset[str] = frozenset(),
     ) -> dict[str, BatchItem]:
-        """Like :func:`~scorekeeper.graph.batch.send_batch`, with reads shared between callers."""
+        """Like :func:`~scorekeeper.graph.batch.send_batch`, with reads shared between callers.
+
+        ``once`` names requests whose answers are not kept for later callers once handed out
+        (a large answer read by one caller: a first run's 90 kept Secure Score days, ~3 MB of
+        objects, would otherwise live as long as the tenant's session); they still ride in the
+        batch of this turn, and a later caller of the same read sends it again.
+        """
         loop = asyncio.get_running_loop()
         waiting: dict[str, asyncio.Future[BatchItem]] = {}
         direct: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -139,6 +165,8 @@ class SharedReads:
             results.update(await send_entries(client, direct))
         for request_id, future in waiting.items():
             results[request_id] = replace(await future, id=request_id)
+            if request_id in once:
+                self._answers = {k: f for k, f in self._answers.items() if f is not future}
         return {request_id: results[request_id] for request_id in requests}
 
     def _flush(self) -> None:

@@ -123,7 +123,8 @@ async def read_assessment_scores(
     if days > 1:
         requests["history"] = top(days)
     try:
-        items = await shared.batch(graph, requests)
+        # The kept days are this caller's alone: not held for later callers (graph/shared.py's ``once``).
+        items = await shared.batch(graph, requests, once=frozenset({"history"}) if days > 1 else frozenset())
     except Exception as exc:
         raise _error("reading secureScores", exc, READ_PERMISSION) from exc
     prefix = f"{graph_root(graph)}/v1.0/"

@@ -63,7 +63,7 @@ class _Answers:
         self.items = items
         self.asked: list[str] = []
 
-    async def batch(self, graph: Any, requests: dict[str, Any]) -> dict[str, BatchItem]:
+    async def batch(self, graph: Any, requests: dict[str, Any], *, once: frozenset[str] = frozenset()) -> Any:
         self.asked = list(requests)
         return {key: self.items[key] for key in requests}
 
