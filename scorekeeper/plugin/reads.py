@@ -110,9 +110,19 @@ async def read_batch(
     except GraphCallError as exc:
         return {key: Read.failed(exc) for key in requests}
     reads = {key: Read.of(item) for key, item in items.items()}
-    keys = [key for key in paged if key in reads]
-    for key, whole in zip(keys, await asyncio.gather(*(all_pages(tenant, reads[key]) for key in keys)), strict=True):
-        reads[key] = whole
+    keys = []
+    for key in paged:  # a list Graph sent whole is what all_pages would give, without a task of its own
+        read = reads.get(key)
+        if read is None or not read.ok or not isinstance(read.value, dict):
+            continue
+        if read.value.get("@odata.nextLink"):
+            keys.append(key)
+        else:
+            reads[key] = Read({"value": list(read.value.get("value") or [])})
+    if keys:
+        pages = await asyncio.gather(*(all_pages(tenant, reads[key]) for key in keys))
+        for key, whole in zip(keys, pages, strict=True):
+            reads[key] = whole
     return reads
 
 

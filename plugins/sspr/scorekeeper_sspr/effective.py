@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 #: The SSPR methods, as this rule names them, in the order reasons list them.
@@ -107,6 +108,18 @@ class Tenant:
     portal: Mapping[str, Any] | None
     members: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
+    # Worked out once per Tenant, not once per user (the rule looks at every user, often twice). A
+    # Tenant is never changed: ``dataclasses.replace`` makes a new one, which works them out afresh.
+    @cached_property
+    def plan(self) -> Plan:
+        """What the methods policy offers before any user is looked at (see :func:`policy_plan`)."""
+        return policy_plan(self.methods_policy)
+
+    @cached_property
+    def legacy(self) -> frozenset[str] | None:
+        """What the legacy SSPR policy offers; ``None`` when it could not be read."""
+        return frozenset(legacy_offer(self.portal)) if self.portal is not None else None
+
 
 @dataclass(frozen=True)
 class UserMethods:
@@ -143,11 +156,23 @@ class UserMethods:
 
 
 # ----------------------------------------------------------------- the offer
-def _targeted(config: Mapping[str, Any], user_id: str, members: Mapping[str, frozenset[str]]) -> bool | None:
-    """Whether a methods-policy configuration targets the user; ``None`` when an unread group decides it."""
-    include = [str(t.get("id")) for t in config.get("includeTargets") or []]
-    exclude = [str(t.get("id")) for t in config.get("excludeTargets") or []]
-    return in_targets(include, exclude, user_id, members)
+#: The methods policy's configurations that offer SSPR methods, in the order they are read:
+#: (configuration id, lowercased; the methods it offers; a flag of the configuration that must
+#: also be true, if any). Authenticator offers its code only with ``isSoftwareOathEnabled``;
+#: voice offers the office phone only with ``isOfficePhoneAllowed``.
+POLICY_OFFERS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("microsoftauthenticator", ("authenticator_notification",), ""),
+    ("microsoftauthenticator", ("authenticator_code",), "isSoftwareOathEnabled"),
+    ("softwareoath", ("software_oath",), ""),
+    ("hardwareoath", ("hardware_oath",), ""),
+    ("email", ("email",), ""),
+    ("sms", ("mobile_phone",), ""),
+    ("voice", ("mobile_phone",), ""),
+    ("voice", ("office_phone",), "isOfficePhoneAllowed"),
+)
+#: What the methods policy offers, before any user is looked at: per enabled configuration, its
+#: methods and its include and exclude targets.
+Plan = tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...]
 
 
 def in_targets(
@@ -171,32 +196,38 @@ def _configs(policy: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
     return {str(c.get("id")).lower(): c for c in (policy or {}).get("authenticationMethodConfigurations") or []}
 
 
+def policy_plan(policy: Mapping[str, Any] | None) -> Plan:
+    """The enabled configurations' offers and targets: the part of :func:`policy_offer` no user changes."""
+    configs = _configs(policy)
+    plan = []
+    for config_id, methods, flag in POLICY_OFFERS:
+        config = configs.get(config_id)
+        if config is None or config.get("state") != "enabled" or (flag and config.get(flag) is not True):
+            continue
+        include = tuple(str(t.get("id")) for t in config.get("includeTargets") or [])
+        exclude = tuple(str(t.get("id")) for t in config.get("excludeTargets") or [])
+        plan.append((methods, include, exclude))
+    return tuple(plan)
+
+
+def planned_offer(plan: Plan, user_id: str, members: Mapping[str, frozenset[str]]) -> tuple[set[str], set[str]]:
+    """Methods a :func:`policy_plan` offers the user: (certain, uncertain)."""
+    certain: set[str] = set()
+    uncertain: set[str] = set()
+    for methods, include, exclude in plan:
+        hit = in_targets(include, exclude, user_id, members)
+        if hit:
+            certain.update(methods)
+        elif hit is None:
+            uncertain.update(methods)
+    return certain, uncertain - certain
+
+
 def policy_offer(
     policy: Mapping[str, Any] | None, user_id: str, members: Mapping[str, frozenset[str]]
 ) -> tuple[set[str], set[str]]:
     """Methods the Authentication methods policy offers the user: (certain, uncertain)."""
-    certain: set[str] = set()
-    uncertain: set[str] = set()
-    configs = _configs(policy)
-
-    def offer(config_id: str, methods: Iterable[str], extra: bool = True) -> None:
-        config = configs.get(config_id.lower())
-        if config is None or config.get("state") != "enabled" or not extra:
-            return
-        hit = _targeted(config, user_id, members)
-        (certain if hit else uncertain if hit is None else set()).update(methods)
-
-    authenticator = configs.get("microsoftauthenticator") or {}
-    offer("MicrosoftAuthenticator", ("authenticator_notification",))
-    offer("MicrosoftAuthenticator", ("authenticator_code",), authenticator.get("isSoftwareOathEnabled") is True)
-    offer("SoftwareOath", ("software_oath",))
-    offer("HardwareOath", ("hardware_oath",))
-    offer("Email", ("email",))
-    offer("Sms", ("mobile_phone",))
-    offer("Voice", ("mobile_phone",))
-    voice = configs.get("voice") or {}
-    offer("Voice", ("office_phone",), voice.get("isOfficePhoneAllowed") is True)
-    return certain, uncertain - certain
+    return planned_offer(policy_plan(policy), user_id, members)
 
 
 def legacy_offer(portal: Mapping[str, Any]) -> set[str]:
@@ -210,9 +241,9 @@ def legacy_offer(portal: Mapping[str, Any]) -> set[str]:
 
 def offer(tenant: Tenant, user_id: str) -> tuple[set[str], set[str]]:
     """Every method SSPR offers the user in this migration state: (certain, uncertain)."""
-    legacy: set[str] | None = legacy_offer(tenant.portal) if tenant.portal is not None else None
+    legacy = set(tenant.legacy) if tenant.legacy is not None else None
     questions = {"security_questions"} & (legacy or set())
-    policy, policy_unsure = policy_offer(tenant.methods_policy, user_id, tenant.members)
+    policy, policy_unsure = planned_offer(tenant.plan, user_id, tenant.members)
     everything = set(METHODS)
     if tenant.migration == PRE:
         return (legacy, set()) if legacy is not None else (set(), everything)
@@ -273,7 +304,8 @@ def group_ids(policy: Mapping[str, Any] | None) -> list[str]:
 
 
 def words(methods: Iterable[str]) -> str:
-    ordered = [m for m in METHODS if m in set(methods)]
+    named = set(methods)
+    ordered = [m for m in METHODS if m in named]
     return ", ".join(WORDS[m] for m in ordered) or "none"
 
 

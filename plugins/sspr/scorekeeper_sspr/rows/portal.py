@@ -123,11 +123,12 @@ def enablement_impact(ctx: RowContext, policy: dict[str, Any], desired: dict[str
         return unknown_impact("the selected group's members or the registration report could not be read")
     after_policy = {**policy, "enablementType": ENABLEMENT_SELECTED, "passwordResetEnabledGroupIds": [group]}
     losing = []
+    today = replace(tenant, portal=policy)
     for detail in members_only(ctx.facts.details):
         user_id = str(detail.get("id"))
         before = in_sspr_scope(policy, user_id, tenant.members)
         after = in_sspr_scope(after_policy, user_id, tenant.members)
-        if before is not False and after is False and user_methods(replace(tenant, portal=policy), detail).usable:
+        if before is not False and after is False and user_methods(today, detail).usable:
             losing.append(
                 Affected(user_id, str(detail.get("userPrincipalName") or user_id), detail="leaves SSPR scope")
             )
