@@ -28,7 +28,7 @@ What cannot be known (the portal policy unread, a targeted group's members unrea
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -119,6 +119,15 @@ class Tenant:
     def legacy(self) -> frozenset[str] | None:
         """What the legacy SSPR policy offers; ``None`` when it could not be read."""
         return frozenset(legacy_offer(self.portal)) if self.portal is not None else None
+
+    def but(self, **changes: Any) -> Tenant:
+        """``dataclasses.replace``, keeping what was worked out from a policy the change leaves as it is."""
+        changed = replace(self, **changes)
+        kept = {"plan": "methods_policy", "legacy": "portal"}
+        for name, source in kept.items():
+            if name in self.__dict__ and getattr(changed, source) is getattr(self, source):
+                changed.__dict__[name] = self.__dict__[name]
+        return changed
 
 
 @dataclass(frozen=True)

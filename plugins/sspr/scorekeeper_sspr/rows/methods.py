@@ -6,7 +6,6 @@ campaign, which also lives in that policy, has its own module (:mod:`~scorekeepe
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from scorekeeper import Finding, Harm, Impact, RemediationKind, Stage, Status
@@ -92,7 +91,7 @@ def configurations_impact(ctx: RowContext, policy: Any, wrong: dict[str, Any]) -
     tenant = ctx.facts.methods
     if tenant is None:
         return None
-    after = replace(tenant, methods_policy=rules.applied(policy, wrong))
+    after = tenant.but(methods_policy=rules.applied(policy, wrong))
     gates = _gates(ctx)
     return reset_impact(
         tenant,
@@ -238,8 +237,8 @@ def _completion(ctx: RowContext) -> Impact | None:
         return None
     gates = _gates(ctx)
     return reset_impact(
-        replace(tenant, migration=IN_PROGRESS),
-        replace(tenant, migration=COMPLETE),
+        tenant.but(migration=IN_PROGRESS),
+        tenant.but(migration=COMPLETE),
         ctx.facts.details,
         gates_before=gates,
         gates_after=gates,

@@ -8,7 +8,6 @@ add notes and a gate check, are in :mod:`~scorekeeper_sspr.rows.portal_methods`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -35,16 +34,15 @@ Explain = Callable[[dict[str, Any], dict[str, Any]], str]
 
 def read_policy(ctx: RowContext, setting_id: str) -> Finding | dict[str, Any]:
     """The policy object, or the ``unknown`` finding explaining why it is not there."""
-    steps = portal_steps(setting_id)
     if ctx.snap.policy is None:
         return ctx.finding(
             setting_id,
             Status.UNKNOWN,
             f"held only by the Azure portal's API, which was not read: {ctx.snap.portal_unavailable}.",
-            steps=steps,
+            steps=portal_steps(setting_id),
         )
     if not ctx.snap.policy.ok:
-        return ctx.unreadable(setting_id, ctx.snap.policy, "portal", steps)
+        return ctx.unreadable(setting_id, ctx.snap.policy, "portal", portal_steps(setting_id))
     return dict(ctx.snap.policy.value or {})
 
 
@@ -123,7 +121,7 @@ def enablement_impact(ctx: RowContext, policy: dict[str, Any], desired: dict[str
         return unknown_impact("the selected group's members or the registration report could not be read")
     after_policy = {**policy, "enablementType": ENABLEMENT_SELECTED, "passwordResetEnabledGroupIds": [group]}
     losing = []
-    today = replace(tenant, portal=policy)
+    today = tenant.but(portal=policy)
     for detail in members_only(ctx.facts.details):
         user_id = str(detail.get("id"))
         before = in_sspr_scope(policy, user_id, tenant.members)

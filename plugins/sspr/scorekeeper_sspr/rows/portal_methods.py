@@ -7,7 +7,6 @@ that Microsoft's rule for the Authenticator app would not allow yet.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from scorekeeper import Finding, Impact, RemediationKind, Status
@@ -40,9 +39,9 @@ def portal_impact(ctx: RowContext, policy: dict[str, Any], desired: dict[str, An
     tenant = ctx.facts.methods
     if tenant is None:
         return unknown_impact("the Authentication methods policy could not be read")
-    before = replace(tenant, portal=policy)
+    before = tenant.but(portal=policy)
     after_policy = {**policy, **desired_methods(ctx.cfg, policy), **desired}
-    after = replace(tenant, portal=after_policy)
+    after = tenant.but(portal=after_policy)
     return reset_impact(
         before,
         after,
