@@ -19,12 +19,12 @@ def _entries(tenant: Any, requests: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("only", [(), ("domains",), ("domains", "organization")])
 def test_reads_are_the_builders_requests_first_and_later(only: tuple[str, ...]) -> None:
-    from scorekeeper.reads import secure_score_requests
+    from scorekeeper.plugin.reads import _built_score_requests
 
     request_forms._FORMS.clear()
     tenant = simulated_tenant(simulator_for("weak-cloud"), CONTROL)
     reference = {"domains": reads._domains(tenant), "organization": reads._organization(tenant)}
-    reference |= secure_score_requests(tenant, CONTROL.id)
+    reference |= _built_score_requests(tenant, CONTROL.id)  # the builders themselves
     reference = {key: info for key, info in reference.items() if not only or key in only}
     for _ in range(2):
         got = reads._requests(tenant, only)

@@ -236,7 +236,8 @@ async def _follow_up(tenant: TenantContext, snapshot: Snapshot) -> None:
     from scorekeeper_sspr import graph_rules as rules
 
     read_already = {k[len(MEMBERS) :]: r for k, r in snapshot.graph.items() if k.startswith(MEMBERS)}
-    groups = [g for g in _groups_to_read(snapshot) if g not in read_already]
+    wanted = _groups_to_read(snapshot)
+    groups = [g for g in wanted if g not in read_already]
     ca = snapshot.graph.get("ca_policies")
     current = rules.registration_policy(ca.value) if ca is not None and ca.ok else None
     wants_sign_ins = bool(current and current.get("state") == "enabledForReportingButNotEnforced")
@@ -246,7 +247,6 @@ async def _follow_up(tenant: TenantContext, snapshot: Snapshot) -> None:
         if requests
         else {}
     )
-    wanted = set(_groups_to_read(snapshot))
     members = {k[len(MEMBERS) :]: r for k, r in reads.items() if k.startswith(MEMBERS)}
     members |= {g: r for g, r in read_already.items() if g in wanted}
     snapshot.extra["members"] = {g: frozenset(str(m.get("id")) for m in r.items) for g, r in members.items() if r.ok}

@@ -75,11 +75,12 @@ def test_a_tenant_on_another_root_reads_its_own_root(tenant: Any) -> None:
 
 
 def test_the_assessments_reads_are_the_builders_in_the_same_order(tenant: Any) -> None:
-    from scorekeeper.reads import get_request, secure_score_requests
+    from scorekeeper.plugin.reads import _built_score_requests
+    from scorekeeper.reads import get_request
     from scorekeeper_sspr.settings import CONTROL_ID
 
     reference = {key: build(tenant.graph) for key, build in reads._FIXED.items()}
-    reference |= secure_score_requests(tenant, CONTROL_ID)
+    reference |= _built_score_requests(tenant, CONTROL_ID)  # the builders themselves
     reference["registration_details"] = reads._details(tenant)
     reference |= {key: get_request(tenant, path, version="beta") for key, path in reads._BETA.items()}
     for _ in range(2):  # the first call remembers, the second uses the forms
