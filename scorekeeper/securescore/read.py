@@ -187,6 +187,40 @@ def timestamp(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+def _control_scores(entries: Any) -> dict[str, float]:
+    """Control name → score of one entry's ``controlScores``: ``number(score) or 0.0`` per named object.
+
+    A first run reads this for each of up to 90 days of ~45 controls; a score that is already a
+    float (as Graph sends it) skips :func:`number`'s call, a string name its ``str``: about half
+    the CPU of the one-line comprehension it replaces, with the same answers (tests hold both).
+    """
+    found: dict[str, float] = {}
+    for control in entries or []:
+        if not isinstance(control, dict):
+            continue
+        name = control.get("controlName")
+        if not name:
+            continue
+        score = control.get("score")
+        found[name if type(name) is str else str(name)] = (score if type(score) is float else number(score)) or 0.0
+    return found
+
+
+#: ``createdDateTime`` text → its time, per process (a fleet's tenants share their 90 days); bounded.
+_STAMPS: dict[str, datetime | None] = {}
+
+
+def _stamp(value: Any) -> datetime | None:
+    """:func:`timestamp`, each distinct text parsed once per process (datetimes are immutable)."""
+    if type(value) is not str:
+        return timestamp(value)
+    if value not in _STAMPS:
+        if len(_STAMPS) >= 4096:
+            _STAMPS.clear()
+        _STAMPS[value] = timestamp(value)
+    return _STAMPS[value]
+
+
 def daily_score(entry: dict[str, Any]) -> DailyScore:
     """One ``secureScore`` object as history keeps it."""
     comparisons = tuple(
@@ -194,17 +228,12 @@ def daily_score(entry: dict[str, Any]) -> DailyScore:
         for a in entry.get("averageComparativeScores") or []
         if isinstance(a, dict)
     )
-    controls = {
-        str(c["controlName"]): number(c.get("score")) or 0.0
-        for c in entry.get("controlScores") or []
-        if isinstance(c, dict) and c.get("controlName")
-    }
     return DailyScore(
-        scored_at=timestamp(entry.get("createdDateTime")) or datetime.now(UTC),
+        scored_at=_stamp(entry.get("createdDateTime")) or datetime.now(UTC),
         current=number(entry.get("currentScore")),
         max_score=number(entry.get("maxScore")),
         comparisons=comparisons,
-        controls=controls,
+        controls=_control_scores(entry.get("controlScores")),
     )
 
 

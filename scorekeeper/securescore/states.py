@@ -69,8 +69,6 @@ DECLARATION = Control(
 )
 
 
-
-
 def wire_state(name: str) -> str:
     """``thirdParty`` / ``ThirdParty`` / ``thirdparty`` → ``ThirdParty``; ``ValueError`` for anything else."""
     try:

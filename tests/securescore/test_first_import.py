@@ -124,3 +124,59 @@ async def test_a_failed_history_read_still_records_today(sk_engine: Any, monkeyp
     [run] = await engine.assess(["t"], CONTROLS)
     assert run.status == "completed"
     assert [r[0] for r in _score_rows(engine._engine.store, "t")] == ["assessment"], "today alone, nothing imported"
+
+
+def _one_line(entries: Any) -> dict[str, float]:
+    """The comprehension ``daily_score`` read control scores with before (the reference)."""
+    from scorekeeper.securescore.read import number
+
+    return {
+        str(c["controlName"]): number(c.get("score")) or 0.0
+        for c in entries or []
+        if isinstance(c, dict) and c.get("controlName")
+    }
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        None,
+        [],
+        [{"controlName": "A", "score": 3.0}, {"controlName": "B", "score": 0.0}, {"controlName": "C", "score": -0.0}],
+        [{"controlName": "A", "score": 3}, {"controlName": "B", "score": "2.5"}, {"controlName": "C", "score": None}],
+        [{"controlName": "A", "score": True}, {"controlName": "B", "score": "x"}, {"controlName": "C"}],
+        [{"controlName": "", "score": 1.0}, {"controlName": None, "score": 1.0}, {"score": 1.0}, "A", 5, None],
+        [{"controlName": 7, "score": 1.5}, {"controlName": "A", "score": 1.0}, {"controlName": "A", "score": 2.0}],
+        [{"controlName": "A", "score": float("nan")}, {"controlName": "B", "score": float("inf")}],
+    ],
+)
+def test_control_scores_read_as_the_one_line_comprehension_read_them(entries: Any) -> None:
+    from scorekeeper.securescore.read import _control_scores
+
+    found, expected = _control_scores(entries), _one_line(entries)
+    assert list(found) == list(expected)
+    assert [repr(v) for v in found.values()] == [repr(v) for v in expected.values()]  # -0.0, nan alike
+    assert all(type(v) is float for v in found.values())
+
+
+async def test_daily_scores_of_served_history_read_as_before(graph: Any) -> None:
+    from datetime import UTC, datetime
+
+    from scorekeeper.domain.securescore import Comparison, DailyScore
+    from scorekeeper.securescore.read import daily_score, number, read_daily_scores, timestamp
+
+    entries = await read_daily_scores(graph, MAX_DAYS)
+    assert len(entries) == MAX_DAYS
+    for entry in entries:
+        expected = DailyScore(
+            scored_at=timestamp(entry.get("createdDateTime")) or datetime.now(UTC),
+            current=number(entry.get("currentScore")),
+            max_score=number(entry.get("maxScore")),
+            comparisons=tuple(
+                Comparison(str(a.get("basis") or ""), number(a.get("averageScore")))
+                for a in entry.get("averageComparativeScores") or []
+                if isinstance(a, dict)
+            ),
+            controls=_one_line(entry.get("controlScores")),
+        )
+        assert daily_score(entry) == expected
