@@ -141,7 +141,10 @@ def _configs(policy: Any) -> dict[str, dict[str, Any]]:
 
 
 def config_of(policy: Any, config_id: str) -> dict[str, Any] | None:
-    return _configs(policy).get(config_id.lower())
+    """The configuration :func:`_configs` maps ``config_id`` to (the last of that id), without building the map."""
+    wanted = config_id.lower()
+    configs = (policy or {}).get("authenticationMethodConfigurations") or []
+    return next((c for c in reversed(configs) if str(c.get("id")).lower() == wanted), None)
 
 
 def target_ids(config: dict[str, Any]) -> list[str]:
