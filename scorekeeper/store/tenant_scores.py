@@ -256,7 +256,23 @@ def profile_set_id(session: Session | Connection, profiles: ProfileSet, known: i
     """
     if known is not None:
         return known
-    return content_id(session, _SETS, profiles.digest, lambda: {"profiles": profiles.kept()})
+    if not isinstance(session, Connection):
+        return content_id(session, _SETS, profiles.digest, lambda: {"profiles": profiles.kept()})
+    # The write path's connection (record_run): every tenant's first run stores a new set, so its
+    # three statements go through prepared forms (``prepared.py``), as dialects.content_id would run them.
+    found = _SET_ID.scalar(session, {"digest": profiles.digest})
+    if found is None:
+        _insert_sets(dialect_name(session)).execute(session, {"digest": profiles.digest, "profiles": profiles.kept()})
+        found = _SET_ID.scalar(session, {"digest": profiles.digest})
+    return int(found)
+
+
+_SET_ID = Prepared(select(_SETS.c.id).where(_SETS.c.digest == bindparam("digest")))
+
+
+@cache
+def _insert_sets(dialect: str) -> Prepared:
+    return Prepared(insert_ignoring_duplicates(_SETS, dialect), columns=("digest", "profiles"))
 
 
 def add_record(
