@@ -43,6 +43,8 @@ _OBJECT_ID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-
 
 def _form(tenant: TenantContext, info: RequestInformation) -> Form:
     """The version, relative URL and headers ``info`` expands to on this tenant's client (any API version)."""
+    if info.http_method is not Method.GET or info.content:
+        raise ValueError("only a GET without a body has a form to remember")
     base = str(tenant.graph.request_adapter.base_url).rstrip("/")
     info.path_parameters.setdefault("baseurl", base)  # what the adapter fills in when it sends
     url, root = str(info.url), base.rsplit("/", 1)[0]

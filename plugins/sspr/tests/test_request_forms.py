@@ -87,3 +87,15 @@ def test_the_assessments_reads_are_the_builders_in_the_same_order(tenant: Any) -
         got = reads._requests(tenant, tenant.desired)
         assert list(got) == list(reference)
         assert _entries(tenant, got) == _entries(tenant, reference)
+
+
+def test_only_a_plain_get_has_a_form(tenant: Any) -> None:
+    from kiota_abstractions.method import Method
+
+    def patch() -> Any:
+        info = tenant.graph.policies.authorization_policy.to_get_request_information()
+        info.http_method = Method.PATCH
+        return info
+
+    with pytest.raises(ValueError, match="only a GET"):
+        request_forms.remembered(tenant, "patch", patch)
