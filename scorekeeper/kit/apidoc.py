@@ -38,6 +38,8 @@ MODULES: tuple[tuple[str, tuple[str, ...] | None], ...] = (
             "read_batch",
             "all_pages",
             "get_request",
+            "remembered_request",
+            "remembered_request_for_id",
             "sign_ins_request",
             "secure_score_requests",
             "secure_score",

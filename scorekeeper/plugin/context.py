@@ -162,7 +162,7 @@ class TenantContext:
         return await send_batch(self.graph, requests)
 
     async def graph_request(self, method: str, path: str, body: Any = None, *, version: str = "v1.0") -> Any:
-        """One raw JSON call under the SDK's rules (retries, headers, errors; for ``/beta`` rows); see ``graph_request``."""
+        """One raw JSON call under the SDK's rules (retries, headers, errors); see ``graph_request``."""
         if self._wire is not None and method.upper() == "GET" and body is None:  # a read joins the wave
             return await self._wire.send(Request("GET", path, None, "graph", version))
         from scorekeeper.graph.client import graph_request

@@ -5,6 +5,8 @@ The implementation of the public :mod:`scorekeeper.reads` (whose docstring is th
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -167,27 +169,79 @@ def sign_ins_request(tenant: TenantContext) -> RequestInformation:
     return info
 
 
-#: The Secure Score reads' forms by control — (batch key, API version, relative URL, headers) — as the
-#: SDK's builders give them; see :func:`secure_score_requests`.
-_SCORE_FORMS: dict[str, tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...]] = {}
+#: (API version, path relative to the version's root, headers) of a remembered GET, by the caller's key.
+RequestForm = tuple[str, str, tuple[tuple[str, str], ...]]
+_FORMS: dict[Hashable, RequestForm] = {}
+#: A bound on the forms remembered (a guard: callers' keys are a fixed set).
+_MAX_FORMS = 1024
+#: Stands for an object id in a remembered form: a GUID needs no escaping in a URL, so the form with
+#: the real id is this text replaced.
+_ID = "00000000-0000-0000-0000-00000000f0f0"
+#: An object id as Graph writes it (hex digits and hyphens only: nothing a URL template escapes).
+_OBJECT_ID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
+
+def remembered_request(
+    tenant: TenantContext, key: Hashable, build: Callable[[], RequestInformation]
+) -> RequestInformation:
+    """A new GET of the form ``build()`` gives, walking the SDK's builder only the first time for ``key``.
+
+    The msgraph-sdk's fluent builders are the source of truth for a v1.0 URL, but walking them (a
+    builder per path segment, a query-parameter dataclass, a URI template expanded) costs more CPU
+    than the rest of a read's way into the ``$batch``, and a fleet builds the same requests for
+    every tenant: the tenant is in the token, never in the URL. So the request's form (API version,
+    URL relative to its root, headers — ``%24select`` and ``Accept`` as the builder wrote them, so
+    the engine's shared reads still see one read where another control uses the builder) is
+    remembered per process, and every call gets a new ``RequestInformation`` of that form on the
+    tenant's own service root (a national cloud's tenant reads its own endpoint).
+
+    ``key`` names everything the request depends on except the tenant, unique in the process:
+    start it with your module's ``__name__``. Only a GET without a body has a form.
+    """
+    version, path, headers = _remember(tenant, key, build)
+    return get_request(tenant, path, version=version, headers=dict(headers))
+
+
+def remembered_request_for_id(
+    tenant: TenantContext, key: Hashable, object_id: str, build: Callable[[str], RequestInformation]
+) -> RequestInformation:
+    """Like :func:`remembered_request` for a read about one object (``build(object_id)``): one form for every id.
+
+    A value that is not an object id in Graph's own spelling goes through the builder every time
+    (it may need escaping).
+    """
+    if not _OBJECT_ID.fullmatch(object_id):
+        return build(object_id)
+    version, path, headers = _remember(tenant, key, lambda: build(_ID))
+    return get_request(tenant, path.replace(_ID, object_id), version=version, headers=dict(headers))
 
 
 def secure_score_requests(tenant: TenantContext, control_id: str) -> dict[str, RequestInformation]:
     """The two reads behind a control's Secure Score, to put in the plugin's own batch."""
-    # Built through the SDK's builders the first time per control; later calls return new requests of
-    # the same form on the tenant's own root (every tenant's are alike, and walking the builders costs
-    # more CPU than the rest of a read's way into the $batch).
-    forms = _SCORE_FORMS.get(control_id)
-    if forms is None:
-        built = _built_score_requests(tenant, control_id)
-        forms = _SCORE_FORMS[control_id] = tuple((key, *_form(tenant, info)) for key, info in built.items())
     return {
-        key: get_request(tenant, path, version=version, headers=dict(headers)) for key, version, path, headers in forms
+        SCORES: remembered_request(tenant, (__name__, SCORES), lambda: _latest_score_request(tenant)),
+        PROFILE: remembered_request(
+            tenant, (__name__, PROFILE, control_id), lambda: _profile_request(tenant, control_id)
+        ),
     }
 
 
-def _form(tenant: TenantContext, info: RequestInformation) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """(API version, URL relative to its root, headers) of a builder's request on the tenant's client."""
+def _remember(tenant: TenantContext, key: Hashable, build: Callable[[], RequestInformation]) -> RequestForm:
+    form = _FORMS.get(key)
+    if form is None:
+        form = _form(tenant, build())
+        if len(_FORMS) >= _MAX_FORMS:
+            _FORMS.clear()
+        _FORMS[key] = form
+    return form
+
+
+def _form(tenant: TenantContext, info: RequestInformation) -> RequestForm:
+    """(API version, URL relative to its root, headers) of a builder's GET on the tenant's client."""
+    from kiota_abstractions.method import Method
+
+    if info.http_method is not Method.GET or info.content:
+        raise ValueError("only a GET without a body has a form to remember")
     base = str(tenant.graph.request_adapter.base_url).rstrip("/")
     info.path_parameters.setdefault("baseurl", base)  # what the adapter fills in when it sends
     url, root = str(info.url), base.rsplit("/", 1)[0]
@@ -197,17 +251,17 @@ def _form(tenant: TenantContext, info: RequestInformation) -> tuple[str, str, tu
     return version, path, tuple(sorted((info.request_headers or {}).items()))
 
 
-def _built_score_requests(tenant: TenantContext, control_id: str) -> dict[str, RequestInformation]:
+def _latest_score_request(tenant: TenantContext) -> RequestInformation:
     from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.security.secure_scores.secure_scores_request_builder import SecureScoresRequestBuilder
 
-    graph = tenant.graph
     latest = SecureScoresRequestBuilder.SecureScoresRequestBuilderGetQueryParameters(top=1)
-    profile = graph.security.secure_score_control_profiles.by_secure_score_control_profile_id(control_id)
-    return {
-        SCORES: graph.security.secure_scores.to_get_request_information(RequestConfiguration(query_parameters=latest)),
-        PROFILE: profile.to_get_request_information(),
-    }
+    return tenant.graph.security.secure_scores.to_get_request_information(RequestConfiguration(query_parameters=latest))
+
+
+def _profile_request(tenant: TenantContext, control_id: str) -> RequestInformation:
+    profiles = tenant.graph.security.secure_score_control_profiles
+    return profiles.by_secure_score_control_profile_id(control_id).to_get_request_information()
 
 
 @dataclass(frozen=True)

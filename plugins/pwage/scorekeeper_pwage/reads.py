@@ -6,9 +6,8 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.reads import PROFILE, SCORES, Read, read_batch, secure_score_requests
+from scorekeeper.reads import PROFILE, SCORES, Read, read_batch, remembered_request, secure_score_requests
 from scorekeeper_pwage.control import CONTROL_ID
-from scorekeeper_pwage.request_forms import remembered
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,12 +24,12 @@ __all__ = ["DOMAIN_FIELDS", "ORGANIZATION_FIELDS", "Read", "read_domains", "read
 
 def _requests(tenant: TenantContext, only: tuple[str, ...]) -> dict[str, Any]:
     """The reads (all, or those named in ``only``), each in the form the SDK's fluent builder gives,
-    built through the builder once per process (:mod:`scorekeeper_pwage.request_forms`)."""
+    built through the builder once per process (``scorekeeper.reads.remembered_request``)."""
     keys = ["domains", "organization"]
     if not only or set(only) - {"domains", "organization"}:
         keys += [SCORES, PROFILE]
     return {
-        key: remembered(tenant, (__name__, key), partial(_BUILDERS[key], tenant))
+        key: remembered_request(tenant, (__name__, key), partial(_BUILDERS[key], tenant))
         for key in keys
         if not only or key in only
     }

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from scorekeeper.plugin import reads as plumbing
 from scorekeeper.testing import simulated_tenant, simulator_for
-from scorekeeper_pwage import reads, request_forms
+from scorekeeper_pwage import reads
 from scorekeeper_pwage.control import CONTROL
 
 
@@ -19,12 +20,14 @@ def _entries(tenant: Any, requests: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("only", [(), ("domains",), ("domains", "organization")])
 def test_reads_are_the_builders_requests_first_and_later(only: tuple[str, ...]) -> None:
-    from scorekeeper.plugin.reads import _built_score_requests
 
-    request_forms._FORMS.clear()
+    plumbing._FORMS.clear()
     tenant = simulated_tenant(simulator_for("weak-cloud"), CONTROL)
     reference = {"domains": reads._domains(tenant), "organization": reads._organization(tenant)}
-    reference |= _built_score_requests(tenant, CONTROL.id)  # the builders themselves
+    reference |= {
+        plumbing.SCORES: plumbing._latest_score_request(tenant),
+        plumbing.PROFILE: plumbing._profile_request(tenant, CONTROL.id),
+    }  # the builders themselves
     reference = {key: info for key, info in reference.items() if not only or key in only}
     for _ in range(2):
         got = reads._requests(tenant, only)

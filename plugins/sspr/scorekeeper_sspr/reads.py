@@ -19,10 +19,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scorekeeper import GraphCallError
-from scorekeeper.reads import PROFILE, SCORES, Read, get_request, read_batch, secure_score_requests, sign_ins_request
+from scorekeeper.reads import (
+    Read,
+    get_request,
+    read_batch,
+    remembered_request,
+    remembered_request_for_id,
+    secure_score_requests,
+    sign_ins_request,
+)
 from scorekeeper_sspr.config import SsprConfig, is_object_id
 from scorekeeper_sspr.portal import read_onprem, read_policy
-from scorekeeper_sspr.request_forms import remembered, remembered_for_id
 from scorekeeper_sspr.settings import CONTROL_ID
 
 if TYPE_CHECKING:
@@ -63,17 +70,20 @@ class Snapshot:
 def _requests(tenant: TenantContext, desired: SsprConfig) -> dict[str, RequestInformation]:
     """The Graph reads, in the forms the SDK's fluent builders give (relative URLs, query parameters).
 
-    Each form is built through the builder once per process (:mod:`scorekeeper_sspr.request_forms`):
+    Each form is built through the builder once per process (``scorekeeper.reads.remembered_request``):
     the same for every tenant, it costs a fleet nothing after its first tenant.
     """
-    requests = {key: remembered(tenant, (__name__, key), partial(build, tenant.graph)) for key, build in _FIXED.items()}
-    for key in (SCORES, PROFILE):  # the shared reads' own requests, in the form they build them
-        requests[key] = remembered(tenant, (__name__, key), partial(_score_request, tenant, key))
+    requests = {
+        key: remembered_request(tenant, (__name__, key), partial(build, tenant.graph)) for key, build in _FIXED.items()
+    }
+    requests |= secure_score_requests(tenant, CONTROL_ID)  # remembered forms, as the shared reads build them
     # Per-user registered methods: how many users keep an SSPR method once phones retire.
-    requests["registration_details"] = remembered(tenant, (__name__, "registration_details"), partial(_details, tenant))
+    requests["registration_details"] = remembered_request(
+        tenant, (__name__, "registration_details"), partial(_details, tenant)
+    )
     # The beta-only rows ride in the same call: a beta $batch beside the v1.0 one.
     for key, path in _BETA.items():
-        requests[key] = remembered(tenant, (__name__, key), partial(get_request, tenant, path, version="beta"))
+        requests[key] = remembered_request(tenant, (__name__, key), partial(get_request, tenant, path, version="beta"))
     # A group the configuration names by id is the group the policy should target: its members are
     # read now, in the first round trip, instead of after the portal has named it.
     if desired.enablement == "selected" and desired.enablement_group and is_object_id(desired.enablement_group):
@@ -132,10 +142,6 @@ _FIXED: dict[str, Callable[[GraphServiceClient], RequestInformation]] = {
     ),
     "group_settings": lambda g: g.group_settings.to_get_request_information(),
 }
-
-
-def _score_request(tenant: TenantContext, key: str) -> RequestInformation:
-    return secure_score_requests(tenant, CONTROL_ID)[key]
 
 
 #: The beta-only reads: the methods policy's opt-out, Intune's Settings Catalog.
@@ -203,7 +209,7 @@ def _groups_to_read(snapshot: Snapshot) -> list[str]:
 def _members_requests(tenant: TenantContext, groups: list[str]) -> dict[str, RequestInformation]:
     """Groups' transitive members (ids only), keyed ``members:<group id>`` (one remembered form for every id)."""
     return {
-        f"{MEMBERS}{gid}": remembered_for_id(tenant, (__name__, MEMBERS), gid, partial(_members, tenant))
+        f"{MEMBERS}{gid}": remembered_request_for_id(tenant, (__name__, MEMBERS), gid, partial(_members, tenant))
         for gid in groups
     }
 

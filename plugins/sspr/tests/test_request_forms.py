@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from scorekeeper.plugin import reads as plumbing
 from scorekeeper.testing import simulated_tenant, simulator_for
-from scorekeeper_sspr import reads, request_forms
+from scorekeeper_sspr import reads
 from scorekeeper_sspr.control import CONTROL
 
 
@@ -19,25 +20,25 @@ def _entries(tenant: Any, requests: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def tenant() -> Any:
-    request_forms._FORMS.clear()
+    plumbing._FORMS.clear()
     return simulated_tenant(simulator_for("weak-cloud"), CONTROL)
 
 
 def test_each_fixed_read_is_the_builders_request_first_and_later(tenant: Any) -> None:
     built = {key: build(tenant.graph) for key, build in reads._FIXED.items()}
     first = {
-        key: request_forms.remembered(tenant, ("t", key), lambda b=b: b(tenant.graph))
+        key: plumbing.remembered_request(tenant, ("t", key), lambda b=b: b(tenant.graph))
         for key, b in reads._FIXED.items()
     }
-    later = {key: request_forms.remembered(tenant, ("t", key), lambda: pytest.fail("built again")) for key in built}
+    later = {key: plumbing.remembered_request(tenant, ("t", key), lambda: pytest.fail("built again")) for key in built}
     assert _entries(tenant, first) == _entries(tenant, built) == _entries(tenant, later)
     assert "%24select=id,createdDateTime" in _entries(tenant, later)["organization"][1]["url"]
     assert _entries(tenant, later)["skus"][1]["headers"] == {"accept": "application/json"}
 
 
 def test_each_call_gets_its_own_request_object(tenant: Any) -> None:
-    one = request_forms.remembered(tenant, "skus", lambda: tenant.graph.subscribed_skus.to_get_request_information())
-    two = request_forms.remembered(tenant, "skus", lambda: pytest.fail("built again"))
+    one = plumbing.remembered_request(tenant, "skus", lambda: tenant.graph.subscribed_skus.to_get_request_information())
+    two = plumbing.remembered_request(tenant, "skus", lambda: pytest.fail("built again"))
     assert one is not two and one.headers is not two.headers
 
 
@@ -50,7 +51,7 @@ def test_each_call_gets_its_own_request_object(tenant: Any) -> None:
     ],
 )
 def test_members_form_serves_every_group_id(tenant: Any, gid: str) -> None:
-    request_forms.remembered_for_id(
+    plumbing.remembered_request_for_id(
         tenant, "m", "11111111-2222-3333-4444-555555555555", lambda g: reads._members(tenant, g)
     )
     got = reads._members_requests(tenant, [gid])
@@ -75,12 +76,14 @@ def test_a_tenant_on_another_root_reads_its_own_root(tenant: Any) -> None:
 
 
 def test_the_assessments_reads_are_the_builders_in_the_same_order(tenant: Any) -> None:
-    from scorekeeper.plugin.reads import _built_score_requests
     from scorekeeper.reads import get_request
     from scorekeeper_sspr.settings import CONTROL_ID
 
     reference = {key: build(tenant.graph) for key, build in reads._FIXED.items()}
-    reference |= _built_score_requests(tenant, CONTROL_ID)  # the builders themselves
+    reference |= {
+        plumbing.SCORES: plumbing._latest_score_request(tenant),
+        plumbing.PROFILE: plumbing._profile_request(tenant, CONTROL_ID),
+    }  # the builders themselves
     reference["registration_details"] = reads._details(tenant)
     reference |= {key: get_request(tenant, path, version="beta") for key, path in reads._BETA.items()}
     for _ in range(2):  # the first call remembers, the second uses the forms
@@ -98,4 +101,4 @@ def test_only_a_plain_get_has_a_form(tenant: Any) -> None:
         return info
 
     with pytest.raises(ValueError, match="only a GET"):
-        request_forms.remembered(tenant, "patch", patch)
+        plumbing.remembered_request(tenant, "patch", patch)
