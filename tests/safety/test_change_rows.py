@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,11 +19,10 @@ from scorekeeper.store.records import StoreError
 C = "SelfServicePasswordReset"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: Any, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return resolve_url(tmp_path / "history.db")
-    return str(request.getfixturevalue("postgres_server").create_database())
+@pytest.fixture
+def url(history_url: str) -> str:
+    """The project's two-backend history (tests/conftest.py), as an SQLAlchemy URL."""
+    return resolve_url(history_url)
 
 
 def test_a_change_round_trips_with_every_field(url: str) -> None:
