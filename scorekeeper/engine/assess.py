@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
@@ -168,18 +167,7 @@ class Assessing(EngineBase):
             )
         # Drift is a fact about the tenant, whoever looked: a manual assessment records it just as a
         # scheduled one does (idempotent, so the scheduler's own call returns the same events).
-        finish = functools.partial(  # who acted, the organisation and the whole score: in the run's one commit
-            self._finish,
-            detect_drift=True,
-            session=opened[0],
-            tenant_score=score,
-            organization=organization,
-            drift_authors=authors,
-        )
-        if kind != "assess":  # a plan precedes writes: committed by its own call, never in a group
-            return await self._history().run(finish, run_id, tenant, kind, started, results)
-        # An assessment's results join the tenants finishing in this loop turn in one commit
-        # (group commit, store/loopwrites.py); its run was started, and committed, above.
+        # Who acted, the organisation and the whole score: in the run's one commit.
         record = self._run_record(
             run_id,
             results,
@@ -189,6 +177,10 @@ class Assessing(EngineBase):
             organization=organization,
             drift_authors=authors,
         )
+        if kind != "assess":  # a plan precedes writes: committed by its own call, never in a group
+            return await self._history().run(self._commit, record, tenant, kind, started, results)
+        # An assessment's results join the tenants finishing in this loop turn in one commit
+        # (group commit, store/loopwrites.py); its run was started, and committed, above.
         actor = await self._history().record_in_group(self.store, record)
         return self._run_result(record, tenant, kind, started, results, actor)
 

@@ -233,23 +233,16 @@ class EngineBase:
         status: str = "completed",
         error: str = "",
         *,
-        detect_drift: bool = False,
         session: TenantSession | None = None,
-        tenant_score: Any = None,
-        organization: Organization | None = None,
-        drift_authors: Any = None,
     ) -> RunResult:
-        record = self._run_record(
-            run_id,
-            results,
-            status,
-            error,
-            detect_drift=detect_drift,
-            session=session,
-            tenant_score=tenant_score,
-            organization=organization,
-            drift_authors=drift_authors,
-        )
+        """Record a run that ended here (no drift, score or organisation to add) in one commit."""
+        record = self._run_record(run_id, results, status, error, session=session)
+        return self._commit(record, tenant, kind, started, results)
+
+    def _commit(
+        self, record: RunRecord, tenant: str, kind: str, started: datetime, results: list[ControlResult]
+    ) -> RunResult:
+        """Commit ``record`` on its own (a fleet's assessments are committed in groups instead)."""
         # One transaction for the whole run (results, pointers, finish, drift, who acted, the code
         # and organisation, the tenant's whole score), not seven.
         actor = self.store.record_run(record.run_id, record.results, record.status, record.error, **record.options)
