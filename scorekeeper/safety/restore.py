@@ -119,32 +119,30 @@ async def _put_back(tenant: TenantContext, change: Change, run_id: int) -> Resto
         # the same resource, made at the same moment, may share its request (safety/wire.py).
         merge=not isinstance(change.resource.get("undo"), Mapping),
     )
-    writes = [written]
+    writes = (written,)
     if written.outcome is Outcome.FAILED:
         return Restoration(
             change,
             RestoreStatus.FAILED,
             _by_hand(change, f"the restore was refused: {written.error}"),
-            tuple(writes),
+            writes,
         )
     current = await tenant.send(read)
     times = int(written.resource.get("sent") or 1)
     if same(current, change.before):
         again = f" (sent {times} times: {written.resource.get('attempts')})" if times > 1 else ""
-        return Restoration(change, RestoreStatus.RESTORED, f"{read.path} reads as before again{again}", tuple(writes))
+        return Restoration(change, RestoreStatus.RESTORED, f"{read.path} reads as before again{again}", writes)
     seen = project(current, change.before)
     if written.outcome is Outcome.AMBIGUOUS:
         return Restoration(
             change,
             RestoreStatus.FAILED,
-            f"sent the restore {times} times and got no answer the tenant kept ({_unanswered(writes)}); "
+            f"sent the restore {times} times and got no answer the tenant kept ({_unanswered(written)}); "
             f"{_where(change)} still reads {seen!r}; run `scorekeeper rollback {run_id}` again to retry, "
             f"or make it read {change.before!r} by hand",
-            tuple(writes),
+            writes,
         )
-    return Restoration(
-        change, RestoreStatus.FAILED, _by_hand(change, f"after the restore it reads {seen!r}"), tuple(writes)
-    )
+    return Restoration(change, RestoreStatus.FAILED, _by_hand(change, f"after the restore it reads {seen!r}"), writes)
 
 
 def _undo(change: Change, sent: Request, current: JSONValue) -> Request | None:
@@ -159,10 +157,9 @@ def _undo(change: Change, sent: Request, current: JSONValue) -> Request | None:
     return None
 
 
-def _unanswered(writes: list[Change]) -> str:
-    """What the restores that got no usable answer said, once each."""
-    said = dict.fromkeys(w.error.split(": ", 1)[-1] for w in writes if w.outcome is Outcome.AMBIGUOUS and w.error)
-    return "; ".join(said) or "no answer"
+def _unanswered(write: Change) -> str:
+    """What a restore that got no usable answer was told, without its "outcome unknown" lead."""
+    return write.error.split(": ", 1)[-1] if write.error else "no answer"
 
 
 async def _nothing() -> list[str]:

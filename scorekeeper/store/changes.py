@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from scorekeeper.domain.model import Change, Outcome
+from scorekeeper.store import convert
 from scorekeeper.store.prepared import Prepared
 from scorekeeper.store.records import StoreError
 from scorekeeper.store.tables import ChangeRow, RunRow
@@ -31,7 +32,7 @@ __all__ = ["ChangeHistory"]
 _CHANGES = ChangeRow.__table__  # type: ignore[attr-defined]
 _RUNS = RunRow.__table__  # type: ignore[attr-defined]
 
-#: Every column a pending change row fills (``finished_at`` stays NULL until its outcome).
+#: Every column a pending change row fills (``convert.change_values``' keys).
 _STARTED_COLUMNS = (
     "run_id",
     "control",
@@ -84,20 +85,9 @@ _MARK_ROLLED_BACK = Prepared(
 
 
 def _change(row: Sequence[Any]) -> tuple[str, Change]:
-    """``(control, change)`` of one :data:`_CHANGES_OF_RUN` row (as ``convert.change_from_row`` builds it)."""
-    control, setting, before, after, outcome, resource, created, error, change_id, rolled_back_by = row
-    change = Change(
-        setting=setting,
-        before=before,
-        after=after,
-        outcome=Outcome(outcome),
-        resource=dict(resource or {}),
-        created=bool(created),
-        error=error,
-        id=change_id,
-        rolled_back_by=rolled_back_by,
-    )
-    return control, change
+    """``(control, change)`` of one :data:`_CHANGES_OF_RUN` row."""
+    control, *columns = row
+    return control, convert.change_from_columns(*columns)
 
 
 class ChangeHistory(Transactions):
@@ -105,19 +95,7 @@ class ChangeHistory(Transactions):
 
     def change_started(self, run_id: int, control: str, change: Change) -> int:
         """Persist a write's before-value and commit it before the write happens; return the change id."""
-        values = {
-            "run_id": run_id,
-            "control": control,
-            "setting": change.setting,
-            "before": change.before,
-            "after": change.after,
-            "outcome": Outcome(change.outcome).value,
-            "resource": dict(change.resource),
-            "created": change.created,
-            "error": change.error,
-            "started_at": self._clock(),
-            "rolled_back_by_run_id": change.rolled_back_by,
-        }
+        values = convert.change_values(run_id, control, change, self._clock())
         try:
             with self._write_connection() as connection:
                 returned = _INSERT_CHANGE.execute(connection, values).fetchall()  # to the end: the statement is done

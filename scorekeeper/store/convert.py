@@ -6,7 +6,7 @@ mapping here means a column rename touches one function, not every query.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -154,33 +154,63 @@ def finding_from_row(row: FindingBodyRow | Any) -> Finding:
     )
 
 
+def change_values(run_id: int, control: str, change: Change, started_at: datetime) -> dict[str, Any]:
+    """The columns of a change's pending row (``finished_at`` stays NULL until its outcome)."""
+    return {
+        "run_id": run_id,
+        "control": control,
+        "setting": change.setting,
+        "before": change.before,
+        "after": change.after,
+        "outcome": Outcome(change.outcome).value,
+        "resource": dict(change.resource),
+        "created": change.created,
+        "error": change.error,
+        "started_at": started_at,
+        "rolled_back_by_run_id": change.rolled_back_by,
+    }
+
+
 def change_row(run_id: int, control: str, change: Change, started_at: datetime) -> ChangeRow:
-    return ChangeRow(
-        run_id=run_id,
-        control=control,
-        setting=change.setting,
-        before=change.before,
-        after=change.after,
-        outcome=Outcome(change.outcome).value,
-        resource=dict(change.resource),
-        created=change.created,
-        error=change.error,
-        started_at=started_at,
-        rolled_back_by_run_id=change.rolled_back_by,
-    )
+    return ChangeRow(**change_values(run_id, control, change, started_at))
 
 
 def change_from_row(row: ChangeRow) -> Change:
+    return change_from_columns(
+        row.setting,
+        row.before,
+        row.after,
+        row.outcome,
+        row.resource,
+        row.created,
+        row.error,
+        row.id,
+        row.rolled_back_by_run_id,
+    )
+
+
+def change_from_columns(
+    setting: str,
+    before: Any,
+    after: Any,
+    outcome: str,
+    resource: Mapping[str, Any] | None,
+    created: bool,
+    error: str,
+    change_id: int | None,
+    rolled_back_by: int | None,
+) -> Change:
+    """A stored change as the domain sees it, from its columns (an ORM row's or a plain select's)."""
     return Change(
-        setting=row.setting,
-        before=row.before,
-        after=row.after,
-        outcome=Outcome(row.outcome),
-        resource=dict(row.resource or {}),
-        created=row.created,
-        error=row.error,
-        id=row.id,
-        rolled_back_by=row.rolled_back_by_run_id,
+        setting=setting,
+        before=before,
+        after=after,
+        outcome=Outcome(outcome),
+        resource=dict(resource or {}),
+        created=bool(created),
+        error=error,
+        id=change_id,
+        rolled_back_by=rolled_back_by,
     )
 
 
