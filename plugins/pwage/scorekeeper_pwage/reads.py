@@ -6,12 +6,10 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from scorekeeper.reads import PROFILE, SCORES, Read, read_batch, remembered_request, secure_score_requests
+from scorekeeper.reads import Read, read_batch, remembered_request, secure_score_requests
 from scorekeeper_pwage.control import CONTROL_ID
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from scorekeeper import TenantContext
 
 #: Only what the verdict needs: which domains carry their own policy (verified, managed, root) and its value.
@@ -24,15 +22,15 @@ __all__ = ["DOMAIN_FIELDS", "ORGANIZATION_FIELDS", "Read", "read_domains", "read
 
 def _requests(tenant: TenantContext, only: tuple[str, ...]) -> dict[str, Any]:
     """The reads (all, or those named in ``only``), each in the form the SDK's fluent builder gives,
-    built through the builder once per process (``scorekeeper.reads.remembered_request``)."""
-    keys = ["domains", "organization"]
-    if not only or set(only) - {"domains", "organization"}:
-        keys += [SCORES, PROFILE]
-    return {
-        key: remembered_request(tenant, (__name__, key), partial(_BUILDERS[key], tenant))
-        for key in keys
-        if not only or key in only
+    built through the builder once per process (``scorekeeper.reads.remembered_request``; the
+    Secure Score's two are remembered by ``secure_score_requests`` itself)."""
+    requests = {
+        "domains": remembered_request(tenant, (__name__, "domains"), partial(_domains, tenant)),
+        "organization": remembered_request(tenant, (__name__, "organization"), partial(_organization, tenant)),
     }
+    if not only or set(only) - {"domains", "organization"}:
+        requests |= secure_score_requests(tenant, CONTROL_ID)
+    return {key: request for key, request in requests.items() if not only or key in only}
 
 
 def _domains(tenant: TenantContext) -> Any:
@@ -49,15 +47,6 @@ def _organization(tenant: TenantContext) -> Any:
 
     query = OrganizationRequestBuilder.OrganizationRequestBuilderGetQueryParameters(select=ORGANIZATION_FIELDS)
     return tenant.graph.organization.to_get_request_information(RequestConfiguration(query_parameters=query))
-
-
-#: Each read's builder; the Secure Score's two are scorekeeper's own (``secure_score_requests``).
-_BUILDERS: dict[str, Callable[[TenantContext], Any]] = {
-    "domains": _domains,
-    "organization": _organization,
-    SCORES: lambda tenant: secure_score_requests(tenant, CONTROL_ID)[SCORES],
-    PROFILE: lambda tenant: secure_score_requests(tenant, CONTROL_ID)[PROFILE],
-}
 
 
 async def read_tenant(tenant: TenantContext, only: tuple[str, ...] = ()) -> dict[str, Read]:
