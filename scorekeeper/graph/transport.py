@@ -30,7 +30,7 @@ connections, with the same error mapping.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -204,7 +204,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         )
         body = await request.aread()
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw]
-        with _as_httpx_errors(request):
+        with _as_httpx_errors(lambda: request):
             response = await session.request(
                 request.method,
                 URL(str(request.url), encoded=True),  # httpx has quoted it already: send it as is
@@ -240,9 +240,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         exceptions for the same failures (:func:`_translate`). ``url`` is already quoted (as httpx
         quotes it); the answer's body is decoded as httpx would decode it (gzip, deflate).
         """
-        import aiohttp
-
-        try:
+        with _as_httpx_errors(lambda: httpx.Request(method, str(url))):  # built only when something failed
             async with self.session().request(
                 method,
                 url,
@@ -255,10 +253,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             ) as response:
                 content = await response.read()
                 return Answer(response.status, response.headers, content, response.reason or "")
-        except aiohttp.ClientError as exc:
-            raise _translate(exc, httpx.Request(method, str(url))) from exc
-        except TimeoutError as exc:  # a timeout aiohttp did not wrap
-            raise httpx.ReadTimeout(str(exc) or "timed out", request=httpx.Request(method, str(url))) from exc
 
     async def aclose(self) -> None:
         session, self._session = self._session, None
@@ -294,7 +288,8 @@ class _ResponseStream(httpx.AsyncByteStream):
     async def __aiter__(self) -> AsyncIterator[bytes]:
         if self._response is None:
             raise httpx.StreamClosed()
-        with _as_httpx_errors(self._request):
+        request = self._request
+        with _as_httpx_errors(lambda: request):
             async for chunk in self._response.content.iter_any():
                 yield chunk
 
@@ -308,16 +303,20 @@ class _ResponseStream(httpx.AsyncByteStream):
 
 
 @contextmanager
-def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
-    """Raise the httpx exception that states what happened, chained to aiohttp's."""
+def _as_httpx_errors(request: Callable[[], httpx.Request]) -> Iterator[None]:
+    """Raise the httpx exception that states what happened, chained to aiohttp's.
+
+    ``request`` gives the request the exception names; the lean path (:meth:`AiohttpTransport.exchange`)
+    has no ``httpx.Request`` and builds one only when something failed.
+    """
     import aiohttp
 
     try:
         yield
     except aiohttp.ClientError as exc:
-        raise _translate(exc, request) from exc
+        raise _translate(exc, request()) from exc
     except TimeoutError as exc:  # a timeout aiohttp did not wrap
-        raise httpx.ReadTimeout(str(exc) or "timed out", request=request) from exc
+        raise httpx.ReadTimeout(str(exc) or "timed out", request=request()) from exc
 
 
 def _translate(exc: aiohttp.ClientError, request: httpx.Request) -> httpx.TransportError:
